@@ -1,0 +1,213 @@
+//! The books as the analytics engine sees them: compact, interned, exact.
+//!
+//! Names (accounts, categories, counterparties) are interned once so a million
+//! transactions cost a few dozen bytes each. Amounts are `i64` minor units of the
+//! organisation's base currency.
+
+use crate::money::Currency;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The canonical FlowSense transactions CSV header (written by `flowsense gen`).
+pub const TXN_CSV_HEADER: [&str; 8] = [
+    "date",
+    "account",
+    "amount",
+    "currency",
+    "counterparty",
+    "category",
+    "description",
+    "reference",
+];
+
+/// The canonical invoices-and-bills CSV header (`<books>.documents.csv`).
+pub const DOC_CSV_HEADER: [&str; 8] = [
+    "kind",
+    "number",
+    "counterparty",
+    "issue_date",
+    "due_date",
+    "paid_date",
+    "amount",
+    "currency",
+];
+
+/// The category that marks a movement between two of the organisation's own accounts.
+pub const TRANSFER_CATEGORY: &str = "Transfer";
+
+/// A string table: each distinct name gets a dense `u32`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Interner {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Interner {
+    /// The id of `name`, adding it if new.
+    ///
+    /// # Panics
+    /// Only past `u32::MAX` distinct names, which no book reaches.
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct names");
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), id);
+        id
+    }
+
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    /// The name behind an id; empty for an id this table never issued.
+    #[must_use]
+    pub fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+}
+
+/// One cash movement on one of the organisation's bank accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Txn {
+    /// Stable id: the database row id, or the CSV line number for `--input`.
+    pub id: i64,
+    pub date: NaiveDate,
+    /// Signed minor units of the base currency: positive is money in.
+    pub amount: i64,
+    pub account: u32,
+    pub category: u32,
+    pub counterparty: u32,
+    /// A movement between two of the organisation's own accounts.
+    pub transfer: bool,
+}
+
+/// Whether a document is money owed to us or by us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocKind {
+    /// A sales invoice: a customer owes us.
+    Invoice,
+    /// A supplier bill: we owe them.
+    Bill,
+}
+
+impl DocKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Invoice => "invoice",
+            DocKind::Bill => "bill",
+        }
+    }
+}
+
+/// An invoice or a bill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub kind: DocKind,
+    pub number: String,
+    pub counterparty: u32,
+    pub issued: NaiveDate,
+    pub due: NaiveDate,
+    /// `None` while open.
+    pub paid: Option<NaiveDate>,
+    /// Positive minor units of the base currency.
+    pub amount: i64,
+}
+
+/// A monthly total kept after raw transactions are purged by retention, so that
+/// seasonality survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthlyRollup {
+    /// First day of the month.
+    pub month: NaiveDate,
+    pub category: u32,
+    /// Sum of positive amounts (minor units).
+    pub inflow: i64,
+    /// Sum of negative amounts (minor units, negative or zero).
+    pub outflow: i64,
+    pub count: i64,
+}
+
+/// Everything the engine needs about one organisation's books.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Books {
+    pub currency: Currency,
+    pub accounts: Interner,
+    pub categories: Interner,
+    pub counterparties: Interner,
+    pub txns: Vec<Txn>,
+    pub documents: Vec<Document>,
+    pub rollups: Vec<MonthlyRollup>,
+    /// Opening balance per account (indexed by account id) before the first transaction.
+    pub opening_balances: Vec<i64>,
+}
+
+impl Books {
+    #[must_use]
+    pub fn new(currency: Currency) -> Self {
+        Self {
+            currency,
+            accounts: Interner::default(),
+            categories: Interner::default(),
+            counterparties: Interner::default(),
+            txns: Vec::new(),
+            documents: Vec::new(),
+            rollups: Vec::new(),
+            opening_balances: Vec::new(),
+        }
+    }
+
+    /// Adds a transaction by names, interning them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_txn(
+        &mut self,
+        id: i64,
+        date: NaiveDate,
+        amount: i64,
+        account: &str,
+        category: &str,
+        counterparty: &str,
+        transfer: bool,
+    ) {
+        let account = self.accounts.intern(account);
+        let category = self.categories.intern(category);
+        let counterparty = self.counterparties.intern(counterparty);
+        self.txns.push(Txn {
+            id,
+            date,
+            amount,
+            account,
+            category,
+            counterparty,
+            transfer,
+        });
+    }
+
+    /// Opening balance of an account (zero when unknown).
+    #[must_use]
+    pub fn opening_balance(&self, account: u32) -> i64 {
+        self.opening_balances
+            .get(account as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+}

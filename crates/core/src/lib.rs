@@ -1,0 +1,14 @@
+//! FlowSense core: domain types shared by every layer and the analytics engine.
+//!
+//! Nothing in this crate performs I/O. Storage, importers and the web layer feed it
+//! [`books::Books`] and render what it returns.
+
+pub mod books;
+pub mod ids;
+pub mod money;
+pub mod role;
+
+pub use books::{Books, DocKind, Document, Txn};
+pub use ids::{OrgId, UserId};
+pub use money::{Currency, Money, MoneyError};
+pub use role::Role;

@@ -1,0 +1,1 @@
+//! flowsense-storage
