@@ -1,1 +1,32 @@
-//! flowsense-storage
+//! FlowSense storage: the same migrations and queries on SQLite (the embedded default) and
+//! PostgreSQL.
+//!
+//! Every method that touches tenant data takes the [`OrgId`] first and filters on it in SQL. On
+//! PostgreSQL each of those runs in a transaction that also sets `flowsense.org_id`, which forced
+//! row-level security checks as a second wall. Methods that deliberately cross organisations say
+//! so in their name (`…_across_orgs`).
+
+mod accounts;
+mod args;
+mod audit;
+mod books;
+mod db;
+mod documents;
+mod error;
+mod imports;
+mod orgs;
+mod scope;
+mod transactions;
+mod users;
+
+pub use accounts::BankAccount;
+pub use audit::{AuditEvent, NewAuditEvent};
+pub use db::{Backend, OpenOptions, Store};
+pub use documents::NewDocument;
+pub use error::StorageError;
+pub use imports::{ImportMeta, ImportSummary, ImportTx};
+pub use orgs::{NewOrg, OrgSettings, Organisation};
+pub use transactions::{NewTransaction, StoredTransaction, TxnCursor, TxnFilter, TxnPage};
+pub use users::{Membership, NewUser, User};
+
+pub use flowsense_core::{OrgId, Role, UserId};

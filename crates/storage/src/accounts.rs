@@ -1,0 +1,102 @@
+//! Bank accounts of an organisation.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::error::Result;
+use crate::scope::Tx;
+use chrono::Utc;
+use flowsense_core::{Currency, OrgId};
+use serde::Serialize;
+
+/// A bank (or card, or clearing) account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct BankAccount {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub currency: String,
+    pub opening_balance_minor: i64,
+}
+
+/// Returns the id of the account named `name`, creating it when new.
+pub(crate) async fn ensure_in(
+    tx: &mut Tx,
+    org: OrgId,
+    name: &str,
+    currency: Currency,
+    opening_balance_minor: i64,
+) -> Result<i64> {
+    tx.execute(
+        Sql::new(
+            "INSERT INTO bank_accounts (org_id, name, kind, currency, opening_balance_minor, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, name) DO NOTHING",
+        )
+        .arg(org)
+        .arg(name)
+        .arg(guess_kind(name))
+        .arg(currency.as_str())
+        .arg(opening_balance_minor)
+        .arg(Utc::now()),
+    )
+    .await?;
+    let (id,): (i64,) = tx
+        .fetch_one(
+            Sql::new("SELECT id FROM bank_accounts WHERE org_id = $1 AND name = $2")
+                .arg(org)
+                .arg(name),
+        )
+        .await?;
+    Ok(id)
+}
+
+fn guess_kind(name: &str) -> &'static str {
+    let n = name.to_lowercase();
+    if n.contains("card") || n.contains("amex") || n.contains("visa") {
+        "credit_card"
+    } else if n.contains("saving") {
+        "savings"
+    } else if n.contains("clearing") || n.contains("stripe") || n.contains("paypal") {
+        "clearing"
+    } else {
+        "checking"
+    }
+}
+
+impl Store {
+    /// Creates the account if new and returns its id; an existing account keeps its opening
+    /// balance.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn ensure_bank_account(
+        &self,
+        org: OrgId,
+        name: &str,
+        currency: Currency,
+        opening_balance_minor: i64,
+    ) -> Result<i64> {
+        let mut tx = self.scoped(org).await?;
+        let id = ensure_in(&mut tx, org, name, currency, opening_balance_minor).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every bank account of the organisation, by name.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn bank_accounts(&self, org: OrgId) -> Result<Vec<BankAccount>> {
+        let mut tx = self.scoped(org).await?;
+        let rows = tx
+            .fetch_all(
+                Sql::new(
+                    "SELECT id, name, kind, currency, opening_balance_minor FROM bank_accounts \
+                     WHERE org_id = $1 ORDER BY name",
+                )
+                .arg(org),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,145 @@
+//! Loading an organisation's books for the analytics engine.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::error::{Result, StorageError};
+use chrono::NaiveDate;
+use flowsense_core::books::MonthlyRollup;
+use flowsense_core::{Books, DocKind, Document, OrgId};
+
+#[derive(sqlx::FromRow)]
+struct TxnRow {
+    id: i64,
+    account_id: i64,
+    posted_on: NaiveDate,
+    amount_minor: i64,
+    category: String,
+    counterparty: String,
+    is_transfer: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct DocRow {
+    kind: String,
+    number: String,
+    counterparty: String,
+    issue_date: NaiveDate,
+    due_date: NaiveDate,
+    paid_date: Option<NaiveDate>,
+    amount_minor: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RollupRow {
+    month: NaiveDate,
+    category: String,
+    inflow_minor: i64,
+    outflow_minor: i64,
+    txn_count: i64,
+}
+
+impl Store {
+    /// Everything the analytics engine needs about one organisation, in one consistent read.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown organisation; a database failure.
+    pub async fn load_books(&self, org: OrgId) -> Result<Books> {
+        let settings = self.org(org).await?.settings;
+        let mut books = Books::new(settings.base_currency);
+        let mut tx = self.scoped(org).await?;
+
+        let accounts = tx
+            .fetch_all::<(i64, String, i64)>(
+                Sql::new(
+                    "SELECT id, name, opening_balance_minor FROM bank_accounts WHERE org_id = $1 ORDER BY name",
+                )
+                .arg(org),
+            )
+            .await?;
+        let mut account_ix = std::collections::HashMap::new();
+        for (id, name, opening) in accounts {
+            let ix = books.accounts.intern(&name);
+            account_ix.insert(id, ix);
+            if books.opening_balances.len() <= ix as usize {
+                books.opening_balances.resize(ix as usize + 1, 0);
+            }
+            books.opening_balances[ix as usize] = opening;
+        }
+
+        let rows: Vec<TxnRow> = tx
+            .fetch_all(
+                Sql::new(
+                    "SELECT id, account_id, posted_on, amount_minor, category, counterparty, is_transfer \
+                     FROM transactions WHERE org_id = $1 ORDER BY posted_on, id",
+                )
+                .arg(org),
+            )
+            .await?;
+        books.txns.reserve(rows.len());
+        for r in rows {
+            let account = *account_ix
+                .get(&r.account_id)
+                .ok_or_else(|| StorageError::Corrupt("transaction of an unknown account".into()))?;
+            let category = books.categories.intern(&r.category);
+            let counterparty = books.counterparties.intern(&r.counterparty);
+            books.txns.push(flowsense_core::Txn {
+                id: r.id,
+                date: r.posted_on,
+                amount: r.amount_minor,
+                account,
+                category,
+                counterparty,
+                transfer: r.is_transfer,
+            });
+        }
+
+        let docs: Vec<DocRow> = tx
+            .fetch_all(
+                Sql::new(
+                    "SELECT kind, number, counterparty, issue_date, due_date, paid_date, amount_minor \
+                     FROM documents WHERE org_id = $1 ORDER BY issue_date, id",
+                )
+                .arg(org),
+            )
+            .await?;
+        for d in docs {
+            let kind = if d.kind == "invoice" {
+                DocKind::Invoice
+            } else {
+                DocKind::Bill
+            };
+            let counterparty = books.counterparties.intern(&d.counterparty);
+            books.documents.push(Document {
+                kind,
+                number: d.number,
+                counterparty,
+                issued: d.issue_date,
+                due: d.due_date,
+                paid: d.paid_date,
+                amount: d.amount_minor,
+            });
+        }
+
+        let rollups: Vec<RollupRow> = tx
+            .fetch_all(
+                Sql::new(
+                    "SELECT month, category, inflow_minor, outflow_minor, txn_count FROM monthly_rollups \
+                     WHERE org_id = $1 ORDER BY month, category",
+                )
+                .arg(org),
+            )
+            .await?;
+        for r in rollups {
+            let category = books.categories.intern(&r.category);
+            books.rollups.push(MonthlyRollup {
+                month: r.month,
+                category,
+                inflow: r.inflow_minor,
+                outflow: r.outflow_minor,
+                count: r.txn_count,
+            });
+        }
+        tx.commit().await?;
+        Ok(books)
+    }
+}

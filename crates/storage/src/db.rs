@@ -1,0 +1,242 @@
+//! Opening a store: URL → pool, migrations, and the PostgreSQL role that row-level security
+//! applies to.
+
+use crate::args::Sql;
+use crate::error::{Result, StorageError};
+use crate::scope::Tx;
+use flowsense_core::{OrgId, UserId};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The role row-level security applies to when the configured user could bypass it.
+const APP_ROLE_SWITCH: &str = "SET ROLE flowsense_app";
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Create the SQLite file (and nothing else) when it does not exist. Off by default so a
+    /// mistyped path is an error rather than a new empty database.
+    pub create_if_missing: bool,
+    pub max_connections: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            create_if_missing: false,
+            max_connections: 8,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// The database behind FlowSense. Cheap to clone (pools are shared).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({:?})", self.backend())
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`), applies pending migrations and returns
+    /// a ready store.
+    ///
+    /// # Errors
+    /// A URL of another scheme, a missing SQLite file without `create_if_missing`, an unreachable
+    /// database or a failed migration.
+    pub async fn open(url: &str, options: &OpenOptions) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            Self::open_sqlite(url, options).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url, options).await
+        } else {
+            Err(StorageError::Config(
+                "FLOWSENSE_DATABASE_URL must start with sqlite:// or postgres://".into(),
+            ))
+        }
+    }
+
+    async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Store> {
+        let connect = SqliteConnectOptions::from_str(url)
+            .map_err(|_| {
+                StorageError::Config("FLOWSENSE_DATABASE_URL is not a valid SQLite URL".into())
+            })?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-65536")
+            .create_if_missing(options.create_if_missing);
+        let path = connect.get_filename().to_path_buf();
+        if !options.create_if_missing && !path.exists() {
+            return Err(StorageError::Config(format!(
+                "the SQLite database {} does not exist (check FLOWSENSE_DATABASE_URL, or create it with `flowsense migrate --create`)",
+                path.display()
+            )));
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .connect_with(connect)
+            .await?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
+        Ok(Store {
+            pool: Pool::Sqlite(pool),
+        })
+    }
+
+    async fn open_postgres(url: &str, options: &OpenOptions) -> Result<Store> {
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|_| {
+                StorageError::Config("FLOWSENSE_DATABASE_URL is not a valid PostgreSQL URL".into())
+            })?
+            .log_statements(tracing::log::LevelFilter::Debug);
+        // Migrations run as the configured user (the owner of the tables).
+        let mut owner = connect.connect().await?;
+        POSTGRES_MIGRATIONS.run(&mut owner).await?;
+        let (can_bypass,): (bool,) = sqlx::query_as(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&mut owner)
+        .await?;
+        owner.close().await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if can_bypass {
+                        // Superusers and BYPASSRLS roles skip row-level security; drop to a role
+                        // that cannot, so the policies hold for everything the pool runs.
+                        conn.execute(APP_ROLE_SWITCH).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect)
+            .await?;
+        Ok(Store {
+            pool: Pool::Pg(pool),
+        })
+    }
+
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// A round trip to the database (for `/readyz`).
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    pub async fn ping(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => p.execute("SELECT 1").await.map(|_| ())?,
+            Pool::Pg(p) => p.execute("SELECT 1").await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
+    /// Names of the applied migrations, in order.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn applied_migrations(&self) -> Result<Vec<String>> {
+        #[derive(sqlx::FromRow)]
+        struct M {
+            version: i64,
+            description: String,
+        }
+        let mut tx = self.begin().await?;
+        let rows: Vec<M> = tx
+            .fetch_all(Sql::new(
+                "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version",
+            ))
+            .await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|m| format!("{:04}_{}", m.version, m.description.replace(' ', "_")))
+            .collect())
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Pg(p) => p.close().await,
+        }
+    }
+
+    /// A transaction that sees no organisation (for users, organisations, sessions).
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    /// A transaction scoped to one organisation.
+    pub(crate) async fn scoped(&self, org: OrgId) -> Result<Tx> {
+        let mut tx = self.begin().await?;
+        if let Tx::Pg(_) = tx {
+            tx.execute(
+                Sql::new("SELECT set_config('flowsense.org_id', $1, true)").arg(org.to_string()),
+            )
+            .await?;
+        }
+        Ok(tx)
+    }
+
+    /// A transaction that sees one user's memberships across their organisations.
+    pub(crate) async fn scoped_user(&self, user: UserId) -> Result<Tx> {
+        let mut tx = self.begin().await?;
+        if let Tx::Pg(_) = tx {
+            tx.execute(
+                Sql::new("SELECT set_config('flowsense.user_id', $1, true)").arg(user.to_string()),
+            )
+            .await?;
+        }
+        Ok(tx)
+    }
+
+    /// A transaction for work that spans organisations on purpose (the job worker).
+    #[allow(dead_code)]
+    pub(crate) async fn system_across_orgs(&self) -> Result<Tx> {
+        let mut tx = self.begin().await?;
+        if let Tx::Pg(_) = tx {
+            tx.execute(Sql::new(
+                "SELECT set_config('flowsense.scope', 'system', true)",
+            ))
+            .await?;
+        }
+        Ok(tx)
+    }
+}

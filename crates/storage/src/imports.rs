@@ -1,0 +1,333 @@
+//! All-or-nothing imports: every row of one file lands in one transaction, or none does.
+//!
+//! Bulk paths differ per backend (said here, next to the SQL): SQLite takes multi-row
+//! `INSERT … ON CONFLICT DO NOTHING` statements; PostgreSQL takes `COPY` into a temporary
+//! staging table, then one `INSERT … SELECT … ON CONFLICT DO NOTHING`. Both skip rows whose
+//! `external_id` the organisation already has, so re-importing a file adds nothing.
+
+use crate::Store;
+use crate::accounts::ensure_in;
+use crate::args::Sql;
+use crate::documents::{NewDocument, upsert_in};
+use crate::error::{Result, StorageError};
+use crate::scope::Tx;
+use crate::transactions::NewTransaction;
+use chrono::Utc;
+use flowsense_core::{Currency, OrgId, UserId};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// Rows per multi-row `INSERT` on SQLite (11 parameters each, well under SQLite's 32,766).
+const SQLITE_ROWS_PER_INSERT: usize = 512;
+
+/// Describes the file being imported.
+#[derive(Debug, Clone)]
+pub struct ImportMeta {
+    pub file_name: String,
+    /// `csv`, `ofx`, `demo`, …
+    pub format: String,
+    /// Lower-case hex SHA-256 of the file.
+    pub sha256: String,
+    /// Where the rows come from (`csv`, `ofx`, `demo`, `quickbooks`, `xero`): lower-case letters.
+    pub source: String,
+    pub created_by: Option<UserId>,
+    /// Currency of accounts created by this import.
+    pub currency: Currency,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub import_id: i64,
+    pub rows_read: u64,
+    pub rows_added: u64,
+    pub documents_changed: u64,
+}
+
+/// An import in progress. Dropping it without [`ImportTx::commit`] rolls everything back.
+pub struct ImportTx {
+    org: OrgId,
+    tx: Tx,
+    import_id: i64,
+    source: String,
+    currency: Currency,
+    accounts: HashMap<String, i64>,
+    rows_read: u64,
+    rows_added: u64,
+    documents_changed: u64,
+    pg_stage_ready: bool,
+}
+
+impl Store {
+    /// Starts an import into `org`.
+    ///
+    /// # Errors
+    /// `Config` for a source name that is not lower-case letters; a database failure.
+    pub async fn begin_import(&self, org: OrgId, meta: &ImportMeta) -> Result<ImportTx> {
+        if meta.source.is_empty() || !meta.source.bytes().all(|b| b.is_ascii_lowercase()) {
+            return Err(StorageError::Config(
+                "import source must be lower-case letters".into(),
+            ));
+        }
+        let mut tx = self.scoped(org).await?;
+        let (import_id,): (i64,) = tx
+            .fetch_one(
+                Sql::new(
+                    "INSERT INTO imports (org_id, file_name, format, sha256, rows_read, rows_added, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, 0, 0, $5, $6) RETURNING id",
+                )
+                .arg(org)
+                .arg(meta.file_name.as_str())
+                .arg(meta.format.as_str())
+                .arg(meta.sha256.as_str())
+                .arg(meta.created_by.map(|u| u.0))
+                .arg(Utc::now()),
+            )
+            .await?;
+        Ok(ImportTx {
+            org,
+            tx,
+            import_id,
+            source: meta.source.clone(),
+            currency: meta.currency,
+            accounts: HashMap::new(),
+            rows_read: 0,
+            rows_added: 0,
+            documents_changed: 0,
+            pg_stage_ready: false,
+        })
+    }
+}
+
+impl ImportTx {
+    /// Creates (or finds) a bank account with an opening balance, before its transactions arrive.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn ensure_account(&mut self, name: &str, opening_balance_minor: i64) -> Result<i64> {
+        if let Some(&id) = self.accounts.get(name) {
+            return Ok(id);
+        }
+        let id = ensure_in(
+            &mut self.tx,
+            self.org,
+            name,
+            self.currency,
+            opening_balance_minor,
+        )
+        .await?;
+        self.accounts.insert(name.to_owned(), id);
+        Ok(id)
+    }
+
+    /// Adds a batch of transactions; returns how many were new.
+    ///
+    /// # Errors
+    /// On a database failure; the whole import is then abandoned.
+    pub async fn add_transactions(&mut self, rows: &[NewTransaction]) -> Result<u64> {
+        let mut account_ids = Vec::with_capacity(rows.len());
+        for r in rows {
+            account_ids.push(self.ensure_account(&r.account, 0).await?);
+        }
+        let added = match &mut self.tx {
+            Tx::Sqlite(_) => self.insert_sqlite(rows, &account_ids).await?,
+            Tx::Pg(_) => self.insert_pg(rows, &account_ids).await?,
+        };
+        self.rows_read += rows.len() as u64;
+        self.rows_added += added;
+        Ok(added)
+    }
+
+    /// Adds or updates invoices and bills.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn add_documents(&mut self, docs: &[NewDocument]) -> Result<u64> {
+        let n = upsert_in(&mut self.tx, self.org, &self.source, docs).await?;
+        self.documents_changed += n;
+        Ok(n)
+    }
+
+    /// Makes the import permanent.
+    ///
+    /// # Errors
+    /// On a database failure (nothing is then kept).
+    pub async fn commit(mut self) -> Result<ImportSummary> {
+        self.tx
+            .execute(
+                Sql::new("UPDATE imports SET rows_read = $1, rows_added = $2 WHERE id = $3 AND org_id = $4")
+                    .arg(i64::try_from(self.rows_read).unwrap_or(i64::MAX))
+                    .arg(i64::try_from(self.rows_added).unwrap_or(i64::MAX))
+                    .arg(self.import_id)
+                    .arg(self.org),
+            )
+            .await?;
+        let summary = ImportSummary {
+            import_id: self.import_id,
+            rows_read: self.rows_read,
+            rows_added: self.rows_added,
+            documents_changed: self.documents_changed,
+        };
+        self.tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// The literal prefix shared by every row: organisation, source and import, which are ours
+    /// (a UUID, lower-case letters, an integer), never user text.
+    fn constant_columns(&self) -> String {
+        format!(
+            "X'{}', '{}', {}",
+            self.org.0.simple(),
+            self.source,
+            self.import_id
+        )
+    }
+
+    async fn insert_sqlite(&mut self, rows: &[NewTransaction], account_ids: &[i64]) -> Result<u64> {
+        let constants = self.constant_columns();
+        let Tx::Sqlite(tx) = &mut self.tx else {
+            unreachable!("called only on SQLite")
+        };
+        let mut added = 0;
+        for (chunk, ids) in rows
+            .chunks(SQLITE_ROWS_PER_INSERT)
+            .zip(account_ids.chunks(SQLITE_ROWS_PER_INSERT))
+        {
+            let mut sql = String::with_capacity(64 + chunk.len() * 80);
+            sql.push_str(
+                "INSERT INTO transactions (org_id, source, import_id, account_id, posted_on, amount_minor, \
+                 currency, original_amount_minor, original_currency, counterparty, description, category, \
+                 is_transfer, external_id) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 11;
+                if i > 0 {
+                    sql.push(',');
+                }
+                let _ = write!(
+                    sql,
+                    "({constants}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11
+                );
+            }
+            sql.push_str(" ON CONFLICT (org_id, external_id) DO NOTHING");
+            // Built from constants, our own ids and placeholders only (see `constant_columns`).
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (r, id) in chunk.iter().zip(ids) {
+                q = q
+                    .bind(*id)
+                    .bind(r.posted_on)
+                    .bind(r.amount_minor)
+                    .bind(r.currency.as_str())
+                    .bind(r.original_amount_minor)
+                    .bind(r.original_currency.as_str())
+                    .bind(r.counterparty.as_str())
+                    .bind(r.description.as_str())
+                    .bind(r.category.as_str())
+                    .bind(r.is_transfer)
+                    .bind(r.external_id.as_str());
+            }
+            added += q.execute(&mut **tx).await?.rows_affected();
+        }
+        Ok(added)
+    }
+
+    async fn insert_pg(&mut self, rows: &[NewTransaction], account_ids: &[i64]) -> Result<u64> {
+        let first_time = !self.pg_stage_ready;
+        self.pg_stage_ready = true;
+        let Tx::Pg(tx) = &mut self.tx else {
+            unreachable!("called only on PostgreSQL")
+        };
+        if first_time {
+            sqlx::query(
+                "CREATE TEMPORARY TABLE fs_import_stage (account_id BIGINT, posted_on DATE, amount_minor BIGINT, \
+                 currency TEXT, original_amount_minor BIGINT, original_currency TEXT, counterparty TEXT, \
+                 description TEXT, category TEXT, is_transfer BOOLEAN, external_id TEXT) ON COMMIT DROP",
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+        let mut buf = Vec::with_capacity(rows.len() * 120);
+        for (r, id) in rows.iter().zip(account_ids) {
+            let _ = write!(
+                CopyText(&mut buf),
+                "{id}\t{}\t{}\t",
+                r.posted_on.format("%Y-%m-%d"),
+                r.amount_minor
+            );
+            copy_field(&mut buf, &r.currency);
+            let _ = write!(CopyText(&mut buf), "\t{}\t", r.original_amount_minor);
+            copy_field(&mut buf, &r.original_currency);
+            buf.push(b'\t');
+            copy_field(&mut buf, &r.counterparty);
+            buf.push(b'\t');
+            copy_field(&mut buf, &r.description);
+            buf.push(b'\t');
+            copy_field(&mut buf, &r.category);
+            buf.extend_from_slice(if r.is_transfer { b"\tt\t" } else { b"\tf\t" });
+            copy_field(&mut buf, &r.external_id);
+            buf.push(b'\n');
+        }
+        let mut copy = tx
+            .copy_in_raw(
+                "COPY fs_import_stage (account_id, posted_on, amount_minor, currency, original_amount_minor, \
+                 original_currency, counterparty, description, category, is_transfer, external_id) FROM STDIN",
+            )
+            .await?;
+        for piece in buf.chunks(1 << 20) {
+            copy.send(piece).await?;
+        }
+        copy.finish().await?;
+        let added = sqlx::query(
+            "INSERT INTO transactions (org_id, source, import_id, account_id, posted_on, amount_minor, currency, \
+             original_amount_minor, original_currency, counterparty, description, category, is_transfer, external_id) \
+             SELECT $1, $2, $3, account_id, posted_on, amount_minor, currency, original_amount_minor, \
+             original_currency, counterparty, description, category, is_transfer, external_id FROM fs_import_stage \
+             ON CONFLICT (org_id, external_id) DO NOTHING",
+        )
+        .bind(self.org.0)
+        .bind(self.source.as_str())
+        .bind(self.import_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        sqlx::query("TRUNCATE fs_import_stage")
+            .execute(&mut **tx)
+            .await?;
+        Ok(added)
+    }
+}
+
+/// `fmt::Write` into a byte buffer.
+struct CopyText<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for CopyText<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Writes one text field in PostgreSQL `COPY … FROM STDIN` text format.
+fn copy_field(buf: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Organisations (tenants) and their settings.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::error::{Result, StorageError};
+use chrono::{DateTime, Utc};
+use flowsense_core::{Currency, OrgId};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// An organisation's settings (SPEC §4, §6, §7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgSettings {
+    pub base_currency: Currency,
+    pub time_zone: String,
+    pub retention_days: i64,
+    pub keep_monthly_rollups: bool,
+    pub ai_enabled: bool,
+    pub redact_names: bool,
+    pub mfa_required: bool,
+    pub digests_enabled: bool,
+}
+
+impl OrgSettings {
+    #[must_use]
+    pub fn with_currency(base_currency: Currency) -> Self {
+        Self {
+            base_currency,
+            time_zone: "UTC".into(),
+            retention_days: 90,
+            keep_monthly_rollups: true,
+            ai_enabled: true,
+            redact_names: false,
+            mfa_required: false,
+            digests_enabled: true,
+        }
+    }
+}
+
+/// An organisation as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    pub id: OrgId,
+    pub slug: String,
+    pub name: String,
+    pub settings: OrgSettings,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What it takes to create an organisation.
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    pub slug: String,
+    pub name: String,
+    pub settings: OrgSettings,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgRow {
+    id: Uuid,
+    slug: String,
+    name: String,
+    base_currency: String,
+    time_zone: String,
+    retention_days: i64,
+    keep_monthly_rollups: bool,
+    ai_enabled: bool,
+    redact_names: bool,
+    mfa_required: bool,
+    digests_enabled: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<OrgRow> for Organisation {
+    type Error = StorageError;
+    fn try_from(r: OrgRow) -> Result<Self> {
+        Ok(Organisation {
+            id: OrgId(r.id),
+            slug: r.slug,
+            name: r.name,
+            settings: OrgSettings {
+                base_currency: Currency::parse(&r.base_currency)
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))?,
+                time_zone: r.time_zone,
+                retention_days: r.retention_days,
+                keep_monthly_rollups: r.keep_monthly_rollups,
+                ai_enabled: r.ai_enabled,
+                redact_names: r.redact_names,
+                mfa_required: r.mfa_required,
+                digests_enabled: r.digests_enabled,
+            },
+            created_at: r.created_at,
+        })
+    }
+}
+
+const ORG_COLUMNS: &str = "id, slug, name, base_currency, time_zone, retention_days, \
+    keep_monthly_rollups, ai_enabled, redact_names, mfa_required, digests_enabled, created_at";
+
+impl Store {
+    /// Creates an organisation.
+    ///
+    /// # Errors
+    /// `Conflict` when the slug is taken.
+    pub async fn create_org(&self, new: &NewOrg) -> Result<Organisation> {
+        let id = OrgId::new();
+        let now = Utc::now();
+        let s = &new.settings;
+        let mut tx = self.begin().await?;
+        tx.execute(
+            Sql::new(
+                "INSERT INTO organisations (id, slug, name, base_currency, time_zone, retention_days, \
+                 keep_monthly_rollups, ai_enabled, redact_names, mfa_required, digests_enabled, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .arg(id)
+            .arg(new.slug.as_str())
+            .arg(new.name.as_str())
+            .arg(s.base_currency.as_str())
+            .arg(s.time_zone.as_str())
+            .arg(s.retention_days)
+            .arg(s.keep_monthly_rollups)
+            .arg(s.ai_enabled)
+            .arg(s.redact_names)
+            .arg(s.mfa_required)
+            .arg(s.digests_enabled)
+            .arg(now),
+        )
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict(_) => StorageError::Conflict("organisation slug"),
+            other => other,
+        })?;
+        tx.commit().await?;
+        self.org(id).await
+    }
+
+    /// One organisation by id.
+    ///
+    /// # Errors
+    /// `NotFound` when it does not exist.
+    pub async fn org(&self, org: OrgId) -> Result<Organisation> {
+        let mut tx = self.begin().await?;
+        let row: OrgRow = tx
+            .fetch_one(
+                Sql::new(format!(
+                    "SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1"
+                ))
+                .arg(org),
+            )
+            .await?;
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    /// Looks an organisation up by its slug (operator commands name organisations by slug).
+    ///
+    /// # Errors
+    /// `NotFound` when no organisation has that slug.
+    pub async fn org_by_slug_across_orgs(&self, slug: &str) -> Result<Organisation> {
+        let mut tx = self.begin().await?;
+        let row: OrgRow = tx
+            .fetch_one(
+                Sql::new(format!(
+                    "SELECT {ORG_COLUMNS} FROM organisations WHERE slug = $1"
+                ))
+                .arg(slug),
+            )
+            .await?;
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    /// Replaces an organisation's settings.
+    ///
+    /// # Errors
+    /// `NotFound` when the organisation does not exist.
+    pub async fn update_org_settings(&self, org: OrgId, s: &OrgSettings) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                Sql::new(
+                    "UPDATE organisations SET base_currency = $2, time_zone = $3, retention_days = $4, \
+                     keep_monthly_rollups = $5, ai_enabled = $6, redact_names = $7, mfa_required = $8, \
+                     digests_enabled = $9 WHERE id = $1",
+                )
+                .arg(org)
+                .arg(s.base_currency.as_str())
+                .arg(s.time_zone.as_str())
+                .arg(s.retention_days)
+                .arg(s.keep_monthly_rollups)
+                .arg(s.ai_enabled)
+                .arg(s.redact_names)
+                .arg(s.mfa_required)
+                .arg(s.digests_enabled),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound);
+        }
+        tx.commit().await
+    }
+
+    /// Deletes an organisation and, by cascade, every row that belongs to it.
+    ///
+    /// # Errors
+    /// `NotFound` when the organisation does not exist.
+    pub async fn delete_org(&self, org: OrgId) -> Result<()> {
+        let mut tx = self.scoped(org).await?;
+        let n = tx
+            .execute(Sql::new("DELETE FROM organisations WHERE id = $1").arg(org))
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound);
+        }
+        tx.commit().await
+    }
+}

@@ -1,0 +1,180 @@
+//! Transactions: the rows imports and syncs add, and the filtered, paged list the API serves.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::error::Result;
+use chrono::NaiveDate;
+use flowsense_core::OrgId;
+use serde::Serialize;
+
+/// A transaction to add. Amounts are minor units; `amount_minor` is in the organisation's base
+/// currency, `original_*` as the bank reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTransaction {
+    pub account: String,
+    pub posted_on: NaiveDate,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub original_amount_minor: i64,
+    pub original_currency: String,
+    pub counterparty: String,
+    pub description: String,
+    pub category: String,
+    pub is_transfer: bool,
+    /// Stable id from the source, for de-duplication.
+    pub external_id: String,
+}
+
+/// A stored transaction as the API lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StoredTransaction {
+    pub id: i64,
+    pub account: String,
+    pub posted_on: NaiveDate,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub counterparty: String,
+    pub description: String,
+    pub category: String,
+    pub is_transfer: bool,
+    pub source: String,
+}
+
+/// Filters for listing transactions; every field is optional.
+#[derive(Debug, Clone, Default)]
+pub struct TxnFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub account: Option<String>,
+    pub category: Option<String>,
+    pub counterparty: Option<String>,
+    /// Case-insensitive substring of description or counterparty.
+    pub text: Option<String>,
+    /// Continue after this position (from a previous page's `next_cursor`).
+    pub cursor: Option<TxnCursor>,
+    pub limit: u32,
+}
+
+/// A position in the newest-first order: `(posted_on, id)` of the last row seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxnCursor {
+    pub posted_on: NaiveDate,
+    pub id: i64,
+}
+
+impl TxnCursor {
+    /// Encodes as an opaque-looking `YYYYMMDD-id` string.
+    #[must_use]
+    pub fn encode(self) -> String {
+        format!("{}-{}", self.posted_on.format("%Y%m%d"), self.id)
+    }
+
+    /// Parses what [`TxnCursor::encode`] wrote.
+    #[must_use]
+    pub fn decode(s: &str) -> Option<Self> {
+        let (d, id) = s.split_once('-')?;
+        Some(TxnCursor {
+            posted_on: NaiveDate::parse_from_str(d, "%Y%m%d").ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// One page of transactions.
+#[derive(Debug, Clone, Serialize)]
+pub struct TxnPage {
+    pub items: Vec<StoredTransaction>,
+    pub next_cursor: Option<String>,
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+impl Store {
+    /// Lists transactions newest first, filtered, one page at a time.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn list_transactions(&self, org: OrgId, f: &TxnFilter) -> Result<TxnPage> {
+        let limit = f.limit.clamp(1, 500);
+        let mut sql = Sql::new("");
+        let mut text = String::from(
+            "SELECT t.id, a.name AS account, t.posted_on, t.amount_minor, t.currency, t.counterparty, \
+             t.description, t.category, t.is_transfer, t.source \
+             FROM transactions t JOIN bank_accounts a ON a.id = t.account_id AND a.org_id = t.org_id \
+             WHERE t.org_id = ",
+        );
+        text += &sql.push_arg(org);
+        if let Some(from) = f.from {
+            text += &format!(" AND t.posted_on >= {}", sql.push_arg(from));
+        }
+        if let Some(to) = f.to {
+            text += &format!(" AND t.posted_on <= {}", sql.push_arg(to));
+        }
+        if let Some(account) = &f.account {
+            text += &format!(" AND a.name = {}", sql.push_arg(account.as_str()));
+        }
+        if let Some(category) = &f.category {
+            text += &format!(" AND t.category = {}", sql.push_arg(category.as_str()));
+        }
+        if let Some(cp) = &f.counterparty {
+            text += &format!(" AND t.counterparty = {}", sql.push_arg(cp.as_str()));
+        }
+        if let Some(q) = f.text.as_deref().filter(|q| !q.trim().is_empty()) {
+            let p = sql.push_arg(like_pattern(q.trim()));
+            text += &format!(
+                " AND (LOWER(t.description) LIKE {p} ESCAPE '\\' OR LOWER(t.counterparty) LIKE {p} ESCAPE '\\')"
+            );
+        }
+        if let Some(c) = f.cursor {
+            let d = sql.push_arg(c.posted_on);
+            let i = sql.push_arg(c.id);
+            text += &format!(" AND (t.posted_on < {d} OR (t.posted_on = {d} AND t.id < {i}))");
+        }
+        text += &format!(
+            " ORDER BY t.posted_on DESC, t.id DESC LIMIT {}",
+            sql.push_arg(i64::from(limit) + 1)
+        );
+        sql.text = text.into();
+        let mut tx = self.scoped(org).await?;
+        let mut items: Vec<StoredTransaction> = tx.fetch_all(sql).await?;
+        tx.commit().await?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|t| {
+                TxnCursor {
+                    posted_on: t.posted_on,
+                    id: t.id,
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        Ok(TxnPage { items, next_cursor })
+    }
+
+    /// How many transactions the organisation has.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn count_transactions(&self, org: OrgId) -> Result<i64> {
+        let mut tx = self.scoped(org).await?;
+        let (n,): (i64,) = tx
+            .fetch_one(Sql::new("SELECT COUNT(*) FROM transactions WHERE org_id = $1").arg(org))
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}

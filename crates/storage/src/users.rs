@@ -1,0 +1,239 @@
+//! People and their memberships in organisations.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::error::{Result, StorageError};
+use chrono::{DateTime, Utc};
+use flowsense_core::{OrgId, Role, UserId};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A person who can sign in. The password hash never leaves storage through `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub mfa_enabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("mfa_enabled", &self.mfa_enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What it takes to create a user. `password_hash` is a PHC string (argon2id).
+#[derive(Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+}
+
+/// A user's role in one organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    pub org_id: OrgId,
+    pub user_id: UserId,
+    pub role: Role,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    email: String,
+    display_name: String,
+    password_hash: String,
+    mfa_enabled: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: UserId(r.id),
+            email: r.email,
+            display_name: r.display_name,
+            password_hash: r.password_hash,
+            mfa_enabled: r.mfa_enabled,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    org_id: Uuid,
+    user_id: Uuid,
+    role: String,
+}
+
+impl TryFrom<MembershipRow> for Membership {
+    type Error = StorageError;
+    fn try_from(r: MembershipRow) -> Result<Self> {
+        Ok(Membership {
+            org_id: OrgId(r.org_id),
+            user_id: UserId(r.user_id),
+            role: r
+                .role
+                .parse()
+                .map_err(|e: flowsense_core::role::UnknownRole| {
+                    StorageError::Corrupt(e.to_string())
+                })?,
+        })
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, display_name, password_hash, mfa_enabled, created_at";
+
+/// E-mail addresses are compared case-insensitively; they are stored lower-cased.
+fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl Store {
+    /// Creates a user.
+    ///
+    /// # Errors
+    /// `Conflict` when the e-mail address is taken.
+    pub async fn create_user(&self, new: &NewUser) -> Result<User> {
+        let id = UserId::new();
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        tx.execute(
+            Sql::new(
+                "INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .arg(id)
+            .arg(normalise_email(&new.email))
+            .arg(new.display_name.as_str())
+            .arg(new.password_hash.as_str())
+            .arg(now),
+        )
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict(_) => StorageError::Conflict("user e-mail"),
+            other => other,
+        })?;
+        let user: UserRow = tx
+            .fetch_one(Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).arg(id))
+            .await?;
+        tx.commit().await?;
+        Ok(user.into())
+    }
+
+    /// A user by e-mail address (case-insensitive), if any.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let mut tx = self.begin().await?;
+        let row: Option<UserRow> = tx
+            .fetch_optional(
+                Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
+                    .arg(normalise_email(email)),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row.map(User::from))
+    }
+
+    /// A user by id.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such user.
+    pub async fn user(&self, user: UserId) -> Result<User> {
+        let mut tx = self.begin().await?;
+        let row: UserRow = tx
+            .fetch_one(
+                Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).arg(user),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Gives `user` a role in `org` (replacing any previous role).
+    ///
+    /// # Errors
+    /// On a database failure, or when the organisation or user does not exist.
+    pub async fn set_membership(&self, org: OrgId, user: UserId, role: Role) -> Result<()> {
+        let mut tx = self.scoped(org).await?;
+        tx.execute(
+            Sql::new(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
+            )
+            .arg(org)
+            .arg(user)
+            .arg(role.as_str())
+            .arg(Utc::now()),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The role of `user` in `org`, or `None` when they are not a member.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn role_in(&self, org: OrgId, user: UserId) -> Result<Option<Role>> {
+        let mut tx = self.scoped(org).await?;
+        let row: Option<MembershipRow> = tx
+            .fetch_optional(
+                Sql::new(
+                    "SELECT org_id, user_id, role FROM memberships WHERE org_id = $1 AND user_id = $2",
+                )
+                .arg(org)
+                .arg(user),
+            )
+            .await?;
+        tx.commit().await?;
+        row.map(Membership::try_from)
+            .transpose()
+            .map(|m| m.map(|m| m.role))
+    }
+
+    /// Every membership of one organisation.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn members(&self, org: OrgId) -> Result<Vec<Membership>> {
+        let mut tx = self.scoped(org).await?;
+        let rows: Vec<MembershipRow> = tx
+            .fetch_all(
+                Sql::new(
+                    "SELECT org_id, user_id, role FROM memberships WHERE org_id = $1 ORDER BY created_at, user_id",
+                )
+                .arg(org),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.into_iter().map(Membership::try_from).collect()
+    }
+
+    /// Every organisation a user belongs to.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn memberships_of(&self, user: UserId) -> Result<Vec<Membership>> {
+        let mut tx = self.scoped_user(user).await?;
+        let rows: Vec<MembershipRow> = tx
+            .fetch_all(
+                Sql::new(
+                    "SELECT org_id, user_id, role FROM memberships WHERE user_id = $1 ORDER BY created_at, org_id",
+                )
+                .arg(user),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.into_iter().map(Membership::try_from).collect()
+    }
+}

@@ -1,0 +1,169 @@
+//! PostgreSQL only: row-level security is a second wall behind the query scoping, and both
+//! backends carry the same schema.
+
+mod support;
+
+use flowsense_core::Currency;
+use flowsense_storage::{ImportMeta, NewOrg, NewTransaction, OrgSettings};
+use sqlx::{Connection, Row};
+use support::TestDb;
+
+async fn seed(db: &TestDb) -> (flowsense_core::OrgId, flowsense_core::OrgId) {
+    let mut ids = Vec::new();
+    for (slug, n) in [("a", 3), ("b", 5)] {
+        let org = db
+            .store
+            .create_org(&NewOrg {
+                slug: slug.into(),
+                name: slug.into(),
+                settings: OrgSettings::with_currency(Currency::USD),
+            })
+            .await
+            .unwrap()
+            .id;
+        let rows: Vec<_> = (0..n)
+            .map(|i| NewTransaction {
+                account: "Operating".into(),
+                posted_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1 + i).unwrap(),
+                amount_minor: 100,
+                currency: "USD".into(),
+                original_amount_minor: 100,
+                original_currency: "USD".into(),
+                counterparty: "C".into(),
+                description: String::new(),
+                category: "Sales".into(),
+                is_transfer: false,
+                external_id: format!("{slug}-{i}"),
+            })
+            .collect();
+        let mut imp = db
+            .store
+            .begin_import(
+                org,
+                &ImportMeta {
+                    file_name: "f".into(),
+                    format: "csv".into(),
+                    sha256: String::new(),
+                    source: "csv".into(),
+                    created_by: None,
+                    currency: Currency::USD,
+                },
+            )
+            .await
+            .unwrap();
+        imp.add_transactions(&rows).await.unwrap();
+        imp.commit().await.unwrap();
+        ids.push(org);
+    }
+    (ids[0], ids[1])
+}
+
+#[tokio::test]
+async fn row_level_security_hides_other_organisations_even_without_a_where_clause() {
+    let Some(url) = support::postgres_url() else {
+        support::announce_postgres_skipped(
+            "row_level_security_hides_other_organisations_even_without_a_where_clause",
+        );
+        return;
+    };
+    let db = TestDb::postgres(&url).await;
+    let (a, b) = seed(&db).await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query("SET ROLE flowsense_app")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let count = |sql: &'static str| sql;
+    let mut tx = conn.begin().await.unwrap();
+    let n: i64 = sqlx::query_scalar(count("SELECT COUNT(*) FROM transactions"))
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "no organisation set: nothing visible");
+    sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
+        .bind(a.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 3, "only a's rows");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bank_accounts")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // Writing a row for b while scoped to a is refused by WITH CHECK.
+    let err = sqlx::query("INSERT INTO audit_events (org_id, action, target, ip, details, created_at) VALUES ($1, 'x', 'y', 'z', '{}', now())")
+        .bind(b.0)
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("row-level security"), "{err}");
+    tx.rollback().await.unwrap();
+
+    // The setting is per transaction: the next one starts blind again.
+    let mut tx = conn.begin().await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    tx.rollback().await.unwrap();
+
+    // Every table with an org_id column has forced row-level security.
+    let unprotected: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relkind = 'r' \
+         AND EXISTS (SELECT 1 FROM information_schema.columns i WHERE i.table_schema = n.nspname AND i.table_name = c.relname AND i.column_name = 'org_id') \
+         AND NOT (c.relrowsecurity AND c.relforcerowsecurity)",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        unprotected.is_empty(),
+        "tables without forced RLS: {unprotected:?}"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_have_the_same_tables_and_columns() {
+    let Some(url) = support::postgres_url() else {
+        support::announce_postgres_skipped(
+            "sqlite_and_postgres_schemas_have_the_same_tables_and_columns",
+        );
+        return;
+    };
+    let pg = TestDb::postgres(&url).await;
+    let lite = TestDb::sqlite().await;
+    let mut conn = sqlx::PgConnection::connect(&pg.url).await.unwrap();
+    let mut pg_cols: Vec<String> = sqlx::query(
+        "SELECT table_name::text || '.' || column_name::text AS c FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<String, _>("c"))
+    .collect();
+    let mut lconn = sqlx::SqliteConnection::connect(&lite.url).await.unwrap();
+    let mut lite_cols: Vec<String> = sqlx::query(
+        "SELECT m.name || '.' || p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%'",
+    )
+    .fetch_all(&mut lconn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<String, _>("c"))
+    .collect();
+    pg_cols.sort();
+    lite_cols.sort();
+    assert!(pg_cols.len() > 100);
+    assert_eq!(pg_cols, lite_cols);
+}
