@@ -3,6 +3,7 @@
 //! Nothing in this crate performs I/O. Storage, importers and the web layer feed it
 //! [`books::Books`] and render what it returns.
 
+pub mod analytics;
 pub mod books;
 pub mod ids;
 pub mod money;

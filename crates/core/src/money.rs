@@ -145,7 +145,8 @@ pub fn parse_minor(text: &str, exponent: u32) -> Result<i64, MoneyError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(MoneyError::BadAmount);
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
     {
         return Err(MoneyError::BadAmount);
     }
@@ -206,7 +207,10 @@ mod tests {
         assert_eq!(parse_minor("", 2), Err(MoneyError::BadAmount));
         assert_eq!(parse_minor("-", 2), Err(MoneyError::BadAmount));
         assert_eq!(parse_minor("1e5", 2), Err(MoneyError::BadAmount));
-        assert_eq!(parse_minor("99999999999999999999", 2), Err(MoneyError::Overflow));
+        assert_eq!(
+            parse_minor("99999999999999999999", 2),
+            Err(MoneyError::Overflow)
+        );
     }
 
     #[test]

@@ -1,0 +1,114 @@
+//! Backtest: cut the last 13 weeks, forecast them from the earlier books, and compare with
+//! what happened, next to a naive forecast (the mean weekly net of the 13 weeks before the cut).
+
+use super::cash_position::cash_at;
+use super::dates::add_days;
+use super::forecast::{HORIZON_WEEKS, forecast};
+use super::stats::{as_f64, basis_points, round_minor, saturate};
+use crate::Books;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// One week of the backtest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BacktestWeek {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub actual_net: i64,
+    pub forecast_net: i64,
+    pub naive_net: i64,
+}
+
+/// Accuracy of the forecast on the last 13 weeks of the books.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backtest {
+    /// The last day the forecast saw.
+    pub cut: NaiveDate,
+    pub weeks: Vec<BacktestWeek>,
+    /// Weighted absolute percentage error of weekly net flow, in basis points
+    /// (`None` when nothing moved in those weeks).
+    pub forecast_wape_bp: Option<i64>,
+    pub naive_wape_bp: Option<i64>,
+    pub actual_ending_cash: i64,
+    /// Forecast minus actual ending cash.
+    pub forecast_ending_cash_error: i64,
+    pub naive_ending_cash_error: i64,
+}
+
+/// Backtests the forecast on the 13 weeks ending `end` (usually the last transaction's date).
+/// `None` when there are fewer than 13 weeks of history before the cut.
+#[must_use]
+pub fn backtest(books: &Books, end: NaiveDate) -> Option<Backtest> {
+    let weeks_days = 7 * i64::try_from(HORIZON_WEEKS).unwrap_or(13);
+    let cut = add_days(end, -weeks_days);
+    let earliest = books.txns.iter().map(|t| t.date).min()?;
+    if add_days(cut, -weeks_days) < earliest || cut >= end {
+        return None;
+    }
+    let before = books_as_of(books, cut);
+    let predicted = forecast(&before, cut);
+    let net_between = |from: NaiveDate, to: NaiveDate| -> i128 {
+        books
+            .txns
+            .iter()
+            .filter(|t| !t.transfer && t.date > from && t.date <= to)
+            .map(|t| i128::from(t.amount))
+            .sum()
+    };
+    let naive_weekly =
+        as_f64(saturate(net_between(add_days(cut, -weeks_days), cut))) / as_f64(weeks_days / 7);
+    let naive_net = round_minor(naive_weekly);
+    let weeks: Vec<BacktestWeek> = predicted
+        .weeks
+        .iter()
+        .map(|w| BacktestWeek {
+            start: w.start,
+            end: w.end,
+            actual_net: saturate(net_between(add_days(w.start, -1), w.end)),
+            forecast_net: w.net.p50,
+            naive_net,
+        })
+        .collect();
+    let wape = |pick: fn(&BacktestWeek) -> i64| {
+        let actual: i128 = weeks.iter().map(|w| i128::from(w.actual_net).abs()).sum();
+        let error: i128 = weeks
+            .iter()
+            .map(|w| (i128::from(pick(w)) - i128::from(w.actual_net)).abs())
+            .sum();
+        (actual > 0).then(|| basis_points(error, actual))
+    };
+    let actual_ending_cash = cash_at(books, end);
+    let forecast_end = predicted
+        .weeks
+        .last()
+        .map_or(predicted.starting_cash, |w| w.ending_cash.p50);
+    let naive_end =
+        round_minor(as_f64(cash_at(books, cut)) + naive_weekly * as_f64(weeks_days / 7));
+    Some(Backtest {
+        cut,
+        forecast_wape_bp: wape(|w| w.forecast_net),
+        naive_wape_bp: wape(|w| w.naive_net),
+        weeks,
+        actual_ending_cash,
+        forecast_ending_cash_error: saturate(
+            i128::from(forecast_end) - i128::from(actual_ending_cash),
+        ),
+        naive_ending_cash_error: saturate(i128::from(naive_end) - i128::from(actual_ending_cash)),
+    })
+}
+
+/// The books as they stood at the end of `cut`: later transactions and documents dropped,
+/// documents paid later shown as open, rollups of later months dropped.
+#[must_use]
+pub fn books_as_of(books: &Books, cut: NaiveDate) -> Books {
+    let mut before = books.clone();
+    before.txns.retain(|t| t.date <= cut);
+    before.documents.retain(|d| d.issued <= cut);
+    for doc in &mut before.documents {
+        if doc.paid.is_some_and(|p| p > cut) {
+            doc.paid = None;
+        }
+    }
+    before.rollups.retain(|r| r.month <= cut);
+    before
+}

@@ -1,0 +1,124 @@
+//! End-of-day balances per bank account and in total: opening balance plus every movement
+//! (transfers included, since they move money between accounts).
+
+use super::cashflow::display_name;
+use super::dates::{add_days, days_between};
+use super::stats::saturate;
+use crate::Books;
+use crate::money::Currency;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Above this many days only days with movements (and the range ends) are listed.
+const MAX_DENSE_DAYS: i64 = 40_000;
+
+/// Balances at the end of one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DailyBalance {
+    pub date: NaiveDate,
+    /// One balance per entry of [`CashPosition::accounts`].
+    pub balances: Vec<i64>,
+    pub total: i64,
+}
+
+/// The daily balance series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CashPosition {
+    pub currency: Currency,
+    pub accounts: Vec<String>,
+    pub days: Vec<DailyBalance>,
+    /// True when the range is so long that only days with movements are listed.
+    pub sparse: bool,
+}
+
+/// Daily balances between `from` and `to` (defaulting to the first and last transaction).
+#[must_use]
+pub fn cash_position(
+    books: &Books,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> CashPosition {
+    let named = books.accounts.len();
+    let slot = |account: u32| (account as usize).min(named);
+    let mut opening = vec![0i128; named + 1];
+    for (id, &balance) in books.opening_balances.iter().enumerate() {
+        opening[id.min(named)] += i128::from(balance);
+    }
+    let unknown_used =
+        opening[named] != 0 || books.txns.iter().any(|t| t.account as usize >= named);
+    let mut accounts: Vec<String> = (0..named)
+        .map(|id| display_name(&books.accounts, id))
+        .collect();
+    if unknown_used {
+        accounts.push(display_name(&books.accounts, usize::MAX));
+    }
+    let mut position = CashPosition {
+        currency: books.currency,
+        accounts,
+        days: Vec::new(),
+        sparse: false,
+    };
+    let first = books.txns.iter().map(|t| t.date).min();
+    let last = books.txns.iter().map(|t| t.date).max();
+    let (Some(from), Some(to)) = (from.or(first), to.or(last)) else {
+        return position;
+    };
+    if from > to {
+        return position;
+    }
+    let mut movements: Vec<(NaiveDate, usize, i64)> = books
+        .txns
+        .iter()
+        .map(|t| (t.date, slot(t.account), t.amount))
+        .collect();
+    movements.sort_unstable();
+    let mut balances = opening;
+    let mut next = 0;
+    while next < movements.len() && movements[next].0 < from {
+        balances[movements[next].1] += i128::from(movements[next].2);
+        next += 1;
+    }
+    position.sparse = days_between(from, to) > MAX_DENSE_DAYS;
+    let width = position.accounts.len();
+    let mut day = from;
+    loop {
+        let moved = next < movements.len() && movements[next].0 == day;
+        while next < movements.len() && movements[next].0 == day {
+            balances[movements[next].1] += i128::from(movements[next].2);
+            next += 1;
+        }
+        if !position.sparse || moved || day == from || day == to {
+            position.days.push(DailyBalance {
+                date: day,
+                balances: balances[..width].iter().map(|&b| saturate(b)).collect(),
+                total: saturate(balances.iter().sum()),
+            });
+        }
+        if day >= to {
+            break;
+        }
+        day = if position.sparse {
+            // Jump straight to the next movement (or the end of the range).
+            movements
+                .get(next)
+                .map_or(to, |m| m.0.min(to))
+                .max(add_days(day, 1))
+        } else {
+            add_days(day, 1)
+        };
+    }
+    position
+}
+
+/// Total cash across accounts at the end of `date`.
+#[must_use]
+pub fn cash_at(books: &Books, date: NaiveDate) -> i64 {
+    let opening: i128 = books.opening_balances.iter().copied().map(i128::from).sum();
+    let moved: i128 = books
+        .txns
+        .iter()
+        .filter(|t| t.date <= date)
+        .map(|t| i128::from(t.amount))
+        .sum();
+    saturate(opening + moved)
+}

@@ -1,0 +1,214 @@
+//! 13-week cash forecast from `as_of`: open invoices (shifted by each customer's own median
+//! lateness), open bills, detected recurring payments, and a seasonal baseline for the rest,
+//! with P10/P50/P90 bands from the baseline's empirical one-step errors.
+
+use super::backtest::Backtest;
+use super::cash_position::cash_at;
+use super::dates::{add_days, days_between};
+use super::doc_matching::{document_payment_ids, is_open, median_days_late, payment_lags};
+use super::forecast_baseline::{History, Stream};
+use super::recurring::detect_recurring;
+use super::stats::{as_f64, quantile, round_minor, saturate};
+use crate::money::Currency;
+use crate::{Books, DocKind};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// Weeks forecast.
+pub const HORIZON_WEEKS: usize = 13;
+
+/// A P10/P50/P90 range in minor units.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Band {
+    pub p10: i64,
+    pub p50: i64,
+    pub p90: i64,
+}
+
+/// One forecast week, `start..=end`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForecastWeek {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub inflow: Band,
+    /// Negative: money out.
+    pub outflow: Band,
+    pub net: Band,
+    pub ending_cash: Band,
+    /// Expected median amounts from each source (inflows positive, outflows negative).
+    pub open_invoices: i64,
+    pub open_bills: i64,
+    pub recurring: i64,
+    pub baseline: i64,
+}
+
+/// The forecast report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForecastReport {
+    pub currency: Currency,
+    pub as_of: NaiveDate,
+    pub starting_cash: i64,
+    pub weeks: Vec<ForecastWeek>,
+    /// Whether a month-of-year pattern was applied (needs a year of history).
+    pub yearly_seasonality: bool,
+    /// Weeks of raw transaction history behind the baseline.
+    pub history_weeks: usize,
+    /// How the same method did on the last 13 weeks, when there is enough history.
+    pub backtest: Option<Backtest>,
+}
+
+/// Forecasts the 13 weeks after `as_of` (the backtest is left empty; see [`super::backtest`]).
+#[must_use]
+pub fn forecast(books: &Books, as_of: NaiveDate) -> ForecastReport {
+    let starting_cash = cash_at(books, as_of);
+    let week_end = |k: usize| add_days(as_of, 7 * (i64::try_from(k).unwrap_or(0) + 1));
+    let week_of = |date: NaiveDate| -> usize {
+        let offset = days_between(as_of, date).max(1) - 1;
+        usize::try_from(offset / 7).unwrap_or(usize::MAX)
+    };
+    let horizon_end = week_end(HORIZON_WEEKS - 1);
+
+    let mut invoices = [0i128; HORIZON_WEEKS];
+    let mut bills = [0i128; HORIZON_WEEKS];
+    let (late_by_customer, late_overall) = median_days_late(books, DocKind::Invoice, as_of);
+    for doc in books.documents.iter().filter(|d| is_open(d, as_of)) {
+        let (expected, target) = match doc.kind {
+            DocKind::Invoice => {
+                let late = late_by_customer
+                    .get(&doc.counterparty)
+                    .copied()
+                    .unwrap_or(late_overall);
+                (add_days(doc.due, late.max(0)), &mut invoices)
+            }
+            DocKind::Bill => (doc.due, &mut bills),
+        };
+        // Anything already overdue is expected in the first week.
+        if let Some(cell) = target.get_mut(week_of(expected.min(horizon_end))) {
+            *cell += i128::from(doc.amount);
+        }
+    }
+
+    let mut recurring = [0i128; HORIZON_WEEKS];
+    let items = detect_recurring(books, as_of);
+    for item in &items {
+        for date in item.dates_between(as_of, horizon_end) {
+            if let Some(cell) = recurring.get_mut(week_of(date)) {
+                *cell += i128::from(item.typical_amount);
+            }
+        }
+    }
+    let recurring_counterparties: HashSet<u32> = items.iter().map(|i| i.counterparty_id).collect();
+    let history = History::build(
+        books,
+        as_of,
+        &document_payment_ids(books),
+        &recurring_counterparties,
+    );
+    let invoice_lags = payment_lags(books, DocKind::Invoice, as_of);
+    let bill_lags = payment_lags(books, DocKind::Bill, as_of);
+    let (res_in, res_out) = history.residuals();
+    let spread = |r: &[f64], q: f64| quantile(r, q).unwrap_or(0.0);
+    let res_net: Vec<f64> = res_in.iter().zip(&res_out).map(|(a, b)| a + b).collect();
+
+    let mut weeks = Vec::with_capacity(HORIZON_WEEKS);
+    let mut cash = as_f64(starting_cash);
+    for k in 0..HORIZON_WEEKS {
+        let end = week_end(k);
+        let mid_day = days_between(as_of, end) - 3;
+        let mut base_in = 0.0;
+        let mut base_out = 0.0;
+        for stream in Stream::ALL {
+            let mut value = history.level(stream, 0) * history.week_factor(stream, end);
+            // Documents issued after `as_of` only start landing once their usual lag has passed.
+            match stream {
+                Stream::InvoicesPaid => value *= share_paid_within(&invoice_lags, mid_day),
+                Stream::BillsPaid => value *= share_paid_within(&bill_lags, mid_day),
+                Stream::OtherIn | Stream::OtherOut => {}
+            }
+            if matches!(stream, Stream::OtherIn | Stream::InvoicesPaid) {
+                base_in += value;
+            } else {
+                base_out += value;
+            }
+        }
+        let known_in = as_f64(saturate(invoices[k]));
+        let known_out = -as_f64(saturate(bills[k])) + as_f64(saturate(recurring[k]));
+        let inflow = known_in + base_in;
+        let outflow = known_out + base_out;
+        let net = inflow + outflow;
+        cash += net;
+        #[allow(clippy::cast_precision_loss)]
+        let horizon_scale = ((k + 1) as f64).sqrt();
+        weeks.push(ForecastWeek {
+            start: add_days(end, -6),
+            end,
+            inflow: band(
+                inflow,
+                spread(&res_in, 0.1),
+                spread(&res_in, 0.9),
+                Some(0.0),
+                None,
+            ),
+            outflow: band(
+                outflow,
+                spread(&res_out, 0.1),
+                spread(&res_out, 0.9),
+                None,
+                Some(0.0),
+            ),
+            net: band(
+                net,
+                spread(&res_net, 0.1),
+                spread(&res_net, 0.9),
+                None,
+                None,
+            ),
+            ending_cash: band(
+                cash,
+                spread(&res_net, 0.1) * horizon_scale,
+                spread(&res_net, 0.9) * horizon_scale,
+                None,
+                None,
+            ),
+            open_invoices: round_minor(known_in),
+            open_bills: saturate(-bills[k]),
+            recurring: saturate(recurring[k]),
+            baseline: round_minor(base_in + base_out),
+        });
+    }
+    ForecastReport {
+        currency: books.currency,
+        as_of,
+        starting_cash,
+        weeks,
+        yearly_seasonality: history.seasonal,
+        history_weeks: history.raw_weeks,
+        backtest: None,
+    }
+}
+
+/// Share of documents paid within `days` of issue (all of them when there is no history).
+fn share_paid_within(sorted_lags: &[i64], days: i64) -> f64 {
+    if sorted_lags.is_empty() {
+        return 1.0;
+    }
+    let within = sorted_lags.partition_point(|&lag| lag <= days);
+    #[allow(clippy::cast_precision_loss)]
+    let share = within as f64 / sorted_lags.len() as f64;
+    share
+}
+
+/// A band around `p50`, optionally clamped (inflows stay ≥ 0, outflows ≤ 0), rounded once.
+fn band(p50: f64, low: f64, high: f64, floor: Option<f64>, ceiling: Option<f64>) -> Band {
+    let clamp = |v: f64| {
+        let v = floor.map_or(v, |f| v.max(f));
+        ceiling.map_or(v, |c| v.min(c))
+    };
+    let (low, high) = (low.min(0.0), high.max(0.0));
+    Band {
+        p10: round_minor(clamp(p50 + low)),
+        p50: round_minor(clamp(p50)),
+        p90: round_minor(clamp(p50 + high)),
+    }
+}

@@ -1,0 +1,36 @@
+//! The analytics engine: pure functions from [`crate::Books`] to serialisable reports.
+//!
+//! Money stays exact: every sum runs in `i128` and is narrowed (saturating) to `i64` minor
+//! units only in the result. Averages and forecasts may use `f64` inside and round once.
+//! No function here panics, whatever the books hold.
+
+pub mod aging;
+pub mod anomalies;
+mod anomaly_rules;
+pub mod backtest;
+pub mod cash_position;
+pub mod cashflow;
+mod cashflow_accumulate;
+mod category_spikes;
+pub mod dates;
+mod doc_matching;
+pub mod forecast;
+mod forecast_baseline;
+pub mod recurring;
+pub mod render;
+pub mod report;
+pub mod runway;
+pub mod stats;
+mod tabulate;
+
+pub use aging::{AgingReport, aging};
+pub use anomalies::{Anomaly, AnomalyKind, Severity, anomalies};
+pub use backtest::{Backtest, backtest};
+pub use cash_position::{CashPosition, cash_at, cash_position};
+pub use cashflow::{CashflowReport, Flow, cashflow};
+pub use dates::{Period, default_as_of};
+pub use forecast::{Band, ForecastReport, forecast};
+pub use recurring::{Cadence, RecurringItem, RecurringReport, recurring};
+pub use render::{to_csv, to_json, to_table};
+pub use report::{Report, ReportBody, ReportKind, ReportOptions, run_report};
+pub use runway::{RunwayReport, RunwayStatus, runway};

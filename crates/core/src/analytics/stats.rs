@@ -1,0 +1,117 @@
+//! Small exact and robust statistics used across the engine.
+
+/// Narrows an exact `i128` sum to `i64` minor units, saturating at the bounds.
+#[must_use]
+pub fn saturate(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// Rounds an `f64` estimate once to `i64` minor units (saturating; NaN becomes zero).
+#[must_use]
+#[allow(clippy::cast_possible_truncation)]
+pub fn round_minor(value: f64) -> i64 {
+    if value.is_nan() {
+        return 0;
+    }
+    // `as` saturates for floats out of range, which is what we want here.
+    value.round() as i64
+}
+
+/// Exact `f64` view of minor units for internal estimates.
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn as_f64(value: i64) -> f64 {
+    value as f64
+}
+
+/// Median of integers (the mean of the two middle values, rounded toward zero) without overflow.
+#[must_use]
+pub fn median_i64(values: &[i64]) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        Some(sorted[mid])
+    } else {
+        Some(saturate(
+            (i128::from(sorted[mid - 1]) + i128::from(sorted[mid])) / 2,
+        ))
+    }
+}
+
+/// Median absolute deviation around `center` (unscaled).
+#[must_use]
+pub fn mad_i64(values: &[i64], center: i64) -> Option<i64> {
+    let deviations: Vec<i64> = values
+        .iter()
+        .map(|&v| saturate((i128::from(v) - i128::from(center)).abs()))
+        .collect();
+    median_i64(&deviations)
+}
+
+/// Linear-interpolated quantile `q` in `[0, 1]` of finite values; `None` when there are none.
+#[must_use]
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lower = pos.floor() as usize;
+    let upper = pos.ceil() as usize;
+    let weight = pos - pos.floor();
+    Some(sorted[lower] * (1.0 - weight) + sorted[upper.min(sorted.len() - 1)] * weight)
+}
+
+/// Exact sum of minor units.
+#[must_use]
+pub fn sum_i128(values: impl IntoIterator<Item = i64>) -> i128 {
+    values.into_iter().map(i128::from).sum()
+}
+
+/// `part / whole` in basis points (0 when the whole is not positive).
+#[must_use]
+pub fn basis_points(part: i128, whole: i128) -> i64 {
+    if whole <= 0 {
+        return 0;
+    }
+    saturate(part.saturating_mul(10_000) / whole)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_mads() {
+        assert_eq!(median_i64(&[]), None);
+        assert_eq!(median_i64(&[3, 1, 2]), Some(2));
+        assert_eq!(median_i64(&[i64::MAX, i64::MAX]), Some(i64::MAX));
+        assert_eq!(mad_i64(&[1, 2, 3, 4, 100], 3), Some(1));
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&v, 0.5), Some(3.0));
+        assert_eq!(quantile(&v, 0.25), Some(2.0));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn rounding_saturates() {
+        assert_eq!(round_minor(f64::NAN), 0);
+        assert_eq!(round_minor(1e300), i64::MAX);
+        assert_eq!(round_minor(-2.5), -3);
+        assert_eq!(saturate(i128::MAX), i64::MAX);
+    }
+}

@@ -1,0 +1,116 @@
+use super::books_builder::{Builder, d};
+use super::synthetic::seasonal_books;
+use chrono::Days;
+use flowsense_core::DocKind;
+use flowsense_core::analytics::{backtest, forecast};
+
+#[test]
+fn forecast_beats_the_naive_baseline_on_seasonal_books() {
+    for seed in [3, 19, 42] {
+        let (books, _) = seasonal_books(seed);
+        let result = backtest(&books, d(2025, 6, 30)).expect("enough history");
+        let ours = result.forecast_wape_bp.expect("flows moved");
+        let naive = result.naive_wape_bp.expect("flows moved");
+        assert!(
+            ours < naive,
+            "seed {seed}: forecast WAPE {ours} bp vs naive {naive} bp"
+        );
+        assert!(
+            result.forecast_ending_cash_error.abs() < result.naive_ending_cash_error.abs(),
+            "seed {seed}: {result:?}"
+        );
+        assert_eq!(result.weeks.len(), 13);
+    }
+}
+
+#[test]
+fn forecast_bands_are_ordered_and_cash_adds_up() {
+    let (books, _) = seasonal_books(5);
+    let report = forecast(&books, d(2025, 6, 30));
+    assert!(report.yearly_seasonality);
+    assert_eq!(report.weeks.len(), 13);
+    assert_eq!(report.weeks[0].start, d(2025, 7, 1));
+    let mut cash = i128::from(report.starting_cash);
+    for w in &report.weeks {
+        for band in [w.inflow, w.outflow, w.net, w.ending_cash] {
+            assert!(band.p10 <= band.p50 && band.p50 <= band.p90, "{band:?}");
+        }
+        cash += i128::from(w.net.p50);
+        // Each week is rounded once, so the running sum may drift by a unit per week.
+        assert!((cash - i128::from(w.ending_cash.p50)).abs() <= 13);
+    }
+}
+
+#[test]
+fn open_invoices_arrive_late_by_the_customers_own_habit() {
+    let mut b = Builder::new();
+    let as_of = d(2024, 6, 30);
+    for n in 0..4u64 {
+        let due = d(2024, 1, 15) + Days::new(30 * n);
+        b.doc(
+            DocKind::Invoice,
+            "Slow Co",
+            due - Days::new(30),
+            due,
+            Some(due + Days::new(21)),
+            5_000,
+        );
+    }
+    b.doc(
+        DocKind::Invoice,
+        "Slow Co",
+        d(2024, 6, 1),
+        d(2024, 7, 1),
+        None,
+        77_000,
+    );
+    b.doc(
+        DocKind::Bill,
+        "Supplier",
+        d(2024, 6, 20),
+        d(2024, 7, 10),
+        None,
+        12_000,
+    );
+    b.txn(as_of, 1, "Sales", "Shop");
+    let report = forecast(&b.books, as_of);
+    let week_of = |date| {
+        report
+            .weeks
+            .iter()
+            .position(|w| w.start <= date && date <= w.end)
+    };
+    let invoice_week = week_of(d(2024, 7, 22)).expect("in horizon");
+    assert_eq!(report.weeks[invoice_week].open_invoices, 77_000);
+    let bill_week = week_of(d(2024, 7, 10)).expect("in horizon");
+    assert_eq!(report.weeks[bill_week].open_bills, -12_000);
+    let total_invoices: i64 = report.weeks.iter().map(|w| w.open_invoices).sum();
+    assert_eq!(total_invoices, 77_000);
+}
+
+#[test]
+fn recurring_payments_land_on_their_next_dates() {
+    let mut b = Builder::new();
+    for n in 0..6u64 {
+        b.txn(
+            d(2024, 1, 5) + Days::new(14 * n),
+            -100_000,
+            "Payroll",
+            "Payroll Inc",
+        );
+    }
+    let as_of = d(2024, 3, 16);
+    let report = forecast(&b.books, as_of);
+    let paid: Vec<i64> = report.weeks.iter().map(|w| w.recurring).collect();
+    // Next pay days: 2024-03-29, then every 14 days.
+    assert_eq!(paid.iter().filter(|&&p| p == -100_000).count(), 6);
+    assert_eq!(paid[0], 0);
+    assert_eq!(paid[1], -100_000);
+}
+
+#[test]
+fn backtest_needs_history() {
+    let mut b = Builder::new();
+    b.txn(d(2024, 1, 1), 100, "Sales", "Shop");
+    assert!(backtest(&b.books, d(2024, 2, 1)).is_none());
+}

@@ -1,0 +1,373 @@
+//! Which column holds what: found from the header by name, or given by the user with `--map`.
+
+use crate::error::ErrorReason;
+use flowsense_core::books::TXN_CSV_HEADER;
+
+/// A value the importer reads from a CSV column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Date,
+    Account,
+    /// Signed amount (positive is money in).
+    Amount,
+    /// Money out, written as a positive number in its own column.
+    Debit,
+    /// Money in, written as a positive number in its own column.
+    Credit,
+    /// A `DR`/`CR` (debit/credit) indicator for an unsigned amount column.
+    Direction,
+    Currency,
+    Counterparty,
+    Category,
+    Description,
+    Reference,
+}
+
+pub(crate) const FIELD_COUNT: usize = 11;
+
+impl Field {
+    pub const ALL: [Field; FIELD_COUNT] = [
+        Field::Date,
+        Field::Account,
+        Field::Amount,
+        Field::Debit,
+        Field::Credit,
+        Field::Direction,
+        Field::Currency,
+        Field::Counterparty,
+        Field::Category,
+        Field::Description,
+        Field::Reference,
+    ];
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        self.aliases()[0]
+    }
+
+    /// Header names (normalised: lower case, single spaces) in order of preference.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::Date => &[
+                "date",
+                "transaction date",
+                "trans date",
+                "trans. date",
+                "booking date",
+                "posting date",
+                "posted date",
+                "date posted",
+                "posted",
+                "value date",
+                "buchungstag",
+                "datum",
+                "fecha",
+                "data",
+            ],
+            Field::Account => &["account", "account name", "account number", "konto"],
+            Field::Amount => &[
+                "amount",
+                "amt",
+                "transaction amount",
+                "betrag",
+                "importe",
+                "montant",
+                "value",
+            ],
+            Field::Debit => &[
+                "debit",
+                "debits",
+                "debit amount",
+                "withdrawal",
+                "withdrawals",
+                "money out",
+                "paid out",
+                "outflow",
+                "soll",
+            ],
+            Field::Credit => &[
+                "credit",
+                "credits",
+                "credit amount",
+                "deposit",
+                "deposits",
+                "money in",
+                "paid in",
+                "inflow",
+                "haben",
+            ],
+            Field::Direction => &[
+                "direction",
+                "credit/debit",
+                "debit/credit",
+                "dr/cr",
+                "cr/dr",
+            ],
+            Field::Currency => &[
+                "currency",
+                "ccy",
+                "curr",
+                "currency code",
+                "währung",
+                "waehrung",
+            ],
+            Field::Counterparty => &[
+                "counterparty",
+                "payee",
+                "name",
+                "merchant",
+                "beneficiary",
+                "payer",
+                "payee name",
+                "counterparty name",
+                "payee/payer",
+                "auftraggeber/empfänger",
+                "empfänger",
+            ],
+            Field::Category => &["category"],
+            Field::Description => &[
+                "description",
+                "memo",
+                "details",
+                "narrative",
+                "transaction description",
+                "particulars",
+                "verwendungszweck",
+                "text",
+                "notes",
+            ],
+            Field::Reference => &[
+                "reference",
+                "id",
+                "transaction id",
+                "fitid",
+                "ref",
+                "reference number",
+                "transaction reference",
+            ],
+        }
+    }
+
+    /// The field named in a `--map` entry (its name or any header alias).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Field> {
+        let n = normalise_header(name);
+        Field::ALL
+            .into_iter()
+            .find(|f| f.aliases().contains(&n.as_str()))
+    }
+}
+
+/// Lower case, `_` as space, single spaces, and no trailing `(EUR)`-style note.
+#[must_use]
+pub fn normalise_header(name: &str) -> String {
+    let mut s = crate::text::trim_field(name)
+        .to_lowercase()
+        .replace('_', " ");
+    if s.ends_with(')')
+        && let Some(open) = s.rfind('(')
+        && open > 0
+    {
+        s.truncate(open);
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A user's explicit column mapping (`--map date=Posted,amount=Amt,description=Memo`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMap {
+    entries: Vec<(Field, String)>,
+}
+
+impl ColumnMap {
+    /// Parses `field=Header` pairs separated by commas. Fields: date, account, amount, debit,
+    /// credit, direction, currency, counterparty, category, description, reference (or an alias
+    /// such as `payee` or `memo`). Header names match case-insensitively.
+    ///
+    /// # Errors
+    /// A message naming the bad entry.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut entries: Vec<(Field, String)> = Vec::new();
+        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let Some((field, column)) = entry.split_once('=') else {
+                return Err(format!("{entry:?} is not field=column"));
+            };
+            let Some(field) = Field::from_name(field) else {
+                let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+                return Err(format!(
+                    "unknown field {:?} (expected one of {})",
+                    field.trim(),
+                    names.join(", ")
+                ));
+            };
+            let column = column.trim();
+            if column.is_empty() {
+                return Err(format!("no column given for {}", field.name()));
+            }
+            if entries.iter().any(|(f, _)| *f == field) {
+                return Err(format!("{} is mapped twice", field.name()));
+            }
+            entries.push((field, column.to_owned()));
+        }
+        Ok(Self { entries })
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (Field, &str)> {
+        self.entries.iter().map(|(f, c)| (*f, c.as_str()))
+    }
+}
+
+/// Column positions resolved against one file's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    columns: [Option<usize>; FIELD_COUNT],
+    /// Number of header fields.
+    pub width: usize,
+    /// The header is exactly the canonical FlowSense header (strict ISO dates, plain amounts).
+    pub canonical: bool,
+}
+
+impl Layout {
+    /// Maps a header to fields: explicit `--map` entries first, then known header names.
+    ///
+    /// # Errors
+    /// A mapped column missing from the header, or no date or amount column.
+    pub fn resolve(header: &[String], map: &ColumnMap) -> Result<Self, ErrorReason> {
+        let names: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
+        let canonical = map.is_empty() && names.iter().map(String::as_str).eq(TXN_CSV_HEADER);
+        let mut columns = [None; FIELD_COUNT];
+        let mut taken = vec![false; names.len()];
+        for (field, column) in map.entries() {
+            let wanted = normalise_header(column);
+            let Some(pos) = names.iter().position(|n| *n == wanted) else {
+                return Err(ErrorReason::UnknownMappedColumn(
+                    column.chars().take(40).collect(),
+                ));
+            };
+            columns[field as usize] = Some(pos);
+            taken[pos] = true;
+        }
+        for field in Field::ALL {
+            if columns[field as usize].is_some() {
+                continue;
+            }
+            let found = field.aliases().iter().find_map(|alias| {
+                names
+                    .iter()
+                    .enumerate()
+                    .position(|(i, n)| !taken[i] && n == alias)
+            });
+            if let Some(pos) = found {
+                columns[field as usize] = Some(pos);
+                taken[pos] = true;
+            }
+        }
+        let layout = Self {
+            columns,
+            width: names.len(),
+            canonical,
+        };
+        let mut missing = Vec::new();
+        if layout.column(Field::Date).is_none() {
+            missing.push("date");
+        }
+        if layout.column(Field::Amount).is_none()
+            && layout.column(Field::Debit).is_none()
+            && layout.column(Field::Credit).is_none()
+        {
+            missing.push("amount (or debit/credit)");
+        }
+        if missing.is_empty() {
+            Ok(layout)
+        } else {
+            Err(ErrorReason::MissingColumns(missing.join(", ")))
+        }
+    }
+
+    #[must_use]
+    pub fn column(&self, field: Field) -> Option<usize> {
+        self.columns[field as usize]
+    }
+
+    /// `date=Posted Date, amount=Amount, ...` for the import summary.
+    #[must_use]
+    pub fn describe(&self, header: &[String]) -> String {
+        Field::ALL
+            .iter()
+            .filter_map(|&f| {
+                let col = self.column(f)?;
+                Some(format!(
+                    "{}={}",
+                    f.name(),
+                    header.get(col).map_or("?", String::as_str)
+                ))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn card_export_prefers_transaction_date() {
+        let h = header(&[
+            "Transaction Date",
+            "Post Date",
+            "Description",
+            "Category",
+            "Type",
+            "Amount",
+        ]);
+        let l = Layout::resolve(&h, &ColumnMap::default()).unwrap();
+        assert_eq!(l.column(Field::Date), Some(0));
+        assert_eq!(l.column(Field::Amount), Some(5));
+        assert_eq!(l.column(Field::Category), Some(3));
+        assert!(!l.canonical);
+    }
+
+    #[test]
+    fn canonical_header_is_recognised() {
+        let l = Layout::resolve(&header(&TXN_CSV_HEADER), &ColumnMap::default()).unwrap();
+        assert!(l.canonical);
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let err = Layout::resolve(&header(&["Description", "Memo"]), &ColumnMap::default());
+        assert_eq!(
+            err,
+            Err(ErrorReason::MissingColumns(
+                "date, amount (or debit/credit)".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn explicit_map_wins() {
+        let map = ColumnMap::parse("date=Posted, amount=Amt, description=Memo, payee=Who").unwrap();
+        let h = header(&["Date", "Posted", "Amt", "Memo", "Who"]);
+        let l = Layout::resolve(&h, &map).unwrap();
+        assert_eq!(l.column(Field::Date), Some(1));
+        assert_eq!(l.column(Field::Counterparty), Some(4));
+        assert!(ColumnMap::parse("when=Posted").is_err());
+        assert!(ColumnMap::parse("date").is_err());
+        assert!(ColumnMap::parse("date=A,date=B").is_err());
+        let bad = ColumnMap::parse("date=Nope").unwrap();
+        assert!(matches!(
+            Layout::resolve(&h, &bad),
+            Err(ErrorReason::UnknownMappedColumn(_))
+        ));
+    }
+}

@@ -1,0 +1,287 @@
+//! The streaming CSV importer: an iterator of transactions that stops at the first bad row.
+
+use crate::amount::{DecimalMode, DecimalSeparator};
+use crate::columns::Layout;
+use crate::error::{ErrorReason, ImportError};
+use crate::limit::{LineLimitReader, limit_exceeded};
+use crate::records::{Fields, RecordError, RecordReader};
+use crate::row::{RowOutcome, RowParser};
+use crate::text::{Encoding, UTF8_BOM, decode, sniff_encoding, trim_field};
+use crate::{ImportOptions, ImportedTxn};
+use std::collections::VecDeque;
+use std::io::{self, BufReader, Chain, Cursor, Read};
+
+/// Bytes looked at to decide encoding and delimiter.
+pub(crate) const SNIFF_BYTES: usize = 64 << 10;
+/// Rows held back while a file has not yet shown whether it writes DD/MM or MM/DD.
+const MAX_PENDING_ROWS: usize = 100_000;
+
+type Source<R> = BufReader<Chain<Cursor<Vec<u8>>, LineLimitReader<R>>>;
+
+/// Reads transactions from a CSV stream, one record at a time.
+///
+/// Yields `Err` once, at the first bad row, and then ends. Rows whose date could be
+/// either DD/MM or MM/DD are held back until a later row settles the order.
+pub struct CsvImporter<R: Read> {
+    reader: RecordReader<Source<R>>,
+    opts: ImportOptions,
+    encoding: Encoding,
+    header: Vec<String>,
+    rows: RowParser,
+    record: Fields,
+    row_count: u64,
+    pending: VecDeque<(u64, Vec<String>)>,
+    ready: VecDeque<Result<ImportedTxn, ImportError>>,
+    done: bool,
+}
+
+impl<R: Read> CsvImporter<R> {
+    /// Reads the header and works out the layout.
+    ///
+    /// # Errors
+    /// Empty file, binary data, overlong header line, or a header without the needed columns.
+    pub fn new(reader: R, opts: ImportOptions) -> Result<Self, ImportError> {
+        let mut limited = LineLimitReader::new(reader, opts.max_line_bytes);
+        let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+        (&mut limited)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut prefix)
+            .map_err(|e| io_error(&opts, &e))?;
+        let encoding =
+            sniff_encoding(&prefix).map_err(|(line, reason)| opts.error(line, reason))?;
+        if prefix.starts_with(UTF8_BOM) {
+            prefix.drain(..UTF8_BOM.len());
+        }
+        let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(&prefix));
+        let source = BufReader::with_capacity(64 << 10, Cursor::new(prefix).chain(limited));
+        let mut reader = RecordReader::new(source, delimiter, opts.max_line_bytes);
+        let mut record = Fields::default();
+        let (header, header_line) = match reader.next_record(&mut record) {
+            Ok(Some(line)) => (
+                decode_record(&record, encoding)
+                    .ok_or_else(|| opts.error(line, ErrorReason::NotText))?,
+                line,
+            ),
+            Ok(None) => return Err(opts.error(0, ErrorReason::EmptyFile)),
+            Err(e) => return Err(record_error(&opts, e)),
+        };
+        let layout = Layout::resolve(&header, &opts.column_map)
+            .map_err(|reason| opts.error(header_line, reason))?;
+        let decimal = match opts.decimal {
+            Some(sep) => DecimalMode::Fixed(sep),
+            None if delimiter == b';' => DecimalMode::Auto {
+                default: DecimalSeparator::Comma,
+            },
+            None => DecimalMode::Auto {
+                default: DecimalSeparator::Dot,
+            },
+        };
+        let rows = RowParser::new(layout, &opts, decimal);
+        Ok(Self {
+            reader,
+            opts,
+            encoding,
+            header,
+            rows,
+            record,
+            row_count: 0,
+            pending: VecDeque::new(),
+            ready: VecDeque::new(),
+            done: false,
+        })
+    }
+
+    /// The header fields as read (trimmed).
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The resolved column layout.
+    pub fn layout(&self) -> &Layout {
+        &self.rows.layout
+    }
+
+    /// Bytes read from the source so far (a little ahead of the records returned; for progress bars).
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.get_ref().get_ref().get_ref().1.bytes_read()
+    }
+
+    /// Physical lines read so far.
+    pub fn lines_read(&self) -> u64 {
+        self.reader.lines()
+    }
+
+    fn fail(&mut self, err: ImportError) {
+        self.pending.clear();
+        self.ready.push_back(Err(err));
+        self.done = true;
+    }
+
+    /// Parses one record, or holds it back while the date order is unknown.
+    fn process(&mut self, line: u64, fields: Vec<String>) {
+        if !self.pending.is_empty() {
+            let proof = self.rows.proves_order(&fields);
+            self.pending.push_back((line, fields));
+            if let Some(order) = proof {
+                self.rows.date_order = Some(order);
+                self.flush_pending();
+            } else if self.pending.len() > MAX_PENDING_ROWS {
+                self.fail_ambiguous();
+            }
+            return;
+        }
+        match self.rows.parse(line, &fields) {
+            Ok(RowOutcome::Txn(txn)) => self.ready.push_back(Ok(txn)),
+            Ok(RowOutcome::Ambiguous) => self.pending.push_back((line, fields)),
+            Err(reason) => {
+                let err = self.opts.error(line, reason);
+                self.fail(err);
+            }
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        while let Some((line, fields)) = self.pending.pop_front() {
+            match self.rows.parse(line, &fields) {
+                Ok(RowOutcome::Txn(txn)) => self.ready.push_back(Ok(txn)),
+                Ok(RowOutcome::Ambiguous) => unreachable_ambiguity(),
+                Err(reason) => {
+                    let err = self.opts.error(line, reason);
+                    return self.fail(err);
+                }
+            }
+        }
+    }
+
+    fn fail_ambiguous(&mut self) {
+        let Some((line, fields)) = self.pending.front() else {
+            return;
+        };
+        let date = self
+            .rows
+            .layout
+            .column(crate::Field::Date)
+            .and_then(|c| fields.get(c))
+            .map_or("", String::as_str);
+        let err = self
+            .opts
+            .error(*line, ErrorReason::AmbiguousDate(crate::Quoted::new(date)));
+        self.fail(err);
+    }
+
+    fn read_next(&mut self) {
+        match self.reader.next_record(&mut self.record) {
+            Ok(Some(line)) => {
+                self.row_count += 1;
+                if self.row_count > self.opts.max_rows {
+                    let err = self
+                        .opts
+                        .error(line, ErrorReason::TooManyRows(self.opts.max_rows));
+                    return self.fail(err);
+                }
+                match decode_record(&self.record, self.encoding) {
+                    Some(fields) => self.process(line, fields),
+                    None => {
+                        let err = self.opts.error(line, ErrorReason::NotText);
+                        self.fail(err);
+                    }
+                }
+            }
+            Ok(None) => {
+                self.done = true;
+                if !self.pending.is_empty() {
+                    self.fail_ambiguous();
+                }
+            }
+            Err(e) => {
+                let err = record_error(&self.opts, e);
+                self.fail(err);
+            }
+        }
+    }
+}
+
+/// Rows are only held back while no order is known, and flushed once one is.
+fn unreachable_ambiguity() {
+    debug_assert!(false, "a date stayed ambiguous after the order was decided");
+}
+
+impl<R: Read> Iterator for CsvImporter<R> {
+    type Item = Result<ImportedTxn, ImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Some(item);
+            }
+            if self.done {
+                return None;
+            }
+            self.read_next();
+        }
+    }
+}
+
+fn decode_record(record: &Fields, encoding: Encoding) -> Option<Vec<String>> {
+    record
+        .iter()
+        .map(|field| decode(field, encoding).map(|s| trim_field(&s).to_owned()))
+        .collect()
+}
+
+pub(crate) fn io_error(opts: &ImportOptions, err: &io::Error) -> ImportError {
+    match limit_exceeded(err) {
+        Some(l) => opts.error(l.line, ErrorReason::LineTooLong(l.limit)),
+        None => ImportError::io(&opts.source_name, err),
+    }
+}
+
+pub(crate) fn record_error(opts: &ImportOptions, err: RecordError) -> ImportError {
+    match err {
+        RecordError::At(line, reason) => opts.error(line, reason),
+        RecordError::Io(e) => io_error(opts, &e),
+    }
+}
+
+/// The delimiter used most (outside quotes) on the first line: `,`, `;`, tab or `|`.
+pub(crate) fn detect_delimiter(prefix: &[u8]) -> u8 {
+    let first_line = prefix
+        .split(|&b| b == b'\n')
+        .find(|l| !l.trim_ascii().is_empty())
+        .unwrap_or(&[]);
+    let mut counts = [0usize; 4];
+    let candidates = [b',', b';', b'\t', b'|'];
+    let mut in_quotes = false;
+    for &b in first_line {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes && let Some(i) = candidates.iter().position(|&c| c == b) {
+            counts[i] += 1;
+        }
+    }
+    let best = (0..4)
+        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        candidates[best]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_from_the_header() {
+        assert_eq!(detect_delimiter(b"Date,Description,Amount\n"), b',');
+        assert_eq!(
+            detect_delimiter(b"Booking date;Amount;Text\n1;2,50;x\n"),
+            b';'
+        );
+        assert_eq!(detect_delimiter(b"Date\tAmount\n"), b'\t');
+        assert_eq!(detect_delimiter(b"\"a;b\",c\n"), b',');
+        assert_eq!(detect_delimiter(b"single\n"), b',');
+    }
+}

@@ -1,0 +1,302 @@
+//! One CSV record to one [`ImportedTxn`], for both the canonical layout and bank layouts.
+
+use crate::amount::{DecimalMode, parse_amount};
+use crate::columns::{Field, Layout};
+use crate::date::{
+    DateFormat, DateValue, SlashOrder, parse_date_auto, parse_date_with, parse_iso_date,
+};
+use crate::error::{ErrorReason, Quoted};
+use crate::reference::{ReferenceHasher, RowKey};
+use crate::{ImportOptions, ImportedTxn};
+use chrono::NaiveDate;
+use flowsense_core::books::TRANSFER_CATEGORY;
+use flowsense_core::money::{Currency, MoneyError, parse_minor};
+
+/// A canonical row, borrowed from its fields. Shared by the streaming and the fast path
+/// so both accept and refuse exactly the same rows.
+pub(crate) struct CanonicalRow<'a> {
+    pub date: NaiveDate,
+    pub account: &'a str,
+    pub amount: i64,
+    pub currency: Currency,
+    pub counterparty: &'a str,
+    pub category: &'a str,
+    pub description: &'a str,
+    pub reference: &'a str,
+}
+
+/// Parses the eight canonical fields (already trimmed), in `TXN_CSV_HEADER` order.
+pub(crate) fn parse_canonical<'a>(
+    f: &[&'a str; 8],
+    base: Currency,
+    default_account: &'a str,
+) -> Result<CanonicalRow<'a>, ErrorReason> {
+    let date = parse_iso_date(f[0]).ok_or_else(|| ErrorReason::BadDate {
+        value: Quoted::new(f[0]),
+        expected: "YYYY-MM-DD".into(),
+    })?;
+    let currency = parse_currency(f[3], base)?;
+    let amount = parse_minor(f[2], currency.exponent()).map_err(|e| ErrorReason::BadAmount {
+        value: Quoted::new(f[2]),
+        hint: match e {
+            MoneyError::TooPrecise(n) => format!("more than {n} decimal places"),
+            MoneyError::Overflow => "out of range".into(),
+            _ => "expected a plain decimal like -1234.56".into(),
+        },
+    })?;
+    Ok(CanonicalRow {
+        date,
+        account: if f[1].is_empty() {
+            default_account
+        } else {
+            f[1]
+        },
+        amount,
+        currency,
+        counterparty: f[4],
+        category: normalise_category(f[5]),
+        description: f[6],
+        reference: f[7],
+    })
+}
+
+fn parse_currency(text: &str, base: Currency) -> Result<Currency, ErrorReason> {
+    if text.is_empty() {
+        return Ok(base);
+    }
+    Currency::parse(text).map_err(|_| ErrorReason::BadCurrency(Quoted::new(text)))
+}
+
+/// "transfer" in any case is the one transfer category.
+pub(crate) fn normalise_category(category: &str) -> &str {
+    if category.eq_ignore_ascii_case(TRANSFER_CATEGORY) {
+        TRANSFER_CATEGORY
+    } else {
+        category
+    }
+}
+
+/// A record must have the header's width; extra trailing fields are tolerated when empty.
+pub(crate) fn check_width<'a>(
+    fields: impl ExactSizeIterator<Item = &'a str>,
+    width: usize,
+) -> Result<(), ErrorReason> {
+    let found = fields.len();
+    if found == width {
+        return Ok(());
+    }
+    let mut fields = fields;
+    if found > width && fields.by_ref().skip(width).all(str::is_empty) {
+        return Ok(());
+    }
+    Err(ErrorReason::ColumnCount {
+        expected: width,
+        found,
+    })
+}
+
+/// What a record turned into.
+pub(crate) enum RowOutcome {
+    Txn(ImportedTxn),
+    /// The date's day/month order is not known yet; try again once it is.
+    Ambiguous,
+}
+
+/// Per-file state for turning records into transactions.
+pub(crate) struct RowParser {
+    pub layout: Layout,
+    base: Currency,
+    default_account: String,
+    date_format: Option<DateFormat>,
+    pub date_order: Option<SlashOrder>,
+    decimal: DecimalMode,
+    references: ReferenceHasher,
+}
+
+impl RowParser {
+    pub fn new(layout: Layout, opts: &ImportOptions, decimal: DecimalMode) -> Self {
+        Self {
+            layout,
+            base: opts.base_currency,
+            default_account: opts.default_account.clone(),
+            date_format: opts.date_format,
+            date_order: match opts.date_format {
+                Some(DateFormat::MonthFirst) => Some(SlashOrder::MonthFirst),
+                Some(DateFormat::DayFirst) => Some(SlashOrder::DayFirst),
+                _ => None,
+            },
+            decimal,
+            references: ReferenceHasher::default(),
+        }
+    }
+
+    fn get<'a>(&self, fields: &'a [String], field: Field) -> Option<&'a str> {
+        self.layout
+            .column(field)
+            .and_then(|c| fields.get(c))
+            .map(String::as_str)
+    }
+
+    /// The day/month order this record's date proves, if any (and none is known yet).
+    pub fn proves_order(&self, fields: &[String]) -> Option<SlashOrder> {
+        if self.layout.canonical || self.date_format.is_some() || self.date_order.is_some() {
+            return None;
+        }
+        match parse_date_auto(self.get(fields, Field::Date)?, None) {
+            Ok(DateValue::Date(_, proof)) => proof,
+            _ => None,
+        }
+    }
+
+    pub fn parse(&mut self, line: u64, fields: &[String]) -> Result<RowOutcome, ErrorReason> {
+        check_width(fields.iter().map(String::as_str), self.layout.width)?;
+        if self.layout.canonical {
+            let f: [&str; 8] = std::array::from_fn(|i| fields[i].as_str());
+            let row = parse_canonical(&f, self.base, &self.default_account)?;
+            let reference = reference_or_hash(
+                &mut self.references,
+                row.reference,
+                &RowKey {
+                    account: row.account,
+                    date: row.date,
+                    amount_minor: row.amount,
+                    currency: row.currency,
+                    counterparty: row.counterparty,
+                    description: row.description,
+                },
+            );
+            return Ok(RowOutcome::Txn(ImportedTxn {
+                line,
+                date: row.date,
+                account: row.account.to_owned(),
+                amount_minor: row.amount,
+                currency: row.currency,
+                counterparty: row.counterparty.to_owned(),
+                category: row.category.to_owned(),
+                description: row.description.to_owned(),
+                reference,
+            }));
+        }
+        let Some(date) = self.date(fields)? else {
+            return Ok(RowOutcome::Ambiguous);
+        };
+        let currency = parse_currency(self.get(fields, Field::Currency).unwrap_or(""), self.base)?;
+        let amount_minor = self.amount(fields, currency.exponent())?;
+        let account = match self.get(fields, Field::Account) {
+            Some(a) if !a.is_empty() => a,
+            _ => &self.default_account,
+        }
+        .to_owned();
+        let description = self.get(fields, Field::Description).unwrap_or("");
+        let counterparty = match self.get(fields, Field::Counterparty) {
+            Some(c) if !c.is_empty() => c,
+            _ => description,
+        };
+        let category = normalise_category(self.get(fields, Field::Category).unwrap_or(""));
+        let given = self.get(fields, Field::Reference).unwrap_or("");
+        let reference = reference_or_hash(
+            &mut self.references,
+            given,
+            &RowKey {
+                account: &account,
+                date,
+                amount_minor,
+                currency,
+                counterparty,
+                description,
+            },
+        );
+        Ok(RowOutcome::Txn(ImportedTxn {
+            line,
+            date,
+            account,
+            amount_minor,
+            currency,
+            counterparty: counterparty.to_owned(),
+            category: category.to_owned(),
+            description: description.to_owned(),
+            reference,
+        }))
+    }
+
+    fn date(&mut self, fields: &[String]) -> Result<Option<NaiveDate>, ErrorReason> {
+        let text = self.get(fields, Field::Date).unwrap_or("");
+        let bad = |expected: &str| ErrorReason::BadDate {
+            value: Quoted::new(text),
+            expected: expected.to_owned(),
+        };
+        if let Some(format) = self.date_format {
+            return parse_date_with(text, format)
+                .map(Some)
+                .ok_or_else(|| bad(format.label()));
+        }
+        match parse_date_auto(text, self.date_order).map_err(bad)? {
+            DateValue::Ambiguous => Ok(None),
+            DateValue::Date(date, proof) => {
+                if proof.is_some() {
+                    self.date_order = proof;
+                }
+                Ok(Some(date))
+            }
+        }
+    }
+
+    fn parse_amount_text(&mut self, text: &str, exponent: u32) -> Result<i64, ErrorReason> {
+        let parsed =
+            parse_amount(text, self.decimal, exponent).map_err(|hint| ErrorReason::BadAmount {
+                value: Quoted::new(text),
+                hint,
+            })?;
+        if let Some(sep) = parsed.decimal {
+            self.decimal = DecimalMode::Fixed(sep);
+        }
+        Ok(parsed.minor)
+    }
+
+    fn amount(&mut self, fields: &[String], exponent: u32) -> Result<i64, ErrorReason> {
+        let non_empty = |field| self.get(fields, field).filter(|s: &&str| !s.is_empty());
+        let (amount, debit, credit) = (
+            non_empty(Field::Amount),
+            non_empty(Field::Debit),
+            non_empty(Field::Credit),
+        );
+        if let Some(text) = amount {
+            let value = self.parse_amount_text(text, exponent)?;
+            let direction = self
+                .get(fields, Field::Direction)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            return Ok(match direction.as_str() {
+                "dr" | "debit" | "d" | "withdrawal" | "out" => -value.abs(),
+                "cr" | "credit" | "c" | "deposit" | "in" => value.abs(),
+                _ => value,
+            });
+        }
+        if debit.is_none() && credit.is_none() {
+            return Err(ErrorReason::NoAmount);
+        }
+        let debit = debit
+            .map(|t| self.parse_amount_text(t, exponent))
+            .transpose()?
+            .unwrap_or(0);
+        let credit = credit
+            .map(|t| self.parse_amount_text(t, exponent))
+            .transpose()?
+            .unwrap_or(0);
+        credit
+            .abs()
+            .checked_sub(debit.abs())
+            .ok_or_else(|| ErrorReason::BadAmount {
+                value: Quoted::new(""),
+                hint: "out of range".into(),
+            })
+    }
+}
+
+fn reference_or_hash(references: &mut ReferenceHasher, given: &str, key: &RowKey<'_>) -> String {
+    if given.is_empty() {
+        references.reference(key)
+    } else {
+        given.to_owned()
+    }
+}
