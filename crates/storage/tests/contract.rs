@@ -1,4 +1,5 @@
 //! The storage contract, run on SQLite and on PostgreSQL alike.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod support;
 

@@ -1,40 +1,35 @@
 //! Security headers on every response (SPEC §5).
 
 use axum::http::{HeaderName, HeaderValue, header};
-use tower::ServiceBuilder;
-use tower::layer::util::{Identity, Stack};
-use tower_http::set_header::SetResponseHeaderLayer;
+use axum::response::Response;
 
 /// No inline script or style, no third-party hosts, no framing.
 pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
-pub(crate) struct SecurityHeaders;
+const HEADERS: [(HeaderName, &str); 6] = [
+    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    ),
+    (
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    ),
+];
 
-type H = SetResponseHeaderLayer<HeaderValue>;
-
-impl SecurityHeaders {
-    pub(crate) fn layer()
-    -> ServiceBuilder<Stack<H, Stack<H, Stack<H, Stack<H, Stack<H, Stack<H, Identity>>>>>>> {
-        let set = |name: HeaderName, value: &'static str| {
-            SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-        };
-        ServiceBuilder::new()
-            .layer(set(
-                header::CONTENT_SECURITY_POLICY,
-                CONTENT_SECURITY_POLICY,
-            ))
-            .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .layer(set(header::REFERRER_POLICY, "no-referrer"))
-            .layer(set(header::X_FRAME_OPTIONS, "DENY"))
-            .layer(set(
-                HeaderName::from_static("cross-origin-opener-policy"),
-                "same-origin",
-            ))
-            .layer(set(
-                HeaderName::from_static("permissions-policy"),
-                "camera=(), microphone=(), geolocation=(), payment=()",
-            ))
+/// Adds each security header the handler did not set itself.
+pub(crate) async fn add_security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in HEADERS {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
     }
+    response
 }

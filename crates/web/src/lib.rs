@@ -60,7 +60,7 @@ pub fn router(state: AppState) -> Router {
                     Duration::from_secs(30),
                 ))
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-                .layer(headers::SecurityHeaders::layer()),
+                .layer(axum::middleware::map_response(headers::add_security_headers)),
         )
 }
 

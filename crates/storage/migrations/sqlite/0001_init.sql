@@ -111,7 +111,8 @@ CREATE TABLE bank_accounts (
     opening_balance_minor INTEGER NOT NULL DEFAULT 0,
     external_id TEXT,
     created_at TEXT NOT NULL,
-    UNIQUE (org_id, name)
+    UNIQUE (org_id, name),
+    UNIQUE (org_id, id)
 ) STRICT;
 
 CREATE TABLE ledger_accounts (
@@ -138,8 +139,8 @@ CREATE TABLE imports (
 
 CREATE TABLE transactions (
     id INTEGER PRIMARY KEY,
-    org_id BLOB NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-    account_id INTEGER NOT NULL REFERENCES bank_accounts(id) ON DELETE CASCADE,
+    org_id BLOB NOT NULL,
+    account_id INTEGER NOT NULL,
     posted_on TEXT NOT NULL,
     amount_minor INTEGER NOT NULL,
     currency TEXT NOT NULL,
@@ -151,8 +152,12 @@ CREATE TABLE transactions (
     is_transfer INTEGER NOT NULL,
     source TEXT NOT NULL,
     external_id TEXT NOT NULL,
-    import_id INTEGER REFERENCES imports(id) ON DELETE SET NULL,
-    UNIQUE (org_id, external_id)
+    import_id INTEGER,
+    UNIQUE (org_id, external_id),
+    -- One foreign key does three jobs: the account exists, it belongs to the same organisation,
+    -- and deleting the organisation (which deletes its accounts) deletes the transactions.
+    -- import_id has no foreign key on purpose: a bulk import checks one key per row, not three.
+    FOREIGN KEY (org_id, account_id) REFERENCES bank_accounts (org_id, id) ON DELETE CASCADE
 ) STRICT;
 CREATE INDEX transactions_by_date ON transactions (org_id, posted_on, id);
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Test databases: a fresh SQLite file, or a freshly created PostgreSQL database, per test.
 
 #![allow(dead_code)]

@@ -1,0 +1,189 @@
+//! The command line (SPEC §2). Every command has `--help`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flowsense",
+    version,
+    about = "Self-hostable cash-flow insight over your own books.",
+    long_about = "Self-hostable cash-flow insight over your own books.\n\n\
+        Settings come from flags, then FLOWSENSE_* environment variables, then ./flowsense.toml, \
+        then defaults (an embedded SQLite database under ./flowsense-data/)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database URL: sqlite://PATH or postgres://… [env: FLOWSENSE_DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Settings file [env: FLOWSENSE_CONFIG] [default: ./flowsense.toml when present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load two demo organisations with generated books and serve them (offline, no keys).
+    Demo(DemoArgs),
+    /// Run the production server.
+    Serve(ServeArgs),
+    /// Apply database migrations.
+    Migrate(MigrateArgs),
+    /// Import a CSV or OFX/QFX file into an organisation (all or nothing; re-import adds nothing).
+    Import(ImportArgs),
+    /// Print a report over an organisation's books or straight over a CSV file.
+    Report(ReportArgs),
+    /// Write realistic synthetic books as CSV (and as a ledger/hledger journal).
+    Gen(GenArgs),
+    /// Operator tasks on organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation.
+    Create(OrgCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgCreateArgs {
+    /// Short name used in URLs and commands (lower-case letters, digits and dashes).
+    #[arg(long, value_name = "SLUG")]
+    pub slug: String,
+    /// Display name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Base currency (ISO 4217).
+    #[arg(long, value_name = "CODE", default_value = "USD")]
+    pub currency: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to serve on [env: FLOWSENSE_ADDR] [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// Directory for the embedded database and the credentials file.
+    #[arg(long, value_name = "DIR", default_value = "flowsense-data")]
+    pub data_dir: PathBuf,
+    /// Load the demo data, write the credentials file, and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to serve on [env: FLOWSENSE_ADDR] [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Create the SQLite database file if it does not exist.
+    #[arg(long)]
+    pub create: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The organisation's slug.
+    #[arg(long, value_name = "SLUG")]
+    pub org: String,
+    /// CSV, OFX or QFX file.
+    pub file: PathBuf,
+    /// Column mapping, e.g. `date=Posted,amount=Amt,description=Memo`.
+    #[arg(long, value_name = "MAP")]
+    pub map: Option<String>,
+    /// Date format of the file when ambiguous, e.g. `%d/%m/%Y`.
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+    /// Account name for files without an account column.
+    #[arg(long, value_name = "NAME", default_value = "Operating")]
+    pub account: String,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PeriodArg {
+    Day,
+    Week,
+    Month,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// cashflow, forecast, runway, anomalies, recurring or aging.
+    pub kind: String,
+    /// The organisation's slug (reads the database).
+    #[arg(
+        long,
+        value_name = "SLUG",
+        conflicts_with = "input",
+        required_unless_present = "input"
+    )]
+    pub org: Option<String>,
+    /// A FlowSense CSV file (runs the engine on it directly, no database).
+    #[arg(long, value_name = "FILE.csv")]
+    pub input: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// First day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// The day to report as of [default: the last transaction's date].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Period of the cash-flow report.
+    #[arg(long, value_enum, default_value_t = PeriodArg::Month)]
+    pub period: PeriodArg,
+    /// Base currency of an --input file.
+    #[arg(long, value_name = "CODE", default_value = "USD")]
+    pub currency: String,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// About how many transactions to write.
+    #[arg(long, value_name = "N")]
+    pub transactions: usize,
+    /// CSV file to write (invoices and bills go to FILE.documents.csv beside it).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Seed: the same seed writes the same books.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+    /// Also write the same books as an hledger/ledger journal.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+}

@@ -1,0 +1,104 @@
+//! One module per command.
+
+mod demo;
+mod gen_books;
+mod import;
+mod migrate;
+mod org;
+mod report;
+mod serve;
+
+use crate::cli::{Cli, Command};
+use crate::settings::{Overrides, Settings};
+use anyhow::{Context, Result};
+use flowsense_storage::{OpenOptions, Store};
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let overrides = |addr: Option<String>, default_database_url: Option<String>| Overrides {
+        config: cli.global.config.clone(),
+        database_url: cli.global.database_url.clone(),
+        addr,
+        default_database_url,
+    };
+    match cli.command {
+        Command::Demo(args) => {
+            let default_db = format!("sqlite://{}/flowsense.db", args.data_dir.display());
+            let settings = Settings::load(&overrides(args.addr.clone(), Some(default_db)))?;
+            demo::run(&settings, &args).await
+        }
+        Command::Serve(args) => serve::run(&Settings::load(&overrides(args.addr, None))?).await,
+        Command::Migrate(args) => {
+            migrate::run(&Settings::load(&overrides(None, None))?, &args).await
+        }
+        Command::Import(args) => import::run(&Settings::load(&overrides(None, None))?, &args).await,
+        Command::Report(args) => {
+            report::run(&args, || Settings::load(&overrides(None, None))).await
+        }
+        Command::Gen(args) => gen_books::run(&args),
+        Command::Org(cmd) => org::run(&Settings::load(&overrides(None, None))?, &cmd).await,
+    }
+}
+
+/// Opens the configured database. The built-in default SQLite file (and its directory) is
+/// created on first use; any other path must already exist, so a typo is an error.
+pub(crate) async fn open_store(settings: &Settings, create: bool) -> Result<Store> {
+    let create = create || settings.database_is_default;
+    if create
+        && let Some(path) = sqlite_path(&settings.database_url)
+        && let Some(dir) = std::path::Path::new(&path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+    {
+        create_private_dir(dir)?;
+    }
+    Store::open(
+        &settings.database_url,
+        &OpenOptions {
+            create_if_missing: create,
+            ..OpenOptions::default()
+        },
+    )
+    .await
+    .context("opening the database")
+}
+
+/// The file path of a `sqlite://PATH` URL, if that is what it is.
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+/// Creates a directory readable by its owner only.
+pub(crate) fn create_private_dir(dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,122 @@
+//! Settings, loaded once: defaults, then `flowsense.toml`, then `FLOWSENSE_*` environment
+//! variables, then flags. Each bad value stops start-up with a message naming the variable.
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./flowsense-data/flowsense.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// The validated settings the commands need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    /// Whether the URL is the built-in default (which may be created on first run).
+    pub database_is_default: bool,
+    pub addr: SocketAddr,
+    pub public_url: Option<String>,
+}
+
+/// The optional settings file: the same names as the variables, lower case, without the prefix.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    addr: Option<String>,
+    public_url: Option<String>,
+}
+
+/// Flag values that override everything else.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub addr: Option<String>,
+    /// A default database URL other than the built-in one (the demo's `--data-dir`).
+    pub default_database_url: Option<String>,
+}
+
+/// Reads one variable; an empty value counts as unset.
+fn env(name: &str) -> Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{name} is not valid UTF-8"),
+    }
+}
+
+fn read_file(path: &Path, explicit: bool) -> Result<FileSettings> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid settings file", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            Ok(FileSettings::default())
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot read the settings file {}", path.display()))
+        }
+    }
+}
+
+impl Settings {
+    /// Loads and validates.
+    ///
+    /// # Errors
+    /// A bad value, named by its variable.
+    pub fn load(o: &Overrides) -> Result<Settings> {
+        let explicit = o
+            .config
+            .clone()
+            .or(env("FLOWSENSE_CONFIG")?.map(PathBuf::from));
+        let file = read_file(
+            explicit.as_deref().unwrap_or(Path::new("flowsense.toml")),
+            explicit.is_some(),
+        )?;
+
+        let default_db = o
+            .default_database_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database_url = o
+            .database_url
+            .clone()
+            .or(env("FLOWSENSE_DATABASE_URL")?)
+            .or(file.database_url)
+            .unwrap_or_else(|| default_db.clone());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!("FLOWSENSE_DATABASE_URL must start with sqlite:// or postgres://");
+        }
+
+        let addr_text = o
+            .addr
+            .clone()
+            .or(env("FLOWSENSE_ADDR")?)
+            .or(file.addr)
+            .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr = addr_text.parse::<SocketAddr>().map_err(|_| {
+            anyhow::anyhow!(
+                "FLOWSENSE_ADDR {addr_text:?} is not a socket address (expected HOST:PORT, e.g. 127.0.0.1:8080)"
+            )
+        })?;
+
+        let public_url = env("FLOWSENSE_PUBLIC_URL")?.or(file.public_url);
+        if let Some(u) = &public_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            bail!("FLOWSENSE_PUBLIC_URL must start with http:// or https://");
+        }
+
+        Ok(Settings {
+            database_is_default: database_url == default_db,
+            database_url,
+            addr,
+            public_url,
+        })
+    }
+}
