@@ -195,43 +195,23 @@ impl ImportTx {
         let Tx::Sqlite(tx) = &mut self.tx else {
             unreachable!("called only on SQLite")
         };
-        let mut added = 0;
-        for (chunk, ids) in rows
+        let mut inputs = rows
             .chunks(SQLITE_ROWS_PER_INSERT)
-            .zip(account_ids.chunks(SQLITE_ROWS_PER_INSERT))
-        {
-            let mut sql = String::with_capacity(64 + chunk.len() * 80);
-            sql.push_str(
-                "INSERT INTO transactions (org_id, source, import_id, account_id, posted_on, amount_minor, \
-                 currency, original_amount_minor, original_currency, counterparty, description, category, \
-                 is_transfer, external_id) VALUES ",
-            );
-            // Anonymous `?` placeholders: SQLite resolves a named or numbered one (`$n`) by a
-            // linear scan, which makes a 5,000-parameter statement quadratic.
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                let _ = write!(sql, "({constants}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            }
-            sql.push_str(" ON CONFLICT (org_id, external_id) DO NOTHING");
-            // Built from constants, our own ids and placeholders only (see `constant_columns`).
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (r, id) in chunk.iter().zip(ids) {
-                q = q
-                    .bind(*id)
-                    .bind(r.posted_on)
-                    .bind(r.amount_minor)
-                    .bind(r.currency.as_str())
-                    .bind(r.original_amount_minor)
-                    .bind(r.original_currency.as_str())
-                    .bind(r.counterparty.as_str())
-                    .bind(r.description.as_str())
-                    .bind(r.category.as_str())
-                    .bind(r.is_transfer)
-                    .bind(r.external_id.as_str());
-            }
-            added += q.execute(&mut **tx).await?.rows_affected();
+            .zip(account_ids.chunks(SQLITE_ROWS_PER_INSERT));
+        let mut added = 0;
+        let mut pending = inputs
+            .next()
+            .map(|(c, ids)| sqlite_insert(&constants, c, ids));
+        while let Some(query) = pending.take() {
+            // SQLite runs on its own worker thread: bind the next statement while it executes
+            // this one.
+            let next = inputs.next();
+            let (done, following) = futures_util::future::join(query.execute(&mut **tx), async {
+                next.map(|(c, ids)| sqlite_insert(&constants, c, ids))
+            })
+            .await;
+            added += done?.rows_affected();
+            pending = following;
         }
         Ok(added)
     }
@@ -323,4 +303,44 @@ fn copy_field(buf: &mut Vec<u8>, s: &str) {
             _ => buf.push(b),
         }
     }
+}
+
+/// One multi-row `INSERT` of a chunk of transactions, bound and ready to run on SQLite.
+fn sqlite_insert<'a>(
+    constants: &str,
+    chunk: &'a [NewTransaction],
+    account_ids: &'a [i64],
+) -> sqlx::query::Query<'a, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    let mut sql = String::with_capacity(256 + chunk.len() * 80);
+    sql.push_str(
+        "INSERT INTO transactions (org_id, source, import_id, account_id, posted_on, amount_minor, \
+         currency, original_amount_minor, original_currency, counterparty, description, category, \
+         is_transfer, external_id) VALUES ",
+    );
+    // Anonymous `?` placeholders: SQLite resolves a named or numbered one (`$n`) by a linear
+    // scan, which makes a 5,000-parameter statement quadratic.
+    for i in 0..chunk.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        let _ = write!(sql, "({constants}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    }
+    sql.push_str(" ON CONFLICT (org_id, external_id) DO NOTHING");
+    // Built from constants, our own ids and placeholders only (see `constant_columns`).
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (r, id) in chunk.iter().zip(account_ids) {
+        q = q
+            .bind(*id)
+            .bind(r.posted_on)
+            .bind(r.amount_minor)
+            .bind(r.currency.as_str())
+            .bind(r.original_amount_minor)
+            .bind(r.original_currency.as_str())
+            .bind(r.counterparty.as_str())
+            .bind(r.description.as_str())
+            .bind(r.category.as_str())
+            .bind(r.is_transfer)
+            .bind(r.external_id.as_str());
+    }
+    q
 }

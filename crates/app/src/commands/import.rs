@@ -110,40 +110,45 @@ async fn add_statement(
     progress: &ProgressBar,
 ) -> Result<()> {
     let mut rows = flowsense_import::open_path(file, options).map_err(|e| anyhow!("{e}"))?;
-    let mut batch = Vec::with_capacity(BATCH_ROWS);
-    loop {
-        // Parsing is CPU work: do a batch off the async threads.
-        let (next, parsed) = tokio::task::spawn_blocking(move || {
-            let mut parsed = Vec::with_capacity(BATCH_ROWS);
+    let source = options.source_name.clone();
+    // Parse on a blocking thread while the database writes the previous batch: two cores, two
+    // stages. The channel holds one batch ahead, so memory stays bounded.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<(Vec<NewTransaction>, u64)>>(1);
+    let parser = tokio::task::spawn_blocking(move || {
+        loop {
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
             for row in rows.by_ref().take(BATCH_ROWS) {
-                match row {
-                    Ok(r) => parsed.push(r),
-                    Err(e) => return (rows, Err(e)),
+                let parsed = row
+                    .map_err(|e| anyhow!("{e}"))
+                    .and_then(|r| to_new_transaction(r, currency, &source));
+                match parsed {
+                    Ok(t) => batch.push(t),
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
                 }
             }
-            (rows, Ok(parsed))
-        })
-        .await?;
-        rows = next;
-        let parsed = parsed.map_err(|e| anyhow!("{e}"))?;
-        if parsed.is_empty() {
-            break;
+            if batch.is_empty() {
+                return;
+            }
+            let position = match &rows {
+                Importer::Csv(csv) => csv.bytes_read(),
+                Importer::Ofx(_) => 0,
+            };
+            if tx.blocking_send(Ok((batch, position))).is_err() {
+                return; // the writer gave up
+            }
         }
-        batch.clear();
-        for r in parsed {
-            batch.push(to_new_transaction(r, currency, &options.source_name)?);
-        }
+    });
+    while let Some(message) = rx.recv().await {
+        let (batch, position) = message?;
         import.add_transactions(&batch).await?;
-        if let Importer::Csv(csv) = &rows {
-            progress.set_position(csv.bytes_read());
-        }
-        progress.set_message(format!("{} rows", import_rows(import)));
+        progress.set_position(position);
+        progress.set_message(format!("{} rows", import.rows_read()));
     }
+    parser.await?;
     Ok(())
-}
-
-fn import_rows(import: &ImportTx) -> u64 {
-    import.rows_read()
 }
 
 fn to_new_transaction(r: ImportedTxn, base: Currency, source: &str) -> Result<NewTransaction> {
