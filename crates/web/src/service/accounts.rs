@@ -1,0 +1,460 @@
+//! Sign-up, e-mail verification, sign-in and out, password change and reset, step-up.
+//!
+//! No answer depends on whether an e-mail address is registered: sign-up and reset requests
+//! always answer the same, and sign-in verifies a password hash (a dummy one for unknown
+//! addresses) before it answers 401.
+
+use super::{UserView, audit, mfa, page_link, send_mail};
+use crate::auth::limits::take;
+use crate::auth::links::{LinkPurpose, check_link, link_subject, sign_link};
+use crate::auth::session::{Issued, issue_session};
+use crate::auth::{ClientInfo, CurrentUser, check_password_strength};
+use crate::mail::Email;
+use crate::{ApiError, AppState};
+use flowsense_storage::{NewUser, StorageError, User};
+use serde::Deserialize;
+use serde_json::json;
+
+fn invalid() -> ApiError {
+    ApiError::Unauthorized("invalid_credentials")
+}
+
+/// A syntactically plausible address, trimmed and lower-cased.
+pub fn parse_email(raw: &str) -> Result<String, ApiError> {
+    let e = raw.trim().to_lowercase();
+    let ok = (3..=254).contains(&e.len())
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+        && e.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty()
+                && d.contains('.')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
+                && !d.contains('@')
+        });
+    if ok {
+        Ok(e)
+    } else {
+        Err(ApiError::Unprocessable(
+            "enter a valid e-mail address".into(),
+        ))
+    }
+}
+
+fn parse_name(raw: &str) -> Result<String, ApiError> {
+    let n = raw.trim();
+    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
+        return Err(ApiError::Unprocessable(
+            "enter a name of 1 to 100 characters".into(),
+        ));
+    }
+    Ok(n.to_owned())
+}
+
+/// Creates a user with a checked password (used by sign-up, and by operator commands such as
+/// `flowsense user create-admin` with `verified = true`).
+///
+/// # Errors
+/// 422 for a bad address, name or password; 409 when the address is taken.
+pub async fn create_user_with_password(
+    state: &AppState,
+    email: &str,
+    display_name: &str,
+    password: &str,
+    verified: bool,
+) -> Result<User, ApiError> {
+    let email = parse_email(email)?;
+    let display_name = parse_name(display_name)?;
+    check_password_strength(password, &email, &display_name)?;
+    let password_hash = state.passwords.hash(password.to_owned()).await?;
+    let user = state
+        .store
+        .create_user(&NewUser {
+            email,
+            display_name,
+            password_hash,
+        })
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict(_) => ApiError::Conflict("conflict"),
+            other => other.into(),
+        })?;
+    if verified {
+        state
+            .store
+            .mark_email_verified(user.id, state.now())
+            .await?;
+        return Ok(state.store.user(user.id).await?);
+    }
+    Ok(user)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignupInput {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+/// Registers an address, or — when it is taken — tells its owner by e-mail. Same answer either way.
+pub async fn signup(
+    state: &AppState,
+    input: SignupInput,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    take(&state.limiters.signup_ip, &client.ip)?;
+    let email = parse_email(&input.email)?;
+    match create_user_with_password(state, &email, &input.display_name, &input.password, false)
+        .await
+    {
+        Ok(user) => {
+            let token = sign_link(state, &user, LinkPurpose::VerifyEmail);
+            send_mail(state, Email {
+                to: user.email.clone(),
+                subject: "Confirm your e-mail address for FlowSense".into(),
+                body: format!(
+                    "Hello {},\n\nConfirm your address by opening this link (valid 48 hours):\n{}\n\nIf you did not sign up, ignore this message.\n",
+                    user.display_name,
+                    page_link(state, "/verify-email", &token)
+                ),
+            })
+            .await
+        }
+        Err(ApiError::Conflict(_)) => send_mail(
+            state,
+            Email {
+                to: email,
+                subject: "You already have a FlowSense account".into(),
+                body: format!(
+                    "Someone tried to sign up with this address, which already has an account.\n\
+                     If it was you, sign in, or reset your password at {}/reset-password.\n",
+                    state.settings.public_url
+                ),
+            },
+        )
+        .await,
+        Err(e) => Err(e),
+    }
+}
+
+/// Marks the address of the link's user verified.
+pub async fn verify_email(state: &AppState, token: &str) -> Result<(), ApiError> {
+    let bad = || ApiError::BadRequest("the link is invalid or has expired".into());
+    let id = link_subject(token, LinkPurpose::VerifyEmail, state.now()).ok_or_else(bad)?;
+    let user = state.store.user(id).await.map_err(|_| bad())?;
+    if !check_link(state, token, &user, LinkPurpose::VerifyEmail) {
+        return Err(bad());
+    }
+    state
+        .store
+        .mark_email_verified(user.id, state.now())
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub totp: Option<String>,
+    #[serde(default)]
+    pub recovery_code: Option<String>,
+}
+
+/// A new session and who it belongs to.
+pub struct SignedIn {
+    pub issued: Issued,
+    pub user: UserView,
+}
+
+async fn record_failure(
+    state: &AppState,
+    user: &User,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let limits = &state.settings.limits;
+    let failures = state.store.record_login_failure(user.id).await?;
+    if failures >= limits.lockout_after_failures {
+        let doublings = u32::try_from(failures - limits.lockout_after_failures)
+            .unwrap_or(u32::MAX)
+            .min(16);
+        let wait = limits
+            .lockout_base
+            .saturating_mul(1 << doublings)
+            .min(limits.lockout_max);
+        let until =
+            state.now() + chrono::TimeDelta::from_std(wait).unwrap_or(chrono::TimeDelta::hours(1));
+        state.store.lock_user_until(user.id, until).await?;
+    }
+    audit::in_users_orgs(state, user.id, "auth.sign_in_failed", &client.ip, json!({})).await
+}
+
+/// Checks the second factor of a user with MFA on: a TOTP code (each step once) or an unused
+/// recovery code. `Ok(None)` when neither was given.
+async fn second_factor(
+    state: &AppState,
+    user: &User,
+    totp: Option<&str>,
+    recovery_code: Option<&str>,
+    client: &ClientInfo,
+) -> Result<Option<&'static str>, ApiError> {
+    if let Some(code) = totp {
+        return Ok(mfa::check_totp(state, user, code).await?.then_some("totp"));
+    }
+    if let Some(code) = recovery_code {
+        let hash = crate::auth::totp::recovery_code_hash(state, user.id, code);
+        if state
+            .store
+            .use_recovery_code(user.id, &hash, state.now())
+            .await?
+        {
+            audit::in_users_orgs(
+                state,
+                user.id,
+                "mfa.recovery_code_used",
+                &client.ip,
+                json!({}),
+            )
+            .await?;
+            return Ok(Some("recovery_code"));
+        }
+        return Ok(None);
+    }
+    Err(ApiError::Unauthorized("totp_required"))
+}
+
+/// Signs in: limits, password (hashed for unknown addresses too), stored backoff, second factor,
+/// then a new session that replaces any the browser presented.
+pub async fn login(
+    state: &AppState,
+    input: LoginInput,
+    client: &ClientInfo,
+) -> Result<SignedIn, ApiError> {
+    let email = input.email.trim().to_lowercase();
+    take(&state.limiters.login_ip, &client.ip)?;
+    take(&state.limiters.login_account, &email)?;
+    let now = state.now();
+    let user = state.store.user_by_email(&email).await?;
+    let password_ok = state
+        .passwords
+        .verify(
+            input.password,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?;
+    let Some(user) = user else {
+        return Err(invalid());
+    };
+    // A backed-off account answers exactly like a wrong password: nothing is revealed.
+    let locked = user.locked_until.is_some_and(|t| now < t);
+    if !password_ok || locked {
+        record_failure(state, &user, client).await?;
+        return Err(invalid());
+    }
+    let mut method = "password";
+    if user.mfa_enabled {
+        match second_factor(
+            state,
+            &user,
+            input.totp.as_deref(),
+            input.recovery_code.as_deref(),
+            client,
+        )
+        .await?
+        {
+            Some("totp") => method = "password+totp",
+            Some(_) => method = "password+recovery_code",
+            None => {
+                record_failure(state, &user, client).await?;
+                return Err(invalid());
+            }
+        }
+    }
+    state.store.reset_login_failures(user.id).await?;
+    let mfa_at = user.mfa_enabled.then_some(now);
+    let issued = issue_session(
+        state,
+        user.id,
+        client.presented_session.as_deref(),
+        now,
+        mfa_at,
+        client,
+    )
+    .await?;
+    audit::in_users_orgs(
+        state,
+        user.id,
+        "auth.sign_in",
+        &client.ip,
+        json!({"method": method}),
+    )
+    .await?;
+    Ok(SignedIn {
+        issued,
+        user: UserView::from(&user),
+    })
+}
+
+/// Ends the current session.
+pub async fn logout(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let hash = current.session_hash()?;
+    state.store.delete_session(hash).await?;
+    audit::in_users_orgs(state, current.id(), "auth.sign_out", &client.ip, json!({})).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes the password, signs out every session, and opens a fresh one for this browser.
+pub async fn change_password(
+    state: &AppState,
+    current: &CurrentUser,
+    input: PasswordChange,
+    client: &ClientInfo,
+) -> Result<Issued, ApiError> {
+    current.session_hash()?;
+    let user = &current.user;
+    take(&state.limiters.login_account, &user.email)?;
+    if !state
+        .passwords
+        .verify(input.current_password, Some(user.password_hash.clone()))
+        .await?
+    {
+        return Err(invalid());
+    }
+    check_password_strength(&input.new_password, &user.email, &user.display_name)?;
+    let hash = state.passwords.hash(input.new_password).await?;
+    let now = state.now();
+    state.store.set_password_hash(user.id, &hash, now).await?;
+    state.store.delete_sessions_of_user(user.id, None).await?;
+    let issued = issue_session(
+        state,
+        user.id,
+        None,
+        now,
+        user.mfa_enabled.then_some(now),
+        client,
+    )
+    .await?;
+    audit::in_users_orgs(
+        state,
+        user.id,
+        "auth.password_changed",
+        &client.ip,
+        json!({}),
+    )
+    .await?;
+    Ok(issued)
+}
+
+/// Mails a reset link when the address has an account; answers the same either way.
+pub async fn request_password_reset(
+    state: &AppState,
+    email: &str,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let email = email.trim().to_lowercase();
+    take(&state.limiters.reset_ip, &client.ip)?;
+    take(&state.limiters.reset_ip, &format!("account:{email}"))?;
+    if let Some(user) = state.store.user_by_email(&email).await? {
+        let token = sign_link(state, &user, LinkPurpose::ResetPassword);
+        send_mail(state, Email {
+            to: user.email.clone(),
+            subject: "Reset your FlowSense password".into(),
+            body: format!(
+                "Open this link within an hour to choose a new password (it works once):\n{}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n",
+                page_link(state, "/reset-password", &token)
+            ),
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetConfirm {
+    pub token: String,
+    pub new_password: String,
+}
+
+/// Sets a new password from a reset link and signs out every session.
+pub async fn confirm_password_reset(
+    state: &AppState,
+    input: ResetConfirm,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    take(&state.limiters.reset_ip, &client.ip)?;
+    let bad = || ApiError::BadRequest("the link is invalid or has expired".into());
+    let id = link_subject(&input.token, LinkPurpose::ResetPassword, state.now()).ok_or_else(bad)?;
+    let user = state.store.user(id).await.map_err(|_| bad())?;
+    if !check_link(state, &input.token, &user, LinkPurpose::ResetPassword) {
+        return Err(bad());
+    }
+    check_password_strength(&input.new_password, &user.email, &user.display_name)?;
+    let hash = state.passwords.hash(input.new_password).await?;
+    state
+        .store
+        .set_password_hash(user.id, &hash, state.now())
+        .await?;
+    state.store.delete_sessions_of_user(user.id, None).await?;
+    audit::in_users_orgs(state, user.id, "auth.password_reset", &client.ip, json!({})).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Reauthenticate {
+    pub password: String,
+    #[serde(default)]
+    pub totp: Option<String>,
+    #[serde(default)]
+    pub recovery_code: Option<String>,
+}
+
+/// Step-up: proves the user again and rotates the session with a fresh `authenticated_at`.
+pub async fn reauthenticate(
+    state: &AppState,
+    current: &CurrentUser,
+    input: Reauthenticate,
+    client: &ClientInfo,
+) -> Result<Issued, ApiError> {
+    let old = current.session_hash()?.to_vec();
+    let user = &current.user;
+    take(&state.limiters.login_account, &user.email)?;
+    if !state
+        .passwords
+        .verify(input.password, Some(user.password_hash.clone()))
+        .await?
+    {
+        record_failure(state, user, client).await?;
+        return Err(invalid());
+    }
+    if user.mfa_enabled
+        && second_factor(
+            state,
+            user,
+            input.totp.as_deref(),
+            input.recovery_code.as_deref(),
+            client,
+        )
+        .await?
+        .is_none()
+    {
+        return Err(invalid());
+    }
+    let now = state.now();
+    issue_session(
+        state,
+        user.id,
+        Some(&old),
+        now,
+        user.mfa_enabled.then_some(now),
+        client,
+    )
+    .await
+}
