@@ -3,9 +3,8 @@
 use super::{Body, with_session};
 use crate::auth::session::clearing_cookie;
 use crate::auth::{ClientInfo, CurrentUser};
-use crate::service::accounts::{
-    self, LoginInput, PasswordChange, Reauthenticate, ResetConfirm, SignupInput,
-};
+use crate::service::accounts::{self, LoginInput, SignupInput};
+use crate::service::passwords::{self, PasswordChange, Reauthenticate, ResetConfirm};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;
@@ -77,7 +76,7 @@ pub(super) async fn change_password(
     client: ClientInfo,
     Body(input): Body<PasswordChange>,
 ) -> Result<Response, ApiError> {
-    let issued = accounts::change_password(&state, &current, input, &client).await?;
+    let issued = passwords::change_password(&state, &current, input, &client).await?;
     Ok(with_session(
         &state,
         &issued,
@@ -95,7 +94,7 @@ pub(super) async fn request_reset(
     client: ClientInfo,
     Body(input): Body<ResetRequest>,
 ) -> Result<Response, ApiError> {
-    accounts::request_password_reset(&state, &input.email, &client).await?;
+    passwords::request_password_reset(&state, &input.email, &client).await?;
     Ok(accepted())
 }
 
@@ -104,7 +103,7 @@ pub(super) async fn confirm_reset(
     client: ClientInfo,
     Body(input): Body<ResetConfirm>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    accounts::confirm_password_reset(&state, input, &client).await?;
+    passwords::confirm_password_reset(&state, input, &client).await?;
     Ok(Json(json!({"status": "password_changed"})))
 }
 
@@ -114,7 +113,7 @@ pub(super) async fn reauthenticate(
     client: ClientInfo,
     Body(input): Body<Reauthenticate>,
 ) -> Result<Response, ApiError> {
-    let issued = accounts::reauthenticate(&state, &current, input, &client).await?;
+    let issued = passwords::reauthenticate(&state, &current, input, &client).await?;
     Ok(with_session(
         &state,
         &issued,

@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub mod members;
 pub mod mfa;
 pub mod orgs;
+pub mod passwords;
 pub mod sessions;
 pub mod tokens;
 
