@@ -119,6 +119,12 @@ pub async fn update_settings(
     patch: SettingsPatch,
     client: &ClientInfo,
 ) -> Result<Organisation, ApiError> {
+    if patch.mfa_required == Some(true) && !who.current.user.mfa_enabled {
+        // Requiring MFA without having it would lock the admin out of their own organisation.
+        return Err(ApiError::Unprocessable(
+            "enable two-factor authentication on your own account first".into(),
+        ));
+    }
     let mut s = state.store.org(who.org).await?.settings;
     let mut changed = Vec::new();
     if let Some(d) = patch.retention_days {

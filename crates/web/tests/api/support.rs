@@ -1,0 +1,419 @@
+//! `spawn_app()`: the real server on 127.0.0.1:0 with a fresh database (a temp SQLite file, or a
+//! new PostgreSQL database), an outbox directory, a manual clock, and cookie-keeping clients.
+
+#![allow(dead_code)]
+
+use chrono::Utc;
+use flowsense_core::{Currency, OrgId, Role, UserId};
+use flowsense_storage::{NewOrg, OpenOptions, OrgSettings, Store};
+use flowsense_web::auth::crypto::InstanceKey;
+use flowsense_web::auth::limits::RateLimits;
+use flowsense_web::clock::ManualClock;
+use flowsense_web::mail::FileMailer;
+use flowsense_web::service::accounts::create_user_with_password;
+use flowsense_web::{AppState, AuthSettings};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sqlx::Connection;
+use std::sync::Arc;
+
+pub const PASSWORD: &str = "violet-tundra-47-marmalade";
+pub const NEW_PASSWORD: &str = "copper-lantern-93-quixotic";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("FLOWSENSE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Keeps a test database alive; dropping it removes the database.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    async fn new(db: Db) -> (TestDb, Store) {
+        match db {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/flowsense.db", dir.path().display());
+                let store = Store::open(
+                    &url,
+                    &OpenOptions {
+                        create_if_missing: true,
+                        ..OpenOptions::default()
+                    },
+                )
+                .await
+                .expect("open sqlite");
+                (
+                    TestDb {
+                        url,
+                        _dir: Some(dir),
+                        pg_admin: None,
+                    },
+                    store,
+                )
+            }
+            Db::Postgres => {
+                let admin_url = postgres_url().expect("FLOWSENSE_TEST_POSTGRES_URL");
+                let name = format!("fs_web_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .expect("connect");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create database");
+                admin.close().await.ok();
+                let url = replace_database(&admin_url, &name);
+                let store = Store::open(&url, &OpenOptions::default())
+                    .await
+                    .expect("open postgres");
+                (
+                    TestDb {
+                        url,
+                        _dir: None,
+                        pg_admin: Some((admin_url, name)),
+                    },
+                    store,
+                )
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg_admin.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("rt");
+                rt.block_on(async move {
+                    if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&mut admin)
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+fn replace_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub outbox: tempfile::TempDir,
+    pub db: TestDb,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_with(db, RateLimits::generous(), |_| {}).await
+}
+
+pub async fn spawn_with(
+    db: Db,
+    limits: RateLimits,
+    tweak: impl FnOnce(&mut AuthSettings),
+) -> TestApp {
+    let (db, store) = TestDb::new(db).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let outbox = tempfile::tempdir().expect("outbox");
+    let mut settings = AuthSettings::new(base.clone());
+    settings.limits = limits;
+    tweak(&mut settings);
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let mailer = Arc::new(
+        FileMailer::new(outbox.path(), "FlowSense <noreply@flowsense.test>").expect("mailer"),
+    );
+    let state = AppState::new(store, InstanceKey::generate(), mailer, settings)
+        .expect("state")
+        .with_clock(clock.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let served = state.clone();
+    tokio::spawn(async move {
+        let _ = flowsense_web::serve(listener, served, async move {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    TestApp {
+        base,
+        state,
+        clock,
+        outbox,
+        db,
+        shutdown: Some(tx),
+    }
+}
+
+impl TestApp {
+    /// A verified user with [`PASSWORD`].
+    pub async fn user(&self, email: &str) -> UserId {
+        create_user_with_password(&self.state, email, "Test Person", PASSWORD, true)
+            .await
+            .expect("create user")
+            .id
+    }
+
+    pub async fn org(&self, slug: &str, admin: UserId) -> OrgId {
+        let org = self
+            .state
+            .store
+            .create_org(&NewOrg {
+                slug: slug.into(),
+                name: slug.into(),
+                settings: OrgSettings::with_currency(Currency::USD),
+            })
+            .await
+            .expect("org")
+            .id;
+        self.state
+            .store
+            .set_membership(org, admin, Role::Admin)
+            .await
+            .expect("membership");
+        org
+    }
+
+    pub async fn member(&self, org: OrgId, email: &str, role: Role) -> UserId {
+        let u = self.user(email).await;
+        self.state
+            .store
+            .set_membership(org, u, role)
+            .await
+            .expect("membership");
+        u
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base, None)
+    }
+
+    pub fn browser_from(&self, ip: &str) -> Browser {
+        Browser::new(&self.base, Some(ip.parse().expect("ip")))
+    }
+
+    pub async fn signed_in(&self, email: &str) -> Browser {
+        let mut b = self.browser();
+        let (status, body) = b.login(email, PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "login {email}: {body}");
+        b
+    }
+
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        self.clock.advance(by);
+    }
+
+    /// The body of the newest message sent to `to`.
+    pub fn last_email_to(&self, to: &str) -> String {
+        let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
+            .expect("outbox")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .rev()
+            .map(|p| std::fs::read_to_string(p).expect("read eml"))
+            .find(|t| t.contains(&format!("\r\nTo: {to}\r\n")))
+            .unwrap_or_else(|| panic!("no e-mail to {to}"))
+    }
+
+    /// The `token=` of the link in the newest message to `to`.
+    pub fn token_mailed_to(&self, to: &str) -> String {
+        let mail = self.last_email_to(to);
+        let start = mail.find("token=").expect("a link with a token") + "token=".len();
+        mail[start..]
+            .split_whitespace()
+            .next()
+            .expect("token")
+            .to_owned()
+    }
+
+    pub fn emails(&self) -> usize {
+        std::fs::read_dir(self.outbox.path())
+            .expect("outbox")
+            .count()
+    }
+}
+
+/// A browser: keeps cookies, and sends the CSRF token it was given on state-changing calls.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl Browser {
+    fn new(base: &str, ip: Option<std::net::IpAddr>) -> Self {
+        let mut b = reqwest::Client::builder().cookie_store(true);
+        if let Some(ip) = ip {
+            b = b.local_address(ip);
+        }
+        Self {
+            http: b.build().expect("client"),
+            base: base.to_owned(),
+            csrf: None,
+            bearer: None,
+        }
+    }
+
+    /// A client that authenticates with a personal API token only.
+    pub fn with_token(base: &str, token: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            csrf: None,
+            bearer: Some(token.to_owned()),
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        if method != Method::GET {
+            if let Some(c) = &self.csrf {
+                r = r.header("x-csrf-token", c);
+            }
+        }
+        if let Some(t) = &self.bearer {
+            r = r.bearer_auth(t);
+        }
+        r
+    }
+
+    /// Sends a request and returns status and JSON body (Null when empty); remembers any new
+    /// `csrf_token` it is handed.
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.request(method, path);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let json: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if let Some(c) = json.get("csrf_token").and_then(Value::as_str) {
+            self.csrf = Some(c.to_owned());
+        }
+        (status, json)
+    }
+
+    pub async fn get(&mut self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> (StatusCode, Value) {
+        self.post(
+            "/api/v1/auth/login",
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+}
+
+pub fn code_of(body: &Value) -> &str {
+    body.pointer("/error/code")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// A TOTP code for `secret_b32` at the app's (fake) time plus `offset` seconds.
+pub fn totp_code(app: &TestApp, secret_b32: &str, offset: i64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_b32).expect("base32");
+    let t = totp_rs::Builder::new()
+        .with_secret(secret.as_bytes().to_vec())
+        .with_account_name("test")
+        .build()
+        .expect("totp");
+    let now = flowsense_web::clock::Clock::now(app.clock.as_ref()).timestamp() + offset;
+    t.generate(u64::try_from(now).expect("time")).to_string()
+}
+
+/// Runs an async test body on SQLite and, when `FLOWSENSE_TEST_POSTGRES_URL` is set, PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Db::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::support::postgres_url().is_none() {
+                        eprintln!("SKIPPED (PostgreSQL): {} — set FLOWSENSE_TEST_POSTGRES_URL", stringify!($name));
+                        return;
+                    }
+                    super::$name($crate::support::Db::Postgres).await;
+                }
+            )*
+        }
+    };
+}
