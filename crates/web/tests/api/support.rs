@@ -238,8 +238,12 @@ impl TestApp {
     }
 
     pub async fn signed_in(&self, email: &str) -> Browser {
+        self.signed_in_with(email, PASSWORD).await
+    }
+
+    pub async fn signed_in_with(&self, email: &str, password: &str) -> Browser {
         let mut b = self.browser();
-        let (status, body) = b.login(email, PASSWORD).await;
+        let (status, body) = b.login(email, password).await;
         assert_eq!(status, StatusCode::OK, "login {email}: {body}");
         b
     }
