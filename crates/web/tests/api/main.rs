@@ -1,9 +1,9 @@
 //! The HTTP surface end to end: one integration-test binary, a fresh server and database per test.
 
-// mod audit;
+mod audit;
 mod csrf;
 mod enumeration;
-// mod invitations;
+mod invitations;
 mod limits;
 mod matrix;
 mod mfa;
