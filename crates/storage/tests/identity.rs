@@ -1,6 +1,9 @@
 //! The identity part of the storage contract (sessions, tokens, invitations, memberships, MFA,
 //! credentials), run on SQLite and on PostgreSQL alike.
 
+// Contract bodies are plain async fns run by the macro, outside clippy's notion of a test.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use chrono::{TimeDelta, Utc};

@@ -18,15 +18,14 @@ pub(crate) async fn refuse_cross_site(
         return next.run(req).await;
     }
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
-            return ApiError::Forbidden("csrf").into_response();
-        }
-    }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        if origin.as_bytes() != state.settings.public_origin().as_bytes() {
-            return ApiError::Forbidden("csrf").into_response();
-        }
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| !matches!(site.as_bytes(), b"same-origin" | b"none"));
+    let foreign_origin = headers
+        .get(header::ORIGIN)
+        .is_some_and(|origin| origin.as_bytes() != state.settings.public_origin().as_bytes());
+    if cross_site || foreign_origin {
+        return ApiError::Forbidden("csrf").into_response();
     }
     next.run(req).await
 }

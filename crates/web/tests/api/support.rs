@@ -319,14 +319,12 @@ impl Browser {
         }
     }
 
+    #[allow(clippy::needless_pass_by_value)] // mirrors reqwest's own signature
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let mut r = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base));
-        if method != Method::GET {
-            if let Some(c) = &self.csrf {
-                r = r.header("x-csrf-token", c);
-            }
+        let writes = method != Method::GET;
+        let mut r = self.http.request(method, format!("{}{path}", self.base));
+        if writes && let Some(c) = &self.csrf {
+            r = r.header("x-csrf-token", c);
         }
         if let Some(t) = &self.bearer {
             r = r.bearer_auth(t);
