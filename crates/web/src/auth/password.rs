@@ -96,7 +96,11 @@ pub fn check_password_strength(password: &str, email: &str, name: &str) -> Resul
         )));
     }
     let local = email.split('@').next().unwrap_or("");
-    let score = u8::from(zxcvbn::zxcvbn(password, &[email, local, name]).score());
+    let joined: String = name.split_whitespace().collect();
+    let mut inputs = vec![email, local, name, joined.as_str()];
+    inputs.extend(name.split_whitespace());
+    inputs.extend(local.split(['.', '_', '-', '+']));
+    let score = u8::from(zxcvbn::zxcvbn(password, &inputs).score());
     if score < 3 {
         return Err(ApiError::Unprocessable(
             "the password is too easy to guess; try a longer passphrase of unrelated words".into(),
