@@ -167,11 +167,8 @@ pub struct SignedIn {
     pub user: UserView,
 }
 
-pub(crate) async fn record_failure(
-    state: &AppState,
-    user: &User,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
+/// Counts one failed attempt in the stored counter, backing the account off past the threshold.
+async fn count_failure(state: &AppState, user: &User) -> Result<(), ApiError> {
     let limits = &state.settings.limits;
     let failures = state.store.record_login_failure(user.id).await?;
     if failures >= limits.lockout_after_failures {
@@ -186,7 +183,30 @@ pub(crate) async fn record_failure(
             state.now() + chrono::TimeDelta::from_std(wait).unwrap_or(chrono::TimeDelta::hours(1));
         state.store.lock_user_until(user.id, until).await?;
     }
+    Ok(())
+}
+
+/// Records a failed attempt: counter, backoff and audit.
+pub(crate) async fn record_failure(
+    state: &AppState,
+    user: &User,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    count_failure(state, user).await?;
     audit::in_users_orgs(state, user.id, "auth.sign_in_failed", &client.ip, json!({})).await
+}
+
+/// Audits a failed sign-in off the response path, so a known address (which has organisations
+/// to write to) answers as fast as an unknown one.
+fn audit_failure_later(state: &AppState, user: &User, client: &ClientInfo) {
+    let (state, user, ip) = (state.clone(), user.id, client.ip.clone());
+    tokio::spawn(async move {
+        if let Err(e) =
+            audit::in_users_orgs(&state, user, "auth.sign_in_failed", &ip, json!({})).await
+        {
+            tracing::warn!(error = %e, "could not audit a failed sign-in");
+        }
+    });
 }
 
 /// Checks the second factor of a user with MFA on: a TOTP code (each step once) or an unused
@@ -235,20 +255,22 @@ pub async fn login(
     take(&state.limiters.login_account, &email)?;
     let now = state.now();
     let user = state.store.user_by_email(&email).await?;
-    let password_ok = state
-        .passwords
-        .verify(
-            input.password,
-            user.as_ref().map(|u| u.password_hash.clone()),
-        )
-        .await?;
+    let verify = state.passwords.verify(
+        input.password,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    );
     let Some(user) = user else {
+        verify.await?;
         return Err(invalid());
     };
+    // The attempt is counted as failed while the hash runs (so the database work hides behind
+    // it) and forgiven on success.
+    let (password_ok, counted) = tokio::join!(verify, count_failure(state, &user));
+    let (password_ok, ()) = (password_ok?, counted?);
     // A backed-off account answers exactly like a wrong password: nothing is revealed.
     let locked = user.locked_until.is_some_and(|t| now < t);
     if !password_ok || locked {
-        record_failure(state, &user, client).await?;
+        audit_failure_later(state, &user, client);
         return Err(invalid());
     }
     let mut method = "password";
@@ -265,7 +287,7 @@ pub async fn login(
             Some("totp") => method = "password+totp",
             Some(_) => method = "password+recovery_code",
             None => {
-                record_failure(state, &user, client).await?;
+                audit_failure_later(state, &user, client);
                 return Err(invalid());
             }
         }

@@ -116,9 +116,15 @@ async fn sign_in_timing_unknown_vs_known() {
     for _ in 0..3 {
         time("jo@x.test").await;
     }
-    for _ in 0..25 {
-        known.push(time("jo@x.test").await);
-        unknown.push(time("nobody@x.test").await);
+    // Alternate the order (ABBA) so neither side always follows the other's background work.
+    for i in 0..40 {
+        if i % 2 == 0 {
+            known.push(time("jo@x.test").await);
+            unknown.push(time("nobody@x.test").await);
+        } else {
+            unknown.push(time("nobody@x.test").await);
+            known.push(time("jo@x.test").await);
+        }
     }
     let (k, u) = (median(known), median(unknown));
     println!(
