@@ -16,6 +16,10 @@ pub struct User {
     pub display_name: String,
     pub password_hash: String,
     pub mfa_enabled: bool,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// Consecutive failed sign-ins since the last success.
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -45,12 +49,15 @@ pub struct Membership {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: Uuid,
     email: String,
     display_name: String,
     password_hash: String,
     mfa_enabled: bool,
+    email_verified_at: Option<DateTime<Utc>>,
+    failed_logins: i64,
+    locked_until: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
 }
 
@@ -62,6 +69,9 @@ impl From<UserRow> for User {
             display_name: r.display_name,
             password_hash: r.password_hash,
             mfa_enabled: r.mfa_enabled,
+            email_verified_at: r.email_verified_at,
+            failed_logins: r.failed_logins,
+            locked_until: r.locked_until,
             created_at: r.created_at,
         }
     }
@@ -90,10 +100,11 @@ impl TryFrom<MembershipRow> for Membership {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, display_name, password_hash, mfa_enabled, created_at";
+pub(crate) const USER_COLUMNS: &str = "id, email, display_name, password_hash, mfa_enabled, \
+    email_verified_at, failed_logins, locked_until, created_at";
 
 /// E-mail addresses are compared case-insensitively; they are stored lower-cased.
-fn normalise_email(email: &str) -> String {
+pub(crate) fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 

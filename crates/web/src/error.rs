@@ -3,7 +3,7 @@
 //! answer with a generic body.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use flowsense_storage::StorageError;
 use serde_json::json;
@@ -14,10 +14,47 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    /// Not signed in, or the credentials did not check out. The code says which, never why.
+    #[error("{}", message_for(.0))]
+    Unauthorized(&'static str),
+    /// Signed in, but not allowed to do this.
+    #[error("{}", message_for(.0))]
+    Forbidden(&'static str),
+    #[error("{}", message_for(.0))]
+    Conflict(&'static str),
+    /// The input was understood but is not acceptable (validation).
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("too many attempts; try again later")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable")]
     Unavailable,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// The safe, fixed message for each 401/403/409 code.
+fn message_for(code: &str) -> &'static str {
+    match code {
+        "unauthenticated" => "sign in to continue",
+        "invalid_credentials" => "the e-mail address, password or code is not correct",
+        "totp_required" => "enter the code from your authenticator app",
+        "csrf" => "the request did not carry a valid CSRF token or came from another site",
+        "read_only_token" => "this API token is read-only",
+        "mfa_required" => "this organisation requires two-factor authentication; enable it first",
+        "reauthentication_required" => "confirm your password to continue",
+        "session_required" => "this action needs a browser session, not an API token",
+        "email_not_verified" => "verify your e-mail address first",
+        "invitation_email_mismatch" => "this invitation was sent to another e-mail address",
+        "last_admin" => "an organisation must keep at least one admin",
+        "invitation_used" => "this invitation has already been used",
+        "invitation_expired" => "this invitation has expired",
+        "mfa_already_enabled" => "two-factor authentication is already enabled",
+        "mfa_not_pending" => "start the enrolment first",
+        "slug_taken" => "that organisation slug is taken",
+        "conflict" => "the request conflicts with the current state",
+        _ => "you are not allowed to do this",
+    }
 }
 
 impl ApiError {
@@ -26,6 +63,11 @@ impl ApiError {
         match self {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -35,9 +77,17 @@ impl ApiError {
         match self {
             ApiError::NotFound => "not_found",
             ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorized(c) | ApiError::Forbidden(c) | ApiError::Conflict(c) => c,
+            ApiError::Unprocessable(_) => "invalid",
+            ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal",
         }
+    }
+
+    /// Wraps any unexpected failure as a 500.
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ApiError::Internal(Box::new(e))
     }
 }
 
@@ -45,6 +95,7 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound => ApiError::NotFound,
+            StorageError::Conflict(_) => ApiError::Conflict("conflict"),
             other => ApiError::Internal(Box::new(other)),
         }
     }
@@ -68,11 +119,17 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
-        (
+        let mut response = (
             status,
             Json(json!({"error": {"code": self.code(), "message": message}})),
         )
-            .into_response()
+            .into_response();
+        if let ApiError::TooManyRequests { retry_after_secs } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
     }
 }
 

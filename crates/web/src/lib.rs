@@ -1,12 +1,17 @@
-//! FlowSense HTTP surface: one router, feature sub-routers, one error type.
+//! FlowSense HTTP surface: one router built from one route registry, one error type.
 
+pub mod api;
+pub mod auth;
+pub mod clock;
 mod error;
 mod headers;
 mod health;
+pub mod mail;
+pub mod service;
 mod state;
 
 pub use error::ApiError;
-pub use state::AppState;
+pub use state::{AppState, AuthSettings};
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
@@ -25,9 +30,12 @@ const MAX_BODY_BYTES: usize = 25 << 20;
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
-        .merge(health::routes())
+    api::router()
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf::refuse_cross_site,
+        ))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -1,14 +1,109 @@
+//! What every handler can reach, built once at start-up and passed down as a value.
+
+use crate::ApiError;
+use crate::auth::crypto::InstanceKey;
+use crate::auth::limits::{Limiters, RateLimits};
+use crate::auth::password::Passwords;
+use crate::auth::session::SessionPolicy;
+use crate::clock::{Clock, SystemClock};
+use crate::mail::Mailer;
 use flowsense_storage::Store;
+use std::sync::Arc;
+
+/// Identity and access settings.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub session: SessionPolicy,
+    pub limits: RateLimits,
+    /// Served over TLS: cookies get `Secure` and the `__Host-` prefix.
+    pub secure_cookies: bool,
+    /// Where users reach the product (`FLOWSENSE_PUBLIC_URL`), e.g. `https://cash.example.com`.
+    /// Links in e-mails start with it, and a browser request whose `Origin` differs from its
+    /// origin is refused.
+    pub public_url: String,
+    /// Password hashes computed at once (each takes ~19 MiB).
+    pub hash_concurrency: usize,
+}
+
+impl AuthSettings {
+    /// Defaults for a server reachable at `public_url`.
+    #[must_use]
+    pub fn new(public_url: impl Into<String>) -> Self {
+        let public_url: String = public_url.into();
+        Self {
+            session: SessionPolicy::default(),
+            limits: RateLimits::default(),
+            secure_cookies: public_url.starts_with("https://"),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            hash_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+        }
+    }
+
+    /// `scheme://host[:port]` of the public URL.
+    #[must_use]
+    pub fn public_origin(&self) -> &str {
+        let after_scheme = self.public_url.find("://").map_or(0, |i| i + 3);
+        match self.public_url[after_scheme..].find('/') {
+            Some(i) => &self.public_url[..after_scheme + i],
+            None => &self.public_url,
+        }
+    }
+}
 
 /// What every handler can reach. Cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub settings: Arc<AuthSettings>,
+    /// The instance's 32-byte secret (sealing TOTP secrets until the keyring lands, signing
+    /// e-mailed links, deriving CSRF tokens).
+    pub key: Arc<InstanceKey>,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<dyn Mailer>,
+    pub(crate) limiters: Arc<Limiters>,
+    pub(crate) passwords: Passwords,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
+    /// Builds the state on the system clock. Computes one argon2 hash (the dummy that unknown
+    /// e-mail addresses are checked against).
+    ///
+    /// # Errors
+    /// When that hash cannot be computed.
+    pub fn new(
+        store: Store,
+        key: InstanceKey,
+        mailer: Arc<dyn Mailer>,
+        settings: AuthSettings,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            store,
+            limiters: Arc::new(Limiters::new(&settings.limits)),
+            passwords: Passwords::new(settings.hash_concurrency)?,
+            settings: Arc::new(settings),
+            key: Arc::new(key),
+            clock: Arc::new(SystemClock),
+            mailer,
+        })
+    }
+
+    /// The same state reading time from `clock` (tests move a `ManualClock`).
     #[must_use]
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 }

@@ -1,0 +1,184 @@
+//! Invitations to join an organisation. Only the SHA-256 of an invitation token is stored.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::error::{Result, StorageError};
+use chrono::{DateTime, Utc};
+use flowsense_core::{OrgId, Role, UserId};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// An invitation to store.
+#[derive(Clone)]
+pub struct NewInvitation {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub token_hash: Vec<u8>,
+    pub invited_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored invitation, without its token hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invitation {
+    pub id: Uuid,
+    pub org_id: OrgId,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    id: Uuid,
+    org_id: Uuid,
+    email: String,
+    role: String,
+    invited_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<InvitationRow> for Invitation {
+    type Error = StorageError;
+    fn try_from(r: InvitationRow) -> Result<Self> {
+        Ok(Invitation {
+            id: r.id,
+            org_id: OrgId(r.org_id),
+            email: r.email,
+            role: r
+                .role
+                .parse()
+                .map_err(|e: flowsense_core::role::UnknownRole| {
+                    StorageError::Corrupt(e.to_string())
+                })?,
+            invited_by: r.invited_by.map(UserId),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            accepted_at: r.accepted_at,
+        })
+    }
+}
+
+const INVITATION_COLUMNS: &str =
+    "id, org_id, email, role, invited_by, created_at, expires_at, accepted_at";
+
+impl Store {
+    /// Stores an invitation to `org`.
+    ///
+    /// # Errors
+    /// On a database failure, or when the organisation does not exist.
+    pub async fn create_invitation(&self, org: OrgId, new: &NewInvitation) -> Result<Invitation> {
+        let mut tx = self.scoped(org).await?;
+        tx.execute(
+            Sql::new(
+                "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .arg(new.id)
+            .arg(org)
+            .arg(crate::users::normalise_email(&new.email))
+            .arg(new.role.as_str())
+            .arg(new.token_hash.clone())
+            .arg(new.invited_by)
+            .arg(new.expires_at)
+            .arg(new.created_at),
+        )
+        .await?;
+        let row: InvitationRow = tx
+            .fetch_one(
+                Sql::new(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE org_id = $1 AND id = $2"
+                ))
+                .arg(org)
+                .arg(new.id),
+            )
+            .await?;
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    /// The invitation of `org` whose token hashes to `token_hash`, used or not.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn invitation_by_token(
+        &self,
+        org: OrgId,
+        token_hash: &[u8],
+    ) -> Result<Option<Invitation>> {
+        let mut tx = self.scoped(org).await?;
+        let row: Option<InvitationRow> = tx
+            .fetch_optional(
+                Sql::new(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE org_id = $1 AND token_hash = $2"
+                ))
+                .arg(org)
+                .arg(token_hash.to_vec()),
+            )
+            .await?;
+        tx.commit().await?;
+        row.map(Invitation::try_from).transpose()
+    }
+
+    /// Marks the invitation used and makes `user` a member with its role, atomically. Someone
+    /// already in the organisation keeps their current role.
+    ///
+    /// # Errors
+    /// `Conflict` when the invitation was already used.
+    pub async fn accept_invitation(
+        &self,
+        org: OrgId,
+        id: Uuid,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<Role> {
+        let mut tx = self.scoped(org).await?;
+        let n = tx
+            .execute(
+                Sql::new(
+                    "UPDATE invitations SET accepted_at = $3 WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL",
+                )
+                .arg(org)
+                .arg(id)
+                .arg(at),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::Conflict("invitation already used"));
+        }
+        tx.execute(
+            Sql::new(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) \
+                 SELECT org_id, $3, role, $4 FROM invitations WHERE org_id = $1 AND id = $2 \
+                 ON CONFLICT (org_id, user_id) DO NOTHING",
+            )
+            .arg(org)
+            .arg(id)
+            .arg(user)
+            .arg(at),
+        )
+        .await?;
+        #[derive(sqlx::FromRow)]
+        struct RoleRow {
+            role: String,
+        }
+        let r: RoleRow = tx
+            .fetch_one(
+                Sql::new("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
+                    .arg(org)
+                    .arg(user),
+            )
+            .await?;
+        tx.commit().await?;
+        r.role
+            .parse()
+            .map_err(|e: flowsense_core::role::UnknownRole| StorageError::Corrupt(e.to_string()))
+    }
+}

@@ -1,0 +1,203 @@
+//! Server-side sessions. Only the SHA-256 of a session token is stored; the public id is a
+//! separate random UUID a user may see and use to revoke one session.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use flowsense_core::UserId;
+use uuid::Uuid;
+
+/// A session to create.
+#[derive(Clone)]
+pub struct NewSession {
+    pub id_hash: Vec<u8>,
+    pub public_id: Uuid,
+    pub user: UserId,
+    pub csrf_token_hash: Vec<u8>,
+    pub now: DateTime<Utc>,
+    pub absolute_expires_at: DateTime<Utc>,
+    /// When the user last proved who they are (password, and the second factor if enabled).
+    pub authenticated_at: DateTime<Utc>,
+    pub mfa_at: Option<DateTime<Utc>>,
+    pub user_agent: String,
+    pub ip: String,
+}
+
+/// A stored session. `Debug` leaves out the hashes.
+#[derive(Clone, sqlx::FromRow)]
+pub struct Session {
+    pub id_hash: Vec<u8>,
+    pub public_id: Uuid,
+    #[sqlx(rename = "user_id")]
+    pub user_uuid: Uuid,
+    pub csrf_token_hash: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub absolute_expires_at: DateTime<Utc>,
+    pub authenticated_at: DateTime<Utc>,
+    pub mfa_at: Option<DateTime<Utc>>,
+    pub user_agent: String,
+    pub ip: String,
+}
+
+impl Session {
+    #[must_use]
+    pub fn user(&self) -> UserId {
+        UserId(self.user_uuid)
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("public_id", &self.public_id)
+            .field("user", &self.user_uuid)
+            .field("last_seen_at", &self.last_seen_at)
+            .finish_non_exhaustive()
+    }
+}
+
+const SESSION_COLUMNS: &str = "id_hash, public_id, user_id, csrf_token_hash, created_at, last_seen_at, \
+    absolute_expires_at, authenticated_at, mfa_at, user_agent, ip";
+
+fn insert(s: &NewSession) -> Sql {
+    Sql::new(
+        "INSERT INTO sessions (id_hash, public_id, user_id, csrf_token_hash, created_at, last_seen_at, \
+         absolute_expires_at, authenticated_at, mfa_at, user_agent, ip) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)",
+    )
+    .arg(s.id_hash.clone())
+    .arg(s.public_id)
+    .arg(s.user)
+    .arg(s.csrf_token_hash.clone())
+    .arg(s.now)
+    .arg(s.absolute_expires_at)
+    .arg(s.authenticated_at)
+    .arg(s.mfa_at)
+    .arg(s.user_agent.as_str())
+    .arg(s.ip.as_str())
+}
+
+impl Store {
+    /// Stores a new session, deleting `replaces` (the session it rotates out) in the same
+    /// transaction.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn create_session(&self, new: &NewSession, replaces: Option<&[u8]>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        if let Some(old) = replaces {
+            tx.execute(Sql::new("DELETE FROM sessions WHERE id_hash = $1").arg(old.to_vec()))
+                .await?;
+        }
+        tx.execute(insert(new)).await?;
+        tx.commit().await
+    }
+
+    /// The session whose token hashes to `id_hash`, if any (expiry is the caller's policy).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn session_by_hash(&self, id_hash: &[u8]) -> Result<Option<Session>> {
+        let mut tx = self.begin().await?;
+        let row = tx
+            .fetch_optional(
+                Sql::new(format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1"
+                ))
+                .arg(id_hash.to_vec()),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Records activity on a session (the idle timeout counts from here).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn touch_session(&self, id_hash: &[u8], at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            Sql::new("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
+                .arg(id_hash.to_vec())
+                .arg(at),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Deletes one session by its token hash; `true` when it existed.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn delete_session(&self, id_hash: &[u8]) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(Sql::new("DELETE FROM sessions WHERE id_hash = $1").arg(id_hash.to_vec()))
+            .await?;
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// A user's sessions, newest first.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn sessions_of_user(&self, user: UserId) -> Result<Vec<Session>> {
+        let mut tx = self.begin().await?;
+        let rows = tx
+            .fetch_all(
+                Sql::new(format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at DESC"
+                ))
+                .arg(user),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// Deletes one of the user's sessions by its public id; `true` when it existed. The user
+    /// filter makes another user's session id answer `false`, like a missing one.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn delete_session_of_user(&self, user: UserId, public_id: Uuid) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                Sql::new("DELETE FROM sessions WHERE user_id = $1 AND public_id = $2")
+                    .arg(user)
+                    .arg(public_id),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// Deletes every session of a user except `keep`; returns how many went.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn delete_sessions_of_user(&self, user: UserId, keep: Option<&[u8]>) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = match keep {
+            Some(k) => {
+                tx.execute(
+                    Sql::new("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+                        .arg(user)
+                        .arg(k.to_vec()),
+                )
+                .await?
+            }
+            None => {
+                tx.execute(Sql::new("DELETE FROM sessions WHERE user_id = $1").arg(user))
+                    .await?
+            }
+        };
+        tx.commit().await?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,114 @@
+//! `/api/v1/me/*`: the signed-in user's profile, MFA, sessions and API tokens.
+
+use super::{Body, with_session};
+use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
+use crate::service::mfa::Enrolment;
+use crate::service::orgs::Me;
+use crate::service::sessions::SessionView;
+use crate::service::tokens::{CreatedToken, NewTokenInput};
+use crate::service::{mfa, orgs, sessions, tokens};
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use flowsense_storage::ApiToken;
+use serde::Deserialize;
+use serde_json::json;
+
+pub(super) async fn me(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<Me>, ApiError> {
+    Ok(Json(orgs::me(&state, &current).await?))
+}
+
+pub(super) async fn mfa_enrol(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<Enrolment>, ApiError> {
+    Ok(Json(mfa::enrol(&state, &current).await?))
+}
+
+#[derive(Deserialize)]
+pub(super) struct CodeInput {
+    code: String,
+}
+
+pub(super) async fn mfa_verify(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    client: ClientInfo,
+    Body(input): Body<CodeInput>,
+) -> Result<Response, ApiError> {
+    let (codes, issued) = mfa::verify(&state, &current, &input.code, &client).await?;
+    Ok(with_session(
+        &state,
+        &issued,
+        json!({"recovery_codes": codes, "csrf_token": issued.csrf_token}),
+    ))
+}
+
+pub(super) async fn mfa_disable(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    _: RecentAuth,
+    client: ClientInfo,
+) -> Result<StatusCode, ApiError> {
+    mfa::disable(&state, &current, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn sessions(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<Vec<SessionView>>, ApiError> {
+    Ok(Json(sessions::list(&state, &current).await?))
+}
+
+pub(super) async fn revoke_other_sessions(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    client: ClientInfo,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let n = sessions::revoke_others(&state, &current, &client).await?;
+    Ok(Json(json!({"revoked": n})))
+}
+
+pub(super) async fn revoke_session(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    sessions::revoke_one(&state, &current, &id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn create_token(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    _: RecentAuth,
+    client: ClientInfo,
+    Body(input): Body<NewTokenInput>,
+) -> Result<Response, ApiError> {
+    let created: CreatedToken = tokens::create(&state, &current, input, &client).await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+pub(super) async fn tokens(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
+    Ok(Json(tokens::list(&state, &current).await?))
+}
+
+pub(super) async fn revoke_token(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    tokens::revoke(&state, &current, &id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,134 @@
+//! The route registry: every route's method, path and required permission in one list. The
+//! router is built from it and nothing else, and the authorization-matrix test walks it.
+
+mod auth;
+mod me;
+mod orgs;
+
+use crate::auth::session::Issued;
+use crate::auth::session::session_cookie;
+use crate::{ApiError, AppState, health};
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (rate-limited where it matters).
+    Public,
+    /// Any signed-in user (session or API token).
+    User,
+    /// At least this role in the `{org}` of the path.
+    Viewer,
+    Member,
+    Admin,
+}
+
+/// One route as the outside sees it.
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    /// Needs recent authentication (password within the step-up window) in a session.
+    pub step_up: bool,
+}
+
+struct Route {
+    spec: RouteSpec,
+    handler: MethodRouter<AppState>,
+}
+
+macro_rules! route {
+    ($method:ident $path:literal, $access:ident, $handler:expr) => {
+        route!(@make $method $path, $access, false, $handler)
+    };
+    ($method:ident $path:literal, $access:ident + step_up, $handler:expr) => {
+        route!(@make $method $path, $access, true, $handler)
+    };
+    (@make $method:ident $path:literal, $access:ident, $step:expr, $handler:expr) => {
+        Route {
+            spec: RouteSpec {
+                method: Method::$method,
+                path: $path,
+                access: Access::$access,
+                step_up: $step,
+            },
+            handler: on(MethodFilter::$method, $handler),
+        }
+    };
+}
+
+fn routes() -> Vec<Route> {
+    vec![
+        route!(GET "/healthz", Public, health::healthz),
+        route!(GET "/readyz", Public, health::readyz),
+        route!(POST "/api/v1/auth/signup", Public, auth::signup),
+        route!(POST "/api/v1/auth/verify-email", Public, auth::verify_email),
+        route!(POST "/api/v1/auth/login", Public, auth::login),
+        route!(POST "/api/v1/auth/logout", User, auth::logout),
+        route!(POST "/api/v1/auth/password", User, auth::change_password),
+        route!(POST "/api/v1/auth/password-reset", Public, auth::request_reset),
+        route!(POST "/api/v1/auth/password-reset/confirm", Public, auth::confirm_reset),
+        route!(POST "/api/v1/auth/reauthenticate", User, auth::reauthenticate),
+        route!(GET "/api/v1/me", User, me::me),
+        route!(POST "/api/v1/me/mfa/enrol", User, me::mfa_enrol),
+        route!(POST "/api/v1/me/mfa/verify", User, me::mfa_verify),
+        route!(DELETE "/api/v1/me/mfa", User + step_up, me::mfa_disable),
+        route!(GET "/api/v1/me/sessions", User, me::sessions),
+        route!(DELETE "/api/v1/me/sessions", User, me::revoke_other_sessions),
+        route!(DELETE "/api/v1/me/sessions/{id}", User, me::revoke_session),
+        route!(POST "/api/v1/me/tokens", User + step_up, me::create_token),
+        route!(GET "/api/v1/me/tokens", User, me::tokens),
+        route!(DELETE "/api/v1/me/tokens/{id}", User, me::revoke_token),
+        route!(POST "/api/v1/orgs", User, orgs::create),
+        route!(GET "/api/v1/orgs/{org}/members", Viewer, orgs::members),
+        route!(PATCH "/api/v1/orgs/{org}/members/{user}", Admin + step_up, orgs::change_role),
+        route!(DELETE "/api/v1/orgs/{org}/members/{user}", Admin + step_up, orgs::remove_member),
+        route!(POST "/api/v1/orgs/{org}/ownership", Admin + step_up, orgs::transfer_ownership),
+        route!(POST "/api/v1/orgs/{org}/invitations", Admin, orgs::invite),
+        route!(POST "/api/v1/invitations/accept", User, orgs::accept_invitation),
+        route!(GET "/api/v1/orgs/{org}/settings", Viewer, orgs::settings),
+        route!(PATCH "/api/v1/orgs/{org}/settings", Admin, orgs::update_settings),
+        route!(GET "/api/v1/orgs/{org}/audit", Admin, orgs::audit),
+    ]
+}
+
+/// Every route of the router, for tests and documentation.
+#[must_use]
+pub fn route_table() -> Vec<RouteSpec> {
+    routes().into_iter().map(|r| r.spec).collect()
+}
+
+/// The router, built from the registry alone.
+pub(crate) fn router() -> Router<AppState> {
+    routes().into_iter().fold(Router::new(), |router, r| {
+        router.route(r.spec.path, r.handler)
+    })
+}
+
+/// A JSON body whose rejections use the API's error shape (422).
+pub(crate) struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| Body(v))
+            .map_err(|e| ApiError::Unprocessable(e.body_text()))
+    }
+}
+
+/// A JSON answer that also hands the browser a (new) session cookie.
+pub(crate) fn with_session(state: &AppState, issued: &Issued, body: serde_json::Value) -> Response {
+    let mut r = Json(body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::SET_COOKIE, session_cookie(state, &issued.token));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}

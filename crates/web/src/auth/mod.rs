@@ -1,0 +1,17 @@
+//! Identity and access: sessions, tokens, passwords, MFA, limits and the extractors that put
+//! permissions in handler signatures.
+
+pub mod crypto;
+pub(crate) mod csrf;
+pub mod extract;
+pub mod limits;
+pub mod links;
+pub(crate) mod password;
+pub mod session;
+pub mod totp;
+pub mod totp_seal;
+
+pub use extract::{
+    Admin, AuthMethod, ClientInfo, CurrentUser, Member, OrgAccess, RecentAuth, Viewer,
+};
+pub use password::check_password_strength;

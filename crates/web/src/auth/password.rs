@@ -1,0 +1,140 @@
+//! Password hashing (argon2id) off the async threads and behind a semaphore, and the strength
+//! rules: 12–128 characters and a zxcvbn score of at least 3 given the user's own details.
+
+use super::crypto::{b64url, random_bytes};
+use crate::ApiError;
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Hashes and verifies passwords, at most `permits` at a time (each takes ~19 MiB and tens of
+/// milliseconds), so a burst of sign-ins cannot exhaust memory or starve the runtime.
+#[derive(Clone)]
+pub(crate) struct Passwords {
+    permits: Arc<Semaphore>,
+    /// A real argon2id hash of a random string, verified against when the user does not exist,
+    /// so unknown and known e-mail addresses cost the same.
+    dummy_phc: Arc<str>,
+}
+
+impl std::fmt::Debug for Passwords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passwords(..)")
+    }
+}
+
+fn hash_blocking(password: &[u8]) -> Result<String, ApiError> {
+    Argon2::default()
+        .hash_password(password)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(format!("argon2: {e}").into()))
+}
+
+impl Passwords {
+    pub(crate) fn new(concurrency: usize) -> Result<Self, ApiError> {
+        let dummy = hash_blocking(b64url(&random_bytes::<24>()).as_bytes())?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_phc: dummy.into(),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(Box::new(e)))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ApiError::Internal(Box::new(e)))
+    }
+
+    /// A PHC string for `password`.
+    pub(crate) async fn hash(&self, password: String) -> Result<String, ApiError> {
+        self.run(move || hash_blocking(password.as_bytes())).await?
+    }
+
+    /// Whether `password` matches `phc`; with no stored hash it verifies against the dummy and
+    /// answers `false`, taking the same time.
+    pub(crate) async fn verify(
+        &self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, ApiError> {
+        let known = phc.is_some();
+        let phc = phc.unwrap_or_else(|| self.dummy_phc.to_string());
+        let ok = self
+            .run(move || {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), phc.as_str())
+                    .is_ok()
+            })
+            .await?;
+        Ok(ok && known)
+    }
+}
+
+/// Refuses passwords that are too short, too long, or guessable (zxcvbn score < 3), judged with
+/// the user's own e-mail address and name as known inputs.
+pub fn check_password_strength(password: &str, email: &str, name: &str) -> Result<(), ApiError> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(ApiError::Unprocessable(format!(
+            "the password must have at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(ApiError::Unprocessable(format!(
+            "the password must have at most {MAX_PASSWORD_CHARS} characters"
+        )));
+    }
+    let local = email.split('@').next().unwrap_or("");
+    let joined: String = name.split_whitespace().collect();
+    let mut inputs = vec![email, local, name, joined.as_str()];
+    inputs.extend(name.split_whitespace());
+    inputs.extend(local.split(['.', '_', '-', '+']));
+    let score = u8::from(zxcvbn::zxcvbn(password, &inputs).score());
+    if score < 3 {
+        return Err(ApiError::Unprocessable(
+            "the password is too easy to guess; try a longer passphrase of unrelated words".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_common_and_personal_passwords_are_refused() {
+        for bad in [
+            "short",
+            "password1234",
+            "qwertyuiop12",
+            "anna.smith@example.com",
+            "annasmith2024!",
+        ] {
+            assert!(
+                check_password_strength(bad, "anna.smith@example.com", "Anna Smith").is_err(),
+                "{bad}"
+            );
+        }
+        assert!(check_password_strength(&"x".repeat(129), "a@b.c", "A").is_err());
+        assert!(
+            check_password_strength(
+                "violet-tundra-47-marmalade",
+                "anna.smith@example.com",
+                "Anna Smith"
+            )
+            .is_ok()
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! The HTTP surface end to end: one integration-test binary, a fresh server and database per test.
+
+mod audit;
+mod csrf;
+mod enumeration;
+mod invitations;
+mod limits;
+mod matrix;
+mod mfa;
+mod sessions;
+mod support;

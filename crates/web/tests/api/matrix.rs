@@ -1,0 +1,374 @@
+//! The authorization matrix: every route of the registry × every kind of caller.
+
+use crate::support::{Browser, Db, NEW_PASSWORD, PASSWORD, TestApp, spawn_app, totp_code};
+use chrono::TimeDelta;
+use flowsense_core::{OrgId, Role, UserId};
+use flowsense_storage::{NewApiToken, NewInvitation, TokenScope};
+use flowsense_web::api::{Access, RouteSpec, route_table};
+use flowsense_web::auth::crypto::{b64url, random_bytes, sha256};
+use flowsense_web::auth::links::{LinkPurpose, sign_link};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    ExpiredSession,
+    RevokedToken,
+    OtherOrgAdmin,
+    Viewer,
+    Member,
+    ReadToken,
+    Admin,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Anonymous,
+    Who::ExpiredSession,
+    Who::RevokedToken,
+    Who::OtherOrgAdmin,
+    Who::Viewer,
+    Who::Member,
+    Who::ReadToken,
+    Who::Admin,
+];
+
+/// `None`: allowed (the sample request must succeed with 2xx); `Some(s)`: refused with `s`.
+fn expected(spec: &RouteSpec, who: Who) -> Option<u16> {
+    let writes = spec.method != Method::GET;
+    match (spec.access, who) {
+        (Access::Public, _) => None,
+        (_, Who::Anonymous | Who::ExpiredSession | Who::RevokedToken) => Some(401),
+        (_, Who::ReadToken) if writes => Some(403),
+        (Access::User, _) => None,
+        (_, Who::OtherOrgAdmin) => Some(404),
+        (Access::Member | Access::Admin, Who::Viewer) | (Access::Admin, Who::Member) => Some(403),
+        _ => None,
+    }
+}
+
+struct Person {
+    id: UserId,
+    email: String,
+    browser: Browser,
+}
+
+struct World {
+    app: TestApp,
+    org: OrgId,
+    other_org: OrgId,
+    spare: UserId,
+    spare_email: String,
+    people: Vec<(Who, Person)>,
+    read_token: String,
+    revoked_token: String,
+}
+
+async fn world(db: Db) -> World {
+    let app = spawn_app(db).await;
+    let admin = app.user("admin@a.test").await;
+    let org = app.org("alpha", admin).await;
+    let other = app.user("admin@b.test").await;
+    let other_org = app.org("bravo", other).await;
+    app.member(org, "viewer@a.test", Role::Viewer).await;
+    app.member(org, "member@a.test", Role::Member).await;
+    app.member(org, "stale@a.test", Role::Admin).await;
+    let spare = app.member(org, "spare@a.test", Role::Member).await;
+    // The stale admin's session goes idle past the timeout before anyone else signs in.
+    let stale = app.signed_in("stale@a.test").await;
+    app.advance(TimeDelta::minutes(31));
+    let mut people = vec![(
+        Who::ExpiredSession,
+        person(&app, "stale@a.test", stale).await,
+    )];
+    for (who, email) in [
+        (Who::OtherOrgAdmin, "admin@b.test"),
+        (Who::Viewer, "viewer@a.test"),
+        (Who::Member, "member@a.test"),
+        (Who::Admin, "admin@a.test"),
+    ] {
+        let b = app.signed_in(email).await;
+        people.push((who, person(&app, email, b).await));
+    }
+    let admin_browser = &mut people.last_mut().expect("admin").1.browser;
+    let (_, read) = admin_browser
+        .post(
+            "/api/v1/me/tokens",
+            json!({"name": "read", "scope": "read"}),
+        )
+        .await;
+    let (_, write) = admin_browser
+        .post("/api/v1/me/tokens", json!({"name": "w", "scope": "write"}))
+        .await;
+    let (s, _) = admin_browser
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/me/tokens/{}", write["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    World {
+        org,
+        other_org,
+        spare,
+        spare_email: "spare@a.test".into(),
+        people,
+        read_token: read["token"].as_str().expect("token").into(),
+        revoked_token: write["token"].as_str().expect("token").into(),
+        app,
+    }
+}
+
+async fn person(app: &TestApp, email: &str, browser: Browser) -> Person {
+    let id = app
+        .state
+        .store
+        .user_by_email(email)
+        .await
+        .expect("db")
+        .expect("user")
+        .id;
+    Person {
+        id,
+        email: email.into(),
+        browser,
+    }
+}
+
+impl World {
+    fn person(&mut self, who: Who) -> Option<&mut Person> {
+        let who = if who == Who::ReadToken {
+            Who::Admin
+        } else {
+            who
+        };
+        self.people
+            .iter_mut()
+            .find(|(w, _)| *w == who)
+            .map(|(_, p)| p)
+    }
+
+    fn caller(&mut self, who: Who) -> Browser {
+        match who {
+            Who::Anonymous => self.app.browser(),
+            Who::RevokedToken => Browser::with_token(&self.app.base, &self.revoked_token),
+            Who::ReadToken => Browser::with_token(&self.app.base, &self.read_token),
+            _ => {
+                let p = self.person(who).expect("person");
+                // Share the cookie jar and CSRF token of the signed-in browser.
+                Browser {
+                    http: p.browser.http.clone(),
+                    base: p.browser.base.clone(),
+                    csrf: p.browser.csrf.clone(),
+                    bearer: None,
+                }
+            }
+        }
+    }
+
+    /// The path and body that an allowed caller's request succeeds with, after any set-up.
+    async fn sample(
+        &mut self,
+        spec: &RouteSpec,
+        who: Who,
+        caller: &mut Browser,
+    ) -> (String, Option<Value>) {
+        let mut path = spec
+            .path
+            .replace("{org}", &self.org.to_string())
+            .replace("{user}", &self.spare.to_string());
+        let me = self.person(who).map(|p| (p.id, p.email.clone()));
+        let fresh = || format!("n{}", uuid::Uuid::new_v4().simple());
+        let body = match (spec.method.as_str(), spec.path) {
+            ("POST", "/api/v1/auth/signup") => Some(
+                json!({"email": format!("{}@new.test", fresh()), "password": PASSWORD, "display_name": "New"}),
+            ),
+            ("POST", "/api/v1/auth/verify-email")
+            | ("POST", "/api/v1/auth/password-reset/confirm") => {
+                let spare = self.app.state.store.user(self.spare).await.expect("spare");
+                let purpose = if spec.path.ends_with("confirm") {
+                    LinkPurpose::ResetPassword
+                } else {
+                    LinkPurpose::VerifyEmail
+                };
+                let token = sign_link(&self.app.state, &spare, purpose);
+                Some(json!({"token": token, "new_password": NEW_PASSWORD}))
+            }
+            ("POST", "/api/v1/auth/login") => {
+                Some(json!({"email": "member@a.test", "password": PASSWORD}))
+            }
+            ("POST", "/api/v1/auth/password") => {
+                Some(json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}))
+            }
+            ("POST", "/api/v1/auth/password-reset") => Some(json!({"email": self.spare_email})),
+            ("POST", "/api/v1/auth/reauthenticate") => Some(json!({"password": PASSWORD})),
+            ("POST", "/api/v1/me/mfa/verify") | ("DELETE", "/api/v1/me/mfa") => {
+                let (s, enrol) = caller.post("/api/v1/me/mfa/enrol", json!({})).await;
+                let code = if s.is_success() {
+                    totp_code(&self.app, enrol["secret"].as_str().expect("secret"), 0)
+                } else {
+                    "000000".into()
+                };
+                if spec.method == Method::DELETE {
+                    caller
+                        .post("/api/v1/me/mfa/verify", json!({"code": code}))
+                        .await;
+                    None
+                } else {
+                    Some(json!({"code": code}))
+                }
+            }
+            ("DELETE", "/api/v1/me/sessions/{id}") => {
+                let id = match &me {
+                    Some((_, email)) if who != Who::ReadToken => {
+                        let mut other = self.app.signed_in(email).await;
+                        let (_, list) = other.get("/api/v1/me/sessions").await;
+                        list.as_array()
+                            .expect("list")
+                            .iter()
+                            .find(|s| s["current"] == json!(true))
+                            .expect("current")["id"]
+                            .as_str()
+                            .expect("id")
+                            .to_owned()
+                    }
+                    _ => uuid::Uuid::new_v4().to_string(),
+                };
+                path = path.replace("{id}", &id);
+                None
+            }
+            ("POST", "/api/v1/me/tokens") => Some(json!({"name": "matrix", "scope": "read"})),
+            ("DELETE", "/api/v1/me/tokens/{id}") => {
+                let id = uuid::Uuid::new_v4();
+                if let Some((user, _)) = me {
+                    let now = chrono::Utc::now();
+                    self.app
+                        .state
+                        .store
+                        .create_api_token(&NewApiToken {
+                            id,
+                            user,
+                            name: "x".into(),
+                            token_hash: random_bytes::<32>().to_vec(),
+                            scope: TokenScope::Read,
+                            created_at: now,
+                            expires_at: now + TimeDelta::days(1),
+                        })
+                        .await
+                        .expect("token");
+                }
+                path = path.replace("{id}", &id.to_string());
+                None
+            }
+            ("POST", "/api/v1/orgs") => {
+                Some(json!({"name": "New", "slug": fresh(), "base_currency": "EUR"}))
+            }
+            ("POST", "/api/v1/orgs/{org}/invitations") => {
+                Some(json!({"email": format!("{}@invited.test", fresh()), "role": "viewer"}))
+            }
+            ("POST", "/api/v1/invitations/accept") => {
+                let email = me.map_or_else(|| "nobody@x.test".to_owned(), |(_, e)| e);
+                let mut raw = self.org.0.as_bytes().to_vec();
+                raw.extend_from_slice(&random_bytes::<32>());
+                let token = b64url(&raw);
+                let now = chrono::Utc::now();
+                self.app
+                    .state
+                    .store
+                    .create_invitation(
+                        self.org,
+                        &NewInvitation {
+                            id: uuid::Uuid::new_v4(),
+                            email,
+                            role: Role::Viewer,
+                            token_hash: sha256(token.as_bytes()),
+                            invited_by: self.spare,
+                            created_at: now,
+                            expires_at: now + TimeDelta::days(7),
+                        },
+                    )
+                    .await
+                    .expect("invitation");
+                Some(json!({"token": token}))
+            }
+            ("PATCH", "/api/v1/orgs/{org}/members/{user}") => Some(json!({"role": "viewer"})),
+            ("POST", "/api/v1/orgs/{org}/ownership") => {
+                Some(json!({"user": self.spare.to_string()}))
+            }
+            ("PATCH", "/api/v1/orgs/{org}/settings") => Some(json!({"retention_days": 30})),
+            ("POST", _) | ("PATCH", _) => Some(json!({})),
+            _ => None,
+        };
+        (path, body)
+    }
+}
+
+async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
+    let table = route_table();
+    let mut seen = std::collections::HashSet::new();
+    for spec in &table {
+        assert!(
+            seen.insert((spec.method.clone(), spec.path)),
+            "duplicate route {} {}",
+            spec.method,
+            spec.path
+        );
+        assert!(
+            spec.path.starts_with("/api/v1/") || spec.access == Access::Public,
+            "{} is outside /api/v1 but not public",
+            spec.path
+        );
+        assert!(
+            !spec.step_up || spec.method != Method::GET,
+            "step-up on a safe method: {}",
+            spec.path
+        );
+    }
+    for spec in &table {
+        let mut w = world(db).await;
+        for who in EVERYONE {
+            let mut caller = w.caller(who);
+            let (path, body) = w.sample(spec, who, &mut caller).await;
+            let (status, answer) = caller.send(spec.method.clone(), &path, body.clone()).await;
+            match expected(spec, who) {
+                Some(code) => assert_eq!(
+                    status.as_u16(),
+                    code,
+                    "{who:?} {} {}: {answer}",
+                    spec.method,
+                    spec.path
+                ),
+                None => assert!(
+                    status.is_success(),
+                    "{who:?} {} {} should succeed, got {status}: {answer}",
+                    spec.method,
+                    spec.path
+                ),
+            }
+            if who == Who::Admin && spec.path.contains("{org}") {
+                // Another organisation's id, or a malformed one, is answered exactly like a missing one.
+                for org in [
+                    w.other_org.to_string(),
+                    "not-an-id".to_owned(),
+                    OrgId::new().to_string(),
+                ] {
+                    let p = path.replace(&w.org.to_string(), &org);
+                    let mut again = w.caller(Who::Admin);
+                    let (s, a) = again.send(spec.method.clone(), &p, body.clone()).await;
+                    assert_eq!(s, StatusCode::NOT_FOUND, "{} {p}: {a}", spec.method);
+                    assert_eq!(a["error"]["code"], "not_found");
+                }
+            }
+        }
+    }
+    // Nothing answers outside the registry.
+    let app = spawn_app(db).await;
+    let (s, body) = app.browser().get("/api/v1/not-a-route").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}
+
+crate::on_both_backends!(every_route_answers_every_caller_as_the_matrix_says);

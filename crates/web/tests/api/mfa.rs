@@ -1,0 +1,232 @@
+//! TOTP with real codes from the secret: the ±1 step window, replay refusal, single-use recovery
+//! codes, organisations that require MFA, step-up to disable, and the secret sealed at rest.
+
+use crate::support::{Browser, Db, PASSWORD, TestApp, code_of, spawn_app, totp_code};
+use chrono::TimeDelta;
+use flowsense_core::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn enrol(app: &TestApp, b: &mut Browser) -> (String, Vec<String>) {
+    let (s, e) = b.post("/api/v1/me/mfa/enrol", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let secret = e["secret"].as_str().expect("secret").to_owned();
+    assert!(
+        e["otpauth_uri"]
+            .as_str()
+            .expect("uri")
+            .starts_with("otpauth://totp/")
+    );
+    let (s, body) = b
+        .post("/api/v1/me/mfa/verify", json!({"code": "123456x"}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (s, v) = b
+        .post(
+            "/api/v1/me/mfa/verify",
+            json!({"code": totp_code(app, &secret, 0)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let codes: Vec<String> = v["recovery_codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("str").to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    (secret, codes)
+}
+
+async fn login(app: &TestApp, extra: Value) -> (StatusCode, Value) {
+    let mut body = json!({"email": "fay@x.test", "password": PASSWORD});
+    for (k, v) in extra.as_object().expect("object") {
+        body[k] = v.clone();
+    }
+    app.browser().post("/api/v1/auth/login", body).await
+}
+
+async fn totp_window_replay_and_recovery_codes(db: Db) {
+    let app = spawn_app(db).await;
+    let u = app.user("fay@x.test").await;
+    let mut b = app.signed_in("fay@x.test").await;
+    let (secret, codes) = enrol(&app, &mut b).await;
+    assert_eq!(
+        b.get("/api/v1/me").await.1["user"]["mfa_enabled"],
+        json!(true),
+        "the rotated session still works"
+    );
+
+    let (s, body) = login(&app, json!({})).await;
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::UNAUTHORIZED, "totp_required")
+    );
+    let (s, body) = login(&app, json!({"totp": totp_code(&app, &secret, 0)})).await;
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+        "the enrolment code is spent"
+    );
+
+    app.advance(TimeDelta::seconds(60));
+    assert_eq!(
+        login(&app, json!({"totp": totp_code(&app, &secret, -30)}))
+            .await
+            .0,
+        StatusCode::OK,
+        "one step behind"
+    );
+    app.advance(TimeDelta::seconds(30));
+    let ahead = totp_code(&app, &secret, 30);
+    assert_eq!(
+        login(&app, json!({"totp": ahead})).await.0,
+        StatusCode::OK,
+        "one step ahead"
+    );
+    assert_eq!(
+        login(&app, json!({"totp": ahead})).await.0,
+        StatusCode::UNAUTHORIZED,
+        "reused code"
+    );
+    app.advance(TimeDelta::seconds(120));
+    assert_eq!(
+        login(&app, json!({"totp": totp_code(&app, &secret, -60)}))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED,
+        "two steps old"
+    );
+    assert_eq!(
+        login(&app, json!({"totp": totp_code(&app, &secret, 0)}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (s, _) = app.browser().post("/api/v1/auth/login", json!({"email": "fay@x.test", "password": "not-the-password-at-all", "totp": totp_code(&app, &secret, 30)})).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    assert_eq!(
+        login(&app, json!({"recovery_code": codes[0].to_uppercase()}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        login(&app, json!({"recovery_code": codes[0]})).await.0,
+        StatusCode::UNAUTHORIZED,
+        "single use"
+    );
+    assert_eq!(
+        login(&app, json!({"recovery_code": "aaaaa-bbbbb"})).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.state.store.recovery_codes_left(u).await.expect("count"),
+        9
+    );
+
+    // The secret is stored sealed: the raw column never holds it.
+    let raw = totp_rs::Secret::try_from_base32(&secret)
+        .expect("b32")
+        .as_bytes()
+        .to_vec();
+    let sealed = app
+        .state
+        .store
+        .mfa_state(u)
+        .await
+        .expect("state")
+        .secret_enc
+        .expect("sealed");
+    assert!(!sealed.windows(raw.len()).any(|w| w == raw.as_slice()));
+    assert!(sealed.len() > raw.len());
+
+    // Disabling needs recent authentication.
+    let mut b = app.browser();
+    let (s, _) = b.post("/api/v1/auth/login", json!({"email": "fay@x.test", "password": PASSWORD, "totp": totp_code(&app, &secret, 30)})).await;
+    assert_eq!(s, StatusCode::OK);
+    app.advance(TimeDelta::minutes(11));
+    let (s, body) = b.send(Method::DELETE, "/api/v1/me/mfa", None).await;
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::FORBIDDEN, "reauthentication_required")
+    );
+    let (s, _) = b
+        .post("/api/v1/auth/reauthenticate", json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the second factor is needed too"
+    );
+    let (s, _) = b
+        .post(
+            "/api/v1/auth/reauthenticate",
+            json!({"password": PASSWORD, "totp": totp_code(&app, &secret, 0)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        b.send(Method::DELETE, "/api/v1/me/mfa", None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        login(&app, json!({})).await.0,
+        StatusCode::OK,
+        "password alone again"
+    );
+}
+
+async fn an_organisation_can_require_mfa(db: Db) {
+    let app = spawn_app(db).await;
+    let admin = app.user("gil@x.test").await;
+    let org = app.org("strict", admin).await;
+    app.member(org, "hal@x.test", Role::Member).await;
+    let mut a = app.signed_in("gil@x.test").await;
+    let settings = format!("/api/v1/orgs/{org}/settings");
+    let (s, _) = a
+        .send(
+            Method::PATCH,
+            &settings,
+            Some(json!({"mfa_required": true})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an admin without MFA cannot lock themselves out"
+    );
+    enrol(&app, &mut a).await;
+    let (s, body) = a
+        .send(
+            Method::PATCH,
+            &settings,
+            Some(json!({"mfa_required": true})),
+        )
+        .await;
+    assert_eq!(
+        (s, &body["settings"]["mfa_required"]),
+        (StatusCode::OK, &json!(true))
+    );
+
+    let mut m = app.signed_in("hal@x.test").await;
+    let (s, body) = m.get(&format!("/api/v1/orgs/{org}/members")).await;
+    assert_eq!((s, code_of(&body)), (StatusCode::FORBIDDEN, "mfa_required"));
+    assert_eq!(
+        m.get("/api/v1/me").await.0,
+        StatusCode::OK,
+        "own profile stays reachable"
+    );
+    app.advance(TimeDelta::seconds(30));
+    enrol(&app, &mut m).await;
+    assert_eq!(
+        m.get(&format!("/api/v1/orgs/{org}/members")).await.0,
+        StatusCode::OK
+    );
+}
+
+crate::on_both_backends!(
+    totp_window_replay_and_recovery_codes,
+    an_organisation_can_require_mfa
+);

@@ -1,0 +1,268 @@
+//! Sessions: idle and absolute expiry on the fake clock, rotation, revocation, cookie flags.
+
+use crate::support::{Db, NEW_PASSWORD, PASSWORD, code_of, spawn_app, spawn_with};
+use chrono::TimeDelta;
+use flowsense_web::auth::limits::RateLimits;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn idle_and_absolute_expiry(db: Db) {
+    let app = spawn_app(db).await;
+    app.user("ana@x.test").await;
+    let mut b = app.signed_in("ana@x.test").await;
+    app.advance(TimeDelta::minutes(29));
+    assert_eq!(
+        b.get("/api/v1/me").await.0,
+        StatusCode::OK,
+        "activity within the idle timeout"
+    );
+    app.advance(TimeDelta::minutes(29));
+    assert_eq!(
+        b.get("/api/v1/me").await.0,
+        StatusCode::OK,
+        "the idle timer restarted"
+    );
+    app.advance(TimeDelta::minutes(31));
+    let (s, body) = b.get("/api/v1/me").await;
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
+
+    // Always active, still signed out after the absolute lifetime.
+    let mut b = app.signed_in("ana@x.test").await;
+    for _ in 0..28 {
+        app.advance(TimeDelta::minutes(25));
+        assert_eq!(b.get("/api/v1/me").await.0, StatusCode::OK);
+    }
+    app.advance(TimeDelta::minutes(25));
+    assert_eq!(
+        b.get("/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "12 h after sign-in"
+    );
+}
+
+fn session_cookie(resp: &reqwest::Response) -> String {
+    let c = resp
+        .headers()
+        .get("set-cookie")
+        .expect("set-cookie")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    c.split(';').next().expect("pair").to_owned()
+}
+
+async fn login_rotates_and_cookie_flags(db: Db) {
+    let app = spawn_app(db).await;
+    app.user("bo@x.test").await;
+    let raw = reqwest::Client::new();
+    let login = |cookie: Option<String>| {
+        let mut r = raw
+            .post(format!("{}/api/v1/auth/login", app.base))
+            .json(&json!({"email": "bo@x.test", "password": PASSWORD}));
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        r.send()
+    };
+    let first = login(None).await.expect("login");
+    let header = first
+        .headers()
+        .get("set-cookie")
+        .expect("cookie")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(header.starts_with("flowsense_session="), "{header}");
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=43200"] {
+        assert!(header.contains(flag), "{flag} missing in {header}");
+    }
+    assert!(!header.contains("Secure"), "no TLS in tests: {header}");
+    let old = session_cookie(&first);
+    let second = login(Some(old.clone())).await.expect("login again");
+    let new = session_cookie(&second);
+    assert_ne!(old, new);
+    let me = |c: String| {
+        raw.get(format!("{}/api/v1/me", app.base))
+            .header("cookie", c)
+            .send()
+    };
+    assert_eq!(
+        me(old).await.expect("me").status(),
+        StatusCode::UNAUTHORIZED,
+        "the old cookie died at sign-in"
+    );
+    assert_eq!(me(new).await.expect("me").status(), StatusCode::OK);
+
+    // Under TLS: the __Host- prefix and Secure.
+    let tls = spawn_with(db, RateLimits::generous(), |s| s.secure_cookies = true).await;
+    tls.user("bo@x.test").await;
+    let resp = raw
+        .post(format!("{}/api/v1/auth/login", tls.base))
+        .json(&json!({"email": "bo@x.test", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let header = resp
+        .headers()
+        .get("set-cookie")
+        .expect("cookie")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        header.starts_with("__Host-flowsense_session=") && header.contains("; Secure"),
+        "{header}"
+    );
+}
+
+async fn password_change_revokes_every_session(db: Db) {
+    let app = spawn_app(db).await;
+    app.user("cy@x.test").await;
+    let mut here = app.signed_in("cy@x.test").await;
+    let mut there = app.signed_in("cy@x.test").await;
+    let (s, body) = here
+        .post(
+            "/api/v1/auth/password",
+            json!({"current_password": "wrong-password-entirely", "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_credentials")
+    );
+    let (s, body) = here
+        .post(
+            "/api/v1/auth/password",
+            json!({"current_password": PASSWORD, "new_password": "password1234"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (s, _) = here
+        .post(
+            "/api/v1/auth/password",
+            json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        there.get("/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "other sessions revoked"
+    );
+    assert_eq!(
+        here.get("/api/v1/me").await.0,
+        StatusCode::OK,
+        "this browser got a fresh session"
+    );
+    assert_eq!(
+        app.browser().login("cy@x.test", PASSWORD).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.browser().login("cy@x.test", NEW_PASSWORD).await.0,
+        StatusCode::OK
+    );
+
+    // Reset by e-mailed link: single use, and every session revoked.
+    let mut b = app.signed_in_with("cy@x.test", NEW_PASSWORD).await;
+    let (s, _) = app
+        .browser()
+        .post("/api/v1/auth/password-reset", json!({"email": "cy@x.test"}))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let token = app.token_mailed_to("cy@x.test");
+    let confirm = json!({"token": token, "new_password": PASSWORD});
+    assert_eq!(
+        app.browser()
+            .post("/api/v1/auth/password-reset/confirm", confirm.clone())
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.browser()
+            .post("/api/v1/auth/password-reset/confirm", confirm)
+            .await
+            .0,
+        StatusCode::BAD_REQUEST,
+        "single use"
+    );
+    assert_eq!(b.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    // Expired link.
+    app.browser()
+        .post("/api/v1/auth/password-reset", json!({"email": "cy@x.test"}))
+        .await;
+    let token = app.token_mailed_to("cy@x.test");
+    app.advance(TimeDelta::minutes(61));
+    let (s, _) = app
+        .browser()
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            json!({"token": token, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+async fn users_list_and_revoke_their_sessions(db: Db) {
+    let app = spawn_app(db).await;
+    app.user("di@x.test").await;
+    let mut a = app.signed_in("di@x.test").await;
+    let mut b = app.signed_in("di@x.test").await;
+    let mut c = app.signed_in("di@x.test").await;
+    let (_, list) = a.get("/api/v1/me/sessions").await;
+    let list = list.as_array().expect("array").clone();
+    assert_eq!(list.len(), 3);
+    assert_eq!(
+        list.iter().filter(|s| s["current"] == json!(true)).count(),
+        1
+    );
+    assert!(!list.iter().any(|s| s.to_string().contains("hash")));
+    let (_, mine_b) = b.get("/api/v1/me/sessions").await;
+    let b_id = mine_b
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["current"] == json!(true))
+        .expect("current")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(
+        a.send(Method::DELETE, &format!("/api/v1/me/sessions/{b_id}"), None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(b.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        a.send(Method::DELETE, &format!("/api/v1/me/sessions/{b_id}"), None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, body) = a.send(Method::DELETE, "/api/v1/me/sessions", None).await;
+    assert_eq!((s, body["revoked"].as_u64()), (StatusCode::OK, Some(1)));
+    assert_eq!(c.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        a.get("/api/v1/me").await.0,
+        StatusCode::OK,
+        "the current session stays"
+    );
+    // Sign-out ends the session and clears the cookie.
+    assert_eq!(
+        a.send(Method::POST, "/api/v1/auth/logout", None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(a.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+}
+
+crate::on_both_backends!(
+    idle_and_absolute_expiry,
+    login_rotates_and_cookie_flags,
+    password_change_revokes_every_session,
+    users_list_and_revoke_their_sessions,
+);

@@ -1,0 +1,314 @@
+//! `spawn_app()`: the real server on 127.0.0.1:0 with a fresh database (a temp SQLite file, or a
+//! new PostgreSQL database), an outbox directory, a manual clock, and cookie-keeping clients.
+
+#![allow(dead_code)]
+
+use chrono::Utc;
+use flowsense_core::{Currency, OrgId, Role, UserId};
+use flowsense_storage::{NewOrg, OrgSettings};
+use flowsense_web::auth::crypto::InstanceKey;
+use flowsense_web::auth::limits::RateLimits;
+use flowsense_web::clock::ManualClock;
+use flowsense_web::mail::FileMailer;
+use flowsense_web::service::accounts::create_user_with_password;
+use flowsense_web::{AppState, AuthSettings};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub const PASSWORD: &str = "violet-tundra-47-marmalade";
+pub const NEW_PASSWORD: &str = "copper-lantern-93-quixotic";
+
+pub use db::{Db, TestDb, postgres_url};
+
+mod db;
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub outbox: tempfile::TempDir,
+    pub db: TestDb,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_with(db, RateLimits::generous(), |_| {}).await
+}
+
+pub async fn spawn_with(
+    db: Db,
+    limits: RateLimits,
+    tweak: impl FnOnce(&mut AuthSettings),
+) -> TestApp {
+    let (db, store) = TestDb::new(db).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let outbox = tempfile::tempdir().expect("outbox");
+    let mut settings = AuthSettings::new(base.clone());
+    settings.limits = limits;
+    tweak(&mut settings);
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let mailer = Arc::new(
+        FileMailer::new(outbox.path(), "FlowSense <noreply@flowsense.test>").expect("mailer"),
+    );
+    let state = AppState::new(store, InstanceKey::generate(), mailer, settings)
+        .expect("state")
+        .with_clock(clock.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let served = state.clone();
+    tokio::spawn(async move {
+        let _ = flowsense_web::serve(listener, served, async move {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    TestApp {
+        base,
+        state,
+        clock,
+        outbox,
+        db,
+        shutdown: Some(tx),
+    }
+}
+
+impl TestApp {
+    /// A verified user with [`PASSWORD`].
+    pub async fn user(&self, email: &str) -> UserId {
+        create_user_with_password(&self.state, email, "Test Person", PASSWORD, true)
+            .await
+            .expect("create user")
+            .id
+    }
+
+    pub async fn org(&self, slug: &str, admin: UserId) -> OrgId {
+        let org = self
+            .state
+            .store
+            .create_org(&NewOrg {
+                slug: slug.into(),
+                name: slug.into(),
+                settings: OrgSettings::with_currency(Currency::USD),
+            })
+            .await
+            .expect("org")
+            .id;
+        self.state
+            .store
+            .set_membership(org, admin, Role::Admin)
+            .await
+            .expect("membership");
+        org
+    }
+
+    pub async fn member(&self, org: OrgId, email: &str, role: Role) -> UserId {
+        let u = self.user(email).await;
+        self.state
+            .store
+            .set_membership(org, u, role)
+            .await
+            .expect("membership");
+        u
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base, None)
+    }
+
+    pub fn browser_from(&self, ip: &str) -> Browser {
+        Browser::new(&self.base, Some(ip.parse().expect("ip")))
+    }
+
+    pub async fn signed_in(&self, email: &str) -> Browser {
+        self.signed_in_with(email, PASSWORD).await
+    }
+
+    pub async fn signed_in_with(&self, email: &str, password: &str) -> Browser {
+        let mut b = self.browser();
+        let (status, body) = b.login(email, password).await;
+        assert_eq!(status, StatusCode::OK, "login {email}: {body}");
+        b
+    }
+
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        self.clock.advance(by);
+    }
+
+    /// The body of the newest message sent to `to`.
+    pub fn last_email_to(&self, to: &str) -> String {
+        let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
+            .expect("outbox")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .rev()
+            .map(|p| std::fs::read_to_string(p).expect("read eml"))
+            .find(|t| t.contains(&format!("\r\nTo: {to}\r\n")))
+            .unwrap_or_else(|| panic!("no e-mail to {to}"))
+    }
+
+    /// The `token=` of the link in the newest message to `to`.
+    pub fn token_mailed_to(&self, to: &str) -> String {
+        let mail = self.last_email_to(to);
+        let start = mail.find("token=").expect("a link with a token") + "token=".len();
+        mail[start..]
+            .split_whitespace()
+            .next()
+            .expect("token")
+            .to_owned()
+    }
+
+    pub fn emails(&self) -> usize {
+        std::fs::read_dir(self.outbox.path())
+            .expect("outbox")
+            .count()
+    }
+}
+
+/// A browser: keeps cookies, and sends the CSRF token it was given on state-changing calls.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl Browser {
+    fn new(base: &str, ip: Option<std::net::IpAddr>) -> Self {
+        let mut b = reqwest::Client::builder().cookie_store(true);
+        if let Some(ip) = ip {
+            b = b.local_address(ip);
+        }
+        Self {
+            http: b.build().expect("client"),
+            base: base.to_owned(),
+            csrf: None,
+            bearer: None,
+        }
+    }
+
+    /// A client that authenticates with a personal API token only.
+    pub fn with_token(base: &str, token: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            csrf: None,
+            bearer: Some(token.to_owned()),
+        }
+    }
+
+    #[allow(clippy::needless_pass_by_value)] // mirrors reqwest's own signature
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let writes = method != Method::GET;
+        let mut r = self.http.request(method, format!("{}{path}", self.base));
+        if writes && let Some(c) = &self.csrf {
+            r = r.header("x-csrf-token", c);
+        }
+        if let Some(t) = &self.bearer {
+            r = r.bearer_auth(t);
+        }
+        r
+    }
+
+    /// Sends a request and returns status and JSON body (Null when empty); remembers any new
+    /// `csrf_token` it is handed.
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.request(method, path);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let json: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if let Some(c) = json.get("csrf_token").and_then(Value::as_str) {
+            self.csrf = Some(c.to_owned());
+        }
+        (status, json)
+    }
+
+    pub async fn get(&mut self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> (StatusCode, Value) {
+        self.post(
+            "/api/v1/auth/login",
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+}
+
+pub fn code_of(body: &Value) -> &str {
+    body.pointer("/error/code")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// A TOTP code for `secret_b32` at the app's (fake) time plus `offset` seconds.
+pub fn totp_code(app: &TestApp, secret_b32: &str, offset: i64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_b32).expect("base32");
+    let t = totp_rs::Builder::new()
+        .with_secret(secret.as_bytes().to_vec())
+        .with_account_name("test")
+        .build()
+        .expect("totp");
+    let now = flowsense_web::clock::Clock::now(app.clock.as_ref()).timestamp() + offset;
+    t.generate(u64::try_from(now).expect("time")).to_string()
+}
+
+/// Runs an async test body on SQLite and, when `FLOWSENSE_TEST_POSTGRES_URL` is set, PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Db::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::support::postgres_url().is_none() {
+                        eprintln!("SKIPPED (PostgreSQL): {} — set FLOWSENSE_TEST_POSTGRES_URL", stringify!($name));
+                        return;
+                    }
+                    super::$name($crate::support::Db::Postgres).await;
+                }
+            )*
+        }
+    };
+}
