@@ -4,9 +4,11 @@ mod error;
 mod headers;
 mod health;
 mod state;
+mod tls;
 
 pub use error::ApiError;
 pub use state::AppState;
+pub use tls::{HSTS, SelfSigned, TlsError, self_signed_tls_config, serve_tls, tls_config};
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
@@ -64,7 +66,8 @@ pub fn router(state: AppState) -> Router {
         )
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves.
+/// Serves `router` over plain HTTP on `listener` until `shutdown` resolves (no HSTS; put a TLS
+/// proxy in front, or use [`serve_tls`]).
 ///
 /// # Errors
 /// When the listener fails.
