@@ -23,3 +23,6 @@ pub use rotation::{
 
 pub(crate) use envelope::KeyScope;
 pub(crate) use keys::KeyCache;
+
+#[cfg(test)]
+mod tests;
