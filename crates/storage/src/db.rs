@@ -104,11 +104,11 @@ impl Store {
                 })
             }),
         };
-        if store.crypto.is_some() {
-            if let Err(e) = store.prepare_keys().await {
-                store.close().await;
-                return Err(e);
-            }
+        if store.crypto.is_some()
+            && let Err(e) = store.prepare_keys().await
+        {
+            store.close().await;
+            return Err(e);
         }
         Ok(store)
     }

@@ -194,7 +194,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
-fn is_undecryptable(r: Result<impl Sized, StorageError>) -> bool {
+fn is_undecryptable<T>(r: &Result<T, StorageError>) -> bool {
     matches!(r, Err(StorageError::Crypto(CryptoError::Undecryptable)))
 }
 
@@ -218,7 +218,10 @@ async fn encrypted_fields_round_trip_and_hold_no_plaintext(db: &TestDb) {
 
     store.close().await; // flush the SQLite WAL into the file
     let stored = everything_stored(db).await;
-    assert!(contains(&stored, "tenant-a"), "the scan sees plaintext columns");
+    assert!(
+        contains(&stored, "tenant-a"),
+        "the scan sees plaintext columns"
+    );
     assert!(
         !contains(&stored, CANARY),
         "plaintext canary found in the stored database"
@@ -260,7 +263,7 @@ async fn ciphertext_moved_to_another_row_column_or_org_is_rejected(db: &TestDb) 
         access_a.clone(),
     )
     .await;
-    assert!(is_undecryptable(store.connection_tokens(a, conn_a2).await));
+    assert!(is_undecryptable(&store.connection_tokens(a, conn_a2).await));
     // Another column of the same row.
     raw_set_blob(
         db,
@@ -270,7 +273,7 @@ async fn ciphertext_moved_to_another_row_column_or_org_is_rejected(db: &TestDb) 
         access_a.clone(),
     )
     .await;
-    assert!(is_undecryptable(store.connection_tokens(a, conn_a).await));
+    assert!(is_undecryptable(&store.connection_tokens(a, conn_a).await));
     // Another organisation (same table, column; b's row). Its key has another value, and the
     // associated data names another organisation.
     raw_set_blob(
@@ -291,7 +294,7 @@ async fn ciphertext_moved_to_another_row_column_or_org_is_rejected(db: &TestDb) 
     let sealed = store.seal(a, &field, b"x").await.expect("seal");
     let elsewhere = FieldRef::new("connections", "refresh_token_enc", &row);
     assert!(is_undecryptable(
-        store.open_field(a, &elsewhere, &sealed).await
+        &store.open_field(a, &elsewhere, &sealed).await
     ));
     let user_row = who.to_string();
     let users_field = FieldRef::new("users", "mfa_secret_enc", &user_row);

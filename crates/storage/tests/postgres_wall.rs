@@ -1,6 +1,10 @@
 //! PostgreSQL only: row-level security is a second wall behind the query scoping, and both
 //! backends carry the same schema.
 
+// Shared bodies run by `on_both_backends!` and seeding helpers are not `#[test]` functions, so
+// clippy's allow-unwrap-in-tests does not reach them.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use flowsense_core::Currency;

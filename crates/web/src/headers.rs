@@ -13,10 +13,12 @@ pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src
 pub(crate) struct SecurityHeaders;
 
 type H = SetResponseHeaderLayer<HeaderValue>;
+/// The six header layers, outermost first.
+type HeaderLayers =
+    ServiceBuilder<Stack<H, Stack<H, Stack<H, Stack<H, Stack<H, Stack<H, Identity>>>>>>>;
 
 impl SecurityHeaders {
-    pub(crate) fn layer()
-    -> ServiceBuilder<Stack<H, Stack<H, Stack<H, Stack<H, Stack<H, Stack<H, Identity>>>>>>> {
+    pub(crate) fn layer() -> HeaderLayers {
         let set = |name: HeaderName, value: &'static str| {
             SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
         };

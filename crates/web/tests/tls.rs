@@ -91,7 +91,9 @@ async fn a_tls12_client_is_refused_and_a_tls13_client_is_served_with_hsts() {
     let server = spawn_tls_server().await;
 
     let refused = handshake(&server, &rustls::version::TLS12).await;
-    let err = refused.err().expect("a TLS 1.2 handshake must fail");
+    let Err(err) = refused else {
+        panic!("a TLS 1.2 handshake must fail");
+    };
     assert!(
         err.to_string().to_lowercase().contains("protocolversion")
             || err.to_string().to_lowercase().contains("protocol version"),
