@@ -5,8 +5,8 @@
 
 use flowsense_core::Currency;
 use flowsense_storage::{FieldRef, Keyring, NewOrg, OpenOptions, OrgSettings, Store};
+use sqlx::Executor;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{ConnectOptions, Connection, Executor};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -158,6 +158,7 @@ async fn sqlcipher_costs(_: &std::path::Path) {
 
 #[cfg(feature = "sqlcipher")]
 async fn sqlcipher_costs(dir: &std::path::Path) {
+    use sqlx::{ConnectOptions, Connection};
     println!("\n== SQLCipher whole-file encryption (raw 256-bit key) ==");
     let key = "2dd29ca851e7b56e4697b0e1f08507293d761a05ce4d1b628663f411a8086d99";
     for (label, key, file) in [

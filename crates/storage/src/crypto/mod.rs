@@ -5,12 +5,14 @@
 //!
 //! Deleting an organisation destroys its data keys first (crypto-shredding).
 
+mod data_key_rotation;
 mod envelope;
 mod error;
 mod fields;
 mod keyring;
 pub(crate) mod keys;
 mod rotation;
+mod sealing;
 #[cfg(feature = "sqlcipher")]
 pub(crate) mod sqlcipher;
 

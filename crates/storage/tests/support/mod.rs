@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod sealed;
+
 use flowsense_storage::{Keyring, OpenOptions, StorageError, Store};
 use sqlx::Connection;
 
