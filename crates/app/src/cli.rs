@@ -55,12 +55,37 @@ pub enum Command {
     /// Operator tasks on organisations.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Master key versions and rotation.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Show the loaded master key versions and what each one wraps.
+    Status,
+    /// Re-wrap every organisation key under a new master key version (resumes if interrupted).
+    Rotate,
+    /// Forget an old master key version once nothing uses it.
+    Retire {
+        /// The version to retire, e.g. 1.
+        version: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
     /// Create an organisation.
     Create(OrgCreateArgs),
+    /// Delete an organisation and all of its data; its key is destroyed first.
+    Delete {
+        /// The organisation's slug.
+        #[arg(long, value_name = "SLUG")]
+        slug: String,
+        /// Confirm: there is no undo.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]

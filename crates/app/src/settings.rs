@@ -9,6 +9,40 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./flowsense-data/flowsense.db";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
+/// Where the master key (the key-encryption key) comes from.
+#[derive(Clone)]
+pub enum MasterKeySource {
+    /// `FLOWSENSE_MASTER_KEY`: base64, or `v1:<base64> v2:<base64>` for several versions.
+    Env(String),
+    /// `FLOWSENSE_MASTER_KEY_FILE`.
+    File(PathBuf),
+    /// Generated on first run in the data directory (mode 0600).
+    DataDir(PathBuf),
+}
+
+impl std::fmt::Debug for MasterKeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MasterKeySource::Env(_) => f.write_str("Env([REDACTED])"),
+            MasterKeySource::File(p) => write!(f, "File({})", p.display()),
+            MasterKeySource::DataDir(p) => write!(f, "DataDir({})", p.display()),
+        }
+    }
+}
+
+/// How the server speaks HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsMode {
+    Off,
+    /// `FLOWSENSE_TLS_CERT` and `FLOWSENSE_TLS_KEY` (PEM files).
+    Files {
+        cert: PathBuf,
+        key: PathBuf,
+    },
+    /// `FLOWSENSE_TLS=self-signed`: a certificate made at start, for local use.
+    SelfSigned,
+}
+
 /// The validated settings the commands need.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -17,6 +51,11 @@ pub struct Settings {
     pub database_is_default: bool,
     pub addr: SocketAddr,
     pub public_url: Option<String>,
+    /// Beside the SQLite file (or `./flowsense-data` on PostgreSQL): the generated master key and
+    /// the e-mail outbox live here.
+    pub data_dir: PathBuf,
+    pub master_key: MasterKeySource,
+    pub tls: TlsMode,
 }
 
 /// The optional settings file: the same names as the variables, lower case, without the prefix.
@@ -112,11 +151,59 @@ impl Settings {
             bail!("FLOWSENSE_PUBLIC_URL must start with http:// or https://");
         }
 
+        let data_dir = sqlite_file(&database_url)
+            .and_then(|f| f.parent().map(Path::to_path_buf))
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("flowsense-data"));
+        let master_key = if let Some(v) = env("FLOWSENSE_MASTER_KEY")? {
+            MasterKeySource::Env(v)
+        } else if let Some(p) = env("FLOWSENSE_MASTER_KEY_FILE")? {
+            MasterKeySource::File(PathBuf::from(p))
+        } else {
+            MasterKeySource::DataDir(data_dir.join("master.key"))
+        };
+        let tls = match (
+            env("FLOWSENSE_TLS")?,
+            env("FLOWSENSE_TLS_CERT")?,
+            env("FLOWSENSE_TLS_KEY")?,
+        ) {
+            (Some(mode), None, None) if mode == "self-signed" => TlsMode::SelfSigned,
+            (Some(mode), _, _) if mode == "off" => TlsMode::Off,
+            (Some(mode), _, _) => {
+                bail!(
+                    "FLOWSENSE_TLS must be self-signed or off (got {mode:?}); for a real certificate set FLOWSENSE_TLS_CERT and FLOWSENSE_TLS_KEY"
+                )
+            }
+            (None, Some(cert), Some(key)) => TlsMode::Files {
+                cert: cert.into(),
+                key: key.into(),
+            },
+            (None, Some(_), None) => {
+                bail!("FLOWSENSE_TLS_CERT is set but FLOWSENSE_TLS_KEY is not")
+            }
+            (None, None, Some(_)) => {
+                bail!("FLOWSENSE_TLS_KEY is set but FLOWSENSE_TLS_CERT is not")
+            }
+            (None, None, None) => TlsMode::Off,
+        };
+
         Ok(Settings {
             database_is_default: database_url == default_db,
             database_url,
             addr,
             public_url,
+            data_dir,
+            master_key,
+            tls,
         })
     }
+}
+
+/// The file of a `sqlite://PATH` URL.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }

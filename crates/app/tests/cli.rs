@@ -299,9 +299,46 @@ fn demo_loads_two_organisations_writes_private_credentials_and_serves_health() {
             .iter()
             .any(|(k, v)| k == "x-content-type-options" && v == "nosniff")
     );
+    let creds = data.join("demo-credentials.json");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&creds).unwrap()).unwrap();
+    // Every demo user can sign in, and sees exactly their own organisation and role.
+    for user in v["users"].as_array().unwrap() {
+        let body =
+            serde_json::json!({"email": user["email"], "password": user["password"]}).to_string();
+        let (status, headers, text) = http::request(
+            "POST",
+            &format!("{url}/api/v1/auth/login"),
+            &[("Content-Type", "application/json")],
+            &body,
+        );
+        assert_eq!(status, 200, "{text}");
+        let cookie = headers
+            .iter()
+            .find(|(k, _)| k == "set-cookie")
+            .map(|(_, v)| v.split(';').next().unwrap().to_owned())
+            .expect("session cookie");
+        let (status, _, me) = http::request(
+            "GET",
+            &format!("{url}/api/v1/me"),
+            &[("Cookie", &cookie)],
+            "",
+        );
+        assert_eq!(status, 200);
+        let me: serde_json::Value = serde_json::from_str(&me).unwrap();
+        let orgs = me["organisations"].as_array().unwrap();
+        assert_eq!(orgs.len(), 1, "{me}");
+        assert_eq!(orgs[0]["slug"], user["org"]);
+        assert_eq!(orgs[0]["role"], user["role"]);
+    }
+    let (status, _, _) = http::request(
+        "POST",
+        &format!("{url}/api/v1/auth/login"),
+        &[("Content-Type", "application/json")],
+        r#"{"email":"admin@northwind.example","password":"wrong password here"}"#,
+    );
+    assert_eq!(status, 401);
     server.stop();
 
-    let creds = data.join("demo-credentials.json");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -310,7 +347,6 @@ fn demo_loads_two_organisations_writes_private_credentials_and_serves_health() {
             0o600
         );
     }
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&creds).unwrap()).unwrap();
     let orgs: Vec<_> = v["orgs"]
         .as_array()
         .unwrap()
@@ -351,4 +387,64 @@ fn demo_loads_two_organisations_writes_private_credentials_and_serves_health() {
         .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("already loaded"));
+}
+
+#[test]
+fn master_key_rotation_and_organisation_deletion_from_the_command_line() {
+    let ws = Workspace::new();
+    ws.ok(&["migrate", "--create"]);
+    ws.ok(&["org", "create", "--slug", "one", "--name", "One"]);
+    ws.ok(&["org", "create", "--slug", "two", "--name", "Two"]);
+    let key_file = ws.path("master.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let status = ws.ok(&["keys", "status"]);
+    assert!(
+        status.contains("current v1") && status.contains("Organisations: 2"),
+        "{status}"
+    );
+    let rotated = ws.ok(&["keys", "rotate"]);
+    assert!(
+        rotated.contains("v2") && rotated.contains("2 organisation keys"),
+        "{rotated}"
+    );
+    let status = ws.ok(&["keys", "status"]);
+    assert!(
+        status.contains("current v2") && status.contains("re-wrap: 0"),
+        "{status}"
+    );
+    // v1 wraps nothing now: it can go, and the database still opens with v2 alone.
+    ws.ok(&["keys", "retire", "1"]);
+    assert!(!std::fs::read_to_string(&key_file).unwrap().contains("v1:"));
+    let status = ws.ok(&["keys", "status"]);
+    assert!(
+        status.contains("Master keys loaded: v2 (current v2)"),
+        "{status}"
+    );
+    let err = ws.fails(&["keys", "retire", "2"]);
+    assert!(err.contains("current"), "{err}");
+    // A wrong master key is refused at start, naming the variable.
+    let out = ws
+        .cmd()
+        .env(
+            "FLOWSENSE_MASTER_KEY",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        )
+        .args(["keys", "status"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FLOWSENSE_MASTER_KEY"));
+    // Deletion needs --yes, then takes the organisation and nothing else.
+    let err = ws.fails(&["org", "delete", "--slug", "one"]);
+    assert!(err.contains("--yes"), "{err}");
+    ws.ok(&["org", "delete", "--slug", "one", "--yes"]);
+    assert_eq!(ws.sql("SELECT COUNT(*) FROM organisations"), "1");
+    assert_eq!(ws.sql("SELECT slug FROM organisations"), "two");
 }

@@ -2,6 +2,7 @@
 //! applies to.
 
 use crate::args::Sql;
+use crate::crypto::{KeyCache, Keyring};
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
 use flowsense_core::{OrgId, UserId};
@@ -11,6 +12,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Connection, Executor};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -33,6 +35,12 @@ pub struct OpenOptions {
     /// mistyped path is an error rather than a new empty database.
     pub create_if_missing: bool,
     pub max_connections: u32,
+    /// The master keys. Without them the store opens, but sealing or opening an encrypted field
+    /// fails with `CryptoError::NoKeyring` (only tools such as `flowsense migrate` should do that).
+    /// With them, opening checks they unwrap the stored keys, refusing a wrong master key.
+    pub keyring: Option<Keyring>,
+    /// Encrypt the whole SQLite file with SQLCipher (needs the `sqlcipher` feature and a keyring).
+    pub encrypt_sqlite_file: bool,
 }
 
 impl Default for OpenOptions {
@@ -40,6 +48,8 @@ impl Default for OpenOptions {
         Self {
             create_if_missing: false,
             max_connections: 8,
+            keyring: None,
+            encrypt_sqlite_file: false,
         }
     }
 }
@@ -54,6 +64,7 @@ pub(crate) enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    pub(crate) crypto: Option<Arc<crate::crypto::keys::Crypto>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -70,18 +81,39 @@ impl Store {
     /// A URL of another scheme, a missing SQLite file without `create_if_missing`, an unreachable
     /// database or a failed migration.
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Store> {
-        if url.starts_with("sqlite:") {
-            Self::open_sqlite(url, options).await
+        let pool = if url.starts_with("sqlite:") {
+            Self::open_sqlite(url, options).await?
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Self::open_postgres(url, options).await
+            if options.encrypt_sqlite_file {
+                return Err(StorageError::Config(
+                    "whole-file encryption applies to SQLite only; PostgreSQL relies on volume encryption".into(),
+                ));
+            }
+            Self::open_postgres(url, options).await?
         } else {
-            Err(StorageError::Config(
+            return Err(StorageError::Config(
                 "FLOWSENSE_DATABASE_URL must start with sqlite:// or postgres://".into(),
-            ))
+            ));
+        };
+        let store = Store {
+            pool,
+            crypto: options.keyring.clone().map(|keyring| {
+                Arc::new(crate::crypto::keys::Crypto {
+                    keyring,
+                    cache: KeyCache::default(),
+                })
+            }),
+        };
+        if store.crypto.is_some()
+            && let Err(e) = store.prepare_keys().await
+        {
+            store.close().await;
+            return Err(e);
         }
+        Ok(store)
     }
 
-    async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Store> {
+    async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Pool> {
         let connect = SqliteConnectOptions::from_str(url)
             .map_err(|_| {
                 StorageError::Config("FLOWSENSE_DATABASE_URL is not a valid SQLite URL".into())
@@ -100,17 +132,47 @@ impl Store {
                 path.display()
             )));
         }
+        let connect = Self::sqlite_file_key(connect, options).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .connect_with(connect)
             .await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
-        Ok(Store {
-            pool: Pool::Sqlite(pool),
-        })
+        Ok(Pool::Sqlite(pool))
     }
 
-    async fn open_postgres(url: &str, options: &OpenOptions) -> Result<Store> {
+    #[cfg(feature = "sqlcipher")]
+    async fn sqlite_file_key(
+        connect: SqliteConnectOptions,
+        options: &OpenOptions,
+    ) -> Result<SqliteConnectOptions> {
+        if !options.encrypt_sqlite_file {
+            return Ok(connect);
+        }
+        let keyring = options.keyring.as_ref().ok_or_else(|| {
+            StorageError::Config(
+                "SQLite file encryption needs FLOWSENSE_MASTER_KEY or FLOWSENSE_MASTER_KEY_FILE"
+                    .into(),
+            )
+        })?;
+        crate::crypto::sqlcipher::keyed_options(connect, keyring).await
+    }
+
+    #[cfg(not(feature = "sqlcipher"))]
+    #[allow(clippy::unused_async)]
+    async fn sqlite_file_key(
+        connect: SqliteConnectOptions,
+        options: &OpenOptions,
+    ) -> Result<SqliteConnectOptions> {
+        if options.encrypt_sqlite_file {
+            return Err(StorageError::Config(
+                "SQLite file encryption needs a build with the `sqlcipher` feature".into(),
+            ));
+        }
+        Ok(connect)
+    }
+
+    async fn open_postgres(url: &str, options: &OpenOptions) -> Result<Pool> {
         let connect = PgConnectOptions::from_str(url)
             .map_err(|_| {
                 StorageError::Config("FLOWSENSE_DATABASE_URL is not a valid PostgreSQL URL".into())
@@ -139,9 +201,7 @@ impl Store {
             })
             .connect_with(connect)
             .await?;
-        Ok(Store {
-            pool: Pool::Pg(pool),
-        })
+        Ok(Pool::Pg(pool))
     }
 
     #[must_use]
@@ -227,8 +287,7 @@ impl Store {
         Ok(tx)
     }
 
-    /// A transaction for work that spans organisations on purpose (the job worker).
-    #[allow(dead_code)]
+    /// A transaction for work that spans organisations on purpose (the job worker, key status).
     pub(crate) async fn system_across_orgs(&self) -> Result<Tx> {
         let mut tx = self.begin().await?;
         if let Tx::Pg(_) = tx {

@@ -13,6 +13,8 @@ pub enum StorageError {
     Corrupt(String),
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
     #[error("migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
 }

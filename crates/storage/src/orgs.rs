@@ -2,6 +2,7 @@
 
 use crate::Store;
 use crate::args::Sql;
+use crate::crypto::KeyScope;
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use flowsense_core::{Currency, OrgId};
@@ -98,7 +99,8 @@ const ORG_COLUMNS: &str = "id, slug, name, base_currency, time_zone, retention_d
     keep_monthly_rollups, ai_enabled, redact_names, mfa_required, digests_enabled, created_at";
 
 impl Store {
-    /// Creates an organisation.
+    /// Creates an organisation and, when the store has a keyring, its first data key (in the
+    /// same transaction).
     ///
     /// # Errors
     /// `Conflict` when the slug is taken.
@@ -106,7 +108,7 @@ impl Store {
         let id = OrgId::new();
         let now = Utc::now();
         let s = &new.settings;
-        let mut tx = self.begin().await?;
+        let mut tx = self.scoped(id).await?;
         tx.execute(
             Sql::new(
                 "INSERT INTO organisations (id, slug, name, base_currency, time_zone, retention_days, \
@@ -131,6 +133,9 @@ impl Store {
             StorageError::Conflict(_) => StorageError::Conflict("organisation slug"),
             other => other,
         })?;
+        if self.crypto.is_some() {
+            self.insert_data_key(&mut tx, KeyScope::Org(id), 1).await?;
+        }
         tx.commit().await?;
         self.org(id).await
     }
@@ -201,11 +206,27 @@ impl Store {
         tx.commit().await
     }
 
-    /// Deletes an organisation and, by cascade, every row that belongs to it.
+    /// Deletes an organisation. Its data keys are destroyed first, in their own committed
+    /// transaction (crypto-shredding), so a copy of its rows taken before, such as a backup, can
+    /// no longer be decrypted even if the rest of the deletion fails. Then every row that belongs
+    /// to it goes, by cascade.
     ///
     /// # Errors
     /// `NotFound` when the organisation does not exist.
     pub async fn delete_org(&self, org: OrgId) -> Result<()> {
+        let mut tx = self.scoped(org).await?;
+        let exists: Option<Id> = tx
+            .fetch_optional(Sql::new("SELECT id FROM organisations WHERE id = $1").arg(org))
+            .await?;
+        if exists.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        tx.execute(Sql::new("DELETE FROM org_keys WHERE org_id = $1").arg(org))
+            .await?;
+        tx.commit().await?;
+        if let Some(crypto) = &self.crypto {
+            crypto.cache.forget(KeyScope::Org(org));
+        }
         let mut tx = self.scoped(org).await?;
         let n = tx
             .execute(Sql::new("DELETE FROM organisations WHERE id = $1").arg(org))
@@ -215,4 +236,10 @@ impl Store {
         }
         tx.commit().await
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct Id {
+    #[allow(dead_code)]
+    id: Uuid,
 }

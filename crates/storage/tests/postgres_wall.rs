@@ -1,8 +1,8 @@
 //! PostgreSQL only: row-level security is a second wall behind the query scoping, and both
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 //! backends carry the same schema.
 
-// The seeding helper is a plain async fn, outside clippy's notion of a test.
+// Seeding helpers are not `#[test]` functions, so clippy's allow-unwrap-in-tests does not
+// reach them.
 #![allow(clippy::unwrap_used)]
 
 mod support;

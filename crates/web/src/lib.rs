@@ -9,9 +9,11 @@ mod health;
 pub mod mail;
 pub mod service;
 mod state;
+mod tls;
 
 pub use error::ApiError;
 pub use state::{AppState, AuthSettings};
+pub use tls::{HSTS, SelfSigned, TlsError, self_signed_tls_config, serve_tls, tls_config};
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
@@ -72,7 +74,8 @@ pub fn router(state: AppState) -> Router {
         )
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves.
+/// Serves `router` over plain HTTP on `listener` until `shutdown` resolves (no HSTS; put a TLS
+/// proxy in front, or use [`serve_tls`]).
 ///
 /// # Errors
 /// When the listener fails.

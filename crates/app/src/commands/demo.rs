@@ -149,6 +149,7 @@ async fn load_org(store: &Store, demo: &DemoOrg, today: NaiveDate) -> Result<Vec
                 password_hash: hash,
             })
             .await?;
+        store.mark_email_verified(user.id, Utc::now()).await?;
         store.set_membership(org, user.id, role).await?;
         users.push(CredentialUser {
             email,

@@ -3,15 +3,16 @@
 mod demo;
 mod gen_books;
 mod import;
+mod keys;
 mod migrate;
 mod org;
 mod report;
 mod serve;
 
 use crate::cli::{Cli, Command};
-use crate::settings::{Overrides, Settings};
+use crate::settings::{MasterKeySource, Overrides, Settings, sqlite_file};
 use anyhow::{Context, Result};
-use flowsense_storage::{OpenOptions, Store};
+use flowsense_storage::{Keyring, OpenOptions, Store};
 
 pub async fn run(cli: Cli) -> Result<()> {
     let overrides = |addr: Option<String>, default_database_url: Option<String>| Overrides {
@@ -35,40 +36,42 @@ pub async fn run(cli: Cli) -> Result<()> {
             report::run(&args, || Settings::load(&overrides(None, None))).await
         }
         Command::Gen(args) => gen_books::run(&args),
+        Command::Keys(cmd) => keys::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Org(cmd) => org::run(&Settings::load(&overrides(None, None))?, &cmd).await,
     }
 }
 
-/// Opens the configured database. The built-in default SQLite file (and its directory) is
-/// created on first use; any other path must already exist, so a typo is an error.
+/// Opens the configured database with the master keys. The built-in default SQLite file (and
+/// its directory) is created on first use; any other path must already exist, so a typo is an
+/// error.
 pub(crate) async fn open_store(settings: &Settings, create: bool) -> Result<Store> {
     let create = create || settings.database_is_default;
     if create
-        && let Some(path) = sqlite_path(&settings.database_url)
-        && let Some(dir) = std::path::Path::new(&path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
+        && let Some(path) = sqlite_file(&settings.database_url)
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
         create_private_dir(dir)?;
     }
+    let keyring = match &settings.master_key {
+        MasterKeySource::Env(value) => Keyring::from_env_value(value)?,
+        MasterKeySource::File(path) => Keyring::from_file(path)?,
+        MasterKeySource::DataDir(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                create_private_dir(dir)?;
+            }
+            Keyring::load_or_create(path)?
+        }
+    };
     Store::open(
         &settings.database_url,
         &OpenOptions {
             create_if_missing: create,
+            keyring: Some(keyring),
             ..OpenOptions::default()
         },
     )
     .await
     .context("opening the database")
-}
-
-/// The file path of a `sqlite://PATH` URL, if that is what it is.
-fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
 }
 
 /// Creates a directory readable by its owner only.

@@ -41,6 +41,23 @@ pub async fn run(settings: &Settings, command: &OrgCommand) -> Result<()> {
             );
             Ok(())
         }
+        OrgCommand::Delete { slug, yes } => {
+            if !yes {
+                bail!("deleting {slug:?} removes all of its data for good; add --yes to confirm");
+            }
+            let store = super::open_store(settings, false).await?;
+            let org = store
+                .org_by_slug_across_orgs(slug)
+                .await
+                .map_err(|_| anyhow::anyhow!("no organisation with slug {slug:?}"))?;
+            store.delete_org(org.id).await?;
+            store.close().await;
+            println!(
+                "deleted organisation {} ({slug}); its data key was destroyed first",
+                org.name
+            );
+            Ok(())
+        }
     }
 }
 

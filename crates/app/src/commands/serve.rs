@@ -1,9 +1,12 @@
 //! `flowsense serve`: the production server.
 
-use crate::settings::Settings;
+use crate::settings::{Settings, TlsMode};
 use anyhow::{Context, Result};
 use flowsense_storage::Store;
-use flowsense_web::AppState;
+use flowsense_web::auth::crypto::InstanceKey;
+use flowsense_web::mail::FileMailer;
+use flowsense_web::{AppState, AuthSettings};
+use std::sync::Arc;
 
 pub async fn run(settings: &Settings) -> Result<()> {
     let store = super::open_store(settings, false).await?;
@@ -16,17 +19,65 @@ pub(crate) async fn serve_store(
     store: Store,
     on_ready: impl FnOnce(&str),
 ) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(settings.addr)
-        .await
+    let tls = tls_config(settings)?;
+    let listener = std::net::TcpListener::bind(settings.addr)
         .with_context(|| format!("cannot listen on {} (FLOWSENSE_ADDR)", settings.addr))?;
     let bound = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let url = settings
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{bound}"));
-    tracing::info!(%url, backend = ?store.backend(), "serving");
+        .unwrap_or_else(|| format!("{scheme}://{bound}"));
+
+    // The key that signs e-mailed links and derives CSRF tokens: created once, sealed in the
+    // database, the same for every instance.
+    let key = InstanceKey::from_bytes(*store.instance_secret("web-signing-key").await?);
+    let mailer = Arc::new(
+        FileMailer::new(
+            settings.data_dir.join("outbox"),
+            "FlowSense <noreply@localhost>",
+        )
+        .context("creating the e-mail outbox")?,
+    );
+    let state = AppState::new(store, key, mailer, AuthSettings::new(url.clone()))
+        .map_err(|e| anyhow::anyhow!("preparing the server: {e}"))?;
+    tracing::info!(%url, tls = tls.is_some(), "serving");
     on_ready(&url);
-    flowsense_web::serve(listener, AppState::new(store), super::shutdown_signal())
-        .await
-        .context("server failed")
+    let shutdown = super::shutdown_signal();
+    match tls {
+        Some(config) => flowsense_web::serve_tls(listener, state, config, shutdown).await,
+        None => {
+            listener.set_nonblocking(true)?;
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            flowsense_web::serve(listener, state, shutdown).await
+        }
+    }
+    .context("server failed")
+}
+
+fn tls_config(settings: &Settings) -> Result<Option<rustls::ServerConfig>> {
+    Ok(match &settings.tls {
+        TlsMode::Off => None,
+        TlsMode::Files { cert, key } => {
+            let cert_pem = std::fs::read(cert)
+                .with_context(|| format!("FLOWSENSE_TLS_CERT: cannot read {}", cert.display()))?;
+            let key_pem =
+                zeroize::Zeroizing::new(std::fs::read(key).with_context(|| {
+                    format!("FLOWSENSE_TLS_KEY: cannot read {}", key.display())
+                })?);
+            Some(
+                flowsense_web::tls_config(&cert_pem, &key_pem)
+                    .context("FLOWSENSE_TLS_CERT / FLOWSENSE_TLS_KEY")?,
+            )
+        }
+        TlsMode::SelfSigned => {
+            let host = settings.addr.ip().to_string();
+            let names = vec!["localhost".to_owned(), host];
+            Some(
+                flowsense_web::self_signed_tls_config(&names)
+                    .context("FLOWSENSE_TLS=self-signed")?
+                    .config,
+            )
+        }
+    })
 }

@@ -151,15 +151,25 @@ pub mod http {
     pub type Response = (u16, Vec<(String, String)>, String);
 
     pub fn get(url: &str) -> Response {
+        request("GET", url, &[], "")
+    }
+
+    /// One HTTP/1.1 request with extra headers and a body.
+    pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Response {
         {
             let rest = url.strip_prefix("http://").expect("http url");
             let (host, path) = rest
                 .split_once('/')
                 .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
             let mut s = std::net::TcpStream::connect(host).expect("connect");
+            let extra: String = headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}\r\n"))
+                .collect();
             write!(
                 s,
-                "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+                "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n{extra}\r\n{body}",
+                body.len()
             )
             .unwrap();
             let mut raw = String::new();

@@ -6,6 +6,7 @@ use super::anomaly_rules::{
     Context, amount_outliers, duplicate_payments, large_new_counterparties,
 };
 use super::category_spikes::category_spikes;
+use super::dates::month_start;
 use super::recurring::detect_recurring;
 use crate::Books;
 use crate::money::Currency;
@@ -17,13 +18,13 @@ use std::collections::HashSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnomalyKind {
-    /// An amount far outside its counterparty's usual range (median + MAD).
+    /// A payment far above its counterparty's usual amount (median + MAD) by a material sum.
     AmountOutlier,
     /// The same amount paid to the same counterparty twice within a few days.
     DuplicatePayment,
     /// A counterparty never seen before whose first payment is unusually large.
     LargeNewCounterparty,
-    /// A category's monthly spending far above its median of the previous six months.
+    /// A category's monthly spending far above its usual month, not resting on one payment.
     CategorySpike,
 }
 
@@ -107,12 +108,21 @@ pub fn anomalies(books: &Books, from: Option<NaiveDate>, as_of: NaiveDate) -> An
     let mut found = Vec::new();
     found.extend(duplicate_payments(&ctx));
     found.extend(large_new_counterparties(&ctx, &recurring));
-    found.extend(amount_outliers(&ctx));
-    let flagged: HashSet<i64> = found
+    // One anomaly per cause: a payment already reported is not an outlier as well.
+    let reported: HashSet<i64> = found
         .iter()
         .flat_map(|a: &Anomaly| a.evidence.txn_ids.iter().copied())
         .collect();
-    found.extend(category_spikes(&ctx, &flagged, &recurring));
+    found.extend(amount_outliers(&ctx, &reported));
+    let spikes = category_spikes(&ctx, &reported, &recurring);
+    // A payment that is part of a category's spike month is explained by the spike.
+    found.retain(|a| {
+        a.kind != AnomalyKind::AmountOutlier
+            || !spikes
+                .iter()
+                .any(|s| s.category == a.category && s.date == month_start(a.date))
+    });
+    found.extend(spikes);
     found.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -2,25 +2,36 @@
 
 use super::anomalies::{Anomaly, AnomalyKind, Evidence, Figure, Severity};
 use super::cashflow::display_name;
-use super::dates::{add_days, days_between};
+use super::dates::{add_days, add_months, days_between, month_start};
 use super::stats::{as_f64, mad_i64, median_i64, saturate};
 use crate::money::format_minor;
 use crate::{Books, Txn};
-use chrono::NaiveDate;
-use std::collections::{HashMap, HashSet};
+use chrono::{Datelike, NaiveDate};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Fewest earlier payments to a counterparty before its amounts are judged.
-const MIN_HISTORY: usize = 6;
-/// Robust z-score (|x − median| / (1.4826·MAD)) above which an amount is an outlier.
-const OUTLIER_Z: f64 = 6.0;
+/// Fewest payments to a counterparty (the judged one included) before its amounts are judged.
+const MIN_HISTORY: usize = 8;
+/// Robust z-score ((x − median) / (1.4826·MAD)) above which a payment is an outlier. High,
+/// because a counterparty's amounts are rarely normal: a heavy tail is common and harmless.
+const OUTLIER_Z: f64 = 8.0;
 /// An outlier must also be at least this many times the counterparty's median.
-const OUTLIER_RATIO: f64 = 2.0;
+const OUTLIER_RATIO: f64 = 3.0;
+/// The spread is never taken below this share of the median, so a counterparty that always
+/// charges about the same does not turn every small variation into an outlier.
+const MIN_SPREAD_SHARE: f64 = 0.1;
+/// A counterparty with more outliers than this is heavy-tailed by habit, not odd.
+const MAX_OUTLIERS_PER_COUNTERPARTY: usize = 1;
+/// An outlier's excess over the median must reach this share of a typical month's outflow:
+/// a 300 USD bill that is 8× its usual 40 USD does not matter to a business spending 50,000.
+const OUTLIER_MATERIALITY: f64 = 0.02;
 /// Days within which the same amount to the same counterparty looks like a duplicate.
 const DUPLICATE_WINDOW_DAYS: i64 = 3;
 /// A counterparty first seen this long after the books start counts as new.
 const NEW_AFTER_DAYS: i64 = 90;
-/// A new counterparty's first payment is large at this many times the typical payment.
+/// A new counterparty's first payment is large at this many times the typical payment …
 const LARGE_FIRST_RATIO: f64 = 10.0;
+/// … and at this share of a typical month's outflow.
+const LARGE_FIRST_MATERIALITY: f64 = 0.2;
 
 /// Transactions and figures every rule needs.
 pub(crate) struct Context<'a> {
@@ -31,7 +42,11 @@ pub(crate) struct Context<'a> {
     pub txns: Vec<&'a Txn>,
     /// Median size (positive) of the business's payments out.
     pub typical_payment: i64,
+    /// Median outflow (positive) of the business's whole months: the yardstick of materiality.
+    pub typical_month_outflow: i64,
     pub first_date: Option<NaiveDate>,
+    /// First days of the first and last whole months up to `as_of` (`None` without one).
+    pub full_months: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl<'a> Context<'a> {
@@ -47,14 +62,24 @@ impl<'a> Context<'a> {
             .filter(|t| t.amount < 0)
             .map(|t| t.amount.saturating_neg())
             .collect();
+        let first_date = txns.first().map(|t| t.date);
+        let full_months = first_date.and_then(|first| whole_months(first, as_of));
         Self {
             books,
             from,
             as_of,
-            first_date: txns.first().map(|t| t.date),
+            first_date,
             typical_payment: median_i64(&payments).unwrap_or(0),
+            typical_month_outflow: full_months
+                .map_or(0, |range| median_month_outflow(&txns, range)),
+            full_months,
             txns,
         }
+    }
+
+    /// `share` of a typical month's outflow, in minor units.
+    pub(crate) fn material(&self, share: f64) -> f64 {
+        share * as_f64(self.typical_month_outflow)
     }
 
     pub(crate) fn in_window(&self, date: NaiveDate) -> bool {
@@ -89,6 +114,35 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The first and last whole months between the first transaction and `as_of`: the month
+/// holding the first transaction and the one still running at `as_of` are partial.
+fn whole_months(first: NaiveDate, as_of: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let first_full = add_months(month_start(first), u32::from(first.day() != 1));
+    let last_full = if add_days(as_of, 1).day() == 1 {
+        month_start(as_of)
+    } else {
+        month_start(as_of).checked_sub_months(chrono::Months::new(1))?
+    };
+    (first_full <= last_full).then_some((first_full, last_full))
+}
+
+/// Median total outflow (positive) of the whole months in `range`, empty months included.
+fn median_month_outflow(txns: &[&Txn], (first, last): (NaiveDate, NaiveDate)) -> i64 {
+    let mut months: BTreeMap<NaiveDate, i128> = BTreeMap::new();
+    let mut month = first;
+    while month <= last && month != NaiveDate::MAX {
+        months.insert(month, 0);
+        month = add_months(month, 1);
+    }
+    for t in txns.iter().filter(|t| t.amount < 0) {
+        if let Some(total) = months.get_mut(&month_start(t.date)) {
+            *total -= i128::from(t.amount);
+        }
+    }
+    let totals: Vec<i64> = months.into_values().map(saturate).collect();
+    median_i64(&totals).unwrap_or(0)
+}
+
 fn anomaly(
     ctx: &Context,
     kind: AnomalyKind,
@@ -109,82 +163,87 @@ fn anomaly(
     }
 }
 
-/// (a) Amounts far above their counterparty's history, judged with median and MAD per
-/// direction (money in and money out apart).
-pub(crate) fn amount_outliers(ctx: &Context) -> Vec<Anomaly> {
+/// (a) Payments far above their counterparty's history, judged with median and MAD, only
+/// where the excess matters to the business. Money in is not judged: receipts from customers
+/// vary by nature (one basket is ten times another), and an unusually large receipt is not a
+/// risk to look into.
+pub(crate) fn amount_outliers(ctx: &Context, explained: &HashSet<i64>) -> Vec<Anomaly> {
     let mut found = Vec::new();
-    for txns in ctx.by_counterparty(false).values() {
-        for inflows in [true, false] {
-            let side: Vec<&Txn> = txns
-                .iter()
-                .copied()
-                .filter(|t| (t.amount >= 0) == inflows)
-                .collect();
-            if side.len() <= MIN_HISTORY {
+    let min_excess = ctx.material(OUTLIER_MATERIALITY);
+    for payments in ctx.by_counterparty(true).values() {
+        if payments.len() < MIN_HISTORY {
+            continue;
+        }
+        let sizes: Vec<i64> = payments.iter().map(|t| t.amount.saturating_neg()).collect();
+        let Some(median) = median_i64(&sizes).filter(|&m| m > 0) else {
+            continue;
+        };
+        let Some(mad) = mad_i64(&sizes, median) else {
+            continue;
+        };
+        let scale = (1.4826 * as_f64(mad))
+            .max(MIN_SPREAD_SHARE * as_f64(median))
+            .max(1.0);
+        let outliers: Vec<(&Txn, i64)> = payments
+            .iter()
+            .zip(&sizes)
+            .filter(|&(_, &size)| {
+                let excess = as_f64(size) - as_f64(median);
+                excess / scale >= OUTLIER_Z
+                    && as_f64(size) >= OUTLIER_RATIO * as_f64(median)
+                    && excess >= min_excess
+            })
+            .map(|(t, &size)| (*t, size))
+            .collect();
+        if outliers.len() > MAX_OUTLIERS_PER_COUNTERPARTY {
+            continue;
+        }
+        for (t, size) in outliers {
+            if !ctx.in_window(t.date) || explained.contains(&t.id) {
                 continue;
             }
-            let sizes: Vec<i64> = side.iter().map(|t| t.amount.saturating_abs()).collect();
-            let (Some(median), Some(mad)) = (
-                median_i64(&sizes),
-                median_i64(&sizes).and_then(|m| mad_i64(&sizes, m)),
-            ) else {
-                continue;
-            };
-            if median <= 0 {
-                continue;
-            }
-            let scale = (1.4826 * as_f64(mad)).max(0.05 * as_f64(median)).max(1.0);
-            for (t, &size) in side.iter().zip(&sizes) {
-                let ratio = as_f64(size) / as_f64(median);
-                let z = (as_f64(size) - as_f64(median)) / scale;
-                if !ctx.in_window(t.date) || z < OUTLIER_Z || ratio < OUTLIER_RATIO {
-                    continue;
-                }
-                let severity = if ratio >= 5.0 {
-                    Severity::High
-                } else if ratio >= 3.0 {
-                    Severity::Medium
-                } else {
-                    Severity::Low
-                };
-                let direction = if inflows {
-                    "Receipt from"
-                } else {
-                    "Payment to"
-                };
-                let title = format!(
-                    "{direction} {} of {} is {ratio:.1}× its usual {}",
-                    ctx.counterparty(t.counterparty),
-                    ctx.money(size),
-                    ctx.money(median)
-                );
-                let figures = vec![
-                    Figure {
-                        label: "amount",
-                        amount: t.amount,
-                    },
-                    Figure {
-                        label: "counterparty_median",
-                        amount: if inflows { median } else { -median },
-                    },
-                    Figure {
-                        label: "counterparty_mad",
-                        amount: mad,
-                    },
-                ];
-                found.push(anomaly(
-                    ctx,
-                    AnomalyKind::AmountOutlier,
-                    severity,
-                    t,
-                    title,
-                    figures,
-                    vec![t.id],
-                ));
-            }
+            found.push(outlier(ctx, t, size, median, mad));
         }
     }
     found
+}
+
+fn outlier(ctx: &Context, t: &Txn, size: i64, median: i64, mad: i64) -> Anomaly {
+    let ratio = as_f64(size) / as_f64(median);
+    let severity = if ratio >= 5.0 {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    let title = format!(
+        "Payment to {} of {} is {ratio:.1}× its usual {}",
+        ctx.counterparty(t.counterparty),
+        ctx.money(size),
+        ctx.money(median)
+    );
+    let figures = vec![
+        Figure {
+            label: "amount",
+            amount: t.amount,
+        },
+        Figure {
+            label: "counterparty_median",
+            amount: -median,
+        },
+        Figure {
+            label: "counterparty_mad",
+            amount: mad,
+        },
+    ];
+    anomaly(
+        ctx,
+        AnomalyKind::AmountOutlier,
+        severity,
+        t,
+        title,
+        figures,
+        vec![t.id],
+    )
 }
 
 /// (b) The same amount paid to the same counterparty within a few days, where that is not
@@ -272,6 +331,7 @@ pub(crate) fn large_new_counterparties(
             || recurring_counterparties.contains(&t.counterparty)
             || !ctx.in_window(t.date)
             || ratio < LARGE_FIRST_RATIO
+            || as_f64(size) < ctx.material(LARGE_FIRST_MATERIALITY)
         {
             continue;
         }

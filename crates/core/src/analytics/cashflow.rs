@@ -39,6 +39,8 @@ pub struct PeriodFlow {
     pub flow: Flow,
     /// The period's flows by category (non-empty buckets only).
     pub by_category: Vec<NamedFlow>,
+    /// The period's flows by bank account (non-empty buckets only).
+    pub by_account: Vec<NamedFlow>,
 }
 
 /// The cash-flow report.
@@ -58,6 +60,8 @@ pub struct CashflowReport {
     pub sparse_periods: bool,
     /// False when periods × categories is too large to split each period by category.
     pub periods_split_by_category: bool,
+    /// False when periods × accounts is too large to split each period by account.
+    pub periods_split_by_account: bool,
 }
 
 /// Builds the cash-flow report over `[from, to]` (each defaulting to the first/last transaction).
@@ -104,6 +108,7 @@ fn empty(
         by_account: Vec::new(),
         sparse_periods: false,
         periods_split_by_category: true,
+        periods_split_by_account: true,
     }
 }
 
@@ -111,20 +116,19 @@ fn assemble(books: &Books, layout: &Layout, acc: &Accumulator) -> CashflowReport
     let periods = (0..layout.periods)
         .map(|index| {
             let key = layout.key_at(index);
-            let by_category = if layout.split_periods_by_category {
-                let row = index * layout.categories;
-                acc.period_categories
-                    .get(row..row + layout.categories)
-                    .map(|cells| named(cells, &books.categories))
+            let split = |cells: &[Cell], width: usize, names: &Interner| {
+                let row = index * width;
+                cells
+                    .get(row..row + width)
+                    .map(|row| named(row, names))
                     .unwrap_or_default()
-            } else {
-                Vec::new()
             };
             PeriodFlow {
                 start: layout.period.start_of_key(key).max(layout.from),
                 end: layout.period.end_of_key(key).min(layout.to),
                 flow: acc.periods[index].to_flow(),
-                by_category,
+                by_category: split(&acc.period_categories, layout.categories, &books.categories),
+                by_account: split(&acc.period_accounts, layout.accounts, &books.accounts),
             }
         })
         .collect();
@@ -140,6 +144,7 @@ fn assemble(books: &Books, layout: &Layout, acc: &Accumulator) -> CashflowReport
         by_account: named(&acc.accounts, &books.accounts),
         sparse_periods: layout.is_sparse(),
         periods_split_by_category: layout.split_periods_by_category,
+        periods_split_by_account: layout.split_periods_by_account,
     }
 }
 

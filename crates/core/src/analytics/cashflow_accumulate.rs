@@ -10,8 +10,9 @@ use rayon::prelude::*;
 
 /// Above this many periods the report lists only periods that hold transactions.
 pub(crate) const MAX_DENSE_PERIODS: usize = 10_000;
-/// Above this many period × category cells the per-period category split is left out.
-const MAX_PERIOD_CATEGORY_CELLS: usize = 1 << 18;
+/// Above this many period × category (or period × account) cells that per-period split is
+/// left out.
+const MAX_PERIOD_SPLIT_CELLS: usize = 1 << 18;
 /// Below this many transactions one core is quicker than two.
 const PARALLEL_THRESHOLD: usize = 32_768;
 
@@ -67,6 +68,7 @@ pub(crate) struct Layout {
     pub counterparties: usize,
     pub accounts: usize,
     pub split_periods_by_category: bool,
+    pub split_periods_by_account: bool,
 }
 
 impl Layout {
@@ -99,9 +101,11 @@ impl Layout {
         };
         // One extra slot per dimension takes ids the interners never issued.
         let (categories, counterparties, accounts) = (dims.0 + 1, dims.1 + 1, dims.2 + 1);
-        let split = periods
-            .checked_mul(categories)
-            .is_some_and(|cells| cells <= MAX_PERIOD_CATEGORY_CELLS);
+        let fits = |width: usize| {
+            periods
+                .checked_mul(width)
+                .is_some_and(|cells| cells <= MAX_PERIOD_SPLIT_CELLS)
+        };
         Self {
             period,
             from,
@@ -112,7 +116,8 @@ impl Layout {
             categories,
             counterparties,
             accounts,
-            split_periods_by_category: split,
+            split_periods_by_category: fits(categories),
+            split_periods_by_account: fits(accounts),
         }
     }
 
@@ -156,6 +161,8 @@ pub(crate) struct Accumulator {
     pub periods: Vec<Cell>,
     /// Row-major `period * categories + category`; empty when the split is left out.
     pub period_categories: Vec<Cell>,
+    /// Row-major `period * accounts + account`; empty when the split is left out.
+    pub period_accounts: Vec<Cell>,
     pub categories: Vec<Cell>,
     pub counterparties: Vec<Cell>,
     pub accounts: Vec<Cell>,
@@ -163,15 +170,19 @@ pub(crate) struct Accumulator {
 
 impl Accumulator {
     fn new(layout: &Layout) -> Self {
-        let split_cells = if layout.split_periods_by_category {
-            layout.periods * layout.categories
-        } else {
-            0
-        };
+        let split_cells =
+            |split: bool, width: usize| if split { layout.periods * width } else { 0 };
         Self {
             total: Cell::default(),
             periods: vec![Cell::default(); layout.periods],
-            period_categories: vec![Cell::default(); split_cells],
+            period_categories: vec![
+                Cell::default();
+                split_cells(layout.split_periods_by_category, layout.categories)
+            ],
+            period_accounts: vec![
+                Cell::default();
+                split_cells(layout.split_periods_by_account, layout.accounts)
+            ],
             categories: vec![Cell::default(); layout.categories],
             counterparties: vec![Cell::default(); layout.counterparties],
             accounts: vec![Cell::default(); layout.accounts],
@@ -187,6 +198,7 @@ impl Accumulator {
                 .period_index(t.date)
                 .min(layout.periods.saturating_sub(1));
             let c = (t.category as usize).min(last_category);
+            let a = (t.account as usize).min(last_account);
             self.total.add(t.amount);
             if let Some(cell) = self.periods.get_mut(p) {
                 cell.add(t.amount);
@@ -194,9 +206,12 @@ impl Accumulator {
             if let Some(cell) = self.period_categories.get_mut(p * layout.categories + c) {
                 cell.add(t.amount);
             }
+            if let Some(cell) = self.period_accounts.get_mut(p * layout.accounts + a) {
+                cell.add(t.amount);
+            }
             self.categories[c].add(t.amount);
             self.counterparties[(t.counterparty as usize).min(last_counterparty)].add(t.amount);
-            self.accounts[(t.account as usize).min(last_account)].add(t.amount);
+            self.accounts[a].add(t.amount);
         }
         self
     }
@@ -206,6 +221,7 @@ impl Accumulator {
         for (mine, theirs) in [
             (&mut self.periods, &other.periods),
             (&mut self.period_categories, &other.period_categories),
+            (&mut self.period_accounts, &other.period_accounts),
             (&mut self.categories, &other.categories),
             (&mut self.counterparties, &other.counterparties),
             (&mut self.accounts, &other.accounts),

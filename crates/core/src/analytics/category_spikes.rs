@@ -1,162 +1,219 @@
-//! (d) Category months running far above the median of their previous six months.
+//! (d) Category months running far above the category's usual month.
+//!
+//! A category's month is judged against the category's other whole months up to `as_of`:
+//! their rate of payments and the sizes of those payments. Most spending categories hold a few
+//! irregular purchases a month, so one month in three or four looks high next to the median
+//! month; what marks a real spike is evidence that it is not one of those chance months:
+//! - it does not rest on one payment: without its largest payment the month is still at least
+//!   [`SPIKE_RATIO`] times the usual month (one big payment is the amount rules' business);
+//! - the excess matters: at least [`MIN_EXCESS_SHARE`] of a typical month's outflow;
+//! - it is unlikely by chance: more payments than the usual rate makes plausible (a Poisson
+//!   tail below [`MAX_COUNT_TAIL`]), or a total far above what the usual rate and sizes give
+//!   ([`SPIKE_Z`] standard deviations of a compound Poisson month).
 
 use super::anomalies::{Anomaly, AnomalyKind, Evidence, Figure, Severity};
 use super::anomaly_rules::Context;
-use super::dates::{add_days, add_months, month_start};
-use super::stats::{as_f64, mad_i64, median_i64, saturate};
+use super::dates::{add_months, month_start};
+use super::stats::{as_f64, poisson_tail, round_minor, saturate};
 use crate::Txn;
-use chrono::{Datelike, NaiveDate};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use chrono::NaiveDate;
+use std::collections::{HashMap, HashSet};
 
-const PRIOR_MONTHS: u32 = 6;
-/// A month must exceed the prior median by this factor …
-const SPIKE_RATIO: f64 = 1.5;
-/// … and by this many robust standard deviations.
-const SPIKE_Z: f64 = 4.0;
-/// Last year's same month at this share of the spike means it is seasonal, not odd.
+/// Fewest other whole months a category needs before one of its months is judged …
+const MIN_OTHER_MONTHS: usize = 6;
+/// … and fewest payments in them.
+const MIN_OTHER_PAYMENTS: usize = 4;
+/// Without its largest payment, a month must reach this many times the usual month …
+const SPIKE_RATIO: f64 = 2.0;
+/// … by at least this share of the business's typical monthly outflow …
+const MIN_EXCESS_SHARE: f64 = 0.025;
+/// … and either hold so many payments that the usual rate makes them this unlikely …
+const MAX_COUNT_TAIL: f64 = 0.05;
+/// … or exceed the usual month by this many standard deviations of a compound Poisson month.
+const SPIKE_Z: f64 = 2.5;
+/// Last year's same month, itself a spike, at this share of the month means it is seasonal.
 const SEASONAL_SHARE: f64 = 0.8;
-/// Share of an excess explained by one already-flagged transaction that makes it a repeat.
-const EXPLAINED_SHARE: f64 = 0.5;
-/// An excess below this share of the business's median monthly spending is not worth a look.
-const MIN_EXCESS_SHARE: f64 = 0.02;
 
-/// Outflow totals (positive) and the transactions behind them, per category and month.
-type Months<'a> = HashMap<u32, BTreeMap<NaiveDate, (i128, Vec<&'a Txn>)>>;
+/// One category's payments in one whole month.
+#[derive(Default)]
+struct Month<'a> {
+    total: i128,
+    sum_of_squares: f64,
+    txns: Vec<&'a Txn>,
+}
+
+impl Month<'_> {
+    fn largest(&self) -> i64 {
+        self.txns
+            .iter()
+            .map(|t| t.amount.saturating_neg())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// One category's whole months, in order (empty months included).
+struct Series<'a> {
+    months: Vec<Month<'a>>,
+    payments: usize,
+    total: i128,
+    sum_of_squares: f64,
+}
+
+/// What a month looks like against the category's other months.
+struct Judgement {
+    /// The usual month: the other months' mean outflow.
+    usual: f64,
+    /// The month's outflow without its largest payment.
+    trimmed: f64,
+    /// Chance evidence: a count or an amount this high is unlikely.
+    unlikely: bool,
+}
+
+impl Series<'_> {
+    fn judge(&self, index: usize) -> Option<Judgement> {
+        let month = self.months.get(index)?;
+        let other_months = self.months.len() - 1;
+        let other_payments = self.payments - month.txns.len();
+        if other_months < MIN_OTHER_MONTHS || other_payments < MIN_OTHER_PAYMENTS {
+            return None;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let (months_f, payments_f) = (other_months as f64, other_payments as f64);
+        let other_total = as_f64(saturate(self.total - month.total));
+        let rate = payments_f / months_f;
+        let mean_square = (self.sum_of_squares - month.sum_of_squares).max(0.0) / payments_f;
+        let usual = other_total / months_f;
+        let trimmed = as_f64(saturate(month.total)) - as_f64(month.largest());
+        let spread = (rate * mean_square).sqrt().max(1.0);
+        let count = u64::try_from(month.txns.len()).unwrap_or(u64::MAX);
+        let unlikely =
+            poisson_tail(rate, count) <= MAX_COUNT_TAIL || (trimmed - usual) / spread >= SPIKE_Z;
+        Some(Judgement {
+            usual,
+            trimmed,
+            unlikely,
+        })
+    }
+
+    fn is_spike(&self, index: usize, min_excess: f64) -> Option<Judgement> {
+        self.judge(index).filter(|j| {
+            j.usual > 0.0
+                && j.unlikely
+                && j.trimmed >= SPIKE_RATIO * j.usual
+                && j.trimmed - j.usual >= min_excess
+        })
+    }
+}
 
 /// Spikes per category, leaving out payments of recurring counterparties (their schedule,
 /// e.g. a third payroll in a month, explains them; their price changes are reported there).
+///
+/// Payments already reported (a duplicate, a large first payment) are left out: their anomaly
+/// explains them, and a month is not a second anomaly for the same cause.
 pub(crate) fn category_spikes(
     ctx: &Context,
-    flagged: &HashSet<i64>,
+    reported: &HashSet<i64>,
     recurring_counterparties: &HashSet<u32>,
 ) -> Vec<Anomaly> {
-    let Some(first) = ctx.first_date else {
+    let Some((first_full, last_full)) = ctx.full_months else {
         return Vec::new();
     };
-    // Only whole months: the one holding the first transaction, and the one still running
-    // at `as_of`, are partial.
-    let first_full = add_months(month_start(first), u32::from(first.day() != 1));
-    let last_full = if add_days(ctx.as_of, 1).day() == 1 {
-        month_start(ctx.as_of)
-    } else {
-        month_start(ctx.as_of)
-            .checked_sub_months(chrono::Months::new(1))
-            .unwrap_or(NaiveDate::MIN)
-    };
-    let mut months: Months = HashMap::new();
-    let mut all_months: BTreeMap<NaiveDate, i128> = BTreeMap::new();
+    let whole: Vec<NaiveDate> =
+        std::iter::successors(Some(first_full), |&m| Some(add_months(m, 1)))
+            .take_while(|&m| m <= last_full && m != NaiveDate::MAX)
+            .collect();
+    let index_of: HashMap<NaiveDate, usize> =
+        whole.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let mut categories: HashMap<u32, Series> = HashMap::new();
     for t in ctx.txns.iter().filter(|t| t.amount < 0) {
-        *all_months.entry(month_start(t.date)).or_default() -= i128::from(t.amount);
-        if recurring_counterparties.contains(&t.counterparty) {
+        let Some(&index) = index_of.get(&month_start(t.date)) else {
+            continue;
+        };
+        if recurring_counterparties.contains(&t.counterparty) || reported.contains(&t.id) {
             continue;
         }
-        let cell = months
-            .entry(t.category)
-            .or_default()
-            .entry(month_start(t.date))
-            .or_default();
-        cell.0 -= i128::from(t.amount);
-        cell.1.push(t);
+        let series = categories.entry(t.category).or_insert_with(|| Series {
+            months: whole.iter().map(|_| Month::default()).collect(),
+            payments: 0,
+            total: 0,
+            sum_of_squares: 0.0,
+        });
+        let size = t.amount.saturating_neg();
+        let square = as_f64(size) * as_f64(size);
+        let month = &mut series.months[index];
+        month.total += i128::from(size);
+        month.sum_of_squares += square;
+        month.txns.push(t);
+        series.payments += 1;
+        series.total += i128::from(size);
+        series.sum_of_squares += square;
     }
-    if first_full > last_full {
-        return Vec::new();
-    }
-    let monthly_totals: Vec<i64> = all_months
-        .range(first_full..=last_full)
-        .map(|(_, &total)| saturate(total))
-        .collect();
-    let min_excess = MIN_EXCESS_SHARE * as_f64(median_i64(&monthly_totals).unwrap_or(0));
+    let min_excess = ctx.material(MIN_EXCESS_SHARE);
     let mut found = Vec::new();
-    for (&category, series) in &months {
-        for (&month, (total, txns)) in series {
-            if month > last_full || !ctx.in_window(add_months(month, 1).pred_opt().unwrap_or(month))
-            {
+    for (&category, series) in &categories {
+        for (index, &month) in whole.iter().enumerate() {
+            let month_end = add_months(month, 1).pred_opt().unwrap_or(month);
+            if !ctx.in_window(month_end) {
                 continue;
             }
-            let Some(prior_start) = month.checked_sub_months(chrono::Months::new(PRIOR_MONTHS))
-            else {
+            let Some(judgement) = series.is_spike(index, min_excess) else {
                 continue;
             };
-            if prior_start < first_full {
+            let total = saturate(series.months[index].total);
+            if is_seasonal(series, index, total, min_excess) {
                 continue;
             }
-            let prior: Vec<i64> = (0..PRIOR_MONTHS)
-                .map(|i| {
-                    series
-                        .get(&add_months(prior_start, i))
-                        .map_or(0, |c| saturate(c.0))
-                })
-                .collect();
-            let judged = judge(ctx, category, month, *total, &prior, txns, series, flagged);
-            if let Some(spike) = judged.filter(|s| excess_of(s) >= min_excess) {
-                found.push(spike);
-            }
+            found.push(spike(
+                ctx,
+                category,
+                month,
+                total,
+                &judgement,
+                &series.months[index],
+            ));
         }
     }
     found
 }
 
-fn excess_of(spike: &Anomaly) -> f64 {
-    spike
-        .evidence
-        .figures
-        .iter()
-        .find(|f| f.label == "excess")
-        .map_or(0.0, |f| -as_f64(f.amount))
+/// Last year's same month was as high and itself a spike: a season, not an oddity.
+fn is_seasonal(series: &Series, index: usize, total: i64, min_excess: f64) -> bool {
+    let Some(last_year) = index.checked_sub(12) else {
+        return false;
+    };
+    let last_total = saturate(series.months[last_year].total);
+    as_f64(last_total) >= SEASONAL_SHARE * as_f64(total)
+        && series.is_spike(last_year, min_excess).is_some()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn judge(
+fn spike(
     ctx: &Context,
     category: u32,
     month: NaiveDate,
-    total: i128,
-    prior: &[i64],
-    txns: &[&Txn],
-    series: &BTreeMap<NaiveDate, (i128, Vec<&Txn>)>,
-    flagged: &HashSet<i64>,
-) -> Option<Anomaly> {
-    let total = saturate(total);
-    let median = median_i64(prior)?;
-    let mad = mad_i64(prior, median)?;
-    if median <= 0 || prior.iter().filter(|&&p| p > 0).count() < 4 {
-        return None;
-    }
-    let excess = as_f64(total) - as_f64(median);
-    let ratio = as_f64(total) / as_f64(median);
-    let scale = (1.4826 * as_f64(mad)).max(0.05 * as_f64(median));
-    if ratio < SPIKE_RATIO || excess < SPIKE_Z * scale {
-        return None;
-    }
-    let last_year = month
-        .checked_sub_months(chrono::Months::new(12))
-        .and_then(|m| series.get(&m))
-        .map_or(0, |c| saturate(c.0));
-    if as_f64(last_year) >= SEASONAL_SHARE * as_f64(total) {
-        return None;
-    }
-    let mut biggest: Vec<&Txn> = txns.to_vec();
+    total: i64,
+    judgement: &Judgement,
+    payments: &Month,
+) -> Anomaly {
+    let usual = round_minor(judgement.usual);
+    let ratio = as_f64(total) / judgement.usual;
+    let mut biggest: Vec<&Txn> = payments.txns.clone();
     biggest.sort_by_key(|t| (t.amount, t.id));
     biggest.truncate(3);
-    let top = biggest.first()?;
-    if flagged.contains(&top.id) && -as_f64(top.amount) >= EXPLAINED_SHARE * excess {
-        return None;
-    }
     let severity = if ratio >= 3.0 {
         Severity::High
-    } else if ratio >= 2.0 {
-        Severity::Medium
     } else {
-        Severity::Low
+        Severity::Medium
     };
     let title = format!(
-        "{} spending in {} was {} ({ratio:.1}× the 6-month median of {})",
+        "{} spending in {} was {} ({ratio:.1}× its usual month of {}, over {} payments)",
         ctx.category(category),
         month.format("%B %Y"),
         ctx.money(total),
-        ctx.money(median)
+        ctx.money(usual),
+        payments.txns.len()
     );
-    Some(Anomaly {
+    Anomaly {
         kind: AnomalyKind::CategorySpike,
         severity,
         date: month,
@@ -170,15 +227,15 @@ fn judge(
                     amount: -total,
                 },
                 Figure {
-                    label: "six_month_median",
-                    amount: -median,
+                    label: "usual_month",
+                    amount: -usual,
                 },
                 Figure {
                     label: "excess",
-                    amount: saturate(i128::from(median) - i128::from(total)),
+                    amount: saturate(i128::from(usual) - i128::from(total)),
                 },
             ],
             txn_ids: biggest.iter().map(|t| t.id).collect(),
         },
-    })
+    }
 }

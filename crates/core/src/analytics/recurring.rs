@@ -13,6 +13,9 @@ use serde::Serialize;
 const MIN_REGULAR_SHARE: f64 = 0.75;
 /// Largest robust spread of amounts (MAD / median) for a stream to count as recurring.
 const MAX_AMOUNT_SPREAD: f64 = 0.35;
+/// A series of only two payments (a yearly one) says little through its one interval: the two
+/// amounts must then agree to within this share of their median.
+const MAX_PAIR_SPREAD: f64 = 0.02;
 /// Smallest move of the latest amount against its previous level reported as a price change.
 const MIN_PRICE_CHANGE_BP: i64 = 300;
 
@@ -211,6 +214,9 @@ fn detect_one(books: &Books, id: usize, txns: &[&Txn], as_of: NaiveDate) -> Opti
     let median_size = median_i64(&sizes)?;
     let spread = mad_i64(&sizes, median_size)?;
     if median_size <= 0 || as_f64(spread) > MAX_AMOUNT_SPREAD * as_f64(median_size) {
+        return None;
+    }
+    if sizes.len() == 2 && as_f64(spread) > MAX_PAIR_SPREAD * as_f64(median_size) {
         return None;
     }
     let price_change = detect_price_change(txns);

@@ -72,6 +72,25 @@ pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
     Some(sorted[lower] * (1.0 - weight) + sorted[upper.min(sorted.len() - 1)] * weight)
 }
 
+/// `P(N ≥ n)` for `N` Poisson-distributed with mean `lambda` (1 for `n = 0` or a mean that is
+/// not a positive finite number).
+#[must_use]
+pub fn poisson_tail(lambda: f64, n: u64) -> f64 {
+    if n == 0 || !(lambda.is_finite() && lambda > 0.0) {
+        return 1.0;
+    }
+    // P(N < n) term by term in log space, so a large mean does not underflow the first terms.
+    let mut log_term = -lambda;
+    let mut below = 0.0;
+    for k in 0..n {
+        below += log_term.exp();
+        #[allow(clippy::cast_precision_loss)]
+        let next = (k + 1) as f64;
+        log_term += lambda.ln() - next.ln();
+    }
+    (1.0 - below).clamp(0.0, 1.0)
+}
+
 /// Exact sum of minor units.
 #[must_use]
 pub fn sum_i128(values: impl IntoIterator<Item = i64>) -> i128 {
@@ -105,6 +124,17 @@ mod tests {
         assert_eq!(quantile(&v, 0.5), Some(3.0));
         assert_eq!(quantile(&v, 0.25), Some(2.0));
         assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn poisson_tails() {
+        assert!((poisson_tail(2.0, 0) - 1.0).abs() < 1e-12);
+        // P(N >= 1) = 1 - e^-2
+        assert!((poisson_tail(2.0, 1) - (1.0 - (-2.0f64).exp())).abs() < 1e-12);
+        assert!((poisson_tail(1.5, 7) - 0.000_926).abs() < 1e-6);
+        assert!(poisson_tail(2_000.0, 1_000) > 0.999);
+        assert!(poisson_tail(2_000.0, 3_000) < 1e-9);
+        assert!((poisson_tail(0.0, 3) - 1.0).abs() < 1e-12);
     }
 
     #[test]

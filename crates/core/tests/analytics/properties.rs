@@ -93,8 +93,11 @@ proptest! {
             prop_assert_eq!(sum(&mut list.iter().map(|n| (n.flow.inflow, n.flow.outflow, n.flow.net, n.flow.count))), total);
         }
         for p in &report.periods {
+            let whole = (i128::from(p.flow.inflow), i128::from(p.flow.outflow), i128::from(p.flow.net), p.flow.count);
             let by_cat = sum(&mut p.by_category.iter().map(|n| (n.flow.inflow, n.flow.outflow, n.flow.net, n.flow.count)));
-            prop_assert_eq!(by_cat, (i128::from(p.flow.inflow), i128::from(p.flow.outflow), i128::from(p.flow.net), p.flow.count));
+            prop_assert_eq!(by_cat, whole);
+            let by_account = sum(&mut p.by_account.iter().map(|n| (n.flow.inflow, n.flow.outflow, n.flow.net, n.flow.count)));
+            prop_assert_eq!(by_account, whole);
         }
         let position = cash_position(&books, None, None);
         if let Some(last) = position.days.last() {

@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
-use flowsense_storage::{OpenOptions, Store};
+pub mod sealed;
+
+use flowsense_storage::{Keyring, OpenOptions, StorageError, Store};
 use sqlx::Connection;
 
 /// The PostgreSQL server tests use, from `FLOWSENSE_TEST_POSTGRES_URL`.
@@ -24,6 +26,8 @@ pub fn announce_postgres_skipped(test: &str) {
 pub struct TestDb {
     pub store: Store,
     pub url: String,
+    /// The master keys the store was opened with.
+    pub keyring: Keyring,
     _dir: Option<tempfile::TempDir>,
     pg_admin: Option<(String, String)>,
 }
@@ -32,10 +36,12 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/flowsense.db", dir.path().display());
+        let keyring = Keyring::generate().expect("keyring");
         let store = Store::open(
             &url,
             &OpenOptions {
                 create_if_missing: true,
+                keyring: Some(keyring.clone()),
                 ..OpenOptions::default()
             },
         )
@@ -44,6 +50,7 @@ impl TestDb {
         TestDb {
             store,
             url,
+            keyring,
             _dir: Some(dir),
             pg_admin: None,
         }
@@ -61,15 +68,49 @@ impl TestDb {
             .expect("create test database");
         admin.close().await.ok();
         let url = replace_database(admin_url, &name);
-        let store = Store::open(&url, &OpenOptions::default())
-            .await
-            .expect("open postgres");
+        let keyring = Keyring::generate().expect("keyring");
+        let store = Store::open(
+            &url,
+            &OpenOptions {
+                keyring: Some(keyring.clone()),
+                ..OpenOptions::default()
+            },
+        )
+        .await
+        .expect("open postgres");
         TestDb {
             store,
             url,
+            keyring,
             _dir: None,
             pg_admin: Some((admin_url.to_owned(), name)),
         }
+    }
+}
+
+impl TestDb {
+    /// Opens the same database again with `keyring` (the current store stays usable).
+    pub async fn open_with(&self, keyring: Option<Keyring>) -> Result<Store, StorageError> {
+        Store::open(
+            &self.url,
+            &OpenOptions {
+                keyring,
+                ..OpenOptions::default()
+            },
+        )
+        .await
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
+    }
+
+    /// The SQLite database file (and its WAL), when on SQLite.
+    pub fn sqlite_files(&self) -> Vec<std::path::PathBuf> {
+        let Some(path) = self.url.strip_prefix("sqlite://") else {
+            return Vec::new();
+        };
+        vec![path.into(), format!("{path}-wal").into()]
     }
 }
 

@@ -2,6 +2,7 @@
 //! router is built from it and nothing else, and the authorization-matrix test walks it.
 
 mod auth;
+mod books;
 mod me;
 mod orgs;
 
@@ -95,6 +96,8 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/settings", Viewer, orgs::settings),
         route!(PATCH "/api/v1/orgs/{org}/settings", Admin, orgs::update_settings),
         route!(GET "/api/v1/orgs/{org}/audit", Admin, orgs::audit),
+        route!(GET "/api/v1/orgs/{org}/reports/{kind}", Viewer, books::report),
+        route!(GET "/api/v1/orgs/{org}/transactions", Viewer, books::transactions),
     ]
 }
 

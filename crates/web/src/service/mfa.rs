@@ -24,7 +24,9 @@ pub(crate) async fn check_totp(
     let Some(sealed) = mfa.secret_enc else {
         return Ok(false);
     };
-    let secret = open_totp_secret(&state.key, user.id, &sealed).map_err(ApiError::internal)?;
+    let secret = open_totp_secret(&state.store, user.id, &sealed)
+        .await
+        .map_err(ApiError::internal)?;
     let now = u64::try_from(state.now().timestamp()).unwrap_or(0);
     match matching_step(&secret, code, now) {
         Some(step) => Ok(state.store.accept_totp_step(user.id, step).await?),
@@ -44,7 +46,9 @@ pub async fn enrol(state: &AppState, current: &CurrentUser) -> Result<Enrolment,
     current.session_hash()?;
     let user = &current.user;
     let secret = new_secret();
-    let sealed = seal_totp_secret(&state.key, user.id, &secret).map_err(ApiError::internal)?;
+    let sealed = seal_totp_secret(&state.store, user.id, &secret)
+        .await
+        .map_err(ApiError::internal)?;
     state
         .store
         .store_pending_mfa_secret(user.id, sealed)

@@ -1,6 +1,7 @@
 //! The HTTP surface end to end: one integration-test binary, a fresh server and database per test.
 
 mod audit;
+mod books;
 mod csrf;
 mod enumeration;
 mod invitations;

@@ -177,7 +177,8 @@ impl World {
         let mut path = spec
             .path
             .replace("{org}", &self.org.to_string())
-            .replace("{user}", &self.spare.to_string());
+            .replace("{user}", &self.spare.to_string())
+            .replace("{kind}", "runway");
         let me = self.person(who).map(|p| (p.id, p.email.clone()));
         let fresh = || format!("n{}", uuid::Uuid::new_v4().simple());
         let body = match (spec.method.as_str(), spec.path) {

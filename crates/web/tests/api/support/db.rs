@@ -1,6 +1,6 @@
 //! A fresh database per test: a temp SQLite file, or a new PostgreSQL database.
 
-use flowsense_storage::{OpenOptions, Store};
+use flowsense_storage::{Keyring, OpenOptions, Store};
 use sqlx::Connection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,7 @@ impl TestDb {
                     &url,
                     &OpenOptions {
                         create_if_missing: true,
+                        keyring: Some(Keyring::generate().expect("keyring")),
                         ..OpenOptions::default()
                     },
                 )
@@ -58,9 +59,15 @@ impl TestDb {
                     .expect("create database");
                 admin.close().await.ok();
                 let url = replace_database(&admin_url, &name);
-                let store = Store::open(&url, &OpenOptions::default())
-                    .await
-                    .expect("open postgres");
+                let store = Store::open(
+                    &url,
+                    &OpenOptions {
+                        keyring: Some(Keyring::generate().expect("keyring")),
+                        ..OpenOptions::default()
+                    },
+                )
+                .await
+                .expect("open postgres");
                 (
                     TestDb {
                         url,

@@ -1,0 +1,317 @@
+//! Data keys as stored (wrapped by a master key) and as used (unwrapped, cached in memory).
+
+use super::envelope::{DataKey, KEY_LEN, KeyScope, wrap_aad};
+use super::error::CryptoError;
+use super::keyring::Keyring;
+use crate::Store;
+use crate::args::Sql;
+use crate::error::{Result, StorageError};
+use crate::scope::Tx;
+use chrono::Utc;
+use flowsense_core::OrgId;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+/// Unwrapped data keys, remembered by exactly what was unwrapped (owner, versions and wrapped
+/// bytes), so a re-wrapped, rotated or rolled-back key can never be served stale.
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    entries: RwLock<HashMap<CacheKey, Arc<DataKey>>>,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct CacheKey {
+    scope: KeyScope,
+    version: u32,
+    master_version: u32,
+    wrapped: Vec<u8>,
+}
+
+impl KeyCache {
+    fn get(&self, key: &CacheKey) -> Option<Arc<DataKey>> {
+        self.entries.read().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: CacheKey, value: Arc<DataKey>) {
+        if let Ok(mut map) = self.entries.write() {
+            map.insert(key, value);
+        }
+    }
+
+    /// Drops every key of one owner (after deletion or rotation).
+    pub(crate) fn forget(&self, scope: KeyScope) {
+        if let Ok(mut map) = self.entries.write() {
+            map.retain(|k, _| k.scope != scope);
+        }
+    }
+}
+
+/// A keyring and the keys it unwrapped.
+pub(crate) struct Crypto {
+    pub(crate) keyring: Keyring,
+    pub(crate) cache: KeyCache,
+}
+
+/// One wrapped data key row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct WrappedKeyRow {
+    pub(crate) version: i64,
+    pub(crate) wrapped_key: Vec<u8>,
+    pub(crate) master_key_version: i64,
+}
+
+pub(crate) fn to_version(v: i64) -> Result<u32> {
+    u32::try_from(v).map_err(|_| StorageError::Corrupt("key version out of range".into()))
+}
+
+/// Wraps `key` for `scope` under the keyring's current master version.
+pub(crate) fn wrap_key(
+    keyring: &Keyring,
+    scope: KeyScope,
+    version: u32,
+    key: &[u8; KEY_LEN],
+) -> Result<(Vec<u8>, u32), CryptoError> {
+    let master_version = keyring.current_version();
+    let mut wrapped = Vec::with_capacity(KEY_LEN + 28);
+    keyring.master(master_version)?.seal_raw(
+        &wrap_aad(scope, version, master_version),
+        key,
+        &mut wrapped,
+    )?;
+    Ok((wrapped, master_version))
+}
+
+/// Unwraps a stored key row for `scope` (no cache).
+pub(crate) fn unwrap_key(
+    keyring: &Keyring,
+    scope: KeyScope,
+    row: &WrappedKeyRow,
+) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+    let version = to_version(row.version)?;
+    let master_version = to_version(row.master_key_version)?;
+    let plain = keyring
+        .master(master_version)?
+        .open_raw(&wrap_aad(scope, version, master_version), &row.wrapped_key)
+        .map_err(|_| CryptoError::MasterKeyMismatch(master_version))?;
+    let bytes: [u8; KEY_LEN] = plain
+        .as_slice()
+        .try_into()
+        .map_err(|_| StorageError::Corrupt("a wrapped data key has the wrong length".into()))?;
+    Ok(Zeroizing::new(bytes))
+}
+
+pub(crate) fn random_data_key() -> Result<Zeroizing<[u8; KEY_LEN]>, CryptoError> {
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    getrandom::fill(key.as_mut_slice()).map_err(|_| CryptoError::Random)?;
+    Ok(key)
+}
+
+/// `(table, owner filter)` of the key table for a scope; `$1` is the organisation when present.
+fn key_table(scope: KeyScope) -> (&'static str, &'static str) {
+    match scope {
+        KeyScope::Org(_) => ("org_keys", "org_id = $1"),
+        KeyScope::Instance => ("instance_keys", "1 = 1"),
+    }
+}
+
+fn scoped_sql(scope: KeyScope, text: String) -> Sql {
+    match scope {
+        KeyScope::Org(org) => Sql::new(text).arg(org),
+        KeyScope::Instance => Sql::new(text),
+    }
+}
+
+impl Store {
+    pub(crate) fn crypto(&self) -> Result<&Crypto> {
+        self.crypto
+            .as_deref()
+            .ok_or(StorageError::Crypto(CryptoError::NoKeyring))
+    }
+
+    fn unwrap_cached(&self, scope: KeyScope, row: WrappedKeyRow) -> Result<Arc<DataKey>> {
+        let crypto = self.crypto()?;
+        let cache_key = CacheKey {
+            scope,
+            version: to_version(row.version)?,
+            master_version: to_version(row.master_key_version)?,
+            wrapped: row.wrapped_key,
+        };
+        if let Some(key) = crypto.cache.get(&cache_key) {
+            return Ok(key);
+        }
+        let row = WrappedKeyRow {
+            version: row.version,
+            wrapped_key: cache_key.wrapped.clone(),
+            master_key_version: row.master_key_version,
+        };
+        let bytes = unwrap_key(&crypto.keyring, scope, &row)?;
+        let key = Arc::new(DataKey::from_bytes(cache_key.version, &bytes));
+        crypto.cache.put(cache_key, Arc::clone(&key));
+        Ok(key)
+    }
+
+    /// Creates, wraps and stores data key `version` for `scope` inside `tx`.
+    pub(crate) async fn insert_data_key(
+        &self,
+        tx: &mut Tx,
+        scope: KeyScope,
+        version: u32,
+    ) -> Result<Arc<DataKey>> {
+        let crypto = self.crypto()?;
+        let key = random_data_key()?;
+        let (wrapped, master_version) = wrap_key(&crypto.keyring, scope, version, &key)?;
+        let now = Utc::now();
+        let sql = match scope {
+            KeyScope::Org(org) => Sql::new(
+                "INSERT INTO org_keys (org_id, version, wrapped_key, master_key_version, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .arg(org),
+            KeyScope::Instance => Sql::new(
+                "INSERT INTO instance_keys (version, wrapped_key, master_key_version, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+            ),
+        };
+        tx.execute(
+            sql.arg(i64::from(version))
+                .arg(wrapped)
+                .arg(i64::from(master_version))
+                .arg(now),
+        )
+        .await?;
+        Ok(Arc::new(DataKey::from_bytes(version, &key)))
+    }
+
+    /// The newest live data key of `scope`, as `tx` sees it.
+    pub(crate) async fn current_data_key(
+        &self,
+        tx: &mut Tx,
+        scope: KeyScope,
+    ) -> Result<Arc<DataKey>> {
+        let (table, owner) = key_table(scope);
+        let row: Option<WrappedKeyRow> = tx
+            .fetch_optional(scoped_sql(
+                scope,
+                format!(
+                    "SELECT version, wrapped_key, master_key_version FROM {table} \
+                     WHERE {owner} AND retired_at IS NULL ORDER BY version DESC LIMIT 1"
+                ),
+            ))
+            .await?;
+        match row {
+            Some(row) => self.unwrap_cached(scope, row),
+            None => Err(CryptoError::DataKeyGone(0).into()),
+        }
+    }
+
+    /// Data key `version` of `scope` (live or retired), as `tx` sees it.
+    pub(crate) async fn data_key_version(
+        &self,
+        tx: &mut Tx,
+        scope: KeyScope,
+        version: u32,
+    ) -> Result<Arc<DataKey>> {
+        let (table, owner) = key_table(scope);
+        let n = if matches!(scope, KeyScope::Org(_)) {
+            2
+        } else {
+            1
+        };
+        let row: Option<WrappedKeyRow> = tx
+            .fetch_optional(
+                scoped_sql(
+                    scope,
+                    format!(
+                        "SELECT version, wrapped_key, master_key_version FROM {table} \
+                         WHERE {owner} AND version = ${n}"
+                    ),
+                )
+                .arg(i64::from(version)),
+            )
+            .await?;
+        match row {
+            Some(row) => self.unwrap_cached(scope, row),
+            None => Err(CryptoError::DataKeyGone(version).into()),
+        }
+    }
+
+    /// At open: create the instance key and any missing organisation keys, and prove the
+    /// keyring unwraps one stored key of every master version in use.
+    pub(crate) async fn prepare_keys(&self) -> Result<()> {
+        let keyring = self.crypto()?.keyring.clone();
+        let mut tx = self.begin().await?;
+        let instance: Option<WrappedKeyRow> = tx
+            .fetch_optional(Sql::new(
+                "SELECT version, wrapped_key, master_key_version FROM instance_keys \
+                 ORDER BY version DESC LIMIT 1",
+            ))
+            .await?;
+        match instance {
+            Some(row) => {
+                unwrap_key(&keyring, KeyScope::Instance, &row)?;
+                tx.commit().await?;
+            }
+            None => {
+                self.insert_data_key(&mut tx, KeyScope::Instance, 1).await?;
+                tx.commit().await?;
+            }
+        }
+        #[derive(sqlx::FromRow)]
+        struct Id {
+            id: Uuid,
+        }
+        #[derive(sqlx::FromRow)]
+        struct Probe {
+            org_id: Uuid,
+            version: i64,
+            wrapped_key: Vec<u8>,
+            master_key_version: i64,
+        }
+        let mut tx = self.system_across_orgs().await?;
+        let missing: Vec<Id> = tx
+            .fetch_all(Sql::new(
+                "SELECT id FROM organisations o WHERE NOT EXISTS \
+                 (SELECT 1 FROM org_keys k WHERE k.org_id = o.id)",
+            ))
+            .await?;
+        #[derive(sqlx::FromRow)]
+        struct MasterVersion {
+            master_key_version: i64,
+        }
+        let versions: Vec<MasterVersion> = tx
+            .fetch_all(Sql::new(
+                "SELECT DISTINCT master_key_version FROM org_keys ORDER BY master_key_version",
+            ))
+            .await?;
+        for v in versions {
+            let p: Probe = tx
+                .fetch_one(
+                    Sql::new(
+                        "SELECT org_id, version, wrapped_key, master_key_version FROM org_keys \
+                         WHERE master_key_version = $1 LIMIT 1",
+                    )
+                    .arg(v.master_key_version),
+                )
+                .await?;
+            let row = WrappedKeyRow {
+                version: p.version,
+                wrapped_key: p.wrapped_key,
+                master_key_version: p.master_key_version,
+            };
+            unwrap_key(&keyring, KeyScope::Org(OrgId(p.org_id)), &row)?;
+        }
+        tx.commit().await?;
+        for Id { id } in missing {
+            let org = OrgId(id);
+            let mut tx = self.scoped(org).await?;
+            match self.insert_data_key(&mut tx, KeyScope::Org(org), 1).await {
+                Ok(_) => tx.commit().await?,
+                Err(StorageError::Conflict(_)) => {} // another process created it
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! TOTP secrets: sealed with the instance data key (a user belongs to no one organisation),
+//! bound to the user's row.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::crypto::{FieldRef, KeyScope};
+use crate::error::{Result, StorageError};
+use chrono::Utc;
+use flowsense_core::UserId;
+use secrecy::SecretSlice;
+
+const TABLE: &str = "users";
+const COLUMN: &str = "mfa_secret_enc";
+
+#[derive(sqlx::FromRow)]
+struct SecretRow {
+    mfa_secret_enc: Option<Vec<u8>>,
+}
+
+impl Store {
+    /// Seals and stores a user's TOTP secret (raw bytes), replacing any previous one.
+    ///
+    /// # Errors
+    /// `NotFound` when the user does not exist.
+    pub async fn set_mfa_secret(&self, user: UserId, secret: &[u8]) -> Result<()> {
+        let row = user.to_string();
+        let mut tx = self.begin().await?;
+        let sealed = self
+            .seal_in(
+                &mut tx,
+                KeyScope::Instance,
+                &FieldRef::new(TABLE, COLUMN, &row),
+                secret,
+            )
+            .await?;
+        let n = tx
+            .execute(
+                Sql::new("UPDATE users SET mfa_secret_enc = $1, updated_at = $2 WHERE id = $3")
+                    .arg(sealed)
+                    .arg(Utc::now())
+                    .arg(user),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound);
+        }
+        tx.commit().await
+    }
+
+    /// A user's decrypted TOTP secret; `None` when none is set.
+    ///
+    /// # Errors
+    /// `NotFound` when the user does not exist; `Crypto(..)` when it does not decrypt.
+    pub async fn mfa_secret(&self, user: UserId) -> Result<Option<SecretSlice<u8>>> {
+        let row_id = user.to_string();
+        let mut tx = self.begin().await?;
+        let row: SecretRow = tx
+            .fetch_one(Sql::new("SELECT mfa_secret_enc FROM users WHERE id = $1").arg(user))
+            .await?;
+        let Some(sealed) = row.mfa_secret_enc else {
+            return Ok(None);
+        };
+        let plain = self
+            .open_in(
+                &mut tx,
+                KeyScope::Instance,
+                &FieldRef::new(TABLE, COLUMN, &row_id),
+                &sealed,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(Some(SecretSlice::from(plain.to_vec())))
+    }
+
+    /// Removes a user's TOTP secret (MFA reset).
+    ///
+    /// # Errors
+    /// `NotFound` when the user does not exist.
+    pub async fn clear_mfa_secret(&self, user: UserId) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                Sql::new("UPDATE users SET mfa_secret_enc = NULL, updated_at = $1 WHERE id = $2")
+                    .arg(Utc::now())
+                    .arg(user),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound);
+        }
+        tx.commit().await
+    }
+}

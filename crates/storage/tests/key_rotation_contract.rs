@@ -1,0 +1,204 @@
+//! Master keys and key rotation, on SQLite and PostgreSQL alike.
+
+mod support;
+
+use flowsense_storage::{CryptoError, Keyring, StorageError};
+use secrecy::ExposeSecret;
+use support::TestDb;
+use support::sealed::*;
+
+async fn a_wrong_or_missing_master_key_is_refused_at_open(db: &TestDb) {
+    let a = org(&db.store, "alpha").await;
+    db.store
+        .set_org_secret(a, "webhook.signing", &secret("whsec"))
+        .await
+        .expect("secret");
+    let err = db
+        .open_with(Some(Keyring::generate().expect("ring")))
+        .await
+        .expect_err("wrong key");
+    let msg = err.to_string();
+    assert!(msg.contains("master key does not match"), "{msg}");
+    assert!(msg.contains("FLOWSENSE_MASTER_KEY"), "{msg}");
+
+    let newer = db.keyring.with_generated_version().expect("v2");
+    let rotated = db
+        .open_with(Some(newer.clone()))
+        .await
+        .expect("open with v1+v2");
+    rotated.rotate_master_key(|_| {}).await.expect("rotate");
+    rotated.close().await;
+    let err = db
+        .open_with(Some(db.keyring.clone()))
+        .await
+        .expect_err("v2 missing");
+    let msg = err.to_string();
+    assert!(msg.contains("v2") && msg.contains("not loaded"), "{msg}");
+    let only_v2 = db
+        .open_with(Some(newer.without_version(1)))
+        .await
+        .expect("v2 alone");
+    let value = only_v2
+        .org_secret(a, "webhook.signing")
+        .await
+        .expect("read")
+        .expect("set");
+    assert_eq!(value.expose_secret(), "whsec");
+
+    // Without a keyring the store opens (migrations, tooling) but refuses to seal.
+    let bare = db.open_with(None).await.expect("open without keys");
+    let err = bare
+        .set_org_secret(a, "x", &secret("y"))
+        .await
+        .expect_err("no keyring");
+    assert!(matches!(err, StorageError::Crypto(CryptoError::NoKeyring)));
+}
+
+async fn master_rotation_rewraps_every_key_and_an_interrupted_one_resumes(db: &TestDb) {
+    let who = user(&db.store, "cy@example.com").await;
+    let mut orgs = Vec::new();
+    for (i, slug) in ["a", "b", "c", "d"].iter().enumerate() {
+        let id = org(&db.store, slug).await;
+        let (conn, convo) = fill_org(&db.store, id, who, &i.to_string()).await;
+        orgs.push((id, conn, convo, i.to_string()));
+    }
+    db.store.set_mfa_secret(who, b"totp").await.expect("mfa");
+    let status = db.store.key_status().await.expect("status");
+    assert_eq!(status.org_keys_by_master_version.get(&1), Some(&4));
+    assert_eq!(status.instance_keys_by_master_version.get(&1), Some(&1));
+    assert_eq!(status.last_master_rotation, None);
+
+    let ring = db.keyring.with_generated_version().expect("v2");
+    let store = db
+        .open_with(Some(ring.clone()))
+        .await
+        .expect("open with v2");
+    assert!(matches!(
+        store.retire_master_key_version(1).await,
+        Err(StorageError::Crypto(CryptoError::MasterKeyInUse {
+            version: 1,
+            keys: 5
+        }))
+    ));
+    // Interrupted: only half the organisations re-wrapped.
+    for (id, ..) in &orgs[..2] {
+        assert_eq!(store.rewrap_org_keys(*id).await.expect("rewrap"), 1);
+    }
+    let half = store.key_status().await.expect("status");
+    assert_eq!(half.org_keys_by_master_version.get(&1), Some(&2));
+    assert_eq!(half.org_keys_by_master_version.get(&2), Some(&2));
+    assert_eq!(half.keys_needing_rewrap(), 3);
+
+    let mut seen = Vec::new();
+    let report = store
+        .rotate_master_key(|p| seen.push(p.orgs_done))
+        .await
+        .expect("resume");
+    assert_eq!(report.master_version, 2);
+    assert_eq!(
+        report.org_keys_rewrapped, 2,
+        "only the organisations not yet done"
+    );
+    assert_eq!(report.instance_keys_rewrapped, 1);
+    assert_eq!(seen, vec![1, 2, 3, 4]);
+    let again = store.rotate_master_key(|_| {}).await.expect("idempotent");
+    assert_eq!(
+        (again.org_keys_rewrapped, again.instance_keys_rewrapped),
+        (0, 0)
+    );
+
+    let done = store.key_status().await.expect("status");
+    assert_eq!(
+        done.org_keys_by_master_version.get(&1),
+        None,
+        "no key left under v1"
+    );
+    assert_eq!(done.org_keys_by_master_version.get(&2), Some(&4));
+    assert_eq!(done.current_master_version, 2);
+    assert!(done.last_master_rotation.is_some());
+    for (id, conn, convo, tag) in &orgs {
+        assert_org_readable(&store, *id, *conn, *convo, tag).await;
+    }
+    assert!(matches!(
+        store.retire_master_key_version(2).await,
+        Err(StorageError::Crypto(CryptoError::RetireCurrent(2)))
+    ));
+    store
+        .retire_master_key_version(1)
+        .await
+        .expect("v1 unused now");
+    store.close().await;
+    let v2_only = db
+        .open_with(Some(ring.without_version(1)))
+        .await
+        .expect("v1 destroyed");
+    for (id, conn, convo, tag) in &orgs {
+        assert_org_readable(&v2_only, *id, *conn, *convo, tag).await;
+    }
+    assert_eq!(
+        v2_only
+            .mfa_secret(who)
+            .await
+            .expect("mfa")
+            .expect("set")
+            .expose_secret(),
+        b"totp"
+    );
+}
+
+async fn org_data_key_rotation_reencrypts_the_orgs_fields(db: &TestDb) {
+    let store = &db.store;
+    let who = user(store, "di@example.com").await;
+    let (a, b) = (org(store, "alpha").await, org(store, "bravo").await);
+    let (conn, convo) = fill_org(store, a, who, "a").await;
+    let (conn_b, convo_b) = fill_org(store, b, who, "b").await;
+    let before = raw_blob(db, "connections", "access_token_enc", conn).await;
+    assert_eq!(&before[1..5], &1u32.to_be_bytes());
+
+    let r = store.rotate_org_data_key(a).await.expect("rotate");
+    assert_eq!((r.new_version, r.retired_versions.clone()), (2, vec![1]));
+    // 2 tokens + 1 title + 3 messages + 1 secret.
+    assert_eq!(r.fields_reencrypted, 7);
+    let after = raw_blob(db, "connections", "access_token_enc", conn).await;
+    assert_eq!(&after[1..5], &2u32.to_be_bytes());
+    assert_ne!(before, after);
+    assert_org_readable(store, a, conn, convo, "a").await;
+    assert_org_readable(store, b, conn_b, convo_b, "b").await;
+    let untouched = raw_blob(db, "connections", "access_token_enc", conn_b).await;
+    assert_eq!(
+        &untouched[1..5],
+        &1u32.to_be_bytes(),
+        "other organisations keep their key"
+    );
+    // New values use the new key; a second rotation retires version 2.
+    store
+        .set_org_secret(a, "new", &secret("n"))
+        .await
+        .expect("secret");
+    let r2 = store.rotate_org_data_key(a).await.expect("rotate again");
+    assert_eq!((r2.new_version, r2.retired_versions), (3, vec![2]));
+    assert_eq!(r2.fields_reencrypted, 8);
+    assert_org_readable(store, a, conn, convo, "a").await;
+
+    store.set_mfa_secret(who, b"totp-2").await.expect("mfa");
+    let i = store
+        .rotate_instance_data_key()
+        .await
+        .expect("instance rotation");
+    assert_eq!((i.new_version, i.fields_reencrypted), (2, 1));
+    assert_eq!(
+        store
+            .mfa_secret(who)
+            .await
+            .expect("mfa")
+            .expect("set")
+            .expose_secret(),
+        b"totp-2"
+    );
+}
+
+on_both_backends!(
+    a_wrong_or_missing_master_key_is_refused_at_open,
+    master_rotation_rewraps_every_key_and_an_interrupted_one_resumes,
+    org_data_key_rotation_reencrypts_the_orgs_fields,
+);

@@ -1,0 +1,112 @@
+//! Reading the books: analytics reports and the transaction list.
+
+use crate::auth::extract::Viewer;
+use crate::{ApiError, AppState};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use flowsense_core::analytics::{Period, ReportKind, ReportOptions, run_report, to_json};
+use flowsense_storage::{TxnCursor, TxnFilter};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ReportQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    as_of: Option<NaiveDate>,
+    period: Option<String>,
+}
+
+/// `GET /api/v1/orgs/{org}/reports/{kind}`: the same JSON as `flowsense report KIND --format json`.
+pub(super) async fn report(
+    State(state): State<AppState>,
+    access: Viewer,
+    Path((_, kind)): Path<(String, String)>,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let kind: ReportKind = kind.parse().map_err(|_| ApiError::NotFound)?;
+    let period = match q.period.as_deref() {
+        None => Period::Month,
+        Some(p) => p
+            .parse()
+            .map_err(|_| ApiError::BadRequest("period must be day, week or month".into()))?,
+    };
+    let options = ReportOptions {
+        as_of: q.as_of,
+        from: q.from,
+        to: q.to,
+        period,
+    };
+    let books = state.store.load_books(access.org).await?;
+    // The engine is CPU work: keep it off the async threads.
+    let json = tokio::task::spawn_blocking(move || to_json(&run_report(&books, kind, &options)))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(private_json(json))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct TransactionQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    account: Option<String>,
+    category: Option<String>,
+    counterparty: Option<String>,
+    /// Text in the description or counterparty.
+    q: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/v1/orgs/{org}/transactions`: newest first, filtered, with cursor paging.
+pub(super) async fn transactions(
+    State(state): State<AppState>,
+    access: Viewer,
+    query: Result<Query<TransactionQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(|c| TxnCursor::decode(c).ok_or_else(|| ApiError::BadRequest("bad cursor".into())))
+        .transpose()?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::BadRequest(
+            "limit must be between 1 and 500".into(),
+        ));
+    }
+    let page = state
+        .store
+        .list_transactions(
+            access.org,
+            &TxnFilter {
+                from: q.from,
+                to: q.to,
+                account: q.account,
+                category: q.category,
+                counterparty: q.counterparty,
+                text: q.q,
+                cursor,
+                limit,
+            },
+        )
+        .await?;
+    let json = serde_json::to_string(&page).map_err(ApiError::internal)?;
+    Ok(private_json(json))
+}
+
+/// Financial data: JSON that no cache may keep.
+fn private_json(body: String) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}

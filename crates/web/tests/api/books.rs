@@ -1,0 +1,136 @@
+//! Reports and transactions over HTTP: the CLI's JSON, filters, paging and bad input.
+
+use crate::support::{Db, spawn_app};
+use flowsense_core::{Currency, Role};
+use flowsense_storage::{ImportMeta, NewTransaction};
+use reqwest::StatusCode;
+
+async fn reports_and_transactions_are_served_to_members_of_the_organisation(db: Db) {
+    let app = spawn_app(db).await;
+    let admin = app.user("ann@x.test").await;
+    let org = app.org("books", admin).await;
+    app.member(org, "vic@x.test", Role::Viewer).await;
+    let rows: Vec<NewTransaction> = (0..150u32)
+        .map(|n| NewTransaction {
+            account: "Operating".into(),
+            posted_on: chrono::NaiveDate::from_ymd_opt(2026, 1 + n % 6, 1 + n % 28).expect("date"),
+            amount_minor: if n % 3 == 0 { 250_000 } else { -60_000 },
+            currency: "USD".into(),
+            original_amount_minor: 0,
+            original_currency: "USD".into(),
+            counterparty: if n % 5 == 0 { "Landlord" } else { "Supplier" }.into(),
+            description: format!("line {n}"),
+            category: if n % 3 == 0 { "Sales" } else { "Supplies" }.into(),
+            is_transfer: false,
+            external_id: format!("t{n}"),
+        })
+        .collect();
+    let mut import = app
+        .state
+        .store
+        .begin_import(
+            org,
+            &ImportMeta {
+                file_name: "t.csv".into(),
+                format: "csv".into(),
+                sha256: String::new(),
+                source: "csv".into(),
+                created_by: None,
+                currency: Currency::USD,
+            },
+        )
+        .await
+        .expect("import");
+    import.add_transactions(&rows).await.expect("rows");
+    import.commit().await.expect("commit");
+
+    let mut viewer = app.signed_in("vic@x.test").await;
+    for kind in [
+        "cashflow",
+        "forecast",
+        "runway",
+        "anomalies",
+        "recurring",
+        "aging",
+    ] {
+        let (s, body) = viewer
+            .get(&format!("/api/v1/orgs/{org}/reports/{kind}?period=month"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{kind}: {body}");
+        assert_eq!(body["kind"], kind);
+        assert_eq!(body["currency"], "USD");
+    }
+    let (_, cashflow) = viewer
+        .get(&format!(
+            "/api/v1/orgs/{org}/reports/cashflow?from=2026-01-01&to=2026-06-30"
+        ))
+        .await;
+    let total_in: i64 = rows.iter().map(|r| r.amount_minor).filter(|a| *a > 0).sum();
+    assert_eq!(
+        cashflow["report"]["total"]["inflow"], total_in,
+        "{cashflow}"
+    );
+    for bad in [
+        "reports/cashflow?period=fortnight",
+        "reports/cashflow?from=yesterday",
+        "transactions?limit=0",
+        "transactions?cursor=nonsense",
+    ] {
+        let (s, body) = viewer.get(&format!("/api/v1/orgs/{org}/{bad}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["error"]["code"].is_string(), "{body}");
+    }
+    let (s, _) = viewer
+        .get(&format!("/api/v1/orgs/{org}/reports/horoscope"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Filters and paging: every matching row once, newest first.
+    let mut seen = Vec::new();
+    let mut next = Some(format!(
+        "/api/v1/orgs/{org}/transactions?counterparty=Landlord&limit=7"
+    ));
+    while let Some(path) = next.take() {
+        let (s, page) = viewer.get(&path).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        for t in page["items"].as_array().expect("items") {
+            assert_eq!(t["counterparty"], "Landlord");
+            seen.push(t["id"].as_i64().expect("id"));
+        }
+        next = page["next_cursor"].as_str().map(|c| {
+            format!("/api/v1/orgs/{org}/transactions?counterparty=Landlord&limit=7&cursor={c}")
+        });
+    }
+    assert_eq!(seen.len(), 30);
+    let mut unique = seen.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 30);
+    let (_, found) = viewer
+        .get(&format!("/api/v1/orgs/{org}/transactions?q=LINE%2014"))
+        .await;
+    let descriptions: Vec<&str> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|t| t["description"].as_str().expect("d"))
+        .collect();
+    assert!(
+        descriptions.contains(&"line 14") && descriptions.iter().all(|d| d.contains("line 14")),
+        "{descriptions:?}"
+    );
+
+    // Another organisation's books are not there at all.
+    let other_admin = app.user("oz@x.test").await;
+    let other = app.org("other", other_admin).await;
+    let (s, _) = viewer
+        .get(&format!("/api/v1/orgs/{other}/transactions"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = viewer
+        .get(&format!("/api/v1/orgs/{other}/reports/runway"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+crate::on_both_backends!(reports_and_transactions_are_served_to_members_of_the_organisation);
