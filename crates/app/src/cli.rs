@@ -58,6 +58,32 @@ pub enum Command {
     /// Master key versions and rotation.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Operator tasks on user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user with a generated password (printed once), optionally with a role in an
+    /// organisation.
+    Create {
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// The organisation to join.
+        #[arg(long, value_name = "SLUG", requires = "role")]
+        org: Option<String>,
+        /// admin, member or viewer.
+        #[arg(long, value_name = "ROLE", requires = "org")]
+        role: Option<String>,
+    },
+    /// Turn MFA off for a user who lost their authenticator, and sign them out everywhere.
+    ResetMfa {
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

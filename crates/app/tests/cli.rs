@@ -448,3 +448,75 @@ fn master_key_rotation_and_organisation_deletion_from_the_command_line() {
     assert_eq!(ws.sql("SELECT COUNT(*) FROM organisations"), "1");
     assert_eq!(ws.sql("SELECT slug FROM organisations"), "two");
 }
+
+#[test]
+fn operators_create_users_and_reset_mfa_with_an_audit_trail() {
+    let ws = Workspace::new();
+    ws.ok(&["migrate", "--create"]);
+    ws.ok(&["org", "create", "--slug", "acme", "--name", "Acme"]);
+    let out = ws.ok(&[
+        "user",
+        "create",
+        "--email",
+        "Ops@Example.com",
+        "--name",
+        "Ops",
+        "--org",
+        "acme",
+        "--role",
+        "admin",
+    ]);
+    assert!(
+        out.contains("created ops@example.com with password "),
+        "{out}"
+    );
+    let password = out
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(password.len(), 20);
+    assert_eq!(ws.sql("SELECT role FROM memberships"), "admin");
+    let err = ws.fails(&[
+        "user",
+        "create",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Again",
+    ]);
+    assert!(err.contains("already exists"), "{err}");
+    let err = ws.fails(&[
+        "user",
+        "create",
+        "--email",
+        "x@example.com",
+        "--name",
+        "X",
+        "--org",
+        "acme",
+        "--role",
+        "owner",
+    ]);
+    assert!(err.contains("--role"), "{err}");
+    let out = ws.ok(&["user", "reset-mfa", "--email", "ops@example.com"]);
+    assert!(out.contains("MFA is off"), "{out}");
+    assert_eq!(
+        ws.sql("SELECT COUNT(*) FROM audit_events WHERE action = 'mfa.reset_by_operator'"),
+        "1"
+    );
+    assert_eq!(
+        ws.sql("SELECT COUNT(*) FROM audit_events WHERE action = 'member.added_by_operator'"),
+        "1"
+    );
+    // The password never reaches the audit log.
+    assert_eq!(
+        ws.sql(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE details LIKE '%{password}%'"
+        )),
+        "0"
+    );
+}

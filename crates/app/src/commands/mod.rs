@@ -8,6 +8,7 @@ mod migrate;
 mod org;
 mod report;
 mod serve;
+mod user;
 
 use crate::cli::{Cli, Command};
 use crate::settings::{MasterKeySource, Overrides, Settings, sqlite_file};
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Gen(args) => gen_books::run(&args),
         Command::Keys(cmd) => keys::run(&Settings::load(&overrides(None, None))?, &cmd).await,
+        Command::User(cmd) => user::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Org(cmd) => org::run(&Settings::load(&overrides(None, None))?, &cmd).await,
     }
 }
