@@ -56,6 +56,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub master_key: MasterKeySource,
     pub tls: TlsMode,
+    /// `FLOWSENSE_SESSION_IDLE_MINUTES` (default 30).
+    pub session_idle_minutes: i64,
+    /// `FLOWSENSE_SESSION_ABSOLUTE_HOURS` (default 12).
+    pub session_absolute_hours: i64,
 }
 
 /// The optional settings file: the same names as the variables, lower case, without the prefix.
@@ -187,7 +191,15 @@ impl Settings {
             (None, None, None) => TlsMode::Off,
         };
 
+        let session_idle_minutes = bounded_int("FLOWSENSE_SESSION_IDLE_MINUTES", 30, 1..=1440)?;
+        let session_absolute_hours = bounded_int("FLOWSENSE_SESSION_ABSOLUTE_HOURS", 12, 1..=720)?;
+        if session_idle_minutes > session_absolute_hours * 60 {
+            bail!("FLOWSENSE_SESSION_IDLE_MINUTES cannot exceed FLOWSENSE_SESSION_ABSOLUTE_HOURS");
+        }
+
         Ok(Settings {
+            session_idle_minutes,
+            session_absolute_hours,
             database_is_default: database_url == default_db,
             database_url,
             addr,
@@ -206,4 +218,19 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// An integer variable within a range, or its default.
+fn bounded_int(name: &str, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64> {
+    match env(name)? {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => bail!(
+                "{name} must be a whole number from {} to {} (got {v:?})",
+                range.start(),
+                range.end()
+            ),
+        },
+    }
 }

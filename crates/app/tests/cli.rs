@@ -40,6 +40,22 @@ fn bad_settings_stop_start_up_with_a_message_naming_the_variable() {
             "FLOWSENSE_DATABASE_URL",
         ),
         ("FLOWSENSE_PUBLIC_URL", "ftp://x", "FLOWSENSE_PUBLIC_URL"),
+        (
+            "FLOWSENSE_SESSION_IDLE_MINUTES",
+            "0",
+            "FLOWSENSE_SESSION_IDLE_MINUTES",
+        ),
+        (
+            "FLOWSENSE_SESSION_ABSOLUTE_HOURS",
+            "forever",
+            "FLOWSENSE_SESSION_ABSOLUTE_HOURS",
+        ),
+        ("FLOWSENSE_TLS", "maybe", "FLOWSENSE_TLS"),
+        (
+            "FLOWSENSE_TLS_CERT",
+            "/nonexistent.pem",
+            "FLOWSENSE_TLS_KEY",
+        ),
     ] {
         let out = ws.cmd().env(var, value).arg("serve").output().unwrap();
         assert!(!out.status.success());

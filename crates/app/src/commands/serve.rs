@@ -39,7 +39,10 @@ pub(crate) async fn serve_store(
         )
         .context("creating the e-mail outbox")?,
     );
-    let state = AppState::new(store, key, mailer, AuthSettings::new(url.clone()))
+    let mut auth = AuthSettings::new(url.clone());
+    auth.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
+    auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
+    let state = AppState::new(store, key, mailer, auth)
         .map_err(|e| anyhow::anyhow!("preparing the server: {e}"))?;
     tracing::info!(%url, tls = tls.is_some(), "serving");
     on_ready(&url);
