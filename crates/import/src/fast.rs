@@ -12,7 +12,7 @@ use crate::error::ImportError;
 use crate::fast_chunk::{Chunk, parse_chunk};
 use crate::text::{Encoding, UTF8_BOM, sniff_encoding};
 use crate::{ImportOptions, normalise_header};
-use flowsense_core::books::{Books, Interner, TXN_CSV_HEADER};
+use flowsense_core::books::{Books, Interner, TXN_CSV_HEADER, Txn};
 use rayon::prelude::*;
 
 /// Below this size one chunk is as fast as several.
@@ -125,19 +125,24 @@ pub(crate) fn merge(mut outs: Vec<Chunk>, opts: &ImportOptions) -> Result<Books,
             counterparties: remap(&chunk.counterparties, &mut books.counterparties),
         });
     }
-    outs.par_iter_mut()
-        .zip(plans.par_iter())
-        .for_each(|(chunk, plan)| plan.apply(chunk));
+    // Remapped straight into the final vector, from all threads at once: an indexed
+    // parallel iterator writes each element in place, so there is no serial copy.
+    let starts: Vec<usize> = outs
+        .iter()
+        .scan(0, |next, c| {
+            let start = *next;
+            *next += c.txns.len();
+            Some(start)
+        })
+        .collect();
     let total: usize = outs.iter().map(|c| c.txns.len()).sum();
-    let mut outs = outs.into_iter();
-    if let Some(first) = outs.next() {
-        // Reuse the first chunk's vector: growing it is a realloc, not a second copy.
-        books.txns = first.txns;
-        books.txns.reserve_exact(total - books.txns.len());
-        for mut chunk in outs {
-            books.txns.append(&mut chunk.txns);
-        }
-    }
+    books.txns.reserve_exact(total);
+    books
+        .txns
+        .par_extend((0..total).into_par_iter().with_min_len(1 << 14).map(|i| {
+            let c = starts.partition_point(|&s| s <= i) - 1;
+            plans[c].apply(outs[c].txns[i - starts[c]])
+        }));
     Ok(books)
 }
 
@@ -155,12 +160,13 @@ struct Remap {
 }
 
 impl Remap {
-    fn apply(&self, chunk: &mut Chunk) {
-        for t in &mut chunk.txns {
-            t.id += self.id_offset;
-            t.account = self.accounts[t.account as usize];
-            t.category = self.categories[t.category as usize];
-            t.counterparty = self.counterparties[t.counterparty as usize];
+    fn apply(&self, t: Txn) -> Txn {
+        Txn {
+            id: t.id + self.id_offset,
+            account: self.accounts[t.account as usize],
+            category: self.categories[t.category as usize],
+            counterparty: self.counterparties[t.counterparty as usize],
+            ..t
         }
     }
 }
