@@ -109,3 +109,41 @@ fn documents_read_as_the_streaming_reader_reads_them() {
         read_with_streamed_documents(dir.path(), &documents);
     }
 }
+
+/// Enough rows for several read blocks (of at least 1 MiB each).
+fn many_rows(rows: usize) -> Vec<String> {
+    (0..rows)
+        .map(|i| {
+            let row = ODD_ROWS[i % ODD_ROWS.len()];
+            let party = ["Plain", "Café", "Acme Supplies Incorporated"][i % 3];
+            row.replacen("Checking", &format!("Checking {}", i % 7), 1)
+                .replacen("Plain", party, 1)
+        })
+        .collect()
+}
+
+#[test]
+fn multi_block_files_read_as_the_streaming_path_reads_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("big.csv");
+    let rows = many_rows(100_000);
+    let mut with_error = rows.clone();
+    with_error[95_555] = "2024-02-30,Checking,1.00,USD,x,y,z,".into();
+    let mut with_quoted_newline = rows.clone();
+    with_quoted_newline[40_000] = "2024-01-01,a,1,USD,x,y,\"multi\nline\",r".into();
+    for (rows, ending) in [
+        (&rows, "\n"),
+        (&rows, "\r\n"),
+        (&with_error, "\n"),
+        (&with_quoted_newline, "\n"),
+    ] {
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let text = books_text(&refs, ending);
+        assert!(text.len() > 3 << 20, "several blocks");
+        std::fs::write(&path, &text).expect("write books");
+        let fast = read_books_csv(&path, Currency::USD);
+        let opts = ImportOptions::new(Currency::USD).with_source_name(path.display().to_string());
+        let slow = books_from_reader(text.as_bytes(), &opts);
+        assert_eq!(fast, slow, "{ending:?}");
+    }
+}
