@@ -1,10 +1,13 @@
 //! Times `read_books_csv` (fast path) and, with `--slow`, the streaming path on one file.
 //!
 //! `cargo run --release -p flowsense-import --example read_books -- books.csv [--slow|--check]`
-//! (`--check` also runs the streaming path and fails unless both give the same books).
+//! (`--check` also runs the streaming path, and the streaming documents reader on
+//! `<stem>.documents.csv` if there is one, and fails unless both give the same books).
 
 use flowsense_core::money::Currency;
-use flowsense_import::{ImportOptions, books_from_reader, read_books_csv};
+use flowsense_import::{
+    ImportOptions, add_documents, books_from_reader, parse_documents_csv, read_books_csv,
+};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,10 +37,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     if flag.as_deref() == Some("--check") {
         let file = std::io::BufReader::new(std::fs::File::open(&path)?);
-        let streamed = books_from_reader(
+        let mut streamed = books_from_reader(
             file,
-            &ImportOptions::new(Currency::USD).with_source_name(path),
+            &ImportOptions::new(Currency::USD).with_source_name(path.clone()),
         )?;
+        let docs = std::path::Path::new(&path).with_extension("documents.csv");
+        if docs.is_file() {
+            let file = std::io::BufReader::new(std::fs::File::open(&docs)?);
+            let opts = ImportOptions::new(Currency::USD);
+            add_documents(
+                &mut streamed,
+                parse_documents_csv(file, &opts)?,
+                "documents",
+            )?;
+        }
         if streamed != books {
             return Err("the fast and the streaming path disagree".into());
         }

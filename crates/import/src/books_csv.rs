@@ -1,10 +1,10 @@
 //! The books CSV for `flowsense report --input`: straight into [`Books`], no database.
 
 use crate::csv_import::CsvImporter;
-use crate::documents::{add_documents, parse_documents_csv};
+use crate::documents::{ParsedDocs, parse_documents_bytes, parse_documents_csv};
 use crate::error::{ErrorReason, ImportError};
-use crate::fast::parse_books_owned;
-use crate::limit::{LineLimitReader, limit_exceeded};
+use crate::fast_file::read_books_file;
+use crate::limit::read_whole;
 use crate::{ImportOptions, ImportedTxn};
 use flowsense_core::books::{Books, TRANSFER_CATEGORY};
 use flowsense_core::money::Currency;
@@ -22,36 +22,60 @@ use std::path::{Path, PathBuf};
 /// The first bad row (file and line), or an unreadable file.
 pub fn read_books_csv(path: &Path, base_currency: Currency) -> Result<Books, ImportError> {
     let opts = ImportOptions::new(base_currency).with_source_name(path.display().to_string());
+    let docs_path = documents_path(path);
+    let docs_opts = opts
+        .clone()
+        .with_source_name(docs_path.display().to_string());
+    // The documents are parsed while the transactions are; their counterparties are
+    // interned after the transactions' ones, and their errors count only if the
+    // transactions have none.
+    let (books, docs) = rayon::join(
+        || read_transactions(path, &opts),
+        || read_documents(&docs_path, &docs_opts),
+    );
+    let mut books = books?;
+    if let Some(docs) = docs? {
+        docs.add_to(&mut books, &docs_opts.source_name)?;
+    }
+    Ok(books)
+}
+
+fn read_transactions(path: &Path, opts: &ImportOptions) -> Result<Books, ImportError> {
     let file = File::open(path).map_err(|e| ImportError::io(&opts.source_name, &e))?;
     let len = file.metadata().map_or(0, |m| m.len());
     if len > opts.max_file_bytes {
         return Err(opts.error(0, ErrorReason::TooLarge(opts.max_file_bytes)));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    let mut limited = LineLimitReader::new(file.take(opts.max_file_bytes + 1), opts.max_line_bytes);
-    let mut books = match limited.read_to_end(&mut bytes) {
-        Ok(_) if bytes.len() as u64 > opts.max_file_bytes => {
-            return Err(opts.error(0, ErrorReason::TooLarge(opts.max_file_bytes)));
-        }
-        Ok(_) => parse_books_owned(bytes, &opts)?,
-        Err(e) if limit_exceeded(&e).is_some() => {
-            // Stream it instead, so the error is the first one in line order, exactly as
-            // the streaming reader reports it.
-            drop(bytes);
+    match read_books_file(&file, len, opts) {
+        Ok(Some(books)) => books,
+        Ok(None) => {
+            // Not for the fast path, or an overlong line: stream it, so the error is the
+            // first one in line order, exactly as the streaming reader reports it.
             let file = File::open(path).map_err(|e| ImportError::io(&opts.source_name, &e))?;
-            books_from_reader(BufReader::new(file), &opts)?
+            books_from_reader(BufReader::new(file), opts)
         }
-        Err(e) => return Err(ImportError::io(&opts.source_name, &e)),
-    };
-    let docs_path = documents_path(path);
-    if docs_path.is_file() {
-        let docs_opts = opts.with_source_name(docs_path.display().to_string());
-        let file =
-            File::open(&docs_path).map_err(|e| ImportError::io(&docs_opts.source_name, &e))?;
-        let docs = parse_documents_csv(BufReader::new(file), &docs_opts)?;
-        add_documents(&mut books, docs, &docs_opts.source_name)?;
+        Err(e) => Err(ImportError::io(&opts.source_name, &e)),
     }
-    Ok(books)
+}
+
+/// Reads the documents CSV whole and parses it in one pass; a file too big to hold or with
+/// an overlong line is streamed instead. `None` when there is no documents file.
+fn read_documents(path: &Path, opts: &ImportOptions) -> Result<Option<ParsedDocs>, ImportError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let io_error = |e: std::io::Error| ImportError::io(&opts.source_name, &e);
+    let file = File::open(path).map_err(io_error)?;
+    let len = file.metadata().map_or(0, |m| m.len());
+    if len <= opts.max_file_bytes
+        && let Some(bytes) =
+            read_whole(&file, len, opts.max_file_bytes, opts.max_line_bytes).map_err(io_error)?
+        && bytes.len() as u64 <= opts.max_file_bytes
+    {
+        return parse_documents_bytes(&bytes, opts).map(Some);
+    }
+    let file = File::open(path).map_err(io_error)?;
+    parse_documents_csv(BufReader::new(file), opts).map(|docs| Some(ParsedDocs::Streamed(docs)))
 }
 
 /// `books.csv` → `books.documents.csv`.

@@ -8,20 +8,19 @@
 
 use crate::books_csv::books_from_reader;
 use crate::csv_import::SNIFF_BYTES;
-use crate::error::{ErrorReason, ImportError};
-use crate::records::{Fields, split_record};
-use crate::row::{check_width, parse_canonical};
-use crate::text::{Encoding, UTF8_BOM, sniff_encoding, trim_field};
+use crate::error::ImportError;
+use crate::fast_chunk::{Chunk, parse_chunk};
+use crate::text::{Encoding, UTF8_BOM, sniff_encoding};
 use crate::{ImportOptions, normalise_header};
-use flowsense_core::books::{Books, TRANSFER_CATEGORY, TXN_CSV_HEADER, Txn};
-use flowsense_core::money::Currency;
+use flowsense_core::books::{Books, Interner, TXN_CSV_HEADER, Txn};
 use rayon::prelude::*;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// Below this size one chunk is as fast as several.
 const PARALLEL_MIN_BYTES: usize = 1 << 20;
-const MAX_CHUNKS: usize = 4;
+/// Chunks per thread, so a thread that finishes early can take another.
+pub(crate) const CHUNKS_PER_THREAD: usize = 2;
+/// Bytes of the body looked at to guess the average row length.
+const ROW_SAMPLE_BYTES: usize = 64 << 10;
 
 /// Parses a whole books CSV held in memory into [`Books`] (transactions only).
 ///
@@ -35,7 +34,7 @@ fn default_chunks(len: usize) -> usize {
     if len < PARALLEL_MIN_BYTES {
         1
     } else {
-        rayon::current_num_threads().clamp(2, MAX_CHUNKS)
+        rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD
     }
 }
 
@@ -55,79 +54,121 @@ pub fn parse_books_bytes_in(
     }
 }
 
-/// As [`parse_books_bytes`], freeing the file buffer before the chunks are merged, which
-/// keeps the peak near the size of the file plus the transactions.
-pub(crate) fn parse_books_owned(
-    bytes: Vec<u8>,
-    opts: &ImportOptions,
-) -> Result<Books, ImportError> {
-    match parse_chunks(&bytes, opts, default_chunks(bytes.len())) {
-        Some(outs) => {
-            drop(bytes);
-            merge(outs, opts)
-        }
-        None => books_from_reader(bytes.as_slice(), opts),
-    }
-}
-
 /// Parses the chunks in parallel; `None` when the file needs the streaming path.
 fn parse_chunks(bytes: &[u8], opts: &ImportOptions, chunks: usize) -> Option<Vec<Chunk>> {
+    let start = body_start(bytes, opts)?;
+    let body = &bytes[start..];
+    let row_bytes = average_row_bytes(body);
+    let outs: Vec<Chunk> = split_at_newlines(body, chunks)
+        .par_iter()
+        .map(|piece| parse_chunk(piece, opts, piece.len() / row_bytes + 16))
+        .collect::<Option<Vec<_>>>()?;
+    within_row_limit(outs, opts)
+}
+
+/// Where the rows start, after a canonical header; `None` when the file needs the streaming
+/// path. `bytes` must hold the first `SNIFF_BYTES` of the file, or all of it.
+pub(crate) fn body_start(bytes: &[u8], opts: &ImportOptions) -> Option<usize> {
     if !opts.column_map.is_empty() || opts.delimiter.is_some_and(|d| d != b',') {
         return None;
     }
     // The streaming path decides the encoding from the first bytes; only plain UTF-8 comes here.
+    // NUL bytes and invalid UTF-8 further on send a chunk (and so the file) there too.
     let sniffed = sniff_encoding(&bytes[..bytes.len().min(SNIFF_BYTES)]);
-    if sniffed != Ok(Encoding::Utf8) || memchr::memchr(0, bytes).is_some() {
+    if sniffed != Ok(Encoding::Utf8) {
         return None;
     }
-    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-    let header_end = memchr::memchr(b'\n', bytes)?;
-    let header = std::str::from_utf8(&bytes[..header_end]).ok()?;
+    let bom = if bytes.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
+    let header_end = bom + memchr::memchr(b'\n', &bytes[bom..])?;
+    let header = std::str::from_utf8(&bytes[bom..header_end]).ok()?;
     let header = header.strip_suffix('\r').unwrap_or(header);
     if header.contains(['"', '\r']) || !header.split(',').map(normalise_header).eq(TXN_CSV_HEADER) {
         return None;
     }
-    let body = &bytes[header_end + 1..];
-    let outs: Vec<Chunk> = split_at_newlines(body, chunks)
-        .par_iter()
-        .map(|piece| parse_chunk(piece, opts))
-        .collect::<Option<Vec<_>>>()?;
+    Some(header_end + 1)
+}
+
+/// The chunks, unless there are more rows than allowed (the streaming path reports that).
+pub(crate) fn within_row_limit(outs: Vec<Chunk>, opts: &ImportOptions) -> Option<Vec<Chunk>> {
     let total_rows: u64 = outs.iter().map(|c| c.rows).sum();
     (total_rows <= opts.max_rows).then_some(outs)
 }
 
+/// Bytes per row in the first rows, rounded down a little so vectors rarely grow.
+pub(crate) fn average_row_bytes(body: &[u8]) -> usize {
+    let sample = &body[..body.len().min(ROW_SAMPLE_BYTES)];
+    let rows = memchr::memchr_iter(b'\n', sample).count().max(1);
+    (sample.len() / rows * 15 / 16).max(1)
+}
+
 /// Merges chunk results in order: global ids in first-seen order, lines made absolute.
-fn merge(outs: Vec<Chunk>, opts: &ImportOptions) -> Result<Books, ImportError> {
+pub(crate) fn merge(mut outs: Vec<Chunk>, opts: &ImportOptions) -> Result<Books, ImportError> {
+    let mut books = Books::new(opts.base_currency);
     // Line 1 is the header; each chunk counted its own lines from 0.
     let mut first_line = 2u64;
-    let mut books = Books::new(opts.base_currency);
-    let total: usize = outs.iter().map(|c| c.txns.len()).sum();
-    for mut chunk in outs {
+    let mut plans = Vec::with_capacity(outs.len());
+    for chunk in &mut outs {
         let offset = first_line;
         first_line += chunk.newlines;
-        if let Some(mut err) = chunk.error {
+        if let Some(mut err) = chunk.error.take() {
             err.line += offset;
             return Err(err);
         }
-        let accounts = chunk.accounts.remap(&mut books.accounts);
-        let categories = chunk.categories.remap(&mut books.categories);
-        let counterparties = chunk.counterparties.remap(&mut books.counterparties);
-        let id_offset = i64::try_from(offset).unwrap_or(0);
-        for t in &mut chunk.txns {
-            t.id += id_offset;
-            t.account = accounts[t.account as usize];
-            t.category = categories[t.category as usize];
-            t.counterparty = counterparties[t.counterparty as usize];
-        }
-        if books.txns.is_empty() {
-            // Reuse the first chunk's vector: growing it is a realloc, not a second copy.
-            books.txns = chunk.txns;
-            books.txns.reserve_exact(total - books.txns.len());
-        } else {
-            books.txns.append(&mut chunk.txns);
+        plans.push(Remap {
+            id_offset: i64::try_from(offset).unwrap_or(0),
+            accounts: remap(&chunk.accounts, &mut books.accounts),
+            categories: remap(&chunk.categories, &mut books.categories),
+            counterparties: remap(&chunk.counterparties, &mut books.counterparties),
+        });
+    }
+    // Remapped straight into the final vector, from all threads at once: an indexed
+    // parallel iterator writes each element in place, so there is no serial copy.
+    let starts: Vec<usize> = outs
+        .iter()
+        .scan(0, |next, c| {
+            let start = *next;
+            *next += c.txns.len();
+            Some(start)
+        })
+        .collect();
+    let total: usize = outs.iter().map(|c| c.txns.len()).sum();
+    books.txns.reserve_exact(total);
+    books
+        .txns
+        .par_extend((0..total).into_par_iter().with_min_len(1 << 14).map(|i| {
+            let c = starts.partition_point(|&s| s <= i) - 1;
+            plans[c].apply(outs[c].txns[i - starts[c]])
+        }));
+    Ok(books)
+}
+
+/// Global ids for a chunk's local ids, interning new names in local order.
+fn remap(names: &[String], global: &mut Interner) -> Vec<u32> {
+    names.iter().map(|n| global.intern(n)).collect()
+}
+
+/// How one chunk's ids and lines become the file's.
+struct Remap {
+    id_offset: i64,
+    accounts: Vec<u32>,
+    categories: Vec<u32>,
+    counterparties: Vec<u32>,
+}
+
+impl Remap {
+    fn apply(&self, t: Txn) -> Txn {
+        Txn {
+            id: t.id + self.id_offset,
+            account: self.accounts[t.account as usize],
+            category: self.categories[t.category as usize],
+            counterparty: self.counterparties[t.counterparty as usize],
+            ..t
         }
     }
-    Ok(books)
 }
 
 /// Splits into about `n` pieces, each ending just after a newline (the last at the end).
@@ -146,143 +187,6 @@ fn split_at_newlines(body: &[u8], n: usize) -> Vec<&[u8]> {
     }
     pieces.push(&body[start..]);
     pieces
-}
-
-/// One chunk's transactions with chunk-local name ids and chunk-relative line numbers.
-struct Chunk {
-    txns: Vec<Txn>,
-    accounts: LocalInterner,
-    categories: LocalInterner,
-    counterparties: LocalInterner,
-    rows: u64,
-    newlines: u64,
-    /// The chunk's first bad row (line relative to the chunk, 0-based).
-    error: Option<ImportError>,
-}
-
-/// `None`: the chunk needs the streaming path.
-fn parse_chunk(piece: &[u8], opts: &ImportOptions) -> Option<Chunk> {
-    let text = std::str::from_utf8(piece).ok()?;
-    let mut out = Chunk {
-        txns: Vec::with_capacity(piece.len() / 80),
-        accounts: LocalInterner::default(),
-        categories: LocalInterner::default(),
-        counterparties: LocalInterner::default(),
-        rows: 0,
-        newlines: 0,
-        error: None,
-    };
-    let mut fields: Vec<&str> = Vec::with_capacity(9);
-    let mut quoted = Fields::default();
-    let base: Currency = opts.base_currency;
-    for (index, raw) in text.split('\n').enumerate() {
-        let line = index as u64;
-        if raw.len() > opts.max_line_bytes {
-            return None;
-        }
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if raw.contains('\r') {
-            return None;
-        }
-        if raw.is_empty() {
-            continue;
-        }
-        out.rows += 1;
-        let result = if raw.contains('"') {
-            // A quoted field running onto the next line: the streaming path handles it.
-            split_record(raw.as_bytes(), b',', &mut quoted).ok()?;
-            let owned: Vec<&str> = quoted
-                .iter()
-                .map(std::str::from_utf8)
-                .collect::<Result<_, _>>()
-                .ok()?;
-            parse_line(&owned, base, opts, &mut out, line)
-        } else {
-            fields.clear();
-            fields.extend(raw.split(','));
-            parse_line(&fields, base, opts, &mut out, line)
-        };
-        if let Err(reason) = result {
-            out.error = Some(opts.error(line, reason));
-            break;
-        }
-    }
-    out.newlines = memchr::memchr_iter(b'\n', piece).count() as u64;
-    Some(out)
-}
-
-fn parse_line(
-    fields: &[&str],
-    base: Currency,
-    opts: &ImportOptions,
-    out: &mut Chunk,
-    line: u64,
-) -> Result<(), ErrorReason> {
-    check_width(fields.iter().map(|f| trim_field(f)), TXN_CSV_HEADER.len())?;
-    let f: [&str; 8] = std::array::from_fn(|i| trim_field(fields[i]));
-    let row = parse_canonical(&f, base, &opts.default_account)?;
-    if row.currency != base {
-        return Err(ErrorReason::ForeignCurrency {
-            found: row.currency.to_string(),
-            base: base.to_string(),
-        });
-    }
-    out.txns.push(Txn {
-        id: i64::try_from(line).unwrap_or(i64::MAX),
-        date: row.date,
-        amount: row.amount,
-        account: out.accounts.intern(row.account),
-        category: out.categories.intern(row.category),
-        counterparty: out.counterparties.intern(row.counterparty),
-        transfer: row.category == TRANSFER_CATEGORY,
-    });
-    Ok(())
-}
-
-/// A chunk-local name table on a cheap hash (names are few and short).
-#[derive(Default)]
-struct LocalInterner {
-    names: Vec<String>,
-    index: HashMap<String, u32, BuildHasherDefault<FxHasher>>,
-}
-
-impl LocalInterner {
-    /// Global ids for this table's local ids, interning new names in local order.
-    fn remap(&self, global: &mut flowsense_core::books::Interner) -> Vec<u32> {
-        self.names.iter().map(|n| global.intern(n)).collect()
-    }
-
-    fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.index.get(name) {
-            return id;
-        }
-        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-        self.names.push(name.to_owned());
-        self.index.insert(name.to_owned(), id);
-        id
-    }
-}
-
-/// The rustc "Fx" hash: not DoS-resistant, which does not matter for one file's names.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in chunks.by_ref() {
-            let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 #[cfg(test)]

@@ -98,6 +98,47 @@ pub fn limit_exceeded(err: &io::Error) -> Option<LimitExceeded> {
         .copied()
 }
 
+/// Reads a whole file in large blocks into one buffer, without zero-filling it.
+///
+/// `Ok(None)` as soon as a line longer than `max_line` bytes (not counting its `\n`) has
+/// been read, so a huge file without newlines is not buffered whole; reading also stops
+/// once more than `max_bytes` are in (the caller checks the length).
+pub(crate) fn read_whole(
+    mut reader: impl Read,
+    size_hint: u64,
+    max_bytes: u64,
+    max_line: usize,
+) -> io::Result<Option<Vec<u8>>> {
+    const BLOCK: u64 = 16 << 20;
+    let capacity = usize::try_from(size_hint.min(max_bytes)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    let mut line_start = 0;
+    loop {
+        let n = (&mut reader).take(BLOCK).read_to_end(&mut bytes)?;
+        if !lines_within(&bytes, &mut line_start, max_line) {
+            return Ok(None);
+        }
+        if n == 0 || bytes.len() as u64 > max_bytes {
+            return Ok(Some(bytes));
+        }
+    }
+}
+
+/// Checks the lines from `*line_start` on, jumping a whole `max_line` window at a time
+/// (a window with a newline in it holds no overlong line before that newline). Leaves
+/// `*line_start` at the start of the last, possibly unfinished, line.
+pub(crate) fn lines_within(bytes: &[u8], line_start: &mut usize, max_line: usize) -> bool {
+    loop {
+        let window_end = line_start
+            .saturating_add(max_line.saturating_add(1))
+            .min(bytes.len());
+        match memchr::memrchr(b'\n', &bytes[*line_start..window_end]) {
+            Some(pos) => *line_start += pos + 1,
+            None => return window_end - *line_start <= max_line,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +161,18 @@ mod tests {
     fn long_line_reports_its_line() {
         let err = read_all(b"abc\nde\nabcdefgh\nx\n", 4).unwrap_err();
         assert_eq!(err.line, 3);
+    }
+
+    #[test]
+    fn whole_reads_stop_at_a_long_line() {
+        let read = |data: &[u8], limit| read_whole(data, 0, u64::MAX, limit).unwrap();
+        assert_eq!(read(b"abc\ndef\n", 3), Some(b"abc\ndef\n".to_vec()));
+        assert_eq!(read(b"abc\ndefg", 3), None);
+        assert_eq!(read(b"abcd\nd\n", 3), None);
+        assert_eq!(read(b"", 3), Some(Vec::new()));
+        let mut start = 0;
+        assert!(lines_within(b"ab\ncd\nef", &mut start, 2));
+        assert_eq!(start, 6);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod books;
 mod csv_errors;
 mod csv_layouts;
+mod fast_edges;
 mod ofx;
 mod props;
 
