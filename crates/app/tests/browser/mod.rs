@@ -284,6 +284,10 @@ fn a_viewer_signs_in_reads_the_dashboard_filters_transactions_and_signs_out() {
             assert!(text(&c, "h1").await.contains("Northwind Coffee Roasters"));
             assert_csp_clean(&c, "dashboard").await;
             shot(&c, "dashboard").await;
+            c.execute("window.scrollTo(0, document.body.scrollHeight);", vec![])
+                .await
+                .unwrap();
+            shot(&c, "dashboard-insights").await;
 
             // Transactions: filter by the counterparty of the first row.
             c.find(Locator::LinkText("Transactions")).await.unwrap().click().await.unwrap();

@@ -7,7 +7,7 @@ use flowsense_core::Currency;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 260.0;
-const LEFT: f64 = 64.0;
+const LEFT: f64 = 72.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 30.0;
@@ -275,7 +275,7 @@ mod tests {
         ];
         let c = line_chart(&pts, Currency::USD);
         assert!(c.has_data);
-        assert!(c.line.starts_with("M64.0,"));
+        assert!(c.line.starts_with("M72.0,"));
         assert!(c.area.ends_with('Z'));
         assert!(c.zero.is_some());
         assert!(c.y_ticks.len() >= 3);
