@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 //! database and a real server.
 
+mod browser;
 mod cli_support;
 
 use cli_support::{Workspace, flowsense, http};
@@ -302,9 +303,12 @@ fn demo_loads_two_organisations_writes_private_credentials_and_serves_health() {
         let resp = get(&format!("{url}{path}"));
         assert_eq!(resp.0, 200, "{path}");
     }
-    let (status, headers, body) = get(&format!("{url}/no-such-page"));
+    let (status, _, body) = get(&format!("{url}/api/v1/no-such-page"));
     assert_eq!(status, 404);
     assert!(body.contains("\"not_found\""), "{body}");
+    let (status, headers, body) = get(&format!("{url}/no-such-page"));
+    assert_eq!(status, 404);
+    assert!(body.contains("Page not found"), "{body}");
     assert!(
         headers
             .iter()

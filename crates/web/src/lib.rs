@@ -7,12 +7,13 @@ mod error;
 mod headers;
 mod health;
 pub mod mail;
+mod pages;
 pub mod service;
 mod state;
 mod tls;
 
 pub use error::ApiError;
-pub use state::{AppState, AuthSettings};
+pub use state::{AppState, AuthSettings, Deployment};
 pub use tls::{HSTS, SelfSigned, TlsError, self_signed_tls_config, serve_tls, tls_config};
 
 use axum::Router;
@@ -34,6 +35,9 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     api::router()
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(
+            pages::form_csrf::form_token_to_header,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::csrf::refuse_cross_site,
@@ -64,6 +68,7 @@ pub fn router(state: AppState) -> Router {
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(axum::middleware::from_fn(pages::errors::html_errors))
                 .layer(CatchPanicLayer::custom(error::panic_response))
                 .layer(TimeoutLayer::with_status_code(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -50,6 +50,18 @@ impl AuthSettings {
     }
 }
 
+/// Facts about how this instance runs that the trust center shows (SPEC §9): set by the binary
+/// from its settings, so the page states what is true of this deployment.
+#[derive(Debug, Clone, Default)]
+pub struct Deployment {
+    /// Serving HTTPS itself (TLS 1.3 only).
+    pub tls: bool,
+    /// The configured AI provider, `None` when none is configured.
+    pub ai_provider: Option<String>,
+    /// Where security reports go (a `mailto:` or `https:` URI); derived from the public URL when empty.
+    pub security_contact: Option<String>,
+}
+
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -60,6 +72,7 @@ pub struct AppState {
     pub key: Arc<InstanceKey>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
+    pub deployment: Arc<Deployment>,
     pub(crate) limiters: Arc<Limiters>,
     pub(crate) passwords: Passwords,
 }
@@ -93,6 +106,7 @@ impl AppState {
             key: Arc::new(key),
             clock: Arc::new(SystemClock),
             mailer,
+            deployment: Arc::new(Deployment::default()),
         })
     }
 
@@ -100,6 +114,13 @@ impl AppState {
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The same state describing how the instance is deployed (TLS, AI provider, contact).
+    #[must_use]
+    pub fn with_deployment(mut self, deployment: Deployment) -> Self {
+        self.deployment = Arc::new(deployment);
         self
     }
 

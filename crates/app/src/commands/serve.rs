@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use flowsense_storage::Store;
 use flowsense_web::auth::crypto::InstanceKey;
 use flowsense_web::mail::FileMailer;
-use flowsense_web::{AppState, AuthSettings};
+use flowsense_web::{AppState, AuthSettings, Deployment};
 use std::sync::Arc;
 
 pub async fn run(settings: &Settings) -> Result<()> {
@@ -43,7 +43,13 @@ pub(crate) async fn serve_store(
     auth.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
     let state = AppState::new(store, key, mailer, auth)
-        .map_err(|e| anyhow::anyhow!("preparing the server: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("preparing the server: {e}"))?
+        .with_deployment(Deployment {
+            tls: tls.is_some(),
+            // No AI provider is wired into the binary yet: the trust center says so.
+            ai_provider: None,
+            security_contact: None,
+        });
     tracing::info!(%url, tls = tls.is_some(), "serving");
     on_ready(&url);
     let shutdown = super::shutdown_signal();

@@ -8,7 +8,7 @@ mod orgs;
 
 use crate::auth::session::Issued;
 use crate::auth::session::session_cookie;
-use crate::{ApiError, AppState, health};
+use crate::{ApiError, AppState, health, pages};
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
@@ -37,6 +37,9 @@ pub struct RouteSpec {
     pub access: Access,
     /// Needs recent authentication (password within the step-up window) in a session.
     pub step_up: bool,
+    /// An HTML page or form target: errors render as pages, and a caller who is not signed in
+    /// is redirected to `/login` instead of answered 401.
+    pub page: bool,
 }
 
 struct Route {
@@ -45,19 +48,23 @@ struct Route {
 }
 
 macro_rules! route {
+    (page $method:ident $path:literal, $access:ident, $handler:expr) => {
+        route!(@make $method $path, $access, false, true, $handler)
+    };
     ($method:ident $path:literal, $access:ident, $handler:expr) => {
-        route!(@make $method $path, $access, false, $handler)
+        route!(@make $method $path, $access, false, false, $handler)
     };
     ($method:ident $path:literal, $access:ident + step_up, $handler:expr) => {
-        route!(@make $method $path, $access, true, $handler)
+        route!(@make $method $path, $access, true, false, $handler)
     };
-    (@make $method:ident $path:literal, $access:ident, $step:expr, $handler:expr) => {
+    (@make $method:ident $path:literal, $access:ident, $step:expr, $page:expr, $handler:expr) => {
         Route {
             spec: RouteSpec {
                 method: Method::$method,
                 path: $path,
                 access: Access::$access,
                 step_up: $step,
+                page: $page,
             },
             handler: on(MethodFilter::$method, $handler),
         }
@@ -68,6 +75,16 @@ fn routes() -> Vec<Route> {
     vec![
         route!(GET "/healthz", Public, health::healthz),
         route!(GET "/readyz", Public, health::readyz),
+        route!(GET "/assets/app.css", Public, pages::assets::app_css),
+        route!(GET "/.well-known/security.txt", Public, pages::security_txt),
+        route!(page GET "/", Public, pages::landing),
+        route!(page GET "/security", Public, pages::security),
+        route!(page GET "/login", Public, pages::login_form),
+        route!(page POST "/login", Public, pages::login_submit),
+        route!(page POST "/logout", User, pages::logout),
+        route!(page GET "/app", User, pages::app_home),
+        route!(page GET "/app/{org}", Viewer, pages::dashboard),
+        route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
         route!(POST "/api/v1/auth/signup", Public, auth::signup),
         route!(POST "/api/v1/auth/verify-email", Public, auth::verify_email),
         route!(POST "/api/v1/auth/login", Public, auth::login),

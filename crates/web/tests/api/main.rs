@@ -8,5 +8,6 @@ mod invitations;
 mod limits;
 mod matrix;
 mod mfa;
+mod pages;
 mod sessions;
 mod support;

@@ -196,7 +196,7 @@ impl World {
                 let token = sign_link(&self.app.state, &spare, purpose);
                 Some(json!({"token": token, "new_password": NEW_PASSWORD}))
             }
-            ("POST", "/api/v1/auth/login") => {
+            ("POST", "/api/v1/auth/login" | "/login") => {
                 Some(json!({"email": "member@a.test", "password": PASSWORD}))
             }
             ("POST", "/api/v1/auth/password") => {
@@ -305,6 +305,32 @@ impl World {
     }
 }
 
+/// A page request as a browser makes it: form-encoded, following redirects. A page answers
+/// "not signed in" by sending the browser to `/login`; that counts as the API's 401 here.
+async fn send_page(
+    caller: &Browser,
+    method: Method,
+    path: &str,
+    form: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut r = caller.request(method, path);
+    if let Some(Value::Object(fields)) = form {
+        let pairs: Vec<(String, String)> = fields
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+            .collect();
+        r = r.form(&pairs);
+    }
+    let resp = r.send().await.expect("request");
+    let status = resp.status();
+    let landed = resp.url().path().to_owned();
+    let text = resp.text().await.expect("body");
+    if landed == "/login" && path != "/login" && status.is_success() {
+        return (StatusCode::UNAUTHORIZED, Value::String(text));
+    }
+    (status, Value::String(text))
+}
+
 async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
     let table = route_table();
     let mut seen = std::collections::HashSet::new();
@@ -316,8 +342,8 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
             spec.path
         );
         assert!(
-            spec.path.starts_with("/api/v1/") || spec.access == Access::Public,
-            "{} is outside /api/v1 but not public",
+            spec.path.starts_with("/api/v1/") || spec.access == Access::Public || spec.page,
+            "{} is outside /api/v1 but neither public nor a page",
             spec.path
         );
         assert!(
@@ -331,7 +357,11 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
         for who in EVERYONE {
             let mut caller = w.caller(who);
             let (path, body) = w.sample(spec, who, &mut caller).await;
-            let (status, answer) = caller.send(spec.method.clone(), &path, body.clone()).await;
+            let (status, answer) = if spec.page {
+                send_page(&caller, spec.method.clone(), &path, body.clone()).await
+            } else {
+                caller.send(spec.method.clone(), &path, body.clone()).await
+            };
             match expected(spec, who) {
                 Some(code) => assert_eq!(
                     status.as_u16(),
@@ -356,6 +386,12 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
                 ] {
                     let p = path.replace(&w.org.to_string(), &org);
                     let mut again = w.caller(Who::Admin);
+                    if spec.page {
+                        let (s, a) = send_page(&again, spec.method.clone(), &p, body.clone()).await;
+                        assert_eq!(s, StatusCode::NOT_FOUND, "{} {p}: {a}", spec.method);
+                        assert!(a.as_str().is_some_and(|t| t.contains("Page not found")));
+                        continue;
+                    }
                     let (s, a) = again.send(spec.method.clone(), &p, body.clone()).await;
                     assert_eq!(s, StatusCode::NOT_FOUND, "{} {p}: {a}", spec.method);
                     assert_eq!(a["error"]["code"], "not_found");

@@ -1,0 +1,218 @@
+//! The product pages under `/app`: the organisation picker, the dashboard and transactions.
+
+use super::dashboard::{Dashboard, build};
+use super::format::money;
+use super::{Chrome, private};
+use crate::auth::CurrentUser;
+use crate::auth::extract::Viewer;
+use crate::{ApiError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use flowsense_core::{Currency, OrgId};
+use flowsense_storage::{TxnCursor, TxnFilter};
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "no_orgs.html")]
+struct NoOrgs {
+    chrome: Chrome,
+}
+
+/// `GET /app`: to the first organisation's dashboard.
+pub(crate) async fn app_home(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, ApiError> {
+    let orgs = state.store.orgs_of_user(current.id()).await?;
+    match orgs.first() {
+        Some(org) => Ok(Redirect::to(&format!("/app/{}", org.id)).into_response()),
+        None => Ok(private(
+            NoOrgs {
+                chrome: Chrome::for_user(&state, &current, None, "app").await?,
+            }
+            .into_response(),
+        )),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    org_id: OrgId,
+    org_name: String,
+    role: &'static str,
+    d: Dashboard,
+}
+
+fn role_phrase(role: flowsense_core::Role) -> &'static str {
+    match role {
+        flowsense_core::Role::Admin => "an admin",
+        flowsense_core::Role::Member => "a member",
+        flowsense_core::Role::Viewer => "a viewer",
+    }
+}
+
+/// `GET /app/{org}`: the dashboard, for viewers and up.
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    access: Viewer,
+) -> Result<Response, ApiError> {
+    let org = state.store.org(access.org).await?;
+    let books = state.store.load_books(access.org).await?;
+    // The engine is CPU work: keep it off the async threads.
+    let d = tokio::task::spawn_blocking(move || build(&books))
+        .await
+        .map_err(ApiError::internal)?;
+    let page = DashboardPage {
+        chrome: Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?,
+        org_id: access.org,
+        org_name: org.name,
+        role: role_phrase(access.role),
+        d,
+    };
+    Ok(private(page.into_response()))
+}
+
+/// The filter form's fields, echoed back into the form.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Filters {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    counterparty: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+pub(crate) struct Row {
+    date: String,
+    counterparty: String,
+    description: String,
+    category: String,
+    account: String,
+    amount: String,
+    incoming: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "transactions.html")]
+struct TransactionsPage {
+    chrome: Chrome,
+    org_id: OrgId,
+    org_name: String,
+    f: Filters,
+    rows: Vec<Row>,
+    error: Option<String>,
+    has_filters: bool,
+    cursor_present: bool,
+    next_link: Option<String>,
+}
+
+fn some(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.chars().take(200).collect())
+}
+
+fn date(s: &str) -> Result<Option<NaiveDate>, String> {
+    match some(s) {
+        None => Ok(None),
+        Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("“{d}” is not a date (YYYY-MM-DD).")),
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `GET /app/{org}/transactions`: filter form and cursor paging over `list_transactions`.
+pub(crate) async fn transactions(
+    State(state): State<AppState>,
+    access: Viewer,
+    query: Result<Query<Filters>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let f = query.map(|Query(q)| q).unwrap_or_default();
+    let org = state.store.org(access.org).await?;
+    let currency: Currency = org.settings.base_currency;
+    let mut error = None;
+    let (from, to) = match (date(&f.from), date(&f.to)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            error = Some(e);
+            (None, None)
+        }
+    };
+    let cursor = some(&f.cursor).and_then(|c| TxnCursor::decode(&c));
+    let filter = TxnFilter {
+        from,
+        to,
+        account: None,
+        category: some(&f.category),
+        counterparty: some(&f.counterparty),
+        text: some(&f.q),
+        cursor,
+        limit: 50,
+    };
+    let page = state.store.list_transactions(access.org, &filter).await?;
+    let rows = page
+        .items
+        .iter()
+        .map(|t| Row {
+            date: t.posted_on.format("%Y-%m-%d").to_string(),
+            counterparty: t.counterparty.clone(),
+            description: t.description.clone(),
+            category: t.category.clone(),
+            account: t.account.clone(),
+            amount: money(t.amount_minor, currency),
+            incoming: t.amount_minor > 0,
+        })
+        .collect();
+    let has_filters = [&f.q, &f.category, &f.counterparty, &f.from, &f.to]
+        .iter()
+        .any(|v| !v.trim().is_empty());
+    let next_link = page.next_cursor.map(|c| {
+        format!(
+            "/app/{}/transactions?q={}&category={}&counterparty={}&from={}&to={}&cursor={}",
+            access.org,
+            encode(f.q.trim()),
+            encode(f.category.trim()),
+            encode(f.counterparty.trim()),
+            encode(f.from.trim()),
+            encode(f.to.trim()),
+            encode(&c)
+        )
+    });
+    let page = TransactionsPage {
+        chrome: Chrome::for_user(&state, &access.current, Some(access.org), "transactions").await?,
+        org_id: access.org,
+        org_name: org.name,
+        cursor_present: filter.cursor.is_some(),
+        f,
+        rows,
+        error,
+        has_filters,
+        next_link,
+    };
+    Ok(private(page.into_response()))
+}

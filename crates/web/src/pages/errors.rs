@@ -1,0 +1,103 @@
+//! HTML error pages for everything outside the JSON API. Handlers and extractors keep returning
+//! [`crate::ApiError`]; this layer turns a non-HTML error answer on a page path into a page that
+//! says what to do and leaks nothing (the API under `/api/` keeps its JSON shape).
+
+use super::Chrome;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    code: u16,
+    heading: &'static str,
+    message: &'static str,
+}
+
+/// Paths whose callers are programs, not people: their errors stay JSON.
+fn is_machine_path(path: &str) -> bool {
+    path == "/api"
+        || path.starts_with("/api/")
+        || path.starts_with("/webhooks/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+fn texts(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        403 => (
+            "Not allowed",
+            "Your role does not allow this, or the form has expired. Go back, reload the page and try again.",
+        ),
+        404 => (
+            "Page not found",
+            "There is nothing here, or it is not yours to see.",
+        ),
+        429 => ("Too many attempts", "Please wait a moment and try again."),
+        s if s >= 500 => (
+            "Something went wrong on our side",
+            "The problem has been logged. Please try again in a moment.",
+        ),
+        _ => (
+            "That request could not be handled",
+            "Go back, check what you entered and try again.",
+        ),
+    }
+}
+
+/// The HTML page for an error status (also used by the fallback for unknown paths).
+pub(crate) fn error_page(status: StatusCode) -> Response {
+    let (heading, message) = texts(status);
+    let mut r = (
+        status,
+        ErrorPage {
+            chrome: Chrome::anonymous("error"),
+            code: status.as_u16(),
+            heading,
+            message,
+        },
+    )
+        .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// Replaces error answers on page paths; the pages it makes get the security headers too (it
+/// runs outside the layer that adds them, so that panics and timeouts become pages as well).
+pub(crate) async fn html_errors(req: Request, next: Next) -> Response {
+    let response = page_for_error(req, next).await;
+    crate::headers::add_security_headers(response).await
+}
+
+async fn page_for_error(req: Request, next: Next) -> Response {
+    let machine = is_machine_path(req.uri().path());
+    let response = next.run(req).await;
+    let status = response.status();
+    if machine || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_html {
+        return response;
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        let mut r = Redirect::to("/login").into_response();
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return r;
+    }
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let mut page = error_page(status);
+    if let Some(v) = retry_after {
+        page.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    page
+}

@@ -1,0 +1,103 @@
+//! Numbers as people read them: grouped digits and a currency sign.
+
+use flowsense_core::Currency;
+
+fn symbol(currency: Currency) -> Option<&'static str> {
+    match currency.as_str() {
+        "USD" | "CAD" | "AUD" | "NZD" => Some("$"),
+        "EUR" => Some("€"),
+        "GBP" => Some("£"),
+        "JPY" => Some("¥"),
+        _ => None,
+    }
+}
+
+fn group(mut n: u128) -> String {
+    let mut parts = Vec::new();
+    loop {
+        if n < 1000 {
+            parts.push(n.to_string());
+            break;
+        }
+        parts.push(format!("{:03}", n % 1000));
+        n /= 1000;
+    }
+    parts.reverse();
+    parts.join(",")
+}
+
+/// `-$1,234.56` (or `-1,234.56 SEK` for currencies without a common sign).
+#[must_use]
+pub fn money(minor: i64, currency: Currency) -> String {
+    let exponent = currency.exponent();
+    let scale = 10u128.pow(exponent);
+    let abs = u128::from(minor.unsigned_abs());
+    let sign = if minor < 0 { "-" } else { "" };
+    let number = if exponent == 0 {
+        group(abs)
+    } else {
+        format!(
+            "{}.{:0width$}",
+            group(abs / scale),
+            abs % scale,
+            width = exponent as usize
+        )
+    };
+    match symbol(currency) {
+        Some(s) => format!("{sign}{s}{number}"),
+        None => format!("{sign}{number} {}", currency.as_str()),
+    }
+}
+
+/// Whole units only (`$12,345`), for headline figures and chart axes; rounds half away from zero.
+#[must_use]
+pub fn money_whole(minor: i64, currency: Currency) -> String {
+    let scale = 10i128.pow(currency.exponent());
+    let units = (i128::from(minor) + scale / 2 * i128::from(minor.signum())) / scale;
+    let sign = if units < 0 { "-" } else { "" };
+    let number = group(units.unsigned_abs());
+    match symbol(currency) {
+        Some(s) => format!("{sign}{s}{number}"),
+        None => format!("{sign}{number} {}", currency.as_str()),
+    }
+}
+
+/// Compact axis labels: `$1.2M`, `$350k`, `$900`.
+#[must_use]
+pub fn money_compact(minor: i64, currency: Currency) -> String {
+    let units = minor / 10i64.pow(currency.exponent());
+    let abs = units.unsigned_abs();
+    let sign = if units < 0 { "-" } else { "" };
+    let s = symbol(currency).unwrap_or("");
+    let tenths = |v: u64, d: u64| {
+        let t = (v * 10 + d / 2) / d;
+        if t.is_multiple_of(10) {
+            format!("{}", t / 10)
+        } else {
+            format!("{}.{}", t / 10, t % 10)
+        }
+    };
+    if abs >= 1_000_000 {
+        format!("{sign}{s}{}M", tenths(abs, 1_000_000))
+    } else if abs >= 1_000 {
+        format!("{sign}{s}{}k", tenths(abs, 1_000))
+    } else {
+        format!("{sign}{s}{abs}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_grouped_and_signed() {
+        assert_eq!(money(-123_456_789, Currency::USD), "-$1,234,567.89");
+        assert_eq!(money(5, Currency::USD), "$0.05");
+        assert_eq!(money_whole(123_450, Currency::USD), "$1,235");
+        assert_eq!(money_whole(-149, Currency::USD), "-$1");
+        assert_eq!(money_compact(123_456_789, Currency::USD), "$1.2M");
+        assert_eq!(money_compact(-35_000_000, Currency::USD), "-$350k");
+        assert_eq!(money_compact(90_000, Currency::USD), "$900");
+    }
+}

@@ -1,0 +1,244 @@
+//! Server-rendered pages (SPEC §9): askama templates, no inline script or style, forms that
+//! post to handlers calling the same services as the JSON API.
+
+mod app;
+pub(crate) mod assets;
+mod charts;
+mod dashboard;
+pub(crate) mod errors;
+pub(crate) mod form_csrf;
+mod format;
+mod trust;
+
+pub(crate) use app::{app_home, dashboard, transactions};
+pub(crate) use trust::{security, security_txt};
+
+use crate::auth::session::clearing_cookie;
+use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
+use crate::service::accounts::{self, LoginInput};
+use crate::{ApiError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, extract::rejection::FormRejection};
+use flowsense_core::OrgId;
+use serde::Deserialize;
+
+/// A link to one of the user's organisations in the top bar.
+pub(crate) struct NavOrg {
+    pub id: OrgId,
+    pub name: String,
+    pub current: bool,
+}
+
+/// What the layout needs on every page: who is signed in, their organisations, the CSRF token
+/// for the sign-out form, and the stylesheet's version.
+pub(crate) struct Chrome {
+    pub signed_in: bool,
+    pub user_name: String,
+    pub csrf_token: Option<String>,
+    pub orgs: Vec<NavOrg>,
+    pub current_org: Option<OrgId>,
+    pub section: &'static str,
+    pub css_version: &'static str,
+}
+
+impl Chrome {
+    pub(crate) fn anonymous(section: &'static str) -> Self {
+        Self {
+            signed_in: false,
+            user_name: String::new(),
+            csrf_token: None,
+            orgs: Vec::new(),
+            current_org: None,
+            section,
+            css_version: assets::css_version(),
+        }
+    }
+
+    /// The chrome for a signed-in user, with `current` highlighted.
+    pub(crate) async fn for_user(
+        state: &AppState,
+        user: &CurrentUser,
+        current: Option<OrgId>,
+        section: &'static str,
+    ) -> Result<Self, ApiError> {
+        let orgs = state
+            .store
+            .orgs_of_user(user.id())
+            .await?
+            .into_iter()
+            .map(|o| NavOrg {
+                current: Some(o.id) == current,
+                id: o.id,
+                name: o.name,
+            })
+            .collect();
+        Ok(Self {
+            signed_in: true,
+            user_name: user.user.display_name.clone(),
+            csrf_token: match &user.via {
+                AuthMethod::Session { csrf_token, .. } => Some(csrf_token.clone()),
+                AuthMethod::Token { .. } => None,
+            },
+            orgs,
+            current_org: current,
+            section,
+            css_version: assets::css_version(),
+        })
+    }
+
+    /// Chrome for public pages: signed in when the request carries a live session.
+    pub(crate) async fn optional(
+        state: &AppState,
+        user: Result<CurrentUser, ApiError>,
+        section: &'static str,
+    ) -> Self {
+        match user {
+            Ok(u) => Self::for_user(state, &u, None, section)
+                .await
+                .unwrap_or_else(|_| Self::anonymous(section)),
+            Err(_) => Self::anonymous(section),
+        }
+    }
+}
+
+/// Pages show the user's own data: no shared cache may keep them.
+pub(crate) fn private(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "landing.html")]
+struct Landing {
+    chrome: Chrome,
+}
+
+/// `GET /`.
+pub(crate) async fn landing(
+    State(state): State<AppState>,
+    user: Result<CurrentUser, ApiError>,
+) -> Response {
+    let chrome = Chrome::optional(&state, user, "home").await;
+    private(Landing { chrome }.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct Login {
+    chrome: Chrome,
+    email: String,
+    error: Option<String>,
+    ask_code: bool,
+}
+
+/// `GET /login`: the form, or straight to the app when already signed in.
+pub(crate) async fn login_form(user: Result<CurrentUser, ApiError>) -> Response {
+    if user.is_ok() {
+        return Redirect::to("/app").into_response();
+    }
+    private(
+        Login {
+            chrome: Chrome::anonymous("login"),
+            email: String::new(),
+            error: None,
+            ask_code: false,
+        }
+        .into_response(),
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+/// `POST /login`: signs in through the same service as the API, sets the session cookie and
+/// goes to the app. Cross-site posts never get here (the Origin check runs first).
+pub(crate) async fn login_submit(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return login_failed(
+            String::new(),
+            StatusCode::BAD_REQUEST,
+            "Enter your e-mail address and password.",
+            false,
+        );
+    };
+    let code = form.totp.filter(|c| !c.trim().is_empty());
+    let (totp, recovery_code) = match code {
+        Some(c) if c.trim().chars().all(|ch| ch.is_ascii_digit()) => (Some(c), None),
+        Some(c) => (None, Some(c)),
+        None => (None, None),
+    };
+    let input = LoginInput {
+        email: form.email.clone(),
+        password: form.password,
+        totp,
+        recovery_code,
+    };
+    match accounts::login(&state, input, &client).await {
+        Ok(signed_in) => {
+            let mut r = Redirect::to("/app").into_response();
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                crate::auth::session::session_cookie(&state, &signed_in.issued.token),
+            );
+            private(r)
+        }
+        Err(ApiError::Unauthorized("totp_required")) => login_failed(
+            form.email,
+            StatusCode::UNAUTHORIZED,
+            "Enter the code from your authenticator app.",
+            true,
+        ),
+        Err(e @ ApiError::TooManyRequests { .. }) => login_failed(
+            form.email,
+            StatusCode::TOO_MANY_REQUESTS,
+            &e.to_string(),
+            false,
+        ),
+        Err(ApiError::Unauthorized(_) | ApiError::Unprocessable(_)) => login_failed(
+            form.email,
+            StatusCode::UNAUTHORIZED,
+            "The e-mail address, password or code is not correct.",
+            false,
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn login_failed(email: String, status: StatusCode, message: &str, ask_code: bool) -> Response {
+    let page = Login {
+        chrome: Chrome::anonymous("login"),
+        email,
+        error: Some(message.to_owned()),
+        ask_code,
+    };
+    private((status, page).into_response())
+}
+
+/// `POST /logout`: ends the session (the form carries its CSRF token) and forgets the cookie.
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    client: ClientInfo,
+) -> Result<Response, ApiError> {
+    accounts::logout(&state, &current, &client).await?;
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, clearing_cookie(&state));
+    Ok(private(r))
+}
