@@ -1,8 +1,8 @@
 //! Reports and transactions over HTTP: the CLI's JSON, filters, paging and bad input.
 
 use crate::support::{Db, spawn_app};
-use flowsense_core::{Currency, Role};
-use flowsense_storage::{ImportMeta, NewTransaction};
+use flowsense_core::Role;
+use flowsense_storage::NewTransaction;
 use reqwest::StatusCode;
 
 async fn reports_and_transactions_are_served_to_members_of_the_organisation(db: Db) {
@@ -25,24 +25,7 @@ async fn reports_and_transactions_are_served_to_members_of_the_organisation(db: 
             external_id: format!("t{n}"),
         })
         .collect();
-    let mut import = app
-        .state
-        .store
-        .begin_import(
-            org,
-            &ImportMeta {
-                file_name: "t.csv".into(),
-                format: "csv".into(),
-                sha256: String::new(),
-                source: "csv".into(),
-                created_by: None,
-                currency: Currency::USD,
-            },
-        )
-        .await
-        .expect("import");
-    import.add_transactions(&rows).await.expect("rows");
-    import.commit().await.expect("commit");
+    app.import_rows(org, &rows).await;
 
     let mut viewer = app.signed_in("vic@x.test").await;
     for kind in [

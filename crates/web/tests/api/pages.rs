@@ -2,8 +2,8 @@
 //! forms with their CSRF protection, HTML error pages, and the dashboard's markup.
 
 use crate::support::{Db, PASSWORD, spawn_app};
-use flowsense_core::{Currency, Role};
-use flowsense_storage::{ImportMeta, NewTransaction};
+use flowsense_core::Role;
+use flowsense_storage::NewTransaction;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION};
 
@@ -211,24 +211,7 @@ async fn the_dashboard_and_transactions_render_the_books_and_errors_are_pages(db
             external_id: format!("t{n}"),
         })
         .collect();
-    let mut import = app
-        .state
-        .store
-        .begin_import(
-            org,
-            &ImportMeta {
-                file_name: "t.csv".into(),
-                format: "csv".into(),
-                sha256: String::new(),
-                source: "csv".into(),
-                created_by: None,
-                currency: Currency::USD,
-            },
-        )
-        .await
-        .expect("import");
-    import.add_transactions(&rows).await.expect("rows");
-    import.commit().await.expect("commit");
+    app.import_rows(org, &rows).await;
 
     let mut viewer = app.signed_in("vic@x.test").await;
     let http = viewer.http.clone();

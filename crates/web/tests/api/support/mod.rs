@@ -5,7 +5,7 @@
 
 use chrono::Utc;
 use flowsense_core::{Currency, OrgId, Role, UserId};
-use flowsense_storage::{NewOrg, OrgSettings};
+use flowsense_storage::{ImportMeta, NewOrg, NewTransaction, OrgSettings};
 use flowsense_web::auth::crypto::InstanceKey;
 use flowsense_web::auth::limits::RateLimits;
 use flowsense_web::clock::ManualClock;
@@ -120,6 +120,26 @@ impl TestApp {
             .await
             .expect("membership");
         u
+    }
+
+    /// Imports `rows` into `org` as one committed CSV import.
+    pub async fn import_rows(&self, org: OrgId, rows: &[NewTransaction]) {
+        let meta = ImportMeta {
+            file_name: "t.csv".into(),
+            format: "csv".into(),
+            sha256: String::new(),
+            source: "csv".into(),
+            created_by: None,
+            currency: Currency::USD,
+        };
+        let mut import = self
+            .state
+            .store
+            .begin_import(org, &meta)
+            .await
+            .expect("import");
+        import.add_transactions(rows).await.expect("rows");
+        import.commit().await.expect("commit");
     }
 
     pub fn browser(&self) -> Browser {
