@@ -76,6 +76,8 @@ fn routes() -> Vec<Route> {
         route!(GET "/healthz", Public, health::healthz),
         route!(GET "/readyz", Public, health::readyz),
         route!(GET "/assets/app.css", Public, pages::assets::app_css),
+        route!(GET "/assets/icon.svg", Public, pages::assets::icon),
+        route!(GET "/favicon.ico", Public, pages::assets::icon),
         route!(GET "/.well-known/security.txt", Public, pages::security_txt),
         route!(page GET "/", Public, pages::landing),
         route!(page GET "/security", Public, pages::security),
@@ -83,8 +85,12 @@ fn routes() -> Vec<Route> {
         route!(page POST "/login", Public, pages::login_submit),
         route!(page POST "/logout", User, pages::logout),
         route!(page GET "/app", User, pages::app_home),
+        // Account pages: sign-up, verification, reset, invitations, profile.
+
+        // The books.
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
+        // Running the organisation: import and connections, members, settings, audit.
         route!(POST "/api/v1/auth/signup", Public, auth::signup),
         route!(POST "/api/v1/auth/verify-email", Public, auth::verify_email),
         route!(POST "/api/v1/auth/login", Public, auth::login),
@@ -115,6 +121,9 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/audit", Admin, orgs::audit),
         route!(GET "/api/v1/orgs/{org}/reports/{kind}", Viewer, books::report),
         route!(GET "/api/v1/orgs/{org}/transactions", Viewer, books::transactions),
+        // Own data: export and account deletion.
+
+        // Organisation data: imports.
     ]
 }
 

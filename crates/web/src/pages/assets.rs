@@ -22,9 +22,30 @@ pub(crate) fn css_version() -> &'static str {
     &CSS_VERSION
 }
 
+/// The site icon: the brand mark, so browsers do not ask for a missing `/favicon.ico`.
+const ICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">\
+<rect width=\"32\" height=\"32\" rx=\"7\" fill=\"#0f1b2d\"/>\
+<path d=\"M6 21 L12 15 L17 19 L26 9\" fill=\"none\" stroke=\"#4ade80\" stroke-width=\"3\" \
+stroke-linecap=\"round\" stroke-linejoin=\"round\"/></svg>";
+
 /// `GET /assets/app.css`.
 pub(crate) async fn app_css(headers: HeaderMap) -> Response {
-    let etag = format!("\"{}\"", css_version());
+    immutable(&headers, "text/css; charset=utf-8", css_version(), APP_CSS)
+}
+
+/// `GET /assets/icon.svg` (and `/favicon.ico`, which browsers ask for on their own).
+pub(crate) async fn icon(headers: HeaderMap) -> Response {
+    immutable(&headers, "image/svg+xml", "icon-1", ICON_SVG)
+}
+
+/// A fingerprinted asset: cached for a year, revalidated by `ETag`.
+fn immutable(
+    headers: &HeaderMap,
+    content_type: &'static str,
+    version: &str,
+    body: &'static str,
+) -> Response {
+    let etag = format!("\"{version}\"");
     let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
     let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\""));
     let matches = headers
@@ -39,14 +60,11 @@ pub(crate) async fn app_css(headers: HeaderMap) -> Response {
     }
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CACHE_CONTROL, cache),
             (header::ETAG, etag_value),
         ],
-        APP_CSS,
+        body,
     )
         .into_response()
 }

@@ -33,6 +33,26 @@ pub(crate) struct NavOrg {
     pub current: bool,
 }
 
+/// What the signed-in user may do in the organisation being shown, so pages only offer the
+/// buttons the role allows (the server still checks every request).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Can {
+    /// Member or admin: import files, start a sync, ask the assistant.
+    pub write: bool,
+    /// Admin: members, settings, audit log, connections, billing, export and deletion.
+    pub admin: bool,
+}
+
+impl Can {
+    pub(crate) fn of(role: flowsense_core::Role) -> Self {
+        use flowsense_core::Role;
+        Self {
+            write: matches!(role, Role::Admin | Role::Member),
+            admin: role == Role::Admin,
+        }
+    }
+}
+
 /// What the layout needs on every page: who is signed in, their organisations, the CSRF token
 /// for the sign-out form, and the stylesheet's version.
 pub(crate) struct Chrome {
@@ -41,6 +61,8 @@ pub(crate) struct Chrome {
     pub csrf_token: Option<String>,
     pub orgs: Vec<NavOrg>,
     pub current_org: Option<OrgId>,
+    /// The user's rights in `current_org`.
+    pub can: Can,
     pub section: &'static str,
     pub css_version: &'static str,
 }
@@ -53,6 +75,7 @@ impl Chrome {
             csrf_token: None,
             orgs: Vec::new(),
             current_org: None,
+            can: Can::default(),
             section,
             css_version: assets::css_version(),
         }
@@ -65,10 +88,13 @@ impl Chrome {
         current: Option<OrgId>,
         section: &'static str,
     ) -> Result<Self, ApiError> {
-        let orgs = state
-            .store
-            .orgs_of_user(user.id())
-            .await?
+        let memberships = state.store.orgs_of_user(user.id()).await?;
+        let can = memberships
+            .iter()
+            .find(|o| Some(o.id) == current)
+            .map(|o| Can::of(o.role))
+            .unwrap_or_default();
+        let orgs = memberships
             .into_iter()
             .map(|o| NavOrg {
                 current: Some(o.id) == current,
@@ -85,6 +111,7 @@ impl Chrome {
             },
             orgs,
             current_org: current,
+            can,
             section,
             css_version: assets::css_version(),
         })

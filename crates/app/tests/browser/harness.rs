@@ -1,0 +1,338 @@
+//! What every browser test needs: the `flowsense demo` binary on a free port, Debian's chromium
+//! driven by chromedriver over WebDriver (fantoccini), and helpers that read the page, wait for
+//! navigation, check the CSP held and the console stayed clean, and save screenshots to
+//! `target/e2e/`.
+
+use crate::cli_support::{self, Workspace, http};
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver on a free loopback port; ready once it says so on stdout.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        loop {
+            let line = lines
+                .next()
+                .expect("chromedriver exited before it was ready")
+                .unwrap();
+            if line.contains("started successfully") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running `flowsense demo` (SQLite, its own data directory) and its credentials file.
+pub struct Demo {
+    pub base: String,
+    pub creds: Value,
+    pub data: PathBuf,
+    _server: cli_support::Server,
+    _ws: Workspace,
+}
+
+impl Demo {
+    /// Starts the demo, or returns `None` (saying so loudly) when chromium is not installed and
+    /// the tools are not required. In CI (`FLOWSENSE_REQUIRE_TOOLS`) a missing browser fails.
+    pub fn start() -> Option<Demo> {
+        if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists()
+        {
+            assert!(
+                std::env::var_os("FLOWSENSE_REQUIRE_TOOLS").is_none(),
+                "chromium and chromium-driver are required (FLOWSENSE_REQUIRE_TOOLS is set)"
+            );
+            println!("SKIPPED: chromium-driver not installed");
+            return None;
+        }
+        let ws = Workspace::new();
+        let data = ws.path("data");
+        let server =
+            cli_support::Server::start(ws.cmd().env_remove("FLOWSENSE_DATABASE_URL").args([
+                "demo",
+                "--addr",
+                "127.0.0.1:0",
+                "--data-dir",
+                data.to_str().unwrap(),
+            ]));
+        let creds: Value =
+            serde_json::from_slice(&std::fs::read(data.join("demo-credentials.json")).unwrap())
+                .unwrap();
+        Some(Demo {
+            base: server.url.clone(),
+            creds,
+            data,
+            _server: server,
+            _ws: ws,
+        })
+    }
+
+    /// E-mail and password of the demo user with `role` in the organisation `org` (its slug).
+    pub fn user(&self, org: &str, role: &str) -> (String, String) {
+        let u = self.creds["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["org"] == org && u["role"] == role)
+            .unwrap();
+        (
+            u["email"].as_str().unwrap().to_owned(),
+            u["password"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// The id of the organisation `org` (its slug), read through the JSON API as its admin.
+    pub fn org_id(&self, org: &str) -> String {
+        let (email, password) = self.user(org, "admin");
+        let body = json!({"email": email, "password": password}).to_string();
+        let (status, headers, text) = http::request(
+            "POST",
+            &format!("{}/api/v1/auth/login", self.base),
+            &[("Content-Type", "application/json")],
+            &body,
+        );
+        assert_eq!(status, 200, "{text}");
+        let cookie = headers
+            .iter()
+            .find(|(k, _)| k == "set-cookie")
+            .map(|(_, v)| v.split(';').next().unwrap().to_owned())
+            .unwrap();
+        let (_, _, me) = http::request(
+            "GET",
+            &format!("{}/api/v1/me", self.base),
+            &[("Cookie", &cookie)],
+            "",
+        );
+        let me: Value = serde_json::from_str(&me).unwrap();
+        me["organisations"][0]["id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Runs `test` with a fresh headless chromium (its own profile, console logging on) and closes
+/// the browser afterwards.
+pub fn with_browser<F, Fut>(test: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = Client>,
+{
+    let driver = Driver::start();
+    let profile = tempfile::tempdir().unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async move {
+            let mut caps = serde_json::Map::new();
+            caps.insert(
+                "goog:chromeOptions".into(),
+                json!({
+                    "binary": CHROMIUM,
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--no-first-run", "--window-size=1366,1000",
+                        format!("--user-data-dir={}", profile.path().display()),
+                    ]
+                }),
+            );
+            caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+            // Only aws-lc-rs is meant to be linked; say so in case another provider is too.
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+            let mut builder = ClientBuilder::rustls().expect("tls");
+            builder.capabilities(caps);
+            let c = builder
+                .connect(&driver.url)
+                .await
+                .expect("chromedriver session");
+            let c = test(c).await;
+            c.close().await.unwrap();
+        });
+    drop(driver);
+}
+
+fn screenshots_dir() -> PathBuf {
+    // target/tmp → target/e2e
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Saves a screenshot of the page as `target/e2e/{name}.png`.
+pub async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+/// The text of the first element matching `css`.
+pub async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The path of the current URL.
+pub async fn path(c: &Client) -> String {
+    c.current_url().await.unwrap().path().to_owned()
+}
+
+/// Fills the field with id `id` (clearing it first).
+pub async fn fill(c: &Client, id: &str, value: &str) {
+    let field = c
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+/// Clicks the first element matching `css`.
+pub async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits (up to 15 s) until the browser's URL satisfies `done`: a form submission returns
+/// before the next page has loaded.
+pub async fn wait_for_url(c: &Client, what: &str, done: impl Fn(&str) -> bool) {
+    for _ in 0..300 {
+        if done(c.current_url().await.unwrap().as_str()) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Waits (up to 15 s) for an element; on failure prints where the browser is and what it shows.
+pub async fn wait_for(c: &Client, css: &str) {
+    if let Err(e) = c
+        .wait()
+        .at_most(std::time::Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+    {
+        let url = c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let source = c.source().await.unwrap_or_default();
+        panic!("waiting for {css} at {url}: {e}\n{source}");
+    }
+}
+
+/// No inline style or script anywhere (the CSP would block them), the stylesheet applied, and
+/// nothing on the console since the last check: no CSP violation, no failed load, no error.
+pub async fn assert_csp_clean(c: &Client, page: &str) {
+    let v = c
+        .execute(
+            "return [document.querySelectorAll('[style]').length, \
+                     document.querySelectorAll('script:not([src])').length, \
+                     getComputedStyle(document.querySelector('.topbar')).backgroundColor];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(v[0], json!(0), "{page}: elements with inline style");
+    assert_eq!(v[1], json!(0), "{page}: inline scripts");
+    assert_eq!(v[2], json!("rgb(15, 27, 45)"), "{page}: app.css applied");
+    let problems = console(c).await;
+    assert!(problems.is_empty(), "{page}: console says {problems:#?}");
+}
+
+/// The console messages since the last call that are warnings or errors (chromedriver's log
+/// buffer empties on each read). A CSP violation is logged here as an error.
+pub async fn console(c: &Client) -> Vec<String> {
+    let entries = c.issue_cmd(BrowserLog).await.unwrap();
+    entries
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|e| matches!(e["level"].as_str(), Some("SEVERE" | "WARNING")))
+                .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// chromedriver's `GET log` for the browser console (not in the W3C set, so issued by hand).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    }
+}
+
+/// Signs in through the form (and does not wait for the next page).
+pub async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fill(c, "email", email).await;
+    fill(c, "password", password).await;
+    click(c, "form[action='/login'] button[type=submit]").await;
+}
+
+/// Signs out through the top bar's form and waits for the start page.
+pub async fn sign_out(c: &Client, base: &str) {
+    click(c, "form[action='/logout'] button").await;
+    wait_for_url(c, "the start page", |u| u == format!("{base}/")).await;
+}
