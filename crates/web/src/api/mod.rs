@@ -90,6 +90,7 @@ fn routes() -> Vec<Route> {
         // The books.
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
+        route!(page GET "/app/{org}/assistant", Member, pages::assistant),
         // Running the organisation: import and connections, members, settings, audit.
         route!(POST "/api/v1/auth/signup", Public, auth::signup),
         route!(POST "/api/v1/auth/verify-email", Public, auth::verify_email),

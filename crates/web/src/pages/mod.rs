@@ -3,6 +3,7 @@
 
 mod app;
 pub(crate) mod assets;
+mod assistant;
 mod charts;
 mod dashboard;
 pub(crate) mod errors;
@@ -11,6 +12,7 @@ mod format;
 mod trust;
 
 pub(crate) use app::{app_home, dashboard, transactions};
+pub(crate) use assistant::assistant;
 pub(crate) use trust::{security, security_txt};
 
 use crate::auth::session::clearing_cookie;
