@@ -4,7 +4,7 @@ use crate::Store;
 use crate::args::Sql;
 use crate::error::Result;
 use crate::scope::Tx;
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use flowsense_core::{Currency, OrgId};
 use serde::Serialize;
 
@@ -92,6 +92,47 @@ impl Store {
                 Sql::new(
                     "SELECT id, name, kind, currency, opening_balance_minor FROM bank_accounts \
                      WHERE org_id = $1 ORDER BY name",
+                )
+                .arg(org),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}
+
+/// A bank account with what has arrived in it: how many transactions, the newest, and the
+/// import that last added to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AccountSummary {
+    pub name: String,
+    pub kind: String,
+    pub currency: String,
+    pub transactions: i64,
+    pub last_posted_on: Option<NaiveDate>,
+    pub last_import_at: Option<DateTime<Utc>>,
+    pub last_import_file: Option<String>,
+}
+
+impl Store {
+    /// Every bank account of the organisation with its transaction count and latest import.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn account_summaries(&self, org: OrgId) -> Result<Vec<AccountSummary>> {
+        let mut tx = self.scoped(org).await?;
+        let rows = tx
+            .fetch_all(
+                Sql::new(
+                    "SELECT s.name, s.kind, s.currency, s.transactions, s.last_posted_on, \
+                     i.created_at AS last_import_at, i.file_name AS last_import_file FROM ( \
+                       SELECT a.id, a.name, a.kind, a.currency, COUNT(t.id) AS transactions, \
+                       MAX(t.posted_on) AS last_posted_on, MAX(t.import_id) AS last_import_id \
+                       FROM bank_accounts a \
+                       LEFT JOIN transactions t ON t.org_id = a.org_id AND t.account_id = a.id \
+                       WHERE a.org_id = $1 GROUP BY a.id, a.name, a.kind, a.currency \
+                     ) s LEFT JOIN imports i ON i.org_id = $1 AND i.id = s.last_import_id \
+                     ORDER BY s.name",
                 )
                 .arg(org),
             )

@@ -32,6 +32,30 @@ pub struct AuditEvent {
     pub created_at: DateTime<Utc>,
 }
 
+/// Which events to list: newest first, optionally one action only, continuing before an id.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    /// Continue with events older than this id (a previous page's `next_cursor`).
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// A recorded event with the actor's e-mail address (absent once the account is deleted).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    #[serde(flatten)]
+    pub event: AuditEvent,
+    pub actor_email: Option<String>,
+}
+
+/// One page of the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
+}
+
 #[derive(sqlx::FromRow)]
 struct AuditRow {
     id: i64,
@@ -41,6 +65,27 @@ struct AuditRow {
     ip: String,
     details: String,
     created_at: DateTime<Utc>,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(r: AuditRow) -> Self {
+        AuditEvent {
+            id: r.id,
+            actor: r.actor_user_id.map(UserId),
+            action: r.action,
+            target: r.target,
+            ip: r.ip,
+            details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditEntryRow {
+    #[sqlx(flatten)]
+    event: AuditRow,
+    actor_email: Option<String>,
 }
 
 impl Store {
@@ -84,17 +129,69 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEvent {
-                id: r.id,
-                actor: r.actor_user_id.map(UserId),
-                action: r.action,
-                target: r.target,
-                ip: r.ip,
-                details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
-                created_at: r.created_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
+    }
+
+    /// One page of the organisation's audit log, newest first, with each actor's e-mail.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn audit_page(&self, org: OrgId, f: &AuditFilter) -> Result<AuditPage> {
+        let limit = f.limit.clamp(1, 500);
+        let mut sql = Sql::new("");
+        let mut text = String::from(
+            "SELECT e.id, e.actor_user_id, e.action, e.target, e.ip, e.details, e.created_at, \
+             u.email AS actor_email FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id \
+             WHERE e.org_id = ",
+        );
+        text += &sql.push_arg(org);
+        if let Some(action) = f.action.as_deref().filter(|a| !a.is_empty()) {
+            text += &format!(" AND e.action = {}", sql.push_arg(action));
+        }
+        if let Some(before) = f.before {
+            text += &format!(" AND e.id < {}", sql.push_arg(before));
+        }
+        text += &format!(
+            " ORDER BY e.id DESC LIMIT {}",
+            sql.push_arg(i64::from(limit) + 1)
+        );
+        sql.text = text.into();
+        let mut tx = self.scoped(org).await?;
+        let mut rows: Vec<AuditEntryRow> = tx.fetch_all(sql).await?;
+        tx.commit().await?;
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| r.event.id.to_string())
+        } else {
+            None
+        };
+        Ok(AuditPage {
+            items: rows
+                .into_iter()
+                .map(|r| AuditEntry {
+                    event: r.event.into(),
+                    actor_email: r.actor_email,
+                })
+                .collect(),
+            next_cursor,
+        })
+    }
+
+    /// The distinct actions in the organisation's audit log, for filtering.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn audit_actions(&self, org: OrgId) -> Result<Vec<String>> {
+        let mut tx = self.scoped(org).await?;
+        let rows: Vec<(String,)> = tx
+            .fetch_all(
+                Sql::new(
+                    "SELECT DISTINCT action FROM audit_events WHERE org_id = $1 ORDER BY action",
+                )
+                .arg(org),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(|(a,)| a).collect())
     }
 }

@@ -182,3 +182,72 @@ impl Store {
             .map_err(|e: flowsense_core::role::UnknownRole| StorageError::Corrupt(e.to_string()))
     }
 }
+
+impl Store {
+    /// The invitations of `org` not yet accepted (expired ones included, so an admin can see
+    /// and clear them), newest first.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn open_invitations(&self, org: OrgId) -> Result<Vec<Invitation>> {
+        let mut tx = self.scoped(org).await?;
+        let rows: Vec<InvitationRow> = tx
+            .fetch_all(
+                Sql::new(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations \
+                     WHERE org_id = $1 AND accepted_at IS NULL ORDER BY created_at DESC, id"
+                ))
+                .arg(org),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.into_iter().map(Invitation::try_from).collect()
+    }
+
+    /// Every invitation of `org`, accepted or not, oldest first (for the organisation's export).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn all_invitations(&self, org: OrgId) -> Result<Vec<Invitation>> {
+        let mut tx = self.scoped(org).await?;
+        let rows: Vec<InvitationRow> = tx
+            .fetch_all(
+                Sql::new(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE org_id = $1 ORDER BY created_at, id"
+                ))
+                .arg(org),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.into_iter().map(Invitation::try_from).collect()
+    }
+
+    /// Deletes an invitation that has not been accepted, so its token no longer works, and
+    /// returns what it was.
+    ///
+    /// # Errors
+    /// `NotFound` when `org` has no such open invitation (another organisation's included).
+    pub async fn revoke_invitation(&self, org: OrgId, id: Uuid) -> Result<Invitation> {
+        let mut tx = self.scoped(org).await?;
+        let row: InvitationRow = tx
+            .fetch_one(
+                Sql::new(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations \
+                     WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL"
+                ))
+                .arg(org)
+                .arg(id),
+            )
+            .await?;
+        tx.execute(
+            Sql::new(
+                "DELETE FROM invitations WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL",
+            )
+            .arg(org)
+            .arg(id),
+        )
+        .await?;
+        tx.commit().await?;
+        row.try_into()
+    }
+}

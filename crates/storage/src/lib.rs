@@ -17,6 +17,8 @@ pub mod crypto;
 mod db;
 mod documents;
 mod error;
+mod export;
+mod import_history;
 mod imports;
 mod instance_secrets;
 mod invitations;
@@ -31,14 +33,19 @@ mod tokens;
 mod transactions;
 mod users;
 
-pub use accounts::BankAccount;
-pub use audit::{AuditEvent, NewAuditEvent};
+pub use accounts::{AccountSummary, BankAccount};
+pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditPage, NewAuditEvent};
 pub use connections::ConnectionTokens;
 pub use conversations::{ConversationMessage, MessageAuthor};
 pub use crypto::{CryptoError, FieldRef, Keyring, OrgSealer};
 pub use db::{Backend, OpenOptions, Store};
 pub use documents::NewDocument;
 pub use error::StorageError;
+pub use export::{
+    ExportedAccount, ExportedConnection, ExportedDocument, ExportedInsight, ExportedLedgerAccount,
+    ExportedRollup, ExportedTransaction, OrgTables,
+};
+pub use import_history::ImportRecord;
 pub use imports::{ImportMeta, ImportSummary, ImportTx};
 pub use invitations::{Invitation, NewInvitation};
 pub use members::{MemberDetail, UserOrg};

@@ -206,6 +206,43 @@ impl Store {
         tx.commit().await
     }
 
+    /// Renames an organisation and replaces its settings in one statement (a settings form
+    /// changes both or neither).
+    ///
+    /// # Errors
+    /// `NotFound` when the organisation does not exist.
+    pub async fn update_org_name_and_settings(
+        &self,
+        org: OrgId,
+        name: &str,
+        s: &OrgSettings,
+    ) -> Result<()> {
+        let mut tx = self.scoped(org).await?;
+        let n = tx
+            .execute(
+                Sql::new(
+                    "UPDATE organisations SET name = $2, base_currency = $3, time_zone = $4, \
+                     retention_days = $5, keep_monthly_rollups = $6, ai_enabled = $7, \
+                     redact_names = $8, mfa_required = $9, digests_enabled = $10 WHERE id = $1",
+                )
+                .arg(org)
+                .arg(name)
+                .arg(s.base_currency.as_str())
+                .arg(s.time_zone.as_str())
+                .arg(s.retention_days)
+                .arg(s.keep_monthly_rollups)
+                .arg(s.ai_enabled)
+                .arg(s.redact_names)
+                .arg(s.mfa_required)
+                .arg(s.digests_enabled),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound);
+        }
+        tx.commit().await
+    }
+
     /// Deletes an organisation. Its data keys are destroyed first, in their own committed
     /// transaction (crypto-shredding), so a copy of its rows taken before, such as a backup, can
     /// no longer be decrypted even if the rest of the deletion fails. Then every row that belongs

@@ -25,6 +25,9 @@ pub enum ApiError {
     /// The input was understood but is not acceptable (validation).
     #[error("{0}")]
     Unprocessable(String),
+    /// The body is larger than the route accepts; the message says how large it may be.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("too many attempts; try again later")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable")]
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -79,6 +83,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized(c) | ApiError::Forbidden(c) | ApiError::Conflict(c) => c,
             ApiError::Unprocessable(_) => "invalid",
+            ApiError::PayloadTooLarge(_) => "too_large",
             ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal",

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+mod body_limit;
 pub mod clock;
 mod error;
 mod headers;
@@ -21,14 +22,10 @@ use axum::http::{HeaderName, Request};
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-
-/// Hard cap on any request body (uploads have their own, smaller, per-route limits).
-const MAX_BODY_BYTES: usize = 25 << 20;
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
@@ -74,7 +71,7 @@ pub fn router(state: AppState) -> Router {
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(30),
                 ))
-                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+                .layer(axum::middleware::from_fn(body_limit::limit_body))
                 .layer(axum::middleware::map_response(headers::add_security_headers)),
         )
 }

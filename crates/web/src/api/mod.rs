@@ -3,6 +3,7 @@
 
 mod auth;
 mod books;
+mod imports;
 mod me;
 mod orgs;
 
@@ -51,6 +52,9 @@ macro_rules! route {
     (page $method:ident $path:literal, $access:ident, $handler:expr) => {
         route!(@make $method $path, $access, false, true, $handler)
     };
+    (page $method:ident $path:literal, $access:ident + step_up, $handler:expr) => {
+        route!(@make $method $path, $access, true, true, $handler)
+    };
     ($method:ident $path:literal, $access:ident, $handler:expr) => {
         route!(@make $method $path, $access, false, false, $handler)
     };
@@ -92,6 +96,19 @@ fn routes() -> Vec<Route> {
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
         route!(page GET "/app/{org}/assistant", Member, pages::assistant),
         // Running the organisation: import and connections, members, settings, audit.
+        route!(page GET "/app/{org}/integrations", Member, pages::integrations::page),
+        route!(page POST "/app/{org}/integrations/import", Member, pages::integrations::import),
+        route!(page GET "/app/{org}/members", Admin, pages::members::page),
+        route!(page POST "/app/{org}/members/invite", Admin, pages::members::invite),
+        route!(page POST "/app/{org}/members/transfer", Admin + step_up, pages::members::transfer),
+        route!(page POST "/app/{org}/members/{user}/role", Admin + step_up, pages::members::change_role),
+        route!(page POST "/app/{org}/members/{user}/remove", Admin + step_up, pages::members::remove),
+        route!(page POST "/app/{org}/invitations/{id}/revoke", Admin, pages::members::revoke_invitation),
+        route!(page GET "/app/{org}/settings", Admin, pages::settings::page),
+        route!(page POST "/app/{org}/settings", Admin, pages::settings::save),
+        route!(page POST "/app/{org}/settings/export", Admin + step_up, pages::settings::export),
+        route!(page POST "/app/{org}/settings/delete", Admin + step_up, pages::settings::delete),
+        route!(page GET "/app/{org}/audit", Admin, pages::audit::page),
         route!(POST "/api/v1/auth/signup", Public, auth::signup),
         route!(POST "/api/v1/auth/verify-email", Public, auth::verify_email),
         route!(POST "/api/v1/auth/login", Public, auth::login),
@@ -116,6 +133,8 @@ fn routes() -> Vec<Route> {
         route!(DELETE "/api/v1/orgs/{org}/members/{user}", Admin + step_up, orgs::remove_member),
         route!(POST "/api/v1/orgs/{org}/ownership", Admin + step_up, orgs::transfer_ownership),
         route!(POST "/api/v1/orgs/{org}/invitations", Admin, orgs::invite),
+        route!(GET "/api/v1/orgs/{org}/invitations", Admin, orgs::invitations),
+        route!(DELETE "/api/v1/orgs/{org}/invitations/{id}", Admin, orgs::revoke_invitation),
         route!(POST "/api/v1/invitations/accept", User, orgs::accept_invitation),
         route!(GET "/api/v1/orgs/{org}/settings", Viewer, orgs::settings),
         route!(PATCH "/api/v1/orgs/{org}/settings", Admin, orgs::update_settings),
@@ -125,7 +144,23 @@ fn routes() -> Vec<Route> {
         // Own data: export and account deletion.
 
         // Organisation data: imports.
+        route!(POST "/api/v1/orgs/{org}/imports", Member, imports::upload),
+        route!(GET "/api/v1/orgs/{org}/export", Admin + step_up, orgs::export),
+        route!(DELETE "/api/v1/orgs/{org}", Admin + step_up, orgs::delete),
     ]
+}
+
+/// Routes that take file uploads, and so a larger body than any other.
+const UPLOAD_ROUTES: [&str; 2] = [
+    "/api/v1/orgs/{org}/imports",
+    "/app/{org}/integrations/import",
+];
+
+/// The body limit of an upload route (by its template), `None` for every other route.
+pub(crate) fn upload_limit(route: &str) -> Option<usize> {
+    UPLOAD_ROUTES
+        .contains(&route)
+        .then_some(crate::service::uploads::MAX_UPLOAD_REQUEST_BYTES)
 }
 
 /// Every route of the router, for tests and documentation.
@@ -162,3 +197,22 @@ pub(crate) fn with_session(state: &AppState, issued: &Issued, body: serde_json::
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
+
+/// The streamed export as a JSON attachment that no cache keeps.
+pub(crate) fn download(export: crate::service::org_data::Export) -> Response {
+    let mut r = axum::body::Body::from_stream(export.body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        export.file_name
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+

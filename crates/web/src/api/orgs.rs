@@ -3,13 +3,15 @@
 use super::Body;
 use crate::auth::{Admin, ClientInfo, CurrentUser, RecentAuth, Viewer};
 use crate::service::members::{self, Accepted, InviteInput, RoleInput, TransferInput};
-use crate::service::orgs::{self, NewOrgInput, SettingsPatch};
+use crate::service::org_data::{self, DeleteInput};
+use crate::service::orgs::{self, NewOrgInput};
+use crate::service::settings::{self, SettingsPatch};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use flowsense_storage::{AuditEvent, Invitation, MemberDetail, Organisation};
+use flowsense_storage::{AuditFilter, AuditPage, Invitation, MemberDetail, Organisation};
 use serde::Deserialize;
 
 pub(super) async fn create(
@@ -90,11 +92,28 @@ pub(super) async fn accept_invitation(
     ))
 }
 
+pub(super) async fn invitations(
+    State(state): State<AppState>,
+    who: Admin,
+) -> Result<Json<Vec<Invitation>>, ApiError> {
+    Ok(Json(members::open_invitations(&state, &who).await?))
+}
+
+pub(super) async fn revoke_invitation(
+    State(state): State<AppState>,
+    who: Admin,
+    client: ClientInfo,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    members::revoke_invitation(&state, &who, &id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub(super) async fn settings(
     State(state): State<AppState>,
     who: Viewer,
 ) -> Result<Json<Organisation>, ApiError> {
-    Ok(Json(orgs::settings(&state, &who).await?))
+    Ok(Json(settings::settings(&state, &who).await?))
 }
 
 pub(super) async fn update_settings(
@@ -104,19 +123,55 @@ pub(super) async fn update_settings(
     Body(patch): Body<SettingsPatch>,
 ) -> Result<Json<Organisation>, ApiError> {
     Ok(Json(
-        orgs::update_settings(&state, &who, patch, &client).await?,
+        settings::update_settings(&state, &who, patch, &client).await?,
     ))
 }
 
 #[derive(Deserialize)]
 pub(super) struct AuditQuery {
     limit: Option<u32>,
+    action: Option<String>,
+    cursor: Option<String>,
 }
 
 pub(super) async fn audit(
     State(state): State<AppState>,
     who: Admin,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<Vec<AuditEvent>>, ApiError> {
-    Ok(Json(orgs::audit_log(&state, &who, q.limit).await?))
+) -> Result<Json<AuditPage>, ApiError> {
+    let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            c.parse()
+                .map_err(|_| ApiError::BadRequest("the cursor is not valid".into()))?,
+        ),
+        None => None,
+    };
+    let filter = AuditFilter {
+        action: q.action,
+        before,
+        limit: q.limit.unwrap_or(200),
+    };
+    Ok(Json(orgs::audit_log(&state, &who, &filter).await?))
+}
+
+/// `GET /api/v1/orgs/{org}/export`: the organisation's JSON document, streamed as a download.
+pub(super) async fn export(
+    State(state): State<AppState>,
+    who: Admin,
+    _: RecentAuth,
+    client: ClientInfo,
+) -> Result<Response, ApiError> {
+    let export = org_data::export(&state, &who, &client).await?;
+    Ok(super::download(export))
+}
+
+/// `DELETE /api/v1/orgs/{org}` with `{"confirm": "<the organisation's name>"}`.
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    who: Admin,
+    _: RecentAuth,
+    Body(input): Body<DeleteInput>,
+) -> Result<StatusCode, ApiError> {
+    org_data::delete(&state, &who, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -140,13 +140,24 @@ impl FromRequestParts<AppState> for RecentAuth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let current = resolve(parts, state).await?;
-        match current.via {
+        if current.authenticated_recently(state) {
+            Ok(RecentAuth)
+        } else {
+            Err(ApiError::Forbidden("reauthentication_required"))
+        }
+    }
+}
+
+impl CurrentUser {
+    /// Whether this session proved the user (password, and code when enrolled) within the
+    /// step-up window. API tokens never have.
+    #[must_use]
+    pub fn authenticated_recently(&self, state: &AppState) -> bool {
+        match self.via {
             AuthMethod::Session {
                 authenticated_at, ..
-            } if state.now() - authenticated_at <= state.settings.session.recent_auth_window => {
-                Ok(RecentAuth)
-            }
-            _ => Err(ApiError::Forbidden("reauthentication_required")),
+            } => state.now() - authenticated_at <= state.settings.session.recent_auth_window,
+            AuthMethod::Token { .. } => false,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::dashboard::{Dashboard, build};
 use super::format::money;
-use super::{Chrome, private};
+use super::{Chrome, encode, private};
 use crate::auth::CurrentUser;
 use crate::auth::extract::Viewer;
 use crate::{ApiError, AppState};
@@ -131,19 +131,6 @@ fn date(s: &str) -> Result<Option<NaiveDate>, String> {
             .map(Some)
             .map_err(|_| format!("“{d}” is not a date (YYYY-MM-DD).")),
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `GET /app/{org}/transactions`: filter form and cursor paging over `list_transactions`.

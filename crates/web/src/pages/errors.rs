@@ -37,6 +37,10 @@ fn texts(status: StatusCode) -> (&'static str, &'static str) {
             "Page not found",
             "There is nothing here, or it is not yours to see.",
         ),
+        413 => (
+            "Too large",
+            "Files up to 50 MB can be uploaded. Split the file into smaller ones and try again.",
+        ),
         429 => ("Too many attempts", "Please wait a moment and try again."),
         s if s >= 500 => (
             "Something went wrong on our side",

@@ -4,11 +4,16 @@
 mod app;
 pub(crate) mod assets;
 mod assistant;
+pub(crate) mod audit;
 mod charts;
 mod dashboard;
 pub(crate) mod errors;
 pub(crate) mod form_csrf;
 mod format;
+pub(crate) mod integrations;
+pub(crate) mod members;
+pub(crate) mod settings;
+mod step_up;
 mod trust;
 
 pub(crate) use app::{app_home, dashboard, transactions};
@@ -132,6 +137,33 @@ impl Chrome {
             Err(_) => Self::anonymous(section),
         }
     }
+}
+
+/// Percent-encodes a query value.
+pub(crate) fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A service message as a sentence: capitalised, with a full stop.
+pub(crate) fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.extend(chars);
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 /// Pages show the user's own data: no shared cache may keep them.

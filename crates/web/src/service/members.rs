@@ -3,7 +3,7 @@
 
 use super::{audit, page_link, send_mail};
 use crate::auth::crypto::{b64url, b64url_decode, random_bytes, sha256};
-use crate::auth::{Admin, ClientInfo, CurrentUser, Viewer};
+use crate::auth::{Admin, ClientInfo, CurrentUser, OrgAccess};
 use crate::mail::Email;
 use crate::{ApiError, AppState};
 use chrono::TimeDelta;
@@ -26,7 +26,7 @@ fn target(raw: &str) -> Result<UserId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 
-pub async fn list(state: &AppState, who: &Viewer) -> Result<Vec<MemberDetail>, ApiError> {
+pub async fn list(state: &AppState, who: &OrgAccess) -> Result<Vec<MemberDetail>, ApiError> {
     Ok(state.store.member_details(who.org).await?)
 }
 
@@ -244,6 +244,32 @@ pub async fn transfer_ownership(
         format!("user:{user}"),
         &client.ip,
         json!({"demoted_self_to": input.demote_self_to}),
+    )
+    .await
+}
+
+/// Invitations not yet accepted, newest first (expired ones too, so they can be cleared).
+pub async fn open_invitations(state: &AppState, who: &Admin) -> Result<Vec<Invitation>, ApiError> {
+    Ok(state.store.open_invitations(who.org).await?)
+}
+
+/// Revokes an invitation that has not been accepted: its link stops working.
+pub async fn revoke_invitation(
+    state: &AppState,
+    who: &Admin,
+    id: &str,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let id: Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
+    let inv = state.store.revoke_invitation(who.org, id).await?;
+    audit::in_org(
+        state,
+        who.org,
+        Some(who.user),
+        "invitation.revoked",
+        format!("invitation:{}", inv.id),
+        &client.ip,
+        json!({"role": inv.role}),
     )
     .await
 }

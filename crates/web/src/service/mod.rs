@@ -2,12 +2,16 @@
 
 pub mod accounts;
 pub(crate) mod audit;
+pub mod imports;
 pub mod members;
 pub mod mfa;
+pub mod org_data;
 pub mod orgs;
 pub mod passwords;
 pub mod sessions;
+pub mod settings;
 pub mod tokens;
+pub mod uploads;
 
 use crate::mail::Email;
 use crate::{ApiError, AppState};

@@ -105,7 +105,7 @@ async fn security_events_are_recorded_without_secrets(db: Db) {
 
     let (s, log) = a.get(&format!("/api/v1/orgs/{org}/audit?limit=1000")).await;
     assert_eq!(s, StatusCode::OK);
-    let actions: Vec<&str> = log
+    let actions: Vec<&str> = log["items"]
         .as_array()
         .expect("events")
         .iter()

@@ -1,0 +1,251 @@
+//! Reading everything an organisation holds, for its admin's export (SPEC §6). Secrets stay
+//! out by construction: no query here selects a hash, a sealed column or a provider's ids.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::audit::AuditEntry;
+use crate::error::Result;
+use crate::import_history::{IMPORT_SELECT, ImportRecord};
+use crate::invitations::Invitation;
+use crate::scope::Tx;
+use chrono::{DateTime, NaiveDate, Utc};
+use flowsense_core::OrgId;
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedAccount {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub currency: String,
+    pub opening_balance_minor: i64,
+    pub external_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedLedgerAccount {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedDocument {
+    pub id: i64,
+    pub kind: String,
+    pub number: String,
+    pub counterparty: String,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub paid_date: Option<NaiveDate>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub source: String,
+    pub external_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedRollup {
+    pub month: NaiveDate,
+    pub category: String,
+    pub inflow_minor: i64,
+    pub outflow_minor: i64,
+    pub txn_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedInsight {
+    pub id: i64,
+    pub kind: String,
+    pub severity: String,
+    pub title: String,
+    /// The computed figures, as the JSON text they were stored as.
+    pub figures: String,
+    pub narrative: String,
+    pub narrative_source: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A connection without its tokens or the provider's tenant id.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedConnection {
+    pub id: Uuid,
+    pub provider: String,
+    pub status: String,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One transaction with everything stored about it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedTransaction {
+    pub id: i64,
+    pub account: String,
+    pub posted_on: NaiveDate,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub original_amount_minor: i64,
+    pub original_currency: String,
+    pub counterparty: String,
+    pub description: String,
+    pub category: String,
+    pub is_transfer: bool,
+    pub source: String,
+    pub external_id: String,
+    pub import_id: Option<i64>,
+}
+
+/// Everything of an organisation except its transactions (which are streamed).
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgTables {
+    pub bank_accounts: Vec<ExportedAccount>,
+    pub ledger_accounts: Vec<ExportedLedgerAccount>,
+    pub documents: Vec<ExportedDocument>,
+    pub monthly_rollups: Vec<ExportedRollup>,
+    pub insights: Vec<ExportedInsight>,
+    pub connections: Vec<ExportedConnection>,
+    pub imports: Vec<ImportRecord>,
+    pub invitations: Vec<Invitation>,
+    pub audit_events: Vec<AuditEntry>,
+}
+
+const TRANSACTIONS: &str = "SELECT t.id, a.name AS account, t.posted_on, t.amount_minor, t.currency, \
+     t.original_amount_minor, t.original_currency, t.counterparty, t.description, t.category, \
+     t.is_transfer, t.source, t.external_id, t.import_id FROM transactions t \
+     JOIN bank_accounts a ON a.id = t.account_id AND a.org_id = t.org_id \
+     WHERE t.org_id = $1 ORDER BY t.id";
+
+impl Store {
+    /// Every table of the organisation but its transactions, read in one transaction.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn export_org_tables(&self, org: OrgId) -> Result<OrgTables> {
+        let mut tx = self.scoped(org).await?;
+        let q = |text: &'static str| Sql::new(text).arg(org);
+        let bank_accounts = tx
+            .fetch_all(q(
+                "SELECT id, name, kind, currency, opening_balance_minor, external_id, created_at \
+                 FROM bank_accounts WHERE org_id = $1 ORDER BY id",
+            ))
+            .await?;
+        let ledger_accounts = tx
+            .fetch_all(q(
+                "SELECT code, name, kind, external_id FROM ledger_accounts WHERE org_id = $1 ORDER BY code",
+            ))
+            .await?;
+        let documents = tx
+            .fetch_all(q(
+                "SELECT id, kind, number, counterparty, issue_date, due_date, paid_date, amount_minor, \
+                 currency, source, external_id FROM documents WHERE org_id = $1 ORDER BY id",
+            ))
+            .await?;
+        let monthly_rollups = tx
+            .fetch_all(q(
+                "SELECT month, category, inflow_minor, outflow_minor, txn_count FROM monthly_rollups \
+                 WHERE org_id = $1 ORDER BY month, category",
+            ))
+            .await?;
+        let insights = tx
+            .fetch_all(q(
+                "SELECT id, kind, severity, title, figures, narrative, narrative_source, created_at \
+                 FROM insights WHERE org_id = $1 ORDER BY id",
+            ))
+            .await?;
+        let connections = tx
+            .fetch_all(q(
+                "SELECT id, provider, status, last_synced_at, created_at FROM connections \
+                 WHERE org_id = $1 ORDER BY created_at, id",
+            ))
+            .await?;
+        let imports = tx
+            .fetch_all(Sql::new(format!("{IMPORT_SELECT} ORDER BY i.id")).arg(org))
+            .await?;
+        tx.commit().await?;
+        Ok(OrgTables {
+            bank_accounts,
+            ledger_accounts,
+            documents,
+            monthly_rollups,
+            insights,
+            connections,
+            imports,
+            invitations: self.all_invitations(org).await?,
+            audit_events: self.all_audit_entries(org).await?,
+        })
+    }
+
+    /// Streams the organisation's transactions, oldest id first, in batches of `batch_rows`
+    /// through `out`, from one read transaction (a consistent snapshot). Stops early, without
+    /// error, when the receiver goes away. Returns how many rows were sent.
+    ///
+    /// # Errors
+    /// On a database failure; the caller tells the receiver.
+    pub async fn stream_transactions(
+        &self,
+        org: OrgId,
+        batch_rows: usize,
+        out: &tokio::sync::mpsc::Sender<Result<Vec<ExportedTransaction>>>,
+    ) -> Result<u64> {
+        let batch_rows = batch_rows.max(1);
+        let mut tx = self.scoped(org).await?;
+        let mut batch = Vec::with_capacity(batch_rows);
+        let mut sent = 0u64;
+        // The same loop on each backend: sqlx's streams are typed by database.
+        macro_rules! drain {
+            ($conn:expr) => {{
+                let mut rows = sqlx::query_as::<_, ExportedTransaction>(TRANSACTIONS)
+                    .bind(org.0)
+                    .fetch($conn);
+                while let Some(row) = rows.try_next().await? {
+                    batch.push(row);
+                    if batch.len() == batch_rows {
+                        sent += batch.len() as u64;
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_rows));
+                        if out.send(Ok(full)).await.is_err() {
+                            return Ok(sent);
+                        }
+                    }
+                }
+            }};
+        }
+        match &mut tx {
+            Tx::Sqlite(t) => drain!(&mut **t),
+            Tx::Pg(t) => drain!(&mut **t),
+        }
+        if !batch.is_empty() {
+            sent += batch.len() as u64;
+            if out.send(Ok(batch)).await.is_err() {
+                return Ok(sent);
+            }
+        }
+        tx.commit().await?;
+        Ok(sent)
+    }
+
+    async fn all_audit_entries(&self, org: OrgId) -> Result<Vec<AuditEntry>> {
+        let mut entries = Vec::new();
+        let mut before = None;
+        loop {
+            let page = self
+                .audit_page(
+                    org,
+                    &crate::audit::AuditFilter {
+                        action: None,
+                        before,
+                        limit: 500,
+                    },
+                )
+                .await?;
+            entries.extend(page.items);
+            match page.next_cursor.and_then(|c| c.parse().ok()) {
+                Some(next) => before = Some(next),
+                None => return Ok(entries),
+            }
+        }
+    }
+}

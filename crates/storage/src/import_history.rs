@@ -1,0 +1,61 @@
+//! What imports an organisation has run: the history shown next to the upload form.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use flowsense_core::OrgId;
+use serde::Serialize;
+
+/// One committed import (a failed one leaves no record: it rolled back whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub file_name: String,
+    pub format: String,
+    pub rows_read: i64,
+    pub rows_added: i64,
+    pub created_at: DateTime<Utc>,
+    /// Who uploaded it; absent for operator imports and deleted accounts.
+    pub created_by_email: Option<String>,
+}
+
+pub(crate) const IMPORT_SELECT: &str = "SELECT i.id, i.file_name, i.format, i.rows_read, i.rows_added, \
+     i.created_at, u.email AS created_by_email FROM imports i LEFT JOIN users u ON u.id = i.created_by \
+     WHERE i.org_id = $1";
+
+impl Store {
+    /// The organisation's newest imports, at most `limit`.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn recent_imports(&self, org: OrgId, limit: u32) -> Result<Vec<ImportRecord>> {
+        let mut tx = self.scoped(org).await?;
+        let rows = tx
+            .fetch_all(
+                Sql::new(format!("{IMPORT_SELECT} ORDER BY i.id DESC LIMIT $2"))
+                    .arg(org)
+                    .arg(i64::from(limit.clamp(1, 1000))),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// One import of the organisation; `None` for another organisation's id, like a missing one.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn import_record(&self, org: OrgId, id: i64) -> Result<Option<ImportRecord>> {
+        let mut tx = self.scoped(org).await?;
+        let row = tx
+            .fetch_optional(
+                Sql::new(format!("{IMPORT_SELECT} AND i.id = $2"))
+                    .arg(org)
+                    .arg(id),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+}

@@ -1,0 +1,283 @@
+//! `/app/{org}/settings`: the organisation's settings form, and the danger zone — export the
+//! organisation, delete it (admins only; both ask for a recent password).
+
+use super::step_up::{Pending, Proof, StepUp, step_up, with_session};
+use super::{Chrome, private};
+use crate::auth::{Admin, ClientInfo};
+use crate::service::org_data::{self, DeleteInput};
+use crate::service::settings::{
+    self, Invalid, RETENTION_DAYS, SettingsError, SettingsPatch, time_zones,
+};
+use crate::{ApiError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use flowsense_core::OrgId;
+use flowsense_storage::Organisation;
+use serde::Deserialize;
+
+/// The form's values: from the organisation, or as submitted when refused.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SettingsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    base_currency: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    retention_days: String,
+    // Checkboxes: present when ticked.
+    #[serde(default)]
+    keep_monthly_rollups: Option<String>,
+    #[serde(default)]
+    ai_enabled: Option<String>,
+    #[serde(default)]
+    redact_names: Option<String>,
+    #[serde(default)]
+    mfa_required: Option<String>,
+    #[serde(default)]
+    digests_enabled: Option<String>,
+}
+
+impl SettingsForm {
+    fn of(org: &Organisation) -> Self {
+        let s = &org.settings;
+        let on = |b: bool| b.then(|| "on".to_owned());
+        Self {
+            name: org.name.clone(),
+            base_currency: s.base_currency.as_str().to_owned(),
+            time_zone: s.time_zone.clone(),
+            retention_days: s.retention_days.to_string(),
+            keep_monthly_rollups: on(s.keep_monthly_rollups),
+            ai_enabled: on(s.ai_enabled),
+            redact_names: on(s.redact_names),
+            mfa_required: on(s.mfa_required),
+            digests_enabled: on(s.digests_enabled),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    chrome: Chrome,
+    csrf: String,
+    org_id: OrgId,
+    org_name: String,
+    f: SettingsForm,
+    currency_locked: bool,
+    admin_has_mfa: bool,
+    zones: Vec<&'static str>,
+    retention_min: i64,
+    retention_max: i64,
+    notice: Option<&'static str>,
+    errors: Vec<(&'static str, String)>,
+    danger_error: Option<String>,
+}
+
+impl SettingsPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+struct Outcome {
+    status: StatusCode,
+    notice: Option<&'static str>,
+    errors: Vec<(&'static str, String)>,
+    danger_error: Option<String>,
+}
+
+impl Outcome {
+    fn ok(notice: Option<&'static str>) -> Self {
+        Self {
+            status: StatusCode::OK,
+            notice,
+            errors: Vec::new(),
+            danger_error: None,
+        }
+    }
+}
+
+async fn render(
+    state: &AppState,
+    who: &Admin,
+    form: Option<SettingsForm>,
+    outcome: Outcome,
+) -> Result<Response, ApiError> {
+    let org = state.store.org(who.org).await?;
+    let chrome = Chrome::for_user(state, &who.current, Some(who.org), "settings").await?;
+    let page = SettingsPage {
+        csrf: chrome.csrf_token.clone().unwrap_or_default(),
+        chrome,
+        org_id: who.org,
+        f: form.unwrap_or_else(|| SettingsForm::of(&org)),
+        org_name: org.name,
+        currency_locked: settings::currency_is_locked(state, who).await?,
+        admin_has_mfa: who.current.user.mfa_enabled,
+        zones: time_zones().collect(),
+        retention_min: *RETENTION_DAYS.start(),
+        retention_max: *RETENTION_DAYS.end(),
+        notice: outcome.notice,
+        errors: outcome.errors,
+        danger_error: outcome.danger_error,
+    };
+    Ok(private((outcome.status, page).into_response()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Saved {
+    #[serde(default)]
+    saved: String,
+}
+
+/// `GET /app/{org}/settings`.
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    who: Admin,
+    query: Result<Query<Saved>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let saved = query.is_ok_and(|Query(q)| q.saved == "1");
+    let notice = saved.then_some("Settings saved.");
+    render(&state, &who, None, Outcome::ok(notice)).await
+}
+
+/// `POST /app/{org}/settings`: every field of the form; an unticked box turns its setting off.
+pub(crate) async fn save(
+    State(state): State<AppState>,
+    who: Admin,
+    client: ClientInfo,
+    form: Result<Form<SettingsForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Ok(Form(f)) = form else {
+        let outcome = Outcome {
+            status: StatusCode::BAD_REQUEST,
+            errors: vec![("form", "The form could not be read; reload the page and try again.".into())],
+            ..Outcome::ok(None)
+        };
+        return render(&state, &who, None, outcome).await;
+    };
+    let Ok(retention_days) = f.retention_days.trim().parse::<i64>() else {
+        let outcome = Outcome {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors: vec![("retention_days", "Enter a whole number of days.".into())],
+            ..Outcome::ok(None)
+        };
+        return render(&state, &who, Some(f), outcome).await;
+    };
+    let patch = SettingsPatch {
+        name: Some(f.name.clone()),
+        base_currency: Some(f.base_currency.clone()),
+        time_zone: Some(f.time_zone.clone()),
+        retention_days: Some(retention_days),
+        keep_monthly_rollups: Some(f.keep_monthly_rollups.is_some()),
+        ai_enabled: Some(f.ai_enabled.is_some()),
+        redact_names: Some(f.redact_names.is_some()),
+        mfa_required: Some(f.mfa_required.is_some()),
+        digests_enabled: Some(f.digests_enabled.is_some()),
+    };
+    match settings::update_settings(&state, &who, patch, &client).await {
+        Ok(_) => Ok(private(
+            Redirect::to(&format!("/app/{}/settings?saved=1", who.org)).into_response(),
+        )),
+        Err(SettingsError::Invalid(Invalid(fields))) => {
+            let outcome = Outcome {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                errors: fields
+                    .into_iter()
+                    .map(|(field, m)| (field, super::sentence(&m)))
+                    .collect(),
+                ..Outcome::ok(None)
+            };
+            render(&state, &who, Some(f), outcome).await
+        }
+        Err(SettingsError::Failed(e)) => Err(e),
+    }
+}
+
+/// `POST /app/{org}/settings/export` (step-up): the organisation's JSON document as a download.
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    who: Admin,
+    client: ClientInfo,
+    form: Result<Form<Proof>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let proof = form.map(|Form(f)| f).unwrap_or_default();
+    let pending = Pending {
+        action: format!("/app/{}/settings/export", who.org),
+        what: "export all of the organisation’s data",
+        cancel: format!("/app/{}/settings", who.org),
+        fields: Vec::new(),
+    };
+    let issued = match step_up(&state, &who, &client, proof, pending).await? {
+        StepUp::Proceed(issued) => issued,
+        StepUp::Ask(page) => return Ok(page),
+    };
+    let export = org_data::export(&state, &who, &client).await?;
+    Ok(with_session(&state, issued, crate::api::download(export)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DeleteForm {
+    #[serde(default)]
+    confirm_name: String,
+    #[serde(flatten)]
+    proof: Proof,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "org_deleted.html")]
+struct DeletedPage {
+    chrome: Chrome,
+    name: String,
+}
+
+/// `POST /app/{org}/settings/delete` (step-up): deletes the organisation once its name is
+/// typed, then shows what happened (the organisation, its audit log included, is gone).
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    who: Admin,
+    client: ClientInfo,
+    form: Result<Form<DeleteForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let org = state.store.org(who.org).await?;
+    if form.confirm_name.trim() != org.name.trim() {
+        let outcome = Outcome {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            danger_error: Some(format!(
+                "Nothing was deleted: type “{}” exactly to confirm.",
+                org.name
+            )),
+            ..Outcome::ok(None)
+        };
+        return render(&state, &who, None, outcome).await;
+    }
+    let pending = Pending {
+        action: format!("/app/{}/settings/delete", who.org),
+        what: "delete the organisation and all of its data",
+        cancel: format!("/app/{}/settings", who.org),
+        fields: vec![("confirm_name", form.confirm_name.clone())],
+    };
+    let issued = match step_up(&state, &who, &client, form.proof, pending).await? {
+        StepUp::Proceed(issued) => issued,
+        StepUp::Ask(page) => return Ok(page),
+    };
+    let input = DeleteInput {
+        confirm: form.confirm_name,
+    };
+    let name = org_data::delete(&state, &who, &input).await?;
+    let page = DeletedPage {
+        chrome: Chrome::for_user(&state, &who.current, None, "app").await?,
+        name,
+    };
+    Ok(with_session(&state, issued, private(page.into_response())))
+}

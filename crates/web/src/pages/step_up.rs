@@ -1,0 +1,120 @@
+//! Step-up on pages. A sensitive action (role change, removal, ownership transfer, export,
+//! deletion) proceeds at once when the session proved the password recently; otherwise the
+//! same request answers with a page asking for the password (and code), whose form posts the
+//! pending action back to where it came from. Once the password checks out the session is
+//! rotated (new cookie) and the action carries on.
+
+use super::{Chrome, private};
+use crate::auth::session::{Issued, session_cookie};
+use crate::auth::{ClientInfo, OrgAccess};
+use crate::service::passwords::{self, Reauthenticate};
+use crate::{ApiError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// The password and code a step-up form sends along with the action's own fields.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Proof {
+    #[serde(default)]
+    pub step_up_password: String,
+    #[serde(default)]
+    pub step_up_code: String,
+}
+
+/// The action waiting for the password: where its form posts, what it does (in words), and
+/// its fields (never a secret: they travel in hidden inputs).
+pub(crate) struct Pending {
+    pub action: String,
+    pub what: &'static str,
+    pub cancel: String,
+    pub fields: Vec<(&'static str, String)>,
+}
+
+/// Whether to go ahead (with the rotated session to hand the browser, if there was a step-up).
+pub(crate) enum StepUp {
+    Proceed(Option<Issued>),
+    Ask(Response),
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    csrf: String,
+    what: &'static str,
+    action: String,
+    cancel: String,
+    fields: Vec<(&'static str, String)>,
+    mfa: bool,
+    window_minutes: i64,
+    error: Option<&'static str>,
+}
+
+/// Goes ahead when the session is recent or the proof checks out; otherwise answers with the
+/// password page (200 when asking, 401 after a wrong password, 429 when limited).
+pub(crate) async fn step_up(
+    state: &AppState,
+    access: &OrgAccess,
+    client: &ClientInfo,
+    proof: Proof,
+    pending: Pending,
+) -> Result<StepUp, ApiError> {
+    let current = &access.current;
+    if current.authenticated_recently(state) {
+        return Ok(StepUp::Proceed(None));
+    }
+    let (status, error) = if proof.step_up_password.is_empty() {
+        (StatusCode::OK, None)
+    } else {
+        let code = proof.step_up_code.trim().to_owned();
+        let (totp, recovery_code) = if code.is_empty() {
+            (None, None)
+        } else if code.chars().all(|c| c.is_ascii_digit()) {
+            (Some(code), None)
+        } else {
+            (None, Some(code))
+        };
+        let input = Reauthenticate {
+            password: proof.step_up_password,
+            totp,
+            recovery_code,
+        };
+        match passwords::reauthenticate(state, current, input, client).await {
+            Ok(issued) => return Ok(StepUp::Proceed(Some(issued))),
+            Err(ApiError::Unauthorized(_)) => (
+                StatusCode::UNAUTHORIZED,
+                Some("The password or code is not correct."),
+            ),
+            Err(ApiError::TooManyRequests { .. }) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("Too many attempts. Wait a moment and try again."),
+            ),
+            Err(e) => return Err(e),
+        }
+    };
+    let chrome = Chrome::for_user(state, current, Some(access.org), "confirm").await?;
+    let page = ConfirmPage {
+        csrf: chrome.csrf_token.clone().unwrap_or_default(),
+        chrome,
+        what: pending.what,
+        action: pending.action,
+        cancel: pending.cancel,
+        fields: pending.fields,
+        mfa: current.user.mfa_enabled,
+        window_minutes: state.settings.session.recent_auth_window.num_minutes(),
+        error,
+    };
+    Ok(StepUp::Ask(private((status, page).into_response())))
+}
+
+/// Hands the browser the rotated session, when the action needed a step-up.
+pub(crate) fn with_session(state: &AppState, issued: Option<Issued>, mut r: Response) -> Response {
+    if let Some(issued) = issued {
+        r.headers_mut()
+            .insert(header::SET_COOKIE, session_cookie(state, &issued.token));
+    }
+    r
+}

@@ -1,0 +1,292 @@
+//! Importing one file into one organisation, all or nothing — the one way both `flowsense
+//! import` and uploads (`POST /api/v1/orgs/{org}/imports`, the import page) do it.
+//!
+//! Rows are parsed and written in batches inside one database transaction. The first bad row
+//! stops the import with its line and reason, and the transaction is dropped, so the database
+//! is exactly as before — as it is after a kill at any point. Rows the organisation already
+//! has (same stable reference) are skipped, so a re-import adds nothing.
+
+use flowsense_core::Currency;
+use flowsense_import::{ErrorReason, ImportError, ImportOptions, ImportedDoc, ImportedTxn, Importer};
+use flowsense_storage::{
+    ImportMeta, ImportSummary, ImportTx, NewDocument, NewTransaction, Organisation, StorageError,
+    Store, UserId,
+};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Rows per batch handed to storage (one multi-row statement group or one `COPY`).
+const BATCH_ROWS: usize = 20_000;
+
+/// A file on disk to import (uploads are spooled to a temporary file first).
+pub struct FileImport<'a> {
+    pub path: &'a Path,
+    /// What errors call the file (`books.csv:17: …`).
+    pub source_name: String,
+    /// The name kept in the import history.
+    pub file_name: String,
+    /// Lower-case hex SHA-256 of the file ([`file_sha256`]).
+    pub sha256: String,
+    /// Column map, date format and default account; the currency is the organisation's.
+    pub options: ImportOptions,
+    /// Invoices and bills that go with a statement file, imported in the same transaction.
+    pub documents: Option<PathBuf>,
+    pub created_by: Option<UserId>,
+}
+
+/// Told how far the import has got (the command line draws a progress bar).
+pub trait ImportProgress: Sync {
+    /// `bytes` of the statement read so far (0 for OFX, read whole), `rows` handed to storage.
+    fn read(&self, _bytes: u64, _rows: u64) {}
+    /// Every row is written; the transaction is committing.
+    fn committing(&self) {}
+}
+
+/// No progress reporting.
+pub struct Quiet;
+impl ImportProgress for Quiet {}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileImported {
+    pub summary: ImportSummary,
+    /// `statement` (CSV or OFX/QFX) or `documents-csv` (invoices and bills).
+    pub format: &'static str,
+}
+
+/// Why an import kept nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    /// The file was refused at its first bad row (line 0: the file as a whole).
+    #[error("{0}")]
+    Refused(ImportError),
+    #[error("the import could not be written: {0}")]
+    Storage(#[from] StorageError),
+    #[error("the import stopped unexpectedly: {0}")]
+    Interrupted(String),
+}
+
+/// Imports `file` into `org` in one transaction.
+///
+/// # Errors
+/// [`ImportFailure::Refused`] with the first bad row; storage failures. Nothing is kept either way.
+pub async fn import_file(
+    store: &Store,
+    org: &Organisation,
+    file: FileImport<'_>,
+    progress: &dyn ImportProgress,
+) -> Result<FileImported, ImportFailure> {
+    let currency = org.settings.base_currency;
+    let mut options = file.options.clone();
+    options.base_currency = currency;
+    options.source_name.clone_from(&file.source_name);
+    let refused = |e: ImportError| ImportFailure::Refused(renamed(e, &file.source_name));
+    let is_documents = looks_like_documents_csv(file.path)
+        .map_err(|e| refused(io_error(&file.source_name, &e)))?;
+    let format = if is_documents {
+        "documents-csv"
+    } else {
+        "statement"
+    };
+    let meta = ImportMeta {
+        file_name: file.file_name.clone(),
+        format: format.into(),
+        sha256: file.sha256.clone(),
+        source: "file".into(),
+        created_by: file.created_by,
+        currency,
+    };
+    let mut import = store.begin_import(org.id, &meta).await?;
+    if is_documents {
+        let docs = read_documents(file.path, &options).map_err(refused)?;
+        add_documents(&mut import, &docs, currency, &file.source_name).await?;
+    } else {
+        add_statement(&mut import, file.path, &options, progress).await?;
+        if let Some(sibling) = &file.documents {
+            let name = sibling.display().to_string();
+            let docs = read_documents(sibling, &options.clone().with_source_name(name.clone()))
+                .map_err(|e| ImportFailure::Refused(renamed(e, &name)))?;
+            add_documents(&mut import, &docs, currency, &name).await?;
+        }
+    }
+    progress.committing();
+    let summary = import.commit().await?;
+    Ok(FileImported { summary, format })
+}
+
+/// The error as the user named the file (readers name it by its path on disk).
+fn renamed(mut e: ImportError, source_name: &str) -> ImportError {
+    source_name.clone_into(&mut e.source_name);
+    e
+}
+
+fn io_error(source_name: &str, e: &std::io::Error) -> ImportError {
+    ImportError::file(source_name, ErrorReason::Io(e.kind().to_string()))
+}
+
+async fn add_statement(
+    import: &mut ImportTx,
+    file: &Path,
+    options: &ImportOptions,
+    progress: &dyn ImportProgress,
+) -> Result<(), ImportFailure> {
+    let source = options.source_name.clone();
+    let mut rows = flowsense_import::open_path(file, options)
+        .map_err(|e| ImportFailure::Refused(renamed(e, &source)))?;
+    let currency = options.base_currency;
+    // Parse on a blocking thread while the database writes the previous batch: two cores, two
+    // stages. The channel holds one batch ahead, so memory stays bounded.
+    let (tx, mut rx) =
+        tokio::sync::mpsc::channel::<Result<(Vec<NewTransaction>, u64), ImportError>>(1);
+    let parser = tokio::task::spawn_blocking(move || {
+        loop {
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            for row in rows.by_ref().take(BATCH_ROWS) {
+                let parsed = row
+                    .map_err(|e| renamed(e, &source))
+                    .and_then(|r| to_new_transaction(r, currency, &source));
+                match parsed {
+                    Ok(t) => batch.push(t),
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                }
+            }
+            if batch.is_empty() {
+                return;
+            }
+            let position = match &rows {
+                Importer::Csv(csv) => csv.bytes_read(),
+                Importer::Ofx(_) => 0,
+            };
+            if tx.blocking_send(Ok((batch, position))).is_err() {
+                return; // the writer gave up
+            }
+        }
+    });
+    while let Some(message) = rx.recv().await {
+        let (batch, position) = message.map_err(ImportFailure::Refused)?;
+        import.add_transactions(&batch).await?;
+        progress.read(position, import.rows_read());
+    }
+    parser
+        .await
+        .map_err(|e| ImportFailure::Interrupted(e.to_string()))?;
+    Ok(())
+}
+
+fn to_new_transaction(
+    r: ImportedTxn,
+    base: Currency,
+    source: &str,
+) -> Result<NewTransaction, ImportError> {
+    if r.currency != base {
+        return Err(ImportError::new(
+            source,
+            r.line,
+            ErrorReason::ForeignCurrency {
+                found: r.currency.as_str().into(),
+                base: base.as_str().into(),
+            },
+        ));
+    }
+    Ok(NewTransaction {
+        is_transfer: r
+            .category
+            .eq_ignore_ascii_case(flowsense_core::books::TRANSFER_CATEGORY),
+        account: r.account,
+        posted_on: r.date,
+        amount_minor: r.amount_minor,
+        currency: base.as_str().into(),
+        original_amount_minor: r.amount_minor,
+        original_currency: r.currency.as_str().into(),
+        counterparty: r.counterparty,
+        description: r.description,
+        category: r.category,
+        external_id: r.reference,
+    })
+}
+
+fn read_documents(path: &Path, options: &ImportOptions) -> Result<Vec<ImportedDoc>, ImportError> {
+    let file = std::fs::File::open(path).map_err(|e| io_error(&options.source_name, &e))?;
+    flowsense_import::parse_documents_csv(file, options)
+}
+
+async fn add_documents(
+    import: &mut ImportTx,
+    docs: &[ImportedDoc],
+    base: Currency,
+    source: &str,
+) -> Result<(), ImportFailure> {
+    let mut rows = Vec::with_capacity(docs.len());
+    for d in docs {
+        if d.currency != base {
+            return Err(ImportFailure::Refused(ImportError::new(
+                source,
+                d.line,
+                ErrorReason::ForeignCurrency {
+                    found: d.currency.as_str().into(),
+                    base: base.as_str().into(),
+                },
+            )));
+        }
+        rows.push(NewDocument {
+            kind: d.kind,
+            number: d.number.clone(),
+            counterparty: d.counterparty.clone(),
+            issue_date: d.issue_date,
+            due_date: d.due_date,
+            paid_date: d.paid_date,
+            amount_minor: d.amount_minor,
+            currency: base.as_str().into(),
+            external_id: format!("{}:{}", d.kind.as_str(), d.number),
+        });
+    }
+    for chunk in rows.chunks(BATCH_ROWS) {
+        import.add_documents(chunk).await?;
+    }
+    Ok(())
+}
+
+/// Whether the file's header is the invoices-and-bills layout.
+fn looks_like_documents_csv(path: &Path) -> std::io::Result<bool> {
+    let mut head = vec![0u8; 512];
+    let n = std::fs::File::open(path)?.read(&mut head)?;
+    let first_line = head[..n].split(|&b| b == b'\n').next().unwrap_or_default();
+    let header: Vec<String> = String::from_utf8_lossy(first_line)
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    Ok(flowsense_core::books::DOC_CSV_HEADER
+        .iter()
+        .all(|c| header.iter().any(|h| h == c)))
+}
+
+/// Lower-case hex SHA-256 of a file.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex_lower(&hasher.finalize()))
+}
+
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

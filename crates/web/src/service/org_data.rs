@@ -1,0 +1,200 @@
+//! An organisation's data as a whole (SPEC §6): the admin's complete JSON export, streamed so a
+//! million transactions never sit in memory, and the deletion of everything with its key.
+
+use super::audit;
+use crate::auth::{Admin, ClientInfo};
+use crate::{ApiError, AppState};
+use axum::body::Bytes;
+use chrono::{DateTime, Utc};
+use flowsense_core::{OrgId, UserId};
+use flowsense_storage::{
+    ExportedTransaction, MemberDetail, OrgSettings, OrgTables, StorageError, Store,
+};
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Transactions per chunk of the streamed export.
+const EXPORT_BATCH_ROWS: usize = 2_000;
+
+/// What the export deliberately leaves out, stated in the document itself.
+const NOT_INCLUDED: [&str; 2] = [
+    "secrets: password hashes, session, API token and invitation token hashes, TOTP secrets, \
+     OAuth tokens and the providers' tenant ids, data keys",
+    "assistant conversations, which belong to each user and are in their own export",
+];
+
+#[derive(Serialize)]
+struct ExportedOrg<'a> {
+    id: OrgId,
+    slug: &'a str,
+    name: &'a str,
+    created_at: DateTime<Utc>,
+}
+
+/// Everything but the transactions, which follow it in the stream.
+#[derive(Serialize)]
+struct Head<'a> {
+    format: &'static str,
+    version: u32,
+    exported_at: DateTime<Utc>,
+    exported_by: UserId,
+    organisation: ExportedOrg<'a>,
+    settings: &'a OrgSettings,
+    members: &'a [MemberDetail],
+    #[serde(flatten)]
+    tables: &'a OrgTables,
+    not_included: [&'static str; 2],
+}
+
+/// A streamed export: a file name for the download and the JSON document's bytes.
+pub struct Export {
+    pub file_name: String,
+    pub body: Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin>,
+}
+
+/// The organisation's complete export (admins, with recent authentication). Audited before the
+/// first byte leaves.
+///
+/// # Errors
+/// When the organisation cannot be read; a failure later in the stream aborts the download
+/// (the document is then visibly incomplete JSON).
+pub async fn export(state: &AppState, who: &Admin, client: &ClientInfo) -> Result<Export, ApiError> {
+    audit::in_org(
+        state,
+        who.org,
+        Some(who.user),
+        "org.exported",
+        format!("org:{}", who.org),
+        &client.ip,
+        json!({"format": "json"}),
+    )
+    .await?;
+    let org = state.store.org(who.org).await?;
+    let members = state.store.member_details(who.org).await?;
+    let tables = state.store.export_org_tables(who.org).await?;
+    let now = state.now();
+    let head = Head {
+        format: "flowsense-organisation-export",
+        version: 1,
+        exported_at: now,
+        exported_by: who.user,
+        organisation: ExportedOrg {
+            id: org.id,
+            slug: &org.slug,
+            name: &org.name,
+            created_at: org.created_at,
+        },
+        settings: &org.settings,
+        members: &members,
+        tables: &tables,
+        not_included: NOT_INCLUDED,
+    };
+    let mut first = serde_json::to_vec(&head).map_err(ApiError::internal)?;
+    // Reopen the object to append the transactions array.
+    first.pop();
+    first.extend_from_slice(b",\"transactions\":[");
+    Ok(Export {
+        file_name: format!("flowsense-{}-{}.json", org.slug, now.format("%Y%m%d")),
+        body: Box::new(transactions_after(state.store.clone(), who.org, first)),
+    })
+}
+
+/// `head`, then the transactions as JSON array elements, then the closing `]}`.
+fn transactions_after(
+    store: Store,
+    org: OrgId,
+    head: Vec<u8>,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin {
+    type Batch = Result<Vec<ExportedTransaction>, StorageError>;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(2);
+    tokio::spawn(async move {
+        // An empty batch marks the end, so a reader that stops early is told apart from one
+        // that finished.
+        let end = match store.stream_transactions(org, EXPORT_BATCH_ROWS, &tx).await {
+            Ok(_) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        };
+        let _ = tx.send(end).await;
+    });
+    struct State {
+        head: Option<Vec<u8>>,
+        rx: tokio::sync::mpsc::Receiver<Batch>,
+        first_row: bool,
+        done: bool,
+    }
+    let state = State {
+        head: Some(head),
+        rx,
+        first_row: true,
+        done: false,
+    };
+    Box::pin(futures_util::stream::unfold(state, |mut s| async move {
+        if let Some(head) = s.head.take() {
+            return Some((Ok(Bytes::from(head)), s));
+        }
+        if s.done {
+            return None;
+        }
+        let chunk = match s.rx.recv().await {
+            Some(Ok(batch)) if batch.is_empty() => {
+                s.done = true;
+                Ok(Bytes::from_static(b"]}"))
+            }
+            Some(Ok(batch)) => {
+                let mut buf = Vec::with_capacity(batch.len() * 256);
+                for t in &batch {
+                    if !s.first_row {
+                        buf.push(b',');
+                    }
+                    s.first_row = false;
+                    if let Err(e) = serde_json::to_writer(&mut buf, t) {
+                        s.done = true;
+                        return Some((Err(std::io::Error::other(e)), s));
+                    }
+                }
+                Ok(Bytes::from(buf))
+            }
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "the organisation export failed while streaming");
+                s.done = true;
+                Err(std::io::Error::other("the export failed"))
+            }
+            None => {
+                tracing::error!("the organisation export stopped before its end");
+                s.done = true;
+                Err(std::io::Error::other("the export stopped"))
+            }
+        };
+        Some((chunk, s))
+    }))
+}
+
+/// The confirmation a deletion needs: the organisation's name, typed.
+#[derive(Debug, Deserialize)]
+pub struct DeleteInput {
+    pub confirm: String,
+}
+
+/// Deletes the organisation with every row it owns, its data key first (crypto-shredding).
+/// The organisation's own audit log goes with it, so the deletion is recorded in the server
+/// log (ids only) before and after. Returns the deleted organisation's name.
+///
+/// # Errors
+/// 422 when the typed name does not match.
+pub async fn delete(
+    state: &AppState,
+    who: &Admin,
+    input: &DeleteInput,
+) -> Result<String, ApiError> {
+    let org = state.store.org(who.org).await?;
+    if input.confirm.trim() != org.name.trim() {
+        return Err(ApiError::Unprocessable(
+            "type the organisation's name exactly as shown to confirm".into(),
+        ));
+    }
+    tracing::warn!(org_id = %who.org, actor = %who.user, "deleting an organisation at its admin's request");
+    state.store.delete_org(who.org).await?;
+    tracing::warn!(org_id = %who.org, actor = %who.user, "organisation deleted with its data key");
+    Ok(org.name)
+}

@@ -1,0 +1,215 @@
+//! An organisation's settings: name, base currency, time zone, retention, AI, redaction, MFA,
+//! digests. Every value is checked before anything is written, so a refused change keeps
+//! everything as it was.
+
+use super::audit;
+use crate::auth::{Admin, ClientInfo, Viewer};
+use crate::{ApiError, AppState};
+use flowsense_core::Currency;
+use flowsense_storage::{OrgSettings, Organisation};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Raw transactions are kept at least a day and at most ten years.
+pub const RETENTION_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
+
+/// The organisation with its settings.
+pub async fn settings(state: &AppState, who: &Viewer) -> Result<Organisation, ApiError> {
+    Ok(state.store.org(who.org).await?)
+}
+
+/// Whether the base currency may still change: only while there are no transactions, whose
+/// amounts are stored in it.
+pub async fn currency_is_locked(state: &AppState, who: &Admin) -> Result<bool, ApiError> {
+    Ok(state.store.count_transactions(who.org).await? > 0)
+}
+
+/// Fields to change; absent ones stay as they are.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    pub name: Option<String>,
+    pub base_currency: Option<String>,
+    pub time_zone: Option<String>,
+    pub retention_days: Option<i64>,
+    pub keep_monthly_rollups: Option<bool>,
+    pub ai_enabled: Option<bool>,
+    pub redact_names: Option<bool>,
+    pub mfa_required: Option<bool>,
+    pub digests_enabled: Option<bool>,
+}
+
+/// What was wrong with a patch: `(field, message)` for each refused value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub Vec<(&'static str, String)>);
+
+/// A settings change that did not happen.
+#[derive(Debug)]
+pub enum SettingsError {
+    Invalid(Invalid),
+    Failed(ApiError),
+}
+
+impl From<ApiError> for SettingsError {
+    fn from(e: ApiError) -> Self {
+        SettingsError::Failed(e)
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Invalid(Invalid(fields)) => ApiError::Unprocessable(
+                fields
+                    .into_iter()
+                    .map(|(f, m)| format!("{f}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            SettingsError::Failed(e) => e,
+        }
+    }
+}
+
+/// Whether `tz` names an IANA time zone (`Europe/Paris`, `UTC`).
+#[must_use]
+pub fn is_time_zone(tz: &str) -> bool {
+    tz.len() <= 64 && tz.parse::<chrono_tz::Tz>().is_ok()
+}
+
+/// Every IANA time zone name, for the settings form.
+pub fn time_zones() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+}
+
+/// Changes the organisation's settings (admins only): all checked first, then written at once.
+///
+/// # Errors
+/// [`SettingsError::Invalid`] naming each refused field; nothing is changed then.
+pub async fn update_settings(
+    state: &AppState,
+    who: &Admin,
+    patch: SettingsPatch,
+    client: &ClientInfo,
+) -> Result<Organisation, SettingsError> {
+    let org = state.store.org(who.org).await.map_err(ApiError::from)?;
+    let mut name = org.name.clone();
+    let mut s = org.settings.clone();
+    let mut invalid = Vec::new();
+    if let Some(n) = patch.name {
+        let n = n.trim();
+        if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
+            invalid.push(("name", "name the organisation in 1 to 100 characters".into()));
+        } else {
+            n.clone_into(&mut name);
+        }
+    }
+    if let Some(code) = patch.base_currency {
+        match Currency::parse(&code) {
+            Ok(c) if c == s.base_currency => {}
+            Ok(c) => {
+                if currency_is_locked(state, who).await? {
+                    invalid.push((
+                        "base_currency",
+                        "the base currency cannot change once the organisation has transactions"
+                            .into(),
+                    ));
+                } else {
+                    s.base_currency = c;
+                }
+            }
+            Err(_) => invalid.push((
+                "base_currency",
+                "enter a three-letter ISO 4217 code such as USD or EUR".into(),
+            )),
+        }
+    }
+    if let Some(tz) = patch.time_zone {
+        let tz = tz.trim();
+        if is_time_zone(tz) {
+            tz.clone_into(&mut s.time_zone);
+        } else {
+            invalid.push((
+                "time_zone",
+                "choose an IANA time zone such as Europe/London".into(),
+            ));
+        }
+    }
+    if let Some(d) = patch.retention_days {
+        if RETENTION_DAYS.contains(&d) {
+            s.retention_days = d;
+        } else {
+            invalid.push((
+                "retention_days",
+                format!(
+                    "keep transactions {} to {} days",
+                    RETENTION_DAYS.start(),
+                    RETENTION_DAYS.end()
+                ),
+            ));
+        }
+    }
+    if patch.mfa_required == Some(true) && !s.mfa_required && !who.current.user.mfa_enabled {
+        // Requiring MFA without having it would lock the admin out of their own organisation.
+        invalid.push((
+            "mfa_required",
+            "enable two-factor authentication on your own account first".into(),
+        ));
+    }
+    if !invalid.is_empty() {
+        return Err(SettingsError::Invalid(Invalid(invalid)));
+    }
+    for (value, field) in [
+        (patch.keep_monthly_rollups, &mut s.keep_monthly_rollups),
+        (patch.ai_enabled, &mut s.ai_enabled),
+        (patch.redact_names, &mut s.redact_names),
+        (patch.mfa_required, &mut s.mfa_required),
+        (patch.digests_enabled, &mut s.digests_enabled),
+    ] {
+        if let Some(v) = value {
+            *field = v;
+        }
+    }
+    let changed = changed_fields(&org, &name, &s);
+    if changed.is_empty() {
+        return Ok(org);
+    }
+    state
+        .store
+        .update_org_name_and_settings(who.org, &name, &s)
+        .await
+        .map_err(ApiError::from)?;
+    audit::in_org(
+        state,
+        who.org,
+        Some(who.user),
+        "org.settings_changed",
+        format!("org:{}", who.org),
+        &client.ip,
+        json!({"fields": changed}),
+    )
+    .await?;
+    Ok(state.store.org(who.org).await.map_err(ApiError::from)?)
+}
+
+/// The names of the fields that differ (the audit log says what changed, not to what).
+fn changed_fields(old: &Organisation, name: &str, new: &OrgSettings) -> Vec<&'static str> {
+    let o = &old.settings;
+    [
+        ("name", old.name != name),
+        ("base_currency", o.base_currency != new.base_currency),
+        ("time_zone", o.time_zone != new.time_zone),
+        ("retention_days", o.retention_days != new.retention_days),
+        (
+            "keep_monthly_rollups",
+            o.keep_monthly_rollups != new.keep_monthly_rollups,
+        ),
+        ("ai_enabled", o.ai_enabled != new.ai_enabled),
+        ("redact_names", o.redact_names != new.redact_names),
+        ("mfa_required", o.mfa_required != new.mfa_required),
+        ("digests_enabled", o.digests_enabled != new.digests_enabled),
+    ]
+    .into_iter()
+    .filter_map(|(f, differs)| differs.then_some(f))
+    .collect()
+}
