@@ -1,16 +1,29 @@
-//! Server-rendered SVG charts: this module computes the geometry (path data, ticks), the
-//! templates draw it, and the stylesheet colours it. No script, no inline style.
+//! Server-rendered SVG charts: this module computes the geometry (path data, bars, ticks), the
+//! templates draw it (`templates/chart_*.html`), and the stylesheet colours it. No script, no
+//! inline style. Every chart comes with a `<title>`, a `<desc>` written by the page, and a
+//! table of the same numbers beside it.
+//!
+//! - [`line_chart`]: a daily series with the area under it;
+//! - [`band_chart`]: a median line over a P10–P90 band, optionally with a second line;
+//! - [`bars::bar_chart`]: grouped or stacked bars per labelled group, optionally with a line.
 
-use super::format::money_compact;
+pub mod bars;
+mod scale;
+#[cfg(test)]
+mod tests;
+
+pub use bars::{BarChart, BarGroup, BarLayout, Series, bar_chart};
+use scale::{DateScale, YScale};
+
 use chrono::{Datelike, NaiveDate};
 use flowsense_core::Currency;
 
-const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 260.0;
-const LEFT: f64 = 72.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 14.0;
-const BOTTOM: f64 = 30.0;
+pub(crate) const WIDTH: f64 = 720.0;
+pub(crate) const HEIGHT: f64 = 260.0;
+pub(crate) const LEFT: f64 = 72.0;
+pub(crate) const RIGHT: f64 = 16.0;
+pub(crate) const TOP: f64 = 14.0;
+pub(crate) const BOTTOM: f64 = 30.0;
 
 /// One labelled tick; `at` is the x or y coordinate.
 #[derive(Debug, Clone)]
@@ -19,7 +32,7 @@ pub struct Tick {
     pub label: String,
 }
 
-/// Everything a chart template needs, as ready-to-print attribute values.
+/// Everything a line or band template needs, as ready-to-print attribute values.
 #[derive(Debug, Clone)]
 pub struct Chart {
     pub view_box: String,
@@ -32,87 +45,15 @@ pub struct Chart {
     pub line: String,
     /// A filled area: under the line, or the uncertainty band.
     pub area: String,
+    /// A second line over the first (a what-if), empty when there is none.
+    pub overlay: String,
     /// The y of zero when zero is inside the plot.
     pub zero: Option<String>,
     pub has_data: bool,
 }
 
-fn coord(v: f64) -> String {
+pub(crate) fn coord(v: f64) -> String {
     format!("{v:.1}")
-}
-
-/// A "nice" step (1, 2 or 5 × 10^n) so that `range` spans about `target` steps.
-fn nice_step(range: f64, target: f64) -> f64 {
-    let raw = (range / target).max(1.0);
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let fraction = raw / magnitude;
-    let nice = if fraction <= 1.0 {
-        1.0
-    } else if fraction <= 2.0 {
-        2.0
-    } else if fraction <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * magnitude
-}
-
-struct Frame {
-    start: NaiveDate,
-    days: f64,
-    lo: f64,
-    hi: f64,
-}
-
-impl Frame {
-    fn new(start: NaiveDate, end: NaiveDate, lo: i64, hi: i64) -> (Self, f64) {
-        #[allow(clippy::cast_precision_loss)] // chart pixels, not money
-        let (lo, hi) = (lo as f64, hi as f64);
-        // Start the axis at zero only when zero is near: otherwise a trend would be a flat
-        // line at the top of the chart. The axis is labelled, so the scale stays honest.
-        let lo = if lo > 0.0 && lo < (hi - lo) * 2.0 {
-            0.0
-        } else if lo > 0.0 {
-            lo - (hi - lo) * 0.25
-        } else {
-            lo
-        };
-        let (lo, hi) = if hi - lo < 1.0 {
-            (lo - 1.0, hi + 1.0)
-        } else {
-            (lo, hi)
-        };
-        let step = nice_step(hi - lo, 4.0);
-        let lo = (lo / step).floor() * step;
-        let hi = (hi / step).ceil() * step;
-        #[allow(clippy::cast_precision_loss)]
-        let days = ((end - start).num_days().max(1)) as f64;
-        (
-            Frame {
-                start,
-                days,
-                lo,
-                hi,
-            },
-            step,
-        )
-    }
-
-    fn x(&self, d: NaiveDate) -> f64 {
-        #[allow(clippy::cast_precision_loss)]
-        let offset = (d - self.start).num_days() as f64;
-        LEFT + offset / self.days * (WIDTH - LEFT - RIGHT)
-    }
-
-    fn y(&self, v: f64) -> f64 {
-        TOP + (self.hi - v) / (self.hi - self.lo) * (HEIGHT - TOP - BOTTOM)
-    }
-
-    #[allow(clippy::cast_precision_loss)]
-    fn y_minor(&self, v: i64) -> f64 {
-        self.y(v as f64)
-    }
 }
 
 fn path(points: impl Iterator<Item = (f64, f64)>) -> String {
@@ -137,29 +78,15 @@ fn empty_chart() -> Chart {
         x_ticks: Vec::new(),
         line: String::new(),
         area: String::new(),
+        overlay: String::new(),
         zero: None,
         has_data: false,
     }
 }
 
-fn frame_ticks(frame: &Frame, step: f64, currency: Currency) -> Vec<Tick> {
-    let mut ticks = Vec::new();
-    let mut v = frame.lo;
-    while v <= frame.hi + step / 2.0 {
-        #[allow(clippy::cast_possible_truncation)] // a rounded axis value
-        let minor = v.round() as i64;
-        ticks.push(Tick {
-            at: coord(frame.y(v)),
-            label: money_compact(minor, currency),
-        });
-        v += step;
-    }
-    ticks
-}
-
 /// Month starts between `start` and `end`, labelled `Jan`, `Feb`, … (`Jan 27` at a year change),
 /// thinned to at most `max` labels.
-fn month_ticks(frame: &Frame, start: NaiveDate, end: NaiveDate, max: usize) -> Vec<Tick> {
+fn month_ticks(x: &DateScale, start: NaiveDate, end: NaiveDate, max: usize) -> Vec<Tick> {
     let mut months = Vec::new();
     let mut next = NaiveDate::from_ymd_opt(start.year(), start.month(), 1);
     while let Some(d) = next.filter(|d| *d <= end) {
@@ -173,7 +100,7 @@ fn month_ticks(frame: &Frame, start: NaiveDate, end: NaiveDate, max: usize) -> V
         .into_iter()
         .step_by(every)
         .map(|m| Tick {
-            at: coord(frame.x(m)),
+            at: coord(x.x(m)),
             label: if m.month() == 1 {
                 m.format("%b %y").to_string()
             } else {
@@ -181,10 +108,6 @@ fn month_ticks(frame: &Frame, start: NaiveDate, end: NaiveDate, max: usize) -> V
             },
         })
         .collect()
-}
-
-fn zero_of(frame: &Frame) -> Option<String> {
-    (frame.lo < 0.0 && frame.hi > 0.0).then(|| coord(frame.y(0.0)))
 }
 
 /// A line of daily values with the area under it.
@@ -195,22 +118,23 @@ pub fn line_chart(points: &[(NaiveDate, i64)], currency: Currency) -> Chart {
     };
     let lo = points.iter().map(|p| p.1).min().unwrap_or(0);
     let hi = points.iter().map(|p| p.1).max().unwrap_or(0);
-    let (frame, step) = Frame::new(first.0, last.0, lo, hi);
-    let line = path(points.iter().map(|(d, v)| (frame.x(*d), frame.y_minor(*v))));
-    let base = frame.y(frame.lo.max(0.0).min(frame.hi));
+    let y = YScale::new(lo, hi, false);
+    let x = DateScale::new(first.0, last.0);
+    let line = path(points.iter().map(|(d, v)| (x.x(*d), y.y_minor(*v))));
+    let base = y.y(y.lo.max(0.0).min(y.hi));
     let area = format!(
         "{line} L{},{} L{},{} Z",
-        coord(frame.x(last.0)),
+        coord(x.x(last.0)),
         coord(base),
-        coord(frame.x(first.0)),
+        coord(x.x(first.0)),
         coord(base)
     );
     Chart {
-        y_ticks: frame_ticks(&frame, step, currency),
-        x_ticks: month_ticks(&frame, first.0, last.0, 7),
+        y_ticks: y.ticks(currency),
+        x_ticks: month_ticks(&x, first.0, last.0, 7),
         line,
         area,
-        zero: zero_of(&frame),
+        zero: y.zero(),
         has_data: true,
         ..empty_chart()
     }
@@ -228,73 +152,53 @@ pub struct BandPoint {
 /// The median as a line over the P10–P90 band.
 #[must_use]
 pub fn band_chart(points: &[BandPoint], currency: Currency) -> Chart {
+    band_chart_with(points, &[], currency)
+}
+
+/// The median as a line over the P10–P90 band, and `overlay` (say, a what-if's median) as a
+/// second line on the same axes.
+#[must_use]
+pub fn band_chart_with(
+    points: &[BandPoint],
+    overlay: &[(NaiveDate, i64)],
+    currency: Currency,
+) -> Chart {
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return empty_chart();
     };
-    let lo = points.iter().map(|p| p.p10.min(p.p50)).min().unwrap_or(0);
-    let hi = points.iter().map(|p| p.p90.max(p.p50)).max().unwrap_or(0);
-    let (frame, step) = Frame::new(first.date, last.date, lo, hi);
-    let upper = points
+    let overlay_values = overlay.iter().map(|p| p.1);
+    let lo = points
         .iter()
-        .map(|p| (frame.x(p.date), frame.y_minor(p.p90)));
-    let lower = points
+        .map(|p| p.p10.min(p.p50))
+        .chain(overlay_values.clone())
+        .min()
+        .unwrap_or(0);
+    let hi = points
         .iter()
-        .rev()
-        .map(|p| (frame.x(p.date), frame.y_minor(p.p10)));
+        .map(|p| p.p90.max(p.p50))
+        .chain(overlay_values)
+        .max()
+        .unwrap_or(0);
+    let y = YScale::new(lo, hi, false);
+    let x = DateScale::new(first.date, last.date);
+    let upper = points.iter().map(|p| (x.x(p.date), y.y_minor(p.p90)));
+    let lower = points.iter().rev().map(|p| (x.x(p.date), y.y_minor(p.p10)));
     let area = format!("{} Z", path(upper.chain(lower)));
-    let line = path(
-        points
+    let line = path(points.iter().map(|p| (x.x(p.date), y.y_minor(p.p50))));
+    let overlay = path(
+        overlay
             .iter()
-            .map(|p| (frame.x(p.date), frame.y_minor(p.p50))),
+            .filter(|(d, _)| *d >= first.date && *d <= last.date)
+            .map(|(d, v)| (x.x(*d), y.y_minor(*v))),
     );
     Chart {
-        y_ticks: frame_ticks(&frame, step, currency),
-        x_ticks: month_ticks(&frame, first.date, last.date, 4),
+        y_ticks: y.ticks(currency),
+        x_ticks: month_ticks(&x, first.date, last.date, 4),
         line,
         area,
-        zero: zero_of(&frame),
+        overlay,
+        zero: y.zero(),
         has_data: true,
         ..empty_chart()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, m, d).expect("date")
-    }
-
-    #[test]
-    fn a_line_chart_has_ticks_a_path_and_an_area() {
-        let pts = [
-            (day(1, 1), 100_000),
-            (day(3, 15), 250_000),
-            (day(6, 30), -50_000),
-        ];
-        let c = line_chart(&pts, Currency::USD);
-        assert!(c.has_data);
-        assert!(c.line.starts_with("M72.0,"));
-        assert!(c.area.ends_with('Z'));
-        assert!(c.zero.is_some());
-        assert!(c.y_ticks.len() >= 3);
-        assert_eq!(c.x_ticks.first().map(|t| t.label.as_str()), Some("Jan 26"));
-        assert!(!line_chart(&[], Currency::USD).has_data);
-    }
-
-    #[test]
-    fn a_band_chart_closes_its_band() {
-        let pts: Vec<BandPoint> = (0..14)
-            .map(|w| BandPoint {
-                date: day(1, 1) + chrono::TimeDelta::weeks(w),
-                p10: 1000 - w * 10,
-                p50: 1000,
-                p90: 1000 + w * 10,
-            })
-            .collect();
-        let c = band_chart(&pts, Currency::USD);
-        assert_eq!(c.area.matches('L').count(), 27);
-        assert!(c.zero.is_none());
     }
 }
