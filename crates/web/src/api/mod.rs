@@ -90,6 +90,10 @@ fn routes() -> Vec<Route> {
         // The books.
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
+        route!(page GET "/app/{org}/cashflow", Viewer, pages::cashflow),
+        route!(page GET "/app/{org}/recurring", Viewer, pages::recurring),
+        route!(page GET "/app/{org}/aging", Viewer, pages::aging),
+        route!(page GET "/app/{org}/forecast", Viewer, pages::forecast),
         // Running the organisation: import and connections, members, settings, audit.
         route!(POST "/api/v1/auth/signup", Public, auth::signup),
         route!(POST "/api/v1/auth/verify-email", Public, auth::verify_email),

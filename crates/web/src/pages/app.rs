@@ -2,9 +2,10 @@
 
 use super::dashboard::{Dashboard, build};
 use super::format::money;
-use super::{Chrome, private};
+use super::{Chrome, encode, private};
 use crate::auth::CurrentUser;
 use crate::auth::extract::Viewer;
+use crate::service::analysis;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -63,11 +64,8 @@ pub(crate) async fn dashboard(
     access: Viewer,
 ) -> Result<Response, ApiError> {
     let org = state.store.org(access.org).await?;
-    let books = state.store.load_books(access.org).await?;
-    // The engine is CPU work: keep it off the async threads.
-    let d = tokio::task::spawn_blocking(move || build(&books))
-        .await
-        .map_err(ApiError::internal)?;
+    let id = org.id;
+    let d = analysis::with_analysis(&state, &org, move |a| build(a, id)).await?;
     let page = DashboardPage {
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?,
         org_id: access.org,
@@ -131,19 +129,6 @@ fn date(s: &str) -> Result<Option<NaiveDate>, String> {
             .map(Some)
             .map_err(|_| format!("“{d}” is not a date (YYYY-MM-DD).")),
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `GET /app/{org}/transactions`: filter form and cursor paging over `list_transactions`.

@@ -1,16 +1,25 @@
 //! Server-rendered pages (SPEC §9): askama templates, no inline script or style, forms that
 //! post to handlers calling the same services as the JSON API.
 
+mod aging;
 mod app;
 pub(crate) mod assets;
+mod cashflow;
 mod charts;
 mod dashboard;
 pub(crate) mod errors;
+mod forecast;
 pub(crate) mod form_csrf;
 mod format;
+mod insights;
+mod recurring;
 mod trust;
 
+pub(crate) use aging::aging;
 pub(crate) use app::{app_home, dashboard, transactions};
+pub(crate) use cashflow::cashflow;
+pub(crate) use forecast::forecast;
+pub(crate) use recurring::recurring;
 pub(crate) use trust::{security, security_txt};
 
 use crate::auth::session::clearing_cookie;
@@ -130,6 +139,19 @@ impl Chrome {
             Err(_) => Self::anonymous(section),
         }
     }
+}
+
+/// Percent-encodes a query value.
+pub(crate) fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Pages show the user's own data: no shared cache may keep them.

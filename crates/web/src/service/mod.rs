@@ -1,6 +1,7 @@
 //! Service functions: one per use case. Handlers read input, call one of these, render.
 
 pub mod accounts;
+pub mod analysis;
 pub(crate) mod audit;
 pub mod members;
 pub mod mfa;
@@ -8,6 +9,7 @@ pub mod orgs;
 pub mod passwords;
 pub mod sessions;
 pub mod tokens;
+pub mod whatif;
 
 use crate::mail::Email;
 use crate::{ApiError, AppState};
