@@ -95,6 +95,10 @@ fn routes() -> Vec<Route> {
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
         route!(page GET "/app/{org}/assistant", Member, pages::assistant),
+        route!(page GET "/app/{org}/cashflow", Viewer, pages::cashflow),
+        route!(page GET "/app/{org}/recurring", Viewer, pages::recurring),
+        route!(page GET "/app/{org}/aging", Viewer, pages::aging),
+        route!(page GET "/app/{org}/forecast", Viewer, pages::forecast),
         // Running the organisation: import and connections, members, settings, audit.
         route!(page GET "/app/{org}/integrations", Member, pages::integrations::page),
         route!(page POST "/app/{org}/integrations/import", Member, pages::integrations::import),
@@ -207,12 +211,9 @@ pub(crate) fn download(export: crate::service::org_data::Export) -> Response {
         HeaderValue::from_static("application/json"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}\"",
-        export.file_name
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", export.file_name))
+    {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     r
 }
-
