@@ -33,7 +33,7 @@ pub struct AuditEvent {
 }
 
 #[derive(sqlx::FromRow)]
-struct AuditRow {
+pub(crate) struct AuditRow {
     id: i64,
     actor_user_id: Option<Uuid>,
     action: String,
@@ -41,6 +41,20 @@ struct AuditRow {
     ip: String,
     details: String,
     created_at: DateTime<Utc>,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(r: AuditRow) -> Self {
+        AuditEvent {
+            id: r.id,
+            actor: r.actor_user_id.map(UserId),
+            action: r.action,
+            target: r.target,
+            ip: r.ip,
+            details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
+            created_at: r.created_at,
+        }
+    }
 }
 
 impl Store {
@@ -84,17 +98,6 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEvent {
-                id: r.id,
-                actor: r.actor_user_id.map(UserId),
-                action: r.action,
-                target: r.target,
-                ip: r.ip,
-                details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
-                created_at: r.created_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
     }
 }
