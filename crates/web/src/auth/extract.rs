@@ -42,6 +42,18 @@ impl CurrentUser {
         self.user.id
     }
 
+    /// Whether this is a session whose user proved who they are (password, and code when
+    /// enrolled) within the step-up window. API tokens never qualify.
+    #[must_use]
+    pub fn authenticated_recently(&self, state: &AppState) -> bool {
+        match self.via {
+            AuthMethod::Session {
+                authenticated_at, ..
+            } => state.now() - authenticated_at <= state.settings.session.recent_auth_window,
+            AuthMethod::Token { .. } => false,
+        }
+    }
+
     /// The session's token hash, or 403 for token-authenticated calls.
     pub fn session_hash(&self) -> Result<&[u8], ApiError> {
         match &self.via {
@@ -139,14 +151,10 @@ pub struct RecentAuth;
 impl FromRequestParts<AppState> for RecentAuth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let current = resolve(parts, state).await?;
-        match current.via {
-            AuthMethod::Session {
-                authenticated_at, ..
-            } if state.now() - authenticated_at <= state.settings.session.recent_auth_window => {
-                Ok(RecentAuth)
-            }
-            _ => Err(ApiError::Forbidden("reauthentication_required")),
+        if resolve(parts, state).await?.authenticated_recently(state) {
+            Ok(RecentAuth)
+        } else {
+            Err(ApiError::Forbidden("reauthentication_required"))
         }
     }
 }

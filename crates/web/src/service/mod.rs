@@ -2,9 +2,12 @@
 
 pub mod accounts;
 pub(crate) mod audit;
+pub mod invitations;
 pub mod members;
 pub mod mfa;
+pub mod notifications;
 pub mod orgs;
+pub mod own_data;
 pub mod passwords;
 pub mod sessions;
 pub mod tokens;
