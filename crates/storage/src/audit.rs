@@ -57,7 +57,7 @@ pub struct AuditPage {
 }
 
 #[derive(sqlx::FromRow)]
-struct AuditRow {
+pub(crate) struct AuditRow {
     id: i64,
     actor_user_id: Option<Uuid>,
     action: String,

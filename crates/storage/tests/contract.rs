@@ -4,6 +4,7 @@
 // clippy's allow-unwrap-in-tests does not reach them.
 #![allow(clippy::unwrap_used)]
 
+mod own_data;
 mod support;
 
 use chrono::NaiveDate;
@@ -11,6 +12,10 @@ use flowsense_core::{Currency, DocKind, OrgId, Role};
 use flowsense_storage::{
     ImportMeta, NewAuditEvent, NewDocument, NewOrg, NewTransaction, NewUser, OrgSettings,
     StorageError, Store, TxnCursor, TxnFilter,
+};
+use own_data::{
+    deleting_an_account_removes_its_rows_and_keeps_every_organisation_an_admin,
+    notification_prefs_are_per_membership,
 };
 use support::TestDb;
 
@@ -485,6 +490,8 @@ on_both_backends!(
     import_is_all_or_nothing_and_idempotent,
     documents_upsert_and_load,
     transactions_filter_and_page,
+    notification_prefs_are_per_membership,
+    deleting_an_account_removes_its_rows_and_keeps_every_organisation_an_admin,
 );
 
 #[tokio::test]

@@ -50,8 +50,12 @@ fn message_for(code: &str) -> &'static str {
         "email_not_verified" => "verify your e-mail address first",
         "invitation_email_mismatch" => "this invitation was sent to another e-mail address",
         "last_admin" => "an organisation must keep at least one admin",
+        "sole_admin" => {
+            "you are the only admin of an organisation that has other members; make another member an admin first"
+        }
         "invitation_used" => "this invitation has already been used",
         "invitation_expired" => "this invitation has expired",
+        "email_already_verified" => "your e-mail address is already confirmed",
         "mfa_already_enabled" => "two-factor authentication is already enabled",
         "mfa_not_pending" => "start the enrolment first",
         "slug_taken" => "that organisation slug is taken",

@@ -6,6 +6,7 @@ mod books;
 mod imports;
 mod me;
 mod orgs;
+mod own_data;
 
 use crate::auth::session::Issued;
 use crate::auth::session::session_cookie;
@@ -90,7 +91,27 @@ fn routes() -> Vec<Route> {
         route!(page POST "/logout", User, pages::logout),
         route!(page GET "/app", User, pages::app_home),
         // Account pages: sign-up, verification, reset, invitations, profile.
-
+        route!(page GET "/signup", Public, pages::account::signup_form),
+        route!(page POST "/signup", Public, pages::account::signup_submit),
+        route!(page GET "/verify-email", Public, pages::account::verify_form),
+        route!(page POST "/verify-email", Public, pages::account::verify_submit),
+        route!(page GET "/reset-password", Public, pages::account::reset_form),
+        route!(page POST "/reset-password", Public, pages::account::reset_request),
+        route!(page POST "/reset-password/confirm", Public, pages::account::reset_confirm),
+        route!(page GET "/invitations/accept", Public, pages::account::invitation),
+        route!(page POST "/invitations/accept", User, pages::account::accept_invitation),
+        route!(page GET "/app/profile", User, pages::profile::show),
+        route!(page POST "/app/profile/password", User, pages::profile::change_password),
+        route!(page POST "/app/profile/verify-email", User, pages::profile::resend_verification),
+        route!(page POST "/app/profile/mfa/enrol", User, pages::profile_security::mfa_enrol),
+        route!(page POST "/app/profile/mfa/confirm", User, pages::profile_security::mfa_confirm),
+        route!(page POST "/app/profile/mfa/disable", User, pages::profile_security::mfa_disable),
+        route!(page POST "/app/profile/sessions/revoke", User, pages::profile::revoke_session),
+        route!(page POST "/app/profile/sessions/revoke-others", User, pages::profile::revoke_other_sessions),
+        route!(page POST "/app/profile/tokens", User, pages::profile_security::create_token),
+        route!(page POST "/app/profile/tokens/revoke", User, pages::profile::revoke_token),
+        route!(page POST "/app/profile/notifications", User, pages::profile::notifications),
+        route!(page POST "/app/profile/delete", User, pages::profile_security::delete_account),
         // The books.
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
@@ -146,7 +167,10 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/reports/{kind}", Viewer, books::report),
         route!(GET "/api/v1/orgs/{org}/transactions", Viewer, books::transactions),
         // Own data: export and account deletion.
-
+        route!(GET "/api/v1/me/notifications", User, own_data::notifications),
+        route!(PATCH "/api/v1/me/notifications", User, own_data::update_notifications),
+        route!(GET "/api/v1/me/export", User, own_data::export),
+        route!(DELETE "/api/v1/me", User + step_up, own_data::delete_account),
         // Organisation data: imports.
         route!(POST "/api/v1/orgs/{org}/imports", Member, imports::upload),
         route!(GET "/api/v1/orgs/{org}/export", Admin + step_up, orgs::export),

@@ -42,6 +42,18 @@ impl CurrentUser {
         self.user.id
     }
 
+    /// Whether this is a session whose user proved who they are (password, and code when
+    /// enrolled) within the step-up window. API tokens never qualify.
+    #[must_use]
+    pub fn authenticated_recently(&self, state: &AppState) -> bool {
+        match self.via {
+            AuthMethod::Session {
+                authenticated_at, ..
+            } => state.now() - authenticated_at <= state.settings.session.recent_auth_window,
+            AuthMethod::Token { .. } => false,
+        }
+    }
+
     /// The session's token hash, or 403 for token-authenticated calls.
     pub fn session_hash(&self) -> Result<&[u8], ApiError> {
         match &self.via {
@@ -144,20 +156,6 @@ impl FromRequestParts<AppState> for RecentAuth {
             Ok(RecentAuth)
         } else {
             Err(ApiError::Forbidden("reauthentication_required"))
-        }
-    }
-}
-
-impl CurrentUser {
-    /// Whether this session proved the user (password, and code when enrolled) within the
-    /// step-up window. API tokens never have.
-    #[must_use]
-    pub fn authenticated_recently(&self, state: &AppState) -> bool {
-        match self.via {
-            AuthMethod::Session {
-                authenticated_at, ..
-            } => state.now() - authenticated_at <= state.settings.session.recent_auth_window,
-            AuthMethod::Token { .. } => false,
         }
     }
 }

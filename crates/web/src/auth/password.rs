@@ -100,11 +100,22 @@ pub fn check_password_strength(password: &str, email: &str, name: &str) -> Resul
     let mut inputs = vec![email, local, name, joined.as_str()];
     inputs.extend(name.split_whitespace());
     inputs.extend(local.split(['.', '_', '-', '+']));
-    let score = u8::from(zxcvbn::zxcvbn(password, &inputs).score());
-    if score < 3 {
-        return Err(ApiError::Unprocessable(
-            "the password is too easy to guess; try a longer passphrase of unrelated words".into(),
-        ));
+    let entropy = zxcvbn::zxcvbn(password, &inputs);
+    if u8::from(entropy.score()) < 3 {
+        // zxcvbn's feedback is a fixed sentence about the kind of weakness (never the password).
+        let feedback = entropy
+            .feedback()
+            .map(|f| {
+                let mut parts: Vec<String> =
+                    f.warning().map(|w| w.to_string()).into_iter().collect();
+                parts.extend(f.suggestions().iter().map(ToString::to_string));
+                parts.join(" ")
+            })
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| "Try a longer passphrase of unrelated words.".to_owned());
+        return Err(ApiError::Unprocessable(format!(
+            "the password is too easy to guess. {feedback}"
+        )));
     }
     Ok(())
 }
@@ -128,6 +139,17 @@ mod tests {
             );
         }
         assert!(check_password_strength(&"x".repeat(129), "a@b.c", "A").is_err());
+        let Err(ApiError::Unprocessable(why)) =
+            check_password_strength("password1234", "anna.smith@example.com", "Anna Smith")
+        else {
+            panic!("a common password is refused")
+        };
+        assert!(why.contains("too easy to guess. "), "{why}");
+        assert!(why.contains("common password"), "zxcvbn's warning: {why}");
+        assert!(
+            !why.contains("password1234"),
+            "the password is never echoed"
+        );
         assert!(
             check_password_strength(
                 "violet-tundra-47-marmalade",

@@ -1,6 +1,7 @@
 //! Server-rendered pages (SPEC §9): askama templates, no inline script or style, forms that
 //! post to handlers calling the same services as the JSON API.
 
+pub(crate) mod account;
 mod aging;
 mod app;
 pub(crate) mod assets;
@@ -16,6 +17,9 @@ mod format;
 mod insights;
 pub(crate) mod integrations;
 pub(crate) mod members;
+pub(crate) mod profile;
+pub(crate) mod profile_security;
+mod qr;
 mod recurring;
 pub(crate) mod settings;
 mod step_up;
@@ -35,7 +39,8 @@ use crate::service::accounts::{self, LoginInput};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, extract::rejection::FormRejection};
@@ -204,22 +209,40 @@ struct Login {
     email: String,
     error: Option<String>,
     ask_code: bool,
+    /// Where to go after signing in (a safe local path, or empty).
+    next: String,
+    signup_link: String,
 }
 
-/// `GET /login`: the form, or straight to the app when already signed in.
-pub(crate) async fn login_form(user: Result<CurrentUser, ApiError>) -> Response {
-    if user.is_ok() {
-        return Redirect::to("/app").into_response();
-    }
-    private(
-        Login {
+impl Login {
+    fn new(email: String, error: Option<String>, ask_code: bool, next: &str) -> Self {
+        Self {
             chrome: Chrome::anonymous("login"),
-            email: String::new(),
-            error: None,
-            ask_code: false,
+            email,
+            error,
+            ask_code,
+            next: account::safe_next(next).unwrap_or_default().to_owned(),
+            signup_link: account::with_next("/signup", next),
         }
-        .into_response(),
-    )
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// `GET /login`: the form, or straight on (to `next`, or the app) when already signed in.
+pub(crate) async fn login_form(
+    user: Result<CurrentUser, ApiError>,
+    query: Result<Query<LoginQuery>, QueryRejection>,
+) -> Response {
+    let next = query.map(|Query(q)| q.next).unwrap_or_default();
+    if user.is_ok() {
+        return Redirect::to(account::safe_next(&next).unwrap_or("/app")).into_response();
+    }
+    private(Login::new(String::new(), None, false, &next).into_response())
 }
 
 #[derive(Deserialize)]
@@ -230,6 +253,8 @@ pub(crate) struct LoginForm {
     password: String,
     #[serde(default)]
     totp: Option<String>,
+    #[serde(default)]
+    next: String,
 }
 
 /// `POST /login`: signs in through the same service as the API, sets the session cookie and
@@ -245,14 +270,10 @@ pub(crate) async fn login_submit(
             StatusCode::BAD_REQUEST,
             "Enter your e-mail address and password.",
             false,
+            "",
         );
     };
-    let code = form.totp.filter(|c| !c.trim().is_empty());
-    let (totp, recovery_code) = match code {
-        Some(c) if c.trim().chars().all(|ch| ch.is_ascii_digit()) => (Some(c), None),
-        Some(c) => (None, Some(c)),
-        None => (None, None),
-    };
+    let (totp, recovery_code) = split_code(form.totp);
     let input = LoginInput {
         email: form.email.clone(),
         password: form.password,
@@ -261,7 +282,8 @@ pub(crate) async fn login_submit(
     };
     match accounts::login(&state, input, &client).await {
         Ok(signed_in) => {
-            let mut r = Redirect::to("/app").into_response();
+            let mut r =
+                Redirect::to(account::safe_next(&form.next).unwrap_or("/app")).into_response();
             r.headers_mut().insert(
                 header::SET_COOKIE,
                 crate::auth::session::session_cookie(&state, &signed_in.issued.token),
@@ -273,30 +295,43 @@ pub(crate) async fn login_submit(
             StatusCode::UNAUTHORIZED,
             "Enter the code from your authenticator app.",
             true,
+            &form.next,
         ),
         Err(e @ ApiError::TooManyRequests { .. }) => login_failed(
             form.email,
             StatusCode::TOO_MANY_REQUESTS,
             &e.to_string(),
             false,
+            &form.next,
         ),
         Err(ApiError::Unauthorized(_) | ApiError::Unprocessable(_)) => login_failed(
             form.email,
             StatusCode::UNAUTHORIZED,
             "The e-mail address, password or code is not correct.",
             false,
+            &form.next,
         ),
         Err(e) => e.into_response(),
     }
 }
 
-fn login_failed(email: String, status: StatusCode, message: &str, ask_code: bool) -> Response {
-    let page = Login {
-        chrome: Chrome::anonymous("login"),
-        email,
-        error: Some(message.to_owned()),
-        ask_code,
-    };
+/// One "code" field takes either a TOTP code (digits) or a recovery code.
+pub(crate) fn split_code(code: Option<String>) -> (Option<String>, Option<String>) {
+    match code.filter(|c| !c.trim().is_empty()) {
+        Some(c) if c.trim().chars().all(|ch| ch.is_ascii_digit()) => (Some(c), None),
+        Some(c) => (None, Some(c)),
+        None => (None, None),
+    }
+}
+
+fn login_failed(
+    email: String,
+    status: StatusCode,
+    message: &str,
+    ask_code: bool,
+    next: &str,
+) -> Response {
+    let page = Login::new(email, Some(message.to_owned()), ask_code, next);
     private((status, page).into_response())
 }
 

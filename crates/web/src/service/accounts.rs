@@ -106,19 +106,7 @@ pub async fn signup(
     match create_user_with_password(state, &email, &input.display_name, &input.password, false)
         .await
     {
-        Ok(user) => {
-            let token = sign_link(state, &user, LinkPurpose::VerifyEmail);
-            send_mail(state, Email {
-                to: user.email.clone(),
-                subject: "Confirm your e-mail address for FlowSense".into(),
-                body: format!(
-                    "Hello {},\n\nConfirm your address by opening this link (valid 48 hours):\n{}\n\nIf you did not sign up, ignore this message.\n",
-                    user.display_name,
-                    page_link(state, "/verify-email", &token)
-                ),
-            })
-            .await
-        }
+        Ok(user) => send_verification(state, &user).await,
         Err(ApiError::Conflict(_)) => send_mail(
             state,
             Email {
@@ -134,6 +122,33 @@ pub async fn signup(
         .await,
         Err(e) => Err(e),
     }
+}
+
+async fn send_verification(state: &AppState, user: &User) -> Result<(), ApiError> {
+    let token = sign_link(state, user, LinkPurpose::VerifyEmail);
+    send_mail(state, Email {
+        to: user.email.clone(),
+        subject: "Confirm your e-mail address for FlowSense".into(),
+        body: format!(
+            "Hello {},\n\nConfirm your address by opening this link (valid 48 hours):\n{}\n\nIf you did not sign up, ignore this message.\n",
+            user.display_name,
+            page_link(state, "/verify-email", &token)
+        ),
+    })
+    .await
+}
+
+/// Mails the signed-in user a new confirmation link (the first may have expired). Only the
+/// account's owner can ask, so a stranger can neither trigger mail nor learn anything.
+pub async fn resend_verification(state: &AppState, current: &CurrentUser) -> Result<(), ApiError> {
+    if current.user.email_verified_at.is_some() {
+        return Err(ApiError::Conflict("email_already_verified"));
+    }
+    take(
+        &state.limiters.signup_ip,
+        &format!("resend:{}", current.id()),
+    )?;
+    send_verification(state, &current.user).await
 }
 
 /// Marks the address of the link's user verified.

@@ -2,7 +2,7 @@
 //! keeps at least one admin (409 otherwise).
 
 use super::{audit, page_link, send_mail};
-use crate::auth::crypto::{b64url, b64url_decode, random_bytes, sha256};
+use crate::auth::crypto::{b64url, random_bytes, sha256};
 use crate::auth::{Admin, ClientInfo, CurrentUser, OrgAccess};
 use crate::mail::Email;
 use crate::{ApiError, AppState};
@@ -103,27 +103,11 @@ pub async fn accept(
     token: &str,
     client: &ClientInfo,
 ) -> Result<Accepted, ApiError> {
-    let raw = b64url_decode(token)
-        .filter(|r| r.len() == 48)
-        .ok_or(ApiError::NotFound)?;
-    let org = OrgId(Uuid::from_slice(&raw[..16]).map_err(|_| ApiError::NotFound)?);
-    let inv = state
-        .store
-        .invitation_by_token(org, &sha256(token.trim().as_bytes()))
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if inv.accepted_at.is_some() {
-        return Err(ApiError::Conflict("invitation_used"));
-    }
+    let inv = super::invitations::find(state, token).await?;
+    let org = inv.org_id;
     let now = state.now();
-    if now >= inv.expires_at {
-        return Err(ApiError::Conflict("invitation_expired"));
-    }
-    if current.user.email != inv.email {
-        return Err(ApiError::Forbidden("invitation_email_mismatch"));
-    }
-    if current.user.email_verified_at.is_none() {
-        return Err(ApiError::Forbidden("email_not_verified"));
+    if let Some(refused) = super::invitations::refusal(&inv, current, now) {
+        return Err(refused);
     }
     let role = state
         .store

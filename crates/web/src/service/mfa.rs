@@ -57,12 +57,31 @@ pub async fn enrol(state: &AppState, current: &CurrentUser) -> Result<Enrolment,
             StorageError::Conflict(_) => ApiError::Conflict("mfa_already_enabled"),
             other => other.into(),
         })?;
-    let otpauth_uri = otpauth_uri(&secret, &user.email)
+    enrolment_for(&secret, &user.email)
+}
+
+fn enrolment_for(secret: &[u8], email: &str) -> Result<Enrolment, ApiError> {
+    let otpauth_uri = otpauth_uri(secret, email)
         .ok_or_else(|| ApiError::Internal("cannot build the otpauth URI".into()))?;
     Ok(Enrolment {
-        secret: secret_base32(&secret),
+        secret: secret_base32(secret),
         otpauth_uri,
     })
+}
+
+/// The enrolment in progress, if any, to show again (after a mistyped code, say).
+pub async fn pending(
+    state: &AppState,
+    current: &CurrentUser,
+) -> Result<Option<Enrolment>, ApiError> {
+    let mfa = state.store.mfa_state(current.id()).await?;
+    let Some(sealed) = mfa.secret_enc.filter(|_| !mfa.enabled) else {
+        return Ok(None);
+    };
+    let secret = open_totp_secret(&state.store, current.id(), &sealed)
+        .await
+        .map_err(ApiError::internal)?;
+    enrolment_for(&secret, &current.user.email).map(Some)
 }
 
 /// Finishes enrolment with a first code: MFA on, ten recovery codes (shown once), and the

@@ -1,10 +1,12 @@
 //! The HTTP surface end to end: one integration-test binary, a fresh server and database per test.
 
+mod account_pages;
 mod analysis_pages;
 mod audit;
 mod books;
 mod csrf;
 mod enumeration;
+mod forms;
 mod imports;
 mod invitations;
 mod limits;
@@ -12,5 +14,6 @@ mod matrix;
 mod mfa;
 mod org_pages;
 mod pages;
+mod profile;
 mod sessions;
 mod support;

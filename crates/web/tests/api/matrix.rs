@@ -138,6 +138,82 @@ async fn person(app: &TestApp, email: &str, browser: Browser) -> Person {
 }
 
 impl World {
+    /// An invitation into the organisation for `email` (someone's who is not in the world when
+    /// `None`); returns its token.
+    async fn invitation_for(&self, email: Option<String>) -> String {
+        let email = email.unwrap_or_else(|| "nobody@x.test".to_owned());
+        let mut raw = self.org.0.as_bytes().to_vec();
+        raw.extend_from_slice(&random_bytes::<32>());
+        let token = b64url(&raw);
+        let now = chrono::Utc::now();
+        self.app
+            .state
+            .store
+            .create_invitation(
+                self.org,
+                &NewInvitation {
+                    id: uuid::Uuid::new_v4(),
+                    email,
+                    role: Role::Viewer,
+                    token_hash: sha256(token.as_bytes()),
+                    invited_by: self.spare,
+                    created_at: now,
+                    expires_at: now + TimeDelta::days(7),
+                },
+            )
+            .await
+            .expect("invitation");
+        token
+    }
+
+    /// Forgets that `user` confirmed their address (straight in the database).
+    async fn unverify(&self, user: UserId) {
+        use sqlx::Connection;
+        let sql = "UPDATE users SET email_verified_at = NULL WHERE id = $1";
+        if self.app.db.url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.app.db.url)
+                .await
+                .expect("sqlite");
+            sqlx::query(sql)
+                .bind(user.0)
+                .execute(&mut c)
+                .await
+                .expect("update");
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.app.db.url)
+                .await
+                .expect("postgres");
+            sqlx::query(sql)
+                .bind(user.0)
+                .execute(&mut c)
+                .await
+                .expect("update");
+        }
+    }
+
+    /// A live API token of `user` (a random id owned by nobody when `None`).
+    async fn token_of(&self, user: Option<UserId>) -> uuid::Uuid {
+        let id = uuid::Uuid::new_v4();
+        if let Some(user) = user {
+            let now = chrono::Utc::now();
+            self.app
+                .state
+                .store
+                .create_api_token(&NewApiToken {
+                    id,
+                    user,
+                    name: "x".into(),
+                    token_hash: random_bytes::<32>().to_vec(),
+                    scope: TokenScope::Read,
+                    created_at: now,
+                    expires_at: now + TimeDelta::days(1),
+                })
+                .await
+                .expect("token");
+        }
+        id
+    }
+
     fn person(&mut self, who: Who) -> Option<&mut Person> {
         let who = if who == Who::ReadToken {
             Who::Admin
@@ -197,6 +273,103 @@ impl World {
                 let token = sign_link(&self.app.state, &spare, purpose);
                 Some(json!({"token": token, "new_password": NEW_PASSWORD}))
             }
+            ("POST", "/signup") => Some(
+                json!({"email": format!("{}@new.test", fresh()), "password": PASSWORD, "display_name": "New"}),
+            ),
+            ("GET" | "POST", "/verify-email" | "/reset-password/confirm")
+            | ("GET", "/reset-password") => {
+                let spare = self.app.state.store.user(self.spare).await.expect("spare");
+                let purpose = if spec.path.starts_with("/reset") {
+                    LinkPurpose::ResetPassword
+                } else {
+                    LinkPurpose::VerifyEmail
+                };
+                let token = sign_link(&self.app.state, &spare, purpose);
+                if spec.method == Method::GET {
+                    path = format!("{path}?token={token}");
+                    None
+                } else {
+                    Some(json!({"token": token, "new_password": NEW_PASSWORD}))
+                }
+            }
+            ("POST", "/reset-password") => Some(json!({"email": self.spare_email})),
+            ("GET" | "POST", "/invitations/accept") => {
+                let token = self
+                    .invitation_for(me.as_ref().map(|(_, e)| e.clone()))
+                    .await;
+                if spec.method == Method::GET {
+                    path = format!("{path}?token={token}");
+                    None
+                } else {
+                    Some(json!({"token": token}))
+                }
+            }
+            ("POST", "/app/profile/password") => {
+                Some(json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}))
+            }
+            ("POST", "/app/profile/verify-email") => {
+                // Only an unconfirmed address can ask for a new link.
+                if let Some((id, _)) = &me {
+                    self.unverify(*id).await;
+                }
+                None
+            }
+            ("POST", "/app/profile/mfa/confirm") => {
+                let (s, enrol) = caller.post("/api/v1/me/mfa/enrol", json!({})).await;
+                let code = if s.is_success() {
+                    totp_code(&self.app, enrol["secret"].as_str().expect("secret"), 0)
+                } else {
+                    "000000".into()
+                };
+                Some(json!({"code": code}))
+            }
+            ("POST", "/app/profile/mfa/disable") => {
+                let (s, enrol) = caller.post("/api/v1/me/mfa/enrol", json!({})).await;
+                if s.is_success() {
+                    let code = totp_code(&self.app, enrol["secret"].as_str().expect("secret"), 0);
+                    caller
+                        .post("/api/v1/me/mfa/verify", json!({"code": code}))
+                        .await;
+                }
+                None
+            }
+            ("POST", "/app/profile/sessions/revoke") => {
+                let id = match &me {
+                    Some((_, email)) if who != Who::ReadToken => {
+                        let mut other = self.app.signed_in(email).await;
+                        let (_, list) = other.get("/api/v1/me/sessions").await;
+                        list.as_array()
+                            .expect("list")
+                            .iter()
+                            .find(|s| s["current"] == json!(true))
+                            .expect("current")["id"]
+                            .as_str()
+                            .expect("id")
+                            .to_owned()
+                    }
+                    _ => uuid::Uuid::new_v4().to_string(),
+                };
+                Some(json!({"session": id}))
+            }
+            ("POST", "/app/profile/tokens") => {
+                Some(json!({"name": "matrix", "scope": "read", "expires_in_days": "30"}))
+            }
+            ("POST", "/app/profile/tokens/revoke") => {
+                let id = self.token_of(me.as_ref().map(|(id, _)| *id)).await;
+                Some(json!({"token": id.to_string()}))
+            }
+            ("POST", "/app/profile/delete") => Some(json!({
+                "confirm_email": me.as_ref().map(|(_, e)| e.clone()).unwrap_or_default(),
+                "password": PASSWORD,
+            })),
+            ("PATCH", "/api/v1/me/notifications") => {
+                let org = if who == Who::OtherOrgAdmin {
+                    self.other_org
+                } else {
+                    self.org
+                };
+                Some(json!({"org_id": org.to_string(), "weekly_digest": false}))
+            }
             ("POST", "/api/v1/auth/login" | "/login") => {
                 Some(json!({"email": "member@a.test", "password": PASSWORD}))
             }
@@ -242,24 +415,7 @@ impl World {
             }
             ("POST", "/api/v1/me/tokens") => Some(json!({"name": "matrix", "scope": "read"})),
             ("DELETE", "/api/v1/me/tokens/{id}") => {
-                let id = uuid::Uuid::new_v4();
-                if let Some((user, _)) = me {
-                    let now = chrono::Utc::now();
-                    self.app
-                        .state
-                        .store
-                        .create_api_token(&NewApiToken {
-                            id,
-                            user,
-                            name: "x".into(),
-                            token_hash: random_bytes::<32>().to_vec(),
-                            scope: TokenScope::Read,
-                            created_at: now,
-                            expires_at: now + TimeDelta::days(1),
-                        })
-                        .await
-                        .expect("token");
-                }
+                let id = self.token_of(me.map(|(id, _)| id)).await;
                 path = path.replace("{id}", &id.to_string());
                 None
             }
@@ -270,28 +426,7 @@ impl World {
                 Some(json!({"email": format!("{}@invited.test", fresh()), "role": "viewer"}))
             }
             ("POST", "/api/v1/invitations/accept") => {
-                let email = me.map_or_else(|| "nobody@x.test".to_owned(), |(_, e)| e);
-                let mut raw = self.org.0.as_bytes().to_vec();
-                raw.extend_from_slice(&random_bytes::<32>());
-                let token = b64url(&raw);
-                let now = chrono::Utc::now();
-                self.app
-                    .state
-                    .store
-                    .create_invitation(
-                        self.org,
-                        &NewInvitation {
-                            id: uuid::Uuid::new_v4(),
-                            email,
-                            role: Role::Viewer,
-                            token_hash: sha256(token.as_bytes()),
-                            invited_by: self.spare,
-                            created_at: now,
-                            expires_at: now + TimeDelta::days(7),
-                        },
-                    )
-                    .await
-                    .expect("invitation");
+                let token = self.invitation_for(me.map(|(_, e)| e)).await;
                 Some(json!({"token": token}))
             }
             ("PATCH", "/api/v1/orgs/{org}/members/{user}") => Some(json!({"role": "viewer"})),

@@ -1,0 +1,133 @@
+//! A member's notification preferences in one organisation (SPEC §6: the weekly digest goes to
+//! each member who has not opted out). No stored row means the defaults.
+
+use crate::Store;
+use crate::args::Sql;
+use crate::error::{Result, StorageError};
+use chrono::{DateTime, Utc};
+use flowsense_core::{OrgId, UserId};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// What a member wants to receive from one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NotificationPrefs {
+    pub weekly_digest: bool,
+}
+
+impl Default for NotificationPrefs {
+    fn default() -> Self {
+        Self {
+            weekly_digest: true,
+        }
+    }
+}
+
+/// A member the weekly digest goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestRecipient {
+    pub user: UserId,
+    pub email: String,
+    pub display_name: String,
+}
+
+impl Store {
+    /// `user`'s preferences in `org` (the defaults when they never chose).
+    ///
+    /// # Errors
+    /// `NotFound` when `user` is not a member of `org`.
+    pub async fn notification_prefs(&self, org: OrgId, user: UserId) -> Result<NotificationPrefs> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            weekly_digest: Option<bool>,
+        }
+        let mut tx = self.scoped(org).await?;
+        let row: Option<Row> = tx
+            .fetch_optional(
+                Sql::new(
+                    "SELECT p.weekly_digest FROM memberships m LEFT JOIN notification_prefs p \
+                     ON p.org_id = m.org_id AND p.user_id = m.user_id \
+                     WHERE m.org_id = $1 AND m.user_id = $2",
+                )
+                .arg(org)
+                .arg(user),
+            )
+            .await?;
+        tx.commit().await?;
+        let row = row.ok_or(StorageError::NotFound)?;
+        Ok(NotificationPrefs {
+            weekly_digest: row
+                .weekly_digest
+                .unwrap_or(NotificationPrefs::default().weekly_digest),
+        })
+    }
+
+    /// Stores `user`'s preferences in `org`.
+    ///
+    /// # Errors
+    /// `NotFound` when `user` is not a member of `org` (nothing is stored then).
+    pub async fn set_notification_prefs(
+        &self,
+        org: OrgId,
+        user: UserId,
+        prefs: NotificationPrefs,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.scoped(org).await?;
+        // The row is selected from the membership, so only a member's preferences are written.
+        let n = tx
+            .execute(
+                Sql::new(
+                    "INSERT INTO notification_prefs (org_id, user_id, weekly_digest, updated_at) \
+                     SELECT org_id, user_id, $3, $4 FROM memberships WHERE org_id = $1 AND user_id = $2 \
+                     ON CONFLICT (org_id, user_id) DO UPDATE \
+                     SET weekly_digest = excluded.weekly_digest, updated_at = excluded.updated_at",
+                )
+                .arg(org)
+                .arg(user)
+                .arg(prefs.weekly_digest)
+                .arg(at),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound);
+        }
+        tx.commit().await
+    }
+
+    /// The members of `org` who get its weekly digest: everyone who has not opted out (the
+    /// organisation's own `digests_enabled` switch is the caller's to check).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn weekly_digest_recipients(&self, org: OrgId) -> Result<Vec<DigestRecipient>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: Uuid,
+            email: String,
+            display_name: String,
+        }
+        let mut tx = self.scoped(org).await?;
+        let rows: Vec<Row> = tx
+            .fetch_all(
+                Sql::new(
+                    "SELECT u.id, u.email, u.display_name FROM memberships m \
+                     JOIN users u ON u.id = m.user_id \
+                     LEFT JOIN notification_prefs p ON p.org_id = m.org_id AND p.user_id = m.user_id \
+                     WHERE m.org_id = $1 AND (p.weekly_digest IS NULL OR p.weekly_digest) \
+                     ORDER BY u.email",
+                )
+                .arg(org),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DigestRecipient {
+                user: UserId(r.id),
+                email: r.email,
+                display_name: r.display_name,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,71 @@
+//! `/api/v1/me` own data: notification preferences, the export of everything held about the
+//! user, and account deletion.
+
+use super::Body;
+use crate::auth::session::clearing_cookie;
+use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
+use crate::service::notifications::{self, NotificationsPatch, OrgNotifications};
+use crate::service::own_data;
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub(super) async fn notifications(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<Vec<OrgNotifications>>, ApiError> {
+    Ok(Json(notifications::list(&state, &current).await?))
+}
+
+pub(super) async fn update_notifications(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Body(patch): Body<NotificationsPatch>,
+) -> Result<Json<Vec<OrgNotifications>>, ApiError> {
+    notifications::set(&state, &current, &patch.org_id, patch.weekly_digest).await?;
+    Ok(Json(notifications::list(&state, &current).await?))
+}
+
+/// The export as a download: a dated file name, never cached.
+pub(super) async fn export(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    client: ClientInfo,
+) -> Result<Response, ApiError> {
+    let export = own_data::export(&state, &current, &client).await?;
+    let body = serde_json::to_vec_pretty(&export).map_err(ApiError::internal)?;
+    let name = format!(
+        "attachment; filename=\"flowsense-export-{}.json\"",
+        export.exported_at.format("%Y-%m-%d")
+    );
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&name).map_err(ApiError::internal)?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+/// Deletes the account; the browser forgets the session cookie.
+pub(super) async fn delete_account(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    _: RecentAuth,
+    client: ClientInfo,
+) -> Result<Response, ApiError> {
+    own_data::delete_account(&state, &current, &client).await?;
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, clearing_cookie(&state));
+    r.headers_mut()
+        .insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
+    Ok(r)
+}

@@ -1,0 +1,605 @@
+//! Public account pages: sign-up, e-mail confirmation, password reset and invitations. The
+//! e-mails link here; tokens arrive in the query string and travel on in hidden fields, so a
+//! link scanner that fetches a URL never uses one up.
+
+use super::encode;
+use super::{Chrome, private};
+use crate::auth::{ClientInfo, CurrentUser};
+use crate::service::accounts::{self, SignupInput};
+use crate::service::invitations::{self, InvitationPreview};
+use crate::service::{members, passwords};
+use crate::{ApiError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+/// A `next` that can only lead back into this site: an absolute local path of visible ASCII,
+/// never protocol-relative (`//host`), never with a backslash (which browsers read as `/`).
+pub(crate) fn safe_next(raw: &str) -> Option<&str> {
+    let local = raw.starts_with('/') && !raw.starts_with("//");
+    let plain = raw
+        .bytes()
+        .all(|b| (0x21..=0x7e).contains(&b) && b != b'\\');
+    (local && plain && raw.len() <= 2048).then_some(raw)
+}
+
+/// `?next=…` for a link to `path`, when `next` is safe.
+pub(crate) fn with_next(path: &str, next: &str) -> String {
+    match safe_next(next) {
+        Some(n) => format!("{path}?next={}", encode(n)),
+        None => path.to_owned(),
+    }
+}
+
+/// A service message as a sentence for a page.
+pub(crate) fn sentence(message: &str) -> String {
+    let mut out: String = message
+        .chars()
+        .take(1)
+        .flat_map(char::to_uppercase)
+        .collect();
+    out.push_str(message.get(1..).unwrap_or(""));
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+/// A page's answer to a failed form: the status and message to show, or the error itself when
+/// it is ours (5xx) and belongs on the error page.
+pub(crate) struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
+    pub retry_after: Option<u64>,
+}
+
+impl Refusal {
+    pub(crate) fn new(status: StatusCode, message: &str) -> Self {
+        Self {
+            status,
+            message: message.to_owned(),
+            retry_after: None,
+        }
+    }
+
+    pub(crate) fn of(e: ApiError) -> Result<Refusal, ApiError> {
+        let status = e.status();
+        if !status.is_client_error() {
+            return Err(e);
+        }
+        let retry_after = match &e {
+            ApiError::TooManyRequests { retry_after_secs } => Some((*retry_after_secs).max(1)),
+            _ => None,
+        };
+        let message = match e {
+            ApiError::Unauthorized(_) => "The password or code is not correct.".to_owned(),
+            ApiError::NotFound => "There is no such item, or it is not yours.".to_owned(),
+            other => sentence(&other.to_string()),
+        };
+        Ok(Refusal {
+            status,
+            message,
+            retry_after,
+        })
+    }
+
+    /// `page` with this refusal's status (and `Retry-After` when rate-limited).
+    pub(crate) fn respond(&self, page: Response) -> Response {
+        let mut r = (self.status, page).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        private(r)
+    }
+}
+
+pub(crate) struct Link {
+    pub href: String,
+    pub label: &'static str,
+}
+
+/// A short page that says what happened and what to do next.
+#[derive(Template, WebTemplate)]
+#[template(path = "notice.html")]
+pub(crate) struct Notice {
+    pub chrome: Chrome,
+    pub kind: &'static str,
+    pub heading: &'static str,
+    pub lines: Vec<String>,
+    pub link: Option<Link>,
+}
+
+fn notice(
+    chrome: Chrome,
+    status: StatusCode,
+    kind: &'static str,
+    heading: &'static str,
+    lines: Vec<String>,
+    link: Option<Link>,
+) -> Response {
+    let page = Notice {
+        chrome,
+        kind,
+        heading,
+        lines,
+        link,
+    };
+    private((status, page).into_response())
+}
+
+fn sign_in_link(next: &str) -> Option<Link> {
+    Some(Link {
+        href: with_next("/login", next),
+        label: "Sign in",
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct NextQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    token: String,
+}
+
+fn query(q: Result<Query<NextQuery>, QueryRejection>) -> NextQuery {
+    q.map(|Query(q)| q).unwrap_or_default()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signup.html")]
+struct Signup {
+    chrome: Chrome,
+    display_name: String,
+    email: String,
+    next: String,
+    login_link: String,
+    error: Option<String>,
+}
+
+fn signup_page(form: SignupForm, error: Option<String>) -> Signup {
+    Signup {
+        chrome: Chrome::anonymous("signup"),
+        login_link: with_next("/login", &form.next),
+        display_name: form.display_name,
+        email: form.email,
+        next: safe_next(&form.next).unwrap_or_default().to_owned(),
+        error,
+    }
+}
+
+/// `GET /signup`: the form (signed-in people go on to where they were headed).
+pub(crate) async fn signup_form(
+    user: Result<CurrentUser, ApiError>,
+    q: Result<Query<NextQuery>, QueryRejection>,
+) -> Response {
+    let q = query(q);
+    if user.is_ok() {
+        return Redirect::to(safe_next(&q.next).unwrap_or("/app")).into_response();
+    }
+    let form = SignupForm {
+        next: q.next,
+        ..SignupForm::default()
+    };
+    private(signup_page(form, None).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SignupForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /signup`: the same "check your inbox" whether or not the address had an account.
+pub(crate) async fn signup_submit(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    form: Result<Form<SignupForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Ok(Form(mut form)) = form else {
+        let page = signup_page(
+            SignupForm::default(),
+            Some("The form could not be read.".into()),
+        );
+        return Ok(private((StatusCode::BAD_REQUEST, page).into_response()));
+    };
+    let input = SignupInput {
+        email: form.email.clone(),
+        password: std::mem::take(&mut form.password),
+        display_name: form.display_name.clone(),
+    };
+    match accounts::signup(&state, input, &client).await {
+        Ok(()) => {
+            let mut lines = vec![
+                format!(
+                    "We sent a message to {}. Open the link in it within 48 hours to confirm your address.",
+                    form.email.trim()
+                ),
+                "If the address already has an account, the message says so and how to sign in instead. Nothing arrived? Check your spam folder.".to_owned(),
+            ];
+            if safe_next(&form.next).is_some() {
+                lines.push(
+                    "Once your address is confirmed, sign in to carry on where you left off."
+                        .to_owned(),
+                );
+            }
+            Ok(notice(
+                Chrome::anonymous("signup"),
+                StatusCode::OK,
+                "check-inbox",
+                "Check your inbox",
+                lines,
+                sign_in_link(&form.next),
+            ))
+        }
+        Err(e) => {
+            let refusal = Refusal::of(e)?;
+            let page = signup_page(form, Some(refusal.message.clone())).into_response();
+            Ok(refusal.respond(page))
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "verify_email.html")]
+struct VerifyEmail {
+    chrome: Chrome,
+    token: String,
+}
+
+fn link_incomplete(chrome: Chrome, kind: &'static str) -> Response {
+    notice(
+        chrome,
+        StatusCode::BAD_REQUEST,
+        kind,
+        "This link is incomplete",
+        vec!["Open the link from the e-mail again, or copy all of it into the address bar.".into()],
+        None,
+    )
+}
+
+/// `GET /verify-email?token=…`: a button, so fetching the link confirms nothing by itself.
+pub(crate) async fn verify_form(
+    State(state): State<AppState>,
+    user: Result<CurrentUser, ApiError>,
+    q: Result<Query<NextQuery>, QueryRejection>,
+) -> Response {
+    let q = query(q);
+    let chrome = Chrome::optional(&state, user, "verify").await;
+    if q.token.trim().is_empty() {
+        return link_incomplete(chrome, "verify-incomplete");
+    }
+    private(
+        VerifyEmail {
+            chrome,
+            token: q.token,
+        }
+        .into_response(),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct TokenForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// `POST /verify-email`: confirms the address, then offers to sign in.
+pub(crate) async fn verify_submit(
+    State(state): State<AppState>,
+    user: Result<CurrentUser, ApiError>,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let signed_in = user.is_ok();
+    let chrome = Chrome::optional(&state, user, "verify").await;
+    let token = form.map(|Form(f)| f.token).unwrap_or_default();
+    if token.trim().is_empty() {
+        return Ok(link_incomplete(chrome, "verify-incomplete"));
+    }
+    match accounts::verify_email(&state, token.trim()).await {
+        Ok(()) => Ok(notice(
+            chrome,
+            StatusCode::OK,
+            "verified",
+            "Your e-mail address is confirmed",
+            vec!["Thank you. You can now accept invitations to organisations.".into()],
+            Some(if signed_in {
+                Link {
+                    href: "/app".into(),
+                    label: "Continue",
+                }
+            } else {
+                Link {
+                    href: "/login".into(),
+                    label: "Sign in",
+                }
+            }),
+        )),
+        Err(ApiError::BadRequest(_)) => Ok(notice(
+            chrome,
+            StatusCode::BAD_REQUEST,
+            "verify-failed",
+            "This link is invalid or has expired",
+            vec![
+                "Confirmation links work for 48 hours. Sign in and ask for a new one from your profile page."
+                    .into(),
+            ],
+            Some(Link {
+                href: "/app/profile".into(),
+                label: "Go to your profile",
+            }),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reset_password.html")]
+struct ResetPassword {
+    chrome: Chrome,
+    token: Option<String>,
+    email: String,
+    error: Option<String>,
+}
+
+/// `GET /reset-password`: asks for the address; with `?token=` asks for the new password.
+pub(crate) async fn reset_form(q: Result<Query<NextQuery>, QueryRejection>) -> Response {
+    let q = query(q);
+    let token = Some(q.token).filter(|t| !t.trim().is_empty());
+    private(
+        ResetPassword {
+            chrome: Chrome::anonymous("reset"),
+            token,
+            email: String::new(),
+            error: None,
+        }
+        .into_response(),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /reset-password`: mails a link when the address has an account; says the same anyway.
+pub(crate) async fn reset_request(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    form: Result<Form<EmailForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let email = form.map(|Form(f)| f.email).unwrap_or_default();
+    match passwords::request_password_reset(&state, &email, &client).await {
+        Ok(()) => Ok(notice(
+            Chrome::anonymous("reset"),
+            StatusCode::OK,
+            "reset-sent",
+            "Check your inbox",
+            vec![
+                format!(
+                    "If {} belongs to an account, we sent it a link to choose a new password. The link works once, within an hour.",
+                    email.trim()
+                ),
+                "Nothing arrived? Check the address and your spam folder, then ask again.".into(),
+            ],
+            None,
+        )),
+        Err(e) => {
+            let refusal = Refusal::of(e)?;
+            let page = ResetPassword {
+                chrome: Chrome::anonymous("reset"),
+                token: None,
+                email,
+                error: Some(refusal.message.clone()),
+            };
+            Ok(refusal.respond(page.into_response()))
+        }
+    }
+}
+
+/// `POST /reset-password/confirm`: sets the new password; every session is signed out.
+pub(crate) async fn reset_confirm(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    if form.token.trim().is_empty() {
+        return Ok(link_incomplete(
+            Chrome::anonymous("reset"),
+            "reset-incomplete",
+        ));
+    }
+    let token = form.token.trim().to_owned();
+    let input = passwords::ResetConfirm {
+        token: token.clone(),
+        new_password: form.new_password,
+    };
+    match passwords::confirm_password_reset(&state, input, &client).await {
+        Ok(()) => Ok(notice(
+            Chrome::anonymous("reset"),
+            StatusCode::OK,
+            "password-reset",
+            "Your password has been changed",
+            vec![
+                "Every session of your account was signed out. Sign in with the new password."
+                    .into(),
+            ],
+            sign_in_link(""),
+        )),
+        Err(ApiError::BadRequest(_)) => Ok(notice(
+            Chrome::anonymous("reset"),
+            StatusCode::BAD_REQUEST,
+            "reset-failed",
+            "This link is invalid or has expired",
+            vec!["A reset link works once, within an hour. Ask for a new one.".into()],
+            Some(Link {
+                href: "/reset-password".into(),
+                label: "Ask for a new link",
+            }),
+        )),
+        Err(e) => {
+            let refusal = Refusal::of(e)?;
+            let page = ResetPassword {
+                chrome: Chrome::anonymous("reset"),
+                token: Some(token),
+                email: String::new(),
+                error: Some(refusal.message.clone()),
+            };
+            Ok(refusal.respond(page.into_response()))
+        }
+    }
+}
+
+struct PreviewView {
+    org_name: String,
+    role: String,
+    expires: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invitation.html")]
+struct InvitationPage {
+    chrome: Chrome,
+    token: String,
+    preview: Option<PreviewView>,
+    error: Option<String>,
+    login_link: String,
+    signup_link: String,
+}
+
+fn invitation_page(
+    chrome: Chrome,
+    token: &str,
+    preview: Option<InvitationPreview>,
+    error: Option<String>,
+) -> InvitationPage {
+    let back = format!("/invitations/accept?token={}", encode(token.trim()));
+    InvitationPage {
+        chrome,
+        token: token.trim().to_owned(),
+        preview: preview.map(|p| PreviewView {
+            org_name: p.org_name,
+            role: p.role.to_string(),
+            expires: p.expires_at.format("%-d %B %Y, %H:%M UTC").to_string(),
+        }),
+        error,
+        login_link: with_next("/login", &back),
+        signup_link: with_next("/signup", &back),
+    }
+}
+
+/// `GET /invitations/accept?token=…`: signed in, the organisation and role with an Accept
+/// button; signed out, how to sign in (or up) and come back here.
+pub(crate) async fn invitation(
+    State(state): State<AppState>,
+    user: Result<CurrentUser, ApiError>,
+    q: Result<Query<NextQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let token = query(q).token;
+    let Ok(current) = user else {
+        if token.trim().is_empty() {
+            return Ok(link_incomplete(
+                Chrome::anonymous("invitation"),
+                "invitation-incomplete",
+            ));
+        }
+        let page = invitation_page(Chrome::anonymous("invitation"), &token, None, None);
+        return Ok(private(page.into_response()));
+    };
+    let chrome = Chrome::for_user(&state, &current, None, "invitation").await?;
+    if token.trim().is_empty() {
+        return Ok(link_incomplete(chrome, "invitation-incomplete"));
+    }
+    match invitations::preview(&state, &current, &token).await {
+        Ok(p) => Ok(private(
+            invitation_page(chrome, &token, Some(p), None).into_response(),
+        )),
+        Err(e) => {
+            let refusal = Refusal::of(e)?;
+            let page = invitation_page(chrome, &token, None, Some(invitation_message(&refusal)));
+            Ok(refusal.respond(page.into_response()))
+        }
+    }
+}
+
+fn invitation_message(r: &Refusal) -> String {
+    if r.status == StatusCode::NOT_FOUND {
+        "This invitation does not exist. Ask the person who invited you to send a new one.".into()
+    } else {
+        r.message.clone()
+    }
+}
+
+/// `POST /invitations/accept`: joins the organisation and opens its dashboard.
+pub(crate) async fn accept_invitation(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    client: ClientInfo,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let token = form.map(|Form(f)| f.token).unwrap_or_default();
+    match members::accept(&state, &current, &token, &client).await {
+        Ok(accepted) => Ok(private(
+            Redirect::to(&format!("/app/{}", accepted.org_id)).into_response(),
+        )),
+        Err(e) => {
+            let refusal = Refusal::of(e)?;
+            let chrome = Chrome::for_user(&state, &current, None, "invitation").await?;
+            let page = invitation_page(chrome, &token, None, Some(invitation_message(&refusal)));
+            Ok(refusal.respond(page.into_response()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{safe_next, sentence, with_next};
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        for good in [
+            "/app",
+            "/invitations/accept?token=abc-_1",
+            "/app/profile?done=x",
+        ] {
+            assert_eq!(safe_next(good), Some(good));
+        }
+        for bad in [
+            "",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/ /x",
+            "javascript:alert(1)",
+            "evil.example/app",
+            "/app\r\nSet-Cookie: x=1",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+        assert!(safe_next(&format!("/{}", "a".repeat(3000))).is_none());
+        assert_eq!(
+            with_next("/login", "/invitations/accept?token=a"),
+            "/login?next=%2Finvitations%2Faccept%3Ftoken%3Da"
+        );
+        assert_eq!(with_next("/login", "//evil"), "/login");
+        assert_eq!(sentence("enter a name"), "Enter a name.");
+    }
+}

@@ -1,0 +1,72 @@
+//! Reading an invitation from its token: who may see it, and in what state it is.
+
+use crate::auth::CurrentUser;
+use crate::auth::crypto::{b64url_decode, sha256};
+use crate::{ApiError, AppState};
+use chrono::{DateTime, Utc};
+use flowsense_core::{OrgId, Role};
+use flowsense_storage::Invitation;
+use uuid::Uuid;
+
+/// The invitation a token names. Tokens start with the organisation's id, so the lookup stays
+/// inside that tenant; anything malformed or unknown is not found.
+pub(crate) async fn find(state: &AppState, token: &str) -> Result<Invitation, ApiError> {
+    let token = token.trim();
+    let raw = b64url_decode(token)
+        .filter(|r| r.len() == 48)
+        .ok_or(ApiError::NotFound)?;
+    let org = OrgId(Uuid::from_slice(&raw[..16]).map_err(|_| ApiError::NotFound)?);
+    state
+        .store
+        .invitation_by_token(org, &sha256(token.as_bytes()))
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Why an invitation cannot be accepted by `current` now, checked in the order that reveals
+/// least: someone else's invitation says nothing more about itself.
+pub(crate) fn refusal(
+    inv: &Invitation,
+    current: &CurrentUser,
+    now: DateTime<Utc>,
+) -> Option<ApiError> {
+    if current.user.email != inv.email {
+        Some(ApiError::Forbidden("invitation_email_mismatch"))
+    } else if inv.accepted_at.is_some() {
+        Some(ApiError::Conflict("invitation_used"))
+    } else if now >= inv.expires_at {
+        Some(ApiError::Conflict("invitation_expired"))
+    } else if current.user.email_verified_at.is_none() {
+        Some(ApiError::Forbidden("email_not_verified"))
+    } else {
+        None
+    }
+}
+
+/// What the invitation page shows before the user accepts.
+#[derive(Debug, Clone)]
+pub struct InvitationPreview {
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The organisation and role an invitation offers the signed-in user, if they may accept it.
+pub async fn preview(
+    state: &AppState,
+    current: &CurrentUser,
+    token: &str,
+) -> Result<InvitationPreview, ApiError> {
+    let inv = find(state, token).await?;
+    if let Some(e) = refusal(&inv, current, state.now()) {
+        return Err(e);
+    }
+    let org = state.store.org(inv.org_id).await?;
+    Ok(InvitationPreview {
+        org_id: org.id,
+        org_name: org.name,
+        role: inv.role,
+        expires_at: inv.expires_at,
+    })
+}

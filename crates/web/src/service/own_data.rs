@@ -1,0 +1,271 @@
+//! A person's own data (SPEC §6): everything held about them as one JSON document, and the
+//! deletion of their account.
+
+use super::audit;
+use super::notifications::{self, OrgNotifications};
+use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
+use crate::{ApiError, AppState};
+use chrono::{DateTime, Utc};
+use flowsense_core::{OrgId, Role, UserId};
+use flowsense_storage::{ApiToken, StorageError, UserOrg};
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Names the document's shape; bump the version when a field changes meaning.
+pub const EXPORT_FORMAT: &str = "flowsense.user-export";
+pub const EXPORT_VERSION: u32 = 1;
+
+/// Everything FlowSense holds about one person. Secrets are left out by construction: no
+/// password hash, session or token hash, TOTP secret or recovery code has a field here.
+#[derive(Debug, Serialize)]
+pub struct Export {
+    pub format: &'static str,
+    pub version: u32,
+    pub exported_at: DateTime<Utc>,
+    pub profile: Profile,
+    pub memberships: Vec<MembershipExport>,
+    pub sessions: Vec<SessionExport>,
+    pub api_tokens: Vec<ApiToken>,
+    pub mfa: MfaExport,
+    pub notification_preferences: Vec<OrgNotifications>,
+    pub assistant_conversations: Vec<ConversationExport>,
+    /// Events in the audit logs of the person's organisations that they did or that were done
+    /// to them. The IP address is theirs only on their own actions; others' are left out.
+    pub audit_events: Vec<AuditExport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Profile {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// Failed sign-ins since the last successful one, and any backoff they caused.
+    pub failed_sign_ins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MembershipExport {
+    pub org_id: OrgId,
+    pub org_slug: String,
+    pub org_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionExport {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub authenticated_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user_agent: String,
+    pub ip: String,
+    pub live: bool,
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MfaExport {
+    pub enabled: bool,
+    pub recovery_codes_left: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConversationExport {
+    pub org_id: OrgId,
+    pub id: Uuid,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub messages: Vec<MessageExport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageExport {
+    pub author: &'static str,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuditExport {
+    pub org_id: OrgId,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub target: String,
+    pub by_you: bool,
+    pub ip: Option<String>,
+    pub details: Value,
+}
+
+/// The export of the signed-in user, recorded in each of their organisations' audit logs.
+pub async fn export(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &ClientInfo,
+) -> Result<Export, ApiError> {
+    let store = &state.store;
+    let id = current.id();
+    let user = store.user(id).await?;
+    let now = state.now();
+    let orgs = store.orgs_of_user(id).await?;
+    let policy = state.settings.session;
+    let this_session = match &current.via {
+        AuthMethod::Session { public_id, .. } => Some(*public_id),
+        AuthMethod::Token { .. } => None,
+    };
+    let sessions = store
+        .sessions_of_user(id)
+        .await?
+        .into_iter()
+        .map(|s| SessionExport {
+            id: s.public_id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            authenticated_at: s.authenticated_at,
+            expires_at: s
+                .absolute_expires_at
+                .min(s.last_seen_at + policy.idle_timeout),
+            live: policy.is_live(&s, now),
+            current: Some(s.public_id) == this_session,
+            user_agent: s.user_agent,
+            ip: s.ip,
+        })
+        .collect();
+    let mut conversations = Vec::new();
+    let mut events = Vec::new();
+    for org in &orgs {
+        for c in store.conversations_of_user(org.id, id).await? {
+            let messages = store
+                .conversation_messages(org.id, c.id)
+                .await?
+                .into_iter()
+                .map(|m| MessageExport {
+                    author: m.author.as_str(),
+                    content: m.content,
+                    created_at: m.created_at,
+                })
+                .collect();
+            conversations.push(ConversationExport {
+                org_id: org.id,
+                id: c.id,
+                title: c.title,
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+                messages,
+            });
+        }
+        for e in store.audit_events_about_user(org.id, id).await? {
+            let by_you = e.actor == Some(id);
+            events.push(AuditExport {
+                org_id: org.id,
+                at: e.created_at,
+                action: e.action,
+                target: e.target,
+                by_you,
+                ip: by_you.then_some(e.ip),
+                details: e.details,
+            });
+        }
+    }
+    let export = Export {
+        format: EXPORT_FORMAT,
+        version: EXPORT_VERSION,
+        exported_at: now,
+        profile: Profile {
+            id,
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            email_verified_at: user.email_verified_at,
+            created_at: user.created_at,
+            failed_sign_ins: user.failed_logins,
+            locked_until: user.locked_until,
+        },
+        memberships: orgs
+            .iter()
+            .map(|o| MembershipExport {
+                org_id: o.id,
+                org_slug: o.slug.clone(),
+                org_name: o.name.clone(),
+                role: o.role,
+            })
+            .collect(),
+        sessions,
+        api_tokens: store.api_tokens_of(id).await?,
+        mfa: MfaExport {
+            enabled: user.mfa_enabled,
+            recovery_codes_left: store.recovery_codes_left(id).await?,
+        },
+        notification_preferences: notifications::list(state, current).await?,
+        assistant_conversations: conversations,
+        audit_events: events,
+    };
+    audit::in_users_orgs(state, id, "account.exported", &client.ip, json!({})).await?;
+    Ok(export)
+}
+
+/// The organisations that stop the user from deleting their account: they are the only admin
+/// and others are members, so someone else must be made admin first.
+pub async fn deletion_blockers(state: &AppState, user: UserId) -> Result<Vec<UserOrg>, ApiError> {
+    let blocking = state.store.account_footprint(user).await?.sole_admin_of;
+    Ok(state
+        .store
+        .orgs_of_user(user)
+        .await?
+        .into_iter()
+        .filter(|o| blocking.contains(&o.id))
+        .collect())
+}
+
+/// Deletes the signed-in user's account (the handler demands recent authentication): the
+/// organisations where they are the only member go first, with their keys; then the user and
+/// every row that is theirs. Refused with 409 while they are the only admin of an organisation
+/// that has other members. The organisations they leave record it in their audit logs.
+pub async fn delete_account(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let id = current.id();
+    let footprint = state.store.account_footprint(id).await?;
+    if !footprint.sole_admin_of.is_empty() {
+        return Err(ApiError::Conflict("sole_admin"));
+    }
+    for org in &footprint.sole_member_of {
+        match state.store.delete_org(*org).await {
+            Ok(()) | Err(StorageError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    state
+        .store
+        .delete_user_keeping_admins(id)
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict(_) => ApiError::Conflict("sole_admin"),
+            other => other.into(),
+        })?;
+    for org in &footprint.member_of {
+        audit::in_org(
+            state,
+            *org,
+            Some(id),
+            "account.deleted",
+            format!("user:{id}"),
+            &client.ip,
+            json!({}),
+        )
+        .await?;
+    }
+    tracing::info!(
+        user = %id,
+        organisations_deleted = footprint.sole_member_of.len(),
+        organisations_left = footprint.member_of.len(),
+        "account deleted"
+    );
+    Ok(())
+}
