@@ -258,15 +258,22 @@ async fn password_sessions_and_notifications(db: Db) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "unknown fields are refused"
     );
-    assert_eq!(
+    assert!(
         app.state
             .store
             .notification_prefs(foreign, other)
             .await
             .expect("db")
             .weekly_digest,
-        true,
         "the other tenant's member is untouched"
+    );
+    assert!(
+        app.state
+            .store
+            .notification_prefs(foreign, me)
+            .await
+            .is_err(),
+        "nothing was written into the other tenant"
     );
 }
 
