@@ -36,8 +36,8 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
         .org_by_slug_across_orgs(&args.org)
         .await
         .map_err(|_| anyhow!("no organisation with slug {:?}", args.org))?;
-    let mut options = ImportOptions::new(org.settings.base_currency)
-        .with_default_account(args.account.clone());
+    let mut options =
+        ImportOptions::new(org.settings.base_currency).with_default_account(args.account.clone());
     if let Some(map) = &args.map {
         options.column_map = ColumnMap::parse(map).map_err(|e| anyhow!("--map: {e}"))?;
     }

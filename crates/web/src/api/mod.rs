@@ -206,12 +206,9 @@ pub(crate) fn download(export: crate::service::org_data::Export) -> Response {
         HeaderValue::from_static("application/json"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}\"",
-        export.file_name
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", export.file_name))
+    {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     r
 }
-

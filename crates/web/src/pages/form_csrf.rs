@@ -135,14 +135,18 @@ mod tests {
     fn a_multipart_token_counts_only_as_the_first_part() {
         let b = "XyZ";
         let form = |first: &str| {
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{first}\"\r\n\r\nAb-_9\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\ndata\r\n--{b}--\r\n")
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"{first}\"\r\n\r\nAb-_9\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\ndata\r\n--{b}--\r\n"
+            )
         };
         assert_eq!(
             token_in_first_part(form("csrf_token").as_bytes(), b),
             Some(&b"Ab-_9"[..])
         );
         assert_eq!(token_in_first_part(form("other").as_bytes(), b), None);
-        let bad = format!("--{b}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\na b\r\n--{b}--\r\n");
+        let bad = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\na b\r\n--{b}--\r\n"
+        );
         assert_eq!(token_in_first_part(bad.as_bytes(), b), None);
         // Cut short before the value ends: not a token.
         let cut = &form("csrf_token")[..60];

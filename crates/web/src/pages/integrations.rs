@@ -215,7 +215,10 @@ pub(crate) async fn import(
                 return Err(e);
             }
             let message = match name {
-                Some(file) => format!("{file} was not imported: {}", super::sentence(&e.to_string())),
+                Some(file) => format!(
+                    "{file} was not imported: {}",
+                    super::sentence(&e.to_string())
+                ),
                 None => super::sentence(&e.to_string()),
             };
             render(&state, &who, status, None, Some(message), choices).await

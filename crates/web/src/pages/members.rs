@@ -157,7 +157,15 @@ pub(crate) async fn page(
     query: Result<Query<Notice>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let notice = query.ok().and_then(|Query(q)| notice_text(&q.done));
-    render(&state, &who, StatusCode::OK, notice, None, InviteForm::default()).await
+    render(
+        &state,
+        &who,
+        StatusCode::OK,
+        notice,
+        None,
+        InviteForm::default(),
+    )
+    .await
 }
 
 fn parse_role(raw: &str) -> Result<Role, ApiError> {
@@ -180,7 +188,9 @@ pub(crate) async fn invite(
                 email: form.email.clone(),
                 role,
             };
-            members::invite(&state, &who, input, &client).await.map(|_| ())
+            members::invite(&state, &who, input, &client)
+                .await
+                .map(|_| ())
         }
         Err(e) => Err(e),
     };
@@ -320,7 +330,10 @@ pub(crate) async fn transfer(
         cancel: format!("/app/{}/members", who.org),
         fields: vec![
             ("user", form.user.trim().to_owned()),
-            ("demote_self_to", demote.map(role_name).unwrap_or("").to_owned()),
+            (
+                "demote_self_to",
+                demote.map(role_name).unwrap_or("").to_owned(),
+            ),
         ],
     };
     let issued = match step_up(&state, &who, &client, form.proof, pending).await? {

@@ -160,7 +160,10 @@ pub(crate) async fn save(
     let Ok(Form(f)) = form else {
         let outcome = Outcome {
             status: StatusCode::BAD_REQUEST,
-            errors: vec![("form", "The form could not be read; reload the page and try again.".into())],
+            errors: vec![(
+                "form",
+                "The form could not be read; reload the page and try again.".into(),
+            )],
             ..Outcome::ok(None)
         };
         return render(&state, &who, None, outcome).await;

@@ -7,7 +7,9 @@
 //! has (same stable reference) are skipped, so a re-import adds nothing.
 
 use flowsense_core::Currency;
-use flowsense_import::{ErrorReason, ImportError, ImportOptions, ImportedDoc, ImportedTxn, Importer};
+use flowsense_import::{
+    ErrorReason, ImportError, ImportOptions, ImportedDoc, ImportedTxn, Importer,
+};
 use flowsense_storage::{
     ImportMeta, ImportSummary, ImportTx, NewDocument, NewTransaction, Organisation, StorageError,
     Store, UserId,

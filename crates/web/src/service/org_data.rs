@@ -59,7 +59,11 @@ pub struct Export {
 /// # Errors
 /// When the organisation cannot be read; a failure later in the stream aborts the download
 /// (the document is then visibly incomplete JSON).
-pub async fn export(state: &AppState, who: &Admin, client: &ClientInfo) -> Result<Export, ApiError> {
+pub async fn export(
+    state: &AppState,
+    who: &Admin,
+    client: &ClientInfo,
+) -> Result<Export, ApiError> {
     audit::in_org(
         state,
         who.org,

@@ -99,7 +99,10 @@ pub async fn update_settings(
     if let Some(n) = patch.name {
         let n = n.trim();
         if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-            invalid.push(("name", "name the organisation in 1 to 100 characters".into()));
+            invalid.push((
+                "name",
+                "name the organisation in 1 to 100 characters".into(),
+            ));
         } else {
             n.clone_into(&mut name);
         }

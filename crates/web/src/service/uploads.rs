@@ -83,11 +83,7 @@ fn clean_file_name(raw: Option<&str>) -> String {
         .rsplit(['/', '\\'])
         .next()
         .unwrap_or_default();
-    let name: String = base
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let name: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     let name = name.trim();
     if name.is_empty() {
         "upload".to_owned()
@@ -171,10 +167,10 @@ async fn text(field: multer::Field<'_>) -> Result<String, ApiError> {
 
 /// The refusal as the person who uploaded the file reads it: `line 17: bad date …`.
 fn refusal_message(e: &ImportError) -> String {
-    let reason = e
-        .reason
-        .to_string()
-        .replace("; pass --date-format", "; choose the date format and upload again");
+    let reason = e.reason.to_string().replace(
+        "; pass --date-format",
+        "; choose the date format and upload again",
+    );
     if e.line == 0 {
         reason
     } else {

@@ -22,10 +22,18 @@ const BAD_DATE: &str = "date,description,amount\n\
 const OFX: &[u8] = include_bytes!("../../../import/tests/fixtures/checking-ofx1.ofx");
 
 async fn count(app: &TestApp, org: OrgId) -> i64 {
-    app.state.store.count_transactions(org).await.expect("count")
+    app.state
+        .store
+        .count_transactions(org)
+        .await
+        .expect("count")
 }
 
-async fn upload(b: &Browser, path: &str, fields: &[(&str, Option<&str>, &[u8])]) -> (StatusCode, Value) {
+async fn upload(
+    b: &Browser,
+    path: &str,
+    fields: &[(&str, Option<&str>, &[u8])],
+) -> (StatusCode, Value) {
     let (content_type, body) = multipart(fields);
     let resp = b
         .request(Method::POST, path)
@@ -36,7 +44,10 @@ async fn upload(b: &Browser, path: &str, fields: &[(&str, Option<&str>, &[u8])])
         .expect("upload");
     let status = resp.status();
     let text = resp.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 async fn the_api_imports_all_or_nothing_and_a_reimport_adds_nothing(db: Db) {
@@ -50,25 +61,52 @@ async fn the_api_imports_all_or_nothing_and_a_reimport_adds_nothing(db: Db) {
     let path = format!("/api/v1/orgs/{org}/imports");
     let member = app.signed_in("mo@x.test").await;
 
-    let (s, first) = upload(&member, &path, &[("file", Some("bank.csv"), GOOD.as_bytes())]).await;
+    let (s, first) = upload(
+        &member,
+        &path,
+        &[("file", Some("bank.csv"), GOOD.as_bytes())],
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{first}");
     assert_eq!(first["rows_read"], 4);
-    assert_eq!(first["rows_added"], 4, "two equal rows are two transactions");
+    assert_eq!(
+        first["rows_added"], 4,
+        "two equal rows are two transactions"
+    );
     assert_eq!(first["duplicates_skipped"], 0);
     assert_eq!(first["file_name"], "bank.csv");
     assert_eq!(count(&app, org).await, 4);
 
-    let (s, again) = upload(&member, &path, &[("file", Some("bank.csv"), GOOD.as_bytes())]).await;
+    let (s, again) = upload(
+        &member,
+        &path,
+        &[("file", Some("bank.csv"), GOOD.as_bytes())],
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{again}");
-    assert_eq!((again["rows_added"].as_u64(), again["duplicates_skipped"].as_u64()), (Some(0), Some(4)));
+    assert_eq!(
+        (
+            again["rows_added"].as_u64(),
+            again["duplicates_skipped"].as_u64()
+        ),
+        (Some(0), Some(4))
+    );
     assert_eq!(count(&app, org).await, 4);
 
     // The first bad row stops the file: its line and reason, nothing kept, not even the good rows.
-    let (s, bad) = upload(&member, &path, &[("file", Some("feb.csv"), BAD_DATE.as_bytes())]).await;
+    let (s, bad) = upload(
+        &member,
+        &path,
+        &[("file", Some("feb.csv"), BAD_DATE.as_bytes())],
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     let message = bad["error"]["message"].as_str().expect("message");
     assert!(message.starts_with("line 4: bad date"), "{message}");
-    assert!(!message.contains("Good row"), "other rows never appear: {message}");
+    assert!(
+        !message.contains("Good row"),
+        "other rows never appear: {message}"
+    );
     assert_eq!(count(&app, org).await, 4);
 
     // OFX, with an account name and a date format chosen in the form.
@@ -88,42 +126,89 @@ async fn the_api_imports_all_or_nothing_and_a_reimport_adds_nothing(db: Db) {
 
     // Not a file upload at all, an empty file, an unknown date format, a foreign currency.
     let mut json_caller = app.signed_in("mo@x.test").await;
-    let (s, body) = json_caller.post(&path, serde_json::json!({"file": "x"})).await;
-    assert_eq!((s, code_of(&body)), (StatusCode::BAD_REQUEST, "bad_request"));
+    let (s, body) = json_caller
+        .post(&path, serde_json::json!({"file": "x"}))
+        .await;
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::BAD_REQUEST, "bad_request")
+    );
     let (s, body) = upload(&member, &path, &[("file", Some("empty.csv"), b"")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["error"]["message"].as_str().expect("m").contains("choose a CSV"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("choose a CSV")
+    );
     let (s, body) = upload(
         &member,
         &path,
-        &[("date_format", None, b"lunar"), ("file", Some("a.csv"), GOOD.as_bytes())],
+        &[
+            ("date_format", None, b"lunar"),
+            ("file", Some("a.csv"), GOOD.as_bytes()),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let euros = "date,description,amount,currency\n2026-03-01,Paris,10.00,EUR\n";
-    let (s, body) = upload(&member, &path, &[("file", Some("eur.csv"), euros.as_bytes())]).await;
+    let (s, body) = upload(
+        &member,
+        &path,
+        &[("file", Some("eur.csv"), euros.as_bytes())],
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["error"]["message"].as_str().expect("m").starts_with("line 2: currency EUR"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("m")
+            .starts_with("line 2: currency EUR"),
+        "{body}"
+    );
     assert_eq!(count(&app, org).await, after_ofx);
 
     // Viewers may not import; another organisation's id is not found; a read-only token is refused.
     let viewer = app.signed_in("vi@x.test").await;
-    let (s, _) = upload(&viewer, &path, &[("file", Some("bank.csv"), GOOD.as_bytes())]).await;
+    let (s, _) = upload(
+        &viewer,
+        &path,
+        &[("file", Some("bank.csv"), GOOD.as_bytes())],
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let outsider = app.signed_in("oz@y.test").await;
-    let (s, body) = upload(&outsider, &path, &[("file", Some("bank.csv"), GOOD.as_bytes())]).await;
+    let (s, body) = upload(
+        &outsider,
+        &path,
+        &[("file", Some("bank.csv"), GOOD.as_bytes())],
+    )
+    .await;
     assert_eq!((s, code_of(&body)), (StatusCode::NOT_FOUND, "not_found"));
     let mut a = app.signed_in("ada@x.test").await;
     let (_, token) = a
-        .post("/api/v1/me/tokens", serde_json::json!({"name": "r", "scope": "read"}))
+        .post(
+            "/api/v1/me/tokens",
+            serde_json::json!({"name": "r", "scope": "read"}),
+        )
         .await;
     let reader = Browser::with_token(&app.base, token["token"].as_str().expect("token"));
-    let (s, _) = upload(&reader, &path, &[("file", Some("bank.csv"), GOOD.as_bytes())]).await;
+    let (s, _) = upload(
+        &reader,
+        &path,
+        &[("file", Some("bank.csv"), GOOD.as_bytes())],
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // Without the CSRF header a cookie session cannot upload.
     let mut no_csrf = app.signed_in("mo@x.test").await;
     no_csrf.csrf = None;
-    let (s, body) = upload(&no_csrf, &path, &[("file", Some("bank.csv"), GOOD.as_bytes())]).await;
+    let (s, body) = upload(
+        &no_csrf,
+        &path,
+        &[("file", Some("bank.csv"), GOOD.as_bytes())],
+    )
+    .await;
     assert_eq!((s, code_of(&body)), (StatusCode::FORBIDDEN, "csrf"));
     assert_eq!(count(&app, org).await, after_ofx);
 
@@ -153,7 +238,12 @@ async fn the_import_page_uploads_with_its_form_token_and_shows_the_outcome(db: D
     // A browser form: no CSRF header, the token as the first field.
     member.csrf = None;
 
-    let html = member.http.get(format!("{}{page}", app.base)).send().await.expect("page");
+    let html = member
+        .http
+        .get(format!("{}{page}", app.base))
+        .send()
+        .await
+        .expect("page");
     assert_eq!(html.status(), StatusCode::OK);
     let html = html.text().await.expect("html");
     assert!(html.contains("enctype=\"multipart/form-data\""));
@@ -167,7 +257,10 @@ async fn the_import_page_uploads_with_its_form_token_and_shows_the_outcome(db: D
     let (s, body) = upload(
         &member,
         &action,
-        &[("csrf_token", None, csrf.as_bytes()), ("file", Some("bank.csv"), GOOD.as_bytes())],
+        &[
+            ("csrf_token", None, csrf.as_bytes()),
+            ("file", Some("bank.csv"), GOOD.as_bytes()),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::OK, "the upload lands back on the page");
@@ -193,15 +286,27 @@ async fn the_import_page_uploads_with_its_form_token_and_shows_the_outcome(db: D
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let text = body.as_str().expect("html");
-    assert!(text.contains("feb.csv was not imported: Line 4: bad date"), "{text}");
-    assert!(text.contains("value=\"Savings\""), "the account name is kept");
+    assert!(
+        text.contains("feb.csv was not imported: Line 4: bad date"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value=\"Savings\""),
+        "the account name is kept"
+    );
     assert_eq!(count(&app, org).await, 4);
 
     // No token, or a token that is not the first field: refused before anything is read.
     for fields in [
         vec![("file", Some("bank.csv"), BAD_DATE.as_bytes())],
-        vec![("file", Some("bank.csv"), BAD_DATE.as_bytes()), ("csrf_token", None, csrf.as_bytes())],
-        vec![("csrf_token", None, b"not-the-token".as_slice()), ("file", Some("b.csv"), BAD_DATE.as_bytes())],
+        vec![
+            ("file", Some("bank.csv"), BAD_DATE.as_bytes()),
+            ("csrf_token", None, csrf.as_bytes()),
+        ],
+        vec![
+            ("csrf_token", None, b"not-the-token".as_slice()),
+            ("file", Some("b.csv"), BAD_DATE.as_bytes()),
+        ],
     ] {
         let (s, body) = upload(&member, &action, &fields).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
@@ -216,7 +321,10 @@ async fn the_import_page_uploads_with_its_form_token_and_shows_the_outcome(db: D
     let (s, _) = upload(
         &viewer,
         &action,
-        &[("csrf_token", None, viewer_csrf.as_bytes()), ("file", Some("bank.csv"), GOOD.as_bytes())],
+        &[
+            ("csrf_token", None, viewer_csrf.as_bytes()),
+            ("file", Some("bank.csv"), GOOD.as_bytes()),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -234,7 +342,12 @@ async fn the_import_page_uploads_with_its_form_token_and_shows_the_outcome(db: D
         .text()
         .await
         .expect("html");
-    for name in ["QUICKBOOKS_CLIENT_ID", "XERO_CLIENT_SECRET", "Recent imports", "bank.csv"] {
+    for name in [
+        "QUICKBOOKS_CLIENT_ID",
+        "XERO_CLIENT_SECRET",
+        "Recent imports",
+        "bank.csv",
+    ] {
         assert!(admin_page.contains(name), "{name}");
     }
 }
@@ -255,13 +368,22 @@ async fn session(app: &TestApp, email: &str) -> (String, String) {
         .expect("cookie")
         .to_owned();
     let body: Value = r.json().await.expect("json");
-    (cookie, body["csrf_token"].as_str().expect("csrf").to_owned())
+    (
+        cookie,
+        body["csrf_token"].as_str().expect("csrf").to_owned(),
+    )
 }
 
 /// Sends a request head declaring `length` body bytes, then `body` (which may stop short of
 /// it), and reads the whole answer: the server answers as soon as it has seen enough, and a
 /// client that goes on writing would race its closing connection.
-async fn raw_post(app: &TestApp, path: &str, headers: &[(&str, &str)], length: usize, body: &[u8]) -> (u16, String) {
+async fn raw_post(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+    length: usize,
+    body: &[u8],
+) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = app.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
@@ -303,10 +425,16 @@ async fn uploads_past_50_mb_are_refused_with_413(db: Db) {
     let sixty = 60 << 20;
     let (status, answer) = raw_post(&app, &api, &headers, sixty, b"").await;
     assert_eq!(status, 413, "{answer}");
-    assert!(answer.contains("\"code\":\"too_large\"") && answer.contains("50 MB"), "{answer}");
+    assert!(
+        answer.contains("\"code\":\"too_large\"") && answer.contains("50 MB"),
+        "{answer}"
+    );
     let (status, answer) = raw_post(&app, &form, &headers, sixty, b"").await;
     assert_eq!(status, 413, "{answer}");
-    assert!(answer.contains("text/html") && answer.contains("50 MB"), "{answer}");
+    assert!(
+        answer.contains("text/html") && answer.contains("50 MB"),
+        "{answer}"
+    );
 
     // A file just over 50 MB inside a request whose declared length is allowed: refused while
     // it streams in.

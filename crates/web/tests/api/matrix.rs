@@ -324,9 +324,9 @@ impl World {
                 None
             }
             ("DELETE", "/api/v1/orgs/{org}") => Some(json!({"confirm": "alpha"})),
-            ("POST", "/app/{org}/members/invite") => Some(
-                json!({"email": format!("{}@invited.test", fresh()), "role": "viewer"}),
-            ),
+            ("POST", "/app/{org}/members/invite") => {
+                Some(json!({"email": format!("{}@invited.test", fresh()), "role": "viewer"}))
+            }
             ("POST", "/app/{org}/members/{user}/role") => Some(json!({"role": "viewer"})),
             ("POST", "/app/{org}/members/transfer") => {
                 Some(json!({"user": self.spare.to_string(), "demote_self_to": ""}))
@@ -390,7 +390,10 @@ async fn send_upload(caller: &Browser, path: &str) -> (StatusCode, Value) {
     if landed == "/login" && status.is_success() {
         return (StatusCode::UNAUTHORIZED, Value::String(text));
     }
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
