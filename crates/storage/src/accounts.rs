@@ -77,6 +77,7 @@ impl Store {
     ) -> Result<i64> {
         let mut tx = self.scoped(org).await?;
         let id = ensure_in(&mut tx, org, name, currency, opening_balance_minor).await?;
+        crate::books::books_changed(&mut tx, org).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -1,8 +1,10 @@
-//! Loading an organisation's books for the analytics engine.
+//! Loading an organisation's books for the analytics engine, and the version that says when
+//! they last changed.
 
 use crate::Store;
 use crate::args::Sql;
 use crate::error::{Result, StorageError};
+use crate::scope::Tx;
 use chrono::NaiveDate;
 use flowsense_core::books::MonthlyRollup;
 use flowsense_core::{Books, DocKind, Document, OrgId};
@@ -36,6 +38,21 @@ struct RollupRow {
     inflow_minor: i64,
     outflow_minor: i64,
     txn_count: i64,
+}
+
+/// Moves the organisation's books version on, inside the transaction that changes its books.
+///
+/// Every write to `transactions`, `documents`, `bank_accounts` or `monthly_rollups` calls this in
+/// its own transaction: imports and syncs (through [`crate::ImportTx::commit`]), new bank
+/// accounts, and purges. Caches of computed analytics are keyed by
+/// [`crate::Organisation::books_version`], so a write that skipped it would leave them stale.
+pub(crate) async fn books_changed(tx: &mut Tx, org: OrgId) -> Result<()> {
+    tx.execute(
+        Sql::new("UPDATE organisations SET books_version = books_version + 1 WHERE id = $1")
+            .arg(org),
+    )
+    .await?;
+    Ok(())
 }
 
 impl Store {

@@ -8,6 +8,7 @@
 use crate::Store;
 use crate::accounts::ensure_in;
 use crate::args::Sql;
+use crate::books::books_changed;
 use crate::documents::{NewDocument, upsert_in};
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
@@ -155,7 +156,7 @@ impl ImportTx {
         Ok(n)
     }
 
-    /// Makes the import permanent.
+    /// Makes the import permanent and moves the organisation's books version on.
     ///
     /// # Errors
     /// On a database failure (nothing is then kept).
@@ -169,6 +170,9 @@ impl ImportTx {
                     .arg(self.org),
             )
             .await?;
+        // Even an import that added nothing moves the version: it costs one recomputation, and
+        // no path can forget to.
+        books_changed(&mut self.tx, self.org).await?;
         let summary = ImportSummary {
             import_id: self.import_id,
             rows_read: self.rows_read,

@@ -46,6 +46,9 @@ pub struct Organisation {
     pub name: String,
     pub settings: OrgSettings,
     pub created_at: DateTime<Utc>,
+    /// Moves on with every write to the organisation's books (see `books_changed`): computed
+    /// analytics cached under one version are never served for another.
+    pub books_version: i64,
 }
 
 /// What it takes to create an organisation.
@@ -70,6 +73,7 @@ struct OrgRow {
     mfa_required: bool,
     digests_enabled: bool,
     created_at: DateTime<Utc>,
+    books_version: i64,
 }
 
 impl TryFrom<OrgRow> for Organisation {
@@ -91,12 +95,14 @@ impl TryFrom<OrgRow> for Organisation {
                 digests_enabled: r.digests_enabled,
             },
             created_at: r.created_at,
+            books_version: r.books_version,
         })
     }
 }
 
 const ORG_COLUMNS: &str = "id, slug, name, base_currency, time_zone, retention_days, \
-    keep_monthly_rollups, ai_enabled, redact_names, mfa_required, digests_enabled, created_at";
+    keep_monthly_rollups, ai_enabled, redact_names, mfa_required, digests_enabled, created_at, \
+    books_version";
 
 impl Store {
     /// Creates an organisation and, when the store has a keyring, its first data key (in the

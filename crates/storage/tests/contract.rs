@@ -431,8 +431,55 @@ async fn transactions_filter_and_page(db: &TestDb) {
     );
 }
 
+async fn every_write_to_the_books_moves_their_version(db: &TestDb) {
+    let s = &db.store;
+    let (a, b) = (org(s, "alpha").await, org(s, "bravo").await);
+    let version = |org: OrgId| async move { s.org(org).await.unwrap().books_version };
+    assert_eq!((version(a).await, version(b).await), (0, 0));
+
+    import(s, a, &[txn(1, "Operating", 500, "Acme")]).await;
+    let after_import = version(a).await;
+    assert!(after_import > 0);
+    // Re-importing the same rows adds nothing, yet still cannot leave a cache stale.
+    import(s, a, &[txn(1, "Operating", 500, "Acme")]).await;
+    assert!(version(a).await > after_import);
+    let before = version(a).await;
+    s.ensure_bank_account(a, "Savings", Currency::USD, 90_000)
+        .await
+        .unwrap();
+    assert!(version(a).await > before);
+    let before = version(a).await;
+    let mut imp = s.begin_import(a, &meta("d.csv")).await.unwrap();
+    imp.add_documents(&[NewDocument {
+        kind: DocKind::Invoice,
+        number: "INV-1".into(),
+        counterparty: "Acme".into(),
+        issue_date: day(2026, 1, 1),
+        due_date: day(2026, 1, 31),
+        paid_date: None,
+        amount_minor: 10_000,
+        currency: "USD".into(),
+        external_id: "inv-1".into(),
+    }])
+    .await
+    .unwrap();
+    imp.commit().await.unwrap();
+    assert!(version(a).await > before);
+
+    // An abandoned import changes nothing; another organisation's version never moves.
+    let before = version(a).await;
+    let mut imp = s.begin_import(a, &meta("x.csv")).await.unwrap();
+    imp.add_transactions(&[txn(2, "Operating", 1, "Acme")])
+        .await
+        .unwrap();
+    drop(imp);
+    assert_eq!(version(a).await, before);
+    assert_eq!(version(b).await, 0);
+}
+
 on_both_backends!(
     migrations_are_recorded,
+    every_write_to_the_books_moves_their_version,
     orgs_users_and_roles,
     tenant_scoping_holds_for_every_query,
     import_is_all_or_nothing_and_idempotent,

@@ -7,6 +7,7 @@ use crate::auth::password::Passwords;
 use crate::auth::session::SessionPolicy;
 use crate::clock::{Clock, SystemClock};
 use crate::mail::Mailer;
+use crate::service::analysis::AnalyticsCache;
 use flowsense_storage::Store;
 use std::sync::Arc;
 
@@ -73,6 +74,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
     pub deployment: Arc<Deployment>,
+    /// Computed analytics per organisation, keyed by its books version.
+    pub analytics: Arc<AnalyticsCache>,
     pub(crate) limiters: Arc<Limiters>,
     pub(crate) passwords: Passwords,
 }
@@ -107,7 +110,15 @@ impl AppState {
             clock: Arc::new(SystemClock),
             mailer,
             deployment: Arc::new(Deployment::default()),
+            analytics: Arc::new(AnalyticsCache::default()),
         })
+    }
+
+    /// The same state with its own analytics cache (say, of other bounds).
+    #[must_use]
+    pub fn with_analytics_cache(mut self, cache: AnalyticsCache) -> Self {
+        self.analytics = Arc::new(cache);
+        self
     }
 
     /// The same state reading time from `clock` (tests move a `ManualClock`).

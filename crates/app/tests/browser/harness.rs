@@ -63,6 +63,8 @@ impl Drop for Driver {
 pub struct Demo {
     pub base: String,
     pub creds: Value,
+    /// The demo's data directory (database, mail outbox, credentials file).
+    #[allow(dead_code, reason = "for tests that read the mail outbox")]
     pub data: PathBuf,
     _server: cli_support::Server,
     _ws: Workspace,
@@ -152,6 +154,7 @@ where
     Fut: Future<Output = Client>,
 {
     let driver = Driver::start();
+    let driver_url = driver.url.clone();
     let profile = tempfile::tempdir().unwrap();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -177,7 +180,7 @@ where
             let mut builder = ClientBuilder::rustls().expect("tls");
             builder.capabilities(caps);
             let c = builder
-                .connect(&driver.url)
+                .connect(&driver_url)
                 .await
                 .expect("chromedriver session");
             let c = test(c).await;
@@ -318,8 +321,11 @@ impl WebDriverCompatibleCommand for BrowserLog {
         ))
     }
 
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    fn method_and_body(&self, _: &url::Url) -> (::http::Method, Option<String>) {
+        (
+            ::http::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_owned()),
+        )
     }
 }
 

@@ -28,8 +28,10 @@ fn a_viewer_signs_in_reads_the_dashboard_filters_transactions_and_signs_out() {
         wait_for(&c, "#login-error").await;
         assert_eq!(path(&c).await, "/login");
         assert!(text(&c, "#login-error").await.contains("not correct"));
-        // The refused form answered 401, which the console reports as a failed load.
-        let _ = console(&c).await;
+        // The refused form answered 401, which the console reports as a failed load: proof
+        // that the console checks below read the browser's log.
+        let logged = console(&c).await;
+        assert!(logged.iter().any(|m| m.contains("401")), "{logged:?}");
 
         // Signing in lands on the organisation's dashboard.
         sign_in(&c, &base, &email, &password).await;
@@ -123,7 +125,8 @@ fn a_viewer_signs_in_reads_the_dashboard_filters_transactions_and_signs_out() {
         let source = c.source().await.unwrap();
         assert!(!source.contains("Harbor Dental"));
         shot(&c, "not-found").await;
-        let _ = console(&c).await; // the 404 itself is logged as a failed load
+        let logged = console(&c).await; // the 404 itself is logged as a failed load
+        assert!(logged.iter().all(|m| m.contains("404")), "{logged:?}");
 
         // The trust center states this instance's configuration.
         c.goto(&format!("{base}/security")).await.unwrap();

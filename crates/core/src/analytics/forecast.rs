@@ -1,12 +1,14 @@
 //! 13-week cash forecast from `as_of`: open invoices (shifted by each customer's own median
 //! lateness), open bills, detected recurring payments, and a seasonal baseline for the rest,
-//! with P10/P50/P90 bands from the baseline's empirical one-step errors.
+//! with P10/P50/P90 bands from the baseline's empirical one-step errors. A what-if
+//! [`Scenario`] moves any of those inputs (see [`forecast_with`]).
 
 use super::backtest::Backtest;
 use super::cash_position::cash_at;
 use super::dates::{add_days, days_between};
 use super::doc_matching::{document_payment_ids, is_open, median_days_late, payment_lags};
 use super::forecast_baseline::{History, Stream};
+use super::forecast_whatif::Scenario;
 use super::recurring::detect_recurring;
 use super::stats::{as_f64, quantile, round_minor, saturate};
 use crate::money::Currency;
@@ -61,7 +63,17 @@ pub struct ForecastReport {
 /// Forecasts the 13 weeks after `as_of` (the backtest is left empty; see [`super::backtest`]).
 #[must_use]
 pub fn forecast(books: &Books, as_of: NaiveDate) -> ForecastReport {
+    forecast_with(books, as_of, &Scenario::default())
+}
+
+/// Forecasts the 13 weeks after `as_of` with `scenario` applied: its one-off and monthly amounts
+/// join the known flows of their weeks, invoices (open ones, and the baseline's future ones)
+/// arrive `customer_delay_days` later, and dropped recurring payments are not expected. The
+/// bands keep their width: a scenario moves the centre, not the uncertainty.
+#[must_use]
+pub fn forecast_with(books: &Books, as_of: NaiveDate, scenario: &Scenario) -> ForecastReport {
     let starting_cash = cash_at(books, as_of);
+    let delay = i64::from(scenario.customer_delay_days);
     let week_end = |k: usize| add_days(as_of, 7 * (i64::try_from(k).unwrap_or(0) + 1));
     let week_of = |date: NaiveDate| -> usize {
         let offset = days_between(as_of, date).max(1) - 1;
@@ -79,26 +91,34 @@ pub fn forecast(books: &Books, as_of: NaiveDate) -> ForecastReport {
                     .get(&doc.counterparty)
                     .copied()
                     .unwrap_or(late_overall);
-                (add_days(doc.due, late.max(0)), &mut invoices)
+                // Anything already overdue is expected in the first week, or `delay` days
+                // after its start.
+                let habit = add_days(doc.due, late.max(0)).max(add_days(as_of, 1));
+                (add_days(habit, delay), &mut invoices)
             }
             DocKind::Bill => (doc.due, &mut bills),
         };
-        // Anything already overdue is expected in the first week.
-        if let Some(cell) = target.get_mut(week_of(expected.min(horizon_end))) {
+        // What is expected after the horizon does not move cash inside it.
+        if expected > horizon_end {
+            continue;
+        }
+        if let Some(cell) = target.get_mut(week_of(expected)) {
             *cell += i128::from(doc.amount);
         }
     }
 
     let mut recurring = [0i128; HORIZON_WEEKS];
     let items = detect_recurring(books, as_of);
-    for item in &items {
+    for item in items.iter().filter(|i| !scenario.drops(&i.counterparty)) {
         for date in item.dates_between(as_of, horizon_end) {
             if let Some(cell) = recurring.get_mut(week_of(date)) {
                 *cell += i128::from(item.typical_amount);
             }
         }
     }
+    // A dropped item's past payments stay out of the baseline too: they were never "other" flows.
     let recurring_counterparties: HashSet<u32> = items.iter().map(|i| i.counterparty_id).collect();
+    let extra = scenario.weekly_flows(as_of, HORIZON_WEEKS);
     let history = History::build(
         books,
         as_of,
@@ -122,7 +142,9 @@ pub fn forecast(books: &Books, as_of: NaiveDate) -> ForecastReport {
             let mut value = history.level(stream, 0) * history.week_factor(stream, end);
             // Documents issued after `as_of` only start landing once their usual lag has passed.
             match stream {
-                Stream::InvoicesPaid => value *= share_paid_within(&invoice_lags, mid_day),
+                Stream::InvoicesPaid => {
+                    value *= share_paid_within(&invoice_lags, mid_day - delay);
+                }
                 Stream::BillsPaid => value *= share_paid_within(&bill_lags, mid_day),
                 Stream::OtherIn | Stream::OtherOut => {}
             }
@@ -132,8 +154,9 @@ pub fn forecast(books: &Books, as_of: NaiveDate) -> ForecastReport {
                 base_out += value;
             }
         }
-        let known_in = as_f64(saturate(invoices[k]));
-        let known_out = -as_f64(saturate(bills[k])) + as_f64(saturate(recurring[k]));
+        let (extra_in, extra_out) = extra[k];
+        let known_in = as_f64(saturate(invoices[k] + extra_in));
+        let known_out = as_f64(saturate(recurring[k] - bills[k] + extra_out));
         let inflow = known_in + base_in;
         let outflow = known_out + base_out;
         let net = inflow + outflow;
@@ -171,7 +194,7 @@ pub fn forecast(books: &Books, as_of: NaiveDate) -> ForecastReport {
                 None,
                 None,
             ),
-            open_invoices: round_minor(known_in),
+            open_invoices: saturate(invoices[k]),
             open_bills: saturate(-bills[k]),
             recurring: saturate(recurring[k]),
             baseline: round_minor(base_in + base_out),

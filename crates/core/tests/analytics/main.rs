@@ -9,3 +9,4 @@ mod properties;
 mod recurring_cases;
 mod report_cases;
 mod synthetic;
+mod whatif;

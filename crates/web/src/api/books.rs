@@ -1,13 +1,14 @@
 //! Reading the books: analytics reports and the transaction list.
 
 use crate::auth::extract::Viewer;
+use crate::service::analysis;
 use crate::{ApiError, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use flowsense_core::analytics::{Period, ReportKind, ReportOptions, run_report, to_json};
+use flowsense_core::analytics::{Period, ReportKind, ReportOptions};
 use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
 
@@ -40,11 +41,9 @@ pub(super) async fn report(
         to: q.to,
         period,
     };
-    let books = state.store.load_books(access.org).await?;
-    // The engine is CPU work: keep it off the async threads.
-    let json = tokio::task::spawn_blocking(move || to_json(&run_report(&books, kind, &options)))
-        .await
-        .map_err(ApiError::internal)?;
+    let org = state.store.org(access.org).await?;
+    let json =
+        analysis::with_analysis(&state, &org, move |a| a.report_json(kind, &options)).await?;
     Ok(private_json(json))
 }
 

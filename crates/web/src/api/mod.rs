@@ -94,6 +94,11 @@ fn routes() -> Vec<Route> {
         // The books.
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
+        route!(page GET "/app/{org}/assistant", Member, pages::assistant),
+        route!(page GET "/app/{org}/cashflow", Viewer, pages::cashflow),
+        route!(page GET "/app/{org}/recurring", Viewer, pages::recurring),
+        route!(page GET "/app/{org}/aging", Viewer, pages::aging),
+        route!(page GET "/app/{org}/forecast", Viewer, pages::forecast),
         // Running the organisation: import and connections, members, settings, audit.
         route!(page GET "/app/{org}/integrations", Member, pages::integrations::page),
         route!(page POST "/app/{org}/integrations/import", Member, pages::integrations::import),

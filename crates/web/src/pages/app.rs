@@ -5,6 +5,7 @@ use super::format::money;
 use super::{Chrome, encode, private};
 use crate::auth::CurrentUser;
 use crate::auth::extract::Viewer;
+use crate::service::analysis;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -63,11 +64,8 @@ pub(crate) async fn dashboard(
     access: Viewer,
 ) -> Result<Response, ApiError> {
     let org = state.store.org(access.org).await?;
-    let books = state.store.load_books(access.org).await?;
-    // The engine is CPU work: keep it off the async threads.
-    let d = tokio::task::spawn_blocking(move || build(&books))
-        .await
-        .map_err(ApiError::internal)?;
+    let id = org.id;
+    let d = analysis::with_analysis(&state, &org, move |a| build(a, id)).await?;
     let page = DashboardPage {
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?,
         org_id: access.org,

@@ -1,14 +1,13 @@
-//! The dashboard's figures: one pass of the analytics engine over the organisation's books,
-//! turned into display strings and chart geometry.
+//! The dashboard's figures: the organisation's cached analysis (the same reports the JSON API
+//! serves) turned into display strings and chart geometry, with the top insights.
 
 use super::charts::{BandPoint, Chart, band_chart, line_chart};
-use super::format::{money, money_whole};
+use super::format::{money, money_whole, percent};
+use super::insights::{Insight, insights};
+use crate::service::analysis::Analysis;
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
-use flowsense_core::Books;
-use flowsense_core::analytics::{
-    Period, RunwayStatus, anomalies, cash_position, cashflow, default_as_of, forecast, recurring,
-    runway,
-};
+use flowsense_core::analytics::{Period, RunwayStatus, cash_position, cashflow, default_as_of};
+use flowsense_core::{Books, OrgId};
 
 /// A headline figure with a comparison.
 pub struct Kpi {
@@ -51,12 +50,7 @@ pub struct Dashboard {
     pub anomalies: Vec<AnomalyRow>,
     pub recurring: Vec<RecurringRow>,
     pub monthly_commitment: String,
-}
-
-fn percent(bp: i64) -> String {
-    let sign = if bp >= 0 { "+" } else { "-" };
-    let abs = bp.unsigned_abs();
-    format!("{sign}{}.{}%", abs / 100, (abs % 100) / 10)
+    pub insights: Vec<Insight>,
 }
 
 /// Net cash of the month holding `day`, up to `day`, transfers excluded.
@@ -65,9 +59,11 @@ fn month_net(books: &Books, first: NaiveDate, last: NaiveDate) -> (i64, i64, i64
     (report.total.inflow, report.total.outflow, report.total.net)
 }
 
-/// Computes the dashboard as of the books' last movement. CPU work: call it off the async threads.
+/// Computes the dashboard as of the books' last movement. CPU work (on a cold cache): call it
+/// off the async threads.
 #[must_use]
-pub fn build(books: &Books) -> Dashboard {
+pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
+    let books = &a.books;
     let currency = books.currency;
     let m = |v: i64| money_whole(v, currency);
     let as_of = default_as_of(books).unwrap_or_else(|| chrono::Utc::now().date_naive());
@@ -105,7 +101,7 @@ pub fn build(books: &Books) -> Dashboard {
     );
 
     // Runway and burn.
-    let r = runway(books, as_of);
+    let r = a.runway();
     let (runway_kpi, runway_class) = match r.status {
         RunwayStatus::Burning {
             average_monthly_burn,
@@ -187,7 +183,7 @@ pub fn build(books: &Books) -> Dashboard {
     };
 
     // The 13-week forecast.
-    let f = forecast(books, as_of);
+    let f = a.forecast();
     let mut band = vec![BandPoint {
         date: f.as_of,
         p10: f.starting_cash,
@@ -214,7 +210,13 @@ pub fn build(books: &Books) -> Dashboard {
     };
 
     // Anomalies of the last 12 months, most recent and most severe first.
-    let mut found = anomalies(books, Some(as_of - TimeDelta::days(365)), as_of).anomalies;
+    let year_ago = as_of - TimeDelta::days(365);
+    let mut found: Vec<_> = a
+        .anomalies()
+        .anomalies
+        .iter()
+        .filter(|x| x.date >= year_ago)
+        .collect();
     found.sort_by(|a, b| b.date.cmp(&a.date).then(b.severity.cmp(&a.severity)));
     let anomaly_rows = found
         .iter()
@@ -227,7 +229,7 @@ pub fn build(books: &Books) -> Dashboard {
         .collect();
 
     // Recurring costs: price changes first, then the largest.
-    let rec = recurring(books, as_of);
+    let rec = a.recurring();
     let mut items: Vec<_> = rec
         .items
         .iter()
@@ -270,5 +272,6 @@ pub fn build(books: &Books) -> Dashboard {
         anomalies: anomaly_rows,
         recurring: recurring_rows,
         monthly_commitment: m(rec.monthly_commitment.abs()),
+        insights: insights(a, org),
     }
 }

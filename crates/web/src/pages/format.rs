@@ -86,6 +86,26 @@ pub fn money_compact(minor: i64, currency: Currency) -> String {
     }
 }
 
+/// A signed change in basis points: `+12.0%`, `-3.5%`.
+#[must_use]
+pub fn percent(bp: i64) -> String {
+    let sign = if bp >= 0 { "+" } else { "-" };
+    format!("{sign}{}", share(bp))
+}
+
+/// A share in basis points, unsigned: `35.2%`.
+#[must_use]
+pub fn share(bp: i64) -> String {
+    format!("{}%", share_value(bp))
+}
+
+/// A share in basis points as a plain number of percent (`35.2`), for a `<meter>`'s value.
+#[must_use]
+pub fn share_value(bp: i64) -> String {
+    let abs = bp.unsigned_abs();
+    format!("{}.{}", abs / 100, (abs % 100) / 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +119,8 @@ mod tests {
         assert_eq!(money_compact(123_456_789, Currency::USD), "$1.2M");
         assert_eq!(money_compact(-35_000_000, Currency::USD), "-$350k");
         assert_eq!(money_compact(90_000, Currency::USD), "$900");
+        assert_eq!(percent(1200), "+12.0%");
+        assert_eq!(percent(-355), "-3.5%");
+        assert_eq!(share(3521), "35.2%");
     }
 }

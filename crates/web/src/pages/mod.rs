@@ -1,21 +1,32 @@
 //! Server-rendered pages (SPEC §9): askama templates, no inline script or style, forms that
 //! post to handlers calling the same services as the JSON API.
 
+mod aging;
 mod app;
 pub(crate) mod assets;
+mod assistant;
 pub(crate) mod audit;
+mod cashflow;
 mod charts;
 mod dashboard;
 pub(crate) mod errors;
+mod forecast;
 pub(crate) mod form_csrf;
 mod format;
+mod insights;
 pub(crate) mod integrations;
 pub(crate) mod members;
+mod recurring;
 pub(crate) mod settings;
 mod step_up;
 mod trust;
 
+pub(crate) use aging::aging;
 pub(crate) use app::{app_home, dashboard, transactions};
+pub(crate) use assistant::assistant;
+pub(crate) use cashflow::cashflow;
+pub(crate) use forecast::forecast;
+pub(crate) use recurring::recurring;
 pub(crate) use trust::{security, security_txt};
 
 use crate::auth::session::clearing_cookie;

@@ -1,6 +1,7 @@
 //! Service functions: one per use case. Handlers read input, call one of these, render.
 
 pub mod accounts;
+pub mod analysis;
 pub(crate) mod audit;
 pub mod imports;
 pub mod members;
@@ -12,6 +13,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod uploads;
+pub mod whatif;
 
 use crate::mail::Email;
 use crate::{ApiError, AppState};

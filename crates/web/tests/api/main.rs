@@ -1,5 +1,6 @@
 //! The HTTP surface end to end: one integration-test binary, a fresh server and database per test.
 
+mod analysis_pages;
 mod audit;
 mod books;
 mod csrf;

@@ -317,8 +317,64 @@ async fn the_dashboard_and_transactions_render_the_books_and_errors_are_pages(db
     assert!(r.text().await.expect("body").contains("\"not_found\""));
 }
 
+async fn the_assistant_page_says_how_to_turn_ai_on_and_refuses_viewers(db: Db) {
+    let app = spawn_app(db).await;
+    let admin = app.user("ann@x.test").await;
+    let org = app.org("ask", admin).await;
+    let other_admin = app.user("bob@y.test").await;
+    let other = app.org("other", other_admin).await;
+    app.member(org, "mia@x.test", Role::Member).await;
+    app.member(org, "vic@x.test", Role::Viewer).await;
+    let base = &app.base;
+
+    let member = app.signed_in("mia@x.test").await;
+    let r = member
+        .http
+        .get(format!("{base}/app/{org}/assistant"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("body");
+    assert!(html.contains("No AI provider is configured"), "{html}");
+    assert!(html.contains("FLOWSENSE_AI_PROVIDER=anthropic"));
+    assert!(html.contains("href=\"/app/"), "the sub-navigation is there");
+    assert!(!html.contains("style="));
+
+    let viewer = app.signed_in("vic@x.test").await;
+    let r = viewer
+        .http
+        .get(format!("{base}/app/{org}/assistant"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let dash = viewer
+        .http
+        .get(format!("{base}/app/{org}"))
+        .send()
+        .await
+        .expect("dash")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        !dash.contains("/assistant\""),
+        "a viewer is not offered the assistant"
+    );
+
+    let r = member
+        .http
+        .get(format!("{base}/app/{other}/assistant"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
 crate::on_both_backends!(
     assets_security_txt_and_the_trust_center_come_from_our_origin,
     the_login_form_signs_in_and_the_logout_form_needs_the_csrf_token,
     the_dashboard_and_transactions_render_the_books_and_errors_are_pages,
+    the_assistant_page_says_how_to_turn_ai_on_and_refuses_viewers,
 );

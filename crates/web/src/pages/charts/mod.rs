@@ -1,0 +1,204 @@
+//! Server-rendered SVG charts: this module computes the geometry (path data, bars, ticks), the
+//! templates draw it (`templates/chart_*.html`), and the stylesheet colours it. No script, no
+//! inline style. Every chart comes with a `<title>`, a `<desc>` written by the page, and a
+//! table of the same numbers beside it.
+//!
+//! - [`line_chart`]: a daily series with the area under it;
+//! - [`band_chart`]: a median line over a P10–P90 band, optionally with a second line;
+//! - [`bars::bar_chart`]: grouped or stacked bars per labelled group, optionally with a line.
+
+pub mod bars;
+mod scale;
+#[cfg(test)]
+mod tests;
+
+pub use bars::{BarChart, BarGroup, BarLayout, Series, bar_chart};
+use scale::{DateScale, YScale};
+
+use chrono::{Datelike, NaiveDate};
+use flowsense_core::Currency;
+
+pub(crate) const WIDTH: f64 = 720.0;
+pub(crate) const HEIGHT: f64 = 260.0;
+pub(crate) const LEFT: f64 = 72.0;
+pub(crate) const RIGHT: f64 = 16.0;
+pub(crate) const TOP: f64 = 14.0;
+pub(crate) const BOTTOM: f64 = 30.0;
+
+/// One labelled tick; `at` is the x or y coordinate.
+#[derive(Debug, Clone)]
+pub struct Tick {
+    pub at: String,
+    pub label: String,
+}
+
+/// Everything a line or band template needs, as ready-to-print attribute values.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub view_box: String,
+    pub left: String,
+    pub right: String,
+    pub bottom: String,
+    pub y_ticks: Vec<Tick>,
+    pub x_ticks: Vec<Tick>,
+    /// The main line (`d` of a path).
+    pub line: String,
+    /// A filled area: under the line, or the uncertainty band.
+    pub area: String,
+    /// A second line over the first (a what-if), empty when there is none.
+    pub overlay: String,
+    /// The y of zero when zero is inside the plot.
+    pub zero: Option<String>,
+    pub has_data: bool,
+}
+
+pub(crate) fn coord(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+fn path(points: impl Iterator<Item = (f64, f64)>) -> String {
+    let mut d = String::new();
+    for (i, (x, y)) in points.enumerate() {
+        d.push(if i == 0 { 'M' } else { 'L' });
+        d.push_str(&coord(x));
+        d.push(',');
+        d.push_str(&coord(y));
+        d.push(' ');
+    }
+    d.trim_end().to_owned()
+}
+
+fn empty_chart() -> Chart {
+    Chart {
+        view_box: format!("0 0 {WIDTH} {HEIGHT}"),
+        left: coord(LEFT),
+        right: coord(WIDTH - RIGHT),
+        bottom: coord(HEIGHT - BOTTOM),
+        y_ticks: Vec::new(),
+        x_ticks: Vec::new(),
+        line: String::new(),
+        area: String::new(),
+        overlay: String::new(),
+        zero: None,
+        has_data: false,
+    }
+}
+
+/// Month starts between `start` and `end`, labelled `Jan`, `Feb`, … (`Jan 27` at a year change),
+/// thinned to at most `max` labels.
+fn month_ticks(x: &DateScale, start: NaiveDate, end: NaiveDate, max: usize) -> Vec<Tick> {
+    let mut months = Vec::new();
+    let mut next = NaiveDate::from_ymd_opt(start.year(), start.month(), 1);
+    while let Some(d) = next.filter(|d| *d <= end) {
+        if d >= start {
+            months.push(d);
+        }
+        next = d.checked_add_months(chrono::Months::new(1));
+    }
+    let every = months.len().div_ceil(max.max(1)).max(1);
+    months
+        .into_iter()
+        .step_by(every)
+        .map(|m| Tick {
+            at: coord(x.x(m)),
+            label: if m.month() == 1 {
+                m.format("%b %y").to_string()
+            } else {
+                m.format("%b").to_string()
+            },
+        })
+        .collect()
+}
+
+/// A line of daily values with the area under it.
+#[must_use]
+pub fn line_chart(points: &[(NaiveDate, i64)], currency: Currency) -> Chart {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return empty_chart();
+    };
+    let lo = points.iter().map(|p| p.1).min().unwrap_or(0);
+    let hi = points.iter().map(|p| p.1).max().unwrap_or(0);
+    let y = YScale::new(lo, hi, false);
+    let x = DateScale::new(first.0, last.0);
+    let line = path(points.iter().map(|(d, v)| (x.x(*d), y.y_minor(*v))));
+    let base = y.y(y.lo.max(0.0).min(y.hi));
+    let area = format!(
+        "{line} L{},{} L{},{} Z",
+        coord(x.x(last.0)),
+        coord(base),
+        coord(x.x(first.0)),
+        coord(base)
+    );
+    Chart {
+        y_ticks: y.ticks(currency),
+        x_ticks: month_ticks(&x, first.0, last.0, 7),
+        line,
+        area,
+        zero: y.zero(),
+        has_data: true,
+        ..empty_chart()
+    }
+}
+
+/// One forecast point: a date and its P10, P50 and P90.
+#[derive(Debug, Clone, Copy)]
+pub struct BandPoint {
+    pub date: NaiveDate,
+    pub p10: i64,
+    pub p50: i64,
+    pub p90: i64,
+}
+
+/// The median as a line over the P10–P90 band.
+#[must_use]
+pub fn band_chart(points: &[BandPoint], currency: Currency) -> Chart {
+    band_chart_with(points, &[], currency)
+}
+
+/// The median as a line over the P10–P90 band, and `overlay` (say, a what-if's median) as a
+/// second line on the same axes.
+#[must_use]
+pub fn band_chart_with(
+    points: &[BandPoint],
+    overlay: &[(NaiveDate, i64)],
+    currency: Currency,
+) -> Chart {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return empty_chart();
+    };
+    let overlay_values = overlay.iter().map(|p| p.1);
+    let lo = points
+        .iter()
+        .map(|p| p.p10.min(p.p50))
+        .chain(overlay_values.clone())
+        .min()
+        .unwrap_or(0);
+    let hi = points
+        .iter()
+        .map(|p| p.p90.max(p.p50))
+        .chain(overlay_values)
+        .max()
+        .unwrap_or(0);
+    let y = YScale::new(lo, hi, false);
+    let x = DateScale::new(first.date, last.date);
+    let upper = points.iter().map(|p| (x.x(p.date), y.y_minor(p.p90)));
+    let lower = points.iter().rev().map(|p| (x.x(p.date), y.y_minor(p.p10)));
+    let area = format!("{} Z", path(upper.chain(lower)));
+    let line = path(points.iter().map(|p| (x.x(p.date), y.y_minor(p.p50))));
+    let overlay = path(
+        overlay
+            .iter()
+            .filter(|(d, _)| *d >= first.date && *d <= last.date)
+            .map(|(d, v)| (x.x(*d), y.y_minor(*v))),
+    );
+    Chart {
+        y_ticks: y.ticks(currency),
+        x_ticks: month_ticks(&x, first.date, last.date, 4),
+        line,
+        area,
+        overlay,
+        zero: y.zero(),
+        has_data: true,
+        ..empty_chart()
+    }
+}

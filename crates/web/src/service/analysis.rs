@@ -1,0 +1,390 @@
+//! The analytics every page of the books shows, computed once per organisation and books
+//! version and shared by the dashboard, the analysis pages and the JSON reports.
+//!
+//! The cache is keyed by the organisation and its `books_version`, which storage moves on in the
+//! same transaction as every write to the books; the version is read before the books are
+//! loaded, so an entry never holds books older than its key. Entries are bounded by count and by
+//! the transactions they hold, least recently used first out. Each instance keeps its own cache;
+//! since the version lives in the database, instances behind a load balancer stay correct.
+
+use crate::{ApiError, AppState};
+use chrono::{NaiveDate, TimeDelta};
+use flowsense_core::analytics::anomalies::AnomaliesReport;
+use flowsense_core::analytics::{
+    AgingReport, CashflowReport, ForecastReport, RecurringReport, Report, ReportBody, ReportKind,
+    ReportOptions, RunwayReport, default_as_of, run_report, runway, to_json,
+};
+use flowsense_core::{Books, Currency, OrgId};
+use flowsense_storage::Organisation;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Organisations kept by default.
+pub const DEFAULT_MAX_ORGS: usize = 64;
+/// Transactions kept across all entries by default (about 40 bytes each, plus reports).
+pub const DEFAULT_MAX_TRANSACTIONS: usize = 4_000_000;
+
+/// One organisation's books at one version, and the reports computed from them on demand.
+pub struct Analysis {
+    pub books: Books,
+    /// The reports' "today": the last transaction's date (1970-01-01 for empty books).
+    pub as_of: NaiveDate,
+    reports: [OnceLock<Report>; ReportKind::ALL.len()],
+    runway_month_ago: OnceLock<RunwayReport>,
+}
+
+impl std::fmt::Debug for Analysis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Financial data stays out of logs and panics.
+        f.debug_struct("Analysis")
+            .field("as_of", &self.as_of)
+            .field("transactions", &self.books.txns.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn kind_index(kind: ReportKind) -> usize {
+    ReportKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or_default()
+}
+
+impl Analysis {
+    #[must_use]
+    pub fn new(books: Books) -> Self {
+        Self {
+            as_of: default_as_of(&books).unwrap_or_default(),
+            books,
+            reports: std::array::from_fn(|_| OnceLock::new()),
+            runway_month_ago: OnceLock::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn currency(&self) -> Currency {
+        self.books.currency
+    }
+
+    #[must_use]
+    pub fn has_data(&self) -> bool {
+        !self.books.txns.is_empty()
+    }
+
+    /// The report of `kind` with default options: exactly what
+    /// `GET /api/v1/orgs/{org}/reports/{kind}` and `flowsense report KIND` return. CPU work on
+    /// first use: call it off the async threads.
+    #[must_use]
+    pub fn report(&self, kind: ReportKind) -> &Report {
+        self.reports[kind_index(kind)]
+            .get_or_init(|| run_report(&self.books, kind, &ReportOptions::default()))
+    }
+
+    /// The report for `options` as JSON: the cached one for the defaults, computed afresh
+    /// for any other options.
+    #[must_use]
+    pub fn report_json(&self, kind: ReportKind, options: &ReportOptions) -> String {
+        if *options == ReportOptions::default() {
+            to_json(self.report(kind))
+        } else {
+            to_json(&run_report(&self.books, kind, options))
+        }
+    }
+
+    #[must_use]
+    pub fn cashflow(&self) -> &CashflowReport {
+        match &self.report(ReportKind::Cashflow).report {
+            ReportBody::Cashflow(r) => r,
+            _ => unreachable!("a cashflow report"),
+        }
+    }
+
+    #[must_use]
+    pub fn forecast(&self) -> &ForecastReport {
+        match &self.report(ReportKind::Forecast).report {
+            ReportBody::Forecast(r) => r,
+            _ => unreachable!("a forecast report"),
+        }
+    }
+
+    #[must_use]
+    pub fn runway(&self) -> &RunwayReport {
+        match &self.report(ReportKind::Runway).report {
+            ReportBody::Runway(r) => r,
+            _ => unreachable!("a runway report"),
+        }
+    }
+
+    #[must_use]
+    pub fn anomalies(&self) -> &AnomaliesReport {
+        match &self.report(ReportKind::Anomalies).report {
+            ReportBody::Anomalies(r) => r,
+            _ => unreachable!("an anomalies report"),
+        }
+    }
+
+    #[must_use]
+    pub fn recurring(&self) -> &RecurringReport {
+        match &self.report(ReportKind::Recurring).report {
+            ReportBody::Recurring(r) => r,
+            _ => unreachable!("a recurring report"),
+        }
+    }
+
+    #[must_use]
+    pub fn aging(&self) -> &AgingReport {
+        match &self.report(ReportKind::Aging).report {
+            ReportBody::Aging(r) => r,
+            _ => unreachable!("an aging report"),
+        }
+    }
+
+    /// Runway as it stood 30 days before `as_of`, to say how it changed.
+    #[must_use]
+    pub fn runway_month_ago(&self) -> &RunwayReport {
+        self.runway_month_ago
+            .get_or_init(|| runway(&self.books, self.as_of - TimeDelta::days(30)))
+    }
+}
+
+/// What an entry was computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BooksKey {
+    version: i64,
+    currency: Currency,
+}
+
+struct Slot {
+    key: BooksKey,
+    cell: Arc<tokio::sync::OnceCell<Arc<Analysis>>>,
+    last_used: u64,
+    /// Transactions held once loaded (0 while loading).
+    weight: usize,
+}
+
+#[derive(Default)]
+struct Slots {
+    entries: HashMap<OrgId, Slot>,
+    clock: u64,
+}
+
+/// The bounded per-organisation cache of [`Analysis`].
+pub struct AnalyticsCache {
+    slots: Mutex<Slots>,
+    max_orgs: usize,
+    max_transactions: usize,
+}
+
+impl std::fmt::Debug for AnalyticsCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnalyticsCache")
+            .field("max_orgs", &self.max_orgs)
+            .field("max_transactions", &self.max_transactions)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for AnalyticsCache {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_ORGS, DEFAULT_MAX_TRANSACTIONS)
+    }
+}
+
+impl AnalyticsCache {
+    #[must_use]
+    pub fn new(max_orgs: usize, max_transactions: usize) -> Self {
+        Self {
+            slots: Mutex::new(Slots::default()),
+            max_orgs: max_orgs.max(1),
+            max_transactions,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
+        // The map stays consistent whatever a panicking holder did (each step is one insert or
+        // remove), so a poisoned lock is taken over rather than failing every later request.
+        self.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The cell for `org` at `key`: the cached one when it is at least that version, else a new
+    /// empty one replacing it.
+    fn cell(&self, org: OrgId, key: BooksKey) -> Arc<tokio::sync::OnceCell<Arc<Analysis>>> {
+        let mut slots = self.lock();
+        slots.clock += 1;
+        let now = slots.clock;
+        match slots.entries.get_mut(&org) {
+            // A newer entry than asked for holds books at least as fresh: serve it.
+            Some(slot) if slot.key.currency == key.currency && slot.key.version >= key.version => {
+                slot.last_used = now;
+                slot.cell.clone()
+            }
+            _ => {
+                let cell = Arc::new(tokio::sync::OnceCell::new());
+                slots.entries.insert(
+                    org,
+                    Slot {
+                        key,
+                        cell: cell.clone(),
+                        last_used: now,
+                        weight: 0,
+                    },
+                );
+                cell
+            }
+        }
+    }
+
+    /// Records the size of `org`'s loaded entry and evicts the least recently used others
+    /// until the bounds hold again.
+    fn settle(&self, org: OrgId, key: BooksKey, weight: usize) {
+        let mut slots = self.lock();
+        if let Some(slot) = slots.entries.get_mut(&org)
+            && slot.key == key
+        {
+            slot.weight = weight;
+        }
+        loop {
+            let total: usize = slots.entries.values().map(|s| s.weight).sum();
+            if slots.entries.len() <= self.max_orgs && total <= self.max_transactions {
+                break;
+            }
+            let victim = slots
+                .entries
+                .iter()
+                .filter(|(id, _)| **id != org)
+                .min_by_key(|(_, s)| s.last_used)
+                .map(|(id, _)| *id);
+            match victim {
+                Some(id) => {
+                    slots.entries.remove(&id);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Forgets an organisation (after its deletion, say). Never needed for correctness: a new
+    /// books version replaces the entry.
+    pub fn forget(&self, org: OrgId) {
+        self.lock().entries.remove(&org);
+    }
+
+    /// How many organisations are cached.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The analysis of `org`'s books at their current version: from the cache, or loaded (once, however
+/// many requests ask at the same time) and kept.
+///
+/// # Errors
+/// A database failure while loading the books.
+pub async fn analysis(state: &AppState, org: &Organisation) -> Result<Arc<Analysis>, ApiError> {
+    let key = BooksKey {
+        version: org.books_version,
+        currency: org.settings.base_currency,
+    };
+    let cache = &state.analytics;
+    let cell = cache.cell(org.id, key);
+    let loaded = cell
+        .get_or_try_init(|| async {
+            let books = state.store.load_books(org.id).await?;
+            Ok::<_, ApiError>(Arc::new(Analysis::new(books)))
+        })
+        .await?
+        .clone();
+    cache.settle(
+        org.id,
+        key,
+        loaded.books.txns.len() + loaded.books.documents.len(),
+    );
+    Ok(loaded)
+}
+
+/// Runs `f` over the organisation's analysis on the blocking pool (the engine is CPU work).
+///
+/// # Errors
+/// A database failure while loading the books; a panic inside `f` (logged, answered 500).
+pub async fn with_analysis<T: Send + 'static>(
+    state: &AppState,
+    org: &Organisation,
+    f: impl FnOnce(&Analysis) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let a = analysis(state, org).await?;
+    tokio::task::spawn_blocking(move || f(&a))
+        .await
+        .map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(version: i64) -> BooksKey {
+        BooksKey {
+            version,
+            currency: Currency::USD,
+        }
+    }
+
+    fn fill(cache: &AnalyticsCache, org: OrgId, k: BooksKey, weight: usize) -> bool {
+        let cell = cache.cell(org, k);
+        let fresh = cell
+            .set(Arc::new(Analysis::new(Books::new(Currency::USD))))
+            .is_ok();
+        cache.settle(org, k, weight);
+        fresh
+    }
+
+    #[test]
+    fn a_new_version_replaces_the_entry_and_an_older_one_is_served_the_newer() {
+        let cache = AnalyticsCache::new(4, 1_000);
+        let org = OrgId::new();
+        assert!(fill(&cache, org, key(1), 10));
+        assert!(!fill(&cache, org, key(1), 10), "same version: cached");
+        assert!(fill(&cache, org, key(2), 10), "new version: recomputed");
+        assert!(
+            !fill(&cache, org, key(1), 10),
+            "a late reader gets the newer books"
+        );
+        let eur = BooksKey {
+            version: 2,
+            currency: Currency::EUR,
+        };
+        assert!(fill(&cache, org, eur, 10), "another currency: recomputed");
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn the_cache_is_bounded_by_count_and_by_transactions_least_recently_used_first() {
+        let cache = AnalyticsCache::new(3, 100);
+        let orgs: Vec<OrgId> = (0..4).map(|_| OrgId::new()).collect();
+        for org in &orgs[..3] {
+            fill(&cache, *org, key(1), 10);
+        }
+        // Touch the first, then add a fourth: the second (least recently used) goes.
+        assert!(!fill(&cache, orgs[0], key(1), 10));
+        fill(&cache, orgs[3], key(1), 10);
+        assert_eq!(cache.len(), 3);
+        assert!(
+            fill(&cache, orgs[1], key(1), 10),
+            "evicted, so loaded again"
+        );
+        // One large organisation pushes the others out but stays itself.
+        let big = OrgId::new();
+        fill(&cache, big, key(1), 95);
+        assert_eq!(cache.len(), 1);
+        assert!(!fill(&cache, big, key(1), 95));
+        cache.forget(big);
+        assert!(cache.is_empty());
+    }
+}
