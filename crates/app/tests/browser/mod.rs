@@ -2,4 +2,5 @@
 //! binary. Screenshots of every page visited go to `target/e2e/`.
 
 mod harness;
+mod org_admin;
 mod viewer_tour;
