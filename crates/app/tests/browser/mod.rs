@@ -2,5 +2,6 @@
 //! binary. Screenshots of every page visited go to `target/e2e/`.
 
 mod harness;
+mod org_admin;
 mod profile;
 mod viewer_tour;
