@@ -11,6 +11,7 @@ pub mod backtest;
 pub mod cash_position;
 pub mod cashflow;
 mod cashflow_accumulate;
+mod cashflow_parts;
 mod category_spikes;
 pub mod dates;
 mod doc_matching;
@@ -27,10 +28,13 @@ pub use aging::{AgingReport, aging};
 pub use anomalies::{Anomaly, AnomalyKind, Severity, anomalies};
 pub use backtest::{Backtest, backtest};
 pub use cash_position::{CashPosition, cash_at, cash_position};
-pub use cashflow::{CashflowReport, Flow, cashflow};
+pub use cashflow::{CashflowReport, Flow, cashflow, cashflow_of_parts};
+pub use cashflow_parts::CashflowParts;
 pub use dates::{Period, default_as_of};
 pub use forecast::{Band, ForecastReport, forecast};
 pub use recurring::{Cadence, RecurringItem, RecurringReport, recurring};
 pub use render::{to_csv, to_json, to_table};
-pub use report::{Report, ReportBody, ReportKind, ReportOptions, run_report};
+pub use report::{
+    Report, ReportBody, ReportKind, ReportOptions, cashflow_parts, cashflow_report, run_report,
+};
 pub use runway::{RunwayReport, RunwayStatus, runway};
