@@ -3,7 +3,8 @@
 use crate::csv_import::CsvImporter;
 use crate::documents::{ParsedDocs, parse_documents_bytes, parse_documents_csv};
 use crate::error::{ErrorReason, ImportError};
-use crate::fast_file::read_books_file;
+use crate::fast::merge;
+use crate::fast_file::read_file_chunks;
 use crate::limit::read_whole;
 use crate::{ImportOptions, ImportedTxn};
 use flowsense_core::books::{Books, TRANSFER_CATEGORY};
@@ -46,8 +47,8 @@ fn read_transactions(path: &Path, opts: &ImportOptions) -> Result<Books, ImportE
     if len > opts.max_file_bytes {
         return Err(opts.error(0, ErrorReason::TooLarge(opts.max_file_bytes)));
     }
-    match read_books_file(&file, len, opts) {
-        Ok(Some(books)) => books,
+    match read_file_chunks(&file, len, opts, Vec::with_capacity) {
+        Ok(Some(chunks)) => merge(chunks?, opts),
         Ok(None) => {
             // Not for the fast path, or an overlong line: stream it, so the error is the
             // first one in line order, exactly as the streaming reader reports it.

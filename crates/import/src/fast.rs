@@ -55,13 +55,19 @@ pub fn parse_books_bytes_in(
 }
 
 /// Parses the chunks in parallel; `None` when the file needs the streaming path.
-fn parse_chunks(bytes: &[u8], opts: &ImportOptions, chunks: usize) -> Option<Vec<Chunk>> {
+fn parse_chunks(bytes: &[u8], opts: &ImportOptions, chunks: usize) -> Option<Vec<Chunk<Vec<Txn>>>> {
     let start = body_start(bytes, opts)?;
     let body = &bytes[start..];
     let row_bytes = average_row_bytes(body);
-    let outs: Vec<Chunk> = split_at_newlines(body, chunks)
+    let outs: Vec<Chunk<Vec<Txn>>> = split_at_newlines(body, chunks)
         .par_iter()
-        .map(|piece| parse_chunk(piece, opts, piece.len() / row_bytes + 16))
+        .map(|piece| {
+            parse_chunk(
+                piece,
+                opts,
+                Vec::with_capacity(piece.len() / row_bytes + 16),
+            )
+        })
         .collect::<Option<Vec<_>>>()?;
     within_row_limit(outs, opts)
 }
@@ -93,7 +99,10 @@ pub(crate) fn body_start(bytes: &[u8], opts: &ImportOptions) -> Option<usize> {
 }
 
 /// The chunks, unless there are more rows than allowed (the streaming path reports that).
-pub(crate) fn within_row_limit(outs: Vec<Chunk>, opts: &ImportOptions) -> Option<Vec<Chunk>> {
+pub(crate) fn within_row_limit<S>(
+    outs: Vec<Chunk<S>>,
+    opts: &ImportOptions,
+) -> Option<Vec<Chunk<S>>> {
     let total_rows: u64 = outs.iter().map(|c| c.rows).sum();
     (total_rows <= opts.max_rows).then_some(outs)
 }
@@ -106,25 +115,12 @@ pub(crate) fn average_row_bytes(body: &[u8]) -> usize {
 }
 
 /// Merges chunk results in order: global ids in first-seen order, lines made absolute.
-pub(crate) fn merge(mut outs: Vec<Chunk>, opts: &ImportOptions) -> Result<Books, ImportError> {
+pub(crate) fn merge(
+    mut outs: Vec<Chunk<Vec<Txn>>>,
+    opts: &ImportOptions,
+) -> Result<Books, ImportError> {
     let mut books = Books::new(opts.base_currency);
-    // Line 1 is the header; each chunk counted its own lines from 0.
-    let mut first_line = 2u64;
-    let mut plans = Vec::with_capacity(outs.len());
-    for chunk in &mut outs {
-        let offset = first_line;
-        first_line += chunk.newlines;
-        if let Some(mut err) = chunk.error.take() {
-            err.line += offset;
-            return Err(err);
-        }
-        plans.push(Remap {
-            id_offset: i64::try_from(offset).unwrap_or(0),
-            accounts: remap(&chunk.accounts, &mut books.accounts),
-            categories: remap(&chunk.categories, &mut books.categories),
-            counterparties: remap(&chunk.counterparties, &mut books.counterparties),
-        });
-    }
+    let plans = merge_names(&mut outs, &mut books)?;
     // Remapped straight into the final vector, from all threads at once: an indexed
     // parallel iterator writes each element in place, so there is no serial copy.
     let starts: Vec<usize> = outs
@@ -146,17 +142,43 @@ pub(crate) fn merge(mut outs: Vec<Chunk>, opts: &ImportOptions) -> Result<Books,
     Ok(books)
 }
 
+/// Interns the chunks' names into `books` in chunk order and returns how each chunk's ids
+/// and lines become the file's; or the first bad row, its line made absolute.
+pub(crate) fn merge_names<S>(
+    outs: &mut [Chunk<S>],
+    books: &mut Books,
+) -> Result<Vec<Remap>, ImportError> {
+    // Line 1 is the header; each chunk counted its own lines from 0.
+    let mut first_line = 2u64;
+    let mut plans = Vec::with_capacity(outs.len());
+    for chunk in outs {
+        let offset = first_line;
+        first_line += chunk.newlines;
+        if let Some(mut err) = chunk.error.take() {
+            err.line += offset;
+            return Err(err);
+        }
+        plans.push(Remap {
+            id_offset: i64::try_from(offset).unwrap_or(0),
+            accounts: remap(&chunk.accounts, &mut books.accounts),
+            categories: remap(&chunk.categories, &mut books.categories),
+            counterparties: remap(&chunk.counterparties, &mut books.counterparties),
+        });
+    }
+    Ok(plans)
+}
+
 /// Global ids for a chunk's local ids, interning new names in local order.
 fn remap(names: &[String], global: &mut Interner) -> Vec<u32> {
     names.iter().map(|n| global.intern(n)).collect()
 }
 
 /// How one chunk's ids and lines become the file's.
-struct Remap {
+pub(crate) struct Remap {
     id_offset: i64,
-    accounts: Vec<u32>,
-    categories: Vec<u32>,
-    counterparties: Vec<u32>,
+    pub accounts: Vec<u32>,
+    pub categories: Vec<u32>,
+    pub counterparties: Vec<u32>,
 }
 
 impl Remap {

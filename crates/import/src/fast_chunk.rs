@@ -14,12 +14,30 @@ use crate::records::{Fields, split_record};
 use crate::row::{check_width, parse_canonical};
 use crate::text::trim_field;
 use chrono::NaiveDate;
+use flowsense_core::analytics::CashflowParts;
 use flowsense_core::books::{TRANSFER_CATEGORY, TXN_CSV_HEADER, Txn};
 use std::borrow::Cow;
 
+/// Where a chunk's transactions go: kept, or summed for a report that needs only totals.
+pub(crate) trait TxnSink: Send {
+    fn push(&mut self, txn: Txn);
+}
+
+impl TxnSink for Vec<Txn> {
+    fn push(&mut self, txn: Txn) {
+        Vec::push(self, txn);
+    }
+}
+
+impl TxnSink for CashflowParts {
+    fn push(&mut self, txn: Txn) {
+        self.add(&txn);
+    }
+}
+
 /// One chunk's transactions with chunk-local name ids and chunk-relative line numbers.
-pub(crate) struct Chunk {
-    pub txns: Vec<Txn>,
+pub(crate) struct Chunk<S> {
+    pub txns: S,
     pub accounts: Vec<String>,
     pub categories: Vec<String>,
     pub counterparties: Vec<String>,
@@ -29,13 +47,14 @@ pub(crate) struct Chunk {
     pub error: Option<ImportError>,
 }
 
-/// Parses one piece of the body (whole lines). `None`: the file needs the streaming path
-/// (NUL bytes, invalid UTF-8, a lone `\r`, an overlong line or a quoted field spanning lines).
-pub(crate) fn parse_chunk(
+/// Parses one piece of the body (whole lines) into `sink`. `None`: the file needs the
+/// streaming path (NUL bytes, invalid UTF-8, a lone `\r`, an overlong line or a quoted field
+/// spanning lines).
+pub(crate) fn parse_chunk<S: TxnSink>(
     piece: &[u8],
     opts: &ImportOptions,
-    expected_rows: usize,
-) -> Option<Chunk> {
+    sink: S,
+) -> Option<Chunk<S>> {
     if memchr::memchr(0, piece).is_some() {
         return None;
     }
@@ -43,7 +62,7 @@ pub(crate) fn parse_chunk(
     if !ascii && std::str::from_utf8(piece).is_err() {
         return None;
     }
-    let mut parser = ChunkParser::new(opts, expected_rows);
+    let mut parser = ChunkParser::new(opts, sink);
     let mut newlines = 0u64;
     let mut start = 0;
     // The next `"` or `\r` at or after `start`: rows before it need no special care.
@@ -81,22 +100,22 @@ fn find_special(piece: &[u8], from: usize) -> usize {
     memchr::memchr2(b'"', b'\r', &piece[from..]).map_or(usize::MAX, |p| from + p)
 }
 
-struct ChunkParser<'a> {
+struct ChunkParser<'a, S> {
     opts: &'a ImportOptions,
     base_code: [u8; 3],
     exponent: u32,
-    txns: Vec<Txn>,
-    accounts: LocalInterner<'a>,
-    categories: LocalInterner<'a>,
-    counterparties: LocalInterner<'a>,
+    txns: S,
+    accounts: LocalInterner,
+    categories: LocalInterner,
+    counterparties: LocalInterner,
     rows: u64,
     error: Option<ImportError>,
     last_date: Option<([u8; 10], NaiveDate)>,
     quoted: Fields,
 }
 
-impl<'a> ChunkParser<'a> {
-    fn new(opts: &'a ImportOptions, expected_rows: usize) -> Self {
+impl<'a, S: TxnSink> ChunkParser<'a, S> {
+    fn new(opts: &'a ImportOptions, sink: S) -> Self {
         Self {
             opts,
             base_code: opts
@@ -106,7 +125,7 @@ impl<'a> ChunkParser<'a> {
                 .try_into()
                 .unwrap_or([0; 3]),
             exponent: opts.base_currency.exponent(),
-            txns: Vec::with_capacity(expected_rows),
+            txns: sink,
             accounts: LocalInterner::default(),
             categories: LocalInterner::default(),
             counterparties: LocalInterner::default(),
@@ -117,7 +136,7 @@ impl<'a> ChunkParser<'a> {
         }
     }
 
-    fn finish(self, newlines: u64) -> Chunk {
+    fn finish(self, newlines: u64) -> Chunk<S> {
         Chunk {
             txns: self.txns,
             accounts: self.accounts.names,
@@ -226,9 +245,9 @@ impl<'a> ChunkParser<'a> {
             id: i64::try_from(index).unwrap_or(i64::MAX),
             date,
             amount,
-            account: self.accounts.intern(account),
-            category: self.categories.intern(category),
-            counterparty: self.counterparties.intern(counterparty),
+            account: self.accounts.intern(&account),
+            category: self.categories.intern(&category),
+            counterparty: self.counterparties.intern(&counterparty),
             transfer,
         });
     }

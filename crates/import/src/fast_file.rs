@@ -4,9 +4,8 @@
 
 use crate::ImportOptions;
 use crate::error::{ErrorReason, ImportError};
-use crate::fast::{CHUNKS_PER_THREAD, average_row_bytes, body_start, merge, within_row_limit};
-use crate::fast_chunk::{Chunk, parse_chunk};
-use flowsense_core::books::Books;
+use crate::fast::{CHUNKS_PER_THREAD, average_row_bytes, body_start, within_row_limit};
+use crate::fast_chunk::{Chunk, TxnSink, parse_chunk};
 use std::fs::File;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,16 +22,19 @@ enum Stop {
     TooLarge,
 }
 
-/// Reads and parses a books file of `len` bytes (from its metadata). `Ok(None)`: not for
-/// the fast path (layout, encoding, quoting, an overlong line), stream the file instead.
+/// Reads and parses a books file of `len` bytes (from its metadata), each block's rows into
+/// a sink made by `new_sink(expected rows)`; the chunks come back in file order.
+/// `Ok(None)`: not for the fast path (layout, encoding, quoting, an overlong line), stream
+/// the file instead.
 ///
 /// # Errors
-/// Only reading errors; the books or the first bad row are in the `Some`.
-pub(crate) fn read_books_file(
+/// Only reading errors; a file over the size limit is an `ImportError` in the `Some`.
+pub(crate) fn read_file_chunks<S: TxnSink>(
     file: &File,
     len: u64,
     opts: &ImportOptions,
-) -> io::Result<Option<Result<Books, ImportError>>> {
+    new_sink: impl Fn(usize) -> S + Sync,
+) -> io::Result<Option<Result<Vec<Chunk<S>>, ImportError>>> {
     let threads = rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD;
     let block = (len / threads as u64).clamp(MIN_BLOCK, MAX_BLOCK);
     let mut reader = file.take(opts.max_file_bytes.saturating_add(1));
@@ -43,7 +45,7 @@ pub(crate) fn read_books_file(
     };
     let row_bytes = average_row_bytes(&first[start..]);
     let eof = (first.len() as u64) < block;
-    let (sender, receiver) = mpsc::channel::<(usize, Option<Chunk>)>();
+    let (sender, receiver) = mpsc::channel::<(usize, Option<Chunk<S>>)>();
     let (free_sender, free) = mpsc::channel::<Vec<u8>>();
     let mut pool = BufferPool {
         free,
@@ -74,9 +76,10 @@ pub(crate) fn read_books_file(
                 continue;
             };
             let (sender, free_sender, stream) = (sender.clone(), free_sender.clone(), &stream);
+            let new_sink = &new_sink;
             scope.spawn(move |_| {
                 let rows = (piece.len() - from) / row_bytes + 16;
-                let chunk = parse_chunk(&piece[from..], opts, rows);
+                let chunk = parse_chunk(&piece[from..], opts, new_sink(rows));
                 let mut piece = piece;
                 piece.clear();
                 let _ = free_sender.send(piece);
@@ -104,12 +107,10 @@ pub(crate) fn read_books_file(
         }
         Stop::End => {}
     }
-    let mut chunks: Vec<(usize, Option<Chunk>)> = receiver.into_iter().collect();
+    let mut chunks: Vec<(usize, Option<Chunk<S>>)> = receiver.into_iter().collect();
     chunks.sort_unstable_by_key(|(index, _)| *index);
-    let chunks: Option<Vec<Chunk>> = chunks.into_iter().map(|(_, c)| c).collect();
-    Ok(chunks
-        .and_then(|c| within_row_limit(c, opts))
-        .map(|chunks| merge(chunks, opts)))
+    let chunks: Option<Vec<Chunk<S>>> = chunks.into_iter().map(|(_, c)| c).collect();
+    Ok(chunks.and_then(|c| within_row_limit(c, opts)).map(Ok))
 }
 
 /// The bytes read but not yet handed out: `buf[from..]` starts at a line.

@@ -2,8 +2,9 @@
 //!
 //! Bulk paths differ per backend (said here, next to the SQL): SQLite takes multi-row
 //! `INSERT … ON CONFLICT DO NOTHING` statements; PostgreSQL takes `COPY` into a temporary
-//! staging table, then one `INSERT … SELECT … ON CONFLICT DO NOTHING`. Both skip rows whose
-//! `external_id` the organisation already has, so re-importing a file adds nothing.
+//! staging table, then one `INSERT … SELECT` (with `ON CONFLICT DO NOTHING` for a batch that
+//! needs it). Both skip rows whose `external_id` the organisation already has, so
+//! re-importing a file adds nothing.
 
 use crate::Store;
 use crate::accounts::ensure_in;
@@ -21,6 +22,21 @@ use std::fmt::Write as _;
 
 /// Rows per multi-row `INSERT` on SQLite (11 parameters each, well under SQLite's 32,766).
 const SQLITE_ROWS_PER_INSERT: usize = 512;
+
+/// The staged rows into the organisation's transactions (PostgreSQL).
+macro_rules! pg_insert_from_stage {
+    () => {
+        "INSERT INTO transactions (org_id, source, import_id, account_id, posted_on, amount_minor, currency, \
+         original_amount_minor, original_currency, counterparty, description, category, is_transfer, external_id) \
+         SELECT $1, $2, $3, account_id, posted_on, amount_minor, currency, original_amount_minor, \
+         original_currency, counterparty, description, category, is_transfer, external_id FROM fs_import_stage"
+    };
+}
+const PG_INSERT_FROM_STAGE: &str = pg_insert_from_stage!();
+const PG_INSERT_FROM_STAGE_SKIPPING_KNOWN: &str = concat!(
+    pg_insert_from_stage!(),
+    " ON CONFLICT (org_id, external_id) DO NOTHING"
+);
 
 /// Describes the file being imported.
 #[derive(Debug, Clone)]
@@ -266,19 +282,40 @@ impl ImportTx {
             copy.send(piece).await?;
         }
         copy.finish().await?;
-        let added = sqlx::query(
-            "INSERT INTO transactions (org_id, source, import_id, account_id, posted_on, amount_minor, currency, \
-             original_amount_minor, original_currency, counterparty, description, category, is_transfer, external_id) \
-             SELECT $1, $2, $3, account_id, posted_on, amount_minor, currency, original_amount_minor, \
-             original_currency, counterparty, description, category, is_transfer, external_id FROM fs_import_stage \
-             ON CONFLICT (org_id, external_id) DO NOTHING",
-        )
-        .bind(self.org.0)
-        .bind(self.source.as_str())
-        .bind(self.import_id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+        // A plain INSERT costs about a third less than ON CONFLICT's speculative insertion
+        // (one WAL record and one index probe fewer per row), so it goes first, in a
+        // savepoint. Only a batch that meets an id the organisation already has (a
+        // re-import, an overlapping statement) or repeats one is redone with ON CONFLICT.
+        sqlx::query("SAVEPOINT fs_import_batch")
+            .execute(&mut **tx)
+            .await?;
+        let plain = sqlx::query(PG_INSERT_FROM_STAGE)
+            .bind(self.org.0)
+            .bind(self.source.as_str())
+            .bind(self.import_id)
+            .execute(&mut **tx)
+            .await;
+        let added = match plain {
+            Ok(done) => {
+                sqlx::query("RELEASE SAVEPOINT fs_import_batch")
+                    .execute(&mut **tx)
+                    .await?;
+                done.rows_affected()
+            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                sqlx::query("ROLLBACK TO SAVEPOINT fs_import_batch")
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query(PG_INSERT_FROM_STAGE_SKIPPING_KNOWN)
+                    .bind(self.org.0)
+                    .bind(self.source.as_str())
+                    .bind(self.import_id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected()
+            }
+            Err(e) => return Err(e.into()),
+        };
         sqlx::query("TRUNCATE fs_import_stage")
             .execute(&mut **tx)
             .await?;

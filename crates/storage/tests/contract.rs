@@ -304,6 +304,27 @@ async fn import_is_all_or_nothing_and_idempotent(db: &TestDb) {
         .map(|t| t.amount)
         .sum();
     assert_eq!(total, rows.iter().map(|r| r.amount_minor).sum::<i64>());
+
+    // A batch mixing known ids, new ones and an id repeated within it adds each new id once
+    // (the first of a repeated one keeps its amount); the next batch still goes in whole.
+    let mut mixed: Vec<_> = (1990..2010)
+        .map(|n| txn(n, "Operating", 7, "Mixed"))
+        .collect();
+    mixed.push(txn(2005, "Operating", 999, "Repeat"));
+    let later: Vec<_> = (2010..2020)
+        .map(|n| txn(n, "Savings", 1, "Later"))
+        .collect();
+    let mut imp = s.begin_import(a, &meta("b.csv")).await.unwrap();
+    assert_eq!(imp.add_transactions(&mixed).await.unwrap(), 10);
+    assert_eq!(imp.add_transactions(&later).await.unwrap(), 10);
+    let summary = imp.commit().await.unwrap();
+    assert_eq!((summary.rows_read, summary.rows_added), (31, 20));
+    let books = s.load_books(a).await.unwrap();
+    assert_eq!(books.txns.len(), 2020);
+    assert!(books.counterparties.get("Repeat").is_none());
+    let total: i64 = books.txns.iter().map(|t| t.amount).sum();
+    let before: i64 = rows.iter().map(|r| r.amount_minor).sum();
+    assert_eq!(total, before + 10 * 7 + 10);
 }
 
 async fn documents_upsert_and_load(db: &TestDb) {

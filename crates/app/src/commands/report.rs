@@ -30,12 +30,20 @@ pub async fn run(
             PeriodArg::Month => Period::Month,
         },
     };
-    let books = if let Some(input) = &args.input {
+    let report = if let Some(input) = &args.input {
         let currency = Currency::parse(&args.currency).context("--currency")?;
         let path = input.clone();
-        tokio::task::spawn_blocking(move || flowsense_import::read_books_csv(&path, currency))
-            .await?
-            .map_err(|e| anyhow!("{e}"))?
+        tokio::task::spawn_blocking(move || {
+            if kind == ReportKind::Cashflow {
+                // Summed as the file is read: the transactions are never held.
+                flowsense_import::cashflow_report_csv(&path, currency, &options)
+            } else {
+                flowsense_import::read_books_csv(&path, currency)
+                    .map(|books| run_report(&books, kind, &options))
+            }
+        })
+        .await?
+        .map_err(|e| anyhow!("{e}"))?
     } else {
         let slug = args
             .org
@@ -48,9 +56,8 @@ pub async fn run(
             .map_err(|_| anyhow!("no organisation with slug {slug:?}"))?;
         let books = store.load_books(org.id).await?;
         store.close().await;
-        books
+        run_report(&books, kind, &options)
     };
-    let report = run_report(&books, kind, &options);
     let text = match args.format {
         OutputFormat::Table => to_table(&report),
         OutputFormat::Json => to_json(&report),

@@ -3,7 +3,8 @@
 //! Transfers between the organisation's own accounts are not cash flow and are left out
 //! (they still move account balances, see [`super::cash_position`]).
 
-use super::cashflow_accumulate::{Accumulator, Cell, Layout, accumulate};
+use super::cashflow_accumulate::{Accumulator, Cell, Layout};
+use super::cashflow_parts::CashflowParts;
 use super::dates::Period;
 use crate::Books;
 use crate::books::Interner;
@@ -72,10 +73,22 @@ pub fn cashflow(
     to: Option<NaiveDate>,
     period: Period,
 ) -> CashflowReport {
-    let first = books.txns.iter().map(|t| t.date).min();
-    let last = books.txns.iter().map(|t| t.date).max();
-    let (Some(from), Some(to)) = (from.or(first), to.or(last)) else {
-        return empty(books.currency, period, from, to);
+    let dims = (
+        books.categories.len(),
+        books.counterparties.len(),
+        books.accounts.len(),
+    );
+    let parts = CashflowParts::new(period, from, to).of_txns(&books.txns, dims);
+    cashflow_of_parts(&parts, books)
+}
+
+/// The cash-flow report of summed parts; `books` gives the currency and the names (its
+/// transactions are not read again, and need not be there).
+#[must_use]
+pub fn cashflow_of_parts(parts: &CashflowParts, books: &Books) -> CashflowReport {
+    let period = parts.period;
+    let (Some(from), Some(to)) = (parts.from.or(parts.first), parts.to.or(parts.last)) else {
+        return empty(books.currency, period, parts.from, parts.to);
     };
     if from > to {
         return empty(books.currency, period, Some(from), Some(to));
@@ -85,8 +98,8 @@ pub fn cashflow(
         books.counterparties.len(),
         books.accounts.len(),
     );
-    let layout = Layout::new(&books.txns, period, (from, to), dims);
-    let acc = accumulate(&books.txns, &layout);
+    let layout = Layout::new(parts, (from, to), dims);
+    let acc = Accumulator::from_parts(parts, &layout);
     assemble(books, &layout, &acc)
 }
 

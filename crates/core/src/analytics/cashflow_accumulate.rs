@@ -1,20 +1,18 @@
-//! The hot loop of the cash-flow report: dense, id-indexed accumulators folded over chunks
-//! of transactions on every core, then merged.
+//! The cash-flow report's grid: the periods of the range and the id dimensions, with the
+//! summed parts laid out on it as dense, id-indexed cells.
 
 use super::cashflow::Flow;
+use super::cashflow_parts::CashflowParts;
 use super::dates::Period;
 use super::stats::saturate;
 use crate::Txn;
 use chrono::NaiveDate;
-use rayon::prelude::*;
 
 /// Above this many periods the report lists only periods that hold transactions.
 pub(crate) const MAX_DENSE_PERIODS: usize = 10_000;
 /// Above this many period × category (or period × account) cells that per-period split is
 /// left out.
-const MAX_PERIOD_SPLIT_CELLS: usize = 1 << 18;
-/// Below this many transactions one core is quicker than two.
-const PARALLEL_THRESHOLD: usize = 32_768;
+pub(crate) const MAX_PERIOD_SPLIT_CELLS: usize = 1 << 18;
 
 /// Exact running totals of one bucket.
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,7 +24,7 @@ pub(crate) struct Cell {
 
 impl Cell {
     #[inline]
-    fn add(&mut self, amount: i64) {
+    pub(crate) fn add(&mut self, amount: i64) {
         if amount >= 0 {
             self.inflow += i128::from(amount);
         } else {
@@ -35,7 +33,7 @@ impl Cell {
         self.count += 1;
     }
 
-    fn merge(&mut self, other: &Cell) {
+    pub(crate) fn merge(&mut self, other: &Cell) {
         self.inflow += other.inflow;
         self.outflow += other.outflow;
         self.count += other.count;
@@ -72,12 +70,14 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    /// The grid of `parts` over `[from, to]`, with `dims` names per dimension (categories,
+    /// counterparties, accounts).
     pub(crate) fn new(
-        txns: &[Txn],
-        period: Period,
+        parts: &CashflowParts,
         range: (NaiveDate, NaiveDate),
         dims: (usize, usize, usize),
     ) -> Self {
+        let period = parts.period;
         let (from, to) = range;
         let first_key = period.key(from);
         let span = (period.key(to) - first_key) / period.key_step() + 1;
@@ -85,13 +85,9 @@ impl Layout {
         let sparse_keys = if dense {
             Vec::new()
         } else {
-            let mut keys: Vec<i64> = txns
-                .iter()
-                .filter(|t| counts(t, from, to))
-                .map(|t| period.key(t.date))
-                .collect();
+            // The parts hold a period only when a transaction counted in it.
+            let mut keys: Vec<i64> = parts.periods.iter().map(|p| p.key).collect();
             keys.sort_unstable();
-            keys.dedup();
             keys
         };
         let periods = if dense {
@@ -138,14 +134,14 @@ impl Layout {
         }
     }
 
-    #[inline]
-    fn period_index(&self, date: NaiveDate) -> usize {
-        let key = self.period.key(date);
-        if self.is_sparse() {
+    /// The index of a period key of the range.
+    fn index_of_key(&self, key: i64) -> usize {
+        let index = if self.is_sparse() {
             self.sparse_keys.binary_search(&key).unwrap_or(0)
         } else {
             usize::try_from((key - self.first_key) / self.period.key_step()).unwrap_or(0)
-        }
+        };
+        index.min(self.periods.saturating_sub(1))
     }
 }
 
@@ -189,60 +185,51 @@ impl Accumulator {
         }
     }
 
-    fn add_chunk(mut self, txns: &[Txn], layout: &Layout) -> Self {
-        let last_category = layout.categories - 1;
-        let last_counterparty = layout.counterparties - 1;
-        let last_account = layout.accounts - 1;
-        for t in txns.iter().filter(|t| counts(t, layout.from, layout.to)) {
-            let p = layout
-                .period_index(t.date)
-                .min(layout.periods.saturating_sub(1));
-            let c = (t.category as usize).min(last_category);
-            let a = (t.account as usize).min(last_account);
-            self.total.add(t.amount);
-            if let Some(cell) = self.periods.get_mut(p) {
-                cell.add(t.amount);
-            }
-            if let Some(cell) = self.period_categories.get_mut(p * layout.categories + c) {
-                cell.add(t.amount);
-            }
-            if let Some(cell) = self.period_accounts.get_mut(p * layout.accounts + a) {
-                cell.add(t.amount);
-            }
-            self.categories[c].add(t.amount);
-            self.counterparties[(t.counterparty as usize).min(last_counterparty)].add(t.amount);
-            self.accounts[a].add(t.amount);
-        }
-        self
-    }
-
-    fn merge(mut self, other: &Self) -> Self {
-        self.total.merge(&other.total);
-        for (mine, theirs) in [
-            (&mut self.periods, &other.periods),
-            (&mut self.period_categories, &other.period_categories),
-            (&mut self.period_accounts, &other.period_accounts),
-            (&mut self.categories, &other.categories),
-            (&mut self.counterparties, &other.counterparties),
-            (&mut self.accounts, &other.accounts),
+    /// The parts laid out on the grid; they must be summed over the layout's range.
+    pub(crate) fn from_parts(parts: &CashflowParts, layout: &Layout) -> Self {
+        let mut acc = Self::new(layout);
+        acc.total = parts.total;
+        for (mine, theirs, width) in [
+            (&mut acc.categories, &parts.categories, layout.categories),
+            (
+                &mut acc.counterparties,
+                &parts.counterparties,
+                layout.counterparties,
+            ),
+            (&mut acc.accounts, &parts.accounts, layout.accounts),
         ] {
-            for (a, b) in mine.iter_mut().zip(theirs) {
-                a.merge(b);
+            add_clamped(mine, theirs, width);
+        }
+        for period in &parts.periods {
+            let p = layout.index_of_key(period.key);
+            if let Some(cell) = acc.periods.get_mut(p) {
+                cell.merge(&period.flow);
+            }
+            // Left empty when the grid is too large for the split (and the parts then
+            // dropped it or hold no more cells than fit).
+            for (cells, theirs, width) in [
+                (
+                    &mut acc.period_categories,
+                    &period.categories,
+                    layout.categories,
+                ),
+                (&mut acc.period_accounts, &period.accounts, layout.accounts),
+            ] {
+                if let Some(row) = cells.get_mut(p * width..(p + 1) * width) {
+                    add_clamped(row, theirs, width);
+                }
             }
         }
-        self
+        acc
     }
 }
 
-/// Folds every transaction into one accumulator, on all cores for large inputs.
-pub(crate) fn accumulate(txns: &[Txn], layout: &Layout) -> Accumulator {
-    if txns.len() < PARALLEL_THRESHOLD {
-        return Accumulator::new(layout).add_chunk(txns, layout);
+/// Adds `theirs` into `mine` by id; ids past the last slot land in it.
+fn add_clamped(mine: &mut [Cell], theirs: &[Cell], width: usize) {
+    let last = width.saturating_sub(1);
+    for (id, cell) in theirs.iter().enumerate() {
+        if let Some(slot) = mine.get_mut(id.min(last)) {
+            slot.merge(cell);
+        }
     }
-    let chunks = rayon::current_num_threads().max(1) * 2;
-    let chunk_len = txns.len().div_ceil(chunks);
-    txns.par_chunks(chunk_len)
-        .map(|chunk| Accumulator::new(layout).add_chunk(chunk, layout))
-        .reduce_with(|a, b| a.merge(&b))
-        .unwrap_or_else(|| Accumulator::new(layout))
 }

@@ -11,6 +11,7 @@ pub mod backtest;
 pub mod cash_position;
 pub mod cashflow;
 mod cashflow_accumulate;
+mod cashflow_parts;
 mod category_spikes;
 pub mod dates;
 mod doc_matching;
@@ -28,11 +29,14 @@ pub use aging::{AgingReport, aging};
 pub use anomalies::{Anomaly, AnomalyKind, Severity, anomalies};
 pub use backtest::{Backtest, backtest};
 pub use cash_position::{CashPosition, cash_at, cash_position};
-pub use cashflow::{CashflowReport, Flow, cashflow};
+pub use cashflow::{CashflowReport, Flow, cashflow, cashflow_of_parts};
+pub use cashflow_parts::CashflowParts;
 pub use dates::{Period, default_as_of};
 pub use forecast::{Band, ForecastReport, ForecastWeek, forecast, forecast_with};
 pub use forecast_whatif::{FlowSide, MonthlyChange, OneOff, Scenario};
 pub use recurring::{Cadence, RecurringItem, RecurringReport, recurring};
 pub use render::{to_csv, to_json, to_table};
-pub use report::{Report, ReportBody, ReportKind, ReportOptions, run_report};
+pub use report::{
+    Report, ReportBody, ReportKind, ReportOptions, cashflow_parts, cashflow_report, run_report,
+};
 pub use runway::{RunwayReport, RunwayStatus, runway};

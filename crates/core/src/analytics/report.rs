@@ -4,7 +4,8 @@
 use super::aging::{AgingReport, aging};
 use super::anomalies::{AnomaliesReport, anomalies};
 use super::backtest::backtest;
-use super::cashflow::{CashflowReport, cashflow};
+use super::cashflow::{CashflowReport, cashflow, cashflow_of_parts};
+use super::cashflow_parts::CashflowParts;
 use super::dates::{Period, default_as_of};
 use super::forecast::{ForecastReport, forecast};
 use super::recurring::{RecurringReport, recurring};
@@ -139,5 +140,31 @@ pub fn run_report(books: &Books, kind: ReportKind, options: &ReportOptions) -> R
         currency: books.currency,
         as_of,
         report,
+    }
+}
+
+/// Empty parts for the cash-flow report `options` ask for, to add transactions to as they
+/// are read and hand to [`cashflow_report`].
+#[must_use]
+pub fn cashflow_parts(options: &ReportOptions) -> CashflowParts {
+    CashflowParts::new(options.period, options.from, options.to.or(options.as_of))
+}
+
+/// The cash-flow [`Report`] of parts summed from `books`' transactions (see
+/// [`cashflow_parts`]); `books` gives the currency, the names and, when there were no
+/// transactions, the documents that set the default `as_of`. Its own transactions are not read.
+#[must_use]
+pub fn cashflow_report(parts: &CashflowParts, books: &Books, options: &ReportOptions) -> Report {
+    let as_of = options
+        .as_of
+        .or(options.to)
+        .or(parts.last_date())
+        .or_else(|| default_as_of(books))
+        .unwrap_or_default();
+    Report {
+        kind: ReportKind::Cashflow,
+        currency: books.currency,
+        as_of,
+        report: ReportBody::Cashflow(cashflow_of_parts(parts, books)),
     }
 }

@@ -5,7 +5,7 @@ use flowsense_import::{ErrorReason, ImportOptions, books_from_reader, read_books
 use std::fmt::Write as _;
 
 /// A canonical books file with repeats, transfers, quotes, blank lines and CRLF.
-fn sample_books(rows: usize) -> String {
+pub(crate) fn sample_books(rows: usize) -> String {
     let mut s = TXN_CSV_HEADER.join(",");
     s.push('\n');
     let accounts = ["Checking", "Savings", "Card"];

@@ -1,6 +1,7 @@
 //! One integration-test binary for flowsense-import.
 
 mod books;
+mod cashflow;
 mod csv_errors;
 mod csv_layouts;
 mod fast_edges;
