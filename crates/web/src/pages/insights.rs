@@ -189,7 +189,7 @@ fn price_rises(a: &Analysis, link: &str) -> Vec<Insight> {
         .filter_map(|i| i.price_change.as_ref().map(|p| (i, p)))
         .filter(|(_, p)| p.change_bp > 0)
         .collect();
-    rises.sort_by(|x, y| y.1.since.cmp(&x.1.since));
+    rises.sort_by_key(|r| std::cmp::Reverse(r.1.since));
     rises
         .into_iter()
         .take(2)

@@ -85,7 +85,7 @@ fn build(a: &Analysis, org: OrgId) -> RecurringView {
             .then_with(|| x.counterparty.cmp(&y.counterparty))
     });
     let mut stopped: Vec<&RecurringItem> = r.items.iter().filter(|i| !i.active).collect();
-    stopped.sort_by(|x, y| y.last_date.cmp(&x.last_date));
+    stopped.sort_by_key(|s| std::cmp::Reverse(s.last_date));
     RecurringView {
         as_of: a.as_of.format("%-d %B %Y").to_string(),
         monthly_commitment: money_whole(r.monthly_commitment.abs(), a.currency()),
