@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn both(path: &Path, options: &ReportOptions) -> (String, String) {
-    let summed = cashflow_report_csv(path, Currency::USD, options).unwrap();
-    let books = read_books_csv(path, Currency::USD).unwrap();
+    let summed = cashflow_report_csv(path, Currency::USD, options).expect("summed while reading");
+    let books = read_books_csv(path, Currency::USD).expect("read in full");
     let whole = run_report(&books, ReportKind::Cashflow, options);
     (to_json(&summed), to_json(&whole))
 }
