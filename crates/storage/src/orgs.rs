@@ -182,36 +182,6 @@ impl Store {
         row.try_into()
     }
 
-    /// Replaces an organisation's settings.
-    ///
-    /// # Errors
-    /// `NotFound` when the organisation does not exist.
-    pub async fn update_org_settings(&self, org: OrgId, s: &OrgSettings) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let n = tx
-            .execute(
-                Sql::new(
-                    "UPDATE organisations SET base_currency = $2, time_zone = $3, retention_days = $4, \
-                     keep_monthly_rollups = $5, ai_enabled = $6, redact_names = $7, mfa_required = $8, \
-                     digests_enabled = $9 WHERE id = $1",
-                )
-                .arg(org)
-                .arg(s.base_currency.as_str())
-                .arg(s.time_zone.as_str())
-                .arg(s.retention_days)
-                .arg(s.keep_monthly_rollups)
-                .arg(s.ai_enabled)
-                .arg(s.redact_names)
-                .arg(s.mfa_required)
-                .arg(s.digests_enabled),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StorageError::NotFound);
-        }
-        tx.commit().await
-    }
-
     /// Renames an organisation and replaces its settings in one statement (a settings form
     /// changes both or neither).
     ///

@@ -152,10 +152,13 @@ async fn orgs_users_and_roles(db: &TestDb) {
     assert_eq!(s.members(a).await.unwrap().len(), 1);
     assert_eq!(s.memberships_of(u.id).await.unwrap()[0].org_id, a);
 
-    let mut settings = s.org(a).await.unwrap().settings;
+    let before = s.org(a).await.unwrap();
+    let mut settings = before.settings;
     settings.retention_days = 30;
     settings.redact_names = true;
-    s.update_org_settings(a, &settings).await.unwrap();
+    s.update_org_name_and_settings(a, &before.name, &settings)
+        .await
+        .unwrap();
     assert_eq!(s.org(a).await.unwrap().settings, settings);
 }
 
