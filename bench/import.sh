@@ -11,7 +11,7 @@ OUT=bench/out/import
 mkdir -p "$OUT"
 
 cargo build --release -p flowsense >&2
-B="$PWD/target/release/flowsense"
+B="${CARGO_TARGET_DIR:-$PWD/target}/release/flowsense"
 "$B" gen --transactions "$ROWS" --seed 1 --out "$OUT/books.csv" >&2
 rm -f "$OUT/books.documents.csv" # transactions only: the peers load one table
 rows=$(($(wc -l <"$OUT/books.csv") - 1))

@@ -171,3 +171,121 @@ async fn sqlite_and_postgres_schemas_have_the_same_tables_and_columns() {
     assert!(pg_cols.len() > 100);
     assert_eq!(pg_cols, lite_cols);
 }
+
+/// PostgreSQL checks a transaction's account once per statement (migration 0007) instead of with
+/// a row-by-row foreign key: the guarantees must be the foreign key's.
+#[tokio::test]
+async fn a_transaction_names_an_account_of_its_own_organisation_and_goes_with_it() {
+    let Some(url) = support::postgres_url() else {
+        support::announce_postgres_skipped(
+            "a_transaction_names_an_account_of_its_own_organisation_and_goes_with_it",
+        );
+        return;
+    };
+    let db = TestDb::postgres(&url).await;
+    let (a, b) = seed(&db).await;
+    let mut owner = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let account_of = |org: flowsense_core::OrgId| {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM bank_accounts WHERE org_id = $1").bind(org.0)
+    };
+    let a_account = account_of(a).fetch_one(&mut owner).await.unwrap();
+    let b_account = account_of(b).fetch_one(&mut owner).await.unwrap();
+
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query("SET ROLE flowsense_app")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let code = |e: sqlx::Error| {
+        e.as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned())
+    };
+    let insert = "INSERT INTO transactions (org_id, source, account_id, posted_on, amount_minor, currency, \
+                  original_amount_minor, original_currency, counterparty, description, category, is_transfer, external_id) \
+                  VALUES ($1, 'csv', $2, DATE '2026-02-01', 1, 'USD', 1, 'USD', 'C', '', 'Sales', false, $3)";
+    for (account, why) in [
+        (b_account, "another organisation's account"),
+        (999_999, "no such account"),
+    ] {
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
+            .bind(a.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let err = sqlx::query(insert)
+            .bind(a.0)
+            .bind(account)
+            .bind(format!("x-{account}"))
+            .execute(&mut *tx)
+            .await
+            .unwrap_err();
+        assert_eq!(code(err).as_deref(), Some("23503"), "{why}");
+        tx.rollback().await.unwrap();
+
+        // Moving an existing row onto it is refused the same way.
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
+            .bind(a.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let err = sqlx::query("UPDATE transactions SET account_id = $1")
+            .bind(account)
+            .execute(&mut *tx)
+            .await
+            .unwrap_err();
+        assert_eq!(code(err).as_deref(), Some("23503"), "{why}");
+        tx.rollback().await.unwrap();
+    }
+
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
+        .bind(a.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    // Its own account is fine, and an account keeps its id.
+    sqlx::query(insert)
+        .bind(a.0)
+        .bind(a_account)
+        .bind("x-own")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let err = sqlx::query("UPDATE bank_accounts SET id = id + 1000")
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert_eq!(code(err).as_deref(), Some("23503"));
+    tx.rollback().await.unwrap();
+
+    // Deleting the account deletes its transactions, and only those.
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
+        .bind(a.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM bank_accounts WHERE id = $1")
+        .bind(a_account)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let left: Vec<(uuid::Uuid, i64)> =
+        sqlx::query_as("SELECT org_id, COUNT(*) FROM transactions GROUP BY org_id")
+            .fetch_all(&mut owner)
+            .await
+            .unwrap();
+    assert_eq!(left, vec![(b.0, 5)]);
+
+    // Deleting an organisation takes its accounts and, through them, its transactions.
+    db.store.delete_org(b).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
