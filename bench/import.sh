@@ -2,7 +2,7 @@
 # Import speed: ROWS generated transactions (default 1,000,000) through `flowsense import` into
 # SQLite and into PostgreSQL, next to each database's own bulk loader on the same file as the peer
 # (sqlite3 `.import`, psql `\copy` into a table with the same unique key). Prints rows/s and the
-# ratio to the peer. Needs: sqlite3, psql, a PostgreSQL server at PG_URL, /usr/bin/time.
+# ratio to the peer; RUNS (3) runs each, median. Needs: sqlite3, psql, a PostgreSQL server at PG_URL, /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS="${ROWS:-1000000}"
@@ -16,8 +16,23 @@ B="${CARGO_TARGET_DIR:-$PWD/target}/release/flowsense"
 rm -f "$OUT/books.documents.csv" # transactions only: the peers load one table
 rows=$(($(wc -l <"$OUT/books.csv") - 1))
 
-# seconds and peak KB of one command
-measure() { /usr/bin/time -f "%e %M" -o "$OUT/time" "$@" >/dev/null; cat "$OUT/time"; }
+RUNS="${RUNS:-3}"
+# median over RUNS runs of "seconds peak_kb"; SETUP (a function name) runs before each run, untimed,
+# so every run starts from an empty database.
+measure() {
+    local setup="$1"
+    shift
+    : >"$OUT/times"
+    for _ in $(seq "$RUNS"); do
+        "$setup"
+        /usr/bin/time -f "%e %M" -o "$OUT/time" "$@" >/dev/null
+        cat "$OUT/time" >>"$OUT/times"
+    done
+    local s m
+    s=$(awk '{print $1}' "$OUT/times" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+    m=$(awk '{print $2}' "$OUT/times" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+    echo "$s $m"
+}
 
 results=()
 row() { # backend tool seconds peak_kb
@@ -26,39 +41,51 @@ row() { # backend tool seconds peak_kb
 
 # --- SQLite
 rm -rf "$OUT/sqlite" && mkdir -p "$OUT/sqlite"
-export FLOWSENSE_DATABASE_URL="sqlite://$OUT/sqlite/flowsense.db"
-"$B" migrate --create >/dev/null
-"$B" org create --slug bench --name Bench >/dev/null
-read -r s_ours m_ours < <(measure "$B" import --quiet --org bench "$OUT/books.csv")
+sqlite_fresh() {
+    rm -f "$OUT"/sqlite/flowsense.db*
+    export FLOWSENSE_DATABASE_URL="sqlite://$OUT/sqlite/flowsense.db"
+    "$B" migrate --create >/dev/null
+    "$B" org create --slug bench --name Bench >/dev/null
+}
+read -r s_ours m_ours < <(measure sqlite_fresh "$B" import --quiet --org bench "$OUT/books.csv")
 row sqlite "flowsense import" "$s_ours" "$m_ours"
 cat >"$OUT/sqlite/peer.sql" <<SQL
 PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
 CREATE TABLE t (date TEXT, account TEXT, amount TEXT, currency TEXT, counterparty TEXT, category TEXT, description TEXT, reference TEXT UNIQUE);
 .import --csv --skip 1 $OUT/books.csv t
 SQL
-read -r s_peer m_peer < <(measure sqlite3 "$OUT/sqlite/peer.db" ".read $OUT/sqlite/peer.sql")
+sqlite_peer_fresh() { rm -f "$OUT"/sqlite/peer.db*; }
+read -r s_peer m_peer < <(measure sqlite_peer_fresh sqlite3 "$OUT/sqlite/peer.db" ".read $OUT/sqlite/peer.sql")
 row sqlite "sqlite3 .import (peer)" "$s_peer" "$m_peer"
 sqlite_ratio=$(echo "$s_ours / $s_peer" | bc -l)
 
 # --- PostgreSQL
 db="fs_bench_import"
 admin="$PG_URL"
-psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 pg_url="${PG_URL%/*}/$db"
-export FLOWSENSE_DATABASE_URL="$pg_url"
-export FLOWSENSE_MASTER_KEY_FILE="$OUT/sqlite/master.key"
-"$B" migrate >/dev/null
-"$B" org create --slug bench --name Bench >/dev/null
-read -r p_ours pm_ours < <(measure "$B" import --quiet --org bench "$OUT/books.csv")
+pg_fresh() {
+    psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+    export FLOWSENSE_DATABASE_URL="$pg_url"
+    export FLOWSENSE_MASTER_KEY_FILE="$OUT/sqlite/master.key" # made by the SQLite runs
+}
+pg_ours_fresh() {
+    pg_fresh
+    "$B" migrate >/dev/null
+    "$B" org create --slug bench --name Bench >/dev/null
+}
+read -r p_ours pm_ours < <(measure pg_ours_fresh "$B" import --quiet --org bench "$OUT/books.csv")
 row postgres "flowsense import" "$p_ours" "$pm_ours"
-psql -q "$pg_url" -c "CREATE TABLE peer (date TEXT, account TEXT, amount TEXT, currency TEXT, counterparty TEXT, category TEXT, description TEXT, reference TEXT UNIQUE)" >/dev/null
-read -r p_peer pm_peer < <(measure psql -q "$pg_url" -c "\\copy peer FROM '$OUT/books.csv' CSV HEADER")
+pg_peer_fresh() {
+    pg_fresh
+    psql -q "$pg_url" -c "CREATE TABLE peer (date TEXT, account TEXT, amount TEXT, currency TEXT, counterparty TEXT, category TEXT, description TEXT, reference TEXT UNIQUE)" >/dev/null
+}
+read -r p_peer pm_peer < <(measure pg_peer_fresh psql -q "$pg_url" -c "\\copy peer FROM '$OUT/books.csv' CSV HEADER")
 row postgres "psql \\copy (peer)" "$p_peer" "$pm_peer"
 pg_ratio=$(echo "$p_ours / $p_peer" | bc -l)
 psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 
 {
-    echo "Import of $rows rows ($(nproc) cores, $(date -u +%F))"
+    echo "Import of $rows rows ($(nproc) cores, $(date -u +%F)), median of $RUNS runs, each into an empty database"
     printf '%-10s %-28s %8s %10s %9s\n' backend tool seconds rows/s "peak MB"
     printf '%s\n' "${results[@]}"
     printf 'flowsense / sqlite3 .import time: %.2f×   flowsense / psql \\copy time: %.2f×\n' "$sqlite_ratio" "$pg_ratio"
