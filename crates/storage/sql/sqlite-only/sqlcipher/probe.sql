@@ -1,0 +1,2 @@
+-- Reads fail when the SQLCipher key is wrong.
+SELECT count(*) FROM sqlite_master

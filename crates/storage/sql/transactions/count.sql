@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM transactions WHERE org_id = $1
