@@ -124,7 +124,7 @@ impl Store {
         let bank_accounts = tx.fetch_all(q(sql!("export/bank_accounts"))).await?;
         let ledger_accounts = tx.fetch_all(q(sql!("export/ledger_accounts"))).await?;
         let documents = tx.fetch_all(q(sql!("export/documents"))).await?;
-        let monthly_rollups = tx.fetch_all(q(sql!("export/monthly_rollups"))).await?;
+        let monthly_rollups = tx.fetch_all(q(sql!("books/rollups"))).await?;
         let insights = tx.fetch_all(q(sql!("export/insights"))).await?;
         let connections = tx.fetch_all(q(sql!("export/connections"))).await?;
         let imports = tx.fetch_all(sql!("export/imports").arg(org)).await?;

@@ -1,2 +1,2 @@
 -- Reads fail when the SQLCipher key is wrong.
-SELECT count(*) FROM sqlite_master
+SELECT count(*) AS n FROM sqlite_master
