@@ -58,16 +58,18 @@ for engine in sqlite postgres; do
         postgres) url_var=FLOWSENSE_CHECK_POSTGRES_URL url=$pg_url ;;
     esac
     committed=$here/$engine/.sqlx
+    # Both engines run even when the first fails, so one run shows every error.
     if $check; then
         fresh=$work/$engine.sqlx
-        prepare "$engine" "$url_var" "$url" "$fresh"
-        if ! diff -r "$committed" "$fresh" >"$work/$engine.diff" 2>&1; then
-            echo "error: $engine query data is stale; run crates/storage-check/prepare.sh and commit" >&2
+        if ! prepare "$engine" "$url_var" "$url" "$fresh"; then
+            status=1
+        elif ! diff -r "$committed" "$fresh" >"$work/$engine.diff" 2>&1; then
+            echo "error: the committed $engine query data is stale; run crates/storage-check/prepare.sh and commit it" >&2
             head -n 40 "$work/$engine.diff" >&2
             status=1
         fi
     else
-        prepare "$engine" "$url_var" "$url" "$committed"
+        prepare "$engine" "$url_var" "$url" "$committed" || status=1
     fi
 done
 if ((status == 0)); then
