@@ -1,4 +1,4 @@
-// Shared by both check crates' build scripts (`include!`d after `OWN` and `OTHER` are defined):
+// Shared by both check crates' build scripts, `include!`d after their `URL_VAR` and `OTHER`:
 // writes one `sqlx::query_file_unchecked!` per statement file of `crates/storage/sql/`, skipping
 // the other engine's `<engine>-only/` folder. `_unchecked` still prepares the statement against
 // the database (so a wrong table, column or syntax fails the build) and checks that it takes as
