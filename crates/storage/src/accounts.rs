@@ -1,7 +1,7 @@
 //! Bank accounts of an organisation.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::Result;
 use crate::scope::Tx;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,24 +27,17 @@ pub(crate) async fn ensure_in(
     opening_balance_minor: i64,
 ) -> Result<i64> {
     tx.execute(
-        Sql::new(
-            "INSERT INTO bank_accounts (org_id, name, kind, currency, opening_balance_minor, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, name) DO NOTHING",
-        )
-        .arg(org)
-        .arg(name)
-        .arg(guess_kind(name))
-        .arg(currency.as_str())
-        .arg(opening_balance_minor)
-        .arg(Utc::now()),
+        sql!("accounts/ensure")
+            .arg(org)
+            .arg(name)
+            .arg(guess_kind(name))
+            .arg(currency.as_str())
+            .arg(opening_balance_minor)
+            .arg(Utc::now()),
     )
     .await?;
     let (id,): (i64,) = tx
-        .fetch_one(
-            Sql::new("SELECT id FROM bank_accounts WHERE org_id = $1 AND name = $2")
-                .arg(org)
-                .arg(name),
-        )
+        .fetch_one(sql!("accounts/id_by_name").arg(org).arg(name))
         .await?;
     Ok(id)
 }
@@ -88,15 +81,7 @@ impl Store {
     /// On a database failure.
     pub async fn bank_accounts(&self, org: OrgId) -> Result<Vec<BankAccount>> {
         let mut tx = self.scoped(org).await?;
-        let rows = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT id, name, kind, currency, opening_balance_minor FROM bank_accounts \
-                     WHERE org_id = $1 ORDER BY name",
-                )
-                .arg(org),
-            )
-            .await?;
+        let rows = tx.fetch_all(sql!("accounts/list").arg(org)).await?;
         tx.commit().await?;
         Ok(rows)
     }
@@ -122,22 +107,7 @@ impl Store {
     /// On a database failure.
     pub async fn account_summaries(&self, org: OrgId) -> Result<Vec<AccountSummary>> {
         let mut tx = self.scoped(org).await?;
-        let rows = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT s.name, s.kind, s.currency, s.transactions, s.last_posted_on, \
-                     i.created_at AS last_import_at, i.file_name AS last_import_file FROM ( \
-                       SELECT a.id, a.name, a.kind, a.currency, COUNT(t.id) AS transactions, \
-                       MAX(t.posted_on) AS last_posted_on, MAX(t.import_id) AS last_import_id \
-                       FROM bank_accounts a \
-                       LEFT JOIN transactions t ON t.org_id = a.org_id AND t.account_id = a.id \
-                       WHERE a.org_id = $1 GROUP BY a.id, a.name, a.kind, a.currency \
-                     ) s LEFT JOIN imports i ON i.org_id = $1 AND i.id = s.last_import_id \
-                     ORDER BY s.name",
-                )
-                .arg(org),
-            )
-            .await?;
+        let rows = tx.fetch_all(sql!("accounts/summaries").arg(org)).await?;
         tx.commit().await?;
         Ok(rows)
     }

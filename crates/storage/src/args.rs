@@ -1,6 +1,11 @@
 //! One statement and its arguments, bound the same way on either backend.
 //!
 //! The SQL text uses `$1..$N` placeholders, which both SQLite and PostgreSQL accept.
+//!
+//! Every fixed statement lives in its own file under `crates/storage/sql/` and is embedded with
+//! [`sql!`]; the check crates under `crates/storage-check/` prepare each of those files against
+//! both databases at compile time (see `sql/README.md`). Only statements that are assembled at run
+//! time stay in Rust, listed in `sql/README.md` with the reason.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::borrow::Cow;
@@ -21,6 +26,23 @@ pub(crate) enum Arg {
     OptUuid(Option<Uuid>),
     Bytes(Vec<u8>),
 }
+
+/// The text of `crates/storage/sql/<name>.sql`, embedded at compile time.
+macro_rules! sql_text {
+    ($name:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/", $name, ".sql"))
+    };
+}
+pub(crate) use sql_text;
+
+/// The statement in `crates/storage/sql/<name>.sql`, ready for its arguments:
+/// `sql!("accounts/ensure").arg(org)`.
+macro_rules! sql {
+    ($name:literal) => {
+        $crate::args::Sql::new($crate::args::sql_text!($name))
+    };
+}
+pub(crate) use sql;
 
 /// A statement with its arguments in placeholder order.
 #[derive(Debug, Clone)]

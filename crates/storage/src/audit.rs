@@ -1,7 +1,7 @@
 //! The audit log of security events (SPEC §5). Holds who, what and when — never secrets.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::{Sql, sql};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, UserId};
@@ -96,17 +96,14 @@ impl Store {
     pub async fn record_audit(&self, org: OrgId, e: &NewAuditEvent) -> Result<()> {
         let mut tx = self.scoped(org).await?;
         tx.execute(
-            Sql::new(
-                "INSERT INTO audit_events (org_id, actor_user_id, action, target, ip, details, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .arg(org)
-            .arg(e.actor.map(|u| u.0))
-            .arg(e.action.as_str())
-            .arg(e.target.as_str())
-            .arg(e.ip.as_str())
-            .arg(e.details.to_string())
-            .arg(Utc::now()),
+            sql!("audit/record")
+                .arg(org)
+                .arg(e.actor.map(|u| u.0))
+                .arg(e.action.as_str())
+                .arg(e.target.as_str())
+                .arg(e.ip.as_str())
+                .arg(e.details.to_string())
+                .arg(Utc::now()),
         )
         .await?;
         tx.commit().await
@@ -120,12 +117,9 @@ impl Store {
         let mut tx = self.scoped(org).await?;
         let rows: Vec<AuditRow> = tx
             .fetch_all(
-                Sql::new(
-                    "SELECT id, actor_user_id, action, target, ip, details, created_at FROM audit_events \
-                     WHERE org_id = $1 ORDER BY id DESC LIMIT $2",
-                )
-                .arg(org)
-                .arg(i64::from(limit.clamp(1, 1000))),
+                sql!("audit/newest")
+                    .arg(org)
+                    .arg(i64::from(limit.clamp(1, 1000))),
             )
             .await?;
         tx.commit().await?;
@@ -183,14 +177,7 @@ impl Store {
     /// On a database failure.
     pub async fn audit_actions(&self, org: OrgId) -> Result<Vec<String>> {
         let mut tx = self.scoped(org).await?;
-        let rows: Vec<(String,)> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT DISTINCT action FROM audit_events WHERE org_id = $1 ORDER BY action",
-                )
-                .arg(org),
-            )
-            .await?;
+        let rows: Vec<(String,)> = tx.fetch_all(sql!("audit/actions").arg(org)).await?;
         tx.commit().await?;
         Ok(rows.into_iter().map(|(a,)| a).collect())
     }

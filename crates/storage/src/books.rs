@@ -2,7 +2,7 @@
 //! they last changed.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
 use chrono::NaiveDate;
@@ -47,11 +47,7 @@ struct RollupRow {
 /// accounts, and purges. Caches of computed analytics are keyed by
 /// [`crate::Organisation::books_version`], so a write that skipped it would leave them stale.
 pub(crate) async fn books_changed(tx: &mut Tx, org: OrgId) -> Result<()> {
-    tx.execute(
-        Sql::new("UPDATE organisations SET books_version = books_version + 1 WHERE id = $1")
-            .arg(org),
-    )
-    .await?;
+    tx.execute(sql!("books/changed").arg(org)).await?;
     Ok(())
 }
 
@@ -66,12 +62,7 @@ impl Store {
         let mut tx = self.scoped(org).await?;
 
         let accounts = tx
-            .fetch_all::<(i64, String, i64)>(
-                Sql::new(
-                    "SELECT id, name, opening_balance_minor FROM bank_accounts WHERE org_id = $1 ORDER BY name",
-                )
-                .arg(org),
-            )
+            .fetch_all::<(i64, String, i64)>(sql!("books/accounts").arg(org))
             .await?;
         let mut account_ix = std::collections::HashMap::new();
         for (id, name, opening) in accounts {
@@ -83,15 +74,7 @@ impl Store {
             books.opening_balances[ix as usize] = opening;
         }
 
-        let rows: Vec<TxnRow> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT id, account_id, posted_on, amount_minor, category, counterparty, is_transfer \
-                     FROM transactions WHERE org_id = $1 ORDER BY posted_on, id",
-                )
-                .arg(org),
-            )
-            .await?;
+        let rows: Vec<TxnRow> = tx.fetch_all(sql!("books/transactions").arg(org)).await?;
         books.txns.reserve(rows.len());
         for r in rows {
             let account = *account_ix
@@ -110,15 +93,7 @@ impl Store {
             });
         }
 
-        let docs: Vec<DocRow> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT kind, number, counterparty, issue_date, due_date, paid_date, amount_minor \
-                     FROM documents WHERE org_id = $1 ORDER BY issue_date, id",
-                )
-                .arg(org),
-            )
-            .await?;
+        let docs: Vec<DocRow> = tx.fetch_all(sql!("books/documents").arg(org)).await?;
         for d in docs {
             let kind = if d.kind == "invoice" {
                 DocKind::Invoice
@@ -137,15 +112,7 @@ impl Store {
             });
         }
 
-        let rollups: Vec<RollupRow> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT month, category, inflow_minor, outflow_minor, txn_count FROM monthly_rollups \
-                     WHERE org_id = $1 ORDER BY month, category",
-                )
-                .arg(org),
-            )
-            .await?;
+        let rollups: Vec<RollupRow> = tx.fetch_all(sql!("books/rollups").arg(org)).await?;
         for r in rollups {
             let category = books.categories.intern(&r.category);
             books.rollups.push(MonthlyRollup {

@@ -2,7 +2,7 @@
 //! organisation's data key and bound to the connection row and column.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::crypto::{FieldRef, KeyScope};
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
@@ -49,15 +49,12 @@ impl Store {
         let id = Uuid::new_v4();
         let mut tx = self.scoped(org).await?;
         tx.execute(
-            Sql::new(
-                "INSERT INTO connections (id, org_id, provider, tenant_id, status, created_at) \
-                 VALUES ($1, $2, $3, $4, 'pending', $5)",
-            )
-            .arg(id)
-            .arg(org)
-            .arg(provider)
-            .arg(tenant_id)
-            .arg(Utc::now()),
+            sql!("connections/create")
+                .arg(id)
+                .arg(org)
+                .arg(provider)
+                .arg(tenant_id)
+                .arg(Utc::now()),
         )
         .await?;
         tx.commit().await?;
@@ -98,15 +95,12 @@ impl Store {
             .await?;
         let n = tx
             .execute(
-                Sql::new(
-                    "UPDATE connections SET access_token_enc = $1, refresh_token_enc = $2, \
-                     token_expires_at = $3 WHERE id = $4 AND org_id = $5",
-                )
-                .arg(access_enc)
-                .arg(refresh_enc)
-                .arg(expires_at)
-                .arg(connection)
-                .arg(org),
+                sql!("connections/save_tokens")
+                    .arg(access_enc)
+                    .arg(refresh_enc)
+                    .arg(expires_at)
+                    .arg(connection)
+                    .arg(org),
             )
             .await?;
         if n == 0 {
@@ -129,14 +123,7 @@ impl Store {
         let scope = KeyScope::Org(org);
         let mut tx = self.scoped(org).await?;
         let row: TokenRow = tx
-            .fetch_one(
-                Sql::new(
-                    "SELECT access_token_enc, refresh_token_enc, token_expires_at FROM connections \
-                     WHERE id = $1 AND org_id = $2",
-                )
-                .arg(connection)
-                .arg(org),
-            )
+            .fetch_one(sql!("connections/tokens").arg(connection).arg(org))
             .await?;
         let (Some(access), Some(refresh)) = (row.access_token_enc, row.refresh_token_enc) else {
             return Ok(None);
@@ -172,14 +159,7 @@ impl Store {
     pub async fn clear_connection_tokens(&self, org: OrgId, connection: Uuid) -> Result<()> {
         let mut tx = self.scoped(org).await?;
         let n = tx
-            .execute(
-                Sql::new(
-                    "UPDATE connections SET access_token_enc = NULL, refresh_token_enc = NULL, \
-                     token_expires_at = NULL WHERE id = $1 AND org_id = $2",
-                )
-                .arg(connection)
-                .arg(org),
-            )
+            .execute(sql!("connections/clear_tokens").arg(connection).arg(org))
             .await?;
         if n == 0 {
             return Err(StorageError::NotFound);

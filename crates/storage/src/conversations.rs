@@ -2,7 +2,7 @@
 //! organisation's data key, bound to their row.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::crypto::{FieldRef, KeyScope};
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
@@ -95,15 +95,12 @@ impl Store {
             )
             .await?;
         tx.execute(
-            Sql::new(
-                "INSERT INTO conversations (id, org_id, user_id, title_enc, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .arg(id)
-            .arg(org)
-            .arg(user)
-            .arg(title_enc)
-            .arg(now),
+            sql!("conversations/create")
+                .arg(id)
+                .arg(org)
+                .arg(user)
+                .arg(title_enc)
+                .arg(now),
         )
         .await?;
         tx.commit().await?;
@@ -125,7 +122,7 @@ impl Store {
         let mut tx = self.scoped(org).await?;
         let touched = tx
             .execute(
-                Sql::new("UPDATE conversations SET updated_at = $1 WHERE id = $2 AND org_id = $3")
+                sql!("conversations/touch")
                     .arg(now)
                     .arg(conversation)
                     .arg(org),
@@ -138,15 +135,12 @@ impl Store {
         // transaction; the empty placeholder is never visible outside it.
         let NewId { id } = tx
             .fetch_one(
-                Sql::new(
-                    "INSERT INTO conversation_messages (org_id, conversation_id, author, content_enc, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                )
-                .arg(org)
-                .arg(conversation)
-                .arg(author.as_str())
-                .arg(Vec::<u8>::new())
-                .arg(now),
+                sql!("conversations/append_message")
+                    .arg(org)
+                    .arg(conversation)
+                    .arg(author.as_str())
+                    .arg(Vec::<u8>::new())
+                    .arg(now),
             )
             .await?;
         let row = id.to_string();
@@ -159,12 +153,10 @@ impl Store {
             )
             .await?;
         tx.execute(
-            Sql::new(
-                "UPDATE conversation_messages SET content_enc = $1 WHERE id = $2 AND org_id = $3",
-            )
-            .arg(sealed)
-            .arg(id)
-            .arg(org),
+            sql!("conversations/seal_message")
+                .arg(sealed)
+                .arg(id)
+                .arg(org),
         )
         .await?;
         tx.commit().await?;
@@ -182,14 +174,7 @@ impl Store {
     ) -> Result<Vec<ConversationMessage>> {
         let mut tx = self.scoped(org).await?;
         let rows: Vec<MessageRow> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT id, author, content_enc, created_at FROM conversation_messages \
-                     WHERE org_id = $1 AND conversation_id = $2 ORDER BY id",
-                )
-                .arg(org)
-                .arg(conversation),
-            )
+            .fetch_all(sql!("conversations/messages").arg(org).arg(conversation))
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {

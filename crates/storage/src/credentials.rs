@@ -1,7 +1,7 @@
 //! Passwords, e-mail verification and the per-account failed sign-in counter.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use flowsense_core::UserId;
@@ -20,13 +20,10 @@ impl Store {
         let mut tx = self.begin().await?;
         let n = tx
             .execute(
-                Sql::new(
-                    "UPDATE users SET password_hash = $2, updated_at = $3, failed_logins = 0, \
-                     locked_until = NULL WHERE id = $1",
-                )
-                .arg(user)
-                .arg(hash)
-                .arg(at),
+                sql!("credentials/set_password_hash")
+                    .arg(user)
+                    .arg(hash)
+                    .arg(at),
             )
             .await?;
         if n == 0 {
@@ -41,14 +38,8 @@ impl Store {
     /// On a database failure.
     pub async fn mark_email_verified(&self, user: UserId, at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            Sql::new(
-                "UPDATE users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL",
-            )
-            .arg(user)
-            .arg(at),
-        )
-        .await?;
+        tx.execute(sql!("credentials/mark_email_verified").arg(user).arg(at))
+            .await?;
         tx.commit().await
     }
 
@@ -62,12 +53,10 @@ impl Store {
             failed_logins: i64,
         }
         let mut tx = self.begin().await?;
-        tx.execute(
-            Sql::new("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1").arg(user),
-        )
-        .await?;
+        tx.execute(sql!("credentials/count_login_failure").arg(user))
+            .await?;
         let c: Count = tx
-            .fetch_one(Sql::new("SELECT failed_logins FROM users WHERE id = $1").arg(user))
+            .fetch_one(sql!("credentials/failed_logins").arg(user))
             .await?;
         tx.commit().await?;
         Ok(c.failed_logins)
@@ -79,12 +68,8 @@ impl Store {
     /// On a database failure.
     pub async fn lock_user_until(&self, user: UserId, until: DateTime<Utc>) -> Result<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            Sql::new("UPDATE users SET locked_until = $2 WHERE id = $1")
-                .arg(user)
-                .arg(until),
-        )
-        .await?;
+        tx.execute(sql!("credentials/lock_until").arg(user).arg(until))
+            .await?;
         tx.commit().await
     }
 
@@ -94,14 +79,8 @@ impl Store {
     /// On a database failure.
     pub async fn reset_login_failures(&self, user: UserId) -> Result<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            Sql::new(
-                "UPDATE users SET failed_logins = 0, locked_until = NULL \
-                 WHERE id = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
-            )
-            .arg(user),
-        )
-        .await?;
+        tx.execute(sql!("credentials/reset_login_failures").arg(user))
+            .await?;
         tx.commit().await
     }
 }

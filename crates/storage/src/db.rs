@@ -1,7 +1,7 @@
 //! Opening a store: URL → pool, migrations, and the PostgreSQL role that row-level security
 //! applies to.
 
-use crate::args::Sql;
+use crate::args::{sql, sql_text};
 use crate::crypto::{KeyCache, Keyring};
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
@@ -17,9 +17,6 @@ use std::time::Duration;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// The role row-level security applies to when the configured user could bypass it.
-const APP_ROLE_SWITCH: &str = "SET ROLE flowsense_app";
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,11 +178,10 @@ impl Store {
         // Migrations run as the configured user (the owner of the tables).
         let mut owner = connect.connect().await?;
         POSTGRES_MIGRATIONS.run(&mut owner).await?;
-        let (can_bypass,): (bool,) = sqlx::query_as(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
-        )
-        .fetch_one(&mut owner)
-        .await?;
+        let (can_bypass,): (bool,) =
+            sqlx::query_as(sql_text!("postgres-only/roles/can_bypass_rls"))
+                .fetch_one(&mut owner)
+                .await?;
         owner.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
@@ -194,7 +190,8 @@ impl Store {
                     if can_bypass {
                         // Superusers and BYPASSRLS roles skip row-level security; drop to a role
                         // that cannot, so the policies hold for everything the pool runs.
-                        conn.execute(APP_ROLE_SWITCH).await?;
+                        conn.execute(sql_text!("postgres-only/roles/switch_to_app"))
+                            .await?;
                     }
                     Ok(())
                 })
@@ -218,8 +215,8 @@ impl Store {
     /// When the database cannot be reached.
     pub async fn ping(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(p) => p.execute("SELECT 1").await.map(|_| ())?,
-            Pool::Pg(p) => p.execute("SELECT 1").await.map(|_| ())?,
+            Pool::Sqlite(p) => p.execute(sql_text!("db/ping")).await.map(|_| ())?,
+            Pool::Pg(p) => p.execute(sql_text!("db/ping")).await.map(|_| ())?,
         }
         Ok(())
     }
@@ -235,11 +232,7 @@ impl Store {
             description: String,
         }
         let mut tx = self.begin().await?;
-        let rows: Vec<M> = tx
-            .fetch_all(Sql::new(
-                "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version",
-            ))
-            .await?;
+        let rows: Vec<M> = tx.fetch_all(sql!("db/applied_migrations")).await?;
         tx.commit().await?;
         Ok(rows
             .into_iter()
@@ -267,10 +260,8 @@ impl Store {
     pub(crate) async fn scoped(&self, org: OrgId) -> Result<Tx> {
         let mut tx = self.begin().await?;
         if let Tx::Pg(_) = tx {
-            tx.execute(
-                Sql::new("SELECT set_config('flowsense.org_id', $1, true)").arg(org.to_string()),
-            )
-            .await?;
+            tx.execute(sql!("postgres-only/scope/org").arg(org.to_string()))
+                .await?;
         }
         Ok(tx)
     }
@@ -279,10 +270,8 @@ impl Store {
     pub(crate) async fn scoped_user(&self, user: UserId) -> Result<Tx> {
         let mut tx = self.begin().await?;
         if let Tx::Pg(_) = tx {
-            tx.execute(
-                Sql::new("SELECT set_config('flowsense.user_id', $1, true)").arg(user.to_string()),
-            )
-            .await?;
+            tx.execute(sql!("postgres-only/scope/user").arg(user.to_string()))
+                .await?;
         }
         Ok(tx)
     }
@@ -291,10 +280,7 @@ impl Store {
     pub(crate) async fn system_across_orgs(&self) -> Result<Tx> {
         let mut tx = self.begin().await?;
         if let Tx::Pg(_) = tx {
-            tx.execute(Sql::new(
-                "SELECT set_config('flowsense.scope', 'system', true)",
-            ))
-            .await?;
+            tx.execute(sql!("postgres-only/scope/system")).await?;
         }
         Ok(tx)
     }

@@ -1,6 +1,6 @@
 //! Invoices and bills.
 
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::Result;
 use crate::scope::Tx;
 use chrono::NaiveDate;
@@ -32,24 +32,18 @@ pub(crate) async fn upsert_in(
     for d in docs {
         changed += tx
             .execute(
-                Sql::new(
-                    "INSERT INTO documents (org_id, kind, number, counterparty, issue_date, due_date, \
-                     paid_date, amount_minor, currency, source, external_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                     ON CONFLICT (org_id, kind, external_id) DO UPDATE SET paid_date = excluded.paid_date \
-                     WHERE documents.paid_date IS DISTINCT FROM excluded.paid_date",
-                )
-                .arg(org)
-                .arg(d.kind.as_str())
-                .arg(d.number.as_str())
-                .arg(d.counterparty.as_str())
-                .arg(d.issue_date)
-                .arg(d.due_date)
-                .arg(d.paid_date)
-                .arg(d.amount_minor)
-                .arg(d.currency.as_str())
-                .arg(source)
-                .arg(d.external_id.as_str()),
+                sql!("documents/upsert")
+                    .arg(org)
+                    .arg(d.kind.as_str())
+                    .arg(d.number.as_str())
+                    .arg(d.counterparty.as_str())
+                    .arg(d.issue_date)
+                    .arg(d.due_date)
+                    .arg(d.paid_date)
+                    .arg(d.amount_minor)
+                    .arg(d.currency.as_str())
+                    .arg(source)
+                    .arg(d.external_id.as_str()),
             )
             .await?;
     }

@@ -2,10 +2,10 @@
 //! out by construction: no query here selects a hash, a sealed column or a provider's ids.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::{Sql, sql, sql_text};
 use crate::audit::AuditEntry;
 use crate::error::Result;
-use crate::import_history::{IMPORT_SELECT, ImportRecord};
+use crate::import_history::ImportRecord;
 use crate::invitations::Invitation;
 use crate::scope::Tx;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -113,12 +113,6 @@ pub struct OrgTables {
     pub audit_events: Vec<AuditEntry>,
 }
 
-const TRANSACTIONS: &str = "SELECT t.id, a.name AS account, t.posted_on, t.amount_minor, t.currency, \
-     t.original_amount_minor, t.original_currency, t.counterparty, t.description, t.category, \
-     t.is_transfer, t.source, t.external_id, t.import_id FROM transactions t \
-     JOIN bank_accounts a ON a.id = t.account_id AND a.org_id = t.org_id \
-     WHERE t.org_id = $1 ORDER BY t.id";
-
 impl Store {
     /// Every table of the organisation but its transactions, read in one transaction.
     ///
@@ -126,45 +120,14 @@ impl Store {
     /// On a database failure.
     pub async fn export_org_tables(&self, org: OrgId) -> Result<OrgTables> {
         let mut tx = self.scoped(org).await?;
-        let q = |text: &'static str| Sql::new(text).arg(org);
-        let bank_accounts = tx
-            .fetch_all(q(
-                "SELECT id, name, kind, currency, opening_balance_minor, external_id, created_at \
-                 FROM bank_accounts WHERE org_id = $1 ORDER BY id",
-            ))
-            .await?;
-        let ledger_accounts = tx
-            .fetch_all(q(
-                "SELECT code, name, kind, external_id FROM ledger_accounts WHERE org_id = $1 ORDER BY code",
-            ))
-            .await?;
-        let documents = tx
-            .fetch_all(q(
-                "SELECT id, kind, number, counterparty, issue_date, due_date, paid_date, amount_minor, \
-                 currency, source, external_id FROM documents WHERE org_id = $1 ORDER BY id",
-            ))
-            .await?;
-        let monthly_rollups = tx
-            .fetch_all(q(
-                "SELECT month, category, inflow_minor, outflow_minor, txn_count FROM monthly_rollups \
-                 WHERE org_id = $1 ORDER BY month, category",
-            ))
-            .await?;
-        let insights = tx
-            .fetch_all(q(
-                "SELECT id, kind, severity, title, figures, narrative, narrative_source, created_at \
-                 FROM insights WHERE org_id = $1 ORDER BY id",
-            ))
-            .await?;
-        let connections = tx
-            .fetch_all(q(
-                "SELECT id, provider, status, last_synced_at, created_at FROM connections \
-                 WHERE org_id = $1 ORDER BY created_at, id",
-            ))
-            .await?;
-        let imports = tx
-            .fetch_all(Sql::new(format!("{IMPORT_SELECT} ORDER BY i.id")).arg(org))
-            .await?;
+        let q = |sql: Sql| sql.arg(org);
+        let bank_accounts = tx.fetch_all(q(sql!("export/bank_accounts"))).await?;
+        let ledger_accounts = tx.fetch_all(q(sql!("export/ledger_accounts"))).await?;
+        let documents = tx.fetch_all(q(sql!("export/documents"))).await?;
+        let monthly_rollups = tx.fetch_all(q(sql!("books/rollups"))).await?;
+        let insights = tx.fetch_all(q(sql!("export/insights"))).await?;
+        let connections = tx.fetch_all(q(sql!("export/connections"))).await?;
+        let imports = tx.fetch_all(sql!("export/imports").arg(org)).await?;
         tx.commit().await?;
         Ok(OrgTables {
             bank_accounts,
@@ -198,9 +161,10 @@ impl Store {
         // The same loop on each backend: sqlx's streams are typed by database.
         macro_rules! drain {
             ($conn:expr) => {{
-                let mut rows = sqlx::query_as::<_, ExportedTransaction>(TRANSACTIONS)
-                    .bind(org.0)
-                    .fetch($conn);
+                let mut rows =
+                    sqlx::query_as::<_, ExportedTransaction>(sql_text!("export/transactions"))
+                        .bind(org.0)
+                        .fetch($conn);
                 while let Some(row) = rows.try_next().await? {
                     batch.push(row);
                     if batch.len() == batch_rows {

@@ -1,7 +1,7 @@
 //! What imports an organisation has run: the history shown next to the upload form.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use flowsense_core::OrgId;
@@ -20,10 +20,6 @@ pub struct ImportRecord {
     pub created_by_email: Option<String>,
 }
 
-pub(crate) const IMPORT_SELECT: &str = "SELECT i.id, i.file_name, i.format, i.rows_read, i.rows_added, \
-     i.created_at, u.email AS created_by_email FROM imports i LEFT JOIN users u ON u.id = i.created_by \
-     WHERE i.org_id = $1";
-
 impl Store {
     /// The organisation's newest imports, at most `limit`.
     ///
@@ -33,7 +29,7 @@ impl Store {
         let mut tx = self.scoped(org).await?;
         let rows = tx
             .fetch_all(
-                Sql::new(format!("{IMPORT_SELECT} ORDER BY i.id DESC LIMIT $2"))
+                sql!("import_history/recent")
                     .arg(org)
                     .arg(i64::from(limit.clamp(1, 1000))),
             )
@@ -49,11 +45,7 @@ impl Store {
     pub async fn import_record(&self, org: OrgId, id: i64) -> Result<Option<ImportRecord>> {
         let mut tx = self.scoped(org).await?;
         let row = tx
-            .fetch_optional(
-                Sql::new(format!("{IMPORT_SELECT} AND i.id = $2"))
-                    .arg(org)
-                    .arg(id),
-            )
+            .fetch_optional(sql!("import_history/one").arg(org).arg(id))
             .await?;
         tx.commit().await?;
         Ok(row)

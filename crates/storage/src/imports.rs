@@ -8,7 +8,7 @@
 
 use crate::Store;
 use crate::accounts::ensure_in;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::books::books_changed;
 use crate::documents::{NewDocument, upsert_in};
 use crate::error::{Result, StorageError};
@@ -90,16 +90,13 @@ impl Store {
         let mut tx = self.scoped(org).await?;
         let (import_id,): (i64,) = tx
             .fetch_one(
-                Sql::new(
-                    "INSERT INTO imports (org_id, file_name, format, sha256, rows_read, rows_added, created_by, created_at) \
-                     VALUES ($1, $2, $3, $4, 0, 0, $5, $6) RETURNING id",
-                )
-                .arg(org)
-                .arg(meta.file_name.as_str())
-                .arg(meta.format.as_str())
-                .arg(meta.sha256.as_str())
-                .arg(meta.created_by.map(|u| u.0))
-                .arg(Utc::now()),
+                sql!("imports/begin")
+                    .arg(org)
+                    .arg(meta.file_name.as_str())
+                    .arg(meta.format.as_str())
+                    .arg(meta.sha256.as_str())
+                    .arg(meta.created_by.map(|u| u.0))
+                    .arg(Utc::now()),
             )
             .await?;
         Ok(ImportTx {
@@ -179,7 +176,7 @@ impl ImportTx {
     pub async fn commit(mut self) -> Result<ImportSummary> {
         self.tx
             .execute(
-                Sql::new("UPDATE imports SET rows_read = $1, rows_added = $2 WHERE id = $3 AND org_id = $4")
+                sql!("imports/finish")
                     .arg(i64::try_from(self.rows_read).unwrap_or(i64::MAX))
                     .arg(i64::try_from(self.rows_added).unwrap_or(i64::MAX))
                     .arg(self.import_id)

@@ -1,7 +1,7 @@
 //! Secrets of the installation itself, created once and sealed with the instance data key.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::crypto::FieldRef;
 use crate::error::{Result, StorageError};
 use chrono::Utc;
@@ -27,18 +27,13 @@ impl Store {
         let mut tx = self.begin().await?;
         // A concurrent first start may insert first; then everyone reads the winner.
         tx.execute(
-            Sql::new(
-                "INSERT INTO instance_secrets (name, value_enc, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (name) DO NOTHING",
-            )
-            .arg(name)
-            .arg(sealed)
-            .arg(Utc::now()),
+            sql!("instance_secrets/insert_if_new")
+                .arg(name)
+                .arg(sealed)
+                .arg(Utc::now()),
         )
         .await?;
-        let (stored,): (Vec<u8>,) = tx
-            .fetch_one(Sql::new("SELECT value_enc FROM instance_secrets WHERE name = $1").arg(name))
-            .await?;
+        let (stored,): (Vec<u8>,) = tx.fetch_one(sql!("instance_secrets/get").arg(name)).await?;
         tx.commit().await?;
         let plain = self.open_instance_field(&field, &stored).await?;
         let mut out = Zeroizing::new([0u8; 32]);

@@ -1,7 +1,7 @@
 //! Invitations to join an organisation. Only the SHA-256 of an invitation token is stored.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, Role, UserId};
@@ -66,9 +66,6 @@ impl TryFrom<InvitationRow> for Invitation {
     }
 }
 
-const INVITATION_COLUMNS: &str =
-    "id, org_id, email, role, invited_by, created_at, expires_at, accepted_at";
-
 impl Store {
     /// Stores an invitation to `org`.
     ///
@@ -77,28 +74,19 @@ impl Store {
     pub async fn create_invitation(&self, org: OrgId, new: &NewInvitation) -> Result<Invitation> {
         let mut tx = self.scoped(org).await?;
         tx.execute(
-            Sql::new(
-                "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, expires_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .arg(new.id)
-            .arg(org)
-            .arg(crate::users::normalise_email(&new.email))
-            .arg(new.role.as_str())
-            .arg(new.token_hash.clone())
-            .arg(new.invited_by)
-            .arg(new.expires_at)
-            .arg(new.created_at),
+            sql!("invitations/create")
+                .arg(new.id)
+                .arg(org)
+                .arg(crate::users::normalise_email(&new.email))
+                .arg(new.role.as_str())
+                .arg(new.token_hash.clone())
+                .arg(new.invited_by)
+                .arg(new.expires_at)
+                .arg(new.created_at),
         )
         .await?;
         let row: InvitationRow = tx
-            .fetch_one(
-                Sql::new(format!(
-                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE org_id = $1 AND id = $2"
-                ))
-                .arg(org)
-                .arg(new.id),
-            )
+            .fetch_one(sql!("invitations/by_id").arg(org).arg(new.id))
             .await?;
         tx.commit().await?;
         row.try_into()
@@ -116,11 +104,9 @@ impl Store {
         let mut tx = self.scoped(org).await?;
         let row: Option<InvitationRow> = tx
             .fetch_optional(
-                Sql::new(format!(
-                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE org_id = $1 AND token_hash = $2"
-                ))
-                .arg(org)
-                .arg(token_hash.to_vec()),
+                sql!("invitations/by_token")
+                    .arg(org)
+                    .arg(token_hash.to_vec()),
             )
             .await?;
         tx.commit().await?;
@@ -141,28 +127,17 @@ impl Store {
     ) -> Result<Role> {
         let mut tx = self.scoped(org).await?;
         let n = tx
-            .execute(
-                Sql::new(
-                    "UPDATE invitations SET accepted_at = $3 WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL",
-                )
-                .arg(org)
-                .arg(id)
-                .arg(at),
-            )
+            .execute(sql!("invitations/mark_accepted").arg(org).arg(id).arg(at))
             .await?;
         if n == 0 {
             return Err(StorageError::Conflict("invitation already used"));
         }
         tx.execute(
-            Sql::new(
-                "INSERT INTO memberships (org_id, user_id, role, created_at) \
-                 SELECT org_id, $3, role, $4 FROM invitations WHERE org_id = $1 AND id = $2 \
-                 ON CONFLICT (org_id, user_id) DO NOTHING",
-            )
-            .arg(org)
-            .arg(id)
-            .arg(user)
-            .arg(at),
+            sql!("invitations/add_member")
+                .arg(org)
+                .arg(id)
+                .arg(user)
+                .arg(at),
         )
         .await?;
         #[derive(sqlx::FromRow)]
@@ -170,11 +145,7 @@ impl Store {
             role: String,
         }
         let r: RoleRow = tx
-            .fetch_one(
-                Sql::new("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
-                    .arg(org)
-                    .arg(user),
-            )
+            .fetch_one(sql!("invitations/member_role").arg(org).arg(user))
             .await?;
         tx.commit().await?;
         r.role
@@ -191,15 +162,7 @@ impl Store {
     /// On a database failure.
     pub async fn open_invitations(&self, org: OrgId) -> Result<Vec<Invitation>> {
         let mut tx = self.scoped(org).await?;
-        let rows: Vec<InvitationRow> = tx
-            .fetch_all(
-                Sql::new(format!(
-                    "SELECT {INVITATION_COLUMNS} FROM invitations \
-                     WHERE org_id = $1 AND accepted_at IS NULL ORDER BY created_at DESC, id"
-                ))
-                .arg(org),
-            )
-            .await?;
+        let rows: Vec<InvitationRow> = tx.fetch_all(sql!("invitations/open").arg(org)).await?;
         tx.commit().await?;
         rows.into_iter().map(Invitation::try_from).collect()
     }
@@ -210,14 +173,7 @@ impl Store {
     /// On a database failure.
     pub async fn all_invitations(&self, org: OrgId) -> Result<Vec<Invitation>> {
         let mut tx = self.scoped(org).await?;
-        let rows: Vec<InvitationRow> = tx
-            .fetch_all(
-                Sql::new(format!(
-                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE org_id = $1 ORDER BY created_at, id"
-                ))
-                .arg(org),
-            )
-            .await?;
+        let rows: Vec<InvitationRow> = tx.fetch_all(sql!("invitations/all").arg(org)).await?;
         tx.commit().await?;
         rows.into_iter().map(Invitation::try_from).collect()
     }
@@ -230,23 +186,10 @@ impl Store {
     pub async fn revoke_invitation(&self, org: OrgId, id: Uuid) -> Result<Invitation> {
         let mut tx = self.scoped(org).await?;
         let row: InvitationRow = tx
-            .fetch_one(
-                Sql::new(format!(
-                    "SELECT {INVITATION_COLUMNS} FROM invitations \
-                     WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL"
-                ))
-                .arg(org)
-                .arg(id),
-            )
+            .fetch_one(sql!("invitations/open_by_id").arg(org).arg(id))
             .await?;
-        tx.execute(
-            Sql::new(
-                "DELETE FROM invitations WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL",
-            )
-            .arg(org)
-            .arg(id),
-        )
-        .await?;
+        tx.execute(sql!("invitations/revoke").arg(org).arg(id))
+            .await?;
         tx.commit().await?;
         row.try_into()
     }

@@ -5,6 +5,11 @@
 //! PostgreSQL each of those runs in a transaction that also sets `flowsense.org_id`, which forced
 //! row-level security checks as a second wall. Methods that deliberately cross organisations say
 //! so in their name (`…_across_orgs`).
+//!
+//! Fixed statements are files under `sql/` (one per statement, by module; `postgres-only/` and
+//! `sqlite-only/` for one engine), embedded with `sql!`. The `crates/storage-check` crates prepare
+//! each of them against both engines at compile time; `sql/README.md` says how, and lists the
+//! statements assembled at run time that stay in Rust.
 
 mod accounts;
 mod args;

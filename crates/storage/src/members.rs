@@ -1,7 +1,7 @@
 //! Membership administration that must always leave an organisation with an admin.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
 use chrono::{DateTime, Utc};
@@ -40,8 +40,7 @@ fn parse_role(s: &str) -> Result<Role> {
 async fn lock_org(tx: &mut Tx, org: OrgId) -> Result<()> {
     if let Tx::Pg(_) = tx {
         // PostgreSQL only: SQLite has no FOR UPDATE.
-        tx.execute(Sql::new("SELECT id FROM organisations WHERE id = $1 FOR UPDATE").arg(org))
-            .await?;
+        tx.execute(sql!("postgres-only/orgs/lock").arg(org)).await?;
     }
     Ok(())
 }
@@ -52,19 +51,10 @@ async fn is_member(tx: &mut Tx, org: OrgId, user: UserId) -> Result<bool> {
         n: i64,
     }
     let r: N = tx
-        .fetch_one(
-            Sql::new("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND user_id = $2")
-                .arg(org)
-                .arg(user),
-        )
+        .fetch_one(sql!("members/is_member").arg(org).arg(user))
         .await?;
     Ok(r.n > 0)
 }
-
-/// The guard every demotion and removal carries: the target is not an admin, or another admin
-/// remains.
-const ANOTHER_ADMIN_REMAINS: &str = "(role <> 'admin' OR (SELECT COUNT(*) FROM memberships m \
-     WHERE m.org_id = $1 AND m.role = 'admin') > 1)";
 
 impl Store {
     /// Every member of `org` with their profile.
@@ -82,16 +72,7 @@ impl Store {
             created_at: DateTime<Utc>,
         }
         let mut tx = self.scoped(org).await?;
-        let rows: Vec<Row> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT m.user_id, u.email, u.display_name, m.role, u.mfa_enabled, m.created_at \
-                     FROM memberships m JOIN users u ON u.id = m.user_id \
-                     WHERE m.org_id = $1 ORDER BY m.created_at, m.user_id",
-                )
-                .arg(org),
-            )
-            .await?;
+        let rows: Vec<Row> = tx.fetch_all(sql!("members/details").arg(org)).await?;
         tx.commit().await?;
         rows.into_iter()
             .map(|r| {
@@ -121,15 +102,7 @@ impl Store {
             mfa_required: bool,
         }
         let mut tx = self.scoped_user(user).await?;
-        let rows: Vec<Row> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT o.id, o.slug, o.name, m.role, o.mfa_required FROM memberships m \
-                     JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id",
-                )
-                .arg(user),
-            )
-            .await?;
+        let rows: Vec<Row> = tx.fetch_all(sql!("members/orgs_of_user").arg(user)).await?;
         tx.commit().await?;
         rows.into_iter()
             .map(|r| {
@@ -157,20 +130,14 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.scoped(org).await?;
         lock_org(&mut tx, org).await?;
-        let guard = if role == Role::Admin {
-            "TRUE"
+        // A demotion carries the guard that the target is not an admin, or another admin remains.
+        let update = if role == Role::Admin {
+            sql!("members/promote")
         } else {
-            ANOTHER_ADMIN_REMAINS
+            sql!("members/change_role_keeping_an_admin")
         };
         let n = tx
-            .execute(
-                Sql::new(format!(
-                    "UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2 AND {guard}"
-                ))
-                .arg(org)
-                .arg(user)
-                .arg(role.as_str()),
-            )
+            .execute(update.arg(org).arg(user).arg(role.as_str()))
             .await?;
         if n == 0 {
             return Err(if is_member(&mut tx, org, user).await? {
@@ -191,13 +158,7 @@ impl Store {
         let mut tx = self.scoped(org).await?;
         lock_org(&mut tx, org).await?;
         let n = tx
-            .execute(
-                Sql::new(format!(
-                    "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND {ANOTHER_ADMIN_REMAINS}"
-                ))
-                .arg(org)
-                .arg(user),
-            )
+            .execute(sql!("members/remove_keeping_an_admin").arg(org).arg(user))
             .await?;
         if n == 0 {
             return Err(if is_member(&mut tx, org, user).await? {

@@ -2,7 +2,7 @@
 //! single-use recovery codes (stored hashed).
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use flowsense_core::UserId;
@@ -34,14 +34,7 @@ impl Store {
     /// `NotFound` when there is no such user.
     pub async fn mfa_state(&self, user: UserId) -> Result<MfaState> {
         let mut tx = self.begin().await?;
-        let s = tx
-            .fetch_one(
-                Sql::new(
-                    "SELECT mfa_secret_enc, mfa_enabled, mfa_last_step FROM users WHERE id = $1",
-                )
-                .arg(user),
-            )
-            .await?;
+        let s = tx.fetch_one(sql!("mfa/state").arg(user)).await?;
         tx.commit().await?;
         Ok(s)
     }
@@ -53,14 +46,7 @@ impl Store {
     pub async fn store_pending_mfa_secret(&self, user: UserId, sealed: Vec<u8>) -> Result<()> {
         let mut tx = self.begin().await?;
         let n = tx
-            .execute(
-                Sql::new(
-                    "UPDATE users SET mfa_secret_enc = $2, mfa_last_step = NULL \
-                     WHERE id = $1 AND mfa_enabled = FALSE",
-                )
-                .arg(user)
-                .arg(sealed),
-            )
+            .execute(sql!("mfa/store_pending_secret").arg(user).arg(sealed))
             .await?;
         if n == 0 {
             return Err(StorageError::Conflict("mfa already enabled"));
@@ -74,27 +60,15 @@ impl Store {
     /// `Conflict` when there is no pending secret or MFA is already on.
     pub async fn enable_mfa(&self, user: UserId, recovery_hashes: &[Vec<u8>]) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = tx
-            .execute(
-                Sql::new(
-                    "UPDATE users SET mfa_enabled = TRUE WHERE id = $1 \
-                     AND mfa_enabled = FALSE AND mfa_secret_enc IS NOT NULL",
-                )
-                .arg(user),
-            )
-            .await?;
+        let n = tx.execute(sql!("mfa/enable").arg(user)).await?;
         if n == 0 {
             return Err(StorageError::Conflict("no pending mfa enrolment"));
         }
-        tx.execute(Sql::new("DELETE FROM recovery_codes WHERE user_id = $1").arg(user))
+        tx.execute(sql!("mfa/delete_recovery_codes").arg(user))
             .await?;
         for h in recovery_hashes {
-            tx.execute(
-                Sql::new("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                    .arg(user)
-                    .arg(h.clone()),
-            )
-            .await?;
+            tx.execute(sql!("mfa/insert_recovery_code").arg(user).arg(h.clone()))
+                .await?;
         }
         tx.commit().await
     }
@@ -107,14 +81,7 @@ impl Store {
     pub async fn accept_totp_step(&self, user: UserId, step: i64) -> Result<bool> {
         let mut tx = self.begin().await?;
         let n = tx
-            .execute(
-                Sql::new(
-                    "UPDATE users SET mfa_last_step = $2 WHERE id = $1 \
-                     AND (mfa_last_step IS NULL OR mfa_last_step < $2)",
-                )
-                .arg(user)
-                .arg(step),
-            )
+            .execute(sql!("mfa/accept_totp_step").arg(user).arg(step))
             .await?;
         tx.commit().await?;
         Ok(n > 0)
@@ -133,13 +100,10 @@ impl Store {
         let mut tx = self.begin().await?;
         let n = tx
             .execute(
-                Sql::new(
-                    "UPDATE recovery_codes SET used_at = $3 \
-                     WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
-                )
-                .arg(user)
-                .arg(hash.to_vec())
-                .arg(at),
+                sql!("mfa/use_recovery_code")
+                    .arg(user)
+                    .arg(hash.to_vec())
+                    .arg(at),
             )
             .await?;
         tx.commit().await?;
@@ -157,12 +121,7 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         let r: N = tx
-            .fetch_one(
-                Sql::new(
-                    "SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
-                )
-                .arg(user),
-            )
+            .fetch_one(sql!("mfa/recovery_codes_left").arg(user))
             .await?;
         tx.commit().await?;
         Ok(r.n)
@@ -174,15 +133,8 @@ impl Store {
     /// On a database failure.
     pub async fn disable_mfa(&self, user: UserId) -> Result<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            Sql::new(
-                "UPDATE users SET mfa_enabled = FALSE, mfa_secret_enc = NULL, mfa_last_step = NULL \
-                 WHERE id = $1",
-            )
-            .arg(user),
-        )
-        .await?;
-        tx.execute(Sql::new("DELETE FROM recovery_codes WHERE user_id = $1").arg(user))
+        tx.execute(sql!("mfa/disable").arg(user)).await?;
+        tx.execute(sql!("mfa/delete_recovery_codes").arg(user))
             .await?;
         tx.commit().await
     }

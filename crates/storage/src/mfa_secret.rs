@@ -2,7 +2,7 @@
 //! bound to the user's row.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::crypto::{FieldRef, KeyScope};
 use crate::error::{Result, StorageError};
 use chrono::Utc;
@@ -34,12 +34,7 @@ impl Store {
             )
             .await?;
         let n = tx
-            .execute(
-                Sql::new("UPDATE users SET mfa_secret_enc = $1, updated_at = $2 WHERE id = $3")
-                    .arg(sealed)
-                    .arg(Utc::now())
-                    .arg(user),
-            )
+            .execute(sql!("mfa_secret/set").arg(sealed).arg(Utc::now()).arg(user))
             .await?;
         if n == 0 {
             return Err(StorageError::NotFound);
@@ -54,9 +49,7 @@ impl Store {
     pub async fn mfa_secret(&self, user: UserId) -> Result<Option<SecretSlice<u8>>> {
         let row_id = user.to_string();
         let mut tx = self.begin().await?;
-        let row: SecretRow = tx
-            .fetch_one(Sql::new("SELECT mfa_secret_enc FROM users WHERE id = $1").arg(user))
-            .await?;
+        let row: SecretRow = tx.fetch_one(sql!("mfa_secret/get").arg(user)).await?;
         let Some(sealed) = row.mfa_secret_enc else {
             return Ok(None);
         };
@@ -79,11 +72,7 @@ impl Store {
     pub async fn clear_mfa_secret(&self, user: UserId) -> Result<()> {
         let mut tx = self.begin().await?;
         let n = tx
-            .execute(
-                Sql::new("UPDATE users SET mfa_secret_enc = NULL, updated_at = $1 WHERE id = $2")
-                    .arg(Utc::now())
-                    .arg(user),
-            )
+            .execute(sql!("mfa_secret/clear").arg(Utc::now()).arg(user))
             .await?;
         if n == 0 {
             return Err(StorageError::NotFound);

@@ -2,7 +2,7 @@
 //! each member who has not opted out). No stored row means the defaults.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, UserId};
@@ -43,15 +43,7 @@ impl Store {
         }
         let mut tx = self.scoped(org).await?;
         let row: Option<Row> = tx
-            .fetch_optional(
-                Sql::new(
-                    "SELECT p.weekly_digest FROM memberships m LEFT JOIN notification_prefs p \
-                     ON p.org_id = m.org_id AND p.user_id = m.user_id \
-                     WHERE m.org_id = $1 AND m.user_id = $2",
-                )
-                .arg(org)
-                .arg(user),
-            )
+            .fetch_optional(sql!("notification_prefs/get").arg(org).arg(user))
             .await?;
         tx.commit().await?;
         let row = row.ok_or(StorageError::NotFound)?;
@@ -77,16 +69,11 @@ impl Store {
         // The row is selected from the membership, so only a member's preferences are written.
         let n = tx
             .execute(
-                Sql::new(
-                    "INSERT INTO notification_prefs (org_id, user_id, weekly_digest, updated_at) \
-                     SELECT org_id, user_id, $3, $4 FROM memberships WHERE org_id = $1 AND user_id = $2 \
-                     ON CONFLICT (org_id, user_id) DO UPDATE \
-                     SET weekly_digest = excluded.weekly_digest, updated_at = excluded.updated_at",
-                )
-                .arg(org)
-                .arg(user)
-                .arg(prefs.weekly_digest)
-                .arg(at),
+                sql!("notification_prefs/set")
+                    .arg(org)
+                    .arg(user)
+                    .arg(prefs.weekly_digest)
+                    .arg(at),
             )
             .await?;
         if n == 0 {
@@ -109,16 +96,7 @@ impl Store {
         }
         let mut tx = self.scoped(org).await?;
         let rows: Vec<Row> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT u.id, u.email, u.display_name FROM memberships m \
-                     JOIN users u ON u.id = m.user_id \
-                     LEFT JOIN notification_prefs p ON p.org_id = m.org_id AND p.user_id = m.user_id \
-                     WHERE m.org_id = $1 AND (p.weekly_digest IS NULL OR p.weekly_digest) \
-                     ORDER BY u.email",
-                )
-                .arg(org),
-            )
+            .fetch_all(sql!("notification_prefs/digest_recipients").arg(org))
             .await?;
         tx.commit().await?;
         Ok(rows

@@ -2,7 +2,7 @@
 //! with the organisation's data key and bound to their name.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::crypto::{FieldRef, KeyScope};
 use crate::error::{Result, StorageError};
 use chrono::Utc;
@@ -57,25 +57,20 @@ impl Store {
             .await?;
         let n = tx
             .execute(
-                Sql::new(
-                    "UPDATE org_secrets SET value_enc = $1, updated_at = $2 WHERE org_id = $3 AND name = $4",
-                )
-                .arg(sealed.clone())
-                .arg(now)
-                .arg(org)
-                .arg(name),
+                sql!("org_secrets/update")
+                    .arg(sealed.clone())
+                    .arg(now)
+                    .arg(org)
+                    .arg(name),
             )
             .await?;
         if n == 0 {
             tx.execute(
-                Sql::new(
-                    "INSERT INTO org_secrets (org_id, name, value_enc, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $4)",
-                )
-                .arg(org)
-                .arg(name)
-                .arg(sealed)
-                .arg(now),
+                sql!("org_secrets/insert")
+                    .arg(org)
+                    .arg(name)
+                    .arg(sealed)
+                    .arg(now),
             )
             .await?;
         }
@@ -90,11 +85,7 @@ impl Store {
         check_name(name)?;
         let mut tx = self.scoped(org).await?;
         let row: Option<ValueRow> = tx
-            .fetch_optional(
-                Sql::new("SELECT value_enc FROM org_secrets WHERE org_id = $1 AND name = $2")
-                    .arg(org)
-                    .arg(name),
-            )
+            .fetch_optional(sql!("org_secrets/get").arg(org).arg(name))
             .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -119,11 +110,7 @@ impl Store {
     /// A database failure.
     pub async fn org_secret_names(&self, org: OrgId) -> Result<Vec<String>> {
         let mut tx = self.scoped(org).await?;
-        let rows: Vec<NameRow> = tx
-            .fetch_all(
-                Sql::new("SELECT name FROM org_secrets WHERE org_id = $1 ORDER BY name").arg(org),
-            )
-            .await?;
+        let rows: Vec<NameRow> = tx.fetch_all(sql!("org_secrets/names").arg(org)).await?;
         tx.commit().await?;
         Ok(rows.into_iter().map(|r| r.name).collect())
     }
@@ -135,11 +122,7 @@ impl Store {
     pub async fn delete_org_secret(&self, org: OrgId, name: &str) -> Result<bool> {
         let mut tx = self.scoped(org).await?;
         let n = tx
-            .execute(
-                Sql::new("DELETE FROM org_secrets WHERE org_id = $1 AND name = $2")
-                    .arg(org)
-                    .arg(name),
-            )
+            .execute(sql!("org_secrets/delete").arg(org).arg(name))
             .await?;
         tx.commit().await?;
         Ok(n > 0)

@@ -1,7 +1,7 @@
 //! Organisations (tenants) and their settings.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::crypto::KeyScope;
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
@@ -100,10 +100,6 @@ impl TryFrom<OrgRow> for Organisation {
     }
 }
 
-const ORG_COLUMNS: &str = "id, slug, name, base_currency, time_zone, retention_days, \
-    keep_monthly_rollups, ai_enabled, redact_names, mfa_required, digests_enabled, created_at, \
-    books_version";
-
 impl Store {
     /// Creates an organisation and, when the store has a keyring, its first data key (in the
     /// same transaction).
@@ -116,23 +112,19 @@ impl Store {
         let s = &new.settings;
         let mut tx = self.scoped(id).await?;
         tx.execute(
-            Sql::new(
-                "INSERT INTO organisations (id, slug, name, base_currency, time_zone, retention_days, \
-                 keep_monthly_rollups, ai_enabled, redact_names, mfa_required, digests_enabled, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .arg(id)
-            .arg(new.slug.as_str())
-            .arg(new.name.as_str())
-            .arg(s.base_currency.as_str())
-            .arg(s.time_zone.as_str())
-            .arg(s.retention_days)
-            .arg(s.keep_monthly_rollups)
-            .arg(s.ai_enabled)
-            .arg(s.redact_names)
-            .arg(s.mfa_required)
-            .arg(s.digests_enabled)
-            .arg(now),
+            sql!("orgs/create")
+                .arg(id)
+                .arg(new.slug.as_str())
+                .arg(new.name.as_str())
+                .arg(s.base_currency.as_str())
+                .arg(s.time_zone.as_str())
+                .arg(s.retention_days)
+                .arg(s.keep_monthly_rollups)
+                .arg(s.ai_enabled)
+                .arg(s.redact_names)
+                .arg(s.mfa_required)
+                .arg(s.digests_enabled)
+                .arg(now),
         )
         .await
         .map_err(|e| match e {
@@ -152,14 +144,7 @@ impl Store {
     /// `NotFound` when it does not exist.
     pub async fn org(&self, org: OrgId) -> Result<Organisation> {
         let mut tx = self.begin().await?;
-        let row: OrgRow = tx
-            .fetch_one(
-                Sql::new(format!(
-                    "SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1"
-                ))
-                .arg(org),
-            )
-            .await?;
+        let row: OrgRow = tx.fetch_one(sql!("orgs/by_id").arg(org)).await?;
         tx.commit().await?;
         row.try_into()
     }
@@ -170,14 +155,7 @@ impl Store {
     /// `NotFound` when no organisation has that slug.
     pub async fn org_by_slug_across_orgs(&self, slug: &str) -> Result<Organisation> {
         let mut tx = self.begin().await?;
-        let row: OrgRow = tx
-            .fetch_one(
-                Sql::new(format!(
-                    "SELECT {ORG_COLUMNS} FROM organisations WHERE slug = $1"
-                ))
-                .arg(slug),
-            )
-            .await?;
+        let row: OrgRow = tx.fetch_one(sql!("orgs/by_slug").arg(slug)).await?;
         tx.commit().await?;
         row.try_into()
     }
@@ -196,21 +174,17 @@ impl Store {
         let mut tx = self.scoped(org).await?;
         let n = tx
             .execute(
-                Sql::new(
-                    "UPDATE organisations SET name = $2, base_currency = $3, time_zone = $4, \
-                     retention_days = $5, keep_monthly_rollups = $6, ai_enabled = $7, \
-                     redact_names = $8, mfa_required = $9, digests_enabled = $10 WHERE id = $1",
-                )
-                .arg(org)
-                .arg(name)
-                .arg(s.base_currency.as_str())
-                .arg(s.time_zone.as_str())
-                .arg(s.retention_days)
-                .arg(s.keep_monthly_rollups)
-                .arg(s.ai_enabled)
-                .arg(s.redact_names)
-                .arg(s.mfa_required)
-                .arg(s.digests_enabled),
+                sql!("orgs/update_name_and_settings")
+                    .arg(org)
+                    .arg(name)
+                    .arg(s.base_currency.as_str())
+                    .arg(s.time_zone.as_str())
+                    .arg(s.retention_days)
+                    .arg(s.keep_monthly_rollups)
+                    .arg(s.ai_enabled)
+                    .arg(s.redact_names)
+                    .arg(s.mfa_required)
+                    .arg(s.digests_enabled),
             )
             .await?;
         if n == 0 {
@@ -228,22 +202,17 @@ impl Store {
     /// `NotFound` when the organisation does not exist.
     pub async fn delete_org(&self, org: OrgId) -> Result<()> {
         let mut tx = self.scoped(org).await?;
-        let exists: Option<Id> = tx
-            .fetch_optional(Sql::new("SELECT id FROM organisations WHERE id = $1").arg(org))
-            .await?;
+        let exists: Option<Id> = tx.fetch_optional(sql!("orgs/exists").arg(org)).await?;
         if exists.is_none() {
             return Err(StorageError::NotFound);
         }
-        tx.execute(Sql::new("DELETE FROM org_keys WHERE org_id = $1").arg(org))
-            .await?;
+        tx.execute(sql!("orgs/delete_keys").arg(org)).await?;
         tx.commit().await?;
         if let Some(crypto) = &self.crypto {
             crypto.cache.forget(KeyScope::Org(org));
         }
         let mut tx = self.scoped(org).await?;
-        let n = tx
-            .execute(Sql::new("DELETE FROM organisations WHERE id = $1").arg(org))
-            .await?;
+        let n = tx.execute(sql!("orgs/delete").arg(org)).await?;
         if n == 0 {
             return Err(StorageError::NotFound);
         }

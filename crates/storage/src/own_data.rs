@@ -3,7 +3,7 @@
 //! deleted, and the deletion itself.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::audit::{AuditEvent, AuditRow};
 use crate::crypto::{FieldRef, KeyScope};
 use crate::error::{Result, StorageError};
@@ -52,14 +52,7 @@ struct Counts {
 
 /// How many admins and members `org` has. PostgreSQL: the transaction must see `org`.
 async fn counts(tx: &mut Tx, org: OrgId) -> Result<Counts> {
-    tx.fetch_one(
-        Sql::new(
-            "SELECT COALESCE(SUM(CASE WHEN role = 'admin' THEN 1 ELSE 0 END), 0) AS admins, \
-             COUNT(*) AS members FROM memberships WHERE org_id = $1",
-        )
-        .arg(org),
-    )
-    .await
+    tx.fetch_one(sql!("own_data/member_counts").arg(org)).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -69,21 +62,15 @@ struct MembershipRow {
 }
 
 async fn memberships(tx: &mut Tx, user: UserId) -> Result<Vec<MembershipRow>> {
-    tx.fetch_all(
-        Sql::new("SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY org_id")
-            .arg(user),
-    )
-    .await
+    tx.fetch_all(sql!("own_data/memberships").arg(user)).await
 }
 
 /// PostgreSQL only: lets the rest of the transaction see `org` (row-level security), the same
 /// `set_config` a scoped transaction starts with. SQLite has no row-level security.
 async fn see_org(tx: &mut Tx, org: OrgId) -> Result<()> {
     if let Tx::Pg(_) = tx {
-        tx.execute(
-            Sql::new("SELECT set_config('flowsense.org_id', $1, true)").arg(org.to_string()),
-        )
-        .await?;
+        tx.execute(sql!("postgres-only/scope/org").arg(org.to_string()))
+            .await?;
     }
     Ok(())
 }
@@ -101,14 +88,11 @@ impl Store {
         let mut tx = self.scoped(org).await?;
         let rows: Vec<AuditRow> = tx
             .fetch_all(
-                Sql::new(
-                    "SELECT id, actor_user_id, action, target, ip, details, created_at FROM audit_events \
-                     WHERE org_id = $1 AND (actor_user_id = $2 OR target = $3) ORDER BY id LIMIT $4",
-                )
-                .arg(org)
-                .arg(user)
-                .arg(format!("user:{user}"))
-                .arg(MAX_EVENTS_PER_ORG),
+                sql!("own_data/audit_events_about_user")
+                    .arg(org)
+                    .arg(user)
+                    .arg(format!("user:{user}"))
+                    .arg(MAX_EVENTS_PER_ORG),
             )
             .await?;
         tx.commit().await?;
@@ -133,14 +117,7 @@ impl Store {
         }
         let mut tx = self.scoped(org).await?;
         let rows: Vec<Row> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT id, title_enc, created_at, updated_at FROM conversations \
-                     WHERE org_id = $1 AND user_id = $2 ORDER BY created_at, id",
-                )
-                .arg(org)
-                .arg(user),
-            )
+            .fetch_all(sql!("own_data/conversations_of_user").arg(org).arg(user))
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -213,19 +190,14 @@ impl Store {
             if let Tx::Pg(_) = tx {
                 // PostgreSQL only (SQLite runs one writer at a time): two admins deleting their
                 // accounts at once are serialised here, so the second sees the first gone.
-                tx.execute(
-                    Sql::new("SELECT id FROM organisations WHERE id = $1 FOR UPDATE").arg(org),
-                )
-                .await?;
+                tx.execute(sql!("postgres-only/orgs/lock").arg(org)).await?;
             }
             let c = counts(&mut tx, org).await?;
             if c.admins <= 1 && c.members > 1 {
                 return Err(StorageError::Conflict("last admin"));
             }
         }
-        let n = tx
-            .execute(Sql::new("DELETE FROM users WHERE id = $1").arg(user))
-            .await?;
+        let n = tx.execute(sql!("own_data/delete_user").arg(user)).await?;
         if n == 0 {
             return Err(StorageError::NotFound);
         }

@@ -2,7 +2,7 @@
 //! separate random UUID a user may see and use to revoke one session.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::{Sql, sql};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use flowsense_core::UserId;
@@ -58,25 +58,18 @@ impl std::fmt::Debug for Session {
     }
 }
 
-const SESSION_COLUMNS: &str = "id_hash, public_id, user_id, csrf_token_hash, created_at, last_seen_at, \
-    absolute_expires_at, authenticated_at, mfa_at, user_agent, ip";
-
 fn insert(s: &NewSession) -> Sql {
-    Sql::new(
-        "INSERT INTO sessions (id_hash, public_id, user_id, csrf_token_hash, created_at, last_seen_at, \
-         absolute_expires_at, authenticated_at, mfa_at, user_agent, ip) \
-         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)",
-    )
-    .arg(s.id_hash.clone())
-    .arg(s.public_id)
-    .arg(s.user)
-    .arg(s.csrf_token_hash.clone())
-    .arg(s.now)
-    .arg(s.absolute_expires_at)
-    .arg(s.authenticated_at)
-    .arg(s.mfa_at)
-    .arg(s.user_agent.as_str())
-    .arg(s.ip.as_str())
+    sql!("sessions/insert")
+        .arg(s.id_hash.clone())
+        .arg(s.public_id)
+        .arg(s.user)
+        .arg(s.csrf_token_hash.clone())
+        .arg(s.now)
+        .arg(s.absolute_expires_at)
+        .arg(s.authenticated_at)
+        .arg(s.mfa_at)
+        .arg(s.user_agent.as_str())
+        .arg(s.ip.as_str())
 }
 
 impl Store {
@@ -88,7 +81,7 @@ impl Store {
     pub async fn create_session(&self, new: &NewSession, replaces: Option<&[u8]>) -> Result<()> {
         let mut tx = self.begin().await?;
         if let Some(old) = replaces {
-            tx.execute(Sql::new("DELETE FROM sessions WHERE id_hash = $1").arg(old.to_vec()))
+            tx.execute(sql!("sessions/delete_by_hash").arg(old.to_vec()))
                 .await?;
         }
         tx.execute(insert(new)).await?;
@@ -102,12 +95,7 @@ impl Store {
     pub async fn session_by_hash(&self, id_hash: &[u8]) -> Result<Option<Session>> {
         let mut tx = self.begin().await?;
         let row = tx
-            .fetch_optional(
-                Sql::new(format!(
-                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1"
-                ))
-                .arg(id_hash.to_vec()),
-            )
+            .fetch_optional(sql!("sessions/by_hash").arg(id_hash.to_vec()))
             .await?;
         tx.commit().await?;
         Ok(row)
@@ -119,12 +107,8 @@ impl Store {
     /// On a database failure.
     pub async fn touch_session(&self, id_hash: &[u8], at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            Sql::new("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
-                .arg(id_hash.to_vec())
-                .arg(at),
-        )
-        .await?;
+        tx.execute(sql!("sessions/touch").arg(id_hash.to_vec()).arg(at))
+            .await?;
         tx.commit().await
     }
 
@@ -135,7 +119,7 @@ impl Store {
     pub async fn delete_session(&self, id_hash: &[u8]) -> Result<bool> {
         let mut tx = self.begin().await?;
         let n = tx
-            .execute(Sql::new("DELETE FROM sessions WHERE id_hash = $1").arg(id_hash.to_vec()))
+            .execute(sql!("sessions/delete_by_hash").arg(id_hash.to_vec()))
             .await?;
         tx.commit().await?;
         Ok(n > 0)
@@ -147,14 +131,7 @@ impl Store {
     /// On a database failure.
     pub async fn sessions_of_user(&self, user: UserId) -> Result<Vec<Session>> {
         let mut tx = self.begin().await?;
-        let rows = tx
-            .fetch_all(
-                Sql::new(format!(
-                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at DESC"
-                ))
-                .arg(user),
-            )
-            .await?;
+        let rows = tx.fetch_all(sql!("sessions/of_user").arg(user)).await?;
         tx.commit().await?;
         Ok(rows)
     }
@@ -168,7 +145,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let n = tx
             .execute(
-                Sql::new("DELETE FROM sessions WHERE user_id = $1 AND public_id = $2")
+                sql!("sessions/delete_of_user_by_public_id")
                     .arg(user)
                     .arg(public_id),
             )
@@ -186,14 +163,14 @@ impl Store {
         let n = match keep {
             Some(k) => {
                 tx.execute(
-                    Sql::new("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+                    sql!("sessions/delete_others_of_user")
                         .arg(user)
                         .arg(k.to_vec()),
                 )
                 .await?
             }
             None => {
-                tx.execute(Sql::new("DELETE FROM sessions WHERE user_id = $1").arg(user))
+                tx.execute(sql!("sessions/delete_all_of_user").arg(user))
                     .await?
             }
         };

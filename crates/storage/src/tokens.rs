@@ -1,7 +1,7 @@
 //! Personal API tokens. Only the SHA-256 of a token is stored.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use flowsense_core::UserId;
@@ -85,9 +85,6 @@ impl TryFrom<TokenRow> for ApiToken {
     }
 }
 
-const TOKEN_COLUMNS: &str =
-    "id, user_id, name, scope, created_at, expires_at, last_used_at, revoked_at";
-
 impl Store {
     /// Stores a new token.
     ///
@@ -96,17 +93,14 @@ impl Store {
     pub async fn create_api_token(&self, t: &NewApiToken) -> Result<()> {
         let mut tx = self.begin().await?;
         tx.execute(
-            Sql::new(
-                "INSERT INTO api_tokens (id, user_id, name, token_hash, scope, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .arg(t.id)
-            .arg(t.user)
-            .arg(t.name.as_str())
-            .arg(t.token_hash.clone())
-            .arg(t.scope.as_str())
-            .arg(t.created_at)
-            .arg(t.expires_at),
+            sql!("tokens/create")
+                .arg(t.id)
+                .arg(t.user)
+                .arg(t.name.as_str())
+                .arg(t.token_hash.clone())
+                .arg(t.scope.as_str())
+                .arg(t.created_at)
+                .arg(t.expires_at),
         )
         .await?;
         tx.commit().await
@@ -120,12 +114,7 @@ impl Store {
     pub async fn api_token_by_hash(&self, hash: &[u8]) -> Result<Option<ApiToken>> {
         let mut tx = self.begin().await?;
         let row: Option<TokenRow> = tx
-            .fetch_optional(
-                Sql::new(format!(
-                    "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"
-                ))
-                .arg(hash.to_vec()),
-            )
+            .fetch_optional(sql!("tokens/by_hash").arg(hash.to_vec()))
             .await?;
         tx.commit().await?;
         row.map(ApiToken::try_from).transpose()
@@ -137,14 +126,7 @@ impl Store {
     /// On a database failure.
     pub async fn api_tokens_of(&self, user: UserId) -> Result<Vec<ApiToken>> {
         let mut tx = self.begin().await?;
-        let rows: Vec<TokenRow> = tx
-            .fetch_all(
-                Sql::new(format!(
-                    "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id"
-                ))
-                .arg(user),
-            )
-            .await?;
+        let rows: Vec<TokenRow> = tx.fetch_all(sql!("tokens/of_user").arg(user)).await?;
         tx.commit().await?;
         rows.into_iter().map(ApiToken::try_from).collect()
     }
@@ -161,14 +143,7 @@ impl Store {
     ) -> Result<bool> {
         let mut tx = self.begin().await?;
         let n = tx
-            .execute(
-                Sql::new(
-                    "UPDATE api_tokens SET revoked_at = $3 WHERE user_id = $1 AND id = $2 AND revoked_at IS NULL",
-                )
-                .arg(user)
-                .arg(id)
-                .arg(at),
-            )
+            .execute(sql!("tokens/revoke").arg(user).arg(id).arg(at))
             .await?;
         tx.commit().await?;
         Ok(n > 0)
@@ -180,12 +155,7 @@ impl Store {
     /// On a database failure.
     pub async fn touch_api_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            Sql::new("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
-                .arg(id)
-                .arg(at),
-        )
-        .await?;
+        tx.execute(sql!("tokens/touch").arg(id).arg(at)).await?;
         tx.commit().await
     }
 }

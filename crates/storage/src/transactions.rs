@@ -1,7 +1,7 @@
 //! Transactions: the rows imports and syncs add, and the filtered, paged list the API serves.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::{Sql, sql};
 use crate::error::Result;
 use chrono::NaiveDate;
 use flowsense_core::OrgId;
@@ -171,9 +171,7 @@ impl Store {
     /// On a database failure.
     pub async fn count_transactions(&self, org: OrgId) -> Result<i64> {
         let mut tx = self.scoped(org).await?;
-        let (n,): (i64,) = tx
-            .fetch_one(Sql::new("SELECT COUNT(*) FROM transactions WHERE org_id = $1").arg(org))
-            .await?;
+        let (n,): (i64,) = tx.fetch_one(sql!("transactions/count").arg(org)).await?;
         tx.commit().await?;
         Ok(n)
     }

@@ -1,7 +1,7 @@
 //! People and their memberships in organisations.
 
 use crate::Store;
-use crate::args::Sql;
+use crate::args::sql;
 use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, Role, UserId};
@@ -100,9 +100,6 @@ impl TryFrom<MembershipRow> for Membership {
     }
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, email, display_name, password_hash, mfa_enabled, \
-    email_verified_at, failed_logins, locked_until, created_at";
-
 /// E-mail addresses are compared case-insensitively; they are stored lower-cased.
 pub(crate) fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -118,24 +115,19 @@ impl Store {
         let now = Utc::now();
         let mut tx = self.begin().await?;
         tx.execute(
-            Sql::new(
-                "INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .arg(id)
-            .arg(normalise_email(&new.email))
-            .arg(new.display_name.as_str())
-            .arg(new.password_hash.as_str())
-            .arg(now),
+            sql!("users/create")
+                .arg(id)
+                .arg(normalise_email(&new.email))
+                .arg(new.display_name.as_str())
+                .arg(new.password_hash.as_str())
+                .arg(now),
         )
         .await
         .map_err(|e| match e {
             StorageError::Conflict(_) => StorageError::Conflict("user e-mail"),
             other => other,
         })?;
-        let user: UserRow = tx
-            .fetch_one(Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).arg(id))
-            .await?;
+        let user: UserRow = tx.fetch_one(sql!("users/by_id").arg(id)).await?;
         tx.commit().await?;
         Ok(user.into())
     }
@@ -147,10 +139,7 @@ impl Store {
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         let mut tx = self.begin().await?;
         let row: Option<UserRow> = tx
-            .fetch_optional(
-                Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
-                    .arg(normalise_email(email)),
-            )
+            .fetch_optional(sql!("users/by_email").arg(normalise_email(email)))
             .await?;
         tx.commit().await?;
         Ok(row.map(User::from))
@@ -162,11 +151,7 @@ impl Store {
     /// `NotFound` when there is no such user.
     pub async fn user(&self, user: UserId) -> Result<User> {
         let mut tx = self.begin().await?;
-        let row: UserRow = tx
-            .fetch_one(
-                Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).arg(user),
-            )
-            .await?;
+        let row: UserRow = tx.fetch_one(sql!("users/by_id").arg(user)).await?;
         tx.commit().await?;
         Ok(row.into())
     }
@@ -178,14 +163,11 @@ impl Store {
     pub async fn set_membership(&self, org: OrgId, user: UserId, role: Role) -> Result<()> {
         let mut tx = self.scoped(org).await?;
         tx.execute(
-            Sql::new(
-                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
-            )
-            .arg(org)
-            .arg(user)
-            .arg(role.as_str())
-            .arg(Utc::now()),
+            sql!("users/set_membership")
+                .arg(org)
+                .arg(user)
+                .arg(role.as_str())
+                .arg(Utc::now()),
         )
         .await?;
         tx.commit().await
@@ -198,13 +180,7 @@ impl Store {
     pub async fn role_in(&self, org: OrgId, user: UserId) -> Result<Option<Role>> {
         let mut tx = self.scoped(org).await?;
         let row: Option<MembershipRow> = tx
-            .fetch_optional(
-                Sql::new(
-                    "SELECT org_id, user_id, role FROM memberships WHERE org_id = $1 AND user_id = $2",
-                )
-                .arg(org)
-                .arg(user),
-            )
+            .fetch_optional(sql!("users/role_in").arg(org).arg(user))
             .await?;
         tx.commit().await?;
         row.map(Membership::try_from)
@@ -218,14 +194,7 @@ impl Store {
     /// On a database failure.
     pub async fn members(&self, org: OrgId) -> Result<Vec<Membership>> {
         let mut tx = self.scoped(org).await?;
-        let rows: Vec<MembershipRow> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT org_id, user_id, role FROM memberships WHERE org_id = $1 ORDER BY created_at, user_id",
-                )
-                .arg(org),
-            )
-            .await?;
+        let rows: Vec<MembershipRow> = tx.fetch_all(sql!("users/members").arg(org)).await?;
         tx.commit().await?;
         rows.into_iter().map(Membership::try_from).collect()
     }
@@ -236,14 +205,7 @@ impl Store {
     /// On a database failure.
     pub async fn memberships_of(&self, user: UserId) -> Result<Vec<Membership>> {
         let mut tx = self.scoped_user(user).await?;
-        let rows: Vec<MembershipRow> = tx
-            .fetch_all(
-                Sql::new(
-                    "SELECT org_id, user_id, role FROM memberships WHERE user_id = $1 ORDER BY created_at, org_id",
-                )
-                .arg(user),
-            )
-            .await?;
+        let rows: Vec<MembershipRow> = tx.fetch_all(sql!("users/memberships_of").arg(user)).await?;
         tx.commit().await?;
         rows.into_iter().map(Membership::try_from).collect()
     }

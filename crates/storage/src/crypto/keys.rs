@@ -4,7 +4,7 @@ use super::envelope::{DataKey, KEY_LEN, KeyScope, wrap_aad};
 use super::error::CryptoError;
 use super::keyring::Keyring;
 use crate::Store;
-use crate::args::Sql;
+use crate::args::{Sql, sql};
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
 use chrono::Utc;
@@ -164,15 +164,8 @@ impl Store {
         let (wrapped, master_version) = wrap_key(&crypto.keyring, scope, version, &key)?;
         let now = Utc::now();
         let sql = match scope {
-            KeyScope::Org(org) => Sql::new(
-                "INSERT INTO org_keys (org_id, version, wrapped_key, master_key_version, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .arg(org),
-            KeyScope::Instance => Sql::new(
-                "INSERT INTO instance_keys (version, wrapped_key, master_key_version, created_at) \
-                 VALUES ($1, $2, $3, $4)",
-            ),
+            KeyScope::Org(org) => sql!("keys/insert_org_key").arg(org),
+            KeyScope::Instance => sql!("keys/insert_instance_key"),
         };
         tx.execute(
             sql.arg(i64::from(version))
@@ -242,12 +235,8 @@ impl Store {
     pub(crate) async fn prepare_keys(&self) -> Result<()> {
         let keyring = self.crypto()?.keyring.clone();
         let mut tx = self.begin().await?;
-        let instance: Option<WrappedKeyRow> = tx
-            .fetch_optional(Sql::new(
-                "SELECT version, wrapped_key, master_key_version FROM instance_keys \
-                 ORDER BY version DESC LIMIT 1",
-            ))
-            .await?;
+        let instance: Option<WrappedKeyRow> =
+            tx.fetch_optional(sql!("keys/newest_instance_key")).await?;
         match instance {
             Some(row) => {
                 unwrap_key(&keyring, KeyScope::Instance, &row)?;
@@ -270,30 +259,17 @@ impl Store {
             master_key_version: i64,
         }
         let mut tx = self.system_across_orgs().await?;
-        let missing: Vec<Id> = tx
-            .fetch_all(Sql::new(
-                "SELECT id FROM organisations o WHERE NOT EXISTS \
-                 (SELECT 1 FROM org_keys k WHERE k.org_id = o.id)",
-            ))
-            .await?;
+        let missing: Vec<Id> = tx.fetch_all(sql!("keys/orgs_without_key")).await?;
         #[derive(sqlx::FromRow)]
         struct MasterVersion {
             master_key_version: i64,
         }
         let versions: Vec<MasterVersion> = tx
-            .fetch_all(Sql::new(
-                "SELECT DISTINCT master_key_version FROM org_keys ORDER BY master_key_version",
-            ))
+            .fetch_all(sql!("keys/master_key_versions_in_use"))
             .await?;
         for v in versions {
             let p: Probe = tx
-                .fetch_one(
-                    Sql::new(
-                        "SELECT org_id, version, wrapped_key, master_key_version FROM org_keys \
-                         WHERE master_key_version = $1 LIMIT 1",
-                    )
-                    .arg(v.master_key_version),
-                )
+                .fetch_one(sql!("keys/org_key_of_master_version").arg(v.master_key_version))
                 .await?;
             let row = WrappedKeyRow {
                 version: p.version,

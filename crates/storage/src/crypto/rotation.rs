@@ -5,7 +5,7 @@ use super::envelope::KeyScope;
 use super::error::CryptoError;
 use super::keys::{WrappedKeyRow, to_version, unwrap_key, wrap_key};
 use crate::Store;
-use crate::args::Sql;
+use crate::args::{Sql, sql};
 use crate::error::Result;
 use crate::scope::Tx;
 use chrono::{DateTime, Utc};
@@ -119,27 +119,17 @@ impl Store {
         let keyring = self.crypto()?.keyring.clone();
         let mut tx = self.system_across_orgs().await?;
         let org_keys = tx
-            .fetch_all(Sql::new(
-                "SELECT master_key_version, COUNT(*) AS n FROM org_keys GROUP BY master_key_version",
-            ))
+            .fetch_all(sql!("keys/org_keys_by_master_version"))
             .await?;
         let instance_keys = tx
-            .fetch_all(Sql::new(
-                "SELECT master_key_version, COUNT(*) AS n FROM instance_keys GROUP BY master_key_version",
-            ))
+            .fetch_all(sql!("keys/instance_keys_by_master_version"))
             .await?;
         #[derive(sqlx::FromRow)]
         struct N {
             n: i64,
         }
-        let orgs: N = tx
-            .fetch_one(Sql::new("SELECT COUNT(*) AS n FROM organisations"))
-            .await?;
-        let last: Option<FinishedAt> = tx
-            .fetch_optional(Sql::new(
-                "SELECT finished_at FROM key_rotations WHERE kind = 'master' ORDER BY id DESC LIMIT 1",
-            ))
-            .await?;
+        let orgs: N = tx.fetch_one(sql!("keys/count_orgs")).await?;
+        let last: Option<FinishedAt> = tx.fetch_optional(sql!("keys/last_master_rotation")).await?;
         tx.commit().await?;
         Ok(KeyStatus {
             loaded_master_versions: keyring.versions(),
@@ -236,9 +226,7 @@ impl Store {
             id: Uuid,
         }
         let mut tx = self.begin().await?;
-        let orgs: Vec<Id> = tx
-            .fetch_all(Sql::new("SELECT id FROM organisations ORDER BY id"))
-            .await?;
+        let orgs: Vec<Id> = tx.fetch_all(sql!("keys/all_org_ids")).await?;
         tx.commit().await?;
         let total = orgs.len() as u64;
         let mut org_keys_rewrapped = 0;
@@ -251,13 +239,12 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         tx.execute(
-            Sql::new(
-                "INSERT INTO key_rotations (kind, master_key_version, keys_rewrapped, finished_at) \
-                 VALUES ('master', $1, $2, $3)",
-            )
-            .arg(i64::from(master_version))
-            .arg(i64::try_from(org_keys_rewrapped + instance_keys_rewrapped).unwrap_or(i64::MAX))
-            .arg(Utc::now()),
+            sql!("keys/record_master_rotation")
+                .arg(i64::from(master_version))
+                .arg(
+                    i64::try_from(org_keys_rewrapped + instance_keys_rewrapped).unwrap_or(i64::MAX),
+                )
+                .arg(Utc::now()),
         )
         .await?;
         tx.commit().await?;
@@ -301,12 +288,9 @@ impl Store {
             .into());
         }
         tx.execute(
-            Sql::new(
-                "INSERT INTO key_rotations (kind, master_key_version, keys_rewrapped, finished_at) \
-                 VALUES ('retire', $1, 0, $2)",
-            )
-            .arg(i64::from(version))
-            .arg(Utc::now()),
+            sql!("keys/record_master_retirement")
+                .arg(i64::from(version))
+                .arg(Utc::now()),
         )
         .await?;
         tx.commit().await

@@ -38,7 +38,7 @@ pub(crate) async fn keyed_options(
             continue;
         };
         if conn
-            .execute("SELECT count(*) FROM sqlite_master")
+            .execute(crate::args::sql_text!("sqlite-only/sqlcipher/probe"))
             .await
             .is_err()
         {

@@ -1,0 +1,1 @@
+SELECT id FROM bank_accounts WHERE org_id = $1 AND name = $2

@@ -1,0 +1,1 @@
+UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1

@@ -1,0 +1,1 @@
+SELECT failed_logins FROM users WHERE id = $1

@@ -1,0 +1,1 @@
+SELECT value_enc FROM instance_secrets WHERE name = $1

@@ -1,0 +1,1 @@
+SELECT id, org_id, email, role, invited_by, created_at, expires_at, accepted_at FROM invitations WHERE org_id = $1 ORDER BY created_at, id

@@ -1,0 +1,1 @@
+SELECT finished_at FROM key_rotations WHERE kind = 'master' ORDER BY id DESC LIMIT 1

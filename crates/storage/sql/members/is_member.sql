@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND user_id = $2

@@ -1,0 +1,1 @@
+SELECT mfa_secret_enc FROM users WHERE id = $1

@@ -1,0 +1,1 @@
+SELECT value_enc FROM org_secrets WHERE org_id = $1 AND name = $2

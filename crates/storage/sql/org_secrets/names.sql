@@ -1,0 +1,1 @@
+SELECT name FROM org_secrets WHERE org_id = $1 ORDER BY name

@@ -1,0 +1,1 @@
+DELETE FROM org_keys WHERE org_id = $1

@@ -1,0 +1,1 @@
+SELECT id FROM organisations WHERE id = $1 FOR UPDATE

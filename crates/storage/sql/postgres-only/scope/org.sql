@@ -1,0 +1,1 @@
+SELECT set_config('flowsense.org_id', $1, true)

@@ -1,0 +1,1 @@
+SELECT set_config('flowsense.user_id', $1, true)

@@ -1,0 +1,1 @@
+UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1

@@ -1,0 +1,1 @@
+SELECT id, user_id, name, scope, created_at, expires_at, last_used_at, revoked_at FROM api_tokens WHERE token_hash = $1

@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n FROM transactions WHERE org_id = $1

@@ -1,0 +1,1 @@
+SELECT org_id, user_id, role FROM memberships WHERE org_id = $1 AND user_id = $2
