@@ -17,3 +17,4 @@ mod pages;
 mod profile;
 mod sessions;
 mod support;
+mod warm_up;
