@@ -13,6 +13,7 @@ mod limits;
 mod matrix;
 mod mfa;
 mod org_pages;
+mod own_export;
 mod pages;
 mod profile;
 mod sessions;

@@ -91,9 +91,7 @@ async fn a_page_during_the_warm_up_shares_it_and_shows_the_same_figures(db: Db) 
 
     // Ask at once, while the warm-up of the new books is (most likely) still running.
     upload(&b, org, "february.csv", MORE).await;
-    let (s, report) = b
-        .get(&format!("/api/v1/orgs/{org}/reports/cashflow"))
-        .await;
+    let (s, report) = b.get(&format!("/api/v1/orgs/{org}/reports/cashflow")).await;
     assert_eq!(s, StatusCode::OK);
     let page = b
         .request(Method::GET, &format!("/app/{org}"))
