@@ -6,6 +6,7 @@ mod audit;
 mod books;
 mod csrf;
 mod enumeration;
+mod error_pages;
 mod forms;
 mod imports;
 mod invitations;
