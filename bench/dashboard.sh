@@ -36,7 +36,7 @@ laters=()
 warmed=()
 for start in $(seq 1 "$STARTS"); do
     : >"$DIR/server.log"
-    "$B" demo --addr 127.0.0.1:0 --data-dir "$DATA" >"$DIR/server.out" 2>"$DIR/server.log" &
+    "$B" demo --addr 127.0.0.1:0 --data-dir "$DATA" --log-format json >"$DIR/server.out" 2>"$DIR/server.log" &
     SERVER_PID=$!
     url=""
     for _ in $(seq 1 600); do
@@ -59,7 +59,7 @@ for start in $(seq 1 "$STARTS"); do
         laters+=("$t")
     done
     for _ in $(seq 1 200); do grep -q 'analytics warmed' "$DIR/server.log" && break; sleep 0.05; done
-    warmed+=("$(sed -n 's/.*analytics warmed.*elapsed_ms=\([0-9]*\).*/\1/p' "$DIR/server.log" | head -1)")
+    warmed+=("$(grep 'analytics warmed' "$DIR/server.log" | sed -n 's/.*"elapsed_ms":"\?\([0-9]*\).*/\1/p' | head -1)")
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 done
 

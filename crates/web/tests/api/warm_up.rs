@@ -3,6 +3,8 @@
 
 use crate::support::{Browser, Db, TestApp, multipart, spawn_app};
 use flowsense_core::OrgId;
+use flowsense_storage::NewTransaction;
+use flowsense_web::service::warm_up::warm_all_in_background;
 use flowsense_core::analytics::{ReportKind, ReportOptions, run_report, to_json};
 use reqwest::{Method, StatusCode};
 use std::time::{Duration, Instant};
@@ -118,7 +120,48 @@ async fn a_page_during_the_warm_up_shares_it_and_shows_the_same_figures(db: Db) 
     );
 }
 
+fn grant(external_id: &str, amount_minor: i64) -> NewTransaction {
+    NewTransaction {
+        account: "Operating".into(),
+        posted_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+        amount_minor,
+        currency: "USD".into(),
+        original_amount_minor: amount_minor,
+        original_currency: "USD".into(),
+        counterparty: "Grants Office".into(),
+        description: "grant".into(),
+        category: "Grants".into(),
+        is_transfer: false,
+        external_id: external_id.into(),
+    }
+}
+
+async fn start_up_warms_every_organisation(db: Db) {
+    let app = spawn_app(db).await;
+    let ann = app.user("ann@x.test").await;
+    let bob = app.user("bob@y.test").await;
+    let orgs = [app.org("first", ann).await, app.org("second", bob).await];
+    for (n, org) in orgs.iter().enumerate() {
+        // Straight into storage: no import service, so nothing is warmed yet.
+        app.import_rows(*org, &[grant(&format!("g{n}"), 10_000 * (n as i64 + 1))])
+            .await;
+        assert_eq!(app.state.analytics.complete_version(*org), None);
+    }
+    warm_all_in_background(&app.state)
+        .await
+        .expect("the warm-up finishes");
+    for org in orgs {
+        assert_eq!(
+            app.state.analytics.complete_version(org),
+            Some(version_of(&app, org).await),
+            "every organisation is warm"
+        );
+    }
+    assert_eq!(app.state.analytics.loads(), 2, "each loaded once");
+}
+
 crate::on_both_backends!(
+    start_up_warms_every_organisation,
     an_import_warms_the_cache_without_a_page_request,
     a_page_during_the_warm_up_shares_it_and_shows_the_same_figures,
 );
