@@ -3,9 +3,9 @@
 
 use crate::support::{Browser, Db, TestApp, multipart, spawn_app};
 use flowsense_core::OrgId;
+use flowsense_core::analytics::{ReportKind, ReportOptions, run_report, to_json};
 use flowsense_storage::NewTransaction;
 use flowsense_web::service::warm_up::warm_all_in_background;
-use flowsense_core::analytics::{ReportKind, ReportOptions, run_report, to_json};
 use reqwest::{Method, StatusCode};
 use std::time::{Duration, Instant};
 
