@@ -408,6 +408,22 @@ mod tests {
     }
 
     #[test]
+    fn a_version_counts_as_complete_once_every_report_is_computed() {
+        let cache = AnalyticsCache::new(4, 1_000);
+        let org = OrgId::new();
+        assert_eq!(cache.complete_version(org), None, "nothing cached");
+        fill(&cache, org, key(3), 0);
+        assert_eq!(cache.complete_version(org), None, "loaded, not computed");
+        let analysis = cache.cell(org, key(3)).get().cloned().expect("loaded");
+        let _ = analysis.cashflow();
+        assert_eq!(cache.complete_version(org), None, "one report is not all");
+        analysis.compute_all();
+        assert_eq!(cache.complete_version(org), Some(3));
+        fill(&cache, org, key(4), 0);
+        assert_eq!(cache.complete_version(org), None, "a newer version is cold");
+    }
+
+    #[test]
     fn the_cache_is_bounded_by_count_and_by_transactions_least_recently_used_first() {
         let cache = AnalyticsCache::new(3, 100);
         let orgs: Vec<OrgId> = (0..4).map(|_| OrgId::new()).collect();
