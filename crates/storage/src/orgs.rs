@@ -160,6 +160,21 @@ impl Store {
         row.try_into()
     }
 
+    /// Every organisation, oldest first (the server warms their analytics after start-up).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn orgs_across_orgs(&self) -> Result<Vec<Organisation>> {
+        let mut tx = self.system_across_orgs().await?;
+        let rows: Vec<OrgRow> = tx
+            .fetch_all(Sql::new(format!(
+                "SELECT {ORG_COLUMNS} FROM organisations ORDER BY created_at, id"
+            )))
+            .await?;
+        tx.commit().await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     /// Renames an organisation and replaces its settings in one statement (a settings form
     /// changes both or neither).
     ///

@@ -51,6 +51,8 @@ pub(crate) async fn serve_store(
             security_contact: None,
         });
     tracing::info!(%url, tls = tls.is_some(), "serving");
+    // The first dashboard of each organisation should not wait for its figures.
+    flowsense_web::service::warm_up::warm_all_in_background(&state);
     on_ready(&url);
     let shutdown = super::shutdown_signal();
     match tls {

@@ -1,6 +1,7 @@
 //! End to end in a real browser (headless chromium over WebDriver) against the `flowsense demo`
 //! binary. Screenshots of every page visited go to `target/e2e/`.
 
+mod analysis;
 mod harness;
 mod org_admin;
 mod profile;

@@ -8,6 +8,8 @@ mod me;
 mod orgs;
 mod own_data;
 
+pub(crate) use own_data::own_data_download;
+
 use crate::auth::session::Issued;
 use crate::auth::session::session_cookie;
 use crate::{ApiError, AppState, health, pages};
@@ -105,13 +107,14 @@ fn routes() -> Vec<Route> {
         route!(page POST "/app/profile/verify-email", User, pages::profile::resend_verification),
         route!(page POST "/app/profile/mfa/enrol", User, pages::profile_security::mfa_enrol),
         route!(page POST "/app/profile/mfa/confirm", User, pages::profile_security::mfa_confirm),
-        route!(page POST "/app/profile/mfa/disable", User, pages::profile_security::mfa_disable),
+        route!(page POST "/app/profile/mfa/disable", User + step_up, pages::profile_security::mfa_disable),
         route!(page POST "/app/profile/sessions/revoke", User, pages::profile::revoke_session),
         route!(page POST "/app/profile/sessions/revoke-others", User, pages::profile::revoke_other_sessions),
-        route!(page POST "/app/profile/tokens", User, pages::profile_security::create_token),
+        route!(page POST "/app/profile/tokens", User + step_up, pages::profile_security::create_token),
         route!(page POST "/app/profile/tokens/revoke", User, pages::profile::revoke_token),
         route!(page POST "/app/profile/notifications", User, pages::profile::notifications),
-        route!(page POST "/app/profile/delete", User, pages::profile_security::delete_account),
+        route!(page POST "/app/profile/export", User + step_up, pages::profile_security::export),
+        route!(page POST "/app/profile/delete", User + step_up, pages::profile_security::delete_account),
         // The books.
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
@@ -169,7 +172,7 @@ fn routes() -> Vec<Route> {
         // Own data: export and account deletion.
         route!(GET "/api/v1/me/notifications", User, own_data::notifications),
         route!(PATCH "/api/v1/me/notifications", User, own_data::update_notifications),
-        route!(GET "/api/v1/me/export", User, own_data::export),
+        route!(GET "/api/v1/me/export", User + step_up, own_data::export),
         route!(DELETE "/api/v1/me", User + step_up, own_data::delete_account),
         // Organisation data: imports.
         route!(POST "/api/v1/orgs/{org}/imports", Member, imports::upload),

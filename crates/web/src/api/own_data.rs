@@ -28,13 +28,24 @@ pub(super) async fn update_notifications(
     Ok(Json(notifications::list(&state, &current).await?))
 }
 
-/// The export as a download: a dated file name, never cached.
+/// `GET /api/v1/me/export` (step-up).
 pub(super) async fn export(
     State(state): State<AppState>,
     current: CurrentUser,
+    _: RecentAuth,
     client: ClientInfo,
 ) -> Result<Response, ApiError> {
-    let export = own_data::export(&state, &current, &client).await?;
+    own_data_download(&state, &current, &client).await
+}
+
+/// The export of everything held about the user as a download: a dated file name, never
+/// cached. The API and the profile page's form both answer with it.
+pub(crate) async fn own_data_download(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &ClientInfo,
+) -> Result<Response, ApiError> {
+    let export = own_data::export(state, current, client).await?;
     let body = serde_json::to_vec_pretty(&export).map_err(ApiError::internal)?;
     let name = format!(
         "attachment; filename=\"flowsense-export-{}.json\"",

@@ -17,6 +17,17 @@ struct ErrorPage {
     code: u16,
     heading: &'static str,
     message: &'static str,
+    /// The request's id, to quote when reporting the problem (it is in the server's log too).
+    request_id: Option<String>,
+}
+
+/// The `x-request-id` of the request when it looks like one we make (a UUID); a caller may send
+/// its own, and anything else is not repeated back.
+fn request_id_of(req: &Request) -> Option<String> {
+    let id = req.headers().get("x-request-id")?.to_str().ok()?;
+    let looks_right =
+        (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    looks_right.then(|| id.to_owned())
 }
 
 /// Paths whose callers are programs, not people: their errors stay JSON.
@@ -53,8 +64,8 @@ fn texts(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
-/// The HTML page for an error status (also used by the fallback for unknown paths).
-pub(crate) fn error_page(status: StatusCode) -> Response {
+/// The HTML page for an error status.
+fn error_page(status: StatusCode, request_id: Option<String>) -> Response {
     let (heading, message) = texts(status);
     let mut r = (
         status,
@@ -63,6 +74,7 @@ pub(crate) fn error_page(status: StatusCode) -> Response {
             code: status.as_u16(),
             heading,
             message,
+            request_id,
         },
     )
         .into_response();
@@ -80,6 +92,7 @@ pub(crate) async fn html_errors(req: Request, next: Next) -> Response {
 
 async fn page_for_error(req: Request, next: Next) -> Response {
     let machine = is_machine_path(req.uri().path());
+    let request_id = request_id_of(&req);
     let response = next.run(req).await;
     let status = response.status();
     if machine || !(status.is_client_error() || status.is_server_error()) {
@@ -99,7 +112,7 @@ async fn page_for_error(req: Request, next: Next) -> Response {
         return r;
     }
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-    let mut page = error_page(status);
+    let mut page = error_page(status, request_id);
     if let Some(v) = retry_after {
         page.headers_mut().insert(header::RETRY_AFTER, v);
     }

@@ -241,7 +241,16 @@ pub(crate) async fn change_role(
         cancel: format!("/app/{}/members", who.org),
         fields: vec![("role", role_name(role).to_owned())],
     };
-    let issued = match step_up(&state, &who, &client, form.proof, pending).await? {
+    let issued = match step_up(
+        &state,
+        &who.current,
+        Some(who.org),
+        &client,
+        form.proof,
+        pending,
+    )
+    .await?
+    {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
@@ -281,7 +290,8 @@ pub(crate) async fn remove(
         cancel: format!("/app/{}/members", who.org),
         fields: Vec::new(),
     };
-    let issued = match step_up(&state, &who, &client, proof, pending).await? {
+    let issued = match step_up(&state, &who.current, Some(who.org), &client, proof, pending).await?
+    {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
@@ -336,7 +346,16 @@ pub(crate) async fn transfer(
             ),
         ],
     };
-    let issued = match step_up(&state, &who, &client, form.proof, pending).await? {
+    let issued = match step_up(
+        &state,
+        &who.current,
+        Some(who.org),
+        &client,
+        form.proof,
+        pending,
+    )
+    .await?
+    {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };

@@ -297,13 +297,19 @@ pub(crate) async fn login_submit(
             true,
             &form.next,
         ),
-        Err(e @ ApiError::TooManyRequests { .. }) => login_failed(
-            form.email,
-            StatusCode::TOO_MANY_REQUESTS,
-            &e.to_string(),
-            false,
-            &form.next,
-        ),
+        Err(ApiError::TooManyRequests { retry_after_secs }) => {
+            let mut r = login_failed(
+                form.email,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts. Wait a few minutes and try again.",
+                false,
+                &form.next,
+            );
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
         Err(ApiError::Unauthorized(_) | ApiError::Unprocessable(_)) => login_failed(
             form.email,
             StatusCode::UNAUTHORIZED,

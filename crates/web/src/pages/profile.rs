@@ -1,7 +1,7 @@
 //! `/app/profile`: the signed-in person's own account — password, two-factor authentication,
 //! sessions, API tokens, notifications, their data and deleting the account. This module
 //! renders the page and handles the plain forms; `profile_security` handles the ones that
-//! need recent authentication or show a secret once.
+//! need recent authentication (through the step-up page) or show a secret once.
 
 use super::account::Refusal;
 use super::{Chrome, private};
@@ -99,8 +99,6 @@ pub(crate) struct ProfilePage {
     recovery_codes_left: i64,
     /// A browser session (forms work) rather than an API token.
     is_session: bool,
-    /// Authenticated within the step-up window: sensitive forms need no password now.
-    recent: bool,
     sessions: Vec<SessionRow>,
     tokens: Vec<TokenRow>,
     notifications: Vec<OrgNotifications>,
@@ -217,7 +215,6 @@ pub(crate) async fn render(
         mfa_enabled: user.mfa_enabled,
         recovery_codes_left: state.store.recovery_codes_left(user.id).await?,
         is_session: matches!(current.via, AuthMethod::Session { .. }),
-        recent: renewed || current.authenticated_recently(state),
         sessions,
         tokens,
         notifications: notifications::list(state, current).await?,

@@ -1,17 +1,17 @@
 //! The profile forms that touch what protects the account: enrolling and removing the second
-//! factor, creating API tokens, deleting the account. Sensitive ones need recent
-//! authentication: when the session is older than the step-up window, the form carries the
-//! password (and code) and is re-authenticated through the same service as the API's
-//! `/auth/reauthenticate` before the action runs.
+//! factor, creating API tokens, exporting one's data, deleting the account. The sensitive ones
+//! go through the step-up flow of [`super::step_up`], like the organisation's: when the session
+//! is older than the step-up window, a page asks for the password (and code) and carries the
+//! form on.
 
 use super::account::Refusal;
 use super::profile::{Extras, Fields, NewToken, Section, done, field, fields, refuse, render};
-use super::{Chrome, private, qr, split_code};
-use crate::auth::session::{Issued, clearing_cookie, session_cookie};
+use super::step_up::{Pending, Proof, StepUp, step_up, with_session};
+use super::{Chrome, private, qr};
+use crate::auth::session::{clearing_cookie, session_cookie};
 use crate::auth::{ClientInfo, CurrentUser};
 use crate::service::mfa::{self, Enrolment};
 use crate::service::own_data;
-use crate::service::passwords::{self, Reauthenticate};
 use crate::service::tokens::{self, NewTokenInput};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -22,37 +22,35 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_storage::TokenScope;
 
-/// Proves the user again from the form's `password` (and `code`), unless the session already
-/// did so recently. `Some` is the renewed session the answer must hand to the browser.
-async fn step_up(
+/// Goes ahead when the session is recent or the form carries the proof the step-up page asked
+/// for; otherwise the answer is that page.
+async fn confirm(
     state: &AppState,
     current: &CurrentUser,
     client: &ClientInfo,
     f: &Fields,
-) -> Result<Option<Issued>, ApiError> {
-    if current.authenticated_recently(state) {
-        return Ok(None);
-    }
-    reauthenticate(state, current, client, f).await.map(Some)
+    pending: Pending,
+) -> Result<StepUp, ApiError> {
+    let proof = Proof {
+        step_up_password: field(f, "step_up_password"),
+        step_up_code: field(f, "step_up_code"),
+    };
+    step_up(state, current, None, client, proof, pending).await
 }
 
-async fn reauthenticate(
-    state: &AppState,
-    current: &CurrentUser,
-    client: &ClientInfo,
-    f: &Fields,
-) -> Result<Issued, ApiError> {
-    let password = field(f, "password");
-    if password.is_empty() {
-        return Err(ApiError::Forbidden("reauthentication_required"));
+/// A profile action waiting for the password; `section` is where Cancel goes back to.
+fn pending(
+    action: &str,
+    what: &'static str,
+    section: &str,
+    fields: Vec<(&'static str, String)>,
+) -> Pending {
+    Pending {
+        action: action.to_owned(),
+        what,
+        cancel: format!("/app/profile#{section}"),
+        fields,
     }
-    let (totp, recovery_code) = split_code(Some(field(f, "code")));
-    let input = Reauthenticate {
-        password,
-        totp,
-        recovery_code,
-    };
-    passwords::reauthenticate(state, current, input, client).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -146,7 +144,7 @@ pub(crate) async fn mfa_confirm(
     }
 }
 
-/// `POST /app/profile/mfa/disable` (recent authentication).
+/// `POST /app/profile/mfa/disable` (step-up).
 pub(crate) async fn mfa_disable(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -154,24 +152,30 @@ pub(crate) async fn mfa_disable(
     form: Result<Form<Fields>, FormRejection>,
 ) -> Result<Response, ApiError> {
     let f = fields(form);
-    let mut x = Extras::default();
-    let outcome = match step_up(&state, &current, &client, &f).await {
-        Ok(issued) => {
-            x.issued = issued;
-            mfa::disable(&state, &current, &client).await
-        }
-        Err(e) => Err(e),
+    let waiting = pending(
+        "/app/profile/mfa/disable",
+        "turn two-factor authentication off",
+        "mfa",
+        Vec::new(),
+    );
+    let issued = match confirm(&state, &current, &client, &f, waiting).await? {
+        StepUp::Proceed(issued) => issued,
+        StepUp::Ask(page) => return Ok(page),
     };
-    match outcome {
-        Ok(()) => Ok(done(&state, "mfa-off", x.issued.as_ref())),
+    match mfa::disable(&state, &current, &client).await {
+        Ok(()) => Ok(done(&state, "mfa-off", issued.as_ref())),
         Err(e) => {
             let r = Refusal::of(e)?;
+            let x = Extras {
+                issued,
+                ..Extras::default()
+            };
             refuse(&state, &current, Section::Mfa, &r, x).await
         }
     }
 }
 
-/// `POST /app/profile/tokens` (recent authentication): the new token is shown this once.
+/// `POST /app/profile/tokens` (step-up): the new token is shown this once.
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -198,18 +202,26 @@ pub(crate) async fn create_token(
         );
         return refuse(&state, &current, Section::Tokens, &r, x).await;
     };
-    let outcome = match step_up(&state, &current, &client, &f).await {
-        Ok(issued) => {
-            x.issued = issued;
-            let input = NewTokenInput {
-                name: x.token_name.clone(),
-                scope,
-                expires_in_days: Some(days),
-            };
-            tokens::create(&state, &current, input, &client).await
-        }
-        Err(e) => Err(e),
+    let waiting = pending(
+        "/app/profile/tokens",
+        "create an API token",
+        "tokens",
+        vec![
+            ("name", x.token_name.clone()),
+            ("scope", x.token_scope.clone()),
+            ("expires_in_days", x.token_days.clone()),
+        ],
+    );
+    x.issued = match confirm(&state, &current, &client, &f, waiting).await? {
+        StepUp::Proceed(issued) => issued,
+        StepUp::Ask(page) => return Ok(page),
     };
+    let input = NewTokenInput {
+        name: x.token_name.clone(),
+        scope,
+        expires_in_days: Some(days),
+    };
+    let outcome = tokens::create(&state, &current, input, &client).await;
     match outcome {
         Ok(created) => {
             x.new_token = Some(NewToken {
@@ -226,8 +238,8 @@ pub(crate) async fn create_token(
     }
 }
 
-/// `POST /app/profile/delete`: the typed e-mail address and the password (and code) confirm
-/// it; then the account goes, the browser forgets the session and lands on the start page.
+/// `POST /app/profile/delete` (step-up): the typed e-mail address confirms it; then the account
+/// goes, the browser forgets the session and lands on the start page.
 pub(crate) async fn delete_account(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -253,13 +265,17 @@ pub(crate) async fn delete_account(
         let r = Refusal::of(ApiError::Conflict("sole_admin"))?;
         return refuse(&state, &current, Section::Delete, &r, x).await;
     }
-    let outcome = match reauthenticate(&state, &current, &client, &f).await {
-        Ok(issued) => {
-            x.issued = Some(issued);
-            own_data::delete_account(&state, &current, &client).await
-        }
-        Err(e) => Err(e),
+    let waiting = pending(
+        "/app/profile/delete",
+        "delete your account",
+        "delete",
+        vec![("confirm_email", x.delete_email.clone())],
+    );
+    x.issued = match confirm(&state, &current, &client, &f, waiting).await? {
+        StepUp::Proceed(issued) => issued,
+        StepUp::Ask(page) => return Ok(page),
     };
+    let outcome = own_data::delete_account(&state, &current, &client).await;
     match outcome {
         Ok(()) => {
             let mut r = Redirect::to("/").into_response();
@@ -274,6 +290,28 @@ pub(crate) async fn delete_account(
             refuse(&state, &current, Section::Delete, &r, x).await
         }
     }
+}
+
+/// `POST /app/profile/export` (step-up): everything held about the user, as a download.
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    client: ClientInfo,
+    form: Result<Form<Fields>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let f = fields(form);
+    let waiting = pending(
+        "/app/profile/export",
+        "download all of your data",
+        "data",
+        Vec::new(),
+    );
+    let issued = match confirm(&state, &current, &client, &f, waiting).await? {
+        StepUp::Proceed(issued) => issued,
+        StepUp::Ask(page) => return Ok(page),
+    };
+    let download = crate::api::own_data_download(&state, &current, &client).await?;
+    Ok(with_session(&state, issued, private(download)))
 }
 
 #[cfg(test)]

@@ -220,7 +220,8 @@ pub(crate) async fn export(
         cancel: format!("/app/{}/settings", who.org),
         fields: Vec::new(),
     };
-    let issued = match step_up(&state, &who, &client, proof, pending).await? {
+    let issued = match step_up(&state, &who.current, Some(who.org), &client, proof, pending).await?
+    {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
@@ -270,7 +271,16 @@ pub(crate) async fn delete(
         cancel: format!("/app/{}/settings", who.org),
         fields: vec![("confirm_name", form.confirm_name.clone())],
     };
-    let issued = match step_up(&state, &who, &client, form.proof, pending).await? {
+    let issued = match step_up(
+        &state,
+        &who.current,
+        Some(who.org),
+        &client,
+        form.proof,
+        pending,
+    )
+    .await?
+    {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };

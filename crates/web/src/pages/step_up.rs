@@ -1,18 +1,21 @@
-//! Step-up on pages. A sensitive action (role change, removal, ownership transfer, export,
-//! deletion) proceeds at once when the session proved the password recently; otherwise the
-//! same request answers with a page asking for the password (and code), whose form posts the
+//! Step-up on pages, the one flow for every form that needs recent authentication: in an
+//! organisation (role change, removal, ownership transfer, export, deletion) and in the profile
+//! (turning MFA off, creating an API token, exporting one's data, deleting the account). The
+//! action proceeds at once when the session proved the password recently; otherwise the same
+//! request answers with a page asking for the password (and code), whose form posts the
 //! pending action back to where it came from. Once the password checks out the session is
 //! rotated (new cookie) and the action carries on.
 
-use super::{Chrome, private};
+use super::{Chrome, private, split_code};
 use crate::auth::session::{Issued, session_cookie};
-use crate::auth::{ClientInfo, OrgAccess};
+use crate::auth::{ClientInfo, CurrentUser};
 use crate::service::passwords::{self, Reauthenticate};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use flowsense_core::OrgId;
 use serde::Deserialize;
 
 /// The password and code a step-up form sends along with the action's own fields.
@@ -54,29 +57,23 @@ struct ConfirmPage {
 }
 
 /// Goes ahead when the session is recent or the proof checks out; otherwise answers with the
-/// password page (200 when asking, 401 after a wrong password, 429 when limited).
+/// password page (200 when asking, 401 after a wrong password, 429 when limited). `org` is the
+/// organisation whose pages the action belongs to (`None` for the profile).
 pub(crate) async fn step_up(
     state: &AppState,
-    access: &OrgAccess,
+    current: &CurrentUser,
+    org: Option<OrgId>,
     client: &ClientInfo,
     proof: Proof,
     pending: Pending,
 ) -> Result<StepUp, ApiError> {
-    let current = &access.current;
     if current.authenticated_recently(state) {
         return Ok(StepUp::Proceed(None));
     }
     let (status, error) = if proof.step_up_password.is_empty() {
         (StatusCode::OK, None)
     } else {
-        let code = proof.step_up_code.trim().to_owned();
-        let (totp, recovery_code) = if code.is_empty() {
-            (None, None)
-        } else if code.chars().all(|c| c.is_ascii_digit()) {
-            (Some(code), None)
-        } else {
-            (None, Some(code))
-        };
+        let (totp, recovery_code) = split_code(Some(proof.step_up_code.trim().to_owned()));
         let input = Reauthenticate {
             password: proof.step_up_password,
             totp,
@@ -95,7 +92,7 @@ pub(crate) async fn step_up(
             Err(e) => return Err(e),
         }
     };
-    let chrome = Chrome::for_user(state, current, Some(access.org), "confirm").await?;
+    let chrome = Chrome::for_user(state, current, org, "confirm").await?;
     let page = ConfirmPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,

@@ -17,6 +17,7 @@ use flowsense_core::analytics::{
 use flowsense_core::{Books, Currency, OrgId};
 use flowsense_storage::Organisation;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Organisations kept by default.
@@ -145,6 +146,21 @@ impl Analysis {
         self.runway_month_ago
             .get_or_init(|| runway(&self.books, self.as_of - TimeDelta::days(30)))
     }
+
+    /// Computes every report the dashboard and the analysis pages show. CPU work: call it off
+    /// the async threads.
+    pub fn compute_all(&self) {
+        for kind in ReportKind::ALL {
+            let _ = self.report(kind);
+        }
+        let _ = self.runway_month_ago();
+    }
+
+    /// Every report is computed: a page finds them ready.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.reports.iter().all(|r| r.get().is_some()) && self.runway_month_ago.get().is_some()
+    }
 }
 
 /// What an entry was computed from.
@@ -173,6 +189,9 @@ pub struct AnalyticsCache {
     slots: Mutex<Slots>,
     max_orgs: usize,
     max_transactions: usize,
+    /// Books loaded from the database since start (each version of each organisation once,
+    /// however many requests and warm-ups asked for it at the same time).
+    loads: AtomicU64,
 }
 
 impl std::fmt::Debug for AnalyticsCache {
@@ -197,6 +216,7 @@ impl AnalyticsCache {
             slots: Mutex::new(Slots::default()),
             max_orgs: max_orgs.max(1),
             max_transactions,
+            loads: AtomicU64::new(0),
         }
     }
 
@@ -271,6 +291,12 @@ impl AnalyticsCache {
         self.lock().entries.remove(&org);
     }
 
+    /// How many organisations the cache keeps at most.
+    #[must_use]
+    pub fn max_orgs(&self) -> usize {
+        self.max_orgs
+    }
+
     /// How many organisations are cached.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -280,6 +306,22 @@ impl AnalyticsCache {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The books version of `org` whose every report is computed and cached, if any: what a
+    /// warm-up leaves behind.
+    #[must_use]
+    pub fn complete_version(&self, org: OrgId) -> Option<i64> {
+        let slots = self.lock();
+        let slot = slots.entries.get(&org)?;
+        let analysis = slot.cell.get()?;
+        analysis.is_complete().then_some(slot.key.version)
+    }
+
+    /// How many times books were loaded from the database since start.
+    #[must_use]
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
     }
 }
 
@@ -297,6 +339,7 @@ pub async fn analysis(state: &AppState, org: &Organisation) -> Result<Arc<Analys
     let cell = cache.cell(org.id, key);
     let loaded = cell
         .get_or_try_init(|| async {
+            cache.loads.fetch_add(1, Ordering::Relaxed);
             let books = state.store.load_books(org.id).await?;
             Ok::<_, ApiError>(Arc::new(Analysis::new(books)))
         })
@@ -362,6 +405,22 @@ mod tests {
         };
         assert!(fill(&cache, org, eur, 10), "another currency: recomputed");
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_version_counts_as_complete_once_every_report_is_computed() {
+        let cache = AnalyticsCache::new(4, 1_000);
+        let org = OrgId::new();
+        assert_eq!(cache.complete_version(org), None, "nothing cached");
+        fill(&cache, org, key(3), 0);
+        assert_eq!(cache.complete_version(org), None, "loaded, not computed");
+        let analysis = cache.cell(org, key(3)).get().cloned().expect("loaded");
+        let _ = analysis.cashflow();
+        assert_eq!(cache.complete_version(org), None, "one report is not all");
+        analysis.compute_all();
+        assert_eq!(cache.complete_version(org), Some(3));
+        fill(&cache, org, key(4), 0);
+        assert_eq!(cache.complete_version(org), None, "a newer version is cold");
     }
 
     #[test]

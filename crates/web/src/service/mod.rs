@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod uploads;
+pub mod warm_up;
 pub mod whatif;
 
 use crate::mail::Email;

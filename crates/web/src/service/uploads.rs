@@ -220,6 +220,8 @@ pub async fn import_upload(
     drop(upload.file);
     match outcome {
         Ok(done) => {
+            // The next dashboard finds the new books' figures computed.
+            super::warm_up::warm_org_in_background(state, who.org);
             let s = done.summary;
             audit::in_org(
                 state,

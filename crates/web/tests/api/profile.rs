@@ -336,37 +336,36 @@ async fn mfa_is_enrolled_from_a_qr_code_and_turned_off_with_step_up(db: Db) {
         "the secret is never shown again"
     );
 
-    // Turning it off needs recent authentication: after 11 minutes, the password and a code.
+    // Turning it off needs recent authentication: after 11 minutes, the step-up page asks for
+    // the password and a code.
     app.advance(TimeDelta::minutes(11));
-    let page = p.get("/app/profile").await;
-    assert!(
-        page.body.contains("id=\"mfa-off-password\""),
-        "the form asks for the password"
-    );
     let a = p.submit("/app/profile/mfa/disable", &[]).await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.contains("id=\"step-up-form\""), "{}", a.body);
+    assert!(a.body.contains("action=\"/app/profile/mfa/disable\""));
     assert!(
-        text_of(&a.body, "mfa-error")
-            .expect("error")
-            .contains("Confirm your password")
+        a.body.contains("id=\"step_up_code\""),
+        "asks for the code too"
     );
-    let a = p
-        .submit(
-            "/app/profile/mfa/disable",
-            &[
-                ("password", "wrong-password-entirely"),
-                ("code", &totp_code(&app, &secret, 0)),
-            ],
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     assert!(app.state.store.user(me).await.expect("user").mfa_enabled);
     let a = p
         .submit(
             "/app/profile/mfa/disable",
             &[
-                ("password", PASSWORD),
-                ("code", &totp_code(&app, &secret, 0)),
+                ("step_up_password", "wrong-password-entirely"),
+                ("step_up_code", &totp_code(&app, &secret, 0)),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(text_of(&a.body, "step-up-error").is_some());
+    assert!(app.state.store.user(me).await.expect("user").mfa_enabled);
+    let a = p
+        .submit(
+            "/app/profile/mfa/disable",
+            &[
+                ("step_up_password", PASSWORD),
+                ("step_up_code", &totp_code(&app, &secret, 0)),
             ],
         )
         .await;
@@ -437,13 +436,14 @@ async fn api_tokens_need_step_up_are_shown_once_and_revoked(db: Db) {
             ],
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
-    assert!(
-        text_of(&a.body, "tokens-error")
-            .expect("error")
-            .contains("Confirm your password")
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.contains("id=\"step-up-form\""), "the step-up page");
+    assert_eq!(
+        input_value(&a.body, "name").as_deref(),
+        Some("deploy"),
+        "the form is carried on"
     );
-    assert_eq!(input_value(&a.body, "name").as_deref(), Some("deploy"));
+    assert_eq!(input_value(&a.body, "scope").as_deref(), Some("write"));
     assert_eq!(
         app.state.store.api_tokens_of(me).await.expect("db").len(),
         1,
@@ -456,7 +456,7 @@ async fn api_tokens_need_step_up_are_shown_once_and_revoked(db: Db) {
                 ("name", "deploy"),
                 ("scope", "write"),
                 ("expires_in_days", "90"),
-                ("password", PASSWORD),
+                ("step_up_password", PASSWORD),
             ],
         )
         .await;
@@ -671,9 +671,14 @@ async fn the_export_holds_everything_about_the_user_and_no_secret(db: Db) {
         assert!(!text.contains(&format!("\"{field}\"")), "a {field} field");
     }
 
-    // The export is audited; a read-only token may take it too.
+    // The export is audited; it needs recent authentication, which a token never has.
     let mut script = crate::support::Browser::with_token(&app.base, &api_token);
-    let (s, again) = script.get("/api/v1/me/export").await;
+    let (s, refused) = script.get("/api/v1/me/export").await;
+    assert_eq!(
+        (s, code_of(&refused)),
+        (StatusCode::FORBIDDEN, "reauthentication_required")
+    );
+    let (s, again) = b.get("/api/v1/me/export").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         again["audit_events"]
@@ -787,18 +792,29 @@ async fn deleting_an_account_keeps_an_admin_and_removes_every_row(db: Db) {
         input_value(&a.body, "confirm_email").as_deref(),
         Some("someone@x.test")
     );
+    // Eleven minutes on, the step-up page asks for the password and carries the address on.
+    app.advance(TimeDelta::minutes(11));
+    let a = p
+        .submit("/app/profile/delete", &[("confirm_email", "sam@x.test")])
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.contains("id=\"step-up-form\""));
+    assert_eq!(
+        input_value(&a.body, "confirm_email").as_deref(),
+        Some("sam@x.test")
+    );
     let a = p
         .submit(
             "/app/profile/delete",
             &[
                 ("confirm_email", "sam@x.test"),
-                ("password", "wrong-password-here"),
+                ("step_up_password", "wrong-password-here"),
             ],
         )
         .await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     assert!(!a.body.contains("wrong-password-here"));
-    app.advance(TimeDelta::minutes(11));
+    assert_eq!(rows_of(&app, me).await, before);
     let (s, body) = api.send(Method::DELETE, "/api/v1/me", None).await;
     assert_eq!(
         (s, code_of(&body)),
@@ -810,7 +826,10 @@ async fn deleting_an_account_keeps_an_admin_and_removes_every_row(db: Db) {
     let a = p
         .submit(
             "/app/profile/delete",
-            &[("confirm_email", "Sam@X.test "), ("password", PASSWORD)],
+            &[
+                ("confirm_email", "Sam@X.test "),
+                ("step_up_password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!((a.status, a.location()), (StatusCode::SEE_OTHER, "/"));

@@ -1,0 +1,176 @@
+//! Errors as people and programs see them: a browser gets an HTML page that says what to do,
+//! links home and quotes the request id, without internals; the API keeps its JSON shape. One
+//! check each for 404, 403, 429 and 500 (a database that went away).
+
+use crate::forms::{Person, assert_clean};
+use crate::support::{Db, PASSWORD, spawn_with};
+use flowsense_core::Role;
+use flowsense_web::auth::limits::{Limit, RateLimits};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use std::time::Duration;
+
+struct Seen {
+    status: StatusCode,
+    content_type: String,
+    request_id: String,
+    retry_after: Option<String>,
+    body: String,
+}
+
+async fn fetch(http: &reqwest::Client, url: String) -> Seen {
+    let r = http.get(url).send().await.expect("request");
+    seen(r).await
+}
+
+async fn seen(r: reqwest::Response) -> Seen {
+    let header = |name| {
+        r.headers()
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    Seen {
+        status: r.status(),
+        content_type: header(CONTENT_TYPE).unwrap_or_default(),
+        request_id: header(reqwest::header::HeaderName::from_static("x-request-id"))
+            .unwrap_or_default(),
+        retry_after: header(RETRY_AFTER),
+        body: r.text().await.expect("body"),
+    }
+}
+
+/// A page for people: HTML within the CSP, a way home, the request id, nothing internal.
+fn assert_helpful_page(s: &Seen, status: StatusCode, heading: &str) {
+    assert_eq!(s.status, status, "{}", s.body);
+    assert!(
+        s.content_type.starts_with("text/html"),
+        "{}",
+        s.content_type
+    );
+    assert_clean(&s.body);
+    assert!(s.body.contains(heading), "{heading}: {}", s.body);
+    assert!(s.body.contains("href=\"/\""), "a link home");
+    assert!(!s.request_id.is_empty(), "every answer has a request id");
+    assert!(
+        s.body
+            .contains(&format!("<code id=\"request-id\">{}</code>", s.request_id)),
+        "the page quotes the request id"
+    );
+    for internal in [
+        "panicked",
+        "sqlx",
+        "pool",
+        "Storage",
+        "at src/",
+        "RUST_BACKTRACE",
+    ] {
+        assert!(!s.body.contains(internal), "{internal} leaked: {}", s.body);
+    }
+}
+
+/// The API's shape: JSON with a stable code.
+fn assert_json(s: &Seen, status: StatusCode, code: &str) {
+    assert_eq!(s.status, status, "{}", s.body);
+    assert!(s.content_type.starts_with("application/json"));
+    let v: serde_json::Value = serde_json::from_str(&s.body).expect("json");
+    assert_eq!(v["error"]["code"], code, "{v}");
+}
+
+fn two_sign_in_attempts() -> RateLimits {
+    RateLimits {
+        login_per_account: Limit {
+            burst: 2,
+            period: Duration::from_secs(600),
+        },
+        ..RateLimits::generous()
+    }
+}
+
+async fn not_found_forbidden_and_rate_limited_are_pages_for_people_and_json_for_programs(db: Db) {
+    let app = spawn_with(db, two_sign_in_attempts(), |_| {}).await;
+    let admin = app.user("ann@x.test").await;
+    let org = app.org("cafe", admin).await;
+    app.member(org, "vic@x.test", Role::Viewer).await;
+    let base = &app.base;
+    let viewer = app.signed_in("vic@x.test").await;
+
+    // 404: a missing page, and a missing API path.
+    let s = fetch(&viewer.http, format!("{base}/no-such-page")).await;
+    assert_helpful_page(&s, StatusCode::NOT_FOUND, "Page not found");
+    let s = fetch(&viewer.http, format!("{base}/api/v1/no-such-thing")).await;
+    assert_json(&s, StatusCode::NOT_FOUND, "not_found");
+
+    // 403: a viewer at an admin page, and at an admin API route.
+    let s = fetch(&viewer.http, format!("{base}/app/{org}/settings")).await;
+    assert_helpful_page(&s, StatusCode::FORBIDDEN, "Not allowed");
+    let s = fetch(&viewer.http, format!("{base}/api/v1/orgs/{org}/audit")).await;
+    assert_json(&s, StatusCode::FORBIDDEN, "forbidden");
+
+    // 429: the sign-in limiter, through the form and through the API.
+    let p = Person::new(&app);
+    let mut tries = 0;
+    let r = loop {
+        let r = p
+            .http
+            .post(format!("{base}/login"))
+            .header("origin", base.as_str())
+            .form(&[("email", "ann@x.test"), ("password", "wrong-password-here")])
+            .send()
+            .await
+            .expect("login");
+        tries += 1;
+        if r.status() != StatusCode::UNAUTHORIZED || tries > 3 {
+            break r;
+        }
+    };
+    let s = seen(r).await;
+    assert_eq!(
+        s.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "after {tries} tries"
+    );
+    assert!(s.content_type.starts_with("text/html"));
+    assert_clean(&s.body);
+    assert!(s.body.contains("Too many"), "{}", s.body);
+    assert!(s.body.contains("href=\"/\""), "a link home");
+    assert!(s.retry_after.is_some(), "the page says when to retry");
+    let mut program = app.browser();
+    let (status, body) = program.login("ann@x.test", PASSWORD).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
+}
+
+async fn a_database_that_went_away_is_a_500_page_that_names_nothing(db: Db) {
+    let app = spawn_with(db, RateLimits::generous(), |_| {}).await;
+    let admin = app.user("ann@x.test").await;
+    let org = app.org("cafe", admin).await;
+    let base = &app.base;
+    let b = app.signed_in("ann@x.test").await;
+    assert_eq!(
+        fetch(&b.http, format!("{base}/app/{org}")).await.status,
+        StatusCode::OK
+    );
+
+    app.state.store.close().await;
+    let s = fetch(&b.http, format!("{base}/app/{org}")).await;
+    assert_helpful_page(
+        &s,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+    );
+    let s = fetch(&b.http, format!("{base}/api/v1/me")).await;
+    assert_json(&s, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    assert!(
+        s.body.contains("something went wrong on our side") && !s.body.contains("pool"),
+        "a generic message: {}",
+        s.body
+    );
+}
+
+crate::on_both_backends!(
+    not_found_forbidden_and_rate_limited_are_pages_for_people_and_json_for_programs,
+    a_database_that_went_away_is_a_500_page_that_names_nothing,
+);
