@@ -166,11 +166,7 @@ impl Store {
     /// A database failure.
     pub async fn orgs_across_orgs(&self) -> Result<Vec<Organisation>> {
         let mut tx = self.system_across_orgs().await?;
-        let rows: Vec<OrgRow> = tx
-            .fetch_all(Sql::new(format!(
-                "SELECT {ORG_COLUMNS} FROM organisations ORDER BY created_at, id"
-            )))
-            .await?;
+        let rows: Vec<OrgRow> = tx.fetch_all(sql!("orgs/all")).await?;
         tx.commit().await?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
