@@ -172,6 +172,20 @@ async fn sqlite_and_postgres_schemas_have_the_same_tables_and_columns() {
     assert_eq!(pg_cols, lite_cols);
 }
 
+/// A transaction on `conn` (the application role) scoped to `org`, as the store opens them.
+async fn scoped_to(
+    conn: &mut sqlx::PgConnection,
+    org: flowsense_core::OrgId,
+) -> sqlx::Transaction<'_, sqlx::Postgres> {
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
+        .bind(org.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx
+}
+
 /// PostgreSQL checks a transaction's account once per statement (migration 0007) instead of with
 /// a row-by-row foreign key: the guarantees must be the foreign key's.
 #[tokio::test]
@@ -208,12 +222,7 @@ async fn a_transaction_names_an_account_of_its_own_organisation_and_goes_with_it
         (b_account, "another organisation's account"),
         (999_999, "no such account"),
     ] {
-        let mut tx = conn.begin().await.unwrap();
-        sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
-            .bind(a.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = scoped_to(&mut conn, a).await;
         let err = sqlx::query(insert)
             .bind(a.0)
             .bind(account)
@@ -225,12 +234,7 @@ async fn a_transaction_names_an_account_of_its_own_organisation_and_goes_with_it
         tx.rollback().await.unwrap();
 
         // Moving an existing row onto it is refused the same way.
-        let mut tx = conn.begin().await.unwrap();
-        sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
-            .bind(a.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = scoped_to(&mut conn, a).await;
         let err = sqlx::query("UPDATE transactions SET account_id = $1")
             .bind(account)
             .execute(&mut *tx)
@@ -240,12 +244,7 @@ async fn a_transaction_names_an_account_of_its_own_organisation_and_goes_with_it
         tx.rollback().await.unwrap();
     }
 
-    let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
-        .bind(a.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = scoped_to(&mut conn, a).await;
     // Its own account is fine, and an account keeps its id.
     sqlx::query(insert)
         .bind(a.0)
@@ -262,12 +261,7 @@ async fn a_transaction_names_an_account_of_its_own_organisation_and_goes_with_it
     tx.rollback().await.unwrap();
 
     // Deleting the account deletes its transactions, and only those.
-    let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
-        .bind(a.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = scoped_to(&mut conn, a).await;
     sqlx::query("DELETE FROM bank_accounts WHERE id = $1")
         .bind(a_account)
         .execute(&mut *tx)

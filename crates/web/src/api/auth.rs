@@ -1,14 +1,14 @@
 //! `/api/v1/auth/*`: sign-up, verification, sign-in and out, passwords, step-up.
 
 use super::{Body, with_session};
-use crate::auth::session::clearing_cookie;
+use crate::auth::session::forget_session;
 use crate::auth::{ClientInfo, CurrentUser};
 use crate::service::accounts::{self, LoginInput, SignupInput};
 use crate::service::passwords::{self, PasswordChange, Reauthenticate, ResetConfirm};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -62,12 +62,10 @@ pub(super) async fn logout(
     client: ClientInfo,
 ) -> Result<Response, ApiError> {
     accounts::logout(&state, &current, &client).await?;
-    let mut r = StatusCode::NO_CONTENT.into_response();
-    r.headers_mut()
-        .insert(header::SET_COOKIE, clearing_cookie(&state));
-    r.headers_mut()
-        .insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
-    Ok(r)
+    Ok(forget_session(
+        &state,
+        StatusCode::NO_CONTENT.into_response(),
+    ))
 }
 
 pub(super) async fn change_password(

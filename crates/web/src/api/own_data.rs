@@ -2,7 +2,7 @@
 //! user, and account deletion.
 
 use super::Body;
-use crate::auth::session::clearing_cookie;
+use crate::auth::session::forget_session;
 use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
 use crate::service::notifications::{self, NotificationsPatch, OrgNotifications};
 use crate::service::own_data;
@@ -73,10 +73,8 @@ pub(super) async fn delete_account(
     client: ClientInfo,
 ) -> Result<Response, ApiError> {
     own_data::delete_account(&state, &current, &client).await?;
-    let mut r = StatusCode::NO_CONTENT.into_response();
-    r.headers_mut()
-        .insert(header::SET_COOKIE, clearing_cookie(&state));
-    r.headers_mut()
-        .insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
-    Ok(r)
+    Ok(forget_session(
+        &state,
+        StatusCode::NO_CONTENT.into_response(),
+    ))
 }

@@ -5,6 +5,7 @@ use super::crypto::{b64url, hmac_sha256, random_bytes, sha256};
 use super::extract::ClientInfo;
 use crate::{ApiError, AppState};
 use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
 use flowsense_core::UserId;
 use flowsense_storage::{NewSession, Session};
@@ -70,9 +71,13 @@ pub(crate) fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     )
 }
 
-/// The `Set-Cookie` value that makes the browser forget the session.
-pub(crate) fn clearing_cookie(state: &AppState) -> HeaderValue {
-    cookie(state, "", 0)
+/// `response`, made to have the browser forget the session: the cookie is cleared, and
+/// `Clear-Site-Data` drops whatever else the origin stored.
+pub(crate) fn forget_session(state: &AppState, mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::SET_COOKIE, cookie(state, "", 0));
+    h.insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
+    response
 }
 
 /// The session token the request carries, if any.

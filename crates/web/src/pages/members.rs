@@ -1,7 +1,7 @@
 //! `/app/{org}/members`: who belongs to the organisation, open invitations, and the forms that
 //! invite, change roles, remove members and hand over ownership (admins only).
 
-use super::step_up::{Pending, Proof, StepUp, step_up, with_session};
+use super::step_up::{Pending, Proof, StepUp, step_up_in_org, with_session};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
 use crate::service::members::{self, InviteInput, TransferInput};
@@ -241,16 +241,7 @@ pub(crate) async fn change_role(
         cancel: format!("/app/{}/members", who.org),
         fields: vec![("role", role_name(role).to_owned())],
     };
-    let issued = match step_up(
-        &state,
-        &who.current,
-        Some(who.org),
-        &client,
-        form.proof,
-        pending,
-    )
-    .await?
-    {
+    let issued = match step_up_in_org(&state, &who, &client, form.proof, pending).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
@@ -290,8 +281,7 @@ pub(crate) async fn remove(
         cancel: format!("/app/{}/members", who.org),
         fields: Vec::new(),
     };
-    let issued = match step_up(&state, &who.current, Some(who.org), &client, proof, pending).await?
-    {
+    let issued = match step_up_in_org(&state, &who, &client, proof, pending).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
@@ -346,16 +336,7 @@ pub(crate) async fn transfer(
             ),
         ],
     };
-    let issued = match step_up(
-        &state,
-        &who.current,
-        Some(who.org),
-        &client,
-        form.proof,
-        pending,
-    )
-    .await?
-    {
+    let issued = match step_up_in_org(&state, &who, &client, form.proof, pending).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };

@@ -33,7 +33,7 @@ pub(crate) use forecast::forecast;
 pub(crate) use recurring::recurring;
 pub(crate) use trust::{security, security_txt};
 
-use crate::auth::session::clearing_cookie;
+use crate::auth::session::forget_session;
 use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
 use crate::service::accounts::{self, LoginInput};
 use crate::{ApiError, AppState};
@@ -348,8 +348,8 @@ pub(crate) async fn logout(
     client: ClientInfo,
 ) -> Result<Response, ApiError> {
     accounts::logout(&state, &current, &client).await?;
-    let mut r = Redirect::to("/").into_response();
-    r.headers_mut()
-        .insert(header::SET_COOKIE, clearing_cookie(&state));
-    Ok(private(r))
+    Ok(private(forget_session(
+        &state,
+        Redirect::to("/").into_response(),
+    )))
 }

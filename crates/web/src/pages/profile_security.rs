@@ -8,7 +8,7 @@ use super::account::Refusal;
 use super::profile::{Extras, Fields, NewToken, Section, done, field, fields, refuse, render};
 use super::step_up::{Pending, Proof, StepUp, step_up, with_session};
 use super::{Chrome, private, qr};
-use crate::auth::session::{clearing_cookie, session_cookie};
+use crate::auth::session::{forget_session, session_cookie};
 use crate::auth::{ClientInfo, CurrentUser};
 use crate::service::mfa::{self, Enrolment};
 use crate::service::own_data;
@@ -18,7 +18,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_storage::TokenScope;
 
@@ -277,14 +277,10 @@ pub(crate) async fn delete_account(
     };
     let outcome = own_data::delete_account(&state, &current, &client).await;
     match outcome {
-        Ok(()) => {
-            let mut r = Redirect::to("/").into_response();
-            r.headers_mut()
-                .insert(header::SET_COOKIE, clearing_cookie(&state));
-            r.headers_mut()
-                .insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
-            Ok(private(r))
-        }
+        Ok(()) => Ok(private(forget_session(
+            &state,
+            Redirect::to("/").into_response(),
+        ))),
         Err(e) => {
             let r = Refusal::of(e)?;
             refuse(&state, &current, Section::Delete, &r, x).await

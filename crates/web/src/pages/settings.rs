@@ -1,7 +1,7 @@
 //! `/app/{org}/settings`: the organisation's settings form, and the danger zone — export the
 //! organisation, delete it (admins only; both ask for a recent password).
 
-use super::step_up::{Pending, Proof, StepUp, step_up, with_session};
+use super::step_up::{Pending, Proof, StepUp, step_up_in_org, with_session};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
 use crate::service::org_data::{self, DeleteInput};
@@ -220,8 +220,7 @@ pub(crate) async fn export(
         cancel: format!("/app/{}/settings", who.org),
         fields: Vec::new(),
     };
-    let issued = match step_up(&state, &who.current, Some(who.org), &client, proof, pending).await?
-    {
+    let issued = match step_up_in_org(&state, &who, &client, proof, pending).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
@@ -271,16 +270,7 @@ pub(crate) async fn delete(
         cancel: format!("/app/{}/settings", who.org),
         fields: vec![("confirm_name", form.confirm_name.clone())],
     };
-    let issued = match step_up(
-        &state,
-        &who.current,
-        Some(who.org),
-        &client,
-        form.proof,
-        pending,
-    )
-    .await?
-    {
+    let issued = match step_up_in_org(&state, &who, &client, form.proof, pending).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };

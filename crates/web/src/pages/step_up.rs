@@ -8,7 +8,7 @@
 
 use super::{Chrome, private, split_code};
 use crate::auth::session::{Issued, session_cookie};
-use crate::auth::{ClientInfo, CurrentUser};
+use crate::auth::{ClientInfo, CurrentUser, OrgAccess};
 use crate::service::passwords::{self, Reauthenticate};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -54,6 +54,17 @@ struct ConfirmPage {
     mfa: bool,
     window_minutes: i64,
     error: Option<&'static str>,
+}
+
+/// [`step_up`] for a form of `who`'s organisation pages.
+pub(crate) async fn step_up_in_org(
+    state: &AppState,
+    who: &OrgAccess,
+    client: &ClientInfo,
+    proof: Proof,
+    pending: Pending,
+) -> Result<StepUp, ApiError> {
+    step_up(state, &who.current, Some(who.org), client, proof, pending).await
 }
 
 /// Goes ahead when the session is recent or the proof checks out; otherwise answers with the
