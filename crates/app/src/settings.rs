@@ -2,6 +2,7 @@
 //! variables, then flags. Each bad value stops start-up with a message naming the variable.
 
 use anyhow::{Context, Result, bail};
+use flowsense_web::auth::TrustedProxies;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,9 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     /// `FLOWSENSE_SESSION_ABSOLUTE_HOURS` (default 12).
     pub session_absolute_hours: i64,
+    /// `FLOWSENSE_TRUSTED_PROXIES`: addresses or networks whose `X-Forwarded-For` / `Forwarded`
+    /// name the client (none by default: the TCP peer is the client).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The optional settings file: the same names as the variables, lower case, without the prefix.
@@ -197,7 +201,14 @@ impl Settings {
             bail!("FLOWSENSE_SESSION_IDLE_MINUTES cannot exceed FLOWSENSE_SESSION_ABSOLUTE_HOURS");
         }
 
+        let trusted_proxies = match env("FLOWSENSE_TRUSTED_PROXIES")? {
+            Some(list) => TrustedProxies::parse(&list)
+                .map_err(|e| anyhow::anyhow!("FLOWSENSE_TRUSTED_PROXIES: {e}"))?,
+            None => TrustedProxies::default(),
+        };
+
         Ok(Settings {
+            trusted_proxies,
             session_idle_minutes,
             session_absolute_hours,
             database_is_default: database_url == default_db,

@@ -7,9 +7,11 @@ pub mod analytics;
 pub mod books;
 pub mod ids;
 pub mod money;
+pub mod names;
 pub mod role;
 
 pub use books::{Books, DocKind, Document, Txn};
 pub use ids::{OrgId, UserId};
 pub use money::{Currency, Money, MoneyError};
+pub use names::{NameError, PlainName};
 pub use role::Role;

@@ -181,4 +181,28 @@ impl Store {
         tx.commit().await?;
         Ok(rows.into_iter().map(|(a,)| a).collect())
     }
+
+    /// How many `action` events `org` recorded since `since` (the durable count behind
+    /// per-organisation daily limits, such as invitations).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn count_audit_actions_since(
+        &self,
+        org: OrgId,
+        action: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut tx = self.scoped(org).await?;
+        let (n,): (i64,) = tx
+            .fetch_one(
+                sql!("audit/count_since")
+                    .arg(org)
+                    .arg(action)
+                    .arg(since),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
 }

@@ -6,6 +6,15 @@ use crate::error::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use flowsense_core::UserId;
 
+/// What a password change or reset revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Revoked {
+    pub sessions: u64,
+    pub tokens: u64,
+    /// An unfinished MFA enrolment was dropped.
+    pub pending_mfa: bool,
+}
+
 impl Store {
     /// Replaces a user's password hash (a PHC string) and clears their failed sign-ins.
     ///
@@ -30,6 +39,56 @@ impl Store {
             return Err(StorageError::NotFound);
         }
         tx.commit().await
+    }
+
+    /// Replaces a user's password hash and, in the same transaction, signs out every session
+    /// (and with `revoke_tokens`, revokes every personal API token) and drops an unfinished MFA
+    /// enrolment: a stolen credential of any kind stops working the moment the password changes.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such user.
+    pub async fn set_password_revoking(
+        &self,
+        user: UserId,
+        hash: &str,
+        at: DateTime<Utc>,
+        revoke_tokens: bool,
+    ) -> Result<Revoked> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                sql!("credentials/set_password_hash")
+                    .arg(user)
+                    .arg(hash)
+                    .arg(at),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound);
+        }
+        let sessions = tx
+            .execute(sql!("sessions/delete_all_of_user").arg(user))
+            .await?;
+        let tokens = if revoke_tokens {
+            tx.execute(
+                sql!("credentials/revoke_all_tokens_of_user")
+                    .arg(user)
+                    .arg(at),
+            )
+            .await?
+        } else {
+            0
+        };
+        let pending_mfa = tx
+            .execute(sql!("credentials/clear_pending_mfa").arg(user))
+            .await?
+            > 0;
+        tx.commit().await?;
+        Ok(Revoked {
+            sessions,
+            tokens,
+            pending_mfa,
+        })
     }
 
     /// Records that the user proved they read mail sent to their address (first time only).

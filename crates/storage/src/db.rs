@@ -129,6 +129,10 @@ impl Store {
                 path.display()
             )));
         }
+        if options.create_if_missing {
+            create_private_file(&path)?;
+        }
+        restrict_to_owner(&path)?;
         let connect = Self::sqlite_file_key(connect, options).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
@@ -284,4 +288,44 @@ impl Store {
         }
         Ok(tx)
     }
+}
+
+/// Creates an empty database file readable by its owner only (mode 0600), unless it exists.
+/// SQLite gives its `-wal` and `-shm` files the database file's mode, so they are private too.
+fn create_private_file(path: &std::path::Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StorageError::Config(format!(
+            "cannot create the SQLite database {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Makes a database created before files were private (and its `-wal`/`-shm`) owner-only.
+fn restrict_to_owner(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let file = std::path::PathBuf::from(file);
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(
+                |e| StorageError::Config(format!("cannot restrict {}: {e}", file.display())),
+            )?;
+        }
+    }
+    Ok(())
 }

@@ -44,6 +44,7 @@ pub use accounts::{AccountSummary, BankAccount};
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditPage, NewAuditEvent};
 pub use connections::ConnectionTokens;
 pub use conversations::{ConversationMessage, MessageAuthor};
+pub use credentials::Revoked;
 pub use crypto::{CryptoError, FieldRef, Keyring, OrgSealer};
 pub use db::{Backend, OpenOptions, Store};
 pub use documents::NewDocument;

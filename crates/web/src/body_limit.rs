@@ -30,13 +30,14 @@ pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
         .await
 }
 
-fn too_large(limit: usize) -> ApiError {
+/// The 413 for a body over `limit` bytes, saying how large it may be.
+pub(crate) fn too_large(limit: usize) -> ApiError {
     if limit > MAX_BODY_BYTES {
         crate::service::uploads::too_large()
     } else {
         ApiError::PayloadTooLarge(format!(
-            "requests up to {} MB are accepted",
-            MAX_BODY_BYTES >> 20
+            "requests up to {} MB are accepted here",
+            (limit >> 20).max(1)
         ))
     }
 }

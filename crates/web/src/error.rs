@@ -114,16 +114,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let message = if status.is_server_error() {
-            let mut chain = String::new();
-            let mut cause: Option<&dyn std::error::Error> = Some(&self);
-            while let Some(c) = cause {
-                if !chain.is_empty() {
-                    chain.push_str(": ");
-                }
-                chain.push_str(&c.to_string());
-                cause = c.source();
-            }
-            tracing::error!(error = %chain, "request failed");
+            tracing::error!(error = %chain(&self), "request failed");
             "something went wrong on our side".to_owned()
         } else {
             self.to_string()
@@ -140,6 +131,20 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// An error and its causes, outermost first, as one line for the log.
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut cause: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cause {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 pub(crate) async fn not_found() -> ApiError {

@@ -1,6 +1,8 @@
 //! Security headers on every response (SPEC §5).
 
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
 use axum::response::Response;
 
 /// No inline script or style, no third-party hosts, no framing.
@@ -32,6 +34,23 @@ pub(crate) async fn add_security_headers(mut response: Response) -> Response {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
+    }
+    response
+}
+
+/// `Cache-Control: no-store` on every answer to a request that carried credentials (a cookie or
+/// an `Authorization` header): personal pages and JSON — the CSRF token of `/api/v1/me`, members,
+/// the audit log — must not be kept by a browser or a shared cache. Static assets keep their own
+/// caching; they are the same for everyone.
+pub(crate) async fn no_store_when_authenticated(req: Request, next: Next) -> Response {
+    let credentials = req.headers().contains_key(header::AUTHORIZATION)
+        || req.headers().contains_key(header::COOKIE);
+    let asset = req.uri().path().starts_with("/assets/") || req.uri().path() == "/favicon.ico";
+    let mut response = next.run(req).await;
+    if credentials && !asset {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }

@@ -72,6 +72,9 @@ pub fn router(state: AppState) -> Router {
                     Duration::from_secs(30),
                 ))
                 .layer(axum::middleware::from_fn(body_limit::limit_body))
+                .layer(axum::middleware::from_fn(
+                    headers::no_store_when_authenticated,
+                ))
                 .layer(axum::middleware::map_response(headers::add_security_headers)),
         )
 }

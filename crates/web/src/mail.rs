@@ -44,6 +44,12 @@ impl FileMailer {
     pub fn new(dir: impl Into<PathBuf>, from: impl Into<String>) -> std::io::Result<Self> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)?;
+        // Messages carry sign-in and reset links: the outbox is its owner's alone.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        }
         Ok(Self {
             dir,
             from: from.into(),
@@ -72,7 +78,20 @@ impl Mailer for FileMailer {
         );
         let name = format!("{}-{id}.eml", now.format("%Y%m%dT%H%M%S%.6fZ"));
         let tmp = self.dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, text).map_err(|e| MailError(Box::new(e)))?;
+        write_private(&tmp, text.as_bytes()).map_err(|e| MailError(Box::new(e)))?;
         std::fs::rename(&tmp, self.dir.join(name)).map_err(|e| MailError(Box::new(e)))
     }
+}
+
+/// Writes a new file that only its owner can read (mode 0600).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
 }

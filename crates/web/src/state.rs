@@ -1,6 +1,7 @@
 //! What every handler can reach, built once at start-up and passed down as a value.
 
 use crate::ApiError;
+use crate::auth::TrustedProxies;
 use crate::auth::crypto::InstanceKey;
 use crate::auth::limits::{Limiters, RateLimits};
 use crate::auth::password::Passwords;
@@ -24,6 +25,8 @@ pub struct AuthSettings {
     pub public_url: String,
     /// Password hashes computed at once (each takes ~19 MiB).
     pub hash_concurrency: usize,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` name the client (`FLOWSENSE_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AuthSettings {
@@ -37,6 +40,7 @@ impl AuthSettings {
             secure_cookies: public_url.starts_with("https://"),
             public_url: public_url.trim_end_matches('/').to_owned(),
             hash_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 
@@ -78,6 +82,8 @@ pub struct AppState {
     pub analytics: Arc<AnalyticsCache>,
     pub(crate) limiters: Arc<Limiters>,
     pub(crate) passwords: Passwords,
+    /// Last-seen writes of sessions and tokens allowed to wait for the database at once.
+    pub(crate) last_seen_writers: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -111,6 +117,7 @@ impl AppState {
             mailer,
             deployment: Arc::new(Deployment::default()),
             analytics: Arc::new(AnalyticsCache::default()),
+            last_seen_writers: Arc::new(tokio::sync::Semaphore::new(2)),
         })
     }
 

@@ -14,17 +14,15 @@ pub async fn run(settings: &Settings, command: &OrgCommand) -> Result<()> {
                     "--slug must be 2–48 lower-case letters, digits or dashes, starting with a letter"
                 );
             }
-            let name = args.name.trim();
-            if name.is_empty() || name.chars().count() > 120 {
-                bail!("--name must be 1–120 characters");
-            }
+            let name = flowsense_core::PlainName::parse(&args.name)
+                .map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let currency =
                 Currency::parse(&args.currency).map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
             let store = super::open_store(settings, false).await?;
             let org = store
                 .create_org(&NewOrg {
                     slug: args.slug.clone(),
-                    name: name.to_owned(),
+                    name: name.into_string(),
                     settings: OrgSettings::with_currency(currency),
                 })
                 .await

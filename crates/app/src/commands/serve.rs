@@ -42,6 +42,7 @@ pub(crate) async fn serve_store(
     let mut auth = AuthSettings::new(url.clone());
     auth.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
+    auth.trusted_proxies = settings.trusted_proxies.clone();
     let state = AppState::new(store, key, mailer, auth)
         .map_err(|e| anyhow::anyhow!("preparing the server: {e}"))?
         .with_deployment(Deployment {

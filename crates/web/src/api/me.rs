@@ -26,8 +26,9 @@ pub(super) async fn me(
 pub(super) async fn mfa_enrol(
     State(state): State<AppState>,
     current: CurrentUser,
+    recent: RecentAuth,
 ) -> Result<Json<Enrolment>, ApiError> {
-    Ok(Json(mfa::enrol(&state, &current).await?))
+    Ok(Json(mfa::enrol(&state, &current, &recent).await?))
 }
 
 #[derive(Deserialize)]
@@ -38,10 +39,11 @@ pub(super) struct CodeInput {
 pub(super) async fn mfa_verify(
     State(state): State<AppState>,
     current: CurrentUser,
+    recent: RecentAuth,
     client: ClientInfo,
     Body(input): Body<CodeInput>,
 ) -> Result<Response, ApiError> {
-    let (codes, issued) = mfa::verify(&state, &current, &input.code, &client).await?;
+    let (codes, issued) = mfa::verify(&state, &current, &input.code, &recent, &client).await?;
     Ok(with_session(
         &state,
         &issued,
@@ -52,10 +54,10 @@ pub(super) async fn mfa_verify(
 pub(super) async fn mfa_disable(
     State(state): State<AppState>,
     current: CurrentUser,
-    _: RecentAuth,
+    recent: RecentAuth,
     client: ClientInfo,
 ) -> Result<StatusCode, ApiError> {
-    mfa::disable(&state, &current, &client).await?;
+    mfa::disable(&state, &current, &recent, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

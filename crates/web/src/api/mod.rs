@@ -105,8 +105,8 @@ fn routes() -> Vec<Route> {
         route!(page GET "/app/profile", User, pages::profile::show),
         route!(page POST "/app/profile/password", User, pages::profile::change_password),
         route!(page POST "/app/profile/verify-email", User, pages::profile::resend_verification),
-        route!(page POST "/app/profile/mfa/enrol", User, pages::profile_security::mfa_enrol),
-        route!(page POST "/app/profile/mfa/confirm", User, pages::profile_security::mfa_confirm),
+        route!(page POST "/app/profile/mfa/enrol", User + step_up, pages::profile_security::mfa_enrol),
+        route!(page POST "/app/profile/mfa/confirm", User + step_up, pages::profile_security::mfa_confirm),
         route!(page POST "/app/profile/mfa/disable", User + step_up, pages::profile_security::mfa_disable),
         route!(page POST "/app/profile/sessions/revoke", User, pages::profile::revoke_session),
         route!(page POST "/app/profile/sessions/revoke-others", User, pages::profile::revoke_other_sessions),
@@ -146,8 +146,8 @@ fn routes() -> Vec<Route> {
         route!(POST "/api/v1/auth/password-reset/confirm", Public, auth::confirm_reset),
         route!(POST "/api/v1/auth/reauthenticate", User, auth::reauthenticate),
         route!(GET "/api/v1/me", User, me::me),
-        route!(POST "/api/v1/me/mfa/enrol", User, me::mfa_enrol),
-        route!(POST "/api/v1/me/mfa/verify", User, me::mfa_verify),
+        route!(POST "/api/v1/me/mfa/enrol", User + step_up, me::mfa_enrol),
+        route!(POST "/api/v1/me/mfa/verify", User + step_up, me::mfa_verify),
         route!(DELETE "/api/v1/me/mfa", User + step_up, me::mfa_disable),
         route!(GET "/api/v1/me/sessions", User, me::sessions),
         route!(DELETE "/api/v1/me/sessions", User, me::revoke_other_sessions),
@@ -207,7 +207,11 @@ pub(crate) fn router() -> Router<AppState> {
     })
 }
 
-/// A JSON body whose rejections use the API's error shape (422).
+/// The largest JSON body a handler buffers (axum's default for `Json`).
+const JSON_BODY_LIMIT: usize = 2 << 20;
+
+/// A JSON body whose rejections use the API's error shape: 413 past [`JSON_BODY_LIMIT`], 422
+/// for anything that is not the expected JSON.
 pub(crate) struct Body<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
@@ -216,7 +220,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
         Json::<T>::from_request(req, state)
             .await
             .map(|Json(v)| Body(v))
-            .map_err(|e| ApiError::Unprocessable(e.body_text()))
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    crate::body_limit::too_large(JSON_BODY_LIMIT)
+                } else {
+                    ApiError::Unprocessable(e.body_text())
+                }
+            })
     }
 }
 

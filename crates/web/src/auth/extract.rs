@@ -8,7 +8,7 @@ use crate::{ApiError, AppState};
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_storage::{TokenScope, User};
 use std::net::SocketAddr;
@@ -54,6 +54,18 @@ impl CurrentUser {
         }
     }
 
+    /// 403 `email_not_verified` until the user has confirmed their address. Until then an
+    /// account can read and accept the invitations sent to it, manage its own profile, and
+    /// nothing more: no organisations, imports, invitations or API tokens — so a throwaway
+    /// sign-up cannot relay mail or load the server.
+    pub fn require_verified_email(&self) -> Result<(), ApiError> {
+        if self.user.email_verified_at.is_some() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("email_not_verified"))
+        }
+    }
+
     /// The session's token hash, or 403 for token-authenticated calls.
     pub fn session_hash(&self) -> Result<&[u8], ApiError> {
         match &self.via {
@@ -61,6 +73,35 @@ impl CurrentUser {
             AuthMethod::Token { .. } => Err(ApiError::Forbidden("session_required")),
         }
     }
+}
+
+/// How stale a session's or token's last-seen time may get. Requests within it write nothing,
+/// so reading never queues behind another tenant's import for the database's single writer.
+/// (The idle timeout may then end a session up to this much early.)
+const LAST_SEEN_RESOLUTION: TimeDelta = TimeDelta::minutes(1);
+
+/// How long a request waits for its last-seen write before going on without it.
+const LAST_SEEN_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Records a last-seen time without letting it fail or stall the request: the write runs as its
+/// own task; the request waits for it briefly (so the common case is done before the answer), and
+/// a write that is queued behind a long transaction finishes, or fails with a warning, on its own.
+/// At most [`AppState::last_seen_writers`] such writes wait at once, so they never take the pool
+/// from readers; past that the write is skipped, and the next request tries again.
+async fn record_last_seen(
+    state: &AppState,
+    write: impl Future<Output = Result<(), flowsense_storage::StorageError>> + Send + 'static,
+) {
+    let Ok(permit) = state.last_seen_writers.clone().try_acquire_owned() else {
+        return;
+    };
+    let task = tokio::spawn(async move {
+        let _permit = permit;
+        if let Err(e) = write.await {
+            tracing::warn!(error = %crate::error::chain(&e), "could not record last-seen time");
+        }
+    });
+    let _ = tokio::time::timeout(LAST_SEEN_WAIT, task).await;
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -89,7 +130,10 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         if unsafe_method && t.scope == TokenScope::Read {
             return Err(ApiError::Forbidden("read_only_token"));
         }
-        state.store.touch_api_token(t.id, now).await?;
+        if t.last_used_at.is_none_or(|at| now - at >= LAST_SEEN_RESOLUTION) {
+            let (store, id) = (state.store.clone(), t.id);
+            record_last_seen(state, async move { store.touch_api_token(id, now).await }).await;
+        }
         CurrentUser {
             user: state.store.user(t.user).await?,
             via: AuthMethod::Token {
@@ -121,7 +165,10 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
                 return Err(ApiError::Forbidden("csrf"));
             }
         }
-        state.store.touch_session(&id_hash, now).await?;
+        if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
+            let (store, hash) = (state.store.clone(), id_hash.clone());
+            record_last_seen(state, async move { store.touch_session(&hash, now).await }).await;
+        }
         CurrentUser {
             user: state.store.user(session.user()).await?,
             via: AuthMethod::Session {
@@ -144,16 +191,23 @@ impl FromRequestParts<AppState> for CurrentUser {
 }
 
 /// The user authenticated (password, and code when enrolled) within the policy's window, in
-/// this session. API tokens never qualify.
+/// this session. API tokens never qualify. Only the extractor and a page's step-up make one.
 #[derive(Clone, Debug)]
-pub struct RecentAuth;
+pub struct RecentAuth(());
+
+impl RecentAuth {
+    /// The proof a page's step-up form gave (the session was just renewed).
+    pub(crate) fn after_step_up() -> Self {
+        RecentAuth(())
+    }
+}
 
 impl FromRequestParts<AppState> for RecentAuth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let current = resolve(parts, state).await?;
         if current.authenticated_recently(state) {
-            Ok(RecentAuth)
+            Ok(RecentAuth(()))
         } else {
             Err(ApiError::Forbidden("reauthentication_required"))
         }
@@ -177,6 +231,7 @@ async fn resolve_org(
     needed: Role,
 ) -> Result<OrgAccess, ApiError> {
     let current = resolve(parts, state).await?;
+    current.require_verified_email()?;
     let params = RawPathParams::from_request_parts(parts, state)
         .await
         .map_err(|_| ApiError::NotFound)?;
@@ -242,7 +297,8 @@ org_extractor!(
     Role::Admin
 );
 
-/// Who is calling from where: the peer address and user agent (for sessions, limits and audit).
+/// Who is calling from where: the client's address (the peer, or what a trusted proxy says),
+/// the user agent (for sessions, limits and audit).
 #[derive(Clone, Debug)]
 pub struct ClientInfo {
     pub ip: String,
@@ -257,7 +313,16 @@ impl FromRequestParts<AppState> for ClientInfo {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+            .map_or_else(
+                || "unknown".to_owned(),
+                |c| {
+                    state
+                        .settings
+                        .trusted_proxies
+                        .client_ip(c.0.ip(), &parts.headers)
+                        .to_string()
+                },
+            );
         let user_agent: String = parts
             .headers
             .get(header::USER_AGENT)

@@ -22,6 +22,8 @@ pub struct RateLimits {
     pub signup_per_ip: Limit,
     pub reset_per_ip: Limit,
     pub mfa_per_user: Limit,
+    /// Invitations one organisation may send in any 24 hours.
+    pub invitations_per_org_per_day: i64,
     /// Failed sign-ins (stored per account) before the account backs off.
     pub lockout_after_failures: i64,
     /// The first backoff; it doubles with each further failure, up to `lockout_max`.
@@ -52,6 +54,7 @@ impl Default for RateLimits {
                 burst: 5,
                 period: Duration::from_secs(60),
             },
+            invitations_per_org_per_day: 25,
             lockout_after_failures: 10,
             lockout_base: Duration::from_secs(60),
             lockout_max: Duration::from_secs(3600),
@@ -73,6 +76,7 @@ impl RateLimits {
             signup_per_ip: l,
             reset_per_ip: l,
             mfa_per_user: l,
+            invitations_per_org_per_day: 10_000,
             lockout_after_failures: 10_000,
             ..Self::default()
         }

@@ -1,6 +1,7 @@
 //! Identity and access: sessions, tokens, passwords, MFA, limits and the extractors that put
 //! permissions in handler signatures.
 
+pub mod client_ip;
 pub mod crypto;
 pub(crate) mod csrf;
 pub mod extract;
@@ -14,4 +15,5 @@ pub mod totp_seal;
 pub use extract::{
     Admin, AuthMethod, ClientInfo, CurrentUser, Member, OrgAccess, RecentAuth, Viewer,
 };
+pub use client_ip::TrustedProxies;
 pub use password::check_password_strength;

@@ -21,6 +21,9 @@ use serde::Deserialize;
 #[template(path = "no_orgs.html")]
 struct NoOrgs {
     chrome: Chrome,
+    /// Until the address is confirmed the account can only accept invitations.
+    email_to_confirm: Option<String>,
+    csrf: String,
 }
 
 /// `GET /app`: to the first organisation's dashboard.
@@ -31,12 +34,21 @@ pub(crate) async fn app_home(
     let orgs = state.store.orgs_of_user(current.id()).await?;
     match orgs.first() {
         Some(org) => Ok(Redirect::to(&format!("/app/{}", org.id)).into_response()),
-        None => Ok(private(
-            NoOrgs {
-                chrome: Chrome::for_user(&state, &current, None, "app").await?,
-            }
-            .into_response(),
-        )),
+        None => {
+            let chrome = Chrome::for_user(&state, &current, None, "app").await?;
+            Ok(private(
+                NoOrgs {
+                    csrf: chrome.csrf_token.clone().unwrap_or_default(),
+                    chrome,
+                    email_to_confirm: current
+                        .user
+                        .email_verified_at
+                        .is_none()
+                        .then(|| current.user.email.clone()),
+                }
+                .into_response(),
+            ))
+        }
     }
 }
 

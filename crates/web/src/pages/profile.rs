@@ -319,6 +319,7 @@ pub(crate) async fn change_password(
     let input = passwords::PasswordChange {
         current_password: field(&f, "current_password"),
         new_password: field(&f, "new_password"),
+        revoke_tokens: field(&f, "revoke_tokens") == "on",
     };
     match passwords::change_password(&state, &current, input, &client).await {
         Ok(issued) => Ok(done(&state, "password", Some(&issued))),

@@ -9,7 +9,9 @@ use super::profile::{Extras, Fields, NewToken, Section, done, field, fields, ref
 use super::step_up::{Pending, Proof, StepUp, step_up, with_session};
 use super::{Chrome, private, qr};
 use crate::auth::session::{forget_session, session_cookie};
-use crate::auth::{ClientInfo, CurrentUser};
+use crate::auth::crypto::sha256;
+use crate::auth::session::Issued;
+use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
 use crate::service::mfa::{self, Enrolment};
 use crate::service::own_data;
 use crate::service::tokens::{self, NewTokenInput};
@@ -78,8 +80,12 @@ async fn enrol_page(
     current: &CurrentUser,
     enrolment: &Enrolment,
     refusal: Option<&Refusal>,
+    renewed: Option<Issued>,
 ) -> Result<Response, ApiError> {
-    let chrome = Chrome::for_user(state, current, None, "profile").await?;
+    let mut chrome = Chrome::for_user(state, current, None, "profile").await?;
+    if let Some(issued) = &renewed {
+        chrome.csrf_token = Some(issued.csrf_token.clone());
+    }
     let page = EnrolPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
@@ -89,22 +95,40 @@ async fn enrol_page(
         error: refusal.map(|r| r.message.clone()),
     }
     .into_response();
-    Ok(match refusal {
+    let page = match refusal {
         Some(r) => r.respond(page),
         None => private(page),
-    })
+    };
+    Ok(with_session(state, renewed, page))
 }
 
-/// `POST /app/profile/mfa/enrol`: a new secret, shown as a QR code and as text.
+/// `POST /app/profile/mfa/enrol` (step-up): a new secret, shown as a QR code and as text.
 pub(crate) async fn mfa_enrol(
     State(state): State<AppState>,
     current: CurrentUser,
+    client: ClientInfo,
+    form: Result<Form<Fields>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    match mfa::enrol(&state, &current).await {
-        Ok(enrolment) => enrol_page(&state, &current, &enrolment, None).await,
+    let f = fields(form);
+    let waiting = pending(
+        "/app/profile/mfa/enrol",
+        "set up two-factor authentication",
+        "mfa",
+        Vec::new(),
+    );
+    let issued = match confirm(&state, &current, &client, &f, waiting).await? {
+        StepUp::Proceed(issued) => issued,
+        StepUp::Ask(page) => return Ok(page),
+    };
+    match mfa::enrol(&state, &current, &RecentAuth::after_step_up()).await {
+        Ok(enrolment) => enrol_page(&state, &current, &enrolment, None, issued).await,
         Err(e) => {
             let r = Refusal::of(e)?;
-            refuse(&state, &current, Section::Mfa, &r, Extras::default()).await
+            let x = Extras {
+                issued,
+                ..Extras::default()
+            };
+            refuse(&state, &current, Section::Mfa, &r, x).await
         }
     }
 }
@@ -124,8 +148,31 @@ pub(crate) async fn mfa_confirm(
     client: ClientInfo,
     form: Result<Form<Fields>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    let code = field(&fields(form), "code");
-    match mfa::verify(&state, &current, &code, &client).await {
+    let f = fields(form);
+    let code = field(&f, "code");
+    let waiting = pending(
+        "/app/profile/mfa/confirm",
+        "turn two-factor authentication on",
+        "mfa",
+        vec![("code", code.clone())],
+    );
+    let stepped_up = match confirm(&state, &current, &client, &f, waiting).await? {
+        StepUp::Proceed(issued) => issued,
+        StepUp::Ask(page) => return Ok(page),
+    };
+    let verified = mfa::verify(
+        &state,
+        &current,
+        &code,
+        &RecentAuth::after_step_up(),
+        &client,
+    )
+    .await;
+    // Turning MFA on renews the session once more; the step-up's own session is not needed.
+    if let (Ok(_), Some(step)) = (&verified, &stepped_up) {
+        state.store.delete_session(&sha256(step.token.as_bytes())).await?;
+    }
+    match verified {
         Ok((codes, issued)) => {
             let mut chrome = Chrome::for_user(&state, &current, None, "profile").await?;
             chrome.csrf_token = Some(issued.csrf_token.clone());
@@ -137,8 +184,16 @@ pub(crate) async fn mfa_confirm(
         Err(e) => {
             let r = Refusal::of(e)?;
             match mfa::pending(&state, &current).await? {
-                Some(enrolment) => enrol_page(&state, &current, &enrolment, Some(&r)).await,
-                None => refuse(&state, &current, Section::Mfa, &r, Extras::default()).await,
+                Some(enrolment) => {
+                    enrol_page(&state, &current, &enrolment, Some(&r), stepped_up).await
+                }
+                None => {
+                    let x = Extras {
+                        issued: stepped_up,
+                        ..Extras::default()
+                    };
+                    refuse(&state, &current, Section::Mfa, &r, x).await
+                }
             }
         }
     }
@@ -162,7 +217,7 @@ pub(crate) async fn mfa_disable(
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    match mfa::disable(&state, &current, &client).await {
+    match mfa::disable(&state, &current, &RecentAuth::after_step_up(), &client).await {
         Ok(()) => Ok(done(&state, "mfa-off", issued.as_ref())),
         Err(e) => {
             let r = Refusal::of(e)?;

@@ -11,6 +11,7 @@ use crate::auth::session::{Issued, issue_session};
 use crate::auth::{ClientInfo, CurrentUser, check_password_strength};
 use crate::mail::Email;
 use crate::{ApiError, AppState};
+use flowsense_core::PlainName;
 use flowsense_storage::{NewUser, StorageError, User};
 use serde::Deserialize;
 use serde_json::json;
@@ -40,14 +41,9 @@ pub fn parse_email(raw: &str) -> Result<String, ApiError> {
     }
 }
 
-fn parse_name(raw: &str) -> Result<String, ApiError> {
-    let n = raw.trim();
-    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-        return Err(ApiError::Unprocessable(
-            "enter a name of 1 to 100 characters".into(),
-        ));
-    }
-    Ok(n.to_owned())
+/// A display name or organisation name ([`PlainName`]), or 422 saying what is wrong with it.
+pub fn parse_name(raw: &str) -> Result<PlainName, ApiError> {
+    PlainName::parse(raw).map_err(|e| ApiError::Unprocessable(e.to_string()))
 }
 
 /// Creates a user with a checked password (used by sign-up, and by operator commands such as
@@ -63,7 +59,7 @@ pub async fn create_user_with_password(
     verified: bool,
 ) -> Result<User, ApiError> {
     let email = parse_email(email)?;
-    let display_name = parse_name(display_name)?;
+    let display_name = parse_name(display_name)?.into_string();
     check_password_strength(password, &email, &display_name)?;
     let password_hash = state.passwords.hash(password.to_owned()).await?;
     let user = state

@@ -1,9 +1,11 @@
 //! Importing one file into one organisation, all or nothing — the one way both `flowsense
 //! import` and uploads (`POST /api/v1/orgs/{org}/imports`, the import page) do it.
 //!
-//! Rows are parsed and written in batches inside one database transaction. The first bad row
-//! stops the import with its line and reason, and the transaction is dropped, so the database
-//! is exactly as before — as it is after a kill at any point. Rows the organisation already
+//! The file is first read through and checked off the async threads; the first bad row stops
+//! the import with its line and reason before anything is written. Only then does one database
+//! transaction take the rows, in batches (a CSV file is parsed a second time, alongside the
+//! writes, so memory stays bounded), so the database is exactly as before after a refusal or a
+//! kill at any point, and the single writer is held only for the insert. Rows the organisation already
 //! has (same stable reference) are skipped, so a re-import adds nothing.
 
 use flowsense_core::Currency;
@@ -39,6 +41,8 @@ pub struct FileImport<'a> {
 
 /// Told how far the import has got (the command line draws a progress bar).
 pub trait ImportProgress: Sync {
+    /// The file is being checked before anything is written: `bytes` read, `rows` checked.
+    fn checking(&self, _bytes: u64, _rows: u64) {}
     /// `bytes` of the statement read so far (0 for OFX, read whole), `rows` handed to storage.
     fn read(&self, _bytes: u64, _rows: u64) {}
     /// Every row is written; the transaction is committing.
@@ -69,7 +73,24 @@ pub enum ImportFailure {
     Interrupted(String),
 }
 
+/// A file read through and found good, before any write: what is left to write.
+enum Checked {
+    /// An invoices-and-bills file, parsed whole (such files are small).
+    Documents(Vec<NewDocument>),
+    Statement {
+        /// OFX, parsed whole anyway; CSV is read again while it is written (`None`), so memory
+        /// stays bounded however long the file.
+        parsed: Option<Vec<NewTransaction>>,
+        /// The invoices and bills that come with it.
+        documents: Vec<NewDocument>,
+    },
+}
+
 /// Imports `file` into `org` in one transaction.
+///
+/// The whole file is parsed and checked on a blocking thread first, so a bad row, a deeply
+/// nested OFX or a slow parse never holds the database's writer: the write transaction begins
+/// only once the file is known good, and lasts as long as the insert itself.
 ///
 /// # Errors
 /// [`ImportFailure::Refused`] with the first bad row; storage failures. Nothing is kept either way.
@@ -83,13 +104,10 @@ pub async fn import_file(
     let mut options = file.options.clone();
     options.base_currency = currency;
     options.source_name.clone_from(&file.source_name);
-    let refused = |e: ImportError| ImportFailure::Refused(renamed(e, &file.source_name));
-    let is_documents = looks_like_documents_csv(file.path)
-        .map_err(|e| refused(io_error(&file.source_name, &e)))?;
-    let format = if is_documents {
-        "documents-csv"
-    } else {
-        "statement"
+    let checked = check_file(&file, &options, progress).await?;
+    let format = match checked {
+        Checked::Documents(_) => "documents-csv",
+        Checked::Statement { .. } => "statement",
     };
     let meta = ImportMeta {
         file_name: file.file_name.clone(),
@@ -100,21 +118,98 @@ pub async fn import_file(
         currency,
     };
     let mut import = store.begin_import(org.id, &meta).await?;
-    if is_documents {
-        let docs = read_documents(file.path, &options).map_err(refused)?;
-        add_documents(&mut import, &docs, currency, &file.source_name).await?;
-    } else {
-        add_statement(&mut import, file.path, &options, progress).await?;
-        if let Some(sibling) = &file.documents {
-            let name = sibling.display().to_string();
-            let docs = read_documents(sibling, &options.clone().with_source_name(name.clone()))
-                .map_err(|e| ImportFailure::Refused(renamed(e, &name)))?;
-            add_documents(&mut import, &docs, currency, &name).await?;
+    match checked {
+        Checked::Documents(docs) => add_documents(&mut import, &docs).await?,
+        Checked::Statement { parsed, documents } => {
+            match parsed {
+                Some(rows) => {
+                    for batch in rows.chunks(BATCH_ROWS) {
+                        import.add_transactions(batch).await?;
+                        progress.read(0, import.rows_read());
+                    }
+                }
+                None => add_statement(&mut import, file.path, &options, progress).await?,
+            }
+            add_documents(&mut import, &documents).await?;
         }
     }
     progress.committing();
     let summary = import.commit().await?;
     Ok(FileImported { summary, format })
+}
+
+/// Reads the whole file (and its documents sibling) on a blocking thread, refusing it at its
+/// first bad row.
+async fn check_file(
+    file: &FileImport<'_>,
+    options: &ImportOptions,
+    progress: &dyn ImportProgress,
+) -> Result<Checked, ImportFailure> {
+    let path = file.path.to_path_buf();
+    let sibling = file.documents.clone();
+    let options = options.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, u64)>(1);
+    let checker = tokio::task::spawn_blocking(move || {
+        check_file_blocking(&path, sibling.as_deref(), &options, |bytes, rows| {
+            let _ = tx.try_send((bytes, rows)); // progress only: a full channel skips one
+        })
+    });
+    while let Some((bytes, rows)) = rx.recv().await {
+        progress.checking(bytes, rows);
+    }
+    checker
+        .await
+        .map_err(|e| ImportFailure::Interrupted(e.to_string()))?
+}
+
+fn check_file_blocking(
+    path: &Path,
+    sibling: Option<&Path>,
+    options: &ImportOptions,
+    report: impl Fn(u64, u64),
+) -> Result<Checked, ImportFailure> {
+    let source = options.source_name.clone();
+    let refused = |e: ImportError| ImportFailure::Refused(renamed(e, &source));
+    let currency = options.base_currency;
+    if looks_like_documents_csv(path).map_err(|e| refused(io_error(&source, &e)))? {
+        let docs = read_documents(path, options).map_err(refused)?;
+        return Ok(Checked::Documents(to_new_documents(&docs, currency, &source)?));
+    }
+    let mut rows = flowsense_import::open_path(path, options).map_err(refused)?;
+    let parsed = match &mut rows {
+        Importer::Ofx(_) => Some(
+            rows.map(|r| {
+                r.map_err(|e| renamed(e, &source))
+                    .and_then(|r| to_new_transaction(r, currency, &source))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ImportFailure::Refused)?,
+        ),
+        Importer::Csv(_) => {
+            let mut checked = 0u64;
+            while let Some(row) = rows.next() {
+                let row = row.map_err(&refused)?;
+                to_new_transaction(row, currency, &source).map_err(ImportFailure::Refused)?;
+                checked += 1;
+                if checked % BATCH_ROWS as u64 == 0
+                    && let Importer::Csv(csv) = &rows
+                {
+                    report(csv.bytes_read(), checked);
+                }
+            }
+            None
+        }
+    };
+    let documents = match sibling {
+        Some(sibling) => {
+            let name = sibling.display().to_string();
+            let docs = read_documents(sibling, &options.clone().with_source_name(name.clone()))
+                .map_err(|e| ImportFailure::Refused(renamed(e, &name)))?;
+            to_new_documents(&docs, currency, &name)?
+        }
+        None => Vec::new(),
+    };
+    Ok(Checked::Statement { parsed, documents })
 }
 
 /// The error as the user named the file (readers name it by its path on disk).
@@ -216,12 +311,11 @@ fn read_documents(path: &Path, options: &ImportOptions) -> Result<Vec<ImportedDo
     flowsense_import::parse_documents_csv(file, options)
 }
 
-async fn add_documents(
-    import: &mut ImportTx,
+fn to_new_documents(
     docs: &[ImportedDoc],
     base: Currency,
     source: &str,
-) -> Result<(), ImportFailure> {
+) -> Result<Vec<NewDocument>, ImportFailure> {
     let mut rows = Vec::with_capacity(docs.len());
     for d in docs {
         if d.currency != base {
@@ -246,7 +340,11 @@ async fn add_documents(
             external_id: format!("{}:{}", d.kind.as_str(), d.number),
         });
     }
-    for chunk in rows.chunks(BATCH_ROWS) {
+    Ok(rows)
+}
+
+async fn add_documents(import: &mut ImportTx, docs: &[NewDocument]) -> Result<(), ImportFailure> {
+    for chunk in docs.chunks(BATCH_ROWS) {
         import.add_documents(chunk).await?;
     }
     Ok(())

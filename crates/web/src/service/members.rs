@@ -37,7 +37,9 @@ pub struct InviteInput {
 }
 
 /// Invites an address with a role. The token (mailed, never stored in clear) starts with the
-/// organisation's id so acceptance can look it up inside that tenant.
+/// organisation's id so acceptance can look it up inside that tenant. An organisation sends at
+/// most `invitations_per_org_per_day` in any 24 hours (counted from the audit log, so revoking
+/// and re-sending counts too): the product must not be a mail relay.
 pub async fn invite(
     state: &AppState,
     who: &Admin,
@@ -45,10 +47,19 @@ pub async fn invite(
     client: &ClientInfo,
 ) -> Result<Invitation, ApiError> {
     let email = super::accounts::parse_email(&input.email)?;
+    let now = state.now();
+    let sent_today = state
+        .store
+        .count_audit_actions_since(who.org, "invitation.created", now - TimeDelta::days(1))
+        .await?;
+    if sent_today >= state.settings.limits.invitations_per_org_per_day {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: 3600,
+        });
+    }
     let mut raw = who.org.0.as_bytes().to_vec();
     raw.extend_from_slice(&random_bytes::<32>());
     let token = b64url(&raw);
-    let now = state.now();
     let inv = state
         .store
         .create_invitation(

@@ -7,7 +7,7 @@ use crate::auth::totp::{
     matching_step, new_recovery_codes, new_secret, otpauth_uri, recovery_code_hash, secret_base32,
 };
 use crate::auth::totp_seal::{open_totp_secret, seal_totp_secret};
-use crate::auth::{ClientInfo, CurrentUser};
+use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
 use crate::{ApiError, AppState};
 use flowsense_storage::{StorageError, User};
 use serde::Serialize;
@@ -41,8 +41,14 @@ pub struct Enrolment {
     pub otpauth_uri: String,
 }
 
-/// Starts enrolment with a new secret (replacing an unfinished one).
-pub async fn enrol(state: &AppState, current: &CurrentUser) -> Result<Enrolment, ApiError> {
+/// Starts enrolment with a new secret (replacing an unfinished one). Enrolling a second factor,
+/// like removing one, needs recent authentication: otherwise a stolen, older session could enrol
+/// the thief's authenticator and lock the owner out.
+pub async fn enrol(
+    state: &AppState,
+    current: &CurrentUser,
+    _: &RecentAuth,
+) -> Result<Enrolment, ApiError> {
     current.session_hash()?;
     let user = &current.user;
     let secret = new_secret();
@@ -85,11 +91,12 @@ pub async fn pending(
 }
 
 /// Finishes enrolment with a first code: MFA on, ten recovery codes (shown once), and the
-/// session rotated (a privilege change).
+/// session rotated (a privilege change). Needs recent authentication, like [`enrol`].
 pub async fn verify(
     state: &AppState,
     current: &CurrentUser,
     code: &str,
+    _: &RecentAuth,
     client: &ClientInfo,
 ) -> Result<(Vec<String>, Issued), ApiError> {
     let old = current.session_hash()?.to_vec();
@@ -124,10 +131,11 @@ pub async fn verify(
     Ok((codes, issued))
 }
 
-/// Turns MFA off (the handler demands recent authentication).
+/// Turns MFA off; needs recent authentication.
 pub async fn disable(
     state: &AppState,
     current: &CurrentUser,
+    _: &RecentAuth,
     client: &ClientInfo,
 ) -> Result<(), ApiError> {
     current.session_hash()?;

@@ -44,12 +44,8 @@ pub async fn create(
     input: NewOrgInput,
     client: &ClientInfo,
 ) -> Result<Organisation, ApiError> {
-    let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::Unprocessable(
-            "name the organisation in 1 to 100 characters".into(),
-        ));
-    }
+    current.require_verified_email()?;
+    let name = super::accounts::parse_name(&input.name)?.into_string();
     let slug = input.slug.trim().to_owned();
     if !(3..=40).contains(&slug.len())
         || !slug

@@ -8,6 +8,7 @@ use crate::auth::session::{Issued, issue_session};
 use crate::auth::{ClientInfo, CurrentUser, check_password_strength};
 use crate::mail::Email;
 use crate::{ApiError, AppState};
+use flowsense_storage::{Revoked, User};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -15,9 +16,14 @@ use serde_json::json;
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
+    /// Also revoke every personal API token (a reset always does).
+    #[serde(default)]
+    pub revoke_tokens: bool,
 }
 
-/// Changes the password, signs out every session, and opens a fresh one for this browser.
+/// Changes the password, signs out every session (and with `revoke_tokens`, revokes every API
+/// token), drops an unfinished MFA enrolment, tells the user by e-mail, and opens a fresh
+/// session for this browser.
 pub async fn change_password(
     state: &AppState,
     current: &CurrentUser,
@@ -37,8 +43,10 @@ pub async fn change_password(
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;
     let hash = state.passwords.hash(input.new_password).await?;
     let now = state.now();
-    state.store.set_password_hash(user.id, &hash, now).await?;
-    state.store.delete_sessions_of_user(user.id, None).await?;
+    let revoked = state
+        .store
+        .set_password_revoking(user.id, &hash, now, input.revoke_tokens)
+        .await?;
     let issued = issue_session(
         state,
         user.id,
@@ -53,10 +61,57 @@ pub async fn change_password(
         user.id,
         "auth.password_changed",
         &client.ip,
-        json!({}),
+        json!({ "revoked": revoked }),
     )
     .await?;
+    tell_what_was_revoked(state, user, "changed", revoked).await?;
     Ok(issued)
+}
+
+/// The e-mail after a password change or reset: what stopped working, and what to do if it was
+/// not the owner.
+async fn tell_what_was_revoked(
+    state: &AppState,
+    user: &User,
+    how: &str,
+    revoked: Revoked,
+) -> Result<(), ApiError> {
+    let mut lines = vec![format!(
+        "- {} signed out ({})",
+        plural(revoked.sessions, "session"),
+        "every browser and device has to sign in again"
+    )];
+    lines.push(if revoked.tokens > 0 {
+        format!(
+            "- {} revoked (scripts using them must get new ones)",
+            plural(revoked.tokens, "personal API token")
+        )
+    } else {
+        "- no personal API tokens were revoked".to_owned()
+    });
+    if revoked.pending_mfa {
+        lines.push("- an unfinished two-factor set-up was cancelled".to_owned());
+    }
+    send_mail(state, Email {
+        to: user.email.clone(),
+        subject: format!("Your FlowSense password was {how}"),
+        body: format!(
+            "Hello {},\n\nThe password of your FlowSense account was {how}. To keep the account safe:\n{}\n\n             Your profile lists your sessions and tokens: {}/app/profile\n\n             If this was not you, reset your password now at {}/reset-password and tell your organisation's admin.\n",
+            user.display_name,
+            lines.join("\n"),
+            state.settings.public_url,
+            state.settings.public_url,
+        ),
+    })
+    .await
+}
+
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 /// Mails a reset link when the address has an account; answers the same either way.
@@ -89,7 +144,9 @@ pub struct ResetConfirm {
     pub new_password: String,
 }
 
-/// Sets a new password from a reset link and signs out every session.
+/// Sets a new password from a reset link, signs out every session, revokes every API token and
+/// drops an unfinished MFA enrolment (whoever knew the old password may have made them), and
+/// tells the user by e-mail.
 pub async fn confirm_password_reset(
     state: &AppState,
     input: ResetConfirm,
@@ -104,12 +161,19 @@ pub async fn confirm_password_reset(
     }
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;
     let hash = state.passwords.hash(input.new_password).await?;
-    state
+    let revoked = state
         .store
-        .set_password_hash(user.id, &hash, state.now())
+        .set_password_revoking(user.id, &hash, state.now(), true)
         .await?;
-    state.store.delete_sessions_of_user(user.id, None).await?;
-    audit::in_users_orgs(state, user.id, "auth.password_reset", &client.ip, json!({})).await
+    audit::in_users_orgs(
+        state,
+        user.id,
+        "auth.password_reset",
+        &client.ip,
+        json!({ "revoked": revoked }),
+    )
+    .await?;
+    tell_what_was_revoked(state, &user, "reset", revoked).await
 }
 
 #[derive(Debug, Deserialize)]

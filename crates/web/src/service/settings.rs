@@ -5,7 +5,7 @@
 use super::audit;
 use crate::auth::{Admin, ClientInfo, Viewer};
 use crate::{ApiError, AppState};
-use flowsense_core::Currency;
+use flowsense_core::{Currency, PlainName};
 use flowsense_storage::{OrgSettings, Organisation};
 use serde::Deserialize;
 use serde_json::json;
@@ -97,14 +97,9 @@ pub async fn update_settings(
     let mut s = org.settings.clone();
     let mut invalid = Vec::new();
     if let Some(n) = patch.name {
-        let n = n.trim();
-        if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-            invalid.push((
-                "name",
-                "name the organisation in 1 to 100 characters".into(),
-            ));
-        } else {
-            n.clone_into(&mut name);
+        match PlainName::parse(&n) {
+            Ok(n) => name = n.into_string(),
+            Err(e) => invalid.push(("name", e.to_string())),
         }
     }
     if let Some(code) = patch.base_currency {

@@ -37,6 +37,7 @@ pub async fn create(
     input: NewTokenInput,
     client: &ClientInfo,
 ) -> Result<CreatedToken, ApiError> {
+    current.require_verified_email()?;
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::Unprocessable(

@@ -1,5 +1,6 @@
 //! The HTTP surface end to end: one integration-test binary, a fresh server and database per test.
 
+mod account_attacks;
 mod account_pages;
 mod analysis_pages;
 mod audit;
@@ -8,6 +9,7 @@ mod csrf;
 mod enumeration;
 mod error_pages;
 mod forms;
+mod import_isolation;
 mod imports;
 mod invitations;
 mod limits;
@@ -17,6 +19,7 @@ mod org_pages;
 mod own_export;
 mod pages;
 mod profile;
+mod request_hygiene;
 mod sessions;
 mod support;
 mod warm_up;
