@@ -191,7 +191,7 @@ fn check_file_blocking(
                 let row = row.map_err(&refused)?;
                 to_new_transaction(row, currency, &source).map_err(ImportFailure::Refused)?;
                 checked += 1;
-                if checked % BATCH_ROWS as u64 == 0
+                if checked.is_multiple_of(BATCH_ROWS as u64)
                     && let Importer::Csv(csv) = &rows
                 {
                     report(csv.bytes_read(), checked);

@@ -3,7 +3,7 @@
 use super::{UserView, audit};
 use crate::auth::{Admin, AuthMethod, ClientInfo, CurrentUser};
 use crate::{ApiError, AppState};
-use flowsense_core::{Currency, Role};
+use flowsense_core::{Currency, NameError, PlainName, Role};
 use flowsense_storage::{
     AuditFilter, AuditPage, NewOrg, OrgSettings, Organisation, StorageError, UserOrg,
 };
@@ -37,6 +37,14 @@ pub struct NewOrgInput {
     pub base_currency: String,
 }
 
+/// An organisation's name ([`PlainName`]), or what is wrong with it in the form's words.
+pub(crate) fn parse_org_name(raw: &str) -> Result<PlainName, String> {
+    PlainName::parse(raw).map_err(|e| match e {
+        NameError::Length => "name the organisation in 1 to 100 characters".to_owned(),
+        other => other.to_string(),
+    })
+}
+
 /// Creates an organisation whose first admin is its creator.
 pub async fn create(
     state: &AppState,
@@ -45,7 +53,9 @@ pub async fn create(
     client: &ClientInfo,
 ) -> Result<Organisation, ApiError> {
     current.require_verified_email()?;
-    let name = super::accounts::parse_name(&input.name)?.into_string();
+    let name = parse_org_name(&input.name)
+        .map_err(ApiError::Unprocessable)?
+        .into_string();
     let slug = input.slug.trim().to_owned();
     if !(3..=40).contains(&slug.len())
         || !slug

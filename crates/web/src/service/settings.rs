@@ -5,7 +5,7 @@
 use super::audit;
 use crate::auth::{Admin, ClientInfo, Viewer};
 use crate::{ApiError, AppState};
-use flowsense_core::{Currency, PlainName};
+use flowsense_core::Currency;
 use flowsense_storage::{OrgSettings, Organisation};
 use serde::Deserialize;
 use serde_json::json;
@@ -97,9 +97,9 @@ pub async fn update_settings(
     let mut s = org.settings.clone();
     let mut invalid = Vec::new();
     if let Some(n) = patch.name {
-        match PlainName::parse(&n) {
+        match super::orgs::parse_org_name(&n) {
             Ok(n) => name = n.into_string(),
-            Err(e) => invalid.push(("name", e.to_string())),
+            Err(message) => invalid.push(("name", message)),
         }
     }
     if let Some(code) = patch.base_currency {
