@@ -51,6 +51,10 @@ pub enum ErrorReason {
     NotOfx,
     #[error("OFX transaction without {0}")]
     OfxMissing(&'static str),
+    #[error("OFX nesting deeper than {0} elements")]
+    OfxTooDeep(usize),
+    #[error("OFX file with more than {0} tags")]
+    OfxTooManyTags(u64),
     #[error("file too large (more than {0} bytes)")]
     TooLarge(u64),
     #[error("read failed: {0}")]

@@ -6,6 +6,7 @@ mod csv_errors;
 mod csv_layouts;
 mod fast_edges;
 mod ofx;
+mod ofx_limits;
 mod props;
 
 use flowsense_core::money::Currency;
