@@ -39,6 +39,9 @@ pub enum ErrorReason {
     AmbiguousDate(Quoted),
     #[error("bad amount {value}{}", hint_suffix(.hint))]
     BadAmount { value: Quoted, hint: String },
+    /// Beyond [`crate::MAX_ABS_AMOUNT_MAJOR`]; `limit` names it with its currency.
+    #[error("amount {value} is beyond the largest accepted ({limit})")]
+    AmountOutOfRange { value: Quoted, limit: String },
     #[error("no amount on this row")]
     NoAmount,
     #[error("bad currency {0}")]

@@ -4,12 +4,13 @@ mod open_tags;
 mod statement;
 mod tokens;
 
+use crate::bounds::{out_of_range, within_bound};
 use crate::error::{ErrorReason, ImportError, Quoted};
 use crate::reference::{ReferenceHasher, RowKey};
 use crate::text::{Encoding, decode};
 use crate::{ImportOptions, ImportedTxn};
 use chrono::NaiveDate;
-use flowsense_core::money::{Currency, parse_minor};
+use flowsense_core::money::{Currency, MoneyError, parse_minor};
 use open_tags::OpenTags;
 use statement::Statement;
 use tokens::{Token, Tokenizer};
@@ -265,15 +266,15 @@ impl<I: Iterator<Item = Token>> StatementReader<'_, I> {
         } else {
             amount_text.clone()
         };
-        let amount_minor = parse_minor(&plain, currency.exponent()).map_err(|_| {
-            err(
-                amount_line,
-                ErrorReason::BadAmount {
-                    value: Quoted::new(&amount_text),
-                    hint: String::new(),
-                },
-            )
-        })?;
+        let amount_minor = match parse_minor(&plain, currency.exponent()) {
+            Ok(minor) => within_bound(minor, currency, &amount_text),
+            Err(MoneyError::Overflow) => Err(out_of_range(&amount_text, currency)),
+            Err(_) => Err(ErrorReason::BadAmount {
+                value: Quoted::new(&amount_text),
+                hint: String::new(),
+            }),
+        }
+        .map_err(|reason| err(amount_line, reason))?;
         if self.out.len() as u64 >= self.opts.max_rows {
             return Err(err(t.line, ErrorReason::TooManyRows(self.opts.max_rows)));
         }

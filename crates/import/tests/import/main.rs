@@ -1,5 +1,6 @@
 //! One integration-test binary for flowsense-import.
 
+mod amount_bounds;
 mod books;
 mod cashflow;
 mod csv_errors;
