@@ -5,6 +5,7 @@ mod books;
 mod cashflow;
 mod csv_errors;
 mod csv_layouts;
+mod csv_limits;
 mod fast_edges;
 mod ofx;
 mod ofx_limits;
