@@ -1,5 +1,5 @@
-//! The largest amount any importer accepts, in one place so the other crates can check
-//! against the same figure.
+//! How large a file's values and records may be, in one place so the other crates can
+//! check against the same figures.
 //!
 //! Amounts are `i64` minor units that analytics and charts sum and scale: a value near
 //! `i64::MAX` parses fine and overflows later. No small business moves a trillion in one
@@ -10,6 +10,10 @@ use flowsense_core::money::Currency;
 
 /// The largest absolute amount accepted, in major units of its currency.
 pub const MAX_ABS_AMOUNT_MAJOR: i64 = 1_000_000_000_000;
+
+/// Columns in one CSV record. Bank exports have a few dozen; the cap keeps a record of
+/// empty fields from costing a string each, many times over while rows are held back.
+pub(crate) const MAX_COLUMNS: usize = 1_000;
 
 /// [`MAX_ABS_AMOUNT_MAJOR`] in minor units of `currency` (USD: 10^14).
 #[must_use]

@@ -1,6 +1,6 @@
 //! Invoices and bills in the canonical documents CSV (`<books>.documents.csv`).
 
-use crate::bounds::{out_of_range, within_bound};
+use crate::bounds::{MAX_COLUMNS, out_of_range, within_bound};
 use crate::csv_import::record_error;
 use crate::error::{ErrorReason, ImportError, Quoted};
 use crate::limit::LineLimitReader;
@@ -30,6 +30,9 @@ pub fn parse_documents_csv<R: Read>(
         .next_record(&mut record)
         .map_err(|e| record_error(opts, e))?
     {
+        if record.iter().len() > MAX_COLUMNS {
+            return Err(opts.error(line, ErrorReason::TooManyColumns(MAX_COLUMNS)));
+        }
         let fields: Vec<String> = record
             .iter()
             .map(|f| decode(f, Encoding::Utf8).map(|s| trim_field(&s).to_owned()))
@@ -278,6 +281,9 @@ pub(crate) fn parse_documents_bytes(
         }
         fields.clear();
         fields.extend(raw.split(',').map(trim_field));
+        if fields.len() > MAX_COLUMNS {
+            return Err(opts.error(line, ErrorReason::TooManyColumns(MAX_COLUMNS)));
+        }
         let Some((cols, width)) = columns else {
             let cols = resolve_header(&fields).map_err(|r| opts.error(line, r))?;
             columns = Some((cols, cols.iter().max().map_or(0, |m| m + 1)));

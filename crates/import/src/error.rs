@@ -31,6 +31,8 @@ pub enum ErrorReason {
     UnknownMappedColumn(String),
     #[error("bad column map: {0}")]
     BadColumnMap(String),
+    #[error("more than {0} columns")]
+    TooManyColumns(usize),
     #[error("expected {expected} fields, found {found}")]
     ColumnCount { expected: usize, found: usize },
     #[error("bad date {value} (expected {expected})")]

@@ -1,7 +1,7 @@
 //! One CSV record to one [`ImportedTxn`], for both the canonical layout and bank layouts.
 
 use crate::amount::{DecimalMode, parse_bounded_amount};
-use crate::bounds::{is_within_bound, out_of_range, within_bound};
+use crate::bounds::{MAX_COLUMNS, is_within_bound, out_of_range, within_bound};
 use crate::columns::{Field, Layout};
 use crate::date::{
     DateFormat, DateValue, SlashOrder, parse_date_auto, parse_date_with, parse_iso_date,
@@ -81,12 +81,16 @@ pub(crate) fn normalise_category(category: &str) -> &str {
     }
 }
 
-/// A record must have the header's width; extra trailing fields are tolerated when empty.
+/// A record must have the header's width; extra trailing fields are tolerated when empty,
+/// up to [`MAX_COLUMNS`] in all.
 pub(crate) fn check_width<'a>(
     fields: impl ExactSizeIterator<Item = &'a str>,
     width: usize,
 ) -> Result<(), ErrorReason> {
     let found = fields.len();
+    if found > MAX_COLUMNS {
+        return Err(ErrorReason::TooManyColumns(MAX_COLUMNS));
+    }
     if found == width {
         return Ok(());
     }

@@ -103,10 +103,12 @@ fn documents_read_as_the_streaming_reader_reads_them() {
     let largest = "bill,B-10,Plain,2024-01-02,2024-01-15,,1000000000000.00,USD";
     let too_large = "bill,B-11,Plain,2024-01-02,2024-01-15,,1000000000000.01,USD";
     let overflowing = "bill,B-12,Plain,2024-01-02,2024-01-15,,99999999999999999999,USD";
+    let wide = format!("{good}{}", ",".repeat(1_000));
     for documents in [
         format!("{header}\n{good}\n{largest}\n"),
         format!("{header}\n{good}\n{too_large}\n{bill}\n"),
         format!("{header}\n{overflowing}\n"),
+        format!("{header}\n{good}\n{wide}\n"),
         format!("{header}\n{good}\n{bill}\n"),
         format!("\u{feff}{header}\r\n\r\n{good}\r\n{bill}"),
         format!("{header}\n{good}\n{eur}\n{bill}\n"),
