@@ -1,7 +1,9 @@
 //! Amounts as banks write them (`-1,234.56`, `(1,234.56)`, `1.234,56`, `€12.00`, `12.00-`),
 //! converted exactly to integer minor units. Anything not clearly one amount is an error.
 
-use flowsense_core::money::{MoneyError, parse_minor};
+use crate::bounds::{out_of_range, within_bound};
+use crate::error::{ErrorReason, Quoted};
+use flowsense_core::money::{Currency, MoneyError, parse_minor};
 
 /// The character between whole and fractional units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,19 +51,56 @@ pub struct Amount {
 const CURRENCY_SYMBOLS: [char; 3] = ['$', '€', '£'];
 const SPACES: [char; 3] = [' ', '\u{A0}', '\u{202F}'];
 
+/// Why an amount did not parse: malformed (with a hint), or too large for `i64` at all.
+enum AmountError {
+    Malformed(String),
+    Overflow,
+}
+
+impl From<String> for AmountError {
+    fn from(hint: String) -> Self {
+        AmountError::Malformed(hint)
+    }
+}
+
 /// Parses one amount into minor units of a currency with `exponent` decimals.
 ///
 /// # Errors
 /// A short hint saying what is wrong (empty string when nothing more specific is known).
 pub fn parse_amount(text: &str, mode: DecimalMode, exponent: u32) -> Result<Amount, String> {
+    parse_exact(text, mode, exponent).map_err(|e| match e {
+        AmountError::Malformed(hint) => hint,
+        AmountError::Overflow => "out of range".into(),
+    })
+}
+
+/// [`parse_amount`] for an amount of `currency`, refused beyond the accepted bound
+/// ([`crate::MAX_ABS_AMOUNT_MAJOR`]).
+pub(crate) fn parse_bounded_amount(
+    text: &str,
+    mode: DecimalMode,
+    currency: Currency,
+) -> Result<Amount, ErrorReason> {
+    let amount = parse_exact(text, mode, currency.exponent()).map_err(|e| match e {
+        AmountError::Malformed(hint) => ErrorReason::BadAmount {
+            value: Quoted::new(text),
+            hint,
+        },
+        AmountError::Overflow => out_of_range(text, currency),
+    })?;
+    within_bound(amount.minor, currency, text)?;
+    Ok(amount)
+}
+
+fn parse_exact(text: &str, mode: DecimalMode, exponent: u32) -> Result<Amount, AmountError> {
     let (negative, core) = strip_sign_and_symbol(text)?;
     if core.is_empty() {
-        return Err(String::new());
+        return Err(String::new().into());
     }
     if let Some(bad) = core.chars().find(|&c| {
         !(c.is_ascii_digit() || c == '.' || c == ',' || c == '\'' || SPACES.contains(&c))
     }) {
-        return Err(format!("unexpected {bad:?}"));
+        return Err(format!("unexpected {bad:?}").into());
     }
     let (decimal, decisive) = decide_separator(core, mode, exponent)?;
     let (int_part, frac_part) = match decimal.and_then(|d| core.split_once(d.char())) {
@@ -69,17 +108,17 @@ pub fn parse_amount(text: &str, mode: DecimalMode, exponent: u32) -> Result<Amou
         None => (core, ""),
     };
     if frac_part.contains(['.', ',', '\'']) || frac_part.contains(SPACES) {
-        return Err("separator after the decimal point".into());
+        return Err(String::from("separator after the decimal point").into());
     }
     let digits = ungroup(int_part, decimal)?;
     if digits.is_empty() && frac_part.is_empty() {
-        return Err(String::new());
+        return Err(String::new().into());
     }
     let plain = format!("{}{digits}.{frac_part}", if negative { "-" } else { "" });
     let minor = parse_minor(&plain, exponent).map_err(|e| match e {
-        MoneyError::TooPrecise(n) => format!("more than {n} decimal places"),
-        MoneyError::Overflow => "out of range".into(),
-        _ => String::new(),
+        MoneyError::TooPrecise(n) => format!("more than {n} decimal places").into(),
+        MoneyError::Overflow => AmountError::Overflow,
+        _ => String::new().into(),
     })?;
     Ok(Amount {
         minor,
@@ -279,6 +318,24 @@ mod tests {
         assert_eq!(a.decimal, None);
         let a = parse_amount("1,234", AUTO, 3).unwrap();
         assert_eq!((a.minor, a.decimal), (1_234_000, None));
+    }
+
+    #[test]
+    fn bounded_amounts_stop_at_a_trillion() {
+        let usd = |text| parse_bounded_amount(text, AUTO, Currency::USD).map(|a| a.minor);
+        let out_of_range =
+            |r: Result<i64, ErrorReason>| matches!(r, Err(ErrorReason::AmountOutOfRange { .. }));
+        assert_eq!(usd("1,000,000,000,000.00"), Ok(100_000_000_000_000));
+        assert_eq!(usd("(1,000,000,000,000.00)"), Ok(-100_000_000_000_000));
+        assert!(out_of_range(usd("1,000,000,000,000.01")));
+        assert!(out_of_range(usd("-1000000000000.01")));
+        // Past `i64` itself: the same refusal, not a bare "out of range".
+        assert!(out_of_range(usd("-92233720368547758.08")));
+        assert!(matches!(usd("12,3.4"), Err(ErrorReason::BadAmount { .. })));
+        assert_eq!(
+            minor("92233720368547758.08", AUTO),
+            Err("out of range".into())
+        );
     }
 
     impl DecimalMode {

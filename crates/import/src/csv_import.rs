@@ -1,6 +1,7 @@
 //! The streaming CSV importer: an iterator of transactions that stops at the first bad row.
 
 use crate::amount::{DecimalMode, DecimalSeparator};
+use crate::bounds::MAX_COLUMNS;
 use crate::columns::Layout;
 use crate::error::{ErrorReason, ImportError};
 use crate::limit::{LineLimitReader, limit_exceeded};
@@ -15,6 +16,9 @@ use std::io::{self, BufReader, Chain, Cursor, Read};
 pub(crate) const SNIFF_BYTES: usize = 64 << 10;
 /// Rows held back while a file has not yet shown whether it writes DD/MM or MM/DD.
 const MAX_PENDING_ROWS: usize = 100_000;
+/// Fields in those rows: a held-back field costs a `String` (24 bytes and more), so wide
+/// rows of empty fields would otherwise grow memory far past the file's size.
+const MAX_PENDING_FIELDS: usize = 2_000_000;
 
 type Source<R> = BufReader<Chain<Cursor<Vec<u8>>, LineLimitReader<R>>>;
 
@@ -31,6 +35,7 @@ pub struct CsvImporter<R: Read> {
     record: Fields,
     row_count: u64,
     pending: VecDeque<(u64, Vec<String>)>,
+    pending_fields: usize,
     ready: VecDeque<Result<ImportedTxn, ImportError>>,
     done: bool,
 }
@@ -57,6 +62,9 @@ impl<R: Read> CsvImporter<R> {
         let mut reader = RecordReader::new(source, delimiter, opts.max_line_bytes);
         let mut record = Fields::default();
         let (header, header_line) = match reader.next_record(&mut record) {
+            Ok(Some(line)) if record.iter().len() > MAX_COLUMNS => {
+                return Err(opts.error(line, ErrorReason::TooManyColumns(MAX_COLUMNS)));
+            }
             Ok(Some(line)) => (
                 decode_record(&record, encoding)
                     .ok_or_else(|| opts.error(line, ErrorReason::NotText))?,
@@ -86,6 +94,7 @@ impl<R: Read> CsvImporter<R> {
             record,
             row_count: 0,
             pending: VecDeque::new(),
+            pending_fields: 0,
             ready: VecDeque::new(),
             done: false,
         })
@@ -113,6 +122,7 @@ impl<R: Read> CsvImporter<R> {
 
     fn fail(&mut self, err: ImportError) {
         self.pending.clear();
+        self.pending_fields = 0;
         self.ready.push_back(Err(err));
         self.done = true;
     }
@@ -121,18 +131,20 @@ impl<R: Read> CsvImporter<R> {
     fn process(&mut self, line: u64, fields: Vec<String>) {
         if !self.pending.is_empty() {
             let proof = self.rows.proves_order(&fields);
-            self.pending.push_back((line, fields));
+            self.hold_back(line, fields);
             if let Some(order) = proof {
                 self.rows.date_order = Some(order);
                 self.flush_pending();
-            } else if self.pending.len() > MAX_PENDING_ROWS {
+            } else if self.pending.len() > MAX_PENDING_ROWS
+                || self.pending_fields > MAX_PENDING_FIELDS
+            {
                 self.fail_ambiguous();
             }
             return;
         }
         match self.rows.parse(line, &fields) {
             Ok(RowOutcome::Txn(txn)) => self.ready.push_back(Ok(txn)),
-            Ok(RowOutcome::Ambiguous) => self.pending.push_back((line, fields)),
+            Ok(RowOutcome::Ambiguous) => self.hold_back(line, fields),
             Err(reason) => {
                 let err = self.opts.error(line, reason);
                 self.fail(err);
@@ -140,7 +152,13 @@ impl<R: Read> CsvImporter<R> {
         }
     }
 
+    fn hold_back(&mut self, line: u64, fields: Vec<String>) {
+        self.pending_fields += fields.len();
+        self.pending.push_back((line, fields));
+    }
+
     fn flush_pending(&mut self) {
+        self.pending_fields = 0;
         while let Some((line, fields)) = self.pending.pop_front() {
             match self.rows.parse(line, &fields) {
                 Ok(RowOutcome::Txn(txn)) => self.ready.push_back(Ok(txn)),
@@ -177,6 +195,13 @@ impl<R: Read> CsvImporter<R> {
                     let err = self
                         .opts
                         .error(line, ErrorReason::TooManyRows(self.opts.max_rows));
+                    return self.fail(err);
+                }
+                // Before decoding, which would make a `String` of every field.
+                if self.record.iter().len() > MAX_COLUMNS {
+                    let err = self
+                        .opts
+                        .error(line, ErrorReason::TooManyColumns(MAX_COLUMNS));
                     return self.fail(err);
                 }
                 match decode_record(&self.record, self.encoding) {

@@ -1,5 +1,6 @@
 //! Invoices and bills in the canonical documents CSV (`<books>.documents.csv`).
 
+use crate::bounds::{MAX_COLUMNS, out_of_range, within_bound};
 use crate::csv_import::record_error;
 use crate::error::{ErrorReason, ImportError, Quoted};
 use crate::limit::LineLimitReader;
@@ -8,7 +9,7 @@ use crate::text::{Encoding, decode, trim_field};
 use crate::{ImportOptions, ImportedDoc};
 use chrono::NaiveDate;
 use flowsense_core::books::{Books, DOC_CSV_HEADER, DocKind, Document};
-use flowsense_core::money::Currency;
+use flowsense_core::money::{Currency, MoneyError, parse_minor};
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -29,6 +30,9 @@ pub fn parse_documents_csv<R: Read>(
         .next_record(&mut record)
         .map_err(|e| record_error(opts, e))?
     {
+        if record.iter().len() > MAX_COLUMNS {
+            return Err(opts.error(line, ErrorReason::TooManyColumns(MAX_COLUMNS)));
+        }
         let fields: Vec<String> = record
             .iter()
             .map(|f| decode(f, Encoding::Utf8).map(|s| trim_field(&s).to_owned()))
@@ -128,13 +132,16 @@ fn parse_doc<'a>(f: &[&'a str; 8], base: Currency) -> Result<DocRow<'a>, ErrorRe
     } else {
         Currency::parse(f[7]).map_err(|_| ErrorReason::BadCurrency(Quoted::new(f[7])))?
     };
-    let amount_minor = flowsense_core::money::parse_minor(f[6], currency.exponent())
-        .ok()
-        .filter(|a| *a >= 0)
-        .ok_or_else(|| ErrorReason::BadAmount {
-            value: Quoted::new(f[6]),
-            hint: "expected a positive plain decimal".into(),
-        })?;
+    let amount_minor = match parse_minor(f[6], currency.exponent()) {
+        Ok(minor) if minor >= 0 => within_bound(minor, currency, f[6])?,
+        Err(MoneyError::Overflow) => return Err(out_of_range(f[6], currency)),
+        _ => {
+            return Err(ErrorReason::BadAmount {
+                value: Quoted::new(f[6]),
+                hint: "expected a positive plain decimal".into(),
+            });
+        }
+    };
     let paid_date: Option<NaiveDate> = if f[5].is_empty() {
         None
     } else {
@@ -274,6 +281,9 @@ pub(crate) fn parse_documents_bytes(
         }
         fields.clear();
         fields.extend(raw.split(',').map(trim_field));
+        if fields.len() > MAX_COLUMNS {
+            return Err(opts.error(line, ErrorReason::TooManyColumns(MAX_COLUMNS)));
+        }
         let Some((cols, width)) = columns else {
             let cols = resolve_header(&fields).map_err(|r| opts.error(line, r))?;
             columns = Some((cols, cols.iter().max().map_or(0, |m| m + 1)));

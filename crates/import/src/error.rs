@@ -31,6 +31,8 @@ pub enum ErrorReason {
     UnknownMappedColumn(String),
     #[error("bad column map: {0}")]
     BadColumnMap(String),
+    #[error("more than {0} columns")]
+    TooManyColumns(usize),
     #[error("expected {expected} fields, found {found}")]
     ColumnCount { expected: usize, found: usize },
     #[error("bad date {value} (expected {expected})")]
@@ -39,6 +41,9 @@ pub enum ErrorReason {
     AmbiguousDate(Quoted),
     #[error("bad amount {value}{}", hint_suffix(.hint))]
     BadAmount { value: Quoted, hint: String },
+    /// Beyond [`crate::MAX_ABS_AMOUNT_MAJOR`]; `limit` names it with its currency.
+    #[error("amount {value} is beyond the largest accepted ({limit})")]
+    AmountOutOfRange { value: Quoted, limit: String },
     #[error("no amount on this row")]
     NoAmount,
     #[error("bad currency {0}")]
@@ -51,6 +56,10 @@ pub enum ErrorReason {
     NotOfx,
     #[error("OFX transaction without {0}")]
     OfxMissing(&'static str),
+    #[error("OFX nesting deeper than {0} elements")]
+    OfxTooDeep(usize),
+    #[error("OFX file with more than {0} tags")]
+    OfxTooManyTags(u64),
     #[error("file too large (more than {0} bytes)")]
     TooLarge(u64),
     #[error("read failed: {0}")]

@@ -1,11 +1,12 @@
 //! One chunk of the books CSV fast path: bytes in, transactions with chunk-local name ids out.
 //!
-//! Plain rows (ASCII, unquoted, exactly eight fields, a date, a plain amount and the base
-//! currency written as it is) are parsed straight from the bytes. Every other row goes
+//! Plain rows (ASCII, unquoted, exactly eight fields, a date, a plain amount within the
+//! accepted bound and the base currency written as it is) are parsed straight from the bytes. Every other row goes
 //! through the shared row parser (`parse_canonical`), so a row is accepted or refused
 //! exactly as the streaming path does it, with the same error.
 
 use crate::ImportOptions;
+use crate::bounds::max_abs_minor;
 use crate::error::{ErrorReason, ImportError};
 use crate::fast_fields::{
     LocalInterner, comma_positions, parse_plain_amount, parse_plain_date, trim_ascii,
@@ -104,6 +105,8 @@ struct ChunkParser<'a, S> {
     opts: &'a ImportOptions,
     base_code: [u8; 3],
     exponent: u32,
+    /// The largest accepted amount in minor units of the base currency.
+    max_abs: u64,
     txns: S,
     accounts: LocalInterner,
     categories: LocalInterner,
@@ -125,6 +128,7 @@ impl<'a, S: TxnSink> ChunkParser<'a, S> {
                 .try_into()
                 .unwrap_or([0; 3]),
             exponent: opts.base_currency.exponent(),
+            max_abs: max_abs_minor(opts.base_currency).unsigned_abs(),
             txns: sink,
             accounts: LocalInterner::default(),
             categories: LocalInterner::default(),
@@ -202,6 +206,10 @@ impl<'a, S: TxnSink> ChunkParser<'a, S> {
             return None;
         }
         let amount = parse_plain_amount(f[2], self.exponent)?;
+        if amount.unsigned_abs() > self.max_abs {
+            // Refused by the shared parser, with the same message as the streaming path.
+            return None;
+        }
         let account = if f[1].is_empty() {
             self.opts.default_account.as_bytes()
         } else {

@@ -7,6 +7,7 @@
 
 mod amount;
 mod books_csv;
+mod bounds;
 mod cashflow_csv;
 mod columns;
 mod csv_import;
@@ -27,6 +28,7 @@ mod text;
 
 pub use amount::{Amount, DecimalMode, DecimalSeparator, parse_amount};
 pub use books_csv::{books_from_reader, read_books_csv};
+pub use bounds::{MAX_ABS_AMOUNT_MAJOR, max_abs_minor};
 pub use cashflow_csv::cashflow_report_csv;
 pub use columns::{ColumnMap, Field, Layout, normalise_header};
 pub use csv_import::CsvImporter;

@@ -1,6 +1,7 @@
 //! One CSV record to one [`ImportedTxn`], for both the canonical layout and bank layouts.
 
-use crate::amount::{DecimalMode, parse_amount};
+use crate::amount::{DecimalMode, parse_bounded_amount};
+use crate::bounds::{MAX_COLUMNS, is_within_bound, out_of_range, within_bound};
 use crate::columns::{Field, Layout};
 use crate::date::{
     DateFormat, DateValue, SlashOrder, parse_date_auto, parse_date_with, parse_iso_date,
@@ -36,14 +37,18 @@ pub(crate) fn parse_canonical<'a>(
         expected: "YYYY-MM-DD".into(),
     })?;
     let currency = parse_currency(f[3], base)?;
-    let amount = parse_minor(f[2], currency.exponent()).map_err(|e| ErrorReason::BadAmount {
-        value: Quoted::new(f[2]),
-        hint: match e {
+    let amount = parse_minor(f[2], currency.exponent()).map_err(|e| {
+        let hint = match e {
             MoneyError::TooPrecise(n) => format!("more than {n} decimal places"),
-            MoneyError::Overflow => "out of range".into(),
+            MoneyError::Overflow => return out_of_range(f[2], currency),
             _ => "expected a plain decimal like -1234.56".into(),
-        },
+        };
+        ErrorReason::BadAmount {
+            value: Quoted::new(f[2]),
+            hint,
+        }
     })?;
+    let amount = within_bound(amount, currency, f[2])?;
     Ok(CanonicalRow {
         date,
         account: if f[1].is_empty() {
@@ -76,12 +81,16 @@ pub(crate) fn normalise_category(category: &str) -> &str {
     }
 }
 
-/// A record must have the header's width; extra trailing fields are tolerated when empty.
+/// A record must have the header's width; extra trailing fields are tolerated when empty,
+/// up to [`MAX_COLUMNS`] in all.
 pub(crate) fn check_width<'a>(
     fields: impl ExactSizeIterator<Item = &'a str>,
     width: usize,
 ) -> Result<(), ErrorReason> {
     let found = fields.len();
+    if found > MAX_COLUMNS {
+        return Err(ErrorReason::TooManyColumns(MAX_COLUMNS));
+    }
     if found == width {
         return Ok(());
     }
@@ -181,7 +190,7 @@ impl RowParser {
             return Ok(RowOutcome::Ambiguous);
         };
         let currency = parse_currency(self.get(fields, Field::Currency).unwrap_or(""), self.base)?;
-        let amount_minor = self.amount(fields, currency.exponent())?;
+        let amount_minor = self.amount(fields, currency)?;
         let account = match self.get(fields, Field::Account) {
             Some(a) if !a.is_empty() => a,
             _ => &self.default_account,
@@ -241,19 +250,15 @@ impl RowParser {
         }
     }
 
-    fn parse_amount_text(&mut self, text: &str, exponent: u32) -> Result<i64, ErrorReason> {
-        let parsed =
-            parse_amount(text, self.decimal, exponent).map_err(|hint| ErrorReason::BadAmount {
-                value: Quoted::new(text),
-                hint,
-            })?;
+    fn parse_amount_text(&mut self, text: &str, currency: Currency) -> Result<i64, ErrorReason> {
+        let parsed = parse_bounded_amount(text, self.decimal, currency)?;
         if let Some(sep) = parsed.decimal {
             self.decimal = DecimalMode::Fixed(sep);
         }
         Ok(parsed.minor)
     }
 
-    fn amount(&mut self, fields: &[String], exponent: u32) -> Result<i64, ErrorReason> {
+    fn amount(&mut self, fields: &[String], currency: Currency) -> Result<i64, ErrorReason> {
         let non_empty = |field| self.get(fields, field).filter(|s: &&str| !s.is_empty());
         let (amount, debit, credit) = (
             non_empty(Field::Amount),
@@ -261,7 +266,8 @@ impl RowParser {
             non_empty(Field::Credit),
         );
         if let Some(text) = amount {
-            let value = self.parse_amount_text(text, exponent)?;
+            // Within the bound, so its absolute value cannot overflow.
+            let value = self.parse_amount_text(text, currency)?;
             let direction = self
                 .get(fields, Field::Direction)
                 .unwrap_or("")
@@ -275,20 +281,24 @@ impl RowParser {
         if debit.is_none() && credit.is_none() {
             return Err(ErrorReason::NoAmount);
         }
-        let debit = debit
-            .map(|t| self.parse_amount_text(t, exponent))
+        let debit_minor = debit
+            .map(|t| self.parse_amount_text(t, currency))
             .transpose()?
             .unwrap_or(0);
-        let credit = credit
-            .map(|t| self.parse_amount_text(t, exponent))
+        let credit_minor = credit
+            .map(|t| self.parse_amount_text(t, currency))
             .transpose()?
             .unwrap_or(0);
-        credit
-            .abs()
-            .checked_sub(debit.abs())
-            .ok_or_else(|| ErrorReason::BadAmount {
-                value: Quoted::new(""),
-                hint: "out of range".into(),
+        // Each side is within the bound, so the net is too; checked all the same, so a
+        // wider bound some day cannot turn into a silent wrap.
+        let net = credit_minor
+            .checked_abs()
+            .zip(debit_minor.checked_abs())
+            .and_then(|(c, d)| c.checked_sub(d));
+        net.filter(|&n| is_within_bound(n, currency))
+            .ok_or_else(|| {
+                let both = format!("{} - {}", credit.unwrap_or("0"), debit.unwrap_or("0"));
+                out_of_range(&both, currency)
             })
     }
 }

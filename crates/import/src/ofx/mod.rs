@@ -1,15 +1,27 @@
 //! OFX/QFX bank and credit-card statements, 1.x (SGML) and 2.x (XML).
 
+mod open_tags;
+mod statement;
 mod tokens;
 
+use crate::bounds::{out_of_range, within_bound};
 use crate::error::{ErrorReason, ImportError, Quoted};
 use crate::reference::{ReferenceHasher, RowKey};
 use crate::text::{Encoding, decode};
 use crate::{ImportOptions, ImportedTxn};
 use chrono::NaiveDate;
-use flowsense_core::money::{Currency, parse_minor};
-use std::iter::Peekable;
+use flowsense_core::money::{Currency, MoneyError, parse_minor};
+use open_tags::OpenTags;
+use statement::Statement;
 use tokens::{Token, Tokenizer};
+
+/// Aggregates open at once. Real statements nest about ten deep.
+const MAX_DEPTH: usize = 64;
+/// Tags allowed for each transaction the options allow (one with every optional element of
+/// the specification, in XML with its end tags, has about a hundred) ...
+const TAGS_PER_ROW: u64 = 128;
+/// ... and for the rest of the file: sign-on, balances, several statements.
+const TAGS_BESIDE_ROWS: u64 = 100_000;
 
 /// Reads every `<STMTTRN>` of every bank (`STMTRS`) and card (`CCSTMTRS`) statement.
 ///
@@ -17,7 +29,8 @@ use tokens::{Token, Tokenizer};
 /// gives the currency (else `opts.base_currency`); `FITID` is the reference.
 ///
 /// # Errors
-/// Not OFX, or the first transaction with a missing or bad date or amount.
+/// Not OFX, the first transaction with a missing or bad date or amount, or a file nested
+/// deeper than 64 aggregates or with more tags than `opts.max_rows` transactions need.
 pub fn parse_ofx(bytes: &[u8], opts: &ImportOptions) -> Result<Vec<ImportedTxn>, ImportError> {
     let bytes = bytes.strip_prefix(crate::text::UTF8_BOM).unwrap_or(bytes);
     let text = decode(bytes, Encoding::Utf8)
@@ -27,8 +40,14 @@ pub fn parse_ofx(bytes: &[u8], opts: &ImportOptions) -> Result<Vec<ImportedTxn>,
     let line = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..start]).count() as u64;
     let mut reader = StatementReader {
         opts,
-        tokens: Tokenizer::new(&text[start..], line).peekable(),
-        stack: Vec::new(),
+        tokens: Tokenizer::new(&text[start..], line),
+        peeked: None,
+        tags: 0,
+        max_tags: opts
+            .max_rows
+            .saturating_mul(TAGS_PER_ROW)
+            .saturating_add(TAGS_BESIDE_ROWS),
+        open: OpenTags::default(),
         statement: Statement::default(),
         txn: None,
         references: ReferenceHasher::default(),
@@ -49,37 +68,6 @@ pub(crate) fn find_ofx_start(text: &str) -> Option<usize> {
 }
 
 #[derive(Default)]
-struct Statement {
-    currency: Option<Currency>,
-    account_type: Option<String>,
-    account_id: Option<String>,
-    credit_card: bool,
-}
-
-impl Statement {
-    fn account_label(&self, default: &str) -> String {
-        let Some(id) = self.account_id.as_deref().filter(|s| !s.is_empty()) else {
-            return default.to_owned();
-        };
-        let kind = if self.credit_card {
-            "Credit card"
-        } else {
-            match self.account_type.as_deref().unwrap_or("") {
-                "CHECKING" => "Checking",
-                "SAVINGS" => "Savings",
-                "MONEYMRKT" => "Money market",
-                "CREDITLINE" => "Credit line",
-                "CD" => "CD",
-                _ => "Account",
-            }
-        };
-        let chars: Vec<char> = id.chars().collect();
-        let last4: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-        format!("{kind} ••{last4}")
-    }
-}
-
-#[derive(Default)]
 struct TxnFields {
     line: u64,
     date: Option<(String, u64)>,
@@ -90,11 +78,23 @@ struct TxnFields {
     currency: Option<(String, u64)>,
 }
 
+/// What follows a start tag.
+enum StartOf {
+    /// A leaf with its value (SGML leaves have no end tag).
+    Value,
+    /// A leaf closed at once: `<MEMO></MEMO>`.
+    EmptyLeaf,
+    Aggregate,
+}
+
 struct StatementReader<'a, I: Iterator<Item = Token>> {
     opts: &'a ImportOptions,
-    tokens: Peekable<I>,
-    /// Open aggregates, outermost first.
-    stack: Vec<String>,
+    tokens: I,
+    peeked: Option<Token>,
+    /// Start and end tags read so far, and how many the file may have.
+    tags: u64,
+    max_tags: u64,
+    open: OpenTags,
     statement: Statement,
     txn: Option<TxnFields>,
     references: ReferenceHasher,
@@ -103,45 +103,69 @@ struct StatementReader<'a, I: Iterator<Item = Token>> {
 
 impl<I: Iterator<Item = Token>> StatementReader<'_, I> {
     fn run(&mut self) -> Result<(), ImportError> {
-        while let Some(token) = self.tokens.next() {
+        while let Some(token) = self.next_token()? {
             match token {
                 Token::Start(name, line) => self.start(name, line)?,
-                Token::End(name, _) => {
-                    if let Some(pos) = self.stack.iter().rposition(|n| *n == name) {
-                        while self.stack.len() > pos {
-                            if let Some(closed) = self.stack.pop() {
-                                self.closed(&closed)?;
-                            }
-                        }
-                    }
-                }
+                Token::End(name, _) => self.close(&name)?,
                 Token::Text(..) => {}
             }
         }
-        while let Some(closed) = self.stack.pop() {
+        while let Some(closed) = self.open.pop() {
             self.closed(&closed)?;
         }
         Ok(())
     }
 
+    fn next_token(&mut self) -> Result<Option<Token>, ImportError> {
+        match self.peeked.take() {
+            Some(token) => Ok(Some(token)),
+            None => self.read_token(),
+        }
+    }
+
+    fn peek_token(&mut self) -> Result<Option<&Token>, ImportError> {
+        if self.peeked.is_none() {
+            self.peeked = self.read_token()?;
+        }
+        Ok(self.peeked.as_ref())
+    }
+
+    /// The tokenizer's next token, counting tags against the file's allowance.
+    fn read_token(&mut self) -> Result<Option<Token>, ImportError> {
+        let token = self.tokens.next();
+        if let Some(Token::Start(_, line) | Token::End(_, line)) = &token {
+            self.tags += 1;
+            if self.tags > self.max_tags {
+                let reason = ErrorReason::OfxTooManyTags(self.max_tags);
+                return Err(self.opts.error(*line, reason));
+            }
+        }
+        Ok(token)
+    }
+
     fn start(&mut self, name: String, line: u64) -> Result<(), ImportError> {
-        match self.tokens.peek() {
-            Some(Token::Text(..)) => {
-                let Some(Token::Text(value, _)) = self.tokens.next() else {
+        let next = match self.peek_token()? {
+            Some(Token::Text(..)) => StartOf::Value,
+            Some(Token::End(n, _)) if *n == name => StartOf::EmptyLeaf,
+            _ => StartOf::Aggregate,
+        };
+        match next {
+            StartOf::Value => {
+                let Some(Token::Text(value, _)) = self.next_token()? else {
                     return Ok(());
                 };
-                if matches!(self.tokens.peek(), Some(Token::End(n, _)) if *n == name) {
-                    self.tokens.next();
+                if matches!(self.peek_token()?, Some(Token::End(n, _)) if *n == name) {
+                    self.next_token()?;
                 }
                 self.leaf(&name, value, line);
                 return Ok(());
             }
-            Some(Token::End(n, _)) if *n == name => {
-                self.tokens.next();
+            StartOf::EmptyLeaf => {
+                self.next_token()?;
                 self.leaf(&name, String::new(), line);
                 return Ok(());
             }
-            _ => {}
+            StartOf::Aggregate => {}
         }
         match name.as_str() {
             "STMTRS" | "CCSTMTRS" => {
@@ -152,11 +176,9 @@ impl<I: Iterator<Item = Token>> StatementReader<'_, I> {
             }
             "CCACCTFROM" => self.statement.credit_card = true,
             "STMTTRN" => {
-                if self.stack.iter().any(|n| n == "STMTTRN") {
-                    // An unclosed previous transaction (tolerated in SGML files).
-                    self.finish_txn()?;
-                    self.stack.retain(|n| n != "STMTTRN");
-                }
+                // An unclosed previous transaction (tolerated in SGML files) ends here,
+                // with whatever it left open.
+                self.close("STMTTRN")?;
                 self.txn = Some(TxnFields {
                     line,
                     ..TxnFields::default()
@@ -164,7 +186,21 @@ impl<I: Iterator<Item = Token>> StatementReader<'_, I> {
             }
             _ => {}
         }
-        self.stack.push(name);
+        if self.open.depth() >= MAX_DEPTH {
+            return Err(self.opts.error(line, ErrorReason::OfxTooDeep(MAX_DEPTH)));
+        }
+        self.open.push(name);
+        Ok(())
+    }
+
+    /// An end tag: closes the innermost `name` and everything opened inside it; a name
+    /// that is not open is ignored.
+    fn close(&mut self, name: &str) -> Result<(), ImportError> {
+        for _ in 0..self.open.pops_to_close(name).unwrap_or(0) {
+            if let Some(closed) = self.open.pop() {
+                self.closed(&closed)?;
+            }
+        }
         Ok(())
     }
 
@@ -176,8 +212,8 @@ impl<I: Iterator<Item = Token>> StatementReader<'_, I> {
     }
 
     fn leaf(&mut self, name: &str, value: String, line: u64) {
-        let inner = self.stack.last().map_or("", String::as_str);
-        let in_txn = self.stack.iter().any(|n| n == "STMTTRN");
+        let inner = self.open.innermost();
+        let in_txn = self.open.is_open("STMTTRN");
         if let Some(txn) = self.txn.as_mut().filter(|_| in_txn) {
             match name {
                 "DTPOSTED" => txn.date = Some((value, line)),
@@ -230,15 +266,15 @@ impl<I: Iterator<Item = Token>> StatementReader<'_, I> {
         } else {
             amount_text.clone()
         };
-        let amount_minor = parse_minor(&plain, currency.exponent()).map_err(|_| {
-            err(
-                amount_line,
-                ErrorReason::BadAmount {
-                    value: Quoted::new(&amount_text),
-                    hint: String::new(),
-                },
-            )
-        })?;
+        let amount_minor = match parse_minor(&plain, currency.exponent()) {
+            Ok(minor) => within_bound(minor, currency, &amount_text),
+            Err(MoneyError::Overflow) => Err(out_of_range(&amount_text, currency)),
+            Err(_) => Err(ErrorReason::BadAmount {
+                value: Quoted::new(&amount_text),
+                hint: String::new(),
+            }),
+        }
+        .map_err(|reason| err(amount_line, reason))?;
         if self.out.len() as u64 >= self.opts.max_rows {
             return Err(err(t.line, ErrorReason::TooManyRows(self.opts.max_rows)));
         }
@@ -303,16 +339,5 @@ mod tests {
         assert_eq!(parse_ofx_date("2024030"), None);
         assert_eq!(parse_ofx_date("20241305"), None);
         assert_eq!(parse_ofx_date("20240305xyz"), None);
-    }
-
-    #[test]
-    fn masks_account_ids() {
-        let s = Statement {
-            account_type: Some("CHECKING".into()),
-            account_id: Some("000123451234".into()),
-            ..Statement::default()
-        };
-        assert_eq!(s.account_label("x"), "Checking ••1234");
-        assert_eq!(Statement::default().account_label("Imported"), "Imported");
     }
 }

@@ -98,6 +98,9 @@ fn tag_name(inner: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// Longest entity name looked for between `&` and `;` (`#x10FFFF` and the like).
+const MAX_ENTITY_CHARS: usize = 10;
+
 /// Decodes the XML/SGML character entities OFX files use; unknown ones stay as written.
 pub(crate) fn unescape(text: &str) -> String {
     if !text.contains('&') {
@@ -108,7 +111,10 @@ pub(crate) fn unescape(text: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
-        let decoded = after.find(';').filter(|&semi| semi <= 10).and_then(|semi| {
+        // Only a short way on: a search to the end for each `&` made a text of many `&`
+        // without `;` cost its length squared.
+        let window = &after.as_bytes()[..after.len().min(MAX_ENTITY_CHARS + 1)];
+        let decoded = memchr::memchr(b';', window).and_then(|semi| {
             let entity = &after[..semi];
             let c = match entity {
                 "amp" => Some('&'),
@@ -168,5 +174,8 @@ mod tests {
     #[test]
     fn entities() {
         assert_eq!(unescape("a&lt;b&#65;&#x42;&zz;&"), "a<bAB&zz;&");
+        // Ten characters between `&` and `;` at most, as before.
+        assert_eq!(unescape("&#000000065;&#0000000065;"), "A&#0000000065;");
+        assert_eq!(unescape("é&amp;é&"), "é&é&");
     }
 }

@@ -13,7 +13,8 @@ const ODD_ROWS: &[&str] = &[
     "2024-01-03,\u{a0}Checking\u{a0},3,,\u{2003}Café ,TRANSFER,d,r",
     "2024-01-04,,1.500,USD,Default account,Ops,d,r,,  ,",
     "2024-01-05,Savings,-0.07,USD,\"Quoted, Inc.\",Ops,d,r",
-    "2024-01-06,Savings,999999999999999.99,USD,Big,Ops,d,r",
+    "2024-01-06,Savings,1000000000000.00,USD,Big,Ops,d,r",
+    "2024-01-06,Savings,-1000000000000,USD,Big,Ops,d,r",
     "2024-01-07,Savings,-.5,USD,Dotless,transfer,d,r",
     "2024-01-08,Savings,7.,USD,\u{feff}Bom,Ops,d,r",
     "2024-01-09,Café,1,USD,x\u{85},Ops,d,r",
@@ -27,6 +28,10 @@ const BAD_ROWS: &[&str] = &[
     "2024-01-09,Checking,1,USD,x,y,z",
     "2024-01-09,Checking,1,USD,x,y,z,r,extra",
     "2024-01-09,Checking,99999999999999999999,USD,x,y,z,r",
+    "2024-01-09,Checking,1000000000000.01,USD,x,y,z,r",
+    "2024-01-09,Checking,-1000000000000.01,USD,x,y,z,r",
+    "2024-01-09,Checking,999999999999999.99,USD,x,y,z,r",
+    "2024-01-09,Checking,92233720368547758.07,USD,x,y,z,r",
     "2024-01-09,Checking,1e3,USD,x,y,z,r",
     "   ",
 ];
@@ -95,7 +100,15 @@ fn documents_read_as_the_streaming_reader_reads_them() {
     let bill = "Bill , B-7 ,Plain,2024-01-02,2024-01-15,2024-01-14,850,usd,extra";
     let eur = "bill,B-8,Plain,2024-01-02,2024-01-15,,850,EUR";
     let bad = "bill,B-9,Plain,2024-01-02,2024-01-15,,-1,USD";
+    let largest = "bill,B-10,Plain,2024-01-02,2024-01-15,,1000000000000.00,USD";
+    let too_large = "bill,B-11,Plain,2024-01-02,2024-01-15,,1000000000000.01,USD";
+    let overflowing = "bill,B-12,Plain,2024-01-02,2024-01-15,,99999999999999999999,USD";
+    let wide = format!("{good}{}", ",".repeat(1_000));
     for documents in [
+        format!("{header}\n{good}\n{largest}\n"),
+        format!("{header}\n{good}\n{too_large}\n{bill}\n"),
+        format!("{header}\n{overflowing}\n"),
+        format!("{header}\n{good}\n{wide}\n"),
         format!("{header}\n{good}\n{bill}\n"),
         format!("\u{feff}{header}\r\n\r\n{good}\r\n{bill}"),
         format!("{header}\n{good}\n{eur}\n{bill}\n"),

@@ -1,11 +1,14 @@
 //! One integration-test binary for flowsense-import.
 
+mod amount_bounds;
 mod books;
 mod cashflow;
 mod csv_errors;
 mod csv_layouts;
+mod csv_limits;
 mod fast_edges;
 mod ofx;
+mod ofx_limits;
 mod props;
 
 use flowsense_core::money::Currency;

@@ -1,11 +1,14 @@
+use flowsense_core::books::TXN_CSV_HEADER;
 use flowsense_core::money::{Currency, format_minor};
 use flowsense_import::{
-    CsvImporter, DecimalMode, DecimalSeparator, ImportOptions, detect_format, import_bytes,
-    parse_amount, parse_books_bytes, parse_ofx,
+    CsvImporter, DecimalMode, DecimalSeparator, ErrorReason, ImportOptions, detect_format,
+    import_bytes, max_abs_minor, parse_amount, parse_books_bytes, parse_ofx,
 };
 use proptest::prelude::*;
 
 const LIMIT: i64 = 1_000_000_000_000_000;
+/// The accepted bound in cents.
+const USD_MAX: i64 = 100_000_000_000_000;
 
 /// `1234567` (minor, 2 places) written with thousands separators in the given style.
 fn grouped(minor: i64, dec: char, group: char) -> String {
@@ -21,23 +24,116 @@ fn grouped(minor: i64, dec: char, group: char) -> String {
     format!("{out}{dec}{frac}")
 }
 
+/// `minor` cents written in one of the supported styles, and the mode that reads it.
+fn styled(minor: i64, style: usize) -> (String, DecimalMode) {
+    let abs_dot = grouped(minor, '.', ',');
+    let abs_comma = grouped(minor, ',', '.');
+    let neg = minor < 0;
+    match style {
+        0 => (
+            format_minor(minor, 2),
+            DecimalMode::Auto {
+                default: DecimalSeparator::Dot,
+            },
+        ),
+        1 => (
+            format!("{}{abs_dot}", if neg { "-" } else { "" }),
+            DecimalMode::Auto {
+                default: DecimalSeparator::Dot,
+            },
+        ),
+        2 => (
+            if neg { format!("({abs_dot})") } else { abs_dot },
+            DecimalMode::Auto {
+                default: DecimalSeparator::Dot,
+            },
+        ),
+        3 => (
+            format!("{}${abs_dot}", if neg { "-" } else { "" }),
+            DecimalMode::Auto {
+                default: DecimalSeparator::Dot,
+            },
+        ),
+        4 => (
+            format!("{abs_dot}{}", if neg { "-" } else { "" }),
+            DecimalMode::Auto {
+                default: DecimalSeparator::Dot,
+            },
+        ),
+        5 => (
+            format!("{}{abs_comma} €", if neg { "-" } else { "" }),
+            DecimalMode::Fixed(DecimalSeparator::Comma),
+        ),
+        _ => (
+            format!("{}{abs_comma}", if neg { "-" } else { "" }),
+            DecimalMode::Auto {
+                default: DecimalSeparator::Comma,
+            },
+        ),
+    }
+}
+
+/// `minor` cents in `style`, through the bank CSV importer: the amount or the refusal.
+fn import_styled(minor: i64, style: usize) -> Result<i64, ErrorReason> {
+    let (text, mode) = styled(minor, style);
+    let mut opts = ImportOptions::new(Currency::USD);
+    if let DecimalMode::Fixed(sep) = mode {
+        opts.decimal = Some(sep);
+    }
+    let csv = format!("Date,Description,Amount\n2024-01-01,x,\"{text}\"\n");
+    match CsvImporter::new(csv.as_bytes(), opts).map(Iterator::collect::<Result<Vec<_>, _>>) {
+        Ok(Ok(txns)) => Ok(txns[0].amount_minor),
+        Ok(Err(e)) | Err(e) => Err(e.reason),
+    }
+}
+
+/// `minor` cents as a plain decimal through the canonical books reader and OFX.
+fn books_and_ofx(minor: i64) -> [Result<i64, ErrorReason>; 2] {
+    let opts = ImportOptions::new(Currency::USD);
+    let plain = format_minor(minor, 2);
+    let books = format!(
+        "{}\n2024-01-01,a,{plain},USD,x,y,z,r\n",
+        TXN_CSV_HEADER.join(",")
+    );
+    let ofx = format!("<OFX><STMTTRN><DTPOSTED>20240101<TRNAMT>{plain}</STMTTRN></OFX>");
+    [
+        parse_books_bytes(books.as_bytes(), &opts)
+            .map(|b| b.txns[0].amount)
+            .map_err(|e| e.reason),
+        parse_ofx(ofx.as_bytes(), &opts)
+            .map(|t| t[0].amount_minor)
+            .map_err(|e| e.reason),
+    ]
+}
+
 proptest! {
     #[test]
     fn amounts_round_trip(minor in -LIMIT..=LIMIT, style in 0usize..7) {
-        let abs_dot = grouped(minor, '.', ',');
-        let abs_comma = grouped(minor, ',', '.');
-        let neg = minor < 0;
-        let (text, mode) = match style {
-            0 => (format_minor(minor, 2), DecimalMode::Auto { default: DecimalSeparator::Dot }),
-            1 => (format!("{}{abs_dot}", if neg { "-" } else { "" }), DecimalMode::Auto { default: DecimalSeparator::Dot }),
-            2 => (if neg { format!("({abs_dot})") } else { abs_dot }, DecimalMode::Auto { default: DecimalSeparator::Dot }),
-            3 => (format!("{}${abs_dot}", if neg { "-" } else { "" }), DecimalMode::Auto { default: DecimalSeparator::Dot }),
-            4 => (format!("{abs_dot}{}", if neg { "-" } else { "" }), DecimalMode::Auto { default: DecimalSeparator::Dot }),
-            5 => (format!("{}{abs_comma} €", if neg { "-" } else { "" }), DecimalMode::Fixed(DecimalSeparator::Comma)),
-            _ => (format!("{}{abs_comma}", if neg { "-" } else { "" }), DecimalMode::Auto { default: DecimalSeparator::Comma }),
-        };
+        let (text, mode) = styled(minor, style);
         let parsed = parse_amount(&text, mode, 2);
         prop_assert_eq!(parsed.map(|a| a.minor), Ok(minor), "{}", text);
+    }
+
+    #[test]
+    fn amounts_within_the_bound_read_back_exactly(minor in -USD_MAX..=USD_MAX, style in 0usize..7) {
+        prop_assert_eq!(USD_MAX, max_abs_minor(Currency::USD));
+        prop_assert_eq!(import_styled(minor, style), Ok(minor), "{}", styled(minor, style).0);
+        prop_assert_eq!(books_and_ofx(minor), [Ok(minor), Ok(minor)]);
+    }
+
+    #[test]
+    fn amounts_beyond_the_bound_are_refused(
+        beyond in USD_MAX + 1..=i64::MAX,
+        negative in any::<bool>(),
+        style in 0usize..7,
+    ) {
+        let minor = if negative { -beyond } else { beyond };
+        let refused = |r: &Result<i64, ErrorReason>| matches!(r, Err(ErrorReason::AmountOutOfRange { .. }));
+        let csv = import_styled(minor, style);
+        prop_assert!(refused(&csv), "{:?}", csv);
+        for result in books_and_ofx(minor) {
+            prop_assert!(refused(&result), "{:?}", result);
+        }
     }
 
     #[test]
