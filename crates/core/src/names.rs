@@ -89,10 +89,16 @@ mod tests {
             PlainName::parse(&"x".repeat(MAX_NAME_CHARS + 1)),
             Err(NameError::Length)
         );
-        assert_eq!(PlainName::parse("Acme\r\nBcc: x@y"), Err(NameError::Control));
+        assert_eq!(
+            PlainName::parse("Acme\r\nBcc: x@y"),
+            Err(NameError::Control)
+        );
         assert_eq!(PlainName::parse("Acme\u{0}"), Err(NameError::Control));
         assert_eq!(PlainName::parse("Acme\u{7}Ltd"), Err(NameError::Control));
-        assert_eq!(PlainName::parse("invoice\u{202E}fdp.exe"), Err(NameError::Bidi));
+        assert_eq!(
+            PlainName::parse("invoice\u{202E}fdp.exe"),
+            Err(NameError::Bidi)
+        );
         assert_eq!(PlainName::parse("a\u{2066}b"), Err(NameError::Bidi));
     }
 }

@@ -195,12 +195,7 @@ impl Store {
     ) -> Result<i64> {
         let mut tx = self.scoped(org).await?;
         let (n,): (i64,) = tx
-            .fetch_one(
-                sql!("audit/count_since")
-                    .arg(org)
-                    .arg(action)
-                    .arg(since),
-            )
+            .fetch_one(sql!("audit/count_since").arg(org).arg(action).arg(since))
             .await?;
         tx.commit().await?;
         Ok(n)

@@ -291,29 +291,45 @@ async fn a_new_password_revokes_credentials(db: &TestDb) {
     }
     s.store_pending_mfa_secret(u, vec![9; 40]).await.unwrap();
 
-    let kept = s.set_password_revoking(u, "$argon2id$a", now, false).await.unwrap();
+    let kept = s
+        .set_password_revoking(u, "$argon2id$a", now, false)
+        .await
+        .unwrap();
     assert_eq!((kept.sessions, kept.tokens, kept.pending_mfa), (2, 0, true));
     assert!(s.session_by_hash(&[1; 32]).await.unwrap().is_none());
-    assert!(s.session_by_hash(&[3; 32]).await.unwrap().is_some(), "another user's session");
+    assert!(
+        s.session_by_hash(&[3; 32]).await.unwrap().is_some(),
+        "another user's session"
+    );
     assert!(s.mfa_state(u).await.unwrap().secret_enc.is_none());
     let live = |t: Option<flowsense_storage::ApiToken>| t.is_some_and(|t| t.revoked_at.is_none());
     assert!(live(s.api_token_by_hash(&[1; 32]).await.unwrap()));
 
-    let all = s.set_password_revoking(u, "$argon2id$b", now, true).await.unwrap();
+    let all = s
+        .set_password_revoking(u, "$argon2id$b", now, true)
+        .await
+        .unwrap();
     assert_eq!((all.sessions, all.tokens, all.pending_mfa), (0, 2, false));
     assert!(!live(s.api_token_by_hash(&[1; 32]).await.unwrap()));
     assert!(!live(s.api_token_by_hash(&[2; 32]).await.unwrap()));
-    assert!(live(s.api_token_by_hash(&[3; 32]).await.unwrap()), "another user's token");
+    assert!(
+        live(s.api_token_by_hash(&[3; 32]).await.unwrap()),
+        "another user's token"
+    );
     assert_eq!(s.user(u).await.unwrap().password_hash, "$argon2id$b");
 
     // An enabled second factor is not "pending": a new password leaves it in place.
     s.store_pending_mfa_secret(u, vec![9; 40]).await.unwrap();
     s.enable_mfa(u, &[vec![1; 32]]).await.unwrap();
-    let after = s.set_password_revoking(u, "$argon2id$c", now, true).await.unwrap();
+    let after = s
+        .set_password_revoking(u, "$argon2id$c", now, true)
+        .await
+        .unwrap();
     assert!(!after.pending_mfa);
     assert!(s.mfa_state(u).await.unwrap().enabled);
     assert!(matches!(
-        s.set_password_revoking(UserId(Uuid::new_v4()), "$argon2id$d", now, true).await,
+        s.set_password_revoking(UserId(Uuid::new_v4()), "$argon2id$d", now, true)
+            .await,
         Err(StorageError::NotFound)
     ));
 }

@@ -130,7 +130,9 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         if unsafe_method && t.scope == TokenScope::Read {
             return Err(ApiError::Forbidden("read_only_token"));
         }
-        if t.last_used_at.is_none_or(|at| now - at >= LAST_SEEN_RESOLUTION) {
+        if t.last_used_at
+            .is_none_or(|at| now - at >= LAST_SEEN_RESOLUTION)
+        {
             let (store, id) = (state.store.clone(), t.id);
             record_last_seen(state, async move { store.touch_api_token(id, now).await }).await;
         }

@@ -12,8 +12,8 @@ pub mod session;
 pub mod totp;
 pub mod totp_seal;
 
+pub use client_ip::TrustedProxies;
 pub use extract::{
     Admin, AuthMethod, ClientInfo, CurrentUser, Member, OrgAccess, RecentAuth, Viewer,
 };
-pub use client_ip::TrustedProxies;
 pub use password::check_password_strength;

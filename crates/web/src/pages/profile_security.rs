@@ -8,9 +8,9 @@ use super::account::Refusal;
 use super::profile::{Extras, Fields, NewToken, Section, done, field, fields, refuse, render};
 use super::step_up::{Pending, Proof, StepUp, step_up, with_session};
 use super::{Chrome, private, qr};
-use crate::auth::session::{forget_session, session_cookie};
 use crate::auth::crypto::sha256;
 use crate::auth::session::Issued;
+use crate::auth::session::{forget_session, session_cookie};
 use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
 use crate::service::mfa::{self, Enrolment};
 use crate::service::own_data;
@@ -170,7 +170,10 @@ pub(crate) async fn mfa_confirm(
     .await;
     // Turning MFA on renews the session once more; the step-up's own session is not needed.
     if let (Ok(_), Some(step)) = (&verified, &stepped_up) {
-        state.store.delete_session(&sha256(step.token.as_bytes())).await?;
+        state
+            .store
+            .delete_session(&sha256(step.token.as_bytes()))
+            .await?;
     }
     match verified {
         Ok((codes, issued)) => {

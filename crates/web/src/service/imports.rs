@@ -173,7 +173,9 @@ fn check_file_blocking(
     let currency = options.base_currency;
     if looks_like_documents_csv(path).map_err(|e| refused(io_error(&source, &e)))? {
         let docs = read_documents(path, options).map_err(refused)?;
-        return Ok(Checked::Documents(to_new_documents(&docs, currency, &source)?));
+        return Ok(Checked::Documents(to_new_documents(
+            &docs, currency, &source,
+        )?));
     }
     let mut rows = flowsense_import::open_path(path, options).map_err(refused)?;
     let parsed = match &mut rows {

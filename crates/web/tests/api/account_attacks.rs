@@ -93,10 +93,12 @@ async fn a_password_reset_revokes_tokens_sessions_and_pending_enrolment(db: Db) 
         .await;
     assert!(s.is_success(), "{s} {body}");
 
-    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "the token is dead");
-    let (s, _) = api
-        .send(Method::DELETE, "/api/v1/me/sessions", None)
-        .await;
+    assert_eq!(
+        api.get("/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "the token is dead"
+    );
+    let (s, _) = api.send(Method::DELETE, "/api/v1/me/sessions", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(
         attacker.get("/api/v1/me").await.0,
@@ -107,9 +109,15 @@ async fn a_password_reset_revokes_tokens_sessions_and_pending_enrolment(db: Db) 
     assert!(mfa.secret_enc.is_none(), "the pending enrolment is gone");
 
     let mail = app.last_email_to("reset@x.test");
-    assert!(mail.contains("Subject: Your FlowSense password was reset"), "{mail}");
+    assert!(
+        mail.contains("Subject: Your FlowSense password was reset"),
+        "{mail}"
+    );
     assert!(mail.contains("1 personal API token revoked"), "{mail}");
-    assert!(mail.contains("unfinished two-factor set-up was cancelled"), "{mail}");
+    assert!(
+        mail.contains("unfinished two-factor set-up was cancelled"),
+        "{mail}"
+    );
     assert!(!mail.contains(&token) && !mail.contains(NEW_PASSWORD));
 
     // The owner signs in with the new password and sees the token as revoked.
@@ -135,7 +143,11 @@ async fn a_password_change_can_revoke_tokens_too(db: Db) {
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let mut api = Browser::with_token(&app.base, &kept);
-    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::OK, "kept unless asked");
+    assert_eq!(
+        api.get("/api/v1/me").await.0,
+        StatusCode::OK,
+        "kept unless asked"
+    );
     assert!(
         app.last_email_to("change@x.test")
             .contains("no personal API tokens were revoked")
@@ -202,7 +214,11 @@ async fn an_unconfirmed_account_reads_invitations_and_nothing_more(db: Db) {
         .await
         .expect("membership");
     for (method, path, body) in [
-        (Method::GET, format!("/api/v1/orgs/{org}/reports/runway"), None),
+        (
+            Method::GET,
+            format!("/api/v1/orgs/{org}/reports/runway"),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/orgs/{org}/invitations"),
@@ -230,7 +246,12 @@ async fn names_go_through_one_validated_type(db: Db) {
     let app = spawn_app(db).await;
     app.user("namer@x.test").await;
     let mut b = app.signed_in("namer@x.test").await;
-    for bad in ["Acme\u{7}Bell", "Acme\r\nBcc: x@y.test", "invoice\u{202E}fdp.exe", "  "] {
+    for bad in [
+        "Acme\u{7}Bell",
+        "Acme\r\nBcc: x@y.test",
+        "invoice\u{202E}fdp.exe",
+        "  ",
+    ] {
         let (s, body) = b
             .post(
                 "/api/v1/orgs",
@@ -288,9 +309,7 @@ async fn invitations_are_limited_per_organisation_and_day(db: Db) {
         assert_eq!(s, StatusCode::CREATED, "{body}");
         // Revoking does not give the allowance back.
         let id = body["id"].as_str().expect("id").to_owned();
-        let (s, _) = b
-            .send(Method::DELETE, &format!("{path}/{id}"), None)
-            .await;
+        let (s, _) = b.send(Method::DELETE, &format!("{path}/{id}"), None).await;
         assert!(s.is_success());
     }
     let mails = app.emails();

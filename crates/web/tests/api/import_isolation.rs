@@ -8,7 +8,12 @@ use reqwest::{Method, StatusCode};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-async fn upload(b: &Browser, org: OrgId, name: &str, bytes: &[u8]) -> (StatusCode, serde_json::Value) {
+async fn upload(
+    b: &Browser,
+    org: OrgId,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, serde_json::Value) {
     let (content_type, body) = multipart(&[("file", Some(name), bytes)]);
     let r = b
         .request(Method::POST, &format!("/api/v1/orgs/{org}/imports"))
@@ -35,7 +40,11 @@ async fn two_tenants(app: &TestApp) -> (OrgId, Browser, OrgId, Browser) {
 
 /// Latencies of the viewer's reads (`/api/v1/me`, the runway report, the dashboard) while
 /// `busy` runs; every read must succeed.
-async fn reads_while<F: std::future::Future>(viewer: &Browser, org: OrgId, busy: F) -> (F::Output, Vec<Duration>) {
+async fn reads_while<F: std::future::Future>(
+    viewer: &Browser,
+    org: OrgId,
+    busy: F,
+) -> (F::Output, Vec<Duration>) {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let reader = {
         let stop = stop.clone();
@@ -51,8 +60,16 @@ async fn reads_while<F: std::future::Future>(viewer: &Browser, org: OrgId, busy:
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 for path in &paths {
                     let started = Instant::now();
-                    let r = http.get(format!("{base}{path}")).send().await.expect("read");
-                    assert_eq!(r.status(), StatusCode::OK, "{path} failed during the import");
+                    let r = http
+                        .get(format!("{base}{path}"))
+                        .send()
+                        .await
+                        .expect("read");
+                    assert_eq!(
+                        r.status(),
+                        StatusCode::OK,
+                        "{path} failed during the import"
+                    );
                     latencies.push(started.elapsed());
                 }
             }
@@ -77,9 +94,22 @@ async fn the_three_row_csv_is_refused_and_every_page_still_answers(db: Db) {
                 2026-01-02,92233720368547758.07,x\n2026-01-03,92233720368547758.07,x\n";
     let (s, body) = upload(&uploader, org_a, "attack.csv", csv).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let message = body.pointer("/error/message").and_then(|m| m.as_str()).unwrap_or("");
-    assert!(message.contains(":2:") || message.contains("line 2"), "{message}");
-    assert_eq!(app.state.store.count_transactions(org_a).await.expect("count"), 0);
+    let message = body
+        .pointer("/error/message")
+        .and_then(|m| m.as_str())
+        .unwrap_or("");
+    assert!(
+        message.contains(":2:") || message.contains("line 2"),
+        "{message}"
+    );
+    assert_eq!(
+        app.state
+            .store
+            .count_transactions(org_a)
+            .await
+            .expect("count"),
+        0
+    );
     for path in ["", "/forecast", "/cashflow"] {
         let started = Instant::now();
         let r = uploader
@@ -121,10 +151,20 @@ async fn a_deeply_nested_ofx_is_refused_quickly_while_others_read(db: Db) {
         latencies.last()
     );
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(code_of(&body) == "invalid" || code_of(&body) == "import_refused", "{body}");
+    assert!(
+        code_of(&body) == "invalid" || code_of(&body) == "import_refused",
+        "{body}"
+    );
     // It took 51 s before parsing was linear; a generous bound, since tests share the cores.
     assert!(took < Duration::from_secs(5), "{took:?}");
-    assert_eq!(app.state.store.count_transactions(org_a).await.expect("count"), 0);
+    assert_eq!(
+        app.state
+            .store
+            .count_transactions(org_a)
+            .await
+            .expect("count"),
+        0
+    );
 }
 
 async fn another_tenant_reads_during_a_large_import(db: Db) {
@@ -135,13 +175,23 @@ async fn another_tenant_reads_during_a_large_import(db: Db) {
     for i in 0..ROWS {
         let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date")
             + TimeDelta::days(i64::from(i % 365));
-        let _ = writeln!(csv, "{day},-{}.{:02},Supplier {},r{i}", i % 5000, i % 100, i % 97);
+        let _ = writeln!(
+            csv,
+            "{day},-{}.{:02},Supplier {},r{i}",
+            i % 5000,
+            i % 100,
+            i % 97
+        );
     }
     // Every session is due a last-seen update: the viewer's first reads must not queue behind
     // the import's transaction.
     app.advance(TimeDelta::minutes(2));
-    let ((status, body), latencies) =
-        reads_while(&viewer, org_b, upload(&uploader, org_a, "big.csv", csv.as_bytes())).await;
+    let ((status, body), latencies) = reads_while(
+        &viewer,
+        org_b,
+        upload(&uploader, org_a, "big.csv", csv.as_bytes()),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["rows_added"], serde_json::json!(ROWS));
     let (p50, p99, max) = (

@@ -38,7 +38,10 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies(db: Db) {
     // block every sign-in.
     let proxy = app.browser_from("127.0.0.2");
     for _ in 0..2 {
-        assert_eq!(failed_login(&proxy, "198.51.100.1").await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            failed_login(&proxy, "198.51.100.1").await,
+            StatusCode::UNAUTHORIZED
+        );
     }
     assert_eq!(
         failed_login(&proxy, "198.51.100.1").await,
@@ -113,7 +116,12 @@ async fn every_authenticated_answer_is_no_store(db: Db) {
                 .headers()
                 .get("cache-control")
                 .map(|v| v.to_str().unwrap_or_default().to_owned());
-            assert_eq!(cache.as_deref(), Some("no-store"), "{path} ({})", r.status());
+            assert_eq!(
+                cache.as_deref(),
+                Some("no-store"),
+                "{path} ({})",
+                r.status()
+            );
         }
     }
     // The stylesheet is the same for everyone and keeps its caching.
@@ -123,7 +131,9 @@ async fn every_authenticated_answer_is_no_store(db: Db) {
         .await
         .expect("css");
     assert_ne!(
-        css.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        css.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
         Some("no-store")
     );
 }
@@ -140,7 +150,11 @@ async fn an_oversize_body_is_413(db: Db) {
             json!({"name": "Big", "slug": "big-co", "base_currency": "USD", "pad": padding}),
         )
         .await;
-    assert_eq!((s, code_of(&body)), (StatusCode::PAYLOAD_TOO_LARGE, "too_large"), "{body}");
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        "{body}"
+    );
     // Over the request cap (25 MiB), refused from its declared length before any of it is
     // read: the headers alone get the answer (a client sending the body would see the
     // connection close under it).
@@ -184,7 +198,8 @@ async fn the_outbox_is_private(db: Db) {
             json!({"email": "private@x.test"}),
         )
         .await;
-    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode(app.outbox.path()), 0o700);
     let mut mails = 0;
     for entry in std::fs::read_dir(app.outbox.path()).expect("outbox") {
@@ -192,7 +207,10 @@ async fn the_outbox_is_private(db: Db) {
         assert_eq!(mode(&path), 0o600, "{}", path.display());
         mails += 1;
     }
-    assert_eq!(mails, 1, "the reset link was written, readable by its owner only");
+    assert_eq!(
+        mails, 1,
+        "the reset link was written, readable by its owner only"
+    );
 }
 
 crate::on_both_backends!(
