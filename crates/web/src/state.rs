@@ -82,8 +82,8 @@ pub struct AppState {
     pub analytics: Arc<AnalyticsCache>,
     pub(crate) limiters: Arc<Limiters>,
     pub(crate) passwords: Passwords,
-    /// Last-seen writes of sessions and tokens allowed to wait for the database at once.
-    pub(crate) last_seen_writers: Arc<tokio::sync::Semaphore>,
+    /// Session and token bookkeeping writes allowed to wait for the database at once.
+    pub(crate) bookkeeping_writers: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -117,7 +117,7 @@ impl AppState {
             mailer,
             deployment: Arc::new(Deployment::default()),
             analytics: Arc::new(AnalyticsCache::default()),
-            last_seen_writers: Arc::new(tokio::sync::Semaphore::new(2)),
+            bookkeeping_writers: Arc::new(tokio::sync::Semaphore::new(2)),
         })
     }
 

@@ -80,28 +80,29 @@ impl CurrentUser {
 /// (The idle timeout may then end a session up to this much early.)
 const LAST_SEEN_RESOLUTION: TimeDelta = TimeDelta::minutes(1);
 
-/// How long a request waits for its last-seen write before going on without it.
-const LAST_SEEN_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+/// How long a request waits for its bookkeeping write before going on without it.
+const BOOKKEEPING_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Records a last-seen time without letting it fail or stall the request: the write runs as its
-/// own task; the request waits for it briefly (so the common case is done before the answer), and
-/// a write that is queued behind a long transaction finishes, or fails with a warning, on its own.
-/// At most [`AppState::last_seen_writers`] such writes wait at once, so they never take the pool
-/// from readers; past that the write is skipped, and the next request tries again.
-async fn record_last_seen(
+/// A bookkeeping write (a last-seen time, removing an expired session) that must not fail or
+/// stall the request: the write runs as its own task; the request waits for it briefly (so the
+/// common case is done before the answer), and a write queued behind a long transaction
+/// finishes, or fails with a warning, on its own. At most [`AppState::bookkeeping_writers`] such
+/// writes wait at once, so they never take the pool from readers; past that the write is
+/// skipped, and the next request tries again.
+async fn bookkeeping_write(
     state: &AppState,
     write: impl Future<Output = Result<(), flowsense_storage::StorageError>> + Send + 'static,
 ) {
-    let Ok(permit) = state.last_seen_writers.clone().try_acquire_owned() else {
+    let Ok(permit) = state.bookkeeping_writers.clone().try_acquire_owned() else {
         return;
     };
     let task = tokio::spawn(async move {
         let _permit = permit;
         if let Err(e) = write.await {
-            tracing::warn!(error = %crate::error::chain(&e), "could not record last-seen time");
+            tracing::warn!(error = %crate::error::chain(&e), "a session bookkeeping write failed");
         }
     });
-    let _ = tokio::time::timeout(LAST_SEEN_WAIT, task).await;
+    let _ = tokio::time::timeout(BOOKKEEPING_WAIT, task).await;
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -134,7 +135,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             .is_none_or(|at| now - at >= LAST_SEEN_RESOLUTION)
         {
             let (store, id) = (state.store.clone(), t.id);
-            record_last_seen(state, async move { store.touch_api_token(id, now).await }).await;
+            bookkeeping_write(state, async move { store.touch_api_token(id, now).await }).await;
         }
         CurrentUser {
             user: state.store.user(t.user).await?,
@@ -153,7 +154,10 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             .await?
             .ok_or(ApiError::Unauthorized("unauthenticated"))?;
         if !state.settings.session.is_live(&session, now) {
-            state.store.delete_session(&id_hash).await?;
+            // Tidying up is not the answer: a busy writer must not turn this 401 into a 500.
+            let (store, hash) = (state.store.clone(), id_hash.clone());
+            bookkeeping_write(state, async move { store.delete_session(&hash).await.map(drop) })
+                .await;
             return Err(ApiError::Unauthorized("unauthenticated"));
         }
         let csrf_token = csrf_for(state, &token);
@@ -169,7 +173,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         }
         if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
             let (store, hash) = (state.store.clone(), id_hash.clone());
-            record_last_seen(state, async move { store.touch_session(&hash, now).await }).await;
+            bookkeeping_write(state, async move { store.touch_session(&hash, now).await }).await;
         }
         CurrentUser {
             user: state.store.user(session.user()).await?,
