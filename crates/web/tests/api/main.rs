@@ -7,6 +7,7 @@ mod books;
 mod csrf;
 mod enumeration;
 mod error_pages;
+mod extreme_books;
 mod forms;
 mod imports;
 mod invitations;
