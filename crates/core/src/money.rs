@@ -154,22 +154,24 @@ pub fn parse_minor(text: &str, exponent: u32) -> Result<i64, MoneyError> {
     if u32::try_from(frac_trimmed.len()).map_or(true, |n| n > exponent) {
         return Err(MoneyError::TooPrecise(exponent));
     }
-    let mut value: i64 = 0;
-    for b in int_part.bytes() {
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
-            .ok_or(MoneyError::Overflow)?;
-    }
+    // The magnitude is accumulated past `i64::MAX` by one, so that `i64::MIN` reads back.
+    let limit = u64::MAX / 2 + 1;
+    let mut value: u64 = 0;
     let mut frac_digits = frac_trimmed.bytes();
-    for _ in 0..exponent {
-        let d = frac_digits.next().map_or(0, |b| i64::from(b - b'0'));
+    let fraction = (0..exponent).map(|_| frac_digits.next().unwrap_or(b'0'));
+    for b in int_part.bytes().chain(fraction) {
         value = value
             .checked_mul(10)
-            .and_then(|v| v.checked_add(d))
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            .filter(|&v| v <= limit)
             .ok_or(MoneyError::Overflow)?;
     }
-    Ok(if negative { -value } else { value })
+    let signed = if negative {
+        0i64.checked_sub_unsigned(value)
+    } else {
+        i64::try_from(value).ok()
+    };
+    signed.ok_or(MoneyError::Overflow)
 }
 
 /// Formats integer minor units as a plain decimal with `exponent` places.
@@ -215,9 +217,34 @@ mod tests {
 
     #[test]
     fn formats_round_trip() {
-        for v in [0, 1, -1, 99, -100, 123_456_789, i64::MIN + 1, i64::MAX] {
-            assert_eq!(parse_minor(&format_minor(v, 2), 2), Ok(v));
+        for v in [
+            0,
+            1,
+            -1,
+            99,
+            -100,
+            123_456_789,
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MAX,
+        ] {
+            for exponent in 0..=3 {
+                assert_eq!(parse_minor(&format_minor(v, exponent), exponent), Ok(v));
+            }
         }
+        assert_eq!(format_minor(i64::MIN, 2), "-92233720368547758.08");
+        assert_eq!(
+            Money::new(i64::MIN, Currency::USD).to_string(),
+            "-92233720368547758.08 USD"
+        );
+        assert_eq!(
+            parse_minor("92233720368547758.08", 2),
+            Err(MoneyError::Overflow)
+        );
+        assert_eq!(
+            parse_minor("-92233720368547758.09", 2),
+            Err(MoneyError::Overflow)
+        );
         assert_eq!(format_minor(-5, 2), "-0.05");
         assert_eq!(format_minor(5, 3), "0.005");
     }

@@ -2,8 +2,8 @@
 
 use super::anomalies::{Anomaly, AnomalyKind, Evidence, Figure, Severity};
 use super::cashflow::display_name;
-use super::dates::{add_days, add_months, days_between, month_start};
-use super::stats::{as_f64, mad_i64, median_i64, saturate};
+use super::dates::{add_days, add_months, days_between, month_start, months_between};
+use super::stats::{as_f64, mad_i64, median_i64, median_with_zeros, saturate};
 use crate::money::format_minor;
 use crate::{Books, Txn};
 use chrono::{Datelike, NaiveDate};
@@ -127,20 +127,19 @@ fn whole_months(first: NaiveDate, as_of: NaiveDate) -> Option<(NaiveDate, NaiveD
 }
 
 /// Median total outflow (positive) of the whole months in `range`, empty months included.
+/// Only months with payments are held: books spanning centuries are mostly empty months.
 fn median_month_outflow(txns: &[&Txn], (first, last): (NaiveDate, NaiveDate)) -> i64 {
     let mut months: BTreeMap<NaiveDate, i128> = BTreeMap::new();
-    let mut month = first;
-    while month <= last && month != NaiveDate::MAX {
-        months.insert(month, 0);
-        month = add_months(month, 1);
-    }
     for t in txns.iter().filter(|t| t.amount < 0) {
-        if let Some(total) = months.get_mut(&month_start(t.date)) {
-            *total -= i128::from(t.amount);
+        let month = month_start(t.date);
+        if month >= first && month <= last {
+            *months.entry(month).or_default() -= i128::from(t.amount);
         }
     }
-    let totals: Vec<i64> = months.into_values().map(saturate).collect();
-    median_i64(&totals).unwrap_or(0)
+    let mut totals: Vec<i64> = months.into_values().map(saturate).collect();
+    totals.sort_unstable();
+    let all = usize::try_from(months_between(first, last).saturating_add(1)).unwrap_or(0);
+    median_with_zeros(&totals, all.saturating_sub(totals.len())).unwrap_or(0)
 }
 
 fn anomaly(

@@ -13,11 +13,11 @@
 
 use super::anomalies::{Anomaly, AnomalyKind, Evidence, Figure, Severity};
 use super::anomaly_rules::Context;
-use super::dates::{add_months, month_start};
+use super::dates::{add_months, months_between};
 use super::stats::{as_f64, poisson_tail, round_minor, saturate};
 use crate::Txn;
 use chrono::NaiveDate;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Fewest other whole months a category needs before one of its months is judged …
 const MIN_OTHER_MONTHS: usize = 6;
@@ -52,9 +52,11 @@ impl Month<'_> {
     }
 }
 
-/// One category's whole months, in order (empty months included).
+/// One category's whole months: those with payments, by index from the first whole month of the
+/// books, out of `month_count` (empty months are counted, not held: books may span centuries).
 struct Series<'a> {
-    months: Vec<Month<'a>>,
+    months: BTreeMap<usize, Month<'a>>,
+    month_count: usize,
     payments: usize,
     total: i128,
     sum_of_squares: f64,
@@ -71,9 +73,10 @@ struct Judgement {
 }
 
 impl Series<'_> {
+    /// `None` for a month without payments: it can be no spike.
     fn judge(&self, index: usize) -> Option<Judgement> {
-        let month = self.months.get(index)?;
-        let other_months = self.months.len() - 1;
+        let month = self.months.get(&index)?;
+        let other_months = self.month_count.saturating_sub(1);
         let other_payments = self.payments - month.txns.len();
         if other_months < MIN_OTHER_MONTHS || other_payments < MIN_OTHER_PAYMENTS {
             return None;
@@ -119,29 +122,31 @@ pub(crate) fn category_spikes(
     let Some((first_full, last_full)) = ctx.full_months else {
         return Vec::new();
     };
-    let whole: Vec<NaiveDate> =
-        std::iter::successors(Some(first_full), |&m| Some(add_months(m, 1)))
-            .take_while(|&m| m <= last_full && m != NaiveDate::MAX)
-            .collect();
-    let index_of: HashMap<NaiveDate, usize> =
-        whole.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let month_count =
+        usize::try_from(months_between(first_full, last_full).saturating_add(1)).unwrap_or(0);
+    let index_of = |date: NaiveDate| {
+        usize::try_from(months_between(first_full, date))
+            .ok()
+            .filter(|&i| i < month_count)
+    };
     let mut categories: HashMap<u32, Series> = HashMap::new();
     for t in ctx.txns.iter().filter(|t| t.amount < 0) {
-        let Some(&index) = index_of.get(&month_start(t.date)) else {
+        let Some(index) = index_of(t.date) else {
             continue;
         };
         if recurring_counterparties.contains(&t.counterparty) || reported.contains(&t.id) {
             continue;
         }
         let series = categories.entry(t.category).or_insert_with(|| Series {
-            months: whole.iter().map(|_| Month::default()).collect(),
+            months: BTreeMap::new(),
+            month_count,
             payments: 0,
             total: 0,
             sum_of_squares: 0.0,
         });
         let size = t.amount.saturating_neg();
         let square = as_f64(size) * as_f64(size);
-        let month = &mut series.months[index];
+        let month = series.months.entry(index).or_default();
         month.total += i128::from(size);
         month.sum_of_squares += square;
         month.txns.push(t);
@@ -152,7 +157,8 @@ pub(crate) fn category_spikes(
     let min_excess = ctx.material(MIN_EXCESS_SHARE);
     let mut found = Vec::new();
     for (&category, series) in &categories {
-        for (index, &month) in whole.iter().enumerate() {
+        for (&index, payments) in &series.months {
+            let month = add_months(first_full, u32::try_from(index).unwrap_or(u32::MAX));
             let month_end = add_months(month, 1).pred_opt().unwrap_or(month);
             if !ctx.in_window(month_end) {
                 continue;
@@ -160,18 +166,11 @@ pub(crate) fn category_spikes(
             let Some(judgement) = series.is_spike(index, min_excess) else {
                 continue;
             };
-            let total = saturate(series.months[index].total);
+            let total = saturate(payments.total);
             if is_seasonal(series, index, total, min_excess) {
                 continue;
             }
-            found.push(spike(
-                ctx,
-                category,
-                month,
-                total,
-                &judgement,
-                &series.months[index],
-            ));
+            found.push(spike(ctx, category, month, total, &judgement, payments));
         }
     }
     found
@@ -182,7 +181,10 @@ fn is_seasonal(series: &Series, index: usize, total: i64, min_excess: f64) -> bo
     let Some(last_year) = index.checked_sub(12) else {
         return false;
     };
-    let last_total = saturate(series.months[last_year].total);
+    let last_total = series
+        .months
+        .get(&last_year)
+        .map_or(0, |m| saturate(m.total));
     as_f64(last_total) >= SEASONAL_SHARE * as_f64(total)
         && series.is_spike(last_year, min_excess).is_some()
 }

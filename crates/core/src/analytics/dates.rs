@@ -123,6 +123,14 @@ pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
 }
 
+/// Whole calendar months from the month of `from` to the month of `to` (negative when `to`
+/// is earlier), whatever the days of the month.
+#[must_use]
+pub fn months_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (i64::from(to.year()) - i64::from(from.year())) * 12 + i64::from(to.month())
+        - i64::from(from.month())
+}
+
 /// First day of the month holding `date`.
 #[must_use]
 pub fn month_start(date: NaiveDate) -> NaiveDate {
@@ -174,5 +182,8 @@ mod tests {
         let _ = Period::Month.end_of_key(Period::Month.key(NaiveDate::MAX));
         let _ = Period::Week.end_of_key(Period::Week.key(NaiveDate::MAX));
         assert_eq!(add_months(NaiveDate::MAX, 1), NaiveDate::MAX);
+        assert_eq!(months_between(d(2024, 1, 31), d(2025, 3, 1)), 14);
+        assert_eq!(months_between(d(2025, 3, 1), d(2024, 1, 31)), -14);
+        assert!(months_between(NaiveDate::MIN, NaiveDate::MAX) > 6_000_000);
     }
 }

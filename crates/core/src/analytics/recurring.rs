@@ -223,7 +223,8 @@ fn detect_one(books: &Books, id: usize, txns: &[&Txn], as_of: NaiveDate) -> Opti
     let recent = &sizes[sizes.len().saturating_sub(6)..];
     let typical = price_change.as_ref().map_or_else(
         || median_i64(recent).unwrap_or(median_size),
-        |p| -p.new_amount,
+        // A payment of `i64::MIN` has a size one past `i64::MAX`: saturate, never wrap.
+        |p| p.new_amount.saturating_neg(),
     );
     let next_expected = cadence.step(last.date, 1);
     let overdue_limit = add_days(last.date, 2 * cadence.nominal_days() + hi - lo);
@@ -266,7 +267,7 @@ fn detect_price_change(txns: &[&Txn]) -> Option<PriceChange> {
         return None;
     }
     let change_bp = basis_points(latest - old, old);
-    if change_bp.abs() < MIN_PRICE_CHANGE_BP {
+    if change_bp.saturating_abs() < MIN_PRICE_CHANGE_BP {
         return None;
     }
     Some(PriceChange {

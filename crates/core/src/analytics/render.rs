@@ -98,14 +98,24 @@ fn render_text(out: &mut String, table: &Table, currency: Currency) {
                 .unwrap_or(0)
         })
         .collect();
-    let numeric = |c: usize| {
-        table.rows.iter().all(|r| {
-            matches!(
-                r.get(c),
-                Some(Cell::Money(_) | Cell::Int(_) | Cell::Num(_) | Cell::Empty) | None
-            )
+    // Once per column, not per cell: a long report would otherwise take quadratic time.
+    let columns = table
+        .rows
+        .iter()
+        .map(Vec::len)
+        .chain([headers.len()])
+        .max()
+        .unwrap_or(0);
+    let numeric: Vec<bool> = (0..columns)
+        .map(|c| {
+            table.rows.iter().all(|r| {
+                matches!(
+                    r.get(c),
+                    Some(Cell::Money(_) | Cell::Int(_) | Cell::Num(_) | Cell::Empty) | None
+                )
+            })
         })
-    };
+        .collect();
     let _ = writeln!(out, "{}", table.title);
     let line = |cells: &[String], out: &mut String| {
         let parts: Vec<String> = cells
@@ -113,7 +123,7 @@ fn render_text(out: &mut String, table: &Table, currency: Currency) {
             .enumerate()
             .map(|(c, s)| {
                 let w = widths.get(c).copied().unwrap_or(0);
-                if numeric(c) {
+                if numeric.get(c).copied().unwrap_or(false) {
                     format!("{s:>w$}")
                 } else {
                     format!("{s:<w$}")

@@ -42,6 +42,30 @@ pub fn median_i64(values: &[i64]) -> Option<i64> {
     }
 }
 
+/// Median of `sorted` (ascending, none negative) together with `zeros` more zeros, without
+/// laying the zeros out: a month series over centuries is mostly empty months.
+#[must_use]
+pub fn median_with_zeros(sorted: &[i64], zeros: usize) -> Option<i64> {
+    let n = sorted.len().saturating_add(zeros);
+    if n == 0 {
+        return None;
+    }
+    let at = |k: usize| {
+        k.checked_sub(zeros)
+            .and_then(|i| sorted.get(i))
+            .copied()
+            .unwrap_or(0)
+    };
+    let mid = n / 2;
+    if n % 2 == 1 {
+        Some(at(mid))
+    } else {
+        Some(saturate(
+            (i128::from(at(mid - 1)) + i128::from(at(mid))) / 2,
+        ))
+    }
+}
+
 /// Median absolute deviation around `center` (unscaled).
 #[must_use]
 pub fn mad_i64(values: &[i64], center: i64) -> Option<i64> {
@@ -116,6 +140,19 @@ mod tests {
         assert_eq!(median_i64(&[3, 1, 2]), Some(2));
         assert_eq!(median_i64(&[i64::MAX, i64::MAX]), Some(i64::MAX));
         assert_eq!(mad_i64(&[1, 2, 3, 4, 100], 3), Some(1));
+        for (values, zeros) in [
+            (vec![], 3),
+            (vec![5], 0),
+            (vec![4, 9], 1),
+            (vec![1, 7, 8], 4),
+        ] {
+            let mut padded = vec![0; zeros];
+            padded.extend(&values);
+            assert_eq!(median_with_zeros(&values, zeros), median_i64(&padded));
+        }
+        assert_eq!(median_with_zeros(&[], 0), None);
+        assert_eq!(median_with_zeros(&[i64::MAX, i64::MAX], 0), Some(i64::MAX));
+        assert_eq!(median_with_zeros(&[i64::MAX], usize::MAX), Some(0));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 mod anomaly_cases;
 mod books_builder;
+mod extreme_books;
+mod extreme_cases;
 mod forecast_cases;
 mod ledger_cases;
 mod properties;

@@ -13,6 +13,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::analytics::aging::AgingSide;
+use flowsense_core::analytics::stats::saturate;
 
 /// Column headings, in the engine's bucket order.
 const BUCKETS: [&str; 5] = [
@@ -131,7 +132,7 @@ fn side_view(side: &AgingSide, names: &SideNames, a: &Analysis) -> SideView {
         table_id: names.table_id,
         total: money(side.total, c),
         count: side.count,
-        overdue: money(i64::try_from(overdue).unwrap_or(i64::MAX), c),
+        overdue: money(saturate(overdue), c),
         totals: row(names.label, &side.buckets, side.total),
         by_counterparty: side
             .by_counterparty

@@ -134,8 +134,9 @@ fn ask(q: &CashflowQuery, as_of: NaiveDate) -> Result<Ask, String> {
     let to = parse_date("end", &q.to)?.unwrap_or(as_of);
     let default_from = match period {
         Period::Week => {
-            let monday = to - TimeDelta::days(i64::from(to.weekday().num_days_from_monday()));
-            monday - TimeDelta::weeks(12)
+            let back = TimeDelta::days(i64::from(to.weekday().num_days_from_monday()))
+                + TimeDelta::weeks(12);
+            to.checked_sub_signed(back).unwrap_or(NaiveDate::MIN)
         }
         _ => to
             .with_day(1)

@@ -2,7 +2,7 @@
 //! serves) turned into display strings and chart geometry, with the top insights.
 
 use super::charts::{BandPoint, Chart, band_chart, line_chart};
-use super::format::{money, money_whole, percent};
+use super::format::{money_size, money_whole, money_whole_size, percent};
 use super::insights::{Insight, insights};
 use crate::service::analysis::Analysis;
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
@@ -75,7 +75,7 @@ pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
     let points: Vec<(NaiveDate, i64)> = position.days.iter().map(|d| (d.date, d.total)).collect();
     let cash_now = points.last().map_or(0, |p| p.1);
     let cash_then = points.first().map_or(0, |p| p.1);
-    let change = cash_now - cash_then;
+    let change = cash_now.saturating_sub(cash_then);
     let cash = Kpi {
         value: m(cash_now),
         note: format!(
@@ -158,14 +158,17 @@ pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
         .checked_sub_months(Months::new(1))
         .unwrap_or(month_start);
     let (in_now, out_now, net_now) = month_net(books, month_start, as_of);
-    let (in_last, out_last, net_last) =
-        month_net(books, last_start, month_start - TimeDelta::days(1));
+    let (in_last, out_last, net_last) = month_net(
+        books,
+        last_start,
+        month_start.pred_opt().unwrap_or(month_start),
+    );
     let this_month = Kpi {
         value: format!("{}{}", if net_now >= 0 { "+" } else { "" }, m(net_now)),
         note: format!(
             "{} in, {} out ({} to {})",
             m(in_now),
-            m(out_now.abs()),
+            money_whole_size(out_now, currency),
             month_start.format("%-d %b"),
             as_of.format("%-d %b")
         ),
@@ -176,7 +179,7 @@ pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
         note: format!(
             "{} in, {} out ({})",
             m(in_last),
-            m(out_last.abs()),
+            money_whole_size(out_last, currency),
             last_start.format("%B %Y")
         ),
         trend: if net_last >= 0 { "up" } else { "down" },
@@ -210,7 +213,9 @@ pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
     };
 
     // Anomalies of the last 12 months, most recent and most severe first.
-    let year_ago = as_of - TimeDelta::days(365);
+    let year_ago = as_of
+        .checked_sub_signed(TimeDelta::days(365))
+        .unwrap_or(NaiveDate::MIN);
     let mut found: Vec<_> = a
         .anomalies()
         .anomalies
@@ -242,15 +247,15 @@ pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
         .map(|i| RecurringRow {
             counterparty: i.counterparty.clone(),
             cadence: i.cadence.as_str(),
-            amount: money(i.typical_amount.abs(), currency),
+            amount: money_size(i.typical_amount, currency),
             next: i.next_expected.format("%-d %b").to_string(),
             change: i.price_change.as_ref().map(|p| {
                 format!(
                     "{} since {} ({} → {})",
                     percent(p.change_bp),
                     p.since.format("%-d %b %Y"),
-                    money(p.old_amount.abs(), currency),
-                    money(p.new_amount.abs(), currency)
+                    money_size(p.old_amount, currency),
+                    money_size(p.new_amount, currency)
                 )
             }),
             change_up: i.price_change.as_ref().is_some_and(|p| p.change_bp > 0),
@@ -271,7 +276,7 @@ pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
         forecast_desc,
         anomalies: anomaly_rows,
         recurring: recurring_rows,
-        monthly_commitment: m(rec.monthly_commitment.abs()),
+        monthly_commitment: money_whole_size(rec.monthly_commitment, currency),
         insights: insights(a, org),
     }
 }

@@ -200,7 +200,7 @@ fn build(a: &Analysis, what_if: Option<(&ForecastReport, Vec<String>)>) -> Forec
     recurring.sort();
     ForecastView {
         as_of: base.as_of.format("%-d %B %Y").to_string(),
-        first_day: (base.as_of + chrono::TimeDelta::days(1))
+        first_day: (base.as_of.succ_opt().unwrap_or(base.as_of))
             .format("%Y-%m-%d")
             .to_string(),
         starting_cash: mw(base.starting_cash),

@@ -29,10 +29,21 @@ fn group(mut n: u128) -> String {
 /// `-$1,234.56` (or `-1,234.56 SEK` for currencies without a common sign).
 #[must_use]
 pub fn money(minor: i64, currency: Currency) -> String {
+    exact(minor < 0, minor.unsigned_abs(), currency)
+}
+
+/// The size of an amount, without its sign (`$1,234.56` for a payment of -1,234.56): exact
+/// for `i64::MIN` too, whose size no `i64` holds.
+#[must_use]
+pub fn money_size(minor: i64, currency: Currency) -> String {
+    exact(false, minor.unsigned_abs(), currency)
+}
+
+fn exact(negative: bool, size: u64, currency: Currency) -> String {
     let exponent = currency.exponent();
     let scale = 10u128.pow(exponent);
-    let abs = u128::from(minor.unsigned_abs());
-    let sign = if minor < 0 { "-" } else { "" };
+    let abs = u128::from(size);
+    let sign = if negative { "-" } else { "" };
     let number = if exponent == 0 {
         group(abs)
     } else {
@@ -52,8 +63,18 @@ pub fn money(minor: i64, currency: Currency) -> String {
 /// Whole units only (`$12,345`), for headline figures and chart axes; rounds half away from zero.
 #[must_use]
 pub fn money_whole(minor: i64, currency: Currency) -> String {
+    whole(i128::from(minor), currency)
+}
+
+/// [`money_whole`] of the size of an amount, without its sign (exact for `i64::MIN` too).
+#[must_use]
+pub fn money_whole_size(minor: i64, currency: Currency) -> String {
+    whole(i128::from(minor.unsigned_abs()), currency)
+}
+
+fn whole(minor: i128, currency: Currency) -> String {
     let scale = 10i128.pow(currency.exponent());
-    let units = (i128::from(minor) + scale / 2 * i128::from(minor.signum())) / scale;
+    let units = (minor + scale / 2 * minor.signum()) / scale;
     let sign = if units < 0 { "-" } else { "" };
     let number = group(units.unsigned_abs());
     match symbol(currency) {
@@ -62,15 +83,17 @@ pub fn money_whole(minor: i64, currency: Currency) -> String {
     }
 }
 
-/// Compact axis labels: `$1.2M`, `$350k`, `$900`.
+/// Compact axis labels: `$1.2M`, `$350k`, `$900`. Takes `i128`: an axis may reach a step past
+/// the largest `i64` amount.
 #[must_use]
-pub fn money_compact(minor: i64, currency: Currency) -> String {
-    let units = minor / 10i64.pow(currency.exponent());
+pub fn money_compact(minor: i128, currency: Currency) -> String {
+    let units = minor / 10i128.pow(currency.exponent());
     let abs = units.unsigned_abs();
     let sign = if units < 0 { "-" } else { "" };
     let s = symbol(currency).unwrap_or("");
-    let tenths = |v: u64, d: u64| {
-        let t = (v * 10 + d / 2) / d;
+    // `v / d` to one decimal, rounded half up, without forming `v * 10` (which could overflow).
+    let tenths = |v: u128, d: u128| {
+        let t = v / d * 10 + ((v % d) * 10 + d / 2) / d;
         if t.is_multiple_of(10) {
             format!("{}", t / 10)
         } else {
@@ -122,5 +145,31 @@ mod tests {
         assert_eq!(percent(1200), "+12.0%");
         assert_eq!(percent(-355), "-3.5%");
         assert_eq!(share(3521), "35.2%");
+    }
+
+    #[test]
+    fn the_extremes_of_i64_format_without_overflow() {
+        assert_eq!(
+            money(i64::MIN, Currency::USD),
+            "-$92,233,720,368,547,758.08"
+        );
+        assert_eq!(money(i64::MAX, Currency::USD), "$92,233,720,368,547,758.07");
+        assert_eq!(
+            money_whole(i64::MIN, Currency::USD),
+            "-$92,233,720,368,547,758"
+        );
+        let yen = Currency::parse("JPY").expect("JPY");
+        assert_eq!(money_compact(i64::MAX.into(), yen), "¥9223372036854.8M");
+        assert_eq!(money_compact(i64::MIN.into(), yen), "-¥9223372036854.8M");
+        assert_eq!(
+            money_compact(i64::MIN.into(), Currency::USD),
+            "-$92233720368.5M"
+        );
+        assert_eq!(
+            money_compact(i128::from(i64::MAX) * 4, yen),
+            "¥36893488147419.1M"
+        );
+        assert_eq!(percent(i64::MIN), "-92233720368547758.0%");
+        assert_eq!(share(i64::MAX), "92233720368547758.0%");
     }
 }

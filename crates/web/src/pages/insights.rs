@@ -3,9 +3,9 @@
 //! carrying the revenue), each in a sentence with a link to the page that explains it.
 
 use super::encode;
-use super::format::{money, money_whole, percent, share};
+use super::format::{money, money_size, money_whole, percent, share};
 use crate::service::analysis::Analysis;
-use chrono::TimeDelta;
+use chrono::{NaiveDate, TimeDelta};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::{AnomalyKind, RunwayStatus, Severity};
 
@@ -202,10 +202,10 @@ fn price_rises(a: &Analysis, link: &str) -> Vec<Insight> {
             ),
             detail: format!(
                 "{} {} since {}, was {}.",
-                money(p.new_amount.abs(), c),
+                money_size(p.new_amount, c),
                 i.cadence.as_str(),
                 p.since.format("%-d %b %Y"),
-                money(p.old_amount.abs(), c)
+                money_size(p.old_amount, c)
             ),
             link: link.to_owned(),
             link_text: "See recurring costs",
@@ -214,7 +214,10 @@ fn price_rises(a: &Analysis, link: &str) -> Vec<Insight> {
 }
 
 fn recent_anomalies(a: &Analysis, org: OrgId) -> Vec<Insight> {
-    let since = a.as_of - TimeDelta::days(RECENT_DAYS);
+    let since = a
+        .as_of
+        .checked_sub_signed(TimeDelta::days(RECENT_DAYS))
+        .unwrap_or(NaiveDate::MIN);
     // The report lists the most severe first, then the newest.
     a.anomalies()
         .anomalies

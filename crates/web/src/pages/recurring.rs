@@ -1,7 +1,7 @@
 //! `GET /app/{org}/recurring`: every recurring payment the engine found, with its cadence,
 //! amount and next expected date, price changes highlighted, and the ones that stopped.
 
-use super::format::{money, money_whole, percent};
+use super::format::{money_size, money_whole_size, percent};
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
 use crate::service::analysis::{Analysis, with_analysis};
@@ -55,7 +55,7 @@ fn row(i: &RecurringItem, a: &Analysis, org: OrgId) -> ItemRow {
         counterparty: i.counterparty.clone(),
         category: i.category.clone(),
         cadence: i.cadence.as_str(),
-        amount: money(i.typical_amount.abs(), c),
+        amount: money_size(i.typical_amount, c),
         next: i.next_expected.format("%-d %b %Y").to_string(),
         last: i.last_date.format("%-d %b %Y").to_string(),
         occurrences: i.occurrences,
@@ -65,7 +65,7 @@ fn row(i: &RecurringItem, a: &Analysis, org: OrgId) -> ItemRow {
                 format!(
                     "since {}, was {}",
                     p.since.format("%-d %b %Y"),
-                    money(p.old_amount.abs(), c)
+                    money_size(p.old_amount, c)
                 ),
             )
         }),
@@ -88,7 +88,7 @@ fn build(a: &Analysis, org: OrgId) -> RecurringView {
     stopped.sort_by_key(|s| std::cmp::Reverse(s.last_date));
     RecurringView {
         as_of: a.as_of.format("%-d %B %Y").to_string(),
-        monthly_commitment: money_whole(r.monthly_commitment.abs(), a.currency()),
+        monthly_commitment: money_whole_size(r.monthly_commitment, a.currency()),
         active_count: active.len(),
         rises: active
             .iter()

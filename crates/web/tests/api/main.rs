@@ -8,6 +8,7 @@ mod books;
 mod csrf;
 mod enumeration;
 mod error_pages;
+mod extreme_books;
 mod forms;
 mod import_isolation;
 mod imports;

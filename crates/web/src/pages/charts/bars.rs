@@ -100,7 +100,7 @@ pub fn bar_chart(
         return empty;
     }
     let (lo, hi) = extent(groups, layout, line.map(|l| l.1));
-    let y = YScale::spanning(as_px(lo), as_px(hi), true);
+    let y = YScale::new(lo, hi, true);
     #[allow(clippy::cast_precision_loss)] // pixels
     let slot = width / groups.len() as f64;
     let inner = slot * (1.0 - GROUP_GAP);
@@ -125,11 +125,11 @@ pub fn bar_chart(
                 BarLayout::Stacked => {
                     let run = if v > 0 { &mut up } else { &mut down };
                     let from = *run;
-                    *run += i128::from(v);
+                    *run = run.saturating_add(i128::from(v));
                     (start, from, *run)
                 }
             };
-            let (top, bottom) = (y.y(as_px(from.max(to))), y.y(as_px(from.min(to))));
+            let (top, bottom) = (y.y(from.max(to)), y.y(from.min(to)));
             bars.push(Bar {
                 x: coord(x),
                 y: coord(top),
@@ -176,17 +176,12 @@ pub fn bar_chart(
         y_ticks: y.ticks(currency),
         x_ticks,
         bars,
-        zero: coord(y.y(0.0)),
+        zero: coord(y.y(0)),
         line: line_path,
         dots,
         has_data: true,
         ..empty
     }
-}
-
-#[allow(clippy::cast_precision_loss)] // pixels
-fn as_px(v: i128) -> f64 {
-    v as f64
 }
 
 /// Lowest and highest value the scale must hold (exact: stacks may pass `i64`).
@@ -204,9 +199,9 @@ fn extent(groups: &[BarGroup], layout: BarLayout, line: Option<&[i64]>) -> (i128
                 let (mut up, mut down) = (0i128, 0i128);
                 for &v in &g.values {
                     if v > 0 {
-                        up += i128::from(v);
+                        up = up.saturating_add(i128::from(v));
                     } else {
-                        down += i128::from(v);
+                        down = down.saturating_add(i128::from(v));
                     }
                 }
                 lo = lo.min(down);

@@ -15,7 +15,7 @@ mod tests;
 pub use bars::{BarChart, BarGroup, BarLayout, Series, bar_chart};
 use scale::{DateScale, YScale};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use flowsense_core::Currency;
 
 pub(crate) const WIDTH: f64 = 720.0;
@@ -24,6 +24,9 @@ pub(crate) const LEFT: f64 = 72.0;
 pub(crate) const RIGHT: f64 = 16.0;
 pub(crate) const TOP: f64 = 14.0;
 pub(crate) const BOTTOM: f64 = 30.0;
+/// Most points a line or band path is drawn through (a year of days fits; longer series are
+/// thinned evenly, the axis still holding every value).
+pub(crate) const MAX_POINTS: usize = 1_000;
 
 /// One labelled tick; `at` is the x or y coordinate.
 #[derive(Debug, Clone)]
@@ -85,20 +88,29 @@ fn empty_chart() -> Chart {
 }
 
 /// Month starts between `start` and `end`, labelled `Jan`, `Feb`, … (`Jan 27` at a year change),
-/// thinned to at most `max` labels.
+/// thinned to at most `max` labels. Counted up front, so a range of centuries costs no more
+/// than one of months.
 fn month_ticks(x: &DateScale, start: NaiveDate, end: NaiveDate, max: usize) -> Vec<Tick> {
-    let mut months = Vec::new();
-    let mut next = NaiveDate::from_ymd_opt(start.year(), start.month(), 1);
-    while let Some(d) = next.filter(|d| *d <= end) {
-        if d >= start {
-            months.push(d);
-        }
-        next = d.checked_add_months(chrono::Months::new(1));
-    }
-    let every = months.len().div_ceil(max.max(1)).max(1);
-    months
-        .into_iter()
+    let month_of_start = NaiveDate::from_ymd_opt(start.year(), start.month(), 1);
+    let first = if start.day() == 1 {
+        month_of_start
+    } else {
+        month_of_start.and_then(|d| d.checked_add_months(Months::new(1)))
+    };
+    let Some(first) = first.filter(|d| *d <= end) else {
+        return Vec::new();
+    };
+    let months = (i64::from(end.year()) - i64::from(first.year())) * 12 + i64::from(end.month())
+        - i64::from(first.month())
+        + 1;
+    let months = u32::try_from(months).unwrap_or(0);
+    let every = usize::try_from(months.div_ceil(u32::try_from(max.max(1)).unwrap_or(1)))
+        .unwrap_or(1)
+        .max(1);
+    (0..months)
         .step_by(every)
+        .filter_map(|k| first.checked_add_months(Months::new(k)))
+        .filter(|m| *m <= end)
         .map(|m| Tick {
             at: coord(x.x(m)),
             label: if m.month() == 1 {
@@ -110,18 +122,37 @@ fn month_ticks(x: &DateScale, start: NaiveDate, end: NaiveDate, max: usize) -> V
         .collect()
 }
 
+/// At most `max` of `points`, evenly spaced, the first and the last always kept: a path's
+/// length is bounded whatever the series it is given.
+fn thinned<T: Copy>(points: &[T], max: usize) -> Vec<T> {
+    let max = max.max(2);
+    if points.len() <= max {
+        return points.to_vec();
+    }
+    let every = (points.len() - 1).div_ceil(max - 1);
+    let mut kept: Vec<T> = points.iter().step_by(every).copied().collect();
+    if !(points.len() - 1).is_multiple_of(every)
+        && let Some(last) = points.last()
+    {
+        kept.push(*last);
+    }
+    kept
+}
+
 /// A line of daily values with the area under it.
 #[must_use]
 pub fn line_chart(points: &[(NaiveDate, i64)], currency: Currency) -> Chart {
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return empty_chart();
     };
+    // The axis holds every value, drawn or thinned out.
     let lo = points.iter().map(|p| p.1).min().unwrap_or(0);
     let hi = points.iter().map(|p| p.1).max().unwrap_or(0);
-    let y = YScale::new(lo, hi, false);
+    let y = YScale::new(i128::from(lo), i128::from(hi), false);
     let x = DateScale::new(first.0, last.0);
-    let line = path(points.iter().map(|(d, v)| (x.x(*d), y.y_minor(*v))));
-    let base = y.y(y.lo.max(0.0).min(y.hi));
+    let drawn = thinned(points, MAX_POINTS);
+    let line = path(drawn.iter().map(|(d, v)| (x.x(*d), y.y_minor(*v))));
+    let base = y.y(y.lo.max(0).min(y.hi));
     let area = format!(
         "{line} L{},{} L{},{} Z",
         coord(x.x(last.0)),
@@ -167,28 +198,34 @@ pub fn band_chart_with(
         return empty_chart();
     };
     let overlay_values = overlay.iter().map(|p| p.1);
+    // Every value, not only P10 and P90: the axis holds the band even if it comes unordered.
     let lo = points
         .iter()
-        .map(|p| p.p10.min(p.p50))
+        .map(|p| p.p10.min(p.p50).min(p.p90))
         .chain(overlay_values.clone())
         .min()
         .unwrap_or(0);
     let hi = points
         .iter()
-        .map(|p| p.p90.max(p.p50))
+        .map(|p| p.p90.max(p.p50).max(p.p10))
         .chain(overlay_values)
         .max()
         .unwrap_or(0);
-    let y = YScale::new(lo, hi, false);
+    let y = YScale::new(i128::from(lo), i128::from(hi), false);
     let x = DateScale::new(first.date, last.date);
-    let upper = points.iter().map(|p| (x.x(p.date), y.y_minor(p.p90)));
-    let lower = points.iter().rev().map(|p| (x.x(p.date), y.y_minor(p.p10)));
+    let drawn = thinned(points, MAX_POINTS);
+    let upper = drawn.iter().map(|p| (x.x(p.date), y.y_minor(p.p90)));
+    let lower = drawn.iter().rev().map(|p| (x.x(p.date), y.y_minor(p.p10)));
     let area = format!("{} Z", path(upper.chain(lower)));
-    let line = path(points.iter().map(|p| (x.x(p.date), y.y_minor(p.p50))));
+    let line = path(drawn.iter().map(|p| (x.x(p.date), y.y_minor(p.p50))));
+    let inside: Vec<(NaiveDate, i64)> = overlay
+        .iter()
+        .filter(|(d, _)| *d >= first.date && *d <= last.date)
+        .copied()
+        .collect();
     let overlay = path(
-        overlay
+        thinned(&inside, MAX_POINTS)
             .iter()
-            .filter(|(d, _)| *d >= first.date && *d <= last.date)
             .map(|(d, v)| (x.x(*d), y.y_minor(*v))),
     );
     Chart {

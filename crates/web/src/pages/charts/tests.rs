@@ -214,3 +214,181 @@ proptest! {
         }
     }
 }
+
+/// Runs `draw` on its own thread and fails unless it returns at once: the old tick loop never
+/// ended on extreme values.
+fn promptly<T: Send + 'static>(draw: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(draw());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(5))
+        .expect("the chart is drawn at once")
+}
+
+/// Every tick: at most [`scale::MAX_TICKS`], at least two, inside the plot, going up, labelled.
+fn assert_sane_ticks(ticks: &[Tick]) {
+    assert!((2..=scale::MAX_TICKS).contains(&ticks.len()), "{ticks:?}");
+    let ys: Vec<f64> = ticks.iter().map(|t| num(&t.at)).collect();
+    assert!(ys.iter().all(|y| y.is_finite() && inside_y(*y)), "{ys:?}");
+    assert!(ys.windows(2).all(|p| p[0] > p[1]), "ticks go up: {ys:?}");
+    assert!(ticks.iter().all(|t| !t.label.is_empty()), "{ticks:?}");
+}
+
+fn assert_inside(d: &str) {
+    assert!(!d.contains("NaN") && !d.contains("inf"), "{d}");
+    for xy in path_numbers(d).chunks(2) {
+        assert!(xy.len() == 2 && inside_x(xy[0]) && inside_y(xy[1]), "{d}");
+    }
+}
+
+const EXTREME_RANGES: [(i64, i64); 10] = [
+    (i64::MIN, i64::MAX),
+    (i64::MAX, i64::MAX),
+    (i64::MIN, i64::MIN),
+    (i64::MAX - 1, i64::MAX),
+    (i64::MAX, i64::MIN),
+    (0, 0),
+    (5, 5),
+    (-1, 1),
+    (1_000, -1_000),
+    (92_233_720_368_547_758, 92_233_720_368_547_758),
+];
+
+#[test]
+fn scales_over_extreme_and_degenerate_ranges_have_few_finite_ticks() {
+    promptly(|| {
+        for (lo, hi) in EXTREME_RANGES {
+            for from_zero in [false, true] {
+                let y = scale::YScale::new(i128::from(lo), i128::from(hi), from_zero);
+                assert!(y.lo < y.hi && y.step > 0, "{lo}..{hi}: {y:?}");
+                assert_sane_ticks(&y.ticks(Currency::USD));
+                for v in [lo, hi] {
+                    assert!(inside_y(y.y_minor(v)), "{lo}..{hi}: {v}");
+                }
+                if let Some(z) = y.zero() {
+                    assert!(inside_y(num(&z)));
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn nice_steps_are_total() {
+    assert_eq!(scale::nice_step(0, 4), 1);
+    assert_eq!(scale::nice_step(3, 0), 5);
+    assert_eq!(scale::nice_step(10, 4), 5);
+    assert_eq!(scale::nice_step(400_000, 4), 100_000);
+    assert_eq!(scale::nice_step(400_001, 4), 200_000);
+    assert_eq!(scale::nice_step(u128::MAX, 1), u128::MAX);
+    let full = u128::from(u64::MAX);
+    assert!(scale::nice_step(full, 4) >= full / 4);
+}
+
+#[test]
+fn line_charts_of_extreme_series_are_drawn_at_once() {
+    let day0 = day(1, 1);
+    let series: Vec<Vec<(NaiveDate, i64)>> = vec![
+        vec![],
+        vec![(day0, i64::MAX)],
+        vec![(day0, i64::MIN)],
+        // The three-row CSV: cash of i64::MAX on three days.
+        (0..3)
+            .map(|i| (day0 + chrono::TimeDelta::days(i), i64::MAX))
+            .collect(),
+        (0..40)
+            .map(|i| {
+                let v = if i % 2 == 0 { i64::MAX } else { -i64::MAX };
+                (day0 + chrono::TimeDelta::days(i), v)
+            })
+            .collect(),
+        vec![(NaiveDate::MIN, i64::MIN), (NaiveDate::MAX, i64::MAX)],
+        vec![(day0, 7); 5],
+    ];
+    // Yen have no minor unit: the largest labels.
+    let yen = Currency::parse("JPY").expect("JPY");
+    for points in series {
+        let c = promptly(move || line_chart(&points, yen));
+        if !c.has_data {
+            continue;
+        }
+        assert_sane_ticks(&c.y_ticks);
+        assert!(c.x_ticks.len() <= 7);
+        assert_inside(&c.line);
+        assert_inside(&c.area);
+    }
+}
+
+#[test]
+fn band_charts_of_a_saturated_forecast_are_drawn_at_once() {
+    let band = |p10, p50, p90| -> Vec<BandPoint> {
+        (0..14)
+            .map(|w| BandPoint {
+                date: day(1, 1) + chrono::TimeDelta::weeks(w),
+                p10,
+                p50,
+                p90,
+            })
+            .collect()
+    };
+    for (p10, p50, p90) in [
+        (i64::MAX, i64::MAX, i64::MAX),
+        (i64::MIN, i64::MIN, i64::MIN),
+        (i64::MIN, 0, i64::MAX),
+        (i64::MAX, i64::MIN, 0),
+    ] {
+        let points = band(p10, p50, p90);
+        let overlay: Vec<(NaiveDate, i64)> = points.iter().map(|p| (p.date, i64::MIN)).collect();
+        let c = promptly(move || band_chart_with(&points, &overlay, Currency::USD));
+        assert_sane_ticks(&c.y_ticks);
+        for d in [&c.area, &c.line, &c.overlay] {
+            assert_inside(d);
+        }
+    }
+}
+
+#[test]
+fn long_series_are_thinned_and_long_ranges_labelled_sparingly() {
+    let points: Vec<(NaiveDate, i64)> = (0..100_000)
+        .map(|i| (day(1, 1) + chrono::TimeDelta::days(i), i * 1_000))
+        .collect();
+    let c = promptly(move || line_chart(&points, Currency::USD));
+    assert!(c.line.matches('L').count() < MAX_POINTS, "{}", c.line.len());
+    assert!(c.line.starts_with("M72.0,") && c.x_ticks.len() <= 7);
+    assert_inside(&c.line);
+    assert_eq!(thinned(&[1, 2, 3, 4, 5, 6, 7], 3), vec![1, 4, 7]);
+    assert_eq!(thinned(&[1, 2, 3, 4, 5, 6, 7, 8], 3), vec![1, 5, 8]);
+    assert_eq!(thinned(&[1, 2], 1), vec![1, 2]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn any_i64_series_stays_inside_the_plot(
+        values in prop::collection::vec(prop_oneof![any::<i64>(), Just(i64::MIN), Just(i64::MAX)], 1..40),
+    ) {
+        let points: Vec<(NaiveDate, i64)> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (day(1, 1) + chrono::TimeDelta::days(i64::try_from(i).unwrap_or(0)), *v))
+            .collect();
+        let c = line_chart(&points, Currency::USD);
+        prop_assert!((2..=scale::MAX_TICKS).contains(&c.y_ticks.len()));
+        for xy in path_numbers(&c.line).chunks(2) {
+            prop_assert!(inside_x(xy[0]) && inside_y(xy[1]), "{xy:?}");
+        }
+        let band: Vec<BandPoint> = points
+            .iter()
+            .map(|&(date, v)| BandPoint { date, p10: v.saturating_sub(1 << 62), p50: v, p90: v.saturating_add(1 << 62) })
+            .collect();
+        let c = band_chart_with(&band, &points, Currency::EUR);
+        prop_assert!((2..=scale::MAX_TICKS).contains(&c.y_ticks.len()));
+        for d in [&c.area, &c.line, &c.overlay] {
+            for xy in path_numbers(d).chunks(2) {
+                prop_assert!(inside_x(xy[0]) && inside_y(xy[1]), "{xy:?}");
+            }
+        }
+    }
+}
