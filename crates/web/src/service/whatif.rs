@@ -172,8 +172,16 @@ fn parse_day(field: &'static str, s: &str) -> Result<Option<NaiveDate>, WhatIfEr
 /// # Errors
 /// The first field that cannot be read, with a message naming it.
 pub fn read(input: &WhatIfInput, ctx: &Context<'_>) -> Result<WhatIf, WhatIfError> {
-    let first = ctx.as_of + TimeDelta::days(1);
-    let last = ctx.as_of + TimeDelta::weeks(i64::try_from(HORIZON_WEEKS).unwrap_or(13));
+    // Books dated at the very end of the calendar have no 13 weeks after them: the horizon
+    // stops at the last date there is, and nothing fits it.
+    let first = ctx
+        .as_of
+        .checked_add_signed(TimeDelta::days(1))
+        .unwrap_or(NaiveDate::MAX);
+    let last = ctx
+        .as_of
+        .checked_add_signed(TimeDelta::weeks(i64::try_from(HORIZON_WEEKS).unwrap_or(13)))
+        .unwrap_or(NaiveDate::MAX);
     let in_horizon = |field: &'static str, d: NaiveDate| {
         if d < first || d > last {
             Err(refuse(
