@@ -103,17 +103,6 @@ async fn run_on_server(server: &str, statement: &str) {
     admin.close().await.ok();
 }
 
-async fn new_org(store: &Store, slug: &str) -> Organisation {
-    store
-        .create_org(&NewOrg {
-            slug: slug.into(),
-            name: format!("{slug} Ltd"),
-            settings: OrgSettings::with_currency(Currency::USD),
-        })
-        .await
-        .expect("create org")
-}
-
 /// Writes `text` as `name` in `folder` and imports it into `org`, as `flowsense import` does.
 async fn import_text(
     store: &Store,
@@ -139,7 +128,12 @@ async fn import_text(
 async fn a_worker_imports_a_file_and_reads_its_analysis(store: &Store) {
     let cache = AnalyticsCache::default();
     let files = tempfile::tempdir().expect("temp dir");
-    let org = new_org(store, "roastery").await;
+    let [org, empty] = ["roastery", "bakery"].map(|slug| NewOrg {
+        slug: slug.into(),
+        name: format!("{slug} Ltd"),
+        settings: OrgSettings::with_currency(Currency::USD),
+    });
+    let org = store.create_org(&org).await.expect("create org");
 
     let done = import_text(store, &org, files.path(), "bank.csv", BOOKS)
         .await
@@ -194,7 +188,7 @@ async fn a_worker_imports_a_file_and_reads_its_analysis(store: &Store) {
     assert_eq!(cash_now, 200_000);
     assert_eq!(cache.loads(), 1, "the cached analysis still holds");
 
-    let empty = new_org(store, "bakery").await;
+    let empty = store.create_org(&empty).await.expect("create org");
     let refused = import_text(store, &empty, files.path(), "may.csv", BAD_AMOUNT).await;
     assert!(matches!(refused, Err(ImportFailure::Refused(_))));
     assert_eq!(store.count_transactions(empty.id).await.expect("count"), 0);
