@@ -144,7 +144,7 @@ async fn a_worker_imports_a_file_and_reads_its_analysis(store: &Store) {
 
     let org = store.org(org.id).await.expect("the organisation");
     let (cashflow, runway) = with_analysis(store, &cache, &org, |a| {
-        (a.cashflow().total.clone(), a.runway().clone())
+        (a.cashflow().total, a.runway().clone())
     })
     .await
     .expect("the analysis");
