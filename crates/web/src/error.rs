@@ -5,6 +5,9 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use flowsense_import::ImportError;
+use flowsense_service::analysis::AnalysisError;
+use flowsense_service::imports::ImportFailure;
 use flowsense_storage::StorageError;
 use serde_json::json;
 
@@ -106,6 +109,38 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound => ApiError::NotFound,
             StorageError::Conflict(_) => ApiError::Conflict("conflict"),
             other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<ImportFailure> for ApiError {
+    fn from(e: ImportFailure) -> Self {
+        match e {
+            ImportFailure::Refused(e) => ApiError::Unprocessable(refusal_message(&e)),
+            ImportFailure::Storage(e) => e.into(),
+            e @ ImportFailure::Interrupted(_) => ApiError::internal(e),
+        }
+    }
+}
+
+/// The refusal as the person who uploaded the file reads it: `line 17: bad date …`.
+fn refusal_message(e: &ImportError) -> String {
+    let reason = e.reason.to_string().replace(
+        "; pass --date-format",
+        "; choose the date format and upload again",
+    );
+    if e.line == 0 {
+        reason
+    } else {
+        format!("line {}: {reason}", e.line)
+    }
+}
+
+impl From<AnalysisError> for ApiError {
+    fn from(e: AnalysisError) -> Self {
+        match e {
+            AnalysisError::Storage(e) => e.into(),
+            e @ AnalysisError::Interrupted(_) => ApiError::internal(e),
         }
     }
 }

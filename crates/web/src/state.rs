@@ -8,7 +8,7 @@ use crate::auth::password::Passwords;
 use crate::auth::session::SessionPolicy;
 use crate::clock::{Clock, SystemClock};
 use crate::mail::Mailer;
-use crate::service::analysis::AnalyticsCache;
+use flowsense_service::analytics_cache::AnalyticsCache;
 use flowsense_storage::Store;
 use std::sync::Arc;
 

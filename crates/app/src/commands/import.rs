@@ -1,5 +1,5 @@
 //! `flowsense import --org SLUG FILE`: one file into one organisation, all or nothing, through
-//! the same import service as uploads (`flowsense_web::service::imports`). A statement's
+//! the same import service as uploads (`flowsense_service::imports`). A statement's
 //! invoices-and-bills sibling (`books.documents.csv`, as `flowsense gen` writes it) comes along
 //! in the same transaction.
 
@@ -8,7 +8,7 @@ use crate::cli::ImportArgs;
 use crate::settings::Settings;
 use anyhow::{Result, anyhow};
 use flowsense_import::{ColumnMap, DateFormat, ImportOptions};
-use flowsense_web::service::imports::{
+use flowsense_service::imports::{
     FileImport, ImportFailure, ImportProgress, file_sha256, import_file,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

@@ -2,6 +2,7 @@
 
 use crate::settings::{Settings, TlsMode};
 use anyhow::{Context, Result};
+use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::Store;
 use flowsense_web::auth::crypto::InstanceKey;
 use flowsense_web::mail::FileMailer;
@@ -53,7 +54,7 @@ pub(crate) async fn serve_store(
         });
     tracing::info!(%url, tls = tls.is_some(), "serving");
     // The first dashboard of each organisation should not wait for its figures.
-    flowsense_web::service::warm_up::warm_all_in_background(&state);
+    warm_all_in_background(&state.store, &state.analytics);
     on_ready(&url);
     let shutdown = super::shutdown_signal();
     match tls {

@@ -1,7 +1,6 @@
 //! Reading the books: analytics reports and the transaction list.
 
 use crate::auth::extract::Viewer;
-use crate::service::analysis;
 use crate::{ApiError, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -9,6 +8,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use flowsense_core::analytics::{Period, ReportKind, ReportOptions};
+use flowsense_service::analysis::with_analysis;
 use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
 
@@ -42,8 +42,10 @@ pub(super) async fn report(
         period,
     };
     let org = state.store.org(access.org).await?;
-    let json =
-        analysis::with_analysis(&state, &org, move |a| a.report_json(kind, &options)).await?;
+    let json = with_analysis(&state.store, &state.analytics, &org, move |a| {
+        a.report_json(kind, &options)
+    })
+    .await?;
     Ok(private_json(json))
 }
 

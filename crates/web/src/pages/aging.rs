@@ -6,7 +6,6 @@ use super::charts::{BarChart, BarGroup, BarLayout, Series, bar_chart};
 use super::format::{money, share, share_value};
 use super::{Chrome, private};
 use crate::auth::extract::Viewer;
-use crate::service::analysis::{Analysis, with_analysis};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,6 +13,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::analytics::aging::AgingSide;
 use flowsense_core::analytics::stats::saturate;
+use flowsense_service::analysis::{Analysis, with_analysis};
 
 /// Column headings, in the engine's bucket order.
 const BUCKETS: [&str; 5] = [
@@ -211,8 +211,10 @@ pub(crate) async fn aging(
     access: Viewer,
 ) -> Result<Response, ApiError> {
     let org = state.store.org(access.org).await?;
-    let (has_documents, v) =
-        with_analysis(&state, &org, |a| (!a.books.documents.is_empty(), build(a))).await?;
+    let (has_documents, v) = with_analysis(&state.store, &state.analytics, &org, |a| {
+        (!a.books.documents.is_empty(), build(a))
+    })
+    .await?;
     let page = AgingPage {
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "aging").await?,
         org_name: org.name,

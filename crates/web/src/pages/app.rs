@@ -5,7 +5,6 @@ use super::format::money;
 use super::{Chrome, encode, private};
 use crate::auth::CurrentUser;
 use crate::auth::extract::Viewer;
-use crate::service::analysis;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use flowsense_core::{Currency, OrgId};
+use flowsense_service::analysis;
 use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
 
@@ -77,7 +77,8 @@ pub(crate) async fn dashboard(
 ) -> Result<Response, ApiError> {
     let org = state.store.org(access.org).await?;
     let id = org.id;
-    let d = analysis::with_analysis(&state, &org, move |a| build(a, id)).await?;
+    let d = analysis::with_analysis(&state.store, &state.analytics, &org, move |a| build(a, id))
+        .await?;
     let page = DashboardPage {
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?,
         org_id: access.org,

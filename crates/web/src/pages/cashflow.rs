@@ -5,7 +5,6 @@ use super::charts::{BarChart, BarGroup, BarLayout, Series, bar_chart};
 use super::format::{money, share, share_value};
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
-use crate::service::analysis::{Analysis, with_analysis};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,6 +16,7 @@ use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::cashflow::NamedFlow;
 use flowsense_core::analytics::{Period, cashflow as cashflow_report};
+use flowsense_service::analysis::{Analysis, with_analysis};
 use serde::Deserialize;
 
 /// Longest ranges drawn at once.
@@ -316,8 +316,10 @@ pub(crate) async fn cashflow(
     let q = query.map(|Query(q)| q).unwrap_or_default();
     let org = state.store.org(access.org).await?;
     let (id, sent) = (org.id, q.clone());
-    let (has_data, built) =
-        with_analysis(&state, &org, move |a| (a.has_data(), build(a, id, &sent))).await?;
+    let (has_data, built) = with_analysis(&state.store, &state.analytics, &org, move |a| {
+        (a.has_data(), build(a, id, &sent))
+    })
+    .await?;
     let (view, error) = match built {
         _ if bad_query => (
             None,

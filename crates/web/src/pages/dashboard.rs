@@ -4,10 +4,10 @@
 use super::charts::{BandPoint, Chart, band_chart, line_chart};
 use super::format::{money_size, money_whole, money_whole_size, percent};
 use super::insights::{Insight, insights};
-use crate::service::analysis::Analysis;
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use flowsense_core::analytics::{Period, RunwayStatus, cash_position, cashflow, default_as_of};
 use flowsense_core::{Books, OrgId};
+use flowsense_service::analysis::Analysis;
 
 /// A headline figure with a comparison.
 pub struct Kpi {

@@ -6,7 +6,6 @@ use super::charts::{BandPoint, Chart, band_chart_with};
 use super::format::{money, money_whole, share};
 use super::{Chrome, private};
 use crate::auth::extract::Viewer;
-use crate::service::analysis::{Analysis, with_analysis};
 use crate::service::whatif::{self, WhatIfInput};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -18,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use flowsense_core::OrgId;
 use flowsense_core::analytics::{ForecastReport, forecast_with};
+use flowsense_service::analysis::{Analysis, with_analysis};
 
 pub(crate) struct WeekRow {
     label: String,
@@ -263,7 +263,7 @@ pub(crate) async fn forecast(
     let w = query.map(|Query(q)| q).unwrap_or_default();
     let org = state.store.org(access.org).await?;
     let input = w.clone();
-    let (has_data, v, error) = with_analysis(&state, &org, move |a| {
+    let (has_data, v, error) = with_analysis(&state.store, &state.analytics, &org, move |a| {
         let (v, e) = compute(a, &input);
         (a.has_data(), v, e)
     })

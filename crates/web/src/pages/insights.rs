@@ -4,10 +4,10 @@
 
 use super::encode;
 use super::format::{money, money_size, money_whole, percent, share};
-use crate::service::analysis::Analysis;
 use chrono::{NaiveDate, TimeDelta};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::{AnomalyKind, RunwayStatus, Severity};
+use flowsense_service::analysis::Analysis;
 
 /// Most insights shown.
 const MAX_INSIGHTS: usize = 6;

@@ -4,7 +4,6 @@
 use super::format::{money_size, money_whole_size, percent};
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
-use crate::service::analysis::{Analysis, with_analysis};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,6 +11,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::RecurringItem;
+use flowsense_service::analysis::{Analysis, with_analysis};
 
 pub(crate) struct ItemRow {
     counterparty: String,
@@ -106,7 +106,10 @@ pub(crate) async fn recurring(
 ) -> Result<Response, ApiError> {
     let org = state.store.org(access.org).await?;
     let id = org.id;
-    let (has_data, v) = with_analysis(&state, &org, move |a| (a.has_data(), build(a, id))).await?;
+    let (has_data, v) = with_analysis(&state.store, &state.analytics, &org, move |a| {
+        (a.has_data(), build(a, id))
+    })
+    .await?;
     let page = RecurringPage {
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "recurring").await?,
         org_name: org.name,

@@ -1,9 +1,7 @@
 //! Service functions: one per use case. Handlers read input, call one of these, render.
 
 pub mod accounts;
-pub mod analysis;
 pub(crate) mod audit;
-pub mod imports;
 pub mod invitations;
 pub mod members;
 pub mod mfa;
@@ -16,7 +14,6 @@ pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod uploads;
-pub mod warm_up;
 pub mod whatif;
 
 use crate::mail::Email;

@@ -2,12 +2,13 @@
 //! held in memory), then imported exactly as `flowsense import` imports a file.
 
 use super::audit;
-use super::imports::{FileImport, ImportFailure, Quiet, hex_lower, import_file};
 use crate::auth::{ClientInfo, Member};
 use crate::{ApiError, AppState};
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
-use flowsense_import::{DateFormat, ImportError, ImportOptions};
+use flowsense_import::{DateFormat, ImportOptions};
+use flowsense_service::imports::{FileImport, ImportFailure, Quiet, hex_lower, import_file};
+use flowsense_service::warm_up::warm_org_in_background;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -165,19 +166,6 @@ async fn text(field: multer::Field<'_>) -> Result<String, ApiError> {
         .to_owned())
 }
 
-/// The refusal as the person who uploaded the file reads it: `line 17: bad date …`.
-fn refusal_message(e: &ImportError) -> String {
-    let reason = e.reason.to_string().replace(
-        "; pass --date-format",
-        "; choose the date format and upload again",
-    );
-    if e.line == 0 {
-        reason
-    } else {
-        format!("line {}: {reason}", e.line)
-    }
-}
-
 /// Imports an upload into the member's organisation, all or nothing, and audits the outcome.
 ///
 /// # Errors
@@ -221,7 +209,7 @@ pub async fn import_upload(
     match outcome {
         Ok(done) => {
             // The next dashboard finds the new books' figures computed.
-            super::warm_up::warm_org_in_background(state, who.org);
+            warm_org_in_background(&state.store, &state.analytics, who.org);
             let s = done.summary;
             audit::in_org(
                 state,
@@ -249,23 +237,23 @@ pub async fn import_upload(
                 documents_changed: s.documents_changed,
             })
         }
-        Err(ImportFailure::Refused(e)) => {
-            // The line number only: the reason may quote the file's content.
-            tracing::info!(line = e.line, "an uploaded file was refused");
-            audit::in_org(
-                state,
-                who.org,
-                Some(who.user),
-                "import.refused",
-                format!("org:{}", who.org),
-                &client.ip,
-                json!({"file_name": upload.file_name, "line": e.line}),
-            )
-            .await?;
-            Err(ApiError::Unprocessable(refusal_message(&e)))
+        Err(failure) => {
+            if let ImportFailure::Refused(e) = &failure {
+                // The line number only: the reason may quote the file's content.
+                tracing::info!(line = e.line, "an uploaded file was refused");
+                audit::in_org(
+                    state,
+                    who.org,
+                    Some(who.user),
+                    "import.refused",
+                    format!("org:{}", who.org),
+                    &client.ip,
+                    json!({"file_name": upload.file_name, "line": e.line}),
+                )
+                .await?;
+            }
+            Err(failure.into())
         }
-        Err(ImportFailure::Storage(e)) => Err(e.into()),
-        Err(e @ ImportFailure::Interrupted(_)) => Err(ApiError::internal(e)),
     }
 }
 

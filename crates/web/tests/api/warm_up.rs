@@ -4,8 +4,8 @@
 use crate::support::{Browser, Db, TestApp, multipart, spawn_app};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::{ReportKind, ReportOptions, run_report, to_json};
+use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::NewTransaction;
-use flowsense_web::service::warm_up::warm_all_in_background;
 use reqwest::{Method, StatusCode};
 use std::time::{Duration, Instant};
 
@@ -147,7 +147,7 @@ async fn start_up_warms_every_organisation(db: Db) {
             .await;
         assert_eq!(app.state.analytics.complete_version(*org), None);
     }
-    warm_all_in_background(&app.state)
+    warm_all_in_background(&app.state.store, &app.state.analytics)
         .await
         .expect("the warm-up finishes");
     for org in orgs {

@@ -4,34 +4,47 @@
 //! computation (the cache loads each version once and each report once), so nothing is
 //! computed twice.
 
-use super::analysis;
-use crate::{ApiError, AppState};
+use crate::analysis::{self, AnalysisError};
+use crate::analytics_cache::AnalyticsCache;
 use flowsense_core::OrgId;
-use flowsense_storage::Organisation;
+use flowsense_storage::{Organisation, Store};
 use futures_util::StreamExt;
+use std::sync::Arc;
 
 /// Organisations warmed at the same time after start-up: one, so that the warm-up takes one
 /// core of the blocking pool and requests keep the rest.
 pub const WARM_UP_CONCURRENCY: usize = 1;
 
-/// Loads `org`'s current books into the cache and computes every report the pages show.
+/// Loads `org`'s current books into `cache` and computes every report the pages show.
 ///
 /// # Errors
 /// A database failure while loading the books; a panic in the engine.
-pub async fn warm(state: &AppState, org: &Organisation) -> Result<(), ApiError> {
-    analysis::with_analysis(state, org, analysis::Analysis::compute_all).await
+pub async fn warm(
+    store: &Store,
+    cache: &AnalyticsCache,
+    org: &Organisation,
+) -> Result<(), AnalysisError> {
+    analysis::with_analysis(store, cache, org, analysis::Analysis::compute_all).await
 }
 
-async fn warm_by_id(state: &AppState, org: OrgId) -> Result<(), ApiError> {
-    let org = state.store.org(org).await?;
-    warm(state, &org).await
+async fn warm_by_id(
+    store: &Store,
+    cache: &AnalyticsCache,
+    org: OrgId,
+) -> Result<(), AnalysisError> {
+    let org = store.org(org).await?;
+    warm(store, cache, &org).await
 }
 
 /// After an import committed: warms `org`'s new books version without holding up the answer.
-pub fn warm_org_in_background(state: &AppState, org: OrgId) -> tokio::task::JoinHandle<()> {
-    let state = state.clone();
+pub fn warm_org_in_background(
+    store: &Store,
+    cache: &Arc<AnalyticsCache>,
+    org: OrgId,
+) -> tokio::task::JoinHandle<()> {
+    let (store, cache) = (store.clone(), cache.clone());
     tokio::spawn(async move {
-        if let Err(e) = warm_by_id(&state, org).await {
+        if let Err(e) = warm_by_id(&store, &cache, org).await {
             tracing::warn!(%org, error = %e, "warming the analytics after an import failed");
         }
     })
@@ -39,12 +52,15 @@ pub fn warm_org_in_background(state: &AppState, org: OrgId) -> tokio::task::Join
 
 /// After start-up: warms every organisation (as many as the cache keeps), a few at a time,
 /// once the server is listening. Never delays start-up or the health checks.
-pub fn warm_all_in_background(state: &AppState) -> tokio::task::JoinHandle<()> {
-    let state = state.clone();
+pub fn warm_all_in_background(
+    store: &Store,
+    cache: &Arc<AnalyticsCache>,
+) -> tokio::task::JoinHandle<()> {
+    let (store, cache) = (store.clone(), cache.clone());
     tokio::spawn(async move {
         // Let the server take its first requests before the warm-up takes a core.
         tokio::task::yield_now().await;
-        let orgs = match state.store.orgs_across_orgs().await {
+        let orgs = match store.orgs_across_orgs().await {
             Ok(orgs) => orgs,
             Err(e) => {
                 tracing::warn!(error = %e, "listing organisations to warm the analytics failed");
@@ -52,12 +68,12 @@ pub fn warm_all_in_background(state: &AppState) -> tokio::task::JoinHandle<()> {
             }
         };
         let started = std::time::Instant::now();
-        let count = orgs.len().min(state.analytics.max_orgs());
+        let count = orgs.len().min(cache.max_orgs());
         futures_util::stream::iter(orgs.into_iter().take(count))
             .for_each_concurrent(WARM_UP_CONCURRENCY, |org| {
-                let state = state.clone();
+                let (store, cache) = (&store, &cache);
                 async move {
-                    if let Err(e) = warm(&state, &org).await {
+                    if let Err(e) = warm(store, cache, &org).await {
                         tracing::warn!(org = %org.id, error = %e, "warming the analytics failed");
                     }
                 }

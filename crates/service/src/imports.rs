@@ -385,7 +385,9 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     Ok(hex_lower(&hasher.finalize()))
 }
 
-pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+/// Lower-case hex of `bytes` (a digest, say).
+#[must_use]
+pub fn hex_lower(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes.iter().fold(String::with_capacity(64), |mut s, b| {
         let _ = write!(s, "{b:02x}");

@@ -1,5 +1,4 @@
-//! The analytics every page of the books shows, computed once per organisation and books
-//! version and shared by the dashboard, the analysis pages and the JSON reports.
+//! The bounded per-organisation cache of [`Analysis`].
 //!
 //! The cache is keyed by the organisation and its `books_version`, which storage moves on in the
 //! same transaction as every write to the books; the version is read before the books are
@@ -7,167 +6,22 @@
 //! the transactions they hold, least recently used first out. Each instance keeps its own cache;
 //! since the version lives in the database, instances behind a load balancer stay correct.
 
-use crate::{ApiError, AppState};
-use chrono::{NaiveDate, TimeDelta};
-use flowsense_core::analytics::anomalies::AnomaliesReport;
-use flowsense_core::analytics::{
-    AgingReport, CashflowReport, ForecastReport, RecurringReport, Report, ReportBody, ReportKind,
-    ReportOptions, RunwayReport, default_as_of, run_report, runway, to_json,
-};
-use flowsense_core::{Books, Currency, OrgId};
-use flowsense_storage::Organisation;
+use crate::analysis::Analysis;
+use flowsense_core::{Currency, OrgId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 /// Organisations kept by default.
 pub const DEFAULT_MAX_ORGS: usize = 64;
 /// Transactions kept across all entries by default (about 40 bytes each, plus reports).
 pub const DEFAULT_MAX_TRANSACTIONS: usize = 4_000_000;
 
-/// One organisation's books at one version, and the reports computed from them on demand.
-pub struct Analysis {
-    pub books: Books,
-    /// The reports' "today": the last transaction's date (1970-01-01 for empty books).
-    pub as_of: NaiveDate,
-    reports: [OnceLock<Report>; ReportKind::ALL.len()],
-    runway_month_ago: OnceLock<RunwayReport>,
-}
-
-impl std::fmt::Debug for Analysis {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Financial data stays out of logs and panics.
-        f.debug_struct("Analysis")
-            .field("as_of", &self.as_of)
-            .field("transactions", &self.books.txns.len())
-            .finish_non_exhaustive()
-    }
-}
-
-fn kind_index(kind: ReportKind) -> usize {
-    ReportKind::ALL
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or_default()
-}
-
-impl Analysis {
-    #[must_use]
-    pub fn new(books: Books) -> Self {
-        Self {
-            as_of: default_as_of(&books).unwrap_or_default(),
-            books,
-            reports: std::array::from_fn(|_| OnceLock::new()),
-            runway_month_ago: OnceLock::new(),
-        }
-    }
-
-    #[must_use]
-    pub fn currency(&self) -> Currency {
-        self.books.currency
-    }
-
-    #[must_use]
-    pub fn has_data(&self) -> bool {
-        !self.books.txns.is_empty()
-    }
-
-    /// The report of `kind` with default options: exactly what
-    /// `GET /api/v1/orgs/{org}/reports/{kind}` and `flowsense report KIND` return. CPU work on
-    /// first use: call it off the async threads.
-    #[must_use]
-    pub fn report(&self, kind: ReportKind) -> &Report {
-        self.reports[kind_index(kind)]
-            .get_or_init(|| run_report(&self.books, kind, &ReportOptions::default()))
-    }
-
-    /// The report for `options` as JSON: the cached one for the defaults, computed afresh
-    /// for any other options.
-    #[must_use]
-    pub fn report_json(&self, kind: ReportKind, options: &ReportOptions) -> String {
-        if *options == ReportOptions::default() {
-            to_json(self.report(kind))
-        } else {
-            to_json(&run_report(&self.books, kind, options))
-        }
-    }
-
-    #[must_use]
-    pub fn cashflow(&self) -> &CashflowReport {
-        match &self.report(ReportKind::Cashflow).report {
-            ReportBody::Cashflow(r) => r,
-            _ => unreachable!("a cashflow report"),
-        }
-    }
-
-    #[must_use]
-    pub fn forecast(&self) -> &ForecastReport {
-        match &self.report(ReportKind::Forecast).report {
-            ReportBody::Forecast(r) => r,
-            _ => unreachable!("a forecast report"),
-        }
-    }
-
-    #[must_use]
-    pub fn runway(&self) -> &RunwayReport {
-        match &self.report(ReportKind::Runway).report {
-            ReportBody::Runway(r) => r,
-            _ => unreachable!("a runway report"),
-        }
-    }
-
-    #[must_use]
-    pub fn anomalies(&self) -> &AnomaliesReport {
-        match &self.report(ReportKind::Anomalies).report {
-            ReportBody::Anomalies(r) => r,
-            _ => unreachable!("an anomalies report"),
-        }
-    }
-
-    #[must_use]
-    pub fn recurring(&self) -> &RecurringReport {
-        match &self.report(ReportKind::Recurring).report {
-            ReportBody::Recurring(r) => r,
-            _ => unreachable!("a recurring report"),
-        }
-    }
-
-    #[must_use]
-    pub fn aging(&self) -> &AgingReport {
-        match &self.report(ReportKind::Aging).report {
-            ReportBody::Aging(r) => r,
-            _ => unreachable!("an aging report"),
-        }
-    }
-
-    /// Runway as it stood 30 days before `as_of`, to say how it changed.
-    #[must_use]
-    pub fn runway_month_ago(&self) -> &RunwayReport {
-        self.runway_month_ago
-            .get_or_init(|| runway(&self.books, self.as_of - TimeDelta::days(30)))
-    }
-
-    /// Computes every report the dashboard and the analysis pages show. CPU work: call it off
-    /// the async threads.
-    pub fn compute_all(&self) {
-        for kind in ReportKind::ALL {
-            let _ = self.report(kind);
-        }
-        let _ = self.runway_month_ago();
-    }
-
-    /// Every report is computed: a page finds them ready.
-    #[must_use]
-    pub fn is_complete(&self) -> bool {
-        self.reports.iter().all(|r| r.get().is_some()) && self.runway_month_ago.get().is_some()
-    }
-}
-
 /// What an entry was computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct BooksKey {
-    version: i64,
-    currency: Currency,
+pub(crate) struct BooksKey {
+    pub(crate) version: i64,
+    pub(crate) currency: Currency,
 }
 
 struct Slot {
@@ -230,7 +84,11 @@ impl AnalyticsCache {
 
     /// The cell for `org` at `key`: the cached one when it is at least that version, else a new
     /// empty one replacing it.
-    fn cell(&self, org: OrgId, key: BooksKey) -> Arc<tokio::sync::OnceCell<Arc<Analysis>>> {
+    pub(crate) fn cell(
+        &self,
+        org: OrgId,
+        key: BooksKey,
+    ) -> Arc<tokio::sync::OnceCell<Arc<Analysis>>> {
         let mut slots = self.lock();
         slots.clock += 1;
         let now = slots.clock;
@@ -258,7 +116,7 @@ impl AnalyticsCache {
 
     /// Records the size of `org`'s loaded entry and evicts the least recently used others
     /// until the bounds hold again.
-    fn settle(&self, org: OrgId, key: BooksKey, weight: usize) {
+    pub(crate) fn settle(&self, org: OrgId, key: BooksKey, weight: usize) {
         let mut slots = self.lock();
         if let Some(slot) = slots.entries.get_mut(&org)
             && slot.key == key
@@ -318,6 +176,11 @@ impl AnalyticsCache {
         analysis.is_complete().then_some(slot.key.version)
     }
 
+    /// Counts one load of books from the database.
+    pub(crate) fn count_load(&self) {
+        self.loads.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// How many times books were loaded from the database since start.
     #[must_use]
     pub fn loads(&self) -> u64 {
@@ -325,52 +188,10 @@ impl AnalyticsCache {
     }
 }
 
-/// The analysis of `org`'s books at their current version: from the cache, or loaded (once, however
-/// many requests ask at the same time) and kept.
-///
-/// # Errors
-/// A database failure while loading the books.
-pub async fn analysis(state: &AppState, org: &Organisation) -> Result<Arc<Analysis>, ApiError> {
-    let key = BooksKey {
-        version: org.books_version,
-        currency: org.settings.base_currency,
-    };
-    let cache = &state.analytics;
-    let cell = cache.cell(org.id, key);
-    let loaded = cell
-        .get_or_try_init(|| async {
-            cache.loads.fetch_add(1, Ordering::Relaxed);
-            let books = state.store.load_books(org.id).await?;
-            Ok::<_, ApiError>(Arc::new(Analysis::new(books)))
-        })
-        .await?
-        .clone();
-    cache.settle(
-        org.id,
-        key,
-        loaded.books.txns.len() + loaded.books.documents.len(),
-    );
-    Ok(loaded)
-}
-
-/// Runs `f` over the organisation's analysis on the blocking pool (the engine is CPU work).
-///
-/// # Errors
-/// A database failure while loading the books; a panic inside `f` (logged, answered 500).
-pub async fn with_analysis<T: Send + 'static>(
-    state: &AppState,
-    org: &Organisation,
-    f: impl FnOnce(&Analysis) -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    let a = analysis(state, org).await?;
-    tokio::task::spawn_blocking(move || f(&a))
-        .await
-        .map_err(ApiError::internal)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flowsense_core::Books;
 
     fn key(version: i64) -> BooksKey {
         BooksKey {

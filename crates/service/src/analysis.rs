@@ -1,0 +1,216 @@
+//! The analytics every page of the books shows, computed once per organisation and books
+//! version and shared by the dashboard, the analysis pages, the JSON reports and the warm-up
+//! (kept in the [`AnalyticsCache`]).
+
+use crate::analytics_cache::{AnalyticsCache, BooksKey};
+use chrono::{NaiveDate, TimeDelta};
+use flowsense_core::analytics::anomalies::AnomaliesReport;
+use flowsense_core::analytics::{
+    AgingReport, CashflowReport, ForecastReport, RecurringReport, Report, ReportBody, ReportKind,
+    ReportOptions, RunwayReport, default_as_of, run_report, runway, to_json,
+};
+use flowsense_core::{Books, Currency};
+use flowsense_storage::{Organisation, StorageError, Store};
+use std::sync::{Arc, OnceLock};
+
+/// Why an analysis could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error("the books could not be loaded: {0}")]
+    Storage(#[from] StorageError),
+    /// The computation panicked or was cancelled.
+    #[error("the analysis stopped unexpectedly")]
+    Interrupted(#[source] tokio::task::JoinError),
+}
+
+/// One organisation's books at one version, and the reports computed from them on demand.
+pub struct Analysis {
+    pub books: Books,
+    /// The reports' "today": the last transaction's date (1970-01-01 for empty books).
+    pub as_of: NaiveDate,
+    reports: [OnceLock<Report>; ReportKind::ALL.len()],
+    runway_month_ago: OnceLock<RunwayReport>,
+}
+
+impl std::fmt::Debug for Analysis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Financial data stays out of logs and panics.
+        f.debug_struct("Analysis")
+            .field("as_of", &self.as_of)
+            .field("transactions", &self.books.txns.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn kind_index(kind: ReportKind) -> usize {
+    ReportKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or_default()
+}
+
+impl Analysis {
+    #[must_use]
+    pub fn new(books: Books) -> Self {
+        Self {
+            as_of: default_as_of(&books).unwrap_or_default(),
+            books,
+            reports: std::array::from_fn(|_| OnceLock::new()),
+            runway_month_ago: OnceLock::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn currency(&self) -> Currency {
+        self.books.currency
+    }
+
+    #[must_use]
+    pub fn has_data(&self) -> bool {
+        !self.books.txns.is_empty()
+    }
+
+    /// The report of `kind` with default options: exactly what
+    /// `GET /api/v1/orgs/{org}/reports/{kind}` and `flowsense report KIND` return. CPU work on
+    /// first use: call it off the async threads.
+    #[must_use]
+    pub fn report(&self, kind: ReportKind) -> &Report {
+        self.reports[kind_index(kind)]
+            .get_or_init(|| run_report(&self.books, kind, &ReportOptions::default()))
+    }
+
+    /// The report for `options` as JSON: the cached one for the defaults, computed afresh
+    /// for any other options.
+    #[must_use]
+    pub fn report_json(&self, kind: ReportKind, options: &ReportOptions) -> String {
+        if *options == ReportOptions::default() {
+            to_json(self.report(kind))
+        } else {
+            to_json(&run_report(&self.books, kind, options))
+        }
+    }
+
+    #[must_use]
+    pub fn cashflow(&self) -> &CashflowReport {
+        match &self.report(ReportKind::Cashflow).report {
+            ReportBody::Cashflow(r) => r,
+            _ => unreachable!("a cashflow report"),
+        }
+    }
+
+    #[must_use]
+    pub fn forecast(&self) -> &ForecastReport {
+        match &self.report(ReportKind::Forecast).report {
+            ReportBody::Forecast(r) => r,
+            _ => unreachable!("a forecast report"),
+        }
+    }
+
+    #[must_use]
+    pub fn runway(&self) -> &RunwayReport {
+        match &self.report(ReportKind::Runway).report {
+            ReportBody::Runway(r) => r,
+            _ => unreachable!("a runway report"),
+        }
+    }
+
+    #[must_use]
+    pub fn anomalies(&self) -> &AnomaliesReport {
+        match &self.report(ReportKind::Anomalies).report {
+            ReportBody::Anomalies(r) => r,
+            _ => unreachable!("an anomalies report"),
+        }
+    }
+
+    #[must_use]
+    pub fn recurring(&self) -> &RecurringReport {
+        match &self.report(ReportKind::Recurring).report {
+            ReportBody::Recurring(r) => r,
+            _ => unreachable!("a recurring report"),
+        }
+    }
+
+    #[must_use]
+    pub fn aging(&self) -> &AgingReport {
+        match &self.report(ReportKind::Aging).report {
+            ReportBody::Aging(r) => r,
+            _ => unreachable!("an aging report"),
+        }
+    }
+
+    /// Runway as it stood 30 days before `as_of`, to say how it changed.
+    #[must_use]
+    pub fn runway_month_ago(&self) -> &RunwayReport {
+        self.runway_month_ago
+            .get_or_init(|| {
+                // Books at the very start of the calendar have no month before them.
+                let month_ago = self
+                    .as_of
+                    .checked_sub_signed(TimeDelta::days(30))
+                    .unwrap_or(NaiveDate::MIN);
+                runway(&self.books, month_ago)
+            })
+    }
+
+    /// Computes every report the dashboard and the analysis pages show. CPU work: call it off
+    /// the async threads.
+    pub fn compute_all(&self) {
+        for kind in ReportKind::ALL {
+            let _ = self.report(kind);
+        }
+        let _ = self.runway_month_ago();
+    }
+
+    /// Every report is computed: a page finds them ready.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.reports.iter().all(|r| r.get().is_some()) && self.runway_month_ago.get().is_some()
+    }
+}
+
+/// The analysis of `org`'s books at their current version: from `cache`, or loaded from `store`
+/// (once, however many callers ask at the same time) and kept.
+///
+/// # Errors
+/// A database failure while loading the books.
+pub async fn analysis(
+    store: &Store,
+    cache: &AnalyticsCache,
+    org: &Organisation,
+) -> Result<Arc<Analysis>, AnalysisError> {
+    let key = BooksKey {
+        version: org.books_version,
+        currency: org.settings.base_currency,
+    };
+    let cell = cache.cell(org.id, key);
+    let loaded = cell
+        .get_or_try_init(|| async {
+            cache.count_load();
+            let books = store.load_books(org.id).await?;
+            Ok::<_, AnalysisError>(Arc::new(Analysis::new(books)))
+        })
+        .await?
+        .clone();
+    cache.settle(
+        org.id,
+        key,
+        loaded.books.txns.len() + loaded.books.documents.len(),
+    );
+    Ok(loaded)
+}
+
+/// Runs `f` over the organisation's analysis on the blocking pool (the engine is CPU work).
+///
+/// # Errors
+/// A database failure while loading the books; a panic inside `f`.
+pub async fn with_analysis<T: Send + 'static>(
+    store: &Store,
+    cache: &AnalyticsCache,
+    org: &Organisation,
+    f: impl FnOnce(&Analysis) -> T + Send + 'static,
+) -> Result<T, AnalysisError> {
+    let a = analysis(store, cache, org).await?;
+    tokio::task::spawn_blocking(move || f(&a))
+        .await
+        .map_err(AnalysisError::Interrupted)
+}
