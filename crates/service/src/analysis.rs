@@ -141,15 +141,14 @@ impl Analysis {
     /// Runway as it stood 30 days before `as_of`, to say how it changed.
     #[must_use]
     pub fn runway_month_ago(&self) -> &RunwayReport {
-        self.runway_month_ago
-            .get_or_init(|| {
-                // Books at the very start of the calendar have no month before them.
-                let month_ago = self
-                    .as_of
-                    .checked_sub_signed(TimeDelta::days(30))
-                    .unwrap_or(NaiveDate::MIN);
-                runway(&self.books, month_ago)
-            })
+        self.runway_month_ago.get_or_init(|| {
+            // Books at the very start of the calendar have no month before them.
+            let month_ago = self
+                .as_of
+                .checked_sub_signed(TimeDelta::days(30))
+                .unwrap_or(NaiveDate::MIN);
+            runway(&self.books, month_ago)
+        })
     }
 
     /// Computes every report the dashboard and the analysis pages show. CPU work: call it off

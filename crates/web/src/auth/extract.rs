@@ -156,8 +156,11 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         if !state.settings.session.is_live(&session, now) {
             // Tidying up is not the answer: a busy writer must not turn this 401 into a 500.
             let (store, hash) = (state.store.clone(), id_hash.clone());
-            bookkeeping_write(state, async move { store.delete_session(&hash).await.map(drop) })
-                .await;
+            bookkeeping_write(
+                state,
+                async move { store.delete_session(&hash).await.map(drop) },
+            )
+            .await;
             return Err(ApiError::Unauthorized("unauthenticated"));
         }
         let csrf_token = csrf_for(state, &token);
