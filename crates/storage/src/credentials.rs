@@ -16,34 +16,10 @@ pub struct Revoked {
 }
 
 impl Store {
-    /// Replaces a user's password hash (a PHC string) and clears their failed sign-ins.
-    ///
-    /// # Errors
-    /// `NotFound` when there is no such user.
-    pub async fn set_password_hash(
-        &self,
-        user: UserId,
-        hash: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let n = tx
-            .execute(
-                sql!("credentials/set_password_hash")
-                    .arg(user)
-                    .arg(hash)
-                    .arg(at),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StorageError::NotFound);
-        }
-        tx.commit().await
-    }
-
-    /// Replaces a user's password hash and, in the same transaction, signs out every session
-    /// (and with `revoke_tokens`, revokes every personal API token) and drops an unfinished MFA
-    /// enrolment: a stolen credential of any kind stops working the moment the password changes.
+    /// Replaces a user's password hash (a PHC string), clears their failed sign-ins and, in the
+    /// same transaction, signs out every session (and with `revoke_tokens`, revokes every
+    /// personal API token) and drops an unfinished MFA enrolment: a stolen credential of any
+    /// kind stops working the moment the password changes.
     ///
     /// # Errors
     /// `NotFound` when there is no such user.

@@ -257,7 +257,7 @@ async fn failed_sign_ins_are_counted_and_cleared(db: &TestDb) {
     s.reset_login_failures(u).await.unwrap();
     let got = s.user(u).await.unwrap();
     assert!(got.failed_logins == 0 && got.locked_until.is_none());
-    s.set_password_hash(u, "$argon2id$new", Utc::now())
+    s.set_password_revoking(u, "$argon2id$new", Utc::now(), false)
         .await
         .unwrap();
     assert_eq!(s.user(u).await.unwrap().password_hash, "$argon2id$new");

@@ -1,29 +1,17 @@
 //! One tenant's upload never takes the service from another: the three-row CSV of extreme
 //! amounts, a deeply nested OFX, and a large import, each while another organisation reads.
 
-use crate::support::{Browser, Db, TestApp, code_of, multipart, spawn_app};
+use crate::support::{Browser, Db, TestApp, code_of, spawn_app};
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role};
 use reqwest::{Method, StatusCode};
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-async fn upload(
-    b: &Browser,
-    org: OrgId,
-    name: &str,
-    bytes: &[u8],
-) -> (StatusCode, serde_json::Value) {
-    let (content_type, body) = multipart(&[("file", Some(name), bytes)]);
-    let r = b
-        .request(Method::POST, &format!("/api/v1/orgs/{org}/imports"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("upload");
-    let status = r.status();
-    (status, r.json().await.unwrap_or_default())
+async fn upload(b: &Browser, org: OrgId, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    let path = format!("/api/v1/orgs/{org}/imports");
+    b.upload(&path, &[("file", Some(name), bytes)]).await
 }
 
 /// Two organisations that share nothing: an uploader in the first, a viewer in the second.

@@ -1,9 +1,9 @@
 //! Uploading bank files: the JSON API and the import page, all or nothing, re-imports adding
 //! nothing, the first bad line named, size limits, roles, tenants and CSRF.
 
-use crate::support::{Browser, Db, TestApp, code_of, multipart, spawn_app};
+use crate::support::{Browser, Db, TestApp, code_of, spawn_app};
 use flowsense_core::{OrgId, Role};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 
 const GOOD: &str = "date,description,amount,account\n\
@@ -34,20 +34,7 @@ async fn upload(
     path: &str,
     fields: &[(&str, Option<&str>, &[u8])],
 ) -> (StatusCode, Value) {
-    let (content_type, body) = multipart(fields);
-    let resp = b
-        .request(Method::POST, path)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("upload");
-    let status = resp.status();
-    let text = resp.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    b.upload(path, fields).await
 }
 
 async fn the_api_imports_all_or_nothing_and_a_reimport_adds_nothing(db: Db) {

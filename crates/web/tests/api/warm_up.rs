@@ -1,7 +1,7 @@
 //! The analytics cache is warmed in the background after an import, and a page that arrives
 //! while the warm-up runs shares its computation and shows the same figures.
 
-use crate::support::{Browser, Db, TestApp, multipart, spawn_app};
+use crate::support::{Browser, Db, TestApp, spawn_app};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::{ReportKind, ReportOptions, run_report, to_json};
 use flowsense_service::warm_up::warm_all_in_background;
@@ -20,15 +20,11 @@ const MORE: &str = "date,description,amount,account\n\
     2026-02-11,Milk,-80.25,Operating\n";
 
 async fn upload(b: &Browser, org: OrgId, name: &str, csv: &str) {
-    let (content_type, body) = multipart(&[("file", Some(name), csv.as_bytes())]);
-    let resp = b
-        .request(Method::POST, &format!("/api/v1/orgs/{org}/imports"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(resp.status(), StatusCode::OK, "the import is accepted");
+    let path = format!("/api/v1/orgs/{org}/imports");
+    let (status, body) = b
+        .upload(&path, &[("file", Some(name), csv.as_bytes())])
+        .await;
+    assert_eq!(status, StatusCode::OK, "the import is accepted: {body}");
 }
 
 /// Waits (polling, bounded) until the cache holds every report of `version`.

@@ -279,6 +279,28 @@ impl Browser {
         self.send(Method::POST, path, Some(body)).await
     }
 
+    /// Posts a `multipart/form-data` form (see [`multipart`]); status and JSON body (or text).
+    pub async fn upload(
+        &self,
+        path: &str,
+        fields: &[(&str, Option<&str>, &[u8])],
+    ) -> (StatusCode, Value) {
+        let (content_type, body) = multipart(fields);
+        let resp = self
+            .request(Method::POST, path)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     pub async fn login(&mut self, email: &str, password: &str) -> (StatusCode, Value) {
         self.post(
             "/api/v1/auth/login",
