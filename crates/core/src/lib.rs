@@ -5,12 +5,14 @@
 
 pub mod analytics;
 pub mod books;
+pub mod error_chain;
 pub mod ids;
 pub mod money;
 pub mod names;
 pub mod role;
 
 pub use books::{Books, DocKind, Document, Txn};
+pub use error_chain::ErrorChain;
 pub use ids::{OrgId, UserId};
 pub use money::{Currency, Money, MoneyError};
 pub use names::{NameError, PlainName};

@@ -6,6 +6,7 @@
 
 use crate::analysis::{self, AnalysisError};
 use crate::analytics_cache::AnalyticsCache;
+use flowsense_core::ErrorChain;
 use flowsense_core::OrgId;
 use flowsense_storage::{Organisation, Store};
 use futures_util::StreamExt;
@@ -45,7 +46,7 @@ pub fn warm_org_in_background(
     let (store, cache) = (store.clone(), cache.clone());
     tokio::spawn(async move {
         if let Err(e) = warm_by_id(&store, &cache, org).await {
-            tracing::warn!(%org, error = %e, "warming the analytics after an import failed");
+            tracing::warn!(%org, error = %ErrorChain(&e), "warming the analytics after an import failed");
         }
     })
 }
@@ -63,7 +64,7 @@ pub fn warm_all_in_background(
         let orgs = match store.orgs_across_orgs().await {
             Ok(orgs) => orgs,
             Err(e) => {
-                tracing::warn!(error = %e, "listing organisations to warm the analytics failed");
+                tracing::warn!(error = %ErrorChain(&e), "listing organisations to warm the analytics failed");
                 return;
             }
         };
@@ -74,7 +75,7 @@ pub fn warm_all_in_background(
                 let (store, cache) = (&store, &cache);
                 async move {
                     if let Err(e) = warm(store, cache, &org).await {
-                        tracing::warn!(org = %org.id, error = %e, "warming the analytics failed");
+                        tracing::warn!(org = %org.id, error = %ErrorChain(&e), "warming the analytics failed");
                     }
                 }
             })

@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use flowsense_core::ErrorChain;
 use flowsense_import::ImportError;
 use flowsense_service::analysis::AnalysisError;
 use flowsense_service::imports::ImportFailure;
@@ -149,7 +150,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let message = if status.is_server_error() {
-            tracing::error!(error = %chain(&self), "request failed");
+            tracing::error!(error = %ErrorChain(&self), "request failed");
             "something went wrong on our side".to_owned()
         } else {
             self.to_string()
@@ -166,20 +167,6 @@ impl IntoResponse for ApiError {
         }
         response
     }
-}
-
-/// An error and its causes, outermost first, as one line for the log.
-pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = String::new();
-    let mut cause: Option<&dyn std::error::Error> = Some(e);
-    while let Some(c) = cause {
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }
 
 pub(crate) async fn not_found() -> ApiError {

@@ -13,7 +13,7 @@ pub(crate) async fn healthz() -> Json<Value> {
 /// The process can serve: its database answers.
 pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     state.store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "readiness check failed");
+        tracing::warn!(error = %flowsense_core::ErrorChain(&e), "readiness check failed");
         ApiError::Unavailable
     })?;
     Ok(Json(json!({"status": "ready"})))

@@ -56,7 +56,7 @@ pub(crate) async fn keyed_options(
         return Ok(match rekeyed {
             Ok(_) => connect.pragma("key", current_key),
             Err(e) => {
-                tracing::warn!(error = %e, from = version, to = current, "could not re-key the SQLite file; keeping the older master version's key");
+                tracing::warn!(error = %flowsense_core::ErrorChain(&e), from = version, to = current, "could not re-key the SQLite file; keeping the older master version's key");
                 connect.pragma("key", key)
             }
         });

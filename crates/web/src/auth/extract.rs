@@ -99,7 +99,7 @@ async fn bookkeeping_write(
     let task = tokio::spawn(async move {
         let _permit = permit;
         if let Err(e) = write.await {
-            tracing::warn!(error = %crate::error::chain(&e), "a session bookkeeping write failed");
+            tracing::warn!(error = %flowsense_core::ErrorChain(&e), "a session bookkeeping write failed");
         }
     });
     let _ = tokio::time::timeout(BOOKKEEPING_WAIT, task).await;

@@ -86,7 +86,7 @@ async fn facts(state: &AppState) -> TrustFacts {
             ),
         ),
         Err(e) => {
-            tracing::warn!(error = %e, "key status unavailable for the trust center");
+            tracing::warn!(error = %flowsense_core::ErrorChain(&e), "key status unavailable for the trust center");
             (
                 "Unavailable".to_owned(),
                 "Unavailable".to_owned(),

@@ -215,7 +215,7 @@ fn audit_failure_later(state: &AppState, user: &User, client: &ClientInfo) {
         if let Err(e) =
             audit::in_users_orgs(&state, user, "auth.sign_in_failed", &ip, json!({})).await
         {
-            tracing::warn!(error = %e, "could not audit a failed sign-in");
+            tracing::warn!(error = %flowsense_core::ErrorChain(&e), "could not audit a failed sign-in");
         }
     });
 }

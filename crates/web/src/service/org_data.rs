@@ -160,7 +160,7 @@ fn transactions_after(
                 Ok(Bytes::from(buf))
             }
             Some(Err(e)) => {
-                tracing::error!(error = %e, "the organisation export failed while streaming");
+                tracing::error!(error = %flowsense_core::ErrorChain(&e), "the organisation export failed while streaming");
                 s.done = true;
                 Err(std::io::Error::other("the export failed"))
             }
