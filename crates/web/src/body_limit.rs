@@ -1,23 +1,21 @@
-//! The cap on request bodies: 25 MiB for every route, more for the upload routes the registry
-//! names. A declared length over the cap is refused before the body is read; a body that
+//! The cap on request bodies: each route's own limit from the route table (25 MiB for every
+//! route but the uploads), 25 MiB for a path no route matches. A declared length over the cap is refused before the body is read; a body that
 //! grows past it while streaming fails its reader, which answers 413 as well.
 
 use crate::ApiError;
+use crate::routes::DEFAULT_BODY_LIMIT;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Hard cap on any request body that is not an upload.
-pub(crate) const MAX_BODY_BYTES: usize = 25 << 20;
-
 pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
     let limit = req
         .extensions()
         .get::<MatchedPath>()
-        .and_then(|p| crate::api::upload_limit(p.as_str()))
-        .unwrap_or(MAX_BODY_BYTES);
+        .and_then(|p| crate::routes::spec_of(p.as_str()))
+        .map_or(DEFAULT_BODY_LIMIT, |spec| spec.body_limit);
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -32,7 +30,7 @@ pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
 
 /// The 413 for a body over `limit` bytes, saying how large it may be.
 pub(crate) fn too_large(limit: usize) -> ApiError {
-    if limit > MAX_BODY_BYTES {
+    if limit > DEFAULT_BODY_LIMIT {
         crate::service::uploads::too_large()
     } else {
         ApiError::PayloadTooLarge(format!(

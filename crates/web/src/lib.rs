@@ -1,4 +1,4 @@
-//! FlowSense HTTP surface: one router built from one route registry, one error type.
+//! FlowSense HTTP surface: one router built from one route table (`routes`), one error type.
 
 pub mod api;
 pub mod auth;
@@ -9,6 +9,7 @@ mod headers;
 mod health;
 pub mod mail;
 mod pages;
+pub mod routes;
 pub mod service;
 mod state;
 mod tls;
@@ -30,7 +31,7 @@ use tower_http::trace::TraceLayer;
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    api::router()
+    routes::router()
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(
             pages::form_csrf::form_token_to_header,

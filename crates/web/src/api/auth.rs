@@ -21,7 +21,7 @@ fn accepted() -> Response {
         .into_response()
 }
 
-pub(super) async fn signup(
+pub(crate) async fn signup(
     State(state): State<AppState>,
     client: ClientInfo,
     Body(input): Body<SignupInput>,
@@ -31,11 +31,11 @@ pub(super) async fn signup(
 }
 
 #[derive(Deserialize)]
-pub(super) struct TokenInput {
+pub(crate) struct TokenInput {
     token: String,
 }
 
-pub(super) async fn verify_email(
+pub(crate) async fn verify_email(
     State(state): State<AppState>,
     Body(input): Body<TokenInput>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -43,7 +43,7 @@ pub(super) async fn verify_email(
     Ok(Json(json!({"status": "verified"})))
 }
 
-pub(super) async fn login(
+pub(crate) async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
     Body(input): Body<LoginInput>,
@@ -56,7 +56,7 @@ pub(super) async fn login(
     ))
 }
 
-pub(super) async fn logout(
+pub(crate) async fn logout(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
@@ -68,7 +68,7 @@ pub(super) async fn logout(
     ))
 }
 
-pub(super) async fn change_password(
+pub(crate) async fn change_password(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
@@ -83,11 +83,11 @@ pub(super) async fn change_password(
 }
 
 #[derive(Deserialize)]
-pub(super) struct ResetRequest {
+pub(crate) struct ResetRequest {
     email: String,
 }
 
-pub(super) async fn request_reset(
+pub(crate) async fn request_reset(
     State(state): State<AppState>,
     client: ClientInfo,
     Body(input): Body<ResetRequest>,
@@ -96,7 +96,7 @@ pub(super) async fn request_reset(
     Ok(accepted())
 }
 
-pub(super) async fn confirm_reset(
+pub(crate) async fn confirm_reset(
     State(state): State<AppState>,
     client: ClientInfo,
     Body(input): Body<ResetConfirm>,
@@ -105,7 +105,7 @@ pub(super) async fn confirm_reset(
     Ok(Json(json!({"status": "password_changed"})))
 }
 
-pub(super) async fn reauthenticate(
+pub(crate) async fn reauthenticate(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,

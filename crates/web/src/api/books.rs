@@ -13,7 +13,7 @@ use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
-pub(super) struct ReportQuery {
+pub(crate) struct ReportQuery {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     as_of: Option<NaiveDate>,
@@ -21,7 +21,7 @@ pub(super) struct ReportQuery {
 }
 
 /// `GET /api/v1/orgs/{org}/reports/{kind}`: the same JSON as `flowsense report KIND --format json`.
-pub(super) async fn report(
+pub(crate) async fn report(
     State(state): State<AppState>,
     access: Viewer,
     Path((_, kind)): Path<(String, String)>,
@@ -50,7 +50,7 @@ pub(super) async fn report(
 }
 
 #[derive(Debug, Deserialize)]
-pub(super) struct TransactionQuery {
+pub(crate) struct TransactionQuery {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     account: Option<String>,
@@ -63,7 +63,7 @@ pub(super) struct TransactionQuery {
 }
 
 /// `GET /api/v1/orgs/{org}/transactions`: newest first, filtered, with cursor paging.
-pub(super) async fn transactions(
+pub(crate) async fn transactions(
     State(state): State<AppState>,
     access: Viewer,
     query: Result<Query<TransactionQuery>, QueryRejection>,

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 
-pub(super) async fn upload(
+pub(crate) async fn upload(
     State(state): State<AppState>,
     who: Member,
     client: ClientInfo,

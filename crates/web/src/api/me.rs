@@ -16,14 +16,14 @@ use flowsense_storage::ApiToken;
 use serde::Deserialize;
 use serde_json::json;
 
-pub(super) async fn me(
+pub(crate) async fn me(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> Result<Json<Me>, ApiError> {
     Ok(Json(orgs::me(&state, &current).await?))
 }
 
-pub(super) async fn mfa_enrol(
+pub(crate) async fn mfa_enrol(
     State(state): State<AppState>,
     current: CurrentUser,
     recent: RecentAuth,
@@ -32,11 +32,11 @@ pub(super) async fn mfa_enrol(
 }
 
 #[derive(Deserialize)]
-pub(super) struct CodeInput {
+pub(crate) struct CodeInput {
     code: String,
 }
 
-pub(super) async fn mfa_verify(
+pub(crate) async fn mfa_verify(
     State(state): State<AppState>,
     current: CurrentUser,
     recent: RecentAuth,
@@ -51,7 +51,7 @@ pub(super) async fn mfa_verify(
     ))
 }
 
-pub(super) async fn mfa_disable(
+pub(crate) async fn mfa_disable(
     State(state): State<AppState>,
     current: CurrentUser,
     recent: RecentAuth,
@@ -61,14 +61,14 @@ pub(super) async fn mfa_disable(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn sessions(
+pub(crate) async fn sessions(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> Result<Json<Vec<SessionView>>, ApiError> {
     Ok(Json(sessions::list(&state, &current).await?))
 }
 
-pub(super) async fn revoke_other_sessions(
+pub(crate) async fn revoke_other_sessions(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
@@ -77,7 +77,7 @@ pub(super) async fn revoke_other_sessions(
     Ok(Json(json!({"revoked": n})))
 }
 
-pub(super) async fn revoke_session(
+pub(crate) async fn revoke_session(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
@@ -87,7 +87,7 @@ pub(super) async fn revoke_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn create_token(
+pub(crate) async fn create_token(
     State(state): State<AppState>,
     current: CurrentUser,
     _: RecentAuth,
@@ -98,14 +98,14 @@ pub(super) async fn create_token(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-pub(super) async fn tokens(
+pub(crate) async fn tokens(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> Result<Json<Vec<ApiToken>>, ApiError> {
     Ok(Json(tokens::list(&state, &current).await?))
 }
 
-pub(super) async fn revoke_token(
+pub(crate) async fn revoke_token(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use flowsense_storage::{AuditFilter, AuditPage, Invitation, MemberDetail, Organisation};
 use serde::Deserialize;
 
-pub(super) async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
@@ -24,14 +24,14 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(org)).into_response())
 }
 
-pub(super) async fn members(
+pub(crate) async fn members(
     State(state): State<AppState>,
     who: Viewer,
 ) -> Result<Json<Vec<MemberDetail>>, ApiError> {
     Ok(Json(members::list(&state, &who).await?))
 }
 
-pub(super) async fn change_role(
+pub(crate) async fn change_role(
     State(state): State<AppState>,
     who: Admin,
     _: RecentAuth,
@@ -44,7 +44,7 @@ pub(super) async fn change_role(
     ))
 }
 
-pub(super) async fn remove_member(
+pub(crate) async fn remove_member(
     State(state): State<AppState>,
     who: Admin,
     _: RecentAuth,
@@ -55,7 +55,7 @@ pub(super) async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn transfer_ownership(
+pub(crate) async fn transfer_ownership(
     State(state): State<AppState>,
     who: Admin,
     _: RecentAuth,
@@ -66,7 +66,7 @@ pub(super) async fn transfer_ownership(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn invite(
+pub(crate) async fn invite(
     State(state): State<AppState>,
     who: Admin,
     client: ClientInfo,
@@ -77,11 +77,11 @@ pub(super) async fn invite(
 }
 
 #[derive(Deserialize)]
-pub(super) struct TokenInput {
+pub(crate) struct TokenInput {
     token: String,
 }
 
-pub(super) async fn accept_invitation(
+pub(crate) async fn accept_invitation(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
@@ -92,14 +92,14 @@ pub(super) async fn accept_invitation(
     ))
 }
 
-pub(super) async fn invitations(
+pub(crate) async fn invitations(
     State(state): State<AppState>,
     who: Admin,
 ) -> Result<Json<Vec<Invitation>>, ApiError> {
     Ok(Json(members::open_invitations(&state, &who).await?))
 }
 
-pub(super) async fn revoke_invitation(
+pub(crate) async fn revoke_invitation(
     State(state): State<AppState>,
     who: Admin,
     client: ClientInfo,
@@ -109,14 +109,14 @@ pub(super) async fn revoke_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn settings(
+pub(crate) async fn settings(
     State(state): State<AppState>,
     who: Viewer,
 ) -> Result<Json<Organisation>, ApiError> {
     Ok(Json(settings::settings(&state, &who).await?))
 }
 
-pub(super) async fn update_settings(
+pub(crate) async fn update_settings(
     State(state): State<AppState>,
     who: Admin,
     client: ClientInfo,
@@ -128,13 +128,13 @@ pub(super) async fn update_settings(
 }
 
 #[derive(Deserialize)]
-pub(super) struct AuditQuery {
+pub(crate) struct AuditQuery {
     limit: Option<u32>,
     action: Option<String>,
     cursor: Option<String>,
 }
 
-pub(super) async fn audit(
+pub(crate) async fn audit(
     State(state): State<AppState>,
     who: Admin,
     Query(q): Query<AuditQuery>,
@@ -155,7 +155,7 @@ pub(super) async fn audit(
 }
 
 /// `GET /api/v1/orgs/{org}/export`: the organisation's JSON document, streamed as a download.
-pub(super) async fn export(
+pub(crate) async fn export(
     State(state): State<AppState>,
     who: Admin,
     _: RecentAuth,
@@ -166,7 +166,7 @@ pub(super) async fn export(
 }
 
 /// `DELETE /api/v1/orgs/{org}` with `{"confirm": "<the organisation's name>"}`.
-pub(super) async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     who: Admin,
     _: RecentAuth,

@@ -12,14 +12,14 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-pub(super) async fn notifications(
+pub(crate) async fn notifications(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> Result<Json<Vec<OrgNotifications>>, ApiError> {
     Ok(Json(notifications::list(&state, &current).await?))
 }
 
-pub(super) async fn update_notifications(
+pub(crate) async fn update_notifications(
     State(state): State<AppState>,
     current: CurrentUser,
     Body(patch): Body<NotificationsPatch>,
@@ -29,7 +29,7 @@ pub(super) async fn update_notifications(
 }
 
 /// `GET /api/v1/me/export` (step-up).
-pub(super) async fn export(
+pub(crate) async fn export(
     State(state): State<AppState>,
     current: CurrentUser,
     _: RecentAuth,
@@ -66,7 +66,7 @@ pub(crate) async fn own_data_download(
 }
 
 /// Deletes the account; the browser forgets the session cookie.
-pub(super) async fn delete_account(
+pub(crate) async fn delete_account(
     State(state): State<AppState>,
     current: CurrentUser,
     _: RecentAuth,

@@ -5,7 +5,7 @@
 use super::Chrome;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,12 +30,17 @@ fn request_id_of(req: &Request) -> Option<String> {
     looks_right.then(|| id.to_owned())
 }
 
-/// Paths whose callers are programs, not people: their errors stay JSON.
-fn is_machine_path(path: &str) -> bool {
-    path == "/api"
-        || path.starts_with("/api/")
-        || path.starts_with("/webhooks/")
-        || matches!(path, "/healthz" | "/readyz" | "/metrics")
+/// Whether a request's errors stay JSON: its route says so in the route table (only pages and
+/// form targets render errors as pages); a path no route matches is a page unless it is under
+/// the API.
+fn answers_in_json(req: &Request) -> bool {
+    match req.extensions().get::<MatchedPath>() {
+        Some(template) => crate::routes::spec_of(template.as_str()).is_none_or(|spec| !spec.page),
+        None => {
+            let path = req.uri().path();
+            path == "/api" || path.starts_with("/api/")
+        }
+    }
 }
 
 fn texts(status: StatusCode) -> (&'static str, &'static str) {
@@ -91,7 +96,7 @@ pub(crate) async fn html_errors(req: Request, next: Next) -> Response {
 }
 
 async fn page_for_error(req: Request, next: Next) -> Response {
-    let machine = is_machine_path(req.uri().path());
+    let machine = answers_in_json(&req);
     let request_id = request_id_of(&req);
     let response = next.run(req).await;
     let status = response.status();

@@ -4,9 +4,9 @@ use crate::support::{Browser, Db, NEW_PASSWORD, PASSWORD, TestApp, spawn_app, to
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_storage::{NewApiToken, NewInvitation, TokenScope};
-use flowsense_web::api::{Access, RouteSpec, route_table};
 use flowsense_web::auth::crypto::{b64url, random_bytes, sha256};
 use flowsense_web::auth::links::{LinkPurpose, sign_link};
+use flowsense_web::routes::{Access, RouteSpec, route_table};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -505,7 +505,7 @@ async fn send_page(
 }
 
 fn is_upload(spec: &RouteSpec) -> bool {
-    spec.path.ends_with("/imports") || spec.path.ends_with("/integrations/import")
+    spec.body_limit > flowsense_web::routes::DEFAULT_BODY_LIMIT
 }
 
 /// An upload as a browser sends it: a small CSV in a multipart form (redirects followed).

@@ -1,0 +1,249 @@
+//! The route table: every route's method, path, required permission, whether its errors render
+//! as pages, and its body limit, in one list. The router is built from it and nothing else; the
+//! body limit and the HTML-or-JSON choice for errors are read from it by the matched route; the
+//! authorization-matrix test walks it.
+
+use crate::service::uploads::MAX_UPLOAD_REQUEST_BYTES as UPLOAD_BODY_LIMIT;
+use crate::{AppState, api, health, pages};
+use axum::Router;
+use axum::http::Method;
+use axum::routing::{MethodFilter, MethodRouter, on};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The body limit of every route but the uploads.
+pub const DEFAULT_BODY_LIMIT: usize = 25 << 20;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (rate-limited where it matters).
+    Public,
+    /// Any signed-in user (session or API token).
+    User,
+    /// At least this role in the `{org}` of the path.
+    Viewer,
+    Member,
+    Admin,
+}
+
+/// One route as the outside sees it.
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    /// Needs recent authentication (password within the step-up window) in a session.
+    pub step_up: bool,
+    /// An HTML page or form target: errors render as pages, and a caller who is not signed in
+    /// is redirected to `/login` instead of answered 401.
+    pub page: bool,
+    /// The largest request body it takes, in bytes.
+    pub body_limit: usize,
+}
+
+struct Route {
+    spec: RouteSpec,
+    handler: MethodRouter<AppState>,
+}
+
+macro_rules! route {
+    (page upload $method:ident $path:literal, $access:ident, $handler:expr) => {
+        route!(@make $method $path, $access, false, true, UPLOAD_BODY_LIMIT, $handler)
+    };
+    (upload $method:ident $path:literal, $access:ident, $handler:expr) => {
+        route!(@make $method $path, $access, false, false, UPLOAD_BODY_LIMIT, $handler)
+    };
+    (page $method:ident $path:literal, $access:ident, $handler:expr) => {
+        route!(@make $method $path, $access, false, true, DEFAULT_BODY_LIMIT, $handler)
+    };
+    (page $method:ident $path:literal, $access:ident + step_up, $handler:expr) => {
+        route!(@make $method $path, $access, true, true, DEFAULT_BODY_LIMIT, $handler)
+    };
+    ($method:ident $path:literal, $access:ident, $handler:expr) => {
+        route!(@make $method $path, $access, false, false, DEFAULT_BODY_LIMIT, $handler)
+    };
+    ($method:ident $path:literal, $access:ident + step_up, $handler:expr) => {
+        route!(@make $method $path, $access, true, false, DEFAULT_BODY_LIMIT, $handler)
+    };
+    (@make $method:ident $path:literal, $access:ident, $step:expr, $page:expr, $limit:expr, $handler:expr) => {
+        Route {
+            spec: RouteSpec {
+                method: Method::$method,
+                path: $path,
+                access: Access::$access,
+                step_up: $step,
+                page: $page,
+                body_limit: $limit,
+            },
+            handler: on(MethodFilter::$method, $handler),
+        }
+    };
+}
+
+fn routes() -> Vec<Route> {
+    vec![
+        route!(GET "/healthz", Public, health::healthz),
+        route!(GET "/readyz", Public, health::readyz),
+        route!(GET "/assets/app.css", Public, pages::assets::app_css),
+        route!(GET "/assets/icon.svg", Public, pages::assets::icon),
+        route!(GET "/favicon.ico", Public, pages::assets::icon),
+        route!(GET "/.well-known/security.txt", Public, pages::security_txt),
+        route!(page GET "/", Public, pages::landing),
+        route!(page GET "/security", Public, pages::security),
+        route!(page GET "/login", Public, pages::login_form),
+        route!(page POST "/login", Public, pages::login_submit),
+        route!(page POST "/logout", User, pages::logout),
+        route!(page GET "/app", User, pages::app_home),
+        // Account pages: sign-up, verification, reset, invitations, profile.
+        route!(page GET "/signup", Public, pages::account::signup_form),
+        route!(page POST "/signup", Public, pages::account::signup_submit),
+        route!(page GET "/verify-email", Public, pages::account::verify_form),
+        route!(page POST "/verify-email", Public, pages::account::verify_submit),
+        route!(page GET "/reset-password", Public, pages::account::reset_form),
+        route!(page POST "/reset-password", Public, pages::account::reset_request),
+        route!(page POST "/reset-password/confirm", Public, pages::account::reset_confirm),
+        route!(page GET "/invitations/accept", Public, pages::account::invitation),
+        route!(page POST "/invitations/accept", User, pages::account::accept_invitation),
+        route!(page GET "/app/profile", User, pages::profile::show),
+        route!(page POST "/app/profile/password", User, pages::profile::change_password),
+        route!(page POST "/app/profile/verify-email", User, pages::profile::resend_verification),
+        route!(page POST "/app/profile/mfa/enrol", User + step_up, pages::profile_security::mfa_enrol),
+        route!(page POST "/app/profile/mfa/confirm", User + step_up, pages::profile_security::mfa_confirm),
+        route!(page POST "/app/profile/mfa/disable", User + step_up, pages::profile_security::mfa_disable),
+        route!(page POST "/app/profile/sessions/revoke", User, pages::profile::revoke_session),
+        route!(page POST "/app/profile/sessions/revoke-others", User, pages::profile::revoke_other_sessions),
+        route!(page POST "/app/profile/tokens", User + step_up, pages::profile_security::create_token),
+        route!(page POST "/app/profile/tokens/revoke", User, pages::profile::revoke_token),
+        route!(page POST "/app/profile/notifications", User, pages::profile::notifications),
+        route!(page POST "/app/profile/export", User + step_up, pages::profile_security::export),
+        route!(page POST "/app/profile/delete", User + step_up, pages::profile_security::delete_account),
+        // The books.
+        route!(page GET "/app/{org}", Viewer, pages::dashboard),
+        route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
+        route!(page GET "/app/{org}/assistant", Member, pages::assistant),
+        route!(page GET "/app/{org}/cashflow", Viewer, pages::cashflow),
+        route!(page GET "/app/{org}/recurring", Viewer, pages::recurring),
+        route!(page GET "/app/{org}/aging", Viewer, pages::aging),
+        route!(page GET "/app/{org}/forecast", Viewer, pages::forecast),
+        // Running the organisation: import and connections, members, settings, audit.
+        route!(page GET "/app/{org}/integrations", Member, pages::integrations::page),
+        route!(page upload POST "/app/{org}/integrations/import", Member, pages::integrations::import),
+        route!(page GET "/app/{org}/members", Admin, pages::members::page),
+        route!(page POST "/app/{org}/members/invite", Admin, pages::members::invite),
+        route!(page POST "/app/{org}/members/transfer", Admin + step_up, pages::members::transfer),
+        route!(page POST "/app/{org}/members/{user}/role", Admin + step_up, pages::members::change_role),
+        route!(page POST "/app/{org}/members/{user}/remove", Admin + step_up, pages::members::remove),
+        route!(page POST "/app/{org}/invitations/{id}/revoke", Admin, pages::members::revoke_invitation),
+        route!(page GET "/app/{org}/settings", Admin, pages::settings::page),
+        route!(page POST "/app/{org}/settings", Admin, pages::settings::save),
+        route!(page POST "/app/{org}/settings/export", Admin + step_up, pages::settings::export),
+        route!(page POST "/app/{org}/settings/delete", Admin + step_up, pages::settings::delete),
+        route!(page GET "/app/{org}/audit", Admin, pages::audit::page),
+        route!(POST "/api/v1/auth/signup", Public, api::auth::signup),
+        route!(POST "/api/v1/auth/verify-email", Public, api::auth::verify_email),
+        route!(POST "/api/v1/auth/login", Public, api::auth::login),
+        route!(POST "/api/v1/auth/logout", User, api::auth::logout),
+        route!(POST "/api/v1/auth/password", User, api::auth::change_password),
+        route!(POST "/api/v1/auth/password-reset", Public, api::auth::request_reset),
+        route!(POST "/api/v1/auth/password-reset/confirm", Public, api::auth::confirm_reset),
+        route!(POST "/api/v1/auth/reauthenticate", User, api::auth::reauthenticate),
+        route!(GET "/api/v1/me", User, api::me::me),
+        route!(POST "/api/v1/me/mfa/enrol", User + step_up, api::me::mfa_enrol),
+        route!(POST "/api/v1/me/mfa/verify", User + step_up, api::me::mfa_verify),
+        route!(DELETE "/api/v1/me/mfa", User + step_up, api::me::mfa_disable),
+        route!(GET "/api/v1/me/sessions", User, api::me::sessions),
+        route!(DELETE "/api/v1/me/sessions", User, api::me::revoke_other_sessions),
+        route!(DELETE "/api/v1/me/sessions/{id}", User, api::me::revoke_session),
+        route!(POST "/api/v1/me/tokens", User + step_up, api::me::create_token),
+        route!(GET "/api/v1/me/tokens", User, api::me::tokens),
+        route!(DELETE "/api/v1/me/tokens/{id}", User, api::me::revoke_token),
+        route!(POST "/api/v1/orgs", User, api::orgs::create),
+        route!(GET "/api/v1/orgs/{org}/members", Viewer, api::orgs::members),
+        route!(PATCH "/api/v1/orgs/{org}/members/{user}", Admin + step_up, api::orgs::change_role),
+        route!(DELETE "/api/v1/orgs/{org}/members/{user}", Admin + step_up, api::orgs::remove_member),
+        route!(POST "/api/v1/orgs/{org}/ownership", Admin + step_up, api::orgs::transfer_ownership),
+        route!(POST "/api/v1/orgs/{org}/invitations", Admin, api::orgs::invite),
+        route!(GET "/api/v1/orgs/{org}/invitations", Admin, api::orgs::invitations),
+        route!(DELETE "/api/v1/orgs/{org}/invitations/{id}", Admin, api::orgs::revoke_invitation),
+        route!(POST "/api/v1/invitations/accept", User, api::orgs::accept_invitation),
+        route!(GET "/api/v1/orgs/{org}/settings", Viewer, api::orgs::settings),
+        route!(PATCH "/api/v1/orgs/{org}/settings", Admin, api::orgs::update_settings),
+        route!(GET "/api/v1/orgs/{org}/audit", Admin, api::orgs::audit),
+        route!(GET "/api/v1/orgs/{org}/reports/{kind}", Viewer, api::books::report),
+        route!(GET "/api/v1/orgs/{org}/transactions", Viewer, api::books::transactions),
+        // Own data: export and account deletion.
+        route!(GET "/api/v1/me/notifications", User, api::own_data::notifications),
+        route!(PATCH "/api/v1/me/notifications", User, api::own_data::update_notifications),
+        route!(GET "/api/v1/me/export", User + step_up, api::own_data::export),
+        route!(DELETE "/api/v1/me", User + step_up, api::own_data::delete_account),
+        // Organisation data: imports.
+        route!(upload POST "/api/v1/orgs/{org}/imports", Member, api::imports::upload),
+        route!(GET "/api/v1/orgs/{org}/export", Admin + step_up, api::orgs::export),
+        route!(DELETE "/api/v1/orgs/{org}", Admin + step_up, api::orgs::delete),
+    ]
+}
+
+/// Every route of the router, for tests and documentation.
+#[must_use]
+pub fn route_table() -> Vec<RouteSpec> {
+    routes().into_iter().map(|r| r.spec).collect()
+}
+
+/// The router, built from the registry alone.
+pub(crate) fn router() -> Router<AppState> {
+    routes().into_iter().fold(Router::new(), |router, r| {
+        router.route(r.spec.path, r.handler)
+    })
+}
+
+/// The entry of a route template (`MatchedPath`), for what holds for every method of the path:
+/// its body limit and whether its errors render as pages.
+pub(crate) fn spec_of(template: &str) -> Option<&'static RouteSpec> {
+    static BY_PATH: OnceLock<HashMap<&'static str, RouteSpec>> = OnceLock::new();
+    BY_PATH
+        .get_or_init(|| {
+            let mut by_path = HashMap::new();
+            for spec in route_table() {
+                by_path.entry(spec.path).or_insert(spec);
+            }
+            by_path
+        })
+        .get(template)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `spec_of` answers per path: every method of a path must agree on what it answers for.
+    #[test]
+    fn the_methods_of_a_path_agree_on_pages_and_body_limits() {
+        for spec in route_table() {
+            let first = spec_of(spec.path).expect("every path is in the table");
+            assert_eq!(
+                (first.page, first.body_limit),
+                (spec.page, spec.body_limit),
+                "{} {}",
+                spec.method,
+                spec.path
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_upload_routes_take_large_bodies() {
+        let large: Vec<_> = route_table()
+            .into_iter()
+            .filter(|s| s.body_limit > DEFAULT_BODY_LIMIT)
+            .map(|s| s.path)
+            .collect();
+        assert_eq!(
+            large,
+            [
+                "/app/{org}/integrations/import",
+                "/api/v1/orgs/{org}/imports"
+            ]
+        );
+    }
+}
