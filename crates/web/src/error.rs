@@ -19,13 +19,13 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     /// Not signed in, or the credentials did not check out. The code says which, never why.
-    #[error("{}", message_for(.0))]
-    Unauthorized(&'static str),
+    #[error("{}", .0.message())]
+    Unauthorized(ErrorCode),
     /// Signed in, but not allowed to do this.
-    #[error("{}", message_for(.0))]
-    Forbidden(&'static str),
-    #[error("{}", message_for(.0))]
-    Conflict(&'static str),
+    #[error("{}", .0.message())]
+    Forbidden(ErrorCode),
+    #[error("{}", .0.message())]
+    Conflict(ErrorCode),
     /// The input was understood but is not acceptable (validation).
     #[error("{0}")]
     Unprocessable(String),
@@ -40,31 +40,93 @@ pub enum ApiError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// The safe, fixed message for each 401/403/409 code.
-fn message_for(code: &str) -> &'static str {
-    match code {
-        "unauthenticated" => "sign in to continue",
-        "invalid_credentials" => "the e-mail address, password or code is not correct",
-        "totp_required" => "enter the code from your authenticator app",
-        "csrf" => "the request did not carry a valid CSRF token or came from another site",
-        "read_only_token" => "this API token is read-only",
-        "mfa_required" => "this organisation requires two-factor authentication; enable it first",
-        "reauthentication_required" => "confirm your password to continue",
-        "session_required" => "this action needs a browser session, not an API token",
-        "email_not_verified" => "verify your e-mail address first",
-        "invitation_email_mismatch" => "this invitation was sent to another e-mail address",
-        "last_admin" => "an organisation must keep at least one admin",
-        "sole_admin" => {
-            "you are the only admin of an organisation that has other members; make another member an admin first"
+/// Every code a 401, 403 or 409 answer can carry, each with its fixed, safe message: a new code
+/// is a new variant, so a typo does not compile and no code goes without its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    InvalidCredentials,
+    TotpRequired,
+    Csrf,
+    ReadOnlyToken,
+    MfaRequired,
+    ReauthenticationRequired,
+    SessionRequired,
+    EmailNotVerified,
+    InvitationEmailMismatch,
+    LastAdmin,
+    SoleAdmin,
+    InvitationUsed,
+    InvitationExpired,
+    EmailAlreadyVerified,
+    MfaAlreadyEnabled,
+    MfaNotPending,
+    SlugTaken,
+    Conflict,
+    Forbidden,
+}
+
+impl ErrorCode {
+    /// The code as the JSON answer names it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::TotpRequired => "totp_required",
+            ErrorCode::Csrf => "csrf",
+            ErrorCode::ReadOnlyToken => "read_only_token",
+            ErrorCode::MfaRequired => "mfa_required",
+            ErrorCode::ReauthenticationRequired => "reauthentication_required",
+            ErrorCode::SessionRequired => "session_required",
+            ErrorCode::EmailNotVerified => "email_not_verified",
+            ErrorCode::InvitationEmailMismatch => "invitation_email_mismatch",
+            ErrorCode::LastAdmin => "last_admin",
+            ErrorCode::SoleAdmin => "sole_admin",
+            ErrorCode::InvitationUsed => "invitation_used",
+            ErrorCode::InvitationExpired => "invitation_expired",
+            ErrorCode::EmailAlreadyVerified => "email_already_verified",
+            ErrorCode::MfaAlreadyEnabled => "mfa_already_enabled",
+            ErrorCode::MfaNotPending => "mfa_not_pending",
+            ErrorCode::SlugTaken => "slug_taken",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Forbidden => "forbidden",
         }
-        "invitation_used" => "this invitation has already been used",
-        "invitation_expired" => "this invitation has expired",
-        "email_already_verified" => "your e-mail address is already confirmed",
-        "mfa_already_enabled" => "two-factor authentication is already enabled",
-        "mfa_not_pending" => "start the enrolment first",
-        "slug_taken" => "that organisation slug is taken",
-        "conflict" => "the request conflicts with the current state",
-        _ => "you are not allowed to do this",
+    }
+
+    /// What the user is told.
+    #[must_use]
+    pub fn message(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "sign in to continue",
+            ErrorCode::InvalidCredentials => "the e-mail address, password or code is not correct",
+            ErrorCode::TotpRequired => "enter the code from your authenticator app",
+            ErrorCode::Csrf => {
+                "the request did not carry a valid CSRF token or came from another site"
+            }
+            ErrorCode::ReadOnlyToken => "this API token is read-only",
+            ErrorCode::MfaRequired => {
+                "this organisation requires two-factor authentication; enable it first"
+            }
+            ErrorCode::ReauthenticationRequired => "confirm your password to continue",
+            ErrorCode::SessionRequired => "this action needs a browser session, not an API token",
+            ErrorCode::EmailNotVerified => "verify your e-mail address first",
+            ErrorCode::InvitationEmailMismatch => {
+                "this invitation was sent to another e-mail address"
+            }
+            ErrorCode::LastAdmin => "an organisation must keep at least one admin",
+            ErrorCode::SoleAdmin => {
+                "you are the only admin of an organisation that has other members; make another member an admin first"
+            }
+            ErrorCode::InvitationUsed => "this invitation has already been used",
+            ErrorCode::InvitationExpired => "this invitation has expired",
+            ErrorCode::EmailAlreadyVerified => "your e-mail address is already confirmed",
+            ErrorCode::MfaAlreadyEnabled => "two-factor authentication is already enabled",
+            ErrorCode::MfaNotPending => "start the enrolment first",
+            ErrorCode::SlugTaken => "that organisation slug is taken",
+            ErrorCode::Conflict => "the request conflicts with the current state",
+            ErrorCode::Forbidden => "you are not allowed to do this",
+        }
     }
 }
 
@@ -89,7 +151,9 @@ impl ApiError {
         match self {
             ApiError::NotFound => "not_found",
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unauthorized(c) | ApiError::Forbidden(c) | ApiError::Conflict(c) => c,
+            ApiError::Unauthorized(c) | ApiError::Forbidden(c) | ApiError::Conflict(c) => {
+                c.as_str()
+            }
             ApiError::Unprocessable(_) => "invalid",
             ApiError::PayloadTooLarge(_) => "too_large",
             ApiError::TooManyRequests { .. } => "rate_limited",
@@ -108,7 +172,7 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound => ApiError::NotFound,
-            StorageError::Conflict(_) => ApiError::Conflict("conflict"),
+            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::Conflict),
             other => ApiError::Internal(Box::new(other)),
         }
     }

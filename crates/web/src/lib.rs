@@ -14,7 +14,7 @@ pub mod service;
 mod state;
 mod tls;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorCode};
 pub use state::{AppState, AuthSettings, Deployment};
 pub use tls::{HSTS, SelfSigned, TlsError, self_signed_tls_config, serve_tls, tls_config};
 

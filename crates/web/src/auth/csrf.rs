@@ -3,7 +3,7 @@
 //! handler runs. Cookie-authenticated calls must also carry the session's `X-CSRF-Token` (checked
 //! where the session is resolved, in `extract.rs`).
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
@@ -25,7 +25,7 @@ pub(crate) async fn refuse_cross_site(
         .get(header::ORIGIN)
         .is_some_and(|origin| origin.as_bytes() != state.settings.public_origin().as_bytes());
     if cross_site || foreign_origin {
-        return ApiError::Forbidden("csrf").into_response();
+        return ApiError::Forbidden(ErrorCode::Csrf).into_response();
     }
     next.run(req).await
 }

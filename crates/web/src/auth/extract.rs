@@ -4,7 +4,7 @@
 
 use super::crypto::{ct_eq, sha256};
 use super::session::{csrf_for, session_token_from};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -62,7 +62,7 @@ impl CurrentUser {
         if self.user.email_verified_at.is_some() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("email_not_verified"))
+            Err(ApiError::Forbidden(ErrorCode::EmailNotVerified))
         }
     }
 
@@ -70,7 +70,7 @@ impl CurrentUser {
     pub fn session_hash(&self) -> Result<&[u8], ApiError> {
         match &self.via {
             AuthMethod::Session { id_hash, .. } => Ok(id_hash),
-            AuthMethod::Token { .. } => Err(ApiError::Forbidden("session_required")),
+            AuthMethod::Token { .. } => Err(ApiError::Forbidden(ErrorCode::SessionRequired)),
         }
     }
 }
@@ -121,15 +121,15 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .filter(|t| t.starts_with("fs_pat_"))
-            .ok_or(ApiError::Unauthorized("unauthenticated"))?;
+            .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         let t = state
             .store
             .api_token_by_hash(&sha256(token.trim().as_bytes()))
             .await?
             .filter(|t| t.revoked_at.is_none() && now < t.expires_at)
-            .ok_or(ApiError::Unauthorized("unauthenticated"))?;
+            .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         if unsafe_method && t.scope == TokenScope::Read {
-            return Err(ApiError::Forbidden("read_only_token"));
+            return Err(ApiError::Forbidden(ErrorCode::ReadOnlyToken));
         }
         if t.last_used_at
             .is_none_or(|at| now - at >= LAST_SEEN_RESOLUTION)
@@ -146,13 +146,13 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         }
     } else {
         let token = session_token_from(state, &parts.headers)
-            .ok_or(ApiError::Unauthorized("unauthenticated"))?;
+            .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         let id_hash = sha256(token.as_bytes());
         let session = state
             .store
             .session_by_hash(&id_hash)
             .await?
-            .ok_or(ApiError::Unauthorized("unauthenticated"))?;
+            .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         if !state.settings.session.is_live(&session, now) {
             // Tidying up is not the answer: a busy writer must not turn this 401 into a 500.
             let (store, hash) = (state.store.clone(), id_hash.clone());
@@ -161,7 +161,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
                 async move { store.delete_session(&hash).await.map(drop) },
             )
             .await;
-            return Err(ApiError::Unauthorized("unauthenticated"));
+            return Err(ApiError::Unauthorized(ErrorCode::Unauthenticated));
         }
         let csrf_token = csrf_for(state, &token);
         if unsafe_method {
@@ -171,7 +171,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
                 .map(|v| v.as_bytes())
                 .unwrap_or_default();
             if !ct_eq(sent, csrf_token.as_bytes()) {
-                return Err(ApiError::Forbidden("csrf"));
+                return Err(ApiError::Forbidden(ErrorCode::Csrf));
             }
         }
         if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
@@ -218,7 +218,7 @@ impl FromRequestParts<AppState> for RecentAuth {
         if current.authenticated_recently(state) {
             Ok(RecentAuth(()))
         } else {
-            Err(ApiError::Forbidden("reauthentication_required"))
+            Err(ApiError::Forbidden(ErrorCode::ReauthenticationRequired))
         }
     }
 }
@@ -255,10 +255,10 @@ async fn resolve_org(
         .await?
         .ok_or(ApiError::NotFound)?;
     if !current.user.mfa_enabled && state.store.org(org).await?.settings.mfa_required {
-        return Err(ApiError::Forbidden("mfa_required"));
+        return Err(ApiError::Forbidden(ErrorCode::MfaRequired));
     }
     if !role.allows(needed) {
-        return Err(ApiError::Forbidden("forbidden"));
+        return Err(ApiError::Forbidden(ErrorCode::Forbidden));
     }
     Ok(OrgAccess {
         org,

@@ -5,7 +5,7 @@ use super::step_up::{Pending, Proof, StepUp, step_up_in_org, with_session};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
 use crate::service::members::{self, InviteInput, TransferInput};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::FormRejection;
@@ -135,7 +135,7 @@ async fn render(
 /// What a refused action says on the page, and with which status.
 fn refusal(e: ApiError) -> Result<(StatusCode, String), ApiError> {
     let message = match &e {
-        ApiError::Conflict("last_admin") => {
+        ApiError::Conflict(ErrorCode::LastAdmin) => {
             "An organisation must keep at least one admin: make someone else an admin first."
                 .to_owned()
         }

@@ -36,7 +36,7 @@ pub(crate) use trust::{security, security_txt};
 use crate::auth::session::forget_session;
 use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
 use crate::service::accounts::{self, LoginInput};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
@@ -290,7 +290,7 @@ pub(crate) async fn login_submit(
             );
             private(r)
         }
-        Err(ApiError::Unauthorized("totp_required")) => login_failed(
+        Err(ApiError::Unauthorized(ErrorCode::TotpRequired)) => login_failed(
             form.email,
             StatusCode::UNAUTHORIZED,
             "Enter the code from your authenticator app.",

@@ -15,7 +15,7 @@ use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
 use crate::service::mfa::{self, Enrolment};
 use crate::service::own_data;
 use crate::service::tokens::{self, NewTokenInput};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::FormRejection;
@@ -320,7 +320,7 @@ pub(crate) async fn delete_account(
         .await?
         .is_empty()
     {
-        let r = Refusal::of(ApiError::Conflict("sole_admin"))?;
+        let r = Refusal::of(ApiError::Conflict(ErrorCode::SoleAdmin))?;
         return refuse(&state, &current, Section::Delete, &r, x).await;
     }
     let waiting = pending(

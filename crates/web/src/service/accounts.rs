@@ -10,14 +10,14 @@ use crate::auth::links::{LinkPurpose, check_link, link_subject, sign_link};
 use crate::auth::session::{Issued, issue_session};
 use crate::auth::{ClientInfo, CurrentUser, check_password_strength};
 use crate::mail::Email;
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use flowsense_core::PlainName;
 use flowsense_storage::{NewUser, StorageError, User};
 use serde::Deserialize;
 use serde_json::json;
 
 pub(crate) fn invalid() -> ApiError {
-    ApiError::Unauthorized("invalid_credentials")
+    ApiError::Unauthorized(ErrorCode::InvalidCredentials)
 }
 
 /// A syntactically plausible address, trimmed and lower-cased.
@@ -71,7 +71,7 @@ pub async fn create_user_with_password(
         })
         .await
         .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::Conflict("conflict"),
+            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::Conflict),
             other => other.into(),
         })?;
     if verified {
@@ -138,7 +138,7 @@ async fn send_verification(state: &AppState, user: &User) -> Result<(), ApiError
 /// account's owner can ask, so a stranger can neither trigger mail nor learn anything.
 pub async fn resend_verification(state: &AppState, current: &CurrentUser) -> Result<(), ApiError> {
     if current.user.email_verified_at.is_some() {
-        return Err(ApiError::Conflict("email_already_verified"));
+        return Err(ApiError::Conflict(ErrorCode::EmailAlreadyVerified));
     }
     take(
         &state.limiters.signup_ip,
@@ -251,7 +251,7 @@ pub(crate) async fn second_factor(
         }
         return Ok(None);
     }
-    Err(ApiError::Unauthorized("totp_required"))
+    Err(ApiError::Unauthorized(ErrorCode::TotpRequired))
 }
 
 /// Signs in: limits, password (hashed for unknown addresses too), stored backoff, second factor,

@@ -2,7 +2,7 @@
 
 use crate::auth::CurrentUser;
 use crate::auth::crypto::{b64url_decode, sha256};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, Role};
 use flowsense_storage::Invitation;
@@ -31,13 +31,13 @@ pub(crate) fn refusal(
     now: DateTime<Utc>,
 ) -> Option<ApiError> {
     if current.user.email != inv.email {
-        Some(ApiError::Forbidden("invitation_email_mismatch"))
+        Some(ApiError::Forbidden(ErrorCode::InvitationEmailMismatch))
     } else if inv.accepted_at.is_some() {
-        Some(ApiError::Conflict("invitation_used"))
+        Some(ApiError::Conflict(ErrorCode::InvitationUsed))
     } else if now >= inv.expires_at {
-        Some(ApiError::Conflict("invitation_expired"))
+        Some(ApiError::Conflict(ErrorCode::InvitationExpired))
     } else if current.user.email_verified_at.is_none() {
-        Some(ApiError::Forbidden("email_not_verified"))
+        Some(ApiError::Forbidden(ErrorCode::EmailNotVerified))
     } else {
         None
     }

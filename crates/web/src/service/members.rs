@@ -5,7 +5,7 @@ use super::{audit, page_link, send_mail};
 use crate::auth::crypto::{b64url, random_bytes, sha256};
 use crate::auth::{Admin, ClientInfo, CurrentUser, OrgAccess};
 use crate::mail::Email;
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_storage::{Invitation, MemberDetail, NewInvitation, StorageError};
@@ -17,7 +17,7 @@ pub const INVITATION_DAYS: i64 = 7;
 
 fn membership_error(e: StorageError) -> ApiError {
     match e {
-        StorageError::Conflict(_) => ApiError::Conflict("last_admin"),
+        StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::LastAdmin),
         other => other.into(),
     }
 }
@@ -125,7 +125,7 @@ pub async fn accept(
         .accept_invitation(org, inv.id, current.id(), now)
         .await
         .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::Conflict("invitation_used"),
+            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::InvitationUsed),
             other => other.into(),
         })?;
     audit::in_org(

@@ -8,7 +8,7 @@ use crate::auth::totp::{
 };
 use crate::auth::totp_seal::{open_totp_secret, seal_totp_secret};
 use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use flowsense_storage::{StorageError, User};
 use serde::Serialize;
 use serde_json::json;
@@ -60,7 +60,7 @@ pub async fn enrol(
         .store_pending_mfa_secret(user.id, sealed)
         .await
         .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::Conflict("mfa_already_enabled"),
+            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::MfaAlreadyEnabled),
             other => other.into(),
         })?;
     enrolment_for(&secret, &user.email)
@@ -104,10 +104,10 @@ pub async fn verify(
     take(&state.limiters.mfa_user, &user.id.to_string())?;
     let mfa = state.store.mfa_state(user.id).await?;
     if mfa.enabled {
-        return Err(ApiError::Conflict("mfa_already_enabled"));
+        return Err(ApiError::Conflict(ErrorCode::MfaAlreadyEnabled));
     }
     if mfa.secret_enc.is_none() {
-        return Err(ApiError::Conflict("mfa_not_pending"));
+        return Err(ApiError::Conflict(ErrorCode::MfaNotPending));
     }
     if !check_totp(state, user, code).await? {
         return Err(ApiError::Unprocessable("the code is not correct".into()));
@@ -122,7 +122,7 @@ pub async fn verify(
         .enable_mfa(user.id, &hashes)
         .await
         .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::Conflict("mfa_not_pending"),
+            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::MfaNotPending),
             other => other.into(),
         })?;
     let now = state.now();

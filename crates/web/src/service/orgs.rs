@@ -2,7 +2,7 @@
 
 use super::{UserView, audit};
 use crate::auth::{Admin, AuthMethod, ClientInfo, CurrentUser};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use flowsense_core::{Currency, NameError, PlainName, Role};
 use flowsense_storage::{
     AuditFilter, AuditPage, NewOrg, OrgSettings, Organisation, StorageError, UserOrg,
@@ -77,7 +77,7 @@ pub async fn create(
         })
         .await
         .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::Conflict("slug_taken"),
+            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::SlugTaken),
             other => other.into(),
         })?;
     state

@@ -4,7 +4,7 @@
 use super::audit;
 use super::notifications::{self, OrgNotifications};
 use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_storage::{ApiToken, StorageError, UserOrg};
@@ -233,7 +233,7 @@ pub async fn delete_account(
     let id = current.id();
     let footprint = state.store.account_footprint(id).await?;
     if !footprint.sole_admin_of.is_empty() {
-        return Err(ApiError::Conflict("sole_admin"));
+        return Err(ApiError::Conflict(ErrorCode::SoleAdmin));
     }
     for org in &footprint.sole_member_of {
         match state.store.delete_org(*org).await {
@@ -246,7 +246,7 @@ pub async fn delete_account(
         .delete_user_keeping_admins(id)
         .await
         .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::Conflict("sole_admin"),
+            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::SoleAdmin),
             other => other.into(),
         })?;
     for org in &footprint.member_of {
