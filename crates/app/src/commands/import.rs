@@ -19,6 +19,11 @@ use std::time::Instant;
 struct Bar(ProgressBar);
 
 impl ImportProgress for Bar {
+    fn checking(&self, bytes: u64, rows: u64) {
+        self.0.set_position(bytes);
+        self.0.set_message(format!("checking: {rows} rows"));
+    }
+
     fn read(&self, bytes: u64, rows: u64) {
         self.0.set_position(bytes);
         self.0.set_message(format!("{rows} rows"));
