@@ -1,12 +1,13 @@
 //! Importing one file into one organisation, all or nothing — the one way both `flowsense
 //! import` and uploads (`POST /api/v1/orgs/{org}/imports`, the import page) do it.
 //!
-//! The file is first read through and checked off the async threads; the first bad row stops
-//! the import with its line and reason before anything is written. Only then does one database
-//! transaction take the rows, in batches (a CSV file is parsed a second time, alongside the
-//! writes, so memory stays bounded), so the database is exactly as before after a refusal or a
-//! kill at any point, and the single writer is held only for the insert. Rows the organisation already
-//! has (same stable reference) are skipped, so a re-import adds nothing.
+//! An upload is read through and checked on a blocking thread before its write transaction
+//! begins, so its first bad row stops it before anything is written
+//! ([`FileImport::check_first`]). Then one transaction takes the rows in batches from a parser
+//! running ahead of it on a blocking thread (CSV is streamed, so memory stays bounded), and the
+//! single writer is held for the insert. A refusal or a kill at any point leaves the database
+//! exactly as before. Rows the organisation already has (same stable reference) are skipped,
+//! so a re-import adds nothing.
 
 use flowsense_core::Currency;
 use flowsense_import::{
@@ -37,6 +38,12 @@ pub struct FileImport<'a> {
     /// Invoices and bills that go with a statement file, imported in the same transaction.
     pub documents: Option<PathBuf>,
     pub created_by: Option<UserId>,
+    /// Read a CSV file through before the write transaction begins (uploads: a tenant's bad or
+    /// hostile file then never holds the database's writer). Otherwise (the operator's own file,
+    /// `flowsense import`) it is parsed once, on a blocking thread running ahead of the writes,
+    /// which holds the writer as long as the insert takes and no longer, and is a third faster.
+    /// OFX files are parsed whole before the transaction either way.
+    pub check_first: bool,
 }
 
 /// Told how far the import has got (the command line draws a progress bar).
@@ -148,11 +155,18 @@ async fn check_file(
     let path = file.path.to_path_buf();
     let sibling = file.documents.clone();
     let options = options.clone();
+    let check_first = file.check_first;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, u64)>(1);
     let checker = tokio::task::spawn_blocking(move || {
-        check_file_blocking(&path, sibling.as_deref(), &options, |bytes, rows| {
-            let _ = tx.try_send((bytes, rows)); // progress only: a full channel skips one
-        })
+        check_file_blocking(
+            &path,
+            sibling.as_deref(),
+            &options,
+            check_first,
+            |bytes, rows| {
+                let _ = tx.try_send((bytes, rows)); // progress only: a full channel skips one
+            },
+        )
     });
     while let Some((bytes, rows)) = rx.recv().await {
         progress.checking(bytes, rows);
@@ -166,6 +180,7 @@ fn check_file_blocking(
     path: &Path,
     sibling: Option<&Path>,
     options: &ImportOptions,
+    check_first: bool,
     report: impl Fn(u64, u64),
 ) -> Result<Checked, ImportFailure> {
     let source = options.source_name.clone();
@@ -187,6 +202,7 @@ fn check_file_blocking(
             .collect::<Result<Vec<_>, _>>()
             .map_err(ImportFailure::Refused)?,
         ),
+        Importer::Csv(_) if !check_first => None,
         Importer::Csv(_) => {
             let mut checked = 0u64;
             while let Some(row) = rows.next() {

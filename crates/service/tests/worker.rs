@@ -121,6 +121,7 @@ async fn import_text(
         options: ImportOptions::new(Currency::USD),
         documents: None,
         created_by: None,
+        check_first: true,
     };
     import_file(store, org, file, &Quiet).await
 }

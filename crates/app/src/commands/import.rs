@@ -67,6 +67,7 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
         options,
         documents: documents.clone(),
         created_by: None,
+        check_first: false,
     };
     let done = import_file(&store, &org, file, &progress)
         .await

@@ -200,6 +200,7 @@ pub async fn import_upload(
             options,
             documents: None,
             created_by: Some(who.user),
+            check_first: true,
         },
         &Quiet,
     )
