@@ -5,7 +5,7 @@
 use crate::support::{Db, TestApp, spawn_app};
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use flowsense_core::{Currency, OrgId, Role};
-use flowsense_storage::{ImportMeta, NewDocument, NewTransaction};
+use flowsense_storage::{NewDocument, NewTransaction};
 use flowsense_synth::{GenConfig, GeneratedBooks, Profile, generate};
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -65,20 +65,7 @@ fn coffee_books(transactions: usize) -> GeneratedBooks {
 }
 
 async fn import_generated(app: &TestApp, org: OrgId, books: &GeneratedBooks) {
-    let meta = ImportMeta {
-        file_name: "books.csv".into(),
-        format: "csv".into(),
-        sha256: String::new(),
-        source: "csv".into(),
-        created_by: None,
-        currency: Currency::USD,
-    };
-    let mut import = app
-        .state
-        .store
-        .begin_import(org, &meta)
-        .await
-        .expect("import");
+    let mut import = app.begin_store_import(org, "books.csv").await;
     for a in &books.accounts {
         import
             .ensure_account(&a.name, a.opening_balance_minor)

@@ -5,8 +5,8 @@
 
 use crate::support::{Browser, Db, TestApp, postgres_url, spawn_app};
 use chrono::{Days, NaiveDate};
-use flowsense_core::{Currency, DocKind, OrgId};
-use flowsense_storage::{ImportMeta, NewDocument, NewTransaction};
+use flowsense_core::{DocKind, OrgId};
+use flowsense_storage::{NewDocument, NewTransaction};
 use reqwest::StatusCode;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -127,20 +127,7 @@ fn cases() -> Vec<Case> {
 
 /// Writes `case` into `org` as one committed import, straight through the store.
 async fn write_books(app: &TestApp, org: OrgId, case: &Case) {
-    let meta = ImportMeta {
-        file_name: "extreme.csv".into(),
-        format: "csv".into(),
-        sha256: String::new(),
-        source: "csv".into(),
-        created_by: None,
-        currency: Currency::USD,
-    };
-    let mut import = app
-        .state
-        .store
-        .begin_import(org, &meta)
-        .await
-        .expect("import");
+    let mut import = app.begin_store_import(org, "extreme.csv").await;
     import
         .ensure_account("Operating", case.opening)
         .await

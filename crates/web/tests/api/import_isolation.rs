@@ -90,14 +90,7 @@ async fn the_three_row_csv_is_refused_and_every_page_still_answers(db: Db) {
         message.contains(":2:") || message.contains("line 2"),
         "{message}"
     );
-    assert_eq!(
-        app.state
-            .store
-            .count_transactions(org_a)
-            .await
-            .expect("count"),
-        0
-    );
+    assert_eq!(app.transactions_in(org_a).await, 0);
     for path in ["", "/forecast", "/cashflow"] {
         let started = Instant::now();
         let r = uploader
@@ -145,14 +138,7 @@ async fn a_deeply_nested_ofx_is_refused_quickly_while_others_read(db: Db) {
     );
     // It took 51 s before parsing was linear; a generous bound, since tests share the cores.
     assert!(took < Duration::from_secs(5), "{took:?}");
-    assert_eq!(
-        app.state
-            .store
-            .count_transactions(org_a)
-            .await
-            .expect("count"),
-        0
-    );
+    assert_eq!(app.transactions_in(org_a).await, 0);
 }
 
 async fn another_tenant_reads_during_a_large_import(db: Db) {

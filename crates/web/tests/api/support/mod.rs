@@ -5,7 +5,7 @@
 
 use chrono::Utc;
 use flowsense_core::{Currency, OrgId, Role, UserId};
-use flowsense_storage::{ImportMeta, NewOrg, NewTransaction, OrgSettings};
+use flowsense_storage::{ImportMeta, ImportTx, NewOrg, NewTransaction, OrgSettings};
 use flowsense_web::auth::crypto::InstanceKey;
 use flowsense_web::auth::limits::RateLimits;
 use flowsense_web::clock::ManualClock;
@@ -122,22 +122,35 @@ impl TestApp {
         u
     }
 
-    /// Imports `rows` into `org` as one committed CSV import.
-    pub async fn import_rows(&self, org: OrgId, rows: &[NewTransaction]) {
+    /// Starts an import of a USD CSV named `file_name` into `org`, straight through the store.
+    pub async fn begin_store_import(&self, org: OrgId, file_name: &str) -> ImportTx {
         let meta = ImportMeta {
-            file_name: "t.csv".into(),
+            file_name: file_name.into(),
             format: "csv".into(),
             sha256: String::new(),
             source: "csv".into(),
             created_by: None,
             currency: Currency::USD,
         };
-        let mut import = self
-            .state
+        self.state
             .store
             .begin_import(org, &meta)
             .await
-            .expect("import");
+            .expect("import")
+    }
+
+    /// How many transactions `org` holds.
+    pub async fn transactions_in(&self, org: OrgId) -> i64 {
+        self.state
+            .store
+            .count_transactions(org)
+            .await
+            .expect("count")
+    }
+
+    /// Imports `rows` into `org` as one committed CSV import.
+    pub async fn import_rows(&self, org: OrgId, rows: &[NewTransaction]) {
+        let mut import = self.begin_store_import(org, "t.csv").await;
         import.add_transactions(rows).await.expect("rows");
         import.commit().await.expect("commit");
     }
