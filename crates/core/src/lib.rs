@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod books;
+pub mod clock;
 pub mod error_chain;
 pub mod ids;
 pub mod money;

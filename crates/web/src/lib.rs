@@ -3,7 +3,6 @@
 pub mod api;
 pub mod auth;
 mod body_limit;
-pub mod clock;
 mod error;
 mod headers;
 mod health;

@@ -6,7 +6,7 @@ use crate::auth::crypto::InstanceKey;
 use crate::auth::limits::{Limiters, RateLimits};
 use crate::auth::password::Passwords;
 use crate::auth::session::SessionPolicy;
-use crate::clock::{Clock, SystemClock};
+use flowsense_core::clock::{Clock, SystemClock};
 use crate::mail::Mailer;
 use flowsense_service::analytics_cache::AnalyticsCache;
 use flowsense_storage::Store;

@@ -8,7 +8,7 @@ use flowsense_core::{Currency, OrgId, Role, UserId};
 use flowsense_storage::{ImportMeta, ImportTx, NewOrg, NewTransaction, OrgSettings};
 use flowsense_web::auth::crypto::InstanceKey;
 use flowsense_web::auth::limits::RateLimits;
-use flowsense_web::clock::ManualClock;
+use flowsense_core::clock::ManualClock;
 use flowsense_web::mail::FileMailer;
 use flowsense_web::service::accounts::create_user_with_password;
 use flowsense_web::{AppState, AuthSettings};
@@ -337,7 +337,7 @@ pub fn totp_code(app: &TestApp, secret_b32: &str, offset: i64) -> String {
         .with_account_name("test")
         .build()
         .expect("totp");
-    let now = flowsense_web::clock::Clock::now(app.clock.as_ref()).timestamp() + offset;
+    let now = flowsense_core::clock::Clock::now(app.clock.as_ref()).timestamp() + offset;
     t.generate(u64::try_from(now).expect("time")).to_string()
 }
 
