@@ -3,7 +3,7 @@
 //! body limit and the HTML-or-JSON choice for errors are read from it by the matched route; the
 //! authorization-matrix test walks it.
 
-use crate::service::uploads::MAX_UPLOAD_REQUEST_BYTES as UPLOAD_BODY_LIMIT;
+use crate::uploads::MAX_UPLOAD_REQUEST_BYTES as UPLOAD_BODY_LIMIT;
 use crate::{AppState, api, health, pages};
 use axum::Router;
 use axum::http::Method;

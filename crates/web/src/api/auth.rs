@@ -3,8 +3,8 @@
 use super::{Body, with_session};
 use crate::auth::session::forget_session;
 use crate::auth::{ClientInfo, CurrentUser};
-use crate::service::accounts::{self, LoginInput, SignupInput};
-use crate::service::passwords::{self, PasswordChange, Reauthenticate, ResetConfirm};
+use flowsense_service::identity::accounts::{self, LoginInput, SignupInput};
+use flowsense_service::identity::passwords::{self, PasswordChange, Reauthenticate, ResetConfirm};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;

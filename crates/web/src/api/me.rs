@@ -2,11 +2,12 @@
 
 use super::{Body, with_session};
 use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
-use crate::service::mfa::Enrolment;
-use crate::service::orgs::Me;
-use crate::service::sessions::SessionView;
-use crate::service::tokens::{CreatedToken, NewTokenInput};
-use crate::service::{mfa, orgs, sessions, tokens};
+use flowsense_service::identity::mfa::Enrolment;
+use flowsense_service::orgs::lifecycle::Me;
+use flowsense_service::identity::sessions::SessionView;
+use flowsense_service::identity::tokens::{CreatedToken, NewTokenInput};
+use flowsense_service::identity::{mfa, sessions, tokens};
+use flowsense_service::orgs::lifecycle as orgs;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};

@@ -10,7 +10,7 @@ pub(crate) mod own_data;
 
 pub(crate) use own_data::own_data_download;
 
-use crate::auth::session::Issued;
+use flowsense_service::identity::session::Issued;
 use crate::auth::session::session_cookie;
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -52,7 +52,7 @@ pub(crate) fn with_session(state: &AppState, issued: &Issued, body: serde_json::
 }
 
 /// The streamed export as a JSON attachment that no cache keeps.
-pub(crate) fn download(export: crate::service::org_data::Export) -> Response {
+pub(crate) fn download(export: flowsense_service::orgs::data::Export) -> Response {
     let mut r = axum::body::Body::from_stream(export.body).into_response();
     let h = r.headers_mut();
     h.insert(

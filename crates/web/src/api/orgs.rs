@@ -2,10 +2,10 @@
 
 use super::Body;
 use crate::auth::{Admin, ClientInfo, CurrentUser, RecentAuth, Viewer};
-use crate::service::members::{self, Accepted, InviteInput, RoleInput, TransferInput};
-use crate::service::org_data::{self, DeleteInput};
-use crate::service::orgs::{self, NewOrgInput};
-use crate::service::settings::{self, SettingsPatch};
+use flowsense_service::orgs::members::{self, Accepted, InviteInput, RoleInput, TransferInput};
+use flowsense_service::orgs::data::{self, DeleteInput};
+use flowsense_service::orgs::lifecycle::{self, NewOrgInput};
+use flowsense_service::orgs::settings::{self, SettingsPatch};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -20,7 +20,7 @@ pub(crate) async fn create(
     client: ClientInfo,
     Body(input): Body<NewOrgInput>,
 ) -> Result<Response, ApiError> {
-    let org = orgs::create(&state, &current, input, &client).await?;
+    let org = lifecycle::create(&state, &current, input, &client).await?;
     Ok((StatusCode::CREATED, Json(org)).into_response())
 }
 
@@ -151,7 +151,7 @@ pub(crate) async fn audit(
         before,
         limit: q.limit.unwrap_or(200),
     };
-    Ok(Json(orgs::audit_log(&state, &who, &filter).await?))
+    Ok(Json(lifecycle::audit_log(&state, &who, &filter).await?))
 }
 
 /// `GET /api/v1/orgs/{org}/export`: the organisation's JSON document, streamed as a download.
@@ -161,7 +161,7 @@ pub(crate) async fn export(
     _: RecentAuth,
     client: ClientInfo,
 ) -> Result<Response, ApiError> {
-    let export = org_data::export(&state, &who, &client).await?;
+    let export = data::export(&state, &who, &client).await?;
     Ok(super::download(export))
 }
 
@@ -172,6 +172,6 @@ pub(crate) async fn delete(
     _: RecentAuth,
     Body(input): Body<DeleteInput>,
 ) -> Result<StatusCode, ApiError> {
-    org_data::delete(&state, &who, &input).await?;
+    data::delete(&state, &who, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

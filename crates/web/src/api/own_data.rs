@@ -4,8 +4,8 @@
 use super::Body;
 use crate::auth::session::forget_session;
 use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
-use crate::service::notifications::{self, NotificationsPatch, OrgNotifications};
-use crate::service::own_data;
+use flowsense_service::identity::notifications::{self, NotificationsPatch, OrgNotifications};
+use flowsense_service::identity::own_data;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;

@@ -5,9 +5,10 @@
 use super::encode;
 use super::{Chrome, private};
 use crate::auth::{ClientInfo, CurrentUser};
-use crate::service::accounts::{self, SignupInput};
-use crate::service::invitations::{self, InvitationPreview};
-use crate::service::{members, passwords};
+use flowsense_service::identity::accounts::{self, SignupInput};
+use flowsense_service::orgs::invitations::{self, InvitationPreview};
+use flowsense_service::identity::{IdentityError, passwords};
+use flowsense_service::orgs::members;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -66,7 +67,8 @@ impl Refusal {
         }
     }
 
-    pub(crate) fn of(e: ApiError) -> Result<Refusal, ApiError> {
+    pub(crate) fn of(e: impl Into<ApiError>) -> Result<Refusal, ApiError> {
+        let e: ApiError = e.into();
         let status = e.status();
         if !status.is_client_error() {
             return Err(e);
@@ -329,7 +331,7 @@ pub(crate) async fn verify_submit(
                 }
             }),
         )),
-        Err(ApiError::BadRequest(_)) => Ok(notice(
+        Err(IdentityError::InvalidLink) => Ok(notice(
             chrome,
             StatusCode::BAD_REQUEST,
             "verify-failed",
@@ -343,7 +345,7 @@ pub(crate) async fn verify_submit(
                 label: "Go to your profile",
             }),
         )),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -442,7 +444,7 @@ pub(crate) async fn reset_confirm(
             ],
             sign_in_link(""),
         )),
-        Err(ApiError::BadRequest(_)) => Ok(notice(
+        Err(IdentityError::InvalidLink) => Ok(notice(
             Chrome::anonymous("reset"),
             StatusCode::BAD_REQUEST,
             "reset-failed",

@@ -6,7 +6,7 @@ use super::charts::{BandPoint, Chart, band_chart_with};
 use super::format::{money, money_whole, share};
 use super::{Chrome, private};
 use crate::auth::extract::Viewer;
-use crate::service::whatif::{self, WhatIfInput};
+use flowsense_service::whatif::{self, WhatIfInput};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -3,7 +3,8 @@
 
 use super::{Chrome, private};
 use crate::auth::{ClientInfo, Member};
-use crate::service::uploads::{self, MAX_UPLOAD_BYTES};
+use crate::uploads::{MAX_UPLOAD_BYTES, read_upload};
+use flowsense_service::uploads;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -190,14 +191,14 @@ pub(crate) async fn import(
     body: Body,
 ) -> Result<Response, ApiError> {
     let mut choices = UploadChoices::default();
-    let outcome = match uploads::read_upload(&headers, body).await {
+    let outcome = match read_upload(&headers, body).await {
         Ok(upload) => {
             choices.account = upload.account.clone().unwrap_or_default();
             choices.date_format = upload.date_format.clone().unwrap_or_default();
             let name = upload.file_name.clone();
             uploads::import_upload(&state, &who, upload, &client)
                 .await
-                .map_err(|e| (Some(name), e))
+                .map_err(|e| (Some(name), ApiError::from(e)))
         }
         Err(e) => Err((None, e)),
     };

@@ -4,7 +4,7 @@
 use super::step_up::{Pending, Proof, StepUp, step_up_in_org, with_session};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
-use crate::service::members::{self, InviteInput, TransferInput};
+use flowsense_service::orgs::members::{self, InviteInput, TransferInput};
 use crate::{ApiError, AppState, ErrorCode};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -133,7 +133,8 @@ async fn render(
 }
 
 /// What a refused action says on the page, and with which status.
-fn refusal(e: ApiError) -> Result<(StatusCode, String), ApiError> {
+fn refusal(e: impl Into<ApiError>) -> Result<(StatusCode, String), ApiError> {
+    let e: ApiError = e.into();
     let message = match &e {
         ApiError::Conflict(ErrorCode::LastAdmin) => {
             "An organisation must keep at least one admin: make someone else an admin first."
@@ -191,6 +192,7 @@ pub(crate) async fn invite(
             members::invite(&state, &who, input, &client)
                 .await
                 .map(|_| ())
+                .map_err(ApiError::from)
         }
         Err(e) => Err(e),
     };
@@ -253,7 +255,11 @@ pub(crate) async fn change_role(
     }
 }
 
-async fn refused(state: &AppState, who: &Admin, e: ApiError) -> Result<Response, ApiError> {
+async fn refused(
+    state: &AppState,
+    who: &Admin,
+    e: impl Into<ApiError>,
+) -> Result<Response, ApiError> {
     let (status, message) = refusal(e)?;
     render(
         state,

@@ -35,8 +35,11 @@ pub(crate) use trust::{security, security_txt};
 
 use crate::auth::session::forget_session;
 use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
-use crate::service::accounts::{self, LoginInput};
-use crate::{ApiError, AppState, ErrorCode};
+use flowsense_service::identity::accounts::{self, LoginInput};
+use flowsense_service::identity::{Caller, IdentityError};
+use flowsense_service::orgs::lifecycle;
+use flowsense_service::identity::limits::RateLimited;
+use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
@@ -105,11 +108,11 @@ impl Chrome {
     /// The chrome for a signed-in user, with `current` highlighted.
     pub(crate) async fn for_user(
         state: &AppState,
-        user: &CurrentUser,
+        user: &Caller,
         current: Option<OrgId>,
         section: &'static str,
     ) -> Result<Self, ApiError> {
-        let memberships = state.store.orgs_of_user(user.id()).await?;
+        let memberships = lifecycle::organisations_of(state, user).await?;
         let can = memberships
             .iter()
             .find(|o| Some(o.id) == current)
@@ -128,7 +131,7 @@ impl Chrome {
             user_name: user.user.display_name.clone(),
             csrf_token: match &user.via {
                 AuthMethod::Session { csrf_token, .. } => Some(csrf_token.clone()),
-                AuthMethod::Token { .. } => None,
+                AuthMethod::Token { .. } | AuthMethod::Local => None,
             },
             orgs,
             current_org: current,
@@ -290,14 +293,14 @@ pub(crate) async fn login_submit(
             );
             private(r)
         }
-        Err(ApiError::Unauthorized(ErrorCode::TotpRequired)) => login_failed(
+        Err(IdentityError::SecondFactorRequired) => login_failed(
             form.email,
             StatusCode::UNAUTHORIZED,
             "Enter the code from your authenticator app.",
             true,
             &form.next,
         ),
-        Err(ApiError::TooManyRequests { retry_after_secs }) => {
+        Err(IdentityError::RateLimited(RateLimited { retry_after_secs })) => {
             let mut r = login_failed(
                 form.email,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -310,14 +313,14 @@ pub(crate) async fn login_submit(
             }
             r
         }
-        Err(ApiError::Unauthorized(_) | ApiError::Unprocessable(_)) => login_failed(
+        Err(IdentityError::InvalidCredentials | IdentityError::Invalid(_)) => login_failed(
             form.email,
             StatusCode::UNAUTHORIZED,
             "The e-mail address, password or code is not correct.",
             false,
             &form.next,
         ),
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

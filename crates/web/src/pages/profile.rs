@@ -5,10 +5,11 @@
 
 use super::account::Refusal;
 use super::{Chrome, private};
-use crate::auth::session::{Issued, session_cookie};
+use crate::auth::session::session_cookie;
+use flowsense_service::identity::session::Issued;
 use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
-use crate::service::notifications::{self, OrgNotifications};
-use crate::service::{accounts, own_data, passwords, sessions, tokens};
+use flowsense_service::identity::notifications::{self, OrgNotifications};
+use flowsense_service::identity::{accounts, own_data, passwords, sessions, tokens};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -6,16 +6,17 @@
 
 use super::account::Refusal;
 use super::profile::{Extras, Fields, NewToken, Section, done, field, fields, refuse, render};
-use super::step_up::{Pending, Proof, StepUp, step_up, with_session};
+use super::step_up::{Pending, Proof, StepUp, proof_of_step_up, step_up, with_session};
 use super::{Chrome, private, qr};
-use crate::auth::crypto::sha256;
-use crate::auth::session::Issued;
+use flowsense_service::identity::crypto::sha256;
+use flowsense_service::identity::session::Issued;
 use crate::auth::session::{forget_session, session_cookie};
-use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
-use crate::service::mfa::{self, Enrolment};
-use crate::service::own_data;
-use crate::service::tokens::{self, NewTokenInput};
-use crate::{ApiError, AppState, ErrorCode};
+use crate::auth::{ClientInfo, CurrentUser};
+use flowsense_service::identity::IdentityError;
+use flowsense_service::identity::mfa::{self, Enrolment};
+use flowsense_service::identity::own_data;
+use flowsense_service::identity::tokens::{self, NewTokenInput};
+use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::FormRejection;
@@ -120,7 +121,8 @@ pub(crate) async fn mfa_enrol(
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    match mfa::enrol(&state, &current, &RecentAuth::after_step_up()).await {
+    let recent = proof_of_step_up(&state, &current, issued.as_ref())?;
+    match mfa::enrol(&state, &current, &recent).await {
         Ok(enrolment) => enrol_page(&state, &current, &enrolment, None, issued).await,
         Err(e) => {
             let r = Refusal::of(e)?;
@@ -160,14 +162,8 @@ pub(crate) async fn mfa_confirm(
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    let verified = mfa::verify(
-        &state,
-        &current,
-        &code,
-        &RecentAuth::after_step_up(),
-        &client,
-    )
-    .await;
+    let recent = proof_of_step_up(&state, &current, stepped_up.as_ref())?;
+    let verified = mfa::verify(&state, &current, &code, &recent, &client).await;
     // Turning MFA on renews the session once more; the step-up's own session is not needed.
     if let (Ok(_), Some(step)) = (&verified, &stepped_up) {
         state
@@ -220,7 +216,8 @@ pub(crate) async fn mfa_disable(
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    match mfa::disable(&state, &current, &RecentAuth::after_step_up(), &client).await {
+    let recent = proof_of_step_up(&state, &current, issued.as_ref())?;
+    match mfa::disable(&state, &current, &recent, &client).await {
         Ok(()) => Ok(done(&state, "mfa-off", issued.as_ref())),
         Err(e) => {
             let r = Refusal::of(e)?;
@@ -320,7 +317,7 @@ pub(crate) async fn delete_account(
         .await?
         .is_empty()
     {
-        let r = Refusal::of(ApiError::Conflict(ErrorCode::SoleAdmin))?;
+        let r = Refusal::of(IdentityError::SoleAdmin)?;
         return refuse(&state, &current, Section::Delete, &r, x).await;
     }
     let waiting = pending(

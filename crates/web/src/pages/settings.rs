@@ -4,8 +4,8 @@
 use super::step_up::{Pending, Proof, StepUp, step_up_in_org, with_session};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
-use crate::service::org_data::{self, DeleteInput};
-use crate::service::settings::{
+use flowsense_service::orgs::data::{self, DeleteInput};
+use flowsense_service::orgs::settings::{
     self, Invalid, RETENTION_DAYS, SettingsError, SettingsPatch, time_zones,
 };
 use crate::{ApiError, AppState};
@@ -202,7 +202,7 @@ pub(crate) async fn save(
             };
             render(&state, &who, Some(f), outcome).await
         }
-        Err(SettingsError::Failed(e)) => Err(e),
+        Err(SettingsError::Failed(e)) => Err(e.into()),
     }
 }
 
@@ -224,7 +224,7 @@ pub(crate) async fn export(
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    let export = org_data::export(&state, &who, &client).await?;
+    let export = data::export(&state, &who, &client).await?;
     Ok(with_session(&state, issued, crate::api::download(export)))
 }
 
@@ -277,7 +277,7 @@ pub(crate) async fn delete(
     let input = DeleteInput {
         confirm: form.confirm_name,
     };
-    let name = org_data::delete(&state, &who, &input).await?;
+    let name = data::delete(&state, &who, &input).await?;
     let page = DeletedPage {
         chrome: Chrome::for_user(&state, &who.current, None, "app").await?,
         name,

@@ -3,7 +3,7 @@
 
 use crate::support::{Browser, Db, PASSWORD, code_of, spawn_app, spawn_with};
 use flowsense_web::auth::TrustedProxies;
-use flowsense_web::auth::limits::{Limit, RateLimits};
+use flowsense_service::identity::limits::{Limit, RateLimits};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::Duration;
