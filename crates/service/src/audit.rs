@@ -19,8 +19,7 @@ pub async fn in_org(
     ip: &str,
     details: Value,
 ) -> Result<(), StorageError> {
-    ctx
-        .store
+    ctx.store
         .record_audit(
             org,
             &NewAuditEvent {

@@ -11,6 +11,7 @@ mod context;
 mod field_error;
 pub mod identity;
 pub mod imports;
+pub mod instance;
 pub mod mail;
 pub mod orgs;
 pub mod uploads;

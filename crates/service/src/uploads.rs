@@ -70,16 +70,15 @@ pub async fn import_upload(
     let mut options = ImportOptions::new(org.settings.base_currency);
     if let Some(account) = &upload.account {
         if account.chars().count() > 100 || account.chars().any(char::is_control) {
-            return Err(FieldError::new(
-                "account",
-                "name the account in at most 100 characters",
-            )
-            .into());
+            return Err(
+                FieldError::new("account", "name the account in at most 100 characters").into(),
+            );
         }
         options = options.with_default_account(account.clone());
     }
     if let Some(format) = &upload.date_format {
-        options.date_format = Some(DateFormat::parse(format).map_err(|m| FieldError::new("date_format", m))?);
+        options.date_format =
+            Some(DateFormat::parse(format).map_err(|m| FieldError::new("date_format", m))?);
     }
     let outcome = import_file(
         &ctx.store,
@@ -150,3 +149,41 @@ pub async fn import_upload(
     }
 }
 
+/// What the import page shows: the organisation, its accounts and its latest imports.
+pub struct ImportOverview {
+    pub org: flowsense_storage::Organisation,
+    pub accounts: Vec<flowsense_storage::AccountSummary>,
+    pub recent: Vec<flowsense_storage::ImportRecord>,
+}
+
+/// Imports listed on the import page.
+pub const RECENT_IMPORTS: u32 = 20;
+
+/// The organisation's accounts and latest imports.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn import_overview(
+    ctx: &Context,
+    who: &OrgAccess,
+) -> Result<ImportOverview, StorageError> {
+    Ok(ImportOverview {
+        org: ctx.store.org(who.org).await?,
+        accounts: ctx.store.account_summaries(who.org).await?,
+        recent: ctx.store.recent_imports(who.org, RECENT_IMPORTS).await?,
+    })
+}
+
+/// One of the organisation's imports, if it has one of that id.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn import_record(
+    ctx: &Context,
+    who: &OrgAccess,
+    import_id: i64,
+) -> Result<Option<flowsense_storage::ImportRecord>, StorageError> {
+    ctx.store.import_record(who.org, import_id).await
+}

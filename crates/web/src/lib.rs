@@ -8,6 +8,7 @@ mod error_mapping;
 mod headers;
 mod health;
 mod pages;
+mod respond;
 pub mod routes;
 mod state;
 mod tls;
@@ -83,7 +84,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(
                     headers::no_store_when_authenticated,
                 ))
-                .layer(axum::middleware::map_response(headers::add_security_headers)),
+                .layer(axum::middleware::map_response(
+                    headers::add_security_headers,
+                )),
         )
 }
 

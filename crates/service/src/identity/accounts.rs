@@ -76,10 +76,7 @@ pub async fn create_user_with_password(
             other => other.into(),
         })?;
     if verified {
-        ctx
-            .store
-            .mark_email_verified(user.id, ctx.now())
-            .await?;
+        ctx.store.mark_email_verified(user.id, ctx.now()).await?;
         return Ok(ctx.store.user(user.id).await?);
     }
     Ok(user)
@@ -104,8 +101,7 @@ pub async fn signup(
 ) -> Result<(), IdentityError> {
     take(&ctx.limiters.signup_ip, &client.ip)?;
     let email = parse_email(&input.email)?;
-    match create_user_with_password(ctx, &email, &input.display_name, &input.password, false)
-        .await
+    match create_user_with_password(ctx, &email, &input.display_name, &input.password, false).await
     {
         Ok(user) => send_verification(ctx, &user).await,
         Err(IdentityError::EmailTaken) => Ok(ctx
@@ -148,10 +144,7 @@ pub async fn resend_verification(ctx: &Context, current: &Caller) -> Result<(), 
     if current.user.email_verified_at.is_some() {
         return Err(IdentityError::EmailAlreadyVerified);
     }
-    take(
-        &ctx.limiters.signup_ip,
-        &format!("resend:{}", current.id()),
-    )?;
+    take(&ctx.limiters.signup_ip, &format!("resend:{}", current.id()))?;
     send_verification(ctx, &current.user).await
 }
 
@@ -171,10 +164,7 @@ pub async fn verify_email(ctx: &Context, token: &str) -> Result<(), IdentityErro
     if !check_link(ctx, token, &user, LinkPurpose::VerifyEmail) {
         return Err(IdentityError::InvalidLink);
     }
-    ctx
-        .store
-        .mark_email_verified(user.id, ctx.now())
-        .await?;
+    ctx.store.mark_email_verified(user.id, ctx.now()).await?;
     Ok(())
 }
 

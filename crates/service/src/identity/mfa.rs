@@ -23,9 +23,7 @@ pub(crate) async fn check_totp(
     let Some(sealed) = mfa.secret_enc else {
         return Ok(false);
     };
-    let secret = open_totp_secret(&ctx.store, user.id, &sealed)
-        .await
-        ?;
+    let secret = open_totp_secret(&ctx.store, user.id, &sealed).await?;
     let now = u64::try_from(ctx.now().timestamp()).unwrap_or(0);
     match matching_step(&secret, code, now) {
         Some(step) => Ok(ctx.store.accept_totp_step(user.id, step).await?),
@@ -52,11 +50,8 @@ pub async fn enrol(
     current.session_hash()?;
     let user = &current.user;
     let secret = new_secret();
-    let sealed = seal_totp_secret(&ctx.store, user.id, &secret)
-        .await
-        ?;
-    ctx
-        .store
+    let sealed = seal_totp_secret(&ctx.store, user.id, &secret).await?;
+    ctx.store
         .store_pending_mfa_secret(user.id, sealed)
         .await
         .map_err(|e| match e {
@@ -67,8 +62,7 @@ pub async fn enrol(
 }
 
 fn enrolment_for(secret: &[u8], email: &str) -> Result<Enrolment, IdentityError> {
-    let otpauth_uri = otpauth_uri(secret, email)
-        .ok_or(IdentityError::OtpauthUri)?;
+    let otpauth_uri = otpauth_uri(secret, email).ok_or(IdentityError::OtpauthUri)?;
     Ok(Enrolment {
         secret: secret_base32(secret),
         otpauth_uri,
@@ -77,17 +71,12 @@ fn enrolment_for(secret: &[u8], email: &str) -> Result<Enrolment, IdentityError>
 
 /// The enrolment in progress, if any, to show again (after a mistyped code, say).
 #[tracing::instrument(skip_all, fields(user = %current.id()))]
-pub async fn pending(
-    ctx: &Context,
-    current: &Caller,
-) -> Result<Option<Enrolment>, IdentityError> {
+pub async fn pending(ctx: &Context, current: &Caller) -> Result<Option<Enrolment>, IdentityError> {
     let mfa = ctx.store.mfa_state(current.id()).await?;
     let Some(sealed) = mfa.secret_enc.filter(|_| !mfa.enabled) else {
         return Ok(None);
     };
-    let secret = open_totp_secret(&ctx.store, current.id(), &sealed)
-        .await
-        ?;
+    let secret = open_totp_secret(&ctx.store, current.id(), &sealed).await?;
     enrolment_for(&secret, &current.user.email).map(Some)
 }
 
@@ -119,8 +108,7 @@ pub async fn verify(
         .iter()
         .map(|c| recovery_code_hash(ctx, user.id, c))
         .collect();
-    ctx
-        .store
+    ctx.store
         .enable_mfa(user.id, &hashes)
         .await
         .map_err(|e| match e {

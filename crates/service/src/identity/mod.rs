@@ -6,8 +6,8 @@
 
 pub mod accounts;
 pub mod crypto;
-pub mod links;
 pub mod limits;
+pub mod links;
 pub mod mfa;
 pub mod notifications;
 pub mod own_data;

@@ -20,10 +20,7 @@ pub struct OrgNotifications {
 
 /// The user's preferences in every organisation they belong to.
 #[tracing::instrument(skip_all, fields(user = %current.id()))]
-pub async fn list(
-    ctx: &Context,
-    current: &Caller,
-) -> Result<Vec<OrgNotifications>, IdentityError> {
+pub async fn list(ctx: &Context, current: &Caller) -> Result<Vec<OrgNotifications>, IdentityError> {
     let mut out = Vec::new();
     for org in ctx.store.orgs_of_user(current.id()).await? {
         let prefs = ctx.store.notification_prefs(org.id, current.id()).await?;
@@ -56,8 +53,7 @@ pub async fn set(
     weekly_digest: bool,
 ) -> Result<(), IdentityError> {
     let org: OrgId = org.trim().parse().map_err(|_| IdentityError::NotFound)?;
-    ctx
-        .store
+    ctx.store
         .set_notification_prefs(
             org,
             current.id(),

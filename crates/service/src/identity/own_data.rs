@@ -243,8 +243,7 @@ pub async fn delete_account(
             Err(e) => return Err(e.into()),
         }
     }
-    ctx
-        .store
+    ctx.store
         .delete_user_keeping_admins(id)
         .await
         .map_err(|e| match e {
@@ -270,4 +269,24 @@ pub async fn delete_account(
         "account deleted"
     );
     Ok(())
+}
+
+/// What the profile page shows of the account as stored now.
+pub struct ProfileFacts {
+    pub user: flowsense_storage::User,
+    pub recovery_codes_left: i64,
+}
+
+/// The account as stored now, and its unused recovery codes.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
+pub async fn profile(ctx: &Context, current: &Caller) -> Result<ProfileFacts, IdentityError> {
+    let user = ctx.store.user(current.id()).await?;
+    let recovery_codes_left = ctx.store.recovery_codes_left(user.id).await?;
+    Ok(ProfileFacts {
+        user,
+        recovery_codes_left,
+    })
 }

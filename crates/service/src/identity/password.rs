@@ -96,14 +96,16 @@ impl Passwords {
 pub fn check_password_strength(password: &str, email: &str, name: &str) -> Result<(), FieldError> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err(FieldError::new("password", format!(
-            "the password must have at least {MIN_PASSWORD_CHARS} characters"
-        )));
+        return Err(FieldError::new(
+            "password",
+            format!("the password must have at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
     if n > MAX_PASSWORD_CHARS {
-        return Err(FieldError::new("password", format!(
-            "the password must have at most {MAX_PASSWORD_CHARS} characters"
-        )));
+        return Err(FieldError::new(
+            "password",
+            format!("the password must have at most {MAX_PASSWORD_CHARS} characters"),
+        ));
     }
     let local = email.split('@').next().unwrap_or("");
     let joined: String = name.split_whitespace().collect();
@@ -123,9 +125,10 @@ pub fn check_password_strength(password: &str, email: &str, name: &str) -> Resul
             })
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| "Try a longer passphrase of unrelated words.".to_owned());
-        return Err(FieldError::new("password", format!(
-            "the password is too easy to guess. {feedback}"
-        )));
+        return Err(FieldError::new(
+            "password",
+            format!("the password is too easy to guess. {feedback}"),
+        ));
     }
     Ok(())
 }

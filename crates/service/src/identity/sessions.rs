@@ -99,3 +99,15 @@ pub async fn revoke_one(
     .await?;
     Ok(())
 }
+
+/// Ends a session issued during this request that the answer will not hand out after all (a
+/// step-up's, when a later step renews the session again).
+///
+/// # Errors
+/// A database failure.
+pub async fn discard(ctx: &Context, issued: &super::session::Issued) -> Result<(), IdentityError> {
+    ctx.store
+        .delete_session(&super::crypto::sha256(issued.token.as_bytes()))
+        .await?;
+    Ok(())
+}

@@ -53,8 +53,7 @@ pub async fn create(
     let token = format!("{TOKEN_PREFIX}{}", b64url(&random_bytes::<32>()));
     let now = ctx.now();
     let id = Uuid::new_v4();
-    ctx
-        .store
+    ctx.store
         .create_api_token(&NewApiToken {
             id,
             user: current.id(),

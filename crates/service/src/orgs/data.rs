@@ -60,11 +60,7 @@ pub struct Export {
 /// When the organisation cannot be read; a failure later in the stream aborts the download
 /// (the document is then visibly incomplete JSON).
 #[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
-pub async fn export(
-    ctx: &Context,
-    who: &OrgAccess,
-    client: &Client,
-) -> Result<Export, OrgError> {
+pub async fn export(ctx: &Context, who: &OrgAccess, client: &Client) -> Result<Export, OrgError> {
     audit::in_org(
         ctx,
         who.org,
@@ -205,4 +201,17 @@ pub async fn delete(
     ctx.store.delete_org(who.org).await?;
     tracing::warn!(org_id = %who.org, actor = %who.user, "organisation deleted with its data key");
     Ok(org.name)
+}
+
+/// One page of the organisation's transactions, filtered as asked.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn transactions(
+    ctx: &Context,
+    who: &OrgAccess,
+    filter: &flowsense_storage::TxnFilter,
+) -> Result<flowsense_storage::TxnPage, OrgError> {
+    Ok(ctx.store.list_transactions(who.org, filter).await?)
 }

@@ -17,8 +17,7 @@ pub(crate) async fn find(ctx: &Context, token: &str) -> Result<Invitation, OrgEr
         .filter(|r| r.len() == 48)
         .ok_or(OrgError::NotFound)?;
     let org = OrgId(Uuid::from_slice(&raw[..16]).map_err(|_| OrgError::NotFound)?);
-    ctx
-        .store
+    ctx.store
         .invitation_by_token(org, &sha256(token.as_bytes()))
         .await?
         .ok_or(OrgError::NotFound)
@@ -26,11 +25,7 @@ pub(crate) async fn find(ctx: &Context, token: &str) -> Result<Invitation, OrgEr
 
 /// Why an invitation cannot be accepted by `current` now, checked in the order that reveals
 /// least: someone else's invitation says nothing more about itself.
-pub(crate) fn refusal(
-    inv: &Invitation,
-    current: &Caller,
-    now: DateTime<Utc>,
-) -> Option<OrgError> {
+pub(crate) fn refusal(inv: &Invitation, current: &Caller, now: DateTime<Utc>) -> Option<OrgError> {
     if current.user.email != inv.email {
         Some(OrgError::InvitationEmailMismatch)
     } else if inv.accepted_at.is_some() {

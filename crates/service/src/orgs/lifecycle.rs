@@ -5,8 +5,7 @@ use crate::identity::{AuthMethod, Caller, Client, UserView};
 use crate::{Context, FieldError, audit};
 use flowsense_core::{Currency, NameError, PlainName, Role};
 use flowsense_storage::{
-    constraint,
-    AuditFilter, AuditPage, NewOrg, OrgSettings, Organisation, StorageError, UserOrg,
+    AuditFilter, AuditPage, NewOrg, OrgSettings, Organisation, StorageError, UserOrg, constraint,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -103,8 +102,7 @@ pub async fn create(
             StorageError::Conflict(c) if c == constraint::ORGANISATION_SLUG => OrgError::SlugTaken,
             other => other.into(),
         })?;
-    ctx
-        .store
+    ctx.store
         .set_membership(org.id, current.id(), Role::Admin)
         .await?;
     audit::in_org(

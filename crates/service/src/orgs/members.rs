@@ -159,8 +159,7 @@ pub async fn change_role(
     client: &Client,
 ) -> Result<MemberDetail, OrgError> {
     let user = target(user)?;
-    ctx
-        .store
+    ctx.store
         .change_role_keeping_an_admin(who.org, user, role)
         .await
         .map_err(membership_error)?;
@@ -174,8 +173,7 @@ pub async fn change_role(
         json!({"role": role}),
     )
     .await?;
-    ctx
-        .store
+    ctx.store
         .member_details(who.org)
         .await?
         .into_iter()
@@ -192,8 +190,7 @@ pub async fn remove(
     client: &Client,
 ) -> Result<(), OrgError> {
     let user = target(user)?;
-    ctx
-        .store
+    ctx.store
         .remove_member_keeping_an_admin(who.org, user)
         .await
         .map_err(membership_error)?;
@@ -226,14 +223,12 @@ pub async fn transfer_ownership(
     client: &Client,
 ) -> Result<(), OrgError> {
     let user = target(&input.user)?;
-    ctx
-        .store
+    ctx.store
         .change_role_keeping_an_admin(who.org, user, Role::Admin)
         .await
         .map_err(membership_error)?;
     if let Some(role) = input.demote_self_to.filter(|r| *r != Role::Admin) {
-        ctx
-            .store
+        ctx.store
             .change_role_keeping_an_admin(who.org, who.user, role)
             .await
             .map_err(membership_error)?;

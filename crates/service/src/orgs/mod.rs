@@ -8,9 +8,9 @@ pub mod lifecycle;
 pub mod members;
 pub mod settings;
 
-use crate::{Context, FieldError};
 use crate::identity::{Caller, IdentityError};
 use crate::mail::MailError;
+use crate::{Context, FieldError};
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_storage::StorageError;
 

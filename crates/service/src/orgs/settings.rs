@@ -174,8 +174,7 @@ pub async fn update_settings(
     if changed.is_empty() {
         return Ok(org);
     }
-    ctx
-        .store
+    ctx.store
         .update_org_name_and_settings(who.org, &name, &s)
         .await?;
     audit::in_org(

@@ -32,7 +32,10 @@ async fn a_worker_signs_up_creates_an_org_imports_and_reads_the_analysis(store: 
     let user = create_user_with_password(&ctx, "Ann@Example.test", "Ann Example", PASSWORD, true)
         .await
         .expect("the account");
-    assert_eq!(user.email, "ann@example.test", "addresses are kept lower-case");
+    assert_eq!(
+        user.email, "ann@example.test",
+        "addresses are kept lower-case"
+    );
     let ann = Caller::local(user);
 
     let org = lifecycle::create(&ctx, &ann, roastery(), &here)
@@ -62,11 +65,11 @@ async fn a_worker_signs_up_creates_an_org_imports_and_reads_the_analysis(store: 
     let total = with_analysis(store, &ctx.analytics, &org, |a| a.cashflow().total)
         .await
         .expect("the analysis");
-    assert_eq!((total.inflow, total.outflow, total.net), (1_050_000, -850_000, 200_000));
-    let audit = store
-        .audit_actions(org.id)
-        .await
-        .expect("the audit log");
+    assert_eq!(
+        (total.inflow, total.outflow, total.net),
+        (1_050_000, -850_000, 200_000)
+    );
+    let audit = store.audit_actions(org.id).await.expect("the audit log");
     for action in ["org.created", "import.completed"] {
         assert!(audit.iter().any(|a| a == action), "{action} in {audit:?}");
     }
@@ -76,7 +79,10 @@ async fn a_worker_signs_up_creates_an_org_imports_and_reads_the_analysis(store: 
         .await
         .expect("another account");
     let refused = OrgAccess::check(&ctx, Caller::local(stranger), org.id, Role::Viewer).await;
-    assert!(matches!(refused, Err(OrgError::EmailNotVerified)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(OrgError::EmailNotVerified)),
+        "{refused:?}"
+    );
 }
 
 async fn a_taken_slug_or_address_is_named_by_its_constraint(store: &Store) {

@@ -7,7 +7,6 @@ use flowsense_import::ImportOptions;
 use flowsense_service::analysis::with_analysis;
 use flowsense_service::analytics_cache::AnalyticsCache;
 use flowsense_service::imports::{FileImport, ImportFailure, Quiet, file_sha256, import_file};
-use crate::support::Database;
 use flowsense_storage::{NewOrg, OrgSettings, Organisation, Store};
 use std::path::Path;
 

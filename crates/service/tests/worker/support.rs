@@ -137,4 +137,3 @@ async fn run_on_server(server: &str, statement: &str) {
         .expect(statement);
     admin.close().await.ok();
 }
-

@@ -2,12 +2,12 @@
 
 use crate::auth::{ClientInfo, Member};
 use crate::uploads::read_upload;
-use flowsense_service::uploads::{self, Uploaded};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use flowsense_service::uploads::{self, Uploaded};
 
 pub(crate) async fn upload(
     State(state): State<AppState>,

@@ -2,15 +2,15 @@
 
 use super::Body;
 use crate::auth::{Admin, ClientInfo, CurrentUser, RecentAuth, Viewer};
-use flowsense_service::orgs::members::{self, Accepted, InviteInput, RoleInput, TransferInput};
-use flowsense_service::orgs::data::{self, DeleteInput};
-use flowsense_service::orgs::lifecycle::{self, NewOrgInput};
-use flowsense_service::orgs::settings::{self, SettingsPatch};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use flowsense_service::orgs::data::{self, DeleteInput};
+use flowsense_service::orgs::lifecycle::{self, NewOrgInput};
+use flowsense_service::orgs::members::{self, Accepted, InviteInput, RoleInput, TransferInput};
+use flowsense_service::orgs::settings::{self, SettingsPatch};
 use flowsense_storage::{AuditFilter, AuditPage, Invitation, MemberDetail, Organisation};
 use serde::Deserialize;
 
@@ -162,7 +162,7 @@ pub(crate) async fn export(
     client: ClientInfo,
 ) -> Result<Response, ApiError> {
     let export = data::export(&state, &who, &client).await?;
-    Ok(super::download(export))
+    Ok(crate::respond::org_export_download(export))
 }
 
 /// `DELETE /api/v1/orgs/{org}` with `{"confirm": "<the organisation's name>"}`.

@@ -8,12 +8,12 @@ use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use chrono::TimeDelta;
+use flowsense_core::{OrgId, Role};
 pub use flowsense_service::identity::AuthMethod;
 use flowsense_service::identity::crypto::{ct_eq, sha256};
 use flowsense_service::identity::session::csrf_for;
 use flowsense_service::identity::{Caller, Client};
 pub use flowsense_service::orgs::OrgAccess;
-use flowsense_core::{OrgId, Role};
 use flowsense_storage::TokenScope;
 use std::net::SocketAddr;
 

@@ -59,4 +59,3 @@ pub(crate) fn session_token_from(state: &AppState, headers: &HeaderMap) -> Optio
         .find(|(k, v)| *k == name && !v.is_empty())
         .map(|(_, v)| v.to_owned())
 }
-

@@ -3,7 +3,6 @@
 
 use super::{Chrome, private};
 use crate::auth::Admin;
-use flowsense_service::orgs::lifecycle;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -11,6 +10,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use flowsense_core::OrgId;
+use flowsense_service::orgs::lifecycle;
 use flowsense_storage::AuditFilter;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -57,7 +57,7 @@ pub(crate) async fn page(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    let org = state.store.org(who.org).await?;
+    let org = lifecycle::organisation(&state, &who).await?;
     let actions = lifecycle::audit_actions(&state, &who).await?;
     // Only actions the log holds: anything else is no filter at all.
     let action = actions

@@ -16,8 +16,12 @@ pub(crate) mod form_csrf;
 mod format;
 mod insights;
 pub(crate) mod integrations;
+pub(crate) mod invitation;
 pub(crate) mod members;
+pub(crate) mod password_reset;
 pub(crate) mod profile;
+pub(crate) mod profile_actions;
+mod profile_forms;
 pub(crate) mod profile_security;
 mod qr;
 mod recurring;
@@ -35,10 +39,6 @@ pub(crate) use trust::{security, security_txt};
 
 use crate::auth::session::forget_session;
 use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
-use flowsense_service::identity::accounts::{self, LoginInput};
-use flowsense_service::identity::{Caller, IdentityError};
-use flowsense_service::orgs::lifecycle;
-use flowsense_service::identity::limits::RateLimited;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -48,6 +48,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, extract::rejection::FormRejection};
 use flowsense_core::OrgId;
+use flowsense_service::identity::accounts::{self, LoginInput};
+use flowsense_service::identity::limits::RateLimited;
+use flowsense_service::identity::{Caller, IdentityError};
+use flowsense_service::orgs::lifecycle;
 use serde::Deserialize;
 
 /// A link to one of the user's organisations in the top bar.
@@ -169,26 +173,7 @@ pub(crate) fn encode(s: &str) -> String {
     out
 }
 
-/// A service message as a sentence: capitalised, with a full stop.
-pub(crate) fn sentence(message: &str) -> String {
-    let mut chars = message.trim().chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.extend(chars);
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
-/// Pages show the user's own data: no shared cache may keep them.
-pub(crate) fn private(mut r: Response) -> Response {
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
+pub(crate) use crate::respond::{private, sentence};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "landing.html")]

@@ -7,17 +7,16 @@
 //! rotated (new cookie) and the action carries on.
 
 use super::{Chrome, private, split_code};
-use crate::auth::session::session_cookie;
-use flowsense_service::identity::session::Issued;
 use crate::auth::{ClientInfo, OrgAccess};
-use flowsense_service::identity::passwords::{self, Reauthenticate};
-use flowsense_service::identity::{Caller, IdentityError, RecentAuth};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::OrgId;
+use flowsense_service::identity::passwords::{self, Reauthenticate};
+use flowsense_service::identity::session::Issued;
+use flowsense_service::identity::{Caller, IdentityError, RecentAuth};
 use serde::Deserialize;
 
 /// The password and code a step-up form sends along with the action's own fields.
@@ -131,13 +130,4 @@ pub(crate) fn proof_of_step_up(
         Some(issued) => Ok(RecentAuth::after_step_up(issued)),
         None => Ok(RecentAuth::check(state, current)?),
     }
-}
-
-/// Hands the browser the rotated session, when the action needed a step-up.
-pub(crate) fn with_session(state: &AppState, issued: Option<Issued>, mut r: Response) -> Response {
-    if let Some(issued) = issued {
-        r.headers_mut()
-            .insert(header::SET_COOKIE, session_cookie(state, &issued.token));
-    }
-    r
 }
