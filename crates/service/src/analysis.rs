@@ -213,3 +213,19 @@ pub async fn with_analysis<T: Send + 'static>(
         .await
         .map_err(AnalysisError::Interrupted)
 }
+
+/// The organisation `who` reads, and `f` run over its analysis: what every analysis page and
+/// the reports API call.
+///
+/// # Errors
+/// A database failure; a panic inside `f`.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn read_org_analysis<T: Send + 'static>(
+    ctx: &crate::Context,
+    who: &crate::orgs::OrgAccess,
+    f: impl FnOnce(&Analysis) -> T + Send + 'static,
+) -> Result<(Organisation, T), AnalysisError> {
+    let org = ctx.store.org(who.org).await?;
+    let value = with_analysis(&ctx.store, &ctx.analytics, &org, f).await?;
+    Ok((org, value))
+}

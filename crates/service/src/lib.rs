@@ -1,9 +1,22 @@
-//! The use cases of FlowSense over storage and the analytics engine: importing a file into an
-//! organisation, an organisation's analysis and the cache that keeps it, warming that cache.
-//! Web handlers, CLI commands and job workers call the same functions; each module returns its
-//! own error enum, and the web crate alone turns them into HTTP answers.
+//! The use cases of FlowSense over storage and the analytics engine: accounts and sign-in,
+//! organisations and their members, importing a file, an organisation's analysis and the cache
+//! that keeps it. Web handlers, CLI commands and job workers call the same functions with a
+//! [`Context`]; each module returns its own error enum, and the web crate alone turns them into
+//! HTTP answers.
 
 pub mod analysis;
 pub mod analytics_cache;
+pub mod audit;
+mod context;
+mod field_error;
+pub mod identity;
 pub mod imports;
+pub mod instance;
+pub mod mail;
+pub mod orgs;
+pub mod uploads;
 pub mod warm_up;
+pub mod whatif;
+
+pub use context::{Context, ContextSettings};
+pub use field_error::FieldError;

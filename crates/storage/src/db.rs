@@ -231,12 +231,12 @@ impl Store {
     /// On a database failure.
     pub async fn applied_migrations(&self) -> Result<Vec<String>> {
         #[derive(sqlx::FromRow)]
-        struct M {
+        struct AppliedMigration {
             version: i64,
             description: String,
         }
         let mut tx = self.begin().await?;
-        let rows: Vec<M> = tx.fetch_all(sql!("db/applied_migrations")).await?;
+        let rows: Vec<AppliedMigration> = tx.fetch_all(sql!("db/applied_migrations")).await?;
         tx.commit().await?;
         Ok(rows
             .into_iter()

@@ -48,7 +48,7 @@ pub use credentials::Revoked;
 pub use crypto::{CryptoError, FieldRef, Keyring, OrgSealer};
 pub use db::{Backend, OpenOptions, Store};
 pub use documents::NewDocument;
-pub use error::StorageError;
+pub use error::{StorageError, constraint};
 pub use export::{
     ExportedAccount, ExportedConnection, ExportedDocument, ExportedInsight, ExportedLedgerAccount,
     ExportedRollup, ExportedTransaction, OrgTables,

@@ -47,13 +47,14 @@ async fn lock_org(tx: &mut Tx, org: OrgId) -> Result<()> {
 
 async fn is_member(tx: &mut Tx, org: OrgId, user: UserId) -> Result<bool> {
     #[derive(sqlx::FromRow)]
-    struct N {
-        n: i64,
+    struct MembershipCount {
+        #[sqlx(rename = "n")]
+        memberships: i64,
     }
-    let r: N = tx
+    let found: MembershipCount = tx
         .fetch_one(sql!("members/is_member").arg(org).arg(user))
         .await?;
-    Ok(r.n > 0)
+    Ok(found.memberships > 0)
 }
 
 impl Store {

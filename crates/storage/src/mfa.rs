@@ -116,15 +116,16 @@ impl Store {
     /// On a database failure.
     pub async fn recovery_codes_left(&self, user: UserId) -> Result<i64> {
         #[derive(sqlx::FromRow)]
-        struct N {
-            n: i64,
+        struct CodesLeft {
+            #[sqlx(rename = "n")]
+            unused_codes: i64,
         }
         let mut tx = self.begin().await?;
-        let r: N = tx
+        let left: CodesLeft = tx
             .fetch_one(sql!("mfa/recovery_codes_left").arg(user))
             .await?;
         tx.commit().await?;
-        Ok(r.n)
+        Ok(left.unused_codes)
     }
 
     /// Turns MFA off: forgets the secret, the replay guard and the recovery codes.

@@ -105,7 +105,7 @@ impl Store {
     /// same transaction).
     ///
     /// # Errors
-    /// `Conflict` when the slug is taken.
+    /// `Conflict(constraint::ORGANISATION_SLUG)` when the slug is taken.
     pub async fn create_org(&self, new: &NewOrg) -> Result<Organisation> {
         let id = OrgId::new();
         let now = Utc::now();
@@ -126,11 +126,7 @@ impl Store {
                 .arg(s.digests_enabled)
                 .arg(now),
         )
-        .await
-        .map_err(|e| match e {
-            StorageError::Conflict(_) => StorageError::Conflict("organisation slug"),
-            other => other,
-        })?;
+        .await?;
         if self.crypto.is_some() {
             self.insert_data_key(&mut tx, KeyScope::Org(id), 1).await?;
         }

@@ -122,11 +122,7 @@ impl Store {
                 .arg(new.password_hash.as_str())
                 .arg(now),
         )
-        .await
-        .map_err(|e| match e {
-            StorageError::Conflict(_) => StorageError::Conflict("user e-mail"),
-            other => other,
-        })?;
+        .await?;
         let user: UserRow = tx.fetch_one(sql!("users/by_id").arg(id)).await?;
         tx.commit().await?;
         Ok(user.into())

@@ -31,7 +31,7 @@ pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
 /// The 413 for a body over `limit` bytes, saying how large it may be.
 pub(crate) fn too_large(limit: usize) -> ApiError {
     if limit > DEFAULT_BODY_LIMIT {
-        crate::service::uploads::too_large()
+        crate::uploads::too_large()
     } else {
         ApiError::PayloadTooLarge(format!(
             "requests up to {} MB are accepted here",

@@ -4,14 +4,15 @@ pub mod api;
 pub mod auth;
 mod body_limit;
 mod error;
+mod error_mapping;
 mod headers;
 mod health;
-pub mod mail;
 mod pages;
+mod respond;
 pub mod routes;
-pub mod service;
 mod state;
 mod tls;
+pub mod uploads;
 
 pub use error::{ApiError, ErrorCode};
 pub use state::{AppState, AuthSettings, Deployment};
@@ -61,7 +62,15 @@ pub fn router(state: AppState) -> Router {
                             .unwrap_or("")
                             .to_owned();
                         // The route template, never the raw path (it may carry ids or queries).
-                        tracing::info_span!("request", method = %req.method(), route, request_id = id)
+                        // The extractors record the organisation and user once they know them.
+                        tracing::info_span!(
+                            "request",
+                            method = %req.method(),
+                            route,
+                            request_id = id,
+                            org = tracing::field::Empty,
+                            user = tracing::field::Empty,
+                        )
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
@@ -75,7 +84,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(
                     headers::no_store_when_authenticated,
                 ))
-                .layer(axum::middleware::map_response(headers::add_security_headers)),
+                .layer(axum::middleware::map_response(
+                    headers::add_security_headers,
+                )),
         )
 }
 

@@ -3,7 +3,7 @@
 //! body limit and the HTML-or-JSON choice for errors are read from it by the matched route; the
 //! authorization-matrix test walks it.
 
-use crate::service::uploads::MAX_UPLOAD_REQUEST_BYTES as UPLOAD_BODY_LIMIT;
+use crate::uploads::MAX_UPLOAD_REQUEST_BYTES as UPLOAD_BODY_LIMIT;
 use crate::{AppState, api, health, pages};
 use axum::Router;
 use axum::http::Method;
@@ -100,22 +100,22 @@ fn routes() -> Vec<Route> {
         route!(page POST "/signup", Public, pages::account::signup_submit),
         route!(page GET "/verify-email", Public, pages::account::verify_form),
         route!(page POST "/verify-email", Public, pages::account::verify_submit),
-        route!(page GET "/reset-password", Public, pages::account::reset_form),
-        route!(page POST "/reset-password", Public, pages::account::reset_request),
-        route!(page POST "/reset-password/confirm", Public, pages::account::reset_confirm),
-        route!(page GET "/invitations/accept", Public, pages::account::invitation),
-        route!(page POST "/invitations/accept", User, pages::account::accept_invitation),
+        route!(page GET "/reset-password", Public, pages::password_reset::reset_form),
+        route!(page POST "/reset-password", Public, pages::password_reset::reset_request),
+        route!(page POST "/reset-password/confirm", Public, pages::password_reset::reset_confirm),
+        route!(page GET "/invitations/accept", Public, pages::invitation::invitation),
+        route!(page POST "/invitations/accept", User, pages::invitation::accept_invitation),
         route!(page GET "/app/profile", User, pages::profile::show),
-        route!(page POST "/app/profile/password", User, pages::profile::change_password),
-        route!(page POST "/app/profile/verify-email", User, pages::profile::resend_verification),
+        route!(page POST "/app/profile/password", User, pages::profile_actions::change_password),
+        route!(page POST "/app/profile/verify-email", User, pages::profile_actions::resend_verification),
         route!(page POST "/app/profile/mfa/enrol", User + step_up, pages::profile_security::mfa_enrol),
         route!(page POST "/app/profile/mfa/confirm", User + step_up, pages::profile_security::mfa_confirm),
         route!(page POST "/app/profile/mfa/disable", User + step_up, pages::profile_security::mfa_disable),
-        route!(page POST "/app/profile/sessions/revoke", User, pages::profile::revoke_session),
-        route!(page POST "/app/profile/sessions/revoke-others", User, pages::profile::revoke_other_sessions),
+        route!(page POST "/app/profile/sessions/revoke", User, pages::profile_actions::revoke_session),
+        route!(page POST "/app/profile/sessions/revoke-others", User, pages::profile_actions::revoke_other_sessions),
         route!(page POST "/app/profile/tokens", User + step_up, pages::profile_security::create_token),
-        route!(page POST "/app/profile/tokens/revoke", User, pages::profile::revoke_token),
-        route!(page POST "/app/profile/notifications", User, pages::profile::notifications),
+        route!(page POST "/app/profile/tokens/revoke", User, pages::profile_actions::revoke_token),
+        route!(page POST "/app/profile/notifications", User, pages::profile_actions::notifications),
         route!(page POST "/app/profile/export", User + step_up, pages::profile_security::export),
         route!(page POST "/app/profile/delete", User + step_up, pages::profile_security::delete_account),
         // The books.

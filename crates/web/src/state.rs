@@ -1,14 +1,14 @@
 //! What every handler can reach, built once at start-up and passed down as a value.
 
-use crate::ApiError;
 use crate::auth::TrustedProxies;
-use crate::auth::crypto::InstanceKey;
-use crate::auth::limits::{Limiters, RateLimits};
-use crate::auth::password::Passwords;
-use crate::auth::session::SessionPolicy;
-use crate::mail::Mailer;
-use flowsense_core::clock::{Clock, SystemClock};
+use flowsense_core::clock::Clock;
 use flowsense_service::analytics_cache::AnalyticsCache;
+use flowsense_service::identity::crypto::InstanceKey;
+use flowsense_service::identity::limits::RateLimits;
+use flowsense_service::identity::password::PasswordError;
+use flowsense_service::identity::session::SessionPolicy;
+use flowsense_service::mail::Mailer;
+use flowsense_service::{Context, ContextSettings};
 use flowsense_storage::Store;
 use std::sync::Arc;
 
@@ -67,29 +67,28 @@ pub struct Deployment {
     pub security_contact: Option<String>,
 }
 
-/// What every handler can reach. Cheap to clone.
+/// What every handler can reach: the services' [`Context`] (which it dereferences to, so a
+/// handler passes `&state` to a service function) and what only the web needs. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub services: Context,
     pub settings: Arc<AuthSettings>,
-    /// The instance's 32-byte secret (sealing TOTP secrets until the keyring lands, signing
-    /// e-mailed links, deriving CSRF tokens).
-    pub key: Arc<InstanceKey>,
-    pub clock: Arc<dyn Clock>,
-    pub mailer: Arc<dyn Mailer>,
     pub deployment: Arc<Deployment>,
-    /// Computed analytics per organisation, keyed by its books version.
-    pub analytics: Arc<AnalyticsCache>,
-    pub(crate) limiters: Arc<Limiters>,
-    pub(crate) passwords: Passwords,
     /// Session and token bookkeeping writes allowed to wait for the database at once.
     pub(crate) bookkeeping_writers: Arc<tokio::sync::Semaphore>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Context;
+    fn deref(&self) -> &Context {
+        &self.services
+    }
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("store", &self.store)
+            .field("services", &self.services)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -106,17 +105,22 @@ impl AppState {
         key: InstanceKey,
         mailer: Arc<dyn Mailer>,
         settings: AuthSettings,
-    ) -> Result<Self, ApiError> {
-        Ok(Self {
+    ) -> Result<Self, PasswordError> {
+        let services = Context::new(
             store,
-            limiters: Arc::new(Limiters::new(&settings.limits)),
-            passwords: Passwords::new(settings.hash_concurrency)?,
-            settings: Arc::new(settings),
-            key: Arc::new(key),
-            clock: Arc::new(SystemClock),
+            key,
             mailer,
+            &ContextSettings {
+                public_url: settings.public_url.clone(),
+                session: settings.session,
+                limits: settings.limits.clone(),
+                hash_concurrency: settings.hash_concurrency,
+            },
+        )?;
+        Ok(Self {
+            services,
+            settings: Arc::new(settings),
             deployment: Arc::new(Deployment::default()),
-            analytics: Arc::new(AnalyticsCache::default()),
             bookkeeping_writers: Arc::new(tokio::sync::Semaphore::new(2)),
         })
     }
@@ -124,14 +128,14 @@ impl AppState {
     /// The same state with its own analytics cache (say, of other bounds).
     #[must_use]
     pub fn with_analytics_cache(mut self, cache: AnalyticsCache) -> Self {
-        self.analytics = Arc::new(cache);
+        self.services = self.services.with_analytics_cache(cache);
         self
     }
 
     /// The same state reading time from `clock` (tests move a `ManualClock`).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.services = self.services.with_clock(clock);
         self
     }
 
@@ -140,9 +144,5 @@ impl AppState {
     pub fn with_deployment(mut self, deployment: Deployment) -> Self {
         self.deployment = Arc::new(deployment);
         self
-    }
-
-    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
     }
 }

@@ -42,12 +42,12 @@ async fn spawn_tls_server() -> TlsServer {
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
     let mailer = std::sync::Arc::new(
-        flowsense_web::mail::FileMailer::new(dir.path().join("outbox"), "test@localhost")
+        flowsense_service::mail::FileMailer::new(dir.path().join("outbox"), "test@localhost")
             .expect("outbox"),
     );
     let state = AppState::new(
         store,
-        flowsense_web::auth::crypto::InstanceKey::generate(),
+        flowsense_service::identity::crypto::InstanceKey::generate(),
         mailer,
         flowsense_web::AuthSettings::new(format!("https://{addr}")),
     )

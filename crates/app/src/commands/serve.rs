@@ -2,10 +2,10 @@
 
 use crate::settings::{Settings, TlsMode};
 use anyhow::{Context, Result};
+use flowsense_service::identity::crypto::InstanceKey;
+use flowsense_service::mail::FileMailer;
 use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::Store;
-use flowsense_web::auth::crypto::InstanceKey;
-use flowsense_web::mail::FileMailer;
 use flowsense_web::{AppState, AuthSettings, Deployment};
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ pub(crate) async fn serve_store(
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
     auth.trusted_proxies = settings.trusted_proxies.clone();
     let state = AppState::new(store, key, mailer, auth)
-        .map_err(|e| anyhow::anyhow!("preparing the server: {e}"))?
+        .context("preparing the server")?
         .with_deployment(Deployment {
             tls: tls.is_some(),
             // No AI provider is wired into the binary yet: the trust center says so.

@@ -125,10 +125,11 @@ impl Store {
             .fetch_all(sql!("keys/instance_keys_by_master_version"))
             .await?;
         #[derive(sqlx::FromRow)]
-        struct N {
-            n: i64,
+        struct OrganisationCount {
+            #[sqlx(rename = "n")]
+            organisations: i64,
         }
-        let orgs: N = tx.fetch_one(sql!("keys/count_orgs")).await?;
+        let orgs: OrganisationCount = tx.fetch_one(sql!("keys/count_orgs")).await?;
         let last: Option<FinishedAt> = tx.fetch_optional(sql!("keys/last_master_rotation")).await?;
         tx.commit().await?;
         Ok(KeyStatus {
@@ -136,7 +137,7 @@ impl Store {
             current_master_version: keyring.current_version(),
             org_keys_by_master_version: counts(org_keys)?,
             instance_keys_by_master_version: counts(instance_keys)?,
-            organisations: orgs.n.unsigned_abs(),
+            organisations: orgs.organisations.unsigned_abs(),
             last_master_rotation: last.map(|l| l.finished_at),
         })
     }

@@ -1,15 +1,16 @@
 //! `/api/v1/auth/*`: sign-up, verification, sign-in and out, passwords, step-up.
 
-use super::{Body, with_session};
+use super::Body;
 use crate::auth::session::forget_session;
 use crate::auth::{ClientInfo, CurrentUser};
-use crate::service::accounts::{self, LoginInput, SignupInput};
-use crate::service::passwords::{self, PasswordChange, Reauthenticate, ResetConfirm};
+use crate::respond::json_with_session;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use flowsense_service::identity::accounts::{self, LoginInput, SignupInput};
+use flowsense_service::identity::passwords::{self, PasswordChange, Reauthenticate, ResetConfirm};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -49,7 +50,7 @@ pub(crate) async fn login(
     Body(input): Body<LoginInput>,
 ) -> Result<Response, ApiError> {
     let signed_in = accounts::login(&state, input, &client).await?;
-    Ok(with_session(
+    Ok(json_with_session(
         &state,
         &signed_in.issued,
         json!({"csrf_token": signed_in.issued.csrf_token, "user": signed_in.user}),
@@ -75,7 +76,7 @@ pub(crate) async fn change_password(
     Body(input): Body<PasswordChange>,
 ) -> Result<Response, ApiError> {
     let issued = passwords::change_password(&state, &current, input, &client).await?;
-    Ok(with_session(
+    Ok(json_with_session(
         &state,
         &issued,
         json!({"csrf_token": issued.csrf_token}),
@@ -112,7 +113,7 @@ pub(crate) async fn reauthenticate(
     Body(input): Body<Reauthenticate>,
 ) -> Result<Response, ApiError> {
     let issued = passwords::reauthenticate(&state, &current, input, &client).await?;
-    Ok(with_session(
+    Ok(json_with_session(
         &state,
         &issued,
         json!({"csrf_token": issued.csrf_token}),

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use flowsense_core::analytics::{Period, ReportKind, ReportOptions};
-use flowsense_service::analysis::with_analysis;
+use flowsense_service::analysis::read_org_analysis;
 use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
 
@@ -41,11 +41,8 @@ pub(crate) async fn report(
         to: q.to,
         period,
     };
-    let org = state.store.org(access.org).await?;
-    let json = with_analysis(&state.store, &state.analytics, &org, move |a| {
-        a.report_json(kind, &options)
-    })
-    .await?;
+    let (_, json) =
+        read_org_analysis(&state, &access, move |a| a.report_json(kind, &options)).await?;
     Ok(private_json(json))
 }
 

@@ -1,12 +1,13 @@
 //! `POST /api/v1/orgs/{org}/imports`: a CSV or OFX/QFX file as `multipart/form-data`.
 
 use crate::auth::{ClientInfo, Member};
-use crate::service::uploads::{self, Uploaded};
+use crate::uploads::read_upload;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use flowsense_service::uploads::{self, Uploaded};
 
 pub(crate) async fn upload(
     State(state): State<AppState>,
@@ -15,7 +16,7 @@ pub(crate) async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Uploaded>, ApiError> {
-    let upload = uploads::read_upload(&headers, body).await?;
+    let upload = read_upload(&headers, body).await?;
     Ok(Json(
         uploads::import_upload(&state, &who, upload, &client).await?,
     ))

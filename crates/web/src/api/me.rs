@@ -1,17 +1,19 @@
 //! `/api/v1/me/*`: the signed-in user's profile, MFA, sessions and API tokens.
 
-use super::{Body, with_session};
+use super::Body;
 use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
-use crate::service::mfa::Enrolment;
-use crate::service::orgs::Me;
-use crate::service::sessions::SessionView;
-use crate::service::tokens::{CreatedToken, NewTokenInput};
-use crate::service::{mfa, orgs, sessions, tokens};
+use crate::respond::json_with_session;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use flowsense_service::identity::mfa::Enrolment;
+use flowsense_service::identity::sessions::SessionView;
+use flowsense_service::identity::tokens::{CreatedToken, NewTokenInput};
+use flowsense_service::identity::{mfa, sessions, tokens};
+use flowsense_service::orgs::lifecycle as orgs;
+use flowsense_service::orgs::lifecycle::Me;
 use flowsense_storage::ApiToken;
 use serde::Deserialize;
 use serde_json::json;
@@ -44,7 +46,7 @@ pub(crate) async fn mfa_verify(
     Body(input): Body<CodeInput>,
 ) -> Result<Response, ApiError> {
     let (codes, issued) = mfa::verify(&state, &current, &input.code, &recent, &client).await?;
-    Ok(with_session(
+    Ok(json_with_session(
         &state,
         &issued,
         json!({"recovery_codes": codes, "csrf_token": issued.csrf_token}),

@@ -8,15 +8,9 @@ pub(crate) mod me;
 pub(crate) mod orgs;
 pub(crate) mod own_data;
 
-pub(crate) use own_data::own_data_download;
-
-use crate::auth::session::Issued;
-use crate::auth::session::session_cookie;
-use crate::{ApiError, AppState};
+use crate::ApiError;
 use axum::Json;
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 /// The largest JSON body a handler buffers (axum's default for `Json`).
@@ -40,29 +34,4 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
                 }
             })
     }
-}
-
-/// A JSON answer that also hands the browser a (new) session cookie.
-pub(crate) fn with_session(state: &AppState, issued: &Issued, body: serde_json::Value) -> Response {
-    let mut r = Json(body).into_response();
-    let h = r.headers_mut();
-    h.insert(header::SET_COOKIE, session_cookie(state, &issued.token));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
-
-/// The streamed export as a JSON attachment that no cache keeps.
-pub(crate) fn download(export: crate::service::org_data::Export) -> Response {
-    let mut r = axum::body::Body::from_stream(export.body).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", export.file_name))
-    {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
 }

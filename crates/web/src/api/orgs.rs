@@ -2,15 +2,15 @@
 
 use super::Body;
 use crate::auth::{Admin, ClientInfo, CurrentUser, RecentAuth, Viewer};
-use crate::service::members::{self, Accepted, InviteInput, RoleInput, TransferInput};
-use crate::service::org_data::{self, DeleteInput};
-use crate::service::orgs::{self, NewOrgInput};
-use crate::service::settings::{self, SettingsPatch};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use flowsense_service::orgs::data::{self, DeleteInput};
+use flowsense_service::orgs::lifecycle::{self, NewOrgInput};
+use flowsense_service::orgs::members::{self, Accepted, InviteInput, RoleInput, TransferInput};
+use flowsense_service::orgs::settings::{self, SettingsPatch};
 use flowsense_storage::{AuditFilter, AuditPage, Invitation, MemberDetail, Organisation};
 use serde::Deserialize;
 
@@ -20,7 +20,7 @@ pub(crate) async fn create(
     client: ClientInfo,
     Body(input): Body<NewOrgInput>,
 ) -> Result<Response, ApiError> {
-    let org = orgs::create(&state, &current, input, &client).await?;
+    let org = lifecycle::create(&state, &current, input, &client).await?;
     Ok((StatusCode::CREATED, Json(org)).into_response())
 }
 
@@ -151,7 +151,7 @@ pub(crate) async fn audit(
         before,
         limit: q.limit.unwrap_or(200),
     };
-    Ok(Json(orgs::audit_log(&state, &who, &filter).await?))
+    Ok(Json(lifecycle::audit_log(&state, &who, &filter).await?))
 }
 
 /// `GET /api/v1/orgs/{org}/export`: the organisation's JSON document, streamed as a download.
@@ -161,8 +161,8 @@ pub(crate) async fn export(
     _: RecentAuth,
     client: ClientInfo,
 ) -> Result<Response, ApiError> {
-    let export = org_data::export(&state, &who, &client).await?;
-    Ok(super::download(export))
+    let export = data::export(&state, &who, &client).await?;
+    Ok(crate::respond::org_export_download(export))
 }
 
 /// `DELETE /api/v1/orgs/{org}` with `{"confirm": "<the organisation's name>"}`.
@@ -172,6 +172,6 @@ pub(crate) async fn delete(
     _: RecentAuth,
     Body(input): Body<DeleteInput>,
 ) -> Result<StatusCode, ApiError> {
-    org_data::delete(&state, &who, &input).await?;
+    data::delete(&state, &who, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,13 +4,13 @@
 use super::Body;
 use crate::auth::session::forget_session;
 use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
-use crate::service::notifications::{self, NotificationsPatch, OrgNotifications};
-use crate::service::own_data;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use flowsense_service::identity::notifications::{self, NotificationsPatch, OrgNotifications};
+use flowsense_service::identity::own_data;
 
 pub(crate) async fn notifications(
     State(state): State<AppState>,
@@ -35,34 +35,7 @@ pub(crate) async fn export(
     _: RecentAuth,
     client: ClientInfo,
 ) -> Result<Response, ApiError> {
-    own_data_download(&state, &current, &client).await
-}
-
-/// The export of everything held about the user as a download: a dated file name, never
-/// cached. The API and the profile page's form both answer with it.
-pub(crate) async fn own_data_download(
-    state: &AppState,
-    current: &CurrentUser,
-    client: &ClientInfo,
-) -> Result<Response, ApiError> {
-    let export = own_data::export(state, current, client).await?;
-    let body = serde_json::to_vec_pretty(&export).map_err(ApiError::internal)?;
-    let name = format!(
-        "attachment; filename=\"flowsense-export-{}.json\"",
-        export.exported_at.format("%Y-%m-%d")
-    );
-    let mut r = body.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&name).map_err(ApiError::internal)?,
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
+    crate::respond::own_data_download(&state, &current, &client).await
 }
 
 /// Deletes the account; the browser forgets the session cookie.

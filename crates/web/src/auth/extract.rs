@@ -2,76 +2,39 @@
 //! `CurrentUser` (signed in), `Viewer` / `Member` / `Admin` (a role in the `{org}` of the path,
 //! loaded fresh from memberships on every request), `RecentAuth` (step-up), `ClientInfo`.
 
-use super::crypto::{ct_eq, sha256};
-use super::session::{csrf_for, session_token_from};
+use super::session::session_token_from;
 use crate::{ApiError, AppState, ErrorCode};
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
-use chrono::{DateTime, TimeDelta, Utc};
-use flowsense_core::{OrgId, Role, UserId};
-use flowsense_storage::{TokenScope, User};
+use chrono::TimeDelta;
+use flowsense_core::{OrgId, Role};
+pub use flowsense_service::identity::AuthMethod;
+use flowsense_service::identity::crypto::{ct_eq, sha256};
+use flowsense_service::identity::session::csrf_for;
+use flowsense_service::identity::{Caller, Client};
+pub use flowsense_service::orgs::OrgAccess;
+use flowsense_storage::TokenScope;
 use std::net::SocketAddr;
-use uuid::Uuid;
 
-/// How the request proved who it is.
+/// A signed-in user, resolved once per request (session cookie or bearer token): the
+/// services' [`Caller`], which it dereferences to.
 #[derive(Clone, Debug)]
-pub enum AuthMethod {
-    Session {
-        id_hash: Vec<u8>,
-        public_id: Uuid,
-        authenticated_at: DateTime<Utc>,
-        csrf_token: String,
-    },
-    Token {
-        id: Uuid,
-        scope: TokenScope,
-    },
-}
+pub struct CurrentUser(pub Caller);
 
-/// A signed-in user, resolved once per request (session cookie or bearer token).
-#[derive(Clone, Debug)]
-pub struct CurrentUser {
-    pub user: User,
-    pub via: AuthMethod,
+impl std::ops::Deref for CurrentUser {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
 }
 
 impl CurrentUser {
-    #[must_use]
-    pub fn id(&self) -> UserId {
-        self.user.id
-    }
-
     /// Whether this is a session whose user proved who they are (password, and code when
     /// enrolled) within the step-up window. API tokens never qualify.
     #[must_use]
     pub fn authenticated_recently(&self, state: &AppState) -> bool {
-        match self.via {
-            AuthMethod::Session {
-                authenticated_at, ..
-            } => state.now() - authenticated_at <= state.settings.session.recent_auth_window,
-            AuthMethod::Token { .. } => false,
-        }
-    }
-
-    /// 403 `email_not_verified` until the user has confirmed their address. Until then an
-    /// account can read and accept the invitations sent to it, manage its own profile, and
-    /// nothing more: no organisations, imports, invitations or API tokens — so a throwaway
-    /// sign-up cannot relay mail or load the server.
-    pub fn require_verified_email(&self) -> Result<(), ApiError> {
-        if self.user.email_verified_at.is_some() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(ErrorCode::EmailNotVerified))
-        }
-    }
-
-    /// The session's token hash, or 403 for token-authenticated calls.
-    pub fn session_hash(&self) -> Result<&[u8], ApiError> {
-        match &self.via {
-            AuthMethod::Session { id_hash, .. } => Ok(id_hash),
-            AuthMethod::Token { .. } => Err(ApiError::Forbidden(ErrorCode::SessionRequired)),
-        }
+        self.authenticated_within(state.now(), state.session_policy.recent_auth_window)
     }
 }
 
@@ -137,13 +100,13 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             let (store, id) = (state.store.clone(), t.id);
             bookkeeping_write(state, async move { store.touch_api_token(id, now).await }).await;
         }
-        CurrentUser {
+        CurrentUser(Caller {
             user: state.store.user(t.user).await?,
             via: AuthMethod::Token {
                 id: t.id,
                 scope: t.scope,
             },
-        }
+        })
     } else {
         let token = session_token_from(state, &parts.headers)
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
@@ -153,7 +116,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             .session_by_hash(&id_hash)
             .await?
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
-        if !state.settings.session.is_live(&session, now) {
+        if !state.session_policy.is_live(&session, now) {
             // Tidying up is not the answer: a busy writer must not turn this 401 into a 500.
             let (store, hash) = (state.store.clone(), id_hash.clone());
             bookkeeping_write(
@@ -178,7 +141,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             let (store, hash) = (state.store.clone(), id_hash.clone());
             bookkeeping_write(state, async move { store.touch_session(&hash, now).await }).await;
         }
-        CurrentUser {
+        CurrentUser(Caller {
             user: state.store.user(session.user()).await?,
             via: AuthMethod::Session {
                 id_hash,
@@ -186,8 +149,9 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
                 authenticated_at: session.authenticated_at,
                 csrf_token,
             },
-        }
+        })
     };
+    tracing::Span::current().record("user", tracing::field::display(current.id()));
     parts.extensions.insert(current.clone());
     Ok(current)
 }
@@ -200,14 +164,14 @@ impl FromRequestParts<AppState> for CurrentUser {
 }
 
 /// The user authenticated (password, and code when enrolled) within the policy's window, in
-/// this session. API tokens never qualify. Only the extractor and a page's step-up make one.
+/// this session: the services' proof, which it dereferences to. API tokens never qualify.
 #[derive(Clone, Debug)]
-pub struct RecentAuth(());
+pub struct RecentAuth(pub flowsense_service::identity::RecentAuth);
 
-impl RecentAuth {
-    /// The proof a page's step-up form gave (the session was just renewed).
-    pub(crate) fn after_step_up() -> Self {
-        RecentAuth(())
+impl std::ops::Deref for RecentAuth {
+    type Target = flowsense_service::identity::RecentAuth;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
@@ -215,21 +179,10 @@ impl FromRequestParts<AppState> for RecentAuth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let current = resolve(parts, state).await?;
-        if current.authenticated_recently(state) {
-            Ok(RecentAuth(()))
-        } else {
-            Err(ApiError::Forbidden(ErrorCode::ReauthenticationRequired))
-        }
+        Ok(RecentAuth(flowsense_service::identity::RecentAuth::check(
+            state, &current,
+        )?))
     }
-}
-
-/// A signed-in user's standing in the organisation named by the `{org}` path segment.
-#[derive(Clone, Debug)]
-pub struct OrgAccess {
-    pub org: OrgId,
-    pub user: UserId,
-    pub role: Role,
-    pub current: CurrentUser,
 }
 
 /// Any id that is not an organisation the user belongs to — malformed, missing or someone
@@ -249,23 +202,9 @@ async fn resolve_org(
         .find(|(k, _)| *k == "org")
         .and_then(|(_, v)| v.parse().ok())
         .ok_or(ApiError::NotFound)?;
-    let role = state
-        .store
-        .role_in(org, current.id())
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if !current.user.mfa_enabled && state.store.org(org).await?.settings.mfa_required {
-        return Err(ApiError::Forbidden(ErrorCode::MfaRequired));
-    }
-    if !role.allows(needed) {
-        return Err(ApiError::Forbidden(ErrorCode::Forbidden));
-    }
-    Ok(OrgAccess {
-        org,
-        user: current.id(),
-        role,
-        current,
-    })
+    let access = OrgAccess::check(state, current.0, org, needed).await?;
+    tracing::Span::current().record("org", tracing::field::display(org));
+    Ok(access)
 }
 
 macro_rules! org_extractor {
@@ -307,13 +246,16 @@ org_extractor!(
 );
 
 /// Who is calling from where: the client's address (the peer, or what a trusted proxy says),
-/// the user agent (for sessions, limits and audit).
+/// the user agent, the session presented (for sessions, limits and audit) — the services'
+/// [`Client`], which it dereferences to.
 #[derive(Clone, Debug)]
-pub struct ClientInfo {
-    pub ip: String,
-    pub user_agent: String,
-    /// The hash of the session token the request carried, if any (rotated out at sign-in).
-    pub presented_session: Option<Vec<u8>>,
+pub struct ClientInfo(pub Client);
+
+impl std::ops::Deref for ClientInfo {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.0
+    }
 }
 
 impl FromRequestParts<AppState> for ClientInfo {
@@ -342,10 +284,10 @@ impl FromRequestParts<AppState> for ClientInfo {
             .collect();
         let presented_session =
             session_token_from(state, &parts.headers).map(|t| sha256(t.as_bytes()));
-        Ok(ClientInfo {
+        Ok(ClientInfo(Client {
             ip,
             user_agent,
             presented_session,
-        })
+        }))
     }
 }

@@ -5,9 +5,6 @@
 use super::encode;
 use super::{Chrome, private};
 use crate::auth::{ClientInfo, CurrentUser};
-use crate::service::accounts::{self, SignupInput};
-use crate::service::invitations::{self, InvitationPreview};
-use crate::service::{members, passwords};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,17 +12,11 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use flowsense_service::identity::IdentityError;
+use flowsense_service::identity::accounts::{self, SignupInput};
 use serde::Deserialize;
 
-/// A `next` that can only lead back into this site: an absolute local path of visible ASCII,
-/// never protocol-relative (`//host`), never with a backslash (which browsers read as `/`).
-pub(crate) fn safe_next(raw: &str) -> Option<&str> {
-    let local = raw.starts_with('/') && !raw.starts_with("//");
-    let plain = raw
-        .bytes()
-        .all(|b| (0x21..=0x7e).contains(&b) && b != b'\\');
-    (local && plain && raw.len() <= 2048).then_some(raw)
-}
+pub(crate) use crate::respond::{safe_next, sentence};
 
 /// `?next=…` for a link to `path`, when `next` is safe.
 pub(crate) fn with_next(path: &str, next: &str) -> String {
@@ -33,20 +24,6 @@ pub(crate) fn with_next(path: &str, next: &str) -> String {
         Some(n) => format!("{path}?next={}", encode(n)),
         None => path.to_owned(),
     }
-}
-
-/// A service message as a sentence for a page.
-pub(crate) fn sentence(message: &str) -> String {
-    let mut out: String = message
-        .chars()
-        .take(1)
-        .flat_map(char::to_uppercase)
-        .collect();
-    out.push_str(message.get(1..).unwrap_or(""));
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }
 
 /// A page's answer to a failed form: the status and message to show, or the error itself when
@@ -66,7 +43,8 @@ impl Refusal {
         }
     }
 
-    pub(crate) fn of(e: ApiError) -> Result<Refusal, ApiError> {
+    pub(crate) fn of(e: impl Into<ApiError>) -> Result<Refusal, ApiError> {
+        let e: ApiError = e.into();
         let status = e.status();
         if !status.is_client_error() {
             return Err(e);
@@ -115,7 +93,7 @@ pub(crate) struct Notice {
     pub link: Option<Link>,
 }
 
-fn notice(
+pub(crate) fn notice(
     chrome: Chrome,
     status: StatusCode,
     kind: &'static str,
@@ -133,7 +111,7 @@ fn notice(
     private((status, page).into_response())
 }
 
-fn sign_in_link(next: &str) -> Option<Link> {
+pub(crate) fn sign_in_link(next: &str) -> Option<Link> {
     Some(Link {
         href: with_next("/login", next),
         label: "Sign in",
@@ -143,12 +121,12 @@ fn sign_in_link(next: &str) -> Option<Link> {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct NextQuery {
     #[serde(default)]
-    next: String,
+    pub(crate) next: String,
     #[serde(default)]
-    token: String,
+    pub(crate) token: String,
 }
 
-fn query(q: Result<Query<NextQuery>, QueryRejection>) -> NextQuery {
+pub(crate) fn query(q: Result<Query<NextQuery>, QueryRejection>) -> NextQuery {
     q.map(|Query(q)| q).unwrap_or_default()
 }
 
@@ -259,7 +237,7 @@ struct VerifyEmail {
     token: String,
 }
 
-fn link_incomplete(chrome: Chrome, kind: &'static str) -> Response {
+pub(crate) fn link_incomplete(chrome: Chrome, kind: &'static str) -> Response {
     notice(
         chrome,
         StatusCode::BAD_REQUEST,
@@ -293,9 +271,9 @@ pub(crate) async fn verify_form(
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct TokenForm {
     #[serde(default)]
-    token: String,
+    pub(crate) token: String,
     #[serde(default)]
-    new_password: String,
+    pub(crate) new_password: String,
 }
 
 /// `POST /verify-email`: confirms the address, then offers to sign in.
@@ -329,7 +307,7 @@ pub(crate) async fn verify_submit(
                 }
             }),
         )),
-        Err(ApiError::BadRequest(_)) => Ok(notice(
+        Err(IdentityError::InvalidLink) => Ok(notice(
             chrome,
             StatusCode::BAD_REQUEST,
             "verify-failed",
@@ -343,227 +321,7 @@ pub(crate) async fn verify_submit(
                 label: "Go to your profile",
             }),
         )),
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "reset_password.html")]
-struct ResetPassword {
-    chrome: Chrome,
-    token: Option<String>,
-    email: String,
-    error: Option<String>,
-}
-
-/// `GET /reset-password`: asks for the address; with `?token=` asks for the new password.
-pub(crate) async fn reset_form(q: Result<Query<NextQuery>, QueryRejection>) -> Response {
-    let q = query(q);
-    let token = Some(q.token).filter(|t| !t.trim().is_empty());
-    private(
-        ResetPassword {
-            chrome: Chrome::anonymous("reset"),
-            token,
-            email: String::new(),
-            error: None,
-        }
-        .into_response(),
-    )
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct EmailForm {
-    #[serde(default)]
-    email: String,
-}
-
-/// `POST /reset-password`: mails a link when the address has an account; says the same anyway.
-pub(crate) async fn reset_request(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    form: Result<Form<EmailForm>, FormRejection>,
-) -> Result<Response, ApiError> {
-    let email = form.map(|Form(f)| f.email).unwrap_or_default();
-    match passwords::request_password_reset(&state, &email, &client).await {
-        Ok(()) => Ok(notice(
-            Chrome::anonymous("reset"),
-            StatusCode::OK,
-            "reset-sent",
-            "Check your inbox",
-            vec![
-                format!(
-                    "If {} belongs to an account, we sent it a link to choose a new password. The link works once, within an hour.",
-                    email.trim()
-                ),
-                "Nothing arrived? Check the address and your spam folder, then ask again.".into(),
-            ],
-            None,
-        )),
-        Err(e) => {
-            let refusal = Refusal::of(e)?;
-            let page = ResetPassword {
-                chrome: Chrome::anonymous("reset"),
-                token: None,
-                email,
-                error: Some(refusal.message.clone()),
-            };
-            Ok(refusal.respond(page.into_response()))
-        }
-    }
-}
-
-/// `POST /reset-password/confirm`: sets the new password; every session is signed out.
-pub(crate) async fn reset_confirm(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    form: Result<Form<TokenForm>, FormRejection>,
-) -> Result<Response, ApiError> {
-    let form = form.map(|Form(f)| f).unwrap_or_default();
-    if form.token.trim().is_empty() {
-        return Ok(link_incomplete(
-            Chrome::anonymous("reset"),
-            "reset-incomplete",
-        ));
-    }
-    let token = form.token.trim().to_owned();
-    let input = passwords::ResetConfirm {
-        token: token.clone(),
-        new_password: form.new_password,
-    };
-    match passwords::confirm_password_reset(&state, input, &client).await {
-        Ok(()) => Ok(notice(
-            Chrome::anonymous("reset"),
-            StatusCode::OK,
-            "password-reset",
-            "Your password has been changed",
-            vec![
-                "Every session of your account was signed out. Sign in with the new password."
-                    .into(),
-            ],
-            sign_in_link(""),
-        )),
-        Err(ApiError::BadRequest(_)) => Ok(notice(
-            Chrome::anonymous("reset"),
-            StatusCode::BAD_REQUEST,
-            "reset-failed",
-            "This link is invalid or has expired",
-            vec!["A reset link works once, within an hour. Ask for a new one.".into()],
-            Some(Link {
-                href: "/reset-password".into(),
-                label: "Ask for a new link",
-            }),
-        )),
-        Err(e) => {
-            let refusal = Refusal::of(e)?;
-            let page = ResetPassword {
-                chrome: Chrome::anonymous("reset"),
-                token: Some(token),
-                email: String::new(),
-                error: Some(refusal.message.clone()),
-            };
-            Ok(refusal.respond(page.into_response()))
-        }
-    }
-}
-
-struct PreviewView {
-    org_name: String,
-    role: String,
-    expires: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "invitation.html")]
-struct InvitationPage {
-    chrome: Chrome,
-    token: String,
-    preview: Option<PreviewView>,
-    error: Option<String>,
-    login_link: String,
-    signup_link: String,
-}
-
-fn invitation_page(
-    chrome: Chrome,
-    token: &str,
-    preview: Option<InvitationPreview>,
-    error: Option<String>,
-) -> InvitationPage {
-    let back = format!("/invitations/accept?token={}", encode(token.trim()));
-    InvitationPage {
-        chrome,
-        token: token.trim().to_owned(),
-        preview: preview.map(|p| PreviewView {
-            org_name: p.org_name,
-            role: p.role.to_string(),
-            expires: p.expires_at.format("%-d %B %Y, %H:%M UTC").to_string(),
-        }),
-        error,
-        login_link: with_next("/login", &back),
-        signup_link: with_next("/signup", &back),
-    }
-}
-
-/// `GET /invitations/accept?token=…`: signed in, the organisation and role with an Accept
-/// button; signed out, how to sign in (or up) and come back here.
-pub(crate) async fn invitation(
-    State(state): State<AppState>,
-    user: Result<CurrentUser, ApiError>,
-    q: Result<Query<NextQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let token = query(q).token;
-    let Ok(current) = user else {
-        if token.trim().is_empty() {
-            return Ok(link_incomplete(
-                Chrome::anonymous("invitation"),
-                "invitation-incomplete",
-            ));
-        }
-        let page = invitation_page(Chrome::anonymous("invitation"), &token, None, None);
-        return Ok(private(page.into_response()));
-    };
-    let chrome = Chrome::for_user(&state, &current, None, "invitation").await?;
-    if token.trim().is_empty() {
-        return Ok(link_incomplete(chrome, "invitation-incomplete"));
-    }
-    match invitations::preview(&state, &current, &token).await {
-        Ok(p) => Ok(private(
-            invitation_page(chrome, &token, Some(p), None).into_response(),
-        )),
-        Err(e) => {
-            let refusal = Refusal::of(e)?;
-            let page = invitation_page(chrome, &token, None, Some(invitation_message(&refusal)));
-            Ok(refusal.respond(page.into_response()))
-        }
-    }
-}
-
-fn invitation_message(r: &Refusal) -> String {
-    if r.status == StatusCode::NOT_FOUND {
-        "This invitation does not exist. Ask the person who invited you to send a new one.".into()
-    } else {
-        r.message.clone()
-    }
-}
-
-/// `POST /invitations/accept`: joins the organisation and opens its dashboard.
-pub(crate) async fn accept_invitation(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    client: ClientInfo,
-    form: Result<Form<TokenForm>, FormRejection>,
-) -> Result<Response, ApiError> {
-    let token = form.map(|Form(f)| f.token).unwrap_or_default();
-    match members::accept(&state, &current, &token, &client).await {
-        Ok(accepted) => Ok(private(
-            Redirect::to(&format!("/app/{}", accepted.org_id)).into_response(),
-        )),
-        Err(e) => {
-            let refusal = Refusal::of(e)?;
-            let chrome = Chrome::for_user(&state, &current, None, "invitation").await?;
-            let page = invitation_page(chrome, &token, None, Some(invitation_message(&refusal)));
-            Ok(refusal.respond(page.into_response()))
-        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::analytics::aging::AgingSide;
 use flowsense_core::analytics::stats::saturate;
-use flowsense_service::analysis::{Analysis, with_analysis};
+use flowsense_service::analysis::{Analysis, read_org_analysis};
 
 /// Column headings, in the engine's bucket order.
 const BUCKETS: [&str; 5] = [
@@ -210,8 +210,7 @@ pub(crate) async fn aging(
     State(state): State<AppState>,
     access: Viewer,
 ) -> Result<Response, ApiError> {
-    let org = state.store.org(access.org).await?;
-    let (has_documents, v) = with_analysis(&state.store, &state.analytics, &org, |a| {
+    let (org, (has_documents, v)) = read_org_analysis(&state, &access, |a| {
         (!a.books.documents.is_empty(), build(a))
     })
     .await?;

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use flowsense_core::{Currency, OrgId};
 use flowsense_service::analysis;
+use flowsense_service::orgs::{data, lifecycle};
 use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
 
@@ -31,7 +32,7 @@ pub(crate) async fn app_home(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> Result<Response, ApiError> {
-    let orgs = state.store.orgs_of_user(current.id()).await?;
+    let orgs = lifecycle::organisations_of(&state, &current).await?;
     match orgs.first() {
         Some(org) => Ok(Redirect::to(&format!("/app/{}", org.id)).into_response()),
         None => {
@@ -75,10 +76,8 @@ pub(crate) async fn dashboard(
     State(state): State<AppState>,
     access: Viewer,
 ) -> Result<Response, ApiError> {
-    let org = state.store.org(access.org).await?;
-    let id = org.id;
-    let d = analysis::with_analysis(&state.store, &state.analytics, &org, move |a| build(a, id))
-        .await?;
+    let id = access.org;
+    let (org, d) = analysis::read_org_analysis(&state, &access, move |a| build(a, id)).await?;
     let page = DashboardPage {
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?,
         org_id: access.org,
@@ -151,7 +150,7 @@ pub(crate) async fn transactions(
     query: Result<Query<Filters>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let f = query.map(|Query(q)| q).unwrap_or_default();
-    let org = state.store.org(access.org).await?;
+    let org = lifecycle::organisation(&state, &access).await?;
     let currency: Currency = org.settings.base_currency;
     let mut error = None;
     let (from, to) = match (date(&f.from), date(&f.to)) {
@@ -172,7 +171,7 @@ pub(crate) async fn transactions(
         cursor,
         limit: 50,
     };
-    let page = state.store.list_transactions(access.org, &filter).await?;
+    let page = data::transactions(&state, &access, &filter).await?;
     let rows = page
         .items
         .iter()

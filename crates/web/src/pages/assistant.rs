@@ -10,6 +10,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::OrgId;
+use flowsense_service::orgs::lifecycle;
 
 /// Why the assistant can or cannot answer here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +51,7 @@ pub(crate) async fn assistant(
     State(state): State<AppState>,
     access: Member,
 ) -> Result<Response, ApiError> {
-    let org = state.store.org(access.org).await?;
+    let org = lifecycle::organisation(&state, &access).await?;
     let availability = Availability::of(
         state.deployment.ai_provider.as_deref(),
         org.settings.ai_enabled,

@@ -3,7 +3,6 @@
 
 use super::{Chrome, private};
 use crate::auth::Admin;
-use crate::service::orgs;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -11,6 +10,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use flowsense_core::OrgId;
+use flowsense_service::orgs::lifecycle;
 use flowsense_storage::AuditFilter;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -57,8 +57,8 @@ pub(crate) async fn page(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    let org = state.store.org(who.org).await?;
-    let actions = orgs::audit_actions(&state, &who).await?;
+    let org = lifecycle::organisation(&state, &who).await?;
+    let actions = lifecycle::audit_actions(&state, &who).await?;
     // Only actions the log holds: anything else is no filter at all.
     let action = actions
         .iter()
@@ -70,10 +70,10 @@ pub(crate) async fn page(
         before: q.cursor.trim().parse().ok(),
         limit: PAGE_SIZE,
     };
-    let page = orgs::audit_log(&state, &who, &filter).await?;
+    let page = lifecycle::audit_log(&state, &who, &filter).await?;
     let tz: chrono_tz::Tz = org.settings.time_zone.parse().unwrap_or(chrono_tz::UTC);
     // Targets name users by id; show the address of those still in the organisation.
-    let emails: HashMap<String, String> = crate::service::members::list(&state, &who)
+    let emails: HashMap<String, String> = flowsense_service::orgs::members::list(&state, &who)
         .await?
         .into_iter()
         .map(|m| (format!("user:{}", m.user_id), m.email))

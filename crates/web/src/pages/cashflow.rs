@@ -16,7 +16,7 @@ use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::cashflow::NamedFlow;
 use flowsense_core::analytics::{Period, cashflow as cashflow_report};
-use flowsense_service::analysis::{Analysis, with_analysis};
+use flowsense_service::analysis::{Analysis, read_org_analysis};
 use serde::Deserialize;
 
 /// Longest ranges drawn at once.
@@ -314,9 +314,8 @@ pub(crate) async fn cashflow(
 ) -> Result<Response, ApiError> {
     let bad_query = query.is_err();
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    let org = state.store.org(access.org).await?;
-    let (id, sent) = (org.id, q.clone());
-    let (has_data, built) = with_analysis(&state.store, &state.analytics, &org, move |a| {
+    let (id, sent) = (access.org, q.clone());
+    let (org, (has_data, built)) = read_org_analysis(&state, &access, move |a| {
         (a.has_data(), build(a, id, &sent))
     })
     .await?;

@@ -6,7 +6,6 @@ use super::charts::{BandPoint, Chart, band_chart_with};
 use super::format::{money, money_whole, share};
 use super::{Chrome, private};
 use crate::auth::extract::Viewer;
-use crate::service::whatif::{self, WhatIfInput};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,7 +16,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use flowsense_core::OrgId;
 use flowsense_core::analytics::{ForecastReport, forecast_with};
-use flowsense_service::analysis::{Analysis, with_analysis};
+use flowsense_service::analysis::{Analysis, read_org_analysis};
+use flowsense_service::whatif::{self, WhatIfInput};
 
 pub(crate) struct WeekRow {
     label: String,
@@ -261,9 +261,8 @@ pub(crate) async fn forecast(
 ) -> Result<Response, ApiError> {
     let bad_query = query.is_err();
     let w = query.map(|Query(q)| q).unwrap_or_default();
-    let org = state.store.org(access.org).await?;
     let input = w.clone();
-    let (has_data, v, error) = with_analysis(&state.store, &state.analytics, &org, move |a| {
+    let (org, (has_data, v, error)) = read_org_analysis(&state, &access, move |a| {
         let (v, e) = compute(a, &input);
         (a.has_data(), v, e)
     })

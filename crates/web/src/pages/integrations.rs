@@ -3,7 +3,7 @@
 
 use super::{Chrome, private};
 use crate::auth::{ClientInfo, Member};
-use crate::service::uploads::{self, MAX_UPLOAD_BYTES};
+use crate::uploads::{MAX_UPLOAD_BYTES, read_upload};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_core::OrgId;
+use flowsense_service::uploads;
 use flowsense_storage::ImportRecord;
 use serde::Deserialize;
 
@@ -116,9 +117,11 @@ async fn render(
     error: Option<String>,
     choices: UploadChoices,
 ) -> Result<Response, ApiError> {
-    let org = state.store.org(who.org).await?;
-    let accounts = state.store.account_summaries(who.org).await?;
-    let imports = state.store.recent_imports(who.org, 20).await?;
+    let uploads::ImportOverview {
+        org,
+        accounts,
+        recent: imports,
+    } = uploads::import_overview(state, who).await?;
     let chrome = Chrome::for_user(state, &who.current, Some(who.org), "integrations").await?;
     let page = IntegrationsPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
@@ -165,7 +168,7 @@ pub(crate) async fn page(
 ) -> Result<Response, ApiError> {
     let id = query.ok().and_then(|Query(q)| q.import.parse::<i64>().ok());
     let imported = match id {
-        Some(id) => state.store.import_record(who.org, id).await?,
+        Some(id) => uploads::import_record(&state, &who, id).await?,
         None => None,
     };
     render(
@@ -190,14 +193,14 @@ pub(crate) async fn import(
     body: Body,
 ) -> Result<Response, ApiError> {
     let mut choices = UploadChoices::default();
-    let outcome = match uploads::read_upload(&headers, body).await {
+    let outcome = match read_upload(&headers, body).await {
         Ok(upload) => {
             choices.account = upload.account.clone().unwrap_or_default();
             choices.date_format = upload.date_format.clone().unwrap_or_default();
             let name = upload.file_name.clone();
             uploads::import_upload(&state, &who, upload, &client)
                 .await
-                .map_err(|e| (Some(name), e))
+                .map_err(|e| (Some(name), ApiError::from(e)))
         }
         Err(e) => Err((None, e)),
     };

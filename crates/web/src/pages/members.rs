@@ -1,10 +1,10 @@
 //! `/app/{org}/members`: who belongs to the organisation, open invitations, and the forms that
 //! invite, change roles, remove members and hand over ownership (admins only).
 
-use super::step_up::{Pending, Proof, StepUp, step_up_in_org, with_session};
+use super::step_up::{Pending, Proof, StepUp, step_up_in_org};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
-use crate::service::members::{self, InviteInput, TransferInput};
+use crate::respond::with_session;
 use crate::{ApiError, AppState, ErrorCode};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,6 +14,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, extract::rejection::QueryRejection};
 use flowsense_core::{OrgId, Role};
+use flowsense_service::orgs::lifecycle;
+use flowsense_service::orgs::members::{self, InviteInput, TransferInput};
 use serde::Deserialize;
 
 pub(crate) struct MemberRow {
@@ -93,7 +95,7 @@ async fn render(
     error: Option<String>,
     invite: InviteForm,
 ) -> Result<Response, ApiError> {
-    let org = state.store.org(who.org).await?;
+    let org = lifecycle::organisation(state, who).await?;
     let members = members::list(state, who).await?;
     let invitations = members::open_invitations(state, who).await?;
     let now = state.now();
@@ -133,7 +135,8 @@ async fn render(
 }
 
 /// What a refused action says on the page, and with which status.
-fn refusal(e: ApiError) -> Result<(StatusCode, String), ApiError> {
+fn refusal(e: impl Into<ApiError>) -> Result<(StatusCode, String), ApiError> {
+    let e: ApiError = e.into();
     let message = match &e {
         ApiError::Conflict(ErrorCode::LastAdmin) => {
             "An organisation must keep at least one admin: make someone else an admin first."
@@ -191,6 +194,7 @@ pub(crate) async fn invite(
             members::invite(&state, &who, input, &client)
                 .await
                 .map(|_| ())
+                .map_err(ApiError::from)
         }
         Err(e) => Err(e),
     };
@@ -246,14 +250,22 @@ pub(crate) async fn change_role(
         StepUp::Ask(page) => return Ok(page),
     };
     match members::change_role(&state, &who, &user, role, &client).await {
-        Ok(_) => Ok(with_session(&state, issued, back(who.org, "role_changed"))),
+        Ok(_) => Ok(with_session(
+            &state,
+            issued.as_ref(),
+            back(who.org, "role_changed"),
+        )),
         Err(e) => refused(&state, &who, e)
             .await
-            .map(|r| with_session(&state, issued, r)),
+            .map(|r| with_session(&state, issued.as_ref(), r)),
     }
 }
 
-async fn refused(state: &AppState, who: &Admin, e: ApiError) -> Result<Response, ApiError> {
+async fn refused(
+    state: &AppState,
+    who: &Admin,
+    e: impl Into<ApiError>,
+) -> Result<Response, ApiError> {
     let (status, message) = refusal(e)?;
     render(
         state,
@@ -286,10 +298,14 @@ pub(crate) async fn remove(
         StepUp::Ask(page) => return Ok(page),
     };
     match members::remove(&state, &who, &user, &client).await {
-        Ok(()) => Ok(with_session(&state, issued, back(who.org, "removed"))),
+        Ok(()) => Ok(with_session(
+            &state,
+            issued.as_ref(),
+            back(who.org, "removed"),
+        )),
         Err(e) => refused(&state, &who, e)
             .await
-            .map(|r| with_session(&state, issued, r)),
+            .map(|r| with_session(&state, issued.as_ref(), r)),
     }
 }
 
@@ -348,13 +364,17 @@ pub(crate) async fn transfer(
         // Stepping down may end the caller's access to this page: go where they still belong.
         Ok(()) if demote.is_some() => Ok(with_session(
             &state,
-            issued,
+            issued.as_ref(),
             private(Redirect::to(&format!("/app/{}", who.org)).into_response()),
         )),
-        Ok(()) => Ok(with_session(&state, issued, back(who.org, "transferred"))),
+        Ok(()) => Ok(with_session(
+            &state,
+            issued.as_ref(),
+            back(who.org, "transferred"),
+        )),
         Err(e) => refused(&state, &who, e)
             .await
-            .map(|r| with_session(&state, issued, r)),
+            .map(|r| with_session(&state, issued.as_ref(), r)),
     }
 }
 

@@ -16,8 +16,12 @@ pub(crate) mod form_csrf;
 mod format;
 mod insights;
 pub(crate) mod integrations;
+pub(crate) mod invitation;
 pub(crate) mod members;
+pub(crate) mod password_reset;
 pub(crate) mod profile;
+pub(crate) mod profile_actions;
+mod profile_forms;
 pub(crate) mod profile_security;
 mod qr;
 mod recurring;
@@ -35,8 +39,7 @@ pub(crate) use trust::{security, security_txt};
 
 use crate::auth::session::forget_session;
 use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
-use crate::service::accounts::{self, LoginInput};
-use crate::{ApiError, AppState, ErrorCode};
+use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
@@ -45,6 +48,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, extract::rejection::FormRejection};
 use flowsense_core::OrgId;
+use flowsense_service::identity::accounts::{self, LoginInput};
+use flowsense_service::identity::limits::RateLimited;
+use flowsense_service::identity::{Caller, IdentityError};
+use flowsense_service::orgs::lifecycle;
 use serde::Deserialize;
 
 /// A link to one of the user's organisations in the top bar.
@@ -105,11 +112,11 @@ impl Chrome {
     /// The chrome for a signed-in user, with `current` highlighted.
     pub(crate) async fn for_user(
         state: &AppState,
-        user: &CurrentUser,
+        user: &Caller,
         current: Option<OrgId>,
         section: &'static str,
     ) -> Result<Self, ApiError> {
-        let memberships = state.store.orgs_of_user(user.id()).await?;
+        let memberships = lifecycle::organisations_of(state, user).await?;
         let can = memberships
             .iter()
             .find(|o| Some(o.id) == current)
@@ -128,7 +135,7 @@ impl Chrome {
             user_name: user.user.display_name.clone(),
             csrf_token: match &user.via {
                 AuthMethod::Session { csrf_token, .. } => Some(csrf_token.clone()),
-                AuthMethod::Token { .. } => None,
+                AuthMethod::Token { .. } | AuthMethod::Local => None,
             },
             orgs,
             current_org: current,
@@ -166,26 +173,7 @@ pub(crate) fn encode(s: &str) -> String {
     out
 }
 
-/// A service message as a sentence: capitalised, with a full stop.
-pub(crate) fn sentence(message: &str) -> String {
-    let mut chars = message.trim().chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.extend(chars);
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
-/// Pages show the user's own data: no shared cache may keep them.
-pub(crate) fn private(mut r: Response) -> Response {
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
+pub(crate) use crate::respond::{private, sentence};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "landing.html")]
@@ -290,14 +278,14 @@ pub(crate) async fn login_submit(
             );
             private(r)
         }
-        Err(ApiError::Unauthorized(ErrorCode::TotpRequired)) => login_failed(
+        Err(IdentityError::SecondFactorRequired) => login_failed(
             form.email,
             StatusCode::UNAUTHORIZED,
             "Enter the code from your authenticator app.",
             true,
             &form.next,
         ),
-        Err(ApiError::TooManyRequests { retry_after_secs }) => {
+        Err(IdentityError::RateLimited(RateLimited { retry_after_secs })) => {
             let mut r = login_failed(
                 form.email,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -310,14 +298,14 @@ pub(crate) async fn login_submit(
             }
             r
         }
-        Err(ApiError::Unauthorized(_) | ApiError::Unprocessable(_)) => login_failed(
+        Err(IdentityError::InvalidCredentials | IdentityError::Invalid(_)) => login_failed(
             form.email,
             StatusCode::UNAUTHORIZED,
             "The e-mail address, password or code is not correct.",
             false,
             &form.next,
         ),
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

@@ -5,20 +5,20 @@
 
 use super::account::Refusal;
 use super::{Chrome, private};
-use crate::auth::session::{Issued, session_cookie};
-use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
-use crate::service::notifications::{self, OrgNotifications};
-use crate::service::{accounts, own_data, passwords, sessions, tokens};
+use crate::auth::session::session_cookie;
+use crate::auth::{AuthMethod, CurrentUser};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
+use flowsense_service::identity::notifications::{self, OrgNotifications};
+use flowsense_service::identity::session::Issued;
+use flowsense_service::identity::{own_data, sessions, tokens};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// Which form a message belongs to, so it shows next to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +161,10 @@ pub(crate) async fn render(
     x: Extras,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
-    let user = state.store.user(current.id()).await?;
+    let own_data::ProfileFacts {
+        user,
+        recovery_codes_left,
+    } = own_data::profile(state, current).await?;
     let now = state.now();
     let mut chrome = Chrome::for_user(state, current, None, "profile").await?;
     let renewed = x.issued.is_some();
@@ -213,7 +216,7 @@ pub(crate) async fn render(
         email: user.email.clone(),
         email_verified: user.email_verified_at.is_some(),
         mfa_enabled: user.mfa_enabled,
-        recovery_codes_left: state.store.recovery_codes_left(user.id).await?,
+        recovery_codes_left,
         is_session: matches!(current.via, AuthMethod::Session { .. }),
         sessions,
         tokens,
@@ -295,114 +298,6 @@ pub(crate) async fn show(
         ..Extras::default()
     };
     render(&state, &current, x, StatusCode::OK).await
-}
-
-/// A form's fields, all optional so that a missing one is a message, not a rejection.
-pub(crate) type Fields = HashMap<String, String>;
-
-pub(crate) fn fields(form: Result<Form<Fields>, FormRejection>) -> Fields {
-    form.map(|Form(f)| f).unwrap_or_default()
-}
-
-pub(crate) fn field(f: &Fields, name: &str) -> String {
-    f.get(name).cloned().unwrap_or_default()
-}
-
-/// `POST /app/profile/password`: every other session is signed out; this one is renewed.
-pub(crate) async fn change_password(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    client: ClientInfo,
-    form: Result<Form<Fields>, FormRejection>,
-) -> Result<Response, ApiError> {
-    let f = fields(form);
-    let input = passwords::PasswordChange {
-        current_password: field(&f, "current_password"),
-        new_password: field(&f, "new_password"),
-        revoke_tokens: field(&f, "revoke_tokens") == "on",
-    };
-    match passwords::change_password(&state, &current, input, &client).await {
-        Ok(issued) => Ok(done(&state, "password", Some(&issued))),
-        Err(e) => {
-            let r = Refusal::of(e)?;
-            refuse(&state, &current, Section::Password, &r, Extras::default()).await
-        }
-    }
-}
-
-/// `POST /app/profile/verify-email`: a new confirmation link for an unconfirmed address.
-pub(crate) async fn resend_verification(
-    State(state): State<AppState>,
-    current: CurrentUser,
-) -> Result<Response, ApiError> {
-    match accounts::resend_verification(&state, &current).await {
-        Ok(()) => Ok(done(&state, "verification-sent", None)),
-        Err(e) => {
-            let r = Refusal::of(e)?;
-            refuse(&state, &current, Section::Account, &r, Extras::default()).await
-        }
-    }
-}
-
-/// `POST /app/profile/sessions/revoke`: signs one session out.
-pub(crate) async fn revoke_session(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    client: ClientInfo,
-    form: Result<Form<Fields>, FormRejection>,
-) -> Result<Response, ApiError> {
-    let id = field(&fields(form), "session");
-    match sessions::revoke_one(&state, &current, &id, &client).await {
-        Ok(()) => Ok(done(&state, "session", None)),
-        Err(e) => {
-            let r = Refusal::of(e)?;
-            refuse(&state, &current, Section::Sessions, &r, Extras::default()).await
-        }
-    }
-}
-
-/// `POST /app/profile/sessions/revoke-others`: signs out everywhere but here.
-pub(crate) async fn revoke_other_sessions(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    client: ClientInfo,
-) -> Result<Response, ApiError> {
-    sessions::revoke_others(&state, &current, &client).await?;
-    Ok(done(&state, "sessions", None))
-}
-
-/// `POST /app/profile/tokens/revoke`.
-pub(crate) async fn revoke_token(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    client: ClientInfo,
-    form: Result<Form<Fields>, FormRejection>,
-) -> Result<Response, ApiError> {
-    let id = field(&fields(form), "token");
-    match tokens::revoke(&state, &current, &id, &client).await {
-        Ok(()) => Ok(done(&state, "token-revoked", None)),
-        Err(e) => {
-            let r = Refusal::of(e)?;
-            refuse(&state, &current, Section::Tokens, &r, Extras::default()).await
-        }
-    }
-}
-
-/// `POST /app/profile/notifications`: the weekly digest of every organisation the form showed
-/// (`shown-<org>`) is on when its box (`digest-<org>`) was ticked.
-pub(crate) async fn notifications(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    form: Result<Form<Fields>, FormRejection>,
-) -> Result<Response, ApiError> {
-    let f = fields(form);
-    for org in notifications::list(&state, &current).await? {
-        if f.contains_key(&format!("shown-{}", org.org_id)) {
-            let on = f.contains_key(&format!("digest-{}", org.org_id));
-            notifications::set(&state, &current, &org.org_id.to_string(), on).await?;
-        }
-    }
-    Ok(done(&state, "notifications", None))
 }
 
 #[cfg(test)]

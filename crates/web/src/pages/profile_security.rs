@@ -5,23 +5,26 @@
 //! form on.
 
 use super::account::Refusal;
-use super::profile::{Extras, Fields, NewToken, Section, done, field, fields, refuse, render};
-use super::step_up::{Pending, Proof, StepUp, step_up, with_session};
+use super::profile::{Extras, NewToken, Section, done, refuse, render};
+use super::profile_forms::{DeleteAccountForm, MfaCodeForm, NewTokenForm, StepUpForm, lenient};
+use super::step_up::{Pending, Proof, StepUp, proof_of_step_up, step_up};
 use super::{Chrome, private, qr};
-use crate::auth::crypto::sha256;
-use crate::auth::session::Issued;
 use crate::auth::session::{forget_session, session_cookie};
-use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
-use crate::service::mfa::{self, Enrolment};
-use crate::service::own_data;
-use crate::service::tokens::{self, NewTokenInput};
-use crate::{ApiError, AppState, ErrorCode};
+use crate::auth::{ClientInfo, CurrentUser};
+use crate::respond::with_session;
+use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use flowsense_service::identity::IdentityError;
+use flowsense_service::identity::mfa::{self, Enrolment};
+use flowsense_service::identity::own_data;
+use flowsense_service::identity::session::Issued;
+use flowsense_service::identity::sessions;
+use flowsense_service::identity::tokens::{self, NewTokenInput};
 use flowsense_storage::TokenScope;
 
 /// Goes ahead when the session is recent or the form carries the proof the step-up page asked
@@ -30,13 +33,9 @@ async fn confirm(
     state: &AppState,
     current: &CurrentUser,
     client: &ClientInfo,
-    f: &Fields,
+    proof: Proof,
     pending: Pending,
 ) -> Result<StepUp, ApiError> {
-    let proof = Proof {
-        step_up_password: field(f, "step_up_password"),
-        step_up_code: field(f, "step_up_code"),
-    };
     step_up(state, current, None, client, proof, pending).await
 }
 
@@ -99,7 +98,7 @@ async fn enrol_page(
         Some(r) => r.respond(page),
         None => private(page),
     };
-    Ok(with_session(state, renewed, page))
+    Ok(with_session(state, renewed.as_ref(), page))
 }
 
 /// `POST /app/profile/mfa/enrol` (step-up): a new secret, shown as a QR code and as text.
@@ -107,20 +106,21 @@ pub(crate) async fn mfa_enrol(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
-    form: Result<Form<Fields>, FormRejection>,
+    form: Result<Form<StepUpForm>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    let f = fields(form);
+    let StepUpForm { proof } = lenient(form);
     let waiting = pending(
         "/app/profile/mfa/enrol",
         "set up two-factor authentication",
         "mfa",
         Vec::new(),
     );
-    let issued = match confirm(&state, &current, &client, &f, waiting).await? {
+    let issued = match confirm(&state, &current, &client, proof, waiting).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    match mfa::enrol(&state, &current, &RecentAuth::after_step_up()).await {
+    let recent = proof_of_step_up(&state, &current, issued.as_ref())?;
+    match mfa::enrol(&state, &current, &recent).await {
         Ok(enrolment) => enrol_page(&state, &current, &enrolment, None, issued).await,
         Err(e) => {
             let r = Refusal::of(e)?;
@@ -146,34 +146,24 @@ pub(crate) async fn mfa_confirm(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
-    form: Result<Form<Fields>, FormRejection>,
+    form: Result<Form<MfaCodeForm>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    let f = fields(form);
-    let code = field(&f, "code");
+    let MfaCodeForm { code, proof } = lenient(form);
     let waiting = pending(
         "/app/profile/mfa/confirm",
         "turn two-factor authentication on",
         "mfa",
         vec![("code", code.clone())],
     );
-    let stepped_up = match confirm(&state, &current, &client, &f, waiting).await? {
+    let stepped_up = match confirm(&state, &current, &client, proof, waiting).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    let verified = mfa::verify(
-        &state,
-        &current,
-        &code,
-        &RecentAuth::after_step_up(),
-        &client,
-    )
-    .await;
+    let recent = proof_of_step_up(&state, &current, stepped_up.as_ref())?;
+    let verified = mfa::verify(&state, &current, &code, &recent, &client).await;
     // Turning MFA on renews the session once more; the step-up's own session is not needed.
     if let (Ok(_), Some(step)) = (&verified, &stepped_up) {
-        state
-            .store
-            .delete_session(&sha256(step.token.as_bytes()))
-            .await?;
+        sessions::discard(&state, step).await?;
     }
     match verified {
         Ok((codes, issued)) => {
@@ -207,20 +197,21 @@ pub(crate) async fn mfa_disable(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
-    form: Result<Form<Fields>, FormRejection>,
+    form: Result<Form<StepUpForm>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    let f = fields(form);
+    let StepUpForm { proof } = lenient(form);
     let waiting = pending(
         "/app/profile/mfa/disable",
         "turn two-factor authentication off",
         "mfa",
         Vec::new(),
     );
-    let issued = match confirm(&state, &current, &client, &f, waiting).await? {
+    let issued = match confirm(&state, &current, &client, proof, waiting).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    match mfa::disable(&state, &current, &RecentAuth::after_step_up(), &client).await {
+    let recent = proof_of_step_up(&state, &current, issued.as_ref())?;
+    match mfa::disable(&state, &current, &recent, &client).await {
         Ok(()) => Ok(done(&state, "mfa-off", issued.as_ref())),
         Err(e) => {
             let r = Refusal::of(e)?;
@@ -238,13 +229,18 @@ pub(crate) async fn create_token(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
-    form: Result<Form<Fields>, FormRejection>,
+    form: Result<Form<NewTokenForm>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    let f = fields(form);
+    let NewTokenForm {
+        name,
+        scope,
+        expires_in_days,
+        proof,
+    } = lenient(form);
     let mut x = Extras {
-        token_name: field(&f, "name"),
-        token_scope: field(&f, "scope"),
-        token_days: field(&f, "expires_in_days"),
+        token_name: name,
+        token_scope: scope,
+        token_days: expires_in_days,
         ..Extras::default()
     };
     let scope = match x.token_scope.as_str() {
@@ -270,7 +266,7 @@ pub(crate) async fn create_token(
             ("expires_in_days", x.token_days.clone()),
         ],
     );
-    x.issued = match confirm(&state, &current, &client, &f, waiting).await? {
+    x.issued = match confirm(&state, &current, &client, proof, waiting).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
@@ -302,11 +298,14 @@ pub(crate) async fn delete_account(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
-    form: Result<Form<Fields>, FormRejection>,
+    form: Result<Form<DeleteAccountForm>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    let f = fields(form);
+    let DeleteAccountForm {
+        confirm_email,
+        proof,
+    } = lenient(form);
     let mut x = Extras {
-        delete_email: field(&f, "confirm_email"),
+        delete_email: confirm_email,
         ..Extras::default()
     };
     if x.delete_email.trim().to_lowercase() != current.user.email {
@@ -320,7 +319,7 @@ pub(crate) async fn delete_account(
         .await?
         .is_empty()
     {
-        let r = Refusal::of(ApiError::Conflict(ErrorCode::SoleAdmin))?;
+        let r = Refusal::of(IdentityError::SoleAdmin)?;
         return refuse(&state, &current, Section::Delete, &r, x).await;
     }
     let waiting = pending(
@@ -329,7 +328,7 @@ pub(crate) async fn delete_account(
         "delete",
         vec![("confirm_email", x.delete_email.clone())],
     );
-    x.issued = match confirm(&state, &current, &client, &f, waiting).await? {
+    x.issued = match confirm(&state, &current, &client, proof, waiting).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
@@ -351,21 +350,21 @@ pub(crate) async fn export(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
-    form: Result<Form<Fields>, FormRejection>,
+    form: Result<Form<StepUpForm>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    let f = fields(form);
+    let StepUpForm { proof } = lenient(form);
     let waiting = pending(
         "/app/profile/export",
         "download all of your data",
         "data",
         Vec::new(),
     );
-    let issued = match confirm(&state, &current, &client, &f, waiting).await? {
+    let issued = match confirm(&state, &current, &client, proof, waiting).await? {
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    let download = crate::api::own_data_download(&state, &current, &client).await?;
-    Ok(with_session(&state, issued, private(download)))
+    let download = crate::respond::own_data_download(&state, &current, &client).await?;
+    Ok(with_session(&state, issued.as_ref(), private(download)))
 }
 
 #[cfg(test)]

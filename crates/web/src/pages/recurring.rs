@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::RecurringItem;
-use flowsense_service::analysis::{Analysis, with_analysis};
+use flowsense_service::analysis::{Analysis, read_org_analysis};
 
 pub(crate) struct ItemRow {
     counterparty: String,
@@ -104,12 +104,9 @@ pub(crate) async fn recurring(
     State(state): State<AppState>,
     access: Viewer,
 ) -> Result<Response, ApiError> {
-    let org = state.store.org(access.org).await?;
-    let id = org.id;
-    let (has_data, v) = with_analysis(&state.store, &state.analytics, &org, move |a| {
-        (a.has_data(), build(a, id))
-    })
-    .await?;
+    let id = access.org;
+    let (org, (has_data, v)) =
+        read_org_analysis(&state, &access, move |a| (a.has_data(), build(a, id))).await?;
     let page = RecurringPage {
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "recurring").await?,
         org_name: org.name,

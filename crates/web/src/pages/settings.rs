@@ -1,13 +1,10 @@
 //! `/app/{org}/settings`: the organisation's settings form, and the danger zone — export the
 //! organisation, delete it (admins only; both ask for a recent password).
 
-use super::step_up::{Pending, Proof, StepUp, step_up_in_org, with_session};
+use super::step_up::{Pending, Proof, StepUp, step_up_in_org};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
-use crate::service::org_data::{self, DeleteInput};
-use crate::service::settings::{
-    self, Invalid, RETENTION_DAYS, SettingsError, SettingsPatch, time_zones,
-};
+use crate::respond::with_session;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,6 +14,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_core::OrgId;
+use flowsense_service::orgs::data::{self, DeleteInput};
+use flowsense_service::orgs::lifecycle;
+use flowsense_service::orgs::settings::{
+    self, Invalid, RETENTION_DAYS, SettingsError, SettingsPatch, time_zones,
+};
 use flowsense_storage::Organisation;
 use serde::Deserialize;
 
@@ -113,7 +115,7 @@ async fn render(
     form: Option<SettingsForm>,
     outcome: Outcome,
 ) -> Result<Response, ApiError> {
-    let org = state.store.org(who.org).await?;
+    let org = lifecycle::organisation(state, who).await?;
     let chrome = Chrome::for_user(state, &who.current, Some(who.org), "settings").await?;
     let page = SettingsPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
@@ -202,7 +204,7 @@ pub(crate) async fn save(
             };
             render(&state, &who, Some(f), outcome).await
         }
-        Err(SettingsError::Failed(e)) => Err(e),
+        Err(SettingsError::Failed(e)) => Err(e.into()),
     }
 }
 
@@ -224,8 +226,12 @@ pub(crate) async fn export(
         StepUp::Proceed(issued) => issued,
         StepUp::Ask(page) => return Ok(page),
     };
-    let export = org_data::export(&state, &who, &client).await?;
-    Ok(with_session(&state, issued, crate::api::download(export)))
+    let export = data::export(&state, &who, &client).await?;
+    Ok(with_session(
+        &state,
+        issued.as_ref(),
+        crate::respond::org_export_download(export),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -252,7 +258,7 @@ pub(crate) async fn delete(
     form: Result<Form<DeleteForm>, FormRejection>,
 ) -> Result<Response, ApiError> {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let org = state.store.org(who.org).await?;
+    let org = lifecycle::organisation(&state, &who).await?;
     if form.confirm_name.trim() != org.name.trim() {
         let outcome = Outcome {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -277,10 +283,14 @@ pub(crate) async fn delete(
     let input = DeleteInput {
         confirm: form.confirm_name,
     };
-    let name = org_data::delete(&state, &who, &input).await?;
+    let name = data::delete(&state, &who, &input).await?;
     let page = DeletedPage {
         chrome: Chrome::for_user(&state, &who.current, None, "app").await?,
         name,
     };
-    Ok(with_session(&state, issued, private(page.into_response())))
+    Ok(with_session(
+        &state,
+        issued.as_ref(),
+        private(page.into_response()),
+    ))
 }

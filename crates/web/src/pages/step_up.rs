@@ -7,15 +7,16 @@
 //! rotated (new cookie) and the action carries on.
 
 use super::{Chrome, private, split_code};
-use crate::auth::session::{Issued, session_cookie};
-use crate::auth::{ClientInfo, CurrentUser, OrgAccess};
-use crate::service::passwords::{self, Reauthenticate};
+use crate::auth::{ClientInfo, OrgAccess};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::OrgId;
+use flowsense_service::identity::passwords::{self, Reauthenticate};
+use flowsense_service::identity::session::Issued;
+use flowsense_service::identity::{Caller, IdentityError, RecentAuth};
 use serde::Deserialize;
 
 /// The password and code a step-up form sends along with the action's own fields.
@@ -72,13 +73,13 @@ pub(crate) async fn step_up_in_org(
 /// organisation whose pages the action belongs to (`None` for the profile).
 pub(crate) async fn step_up(
     state: &AppState,
-    current: &CurrentUser,
+    current: &Caller,
     org: Option<OrgId>,
     client: &ClientInfo,
     proof: Proof,
     pending: Pending,
 ) -> Result<StepUp, ApiError> {
-    if current.authenticated_recently(state) {
+    if RecentAuth::check(state, current).is_ok() {
         return Ok(StepUp::Proceed(None));
     }
     let (status, error) = if proof.step_up_password.is_empty() {
@@ -92,15 +93,15 @@ pub(crate) async fn step_up(
         };
         match passwords::reauthenticate(state, current, input, client).await {
             Ok(issued) => return Ok(StepUp::Proceed(Some(issued))),
-            Err(ApiError::Unauthorized(_)) => (
+            Err(IdentityError::InvalidCredentials | IdentityError::SecondFactorRequired) => (
                 StatusCode::UNAUTHORIZED,
                 Some("The password or code is not correct."),
             ),
-            Err(ApiError::TooManyRequests { .. }) => (
+            Err(IdentityError::RateLimited(_)) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 Some("Too many attempts. Wait a moment and try again."),
             ),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     };
     let chrome = Chrome::for_user(state, current, org, "confirm").await?;
@@ -112,17 +113,21 @@ pub(crate) async fn step_up(
         cancel: pending.cancel,
         fields: pending.fields,
         mfa: current.user.mfa_enabled,
-        window_minutes: state.settings.session.recent_auth_window.num_minutes(),
+        window_minutes: state.session_policy.recent_auth_window.num_minutes(),
         error,
     };
     Ok(StepUp::Ask(private((status, page).into_response())))
 }
 
-/// Hands the browser the rotated session, when the action needed a step-up.
-pub(crate) fn with_session(state: &AppState, issued: Option<Issued>, mut r: Response) -> Response {
-    if let Some(issued) = issued {
-        r.headers_mut()
-            .insert(header::SET_COOKIE, session_cookie(state, &issued.token));
+/// The proof of recent authentication a [`StepUp::Proceed`] stands for: the renewed session
+/// when there was a step-up, or the session's own recent sign-in when there was none.
+pub(crate) fn proof_of_step_up(
+    state: &AppState,
+    current: &Caller,
+    renewed: Option<&Issued>,
+) -> Result<RecentAuth, ApiError> {
+    match renewed {
+        Some(issued) => Ok(RecentAuth::after_step_up(issued)),
+        None => Ok(RecentAuth::check(state, current)?),
     }
-    r
 }

@@ -67,7 +67,11 @@ async fn facts(state: &AppState) -> TrustFacts {
     let tls = state.deployment.tls;
     let session = &state.settings.session;
     let defaults = OrgSettings::with_currency(Currency::USD);
-    let (master_version, last_rotation, org_keys) = match state.store.key_status().await {
+    let (master_version, last_rotation, org_keys) = match flowsense_service::instance::key_status(
+        state,
+    )
+    .await
+    {
         Ok(k) => (
             format!("v{}", k.current_master_version),
             k.last_master_rotation.map_or_else(

@@ -6,7 +6,7 @@
 use crate::support::{Browser, Db, NEW_PASSWORD, PASSWORD, code_of, spawn_app, spawn_with};
 use chrono::TimeDelta;
 use flowsense_core::Role;
-use flowsense_web::auth::limits::RateLimits;
+use flowsense_service::identity::limits::RateLimits;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

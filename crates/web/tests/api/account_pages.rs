@@ -6,7 +6,7 @@ use crate::forms::{Person, assert_clean, text_of};
 use crate::support::{Db, NEW_PASSWORD, PASSWORD, TestApp, spawn_app};
 use chrono::TimeDelta;
 use flowsense_core::Role;
-use flowsense_web::service::accounts::create_user_with_password;
+use flowsense_service::identity::accounts::create_user_with_password;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -5,7 +5,7 @@
 use crate::forms::{Person, assert_clean};
 use crate::support::{Db, PASSWORD, spawn_with};
 use flowsense_core::Role;
-use flowsense_web::auth::limits::{Limit, RateLimits};
+use flowsense_service::identity::limits::{Limit, RateLimits};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 use crate::support::{Db, PASSWORD, code_of, spawn_app};
 use chrono::TimeDelta;
 use flowsense_core::Role;
-use flowsense_web::service::accounts::create_user_with_password;
+use flowsense_service::identity::accounts::create_user_with_password;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -3,7 +3,7 @@
 
 use crate::support::{Db, PASSWORD, code_of, spawn_with};
 use chrono::TimeDelta;
-use flowsense_web::auth::limits::{Limit, RateLimits};
+use flowsense_service::identity::limits::{Limit, RateLimits};
 use reqwest::StatusCode;
 use std::time::Duration;
 

@@ -3,9 +3,9 @@
 use crate::support::{Browser, Db, NEW_PASSWORD, PASSWORD, TestApp, spawn_app, totp_code};
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
+use flowsense_service::identity::crypto::{b64url, random_bytes, sha256};
+use flowsense_service::identity::links::{LinkPurpose, sign_link};
 use flowsense_storage::{NewApiToken, NewInvitation, TokenScope};
-use flowsense_web::auth::crypto::{b64url, random_bytes, sha256};
-use flowsense_web::auth::links::{LinkPurpose, sign_link};
 use flowsense_web::routes::{Access, RouteSpec, route_table};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -4,8 +4,8 @@
 use crate::support::{Browser, Db, PASSWORD, TestApp, code_of, spawn_app};
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
+use flowsense_service::identity::crypto::{b64url, sha256};
 use flowsense_storage::NewTransaction;
-use flowsense_web::auth::crypto::{b64url, sha256};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,7 +6,7 @@ use crate::forms::{Person, assert_clean, input_value, text_of};
 use crate::support::{Db, NEW_PASSWORD, PASSWORD, TestApp, code_of, spawn_app, totp_code};
 use chrono::TimeDelta;
 use flowsense_core::{Role, UserId};
-use flowsense_web::auth::crypto::{b64url, sha256};
+use flowsense_service::identity::crypto::{b64url, sha256};
 use flowsense_web::routes::route_table;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -2,8 +2,8 @@
 //! answers, private files, and the status of an oversize body.
 
 use crate::support::{Browser, Db, PASSWORD, code_of, spawn_app, spawn_with};
+use flowsense_service::identity::limits::{Limit, RateLimits};
 use flowsense_web::auth::TrustedProxies;
-use flowsense_web::auth::limits::{Limit, RateLimits};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::Duration;

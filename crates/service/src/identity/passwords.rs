@@ -1,13 +1,13 @@
 //! Password change, reset by e-mailed link, and step-up re-authentication.
 
-use super::accounts::{invalid, record_failure, second_factor};
-use super::{audit, page_link, send_mail};
-use crate::auth::limits::take;
-use crate::auth::links::{LinkPurpose, check_link, link_subject, sign_link};
-use crate::auth::session::{Issued, issue_session};
-use crate::auth::{ClientInfo, CurrentUser, check_password_strength};
+use super::accounts::{record_failure, second_factor};
+use super::limits::take;
+use super::links::{LinkPurpose, check_link, link_subject, sign_link};
+use super::password::check_password_strength;
+use super::session::{Issued, issue_session};
+use super::{Caller, Client, IdentityError};
 use crate::mail::Email;
-use crate::{ApiError, AppState};
+use crate::{Context, audit};
 use flowsense_storage::{Revoked, User};
 use serde::Deserialize;
 use serde_json::json;
@@ -24,31 +24,32 @@ pub struct PasswordChange {
 /// Changes the password, signs out every session (and with `revoke_tokens`, revokes every API
 /// token), drops an unfinished MFA enrolment, tells the user by e-mail, and opens a fresh
 /// session for this browser.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn change_password(
-    state: &AppState,
-    current: &CurrentUser,
+    ctx: &Context,
+    current: &Caller,
     input: PasswordChange,
-    client: &ClientInfo,
-) -> Result<Issued, ApiError> {
+    client: &Client,
+) -> Result<Issued, IdentityError> {
     current.session_hash()?;
     let user = &current.user;
-    take(&state.limiters.login_account, &user.email)?;
-    if !state
+    take(&ctx.limiters.login_account, &user.email)?;
+    if !ctx
         .passwords
         .verify(input.current_password, Some(user.password_hash.clone()))
         .await?
     {
-        return Err(invalid());
+        return Err(IdentityError::InvalidCredentials);
     }
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;
-    let hash = state.passwords.hash(input.new_password).await?;
-    let now = state.now();
-    let revoked = state
+    let hash = ctx.passwords.hash(input.new_password).await?;
+    let now = ctx.now();
+    let revoked = ctx
         .store
         .set_password_revoking(user.id, &hash, now, input.revoke_tokens)
         .await?;
     let issued = issue_session(
-        state,
+        ctx,
         user.id,
         None,
         now,
@@ -57,25 +58,25 @@ pub async fn change_password(
     )
     .await?;
     audit::in_users_orgs(
-        state,
+        ctx,
         user.id,
         "auth.password_changed",
         &client.ip,
         json!({ "revoked": revoked }),
     )
     .await?;
-    tell_what_was_revoked(state, user, "changed", revoked).await?;
+    tell_what_was_revoked(ctx, user, "changed", revoked).await?;
     Ok(issued)
 }
 
 /// The e-mail after a password change or reset: what stopped working, and what to do if it was
 /// not the owner.
 async fn tell_what_was_revoked(
-    state: &AppState,
+    ctx: &Context,
     user: &User,
     how: &str,
     revoked: Revoked,
-) -> Result<(), ApiError> {
+) -> Result<(), IdentityError> {
     let mut lines = vec![format!(
         "- {} signed out ({})",
         plural(revoked.sessions, "session"),
@@ -92,18 +93,19 @@ async fn tell_what_was_revoked(
     if revoked.pending_mfa {
         lines.push("- an unfinished two-factor set-up was cancelled".to_owned());
     }
-    send_mail(state, Email {
+    ctx.send_mail(Email {
         to: user.email.clone(),
         subject: format!("Your FlowSense password was {how}"),
         body: format!(
             "Hello {},\n\nThe password of your FlowSense account was {how}. To keep the account safe:\n{}\n\n             Your profile lists your sessions and tokens: {}/app/profile\n\n             If this was not you, reset your password now at {}/reset-password and tell your organisation's admin.\n",
             user.display_name,
             lines.join("\n"),
-            state.settings.public_url,
-            state.settings.public_url,
+            ctx.public_url,
+            ctx.public_url,
         ),
     })
-    .await
+    .await?;
+    Ok(())
 }
 
 fn plural(n: u64, what: &str) -> String {
@@ -115,22 +117,23 @@ fn plural(n: u64, what: &str) -> String {
 }
 
 /// Mails a reset link when the address has an account; answers the same either way.
+#[tracing::instrument(skip_all)]
 pub async fn request_password_reset(
-    state: &AppState,
+    ctx: &Context,
     email: &str,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
+    client: &Client,
+) -> Result<(), IdentityError> {
     let email = email.trim().to_lowercase();
-    take(&state.limiters.reset_ip, &client.ip)?;
-    take(&state.limiters.reset_ip, &format!("account:{email}"))?;
-    if let Some(user) = state.store.user_by_email(&email).await? {
-        let token = sign_link(state, &user, LinkPurpose::ResetPassword);
-        send_mail(state, Email {
+    take(&ctx.limiters.reset_ip, &client.ip)?;
+    take(&ctx.limiters.reset_ip, &format!("account:{email}"))?;
+    if let Some(user) = ctx.store.user_by_email(&email).await? {
+        let token = sign_link(ctx, &user, LinkPurpose::ResetPassword);
+        ctx.send_mail(Email {
             to: user.email.clone(),
             subject: "Reset your FlowSense password".into(),
             body: format!(
                 "Open this link within an hour to choose a new password (it works once):\n{}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n",
-                page_link(state, "/reset-password", &token)
+                ctx.page_link("/reset-password", &token)
             ),
         })
         .await?;
@@ -147,33 +150,38 @@ pub struct ResetConfirm {
 /// Sets a new password from a reset link, signs out every session, revokes every API token and
 /// drops an unfinished MFA enrolment (whoever knew the old password may have made them), and
 /// tells the user by e-mail.
+#[tracing::instrument(skip_all)]
 pub async fn confirm_password_reset(
-    state: &AppState,
+    ctx: &Context,
     input: ResetConfirm,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
-    take(&state.limiters.reset_ip, &client.ip)?;
-    let bad = || ApiError::BadRequest("the link is invalid or has expired".into());
-    let id = link_subject(&input.token, LinkPurpose::ResetPassword, state.now()).ok_or_else(bad)?;
-    let user = state.store.user(id).await.map_err(|_| bad())?;
-    if !check_link(state, &input.token, &user, LinkPurpose::ResetPassword) {
-        return Err(bad());
+    client: &Client,
+) -> Result<(), IdentityError> {
+    take(&ctx.limiters.reset_ip, &client.ip)?;
+    let id = link_subject(&input.token, LinkPurpose::ResetPassword, ctx.now())
+        .ok_or(IdentityError::InvalidLink)?;
+    let user = ctx
+        .store
+        .user(id)
+        .await
+        .map_err(|_| IdentityError::InvalidLink)?;
+    if !check_link(ctx, &input.token, &user, LinkPurpose::ResetPassword) {
+        return Err(IdentityError::InvalidLink);
     }
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;
-    let hash = state.passwords.hash(input.new_password).await?;
-    let revoked = state
+    let hash = ctx.passwords.hash(input.new_password).await?;
+    let revoked = ctx
         .store
-        .set_password_revoking(user.id, &hash, state.now(), true)
+        .set_password_revoking(user.id, &hash, ctx.now(), true)
         .await?;
     audit::in_users_orgs(
-        state,
+        ctx,
         user.id,
         "auth.password_reset",
         &client.ip,
         json!({ "revoked": revoked }),
     )
     .await?;
-    tell_what_was_revoked(state, &user, "reset", revoked).await
+    tell_what_was_revoked(ctx, &user, "reset", revoked).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,26 +194,27 @@ pub struct Reauthenticate {
 }
 
 /// Step-up: proves the user again and rotates the session with a fresh `authenticated_at`.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn reauthenticate(
-    state: &AppState,
-    current: &CurrentUser,
+    ctx: &Context,
+    current: &Caller,
     input: Reauthenticate,
-    client: &ClientInfo,
-) -> Result<Issued, ApiError> {
+    client: &Client,
+) -> Result<Issued, IdentityError> {
     let old = current.session_hash()?.to_vec();
     let user = &current.user;
-    take(&state.limiters.login_account, &user.email)?;
-    if !state
+    take(&ctx.limiters.login_account, &user.email)?;
+    if !ctx
         .passwords
         .verify(input.password, Some(user.password_hash.clone()))
         .await?
     {
-        record_failure(state, user, client).await?;
-        return Err(invalid());
+        record_failure(ctx, user, client).await?;
+        return Err(IdentityError::InvalidCredentials);
     }
     if user.mfa_enabled
         && second_factor(
-            state,
+            ctx,
             user,
             input.totp.as_deref(),
             input.recovery_code.as_deref(),
@@ -214,16 +223,16 @@ pub async fn reauthenticate(
         .await?
         .is_none()
     {
-        return Err(invalid());
+        return Err(IdentityError::InvalidCredentials);
     }
-    let now = state.now();
-    issue_session(
-        state,
+    let now = ctx.now();
+    Ok(issue_session(
+        ctx,
         user.id,
         Some(&old),
         now,
         user.mfa_enabled.then_some(now),
         client,
     )
-    .await
+    .await?)
 }

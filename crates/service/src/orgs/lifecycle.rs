@@ -1,11 +1,11 @@
 //! Organisations: creation, settings, the audit log, and "who am I".
 
-use super::{UserView, audit};
-use crate::auth::{Admin, AuthMethod, ClientInfo, CurrentUser};
-use crate::{ApiError, AppState, ErrorCode};
+use super::{OrgAccess, OrgError};
+use crate::identity::{AuthMethod, Caller, Client, UserView};
+use crate::{Context, FieldError, audit};
 use flowsense_core::{Currency, NameError, PlainName, Role};
 use flowsense_storage::{
-    AuditFilter, AuditPage, NewOrg, OrgSettings, Organisation, StorageError, UserOrg,
+    AuditFilter, AuditPage, NewOrg, OrgSettings, Organisation, StorageError, UserOrg, constraint,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,15 +19,34 @@ pub struct Me {
 }
 
 /// The signed-in user, their organisations and roles, and the session's CSRF token.
-pub async fn me(state: &AppState, current: &CurrentUser) -> Result<Me, ApiError> {
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
+pub async fn me(ctx: &Context, current: &Caller) -> Result<Me, OrgError> {
     Ok(Me {
         user: UserView::from(&current.user),
-        organisations: state.store.orgs_of_user(current.id()).await?,
+        organisations: ctx.store.orgs_of_user(current.id()).await?,
         csrf_token: match &current.via {
             AuthMethod::Session { csrf_token, .. } => Some(csrf_token.clone()),
-            AuthMethod::Token { .. } => None,
+            AuthMethod::Token { .. } | AuthMethod::Local => None,
         },
     })
+}
+
+/// The organisations `current` belongs to, with their role in each, by name.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
+pub async fn organisations_of(ctx: &Context, current: &Caller) -> Result<Vec<UserOrg>, OrgError> {
+    Ok(ctx.store.orgs_of_user(current.id()).await?)
+}
+
+/// One organisation of the caller, with its settings.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn organisation(ctx: &Context, who: &OrgAccess) -> Result<Organisation, OrgError> {
+    Ok(ctx.store.org(who.org).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,15 +65,16 @@ pub(crate) fn parse_org_name(raw: &str) -> Result<PlainName, String> {
 }
 
 /// Creates an organisation whose first admin is its creator.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn create(
-    state: &AppState,
-    current: &CurrentUser,
+    ctx: &Context,
+    current: &Caller,
     input: NewOrgInput,
-    client: &ClientInfo,
-) -> Result<Organisation, ApiError> {
+    client: &Client,
+) -> Result<Organisation, OrgError> {
     current.require_verified_email()?;
     let name = parse_org_name(&input.name)
-        .map_err(ApiError::Unprocessable)?
+        .map_err(|message| FieldError::new("name", message))?
         .into_string();
     let slug = input.slug.trim().to_owned();
     if !(3..=40).contains(&slug.len())
@@ -62,13 +82,15 @@ pub async fn create(
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Err(ApiError::Unprocessable(
-            "the slug is 3 to 40 lower-case letters, digits or dashes".into(),
-        ));
+        return Err(FieldError::new(
+            "slug",
+            "the slug is 3 to 40 lower-case letters, digits or dashes",
+        )
+        .into());
     }
     let currency = Currency::parse(input.base_currency.trim())
-        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-    let org = state
+        .map_err(|e| FieldError::new("base_currency", e.to_string()))?;
+    let org = ctx
         .store
         .create_org(&NewOrg {
             slug,
@@ -77,15 +99,14 @@ pub async fn create(
         })
         .await
         .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::SlugTaken),
+            StorageError::Conflict(c) if c == constraint::ORGANISATION_SLUG => OrgError::SlugTaken,
             other => other.into(),
         })?;
-    state
-        .store
+    ctx.store
         .set_membership(org.id, current.id(), Role::Admin)
         .await?;
     audit::in_org(
-        state,
+        ctx,
         org.id,
         Some(current.id()),
         "org.created",
@@ -98,15 +119,17 @@ pub async fn create(
 }
 
 /// One page of the audit log, newest first (admins only).
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn audit_log(
-    state: &AppState,
-    who: &Admin,
+    ctx: &Context,
+    who: &OrgAccess,
     filter: &AuditFilter,
-) -> Result<AuditPage, ApiError> {
-    Ok(state.store.audit_page(who.org, filter).await?)
+) -> Result<AuditPage, OrgError> {
+    Ok(ctx.store.audit_page(who.org, filter).await?)
 }
 
 /// The actions the organisation's audit log holds, for its filter.
-pub async fn audit_actions(state: &AppState, who: &Admin) -> Result<Vec<String>, ApiError> {
-    Ok(state.store.audit_actions(who.org).await?)
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn audit_actions(ctx: &Context, who: &OrgAccess) -> Result<Vec<String>, OrgError> {
+    Ok(ctx.store.audit_actions(who.org).await?)
 }

@@ -1,9 +1,8 @@
 //! Personal API tokens: `fs_pat_<base64url of 32 random bytes>`, shown once, stored hashed.
 
-use super::audit;
-use crate::auth::crypto::{b64url, random_bytes, sha256};
-use crate::auth::{ClientInfo, CurrentUser};
-use crate::{ApiError, AppState};
+use super::crypto::{b64url, random_bytes, sha256};
+use super::{Caller, Client, IdentityError};
+use crate::{Context, FieldError, audit};
 use chrono::TimeDelta;
 use flowsense_storage::{ApiToken, NewApiToken, TokenScope};
 use serde::{Deserialize, Serialize};
@@ -31,30 +30,30 @@ pub struct CreatedToken {
 }
 
 /// Creates a token for the signed-in user (the handler demands recent authentication).
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn create(
-    state: &AppState,
-    current: &CurrentUser,
+    ctx: &Context,
+    current: &Caller,
     input: NewTokenInput,
-    client: &ClientInfo,
-) -> Result<CreatedToken, ApiError> {
+    client: &Client,
+) -> Result<CreatedToken, IdentityError> {
     current.require_verified_email()?;
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::Unprocessable(
-            "name the token in 1 to 100 characters".into(),
-        ));
+        return Err(FieldError::new("name", "name the token in 1 to 100 characters").into());
     }
     let days = input.expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
     if !(1..=MAX_TOKEN_DAYS).contains(&days) {
-        return Err(ApiError::Unprocessable(format!(
-            "a token expires in 1 to {MAX_TOKEN_DAYS} days"
-        )));
+        return Err(FieldError::new(
+            "expires_in_days",
+            format!("a token expires in 1 to {MAX_TOKEN_DAYS} days"),
+        )
+        .into());
     }
     let token = format!("{TOKEN_PREFIX}{}", b64url(&random_bytes::<32>()));
-    let now = state.now();
+    let now = ctx.now();
     let id = Uuid::new_v4();
-    state
-        .store
+    ctx.store
         .create_api_token(&NewApiToken {
             id,
             user: current.id(),
@@ -66,49 +65,52 @@ pub async fn create(
         })
         .await?;
     audit::in_users_orgs(
-        state,
+        ctx,
         current.id(),
         "token.created",
         &client.ip,
         json!({"token": id, "name": name, "scope": input.scope.as_str()}),
     )
     .await?;
-    let meta = state
+    let meta = ctx
         .store
         .api_tokens_of(current.id())
         .await?
         .into_iter()
         .find(|t| t.id == id)
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(IdentityError::NotFound)?;
     Ok(CreatedToken { meta, token })
 }
 
 /// The user's tokens (never their secrets).
-pub async fn list(state: &AppState, current: &CurrentUser) -> Result<Vec<ApiToken>, ApiError> {
-    Ok(state.store.api_tokens_of(current.id()).await?)
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
+pub async fn list(ctx: &Context, current: &Caller) -> Result<Vec<ApiToken>, IdentityError> {
+    Ok(ctx.store.api_tokens_of(current.id()).await?)
 }
 
 /// Revokes one of the user's tokens; another user's id is not found, like a missing one.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn revoke(
-    state: &AppState,
-    current: &CurrentUser,
+    ctx: &Context,
+    current: &Caller,
     id: &str,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
-    let id: Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
-    if !state
+    client: &Client,
+) -> Result<(), IdentityError> {
+    let id: Uuid = id.parse().map_err(|_| IdentityError::NotFound)?;
+    if !ctx
         .store
-        .revoke_api_token(current.id(), id, state.now())
+        .revoke_api_token(current.id(), id, ctx.now())
         .await?
     {
-        return Err(ApiError::NotFound);
+        return Err(IdentityError::NotFound);
     }
     audit::in_users_orgs(
-        state,
+        ctx,
         current.id(),
         "token.revoked",
         &client.ip,
         json!({"token": id}),
     )
-    .await
+    .await?;
+    Ok(())
 }

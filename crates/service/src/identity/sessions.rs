@@ -1,8 +1,7 @@
 //! A user's view of their own sessions.
 
-use super::audit;
-use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
-use crate::{ApiError, AppState};
+use super::{AuthMethod, Caller, Client, IdentityError};
+use crate::{Context, audit};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -19,19 +18,20 @@ pub struct SessionView {
     pub current: bool,
 }
 
-fn current_public_id(current: &CurrentUser) -> Option<Uuid> {
+fn current_public_id(current: &Caller) -> Option<Uuid> {
     match current.via {
         AuthMethod::Session { public_id, .. } => Some(public_id),
-        AuthMethod::Token { .. } => None,
+        AuthMethod::Token { .. } | AuthMethod::Local => None,
     }
 }
 
 /// The user's live sessions, newest first.
-pub async fn list(state: &AppState, current: &CurrentUser) -> Result<Vec<SessionView>, ApiError> {
-    let now = state.now();
-    let policy = state.settings.session;
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
+pub async fn list(ctx: &Context, current: &Caller) -> Result<Vec<SessionView>, IdentityError> {
+    let now = ctx.now();
+    let policy = ctx.session_policy;
     let mine = current_public_id(current);
-    Ok(state
+    Ok(ctx
         .store
         .sessions_of_user(current.id())
         .await?
@@ -52,21 +52,22 @@ pub async fn list(state: &AppState, current: &CurrentUser) -> Result<Vec<Session
 }
 
 /// Signs out every other session (all of them when called with an API token).
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn revoke_others(
-    state: &AppState,
-    current: &CurrentUser,
-    client: &ClientInfo,
-) -> Result<u64, ApiError> {
+    ctx: &Context,
+    current: &Caller,
+    client: &Client,
+) -> Result<u64, IdentityError> {
     let keep = match &current.via {
         AuthMethod::Session { id_hash, .. } => Some(id_hash.as_slice()),
-        AuthMethod::Token { .. } => None,
+        AuthMethod::Token { .. } | AuthMethod::Local => None,
     };
-    let n = state
+    let n = ctx
         .store
         .delete_sessions_of_user(current.id(), keep)
         .await?;
     audit::in_users_orgs(
-        state,
+        ctx,
         current.id(),
         "session.revoked",
         &client.ip,
@@ -77,22 +78,36 @@ pub async fn revoke_others(
 }
 
 /// Signs out one of the user's sessions; another user's id is not found, like a missing one.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn revoke_one(
-    state: &AppState,
-    current: &CurrentUser,
+    ctx: &Context,
+    current: &Caller,
     id: &str,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
-    let id: Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
-    if !state.store.delete_session_of_user(current.id(), id).await? {
-        return Err(ApiError::NotFound);
+    client: &Client,
+) -> Result<(), IdentityError> {
+    let id: Uuid = id.parse().map_err(|_| IdentityError::NotFound)?;
+    if !ctx.store.delete_session_of_user(current.id(), id).await? {
+        return Err(IdentityError::NotFound);
     }
     audit::in_users_orgs(
-        state,
+        ctx,
         current.id(),
         "session.revoked",
         &client.ip,
         json!({"session": id}),
     )
-    .await
+    .await?;
+    Ok(())
+}
+
+/// Ends a session issued during this request that the answer will not hand out after all (a
+/// step-up's, when a later step renews the session again).
+///
+/// # Errors
+/// A database failure.
+pub async fn discard(ctx: &Context, issued: &super::session::Issued) -> Result<(), IdentityError> {
+    ctx.store
+        .delete_session(&super::crypto::sha256(issued.token.as_bytes()))
+        .await?;
+    Ok(())
 }

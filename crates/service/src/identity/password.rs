@@ -2,7 +2,7 @@
 //! rules: 12–128 characters and a zxcvbn score of at least 3 given the user's own details.
 
 use super::crypto::{b64url, random_bytes};
-use crate::ApiError;
+use crate::FieldError;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -12,8 +12,13 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 
 /// Hashes and verifies passwords, at most `permits` at a time (each takes ~19 MiB and tens of
 /// milliseconds), so a burst of sign-ins cannot exhaust memory or starve the runtime.
+/// A password hash could not be computed or checked (the machine, not the password).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed")]
+pub struct PasswordError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
 #[derive(Clone)]
-pub(crate) struct Passwords {
+pub struct Passwords {
     permits: Arc<Semaphore>,
     /// A real argon2id hash of a random string, verified against when the user does not exist,
     /// so unknown and known e-mail addresses cost the same.
@@ -26,15 +31,17 @@ impl std::fmt::Debug for Passwords {
     }
 }
 
-fn hash_blocking(password: &[u8]) -> Result<String, ApiError> {
+fn hash_blocking(password: &[u8]) -> Result<String, PasswordError> {
     Argon2::default()
         .hash_password(password)
         .map(|h| h.to_string())
-        .map_err(|e| ApiError::Internal(format!("argon2: {e}").into()))
+        .map_err(|e| PasswordError(format!("argon2: {e}").into()))
 }
 
 impl Passwords {
-    pub(crate) fn new(concurrency: usize) -> Result<Self, ApiError> {
+    /// # Errors
+    /// When the dummy hash cannot be computed.
+    pub fn new(concurrency: usize) -> Result<Self, PasswordError> {
         let dummy = hash_blocking(b64url(&random_bytes::<24>()).as_bytes())?;
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
@@ -45,19 +52,19 @@ impl Passwords {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, PasswordError> {
         let _permit = self
             .permits
             .acquire()
             .await
-            .map_err(|e| ApiError::Internal(Box::new(e)))?;
+            .map_err(|e| PasswordError(Box::new(e)))?;
         tokio::task::spawn_blocking(work)
             .await
-            .map_err(|e| ApiError::Internal(Box::new(e)))
+            .map_err(|e| PasswordError(Box::new(e)))
     }
 
     /// A PHC string for `password`.
-    pub(crate) async fn hash(&self, password: String) -> Result<String, ApiError> {
+    pub(crate) async fn hash(&self, password: String) -> Result<String, PasswordError> {
         self.run(move || hash_blocking(password.as_bytes())).await?
     }
 
@@ -67,7 +74,7 @@ impl Passwords {
         &self,
         password: String,
         phc: Option<String>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, PasswordError> {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy_phc.to_string());
         let ok = self
@@ -83,17 +90,22 @@ impl Passwords {
 
 /// Refuses passwords that are too short, too long, or guessable (zxcvbn score < 3), judged with
 /// the user's own e-mail address and name as known inputs.
-pub fn check_password_strength(password: &str, email: &str, name: &str) -> Result<(), ApiError> {
+///
+/// # Errors
+/// What is wrong with the password, on the `password` field (never quoting it).
+pub fn check_password_strength(password: &str, email: &str, name: &str) -> Result<(), FieldError> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err(ApiError::Unprocessable(format!(
-            "the password must have at least {MIN_PASSWORD_CHARS} characters"
-        )));
+        return Err(FieldError::new(
+            "password",
+            format!("the password must have at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
     if n > MAX_PASSWORD_CHARS {
-        return Err(ApiError::Unprocessable(format!(
-            "the password must have at most {MAX_PASSWORD_CHARS} characters"
-        )));
+        return Err(FieldError::new(
+            "password",
+            format!("the password must have at most {MAX_PASSWORD_CHARS} characters"),
+        ));
     }
     let local = email.split('@').next().unwrap_or("");
     let joined: String = name.split_whitespace().collect();
@@ -113,9 +125,10 @@ pub fn check_password_strength(password: &str, email: &str, name: &str) -> Resul
             })
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| "Try a longer passphrase of unrelated words.".to_owned());
-        return Err(ApiError::Unprocessable(format!(
-            "the password is too easy to guess. {feedback}"
-        )));
+        return Err(FieldError::new(
+            "password",
+            format!("the password is too easy to guess. {feedback}"),
+        ));
     }
     Ok(())
 }
@@ -139,7 +152,7 @@ mod tests {
             );
         }
         assert!(check_password_strength(&"x".repeat(129), "a@b.c", "A").is_err());
-        let Err(ApiError::Unprocessable(why)) =
+        let Err(FieldError { message: why, .. }) =
             check_password_strength("password1234", "anna.smith@example.com", "Anna Smith")
         else {
             panic!("a common password is refused")

@@ -1,8 +1,8 @@
 //! A member's e-mail notifications, chosen per organisation (SPEC §6: the weekly digest goes to
 //! each member who has not opted out).
 
-use crate::auth::CurrentUser;
-use crate::{ApiError, AppState};
+use super::{Caller, IdentityError};
+use crate::Context;
 use flowsense_core::OrgId;
 use flowsense_storage::NotificationPrefs;
 use serde::{Deserialize, Serialize};
@@ -19,14 +19,12 @@ pub struct OrgNotifications {
 }
 
 /// The user's preferences in every organisation they belong to.
-pub async fn list(
-    state: &AppState,
-    current: &CurrentUser,
-) -> Result<Vec<OrgNotifications>, ApiError> {
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
+pub async fn list(ctx: &Context, current: &Caller) -> Result<Vec<OrgNotifications>, IdentityError> {
     let mut out = Vec::new();
-    for org in state.store.orgs_of_user(current.id()).await? {
-        let prefs = state.store.notification_prefs(org.id, current.id()).await?;
-        let settings = state.store.org(org.id).await?.settings;
+    for org in ctx.store.orgs_of_user(current.id()).await? {
+        let prefs = ctx.store.notification_prefs(org.id, current.id()).await?;
+        let settings = ctx.store.org(org.id).await?.settings;
         out.push(OrgNotifications {
             org_id: org.id,
             org_name: org.name,
@@ -47,20 +45,20 @@ pub struct NotificationsPatch {
 
 /// Turns the weekly digest of one of the user's organisations on or off. An organisation the
 /// user does not belong to — missing, malformed or someone else's — is not found alike.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn set(
-    state: &AppState,
-    current: &CurrentUser,
+    ctx: &Context,
+    current: &Caller,
     org: &str,
     weekly_digest: bool,
-) -> Result<(), ApiError> {
-    let org: OrgId = org.trim().parse().map_err(|_| ApiError::NotFound)?;
-    state
-        .store
+) -> Result<(), IdentityError> {
+    let org: OrgId = org.trim().parse().map_err(|_| IdentityError::NotFound)?;
+    ctx.store
         .set_notification_prefs(
             org,
             current.id(),
             NotificationPrefs { weekly_digest },
-            state.now(),
+            ctx.now(),
         )
         .await?;
     Ok(())

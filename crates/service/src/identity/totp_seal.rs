@@ -17,6 +17,7 @@ fn field(row: &str) -> FieldRef<'_> {
 }
 
 /// Encrypts a user's TOTP secret for storage in `users.mfa_secret_enc`.
+#[tracing::instrument(skip_all, fields(user = %user))]
 pub async fn seal_totp_secret(
     store: &Store,
     user: UserId,
@@ -26,6 +27,7 @@ pub async fn seal_totp_secret(
 }
 
 /// Decrypts what [`seal_totp_secret`] produced for the same user.
+#[tracing::instrument(skip_all, fields(user = %user))]
 pub async fn open_totp_secret(
     store: &Store,
     user: UserId,

@@ -1,10 +1,9 @@
 //! A person's own data (SPEC §6): everything held about them as one JSON document, and the
 //! deletion of their account.
 
-use super::audit;
 use super::notifications::{self, OrgNotifications};
-use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
-use crate::{ApiError, AppState, ErrorCode};
+use super::{AuthMethod, Caller, Client, IdentityError};
+use crate::{Context, audit};
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_storage::{ApiToken, StorageError, UserOrg};
@@ -103,20 +102,21 @@ pub struct AuditExport {
 }
 
 /// The export of the signed-in user, recorded in each of their organisations' audit logs.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn export(
-    state: &AppState,
-    current: &CurrentUser,
-    client: &ClientInfo,
-) -> Result<Export, ApiError> {
-    let store = &state.store;
+    ctx: &Context,
+    current: &Caller,
+    client: &Client,
+) -> Result<Export, IdentityError> {
+    let store = &ctx.store;
     let id = current.id();
     let user = store.user(id).await?;
-    let now = state.now();
+    let now = ctx.now();
     let orgs = store.orgs_of_user(id).await?;
-    let policy = state.settings.session;
+    let policy = ctx.session_policy;
     let this_session = match &current.via {
         AuthMethod::Session { public_id, .. } => Some(*public_id),
-        AuthMethod::Token { .. } => None,
+        AuthMethod::Token { .. } | AuthMethod::Local => None,
     };
     let sessions = store
         .sessions_of_user(id)
@@ -200,19 +200,20 @@ pub async fn export(
             enabled: user.mfa_enabled,
             recovery_codes_left: store.recovery_codes_left(id).await?,
         },
-        notification_preferences: notifications::list(state, current).await?,
+        notification_preferences: notifications::list(ctx, current).await?,
         assistant_conversations: conversations,
         audit_events: events,
     };
-    audit::in_users_orgs(state, id, "account.exported", &client.ip, json!({})).await?;
+    audit::in_users_orgs(ctx, id, "account.exported", &client.ip, json!({})).await?;
     Ok(export)
 }
 
 /// The organisations that stop the user from deleting their account: they are the only admin
 /// and others are members, so someone else must be made admin first.
-pub async fn deletion_blockers(state: &AppState, user: UserId) -> Result<Vec<UserOrg>, ApiError> {
-    let blocking = state.store.account_footprint(user).await?.sole_admin_of;
-    Ok(state
+#[tracing::instrument(skip_all, fields(user = %user))]
+pub async fn deletion_blockers(ctx: &Context, user: UserId) -> Result<Vec<UserOrg>, IdentityError> {
+    let blocking = ctx.store.account_footprint(user).await?.sole_admin_of;
+    Ok(ctx
         .store
         .orgs_of_user(user)
         .await?
@@ -225,33 +226,33 @@ pub async fn deletion_blockers(state: &AppState, user: UserId) -> Result<Vec<Use
 /// organisations where they are the only member go first, with their keys; then the user and
 /// every row that is theirs. Refused with 409 while they are the only admin of an organisation
 /// that has other members. The organisations they leave record it in their audit logs.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn delete_account(
-    state: &AppState,
-    current: &CurrentUser,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
+    ctx: &Context,
+    current: &Caller,
+    client: &Client,
+) -> Result<(), IdentityError> {
     let id = current.id();
-    let footprint = state.store.account_footprint(id).await?;
+    let footprint = ctx.store.account_footprint(id).await?;
     if !footprint.sole_admin_of.is_empty() {
-        return Err(ApiError::Conflict(ErrorCode::SoleAdmin));
+        return Err(IdentityError::SoleAdmin);
     }
     for org in &footprint.sole_member_of {
-        match state.store.delete_org(*org).await {
+        match ctx.store.delete_org(*org).await {
             Ok(()) | Err(StorageError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    state
-        .store
+    ctx.store
         .delete_user_keeping_admins(id)
         .await
         .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::SoleAdmin),
+            StorageError::Conflict(_) => IdentityError::SoleAdmin,
             other => other.into(),
         })?;
     for org in &footprint.member_of {
         audit::in_org(
-            state,
+            ctx,
             *org,
             Some(id),
             "account.deleted",
@@ -268,4 +269,24 @@ pub async fn delete_account(
         "account deleted"
     );
     Ok(())
+}
+
+/// What the profile page shows of the account as stored now.
+pub struct ProfileFacts {
+    pub user: flowsense_storage::User,
+    pub recovery_codes_left: i64,
+}
+
+/// The account as stored now, and its unused recovery codes.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
+pub async fn profile(ctx: &Context, current: &Caller) -> Result<ProfileFacts, IdentityError> {
+    let user = ctx.store.user(current.id()).await?;
+    let recovery_codes_left = ctx.store.recovery_codes_left(user.id).await?;
+    Ok(ProfileFacts {
+        user,
+        recovery_codes_left,
+    })
 }

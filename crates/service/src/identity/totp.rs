@@ -1,7 +1,7 @@
 //! RFC 6238 codes (SHA-1, 6 digits, 30 s steps, ±1 step of skew) and recovery codes.
 
 use super::crypto::{hmac_sha256, random_bytes};
-use crate::AppState;
+use crate::Context;
 use flowsense_core::UserId;
 use totp_rs::{Algorithm, Builder, Totp};
 
@@ -70,14 +70,14 @@ pub fn new_recovery_codes() -> Vec<String> {
 
 /// The stored form of a recovery code: keyed, so a leaked table cannot be brute-forced offline.
 #[must_use]
-pub fn recovery_code_hash(state: &AppState, user: UserId, code: &str) -> Vec<u8> {
+pub fn recovery_code_hash(ctx: &Context, user: UserId, code: &str) -> Vec<u8> {
     let normal: String = code
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect();
     hmac_sha256(
-        &state.key.subkey("recovery-codes"),
+        &ctx.key.subkey("recovery-codes"),
         &[user.0.as_bytes(), normal.as_bytes()],
     )
     .to_vec()

@@ -3,7 +3,7 @@
 //! password hash, so a reset link stops working once used (the hash changes).
 
 use super::crypto::{b64url, b64url_decode, ct_eq, hmac_sha256, sha256};
-use crate::AppState;
+use crate::Context;
 use chrono::{DateTime, TimeDelta, Utc};
 use flowsense_core::UserId;
 use flowsense_storage::User;
@@ -34,22 +34,22 @@ fn binding(user: &User, purpose: LinkPurpose) -> Vec<u8> {
     }
 }
 
-fn mac(state: &AppState, payload: &[u8], user: &User, purpose: LinkPurpose) -> [u8; 32] {
+fn mac(ctx: &Context, payload: &[u8], user: &User, purpose: LinkPurpose) -> [u8; 32] {
     hmac_sha256(
-        &state.key.subkey("email-links"),
+        &ctx.key.subkey("email-links"),
         &[payload, &binding(user, purpose)],
     )
 }
 
 /// A link token for `user`, valid for the purpose's lifetime from now.
 #[must_use]
-pub fn sign_link(state: &AppState, user: &User, purpose: LinkPurpose) -> String {
-    let expires = (state.now() + purpose.lifetime()).timestamp();
+pub fn sign_link(ctx: &Context, user: &User, purpose: LinkPurpose) -> String {
+    let expires = (ctx.now() + purpose.lifetime()).timestamp();
     let mut payload = Vec::with_capacity(PAYLOAD_LEN + 32);
     payload.push(purpose as u8);
     payload.extend_from_slice(user.id.0.as_bytes());
     payload.extend_from_slice(&expires.to_be_bytes());
-    let m = mac(state, &payload, user, purpose);
+    let m = mac(ctx, &payload, user, purpose);
     payload.extend_from_slice(&m);
     b64url(&payload)
 }
@@ -69,13 +69,13 @@ pub fn link_subject(token: &str, purpose: LinkPurpose, now: DateTime<Utc>) -> Op
 
 /// Whether the link's MAC matches `user` as stored now.
 #[must_use]
-pub fn check_link(state: &AppState, token: &str, user: &User, purpose: LinkPurpose) -> bool {
+pub fn check_link(ctx: &Context, token: &str, user: &User, purpose: LinkPurpose) -> bool {
     let Some(raw) = b64url_decode(token) else {
         return false;
     };
     raw.len() == PAYLOAD_LEN + 32
         && ct_eq(
             &raw[PAYLOAD_LEN..],
-            &mac(state, &raw[..PAYLOAD_LEN], user, purpose),
+            &mac(ctx, &raw[..PAYLOAD_LEN], user, purpose),
         )
 }

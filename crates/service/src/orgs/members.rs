@@ -1,11 +1,11 @@
 //! Membership: listing, invitations, role changes, removal and ownership transfer. Every change
 //! keeps at least one admin (409 otherwise).
 
-use super::{audit, page_link, send_mail};
-use crate::auth::crypto::{b64url, random_bytes, sha256};
-use crate::auth::{Admin, ClientInfo, CurrentUser, OrgAccess};
+use super::{OrgAccess, OrgError};
+use crate::identity::crypto::{b64url, random_bytes, sha256};
+use crate::identity::{Caller, Client};
 use crate::mail::Email;
-use crate::{ApiError, AppState, ErrorCode};
+use crate::{Context, audit};
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_storage::{Invitation, MemberDetail, NewInvitation, StorageError};
@@ -15,19 +15,20 @@ use uuid::Uuid;
 
 pub const INVITATION_DAYS: i64 = 7;
 
-fn membership_error(e: StorageError) -> ApiError {
+fn membership_error(e: StorageError) -> OrgError {
     match e {
-        StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::LastAdmin),
+        StorageError::Conflict(_) => OrgError::LastAdmin,
         other => other.into(),
     }
 }
 
-fn target(raw: &str) -> Result<UserId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
+fn target(raw: &str) -> Result<UserId, OrgError> {
+    raw.parse().map_err(|_| OrgError::NotFound)
 }
 
-pub async fn list(state: &AppState, who: &OrgAccess) -> Result<Vec<MemberDetail>, ApiError> {
-    Ok(state.store.member_details(who.org).await?)
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn list(ctx: &Context, who: &OrgAccess) -> Result<Vec<MemberDetail>, OrgError> {
+    Ok(ctx.store.member_details(who.org).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,27 +41,28 @@ pub struct InviteInput {
 /// organisation's id so acceptance can look it up inside that tenant. An organisation sends at
 /// most `invitations_per_org_per_day` in any 24 hours (counted from the audit log, so revoking
 /// and re-sending counts too): the product must not be a mail relay.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn invite(
-    state: &AppState,
-    who: &Admin,
+    ctx: &Context,
+    who: &OrgAccess,
     input: InviteInput,
-    client: &ClientInfo,
-) -> Result<Invitation, ApiError> {
-    let email = super::accounts::parse_email(&input.email)?;
-    let now = state.now();
-    let sent_today = state
+    client: &Client,
+) -> Result<Invitation, OrgError> {
+    let email = crate::identity::accounts::parse_email(&input.email)?;
+    let now = ctx.now();
+    let sent_today = ctx
         .store
         .count_audit_actions_since(who.org, "invitation.created", now - TimeDelta::days(1))
         .await?;
-    if sent_today >= state.settings.limits.invitations_per_org_per_day {
-        return Err(ApiError::TooManyRequests {
+    if sent_today >= ctx.limits.invitations_per_org_per_day {
+        return Err(OrgError::TooManyInvitations {
             retry_after_secs: 3600,
         });
     }
     let mut raw = who.org.0.as_bytes().to_vec();
     raw.extend_from_slice(&random_bytes::<32>());
     let token = b64url(&raw);
-    let inv = state
+    let inv = ctx
         .store
         .create_invitation(
             who.org,
@@ -75,8 +77,8 @@ pub async fn invite(
             },
         )
         .await?;
-    let org = state.store.org(who.org).await?;
-    send_mail(state, Email {
+    let org = ctx.store.org(who.org).await?;
+    ctx.send_mail(Email {
         to: email,
         subject: format!("You are invited to {} on FlowSense", org.name),
         body: format!(
@@ -84,12 +86,12 @@ pub async fn invite(
             who.current.user.display_name,
             org.name,
             input.role,
-            page_link(state, "/invitations/accept", &token)
+            ctx.page_link("/invitations/accept", &token)
         ),
     })
     .await?;
     audit::in_org(
-        state,
+        ctx,
         who.org,
         Some(who.user),
         "invitation.created",
@@ -108,28 +110,29 @@ pub struct Accepted {
 }
 
 /// Accepts an invitation for the signed-in user, whose verified address must be the invited one.
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn accept(
-    state: &AppState,
-    current: &CurrentUser,
+    ctx: &Context,
+    current: &Caller,
     token: &str,
-    client: &ClientInfo,
-) -> Result<Accepted, ApiError> {
-    let inv = super::invitations::find(state, token).await?;
+    client: &Client,
+) -> Result<Accepted, OrgError> {
+    let inv = super::invitations::find(ctx, token).await?;
     let org = inv.org_id;
-    let now = state.now();
+    let now = ctx.now();
     if let Some(refused) = super::invitations::refusal(&inv, current, now) {
         return Err(refused);
     }
-    let role = state
+    let role = ctx
         .store
         .accept_invitation(org, inv.id, current.id(), now)
         .await
         .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::Conflict(ErrorCode::InvitationUsed),
+            StorageError::Conflict(_) => OrgError::InvitationUsed,
             other => other.into(),
         })?;
     audit::in_org(
-        state,
+        ctx,
         org,
         Some(current.id()),
         "invitation.accepted",
@@ -147,21 +150,21 @@ pub struct RoleInput {
 }
 
 /// Changes a member's role (admins, with recent authentication).
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn change_role(
-    state: &AppState,
-    who: &Admin,
+    ctx: &Context,
+    who: &OrgAccess,
     user: &str,
     role: Role,
-    client: &ClientInfo,
-) -> Result<MemberDetail, ApiError> {
+    client: &Client,
+) -> Result<MemberDetail, OrgError> {
     let user = target(user)?;
-    state
-        .store
+    ctx.store
         .change_role_keeping_an_admin(who.org, user, role)
         .await
         .map_err(membership_error)?;
     audit::in_org(
-        state,
+        ctx,
         who.org,
         Some(who.user),
         "member.role_changed",
@@ -170,30 +173,29 @@ pub async fn change_role(
         json!({"role": role}),
     )
     .await?;
-    state
-        .store
+    ctx.store
         .member_details(who.org)
         .await?
         .into_iter()
         .find(|m| m.user_id == user)
-        .ok_or(ApiError::NotFound)
+        .ok_or(OrgError::NotFound)
 }
 
 /// Removes a member (admins, with recent authentication).
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn remove(
-    state: &AppState,
-    who: &Admin,
+    ctx: &Context,
+    who: &OrgAccess,
     user: &str,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
+    client: &Client,
+) -> Result<(), OrgError> {
     let user = target(user)?;
-    state
-        .store
+    ctx.store
         .remove_member_keeping_an_admin(who.org, user)
         .await
         .map_err(membership_error)?;
     audit::in_org(
-        state,
+        ctx,
         who.org,
         Some(who.user),
         "member.removed",
@@ -201,7 +203,8 @@ pub async fn remove(
         &client.ip,
         json!({}),
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,27 +215,26 @@ pub struct TransferInput {
 }
 
 /// Makes another member an admin and, optionally, steps the caller down.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn transfer_ownership(
-    state: &AppState,
-    who: &Admin,
+    ctx: &Context,
+    who: &OrgAccess,
     input: TransferInput,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
+    client: &Client,
+) -> Result<(), OrgError> {
     let user = target(&input.user)?;
-    state
-        .store
+    ctx.store
         .change_role_keeping_an_admin(who.org, user, Role::Admin)
         .await
         .map_err(membership_error)?;
     if let Some(role) = input.demote_self_to.filter(|r| *r != Role::Admin) {
-        state
-            .store
+        ctx.store
             .change_role_keeping_an_admin(who.org, who.user, role)
             .await
             .map_err(membership_error)?;
     }
     audit::in_org(
-        state,
+        ctx,
         who.org,
         Some(who.user),
         "org.ownership_transferred",
@@ -240,25 +242,28 @@ pub async fn transfer_ownership(
         &client.ip,
         json!({"demoted_self_to": input.demote_self_to}),
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// Invitations not yet accepted, newest first (expired ones too, so they can be cleared).
-pub async fn open_invitations(state: &AppState, who: &Admin) -> Result<Vec<Invitation>, ApiError> {
-    Ok(state.store.open_invitations(who.org).await?)
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn open_invitations(ctx: &Context, who: &OrgAccess) -> Result<Vec<Invitation>, OrgError> {
+    Ok(ctx.store.open_invitations(who.org).await?)
 }
 
 /// Revokes an invitation that has not been accepted: its link stops working.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn revoke_invitation(
-    state: &AppState,
-    who: &Admin,
+    ctx: &Context,
+    who: &OrgAccess,
     id: &str,
-    client: &ClientInfo,
-) -> Result<(), ApiError> {
-    let id: Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
-    let inv = state.store.revoke_invitation(who.org, id).await?;
+    client: &Client,
+) -> Result<(), OrgError> {
+    let id: Uuid = id.parse().map_err(|_| OrgError::NotFound)?;
+    let inv = ctx.store.revoke_invitation(who.org, id).await?;
     audit::in_org(
-        state,
+        ctx,
         who.org,
         Some(who.user),
         "invitation.revoked",
@@ -266,5 +271,6 @@ pub async fn revoke_invitation(
         &client.ip,
         json!({"role": inv.role}),
     )
-    .await
+    .await?;
+    Ok(())
 }

@@ -1,7 +1,6 @@
 //! Brute-force limits: in-process keyed GCRA limiters (governor) per IP and per account, plus
 //! the database-stored backoff that survives restarts (see `service::accounts`).
 
-use crate::ApiError;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
@@ -86,7 +85,7 @@ impl RateLimits {
 type Keyed = DefaultKeyedRateLimiter<String>;
 
 /// The live limiters of one process.
-pub(crate) struct Limiters {
+pub struct Limiters {
     pub login_ip: Keyed,
     pub login_account: Keyed,
     pub signup_ip: Keyed,
@@ -120,14 +119,21 @@ impl Limiters {
     }
 }
 
-/// Takes one attempt from `key`'s allowance, or answers 429 with how long to wait.
-pub(crate) fn take(limiter: &Keyed, key: &str) -> Result<(), ApiError> {
+/// Too many attempts: try again after `retry_after_secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many attempts; try again later")]
+pub struct RateLimited {
+    pub retry_after_secs: u64,
+}
+
+/// Takes one attempt from `key`'s allowance, or says how long to wait.
+pub(crate) fn take(limiter: &Keyed, key: &str) -> Result<(), RateLimited> {
     if limiter.len() > 100_000 {
         limiter.retain_recent();
     }
     limiter.check_key(&key.to_owned()).map_err(|not_until| {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
-        ApiError::TooManyRequests {
+        RateLimited {
             retry_after_secs: wait.as_secs() + 1,
         }
     })

@@ -1,48 +1,19 @@
 //! Uploaded statement files: a `multipart/form-data` body streamed to a temporary file (never
-//! held in memory), then imported exactly as `flowsense import` imports a file.
+//! held in memory); `flowsense_service::uploads` imports it.
 
-use super::audit;
-use crate::auth::{ClientInfo, Member};
-use crate::{ApiError, AppState};
+use crate::ApiError;
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
-use flowsense_import::{DateFormat, ImportOptions};
-use flowsense_service::imports::{FileImport, ImportFailure, Quiet, hex_lower, import_file};
-use flowsense_service::warm_up::warm_org_in_background;
-use serde::Serialize;
-use serde_json::json;
+use flowsense_service::imports::hex_lower;
+pub use flowsense_service::uploads::MAX_UPLOAD_BYTES;
+use flowsense_service::uploads::SpooledUpload;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-/// The largest file accepted.
-pub const MAX_UPLOAD_BYTES: u64 = 50 << 20;
 /// The largest upload request: the file and the form around it.
 pub const MAX_UPLOAD_REQUEST_BYTES: usize = (50 << 20) + (256 << 10);
 /// The form's small fields (account name, date format, CSRF token).
 const MAX_TEXT_FIELD_BYTES: u64 = 1024;
-
-/// What the upload form sent: the file, spooled to disk, and the optional import choices.
-pub struct Upload {
-    file: tempfile::NamedTempFile,
-    pub file_name: String,
-    pub bytes: u64,
-    sha256: String,
-    pub account: Option<String>,
-    pub date_format: Option<String>,
-}
-
-/// What an accepted upload did.
-#[derive(Debug, Clone, Serialize)]
-pub struct Uploaded {
-    pub import_id: i64,
-    pub file_name: String,
-    pub format: &'static str,
-    pub rows_read: u64,
-    pub rows_added: u64,
-    /// Rows the organisation already had (re-imports add nothing).
-    pub duplicates_skipped: u64,
-    pub documents_changed: u64,
-}
 
 pub(crate) fn too_large() -> ApiError {
     ApiError::PayloadTooLarge(format!(
@@ -98,7 +69,7 @@ fn clean_file_name(raw: Option<&str>) -> String {
 ///
 /// # Errors
 /// 400 for a body that is not such a form, 413 for a file too large, 422 without a file.
-pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<Upload, ApiError> {
+pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<SpooledUpload, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -147,7 +118,7 @@ pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<Upload, ApiE
             "choose a CSV, OFX or QFX file to upload".into(),
         ));
     };
-    Ok(Upload {
+    Ok(SpooledUpload {
         file,
         file_name,
         bytes,
@@ -164,98 +135,6 @@ async fn text(field: multer::Field<'_>) -> Result<String, ApiError> {
         .map_err(|e| multipart_error(&e))?
         .trim()
         .to_owned())
-}
-
-/// Imports an upload into the member's organisation, all or nothing, and audits the outcome.
-///
-/// # Errors
-/// 422 with the first bad row (`line N: reason`), or for a bad account name or date format.
-pub async fn import_upload(
-    state: &AppState,
-    who: &Member,
-    upload: Upload,
-    client: &ClientInfo,
-) -> Result<Uploaded, ApiError> {
-    let org = state.store.org(who.org).await?;
-    let mut options = ImportOptions::new(org.settings.base_currency);
-    if let Some(account) = &upload.account {
-        if account.chars().count() > 100 || account.chars().any(char::is_control) {
-            return Err(ApiError::Unprocessable(
-                "name the account in at most 100 characters".into(),
-            ));
-        }
-        options = options.with_default_account(account.clone());
-    }
-    if let Some(format) = &upload.date_format {
-        options.date_format = Some(DateFormat::parse(format).map_err(ApiError::Unprocessable)?);
-    }
-    let outcome = import_file(
-        &state.store,
-        &org,
-        FileImport {
-            path: upload.file.path(),
-            source_name: upload.file_name.clone(),
-            file_name: upload.file_name.clone(),
-            sha256: upload.sha256.clone(),
-            options,
-            documents: None,
-            created_by: Some(who.user),
-            check_first: true,
-        },
-        &Quiet,
-    )
-    .await;
-    // The spooled copy goes as soon as it is read.
-    drop(upload.file);
-    match outcome {
-        Ok(done) => {
-            // The next dashboard finds the new books' figures computed.
-            warm_org_in_background(&state.store, &state.analytics, who.org);
-            let s = done.summary;
-            audit::in_org(
-                state,
-                who.org,
-                Some(who.user),
-                "import.completed",
-                format!("import:{}", s.import_id),
-                &client.ip,
-                json!({
-                    "file_name": upload.file_name,
-                    "format": done.format,
-                    "bytes": upload.bytes,
-                    "rows_read": s.rows_read,
-                    "rows_added": s.rows_added,
-                }),
-            )
-            .await?;
-            Ok(Uploaded {
-                import_id: s.import_id,
-                file_name: upload.file_name,
-                format: done.format,
-                rows_read: s.rows_read,
-                rows_added: s.rows_added,
-                duplicates_skipped: s.rows_read - s.rows_added,
-                documents_changed: s.documents_changed,
-            })
-        }
-        Err(failure) => {
-            if let ImportFailure::Refused(e) = &failure {
-                // The line number only: the reason may quote the file's content.
-                tracing::info!(line = e.line, "an uploaded file was refused");
-                audit::in_org(
-                    state,
-                    who.org,
-                    Some(who.user),
-                    "import.refused",
-                    format!("org:{}", who.org),
-                    &client.ip,
-                    json!({"file_name": upload.file_name, "line": e.line}),
-                )
-                .await?;
-            }
-            Err(failure.into())
-        }
-    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! digests. Every value is checked before anything is written, so a refused change keeps
 //! everything as it was.
 
-use super::audit;
-use crate::auth::{Admin, ClientInfo, Viewer};
-use crate::{ApiError, AppState};
+use super::{OrgAccess, OrgError};
+use crate::identity::Client;
+use crate::{Context, audit};
 use flowsense_core::Currency;
 use flowsense_storage::{OrgSettings, Organisation};
 use serde::Deserialize;
@@ -14,14 +14,16 @@ use serde_json::json;
 pub const RETENTION_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
 
 /// The organisation with its settings.
-pub async fn settings(state: &AppState, who: &Viewer) -> Result<Organisation, ApiError> {
-    Ok(state.store.org(who.org).await?)
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn settings(ctx: &Context, who: &OrgAccess) -> Result<Organisation, OrgError> {
+    Ok(ctx.store.org(who.org).await?)
 }
 
 /// Whether the base currency may still change: only while there are no transactions, whose
 /// amounts are stored in it.
-pub async fn currency_is_locked(state: &AppState, who: &Admin) -> Result<bool, ApiError> {
-    Ok(state.store.count_transactions(who.org).await? > 0)
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn currency_is_locked(ctx: &Context, who: &OrgAccess) -> Result<bool, OrgError> {
+    Ok(ctx.store.count_transactions(who.org).await? > 0)
 }
 
 /// Fields to change; absent ones stay as they are.
@@ -43,31 +45,30 @@ pub struct SettingsPatch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid(pub Vec<(&'static str, String)>);
 
-/// A settings change that did not happen.
-#[derive(Debug)]
-pub enum SettingsError {
-    Invalid(Invalid),
-    Failed(ApiError),
-}
-
-impl From<ApiError> for SettingsError {
-    fn from(e: ApiError) -> Self {
-        SettingsError::Failed(e)
+impl Invalid {
+    /// Every refusal in one line, each named by its field: `time_zone: choose …; name: …`.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        self.0
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
-impl From<SettingsError> for ApiError {
-    fn from(e: SettingsError) -> Self {
-        match e {
-            SettingsError::Invalid(Invalid(fields)) => ApiError::Unprocessable(
-                fields
-                    .into_iter()
-                    .map(|(f, m)| format!("{f}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            SettingsError::Failed(e) => e,
-        }
+/// A settings change that did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{}", .0.summary())]
+    Invalid(Invalid),
+    #[error(transparent)]
+    Failed(#[from] OrgError),
+}
+
+impl From<flowsense_storage::StorageError> for SettingsError {
+    fn from(e: flowsense_storage::StorageError) -> Self {
+        SettingsError::Failed(e.into())
     }
 }
 
@@ -86,18 +87,19 @@ pub fn time_zones() -> impl Iterator<Item = &'static str> {
 ///
 /// # Errors
 /// [`SettingsError::Invalid`] naming each refused field; nothing is changed then.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn update_settings(
-    state: &AppState,
-    who: &Admin,
+    ctx: &Context,
+    who: &OrgAccess,
     patch: SettingsPatch,
-    client: &ClientInfo,
+    client: &Client,
 ) -> Result<Organisation, SettingsError> {
-    let org = state.store.org(who.org).await.map_err(ApiError::from)?;
+    let org = ctx.store.org(who.org).await?;
     let mut name = org.name.clone();
     let mut s = org.settings.clone();
     let mut invalid = Vec::new();
     if let Some(n) = patch.name {
-        match super::orgs::parse_org_name(&n) {
+        match super::lifecycle::parse_org_name(&n) {
             Ok(n) => name = n.into_string(),
             Err(message) => invalid.push(("name", message)),
         }
@@ -106,7 +108,7 @@ pub async fn update_settings(
         match Currency::parse(&code) {
             Ok(c) if c == s.base_currency => {}
             Ok(c) => {
-                if currency_is_locked(state, who).await? {
+                if currency_is_locked(ctx, who).await? {
                     invalid.push((
                         "base_currency",
                         "the base currency cannot change once the organisation has transactions"
@@ -172,13 +174,11 @@ pub async fn update_settings(
     if changed.is_empty() {
         return Ok(org);
     }
-    state
-        .store
+    ctx.store
         .update_org_name_and_settings(who.org, &name, &s)
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     audit::in_org(
-        state,
+        ctx,
         who.org,
         Some(who.user),
         "org.settings_changed",
@@ -187,7 +187,7 @@ pub async fn update_settings(
         json!({"fields": changed}),
     )
     .await?;
-    Ok(state.store.org(who.org).await.map_err(ApiError::from)?)
+    Ok(ctx.store.org(who.org).await?)
 }
 
 /// The names of the fields that differ (the audit log says what changed, not to what).

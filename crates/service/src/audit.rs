@@ -1,22 +1,25 @@
 //! Recording security events. Details hold ids, names and counts — never a password, token,
-//! secret or code.
+//! secret, code or amount.
 
-use crate::{ApiError, AppState};
+use crate::Context;
 use flowsense_core::{OrgId, UserId};
-use flowsense_storage::NewAuditEvent;
+use flowsense_storage::{NewAuditEvent, StorageError};
 use serde_json::Value;
 
-pub(crate) async fn in_org(
-    state: &AppState,
+/// Records an event in `org`'s audit log.
+///
+/// # Errors
+/// A database failure.
+pub async fn in_org(
+    ctx: &Context,
     org: OrgId,
     actor: Option<UserId>,
     action: &str,
     target: String,
     ip: &str,
     details: Value,
-) -> Result<(), ApiError> {
-    state
-        .store
+) -> Result<(), StorageError> {
+    ctx.store
         .record_audit(
             org,
             &NewAuditEvent {
@@ -33,16 +36,19 @@ pub(crate) async fn in_org(
 
 /// Records an event about `user` in every organisation they belong to (sign-ins, MFA changes,
 /// tokens: the user's security is each organisation's business).
-pub(crate) async fn in_users_orgs(
-    state: &AppState,
+///
+/// # Errors
+/// A database failure.
+pub async fn in_users_orgs(
+    ctx: &Context,
     user: UserId,
     action: &str,
     ip: &str,
     details: Value,
-) -> Result<(), ApiError> {
-    for org in state.store.orgs_of_user(user).await? {
+) -> Result<(), StorageError> {
+    for org in ctx.store.orgs_of_user(user).await? {
         in_org(
-            state,
+            ctx,
             org.id,
             Some(user),
             action,

@@ -1,6 +1,5 @@
-//! What a job worker or the command line does, without the web crate: import a file into an
-//! organisation and read its analysis, through the service crate alone, on SQLite and (when
-//! `FLOWSENSE_TEST_POSTGRES_URL` is set) on PostgreSQL.
+//! Importing a file through `imports::import_file` and reading the analysis, as
+//! `flowsense import` does.
 
 use flowsense_core::Currency;
 use flowsense_core::analytics::RunwayStatus;
@@ -8,12 +7,11 @@ use flowsense_import::ImportOptions;
 use flowsense_service::analysis::with_analysis;
 use flowsense_service::analytics_cache::AnalyticsCache;
 use flowsense_service::imports::{FileImport, ImportFailure, Quiet, file_sha256, import_file};
-use flowsense_storage::{Keyring, NewOrg, OpenOptions, OrgSettings, Organisation, Store};
-use sqlx::Connection;
+use flowsense_storage::{NewOrg, OrgSettings, Organisation, Store};
 use std::path::Path;
 
 /// Four months of one account: $10,000 raised in December, then $2,000 a month out.
-const BOOKS: &str = "date,description,amount,account\n\
+pub(crate) const BOOKS: &str = "date,description,amount,account\n\
     2025-12-20,Seed round,10000.00,Operating\n\
     2026-01-15,Rent January,-2000.00,Operating\n\
     2026-02-15,Rent February,-2500.00,Operating\n\
@@ -22,86 +20,10 @@ const BOOKS: &str = "date,description,amount,account\n\
     2026-04-15,Rent April,-2000.00,Operating\n";
 
 /// Line 3 holds an amount that is not a number.
-const BAD_AMOUNT: &str = "date,description,amount,account\n\
+pub(crate) const BAD_AMOUNT: &str = "date,description,amount,account\n\
     2026-05-15,Rent May,-2000.00,Operating\n\
     2026-05-16,Coffee,twelve,Operating\n\
     2026-05-17,Never reached,-10.00,Operating\n";
-
-/// A database that lives as long as the test: a SQLite file in a temporary folder, or a
-/// PostgreSQL database of its own, dropped at the end.
-struct Database {
-    store: Store,
-    _folder: tempfile::TempDir,
-    postgres_server_and_name: Option<(String, String)>,
-}
-
-impl Database {
-    async fn sqlite() -> Database {
-        let folder = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}/flowsense.db", folder.path().display());
-        Database {
-            store: open(&url, true).await,
-            _folder: folder,
-            postgres_server_and_name: None,
-        }
-    }
-
-    async fn postgres(server: &str) -> Database {
-        let name = format!("fs_service_{}", uuid::Uuid::new_v4().simple());
-        run_on_server(server, &format!("CREATE DATABASE {name}")).await;
-        let (base, query) = server.split_once('?').unwrap_or((server, ""));
-        let host = base.rsplit_once('/').map_or(base, |(host, _)| host);
-        let url = if query.is_empty() {
-            format!("{host}/{name}")
-        } else {
-            format!("{host}/{name}?{query}")
-        };
-        Database {
-            store: open(&url, false).await,
-            _folder: tempfile::tempdir().expect("temp dir"),
-            postgres_server_and_name: Some((server.to_owned(), name)),
-        }
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Some((server, name)) = self.postgres_server_and_name.take() {
-            // Best effort, on a runtime of its own: a leftover test database is harmless.
-            let _ = std::thread::spawn(move || {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime")
-                    .block_on(run_on_server(
-                        &server,
-                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                    ));
-            })
-            .join();
-        }
-    }
-}
-
-async fn open(url: &str, create_if_missing: bool) -> Store {
-    let options = OpenOptions {
-        create_if_missing,
-        keyring: Some(Keyring::generate().expect("keyring")),
-        ..OpenOptions::default()
-    };
-    Store::open(url, &options).await.expect("open the store")
-}
-
-async fn run_on_server(server: &str, statement: &str) {
-    let mut admin = sqlx::PgConnection::connect(server)
-        .await
-        .expect("connect to the PostgreSQL test server");
-    sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
-        .execute(&mut admin)
-        .await
-        .expect(statement);
-    admin.close().await.ok();
-}
 
 /// Writes `text` as `name` in `folder` and imports it into `org`, as `flowsense import` does.
 async fn import_text(
@@ -195,23 +117,4 @@ async fn a_worker_imports_a_file_and_reads_its_analysis(store: &Store) {
     assert_eq!(store.count_transactions(empty.id).await.expect("count"), 0);
 }
 
-#[tokio::test]
-async fn on_sqlite_a_worker_imports_a_file_and_reads_its_analysis() {
-    let db = Database::sqlite().await;
-    a_worker_imports_a_file_and_reads_its_analysis(&db.store).await;
-}
-
-#[tokio::test]
-async fn on_postgres_a_worker_imports_a_file_and_reads_its_analysis() {
-    let Some(server) = std::env::var("FLOWSENSE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!(
-            "SKIPPED (PostgreSQL): on_postgres_a_worker_imports_a_file_and_reads_its_analysis — set FLOWSENSE_TEST_POSTGRES_URL"
-        );
-        return;
-    };
-    let db = Database::postgres(&server).await;
-    a_worker_imports_a_file_and_reads_its_analysis(&db.store).await;
-}
+crate::on_both_backends!(a_worker_imports_a_file_and_reads_its_analysis);

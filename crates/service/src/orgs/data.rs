@@ -1,10 +1,10 @@
 //! An organisation's data as a whole (SPEC §6): the admin's complete JSON export, streamed so a
 //! million transactions never sit in memory, and the deletion of everything with its key.
 
-use super::audit;
-use crate::auth::{Admin, ClientInfo};
-use crate::{ApiError, AppState};
-use axum::body::Bytes;
+use super::{OrgAccess, OrgError};
+use crate::identity::Client;
+use crate::{Context, FieldError, audit};
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, UserId};
 use flowsense_storage::{
@@ -59,13 +59,10 @@ pub struct Export {
 /// # Errors
 /// When the organisation cannot be read; a failure later in the stream aborts the download
 /// (the document is then visibly incomplete JSON).
-pub async fn export(
-    state: &AppState,
-    who: &Admin,
-    client: &ClientInfo,
-) -> Result<Export, ApiError> {
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn export(ctx: &Context, who: &OrgAccess, client: &Client) -> Result<Export, OrgError> {
     audit::in_org(
-        state,
+        ctx,
         who.org,
         Some(who.user),
         "org.exported",
@@ -74,10 +71,10 @@ pub async fn export(
         json!({"format": "json"}),
     )
     .await?;
-    let org = state.store.org(who.org).await?;
-    let members = state.store.member_details(who.org).await?;
-    let tables = state.store.export_org_tables(who.org).await?;
-    let now = state.now();
+    let org = ctx.store.org(who.org).await?;
+    let members = ctx.store.member_details(who.org).await?;
+    let tables = ctx.store.export_org_tables(who.org).await?;
+    let now = ctx.now();
     let head = Head {
         format: "flowsense-organisation-export",
         version: 1,
@@ -94,13 +91,13 @@ pub async fn export(
         tables: &tables,
         not_included: NOT_INCLUDED,
     };
-    let mut first = serde_json::to_vec(&head).map_err(ApiError::internal)?;
+    let mut first = serde_json::to_vec(&head).map_err(OrgError::Export)?;
     // Reopen the object to append the transactions array.
     first.pop();
     first.extend_from_slice(b",\"transactions\":[");
     Ok(Export {
         file_name: format!("flowsense-{}-{}.json", org.slug, now.format("%Y%m%d")),
-        body: Box::new(transactions_after(state.store.clone(), who.org, first)),
+        body: Box::new(transactions_after(ctx.store.clone(), who.org, first)),
     })
 }
 
@@ -186,19 +183,35 @@ pub struct DeleteInput {
 ///
 /// # Errors
 /// 422 when the typed name does not match.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn delete(
-    state: &AppState,
-    who: &Admin,
+    ctx: &Context,
+    who: &OrgAccess,
     input: &DeleteInput,
-) -> Result<String, ApiError> {
-    let org = state.store.org(who.org).await?;
+) -> Result<String, OrgError> {
+    let org = ctx.store.org(who.org).await?;
     if input.confirm.trim() != org.name.trim() {
-        return Err(ApiError::Unprocessable(
-            "type the organisation's name exactly as shown to confirm".into(),
-        ));
+        return Err(FieldError::new(
+            "confirm",
+            "type the organisation's name exactly as shown to confirm",
+        )
+        .into());
     }
     tracing::warn!(org_id = %who.org, actor = %who.user, "deleting an organisation at its admin's request");
-    state.store.delete_org(who.org).await?;
+    ctx.store.delete_org(who.org).await?;
     tracing::warn!(org_id = %who.org, actor = %who.user, "organisation deleted with its data key");
     Ok(org.name)
+}
+
+/// One page of the organisation's transactions, filtered as asked.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn transactions(
+    ctx: &Context,
+    who: &OrgAccess,
+    filter: &flowsense_storage::TxnFilter,
+) -> Result<flowsense_storage::TxnPage, OrgError> {
+    Ok(ctx.store.list_transactions(who.org, filter).await?)
 }

@@ -1,0 +1,124 @@
+//! What every use case can reach, built once at start-up and passed down as a value: the same
+//! for a web request, a CLI command and a job worker.
+
+use crate::analytics_cache::AnalyticsCache;
+use crate::identity::crypto::InstanceKey;
+use crate::identity::limits::{Limiters, RateLimits};
+use crate::identity::password::{PasswordError, Passwords};
+use crate::identity::session::SessionPolicy;
+use crate::mail::{Email, MailError, Mailer};
+use chrono::{DateTime, Utc};
+use flowsense_core::clock::{Clock, SystemClock};
+use flowsense_storage::Store;
+use std::sync::Arc;
+
+/// The identity policy of an instance: where users reach it, how long sessions live, the
+/// brute-force limits and how many password hashes may run at once.
+#[derive(Debug, Clone)]
+pub struct ContextSettings {
+    /// Where users reach the product, e.g. `https://cash.example.com` (links in e-mails).
+    pub public_url: String,
+    pub session: SessionPolicy,
+    pub limits: RateLimits,
+    /// Password hashes computed at once (each takes ~19 MiB).
+    pub hash_concurrency: usize,
+}
+
+impl ContextSettings {
+    /// Defaults for an instance reachable at `public_url`.
+    #[must_use]
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            session: SessionPolicy::default(),
+            limits: RateLimits::default(),
+            hash_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+        }
+    }
+}
+
+/// What the use cases run against. Cheap to clone.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<dyn Mailer>,
+    /// The instance's 32-byte secret (sealing, signing e-mailed links, deriving CSRF tokens).
+    pub key: Arc<InstanceKey>,
+    pub passwords: Passwords,
+    /// Computed analytics per organisation, keyed by its books version.
+    pub analytics: Arc<AnalyticsCache>,
+    pub public_url: Arc<str>,
+    pub session_policy: SessionPolicy,
+    pub limits: Arc<RateLimits>,
+    pub(crate) limiters: Arc<Limiters>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("store", &self.store)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// A context on the system clock with an empty analytics cache. Computes one argon2 hash
+    /// (the dummy that unknown e-mail addresses are checked against).
+    ///
+    /// # Errors
+    /// When that hash cannot be computed.
+    pub fn new(
+        store: Store,
+        key: InstanceKey,
+        mailer: Arc<dyn Mailer>,
+        settings: &ContextSettings,
+    ) -> Result<Self, PasswordError> {
+        Ok(Self {
+            store,
+            clock: Arc::new(SystemClock),
+            mailer,
+            key: Arc::new(key),
+            passwords: Passwords::new(settings.hash_concurrency)?,
+            analytics: Arc::new(AnalyticsCache::default()),
+            public_url: settings.public_url.trim_end_matches('/').into(),
+            session_policy: settings.session,
+            limiters: Arc::new(Limiters::new(&settings.limits)),
+            limits: Arc::new(settings.limits.clone()),
+        })
+    }
+
+    /// The same context reading time from `clock` (tests move a `ManualClock`).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The same context with its own analytics cache (say, of other bounds).
+    #[must_use]
+    pub fn with_analytics_cache(mut self, cache: AnalyticsCache) -> Self {
+        self.analytics = Arc::new(cache);
+        self
+    }
+
+    #[must_use]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// A link into the product's pages carrying a token.
+    pub(crate) fn page_link(&self, path: &str, token: &str) -> String {
+        format!("{}{path}?token={token}", self.public_url)
+    }
+
+    /// Hands a message to the mailer off the async threads: the one way every use case sends
+    /// e-mail.
+    pub(crate) async fn send_mail(&self, email: Email) -> Result<(), MailError> {
+        let mailer = self.mailer.clone();
+        tokio::task::spawn_blocking(move || mailer.send(&email))
+            .await
+            .map_err(|e| MailError(Box::new(e)))?
+    }
+}

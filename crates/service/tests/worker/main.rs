@@ -1,0 +1,7 @@
+//! What a job worker or the command line does, without the web crate: the use cases called
+//! through the service crate alone, on SQLite and (when `FLOWSENSE_TEST_POSTGRES_URL` is set)
+//! on PostgreSQL.
+
+mod accounts_and_orgs;
+mod imports;
+mod support;

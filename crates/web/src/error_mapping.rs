@@ -1,0 +1,116 @@
+//! The one place where the services' error enums become HTTP answers. Each refusal keeps the
+//! status, code and message the API has always given; failures become 500s whose cause chain
+//! is logged by `ApiError`'s response.
+
+use crate::{ApiError, ErrorCode};
+use flowsense_service::FieldError;
+use flowsense_service::identity::IdentityError;
+use flowsense_service::identity::limits::RateLimited;
+use flowsense_service::identity::password::PasswordError;
+use flowsense_service::mail::MailError;
+use flowsense_service::orgs::OrgError;
+use flowsense_service::orgs::settings::SettingsError;
+use flowsense_service::uploads::UploadError;
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::Unprocessable(e.message)
+    }
+}
+
+impl From<RateLimited> for ApiError {
+    fn from(e: RateLimited) -> Self {
+        ApiError::TooManyRequests {
+            retry_after_secs: e.retry_after_secs,
+        }
+    }
+}
+
+impl From<PasswordError> for ApiError {
+    fn from(e: PasswordError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<MailError> for ApiError {
+    fn from(e: MailError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::InvalidCredentials => {
+                ApiError::Unauthorized(ErrorCode::InvalidCredentials)
+            }
+            IdentityError::SecondFactorRequired => ApiError::Unauthorized(ErrorCode::TotpRequired),
+            IdentityError::SessionRequired => ApiError::Forbidden(ErrorCode::SessionRequired),
+            IdentityError::EmailNotVerified => ApiError::Forbidden(ErrorCode::EmailNotVerified),
+            IdentityError::ReauthenticationRequired => {
+                ApiError::Forbidden(ErrorCode::ReauthenticationRequired)
+            }
+            IdentityError::EmailAlreadyVerified => {
+                ApiError::Conflict(ErrorCode::EmailAlreadyVerified)
+            }
+            IdentityError::MfaAlreadyEnabled => ApiError::Conflict(ErrorCode::MfaAlreadyEnabled),
+            IdentityError::MfaNotPending => ApiError::Conflict(ErrorCode::MfaNotPending),
+            IdentityError::SoleAdmin => ApiError::Conflict(ErrorCode::SoleAdmin),
+            IdentityError::EmailTaken => ApiError::Conflict(ErrorCode::Conflict),
+            IdentityError::InvalidLink => {
+                ApiError::BadRequest("the link is invalid or has expired".into())
+            }
+            IdentityError::NotFound => ApiError::NotFound,
+            IdentityError::Invalid(f) => f.into(),
+            IdentityError::RateLimited(r) => r.into(),
+            IdentityError::Storage(s) => s.into(),
+            e @ (IdentityError::OtpauthUri
+            | IdentityError::Password(_)
+            | IdentityError::Mail(_)) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<OrgError> for ApiError {
+    fn from(e: OrgError) -> Self {
+        match e {
+            OrgError::NotFound => ApiError::NotFound,
+            OrgError::Invalid(f) => f.into(),
+            OrgError::SlugTaken => ApiError::Conflict(ErrorCode::SlugTaken),
+            OrgError::LastAdmin => ApiError::Conflict(ErrorCode::LastAdmin),
+            OrgError::InvitationEmailMismatch => {
+                ApiError::Forbidden(ErrorCode::InvitationEmailMismatch)
+            }
+            OrgError::InvitationUsed => ApiError::Conflict(ErrorCode::InvitationUsed),
+            OrgError::InvitationExpired => ApiError::Conflict(ErrorCode::InvitationExpired),
+            OrgError::EmailNotVerified => ApiError::Forbidden(ErrorCode::EmailNotVerified),
+            OrgError::MfaRequired => ApiError::Forbidden(ErrorCode::MfaRequired),
+            OrgError::RoleTooLow => ApiError::Forbidden(ErrorCode::Forbidden),
+            OrgError::TooManyInvitations { retry_after_secs } => {
+                ApiError::TooManyRequests { retry_after_secs }
+            }
+            OrgError::Storage(s) => s.into(),
+            OrgError::Identity(i) => i.into(),
+            e @ (OrgError::Export(_) | OrgError::Mail(_)) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Invalid(invalid) => ApiError::Unprocessable(invalid.summary()),
+            SettingsError::Failed(e) => e.into(),
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Invalid(f) => f.into(),
+            UploadError::Import(failure) => failure.into(),
+            UploadError::Storage(s) => s.into(),
+        }
+    }
+}
