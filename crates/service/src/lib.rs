@@ -5,5 +5,6 @@
 
 pub mod analysis;
 pub mod analytics_cache;
+pub mod digest;
 pub mod imports;
 pub mod warm_up;
