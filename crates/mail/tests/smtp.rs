@@ -88,19 +88,11 @@ impl TestServer {
 /// relay without login otherwise.
 fn start_server(tls: bool) -> TestServer {
     let dir = tempfile::tempdir().expect("tempdir");
-    let ca_key = rcgen::KeyPair::generate().expect("key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca");
-    let leaf_key = rcgen::KeyPair::generate().expect("key");
-    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
-        .expect("params")
-        .signed_by(&leaf_key, &ca)
-        .expect("leaf");
+    let certs = TestCertificates::new();
     let cert_path = dir.path().join("cert.pem");
     let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, leaf.pem()).expect("cert");
-    std::fs::write(&key_path, leaf_key.serialize_pem()).expect("key");
+    std::fs::write(&cert_path, certs.leaf.pem()).expect("cert");
+    std::fs::write(&key_path, certs.leaf_key.serialize_pem()).expect("key");
 
     let sink = Sink::default();
     let received = sink.received.clone();
@@ -133,8 +125,34 @@ fn start_server(tls: bool) -> TestServer {
     TestServer {
         port,
         received,
-        ca_pem: ca.pem(),
+        ca_pem: certs.ca_pem,
         _dir: dir,
+    }
+}
+
+/// A fresh test CA and a certificate for `localhost` it issued.
+struct TestCertificates {
+    ca_pem: String,
+    leaf: rcgen::Certificate,
+    leaf_key: rcgen::KeyPair,
+}
+
+impl TestCertificates {
+    fn new() -> Self {
+        let ca_key = rcgen::KeyPair::generate().expect("key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca");
+        let leaf_key = rcgen::KeyPair::generate().expect("key");
+        let leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .expect("params")
+            .signed_by(&leaf_key, &ca)
+            .expect("leaf");
+        Self {
+            ca_pem: ca.pem(),
+            leaf,
+            leaf_key,
+        }
     }
 }
 
@@ -365,4 +383,64 @@ fn only_file(outbox: &FileMailer) -> Vec<u8> {
         .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     std::fs::read(&entries[0]).expect("read")
+}
+
+/// A TLS endpoint (as for `smtps://`) that speaks TLS 1.2 only and counts completed handshakes.
+async fn tls12_only_endpoint() -> (u16, String, Arc<std::sync::atomic::AtomicUsize>) {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let certs = TestCertificates::new();
+    let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(certs.leaf_key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .expect("TLS 1.2")
+        .with_no_client_auth()
+        .with_single_cert(vec![certs.leaf.der().clone()], key)
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let handshakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = handshakes.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            if acceptor.accept(tcp).await.is_ok() {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    (port, certs.ca_pem, handshakes)
+}
+
+#[tokio::test]
+async fn tls_1_3_is_required_unless_1_2_is_allowed() {
+    let (port, ca_pem, handshakes) = tls12_only_endpoint().await;
+    let mailer = |url: String| {
+        let mut config = SmtpConfig::parse(&url).expect("config");
+        config
+            .add_root_certificate_pem(ca_pem.as_bytes())
+            .expect("ca");
+        SmtpMailer::new(&config, FROM).expect("mailer")
+    };
+    let strict = mailer(format!("smtps://localhost:{port}"));
+    let e = strict
+        .send(&Email::text("ana@example.com", "hello", "body"))
+        .await
+        .expect_err("a TLS 1.2 server is refused");
+    assert!(e.is_transient());
+    assert_eq!(
+        handshakes.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "{}",
+        chain(&e)
+    );
+
+    let lenient = mailer(format!("smtps://localhost:{port}?tls_min=1.2"));
+    // The handshake completes; the endpoint then closes without speaking SMTP.
+    let _ = lenient
+        .send(&Email::text("ana@example.com", "hello", "body"))
+        .await;
+    assert!(handshakes.load(std::sync::atomic::Ordering::SeqCst) >= 1);
 }
