@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod analytics_cache;
 pub mod audit;
 mod context;
+pub mod digest;
 mod field_error;
 pub mod identity;
 pub mod imports;

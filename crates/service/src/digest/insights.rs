@@ -1,0 +1,314 @@
+//! The digest's insights in the engine's own wording (the same findings the dashboard leads
+//! with: runway moving, cash that may run short, price rises, late payers, one customer carrying
+//! the revenue) and the week's anomalies, each pointing at the page that explains it.
+
+use super::format::{money, money_size, percent, share};
+use crate::analysis::Analysis;
+use chrono::NaiveDate;
+use flowsense_core::analytics::dates::add_days;
+use flowsense_core::analytics::{AnomalyKind, RunwayStatus, Severity};
+
+/// Most insights a digest carries.
+pub const MAX_INSIGHTS: usize = 4;
+/// Most anomalies a digest lists.
+pub const MAX_ANOMALIES: usize = 3;
+/// A customer bringing at least this share of revenue (basis points) is worth a word.
+const CONCENTRATION_BP: i64 = 2_500;
+
+/// How an insight reads: bad news first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tone {
+    Bad,
+    Warn,
+    Good,
+}
+
+impl Tone {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tone::Bad => "bad",
+            Tone::Warn => "warn",
+            Tone::Good => "good",
+        }
+    }
+}
+
+/// A page of the app an insight links to (under `/app/{org}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppPage {
+    Dashboard,
+    Forecast,
+    Recurring,
+    Aging,
+    CashflowByCategory,
+    Transactions { counterparty: Option<String> },
+}
+
+impl AppPage {
+    /// The path after `/app/{org}` (empty for the dashboard), query percent-encoded.
+    #[must_use]
+    pub fn path(&self) -> String {
+        match self {
+            AppPage::Dashboard => String::new(),
+            AppPage::Forecast => "/forecast".to_owned(),
+            AppPage::Recurring => "/recurring".to_owned(),
+            AppPage::Aging => "/aging".to_owned(),
+            AppPage::CashflowByCategory => "/cashflow?split=category".to_owned(),
+            AppPage::Transactions { counterparty: None } => "/transactions".to_owned(),
+            AppPage::Transactions {
+                counterparty: Some(name),
+            } => format!(
+                "/transactions?counterparty={}",
+                percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+            ),
+        }
+    }
+
+    #[must_use]
+    pub fn link_text(&self) -> &'static str {
+        match self {
+            AppPage::Dashboard => "Open the dashboard",
+            AppPage::Forecast => "See the forecast",
+            AppPage::Recurring => "See recurring costs",
+            AppPage::Aging => "See receivables",
+            AppPage::CashflowByCategory => "See cash flow by category",
+            AppPage::Transactions { .. } => "See the transactions",
+        }
+    }
+}
+
+/// One finding, in a sentence and a detail, with the page that explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Insight {
+    pub tone: Tone,
+    pub title: String,
+    pub detail: String,
+    pub page: AppPage,
+}
+
+/// The most urgent findings first, at most [`MAX_INSIGHTS`].
+#[must_use]
+pub fn top_insights(a: &Analysis) -> Vec<Insight> {
+    if !a.has_data() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    out.extend(runway_change(a));
+    out.extend(cash_low_point(a));
+    out.extend(price_rises(a));
+    out.extend(late_payer(a));
+    out.extend(concentration(a));
+    // Stable: within a tone, the order above holds.
+    out.sort_by_key(|i| i.tone);
+    out.truncate(MAX_INSIGHTS);
+    out
+}
+
+/// Anomalies dated in the digest's week (medium or high severity), as the engine words them.
+#[must_use]
+pub fn week_anomalies(a: &Analysis) -> Vec<Insight> {
+    let since = add_days(a.as_of, -6);
+    a.anomalies()
+        .anomalies
+        .iter()
+        .filter(|x| x.date >= since && x.date <= a.as_of && x.severity >= Severity::Medium)
+        .take(MAX_ANOMALIES)
+        .map(|x| Insight {
+            tone: if x.severity == Severity::High {
+                Tone::Bad
+            } else {
+                Tone::Warn
+            },
+            title: x.title.clone(),
+            detail: format!("Found on {}.", day(x.date)),
+            page: match (&x.counterparty, x.kind) {
+                (_, AnomalyKind::CategorySpike) => AppPage::CashflowByCategory,
+                (counterparty, _) => AppPage::Transactions {
+                    counterparty: counterparty.clone(),
+                },
+            },
+        })
+        .collect()
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+fn runway_change(a: &Analysis) -> Option<Insight> {
+    let m = |v: i64| money(v, a.currency());
+    let (now, then) = (&a.runway().status, &a.runway_month_ago().status);
+    let (tone, title, detail) = match (now, then) {
+        (
+            RunwayStatus::Burning {
+                months_of_runway: new,
+                average_monthly_burn: burn,
+                ..
+            },
+            RunwayStatus::Burning {
+                months_of_runway: old,
+                average_monthly_burn: old_burn,
+                ..
+            },
+        ) => {
+            let shorter = new < old;
+            (
+                if shorter { Tone::Bad } else { Tone::Warn },
+                format!(
+                    "Runway {} from {old:.1} to {new:.1} months",
+                    if shorter { "shortened" } else { "lengthened" }
+                ),
+                format!(
+                    "Average burn {} a month, {} a month earlier.",
+                    m(*burn),
+                    m(*old_burn)
+                ),
+            )
+        }
+        (
+            RunwayStatus::Burning {
+                months_of_runway,
+                average_monthly_burn,
+                ..
+            },
+            _,
+        ) => (
+            Tone::Bad,
+            format!("Burning cash: {months_of_runway:.1} months of runway"),
+            format!(
+                "Spending {} a month more than comes in.",
+                m(*average_monthly_burn)
+            ),
+        ),
+        (
+            RunwayStatus::OutOfCash {
+                average_monthly_burn,
+            },
+            _,
+        ) => (
+            Tone::Bad,
+            "Out of cash".to_owned(),
+            format!(
+                "Burning {} a month with no cash left.",
+                m(*average_monthly_burn)
+            ),
+        ),
+        (
+            RunwayStatus::NotBurning {
+                average_monthly_net_inflow,
+            },
+            RunwayStatus::Burning { .. },
+        ) => (
+            Tone::Good,
+            "No longer burning cash".to_owned(),
+            format!(
+                "Cash now grows {} a month on average.",
+                m(*average_monthly_net_inflow)
+            ),
+        ),
+        (RunwayStatus::NotBurning { .. } | RunwayStatus::InsufficientHistory, _) => return None,
+    };
+    Some(Insight {
+        tone,
+        title,
+        detail,
+        page: AppPage::Forecast,
+    })
+}
+
+fn cash_low_point(a: &Analysis) -> Option<Insight> {
+    let f = a.forecast();
+    let m = |v: i64| money(v, a.currency());
+    if let Some(w) = f.weeks.iter().find(|w| w.ending_cash.p50 < 0) {
+        return Some(Insight {
+            tone: Tone::Bad,
+            title: format!("Cash may run out by {}", w.end.format("%-d %b")),
+            detail: format!(
+                "The median forecast reaches {} that week.",
+                m(w.ending_cash.p50)
+            ),
+            page: AppPage::Forecast,
+        });
+    }
+    let w = f.weeks.iter().find(|w| w.ending_cash.p10 < 0)?;
+    Some(Insight {
+        tone: Tone::Warn,
+        title: format!(
+            "1 in 10 chance of running out by {}",
+            w.end.format("%-d %b")
+        ),
+        detail: format!(
+            "The low (P10) forecast reaches {}; the median stays at {}.",
+            m(w.ending_cash.p10),
+            m(w.ending_cash.p50)
+        ),
+        page: AppPage::Forecast,
+    })
+}
+
+fn price_rises(a: &Analysis) -> Vec<Insight> {
+    let c = a.currency();
+    let mut rises: Vec<_> = a
+        .recurring()
+        .items
+        .iter()
+        .filter(|i| i.active)
+        .filter_map(|i| i.price_change.as_ref().map(|p| (i, p)))
+        .filter(|(_, p)| p.change_bp > 0)
+        .collect();
+    rises.sort_by_key(|r| std::cmp::Reverse(r.1.since));
+    rises
+        .into_iter()
+        .take(2)
+        .map(|(i, p)| Insight {
+            tone: Tone::Warn,
+            title: format!(
+                "{} raised its price {}",
+                i.counterparty,
+                percent(p.change_bp)
+            ),
+            detail: format!(
+                "{} {} since {}, was {}.",
+                money_size(p.new_amount, c),
+                i.cadence.as_str(),
+                day(p.since),
+                money_size(p.old_amount, c)
+            ),
+            page: AppPage::Recurring,
+        })
+        .collect()
+}
+
+fn late_payer(a: &Analysis) -> Option<Insight> {
+    let p = a
+        .aging()
+        .late_payers
+        .iter()
+        .find(|p| p.overdue_amount > 0)?;
+    Some(Insight {
+        tone: Tone::Warn,
+        title: format!("{} pays {} days late", p.customer, p.median_days_late),
+        detail: format!(
+            "Typically, over {} paid invoices; {} is overdue now.",
+            p.paid_invoices,
+            money(p.overdue_amount, a.currency())
+        ),
+        page: AppPage::Aging,
+    })
+}
+
+fn concentration(a: &Analysis) -> Option<Insight> {
+    let c = &a.aging().concentration;
+    let top = c.top_customers.first()?;
+    (c.top1_bp >= CONCENTRATION_BP && c.top_customers.len() > 1).then(|| Insight {
+        tone: Tone::Warn,
+        title: format!("{} brings {} of revenue", top.customer, share(top.share_bp)),
+        detail: format!(
+            "The top three customers bring {} of the last year's {}.",
+            share(c.top3_bp),
+            money(c.revenue, a.currency())
+        ),
+        page: AppPage::Aging,
+    })
+}

@@ -1,0 +1,48 @@
+//! The weekly digest's content: [`compose_digest`] turns an organisation's [`Analysis`] into a
+//! typed [`Digest`] (once per organisation and week), [`render_digest`] turns it into one
+//! member's [`Email`] with a text and an HTML part, the cash chart inline and a signed one-click
+//! unsubscribe link ([`sign_unsubscribe`] / [`verify_unsubscribe`]). Choosing who receives it,
+//! and sending it, belong to the job that calls these.
+//!
+//! [`Analysis`]: crate::analysis::Analysis
+//! [`Email`]: flowsense_mail::Email
+
+mod chart;
+mod compose;
+mod format;
+mod insights;
+mod render;
+mod unsubscribe;
+
+pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, cash_chart_png};
+pub use compose::{
+    CHART_WEEKS, CashChart, Digest, MAX_UPCOMING, UPCOMING_DAYS, USUAL_WEEKS, Upcoming,
+    UpcomingKind, WeekFlows, compose_digest,
+};
+pub use format::{money, money_change, money_size};
+pub use insights::{AppPage, Insight, MAX_ANOMALIES, MAX_INSIGHTS, Tone};
+pub use render::{CHART_CONTENT_ID, DigestLinks, RenderError, digest_subject, render_digest};
+pub use unsubscribe::{
+    Unsubscribe, UnsubscribePurpose, sign_unsubscribe, unsubscribe_url, verify_unsubscribe,
+};
+
+use flowsense_core::{OrgId, UserId};
+
+/// The links of `user`'s digest for `org`: the app under `public_url`, and a one-click
+/// unsubscribe link signed with `unsubscribe_key`.
+#[must_use]
+pub fn digest_links(
+    public_url: &str,
+    unsubscribe_key: &[u8; 32],
+    user: UserId,
+    org: OrgId,
+) -> DigestLinks {
+    let token = sign_unsubscribe(unsubscribe_key, user, org, UnsubscribePurpose::WeeklyDigest);
+    DigestLinks {
+        public_url: public_url.trim_end_matches('/').to_owned(),
+        unsubscribe_url: unsubscribe_url(public_url, &token),
+    }
+}
+
+#[cfg(test)]
+mod tests;
