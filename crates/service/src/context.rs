@@ -6,9 +6,9 @@ use crate::identity::crypto::InstanceKey;
 use crate::identity::limits::{Limiters, RateLimits};
 use crate::identity::password::{PasswordError, Passwords};
 use crate::identity::session::SessionPolicy;
-use crate::mail::{Email, MailError, Mailer};
 use chrono::{DateTime, Utc};
 use flowsense_core::clock::{Clock, SystemClock};
+use flowsense_mail::{Email, MailError, Mailer};
 use flowsense_storage::Store;
 use std::sync::Arc;
 
@@ -113,12 +113,8 @@ impl Context {
         format!("{}{path}?token={token}", self.public_url)
     }
 
-    /// Hands a message to the mailer off the async threads: the one way every use case sends
-    /// e-mail.
+    /// Hands a message to the mailer: the one way every use case sends e-mail.
     pub(crate) async fn send_mail(&self, email: Email) -> Result<(), MailError> {
-        let mailer = self.mailer.clone();
-        tokio::task::spawn_blocking(move || mailer.send(&email))
-            .await
-            .map_err(|e| MailError(Box::new(e)))?
+        self.mailer.send(&email).await
     }
 }

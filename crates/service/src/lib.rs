@@ -13,7 +13,6 @@ mod field_error;
 pub mod identity;
 pub mod imports;
 pub mod instance;
-pub mod mail;
 pub mod orgs;
 pub mod uploads;
 pub mod warm_up;

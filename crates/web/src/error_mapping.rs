@@ -3,11 +3,11 @@
 //! is logged by `ApiError`'s response.
 
 use crate::{ApiError, ErrorCode};
+use flowsense_mail::MailError;
 use flowsense_service::FieldError;
 use flowsense_service::identity::IdentityError;
 use flowsense_service::identity::limits::RateLimited;
 use flowsense_service::identity::password::PasswordError;
-use flowsense_service::mail::MailError;
 use flowsense_service::orgs::OrgError;
 use flowsense_service::orgs::settings::SettingsError;
 use flowsense_service::uploads::UploadError;

@@ -2,12 +2,12 @@
 
 use crate::auth::TrustedProxies;
 use flowsense_core::clock::Clock;
+use flowsense_mail::Mailer;
 use flowsense_service::analytics_cache::AnalyticsCache;
 use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::identity::limits::RateLimits;
 use flowsense_service::identity::password::PasswordError;
 use flowsense_service::identity::session::SessionPolicy;
-use flowsense_service::mail::Mailer;
 use flowsense_service::{Context, ContextSettings};
 use flowsense_storage::Store;
 use std::sync::Arc;

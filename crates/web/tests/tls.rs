@@ -42,7 +42,7 @@ async fn spawn_tls_server() -> TlsServer {
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
     let mailer = std::sync::Arc::new(
-        flowsense_service::mail::FileMailer::new(dir.path().join("outbox"), "test@localhost")
+        flowsense_mail::FileMailer::new(dir.path().join("outbox"), "test@localhost")
             .expect("outbox"),
     );
     let state = AppState::new(

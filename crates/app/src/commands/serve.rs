@@ -2,8 +2,8 @@
 
 use crate::settings::{Settings, TlsMode};
 use anyhow::{Context, Result};
+use flowsense_mail::FileMailer;
 use flowsense_service::identity::crypto::InstanceKey;
-use flowsense_service::mail::FileMailer;
 use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::Store;
 use flowsense_web::{AppState, AuthSettings, Deployment};

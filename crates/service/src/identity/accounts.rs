@@ -9,9 +9,9 @@ use super::links::{LinkPurpose, check_link, link_subject, sign_link};
 use super::password::check_password_strength;
 use super::session::{Issued, issue_session};
 use super::{Caller, Client, IdentityError, UserView, mfa};
-use crate::mail::Email;
 use crate::{Context, FieldError, audit};
 use flowsense_core::PlainName;
+use flowsense_mail::Email;
 use flowsense_storage::{NewUser, StorageError, User, constraint};
 use serde::Deserialize;
 use serde_json::json;
@@ -105,15 +105,15 @@ pub async fn signup(
     {
         Ok(user) => send_verification(ctx, &user).await,
         Err(IdentityError::EmailTaken) => Ok(ctx
-            .send_mail(Email {
-                to: email,
-                subject: "You already have a FlowSense account".into(),
-                body: format!(
+            .send_mail(Email::text(
+                email,
+                "You already have a FlowSense account".into(),
+                format!(
                     "Someone tried to sign up with this address, which already has an account.\n\
                      If it was you, sign in, or reset your password at {}/reset-password.\n",
                     ctx.public_url
                 ),
-            })
+            ))
             .await?),
         Err(e) => Err(e),
     }
@@ -121,15 +121,11 @@ pub async fn signup(
 
 async fn send_verification(ctx: &Context, user: &User) -> Result<(), IdentityError> {
     let token = sign_link(ctx, user, LinkPurpose::VerifyEmail);
-    ctx.send_mail(Email {
-        to: user.email.clone(),
-        subject: "Confirm your e-mail address for FlowSense".into(),
-        body: format!(
+    ctx.send_mail(Email::text(user.email.clone(), "Confirm your e-mail address for FlowSense".into(), format!(
             "Hello {},\n\nConfirm your address by opening this link (valid 48 hours):\n{}\n\nIf you did not sign up, ignore this message.\n",
             user.display_name,
             ctx.page_link("/verify-email", &token)
-        ),
-    })
+        )))
     .await?;
     Ok(())
 }

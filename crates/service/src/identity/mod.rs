@@ -20,9 +20,9 @@ pub mod totp;
 pub mod totp_seal;
 
 use crate::FieldError;
-use crate::mail::MailError;
 use chrono::{DateTime, Utc};
 use flowsense_core::UserId;
+use flowsense_mail::MailError;
 use flowsense_storage::{StorageError, TokenScope, User};
 use limits::RateLimited;
 use password::PasswordError;

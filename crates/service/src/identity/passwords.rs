@@ -6,8 +6,8 @@ use super::links::{LinkPurpose, check_link, link_subject, sign_link};
 use super::password::check_password_strength;
 use super::session::{Issued, issue_session};
 use super::{Caller, Client, IdentityError};
-use crate::mail::Email;
 use crate::{Context, audit};
+use flowsense_mail::Email;
 use flowsense_storage::{Revoked, User};
 use serde::Deserialize;
 use serde_json::json;
@@ -93,17 +93,13 @@ async fn tell_what_was_revoked(
     if revoked.pending_mfa {
         lines.push("- an unfinished two-factor set-up was cancelled".to_owned());
     }
-    ctx.send_mail(Email {
-        to: user.email.clone(),
-        subject: format!("Your FlowSense password was {how}"),
-        body: format!(
+    ctx.send_mail(Email::text(user.email.clone(), format!("Your FlowSense password was {how}"), format!(
             "Hello {},\n\nThe password of your FlowSense account was {how}. To keep the account safe:\n{}\n\n             Your profile lists your sessions and tokens: {}/app/profile\n\n             If this was not you, reset your password now at {}/reset-password and tell your organisation's admin.\n",
             user.display_name,
             lines.join("\n"),
             ctx.public_url,
             ctx.public_url,
-        ),
-    })
+        )))
     .await?;
     Ok(())
 }
@@ -128,14 +124,10 @@ pub async fn request_password_reset(
     take(&ctx.limiters.reset_ip, &format!("account:{email}"))?;
     if let Some(user) = ctx.store.user_by_email(&email).await? {
         let token = sign_link(ctx, &user, LinkPurpose::ResetPassword);
-        ctx.send_mail(Email {
-            to: user.email.clone(),
-            subject: "Reset your FlowSense password".into(),
-            body: format!(
+        ctx.send_mail(Email::text(user.email.clone(), "Reset your FlowSense password".into(), format!(
                 "Open this link within an hour to choose a new password (it works once):\n{}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n",
                 ctx.page_link("/reset-password", &token)
-            ),
-        })
+            )))
         .await?;
     }
     Ok(())

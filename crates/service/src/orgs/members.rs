@@ -4,10 +4,10 @@
 use super::{OrgAccess, OrgError};
 use crate::identity::crypto::{b64url, random_bytes, sha256};
 use crate::identity::{Caller, Client};
-use crate::mail::Email;
 use crate::{Context, audit};
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
+use flowsense_mail::Email;
 use flowsense_storage::{Invitation, MemberDetail, NewInvitation, StorageError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -78,17 +78,13 @@ pub async fn invite(
         )
         .await?;
     let org = ctx.store.org(who.org).await?;
-    ctx.send_mail(Email {
-        to: email,
-        subject: format!("You are invited to {} on FlowSense", org.name),
-        body: format!(
+    ctx.send_mail(Email::text(email, format!("You are invited to {} on FlowSense", org.name), format!(
             "{} invited you to join {} as {}.\nAccept within {INVITATION_DAYS} days, signed in with this address:\n{}\n",
             who.current.user.display_name,
             org.name,
             input.role,
             ctx.page_link("/invitations/accept", &token)
-        ),
-    })
+        )))
     .await?;
     audit::in_org(
         ctx,

@@ -9,9 +9,9 @@ pub mod members;
 pub mod settings;
 
 use crate::identity::{Caller, IdentityError};
-use crate::mail::MailError;
 use crate::{Context, FieldError};
 use flowsense_core::{OrgId, Role, UserId};
+use flowsense_mail::MailError;
 use flowsense_storage::StorageError;
 
 /// A signed-in user's standing in one organisation, checked against their membership (the web

@@ -1,9 +1,9 @@
 //! What every test here stands on: a database of its own per test, and a services context over
 //! it with a real mailer writing into a temporary outbox.
 
+use flowsense_mail::FileMailer;
 use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::identity::limits::RateLimits;
-use flowsense_service::mail::FileMailer;
 use flowsense_service::{Context, ContextSettings};
 use flowsense_storage::{Keyring, OpenOptions, Store};
 use sqlx::Connection;

@@ -6,10 +6,10 @@
 use chrono::Utc;
 use flowsense_core::clock::ManualClock;
 use flowsense_core::{Currency, OrgId, Role, UserId};
+use flowsense_mail::FileMailer;
 use flowsense_service::identity::accounts::create_user_with_password;
 use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::identity::limits::RateLimits;
-use flowsense_service::mail::FileMailer;
 use flowsense_storage::{ImportMeta, ImportTx, NewOrg, NewTransaction, OrgSettings};
 use flowsense_web::{AppState, AuthSettings};
 use reqwest::{Method, StatusCode};
