@@ -6,4 +6,5 @@
 pub mod analysis;
 pub mod analytics_cache;
 pub mod imports;
+pub mod retention;
 pub mod warm_up;

@@ -4,11 +4,11 @@
 #![allow(dead_code)]
 
 use chrono::Utc;
+use flowsense_core::clock::ManualClock;
 use flowsense_core::{Currency, OrgId, Role, UserId};
 use flowsense_storage::{ImportMeta, ImportTx, NewOrg, NewTransaction, OrgSettings};
 use flowsense_web::auth::crypto::InstanceKey;
 use flowsense_web::auth::limits::RateLimits;
-use flowsense_core::clock::ManualClock;
 use flowsense_web::mail::FileMailer;
 use flowsense_web::service::accounts::create_user_with_password;
 use flowsense_web::{AppState, AuthSettings};
