@@ -133,8 +133,8 @@ pub struct Document {
     pub amount: i64,
 }
 
-/// A monthly total kept after raw transactions are purged by retention, so that
-/// seasonality survives.
+/// A monthly total per category of transactions purged by retention, so that seasonality
+/// survives. Rollups count only purged transactions, never ones still in [`Books::txns`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MonthlyRollup {
     /// First day of the month.
@@ -147,6 +147,39 @@ pub struct MonthlyRollup {
     pub count: i64,
 }
 
+/// Totals of purged transactions of one month, bank account, category, counterparty and
+/// transfer flag: the grain of the cash-flow report and of the balances, so both stay exact
+/// over purged months. Like [`MonthlyRollup`], it counts only transactions no longer in
+/// [`Books::txns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowRollup {
+    /// First day of the month.
+    pub month: NaiveDate,
+    pub account: u32,
+    pub category: u32,
+    pub counterparty: u32,
+    pub transfer: bool,
+    /// Sum of amounts ≥ 0 (minor units).
+    pub inflow: i64,
+    /// Sum of negative amounts (minor units, negative or zero).
+    pub outflow: i64,
+    pub inflow_count: i64,
+    pub outflow_count: i64,
+}
+
+/// Totals of purged non-transfer transactions of one ISO week and counterparty: the
+/// forecast's weekly history, whose streams are told apart by counterparty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeekRollup {
+    /// The week's Monday.
+    pub week: NaiveDate,
+    pub counterparty: u32,
+    /// Sum of amounts ≥ 0 (minor units).
+    pub inflow: i64,
+    /// Sum of negative amounts (minor units, negative or zero).
+    pub outflow: i64,
+}
+
 /// Everything the engine needs about one organisation's books.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Books {
@@ -157,6 +190,10 @@ pub struct Books {
     pub txns: Vec<Txn>,
     pub documents: Vec<Document>,
     pub rollups: Vec<MonthlyRollup>,
+    /// Monthly totals of purged transactions (see [`FlowRollup`]).
+    pub flow_rollups: Vec<FlowRollup>,
+    /// Weekly totals of purged transactions (see [`WeekRollup`]).
+    pub week_rollups: Vec<WeekRollup>,
     /// Opening balance per account (indexed by account id) before the first transaction.
     pub opening_balances: Vec<i64>,
 }
@@ -172,6 +209,8 @@ impl Books {
             txns: Vec::new(),
             documents: Vec::new(),
             rollups: Vec::new(),
+            flow_rollups: Vec::new(),
+            week_rollups: Vec::new(),
             opening_balances: Vec::new(),
         }
     }
@@ -200,6 +239,37 @@ impl Books {
             counterparty,
             transfer,
         });
+    }
+
+    /// Adds the monthly totals of purged transactions, and their share of the per-category
+    /// [`Books::rollups`] (transfers included, as there; readers leave them out by category).
+    pub fn push_flow_rollups(&mut self, rollups: impl IntoIterator<Item = FlowRollup>) {
+        let mut by_category: HashMap<(NaiveDate, u32), usize> = self
+            .rollups
+            .iter()
+            .enumerate()
+            .map(|(ix, r)| ((r.month, r.category), ix))
+            .collect();
+        for r in rollups {
+            self.flow_rollups.push(r);
+            let next = self.rollups.len();
+            let ix = *by_category.entry((r.month, r.category)).or_insert(next);
+            if ix == next {
+                self.rollups.push(MonthlyRollup {
+                    month: r.month,
+                    category: r.category,
+                    inflow: 0,
+                    outflow: 0,
+                    count: 0,
+                });
+            }
+            let total = &mut self.rollups[ix];
+            total.inflow = total.inflow.saturating_add(r.inflow);
+            total.outflow = total.outflow.saturating_add(r.outflow);
+            total.count = total
+                .count
+                .saturating_add(r.inflow_count.saturating_add(r.outflow_count));
+        }
     }
 
     /// Opening balance of an account (zero when unknown).

@@ -15,6 +15,7 @@ pub mod imports;
 pub mod instance;
 pub mod orgs;
 pub mod uploads;
+pub mod retention;
 pub mod warm_up;
 pub mod whatif;
 

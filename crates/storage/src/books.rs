@@ -6,7 +6,7 @@ use crate::args::sql;
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
 use chrono::NaiveDate;
-use flowsense_core::books::MonthlyRollup;
+use flowsense_core::books::{FlowRollup, MonthlyRollup, WeekRollup};
 use flowsense_core::{Books, DocKind, Document, OrgId};
 
 #[derive(sqlx::FromRow)]
@@ -32,6 +32,27 @@ struct DocRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct FlowRollupRow {
+    month: NaiveDate,
+    account_id: i64,
+    category: String,
+    counterparty: String,
+    is_transfer: bool,
+    inflow_minor: i64,
+    outflow_minor: i64,
+    inflow_count: i64,
+    outflow_count: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct WeekRollupRow {
+    week: NaiveDate,
+    counterparty: String,
+    inflow_minor: i64,
+    outflow_minor: i64,
+}
+
+#[derive(sqlx::FromRow)]
 struct RollupRow {
     month: NaiveDate,
     category: String,
@@ -42,7 +63,7 @@ struct RollupRow {
 
 /// Moves the organisation's books version on, inside the transaction that changes its books.
 ///
-/// Every write to `transactions`, `documents`, `bank_accounts` or `monthly_rollups` calls this in
+/// Every write to `transactions`, `documents`, `bank_accounts` or the rollups calls this in
 /// its own transaction: imports and syncs (through [`crate::ImportTx::commit`]), new bank
 /// accounts, and purges. Caches of computed analytics are keyed by
 /// [`crate::Organisation::books_version`], so a write that skipped it would leave them stale.
@@ -121,6 +142,35 @@ impl Store {
                 inflow: r.inflow_minor,
                 outflow: r.outflow_minor,
                 count: r.txn_count,
+            });
+        }
+        let flows: Vec<FlowRollupRow> = tx.fetch_all(sql!("books/flow_rollups").arg(org)).await?;
+        let mut flow_rollups = Vec::with_capacity(flows.len());
+        for r in flows {
+            let account = *account_ix
+                .get(&r.account_id)
+                .ok_or_else(|| StorageError::Corrupt("rollup of an unknown account".into()))?;
+            flow_rollups.push(FlowRollup {
+                month: r.month,
+                account,
+                category: books.categories.intern(&r.category),
+                counterparty: books.counterparties.intern(&r.counterparty),
+                transfer: r.is_transfer,
+                inflow: r.inflow_minor,
+                outflow: r.outflow_minor,
+                inflow_count: r.inflow_count,
+                outflow_count: r.outflow_count,
+            });
+        }
+        books.push_flow_rollups(flow_rollups);
+        let weeks: Vec<WeekRollupRow> = tx.fetch_all(sql!("books/week_rollups").arg(org)).await?;
+        for r in weeks {
+            let counterparty = books.counterparties.intern(&r.counterparty);
+            books.week_rollups.push(WeekRollup {
+                week: r.week,
+                counterparty,
+                inflow: r.inflow_minor,
+                outflow: r.outflow_minor,
             });
         }
         tx.commit().await?;

@@ -57,6 +57,29 @@ pub struct ExportedRollup {
     pub txn_count: i64,
 }
 
+/// Monthly totals of transactions purged by retention.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedFlowRollup {
+    pub month: NaiveDate,
+    pub account: String,
+    pub category: String,
+    pub counterparty: String,
+    pub is_transfer: bool,
+    pub inflow_minor: i64,
+    pub outflow_minor: i64,
+    pub inflow_count: i64,
+    pub outflow_count: i64,
+}
+
+/// Weekly totals per counterparty of transactions purged by retention.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedWeekRollup {
+    pub week: NaiveDate,
+    pub counterparty: String,
+    pub inflow_minor: i64,
+    pub outflow_minor: i64,
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ExportedInsight {
     pub id: i64,
@@ -106,6 +129,8 @@ pub struct OrgTables {
     pub ledger_accounts: Vec<ExportedLedgerAccount>,
     pub documents: Vec<ExportedDocument>,
     pub monthly_rollups: Vec<ExportedRollup>,
+    pub monthly_flow_rollups: Vec<ExportedFlowRollup>,
+    pub weekly_counterparty_rollups: Vec<ExportedWeekRollup>,
     pub insights: Vec<ExportedInsight>,
     pub connections: Vec<ExportedConnection>,
     pub imports: Vec<ImportRecord>,
@@ -125,6 +150,8 @@ impl Store {
         let ledger_accounts = tx.fetch_all(q(sql!("export/ledger_accounts"))).await?;
         let documents = tx.fetch_all(q(sql!("export/documents"))).await?;
         let monthly_rollups = tx.fetch_all(q(sql!("books/rollups"))).await?;
+        let monthly_flow_rollups = tx.fetch_all(q(sql!("export/flow_rollups"))).await?;
+        let weekly_counterparty_rollups = tx.fetch_all(q(sql!("books/week_rollups"))).await?;
         let insights = tx.fetch_all(q(sql!("export/insights"))).await?;
         let connections = tx.fetch_all(q(sql!("export/connections"))).await?;
         let imports = tx.fetch_all(sql!("export/imports").arg(org)).await?;
@@ -134,6 +161,8 @@ impl Store {
             ledger_accounts,
             documents,
             monthly_rollups,
+            monthly_flow_rollups,
+            weekly_counterparty_rollups,
             insights,
             connections,
             imports,

@@ -34,6 +34,7 @@ mod notification_prefs;
 mod org_secrets;
 mod orgs;
 mod own_data;
+mod retention;
 mod scope;
 mod sessions;
 mod tokens;
@@ -50,8 +51,8 @@ pub use db::{Backend, OpenOptions, Store};
 pub use documents::NewDocument;
 pub use error::{StorageError, constraint};
 pub use export::{
-    ExportedAccount, ExportedConnection, ExportedDocument, ExportedInsight, ExportedLedgerAccount,
-    ExportedRollup, ExportedTransaction, OrgTables,
+    ExportedAccount, ExportedConnection, ExportedDocument, ExportedFlowRollup, ExportedInsight,
+    ExportedLedgerAccount, ExportedRollup, ExportedTransaction, ExportedWeekRollup, OrgTables,
 };
 pub use import_history::ImportRecord;
 pub use imports::{ImportMeta, ImportSummary, ImportTx};
@@ -61,6 +62,7 @@ pub use mfa::MfaState;
 pub use notification_prefs::{DigestRecipient, NotificationPrefs};
 pub use orgs::{NewOrg, OrgSettings, Organisation};
 pub use own_data::{AccountFootprint, ConversationSummary};
+pub use retention::PurgeBatch;
 pub use sessions::{NewSession, Session};
 pub use tokens::{ApiToken, NewApiToken, TokenScope};
 pub use transactions::{NewTransaction, StoredTransaction, TxnCursor, TxnFilter, TxnPage};

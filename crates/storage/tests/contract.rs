@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod own_data;
+mod retention;
 mod support;
 
 use chrono::NaiveDate;

@@ -110,5 +110,7 @@ pub fn books_as_of(books: &Books, cut: NaiveDate) -> Books {
         }
     }
     before.rollups.retain(|r| r.month <= cut);
+    before.flow_rollups.retain(|r| r.month <= cut);
+    before.week_rollups.retain(|r| r.week <= cut);
     before
 }

@@ -1,10 +1,12 @@
 //! End-of-day balances per bank account and in total: opening balance plus every movement
-//! (transfers included, since they move money between accounts).
+//! (transfers included, since they move money between accounts). Purged months move the
+//! balances through their rollups, on the day [`rollup_balance_date`] gives.
 
 use super::cashflow::display_name;
-use super::dates::{add_days, days_between};
+use super::dates::{add_days, add_months, days_between};
 use super::stats::saturate;
 use crate::Books;
+use crate::books::FlowRollup;
 use crate::money::Currency;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -44,8 +46,12 @@ pub fn cash_position(
     for (id, &balance) in books.opening_balances.iter().enumerate() {
         opening[id.min(named)] += i128::from(balance);
     }
-    let unknown_used =
-        opening[named] != 0 || books.txns.iter().any(|t| t.account as usize >= named);
+    let unknown_used = opening[named] != 0
+        || books.txns.iter().any(|t| t.account as usize >= named)
+        || books
+            .flow_rollups
+            .iter()
+            .any(|r| r.account as usize >= named);
     let mut accounts: Vec<String> = (0..named)
         .map(|id| display_name(&books.accounts, id))
         .collect();
@@ -58,19 +64,27 @@ pub fn cash_position(
         days: Vec::new(),
         sparse: false,
     };
-    let first = books.txns.iter().map(|t| t.date).min();
-    let last = books.txns.iter().map(|t| t.date).max();
+    let booked = rollup_balance_date(books);
+    let mut movements: Vec<(NaiveDate, usize, i64)> = books
+        .txns
+        .iter()
+        .map(|t| (t.date, slot(t.account), t.amount))
+        .chain(books.flow_rollups.iter().map(|r| {
+            (
+                booked(r),
+                slot(r.account),
+                r.inflow.saturating_add(r.outflow),
+            )
+        }))
+        .collect();
+    let first = movements.iter().map(|m| m.0).min();
+    let last = movements.iter().map(|m| m.0).max();
     let (Some(from), Some(to)) = (from.or(first), to.or(last)) else {
         return position;
     };
     if from > to {
         return position;
     }
-    let mut movements: Vec<(NaiveDate, usize, i64)> = books
-        .txns
-        .iter()
-        .map(|t| (t.date, slot(t.account), t.amount))
-        .collect();
     movements.sort_unstable();
     let mut balances = opening;
     let mut next = 0;
@@ -120,5 +134,27 @@ pub fn cash_at(books: &Books, date: NaiveDate) -> i64 {
         .filter(|t| t.date <= date)
         .map(|t| i128::from(t.amount))
         .sum();
-    saturate(opening + moved)
+    let booked = rollup_balance_date(books);
+    let purged: i128 = books
+        .flow_rollups
+        .iter()
+        .filter(|r| booked(r) <= date)
+        .map(|r| i128::from(r.inflow) + i128::from(r.outflow))
+        .sum();
+    saturate(opening + moved + purged)
+}
+
+/// The day a purged month's movement shows in the balances: the month's last day or, when
+/// kept transactions start inside that month, the day before the first of them (a purge
+/// removes only transactions older than every kept one). Balances are then exact at every
+/// month end and on every day from the first kept transaction on; inside a purged month they
+/// show the month's opening balance.
+pub(crate) fn rollup_balance_date(books: &Books) -> impl Fn(&FlowRollup) -> NaiveDate {
+    let first_kept = books.txns.iter().map(|t| t.date).min();
+    move |r: &FlowRollup| {
+        let month_end = add_days(add_months(r.month, 1), -1);
+        first_kept
+            .map_or(month_end, |first| month_end.min(add_days(first, -1)))
+            .max(r.month)
+    }
 }

@@ -66,6 +66,8 @@ pub struct CashflowReport {
 }
 
 /// Builds the cash-flow report over `[from, to]` (each defaulting to the first/last transaction).
+/// Purged months count through their rollups ([`crate::books::FlowRollup`]), dated the first
+/// day of their month: a monthly report over them is what it was before the purge.
 #[must_use]
 pub fn cashflow(
     books: &Books,
@@ -78,7 +80,9 @@ pub fn cashflow(
         books.counterparties.len(),
         books.accounts.len(),
     );
-    let parts = CashflowParts::new(period, from, to).of_txns(&books.txns, dims);
+    let parts = CashflowParts::new(period, from, to)
+        .of_txns(&books.txns, dims)
+        .with_rollups(&books.flow_rollups, dims);
     cashflow_of_parts(&parts, books)
 }
 

@@ -33,6 +33,14 @@ impl Cell {
         self.count += 1;
     }
 
+    /// Adds the totals of several transactions at once (a rollup of purged ones).
+    #[inline]
+    pub(crate) fn add_totals(&mut self, inflow: i64, outflow: i64, count: u64) {
+        self.inflow += i128::from(inflow);
+        self.outflow += i128::from(outflow);
+        self.count += count;
+    }
+
     pub(crate) fn merge(&mut self, other: &Cell) {
         self.inflow += other.inflow;
         self.outflow += other.outflow;

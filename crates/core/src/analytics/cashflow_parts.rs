@@ -10,6 +10,7 @@
 use super::cashflow_accumulate::{Cell, MAX_PERIOD_SPLIT_CELLS, counts};
 use super::dates::Period;
 use crate::Txn;
+use crate::books::FlowRollup;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -98,9 +99,39 @@ impl CashflowParts {
             .unwrap_or(self)
     }
 
+    /// Adds the monthly totals of purged transactions, each dated the first day of its month
+    /// (exact for monthly periods; a weekly or daily report shows a purged month on its first
+    /// day). Ids are clamped to `dims` as in [`Self::of_txns`].
+    pub(crate) fn with_rollups(
+        mut self,
+        rollups: &[FlowRollup],
+        dims: (usize, usize, usize),
+    ) -> Self {
+        for r in rollups {
+            let as_txn = Txn {
+                id: 0,
+                date: r.month,
+                amount: 0,
+                account: clamp(r.account, dims.2),
+                category: clamp(r.category, dims.0),
+                counterparty: clamp(r.counterparty, dims.1),
+                transfer: r.transfer,
+            };
+            let count = u64::try_from(r.inflow_count.saturating_add(r.outflow_count)).unwrap_or(0);
+            self.add_totals(&as_txn, |cell| cell.add_totals(r.inflow, r.outflow, count));
+        }
+        self
+    }
+
     /// Adds one transaction.
     #[inline]
     pub fn add(&mut self, t: &Txn) {
+        self.add_totals(t, |cell| cell.add(t.amount));
+    }
+
+    /// Counts `t`'s date, and when it counts, applies `add` to each of its cells.
+    #[inline]
+    fn add_totals(&mut self, t: &Txn, add: impl Fn(&mut Cell)) {
         self.first = Some(self.first.map_or(t.date, |d| d.min(t.date)));
         self.last = Some(self.last.map_or(t.date, |d| d.max(t.date)));
         let from = self.from.unwrap_or(NaiveDate::MIN);
@@ -117,17 +148,17 @@ impl CashflowParts {
             }
         };
         let (category, account) = (t.category as usize, t.account as usize);
-        self.total.add(t.amount);
-        cell(&mut self.categories, category).add(t.amount);
-        cell(&mut self.counterparties, t.counterparty as usize).add(t.amount);
-        cell(&mut self.accounts, account).add(t.amount);
+        add(&mut self.total);
+        add(cell(&mut self.categories, category));
+        add(cell(&mut self.counterparties, t.counterparty as usize));
+        add(cell(&mut self.accounts, account));
         let period = &mut self.periods[entry];
-        period.flow.add(t.amount);
+        add(&mut period.flow);
         if !self.split_dropped[0] {
-            self.split_cells[0] += add_split(&mut period.categories, category, t.amount);
+            self.split_cells[0] += add_split(&mut period.categories, category, &add);
         }
         if !self.split_dropped[1] {
-            self.split_cells[1] += add_split(&mut period.accounts, account, t.amount);
+            self.split_cells[1] += add_split(&mut period.accounts, account, &add);
         }
         self.drop_oversized_splits();
     }
@@ -244,9 +275,9 @@ fn cell(cells: &mut Vec<Cell>, id: usize) -> &mut Cell {
 
 /// Adds to a per-period split; returns how many cells it grew by.
 #[inline]
-fn add_split(cells: &mut Vec<Cell>, id: usize, amount: i64) -> usize {
+fn add_split(cells: &mut Vec<Cell>, id: usize, add: &impl Fn(&mut Cell)) -> usize {
     let grown = (id + 1).saturating_sub(cells.len());
-    cell(cells, id).add(amount);
+    add(cell(cells, id));
     grown
 }
 

@@ -54,7 +54,7 @@ pub struct ForecastReport {
     pub weeks: Vec<ForecastWeek>,
     /// Whether a month-of-year pattern was applied (needs a year of history).
     pub yearly_seasonality: bool,
-    /// Weeks of raw transaction history behind the baseline.
+    /// Weeks of history behind the baseline (raw transactions and weekly rollups of purged ones).
     pub history_weeks: usize,
     /// How the same method did on the last 13 weeks, when there is enough history.
     pub backtest: Option<Backtest>,

@@ -48,7 +48,7 @@ pub(crate) struct History {
     pub as_of: NaiveDate,
     /// `[stream][week]` in minor units.
     pub weeks: [Vec<f64>; 4],
-    /// Weeks backed by raw transactions.
+    /// Weeks of history, from raw transactions or the weekly rollups of purged ones.
     pub raw_weeks: usize,
     /// Month-of-year factors for inflows and outflows (index 0 = January).
     pub inflow_factors: [f64; 12],
@@ -67,6 +67,7 @@ impl History {
             .txns
             .iter()
             .map(|t| t.date)
+            .chain(books.week_rollups.iter().map(|r| r.week))
             .filter(|&d| d <= as_of)
             .min();
         let raw_weeks = earliest.map_or(0, |e| {
@@ -98,6 +99,7 @@ impl History {
             };
             exact[stream as usize][w] += i128::from(t.amount);
         }
+        add_week_rollups(&mut exact, books, as_of, recurring_counterparties);
         let weeks = exact.map(|series| series.into_iter().map(|v| as_f64(saturate(v))).collect());
         let (inflow_factors, outflow_factors, seasonal) = month_factors(books, as_of);
         Self {
@@ -174,11 +176,35 @@ impl History {
     }
 }
 
+/// Adds the weekly rollups of purged transactions to the streams. A rollup week lands in
+/// the history week that holds its Thursday (the one holding most of its days; all of them
+/// when `as_of` is a Sunday, so the history is then exactly what it was before the purge).
+/// Payments of documents cannot be told apart once purged: they count as other flows.
+fn add_week_rollups(
+    exact: &mut [Vec<i128>; 4],
+    books: &Books,
+    as_of: NaiveDate,
+    recurring_counterparties: &HashSet<u32>,
+) {
+    for r in books.week_rollups.iter().filter(|r| r.week <= as_of) {
+        let thursday = add_days(r.week, 3).min(as_of);
+        let Ok(w) = usize::try_from(days_between(thursday, as_of) / 7) else {
+            continue;
+        };
+        if w >= exact[0].len() {
+            continue;
+        }
+        exact[Stream::OtherIn as usize][w] += i128::from(r.inflow);
+        if !recurring_counterparties.contains(&r.counterparty) {
+            exact[Stream::OtherOut as usize][w] += i128::from(r.outflow);
+        }
+    }
+}
+
 /// Month-of-year factors from full months of non-transfer flows; flat when under a year.
 fn month_factors(books: &Books, as_of: NaiveDate) -> ([f64; 12], [f64; 12], bool) {
     let flat = ([1.0; 12], [1.0; 12], false);
     let mut exact: BTreeMap<NaiveDate, (i128, i128)> = BTreeMap::new();
-    let mut raw_months = HashSet::new();
     for t in books.txns.iter().filter(|t| !t.transfer && t.date <= as_of) {
         let entry = exact.entry(month_start(t.date)).or_default();
         if t.amount >= 0 {
@@ -186,12 +212,12 @@ fn month_factors(books: &Books, as_of: NaiveDate) -> ([f64; 12], [f64; 12], bool
         } else {
             entry.1 -= i128::from(t.amount);
         }
-        raw_months.insert(month_start(t.date));
     }
+    // Rollups hold only purged transactions, so a month cut by the purge adds both.
     let transfer = books.categories.get(TRANSFER_CATEGORY);
     for r in &books.rollups {
         let month = month_start(r.month);
-        if raw_months.contains(&month) || Some(r.category) == transfer || month > as_of {
+        if Some(r.category) == transfer || month > as_of {
             continue;
         }
         let entry = exact.entry(month).or_default();

@@ -40,7 +40,8 @@ pub struct MonthNet {
     pub inflow: i64,
     pub outflow: i64,
     pub net: i64,
-    /// `transactions`, or `rollups` for months whose raw transactions were purged.
+    /// `transactions`; `rollups` for months whose raw transactions were all purged; or
+    /// `transactions and rollups` for a month the purge cut through.
     pub source: &'static str,
 }
 
@@ -126,15 +127,18 @@ fn month_net(books: &Books, month: NaiveDate) -> MonthNet {
             count += 1;
         }
     }
+    // Rollups hold only purged transactions: a month cut by the purge adds both.
     let mut source = "transactions";
-    if count == 0 {
-        let transfer = books.categories.get(TRANSFER_CATEGORY);
-        for r in &books.rollups {
-            if month_start(r.month) == month && Some(r.category) != transfer {
-                inflow += i128::from(r.inflow);
-                outflow += i128::from(r.outflow);
-                source = "rollups";
-            }
+    let transfer = books.categories.get(TRANSFER_CATEGORY);
+    for r in &books.rollups {
+        if month_start(r.month) == month && Some(r.category) != transfer {
+            inflow += i128::from(r.inflow);
+            outflow += i128::from(r.outflow);
+            source = if count == 0 {
+                "rollups"
+            } else {
+                "transactions and rollups"
+            };
         }
     }
     MonthNet {

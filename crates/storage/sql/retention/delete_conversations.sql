@@ -1,0 +1,1 @@
+DELETE FROM conversations WHERE org_id = $1 AND updated_at < $2
