@@ -14,8 +14,8 @@ pub mod identity;
 pub mod imports;
 pub mod instance;
 pub mod orgs;
-pub mod uploads;
 pub mod retention;
+pub mod uploads;
 pub mod warm_up;
 pub mod whatif;
 
