@@ -3,9 +3,10 @@
 
 use flowsense_mail::{Email, FileMailer, MailErrorKind, Mailer, SmtpConfig, SmtpMailer};
 use mail_parser::{MessageParser, MimeHeaders};
-use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use support::{TestServer, chain, start_server, tls12_only_endpoint};
+
+mod support;
 
 const FROM: &str = "FlowSense <digest@flowsense.example>";
 /// PNG bytes (signature and header chunks) that the receiver must get back unchanged.
@@ -16,145 +17,6 @@ const PNG: &[u8] = &[
     0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
     0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
-
-#[derive(Default)]
-struct Received {
-    messages: Vec<(Vec<String>, Vec<u8>)>,
-    logins: Vec<(String, String)>,
-}
-
-/// Accepts everything except `bounce@…` (550) and `later@…` (451), and keeps what it got.
-#[derive(Clone, Default)]
-struct Sink {
-    received: Arc<Mutex<Received>>,
-    to: Vec<String>,
-    data: Vec<u8>,
-}
-
-impl Handler for Sink {
-    fn rcpt(&mut self, to: &str) -> Response {
-        if to.contains("bounce@") {
-            response::NO_MAILBOX
-        } else if to.contains("later@") {
-            Response::custom(451, "Try again later".to_owned())
-        } else {
-            response::OK
-        }
-    }
-
-    fn data_start(&mut self, _domain: &str, _from: &str, _8bit: bool, to: &[String]) -> Response {
-        self.to = to.to_vec();
-        self.data.clear();
-        response::OK
-    }
-
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.data.extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> Response {
-        let message = (std::mem::take(&mut self.to), std::mem::take(&mut self.data));
-        self.received.lock().expect("lock").messages.push(message);
-        response::OK
-    }
-
-    fn auth_plain(&mut self, _authz: &str, user: &str, password: &str) -> Response {
-        let mut received = self.received.lock().expect("lock");
-        received.logins.push((user.to_owned(), password.to_owned()));
-        if user == "mailer" && password == "s3cret:p@ss" {
-            response::AUTH_OK
-        } else {
-            response::INVALID_CREDENTIALS
-        }
-    }
-}
-
-struct TestServer {
-    port: u16,
-    received: Arc<Mutex<Received>>,
-    ca_pem: String,
-    _dir: tempfile::TempDir,
-}
-
-impl TestServer {
-    fn messages(&self) -> Vec<(Vec<String>, Vec<u8>)> {
-        self.received.lock().expect("lock").messages.clone()
-    }
-}
-
-/// An SMTP server on a free loopback port, offering STARTTLS with a certificate for
-/// `localhost` issued by a fresh test CA and requiring AUTH PLAIN when `tls`, or a plaintext
-/// relay without login otherwise.
-fn start_server(tls: bool) -> TestServer {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let certs = TestCertificates::new();
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, certs.leaf.pem()).expect("cert");
-    std::fs::write(&key_path, certs.leaf_key.serialize_pem()).expect("key");
-
-    let sink = Sink::default();
-    let received = sink.received.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let mut server = Server::new(sink);
-    let ssl = if tls {
-        SslConfig::SelfSigned {
-            cert_path: cert_path.to_string_lossy().into_owned(),
-            key_path: key_path.to_string_lossy().into_owned(),
-        }
-    } else {
-        SslConfig::None
-    };
-    server
-        .with_name("localhost")
-        .with_ssl(ssl)
-        .expect("tls")
-        .with_num_threads(2)
-        .with_tcp_listener(listener);
-    if tls {
-        server.with_auth(AuthMechanism::Plain);
-    }
-    // The listener is bound already: the client can connect as soon as this returns.
-    std::thread::spawn(move || {
-        if let Err(e) = server.serve() {
-            eprintln!("the test SMTP server stopped: {e}");
-        }
-    });
-    TestServer {
-        port,
-        received,
-        ca_pem: certs.ca_pem,
-        _dir: dir,
-    }
-}
-
-/// A fresh test CA and a certificate for `localhost` it issued.
-struct TestCertificates {
-    ca_pem: String,
-    leaf: rcgen::Certificate,
-    leaf_key: rcgen::KeyPair,
-}
-
-impl TestCertificates {
-    fn new() -> Self {
-        let ca_key = rcgen::KeyPair::generate().expect("key");
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca");
-        let leaf_key = rcgen::KeyPair::generate().expect("key");
-        let leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
-            .expect("params")
-            .signed_by(&leaf_key, &ca)
-            .expect("leaf");
-        Self {
-            ca_pem: ca.pem(),
-            leaf,
-            leaf_key,
-        }
-    }
-}
 
 fn starttls_mailer(server: &TestServer) -> SmtpMailer {
     let url = format!("smtp://mailer:s3cret%3Ap%40ss@localhost:{}", server.port);
@@ -336,7 +198,9 @@ async fn headers_cannot_be_injected() {
 #[tokio::test]
 async fn the_outbox_is_private_and_holds_the_whole_message() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let outbox = FileMailer::new(dir.path().join("outbox"), FROM).expect("outbox");
+    // The sender `flowsense serve` uses when no public address is configured.
+    let outbox = FileMailer::new(dir.path().join("outbox"), "FlowSense <noreply@localhost>")
+        .expect("outbox");
     outbox
         .send(&rich_email("ana@example.com"))
         .await
@@ -365,17 +229,6 @@ async fn the_outbox_is_private_and_holds_the_whole_message() {
     assert!(parsed.attachments().any(|p| p.contents() == PNG));
 }
 
-/// The error and its causes, as a log line would show them.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
-}
-
 fn only_file(outbox: &FileMailer) -> Vec<u8> {
     let entries: Vec<_> = std::fs::read_dir(outbox.dir())
         .expect("dir")
@@ -383,35 +236,6 @@ fn only_file(outbox: &FileMailer) -> Vec<u8> {
         .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     std::fs::read(&entries[0]).expect("read")
-}
-
-/// A TLS endpoint (as for `smtps://`) that speaks TLS 1.2 only and counts completed handshakes.
-async fn tls12_only_endpoint() -> (u16, String, Arc<std::sync::atomic::AtomicUsize>) {
-    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-    let certs = TestCertificates::new();
-    let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(certs.leaf_key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .expect("TLS 1.2")
-        .with_no_client_auth()
-        .with_single_cert(vec![certs.leaf.der().clone()], key)
-        .expect("server config");
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let handshakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = handshakes.clone();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            if acceptor.accept(tcp).await.is_ok() {
-                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            }
-        }
-    });
-    (port, certs.ca_pem, handshakes)
 }
 
 #[tokio::test]
@@ -430,17 +254,12 @@ async fn tls_1_3_is_required_unless_1_2_is_allowed() {
         .await
         .expect_err("a TLS 1.2 server is refused");
     assert!(e.is_transient());
-    assert_eq!(
-        handshakes.load(std::sync::atomic::Ordering::SeqCst),
-        0,
-        "{}",
-        chain(&e)
-    );
+    assert_eq!(handshakes.load(Ordering::SeqCst), 0, "{}", chain(&e));
 
     let lenient = mailer(format!("smtps://localhost:{port}?tls_min=1.2"));
     // The handshake completes; the endpoint then closes without speaking SMTP.
     let _ = lenient
         .send(&Email::text("ana@example.com", "hello", "body"))
         .await;
-    assert!(handshakes.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert!(handshakes.load(Ordering::SeqCst) >= 1);
 }
