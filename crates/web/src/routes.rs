@@ -181,6 +181,8 @@ fn routes() -> Vec<Route> {
         route!(upload POST "/api/v1/orgs/{org}/imports", Member, api::imports::upload),
         route!(GET "/api/v1/orgs/{org}/export", Admin + step_up, api::orgs::export),
         route!(DELETE "/api/v1/orgs/{org}", Admin + step_up, api::orgs::delete),
+        // An outside scheduler starts a periodic job; signed with FLOWSENSE_CRON_SECRET.
+        route!(POST "/api/cron/{job}", Public, api::cron::trigger),
     ]
 }
 

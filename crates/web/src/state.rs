@@ -84,6 +84,8 @@ pub struct AppState {
     pub(crate) passwords: Passwords,
     /// Session and token bookkeeping writes allowed to wait for the database at once.
     pub(crate) bookkeeping_writers: Arc<tokio::sync::Semaphore>,
+    /// `POST /api/cron/{job}`, when `FLOWSENSE_CRON_SECRET` is set (otherwise the route is 404).
+    pub cron: Option<Arc<crate::api::CronEndpoint>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -118,6 +120,7 @@ impl AppState {
             deployment: Arc::new(Deployment::default()),
             analytics: Arc::new(AnalyticsCache::default()),
             bookkeeping_writers: Arc::new(tokio::sync::Semaphore::new(2)),
+            cron: None,
         })
     }
 
@@ -132,6 +135,13 @@ impl AppState {
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The same state answering signed cron requests with `cron`.
+    #[must_use]
+    pub fn with_cron(mut self, cron: crate::api::CronEndpoint) -> Self {
+        self.cron = Some(Arc::new(cron));
         self
     }
 

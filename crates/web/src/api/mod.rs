@@ -3,11 +3,13 @@
 
 pub(crate) mod auth;
 pub(crate) mod books;
+pub(crate) mod cron;
 pub(crate) mod imports;
 pub(crate) mod me;
 pub(crate) mod orgs;
 pub(crate) mod own_data;
 
+pub use cron::CronEndpoint;
 pub(crate) use own_data::own_data_download;
 
 use crate::auth::session::Issued;

@@ -49,6 +49,16 @@ pub async fn spawn_with(
     limits: RateLimits,
     tweak: impl FnOnce(&mut AuthSettings),
 ) -> TestApp {
+    spawn_with_state(db, limits, tweak, |state| state).await
+}
+
+/// [`spawn_with`], and `finish` completes the state (say, with a cron endpoint on its store).
+pub async fn spawn_with_state(
+    db: Db,
+    limits: RateLimits,
+    tweak: impl FnOnce(&mut AuthSettings),
+    finish: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
     let (db, store) = TestDb::new(db).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -65,6 +75,7 @@ pub async fn spawn_with(
     let state = AppState::new(store, InstanceKey::generate(), mailer, settings)
         .expect("state")
         .with_clock(clock.clone());
+    let state = finish(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let served = state.clone();
     tokio::spawn(async move {
