@@ -111,6 +111,7 @@ impl Scheduler {
             created += self
                 .enqueue_current(&kind)
                 .await?
+                .unwrap_or_default()
                 .into_iter()
                 .filter(|(_, newly_created)| *newly_created)
                 .count();
