@@ -2,35 +2,21 @@
 //! call is 401 and enqueues nothing; a good one is 202 with its job, once per period.
 
 use crate::on_both_backends;
-use crate::support::{Db, TestApp, spawn_app, spawn_with_state};
+use crate::support::{CRON_SECRET as SECRET, Db, TestApp, spawn_app, spawn_with_state, with_test_cron};
 use flowsense_core::clock::Clock;
-use flowsense_jobs::builtin::{CLEANUP_EXPIRED, register_cleanup};
+use flowsense_jobs::builtin::CLEANUP_EXPIRED;
 use flowsense_jobs::cron::{
     NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, new_cron_nonce, sign_cron_request,
 };
-use flowsense_jobs::{Registry, Scheduler};
-use flowsense_web::api::CronEndpoint;
 use flowsense_web::auth::limits::RateLimits;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::Value;
-use std::sync::Arc;
 
-const SECRET: &str = "a cron secret of a decent length, 32+";
 const PATH: &str = "/api/cron/cleanup.expired";
 
 async fn spawn_with_cron(db: Db) -> TestApp {
-    spawn_with_state(db, RateLimits::generous(), |_| {}, |state| {
-        let mut registry = Registry::new();
-        register_cleanup(&mut registry, state.store.clone(), state.clock.clone(), chrono::TimeDelta::minutes(30));
-        let scheduler = Scheduler::new(state.store.clone(), Arc::new(registry), state.clock.clone());
-        let cron = CronEndpoint {
-            secrets: vec![SecretString::from(SECRET)],
-            scheduler: Arc::new(scheduler),
-        };
-        state.with_cron(cron)
-    })
-    .await
+    spawn_with_state(db, RateLimits::generous(), |_| {}, with_test_cron).await
 }
 
 /// Sends a cron call with whichever of its headers are given.

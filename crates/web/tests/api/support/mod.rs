@@ -3,7 +3,11 @@
 
 #![allow(dead_code)]
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
+use flowsense_jobs::builtin::register_cleanup;
+use flowsense_jobs::{Registry, Scheduler};
+use flowsense_web::api::CronEndpoint;
+use secrecy::SecretString;
 use flowsense_core::{Currency, OrgId, Role, UserId};
 use flowsense_storage::{ImportMeta, ImportTx, NewOrg, NewTransaction, OrgSettings};
 use flowsense_web::auth::crypto::InstanceKey;
@@ -92,6 +96,21 @@ pub async fn spawn_with_state(
         db,
         shutdown: Some(tx),
     }
+}
+
+/// The secret of [`with_test_cron`].
+pub const CRON_SECRET: &str = "a cron secret of a decent length, 32+";
+
+/// `state` answering `POST /api/cron/{job}` signed with [`CRON_SECRET`], for the built-in
+/// periodic kinds.
+pub fn with_test_cron(state: AppState) -> AppState {
+    let mut registry = Registry::new();
+    register_cleanup(&mut registry, state.store.clone(), state.clock.clone(), TimeDelta::minutes(30));
+    let scheduler = Scheduler::new(state.store.clone(), Arc::new(registry), state.clock.clone());
+    state.with_cron(CronEndpoint {
+        secrets: vec![SecretString::from(CRON_SECRET)],
+        scheduler: Arc::new(scheduler),
+    })
 }
 
 impl TestApp {
