@@ -253,10 +253,17 @@ fn cron_secrets(value: Option<&str>) -> Result<Vec<SecretString>> {
     };
     let secrets: Vec<&str> = value.split(',').map(str::trim).collect();
     if secrets.len() > 2 {
-        bail!("FLOWSENSE_CRON_SECRET takes one secret, or two separated by a comma during a rotation");
+        bail!(
+            "FLOWSENSE_CRON_SECRET takes one secret, or two separated by a comma during a rotation"
+        );
     }
-    if secrets.iter().any(|s| s.chars().count() < MIN_CRON_SECRET_CHARS) {
-        bail!("FLOWSENSE_CRON_SECRET: each secret needs at least {MIN_CRON_SECRET_CHARS} characters (e.g. `openssl rand -hex 32`)");
+    if secrets
+        .iter()
+        .any(|s| s.chars().count() < MIN_CRON_SECRET_CHARS)
+    {
+        bail!(
+            "FLOWSENSE_CRON_SECRET: each secret needs at least {MIN_CRON_SECRET_CHARS} characters (e.g. `openssl rand -hex 32`)"
+        );
     }
     Ok(secrets.into_iter().map(SecretString::from).collect())
 }

@@ -65,6 +65,13 @@ async fn clean_up_expired(
     let jobs = store
         .purge_finished_jobs_across_orgs(now - TimeDelta::days(FINISHED_JOBS_KEPT_DAYS))
         .await?;
-    tracing::info!(sessions, tokens, invitations, nonces, jobs, "removed what had expired");
+    tracing::info!(
+        sessions,
+        tokens,
+        invitations,
+        nonces,
+        jobs,
+        "removed what had expired"
+    );
     Ok(())
 }

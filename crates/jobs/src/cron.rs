@@ -57,7 +57,10 @@ pub enum CronRejection {
 /// The canonical string a cron request's signature covers.
 #[must_use]
 pub fn canonical_cron_string(method: &str, path: &str, timestamp: i64, nonce: &str) -> String {
-    format!("{}\n{path}\n{timestamp}\n{nonce}", method.to_ascii_uppercase())
+    format!(
+        "{}\n{path}\n{timestamp}\n{nonce}",
+        method.to_ascii_uppercase()
+    )
 }
 
 /// The hex signature of a cron request with `secret`.
@@ -69,7 +72,11 @@ pub fn sign_cron_request(
     timestamp: i64,
     nonce: &str,
 ) -> String {
-    hex::encode(mac(secret, method, path, timestamp, nonce).finalize().into_bytes())
+    hex::encode(
+        mac(secret, method, path, timestamp, nonce)
+            .finalize()
+            .into_bytes(),
+    )
 }
 
 /// A fresh random nonce (32 hex characters).
@@ -99,7 +106,9 @@ pub fn check_cron_signature(
     };
     let timestamp: i64 = timestamp.parse().map_err(|_| CronRejection::Malformed)?;
     let nonce_ok = (16..=128).contains(&nonce.len())
-        && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     let signature = hex::decode(signature_hex).map_err(|_| CronRejection::Malformed)?;
     if !nonce_ok || signature.len() != 32 {
         return Err(CronRejection::Malformed);
@@ -144,7 +153,13 @@ pub async fn verify_cron_request(
     }
 }
 
-fn mac(secret: &SecretString, method: &str, path: &str, timestamp: i64, nonce: &str) -> Hmac<Sha256> {
+fn mac(
+    secret: &SecretString,
+    method: &str,
+    path: &str,
+    timestamp: i64,
+    nonce: &str,
+) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
         .expect("HMAC takes keys of any length");
     mac.update(canonical_cron_string(method, path, timestamp, nonce).as_bytes());

@@ -32,8 +32,9 @@ impl Job {
     /// # Errors
     /// [`JobError::Permanent`] when the payload is not a `T`.
     pub fn payload<T: DeserializeOwned>(&self) -> Result<T, JobError> {
-        serde_json::from_str(&self.payload)
-            .map_err(|_| JobError::permanent(format!("the payload of a {} job is invalid", self.kind)))
+        serde_json::from_str(&self.payload).map_err(|_| {
+            JobError::permanent(format!("the payload of a {} job is invalid", self.kind))
+        })
     }
 }
 
@@ -130,7 +131,12 @@ impl Registry {
     }
 
     /// Registers `handler` for `kind` (a later registration of the same kind replaces it).
-    pub fn register(&mut self, kind: &str, options: KindOptions, handler: impl Handler) -> &mut Self {
+    pub fn register(
+        &mut self,
+        kind: &str,
+        options: KindOptions,
+        handler: impl Handler,
+    ) -> &mut Self {
         self.kinds.insert(
             kind.to_owned(),
             Registered {

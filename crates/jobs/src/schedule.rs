@@ -85,7 +85,9 @@ pub struct Scheduler {
 
 impl std::fmt::Debug for Scheduler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scheduler").field("registry", &self.registry).finish_non_exhaustive()
+        f.debug_struct("Scheduler")
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
     }
 }
 
@@ -106,7 +108,11 @@ impl Scheduler {
     /// On a database failure (kinds enqueued before it stay enqueued).
     pub async fn tick(&self) -> Result<usize, StorageError> {
         let mut created = 0;
-        let kinds: Vec<String> = self.registry.schedules().map(|(k, _)| k.to_owned()).collect();
+        let kinds: Vec<String> = self
+            .registry
+            .schedules()
+            .map(|(k, _)| k.to_owned())
+            .collect();
         for kind in kinds {
             created += self
                 .enqueue_current(&kind)
@@ -136,7 +142,9 @@ impl Scheduler {
         let mut jobs = Vec::new();
         if schedule.per_org {
             for org in self.store.orgs_across_orgs().await? {
-                let key = schedule.period.current_key(now, zone_of(&org.settings.time_zone));
+                let key = schedule
+                    .period
+                    .current_key(now, zone_of(&org.settings.time_zone));
                 jobs.push(self.enqueue(kind, Some(org.id), &key, now).await?);
             }
         } else {
@@ -157,7 +165,13 @@ impl Scheduler {
         let key = format!("{kind}:{owner}:{period}");
         let job = self
             .registry
-            .new_job(kind, org, &serde_json::json!({ "period": period }), Some(key), now)
+            .new_job(
+                kind,
+                org,
+                &serde_json::json!({ "period": period }),
+                Some(key),
+                now,
+            )
             .map_err(|e| StorageError::Config(e.to_string()))?;
         let enqueued = self.store.enqueue_job(&job, now).await?;
         Ok((enqueued.id, enqueued.newly_created))
@@ -184,33 +198,62 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("valid time")
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .expect("valid time")
     }
 
     #[test]
     fn hourly_periods_are_utc_hours() {
-        assert_eq!(Period::Hourly.current_key(at(2026, 12, 2, 13, 59), Tz::UTC), "2026-12-02T13");
-        assert_eq!(Period::Hourly.current_key(at(2026, 12, 2, 14, 0), Tz::UTC), "2026-12-02T14");
+        assert_eq!(
+            Period::Hourly.current_key(at(2026, 12, 2, 13, 59), Tz::UTC),
+            "2026-12-02T13"
+        );
+        assert_eq!(
+            Period::Hourly.current_key(at(2026, 12, 2, 14, 0), Tz::UTC),
+            "2026-12-02T14"
+        );
     }
 
     #[test]
     fn a_night_starts_at_its_local_hour() {
         let nightly = Period::Nightly { hour: 3 };
         // 01:30 UTC is 02:30 in Paris (winter): still the night that started yesterday.
-        assert_eq!(nightly.current_key(at(2026, 12, 2, 1, 30), chrono_tz::Europe::Paris), "2026-12-01");
+        assert_eq!(
+            nightly.current_key(at(2026, 12, 2, 1, 30), chrono_tz::Europe::Paris),
+            "2026-12-01"
+        );
         // 02:00 UTC is 03:00 in Paris: tonight's.
-        assert_eq!(nightly.current_key(at(2026, 12, 2, 2, 0), chrono_tz::Europe::Paris), "2026-12-02");
+        assert_eq!(
+            nightly.current_key(at(2026, 12, 2, 2, 0), chrono_tz::Europe::Paris),
+            "2026-12-02"
+        );
         // In Auckland (UTC+13 in December) it is already the 3rd at 14:00 UTC on the 2nd.
-        assert_eq!(nightly.current_key(at(2026, 12, 2, 14, 0), chrono_tz::Pacific::Auckland), "2026-12-03");
+        assert_eq!(
+            nightly.current_key(at(2026, 12, 2, 14, 0), chrono_tz::Pacific::Auckland),
+            "2026-12-03"
+        );
     }
 
     #[test]
     fn a_week_starts_on_its_local_weekday_and_hour() {
-        let weekly = Period::Weekly { weekday: Weekday::Mon, hour: 7 };
+        let weekly = Period::Weekly {
+            weekday: Weekday::Mon,
+            hour: 7,
+        };
         // Wednesday 2 December 2026: the week began on Monday 30 November.
-        assert_eq!(weekly.current_key(at(2026, 12, 2, 12, 0), Tz::UTC), "2026-11-30");
+        assert_eq!(
+            weekly.current_key(at(2026, 12, 2, 12, 0), Tz::UTC),
+            "2026-11-30"
+        );
         // Monday 7 December before 07:00: still the previous week.
-        assert_eq!(weekly.current_key(at(2026, 12, 7, 6, 59), Tz::UTC), "2026-11-30");
-        assert_eq!(weekly.current_key(at(2026, 12, 7, 7, 0), Tz::UTC), "2026-12-07");
+        assert_eq!(
+            weekly.current_key(at(2026, 12, 7, 6, 59), Tz::UTC),
+            "2026-11-30"
+        );
+        assert_eq!(
+            weekly.current_key(at(2026, 12, 7, 7, 0), Tz::UTC),
+            "2026-12-07"
+        );
     }
 }

@@ -58,7 +58,9 @@ pub struct Worker {
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Worker").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Worker")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -147,9 +149,15 @@ impl Worker {
     async fn hand_back_unfinished(&self) {
         let unfinished: Vec<JobId> = lock(&self.running).drain().collect();
         for id in unfinished {
-            match self.store.hand_back_job(id, &self.config.owner, self.clock.now()).await {
+            match self
+                .store
+                .hand_back_job(id, &self.config.owner, self.clock.now())
+                .await
+            {
                 Ok(_) => tracing::info!(job = %id, "handed a running job back at shutdown"),
-                Err(e) => tracing::error!(job = %id, error = %ErrorChain(&e), "could not hand a job back; it runs again when its lease expires"),
+                Err(e) => {
+                    tracing::error!(job = %id, error = %ErrorChain(&e), "could not hand a job back; it runs again when its lease expires");
+                }
             }
         }
     }

@@ -95,9 +95,7 @@ pub enum FailOutcome {
 #[must_use]
 pub fn retry_backoff(attempts: i64) -> TimeDelta {
     let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
-    let full_ms = 10_000_i64
-        .saturating_mul(1_i64 << exponent)
-        .min(3_600_000);
+    let full_ms = 10_000_i64.saturating_mul(1_i64 << exponent).min(3_600_000);
     let half = full_ms / 2;
     let mut random = [0_u8; 8];
     // Without randomness the backoff is merely not jittered.
@@ -110,7 +108,9 @@ pub fn retry_backoff(attempts: i64) -> TimeDelta {
 /// Enqueues `job` inside an open transaction (the caller's, or one of our own).
 pub(crate) async fn enqueue_in(tx: &mut Tx, job: &NewJob, now: DateTime<Utc>) -> Result<Enqueued> {
     if job.max_attempts < 1 {
-        return Err(StorageError::Config("a job needs at least one attempt".into()));
+        return Err(StorageError::Config(
+            "a job needs at least one attempt".into(),
+        ));
     }
     if job.org.is_none() && matches!(tx, Tx::Pg(_)) {
         // A job of no organisation is visible to the system scope only (row-level security).
@@ -182,13 +182,7 @@ impl Store {
             Tx::Pg(_) => sql!("postgres-only/jobs/claim"),
         };
         let claimed: Vec<ClaimedJob> = tx
-            .fetch_all(
-                claim
-                    .arg(owner)
-                    .arg(now + lease)
-                    .arg(now)
-                    .arg(limit.max(0)),
-            )
+            .fetch_all(claim.arg(owner).arg(now + lease).arg(now).arg(limit.max(0)))
             .await?;
         tx.commit().await?;
         Ok(claimed)
@@ -232,7 +226,10 @@ impl Store {
     ) -> Result<FailOutcome> {
         let message: String = message.chars().take(500).collect();
         let (statement, outcome) = if permanent || job.attempts >= job.max_attempts {
-            (sql!("jobs/bury").arg(job.id.0).arg(owner).arg(now), FailOutcome::Dead)
+            (
+                sql!("jobs/bury").arg(job.id.0).arg(owner).arg(now),
+                FailOutcome::Dead,
+            )
         } else {
             let at = now + retry_backoff(job.attempts);
             let statement = sql!("jobs/retry_later").arg(job.id.0).arg(owner).arg(at);

@@ -219,11 +219,7 @@ impl Store {
         let mut total = 0;
         loop {
             let purged = self
-                .system_update(
-                    sql!("jobs/purge_finished")
-                        .arg(before)
-                        .arg(PURGE_BATCH),
-                )
+                .system_update(sql!("jobs/purge_finished").arg(before).arg(PURGE_BATCH))
                 .await?;
             total += purged;
             if purged < PURGE_BATCH.unsigned_abs() {

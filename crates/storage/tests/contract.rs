@@ -16,9 +16,9 @@ use flowsense_storage::{
 };
 use jobs::{
     a_job_enqueued_in_an_import_exists_only_if_the_import_commits,
-    a_second_enqueue_with_the_same_key_returns_the_first_job, claims_lease_renew_and_complete,
-    cron_nonces_are_accepted_once_and_purged,
+    a_second_enqueue_with_the_same_key_returns_the_first_job,
     an_expired_lease_is_claimed_again_and_its_old_owner_changes_nothing,
+    claims_lease_renew_and_complete, cron_nonces_are_accepted_once_and_purged,
     failures_back_off_then_the_job_is_dead_with_its_last_error,
     operators_retry_cancel_count_and_hand_back, the_clean_up_removes_exactly_what_expired,
 };

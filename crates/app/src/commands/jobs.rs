@@ -15,8 +15,14 @@ pub async fn run(settings: &Settings, command: &JobsCommand) -> Result<()> {
                 println!("{:<10} {:<28} {:>8}", count.state, count.kind, count.jobs);
             }
             println!();
-            println!("{:>8}  {:<10} {:<28} {:>8}  {:<25}  ORG", "ID", "STATE", "KIND", "ATTEMPTS", "RUN AT");
-            for job in store.list_jobs_across_orgs(state, kind.as_deref(), *limit).await? {
+            println!(
+                "{:>8}  {:<10} {:<28} {:>8}  {:<25}  ORG",
+                "ID", "STATE", "KIND", "ATTEMPTS", "RUN AT"
+            );
+            for job in store
+                .list_jobs_across_orgs(state, kind.as_deref(), *limit)
+                .await?
+            {
                 println!(
                     "{:>8}  {:<10} {:<28} {:>8}  {:<25}  {}",
                     job.id,
@@ -42,7 +48,9 @@ pub async fn run(settings: &Settings, command: &JobsCommand) -> Result<()> {
                 println!("job {id} is queued again");
                 Ok(())
             } else {
-                Err(anyhow::anyhow!("job {id} is not dead or cancelled (or does not exist)"))
+                Err(anyhow::anyhow!(
+                    "job {id} is not dead or cancelled (or does not exist)"
+                ))
             }
         }
         JobsCommand::Cancel { id } => {
@@ -50,7 +58,9 @@ pub async fn run(settings: &Settings, command: &JobsCommand) -> Result<()> {
                 println!("job {id} is cancelled");
                 Ok(())
             } else {
-                Err(anyhow::anyhow!("job {id} is not queued or dead (or does not exist)"))
+                Err(anyhow::anyhow!(
+                    "job {id} is not queued or dead (or does not exist)"
+                ))
             }
         }
     };
@@ -66,17 +76,31 @@ fn parse_state(text: &str) -> Result<JobState> {
 }
 
 fn print_job(job: &JobRecord) {
-    let time = |t: Option<chrono::DateTime<Utc>>| t.map_or_else(|| "-".to_owned(), |t| t.to_rfc3339());
+    let time =
+        |t: Option<chrono::DateTime<Utc>>| t.map_or_else(|| "-".to_owned(), |t| t.to_rfc3339());
     println!("id:              {}", job.id);
     println!("kind:            {}", job.kind);
     println!("state:           {}", job.state);
-    println!("organisation:    {}", job.org.map_or_else(|| "-".to_owned(), |o| o.to_string()));
+    println!(
+        "organisation:    {}",
+        job.org.map_or_else(|| "-".to_owned(), |o| o.to_string())
+    );
     println!("attempts:        {}/{}", job.attempts, job.max_attempts);
     println!("run at:          {}", job.run_at.to_rfc3339());
     println!("created:         {}", job.created_at.to_rfc3339());
     println!("finished:        {}", time(job.finished_at));
-    println!("lease:           {} until {}", job.lease_owner.as_deref().unwrap_or("-"), time(job.lease_expires_at));
-    println!("idempotency key: {}", job.idempotency_key.as_deref().unwrap_or("-"));
+    println!(
+        "lease:           {} until {}",
+        job.lease_owner.as_deref().unwrap_or("-"),
+        time(job.lease_expires_at)
+    );
+    println!(
+        "idempotency key: {}",
+        job.idempotency_key.as_deref().unwrap_or("-")
+    );
     println!("payload:         {}", job.payload);
-    println!("last error:      {}", job.last_error.as_deref().unwrap_or("-"));
+    println!(
+        "last error:      {}",
+        job.last_error.as_deref().unwrap_or("-")
+    );
 }

@@ -1,16 +1,16 @@
 //! `flowsense serve`: the production server.
 
+use super::background::job_registry;
 use crate::settings::{Settings, TlsMode};
 use anyhow::{Context, Result};
+use flowsense_jobs::{Registry, Scheduler, run_background};
 use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::Store;
+use flowsense_web::api::CronEndpoint;
 use flowsense_web::auth::crypto::InstanceKey;
 use flowsense_web::mail::FileMailer;
 use flowsense_web::{AppState, AuthSettings, Deployment};
 use std::sync::Arc;
-use super::background::job_registry;
-use flowsense_jobs::{Registry, Scheduler, run_background};
-use flowsense_web::api::CronEndpoint;
 use tokio_util::sync::CancellationToken;
 
 pub async fn run(settings: &Settings) -> Result<()> {

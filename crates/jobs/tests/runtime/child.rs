@@ -16,8 +16,20 @@ pub const ENTRY: &str = "child::child_process_worker";
 pub fn periodic_kinds() -> [(&'static str, flowsense_jobs::Schedule); 2] {
     use flowsense_jobs::{Period, Schedule};
     [
-        ("hourly", Schedule { period: Period::Hourly, per_org: false }),
-        ("nightly", Schedule { period: Period::Nightly { hour: 3 }, per_org: true }),
+        (
+            "hourly",
+            Schedule {
+                period: Period::Hourly,
+                per_org: false,
+            },
+        ),
+        (
+            "nightly",
+            Schedule {
+                period: Period::Nightly { hour: 3 },
+                per_org: true,
+            },
+        ),
     ]
 }
 
@@ -27,7 +39,9 @@ async fn child_process_worker() {
         return;
     };
     let var = |name: &str| std::env::var(name).unwrap();
-    let store = Store::open(&var("FLOWSENSE_JOBS_CHILD_URL"), &OpenOptions::default()).await.unwrap();
+    let store = Store::open(&var("FLOWSENSE_JOBS_CHILD_URL"), &OpenOptions::default())
+        .await
+        .unwrap();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut registry = Registry::new();
     let config = WorkerConfig {
@@ -45,12 +59,17 @@ async fn child_process_worker() {
                 tokio::time::sleep(Duration::from_secs(3_600)).await;
                 Ok(())
             });
-            Worker::new(store, Arc::new(registry), clock, config).run(shutdown).await;
+            Worker::new(store, Arc::new(registry), clock, config)
+                .run(shutdown)
+                .await;
         }
         // Schedules and runs periodic jobs for a while, then stops.
         "schedule" => {
             for (kind, schedule) in periodic_kinds() {
-                let options = KindOptions { max_attempts: 3, schedule: Some(schedule) };
+                let options = KindOptions {
+                    max_attempts: 3,
+                    schedule: Some(schedule),
+                };
                 register_recording(&mut registry, kind, options, &store, &clock);
             }
             let registry = Arc::new(registry);
@@ -61,7 +80,10 @@ async fn child_process_worker() {
                 tokio::time::sleep(Duration::from_secs(3)).await;
                 stop.cancel();
             });
-            tokio::join!(scheduler.run(Duration::from_millis(25), shutdown.clone()), worker.run(shutdown.clone()));
+            tokio::join!(
+                scheduler.run(Duration::from_millis(25), shutdown.clone()),
+                worker.run(shutdown.clone())
+            );
         }
         other => panic!("unknown child mode {other}"),
     }

@@ -27,9 +27,23 @@ fn spawn_child(db: &TestDb, mode: &str, owner: &str) -> Child {
 async fn a_worker_killed_mid_job_loses_its_lease_and_the_job_finishes_elsewhere_once(db: &TestDb) {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut registry = Registry::new();
-    register_recording(&mut registry, "block", KindOptions::default(), &db.store, &clock);
+    register_recording(
+        &mut registry,
+        "block",
+        KindOptions::default(),
+        &db.store,
+        &clock,
+    );
     let registry = Arc::new(registry);
-    let job = registry.new_job("block", None, &1, Some("killed-mid-job".into()), clock.now()).unwrap();
+    let job = registry
+        .new_job(
+            "block",
+            None,
+            &1,
+            Some("killed-mid-job".into()),
+            clock.now(),
+        )
+        .unwrap();
     let id = db.store.enqueue_job(&job, clock.now()).await.unwrap().id;
 
     let mut child = spawn_child(db, "block", "doomed");
@@ -55,13 +69,19 @@ async fn a_worker_killed_mid_job_loses_its_lease_and_the_job_finishes_elsewhere_
     let worker = Worker::new(db.store.clone(), registry, clock, config);
     let deadline = Instant::now() + Duration::from_secs(30);
     while db.store.job_across_orgs(id).await.unwrap().state != JobState::Succeeded {
-        assert!(Instant::now() < deadline, "the job never finished elsewhere");
+        assert!(
+            Instant::now() < deadline,
+            "the job never finished elsewhere"
+        );
         worker.run_once().await.unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(done(&db.store).await, vec!["killed-mid-job".to_owned()]);
     let finished = db.store.job_across_orgs(id).await.unwrap();
-    assert_eq!(finished.attempts, 2, "the killed attempt counts, the second one finished it");
+    assert_eq!(
+        finished.attempts, 2,
+        "the killed attempt counts, the second one finished it"
+    );
 }
 
 on_both_backends!(a_worker_killed_mid_job_loses_its_lease_and_the_job_finishes_elsewhere_once);
@@ -77,7 +97,11 @@ async fn two_worker_processes_on_postgres_run_every_scheduled_job_once() {
     for (n, zone) in zones.iter().enumerate() {
         let mut settings = OrgSettings::with_currency(Currency::USD);
         settings.time_zone = (*zone).into();
-        let new = NewOrg { slug: format!("org{n}"), name: format!("Org {n}"), settings };
+        let new = NewOrg {
+            slug: format!("org{n}"),
+            name: format!("Org {n}"),
+            settings,
+        };
         db.store.create_org(&new).await.unwrap();
     }
     let mut a = spawn_child(&db, "schedule", "process-a");
@@ -92,8 +116,18 @@ async fn two_worker_processes_on_postgres_run_every_scheduled_job_once() {
     let nightly = done.iter().filter(|k| k.starts_with("nightly:")).count();
     // Three seconds may straddle an hour or a night: one period each, or two.
     assert!((1..=2).contains(&hourly), "{done:?}");
-    assert!((zones.len()..=2 * zones.len()).contains(&nightly), "{done:?}");
+    assert!(
+        (zones.len()..=2 * zones.len()).contains(&nightly),
+        "{done:?}"
+    );
     assert_eq!(periodic_kinds().len(), 2);
-    let left = db.store.list_jobs_across_orgs(Some(JobState::Queued), None, 100).await.unwrap();
-    assert!(left.iter().all(|j| j.kind == crate::support::DONE), "jobs left unrun: {left:?}");
+    let left = db
+        .store
+        .list_jobs_across_orgs(Some(JobState::Queued), None, 100)
+        .await
+        .unwrap();
+    assert!(
+        left.iter().all(|j| j.kind == crate::support::DONE),
+        "jobs left unrun: {left:?}"
+    );
 }

@@ -20,21 +20,33 @@ pub struct TestDb {
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("FLOWSENSE_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("FLOWSENSE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/flowsense.db", dir.path().display());
-        let options = OpenOptions { create_if_missing: true, ..OpenOptions::default() };
+        let options = OpenOptions {
+            create_if_missing: true,
+            ..OpenOptions::default()
+        };
         let store = Store::open(&url, &options).await.expect("open sqlite");
-        TestDb { store, url, _dir: Some(dir), pg_admin: None }
+        TestDb {
+            store,
+            url,
+            _dir: Some(dir),
+            pg_admin: None,
+        }
     }
 
     pub async fn postgres(admin_url: &str) -> TestDb {
         let name = format!("fs_jobs_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("connect to PostgreSQL");
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("connect to PostgreSQL");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
             .await
@@ -44,13 +56,22 @@ impl TestDb {
             Some((base, _)) => format!("{base}/{name}"),
             None => panic!("the PostgreSQL URL names no database"),
         };
-        let store = Store::open(&url, &OpenOptions::default()).await.expect("open postgres");
-        TestDb { store, url, _dir: None, pg_admin: Some((admin_url.to_owned(), name)) }
+        let store = Store::open(&url, &OpenOptions::default())
+            .await
+            .expect("open postgres");
+        TestDb {
+            store,
+            url,
+            _dir: None,
+            pg_admin: Some((admin_url.to_owned(), name)),
+        }
     }
 
     /// Another store (another pool) on the same database, as a second instance would have.
     pub async fn reopen(&self) -> Store {
-        Store::open(&self.url, &OpenOptions::default()).await.expect("reopen")
+        Store::open(&self.url, &OpenOptions::default())
+            .await
+            .expect("reopen")
     }
 }
 
@@ -58,11 +79,16 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = self.pg_admin.take() {
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async move {
                     if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
                         let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await;
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(drop))
+                            .execute(&mut admin)
+                            .await;
                     }
                 });
             })
@@ -72,8 +98,15 @@ impl Drop for TestDb {
 }
 
 /// Records that `job` finished (see [`DONE`]).
-pub async fn record_done(store: &Store, job: &Job, now: chrono::DateTime<Utc>) -> Result<(), JobError> {
-    let what = job.idempotency_key.clone().unwrap_or_else(|| job.id.to_string());
+pub async fn record_done(
+    store: &Store,
+    job: &Job,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), JobError> {
+    let what = job
+        .idempotency_key
+        .clone()
+        .unwrap_or_else(|| job.id.to_string());
     let record = flowsense_storage::NewJob {
         kind: DONE.into(),
         org: job.org,
@@ -82,7 +115,11 @@ pub async fn record_done(store: &Store, job: &Job, now: chrono::DateTime<Utc>) -
         run_at: now + TimeDelta::days(36_500),
         max_attempts: 1,
     };
-    store.enqueue_job(&record, now).await.map(|_| ()).map_err(|_| JobError::retry("could not record"))
+    store
+        .enqueue_job(&record, now)
+        .await
+        .map(|_| ())
+        .map_err(|_| JobError::retry("could not record"))
 }
 
 /// What has been recorded as done, one entry per completion (duplicates kept).

@@ -66,5 +66,9 @@ pub(crate) async fn trigger(
         Err(e) => return Err(ApiError::internal(e)),
     };
     let ids: Vec<i64> = jobs.iter().map(|(id, _)| id.0).collect();
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "job_ids": ids }))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "job_ids": ids })),
+    )
+        .into_response())
 }

@@ -2,16 +2,41 @@
 //! call is 401 and enqueues nothing; a good one is 202 with its job, once per period.
 
 use crate::on_both_backends;
-use crate::support::{CRON_SECRET as SECRET, Db, TestApp, spawn_app, spawn_with_state, with_test_cron};
+use crate::support::{Db, TestApp, spawn_app, spawn_with_state};
+use chrono::TimeDelta;
 use flowsense_core::clock::Clock;
-use flowsense_jobs::builtin::CLEANUP_EXPIRED;
+use flowsense_jobs::builtin::{CLEANUP_EXPIRED, register_cleanup};
 use flowsense_jobs::cron::{
     NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, new_cron_nonce, sign_cron_request,
 };
+use flowsense_jobs::{Registry, Scheduler};
+use flowsense_web::AppState;
+use flowsense_web::api::CronEndpoint;
 use flowsense_web::auth::limits::RateLimits;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::Value;
+use std::sync::Arc;
+
+/// The secret of [`with_test_cron`].
+pub const SECRET: &str = "a cron secret of a decent length, 32+";
+
+/// `state` answering `POST /api/cron/{job}` signed with [`SECRET`], for the built-in
+/// periodic kinds.
+pub fn with_test_cron(state: AppState) -> AppState {
+    let mut registry = Registry::new();
+    register_cleanup(
+        &mut registry,
+        state.store.clone(),
+        state.clock.clone(),
+        TimeDelta::minutes(30),
+    );
+    let scheduler = Scheduler::new(state.store.clone(), Arc::new(registry), state.clock.clone());
+    state.with_cron(CronEndpoint {
+        secrets: vec![SecretString::from(SECRET)],
+        scheduler: Arc::new(scheduler),
+    })
+}
 
 const PATH: &str = "/api/cron/cleanup.expired";
 
@@ -25,7 +50,7 @@ async fn call(app: &TestApp, path: &str, headers: &[(&str, String)]) -> (StatusC
     for (name, value) in headers {
         request = request.header(*name, value);
     }
-    let response = request.send().await.unwrap();
+    let response = request.send().await.expect("cron test step");
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -40,7 +65,12 @@ fn signed(secret: &str, path: &str, timestamp: i64, nonce: &str) -> Vec<(&'stati
 }
 
 async fn jobs_enqueued(app: &TestApp) -> usize {
-    app.state.store.list_jobs_across_orgs(None, None, 100).await.unwrap().len()
+    app.state
+        .store
+        .list_jobs_across_orgs(None, None, 100)
+        .await
+        .expect("cron test step")
+        .len()
 }
 
 async fn without_a_secret_the_cron_route_is_off(db: Db) {
@@ -59,8 +89,14 @@ async fn bad_cron_calls_run_nothing_and_a_good_one_enqueues_once(db: Db) {
     let refused = [
         ("unsigned", vec![]),
         ("no signature", good[..2].to_vec()),
-        ("forged", signed("not the secret at all, same length!!!", PATH, now, &nonce)),
-        ("another job's signature", signed(SECRET, "/api/cron/other", now, &nonce)),
+        (
+            "forged",
+            signed("not the secret at all, same length!!!", PATH, now, &nonce),
+        ),
+        (
+            "another job's signature",
+            signed(SECRET, "/api/cron/other", now, &nonce),
+        ),
         ("stale", signed(SECRET, PATH, now - 301, &nonce)),
         ("from the future", signed(SECRET, PATH, now + 301, &nonce)),
     ];
@@ -71,16 +107,27 @@ async fn bad_cron_calls_run_nothing_and_a_good_one_enqueues_once(db: Db) {
     }
     let (status, body) = call(&app, PATH, &good).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    let ids = body["job_ids"].as_array().unwrap().clone();
+    let ids = body["job_ids"].as_array().expect("cron test step").clone();
     assert_eq!(ids.len(), 1);
-    let job = app.state.store.list_jobs_across_orgs(None, None, 10).await.unwrap();
-    assert_eq!((job.len(), job[0].id.0, job[0].kind.as_str()), (1, ids[0].as_i64().unwrap(), CLEANUP_EXPIRED));
+    let job = app
+        .state
+        .store
+        .list_jobs_across_orgs(None, None, 10)
+        .await
+        .expect("cron test step");
+    assert_eq!(
+        (job.len(), job[0].id.0, job[0].kind.as_str()),
+        (1, ids[0].as_i64().expect("cron test step"), CLEANUP_EXPIRED)
+    );
     // The same request again is a replay.
     let (status, _) = call(&app, PATH, &good).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // A second good call in the same hour finds the same job rather than adding one.
     let (status, again) = call(&app, PATH, &signed(SECRET, PATH, now, &new_cron_nonce())).await;
-    assert_eq!((status, again["job_ids"].clone()), (StatusCode::ACCEPTED, Value::Array(ids)));
+    assert_eq!(
+        (status, again["job_ids"].clone()),
+        (StatusCode::ACCEPTED, Value::Array(ids))
+    );
     assert_eq!(jobs_enqueued(&app).await, 1);
     // A job that is not a periodic kind is not found, even when signed.
     let other = "/api/cron/mail.send";

@@ -1,14 +1,14 @@
 //! The authorization matrix: every route of the registry × every kind of caller.
 
+use crate::cron::with_test_cron;
 use crate::support::{
     Browser, Db, NEW_PASSWORD, PASSWORD, TestApp, spawn_app, spawn_with_state, totp_code,
-    with_test_cron,
 };
-use flowsense_web::auth::limits::RateLimits;
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_storage::{NewApiToken, NewInvitation, TokenScope};
 use flowsense_web::auth::crypto::{b64url, random_bytes, sha256};
+use flowsense_web::auth::limits::RateLimits;
 use flowsense_web::auth::links::{LinkPurpose, sign_link};
 use flowsense_web::routes::{Access, RouteSpec, route_table};
 use reqwest::{Method, StatusCode};

@@ -3,19 +3,11 @@
 
 #![allow(dead_code)]
 
-use chrono::{TimeDelta, Utc};
-use flowsense_jobs::builtin::register_cleanup;
-use flowsense_jobs::{Registry, Scheduler};
-use flowsense_web::api::CronEndpoint;
-use secrecy::SecretString;
+use flowsense_core::clock::ManualClock;
 use flowsense_core::{Currency, OrgId, Role, UserId};
 use flowsense_storage::{ImportMeta, ImportTx, NewOrg, NewTransaction, OrgSettings};
-use flowsense_web::auth::crypto::InstanceKey;
-use flowsense_web::auth::limits::RateLimits;
-use flowsense_core::clock::ManualClock;
-use flowsense_web::mail::FileMailer;
+use flowsense_web::AppState;
 use flowsense_web::service::accounts::create_user_with_password;
-use flowsense_web::{AppState, AuthSettings};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -26,6 +18,9 @@ pub const NEW_PASSWORD: &str = "copper-lantern-93-quixotic";
 pub use db::{Db, TestDb, postgres_url};
 
 mod db;
+mod spawn;
+
+pub use spawn::{spawn_app, spawn_with, spawn_with_state};
 
 pub struct TestApp {
     pub base: String,
@@ -42,75 +37,6 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
-}
-
-pub async fn spawn_app(db: Db) -> TestApp {
-    spawn_with(db, RateLimits::generous(), |_| {}).await
-}
-
-pub async fn spawn_with(
-    db: Db,
-    limits: RateLimits,
-    tweak: impl FnOnce(&mut AuthSettings),
-) -> TestApp {
-    spawn_with_state(db, limits, tweak, |state| state).await
-}
-
-/// [`spawn_with`], and `finish` completes the state (say, with a cron endpoint on its store).
-pub async fn spawn_with_state(
-    db: Db,
-    limits: RateLimits,
-    tweak: impl FnOnce(&mut AuthSettings),
-    finish: impl FnOnce(AppState) -> AppState,
-) -> TestApp {
-    let (db, store) = TestDb::new(db).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let outbox = tempfile::tempdir().expect("outbox");
-    let mut settings = AuthSettings::new(base.clone());
-    settings.limits = limits;
-    tweak(&mut settings);
-    let clock = Arc::new(ManualClock::new(Utc::now()));
-    let mailer = Arc::new(
-        FileMailer::new(outbox.path(), "FlowSense <noreply@flowsense.test>").expect("mailer"),
-    );
-    let state = AppState::new(store, InstanceKey::generate(), mailer, settings)
-        .expect("state")
-        .with_clock(clock.clone());
-    let state = finish(state);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let served = state.clone();
-    tokio::spawn(async move {
-        let _ = flowsense_web::serve(listener, served, async move {
-            let _ = rx.await;
-        })
-        .await;
-    });
-    TestApp {
-        base,
-        state,
-        clock,
-        outbox,
-        db,
-        shutdown: Some(tx),
-    }
-}
-
-/// The secret of [`with_test_cron`].
-pub const CRON_SECRET: &str = "a cron secret of a decent length, 32+";
-
-/// `state` answering `POST /api/cron/{job}` signed with [`CRON_SECRET`], for the built-in
-/// periodic kinds.
-pub fn with_test_cron(state: AppState) -> AppState {
-    let mut registry = Registry::new();
-    register_cleanup(&mut registry, state.store.clone(), state.clock.clone(), TimeDelta::minutes(30));
-    let scheduler = Scheduler::new(state.store.clone(), Arc::new(registry), state.clock.clone());
-    state.with_cron(CronEndpoint {
-        secrets: vec![SecretString::from(CRON_SECRET)],
-        scheduler: Arc::new(scheduler),
-    })
 }
 
 impl TestApp {
