@@ -61,6 +61,64 @@ pub enum Command {
     /// Operator tasks on user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Run job workers and the scheduler in this process only (no web server).
+    Worker(WorkerArgs),
+    /// See and steer the job queue.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Signed requests for an outside scheduler (`POST /api/cron/{job}`).
+    #[command(subcommand)]
+    Cron(CronCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Jobs run at once [default: FLOWSENSE_WORKERS, at least 1]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// The newest jobs, with the queue's depth by state and kind.
+    List {
+        /// queued, running, succeeded, dead or cancelled.
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        /// Only jobs of this kind, e.g. cleanup.expired.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        /// At most this many jobs (up to 1000).
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: i64,
+    },
+    /// Everything about one job, its last error included.
+    Show {
+        /// The job's id.
+        id: i64,
+    },
+    /// Queue a dead or cancelled job again, with fresh attempts.
+    Retry {
+        /// The job's id.
+        id: i64,
+    },
+    /// Cancel a queued or dead job (a running job finishes its attempt).
+    Cancel {
+        /// The job's id.
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CronCommand {
+    /// Print a ready `curl` line that starts JOB once (valid for 5 minutes).
+    Sign {
+        /// A periodic job kind, e.g. cleanup.expired.
+        job: String,
+        /// Where the server is reached [default: FLOWSENSE_PUBLIC_URL, else http://FLOWSENSE_ADDR]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

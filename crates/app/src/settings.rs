@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use flowsense_web::auth::TrustedProxies;
+use secrecy::SecretString;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -64,7 +65,16 @@ pub struct Settings {
     /// `FLOWSENSE_TRUSTED_PROXIES`: addresses or networks whose `X-Forwarded-For` / `Forwarded`
     /// name the client (none by default: the TCP peer is the client).
     pub trusted_proxies: TrustedProxies,
+    /// `FLOWSENSE_WORKERS`: jobs this process runs at once (default 2; 0 runs none, leaving the
+    /// queue to `flowsense worker` processes).
+    pub workers: usize,
+    /// `FLOWSENSE_CRON_SECRET`: the secrets `POST /api/cron/{job}` accepts, the signing one
+    /// first (two, comma-separated, during a rotation). None: the route is off.
+    pub cron_secrets: Vec<SecretString>,
 }
+
+/// The shortest cron secret accepted (a guessable one would let anyone start jobs).
+const MIN_CRON_SECRET_CHARS: usize = 32;
 
 /// The optional settings file: the same names as the variables, lower case, without the prefix.
 #[derive(Debug, Default, Deserialize)]
@@ -207,7 +217,12 @@ impl Settings {
             None => TrustedProxies::default(),
         };
 
+        let workers = usize::try_from(bounded_int("FLOWSENSE_WORKERS", 2, 0..=64)?).unwrap_or(2);
+        let cron_secrets = cron_secrets(env("FLOWSENSE_CRON_SECRET")?.as_deref())?;
+
         Ok(Settings {
+            workers,
+            cron_secrets,
             trusted_proxies,
             session_idle_minutes,
             session_absolute_hours,
@@ -229,6 +244,28 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// `FLOWSENSE_CRON_SECRET`: one secret, or two separated by a comma during a rotation.
+fn cron_secrets(value: Option<&str>) -> Result<Vec<SecretString>> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let secrets: Vec<&str> = value.split(',').map(str::trim).collect();
+    if secrets.len() > 2 {
+        bail!(
+            "FLOWSENSE_CRON_SECRET takes one secret, or two separated by a comma during a rotation"
+        );
+    }
+    if secrets
+        .iter()
+        .any(|s| s.chars().count() < MIN_CRON_SECRET_CHARS)
+    {
+        bail!(
+            "FLOWSENSE_CRON_SECRET: each secret needs at least {MIN_CRON_SECRET_CHARS} characters (e.g. `openssl rand -hex 32`)"
+        );
+    }
+    Ok(secrets.into_iter().map(SecretString::from).collect())
 }
 
 /// An integer variable within a range, or its default.

@@ -115,6 +115,12 @@ impl Store {
 }
 
 impl ImportTx {
+    /// The organisation and the open transaction, for other parts of the store that write in the
+    /// same transaction (a job enqueued with the import).
+    pub(crate) fn org_and_tx(&mut self) -> (OrgId, &mut Tx) {
+        (self.org, &mut self.tx)
+    }
+
     /// Creates (or finds) a bank account with an opening balance, before its transactions arrive.
     ///
     /// # Errors

@@ -4,6 +4,7 @@
 // clippy's allow-unwrap-in-tests does not reach them.
 #![allow(clippy::unwrap_used)]
 
+mod jobs;
 mod own_data;
 mod retention;
 mod support;
@@ -13,6 +14,14 @@ use flowsense_core::{Currency, DocKind, OrgId, Role};
 use flowsense_storage::{
     ImportMeta, NewAuditEvent, NewDocument, NewOrg, NewTransaction, NewUser, OrgSettings,
     StorageError, Store, TxnCursor, TxnFilter,
+};
+use jobs::{
+    a_job_enqueued_in_an_import_exists_only_if_the_import_commits,
+    a_second_enqueue_with_the_same_key_returns_the_first_job,
+    an_expired_lease_is_claimed_again_and_its_old_owner_changes_nothing,
+    claims_lease_renew_and_complete, cron_nonces_are_accepted_once_and_purged,
+    failures_back_off_then_the_job_is_dead_with_its_last_error,
+    operators_retry_cancel_count_and_hand_back, the_clean_up_removes_exactly_what_expired,
 };
 use own_data::{
     deleting_an_account_removes_its_rows_and_keeps_every_organisation_an_admin,
@@ -517,6 +526,14 @@ on_both_backends!(
     transactions_filter_and_page,
     notification_prefs_are_per_membership,
     deleting_an_account_removes_its_rows_and_keeps_every_organisation_an_admin,
+    a_second_enqueue_with_the_same_key_returns_the_first_job,
+    a_job_enqueued_in_an_import_exists_only_if_the_import_commits,
+    claims_lease_renew_and_complete,
+    an_expired_lease_is_claimed_again_and_its_old_owner_changes_nothing,
+    failures_back_off_then_the_job_is_dead_with_its_last_error,
+    operators_retry_cancel_count_and_hand_back,
+    cron_nonces_are_accepted_once_and_purged,
+    the_clean_up_removes_exactly_what_expired,
 );
 
 #[tokio::test]

@@ -19,6 +19,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 25 << 20;
 pub enum Access {
     /// Anyone (rate-limited where it matters).
     Public,
+    /// Whoever signs the request with a shared secret (an outside scheduler's cron call); a
+    /// session or token counts for nothing, and an unsigned request is 401.
+    Signed,
     /// Any signed-in user (session or API token).
     User,
     /// At least this role in the `{org}` of the path.
@@ -181,6 +184,8 @@ fn routes() -> Vec<Route> {
         route!(upload POST "/api/v1/orgs/{org}/imports", Member, api::imports::upload),
         route!(GET "/api/v1/orgs/{org}/export", Admin + step_up, api::orgs::export),
         route!(DELETE "/api/v1/orgs/{org}", Admin + step_up, api::orgs::delete),
+        // An outside scheduler starts a periodic job; signed with FLOWSENSE_CRON_SECRET.
+        route!(POST "/api/cron/{job}", Signed, api::cron::trigger),
     ]
 }
 

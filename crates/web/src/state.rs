@@ -76,6 +76,8 @@ pub struct AppState {
     pub deployment: Arc<Deployment>,
     /// Session and token bookkeeping writes allowed to wait for the database at once.
     pub(crate) bookkeeping_writers: Arc<tokio::sync::Semaphore>,
+    /// `POST /api/cron/{job}`, when `FLOWSENSE_CRON_SECRET` is set (otherwise the route is 404).
+    pub cron: Option<Arc<crate::api::CronEndpoint>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -122,6 +124,7 @@ impl AppState {
             settings: Arc::new(settings),
             deployment: Arc::new(Deployment::default()),
             bookkeeping_writers: Arc::new(tokio::sync::Semaphore::new(2)),
+            cron: None,
         })
     }
 
@@ -136,6 +139,13 @@ impl AppState {
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.services = self.services.with_clock(clock);
+        self
+    }
+
+    /// The same state answering signed cron requests with `cron`.
+    #[must_use]
+    pub fn with_cron(mut self, cron: crate::api::CronEndpoint) -> Self {
+        self.cron = Some(Arc::new(cron));
         self
     }
 

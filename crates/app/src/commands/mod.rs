@@ -1,8 +1,11 @@
 //! One module per command.
 
+mod background;
+mod cron;
 mod demo;
 mod gen_books;
 mod import;
+mod jobs;
 mod keys;
 mod migrate;
 mod org;
@@ -40,6 +43,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Keys(cmd) => keys::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::User(cmd) => user::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Org(cmd) => org::run(&Settings::load(&overrides(None, None))?, &cmd).await,
+        Command::Worker(args) => {
+            background::run_worker(&Settings::load(&overrides(None, None))?, &args).await
+        }
+        Command::Jobs(cmd) => jobs::run(&Settings::load(&overrides(None, None))?, &cmd).await,
+        Command::Cron(cmd) => cron::run(&Settings::load(&overrides(None, None))?, &cmd),
     }
 }
 

@@ -1,13 +1,17 @@
 //! `flowsense serve`: the production server.
 
+use super::background::job_registry;
 use crate::settings::{Settings, TlsMode};
 use anyhow::{Context, Result};
 use flowsense_mail::FileMailer;
 use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::Store;
+use flowsense_jobs::{Registry, Scheduler, run_background};
+use flowsense_web::api::CronEndpoint;
 use flowsense_web::{AppState, AuthSettings, Deployment};
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 pub async fn run(settings: &Settings) -> Result<()> {
     let store = super::open_store(settings, false).await?;
@@ -52,20 +56,49 @@ pub(crate) async fn serve_store(
             ai_provider: None,
             security_contact: None,
         });
-    tracing::info!(%url, tls = tls.is_some(), "serving");
+    let registry = Arc::new(job_registry(settings, &state.store, &state.clock));
+    let state = with_cron_endpoint(state, settings, &registry);
+    tracing::info!(%url, tls = tls.is_some(), workers = settings.workers, "serving");
     // The first dashboard of each organisation should not wait for its figures.
     warm_all_in_background(&state.store, &state.analytics);
+    let stop_background = CancellationToken::new();
+    let mut background = run_background(
+        &state.store,
+        &registry,
+        &state.clock,
+        settings.workers,
+        &stop_background,
+    );
     on_ready(&url);
-    let shutdown = super::shutdown_signal();
-    match tls {
+    let signalled = stop_background.clone();
+    let shutdown = async move {
+        super::shutdown_signal().await;
+        signalled.cancel();
+    };
+    let served = match tls {
         Some(config) => flowsense_web::serve_tls(listener, state, config, shutdown).await,
         None => {
             listener.set_nonblocking(true)?;
             let listener = tokio::net::TcpListener::from_std(listener)?;
             flowsense_web::serve(listener, state, shutdown).await
         }
+    };
+    // Running jobs finish within their grace period, or go back to the queue.
+    stop_background.cancel();
+    while background.join_next().await.is_some() {}
+    served.context("server failed")
+}
+
+/// Answers `POST /api/cron/{job}` for the registry's periodic kinds when a secret is set.
+fn with_cron_endpoint(state: AppState, settings: &Settings, registry: &Arc<Registry>) -> AppState {
+    if settings.cron_secrets.is_empty() {
+        return state;
     }
-    .context("server failed")
+    let scheduler = Scheduler::new(state.store.clone(), registry.clone(), state.clock.clone());
+    state.with_cron(CronEndpoint {
+        secrets: settings.cron_secrets.clone(),
+        scheduler: Arc::new(scheduler),
+    })
 }
 
 fn tls_config(settings: &Settings) -> Result<Option<rustls::ServerConfig>> {

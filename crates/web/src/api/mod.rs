@@ -3,10 +3,13 @@
 
 pub(crate) mod auth;
 pub(crate) mod books;
+pub(crate) mod cron;
 pub(crate) mod imports;
 pub(crate) mod me;
 pub(crate) mod orgs;
 pub(crate) mod own_data;
+
+pub use cron::CronEndpoint;
 
 use crate::ApiError;
 use axum::Json;

@@ -5,6 +5,7 @@ mod account_pages;
 mod analysis_pages;
 mod audit;
 mod books;
+mod cron;
 mod csrf;
 mod enumeration;
 mod error_pages;

@@ -3,15 +3,11 @@
 
 #![allow(dead_code)]
 
-use chrono::Utc;
 use flowsense_core::clock::ManualClock;
 use flowsense_core::{Currency, OrgId, Role, UserId};
-use flowsense_mail::FileMailer;
 use flowsense_service::identity::accounts::create_user_with_password;
-use flowsense_service::identity::crypto::InstanceKey;
-use flowsense_service::identity::limits::RateLimits;
 use flowsense_storage::{ImportMeta, ImportTx, NewOrg, NewTransaction, OrgSettings};
-use flowsense_web::{AppState, AuthSettings};
+use flowsense_web::AppState;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -22,6 +18,9 @@ pub const NEW_PASSWORD: &str = "copper-lantern-93-quixotic";
 pub use db::{Db, TestDb, postgres_url};
 
 mod db;
+mod spawn;
+
+pub use spawn::{spawn_app, spawn_with, spawn_with_state};
 
 pub struct TestApp {
     pub base: String,
@@ -37,49 +36,6 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-    }
-}
-
-pub async fn spawn_app(db: Db) -> TestApp {
-    spawn_with(db, RateLimits::generous(), |_| {}).await
-}
-
-pub async fn spawn_with(
-    db: Db,
-    limits: RateLimits,
-    tweak: impl FnOnce(&mut AuthSettings),
-) -> TestApp {
-    let (db, store) = TestDb::new(db).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let outbox = tempfile::tempdir().expect("outbox");
-    let mut settings = AuthSettings::new(base.clone());
-    settings.limits = limits;
-    tweak(&mut settings);
-    let clock = Arc::new(ManualClock::new(Utc::now()));
-    let mailer = Arc::new(
-        FileMailer::new(outbox.path(), "FlowSense <noreply@flowsense.test>").expect("mailer"),
-    );
-    let state = AppState::new(store, InstanceKey::generate(), mailer, settings)
-        .expect("state")
-        .with_clock(clock.clone());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let served = state.clone();
-    tokio::spawn(async move {
-        let _ = flowsense_web::serve(listener, served, async move {
-            let _ = rx.await;
-        })
-        .await;
-    });
-    TestApp {
-        base,
-        state,
-        clock,
-        outbox,
-        db,
-        shutdown: Some(tx),
     }
 }
 

@@ -1,0 +1,77 @@
+//! The jobs FlowSense itself needs, whatever else is registered: the hourly clean-up of what
+//! has expired.
+
+use crate::handler::{Job, JobError, KindOptions, Registry};
+use crate::schedule::{Period, Schedule};
+use chrono::TimeDelta;
+use flowsense_core::ErrorChain;
+use flowsense_core::clock::Clock;
+use flowsense_storage::{StorageError, Store};
+use std::sync::Arc;
+
+/// Deletes expired sessions, API tokens and invitations, old cron nonces, and finished jobs
+/// beyond [`FINISHED_JOBS_KEPT_DAYS`]. Hourly, once per instance.
+pub const CLEANUP_EXPIRED: &str = "cleanup.expired";
+
+/// Days a succeeded or cancelled job stays visible to operators.
+pub const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
+
+/// Registers [`CLEANUP_EXPIRED`]; `session_idle` is the session idle timeout in force.
+pub fn register_cleanup(
+    registry: &mut Registry,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    session_idle: TimeDelta,
+) {
+    let options = KindOptions {
+        max_attempts: 3,
+        schedule: Some(Schedule {
+            period: Period::Hourly,
+            per_org: false,
+        }),
+    };
+    registry.register(CLEANUP_EXPIRED, options, move |_job: Job| {
+        let store = store.clone();
+        let clock = clock.clone();
+        async move {
+            clean_up_expired(&store, &*clock, session_idle)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %ErrorChain(&e), "the clean-up failed");
+                    JobError::retry("the database refused the clean-up")
+                })
+        }
+    });
+}
+
+async fn clean_up_expired(
+    store: &Store,
+    clock: &dyn Clock,
+    session_idle: TimeDelta,
+) -> Result<(), StorageError> {
+    let now = clock.now();
+    let sessions = store
+        .delete_expired_sessions_across_orgs(now, now - session_idle)
+        .await?;
+    let tokens = store.delete_expired_api_tokens_across_orgs(now).await?;
+    let mut invitations = 0;
+    for org in store.orgs_across_orgs().await? {
+        invitations += store.delete_expired_invitations(org.id, now).await?;
+    }
+    // A nonce older than twice the window can never make a request acceptable again.
+    let nonces = store
+        .purge_cron_nonces(now - TimeDelta::seconds(2 * crate::cron::WINDOW_SECONDS))
+        .await?;
+    let jobs = store
+        .purge_finished_jobs_across_orgs(now - TimeDelta::days(FINISHED_JOBS_KEPT_DAYS))
+        .await?;
+    tracing::info!(
+        sessions,
+        tokens,
+        invitations,
+        nonces,
+        jobs,
+        "removed what had expired"
+    );
+    Ok(())
+}

@@ -1,0 +1,1 @@
+DELETE FROM api_tokens WHERE expires_at < $1

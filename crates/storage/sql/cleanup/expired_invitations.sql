@@ -1,0 +1,1 @@
+DELETE FROM invitations WHERE org_id = $1 AND accepted_at IS NULL AND expires_at < $2

@@ -1,0 +1,1 @@
+DELETE FROM cron_nonces WHERE seen_at < $1

@@ -1,0 +1,1 @@
+SELECT id FROM jobs WHERE idempotency_key = $1

@@ -1,0 +1,3 @@
+UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = $3, lease_owner = NULL,
+lease_expires_at = NULL
+WHERE id = $1 AND lease_owner = $2 AND state = 'running'

@@ -1,0 +1,3 @@
+DELETE FROM jobs WHERE id IN (
+    SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled') AND finished_at < $1 LIMIT $2
+)
