@@ -3,11 +3,11 @@
 use super::background::job_registry;
 use crate::settings::{Settings, TlsMode};
 use anyhow::{Context, Result};
+use flowsense_jobs::{Registry, Scheduler, run_background};
 use flowsense_mail::FileMailer;
 use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::Store;
-use flowsense_jobs::{Registry, Scheduler, run_background};
 use flowsense_web::api::CronEndpoint;
 use flowsense_web::{AppState, AuthSettings, Deployment};
 use std::sync::Arc;

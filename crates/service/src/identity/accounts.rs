@@ -107,7 +107,7 @@ pub async fn signup(
         Err(IdentityError::EmailTaken) => Ok(ctx
             .send_mail(Email::text(
                 email,
-                "You already have a FlowSense account".into(),
+                "You already have a FlowSense account",
                 format!(
                     "Someone tried to sign up with this address, which already has an account.\n\
                      If it was you, sign in, or reset your password at {}/reset-password.\n",
@@ -121,7 +121,7 @@ pub async fn signup(
 
 async fn send_verification(ctx: &Context, user: &User) -> Result<(), IdentityError> {
     let token = sign_link(ctx, user, LinkPurpose::VerifyEmail);
-    ctx.send_mail(Email::text(user.email.clone(), "Confirm your e-mail address for FlowSense".into(), format!(
+    ctx.send_mail(Email::text(user.email.clone(), "Confirm your e-mail address for FlowSense", format!(
             "Hello {},\n\nConfirm your address by opening this link (valid 48 hours):\n{}\n\nIf you did not sign up, ignore this message.\n",
             user.display_name,
             ctx.page_link("/verify-email", &token)

@@ -124,7 +124,7 @@ pub async fn request_password_reset(
     take(&ctx.limiters.reset_ip, &format!("account:{email}"))?;
     if let Some(user) = ctx.store.user_by_email(&email).await? {
         let token = sign_link(ctx, &user, LinkPurpose::ResetPassword);
-        ctx.send_mail(Email::text(user.email.clone(), "Reset your FlowSense password".into(), format!(
+        ctx.send_mail(Email::text(user.email.clone(), "Reset your FlowSense password", format!(
                 "Open this link within an hour to choose a new password (it works once):\n{}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n",
                 ctx.page_link("/reset-password", &token)
             )))

@@ -10,9 +10,9 @@ use flowsense_jobs::cron::{
     NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, new_cron_nonce, sign_cron_request,
 };
 use flowsense_jobs::{Registry, Scheduler};
+use flowsense_service::identity::limits::RateLimits;
 use flowsense_web::AppState;
 use flowsense_web::api::CronEndpoint;
-use flowsense_service::identity::limits::RateLimits;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::Value;

@@ -7,6 +7,7 @@ use crate::support::{
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_service::identity::crypto::{b64url, random_bytes, sha256};
+use flowsense_service::identity::limits::RateLimits;
 use flowsense_service::identity::links::{LinkPurpose, sign_link};
 use flowsense_storage::{NewApiToken, NewInvitation, TokenScope};
 use flowsense_web::routes::{Access, RouteSpec, route_table};

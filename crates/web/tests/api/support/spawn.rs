@@ -4,9 +4,9 @@
 use super::{Db, TestApp, TestDb};
 use chrono::Utc;
 use flowsense_core::clock::ManualClock;
+use flowsense_mail::FileMailer;
 use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::identity::limits::RateLimits;
-use flowsense_mail::FileMailer;
 use flowsense_web::{AppState, AuthSettings};
 use std::sync::Arc;
 
