@@ -2,6 +2,7 @@
 //! variables, then flags. Each bad value stops start-up with a message naming the variable.
 
 use anyhow::{Context, Result, bail};
+use flowsense_mail::SmtpConfig;
 use flowsense_web::auth::TrustedProxies;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -71,6 +72,11 @@ pub struct Settings {
     /// `FLOWSENSE_CRON_SECRET`: the secrets `POST /api/cron/{job}` accepts, the signing one
     /// first (two, comma-separated, during a rotation). None: the route is off.
     pub cron_secrets: Vec<SecretString>,
+    /// `FLOWSENSE_SMTP_URL`: where e-mail is delivered. None: messages are written to the
+    /// outbox directory under the data directory.
+    pub smtp: Option<SmtpConfig>,
+    /// `FLOWSENSE_MAIL_FROM`: the sender of every message (default `FlowSense <noreply@localhost>`).
+    pub mail_from: String,
 }
 
 /// The shortest cron secret accepted (a guessable one would let anyone start jobs).
@@ -219,10 +225,18 @@ impl Settings {
 
         let workers = usize::try_from(bounded_int("FLOWSENSE_WORKERS", 2, 0..=64)?).unwrap_or(2);
         let cron_secrets = cron_secrets(env("FLOWSENSE_CRON_SECRET")?.as_deref())?;
+        // The URL may carry a password: errors name the variable, never the value.
+        let smtp = env("FLOWSENSE_SMTP_URL")?
+            .map(|url| SmtpConfig::parse(&url))
+            .transpose()?;
+        let mail_from =
+            env("FLOWSENSE_MAIL_FROM")?.unwrap_or_else(|| "FlowSense <noreply@localhost>".into());
 
         Ok(Settings {
             workers,
             cron_secrets,
+            smtp,
+            mail_from,
             trusted_proxies,
             session_idle_minutes,
             session_absolute_hours,

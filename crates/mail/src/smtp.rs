@@ -47,8 +47,6 @@ pub enum SmtpConfigError {
     Option(String),
     #[error("{SMTP_URL_VAR}: the user name or password is not valid UTF-8 after decoding")]
     Credentials,
-    #[error("{SMTP_URL_VAR} is not valid Unicode")]
-    NotUnicode,
     #[error("the SMTP server's extra root certificate is not usable")]
     RootCertificate(#[source] lettre::transport::smtp::Error),
     #[error("the SMTP TLS settings are not usable")]
@@ -89,19 +87,6 @@ impl std::fmt::Debug for SmtpConfig {
 }
 
 impl SmtpConfig {
-    /// Reads `FLOWSENSE_SMTP_URL`; `None` when it is unset or empty (the outbox is used).
-    ///
-    /// # Errors
-    /// As [`SmtpConfig::parse`].
-    pub fn from_env() -> Result<Option<Self>, SmtpConfigError> {
-        match std::env::var(SMTP_URL_VAR) {
-            Ok(url) if url.trim().is_empty() => Ok(None),
-            Ok(url) => Self::parse(&url).map(Some),
-            Err(std::env::VarError::NotPresent) => Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => Err(SmtpConfigError::NotUnicode),
-        }
-    }
-
     /// Parses `smtp[s]://[user[:password]@]host[:port][?tls=none|tls_min=1.2]`; the user and
     /// password are percent-decoded.
     ///

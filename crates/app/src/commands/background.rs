@@ -4,8 +4,11 @@
 use crate::cli::WorkerArgs;
 use crate::settings::Settings;
 use anyhow::Result;
+use flowsense_core::ErrorChain;
 use flowsense_core::clock::{Clock, SystemClock};
-use flowsense_jobs::{Registry, builtin, run_background};
+use flowsense_jobs::{
+    Job, JobError, KindOptions, Period, Registry, Schedule, builtin, run_background,
+};
 use flowsense_storage::Store;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -20,7 +23,43 @@ pub(crate) fn job_registry(settings: &Settings, store: &Store, clock: &Arc<dyn C
         clock.clone(),
         chrono::TimeDelta::minutes(settings.session_idle_minutes),
     );
+    register_retention(&mut registry, store.clone(), clock.clone());
     registry
+}
+
+/// The nightly purge of what each organisation's retention setting no longer keeps (SPEC §6).
+pub const RETENTION_PURGE: &str = "retention.purge";
+
+/// Registers [`RETENTION_PURGE`]: once a night for the instance, at 03:00 UTC; each
+/// organisation's cutoff is computed in its own time zone. A killed run resumes where it
+/// stopped (each batch is its own transaction).
+fn register_retention(registry: &mut Registry, store: Store, clock: Arc<dyn Clock>) {
+    let options = KindOptions {
+        max_attempts: 5,
+        schedule: Some(Schedule {
+            period: Period::Nightly { hour: 3 },
+            per_org: false,
+        }),
+    };
+    registry.register(RETENTION_PURGE, options, move |_job: Job| {
+        let store = store.clone();
+        let clock = clock.clone();
+        async move {
+            let summary = flowsense_service::retention::purge_all_orgs(&store, clock.now())
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %ErrorChain(&e), "the retention purge failed");
+                    JobError::retry("the database refused the retention purge")
+                })?;
+            if summary.orgs_failed > 0 {
+                return Err(JobError::retry(format!(
+                    "{} organisations could not be purged",
+                    summary.orgs_failed
+                )));
+            }
+            Ok(())
+        }
+    });
 }
 
 pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {

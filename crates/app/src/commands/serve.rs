@@ -4,7 +4,7 @@ use super::background::job_registry;
 use crate::settings::{Settings, TlsMode};
 use anyhow::{Context, Result};
 use flowsense_jobs::{Registry, Scheduler, run_background};
-use flowsense_mail::FileMailer;
+use flowsense_mail::{FileMailer, Mailer, SmtpMailer};
 use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::Store;
@@ -37,13 +37,16 @@ pub(crate) async fn serve_store(
     // The key that signs e-mailed links and derives CSRF tokens: created once, sealed in the
     // database, the same for every instance.
     let key = InstanceKey::from_bytes(*store.instance_secret("web-signing-key").await?);
-    let mailer = Arc::new(
-        FileMailer::new(
-            settings.data_dir.join("outbox"),
-            "FlowSense <noreply@localhost>",
-        )
-        .context("creating the e-mail outbox")?,
-    );
+    let mailer: Arc<dyn Mailer> = match &settings.smtp {
+        Some(smtp) => Arc::new(
+            SmtpMailer::new(smtp, &settings.mail_from)
+                .context("preparing SMTP delivery (FLOWSENSE_SMTP_URL, FLOWSENSE_MAIL_FROM)")?,
+        ),
+        None => Arc::new(
+            FileMailer::new(settings.data_dir.join("outbox"), &settings.mail_from)
+                .context("creating the e-mail outbox (FLOWSENSE_MAIL_FROM)")?,
+        ),
+    };
     let mut auth = AuthSettings::new(url.clone());
     auth.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
