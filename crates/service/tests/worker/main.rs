@@ -4,4 +4,5 @@
 
 mod accounts_and_orgs;
 mod imports;
+mod retention;
 mod support;
