@@ -29,11 +29,20 @@ fn mailed_token(outbox: &Path, to: &str, path: &str) -> String {
     mails
         .iter()
         .rev()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .filter(|m| m.contains(&format!("\r\nTo: {to}\r\n")))
-        .find_map(|m| {
-            let at = m.find(&needle)? + needle.len();
-            m[at..].split_whitespace().next().map(str::to_owned)
+        .map(|p| std::fs::read(p).unwrap())
+        .filter_map(|raw| {
+            // Parsed as a mail client would: the transfer encoding may wrap a long link.
+            let message = mail_parser::MessageParser::default().parse(&raw)?;
+            let to_them = message
+                .to()
+                .and_then(|list| list.first())
+                .and_then(|a| a.address())
+                .is_some_and(|a| a.eq_ignore_ascii_case(to));
+            to_them.then(|| message.body_text(0).unwrap_or_default().into_owned())
+        })
+        .find_map(|text| {
+            let at = text.find(&needle)? + needle.len();
+            text[at..].split_whitespace().next().map(str::to_owned)
         })
         .unwrap_or_else(|| panic!("no {path} link mailed to {to}"))
 }

@@ -134,7 +134,8 @@ impl TestApp {
         self.clock.advance(by);
     }
 
-    /// The body of the newest message sent to `to`.
+    /// The newest message sent to `to` as its reader sees it: `Subject: …`, a blank line, then
+    /// the decoded text part (the outbox holds MIME, whose transfer encoding may wrap lines).
     pub fn last_email_to(&self, to: &str) -> String {
         let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
             .expect("outbox")
@@ -146,8 +147,8 @@ impl TestApp {
         files
             .iter()
             .rev()
-            .map(|p| std::fs::read_to_string(p).expect("read eml"))
-            .find(|t| t.contains(&format!("\r\nTo: {to}\r\n")))
+            .filter_map(|p| read_email(&std::fs::read(p).expect("read eml"), to))
+            .next()
             .unwrap_or_else(|| panic!("no e-mail to {to}"))
     }
 
@@ -348,4 +349,22 @@ pub fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A message's subject and decoded text part, when it is addressed to `to`.
+fn read_email(raw: &[u8], to: &str) -> Option<String> {
+    let message = mail_parser::MessageParser::default().parse(raw)?;
+    let addressed = message
+        .to()
+        .and_then(|list| list.first())
+        .and_then(|a| a.address())
+        .is_some_and(|a| a.eq_ignore_ascii_case(to));
+    if !addressed {
+        return None;
+    }
+    Some(format!(
+        "Subject: {}\r\n\r\n{}",
+        message.subject().unwrap_or_default(),
+        message.body_text(0).unwrap_or_default()
+    ))
 }
