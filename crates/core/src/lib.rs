@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod books;
 pub mod clock;
 pub mod error_chain;
+pub mod format;
 pub mod ids;
 pub mod money;
 pub mod names;

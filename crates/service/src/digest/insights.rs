@@ -2,11 +2,11 @@
 //! with: runway moving, cash that may run short, price rises, late payers, one customer carrying
 //! the revenue) and the week's anomalies, each pointing at the page that explains it.
 
-use super::format::{money, money_size, percent, share};
 use crate::analysis::Analysis;
 use chrono::NaiveDate;
 use flowsense_core::analytics::dates::add_days;
 use flowsense_core::analytics::{AnomalyKind, RunwayStatus, Severity};
+use flowsense_core::format::{money, money_size, percent, share};
 
 /// Most insights a digest carries.
 pub const MAX_INSIGHTS: usize = 4;

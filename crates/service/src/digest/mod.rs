@@ -9,7 +9,6 @@
 
 mod chart;
 mod compose;
-mod format;
 mod insights;
 mod render;
 mod unsubscribe;
@@ -19,7 +18,6 @@ pub use compose::{
     CHART_WEEKS, CashChart, Digest, MAX_UPCOMING, UPCOMING_DAYS, USUAL_WEEKS, Upcoming,
     UpcomingKind, WeekFlows, compose_digest,
 };
-pub use format::{money, money_change, money_size};
 pub use insights::{AppPage, Insight, MAX_ANOMALIES, MAX_INSIGHTS, Tone};
 pub use render::{CHART_CONTENT_ID, DigestLinks, RenderError, digest_subject, render_digest};
 pub use unsubscribe::{

@@ -4,12 +4,12 @@
 
 use super::chart::{ChartError, cash_chart_png};
 use super::compose::{Digest, UpcomingKind};
-use super::format::{money, money_change};
 use super::insights::Insight;
 use askama::Template;
 use chrono::NaiveDate;
 use flowsense_core::analytics::RunwayStatus;
 use flowsense_core::analytics::dates::add_days;
+use flowsense_core::format::{money, money_change};
 use flowsense_mail::Email;
 
 /// The chart's `Content-ID`, referenced by the HTML part as `cid:…`.

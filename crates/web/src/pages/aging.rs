@@ -3,7 +3,6 @@
 //! customers bring.
 
 use super::charts::{BarChart, BarGroup, BarLayout, Series, bar_chart};
-use super::format::{money, share, share_value};
 use super::{Chrome, private};
 use crate::auth::extract::Viewer;
 use crate::{ApiError, AppState};
@@ -13,6 +12,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::analytics::aging::AgingSide;
 use flowsense_core::analytics::stats::saturate;
+use flowsense_core::format::{money, share, share_value};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
 
 /// Column headings, in the engine's bucket order.

@@ -1,7 +1,6 @@
 //! The product pages under `/app`: the organisation picker, the dashboard and transactions.
 
 use super::dashboard::{Dashboard, build};
-use super::format::money;
 use super::{Chrome, encode, private};
 use crate::auth::CurrentUser;
 use crate::auth::extract::Viewer;
@@ -12,6 +11,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use flowsense_core::format::money;
 use flowsense_core::{Currency, OrgId};
 use flowsense_service::analysis;
 use flowsense_service::orgs::{data, lifecycle};

@@ -2,7 +2,6 @@
 //! as a table, with the categories or counterparties that move the most.
 
 use super::charts::{BarChart, BarGroup, BarLayout, Series, bar_chart};
-use super::format::{money, share, share_value};
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
 use crate::{ApiError, AppState};
@@ -16,6 +15,7 @@ use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::cashflow::NamedFlow;
 use flowsense_core::analytics::{Period, cashflow as cashflow_report};
+use flowsense_core::format::{money, share, share_value};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
 use serde::Deserialize;
 

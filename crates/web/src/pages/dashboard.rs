@@ -2,10 +2,10 @@
 //! serves) turned into display strings and chart geometry, with the top insights.
 
 use super::charts::{BandPoint, Chart, band_chart, line_chart};
-use super::format::{money_size, money_whole, money_whole_size, percent};
 use super::insights::{Insight, insights};
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use flowsense_core::analytics::{Period, RunwayStatus, cash_position, cashflow, default_as_of};
+use flowsense_core::format::{money_size, money_whole, money_whole_size, percent};
 use flowsense_core::{Books, OrgId};
 use flowsense_service::analysis::Analysis;
 

@@ -3,7 +3,6 @@
 //! what-if inputs applied in the engine and shown beside the baseline.
 
 use super::charts::{BandPoint, Chart, band_chart_with};
-use super::format::{money, money_whole, share};
 use super::{Chrome, private};
 use crate::auth::extract::Viewer;
 use crate::{ApiError, AppState};
@@ -16,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use flowsense_core::OrgId;
 use flowsense_core::analytics::{ForecastReport, forecast_with};
+use flowsense_core::format::{money, money_whole, share};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
 use flowsense_service::whatif::{self, WhatIfInput};
 

@@ -3,10 +3,10 @@
 //! carrying the revenue), each in a sentence with a link to the page that explains it.
 
 use super::encode;
-use super::format::{money, money_size, money_whole, percent, share};
 use chrono::{NaiveDate, TimeDelta};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::{AnomalyKind, RunwayStatus, Severity};
+use flowsense_core::format::{money, money_size, money_whole, percent, share};
 use flowsense_service::analysis::Analysis;
 
 /// Most insights shown.

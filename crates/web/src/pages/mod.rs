@@ -13,7 +13,6 @@ mod dashboard;
 pub(crate) mod errors;
 mod forecast;
 pub(crate) mod form_csrf;
-mod format;
 mod insights;
 pub(crate) mod integrations;
 pub(crate) mod invitation;

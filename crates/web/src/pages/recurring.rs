@@ -1,7 +1,6 @@
 //! `GET /app/{org}/recurring`: every recurring payment the engine found, with its cadence,
 //! amount and next expected date, price changes highlighted, and the ones that stopped.
 
-use super::format::{money_size, money_whole_size, percent};
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
 use crate::{ApiError, AppState};
@@ -11,6 +10,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::RecurringItem;
+use flowsense_core::format::{money_size, money_whole_size, percent};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
 
 pub(crate) struct ItemRow {

@@ -3,8 +3,8 @@
 
 use super::scale::YScale;
 use super::{BOTTOM, HEIGHT, LEFT, RIGHT, Tick, WIDTH, coord, path};
-use crate::pages::format::money;
 use flowsense_core::Currency;
+use flowsense_core::format::money;
 
 /// Most x labels drawn; the others are thinned out (the table beside the chart has them all).
 const MAX_X_LABELS: usize = 12;

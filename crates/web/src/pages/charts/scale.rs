@@ -6,9 +6,9 @@
 //! finite by construction (the span is at least one step).
 
 use super::{BOTTOM, HEIGHT, LEFT, RIGHT, TOP, Tick, WIDTH, coord};
-use crate::pages::format::money_compact;
 use chrono::NaiveDate;
 use flowsense_core::Currency;
+use flowsense_core::format::money_compact;
 
 /// Steps an axis is divided into, about.
 const TARGET_STEPS: u128 = 4;

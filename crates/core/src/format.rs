@@ -1,6 +1,7 @@
-//! Numbers as people read them: grouped digits and a currency sign.
+//! Numbers as people read them, exact from minor units (no floating point): grouped digits and
+//! a currency sign. The pages, the e-mailed digest and the CLI all write amounts through these.
 
-use flowsense_core::Currency;
+use crate::Currency;
 
 fn symbol(currency: Currency) -> Option<&'static str> {
     match currency.as_str() {
@@ -29,21 +30,35 @@ fn group(mut n: u128) -> String {
 /// `-$1,234.56` (or `-1,234.56 SEK` for currencies without a common sign).
 #[must_use]
 pub fn money(minor: i64, currency: Currency) -> String {
-    exact(minor < 0, minor.unsigned_abs(), currency)
+    exact(
+        if minor < 0 { "-" } else { "" },
+        minor.unsigned_abs(),
+        currency,
+    )
 }
 
 /// The size of an amount, without its sign (`$1,234.56` for a payment of -1,234.56): exact
 /// for `i64::MIN` too, whose size no `i64` holds.
 #[must_use]
 pub fn money_size(minor: i64, currency: Currency) -> String {
-    exact(false, minor.unsigned_abs(), currency)
+    exact("", minor.unsigned_abs(), currency)
 }
 
-fn exact(negative: bool, size: u64, currency: Currency) -> String {
+/// A change, always signed: `+$1,204.50`, `-$80.00`, `$0.00`.
+#[must_use]
+pub fn money_change(minor: i64, currency: Currency) -> String {
+    let sign = match minor.signum() {
+        1 => "+",
+        -1 => "-",
+        _ => "",
+    };
+    exact(sign, minor.unsigned_abs(), currency)
+}
+
+fn exact(sign: &str, size: u64, currency: Currency) -> String {
     let exponent = currency.exponent();
     let scale = 10u128.pow(exponent);
     let abs = u128::from(size);
-    let sign = if negative { "-" } else { "" };
     let number = if exponent == 0 {
         group(abs)
     } else {
@@ -171,5 +186,20 @@ mod tests {
         );
         assert_eq!(percent(i64::MIN), "-92233720368547758.0%");
         assert_eq!(share(i64::MAX), "92233720368547758.0%");
+    }
+
+    #[test]
+    fn changes_are_always_signed_and_other_currencies_named() {
+        assert_eq!(money_change(120_450, Currency::USD), "+$1,204.50");
+        assert_eq!(money_change(-8_000, Currency::USD), "-$80.00");
+        assert_eq!(money_change(0, Currency::USD), "$0.00");
+        assert_eq!(
+            money_size(i64::MIN, Currency::USD),
+            "$92,233,720,368,547,758.08"
+        );
+        let sek = Currency::parse("SEK").expect("SEK");
+        assert_eq!(money(-150, sek), "-1.50 SEK");
+        let yen = Currency::parse("JPY").expect("JPY");
+        assert_eq!(money(1_234_567, yen), "¥1,234,567");
     }
 }
