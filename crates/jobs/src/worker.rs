@@ -25,7 +25,8 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// How long a claim lasts without renewal; renewed every third of it while the job runs.
     pub lease: Duration,
-    /// How long to wait for new jobs when the queue is empty.
+    /// How long to wait for new jobs when the queue is empty (a job this process enqueues
+    /// wakes the worker at once).
     pub poll_interval: Duration,
     /// How long running jobs may take to finish after shutdown before they are handed back.
     pub grace_period: Duration,
@@ -122,6 +123,7 @@ impl Worker {
                 () = shutdown.cancelled() => {}
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 () = tokio::time::sleep(self.config.poll_interval) => {}
+                () = self.store.job_enqueued(), if tasks.len() < self.config.concurrency => {}
             }
         }
         let drained = tokio::time::timeout(self.config.grace_period, async {

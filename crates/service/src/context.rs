@@ -8,7 +8,7 @@ use crate::identity::password::{PasswordError, Passwords};
 use crate::identity::session::SessionPolicy;
 use chrono::{DateTime, Utc};
 use flowsense_core::clock::{Clock, SystemClock};
-use flowsense_mail::{Email, MailError, Mailer};
+use flowsense_mail::Mailer;
 use flowsense_storage::Store;
 use std::sync::Arc;
 
@@ -111,10 +111,5 @@ impl Context {
     /// A link into the product's pages carrying a token.
     pub(crate) fn page_link(&self, path: &str, token: &str) -> String {
         format!("{}{path}?token={token}", self.public_url)
-    }
-
-    /// Hands a message to the mailer: the one way every use case sends e-mail.
-    pub(crate) async fn send_mail(&self, email: Email) -> Result<(), MailError> {
-        self.mailer.send(&email).await
     }
 }

@@ -7,8 +7,10 @@
 pub mod analysis;
 pub mod analytics_cache;
 pub mod audit;
+pub mod background;
 mod context;
 pub mod digest;
+pub mod email;
 mod field_error;
 pub mod identity;
 pub mod imports;

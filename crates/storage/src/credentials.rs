@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use flowsense_core::UserId;
 
 /// What a password change or reset revoked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Revoked {
     pub sessions: u64,
     pub tokens: u64,
@@ -19,7 +19,8 @@ impl Store {
     /// Replaces a user's password hash (a PHC string), clears their failed sign-ins and, in the
     /// same transaction, signs out every session (and with `revoke_tokens`, revokes every
     /// personal API token) and drops an unfinished MFA enrolment: a stolen credential of any
-    /// kind stops working the moment the password changes.
+    /// kind stops working the moment the password changes. The jobs `then` makes (the e-mail
+    /// telling the owner) are enqueued in the same transaction.
     ///
     /// # Errors
     /// `NotFound` when there is no such user.
@@ -29,6 +30,7 @@ impl Store {
         hash: &str,
         at: DateTime<Utc>,
         revoke_tokens: bool,
+        then: impl FnOnce(&Revoked) -> Vec<crate::NewJob> + Send,
     ) -> Result<Revoked> {
         let mut tx = self.begin().await?;
         let n = tx
@@ -59,12 +61,15 @@ impl Store {
             .execute(sql!("credentials/clear_pending_mfa").arg(user))
             .await?
             > 0;
-        tx.commit().await?;
-        Ok(Revoked {
+        let revoked = Revoked {
             sessions,
             tokens,
             pending_mfa,
-        })
+        };
+        crate::jobs::enqueue_all_in(&mut tx, &then(&revoked), at).await?;
+        tx.commit().await?;
+        self.jobs_committed();
+        Ok(revoked)
     }
 
     /// Records that the user proved they read mail sent to their address (first time only).

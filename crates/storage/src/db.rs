@@ -62,6 +62,8 @@ pub(crate) enum Pool {
 pub struct Store {
     pub(crate) pool: Pool,
     pub(crate) crypto: Option<Arc<crate::crypto::keys::Crypto>>,
+    /// Woken when this process commits a job, so its workers need not wait for their next poll.
+    pub(crate) jobs_enqueued: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Store {
@@ -100,6 +102,7 @@ impl Store {
                     cache: KeyCache::default(),
                 })
             }),
+            jobs_enqueued: Arc::default(),
         };
         if store.crypto.is_some()
             && let Err(e) = store.prepare_keys().await

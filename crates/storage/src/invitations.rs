@@ -67,11 +67,16 @@ impl TryFrom<InvitationRow> for Invitation {
 }
 
 impl Store {
-    /// Stores an invitation to `org`.
+    /// Stores an invitation to `org` and, in the same transaction, `jobs` (its e-mail).
     ///
     /// # Errors
     /// On a database failure, or when the organisation does not exist.
-    pub async fn create_invitation(&self, org: OrgId, new: &NewInvitation) -> Result<Invitation> {
+    pub async fn create_invitation(
+        &self,
+        org: OrgId,
+        new: &NewInvitation,
+        jobs: &[crate::NewJob],
+    ) -> Result<Invitation> {
         let mut tx = self.scoped(org).await?;
         tx.execute(
             sql!("invitations/create")
@@ -88,8 +93,23 @@ impl Store {
         let row: InvitationRow = tx
             .fetch_one(sql!("invitations/by_id").arg(org).arg(new.id))
             .await?;
+        crate::jobs::enqueue_all_in(&mut tx, jobs, new.created_at).await?;
         tx.commit().await?;
+        self.jobs_committed();
         row.try_into()
+    }
+
+    /// One invitation of `org`, used or not.
+    ///
+    /// # Errors
+    /// `NotFound` when `org` has no such invitation.
+    pub async fn invitation(&self, org: OrgId, id: Uuid) -> Result<Invitation> {
+        let mut tx = self.scoped(org).await?;
+        let row: Option<InvitationRow> = tx
+            .fetch_optional(sql!("invitations/by_id").arg(org).arg(id))
+            .await?;
+        tx.commit().await?;
+        row.ok_or(StorageError::NotFound)?.try_into()
     }
 
     /// The invitation of `org` whose token hashes to `token_hash`, used or not.

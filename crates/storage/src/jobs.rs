@@ -146,6 +146,15 @@ pub(crate) async fn enqueue_in(tx: &mut Tx, job: &NewJob, now: DateTime<Utc>) ->
     })
 }
 
+/// Enqueues `jobs` in an open transaction (the write that causes them); the caller calls
+/// [`Store::jobs_committed`] once it commits.
+pub(crate) async fn enqueue_all_in(tx: &mut Tx, jobs: &[NewJob], now: DateTime<Utc>) -> Result<()> {
+    for job in jobs {
+        enqueue_in(tx, job, now).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Enqueues a job in a transaction of its own (the organisation's scope, or the system scope
     /// for a job of no organisation).
@@ -159,7 +168,19 @@ impl Store {
         };
         let enqueued = enqueue_in(&mut tx, job, now).await?;
         tx.commit().await?;
+        self.jobs_committed();
         Ok(enqueued)
+    }
+
+    /// Wakes this process's workers after a transaction that enqueued jobs committed.
+    pub(crate) fn jobs_committed(&self) {
+        self.jobs_enqueued.notify_one();
+    }
+
+    /// Resolves when this process next commits a job (workers wait on it between polls; jobs
+    /// enqueued by other processes are found by polling).
+    pub async fn job_enqueued(&self) {
+        self.jobs_enqueued.notified().await;
     }
 
     /// Claims up to `limit` due jobs for `owner` until `now + lease`, across organisations:

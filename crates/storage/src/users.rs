@@ -111,6 +111,19 @@ impl Store {
     /// # Errors
     /// `Conflict` when the e-mail address is taken.
     pub async fn create_user(&self, new: &NewUser) -> Result<User> {
+        self.create_user_then(new, |_| Vec::new()).await
+    }
+
+    /// Creates a user and, in the same transaction, the jobs `then` makes for them (the
+    /// confirmation e-mail of a sign-up exists if and only if the account does).
+    ///
+    /// # Errors
+    /// `Conflict` when the e-mail address is taken.
+    pub async fn create_user_then(
+        &self,
+        new: &NewUser,
+        then: impl FnOnce(&User) -> Vec<crate::NewJob> + Send,
+    ) -> Result<User> {
         let id = UserId::new();
         let now = Utc::now();
         let mut tx = self.begin().await?;
@@ -123,9 +136,14 @@ impl Store {
                 .arg(now),
         )
         .await?;
-        let user: UserRow = tx.fetch_one(sql!("users/by_id").arg(id)).await?;
+        let user: User = tx
+            .fetch_one::<UserRow>(sql!("users/by_id").arg(id))
+            .await?
+            .into();
+        crate::jobs::enqueue_all_in(&mut tx, &then(&user), now).await?;
         tx.commit().await?;
-        Ok(user.into())
+        self.jobs_committed();
+        Ok(user)
     }
 
     /// A user by e-mail address (case-insensitive), if any.

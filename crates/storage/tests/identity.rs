@@ -143,6 +143,7 @@ async fn invitations_are_tenant_scoped_and_single_use(db: &TestDb) {
                 created_at: now,
                 expires_at: now + TimeDelta::days(7),
             },
+            &[],
         )
         .await
         .unwrap();
@@ -257,7 +258,7 @@ async fn failed_sign_ins_are_counted_and_cleared(db: &TestDb) {
     s.reset_login_failures(u).await.unwrap();
     let got = s.user(u).await.unwrap();
     assert!(got.failed_logins == 0 && got.locked_until.is_none());
-    s.set_password_revoking(u, "$argon2id$new", Utc::now(), false)
+    s.set_password_revoking(u, "$argon2id$new", Utc::now(), false, |_| Vec::new())
         .await
         .unwrap();
     assert_eq!(s.user(u).await.unwrap().password_hash, "$argon2id$new");
@@ -292,7 +293,7 @@ async fn a_new_password_revokes_credentials(db: &TestDb) {
     s.store_pending_mfa_secret(u, vec![9; 40]).await.unwrap();
 
     let kept = s
-        .set_password_revoking(u, "$argon2id$a", now, false)
+        .set_password_revoking(u, "$argon2id$a", now, false, |_| Vec::new())
         .await
         .unwrap();
     assert_eq!((kept.sessions, kept.tokens, kept.pending_mfa), (2, 0, true));
@@ -306,7 +307,7 @@ async fn a_new_password_revokes_credentials(db: &TestDb) {
     assert!(live(s.api_token_by_hash(&[1; 32]).await.unwrap()));
 
     let all = s
-        .set_password_revoking(u, "$argon2id$b", now, true)
+        .set_password_revoking(u, "$argon2id$b", now, true, |_| Vec::new())
         .await
         .unwrap();
     assert_eq!((all.sessions, all.tokens, all.pending_mfa), (0, 2, false));
@@ -322,14 +323,16 @@ async fn a_new_password_revokes_credentials(db: &TestDb) {
     s.store_pending_mfa_secret(u, vec![9; 40]).await.unwrap();
     s.enable_mfa(u, &[vec![1; 32]]).await.unwrap();
     let after = s
-        .set_password_revoking(u, "$argon2id$c", now, true)
+        .set_password_revoking(u, "$argon2id$c", now, true, |_| Vec::new())
         .await
         .unwrap();
     assert!(!after.pending_mfa);
     assert!(s.mfa_state(u).await.unwrap().enabled);
     assert!(matches!(
-        s.set_password_revoking(UserId(Uuid::new_v4()), "$argon2id$d", now, true)
-            .await,
+        s.set_password_revoking(UserId(Uuid::new_v4()), "$argon2id$d", now, true, |_| {
+            Vec::new()
+        })
+        .await,
         Err(StorageError::NotFound)
     ));
 }

@@ -1,78 +1,69 @@
-//! The job kinds this binary runs, and `flowsense worker`: workers and the scheduler without
-//! the web server (`serve` runs the same inside itself unless `FLOWSENSE_WORKERS=0`).
+//! `flowsense worker`: job workers and the scheduler without the web server (`serve` runs the
+//! same inside itself unless `FLOWSENSE_WORKERS=0`). The job kinds and their handlers are
+//! `flowsense_service::background::registry`, the same in every process.
 
 use crate::cli::WorkerArgs;
-use crate::settings::Settings;
-use anyhow::Result;
-use flowsense_core::ErrorChain;
-use flowsense_core::clock::{Clock, SystemClock};
-use flowsense_jobs::{
-    Job, JobError, KindOptions, Period, Registry, Schedule, builtin, run_background,
-};
+use crate::settings::{Settings, TlsMode};
+use anyhow::{Context as _, Result};
+use flowsense_jobs::run_background;
+use flowsense_mail::{FileMailer, Mailer, SmtpMailer};
+use flowsense_service::identity::crypto::InstanceKey;
+use flowsense_service::{Context, ContextSettings};
 use flowsense_storage::Store;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// Every job kind of the binary with its handler. Each process builds the same registry, so
-/// any worker can run any job.
-pub(crate) fn job_registry(settings: &Settings, store: &Store, clock: &Arc<dyn Clock>) -> Registry {
-    let mut registry = Registry::new();
-    builtin::register_cleanup(
-        &mut registry,
-        store.clone(),
-        clock.clone(),
-        chrono::TimeDelta::minutes(settings.session_idle_minutes),
-    );
-    register_retention(&mut registry, store.clone(), clock.clone());
-    registry
+/// The key that signs e-mailed links and derives CSRF tokens (created once, sealed in the
+/// database, the same for every instance), and the mailer `FLOWSENSE_SMTP_URL` chooses: what
+/// every process that sends e-mail needs.
+pub(crate) async fn key_and_mailer(
+    settings: &Settings,
+    store: &Store,
+) -> Result<(InstanceKey, Arc<dyn Mailer>)> {
+    let key = InstanceKey::from_bytes(*store.instance_secret("web-signing-key").await?);
+    let mailer: Arc<dyn Mailer> = match &settings.smtp {
+        Some(smtp) => Arc::new(
+            SmtpMailer::new(smtp, &settings.mail_from)
+                .context("preparing SMTP delivery (FLOWSENSE_SMTP_URL, FLOWSENSE_MAIL_FROM)")?,
+        ),
+        None => Arc::new(
+            FileMailer::new(settings.data_dir.join("outbox"), &settings.mail_from)
+                .context("creating the e-mail outbox (FLOWSENSE_MAIL_FROM)")?,
+        ),
+    };
+    Ok((key, mailer))
 }
 
-/// The nightly purge of what each organisation's retention setting no longer keeps (SPEC §6).
-pub const RETENTION_PURGE: &str = "retention.purge";
-
-/// Registers [`RETENTION_PURGE`]: once a night for the instance, at 03:00 UTC; each
-/// organisation's cutoff is computed in its own time zone. A killed run resumes where it
-/// stopped (each batch is its own transaction).
-fn register_retention(registry: &mut Registry, store: Store, clock: Arc<dyn Clock>) {
-    let options = KindOptions {
-        max_attempts: 5,
-        schedule: Some(Schedule {
-            period: Period::Nightly { hour: 3 },
-            per_org: false,
-        }),
+/// Where users reach the product: `FLOWSENSE_PUBLIC_URL`, or the listening address.
+pub(crate) fn public_url(settings: &Settings, bound: SocketAddr) -> String {
+    let scheme = if matches!(settings.tls, TlsMode::Off) {
+        "http"
+    } else {
+        "https"
     };
-    registry.register(RETENTION_PURGE, options, move |_job: Job| {
-        let store = store.clone();
-        let clock = clock.clone();
-        async move {
-            let summary = flowsense_service::retention::purge_all_orgs(&store, clock.now())
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %ErrorChain(&e), "the retention purge failed");
-                    JobError::retry("the database refused the retention purge")
-                })?;
-            if summary.orgs_failed > 0 {
-                return Err(JobError::retry(format!(
-                    "{} organisations could not be purged",
-                    summary.orgs_failed
-                )));
-            }
-            Ok(())
-        }
-    });
+    settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{bound}"))
 }
 
 pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
     let store = super::open_store(settings, false).await?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let registry = Arc::new(job_registry(settings, &store, &clock));
+    let (key, mailer) = key_and_mailer(settings, &store).await?;
+    let mut services = ContextSettings::new(&public_url(settings, settings.addr));
+    services.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
+    // A worker hashes no passwords.
+    services.hash_concurrency = 1;
+    let ctx = Context::new(store, key, mailer, &services).context("preparing the worker")?;
+    let registry = Arc::new(flowsense_service::background::registry(&ctx));
     let concurrency = args.concurrency.unwrap_or(settings.workers).max(1);
     let shutdown = CancellationToken::new();
-    let mut tasks = run_background(&store, &registry, &clock, concurrency, &shutdown);
+    let mut tasks = run_background(&ctx.store, &registry, &ctx.clock, concurrency, &shutdown);
     tracing::info!(concurrency, kinds = ?registry, "worker running");
     super::shutdown_signal().await;
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}
-    store.close().await;
+    ctx.store.close().await;
     Ok(())
 }

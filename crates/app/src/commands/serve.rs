@@ -1,11 +1,8 @@
 //! `flowsense serve`: the production server.
 
-use super::background::job_registry;
 use crate::settings::{Settings, TlsMode};
 use anyhow::{Context, Result};
 use flowsense_jobs::{Registry, Scheduler, run_background};
-use flowsense_mail::{FileMailer, Mailer, SmtpMailer};
-use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::Store;
 use flowsense_web::api::CronEndpoint;
@@ -28,25 +25,8 @@ pub(crate) async fn serve_store(
     let listener = std::net::TcpListener::bind(settings.addr)
         .with_context(|| format!("cannot listen on {} (FLOWSENSE_ADDR)", settings.addr))?;
     let bound = listener.local_addr()?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let url = settings
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("{scheme}://{bound}"));
-
-    // The key that signs e-mailed links and derives CSRF tokens: created once, sealed in the
-    // database, the same for every instance.
-    let key = InstanceKey::from_bytes(*store.instance_secret("web-signing-key").await?);
-    let mailer: Arc<dyn Mailer> = match &settings.smtp {
-        Some(smtp) => Arc::new(
-            SmtpMailer::new(smtp, &settings.mail_from)
-                .context("preparing SMTP delivery (FLOWSENSE_SMTP_URL, FLOWSENSE_MAIL_FROM)")?,
-        ),
-        None => Arc::new(
-            FileMailer::new(settings.data_dir.join("outbox"), &settings.mail_from)
-                .context("creating the e-mail outbox (FLOWSENSE_MAIL_FROM)")?,
-        ),
-    };
+    let url = super::background::public_url(settings, bound);
+    let (key, mailer) = super::background::key_and_mailer(settings, &store).await?;
     let mut auth = AuthSettings::new(url.clone());
     auth.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
@@ -59,7 +39,7 @@ pub(crate) async fn serve_store(
             ai_provider: None,
             security_contact: None,
         });
-    let registry = Arc::new(job_registry(settings, &state.store, &state.clock));
+    let registry = Arc::new(flowsense_service::background::registry(&state.services));
     let state = with_cron_endpoint(state, settings, &registry);
     tracing::info!(%url, tls = tls.is_some(), workers = settings.workers, "serving");
     // The first dashboard of each organisation should not wait for its figures.

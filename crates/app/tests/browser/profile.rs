@@ -16,8 +16,18 @@ const EMAIL: &str = "robin.newcomer@example.org";
 const PASSWORD: &str = "saffron-glacier-58-bicycle";
 
 /// The token in the newest link to `path` mailed to `to` (the demo's outbox is a directory of
-/// `.eml` files).
+/// `.eml` files). E-mail goes out from the job queue, so it may take a moment to arrive.
 fn mailed_token(outbox: &Path, to: &str, path: &str) -> String {
+    for _ in 0..100 {
+        if let Some(token) = newest_token(outbox, to, path) {
+            return token;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("no {path} link mailed to {to}")
+}
+
+fn newest_token(outbox: &Path, to: &str, path: &str) -> Option<String> {
     let mut mails: Vec<_> = std::fs::read_dir(outbox)
         .unwrap()
         .filter_map(Result::ok)
@@ -44,7 +54,6 @@ fn mailed_token(outbox: &Path, to: &str, path: &str) -> String {
             let at = text.find(&needle)? + needle.len();
             text[at..].split_whitespace().next().map(str::to_owned)
         })
-        .unwrap_or_else(|| panic!("no {path} link mailed to {to}"))
 }
 
 /// The TOTP code for `secret` (base32, as the page shows it) `ahead` steps from now.

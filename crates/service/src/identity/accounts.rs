@@ -5,13 +5,13 @@
 //! addresses) before it answers 401.
 
 use super::limits::take;
-use super::links::{LinkPurpose, check_link, link_subject, sign_link};
+use super::links::{LinkPurpose, check_link, link_subject};
 use super::password::check_password_strength;
 use super::session::{Issued, issue_session};
 use super::{Caller, Client, IdentityError, UserView, mfa};
+use crate::email::{self, Message};
 use crate::{Context, FieldError, audit};
 use flowsense_core::PlainName;
-use flowsense_mail::Email;
 use flowsense_storage::{NewUser, StorageError, User, constraint};
 use serde::Deserialize;
 use serde_json::json;
@@ -63,13 +63,25 @@ pub async fn create_user_with_password(
     let display_name = parse_name(display_name)?.into_string();
     check_password_strength(password, &email, &display_name)?;
     let password_hash = ctx.passwords.hash(password.to_owned()).await?;
+    let now = ctx.now();
+    // An unconfirmed account is created with its confirmation e-mail, in one transaction.
+    let confirm = move |user: &User| {
+        if verified {
+            Vec::new()
+        } else {
+            vec![Message::VerifyEmail { user: user.id }.job(now)]
+        }
+    };
     let user = ctx
         .store
-        .create_user(&NewUser {
-            email,
-            display_name,
-            password_hash,
-        })
+        .create_user_then(
+            &NewUser {
+                email,
+                display_name,
+                password_hash,
+            },
+            confirm,
+        )
         .await
         .map_err(|e| match e {
             StorageError::Conflict(c) if c == constraint::USER_EMAIL => IdentityError::EmailTaken,
@@ -103,31 +115,15 @@ pub async fn signup(
     let email = parse_email(&input.email)?;
     match create_user_with_password(ctx, &email, &input.display_name, &input.password, false).await
     {
-        Ok(user) => send_verification(ctx, &user).await,
-        Err(IdentityError::EmailTaken) => Ok(ctx
-            .send_mail(Email::text(
-                email,
-                "You already have a FlowSense account",
-                format!(
-                    "Someone tried to sign up with this address, which already has an account.\n\
-                     If it was you, sign in, or reset your password at {}/reset-password.\n",
-                    ctx.public_url
-                ),
-            ))
-            .await?),
+        Ok(_) => Ok(()),
+        Err(IdentityError::EmailTaken) => {
+            if let Some(owner) = ctx.store.user_by_email(&email).await? {
+                email::enqueue(ctx, &Message::AccountExists { user: owner.id }).await?;
+            }
+            Ok(())
+        }
         Err(e) => Err(e),
     }
-}
-
-async fn send_verification(ctx: &Context, user: &User) -> Result<(), IdentityError> {
-    let token = sign_link(ctx, user, LinkPurpose::VerifyEmail);
-    ctx.send_mail(Email::text(user.email.clone(), "Confirm your e-mail address for FlowSense", format!(
-            "Hello {},\n\nConfirm your address by opening this link (valid 48 hours):\n{}\n\nIf you did not sign up, ignore this message.\n",
-            user.display_name,
-            ctx.page_link("/verify-email", &token)
-        )))
-    .await?;
-    Ok(())
 }
 
 /// Mails the signed-in user a new confirmation link (the first may have expired). Only the
@@ -141,7 +137,8 @@ pub async fn resend_verification(ctx: &Context, current: &Caller) -> Result<(), 
         return Err(IdentityError::EmailAlreadyVerified);
     }
     take(&ctx.limiters.signup_ip, &format!("resend:{}", current.id()))?;
-    send_verification(ctx, &current.user).await
+    email::enqueue(ctx, &Message::VerifyEmail { user: current.id() }).await?;
+    Ok(())
 }
 
 /// Marks the address of the link's user verified.

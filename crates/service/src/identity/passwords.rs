@@ -2,13 +2,14 @@
 
 use super::accounts::{record_failure, second_factor};
 use super::limits::take;
-use super::links::{LinkPurpose, check_link, link_subject, sign_link};
+use super::links::{LinkPurpose, check_link, link_subject};
 use super::password::check_password_strength;
 use super::session::{Issued, issue_session};
 use super::{Caller, Client, IdentityError};
+use crate::email::{self, Message, PasswordEvent};
 use crate::{Context, audit};
-use flowsense_mail::Email;
-use flowsense_storage::{Revoked, User};
+use chrono::{DateTime, Utc};
+use flowsense_storage::{NewJob, Revoked, User};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -46,7 +47,9 @@ pub async fn change_password(
     let now = ctx.now();
     let revoked = ctx
         .store
-        .set_password_revoking(user.id, &hash, now, input.revoke_tokens)
+        .set_password_revoking(user.id, &hash, now, input.revoke_tokens, |revoked| {
+            tell_what_was_revoked(user, PasswordEvent::Changed, *revoked, now)
+        })
         .await?;
     let issued = issue_session(
         ctx,
@@ -65,51 +68,25 @@ pub async fn change_password(
         json!({ "revoked": revoked }),
     )
     .await?;
-    tell_what_was_revoked(ctx, user, "changed", revoked).await?;
     Ok(issued)
 }
 
-/// The e-mail after a password change or reset: what stopped working, and what to do if it was
-/// not the owner.
-async fn tell_what_was_revoked(
-    ctx: &Context,
+/// The e-mail after a password change or reset (what stopped working, and what to do if it was
+/// not the owner), enqueued with the change.
+fn tell_what_was_revoked(
     user: &User,
-    how: &str,
+    how: PasswordEvent,
     revoked: Revoked,
-) -> Result<(), IdentityError> {
-    let mut lines = vec![format!(
-        "- {} signed out ({})",
-        plural(revoked.sessions, "session"),
-        "every browser and device has to sign in again"
-    )];
-    lines.push(if revoked.tokens > 0 {
-        format!(
-            "- {} revoked (scripts using them must get new ones)",
-            plural(revoked.tokens, "personal API token")
-        )
-    } else {
-        "- no personal API tokens were revoked".to_owned()
-    });
-    if revoked.pending_mfa {
-        lines.push("- an unfinished two-factor set-up was cancelled".to_owned());
-    }
-    ctx.send_mail(Email::text(user.email.clone(), format!("Your FlowSense password was {how}"), format!(
-            "Hello {},\n\nThe password of your FlowSense account was {how}. To keep the account safe:\n{}\n\n             Your profile lists your sessions and tokens: {}/app/profile\n\n             If this was not you, reset your password now at {}/reset-password and tell your organisation's admin.\n",
-            user.display_name,
-            lines.join("\n"),
-            ctx.public_url,
-            ctx.public_url,
-        )))
-    .await?;
-    Ok(())
-}
-
-fn plural(n: u64, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
+    now: DateTime<Utc>,
+) -> Vec<NewJob> {
+    vec![
+        Message::PasswordChanged {
+            user: user.id,
+            how,
+            revoked,
+        }
+        .job(now),
+    ]
 }
 
 /// Mails a reset link when the address has an account; answers the same either way.
@@ -123,12 +100,7 @@ pub async fn request_password_reset(
     take(&ctx.limiters.reset_ip, &client.ip)?;
     take(&ctx.limiters.reset_ip, &format!("account:{email}"))?;
     if let Some(user) = ctx.store.user_by_email(&email).await? {
-        let token = sign_link(ctx, &user, LinkPurpose::ResetPassword);
-        ctx.send_mail(Email::text(user.email.clone(), "Reset your FlowSense password", format!(
-                "Open this link within an hour to choose a new password (it works once):\n{}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n",
-                ctx.page_link("/reset-password", &token)
-            )))
-        .await?;
+        email::enqueue(ctx, &Message::PasswordReset { user: user.id }).await?;
     }
     Ok(())
 }
@@ -161,9 +133,12 @@ pub async fn confirm_password_reset(
     }
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;
     let hash = ctx.passwords.hash(input.new_password).await?;
+    let now = ctx.now();
     let revoked = ctx
         .store
-        .set_password_revoking(user.id, &hash, ctx.now(), true)
+        .set_password_revoking(user.id, &hash, now, true, |revoked| {
+            tell_what_was_revoked(&user, PasswordEvent::Reset, *revoked, now)
+        })
         .await?;
     audit::in_users_orgs(
         ctx,
@@ -173,7 +148,7 @@ pub async fn confirm_password_reset(
         json!({ "revoked": revoked }),
     )
     .await?;
-    tell_what_was_revoked(ctx, &user, "reset", revoked).await
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,12 +2,12 @@
 //! keeps at least one admin (409 otherwise).
 
 use super::{OrgAccess, OrgError};
-use crate::identity::crypto::{b64url, random_bytes, sha256};
+use crate::email::{Message, invitation_token};
+use crate::identity::crypto::sha256;
 use crate::identity::{Caller, Client};
 use crate::{Context, audit};
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
-use flowsense_mail::Email;
 use flowsense_storage::{Invitation, MemberDetail, NewInvitation, StorageError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -59,33 +59,29 @@ pub async fn invite(
             retry_after_secs: 3600,
         });
     }
-    let mut raw = who.org.0.as_bytes().to_vec();
-    raw.extend_from_slice(&random_bytes::<32>());
-    let token = b64url(&raw);
+    let id = Uuid::new_v4();
+    let token = invitation_token(ctx, who.org, id);
+    let mail = Message::Invitation {
+        org: who.org,
+        invitation: id,
+        inviter: who.user,
+    };
     let inv = ctx
         .store
         .create_invitation(
             who.org,
             &NewInvitation {
-                id: Uuid::new_v4(),
-                email: email.clone(),
+                id,
+                email,
                 role: input.role,
                 token_hash: sha256(token.as_bytes()),
                 invited_by: who.user,
                 created_at: now,
                 expires_at: now + TimeDelta::days(INVITATION_DAYS),
             },
+            &[mail.job(now)],
         )
         .await?;
-    let org = ctx.store.org(who.org).await?;
-    ctx.send_mail(Email::text(email, format!("You are invited to {} on FlowSense", org.name), format!(
-            "{} invited you to join {} as {}.\nAccept within {INVITATION_DAYS} days, signed in with this address:\n{}\n",
-            who.current.user.display_name,
-            org.name,
-            input.role,
-            ctx.page_link("/invitations/accept", &token)
-        )))
-    .await?;
     audit::in_org(
         ctx,
         who.org,

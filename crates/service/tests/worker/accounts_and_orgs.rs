@@ -17,7 +17,7 @@ use std::io::Write as _;
 
 const PASSWORD: &str = "violet-tundra-47-marmalade";
 
-fn roastery() -> NewOrgInput {
+pub(crate) fn roastery() -> NewOrgInput {
     NewOrgInput {
         name: "Roastery Ltd".into(),
         slug: "roastery".into(),

@@ -3,6 +3,7 @@
 //! on PostgreSQL.
 
 mod accounts_and_orgs;
+mod email_jobs;
 mod imports;
 mod retention;
 mod support;

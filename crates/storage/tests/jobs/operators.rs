@@ -199,6 +199,7 @@ pub async fn the_clean_up_removes_exactly_what_expired(db: &TestDb) {
                 created_at: now - TimeDelta::days(8),
                 expires_at: expires,
             },
+            &[],
         )
         .await
         .unwrap();

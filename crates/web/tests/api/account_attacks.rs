@@ -84,7 +84,7 @@ async fn a_password_reset_revokes_tokens_sessions_and_pending_enrolment(db: Db) 
         )
         .await;
     assert!(s.is_success());
-    let link = app.token_mailed_to("reset@x.test");
+    let link = app.token_mailed_to("reset@x.test").await;
     let (s, body) = owner
         .post(
             "/api/v1/auth/password-reset/confirm",
@@ -108,7 +108,7 @@ async fn a_password_reset_revokes_tokens_sessions_and_pending_enrolment(db: Db) 
     let mfa = app.state.store.mfa_state(u).await.expect("mfa");
     assert!(mfa.secret_enc.is_none(), "the pending enrolment is gone");
 
-    let mail = app.last_email_to("reset@x.test");
+    let mail = app.last_email_to("reset@x.test").await;
     assert!(
         mail.contains("Subject: Your FlowSense password was reset"),
         "{mail}"
@@ -150,6 +150,7 @@ async fn a_password_change_can_revoke_tokens_too(db: Db) {
     );
     assert!(
         app.last_email_to("change@x.test")
+            .await
             .contains("no personal API tokens were revoked")
     );
 
@@ -163,6 +164,7 @@ async fn a_password_change_can_revoke_tokens_too(db: Db) {
     assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     assert!(
         app.last_email_to("change@x.test")
+            .await
             .contains("1 personal API token revoked")
     );
 }
@@ -234,10 +236,10 @@ async fn an_unconfirmed_account_reads_invitations_and_nothing_more(db: Db) {
         );
     }
     assert!(
-        !app.last_email_to("new@x.test").is_empty(),
+        !app.last_email_to("new@x.test").await.is_empty(),
         "the confirmation mail"
     );
-    assert_eq!(app.emails(), 1, "no invitation was mailed");
+    assert_eq!(app.emails().await, 1, "no invitation was mailed");
     // Its own profile still works.
     assert_eq!(b.get("/api/v1/me").await.0, StatusCode::OK);
 }
@@ -312,7 +314,7 @@ async fn invitations_are_limited_per_organisation_and_day(db: Db) {
         let (s, _) = b.send(Method::DELETE, &format!("{path}/{id}"), None).await;
         assert!(s.is_success());
     }
-    let mails = app.emails();
+    let mails = app.emails().await;
     let (path, body) = invite(org, 3);
     let r = b
         .request(Method::POST, &path)
@@ -322,7 +324,7 @@ async fn invitations_are_limited_per_organisation_and_day(db: Db) {
         .expect("invite");
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().contains_key("retry-after"));
-    assert_eq!(app.emails(), mails, "nothing was mailed");
+    assert_eq!(app.emails().await, mails, "nothing was mailed");
     // Another organisation has its own allowance; a day later this one has its own back.
     let (path, body) = invite(other, 4);
     assert_eq!(b.post(&path, body).await.0, StatusCode::CREATED);

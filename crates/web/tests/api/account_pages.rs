@@ -72,7 +72,7 @@ async fn signup_confirms_the_address_with_a_button_and_never_reveals_accounts(db
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(a.body.contains("Enter a valid e-mail address."));
-    let mails_before = app.emails();
+    let mails_before = app.emails().await;
 
     // New and taken addresses get the same page (but only the new one gets a link).
     let mut pages = Vec::new();
@@ -95,14 +95,15 @@ async fn signup_confirms_the_address_with_a_button_and_never_reveals_accounts(db
         pages[0], pages[1],
         "the answer does not depend on the account existing"
     );
-    assert_eq!(app.emails(), mails_before + 2);
+    assert_eq!(app.emails().await, mails_before + 2);
     assert!(
         app.last_email_to("taken@x.test")
+            .await
             .contains("already has an account")
     );
 
     // Opening the link only shows a button; the POST confirms.
-    let token = app.token_mailed_to("ada@x.test");
+    let token = app.token_mailed_to("ada@x.test").await;
     let a = p.get(&format!("/verify-email?token={token}")).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.input("token"), token);
@@ -130,7 +131,7 @@ async fn signup_confirms_the_address_with_a_button_and_never_reveals_accounts(db
         ],
     )
     .await;
-    let late = app.token_mailed_to("bo@x.test");
+    let late = app.token_mailed_to("bo@x.test").await;
     app.advance(TimeDelta::hours(49));
     let a = p.post("/verify-email", &[("token", &late)]).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
@@ -184,9 +185,9 @@ async fn password_reset_by_link_works_once_and_signs_everyone_out(db: Db) {
         pages.push(a.body.replace(email, "ADDRESS"));
     }
     assert_eq!(pages[0], pages[1], "unknown addresses get the same answer");
-    assert_eq!(app.emails(), 1, "only the account's owner gets mail");
+    assert_eq!(app.emails().await, 1, "only the account's owner gets mail");
 
-    let token = app.token_mailed_to("cy@x.test");
+    let token = app.token_mailed_to("cy@x.test").await;
     let a = p.get(&format!("/reset-password?token={token}")).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.input("token"), token);
@@ -235,7 +236,7 @@ async fn password_reset_by_link_works_once_and_signs_everyone_out(db: Db) {
 
     // An expired link.
     p.post("/reset-password", &[("email", "cy@x.test")]).await;
-    let late = app.token_mailed_to("cy@x.test");
+    let late = app.token_mailed_to("cy@x.test").await;
     app.advance(TimeDelta::minutes(61));
     let a = p
         .post(
@@ -252,7 +253,7 @@ async fn invitations_bring_people_back_through_sign_in_and_next_stays_local(db: 
     let org = app.org("harbour", admin).await;
     let mut nia = app.signed_in("nia@x.test").await;
     invite(&mut nia, org, "oz@x.test", Role::Member).await;
-    let token = app.token_mailed_to("oz@x.test");
+    let token = app.token_mailed_to("oz@x.test").await;
     let back = format!("/invitations/accept?token={token}");
 
     // Signed out: an explanation and the way back, nothing about the organisation.
@@ -355,7 +356,7 @@ async fn invitations_bring_people_back_through_sign_in_and_next_stays_local(db: 
 
     // An unconfirmed address must be confirmed first.
     invite(&mut nia, org, "una@x.test", Role::Viewer).await;
-    let una_token = app.token_mailed_to("una@x.test");
+    let una_token = app.token_mailed_to("una@x.test").await;
     create_user_with_password(&app.state, "una@x.test", "Una", PASSWORD, false)
         .await
         .expect("una");
@@ -374,7 +375,7 @@ async fn invitations_bring_people_back_through_sign_in_and_next_stays_local(db: 
     // A late invitation has expired.
     app.user("vic@x.test").await;
     invite(&mut nia, org, "vic@x.test", Role::Viewer).await;
-    let vic_token = app.token_mailed_to("vic@x.test");
+    let vic_token = app.token_mailed_to("vic@x.test").await;
     app.advance(TimeDelta::days(8));
     let vic = Person::new(&app);
     vic.sign_in("vic@x.test", PASSWORD).await;
@@ -504,14 +505,14 @@ async fn tokens_in_links_never_reach_the_request_log() {
         ],
     )
     .await;
-    let verify = app.token_mailed_to("mo@x.test");
+    let verify = app.token_mailed_to("mo@x.test").await;
     assert_eq!(
         p.get(&format!("/verify-email?token={verify}")).await.status,
         StatusCode::OK
     );
     p.post("/verify-email", &[("token", &verify)]).await;
     p.post("/reset-password", &[("email", "lee@x.test")]).await;
-    let reset = app.token_mailed_to("lee@x.test");
+    let reset = app.token_mailed_to("lee@x.test").await;
     assert_eq!(
         p.get(&format!("/reset-password?token={reset}"))
             .await
@@ -524,7 +525,7 @@ async fn tokens_in_links_never_reach_the_request_log() {
         json!({"email": "mo@x.test", "role": "viewer"}),
     )
     .await;
-    let invitation = app.token_mailed_to("mo@x.test");
+    let invitation = app.token_mailed_to("mo@x.test").await;
     p.sign_in("mo@x.test", NEW_PASSWORD).await;
     assert_eq!(
         p.get(&format!("/invitations/accept?token={invitation}"))

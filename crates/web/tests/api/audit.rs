@@ -53,7 +53,7 @@ async fn security_events_are_recorded_without_secrets(db: Db) {
         json!({"email": "tia@x.test", "role": "viewer"}),
     )
     .await;
-    let invitation = app.token_mailed_to("tia@x.test");
+    let invitation = app.token_mailed_to("tia@x.test").await;
     app.user("tia@x.test").await;
     let mut tia = app.signed_in("tia@x.test").await;
     tia.post("/api/v1/invitations/accept", json!({"token": invitation}))
@@ -84,7 +84,7 @@ async fn security_events_are_recorded_without_secrets(db: Db) {
             json!({"email": "rae@x.test"}),
         )
         .await;
-    let reset = app.token_mailed_to("rae@x.test");
+    let reset = app.token_mailed_to("rae@x.test").await;
     app.browser()
         .post(
             "/api/v1/auth/password-reset/confirm",

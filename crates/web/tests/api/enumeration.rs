@@ -34,7 +34,7 @@ async fn unknown_and_known_addresses_get_the_same_answers(db: Db) {
     assert_eq!(known.0, StatusCode::UNAUTHORIZED);
     assert_eq!(known, unknown);
 
-    let emails_before = app.emails();
+    let emails_before = app.emails().await;
     let known = post(
         "/api/v1/auth/password-reset",
         json!({"email": "ivy@x.test"}),
@@ -48,7 +48,7 @@ async fn unknown_and_known_addresses_get_the_same_answers(db: Db) {
     assert_eq!(known.0, StatusCode::ACCEPTED);
     assert_eq!(known, unknown);
     assert_eq!(
-        app.emails(),
+        app.emails().await,
         emails_before + 1,
         "only the real account gets mail"
     );
@@ -60,10 +60,11 @@ async fn unknown_and_known_addresses_get_the_same_answers(db: Db) {
     assert_eq!(taken, fresh);
     assert!(
         app.last_email_to("ivy@x.test")
+            .await
             .contains("already has an account")
     );
     // The new address verifies by the mailed link.
-    let token = app.token_mailed_to("new@x.test");
+    let token = app.token_mailed_to("new@x.test").await;
     let verified = post("/api/v1/auth/verify-email", json!({"token": token})).await;
     assert_eq!(verified.0, StatusCode::OK);
     let user = app

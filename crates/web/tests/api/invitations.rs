@@ -21,7 +21,7 @@ async fn invitations_are_bound_single_use_and_expiring(db: Db) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{inv}");
     assert!(inv.get("token").is_none() && inv.get("token_hash").is_none());
-    let token = app.token_mailed_to("oz@x.test");
+    let token = app.token_mailed_to("oz@x.test").await;
 
     app.user("other@x.test").await;
     let mut other = app.signed_in("other@x.test").await;
@@ -81,7 +81,7 @@ async fn invitations_are_bound_single_use_and_expiring(db: Db) {
         invite("other@x.test"),
     )
     .await;
-    let late = app.token_mailed_to("other@x.test");
+    let late = app.token_mailed_to("other@x.test").await;
     app.advance(TimeDelta::days(8));
     let mut other = app.signed_in("other@x.test").await;
     let (s, body) = other

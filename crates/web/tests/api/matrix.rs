@@ -166,6 +166,7 @@ impl World {
                     created_at: now,
                     expires_at: now + TimeDelta::days(7),
                 },
+                &[],
             )
             .await
             .expect("invitation");
@@ -458,6 +459,7 @@ impl World {
                             created_at: now,
                             expires_at: now + TimeDelta::days(7),
                         },
+                        &[],
                     )
                     .await
                     .expect("invitation");

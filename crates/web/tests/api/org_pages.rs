@@ -246,11 +246,11 @@ async fn members_are_invited_changed_removed_and_an_admin_always_remains(db: Db)
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Invitation sent."));
     assert!(html.contains("<td>new@x.test</td>"));
-    assert!(app.last_email_to("new@x.test").contains("as member"));
+    assert!(app.last_email_to("new@x.test").await.contains("as member"));
 
     // Revoke it: gone from the page, and its link no longer works.
     let inv = app.state.store.open_invitations(org).await.expect("inv");
-    let token = app.token_mailed_to("new@x.test");
+    let token = app.token_mailed_to("new@x.test").await;
     let (s, html) = form(
         &admin,
         &format!("/app/{org}/invitations/{}/revoke", inv[0].id),
@@ -635,7 +635,7 @@ async fn the_export_holds_every_transaction_and_no_secret(db: Db) {
         json!({"email": "inv@x.test", "role": "member"}),
     )
     .await;
-    secrets.push(app.token_mailed_to("inv@x.test"));
+    secrets.push(app.token_mailed_to("inv@x.test").await);
     for email in ["ada@x.test", "mo@x.test", "vi@x.test"] {
         let u = app
             .state

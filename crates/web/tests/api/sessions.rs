@@ -173,7 +173,7 @@ async fn password_change_revokes_every_session(db: Db) {
         .post("/api/v1/auth/password-reset", json!({"email": "cy@x.test"}))
         .await;
     assert_eq!(s, StatusCode::ACCEPTED);
-    let token = app.token_mailed_to("cy@x.test");
+    let token = app.token_mailed_to("cy@x.test").await;
     let confirm = json!({"token": token, "new_password": PASSWORD});
     assert_eq!(
         app.browser()
@@ -195,7 +195,7 @@ async fn password_change_revokes_every_session(db: Db) {
     app.browser()
         .post("/api/v1/auth/password-reset", json!({"email": "cy@x.test"}))
         .await;
-    let token = app.token_mailed_to("cy@x.test");
+    let token = app.token_mailed_to("cy@x.test").await;
     app.advance(TimeDelta::minutes(61));
     let (s, _) = app
         .browser()

@@ -134,9 +134,32 @@ impl TestApp {
         self.clock.advance(by);
     }
 
-    /// The newest message sent to `to` as its reader sees it: `Subject: …`, a blank line, then
-    /// the decoded text part (the outbox holds MIME, whose transfer encoding may wrap lines).
-    pub fn last_email_to(&self, to: &str) -> String {
+    /// Runs every due job to the end, as a worker would (the e-mail a request enqueued is sent
+    /// here). Returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        let registry = Arc::new(flowsense_service::background::registry(
+            &self.state.services,
+        ));
+        let worker = flowsense_jobs::Worker::new(
+            self.state.store.clone(),
+            registry,
+            self.clock.clone(),
+            flowsense_jobs::WorkerConfig::new(4, 0),
+        );
+        let mut ran = 0;
+        loop {
+            match worker.run_once().await.expect("run jobs") {
+                0 => return ran,
+                n => ran += n,
+            }
+        }
+    }
+
+    /// The newest message sent to `to` as its reader sees it, once the queued e-mail went out:
+    /// `Subject: …`, a blank line, then the decoded text part (the outbox holds MIME, whose
+    /// transfer encoding may wrap lines).
+    pub async fn last_email_to(&self, to: &str) -> String {
+        self.run_jobs().await;
         let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
             .expect("outbox")
             .filter_map(Result::ok)
@@ -153,8 +176,8 @@ impl TestApp {
     }
 
     /// The `token=` of the link in the newest message to `to`.
-    pub fn token_mailed_to(&self, to: &str) -> String {
-        let mail = self.last_email_to(to);
+    pub async fn token_mailed_to(&self, to: &str) -> String {
+        let mail = self.last_email_to(to).await;
         let start = mail.find("token=").expect("a link with a token") + "token=".len();
         mail[start..]
             .split_whitespace()
@@ -163,7 +186,9 @@ impl TestApp {
             .to_owned()
     }
 
-    pub fn emails(&self) -> usize {
+    /// Messages sent so far, once the queued e-mail went out.
+    pub async fn emails(&self) -> usize {
+        self.run_jobs().await;
         std::fs::read_dir(self.outbox.path())
             .expect("outbox")
             .count()

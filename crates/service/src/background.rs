@@ -1,0 +1,62 @@
+//! Every job kind FlowSense runs, with its handler: the one registry that `serve`, `flowsense
+//! worker` and the tests build, so any worker can run any job.
+//!
+//! | kind | when | what |
+//! |---|---|---|
+//! | `cleanup.expired` | hourly | expired sessions, tokens, invitations, cron nonces, old finished jobs |
+//! | `retention.purge` | nightly, 03:00 UTC | each organisation's transactions past its retention |
+//! | `email.send` | on demand | one e-mail ([`crate::email::Message`]) |
+
+use crate::{Context, email, retention};
+use flowsense_core::ErrorChain;
+use flowsense_jobs::{Job, JobError, KindOptions, Period, Registry, Schedule, builtin};
+
+/// The nightly purge of what each organisation's retention setting no longer keeps (SPEC §6).
+pub const RETENTION_PURGE: &str = "retention.purge";
+
+/// The registry of every kind, its handlers running against `ctx`.
+#[must_use]
+pub fn registry(ctx: &Context) -> Registry {
+    let mut registry = Registry::new();
+    builtin::register_cleanup(
+        &mut registry,
+        ctx.store.clone(),
+        ctx.clock.clone(),
+        ctx.session_policy.idle_timeout,
+    );
+    register_retention(&mut registry, ctx);
+    email::register(&mut registry, ctx);
+    registry
+}
+
+/// Registers [`RETENTION_PURGE`]: once a night for the instance, at 03:00 UTC; each
+/// organisation's cutoff is computed in its own time zone. A killed run resumes where it
+/// stopped (each batch is its own transaction).
+fn register_retention(registry: &mut Registry, ctx: &Context) {
+    let options = KindOptions {
+        max_attempts: 5,
+        schedule: Some(Schedule {
+            period: Period::Nightly { hour: 3 },
+            per_org: false,
+        }),
+    };
+    let ctx = ctx.clone();
+    registry.register(RETENTION_PURGE, options, move |_job: Job| {
+        let ctx = ctx.clone();
+        async move {
+            let summary = retention::purge_all_orgs(&ctx.store, ctx.now())
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %ErrorChain(&e), "the retention purge failed");
+                    JobError::retry("the database refused the retention purge")
+                })?;
+            if summary.orgs_failed > 0 {
+                return Err(JobError::retry(format!(
+                    "{} organisations could not be purged",
+                    summary.orgs_failed
+                )));
+            }
+            Ok(())
+        }
+    });
+}
