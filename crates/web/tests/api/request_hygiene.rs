@@ -200,6 +200,7 @@ async fn the_outbox_is_private(db: Db) {
             json!({"email": "private@x.test"}),
         )
         .await;
+    app.run_jobs().await;
     let mode =
         |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode(app.outbox.path()), 0o700);

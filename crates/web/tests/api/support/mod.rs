@@ -134,8 +134,9 @@ impl TestApp {
         self.clock.advance(by);
     }
 
-    /// Runs every due job to the end, as a worker would (the e-mail a request enqueued is sent
-    /// here). Returns how many ran.
+    /// Runs every due job to the end, one at a time in queue order, as a worker would (the
+    /// e-mail a request enqueued is sent here, so the newest file is the newest message).
+    /// Returns how many ran.
     pub async fn run_jobs(&self) -> usize {
         let registry = Arc::new(flowsense_service::background::registry(
             &self.state.services,
@@ -144,7 +145,7 @@ impl TestApp {
             self.state.store.clone(),
             registry,
             self.clock.clone(),
-            flowsense_jobs::WorkerConfig::new(4, 0),
+            flowsense_jobs::WorkerConfig::new(1, 0),
         );
         let mut ran = 0;
         loop {
