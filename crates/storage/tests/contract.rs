@@ -9,6 +9,7 @@ mod own_data;
 mod retention;
 mod support;
 
+use flowsense_test_support::on_both_backends;
 use chrono::NaiveDate;
 use flowsense_core::{Currency, DocKind, OrgId, Role};
 use flowsense_storage::{

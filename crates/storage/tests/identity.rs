@@ -6,6 +6,7 @@
 
 mod support;
 
+use flowsense_test_support::on_both_backends;
 use chrono::{TimeDelta, Utc};
 use flowsense_core::{Currency, OrgId, Role, UserId};
 use flowsense_storage::{

@@ -2,6 +2,7 @@
 
 mod support;
 
+use flowsense_test_support::on_both_backends;
 use flowsense_storage::{CryptoError, Keyring, StorageError};
 use secrecy::ExposeSecret;
 use support::TestDb;

@@ -6,3 +6,5 @@ mod accounts_and_orgs;
 mod imports;
 mod retention;
 mod support;
+
+use flowsense_test_support::on_both_backends;
