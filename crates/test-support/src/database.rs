@@ -113,6 +113,40 @@ impl TestDb {
             .expect("reopen the test database")
     }
 
+    /// Runs `statement` on a connection of its own, around the store (as someone holding the
+    /// database would), and returns the rows it affected.
+    ///
+    /// # Panics
+    /// When the statement fails.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a test reaches around the store on purpose, to set up what the store would refuse"
+    )]
+    pub async fn execute_raw(&self, statement: &str) -> u64 {
+        let statement = sqlx::AssertSqlSafe(statement.to_owned());
+        let done = match self.backend {
+            Backend::Sqlite => {
+                let mut connection = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("a raw SQLite connection");
+                sqlx::query(statement)
+                    .execute(&mut connection)
+                    .await
+                    .map(|done| done.rows_affected())
+            }
+            Backend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("a raw PostgreSQL connection");
+                sqlx::query(statement)
+                    .execute(&mut connection)
+                    .await
+                    .map(|done| done.rows_affected())
+            }
+        };
+        done.expect("the raw statement")
+    }
+
     /// The SQLite database file and its WAL, when on SQLite.
     #[must_use]
     pub fn sqlite_files(&self) -> Vec<PathBuf> {
@@ -153,16 +187,18 @@ async fn open(url: &str, keyring: &Keyring, create_if_missing: bool) -> Store {
 }
 
 /// Runs one administrative statement (create or drop a database) on the test server.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "creating and dropping test databases is administration, not application SQL"
+)]
 async fn run_on_server(server: &str, statement: &str) {
     let mut admin = sqlx::PgConnection::connect(server)
         .await
         .expect("connect to the PostgreSQL test server");
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "creating and dropping test databases is administration, not application SQL"
-    )]
-    let run = sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()));
-    run.execute(&mut admin).await.expect(statement);
+    sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+        .execute(&mut admin)
+        .await
+        .expect(statement);
     admin.close().await.ok();
 }
 

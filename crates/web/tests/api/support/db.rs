@@ -9,7 +9,7 @@ pub use flowsense_test_support::{Backend as Db, postgres_url};
 pub struct TestDb {
     /// The database's URL, for a raw look at what the server wrote.
     pub url: String,
-    _database: flowsense_test_support::TestDb,
+    database: flowsense_test_support::TestDb,
 }
 
 impl TestDb {
@@ -19,11 +19,13 @@ impl TestDb {
         let store = database.store.clone();
         let url = database.url.clone();
         (
-            TestDb {
-                url,
-                _database: database,
-            },
+            TestDb { url, database },
             store,
         )
+    }
+
+    /// Runs `statement` around the server's store, as someone holding the database would.
+    pub async fn execute_raw(&self, statement: &str) -> u64 {
+        self.database.execute_raw(statement).await
     }
 }
