@@ -3,6 +3,13 @@
 //! cost of whole-file SQLCipher encryption (connection time, bulk insert). Run via
 //! `bench/crypto.sh`; release build.
 
+// The benchmark measures raw writes next to the store's, so it holds a pool and writes SQL itself.
+#![expect(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "a benchmark of raw SQL beside the store"
+)]
+
 use flowsense_core::Currency;
 use flowsense_storage::{FieldRef, Keyring, NewOrg, OpenOptions, OrgSettings, Store};
 use sqlx::Executor;

@@ -3,6 +3,10 @@
 
 #![allow(dead_code)]
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the encryption tests read and tamper with the database around the store"
+)]
 pub mod sealed;
 
 pub use flowsense_test_support::{TestDb, announce_postgres_skipped, postgres_url};

@@ -180,6 +180,10 @@ fn ratio(part: usize, whole: usize) -> f64 {
 
 #[test]
 fn the_engine_finds_what_was_planted_and_little_else() {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a switch for reading this test's misses, not configuration"
+    )]
     let show = std::env::var_os("FLOWSENSE_SHOW_MISSES").is_some();
     let mut table = String::from(
         "profile         size   seed | anomalies P    R    FP | recurring P    R    | price P    R\n",
