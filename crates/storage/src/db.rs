@@ -160,7 +160,10 @@ impl Store {
     }
 
     #[cfg(not(feature = "sqlcipher"))]
-    #[allow(clippy::unused_async)]
+    #[expect(
+        clippy::unused_async,
+        reason = "the same signature as the sqlcipher build's, which awaits"
+    )]
     async fn sqlite_file_key(
         connect: SqliteConnectOptions,
         options: &OpenOptions,

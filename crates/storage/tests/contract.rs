@@ -9,13 +9,13 @@ mod own_data;
 mod retention;
 mod support;
 
-use flowsense_test_support::on_both_backends;
 use chrono::NaiveDate;
 use flowsense_core::{Currency, DocKind, OrgId, Role};
 use flowsense_storage::{
     ImportMeta, NewAuditEvent, NewDocument, NewOrg, NewTransaction, NewUser, OrgSettings,
     StorageError, Store, TxnCursor, TxnFilter,
 };
+use flowsense_test_support::on_both_backends;
 use jobs::{
     a_job_enqueued_in_an_import_exists_only_if_the_import_commits,
     a_second_enqueue_with_the_same_key_returns_the_first_job,
@@ -105,10 +105,15 @@ async fn migrations_are_recorded_and_a_missing_one_is_pending(db: &TestDb) {
     let newest = applied.last().unwrap();
     let version: i64 = newest[..4].parse().unwrap();
     let deleted = db
-        .execute_raw(&format!("DELETE FROM _sqlx_migrations WHERE version = {version}"))
+        .execute_raw(&format!(
+            "DELETE FROM _sqlx_migrations WHERE version = {version}"
+        ))
         .await;
     assert_eq!(deleted, 1);
-    assert_eq!(db.store.pending_migrations().await.unwrap(), [newest.clone()]);
+    assert_eq!(
+        db.store.pending_migrations().await.unwrap(),
+        std::slice::from_ref(newest)
+    );
 }
 
 async fn orgs_users_and_roles(db: &TestDb) {

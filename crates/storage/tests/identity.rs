@@ -6,13 +6,13 @@
 
 mod support;
 
-use flowsense_test_support::on_both_backends;
 use chrono::{TimeDelta, Utc};
 use flowsense_core::{Currency, OrgId, Role, UserId};
 use flowsense_storage::{
     NewApiToken, NewInvitation, NewOrg, NewSession, NewUser, OrgSettings, StorageError, Store,
     TokenScope,
 };
+use flowsense_test_support::on_both_backends;
 use support::TestDb;
 use uuid::Uuid;
 

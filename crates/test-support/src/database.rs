@@ -183,7 +183,9 @@ async fn open(url: &str, keyring: &Keyring, create_if_missing: bool) -> Store {
         keyring: Some(keyring.clone()),
         ..OpenOptions::default()
     };
-    Store::open(url, &options).await.expect("open the test database")
+    Store::open(url, &options)
+        .await
+        .expect("open the test database")
 }
 
 /// Runs one administrative statement (create or drop a database) on the test server.

@@ -23,11 +23,11 @@ pub const REQUIRE_TOOLS_VARIABLE: &str = "FLOWSENSE_REQUIRE_TOOLS";
 /// The PostgreSQL server tests may create databases on, from `FLOWSENSE_TEST_POSTGRES_URL`
 /// (unset or empty: none, and the PostgreSQL halves are skipped).
 #[must_use]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test switches are read here, once, for every test in the workspace"
+)]
 pub fn postgres_url() -> Option<String> {
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the test switches are read here, once, for every test in the workspace"
-    )]
     std::env::var(POSTGRES_URL_VARIABLE)
         .ok()
         .filter(|u| !u.is_empty())
@@ -43,11 +43,11 @@ pub fn announce_postgres_skipped(test: &str) {
 /// Whether a missing outside tool must fail the test (`FLOWSENSE_REQUIRE_TOOLS` set to anything
 /// but empty or `0`, as CI sets it) rather than skip it.
 #[must_use]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test switches are read here, once, for every test in the workspace"
+)]
 pub fn tools_required() -> bool {
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the test switches are read here, once, for every test in the workspace"
-    )]
     std::env::var_os(REQUIRE_TOOLS_VARIABLE).is_some_and(|v| !v.is_empty() && v != "0")
 }
 

@@ -167,7 +167,9 @@ mod tests {
             assert_eq!(parse_slug(&format!(" {good} ")).as_deref(), Ok(good));
         }
         let too_long = "a".repeat(41);
-        for bad in ["ab", "2nd-org", "-acme", "acme-", "Acme", "acme co", "café", &too_long] {
+        for bad in [
+            "ab", "2nd-org", "-acme", "acme-", "Acme", "acme co", "café", &too_long,
+        ] {
             assert!(parse_slug(bad).is_err(), "{bad}");
         }
     }

@@ -9,4 +9,4 @@
 )]
 pub mod sealed;
 
-pub use flowsense_test_support::{TestDb, announce_postgres_skipped, postgres_url};
+pub use flowsense_test_support::TestDb;

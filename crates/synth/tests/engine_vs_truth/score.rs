@@ -169,7 +169,7 @@ fn score_recurring(b: &GeneratedBooks, items: &[RecurringItem], s: &mut Score) {
     }
 }
 
-#[allow(clippy::cast_precision_loss)]
+#[expect(clippy::cast_precision_loss, reason = "a ratio of small counts")]
 fn ratio(part: usize, whole: usize) -> f64 {
     if whole == 0 {
         1.0

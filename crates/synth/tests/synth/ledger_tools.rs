@@ -19,10 +19,7 @@ fn tool_available(name: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        flowsense_test_support::skip_for_missing_tool(
-            name,
-            " (apt-get install -y hledger ledger)",
-        );
+        flowsense_test_support::skip_for_missing_tool(name, " (apt-get install -y hledger ledger)");
     }
     found
 }

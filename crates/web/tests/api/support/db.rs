@@ -18,10 +18,7 @@ impl TestDb {
         let database = flowsense_test_support::TestDb::new(db).await;
         let store = database.store.clone();
         let url = database.url.clone();
-        (
-            TestDb { url, database },
-            store,
-        )
+        (TestDb { url, database }, store)
     }
 
     /// Runs `statement` around the server's store, as someone holding the database would.
