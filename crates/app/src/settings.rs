@@ -103,7 +103,12 @@ pub struct Overrides {
 
 /// Reads one variable; an empty value counts as unset.
 fn env(name: &str) -> Result<Option<String>> {
-    match std::env::var(name) {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "settings are where configuration is read from the environment"
+    )]
+    let value = std::env::var(name);
+    match value {
         Ok(v) if v.trim().is_empty() => Ok(None),
         Ok(v) => Ok(Some(v)),
         Err(std::env::VarError::NotPresent) => Ok(None),

@@ -415,6 +415,14 @@ fn master_key_rotation_and_organisation_deletion_from_the_command_line() {
     ws.ok(&["migrate", "--create"]);
     ws.ok(&["org", "create", "--slug", "one", "--name", "One"]);
     ws.ok(&["org", "create", "--slug", "two", "--name", "Two"]);
+    // The slug is refused by the flag that carried it, with the same words as the API's field error.
+    let taken = ws.fails(&["org", "create", "--slug", "two", "--name", "Another"]);
+    assert!(
+        taken.contains("--slug: that organisation slug is taken"),
+        "{taken}"
+    );
+    let odd = ws.fails(&["org", "create", "--slug", "2nd", "--name", "Another"]);
+    assert!(odd.contains("--slug: the slug is 3 to 40"), "{odd}");
     let key_file = ws.path("master.key");
     #[cfg(unix)]
     {

@@ -2,6 +2,13 @@
 //! client builder with rustls on aws-lc-rs, the platform's certificate verifier, TLS 1.3 only
 //! unless a setting allows TLS 1.2 for a partner that needs it, and no redirects followed.
 
+// The one place an HTTP client is built (clippy.toml bans `reqwest::Client::builder` elsewhere).
+#![expect(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "this crate is the one outbound client builder"
+)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -64,7 +64,7 @@ async fn seed(store: &Store, rows: usize) {
     for (n, first) in (0..rows).step_by(ROWS_PER_IMPORT).enumerate() {
         let data: Vec<NewTransaction> = (first..rows.min(first + ROWS_PER_IMPORT))
             .map(|i| {
-                let amount = (i as i64 * 7_919 % 200_003) - 100_000;
+                let amount = (i64::try_from(i).expect("a row number") * 7_919 % 200_003) - 100_000;
                 NewTransaction {
                     account: ["Operating", "Savings", "Card"][i % 3].into(),
                     posted_on: start + Days::new((i % 1_095) as u64),

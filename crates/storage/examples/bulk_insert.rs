@@ -31,10 +31,10 @@ async fn main() {
         .map(|i| NewTransaction {
             account: ["Operating", "Savings", "Card"][i % 3].into(),
             posted_on: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
-                + chrono::Days::new((i % 700) as u64),
-            amount_minor: (i as i64 % 9973) - 5000,
+                + chrono::Days::new(u64::try_from(i % 700).expect("a day")),
+            amount_minor: (row(i) % 9973) - 5000,
             currency: "USD".into(),
-            original_amount_minor: (i as i64 % 9973) - 5000,
+            original_amount_minor: (row(i) % 9973) - 5000,
             original_currency: "USD".into(),
             counterparty: format!("Counterparty {}", i % 500),
             description: format!("Payment number {i}"),
@@ -58,5 +58,12 @@ async fn main() {
     }
     imp.commit().await.expect("commit");
     let s = t.elapsed().as_secs_f64();
-    println!("{rows} rows in {s:.2} s = {:.0} rows/s", rows as f64 / s);
+    #[expect(clippy::cast_precision_loss, reason = "a displayed rate")]
+    let rate = rows as f64 / s;
+    println!("{rows} rows in {s:.2} s = {rate:.0} rows/s");
+}
+
+/// A row number as the i64 amounts are made from.
+fn row(i: usize) -> i64 {
+    i64::try_from(i).expect("a row number")
 }

@@ -3,6 +3,13 @@
 //! cost of whole-file SQLCipher encryption (connection time, bulk insert). Run via
 //! `bench/crypto.sh`; release build.
 
+// The benchmark measures raw writes next to the store's, so it holds a pool and writes SQL itself.
+#![expect(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "a benchmark of raw SQL beside the store"
+)]
+
 use flowsense_core::Currency;
 use flowsense_storage::{FieldRef, Keyring, NewOrg, OpenOptions, OrgSettings, Store};
 use sqlx::Executor;
@@ -14,6 +21,7 @@ const VALUES: usize = 1_000_000;
 const ROWS: usize = 100_000;
 const ROUNDS: usize = 6;
 
+#[expect(clippy::cast_precision_loss, reason = "a displayed rate")]
 fn per_sec(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
@@ -31,9 +39,9 @@ async fn sync_like_write(
             "INSERT INTO bench_rows (id, posted_on, amount_minor, currency, counterparty, description, category, external_id, secret) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(i as i64)
+        .bind(i64::try_from(i).expect("a row number"))
         .bind("2026-03-14")
-        .bind(-12_345_i64 - i as i64)
+        .bind(-12_345_i64 - i64::try_from(i).expect("a row number"))
         .bind("USD")
         .bind("Acme Supplies Ltd")
         .bind("Monthly subscription, invoice INV-2026-0314")
@@ -169,6 +177,10 @@ async fn main() {
 }
 
 #[cfg(not(feature = "sqlcipher"))]
+#[expect(
+    clippy::unused_async,
+    reason = "the same signature as the sqlcipher build's, which awaits"
+)]
 async fn sqlcipher_costs(_: &std::path::Path) {
     println!("\n(SQLCipher figures: rerun with --features sqlcipher)");
 }

@@ -163,7 +163,10 @@ impl Store {
     }
 
     #[cfg(not(feature = "sqlcipher"))]
-    #[allow(clippy::unused_async)]
+    #[expect(
+        clippy::unused_async,
+        reason = "the same signature as the sqlcipher build's, which awaits"
+    )]
     async fn sqlite_file_key(
         connect: SqliteConnectOptions,
         options: &OpenOptions,
@@ -243,7 +246,27 @@ impl Store {
         tx.commit().await?;
         Ok(rows
             .into_iter()
-            .map(|m| format!("{:04}_{}", m.version, m.description.replace(' ', "_")))
+            .map(|m| migration_name(m.version, &m.description))
+            .collect())
+    }
+
+    /// The migrations this build carries that the database has not applied, by name, in order:
+    /// empty when the schema is current (for `/readyz`). A database that is ahead of this build
+    /// (a newer instance migrated it) counts as current: migrations only expand.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>> {
+        let applied = self.applied_migrations().await?;
+        let carried = match self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Pg(_) => &POSTGRES_MIGRATIONS,
+        };
+        Ok(carried
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration())
+            .map(|m| migration_name(m.version, &m.description))
+            .filter(|name| !applied.contains(name))
             .collect())
     }
 
@@ -331,4 +354,9 @@ fn restrict_to_owner(path: &std::path::Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A migration as `flowsense migrate` and the readiness check name it: `0003_org_keys`.
+fn migration_name(version: i64, description: &str) -> String {
+    format!("{version:04}_{}", description.replace(' ', "_"))
 }

@@ -11,6 +11,13 @@
 //! each of them against both engines at compile time; `sql/README.md` says how, and lists the
 //! statements assembled at run time that stay in Rust.
 
+// The one crate that talks SQL and holds the connection pools (clippy.toml bans both elsewhere).
+#![expect(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "SQL and its pools belong here and nowhere else"
+)]
+
 mod accounts;
 mod args;
 mod audit;

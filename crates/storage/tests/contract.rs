@@ -15,6 +15,7 @@ use flowsense_storage::{
     ImportMeta, NewAuditEvent, NewDocument, NewOrg, NewTransaction, NewUser, OrgSettings,
     StorageError, Store, TxnCursor, TxnFilter,
 };
+use flowsense_test_support::on_both_backends;
 use jobs::{
     a_job_enqueued_in_an_import_exists_only_if_the_import_commits,
     a_second_enqueue_with_the_same_key_returns_the_first_job,
@@ -96,9 +97,23 @@ async fn two_orgs(store: &Store) -> (OrgId, OrgId) {
     (a, b)
 }
 
-async fn migrations_are_recorded(db: &TestDb) {
+async fn migrations_are_recorded_and_a_missing_one_is_pending(db: &TestDb) {
     let applied = db.store.applied_migrations().await.unwrap();
     assert_eq!(applied.first().map(String::as_str), Some("0001_init"));
+    assert_eq!(db.store.pending_migrations().await.unwrap(), [""; 0]);
+    // A database that missed this build's newest migration is not current.
+    let newest = applied.last().unwrap();
+    let version: i64 = newest[..4].parse().unwrap();
+    let deleted = db
+        .execute_raw(&format!(
+            "DELETE FROM _sqlx_migrations WHERE version = {version}"
+        ))
+        .await;
+    assert_eq!(deleted, 1);
+    assert_eq!(
+        db.store.pending_migrations().await.unwrap(),
+        std::slice::from_ref(newest)
+    );
 }
 
 async fn orgs_users_and_roles(db: &TestDb) {
@@ -517,7 +532,7 @@ async fn every_write_to_the_books_moves_their_version(db: &TestDb) {
 }
 
 on_both_backends!(
-    migrations_are_recorded,
+    migrations_are_recorded_and_a_missing_one_is_pending,
     every_write_to_the_books_moves_their_version,
     orgs_users_and_roles,
     tenant_scoping_holds_for_every_query,

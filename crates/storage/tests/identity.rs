@@ -12,6 +12,7 @@ use flowsense_storage::{
     NewApiToken, NewInvitation, NewOrg, NewSession, NewUser, OrgSettings, StorageError, Store,
     TokenScope,
 };
+use flowsense_test_support::on_both_backends;
 use support::TestDb;
 use uuid::Uuid;
 

@@ -3,6 +3,7 @@
 mod support;
 
 use flowsense_storage::{CryptoError, Keyring, StorageError};
+use flowsense_test_support::on_both_backends;
 use secrecy::ExposeSecret;
 use support::TestDb;
 use support::sealed::*;

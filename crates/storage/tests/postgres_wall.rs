@@ -4,6 +4,11 @@
 // Seeding helpers are not `#[test]` functions, so clippy's allow-unwrap-in-tests does not
 // reach them.
 #![allow(clippy::unwrap_used)]
+// The walls are tested by reaching around the store, as an attacker with a connection would.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "raw SQL around the store is the point here"
+)]
 
 mod support;
 
@@ -64,8 +69,8 @@ async fn seed(db: &TestDb) -> (flowsense_core::OrgId, flowsense_core::OrgId) {
 
 #[tokio::test]
 async fn row_level_security_hides_other_organisations_even_without_a_where_clause() {
-    let Some(url) = support::postgres_url() else {
-        support::announce_postgres_skipped(
+    let Some(url) = flowsense_test_support::postgres_url() else {
+        flowsense_test_support::announce_postgres_skipped(
             "row_level_security_hides_other_organisations_even_without_a_where_clause",
         );
         return;
@@ -136,8 +141,8 @@ async fn row_level_security_hides_other_organisations_even_without_a_where_claus
 
 #[tokio::test]
 async fn sqlite_and_postgres_schemas_have_the_same_tables_and_columns() {
-    let Some(url) = support::postgres_url() else {
-        support::announce_postgres_skipped(
+    let Some(url) = flowsense_test_support::postgres_url() else {
+        flowsense_test_support::announce_postgres_skipped(
             "sqlite_and_postgres_schemas_have_the_same_tables_and_columns",
         );
         return;
@@ -190,8 +195,8 @@ async fn scoped_to(
 /// a row-by-row foreign key: the guarantees must be the foreign key's.
 #[tokio::test]
 async fn a_transaction_names_an_account_of_its_own_organisation_and_goes_with_it() {
-    let Some(url) = support::postgres_url() else {
-        support::announce_postgres_skipped(
+    let Some(url) = flowsense_test_support::postgres_url() else {
+        flowsense_test_support::announce_postgres_skipped(
             "a_transaction_names_an_account_of_its_own_organisation_and_goes_with_it",
         );
         return;

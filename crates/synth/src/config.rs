@@ -118,7 +118,10 @@ impl Plan {
         let days =
             u32::try_from((end - config.start).num_days()).map_err(|_| GenError::BadStart)?;
         let m = f64::from(months);
-        #[allow(clippy::cast_precision_loss)]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a requested row count, far below 2^52"
+        )]
         let target = config.transactions as f64;
         let mix = &config.profile.spec().mix;
         let variable_per_month = (target / m - mix.fixed_per_month).max(20.0);

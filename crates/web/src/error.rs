@@ -29,6 +29,14 @@ pub enum ApiError {
     /// The input was understood but is not acceptable (validation).
     #[error("{0}")]
     Unprocessable(String),
+    /// One form value was refused: 422 naming the `field`, so a form can show the message
+    /// beside it; the code says why (`invalid`, or a specific one such as `slug_taken`).
+    #[error("{message}")]
+    Field {
+        code: ErrorCode,
+        field: &'static str,
+        message: String,
+    },
     /// The body is larger than the route accepts; the message says how large it may be.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -40,8 +48,9 @@ pub enum ApiError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Every code a 401, 403 or 409 answer can carry, each with its fixed, safe message: a new code
-/// is a new variant, so a typo does not compile and no code goes without its message.
+/// Every code a 401, 403, 409 or field-naming 422 answer can carry, each with its fixed, safe
+/// message: a new code is a new variant, so a typo does not compile and no code goes without
+/// its message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     Unauthenticated,
@@ -62,6 +71,7 @@ pub enum ErrorCode {
     MfaAlreadyEnabled,
     MfaNotPending,
     SlugTaken,
+    Invalid,
     Conflict,
     Forbidden,
 }
@@ -89,6 +99,7 @@ impl ErrorCode {
             ErrorCode::MfaAlreadyEnabled => "mfa_already_enabled",
             ErrorCode::MfaNotPending => "mfa_not_pending",
             ErrorCode::SlugTaken => "slug_taken",
+            ErrorCode::Invalid => "invalid",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Forbidden => "forbidden",
         }
@@ -124,6 +135,7 @@ impl ErrorCode {
             ErrorCode::MfaAlreadyEnabled => "two-factor authentication is already enabled",
             ErrorCode::MfaNotPending => "start the enrolment first",
             ErrorCode::SlugTaken => "that organisation slug is taken",
+            ErrorCode::Invalid => "a value in the request is not acceptable",
             ErrorCode::Conflict => "the request conflicts with the current state",
             ErrorCode::Forbidden => "you are not allowed to do this",
         }
@@ -139,7 +151,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable(_) | ApiError::Field { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -151,10 +163,11 @@ impl ApiError {
         match self {
             ApiError::NotFound => "not_found",
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unauthorized(c) | ApiError::Forbidden(c) | ApiError::Conflict(c) => {
-                c.as_str()
-            }
-            ApiError::Unprocessable(_) => "invalid",
+            ApiError::Unauthorized(c)
+            | ApiError::Forbidden(c)
+            | ApiError::Conflict(c)
+            | ApiError::Field { code: c, .. } => c.as_str(),
+            ApiError::Unprocessable(_) => ErrorCode::Invalid.as_str(),
             ApiError::PayloadTooLarge(_) => "too_large",
             ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::Unavailable => "unavailable",
@@ -219,11 +232,11 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
-        let mut response = (
-            status,
-            Json(json!({"error": {"code": self.code(), "message": message}})),
-        )
-            .into_response();
+        let mut error = json!({"code": self.code(), "message": message});
+        if let ApiError::Field { field, .. } = &self {
+            error["field"] = json!(field);
+        }
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
         if let ApiError::TooManyRequests { retry_after_secs } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string())
         {

@@ -14,7 +14,11 @@ use flowsense_service::uploads::UploadError;
 
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
-        ApiError::Unprocessable(e.message)
+        ApiError::Field {
+            code: ErrorCode::Invalid,
+            field: e.field,
+            message: e.message,
+        }
     }
 }
 
@@ -76,7 +80,11 @@ impl From<OrgError> for ApiError {
         match e {
             OrgError::NotFound => ApiError::NotFound,
             OrgError::Invalid(f) => f.into(),
-            OrgError::SlugTaken => ApiError::Conflict(ErrorCode::SlugTaken),
+            OrgError::SlugTaken => ApiError::Field {
+                code: ErrorCode::SlugTaken,
+                field: "slug",
+                message: ErrorCode::SlugTaken.message().to_owned(),
+            },
             OrgError::LastAdmin => ApiError::Conflict(ErrorCode::LastAdmin),
             OrgError::InvitationEmailMismatch => {
                 ApiError::Forbidden(ErrorCode::InvitationEmailMismatch)

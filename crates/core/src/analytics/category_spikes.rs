@@ -81,7 +81,10 @@ impl Series<'_> {
         if other_months < MIN_OTHER_MONTHS || other_payments < MIN_OTHER_PAYMENTS {
             return None;
         }
-        #[allow(clippy::cast_precision_loss)]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a statistical estimate over small counts, not an amount"
+        )]
         let (months_f, payments_f) = (other_months as f64, other_payments as f64);
         let other_total = as_f64(saturate(self.total - month.total));
         let rate = payments_f / months_f;

@@ -161,7 +161,10 @@ pub fn forecast_with(books: &Books, as_of: NaiveDate, scenario: &Scenario) -> Fo
         let outflow = known_out + base_out;
         let net = inflow + outflow;
         cash += net;
-        #[allow(clippy::cast_precision_loss)]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a statistical estimate over small counts, not an amount"
+        )]
         let horizon_scale = ((k + 1) as f64).sqrt();
         weeks.push(ForecastWeek {
             start: add_days(end, -6),
@@ -217,7 +220,10 @@ fn share_paid_within(sorted_lags: &[i64], days: i64) -> f64 {
         return 1.0;
     }
     let within = sorted_lags.partition_point(|&lag| lag <= days);
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a statistical estimate over small counts, not an amount"
+    )]
     let share = within as f64 / sorted_lags.len() as f64;
     share
 }

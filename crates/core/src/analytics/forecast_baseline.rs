@@ -241,7 +241,10 @@ fn month_factors(books: &Books, as_of: NaiveDate) -> ([f64; 12], [f64; 12], bool
             sums[month.month0() as usize] += pick(totals);
             counts[month.month0() as usize] += 1.0;
         }
-        #[allow(clippy::cast_precision_loss)]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a statistical estimate over small counts, not an amount"
+        )]
         let mean = months.values().map(pick).sum::<f64>() / months.len() as f64;
         let mut out = [1.0; 12];
         if mean > 0.0 {

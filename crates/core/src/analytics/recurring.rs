@@ -206,7 +206,10 @@ fn detect_one(books: &Books, id: usize, txns: &[&Txn], as_of: NaiveDate) -> Opti
     }
     let (lo, hi) = cadence.interval_days();
     let regular = intervals.iter().filter(|d| (lo..=hi).contains(*d)).count();
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a statistical estimate over small counts, not an amount"
+    )]
     if (regular as f64) < MIN_REGULAR_SHARE * intervals.len() as f64 {
         return None;
     }

@@ -8,7 +8,10 @@ pub fn saturate(value: i128) -> i64 {
 
 /// Rounds an `f64` estimate once to `i64` minor units (saturating; NaN becomes zero).
 #[must_use]
-#[allow(clippy::cast_possible_truncation)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "the one place an estimate becomes minor units: rounded once, saturating"
+)]
 pub fn round_minor(value: f64) -> i64 {
     if value.is_nan() {
         return 0;
@@ -19,7 +22,10 @@ pub fn round_minor(value: f64) -> i64 {
 
 /// Exact `f64` view of minor units for internal estimates.
 #[must_use]
-#[allow(clippy::cast_precision_loss)]
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "the one place minor units enter an estimate; exact below 2^53 minor units"
+)]
 pub fn as_f64(value: i64) -> f64 {
     value as f64
 }
@@ -108,7 +114,10 @@ pub fn poisson_tail(lambda: f64, n: u64) -> f64 {
     let mut below = 0.0;
     for k in 0..n {
         below += log_term.exp();
-        #[allow(clippy::cast_precision_loss)]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a statistical estimate over small counts, not an amount"
+        )]
         let next = (k + 1) as f64;
         log_term += lambda.ln() - next.ln();
     }

@@ -128,7 +128,7 @@ fn ages_receivables_and_payables_into_buckets() {
         800,
     );
     for (n, late) in [20, 30, 25].into_iter().enumerate() {
-        let due = d(2024, 1, 10) + chrono::Months::new(n as u32);
+        let due = d(2024, 1, 10) + chrono::Months::new(u32::try_from(n).expect("a month"));
         b.doc(
             DocKind::Invoice,
             "Late Larry",

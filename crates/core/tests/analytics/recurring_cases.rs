@@ -73,7 +73,7 @@ fn wildly_varying_amounts_are_not_recurring() {
         .enumerate()
     {
         b.txn(
-            d(2024, 1, 10) + Months::new(n as u32),
+            d(2024, 1, 10) + Months::new(u32::try_from(n).expect("a month")),
             amount,
             "Costs",
             "Vendor",

@@ -22,6 +22,7 @@ impl Rng {
         z ^ (z >> 31)
     }
 
+    #[expect(clippy::cast_precision_loss, reason = "53 random bits, exact in f64")]
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
@@ -52,6 +53,10 @@ fn season(date: NaiveDate, amplitude: f64) -> f64 {
     1.0 + amplitude * angle.cos()
 }
 
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "test amounts far inside i64's range"
+)]
 fn cents(x: f64) -> i64 {
     x.round() as i64
 }
@@ -94,7 +99,7 @@ pub fn seasonal_books(seed: u64) -> (Books, Planted) {
         b.txn(date, cents(sales.max(1_000.0)), "Sales", "Card sales");
         // Wholesale invoices every two weeks per customer, net 30, paid with each one's habit.
         for (i, customer) in customers.iter().enumerate() {
-            if (date - start).num_days() % 14 == i as i64 * 2 {
+            if (date - start).num_days() % 14 == i64::try_from(i).expect("an index") * 2 {
                 let amount =
                     cents(300_000.0 * season(date, 0.3) * growth * (1.0 + 0.1 * rng.normal()));
                 let due = date + chrono::Days::new(30);
@@ -149,7 +154,7 @@ pub fn seasonal_books(seed: u64) -> (Books, Planted) {
         }
         if date.day() == 20 {
             let late = i64::try_from(rng.below(3)).unwrap_or(0);
-            let when = date + chrono::Days::new(late as u64);
+            let when = date + chrono::Days::new(late.unsigned_abs());
             if date.year() == 2025 && date.month() == 2 {
                 planted.utility_outlier = b.txn(when, -290_000, "Utilities", "City Power");
             } else {
@@ -177,13 +182,17 @@ pub fn seasonal_books(seed: u64) -> (Books, Planted) {
         }
         // Irregular small purchases and marketing.
         if rng.unit() < 0.6 {
-            let vendor = vendors[rng.below(vendors.len() as u64) as usize];
+            let vendor =
+                vendors[usize::try_from(rng.below(vendors.len() as u64)).expect("an index")];
             let amount = 2_000 + i64::try_from(rng.below(28_000)).unwrap_or(0);
             b.txn(date, -amount, "Supplies", vendor);
         }
         // Two print runs a month on random days; eight in the campaign month.
         if date.day() == 1 {
-            marketing_days = vec![1 + rng.below(14) as u32, 15 + rng.below(13) as u32];
+            marketing_days = vec![
+                1 + day_within(rng.below(14)),
+                15 + day_within(rng.below(13)),
+            ];
             if date == planted.marketing_spike_month {
                 marketing_days.extend([3, 6, 11, 14, 17, 26]);
             }
@@ -198,4 +207,9 @@ pub fn seasonal_books(seed: u64) -> (Books, Planted) {
         date = date.succ_opt().expect("within range");
     }
     (b.books, planted)
+}
+
+/// A day offset drawn below 31.
+fn day_within(offset: u64) -> u32 {
+    u32::try_from(offset).expect("a day offset")
 }

@@ -24,7 +24,7 @@ pub(crate) fn sample_books(rows: usize) -> String {
             i % 12 + 1,
             i % 28 + 1,
             accounts[i % 3],
-            (i as i64 * 37 % 5000) - 2500,
+            (i64::try_from(i).expect("a row") * 37 % 5000) - 2500,
             i % 100,
             if i % 2 == 0 {
                 String::new()

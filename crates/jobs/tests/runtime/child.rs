@@ -34,6 +34,10 @@ pub fn periodic_kinds() -> [(&'static str, flowsense_jobs::Schedule); 2] {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the parent test hands this process its role and database through the environment"
+)]
 async fn child_process_worker() {
     let Ok(mode) = std::env::var("FLOWSENSE_JOBS_CHILD") else {
         return;

@@ -9,3 +9,5 @@ mod cron;
 mod processes;
 mod queue;
 mod support;
+
+use flowsense_test_support::on_both_backends;

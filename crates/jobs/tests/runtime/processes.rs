@@ -89,7 +89,9 @@ on_both_backends!(a_worker_killed_mid_job_loses_its_lease_and_the_job_finishes_e
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_on_postgres_run_every_scheduled_job_once() {
     let Some(url) = crate::support::postgres_url() else {
-        eprintln!("SKIPPED (PostgreSQL): two worker processes — set FLOWSENSE_TEST_POSTGRES_URL");
+        flowsense_test_support::announce_postgres_skipped(
+            "two_worker_processes_on_postgres_run_every_scheduled_job_once",
+        );
         return;
     };
     let db = TestDb::postgres(&url).await;

@@ -94,7 +94,10 @@ fn height() -> f32 {
     as_f32(CHART_HEIGHT as usize)
 }
 
-#[allow(clippy::cast_precision_loss)]
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "pixel positions on a chart, not money"
+)]
 fn as_f32(n: usize) -> f32 {
     n as f32
 }
@@ -106,7 +109,10 @@ struct Scale {
 }
 
 impl Scale {
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "pixel positions on a chart, not money"
+    )]
     fn new(values: &[i64]) -> Self {
         let low = values.iter().copied().min().unwrap_or(0) as f64;
         let high = values.iter().copied().max().unwrap_or(0) as f64;
@@ -121,7 +127,11 @@ impl Scale {
         self.low < 0.0 && self.high > 0.0
     }
 
-    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    #[expect(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        reason = "pixel positions on a chart, not money"
+    )]
     fn y(&self, value: i64) -> f32 {
         let share = (value as f64 - self.low) / (self.high - self.low);
         let inner = f64::from(height() - 2.0 * PAD);

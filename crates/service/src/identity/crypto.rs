@@ -15,7 +15,6 @@ type HmacSha256 = Hmac<Sha256>;
 #[must_use]
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
-    #[allow(clippy::expect_used)]
     getrandom::fill(&mut b).expect("the OS random number generator failed");
     b
 }
@@ -37,7 +36,6 @@ pub fn sha256(data: &[u8]) -> Vec<u8> {
 
 #[must_use]
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    #[allow(clippy::expect_used)]
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
     for p in parts {
         mac.update(p);

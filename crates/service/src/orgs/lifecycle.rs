@@ -5,7 +5,8 @@ use crate::identity::{AuthMethod, Caller, Client, UserView};
 use crate::{Context, FieldError, audit};
 use flowsense_core::{Currency, NameError, PlainName, Role};
 use flowsense_storage::{
-    AuditFilter, AuditPage, NewOrg, OrgSettings, Organisation, StorageError, UserOrg, constraint,
+    AuditFilter, AuditPage, NewOrg, OrgSettings, Organisation, StorageError, Store, UserOrg,
+    constraint,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -65,6 +66,10 @@ pub(crate) fn parse_org_name(raw: &str) -> Result<PlainName, String> {
 }
 
 /// Creates an organisation whose first admin is its creator.
+///
+/// # Errors
+/// An unconfirmed e-mail address; [`OrgError::Invalid`] or [`OrgError::SlugTaken`] on a form
+/// field; a database failure.
 #[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn create(
     ctx: &Context,
@@ -73,35 +78,7 @@ pub async fn create(
     client: &Client,
 ) -> Result<Organisation, OrgError> {
     current.require_verified_email()?;
-    let name = parse_org_name(&input.name)
-        .map_err(|message| FieldError::new("name", message))?
-        .into_string();
-    let slug = input.slug.trim().to_owned();
-    if !(3..=40).contains(&slug.len())
-        || !slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(FieldError::new(
-            "slug",
-            "the slug is 3 to 40 lower-case letters, digits or dashes",
-        )
-        .into());
-    }
-    let currency = Currency::parse(input.base_currency.trim())
-        .map_err(|e| FieldError::new("base_currency", e.to_string()))?;
-    let org = ctx
-        .store
-        .create_org(&NewOrg {
-            slug,
-            name,
-            settings: OrgSettings::with_currency(currency),
-        })
-        .await
-        .map_err(|e| match e {
-            StorageError::Conflict(c) if c == constraint::ORGANISATION_SLUG => OrgError::SlugTaken,
-            other => other.into(),
-        })?;
+    let org = create_without_members(&ctx.store, &input).await?;
     ctx.store
         .set_membership(org.id, current.id(), Role::Admin)
         .await?;
@@ -118,6 +95,52 @@ pub async fn create(
     Ok(org)
 }
 
+/// Creates an organisation with no members yet (the operator's `flowsense org create`; the
+/// first admin is invited or added afterwards), with the same checks as [`create`].
+///
+/// # Errors
+/// [`OrgError::Invalid`] or [`OrgError::SlugTaken`] on a form field; a database failure.
+#[tracing::instrument(skip_all)]
+pub async fn create_without_members(
+    store: &Store,
+    input: &NewOrgInput,
+) -> Result<Organisation, OrgError> {
+    let name = parse_org_name(&input.name)
+        .map_err(|message| FieldError::new("name", message))?
+        .into_string();
+    let slug = parse_slug(&input.slug).map_err(|message| FieldError::new("slug", message))?;
+    let currency = Currency::parse(input.base_currency.trim())
+        .map_err(|e| FieldError::new("base_currency", e.to_string()))?;
+    store
+        .create_org(&NewOrg {
+            slug,
+            name,
+            settings: OrgSettings::with_currency(currency),
+        })
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict(c) if c == constraint::ORGANISATION_SLUG => OrgError::SlugTaken,
+            other => other.into(),
+        })
+}
+
+/// An organisation's slug: it appears in URLs and commands, so it stays boring — 3 to 40
+/// lower-case letters, digits or dashes, starting with a letter and not ending with a dash.
+fn parse_slug(raw: &str) -> Result<String, &'static str> {
+    let slug = raw.trim();
+    let boring = (3..=40).contains(&slug.len())
+        && slug.starts_with(|c: char| c.is_ascii_lowercase())
+        && !slug.ends_with('-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if boring {
+        Ok(slug.to_owned())
+    } else {
+        Err("the slug is 3 to 40 lower-case letters, digits or dashes, starting with a letter")
+    }
+}
+
 /// One page of the audit log, newest first (admins only).
 #[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn audit_log(
@@ -132,4 +155,22 @@ pub async fn audit_log(
 #[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn audit_actions(ctx: &Context, who: &OrgAccess) -> Result<Vec<String>, OrgError> {
     Ok(ctx.store.audit_actions(who.org).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_slug;
+
+    #[test]
+    fn a_slug_is_boring_or_refused() {
+        for good in ["acme", "harbor-dental", "a2b", "abc-9"] {
+            assert_eq!(parse_slug(&format!(" {good} ")).as_deref(), Ok(good));
+        }
+        let too_long = "a".repeat(41);
+        for bad in [
+            "ab", "2nd-org", "-acme", "acme-", "Acme", "acme co", "café", &too_long,
+        ] {
+            assert!(parse_slug(bad).is_err(), "{bad}");
+        }
+    }
 }

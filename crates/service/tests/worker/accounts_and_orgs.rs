@@ -119,5 +119,7 @@ async fn a_taken_slug_or_address_is_named_by_its_constraint(store: &Store) {
     );
 }
 
-crate::on_both_backends!(a_worker_signs_up_creates_an_org_imports_and_reads_the_analysis);
-crate::on_both_backends!(a_taken_slug_or_address_is_named_by_its_constraint);
+crate::on_both_backends!(
+    a_worker_signs_up_creates_an_org_imports_and_reads_the_analysis,
+    a_taken_slug_or_address_is_named_by_its_constraint,
+);

@@ -7,3 +7,5 @@ mod email_jobs;
 mod imports;
 mod retention;
 mod support;
+
+use flowsense_test_support::on_both_backends;

@@ -61,28 +61,7 @@ pub async fn a_million_rows_purge_to_exactly_the_rows_they_should(db: &TestDb) {
     assert_eq!(s.load_books(bystander).await.unwrap().txns.len(), 1_000);
 }
 
-#[cfg(test)]
-mod sqlite {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+crate::on_both_backends!(
     #[ignore = "minutes in a debug build; bench/retention.sh runs it in release"]
-    async fn a_million_rows_purge_to_exactly_the_rows_they_should() {
-        let db = crate::support::TestDb::sqlite().await;
-        super::a_million_rows_purge_to_exactly_the_rows_they_should(&db).await;
-    }
-}
-
-#[cfg(test)]
-mod postgres {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "minutes in a debug build; bench/retention.sh runs it in release"]
-    async fn a_million_rows_purge_to_exactly_the_rows_they_should() {
-        let Some(url) = crate::support::postgres_url() else {
-            crate::support::announce_postgres_skipped(
-                "a_million_rows_purge_to_exactly_the_rows_they_should",
-            );
-            return;
-        };
-        let db = crate::support::TestDb::postgres(&url).await;
-        super::a_million_rows_purge_to_exactly_the_rows_they_should(&db).await;
-    }
-}
+    a_million_rows_purge_to_exactly_the_rows_they_should,
+);

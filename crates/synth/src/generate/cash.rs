@@ -1,13 +1,14 @@
 //! Moving money between own accounts: card statements paid from checking, and savings
 //! topping up or absorbing checking.
 
-use super::{CARD, CHECKING, Gen, SAVINGS, cents, on_weekday, trend};
+use super::{CARD, CHECKING, Gen, SAVINGS, cents, on_weekday, planning, trend};
 use crate::categories::cat;
 use chrono::{Datelike, Months, NaiveDate};
 use std::sync::Arc;
 
 fn month_index(start: NaiveDate, d: NaiveDate) -> usize {
-    let months = (d.year() - start.year()) * 12 + d.month0() as i32 - start.month0() as i32;
+    let months =
+        (d.year() - start.year()) * 12 + d.month0().cast_signed() - start.month0().cast_signed();
     usize::try_from(months).unwrap_or(0)
 }
 
@@ -68,15 +69,17 @@ pub(super) fn balance_cash(g: &mut Gen) {
         }
         let level = plan.revenue * trend(&plan, date);
         let thousands = |x: f64| cents((x / 100_000.0).ceil() * 100_000.0);
-        if (checking as f64) < 0.25 * level {
-            let amount = thousands(0.8 * level - checking as f64).min(savings / 100_000 * 100_000);
+        if planning(checking) < 0.25 * level {
+            let amount =
+                thousands(0.8 * level - planning(checking)).min(savings / 100_000 * 100_000);
             if amount > 0 {
                 moves.push((date, SAVINGS, CHECKING, amount));
                 checking += amount;
                 savings -= amount;
             }
-        } else if date.succ_opt().is_some_and(|n| n.day() == 1) && (checking as f64) > 4.0 * level {
-            let amount = thousands(checking as f64 - 2.5 * level - 100_000.0);
+        } else if date.succ_opt().is_some_and(|n| n.day() == 1) && planning(checking) > 4.0 * level
+        {
+            let amount = thousands(planning(checking) - 2.5 * level - 100_000.0);
             if amount > 0 {
                 moves.push((date, CHECKING, SAVINGS, amount));
                 checking -= amount;

@@ -32,7 +32,11 @@ pub(super) fn generate(g: &mut Gen) {
     bills(g, &mut rng);
 }
 
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "synthetic counts and amounts drawn from small, bounded f64 values"
+)]
 fn count_for(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
     (lambda * rng.random_range(0.7..1.3) + rng.random::<f64>()) as u32
 }
@@ -41,7 +45,11 @@ fn invoices(g: &mut Gen, rng: &mut ChaCha8Rng) {
     let plan = g.plan.clone();
     let spec = g.spec;
     let inv = &spec.invoices;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "synthetic counts and amounts drawn from small, bounded f64 values"
+    )]
     let n = inv
         .customers
         .count((12.0 * plan.scale.sqrt()).max(6.0) as usize);
@@ -113,7 +121,11 @@ fn bills(g: &mut Gen, rng: &mut ChaCha8Rng) {
     let mut suppliers = Vec::new();
     let kinds = &spec.bills;
     for (kind, k) in kinds.iter().enumerate() {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "synthetic counts and amounts drawn from small, bounded f64 values"
+        )]
         let count = k.who.count((k.suppliers * root).ceil() as usize);
         for i in 0..count {
             let cp = g.names.who(rng, k.who, i);

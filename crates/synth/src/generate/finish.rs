@@ -165,7 +165,7 @@ fn abnormal(
     month: NaiveDate,
     f: i64,
 ) -> Option<AbnormalMonth> {
-    let key = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+    let key = |d: NaiveDate| d.year() * 12 + d.month0().cast_signed();
     let mut totals: HashMap<i32, i64> = HashMap::new();
     for d in drafts.iter().filter(|d| d.cat == c && d.amount < 0) {
         *totals.entry(key(d.date)).or_default() -= d.amount;

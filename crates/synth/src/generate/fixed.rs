@@ -1,7 +1,7 @@
 //! Shared pieces of the profiles' calendars: recurring series recorded in the truth, odd
 //! amounts, SaaS subscriptions, and the savings account's monthly transfer and interest.
 
-use super::{CARD, CHECKING, Gen, SAVINGS, Series, cents, monthly_dates};
+use super::{CARD, CHECKING, Gen, SAVINGS, Series, cents, monthly_dates, planning};
 use crate::categories::{Cat, cat};
 use crate::config::Plan;
 use crate::model::Cadence;
@@ -22,7 +22,7 @@ pub(crate) fn savings(g: &mut Gen, rng: &mut ChaCha8Rng) {
     }
     let desc: Arc<str> = Arc::from("Interest");
     let savings_bank = g.names.business(rng, Trade::Bank);
-    let base = g.opening[usize::from(SAVINGS)] as f64 * 0.0035;
+    let base = planning(g.opening[usize::from(SAVINGS)]) * 0.0035;
     for d in monthly_dates(&plan, 31, 1) {
         let amount = cents(base * rng.random_range(0.9..1.1)).max(1);
         g.push(d, SAVINGS, amount, savings_bank, cat::InterestIncome, &desc);
@@ -47,9 +47,9 @@ pub(crate) fn subscriptions(
     for (i, &(who, word, price)) in list.iter().enumerate() {
         let vendor = g.names.who(rng, who, 0);
         let day = rng.random_range(2..=28);
-        let old = -cents(price as f64 * seats);
+        let old = -cents(planning(price) * seats);
         // About 12% more, ending in .99 like a price list.
-        let new = -cents((-old as f64 * 1.12 / 100.0).round() * 100.0 - 1.0);
+        let new = -cents((planning(-old) * 1.12 / 100.0).round() * 100.0 - 1.0);
         let dates = monthly_dates(&plan, day, 1);
         let desc = format!("{word} subscription");
         let first_new = if i == raiser {

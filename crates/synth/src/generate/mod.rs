@@ -210,14 +210,26 @@ impl Gen {
 }
 
 /// Rounds planning cents to an integer amount.
-#[allow(clippy::cast_possible_truncation)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "synthetic amounts are planned in f64 far inside i64's range"
+)]
 pub(crate) fn cents(x: f64) -> i64 {
     x.round() as i64
 }
 
+/// A synthetic amount in cents, for planning arithmetic in f64 (the inverse of [`cents`]).
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "synthetic balances and prices stay far below 2^52 cents, so the conversion is exact"
+)]
+pub(crate) fn planning(amount: i64) -> f64 {
+    amount as f64
+}
+
 /// Slow growth: +8% a year from the start.
 pub(crate) fn trend(plan: &Plan, date: NaiveDate) -> f64 {
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(clippy::cast_precision_loss, reason = "a day count, far below 2^52")]
     let days = (date - plan.start).num_days() as f64;
     1.0 + 0.08 * days / 365.25
 }

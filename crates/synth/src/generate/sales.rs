@@ -12,7 +12,11 @@ pub(super) fn generate(g: &mut Gen) {
     let plan = g.plan.clone();
     let spec = g.spec;
     let s = &spec.sales;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "synthetic counts and amounts drawn from small, bounded f64 values"
+    )]
     let n_customers = (s.customers * plan.scale.sqrt()).max(40.0) as usize;
     let customers: Vec<u32> = (0..n_customers).map(|_| g.names.person(&mut rng)).collect();
     let processor = g.names.fixed(s.processor);
@@ -34,7 +38,11 @@ pub(super) fn generate(g: &mut Gen) {
             * spec.weekday_factor(date)
             * trend(&plan, date)
             / mean_trend;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "synthetic counts and amounts drawn from small, bounded f64 values"
+        )]
         let n = (lambda * rng.random_range(0.85..1.15) + rng.random::<f64>()) as u32;
         let (mut total, mut count) = (0i64, 0i64);
         for _ in 0..n {

@@ -39,7 +39,11 @@ impl Stream {
         let vendors = kinds
             .iter()
             .map(|k| {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "synthetic counts and amounts drawn from small, bounded f64 values"
+                )]
                 let n = ((2.0 + k.2 / 3.0) * root).ceil() as usize;
                 (0..n).map(|_| g.names.business(rng, k.1)).collect()
             })
@@ -118,7 +122,11 @@ pub(super) fn generate(g: &mut Gen) {
                 continue;
             }
             let lambda = stream.per_day * t * if account == CHECKING { 7.0 / 5.0 } else { 1.0 };
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "synthetic counts and amounts drawn from small, bounded f64 values"
+            )]
             let n = (lambda * rng.random_range(0.7..1.3) + rng.random::<f64>()) as u32;
             for _ in 0..n {
                 let k = stream.pick(&mut rng);

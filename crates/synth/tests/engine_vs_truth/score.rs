@@ -169,7 +169,7 @@ fn score_recurring(b: &GeneratedBooks, items: &[RecurringItem], s: &mut Score) {
     }
 }
 
-#[allow(clippy::cast_precision_loss)]
+#[expect(clippy::cast_precision_loss, reason = "a ratio of small counts")]
 fn ratio(part: usize, whole: usize) -> f64 {
     if whole == 0 {
         1.0
@@ -180,6 +180,10 @@ fn ratio(part: usize, whole: usize) -> f64 {
 
 #[test]
 fn the_engine_finds_what_was_planted_and_little_else() {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a switch for reading this test's misses, not configuration"
+    )]
     let show = std::env::var_os("FLOWSENSE_SHOW_MISSES").is_some();
     let mut table = String::from(
         "profile         size   seed | anomalies P    R    FP | recurring P    R    | price P    R\n",

@@ -105,6 +105,10 @@ fn subscription_price_increase() {
             assert_eq!(t.amount_minor, expected, "{t:?}");
         }
         assert!(charges.iter().any(|t| t.date == p.date));
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "prices of a few hundred dollars, exact in f64"
+        )]
         let ratio = p.new_amount_minor as f64 / p.old_amount_minor as f64;
         assert!((1.08..1.16).contains(&ratio), "ratio {ratio}");
     });
@@ -193,6 +197,7 @@ fn late_payers_pay_late_and_others_do_not() {
                     .push((p - d.due_date).num_days());
             }
         }
+        #[expect(clippy::cast_precision_loss, reason = "a mean of a few day counts")]
         let mean = |v: &Vec<i64>| v.iter().sum::<i64>() as f64 / v.len() as f64;
         for late in &b.truth.late_payers {
             let m = mean(&lateness[late.name.as_str()]);

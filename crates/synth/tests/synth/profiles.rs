@@ -69,7 +69,9 @@ fn dental_shape(b: &GeneratedBooks) {
         .map(|t| t.date)
         .collect();
     let weeks = (b.end - b.start).num_days() / 7;
-    assert!(saturdays.len() > 10 && (saturdays.len() as i64) < weeks * 2 / 3);
+    assert!(
+        saturdays.len() > 10 && i64::try_from(saturdays.len()).expect("a count") < weeks * 2 / 3
+    );
     let settlements: Vec<_> = b
         .transactions
         .iter()

@@ -142,7 +142,7 @@ fn refusal(e: impl Into<ApiError>) -> Result<(StatusCode, String), ApiError> {
             "An organisation must keep at least one admin: make someone else an admin first."
                 .to_owned()
         }
-        ApiError::Unprocessable(m) => super::sentence(m),
+        ApiError::Unprocessable(m) | ApiError::Field { message: m, .. } => super::sentence(m),
         ApiError::NotFound => "That person is not a member of this organisation.".to_owned(),
         _ => return Err(e),
     };

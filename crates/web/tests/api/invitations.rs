@@ -182,7 +182,16 @@ async fn an_organisation_keeps_an_admin(db: Db) {
             json!({"name": "Again", "slug": "mine", "base_currency": "GBP"}),
         )
         .await;
-    assert_eq!((s, code_of(&body)), (StatusCode::CONFLICT, "slug_taken"));
+    // A taken slug is a refused form value: 422 on the `slug` field, saying why.
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "slug_taken")
+    );
+    assert_eq!(body["error"]["field"], json!("slug"), "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        json!("that organisation slug is taken")
+    );
     let (_, me) = a.get("/api/v1/me").await;
     assert_eq!(me["organisations"][0]["role"], json!("admin"));
 }

@@ -1,5 +1,12 @@
 //! The HTTP surface end to end: one integration-test binary, a fresh server and database per test.
 
+// The tests call the server as outside clients would (their own reqwest clients), and read what
+// it wrote around the store.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "outside HTTP clients and raw reads of the database are what these tests are"
+)]
+
 mod account_attacks;
 mod account_pages;
 mod analysis_pages;
@@ -21,6 +28,7 @@ mod org_pages;
 mod own_export;
 mod pages;
 mod profile;
+mod readiness;
 mod request_hygiene;
 mod sessions;
 mod support;

@@ -139,8 +139,14 @@ async fn start_up_warms_every_organisation(db: Db) {
     let orgs = [app.org("first", ann).await, app.org("second", bob).await];
     for (n, org) in orgs.iter().enumerate() {
         // Straight into storage: no import service, so nothing is warmed yet.
-        app.import_rows(*org, &[grant(&format!("g{n}"), 10_000 * (n as i64 + 1))])
-            .await;
+        app.import_rows(
+            *org,
+            &[grant(
+                &format!("g{n}"),
+                10_000 * (i64::try_from(n).expect("a small index") + 1),
+            )],
+        )
+        .await;
         assert_eq!(app.state.analytics.complete_version(*org), None);
     }
     warm_all_in_background(&app.state.store, &app.state.analytics)

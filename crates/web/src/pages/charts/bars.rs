@@ -101,15 +101,24 @@ pub fn bar_chart(
     }
     let (lo, hi) = extent(groups, layout, line.map(|l| l.1));
     let y = YScale::new(lo, hi, true);
-    #[allow(clippy::cast_precision_loss)] // pixels
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "pixel positions on a chart, not money"
+    )]
     let slot = width / groups.len() as f64;
     let inner = slot * (1.0 - GROUP_GAP);
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "pixel positions on a chart, not money"
+    )]
     let bar_width = match layout {
         BarLayout::Grouped => inner / series.len() as f64,
         BarLayout::Stacked => inner,
     };
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "pixel positions on a chart, not money"
+    )]
     let centre = |i: usize| LEFT + slot * (i as f64 + 0.5);
     let mut bars = Vec::new();
     for (i, g) in groups.iter().enumerate() {
@@ -120,7 +129,10 @@ pub fn bar_chart(
                 continue;
             }
             let (x, from, to) = match layout {
-                #[allow(clippy::cast_precision_loss)]
+                #[expect(
+                    clippy::cast_precision_loss,
+                    reason = "pixel positions on a chart, not money"
+                )]
                 BarLayout::Grouped => (start + bar_width * j as f64, 0, i128::from(v)),
                 BarLayout::Stacked => {
                     let run = if v > 0 { &mut up } else { &mut down };

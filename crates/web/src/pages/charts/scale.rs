@@ -75,7 +75,10 @@ impl YScale {
     }
 
     /// The y of `v` (values outside the scale land outside the plot, still finite).
-    #[allow(clippy::cast_precision_loss)] // pixels, not money
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "pixel positions on a chart, not money"
+    )]
     pub(crate) fn y(&self, v: i128) -> f64 {
         let v = v.clamp(-VALUE_LIMIT, VALUE_LIMIT);
         let span = (self.hi - self.lo).max(1) as f64;
@@ -124,13 +127,19 @@ pub(crate) struct DateScale {
 
 impl DateScale {
     pub(crate) fn new(start: NaiveDate, end: NaiveDate) -> Self {
-        #[allow(clippy::cast_precision_loss)] // at most a few million days: exact
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "at most a few million days: exact"
+        )]
         let days = ((end - start).num_days().max(1)) as f64;
         Self { start, days }
     }
 
     pub(crate) fn x(&self, d: NaiveDate) -> f64 {
-        #[allow(clippy::cast_precision_loss)]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "pixel positions on a chart, not money"
+        )]
         let offset = (d - self.start).num_days() as f64;
         LEFT + offset / self.days * (WIDTH - LEFT - RIGHT)
     }

@@ -1,0 +1,240 @@
+//! A database that lives as long as the test: a SQLite file in a temporary folder, or a
+//! PostgreSQL database of its own on the test server, dropped at the end.
+
+use flowsense_storage::{Keyring, OpenOptions, StorageError, Store};
+use sqlx::Connection;
+use std::path::PathBuf;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A migrated, empty database of the test's own, opened with a generated master keyring.
+/// Dropping it removes the database (the temporary folder, or the PostgreSQL database).
+pub struct TestDb {
+    pub store: Store,
+    /// The database's URL, for a second pool, a raw connection or a child process.
+    pub url: String,
+    /// The master keys the store was opened with.
+    pub keyring: Keyring,
+    backend: Backend,
+    _folder: Option<tempfile::TempDir>,
+    server_and_name: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh database on `backend`.
+    ///
+    /// # Panics
+    /// On PostgreSQL when `FLOWSENSE_TEST_POSTGRES_URL` is unset (check [`crate::postgres_url`]
+    /// first), or when the database cannot be made.
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => TestDb::sqlite().await,
+            Backend::Postgres => {
+                let server = crate::postgres_url().expect("FLOWSENSE_TEST_POSTGRES_URL is set");
+                TestDb::postgres(&server).await
+            }
+        }
+    }
+
+    /// A SQLite file in a temporary folder.
+    ///
+    /// # Panics
+    /// When the folder or the database cannot be made.
+    pub async fn sqlite() -> TestDb {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/flowsense.db", folder.path().display());
+        let keyring = Keyring::generate().expect("keyring");
+        let store = open(&url, &keyring, true).await;
+        TestDb {
+            store,
+            url,
+            keyring,
+            backend: Backend::Sqlite,
+            _folder: Some(folder),
+            server_and_name: None,
+        }
+    }
+
+    /// A new database on the PostgreSQL server at `server` (any database URL on it).
+    ///
+    /// # Panics
+    /// When the server cannot be reached or the database cannot be made.
+    pub async fn postgres(server: &str) -> TestDb {
+        let name = format!("fs_test_{}", uuid::Uuid::new_v4().simple());
+        run_on_server(server, &format!("CREATE DATABASE {name}")).await;
+        let url = replace_database(server, &name);
+        let keyring = Keyring::generate().expect("keyring");
+        let store = open(&url, &keyring, false).await;
+        TestDb {
+            store,
+            url,
+            keyring,
+            backend: Backend::Postgres,
+            _folder: None,
+            server_and_name: Some((server.to_owned(), name)),
+        }
+    }
+
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    #[must_use]
+    pub fn is_sqlite(&self) -> bool {
+        self.backend == Backend::Sqlite
+    }
+
+    /// Opens the same database again with `keyring` (the current store stays usable).
+    ///
+    /// # Errors
+    /// What [`Store::open`] refuses (say, a wrong master key).
+    pub async fn open_with(&self, keyring: Option<Keyring>) -> Result<Store, StorageError> {
+        let options = OpenOptions {
+            keyring,
+            ..OpenOptions::default()
+        };
+        Store::open(&self.url, &options).await
+    }
+
+    /// Another store (another pool) on the same database with the same keys, as a second
+    /// instance would have.
+    ///
+    /// # Panics
+    /// When the database cannot be opened again.
+    pub async fn reopen(&self) -> Store {
+        self.open_with(Some(self.keyring.clone()))
+            .await
+            .expect("reopen the test database")
+    }
+
+    /// Runs `statement` on a connection of its own, around the store (as someone holding the
+    /// database would), and returns the rows it affected.
+    ///
+    /// # Panics
+    /// When the statement fails.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a test reaches around the store on purpose, to set up what the store would refuse"
+    )]
+    pub async fn execute_raw(&self, statement: &str) -> u64 {
+        let statement = sqlx::AssertSqlSafe(statement.to_owned());
+        let done = match self.backend {
+            Backend::Sqlite => {
+                let mut connection = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("a raw SQLite connection");
+                sqlx::query(statement)
+                    .execute(&mut connection)
+                    .await
+                    .map(|done| done.rows_affected())
+            }
+            Backend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("a raw PostgreSQL connection");
+                sqlx::query(statement)
+                    .execute(&mut connection)
+                    .await
+                    .map(|done| done.rows_affected())
+            }
+        };
+        done.expect("the raw statement")
+    }
+
+    /// The SQLite database file and its WAL, when on SQLite.
+    #[must_use]
+    pub fn sqlite_files(&self) -> Vec<PathBuf> {
+        let Some(path) = self.url.strip_prefix("sqlite://") else {
+            return Vec::new();
+        };
+        vec![path.into(), format!("{path}-wal").into()]
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((server, name)) = self.server_and_name.take() {
+            // Best effort, on a runtime of its own (the test's may be gone): a leftover test
+            // database is harmless.
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+                    .block_on(run_on_server(
+                        &server,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    ));
+            })
+            .join();
+        }
+    }
+}
+
+async fn open(url: &str, keyring: &Keyring, create_if_missing: bool) -> Store {
+    let options = OpenOptions {
+        create_if_missing,
+        keyring: Some(keyring.clone()),
+        ..OpenOptions::default()
+    };
+    Store::open(url, &options)
+        .await
+        .expect("open the test database")
+}
+
+/// Runs one administrative statement (create or drop a database) on the test server.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "creating and dropping test databases is administration, not application SQL"
+)]
+async fn run_on_server(server: &str, statement: &str) {
+    let mut admin = sqlx::PgConnection::connect(server)
+        .await
+        .expect("connect to the PostgreSQL test server");
+    sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+        .execute(&mut admin)
+        .await
+        .expect(statement);
+    admin.close().await.ok();
+}
+
+/// `postgres://u@h:p/db?x` with its database replaced by `database`.
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn the_database_in_a_url_is_replaced_and_its_options_kept() {
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:5432/test", "fs_test_1"),
+            "postgres://postgres@127.0.0.1:5432/fs_test_1"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}
