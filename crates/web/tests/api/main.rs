@@ -33,3 +33,5 @@ mod request_hygiene;
 mod sessions;
 mod support;
 mod warm_up;
+
+use flowsense_test_support::on_both_backends;

@@ -324,32 +324,6 @@ pub fn totp_code(app: &TestApp, secret_b32: &str, offset: i64) -> String {
     t.generate(u64::try_from(now).expect("time")).to_string()
 }
 
-/// Runs an async test body on SQLite and, when `FLOWSENSE_TEST_POSTGRES_URL` is set, PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::support::Db::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if $crate::support::postgres_url().is_none() {
-                        eprintln!("SKIPPED (PostgreSQL): {} — set FLOWSENSE_TEST_POSTGRES_URL", stringify!($name));
-                        return;
-                    }
-                    super::$name($crate::support::Db::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 /// A `multipart/form-data` body with `fields` in order (`Some(file name)` for file fields):
 /// the content type to send and the bytes.
