@@ -247,7 +247,9 @@ impl Store {
                 let state = QUEUE_GAUGE_STATES
                     .into_iter()
                     .find(|s| *s == r.state)
-                    .ok_or_else(|| StorageError::Corrupt(format!("unknown job state {:?}", r.state)))?;
+                    .ok_or_else(|| {
+                        StorageError::Corrupt(format!("unknown job state {:?}", r.state))
+                    })?;
                 Ok((r.kind, state, r.jobs))
             })
             .collect::<Result<_>>()?;

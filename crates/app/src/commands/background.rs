@@ -37,7 +37,9 @@ fn register_retention(registry: &mut Registry, store: Store, clock: Arc<dyn Cloc
     let options = KindOptions {
         max_attempts: 5,
         schedule: Some(Schedule {
-            period: Period::Nightly { hour: 3 },
+            period: Period::Nightly {
+                hour: flowsense_service::retention::NIGHTLY_PURGE_HOUR_UTC,
+            },
             per_org: false,
         }),
     };
