@@ -72,6 +72,9 @@ pub struct Settings {
     /// `FLOWSENSE_CRON_SECRET`: the secrets `POST /api/cron/{job}` accepts, the signing one
     /// first (two, comma-separated, during a rotation). None: the route is off.
     pub cron_secrets: Vec<SecretString>,
+    /// `FLOWSENSE_METRICS_TOKEN`: the bearer token `GET /metrics` asks for. None: the route
+    /// is off.
+    pub metrics_token: Option<SecretString>,
     /// `FLOWSENSE_SMTP_URL`: where e-mail is delivered. None: messages are written to the
     /// outbox directory under the data directory.
     pub smtp: Option<SmtpConfig>,
@@ -81,6 +84,8 @@ pub struct Settings {
 
 /// The shortest cron secret accepted (a guessable one would let anyone start jobs).
 const MIN_CRON_SECRET_CHARS: usize = 32;
+/// The shortest metrics token accepted.
+const MIN_METRICS_TOKEN_CHARS: usize = 32;
 
 /// The optional settings file: the same names as the variables, lower case, without the prefix.
 #[derive(Debug, Default, Deserialize)]
@@ -230,6 +235,17 @@ impl Settings {
 
         let workers = usize::try_from(bounded_int("FLOWSENSE_WORKERS", 2, 0..=64)?).unwrap_or(2);
         let cron_secrets = cron_secrets(env("FLOWSENSE_CRON_SECRET")?.as_deref())?;
+        let metrics_token = env("FLOWSENSE_METRICS_TOKEN")?
+            .map(|token| {
+                let token = token.trim();
+                if token.chars().count() < MIN_METRICS_TOKEN_CHARS {
+                    bail!(
+                        "FLOWSENSE_METRICS_TOKEN needs at least {MIN_METRICS_TOKEN_CHARS} characters (e.g. `openssl rand -hex 32`)"
+                    );
+                }
+                Ok(SecretString::from(token))
+            })
+            .transpose()?;
         // The URL may carry a password: errors name the variable, never the value.
         let smtp = env("FLOWSENSE_SMTP_URL")?
             .map(|url| SmtpConfig::parse(&url))
@@ -240,6 +256,7 @@ impl Settings {
         Ok(Settings {
             workers,
             cron_secrets,
+            metrics_token,
             smtp,
             mail_from,
             trusted_proxies,

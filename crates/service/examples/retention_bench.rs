@@ -1,15 +1,20 @@
-//! The retention purge over many rows, for `bench/retention.sh`, in two steps so the purge is
-//! measured on its own:
+//! The retention purge over many rows, for `bench/retention.sh`, in separate steps so the purge
+//! is measured on its own:
 //!
 //! `retention_bench seed URL ROWS` creates an organisation holding ROWS transactions spread over
 //! 2023–2025 (100,000 rows per import) and prints its id;
 //! `retention_bench purge URL ORG` runs the nightly purge of that organisation as of
-//! 2026-01-01 12:00 UTC (90 days kept: everything before 2025-10-03 goes) and prints what went.
+//! 2026-01-01 12:00 UTC (90 days kept: everything before 2025-10-03 goes) and prints what went;
+//! `retention_bench report URL ORG FILE` writes the organisation's monthly cash-flow report over
+//! 2023–2025 to FILE (JSON) and prints how many transactions it holds and how many of them are
+//! dated before the purge's cutoff, so the script can check the purge kept exactly the rows it
+//! should and left the report as it was.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed benchmark
 
-use chrono::{Days, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use flowsense_core::analytics::{Period, cashflow};
 use flowsense_core::{Currency, OrgId};
-use flowsense_service::retention::purge_org;
+use flowsense_service::retention::{purge_org, retention_cutoff};
 use flowsense_storage::{ImportMeta, NewOrg, NewTransaction, OpenOptions, OrgSettings, Store};
 use std::time::Instant;
 
@@ -18,8 +23,9 @@ const ROWS_PER_IMPORT: usize = 100_000;
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [step, url, what] = args.as_slice() else {
-        panic!("usage: retention_bench seed URL ROWS | purge URL ORG");
+    let (step, url, what) = match args.as_slice() {
+        [step, url, what, ..] => (step, url, what),
+        _ => panic!("usage: retention_bench seed URL ROWS | purge URL ORG | report URL ORG FILE"),
     };
     let store = Store::open(
         url,
@@ -34,9 +40,8 @@ async fn main() {
         "seed" => seed(&store, what.parse().expect("ROWS")).await,
         "purge" => {
             let org = OrgId(what.parse().expect("ORG"));
-            let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
             let started = Instant::now();
-            let outcome = purge_org(&store, org, now).await.expect("purge");
+            let outcome = purge_org(&store, org, as_of()).await.expect("purge");
             println!(
                 "purged {} transactions in {} batches in {:.2} s (cutoff {})",
                 outcome.transactions_purged,
@@ -45,9 +50,35 @@ async fn main() {
                 outcome.cutoff
             );
         }
+        "report" => {
+            let org = OrgId(what.parse().expect("ORG"));
+            report(&store, org, args.get(3).expect("FILE")).await;
+        }
         _ => panic!("unknown step {step}"),
     }
     store.close().await;
+}
+
+/// The instant the benchmark's purge runs at.
+fn as_of() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
+}
+
+async fn report(store: &Store, org: OrgId, file: &str) {
+    let settings = store.org(org).await.expect("org").settings;
+    let cutoff = retention_cutoff(as_of(), &settings.time_zone, settings.retention_days);
+    let books = store.load_books(org).await.expect("books");
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(2023, 1, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+    );
+    let monthly = cashflow(&books, Some(from), Some(to), Period::Month);
+    std::fs::write(file, serde_json::to_string_pretty(&monthly).unwrap()).expect("write");
+    println!(
+        "{} transactions, {} dated before {cutoff}",
+        books.txns.len(),
+        books.txns.iter().filter(|t| t.date < cutoff).count()
+    );
 }
 
 async fn seed(store: &Store, rows: usize) {

@@ -36,7 +36,9 @@ fn register_retention(registry: &mut Registry, ctx: &Context) {
     let options = KindOptions {
         max_attempts: 5,
         schedule: Some(Schedule {
-            period: Period::Nightly { hour: 3 },
+            period: Period::Nightly {
+                hour: retention::NIGHTLY_PURGE_HOUR_UTC,
+            },
             per_org: false,
         }),
     };

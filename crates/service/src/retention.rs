@@ -10,13 +10,22 @@
 //! With `keep_monthly_rollups` off, the rows are deleted without keeping any totals, and the
 //! reports then see nothing of the purged months.
 
+use crate::Context;
+use crate::orgs::{OrgAccess, OrgError};
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use flowsense_core::{ErrorChain, OrgId};
-use flowsense_storage::{NewAuditEvent, Organisation, StorageError, Store};
+use flowsense_storage::{AuditFilter, NewAuditEvent, Organisation, StorageError, Store};
+use serde::{Deserialize, Serialize};
 
 /// Rows per purge batch: a few tens of milliseconds of writing, so another organisation's
 /// import waits at most that long for the database.
 pub const PURGE_BATCH_ROWS: u32 = 10_000;
+
+/// The hour (UTC) the nightly purge is scheduled for, once for the whole instance.
+pub const NIGHTLY_PURGE_HOUR_UTC: u32 = 3;
+
+/// The audit action of a purge; its details are a [`PurgeRecord`].
+pub const PURGE_AUDIT_ACTION: &str = "retention.purge";
 
 /// The longest assistant conversations are kept, whatever the transaction retention.
 pub const MAX_CONVERSATION_DAYS: i64 = 90;
@@ -104,7 +113,7 @@ async fn purge_organisation(
             outcome.batches += 1;
         }
         // Nothing purged with rows left means another writer holds them: the next run will.
-        if batch.remaining == 0 || batch.purged == 0 {
+        if !batch.more || batch.purged == 0 {
             break;
         }
         // Let requests on this runtime go first between two batches.
@@ -123,10 +132,11 @@ async fn purge_organisation(
             org,
             &NewAuditEvent {
                 actor: None,
-                action: "retention.purge".into(),
+                action: PURGE_AUDIT_ACTION.into(),
                 target: cutoff.to_string(),
                 ip: String::new(),
-                details: audit_details(&outcome),
+                details: serde_json::to_value(PurgeRecord::of(&outcome))
+                    .unwrap_or(serde_json::Value::Null),
             },
         )
         .await?;
@@ -140,14 +150,48 @@ async fn purge_organisation(
     Ok(outcome)
 }
 
-fn audit_details(outcome: &PurgeOutcome) -> serde_json::Value {
-    serde_json::json!({
-        "cutoff": outcome.cutoff.to_string(),
-        "transactions_purged": outcome.transactions_purged,
-        "batches": outcome.batches,
-        "rollups_kept": outcome.rollups_kept,
-        "conversations_purged": outcome.conversations_purged,
-    })
+/// What the audit log keeps of one organisation's purge: counts and the cutoff, never amounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeRecord {
+    pub cutoff: NaiveDate,
+    pub transactions_purged: u64,
+    pub batches: u64,
+    pub rollups_kept: bool,
+    pub conversations_purged: u64,
+}
+
+impl PurgeRecord {
+    fn of(outcome: &PurgeOutcome) -> Self {
+        Self {
+            cutoff: outcome.cutoff,
+            transactions_purged: outcome.transactions_purged,
+            batches: outcome.batches,
+            rollups_kept: outcome.rollups_kept,
+            conversations_purged: outcome.conversations_purged,
+        }
+    }
+}
+
+/// The organisation's most recent purge, from its audit log (for its admins' settings page):
+/// when it ran and what it did. `None` before the first.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn last_purge(
+    ctx: &Context,
+    who: &OrgAccess,
+) -> Result<Option<(DateTime<Utc>, PurgeRecord)>, OrgError> {
+    let filter = AuditFilter {
+        action: Some(PURGE_AUDIT_ACTION.into()),
+        before: None,
+        limit: 1,
+    };
+    let page = ctx.store.audit_page(who.org, &filter).await?;
+    Ok(page.items.into_iter().next().and_then(|entry| {
+        let record = serde_json::from_value(entry.event.details).ok()?;
+        Some((entry.event.created_at, record))
+    }))
 }
 
 /// Purges every organisation as of `now`, one after another (each in bounded batches). A

@@ -125,6 +125,21 @@ pub struct JobCount {
     pub jobs: i64,
 }
 
+/// The queue as a monitoring system sees it (`/metrics`): jobs by kind and by where they stand,
+/// and how long the oldest due job has waited. Kinds and counts only, nothing of a tenant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobQueueGauges {
+    /// `(kind, state, jobs)` with state one of [`QUEUE_GAUGE_STATES`], sorted; a pair with no job
+    /// is absent.
+    pub jobs: Vec<(String, &'static str, i64)>,
+    /// When the job that has waited longest for a worker became due; `None` when none waits.
+    pub oldest_due: Option<DateTime<Utc>>,
+}
+
+/// Where a job of the live queue stands: waiting for its first attempt, waiting to retry after
+/// a failed one, running, or dead (out of attempts, kept for operators).
+pub const QUEUE_GAUGE_STATES: [&str; 4] = ["queued", "retrying", "running", "dead"];
+
 /// Rows deleted per statement by the purges, so one purge never holds the writer for long.
 const PURGE_BATCH: i64 = 5_000;
 
@@ -208,6 +223,37 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The queue's gauges as of `now` (see [`JobQueueGauges`]), read in one transaction.
+    ///
+    /// # Errors
+    /// On a database failure, or a state the query does not know.
+    pub async fn job_queue_gauges_across_orgs(&self, now: DateTime<Utc>) -> Result<JobQueueGauges> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            kind: String,
+            state: String,
+            jobs: i64,
+        }
+        let mut tx = self.system_across_orgs().await?;
+        let rows: Vec<Row> = tx.fetch_all(sql!("jobs/gauges")).await?;
+        let (oldest_due,): (Option<DateTime<Utc>>,) =
+            tx.fetch_one(sql!("jobs/oldest_due").arg(now)).await?;
+        tx.commit().await?;
+        let jobs = rows
+            .into_iter()
+            .map(|r| {
+                let state = QUEUE_GAUGE_STATES
+                    .into_iter()
+                    .find(|s| *s == r.state)
+                    .ok_or_else(|| {
+                        StorageError::Corrupt(format!("unknown job state {:?}", r.state))
+                    })?;
+                Ok((r.kind, state, r.jobs))
+            })
+            .collect::<Result<_>>()?;
+        Ok(JobQueueGauges { jobs, oldest_due })
     }
 
     /// Deletes succeeded and cancelled jobs that finished before `before` (dead ones stay for

@@ -68,7 +68,7 @@ pub use import_history::ImportRecord;
 pub use imports::{ImportMeta, ImportSummary, ImportTx};
 pub use invitations::{Invitation, NewInvitation};
 pub use jobs::{ClaimedJob, Enqueued, FailOutcome, JobId, NewJob, retry_backoff};
-pub use jobs_admin::{JobCount, JobRecord, JobState};
+pub use jobs_admin::{JobCount, JobQueueGauges, JobRecord, JobState, QUEUE_GAUGE_STATES};
 pub use members::{MemberDetail, UserOrg};
 pub use mfa::MfaState;
 pub use notification_prefs::{DigestRecipient, NotificationPrefs};

@@ -4,8 +4,10 @@
 //!
 //! A batch adds exactly the rows it deletes, in the same transaction, so a purge killed between
 //! batches has lost nothing and counted nothing twice: the next run carries on where it stopped.
-//! Batches take the oldest rows first (`posted_on`, then `id`), through the
-//! `transactions_by_date` index, so each one is short and other writers wait only that long.
+//! Batches take the oldest rows first (`posted_on`, then `id`). A batch first finds where the
+//! next one would start (one short walk along the `transactions_by_date` index), then every
+//! statement of the batch reads the index range before that key: a range scan, never a scan of
+//! the organisation's other rows, and no count of what remains.
 
 use crate::Store;
 use crate::args::sql;
@@ -20,8 +22,8 @@ use flowsense_core::OrgId;
 pub struct PurgeBatch {
     /// Transactions deleted (and, when the organisation keeps rollups, added to them).
     pub purged: u64,
-    /// Transactions of the organisation still dated before the cutoff after this batch.
-    pub remaining: u64,
+    /// Transactions of the organisation dated before the cutoff were left for another batch.
+    pub more: bool,
 }
 
 impl Store {
@@ -31,7 +33,7 @@ impl Store {
     /// `monthly_flow_rollups` and `weekly_counterparty_rollups`. A batch that purged anything
     /// moves the books version on, so cached analytics are recomputed.
     ///
-    /// Call it until `remaining` is 0; a call with nothing to purge changes nothing.
+    /// Call it while `more` is true; a call with nothing to purge changes nothing.
     ///
     /// # Errors
     /// `NotFound` for an unknown organisation; a database failure (the batch is then rolled
@@ -43,9 +45,24 @@ impl Store {
         batch_size: u32,
     ) -> Result<PurgeBatch> {
         let keep_rollups = self.org(org).await?.settings.keep_monthly_rollups;
-        let limit = i64::from(batch_size.max(1));
-        let batch = |sql: crate::args::Sql| sql.arg(org).arg(cutoff).arg(limit);
         let mut tx = self.scoped(org).await?;
+        // The write comes first: on SQLite it takes the database's only write lock before
+        // anything is read, so no other writer can change which rows the statements below
+        // pick (and a deferred transaction that read first could not upgrade). A batch that
+        // purges nothing is rolled back, version bump included.
+        books_changed(&mut tx, org).await?;
+        // The batch is every row before the first row of the next batch, or, when there is
+        // no next batch, every row before the cutoff (`(cutoff, MIN)` orders after all of them).
+        let next: Option<(NaiveDate, i64)> = tx
+            .fetch_optional(
+                sql!("retention/batch_end")
+                    .arg(org)
+                    .arg(cutoff)
+                    .arg(i64::from(batch_size.max(1))),
+            )
+            .await?;
+        let (end_day, end_id) = next.unwrap_or((cutoff, i64::MIN));
+        let batch = |sql: crate::args::Sql| sql.arg(org).arg(end_day).arg(end_id);
         let purged = match (&tx, keep_rollups) {
             // One statement: the rows deleted are, by construction, the rows added up.
             (Tx::Pg(_), true) => {
@@ -54,8 +71,8 @@ impl Store {
                     .await?;
                 u64::try_from(purged).unwrap_or(0)
             }
-            // SQLite has no DELETE in a WITH clause. The first statement takes the database's
-            // only write lock, so no writer can change which rows the three statements pick.
+            // SQLite has no DELETE in a WITH clause; the write lock taken above keeps the
+            // three statements on the same rows.
             (Tx::Sqlite(_), true) => {
                 tx.execute(batch(sql!("sqlite-only/retention/roll_up_months")))
                     .await?;
@@ -65,16 +82,12 @@ impl Store {
             }
             (_, false) => tx.execute(batch(sql!("retention/delete_batch"))).await?,
         };
-        let (remaining,): (i64,) = tx
-            .fetch_one(sql!("retention/remaining").arg(org).arg(cutoff))
-            .await?;
         if purged > 0 {
-            books_changed(&mut tx, org).await?;
             tx.commit().await?;
         }
         Ok(PurgeBatch {
             purged,
-            remaining: u64::try_from(remaining).unwrap_or(0),
+            more: next.is_some(),
         })
     }
 

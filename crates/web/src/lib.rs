@@ -7,6 +7,7 @@ mod error;
 mod error_mapping;
 mod headers;
 mod health;
+mod metrics;
 mod pages;
 mod respond;
 pub mod routes;

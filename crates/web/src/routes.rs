@@ -4,7 +4,7 @@
 //! authorization-matrix test walks it.
 
 use crate::uploads::MAX_UPLOAD_REQUEST_BYTES as UPLOAD_BODY_LIMIT;
-use crate::{AppState, api, health, pages};
+use crate::{AppState, api, health, metrics, pages};
 use axum::Router;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -19,8 +19,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 25 << 20;
 pub enum Access {
     /// Anyone (rate-limited where it matters).
     Public,
-    /// Whoever signs the request with a shared secret (an outside scheduler's cron call); a
-    /// session or token counts for nothing, and an unsigned request is 401.
+    /// Whoever presents a shared secret of the instance (an outside scheduler's signed cron
+    /// call, a monitoring system's metrics token); a session or a personal API token counts for
+    /// nothing, and a request without the secret is 401.
     Signed,
     /// Any signed-in user (session or API token).
     User,
@@ -88,6 +89,8 @@ fn routes() -> Vec<Route> {
     vec![
         route!(GET "/healthz", Public, health::healthz),
         route!(GET "/readyz", Public, health::readyz),
+        // The job queue for a monitoring system; a bearer FLOWSENSE_METRICS_TOKEN.
+        route!(GET "/metrics", Signed, metrics::metrics),
         route!(GET "/assets/app.css", Public, pages::assets::app_css),
         route!(GET "/assets/icon.svg", Public, pages::assets::icon),
         route!(GET "/favicon.ico", Public, pages::assets::icon),

@@ -78,6 +78,9 @@ pub struct AppState {
     pub(crate) bookkeeping_writers: Arc<tokio::sync::Semaphore>,
     /// `POST /api/cron/{job}`, when `FLOWSENSE_CRON_SECRET` is set (otherwise the route is 404).
     pub cron: Option<Arc<crate::api::CronEndpoint>>,
+    /// The bearer token `GET /metrics` asks for (`FLOWSENSE_METRICS_TOKEN`); none: the route
+    /// is 404.
+    pub metrics_token: Option<Arc<secrecy::SecretString>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -125,6 +128,7 @@ impl AppState {
             deployment: Arc::new(Deployment::default()),
             bookkeeping_writers: Arc::new(tokio::sync::Semaphore::new(2)),
             cron: None,
+            metrics_token: None,
         })
     }
 
@@ -146,6 +150,13 @@ impl AppState {
     #[must_use]
     pub fn with_cron(mut self, cron: crate::api::CronEndpoint) -> Self {
         self.cron = Some(Arc::new(cron));
+        self
+    }
+
+    /// The same state answering `GET /metrics` to a scraper that sends `token`.
+    #[must_use]
+    pub fn with_metrics_token(mut self, token: secrecy::SecretString) -> Self {
+        self.metrics_token = Some(Arc::new(token));
         self
     }
 

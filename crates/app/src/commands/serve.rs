@@ -41,6 +41,10 @@ pub(crate) async fn serve_store(
         });
     let registry = Arc::new(flowsense_service::background::registry(&state.services));
     let state = with_cron_endpoint(state, settings, &registry);
+    let state = match &settings.metrics_token {
+        Some(token) => state.with_metrics_token(token.clone()),
+        None => state,
+    };
     tracing::info!(%url, tls = tls.is_some(), workers = settings.workers, "serving");
     // The first dashboard of each organisation should not wait for its figures.
     warm_all_in_background(&state.store, &state.analytics);

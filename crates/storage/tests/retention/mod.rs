@@ -4,8 +4,6 @@
 //! organisation is untouched; a purge stopped between batches resumes to the same totals; a
 //! second run purges nothing.
 
-pub mod scale;
-
 use crate::support::TestDb;
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use flowsense_core::analytics::{Period, cash_at, cash_position, cashflow, forecast};
@@ -155,12 +153,12 @@ fn summed_weeks(books: &Books, cutoff: NaiveDate) -> BTreeMap<(NaiveDate, String
 async fn purge_all(store: &Store, org: OrgId, cutoff: NaiveDate, batch: u32) -> u64 {
     let mut total = 0;
     loop {
-        let PurgeBatch { purged, remaining } = store
+        let PurgeBatch { purged, more } = store
             .purge_transactions_before(org, cutoff, batch)
             .await
             .unwrap();
         total += purged;
-        if remaining == 0 {
+        if !more {
             return total;
         }
         assert!(purged > 0, "rows remain but none were purged");
@@ -244,7 +242,7 @@ pub async fn purge_rolls_up_exactly_the_rows_before_the_cutoff_and_keeps_the_ana
         again,
         PurgeBatch {
             purged: 0,
-            remaining: 0
+            more: false
         }
     );
     assert_eq!(version(s, a).await, v1);
@@ -276,7 +274,7 @@ pub async fn a_purge_stopped_between_batches_resumes_to_the_same_totals(db: &Tes
         first,
         PurgeBatch {
             purged: 300,
-            remaining: gone - 300
+            more: true
         }
     );
     assert_eq!(purge_all(s, resumed, cutoff, 300).await, gone - 300);

@@ -19,6 +19,7 @@ use flowsense_service::orgs::lifecycle;
 use flowsense_service::orgs::settings::{
     self, Invalid, RETENTION_DAYS, SettingsError, SettingsPatch, time_zones,
 };
+use flowsense_service::retention;
 use flowsense_storage::Organisation;
 use serde::Deserialize;
 
@@ -77,6 +78,8 @@ struct SettingsPage {
     zones: Vec<&'static str>,
     retention_min: i64,
     retention_max: i64,
+    /// The last nightly purge, in words.
+    last_purge: String,
     notice: Option<&'static str>,
     errors: Vec<(&'static str, String)>,
     danger_error: Option<String>,
@@ -128,11 +131,35 @@ async fn render(
         zones: time_zones().collect(),
         retention_min: *RETENTION_DAYS.start(),
         retention_max: *RETENTION_DAYS.end(),
+        last_purge: last_purge_text(state, who, &org.settings.time_zone).await?,
         notice: outcome.notice,
         errors: outcome.errors,
         danger_error: outcome.danger_error,
     };
     Ok(private((outcome.status, page).into_response()))
+}
+
+/// "Last purge …" from the organisation's audit log, its time in the organisation's zone.
+async fn last_purge_text(state: &AppState, who: &Admin, zone: &str) -> Result<String, ApiError> {
+    let Some((at, record)) = retention::last_purge(state, who).await? else {
+        return Ok("No purge has run yet.".into());
+    };
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    Ok(format!(
+        "Last purge {}: {} transaction{} dated before {} purged{}, {} assistant conversation{} deleted.",
+        at.with_timezone(&tz).format("%-d %B %Y, %H:%M %Z"),
+        record.transactions_purged,
+        plural(record.transactions_purged),
+        record.cutoff,
+        if record.rollups_kept {
+            " (kept as monthly and weekly totals)"
+        } else {
+            ""
+        },
+        record.conversations_purged,
+        plural(record.conversations_purged),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::TimeDelta;
 use flowsense_core::Currency;
+use flowsense_service::retention;
 use flowsense_storage::OrgSettings;
 
 /// The facts the trust center states, as display text.
@@ -32,6 +33,7 @@ pub(crate) struct TrustFacts {
     ai_provider: String,
     redaction: String,
     retention: String,
+    purge: String,
     csp: &'static str,
     contact: String,
     contact_text: String,
@@ -46,6 +48,16 @@ fn duration(d: TimeDelta) -> String {
     } else {
         format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
     }
+}
+
+/// What the nightly purge does, from the constants it runs with.
+fn purge_text(default_days: i64) -> String {
+    format!(
+        "Scheduled every night at {:02}:00 UTC: each organisation's transactions dated before its retention period ({default_days} days unless changed, counted in the organisation's time zone) are added to monthly totals by account, category and counterparty and weekly totals by counterparty, unless the organisation turned those off, then deleted, {} at a time; assistant conversations untouched for the retention period or {} days, whichever is shorter, are deleted too. Each organisation's audit log records every purge with its cutoff and counts, and its admins see the last one in its settings.",
+        retention::NIGHTLY_PURGE_HOUR_UTC,
+        retention::PURGE_BATCH_ROWS,
+        retention::MAX_CONVERSATION_DAYS,
+    )
 }
 
 /// Where security reports go: the configured contact, or `security@` the public host.
@@ -151,6 +163,7 @@ async fn facts(state: &AppState) -> TrustFacts {
                 "not kept"
             }
         ),
+        purge: purge_text(defaults.retention_days),
         csp: CONTENT_SECURITY_POLICY,
         contact_text: contact.trim_start_matches("mailto:").to_owned(),
         contact,

@@ -12,6 +12,7 @@ use flowsense_service::identity::links::{LinkPurpose, sign_link};
 use flowsense_storage::{NewApiToken, NewInvitation, TokenScope};
 use flowsense_web::routes::{Access, RouteSpec, route_table};
 use reqwest::{Method, StatusCode};
+use secrecy::SecretString;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +43,8 @@ fn expected(spec: &RouteSpec, who: Who) -> Option<u16> {
     let writes = spec.method != Method::GET;
     match (spec.access, who) {
         (Access::Public, _) => None,
-        // Nobody here signs: the signed cases are in `cron.rs`.
+        // Nobody here signs or has the metrics token: those cases are in `cron.rs` and
+        // `metrics.rs`.
         (Access::Signed, _) => Some(401),
         (_, Who::Anonymous | Who::ExpiredSession | Who::RevokedToken) => Some(401),
         // Tokens never count as a recent sign-in, so step-up routes refuse them even to read.
@@ -72,7 +74,18 @@ struct World {
 }
 
 async fn world(db: Db) -> World {
-    let app = spawn_with_state(db, RateLimits::generous(), |_| {}, with_test_cron).await;
+    // The cron route and /metrics are on, so they refuse what they get here with 401 (not 404).
+    let app = spawn_with_state(
+        db,
+        RateLimits::generous(),
+        |_| {},
+        |state| {
+            with_test_cron(state).with_metrics_token(SecretString::from(
+                "the matrix's metrics token, 32+ characters",
+            ))
+        },
+    )
+    .await;
     let admin = app.user("admin@a.test").await;
     let org = app.org("alpha", admin).await;
     let other = app.user("admin@b.test").await;

@@ -1,9 +1,6 @@
 WITH purged AS (
     DELETE FROM transactions
-    WHERE org_id = $1 AND id IN (
-        SELECT id FROM transactions WHERE org_id = $1 AND posted_on < $2
-        ORDER BY posted_on, id LIMIT $3 FOR UPDATE
-    )
+    WHERE org_id = $1 AND (posted_on, id) < ($2, $3)
     RETURNING org_id, posted_on, account_id, category, counterparty, is_transfer, amount_minor
 ), months AS (
     INSERT INTO monthly_flow_rollups AS r (org_id, month, account_id, category, counterparty,

@@ -6,10 +6,7 @@ SELECT org_id, strftime('%Y-%m-01', posted_on), account_id, category, counterpar
     SUM(CASE WHEN amount_minor >= 0 THEN 1 ELSE 0 END),
     SUM(CASE WHEN amount_minor < 0 THEN 1 ELSE 0 END)
 FROM transactions
-WHERE org_id = $1 AND id IN (
-    SELECT id FROM transactions WHERE org_id = $1 AND posted_on < $2
-    ORDER BY posted_on, id LIMIT $3
-)
+WHERE org_id = $1 AND (posted_on, id) < ($2, $3)
 GROUP BY org_id, strftime('%Y-%m-01', posted_on), account_id, category, counterparty, is_transfer
 ON CONFLICT (org_id, month, account_id, category, counterparty, is_transfer) DO UPDATE SET
     inflow_minor = monthly_flow_rollups.inflow_minor + excluded.inflow_minor,

@@ -3,10 +3,7 @@ SELECT org_id, date(posted_on, 'weekday 0', '-6 days'), counterparty,
     SUM(CASE WHEN amount_minor >= 0 THEN amount_minor ELSE 0 END),
     SUM(CASE WHEN amount_minor < 0 THEN amount_minor ELSE 0 END)
 FROM transactions
-WHERE org_id = $1 AND is_transfer = 0 AND id IN (
-    SELECT id FROM transactions WHERE org_id = $1 AND posted_on < $2
-    ORDER BY posted_on, id LIMIT $3
-)
+WHERE org_id = $1 AND (posted_on, id) < ($2, $3) AND is_transfer = 0
 GROUP BY org_id, date(posted_on, 'weekday 0', '-6 days'), counterparty
 ON CONFLICT (org_id, week, counterparty) DO UPDATE SET
     inflow_minor = weekly_counterparty_rollups.inflow_minor + excluded.inflow_minor,
