@@ -73,6 +73,8 @@ pub struct Served {
     pub path: String,
     pub query: Option<String>,
     pub status: u16,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 pub(crate) struct Grant {
@@ -301,6 +303,7 @@ impl QuickBooksFake {
 
 /// Logs every request with the status it got.
 async fn record(AxState(shared): AxState<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let at = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
@@ -310,6 +313,7 @@ async fn record(AxState(shared): AxState<Arc<Shared>>, req: Request, next: Next)
         path,
         query,
         status: response.status().as_u16(),
+        at,
     });
     response
 }
