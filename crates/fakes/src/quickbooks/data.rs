@@ -54,25 +54,32 @@ async fn gate(shared: &Shared, realm: &str, headers: &HeaderMap) -> Result<(), R
         .unwrap_or_default();
     let mut inner = shared.lock();
     let authorized = inner.access.get(bearer).is_some_and(|t| {
-        !t.spent
-            && t.expires > now
-            && !inner.grants[usize::try_from(t.grant).unwrap_or(0)].revoked
+        !t.spent && t.expires > now && !inner.grants[usize::try_from(t.grant).unwrap_or(0)].revoked
     });
     if !authorized {
         drop(inner);
-        return Err(respond(&Fault::unauthorized("Token expired or invalid"), json, now));
+        return Err(respond(
+            &Fault::unauthorized("Token expired or invalid"),
+            json,
+            now,
+        ));
     }
     if realm != shared.config.realm_id {
         drop(inner);
         let mut f = Fault::unauthorized("The token is not valid for this company");
         f.status = StatusCode::FORBIDDEN;
         f.code = "3100";
-        f.message = "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403".into();
+        f.message =
+            "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403".into();
         return Err(respond(&f, json, now));
     }
     let window = shared.config.throttle_window;
     let t = Instant::now();
-    while inner.recent.front().is_some_and(|&r| t.duration_since(r) >= window) {
+    while inner
+        .recent
+        .front()
+        .is_some_and(|&r| t.duration_since(r) >= window)
+    {
         inner.recent.pop_front();
     }
     let limit = shared.throttle_limit.load(Ordering::Relaxed);
@@ -118,7 +125,9 @@ fn answer_query(inner: &Inner, q: &Statement, now: DateTime<Utc>) -> Value {
     let rows: Vec<Value> = if q.kind == Kind::Account {
         let balances = ledger.balances();
         let accounts = ledger.accounts.iter().filter(|a| {
-            q.filters.iter().all(|f| matches!(f, (Prop::Id, Op::Eq, Literal::Id(v)) if *v == a.id))
+            q.filters
+                .iter()
+                .all(|f| matches!(f, (Prop::Id, Op::Eq, Literal::Id(v)) if *v == a.id))
         });
         if q.count {
             body.insert("totalCount".into(), json!(accounts.count()));
@@ -178,7 +187,11 @@ pub async fn query(
     let q = match query::parse(statement) {
         Ok(q) => q,
         Err(e) => {
-            let f = Fault::validation("4000", "Error parsing query", format!("QueryParserError: {}", e.0));
+            let f = Fault::validation(
+                "4000",
+                "Error parsing query",
+                format!("QueryParserError: {}", e.0),
+            );
             return respond(&f, wants_json(&headers), now);
         }
     };
@@ -198,7 +211,13 @@ pub async fn cdc(
     }
     let now = shared.now();
     let json = wants_json(&headers);
-    let bad = |detail: String| respond(&Fault::validation("2020", "Required param missing or invalid", detail), json, now);
+    let bad = |detail: String| {
+        respond(
+            &Fault::validation("2020", "Required param missing or invalid", detail),
+            json,
+            now,
+        )
+    };
     let Some(since) = params
         .get("changedSince")
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
@@ -207,10 +226,17 @@ pub async fn cdc(
         return bad("changedSince must be an ISO 8601 date-time".into());
     };
     if since < now - Duration::days(CDC_MAX_DAYS) {
-        return bad(format!("changedSince may be at most {CDC_MAX_DAYS} days in the past"));
+        return bad(format!(
+            "changedSince may be at most {CDC_MAX_DAYS} days in the past"
+        ));
     }
     let mut kinds = Vec::new();
-    for name in params.get("entities").map(String::as_str).unwrap_or_default().split(',') {
+    for name in params
+        .get("entities")
+        .map(String::as_str)
+        .unwrap_or_default()
+        .split(',')
+    {
         match Kind::parse(name.trim()) {
             Some(k) => kinds.push(k),
             None => return bad(format!("entity {name} is not supported by CDC")),

@@ -8,8 +8,8 @@
 //! Every answer carries an `intuit_tid` header (Intuit's "REST API features": "Transaction ID
 //! (log this for support)").
 
-use super::render::envelope_time;
 use super::random_token;
+use super::render::envelope_time;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};

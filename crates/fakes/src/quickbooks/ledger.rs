@@ -182,8 +182,16 @@ pub fn build(books: &GeneratedBooks, now: DateTime<Utc>) -> Ledger {
         let id = b.account(&a.name, t, c);
         b.accounts[usize::try_from(id - 1).unwrap_or(0)].opening_minor = a.opening_balance_minor;
     }
-    let ar = b.account(&Arc::from("Accounts Receivable (A/R)"), "Accounts Receivable", "Asset");
-    let ap = b.account(&Arc::from("Accounts Payable (A/P)"), "Accounts Payable", "Liability");
+    let ar = b.account(
+        &Arc::from("Accounts Receivable (A/R)"),
+        "Accounts Receivable",
+        "Asset",
+    );
+    let ap = b.account(
+        &Arc::from("Accounts Payable (A/P)"),
+        "Accounts Payable",
+        "Liability",
+    );
     let unmatched = b.account(&Arc::from("Unmatched Transfers"), "Equity", "Equity");
     let uncategorized = b.account(&Arc::from("Uncategorized Expense"), "Expense", "Expense");
     let card: Vec<bool> = books
@@ -228,9 +236,17 @@ pub fn build(books: &GeneratedBooks, now: DateTime<Utc>) -> Ledger {
             due: Some(d.due_date),
             doc_number: Some(d.number.clone()),
             account: other,
-            other: if d.kind == DocKind::Bill { uncategorized } else { ar },
+            other: if d.kind == DocKind::Bill {
+                uncategorized
+            } else {
+                ar
+            },
             amount_minor: d.amount_minor,
-            balance_minor: if d.paid_date.is_some() { 0 } else { d.amount_minor },
+            balance_minor: if d.paid_date.is_some() {
+                0
+            } else {
+                d.amount_minor
+            },
             inflow: d.kind == DocKind::Invoice,
             party: d.counterparty.clone(),
             party_id: party_id(&d.counterparty),
@@ -285,12 +301,20 @@ pub fn build(books: &GeneratedBooks, now: DateTime<Utc>) -> Ledger {
             i += 1;
         } else if transfer {
             e.other = unmatched;
-            e.kind = if inflow { Kind::Deposit } else { Kind::Purchase };
+            e.kind = if inflow {
+                Kind::Deposit
+            } else {
+                Kind::Purchase
+            };
         } else if let Some(doc) = settles
             .get_mut(&(t.date, t.counterparty.clone(), t.amount_minor))
             .and_then(Vec::pop)
         {
-            e.kind = if inflow { Kind::Payment } else { Kind::BillPayment };
+            e.kind = if inflow {
+                Kind::Payment
+            } else {
+                Kind::BillPayment
+            };
             e.other = if inflow { ar } else { ap };
             e.linked = Some(doc);
         } else {
@@ -326,7 +350,11 @@ impl Entity {
         let signed = if self.inflow { a } else { -a };
         match self.kind {
             Kind::Transfer => vec![(self.account, -a), (self.other, a)],
-            Kind::Purchase | Kind::JournalEntry | Kind::Deposit | Kind::Payment | Kind::BillPayment => {
+            Kind::Purchase
+            | Kind::JournalEntry
+            | Kind::Deposit
+            | Kind::Payment
+            | Kind::BillPayment => {
                 vec![(self.account, signed)]
             }
             Kind::Account | Kind::Invoice | Kind::Bill => Vec::new(),
@@ -338,7 +366,11 @@ impl Ledger {
     /// Each account's balance now: opening balance plus every live entity's effect.
     #[must_use]
     pub fn balances(&self) -> HashMap<u64, i64> {
-        let mut out: HashMap<u64, i64> = self.accounts.iter().map(|a| (a.id, a.opening_minor)).collect();
+        let mut out: HashMap<u64, i64> = self
+            .accounts
+            .iter()
+            .map(|a| (a.id, a.opening_minor))
+            .collect();
         for e in &self.entities {
             for (account, minor) in e.bank_effects() {
                 *out.entry(account).or_default() += minor;

@@ -253,7 +253,9 @@ impl QuickBooksFake {
     /// Allows `requests` per throttle window from now on (the window starts afresh).
     pub fn set_throttle(&self, requests: u32) {
         self.shared.lock().recent.clear();
-        self.shared.throttle_limit.store(requests, Ordering::Relaxed);
+        self.shared
+            .throttle_limit
+            .store(requests, Ordering::Relaxed);
     }
 
     /// A copy of the realm's current entities (live, voided and deleted).

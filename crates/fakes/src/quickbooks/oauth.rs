@@ -65,7 +65,9 @@ pub async fn authorize_page(
 ) -> Response {
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
     let cfg = &shared.config;
-    if get("client_id") != cfg.client_id || !cfg.redirect_uris.iter().any(|u| u == get("redirect_uri")) {
+    if get("client_id") != cfg.client_id
+        || !cfg.redirect_uris.iter().any(|u| u == get("redirect_uri"))
+    {
         // Never redirect to an unregistered URI: an error page instead.
         return page(
             StatusCode::BAD_REQUEST,
@@ -117,7 +119,10 @@ pub struct Decision {
 }
 
 /// `POST /connect/oauth2/decision`: back to the app with a code, or with `access_denied`.
-pub async fn decide(State(shared): State<Arc<Shared>>, axum::Form(d): axum::Form<Decision>) -> Response {
+pub async fn decide(
+    State(shared): State<Arc<Shared>>,
+    axum::Form(d): axum::Form<Decision>,
+) -> Response {
     let now = shared.now();
     let mut inner = shared.lock();
     let Some(consent) = inner.consents.remove(&d.consent) else {
@@ -148,7 +153,11 @@ pub async fn decide(State(shared): State<Arc<Shared>>, axum::Form(d): axum::Form
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+    (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
 }
 
 /// Whether the request carries the app's own HTTP Basic credentials.
@@ -171,7 +180,11 @@ pub async fn token(
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> Response {
     if !client_authenticated(&shared, &headers) {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed",
+        );
     }
     let now = shared.now();
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
@@ -179,10 +192,18 @@ pub async fn token(
     let grant = match get("grant_type") {
         "authorization_code" => {
             let Some(code) = inner.codes.remove(get("code")) else {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid authorization code");
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Invalid authorization code",
+                );
             };
             if code.expires <= now || code.redirect_uri != get("redirect_uri") {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid authorization code");
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Invalid authorization code",
+                );
             }
             inner.grants.push(Grant {
                 revoked: false,
@@ -193,10 +214,16 @@ pub async fn token(
         "refresh_token" => {
             let grants = &inner.grants;
             let usable = inner.refresh.get(get("refresh_token")).filter(|t| {
-                !t.spent && t.expires > now && !grants[usize::try_from(t.grant).unwrap_or(0)].revoked
+                !t.spent
+                    && t.expires > now
+                    && !grants[usize::try_from(t.grant).unwrap_or(0)].revoked
             });
             let Some(t) = usable else {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Token has been expired or revoked.");
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Token has been expired or revoked.",
+                );
             };
             let grant = t.grant;
             // Rotation: the token just used is spent (access tokens live out their hour).
@@ -205,7 +232,13 @@ pub async fn token(
             }
             grant
         }
-        _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant type"),
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Unsupported grant type",
+            );
+        }
     };
     let access = format!("eyJ{}", random_token());
     let refresh = format!("AB11{}", &random_token()[..48]);
@@ -242,7 +275,12 @@ pub async fn token(
         let left = (issued + Duration::days(HARD_LIFETIME_DAYS) - now).num_seconds();
         body["x_refresh_token_hard_expires_in"] = json!(left);
     }
-    (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+    (
+        StatusCode::OK,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(body),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -257,7 +295,11 @@ pub async fn revoke(
     Json(body): Json<RevokeBody>,
 ) -> Response {
     if !client_authenticated(&shared, &headers) {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed",
+        );
     }
     let mut inner = shared.lock();
     let grant = inner

@@ -51,7 +51,12 @@ fn account_ref(ledger: &Ledger, id: u64) -> Value {
     json!({"value": id.to_string(), "name": name})
 }
 
-fn meta(e_id: u64, sync: u32, created: DateTime<Utc>, updated: DateTime<Utc>) -> Map<String, Value> {
+fn meta(
+    e_id: u64,
+    sync: u32,
+    created: DateTime<Utc>,
+    updated: DateTime<Utc>,
+) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("domain".into(), json!("QBO"));
     m.insert("sparse".into(), json!(false));
@@ -74,8 +79,14 @@ pub fn account(ledger: &Ledger, a: &Account, balance_minor: i64) -> Value {
     m.insert("Active".into(), json!(true));
     m.insert("AccountType".into(), json!(a.account_type));
     m.insert("Classification".into(), json!(a.classification));
-    m.insert("CurrentBalance".into(), money(balance_minor, ledger.currency));
-    m.insert("CurrentBalanceWithSubAccounts".into(), money(balance_minor, ledger.currency));
+    m.insert(
+        "CurrentBalance".into(),
+        money(balance_minor, ledger.currency),
+    );
+    m.insert(
+        "CurrentBalanceWithSubAccounts".into(),
+        money(balance_minor, ledger.currency),
+    );
     m.insert("CurrencyRef".into(), currency_ref(ledger.currency));
     Value::Object(m)
 }
@@ -98,7 +109,8 @@ pub fn entity(ledger: &Ledger, e: &Entity) -> Value {
     let voided = e.status == Status::Voided;
     let amount = if voided { 0 } else { e.amount_minor };
     let amt = money(amount, c);
-    let party = |kind: &str| json!({"value": e.party_id.to_string(), "name": &*e.party, "type": kind});
+    let party =
+        |kind: &str| json!({"value": e.party_id.to_string(), "name": &*e.party, "type": kind});
     let party_ref = json!({"value": e.party_id.to_string(), "name": &*e.party});
     let mut m = meta(e.id, e.sync_token, e.created, e.updated);
     m.insert("TxnDate".into(), json!(e.date.to_string()));
@@ -108,25 +120,43 @@ pub fn entity(ledger: &Ledger, e: &Entity) -> Value {
         m.insert("PrivateNote".into(), json!(note));
     }
     let linked = |kind: &str| match e.linked {
-        Some(id) => json!([{"Amount": amt, "LinkedTxn": [{"TxnId": id.to_string(), "TxnType": kind}]}]),
+        Some(id) => {
+            json!([{"Amount": amt, "LinkedTxn": [{"TxnId": id.to_string(), "TxnType": kind}]}])
+        }
         None => json!([]),
     };
     let fields: Vec<(&str, Value)> = match e.kind {
         Kind::Purchase => vec![
             ("AccountRef", account_ref(ledger, e.account)),
-            ("PaymentType", json!(if is_card(ledger, e.account) { "CreditCard" } else { "Cash" })),
-            ("EntityRef", party(if e.inflow { "Customer" } else { "Vendor" })),
+            (
+                "PaymentType",
+                json!(if is_card(ledger, e.account) {
+                    "CreditCard"
+                } else {
+                    "Cash"
+                }),
+            ),
+            (
+                "EntityRef",
+                party(if e.inflow { "Customer" } else { "Vendor" }),
+            ),
             ("Credit", json!(e.inflow)),
             ("TotalAmt", amt.clone()),
-            ("Line", json!([{"Id": "1", "Amount": amt, "DetailType": "AccountBasedExpenseLineDetail",
-                "AccountBasedExpenseLineDetail": {"AccountRef": account_ref(ledger, e.other)}}])),
+            (
+                "Line",
+                json!([{"Id": "1", "Amount": amt, "DetailType": "AccountBasedExpenseLineDetail",
+                "AccountBasedExpenseLineDetail": {"AccountRef": account_ref(ledger, e.other)}}]),
+            ),
         ],
         Kind::Deposit => vec![
             ("DepositToAccountRef", account_ref(ledger, e.account)),
             ("TotalAmt", amt.clone()),
-            ("Line", json!([{"Id": "1", "LineNum": 1, "Amount": amt, "DetailType": "DepositLineDetail",
+            (
+                "Line",
+                json!([{"Id": "1", "LineNum": 1, "Amount": amt, "DetailType": "DepositLineDetail",
                 "DepositLineDetail": {"AccountRef": account_ref(ledger, e.other),
-                                      "Entity": party("Customer")}}])),
+                                      "Entity": party("Customer")}}]),
+            ),
         ],
         Kind::Transfer => vec![
             ("FromAccountRef", account_ref(ledger, e.account)),
@@ -134,7 +164,11 @@ pub fn entity(ledger: &Ledger, e: &Entity) -> Value {
             ("Amount", amt),
         ],
         Kind::JournalEntry => {
-            let (bank, other) = if e.inflow { ("Debit", "Credit") } else { ("Credit", "Debit") };
+            let (bank, other) = if e.inflow {
+                ("Debit", "Credit")
+            } else {
+                ("Credit", "Debit")
+            };
             let line = |id: &str, posting: &str, acct: u64| {
                 json!({"Id": id, "Description": &*e.memo, "Amount": amt, "DetailType": "JournalEntryLineDetail",
                        "JournalEntryLineDetail": {"PostingType": posting,
@@ -143,7 +177,10 @@ pub fn entity(ledger: &Ledger, e: &Entity) -> Value {
             vec![
                 ("Adjustment", json!(false)),
                 ("TotalAmt", amt.clone()),
-                ("Line", json!([line("0", bank, e.account), line("1", other, e.other)])),
+                (
+                    "Line",
+                    json!([line("0", bank, e.account), line("1", other, e.other)]),
+                ),
             ]
         }
         Kind::Invoice | Kind::Bill => {
@@ -156,7 +193,11 @@ pub fn entity(ledger: &Ledger, e: &Entity) -> Value {
                 json!({"Id": "1", "Amount": amt, "DetailType": "AccountBasedExpenseLineDetail",
                        "AccountBasedExpenseLineDetail": {"AccountRef": account_ref(ledger, e.other)}})
             };
-            let who = if e.kind == Kind::Invoice { "CustomerRef" } else { "VendorRef" };
+            let who = if e.kind == Kind::Invoice {
+                "CustomerRef"
+            } else {
+                "VendorRef"
+            };
             let mut f = vec![
                 (who, party_ref),
                 ("DueDate", json!(e.due.map(|d| d.to_string()))),
@@ -182,7 +223,10 @@ pub fn entity(ledger: &Ledger, e: &Entity) -> Value {
         Kind::BillPayment => vec![
             ("VendorRef", party_ref),
             ("PayType", json!("Check")),
-            ("CheckPayment", json!({"BankAccountRef": account_ref(ledger, e.account)})),
+            (
+                "CheckPayment",
+                json!({"BankAccountRef": account_ref(ledger, e.account)}),
+            ),
             ("TotalAmt", amt.clone()),
             ("Line", linked("Bill")),
         ],

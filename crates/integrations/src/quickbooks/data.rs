@@ -153,7 +153,10 @@ impl Company<'_> {
         let names: Vec<&str> = entities.iter().map(|e| e.name()).collect();
         let url = self.url(
             "cdc",
-            &[("entities", &names.join(",")), ("changedSince", &rfc3339(since))],
+            &[
+                ("entities", &names.join(",")),
+                ("changedSince", &rfc3339(since)),
+            ],
         )?;
         let body = self.get_json(&url).await?;
         let groups = body

@@ -47,8 +47,11 @@ pub enum QuickBooksError {
     #[error("the QuickBooks connection is dead ({0}); the user must connect again")]
     ConnectionDead(String),
     /// Still throttled after the retries the policy allows.
-    #[error("QuickBooks kept throttling the requests")]
-    Throttled { retry_after: Option<Duration> },
+    #[error("QuickBooks kept throttling the requests: {fault}")]
+    Throttled {
+        retry_after: Option<Duration>,
+        fault: Fault,
+    },
     /// Still failing (5xx) after the retries the policy allows.
     #[error("QuickBooks kept failing (HTTP {0})")]
     Unavailable(u16),
@@ -182,7 +185,10 @@ mod tests {
     fn reads_faults_in_json_either_casing_and_xml() {
         let json = br#"{"Fault":{"Error":[{"Message":"message=AuthenticationFailed; errorCode=003200; statusCode=401","Detail":"Token expired","code":"3200"}],"type":"AUTHENTICATION"},"time":"2026-01-01T00:00:00.000-08:00"}"#;
         let f = parse_fault(json).expect("json");
-        assert_eq!((f.kind.as_str(), f.errors[0].code.as_str()), ("AUTHENTICATION", "3200"));
+        assert_eq!(
+            (f.kind.as_str(), f.errors[0].code.as_str()),
+            ("AUTHENTICATION", "3200")
+        );
         let lower = br#"{"warnings":null,"intuitObject":null,"fault":{"error":[{"message":"m","detail":"d","code":"3200"}],"type":"AUTHENTICATION"}}"#;
         assert_eq!(parse_fault(lower).expect("lower").errors[0].detail, "d");
         let xml = br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

@@ -65,7 +65,10 @@ pub(crate) struct Transport {
 
 enum Attempt {
     Done(Answer),
-    Retry { after: Option<Duration>, error: QuickBooksError },
+    Retry {
+        after: Option<Duration>,
+        error: QuickBooksError,
+    },
     Fail(QuickBooksError),
 }
 
@@ -111,7 +114,10 @@ impl Transport {
         self.with_retries(|| {
             self.client
                 .post(url.clone())
-                .header(header::AUTHORIZATION, format!("Basic {}", basic.expose_secret()))
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Basic {}", basic.expose_secret()),
+                )
                 .header(header::ACCEPT, "application/json")
                 .header(header::CONTENT_TYPE, content_type)
                 .header("x-include-refresh-token-hard-expires-in", "true")
@@ -127,7 +133,9 @@ impl Transport {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = self.attempt(build().timeout(self.policy.request_timeout)).await;
+            let outcome = self
+                .attempt(build().timeout(self.policy.request_timeout))
+                .await;
             let (after, error) = match outcome {
                 Attempt::Done(a) => return Ok(a),
                 Attempt::Fail(e) => return Err(e),
@@ -141,7 +149,11 @@ impl Transport {
                 Some(d) => d,
                 None => self.policy.backoff(attempt - 1),
             };
-            tracing::debug!(attempt, wait_ms = wait.as_millis(), "retrying a QuickBooks request");
+            tracing::debug!(
+                attempt,
+                wait_ms = wait.as_millis(),
+                "retrying a QuickBooks request"
+            );
             tokio::time::sleep(wait).await;
         }
     }
@@ -167,16 +179,19 @@ impl Transport {
         }
         let fault = parse_fault(&body).unwrap_or_default();
         match status {
-            StatusCode::TOO_MANY_REQUESTS => Attempt::Retry {
-                after: retry_after,
-                error: QuickBooksError::Throttled { retry_after },
-            },
             // Throttling has also been reported as 403 with the ThrottleExceeded fault.
-            StatusCode::FORBIDDEN if fault.errors.iter().any(|e| e.code == "3001") => Attempt::Retry {
-                after: retry_after,
-                error: QuickBooksError::Throttled { retry_after },
-            },
-            StatusCode::UNAUTHORIZED if fault.errors.is_empty() && body.starts_with(b"{\"error\"") => {
+            s if s == StatusCode::TOO_MANY_REQUESTS
+                || (s == StatusCode::FORBIDDEN
+                    && fault.errors.iter().any(|e| e.code == "3001")) =>
+            {
+                Attempt::Retry {
+                    after: retry_after,
+                    error: QuickBooksError::Throttled { retry_after, fault },
+                }
+            }
+            StatusCode::UNAUTHORIZED
+                if fault.errors.is_empty() && body.starts_with(b"{\"error\"") =>
+            {
                 Attempt::Fail(oauth_error(&body, status))
             }
             StatusCode::UNAUTHORIZED => Attempt::Fail(QuickBooksError::ReauthNeeded),

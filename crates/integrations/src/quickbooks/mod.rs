@@ -60,7 +60,8 @@ impl Endpoints {
     #[must_use]
     pub fn sandbox() -> Self {
         Self {
-            api_base: Url::parse("https://sandbox-quickbooks.api.intuit.com").expect("constant URL"),
+            api_base: Url::parse("https://sandbox-quickbooks.api.intuit.com")
+                .expect("constant URL"),
             ..Self::production()
         }
     }

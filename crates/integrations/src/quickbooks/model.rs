@@ -198,7 +198,11 @@ fn posting(r: Option<&wire::Ref>, amount_minor: i64) -> Option<Posting> {
     })
 }
 
-pub(crate) fn txn(entity: EntityType, t: wire::Txn, home: Currency) -> Result<Record, QuickBooksError> {
+pub(crate) fn txn(
+    entity: EntityType,
+    t: wire::Txn,
+    home: Currency,
+) -> Result<Record, QuickBooksError> {
     if t.status.as_deref() == Some("Deleted") {
         return Ok(Record::Deleted {
             entity,
@@ -212,14 +216,20 @@ pub(crate) fn txn(entity: EntityType, t: wire::Txn, home: Currency) -> Result<Re
     };
     let total = money(t.total_amt.or(t.amount))?;
     let lines = |f: fn(&wire::Line) -> Option<&wire::AccountDetail>| {
-        t.line.iter().find_map(|l| f(l).and_then(|d| d.account_ref.as_ref()))
+        t.line
+            .iter()
+            .find_map(|l| f(l).and_then(|d| d.account_ref.as_ref()))
     };
     let category_ref = lines(|l| l.account_based_expense_line_detail.as_ref())
         .or_else(|| lines(|l| l.deposit_line_detail.as_ref()));
     let mut postings = Vec::new();
     match entity {
         EntityType::Purchase => {
-            let signed = if t.credit == Some(true) { total } else { -total };
+            let signed = if t.credit == Some(true) {
+                total
+            } else {
+                -total
+            };
             postings.extend(posting(t.account_ref.as_ref(), signed));
         }
         EntityType::Deposit | EntityType::Payment => {
@@ -234,14 +244,24 @@ pub(crate) fn txn(entity: EntityType, t: wire::Txn, home: Currency) -> Result<Re
                 .check_payment
                 .as_ref()
                 .and_then(|c| c.bank_account_ref.as_ref())
-                .or_else(|| t.credit_card_payment.as_ref().and_then(|c| c.cc_account_ref.as_ref()));
+                .or_else(|| {
+                    t.credit_card_payment
+                        .as_ref()
+                        .and_then(|c| c.cc_account_ref.as_ref())
+                });
             postings.extend(posting(bank, -total));
         }
         EntityType::JournalEntry => {
             for l in &t.line {
-                let Some(d) = &l.journal_entry_line_detail else { continue };
+                let Some(d) = &l.journal_entry_line_detail else {
+                    continue;
+                };
                 let amount = money(l.amount)?;
-                let signed = if d.posting_type.as_deref() == Some("Credit") { -amount } else { amount };
+                let signed = if d.posting_type.as_deref() == Some("Credit") {
+                    -amount
+                } else {
+                    amount
+                };
                 postings.extend(posting(d.account_ref.as_ref(), signed));
             }
         }
@@ -256,7 +276,11 @@ pub(crate) fn txn(entity: EntityType, t: wire::Txn, home: Currency) -> Result<Re
         .find_map(|r| r.as_ref().and_then(|r| r.name.clone()));
     Ok(Record::Txn(TxnRecord {
         entity,
-        state: if voided { RecordState::Voided } else { RecordState::Active },
+        state: if voided {
+            RecordState::Voided
+        } else {
+            RecordState::Active
+        },
         updated_at: time(t.meta_data.last_updated_time.as_ref()),
         date: date(t.txn_date.as_ref())?,
         due_date: date(t.due_date.as_ref())?,
@@ -268,7 +292,11 @@ pub(crate) fn txn(entity: EntityType, t: wire::Txn, home: Currency) -> Result<Re
         total: Money::new(total, currency),
         postings,
         category: category_ref.and_then(|r| r.name.clone()),
-        settles: t.line.iter().flat_map(|l| l.linked_txn.iter().map(|x| x.txn_id.clone())).collect(),
+        settles: t
+            .line
+            .iter()
+            .flat_map(|l| l.linked_txn.iter().map(|x| x.txn_id.clone()))
+            .collect(),
         counterparty,
         provider_id: t.id,
         sync_token: t.sync_token,
@@ -284,10 +312,22 @@ mod tests {
     #[test]
     fn money_numbers_become_exact_minor_units() {
         assert_eq!(minor_units(0.3, Currency::USD).ok(), Some(30));
-        assert_eq!(minor_units(1_234_567_890.12, Currency::USD).ok(), Some(123_456_789_012));
+        assert_eq!(
+            minor_units(1_234_567_890.12, Currency::USD).ok(),
+            Some(123_456_789_012)
+        );
         assert_eq!(minor_units(-74.36, Currency::USD).ok(), Some(-7436));
         assert!(minor_units(1.005, Currency::USD).is_err());
-        assert_eq!(minor_units(1500.0, Currency::parse("JPY").expect("jpy")).ok(), Some(1500));
-        assert_eq!(rate(1.2345).ok(), Some(ExchangeRate { mantissa: 12345, scale: 4 }));
+        assert_eq!(
+            minor_units(1500.0, Currency::parse("JPY").expect("jpy")).ok(),
+            Some(1500)
+        );
+        assert_eq!(
+            rate(1.2345).ok(),
+            Some(ExchangeRate {
+                mantissa: 12345,
+                scale: 4
+            })
+        );
     }
 }

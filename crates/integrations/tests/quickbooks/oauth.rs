@@ -3,6 +3,7 @@
 use crate::support::{REDIRECT, connect, consent, env};
 use chrono::Duration;
 use flowsense_core::Currency;
+use flowsense_core::clock::Clock;
 use flowsense_integrations::quickbooks::{
     Callback, CallbackError, EntityType, QuickBooksError, parse_callback,
 };
@@ -20,8 +21,15 @@ async fn connecting_returns_tokens_for_the_realm_and_a_denial_returns_access_den
     assert_eq!(realm, env.fake.config().realm_id);
     let now = env.clock.now();
     assert_eq!(tokens.access_expires_at, now + Duration::seconds(3600));
-    assert_eq!(tokens.refresh_expires_at, now + Duration::seconds(8_726_400));
-    assert!(tokens.refresh_hard_expires_at.is_some_and(|t| t > tokens.refresh_expires_at));
+    assert_eq!(
+        tokens.refresh_expires_at,
+        now + Duration::seconds(8_726_400)
+    );
+    assert!(
+        tokens
+            .refresh_hard_expires_at
+            .is_some_and(|t| t > tokens.refresh_expires_at)
+    );
     let company = env.qb.company(&realm, &tokens.access_token, Currency::USD);
     let mut accounts = 0;
     company
@@ -33,9 +41,14 @@ async fn connecting_returns_tokens_for_the_realm_and_a_denial_returns_access_den
     let denied = consent(env.qb.authorize_url("s2").as_str(), false).await;
     assert_eq!(
         parse_callback(&denied, "s2"),
-        Ok(Callback::Refused { error: "access_denied".into() })
+        Ok(Callback::Refused {
+            error: "access_denied".into()
+        })
     );
-    assert_eq!(parse_callback(&denied, "another"), Err(CallbackError::StateMismatch));
+    assert_eq!(
+        parse_callback(&denied, "another"),
+        Err(CallbackError::StateMismatch)
+    );
 }
 
 #[tokio::test]
@@ -57,15 +70,30 @@ async fn refresh_rotates_the_refresh_token_and_the_old_one_is_refused() {
     env.clock.advance(Duration::seconds(3601));
     let stale = env.qb.company(&realm, &first.access_token, Currency::USD);
     let expired = stale.read_all(EntityType::Account, None, |_| {}).await;
-    assert!(matches!(expired, Err(QuickBooksError::ReauthNeeded)), "{expired:?}");
+    assert!(
+        matches!(expired, Err(QuickBooksError::ReauthNeeded)),
+        "{expired:?}"
+    );
 
     let second = env.qb.refresh(&first.refresh_token).await.expect("refresh");
-    assert_ne!(second.refresh_token.expose_secret(), first.refresh_token.expose_secret());
+    assert_ne!(
+        second.refresh_token.expose_secret(),
+        first.refresh_token.expose_secret()
+    );
     let reused = env.qb.refresh(&first.refresh_token).await;
-    assert!(matches!(reused, Err(QuickBooksError::ConnectionDead(_))), "{reused:?}");
+    assert!(
+        matches!(reused, Err(QuickBooksError::ConnectionDead(_))),
+        "{reused:?}"
+    );
     let fresh = env.qb.company(&realm, &second.access_token, Currency::USD);
-    fresh.read_all(EntityType::Account, None, |_| {}).await.expect("reads again");
-    env.qb.refresh(&second.refresh_token).await.expect("the new one works");
+    fresh
+        .read_all(EntityType::Account, None, |_| {})
+        .await
+        .expect("reads again");
+    env.qb
+        .refresh(&second.refresh_token)
+        .await
+        .expect("the new one works");
 }
 
 #[tokio::test]
@@ -75,9 +103,15 @@ async fn a_revoked_grant_is_a_dead_connection() {
     env.qb.revoke(&tokens.refresh_token).await.expect("revoke");
     let company = env.qb.company(&realm, &tokens.access_token, Currency::USD);
     let read = company.read_all(EntityType::Purchase, None, |_| {}).await;
-    assert!(matches!(read, Err(QuickBooksError::ReauthNeeded)), "{read:?}");
+    assert!(
+        matches!(read, Err(QuickBooksError::ReauthNeeded)),
+        "{read:?}"
+    );
     let refresh = env.qb.refresh(&tokens.refresh_token).await;
-    assert!(matches!(refresh, Err(QuickBooksError::ConnectionDead(_))), "{refresh:?}");
+    assert!(
+        matches!(refresh, Err(QuickBooksError::ConnectionDead(_))),
+        "{refresh:?}"
+    );
 }
 
 #[tokio::test]
@@ -86,5 +120,8 @@ async fn an_expired_refresh_token_is_a_dead_connection() {
     let (tokens, _) = connect(&env).await;
     env.clock.advance(Duration::seconds(8_726_401));
     let refresh = env.qb.refresh(&tokens.refresh_token).await;
-    assert!(matches!(refresh, Err(QuickBooksError::ConnectionDead(_))), "{refresh:?}");
+    assert!(
+        matches!(refresh, Err(QuickBooksError::ConnectionDead(_))),
+        "{refresh:?}"
+    );
 }

@@ -17,7 +17,9 @@ pub const REDIRECT: &str = "http://127.0.0.1:8080/oauth/quickbooks/callback";
 
 /// After the generated books end (they start 2024-01-01 and last at most 36 months).
 pub fn start_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2027, 2, 1, 9, 0, 0).single().expect("a valid instant")
+    Utc.with_ymd_and_hms(2027, 2, 1, 9, 0, 0)
+        .single()
+        .expect("a valid instant")
 }
 
 pub fn books(transactions: usize) -> GeneratedBooks {
@@ -41,7 +43,11 @@ pub fn quick_retries() -> RetryPolicy {
     }
 }
 
-pub fn client_for(fake: &QuickBooksFake, clock: Arc<ManualClock>, retry: RetryPolicy) -> QuickBooks {
+pub fn client_for(
+    fake: &QuickBooksFake,
+    clock: Arc<ManualClock>,
+    retry: RetryPolicy,
+) -> QuickBooks {
     let endpoints = Endpoints::parse(
         &fake.authorize_url(),
         &fake.token_url(),
@@ -97,7 +103,10 @@ pub async fn consent(authorize_url: &str, approve: bool) -> String {
         .text()
         .await
         .expect("html");
-    assert!(page.contains("value=\"approve\"") && page.contains("value=\"deny\""), "{page}");
+    assert!(
+        page.contains("value=\"approve\"") && page.contains("value=\"deny\""),
+        "{page}"
+    );
     let action = between(&page, "action=\"", "\"");
     let consent = between(&page, "name=\"consent\" value=\"", "\"");
     let origin = authorize_url.split("/connect").next().expect("origin");
@@ -110,9 +119,15 @@ pub async fn consent(authorize_url: &str, approve: bool) -> String {
         .await
         .expect("decision");
     assert!(answer.status().is_redirection(), "{}", answer.status());
-    let location = answer.headers()["location"].to_str().expect("location").to_owned();
+    let location = answer.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
     assert!(location.starts_with(REDIRECT), "{location}");
-    location.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default()
+    location
+        .split_once('?')
+        .map(|(_, q)| q.to_owned())
+        .unwrap_or_default()
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
@@ -125,7 +140,8 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 pub async fn connect(env: &Env) -> (Tokens, String) {
     let state = "state-bound-to-the-session-0001";
     let query = consent(env.qb.authorize_url(state).as_str(), true).await;
-    let Callback::Approved { code, realm_id } = parse_callback(&query, state).expect("callback") else {
+    let Callback::Approved { code, realm_id } = parse_callback(&query, state).expect("callback")
+    else {
         panic!("consent was refused: {query}");
     };
     let tokens = env.qb.exchange_code(&code).await.expect("tokens");

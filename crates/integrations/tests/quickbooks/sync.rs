@@ -4,6 +4,7 @@
 use crate::support::{books, connect, env, env_with, quick_retries};
 use chrono::Duration;
 use flowsense_core::Currency;
+use flowsense_core::clock::Clock;
 use flowsense_fakes::FakeConfig;
 use flowsense_fakes::quickbooks::ledger::Kind;
 use flowsense_integrations::quickbooks::{
@@ -14,7 +15,11 @@ use std::collections::HashMap;
 #[tokio::test]
 async fn a_backfill_of_50_000_transactions_matches_the_books_with_the_fewest_requests() {
     let books = books(52_000);
-    assert!(books.transactions.len() >= 50_000, "{}", books.transactions.len());
+    assert!(
+        books.transactions.len() >= 50_000,
+        "{}",
+        books.transactions.len()
+    );
     let env = env_with(books, FakeConfig::default(), quick_retries()).await;
     let (tokens, realm) = connect(&env).await;
     let company = env.qb.company(&realm, &tokens.access_token, Currency::USD);
@@ -74,13 +79,22 @@ async fn a_backfill_of_50_000_transactions_matches_the_books_with_the_fewest_req
     let docs = &env.books.documents;
     assert_eq!(invoices + bills, docs.len());
     assert_eq!(docs_total, docs.iter().map(|d| d.amount_minor).sum::<i64>());
-    let unpaid: i64 = docs.iter().filter(|d| d.paid_date.is_none()).map(|d| d.amount_minor).sum();
+    let unpaid: i64 = docs
+        .iter()
+        .filter(|d| d.paid_date.is_none())
+        .map(|d| d.amount_minor)
+        .sum();
     assert_eq!(open, unpaid);
     for r in &records {
         let Record::Account(a) = r else { continue };
-        let Some(b) = env.books.accounts.iter().find(|b| *b.name == a.name) else { continue };
+        let Some(b) = env.books.accounts.iter().find(|b| *b.name == a.name) else {
+            continue;
+        };
         let (_, sum) = want[&*b.name];
-        assert_eq!(a.current_balance.expect("balance").minor, b.opening_balance_minor + sum);
+        assert_eq!(
+            a.current_balance.expect("balance").minor,
+            b.opening_balance_minor + sum
+        );
     }
 
     // Requests: ⌊n/1000⌋ + 1 per entity type is the least STARTPOSITION/MAXRESULTS paging allows.
@@ -107,7 +121,12 @@ async fn a_backfill_of_50_000_transactions_matches_the_books_with_the_fewest_req
 }
 
 fn first(env: &crate::support::Env, kind: Kind) -> u64 {
-    env.fake.entities().iter().find(|e| e.kind == kind).expect("an entity").id
+    env.fake
+        .entities()
+        .iter()
+        .find(|e| e.kind == kind)
+        .expect("an entity")
+        .id
 }
 
 #[tokio::test]
@@ -117,8 +136,11 @@ async fn cdc_returns_updates_deletions_and_voids_since_the_last_sync() {
     let company = env.qb.company(&realm, &tokens.access_token, Currency::USD);
     let synced_at = env.clock.now();
     env.clock.advance(Duration::minutes(10));
-    let (purchase, deposit, payment) =
-        (first(&env, Kind::Purchase), first(&env, Kind::Deposit), first(&env, Kind::Payment));
+    let (purchase, deposit, payment) = (
+        first(&env, Kind::Purchase),
+        first(&env, Kind::Deposit),
+        first(&env, Kind::Payment),
+    );
     assert!(env.fake.update_amount(purchase, 123_456));
     assert!(env.fake.delete(deposit));
     assert!(env.fake.void(payment));
@@ -139,8 +161,15 @@ async fn cdc_returns_updates_deletions_and_voids_since_the_last_sync() {
                 assert_eq!(t.provider_id, payment.to_string());
                 assert_eq!((t.state, t.total.minor), (RecordState::Voided, 0));
             }
-            Record::Deleted { entity, provider_id, .. } => {
-                assert_eq!((*entity, provider_id.clone()), (EntityType::Deposit, deposit.to_string()));
+            Record::Deleted {
+                entity,
+                provider_id,
+                ..
+            } => {
+                assert_eq!(
+                    (*entity, provider_id.clone()),
+                    (EntityType::Deposit, deposit.to_string())
+                );
             }
             other => panic!("unexpected change {other:?}"),
         }
@@ -148,24 +177,50 @@ async fn cdc_returns_updates_deletions_and_voids_since_the_last_sync() {
     // Queries no longer show the deleted deposit.
     let mut ids = Vec::new();
     company
-        .read_all(EntityType::Deposit, Some(synced_at - Duration::days(3650)), |p| ids.extend(p))
+        .read_all(
+            EntityType::Deposit,
+            Some(synced_at - Duration::days(3650)),
+            |p| ids.extend(p),
+        )
         .await
         .expect("deposits");
-    assert!(!ids.iter().any(|r| matches!(r, Record::Txn(t) if t.provider_id == deposit.to_string())));
+    assert!(
+        !ids.iter()
+            .any(|r| matches!(r, Record::Txn(t) if t.provider_id == deposit.to_string()))
+    );
 
     let requests = env.fake.request_count();
-    let old = company.changes_since(kinds, env.clock.now() - Duration::days(31)).await;
-    assert!(matches!(old, Err(QuickBooksError::CdcWindowExpired)), "{old:?}");
-    assert_eq!(env.fake.request_count(), requests, "no request for an expired window");
+    let old = company
+        .changes_since(kinds, env.clock.now() - Duration::days(31))
+        .await;
+    assert!(
+        matches!(old, Err(QuickBooksError::CdcWindowExpired)),
+        "{old:?}"
+    );
+    assert_eq!(
+        env.fake.request_count(),
+        requests,
+        "no request for an expired window"
+    );
 
-    let purchases: Vec<u64> = env.fake.entities().iter().filter(|e| e.kind == Kind::Purchase).map(|e| e.id).take(1000).collect();
+    let purchases: Vec<u64> = env
+        .fake
+        .entities()
+        .iter()
+        .filter(|e| e.kind == Kind::Purchase)
+        .map(|e| e.id)
+        .take(1000)
+        .collect();
     let mark = env.clock.now();
     env.clock.advance(Duration::minutes(1));
     for id in purchases {
         env.fake.update_amount(id, 100);
     }
     let full = company.changes_since(kinds, mark).await;
-    assert!(matches!(full, Err(QuickBooksError::CdcOverflow)), "{full:?}");
+    assert!(
+        matches!(full, Err(QuickBooksError::CdcOverflow)),
+        "{full:?}"
+    );
 }
 
 #[tokio::test]
@@ -178,9 +233,19 @@ async fn the_client_sends_nothing_but_reads_and_its_own_token_calls() {
     }
     let since = env.clock.now();
     env.clock.advance(Duration::minutes(5));
-    company.changes_since(&EntityType::ALL, since).await.expect("cdc");
-    let refreshed = env.qb.refresh(&tokens.refresh_token).await.expect("refresh");
-    env.qb.revoke(&refreshed.refresh_token).await.expect("revoke");
+    company
+        .changes_since(&EntityType::ALL, since)
+        .await
+        .expect("cdc");
+    let refreshed = env
+        .qb
+        .refresh(&tokens.refresh_token)
+        .await
+        .expect("refresh");
+    env.qb
+        .revoke(&refreshed.refresh_token)
+        .await
+        .expect("revoke");
 
     let served = env.fake.served();
     let client_requests: Vec<_> = served
@@ -192,9 +257,15 @@ async fn the_client_sends_nothing_but_reads_and_its_own_token_calls() {
     for s in client_requests {
         let token_call = s.method == "POST"
             && (s.path == "/oauth2/v1/tokens/bearer" || s.path == "/v2/oauth2/tokens/revoke");
-        assert!(s.method == "GET" || token_call, "a request that is not a read: {s:?}");
+        assert!(
+            s.method == "GET" || token_call,
+            "a request that is not a read: {s:?}"
+        );
         if s.method == "GET" {
-            assert!(s.path.starts_with(&format!("/v3/company/{realm}/")), "{s:?}");
+            assert!(
+                s.path.starts_with(&format!("/v3/company/{realm}/")),
+                "{s:?}"
+            );
         }
     }
 }
