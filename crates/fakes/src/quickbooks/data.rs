@@ -10,7 +10,8 @@
 //! element per entity type, deleted objects last as `{"status":"Deleted"}` stubs, at most 1,000
 //! objects, and a look-back of at most 30 days. Limits (Intuit "API throttling", blog
 //! 2016-08-08; APIS.md §1.7): 500 requests a minute per realm, then 429 — whose `Retry-After`
-//! the fake sends although Intuit does not document one. The error code for a CDC window older
+//! the fake sends although Intuit does not document one; more than 10 requests in progress at
+//! once per realm are refused the same way. The error code for a CDC window older
 //! than 30 days is not documented; the fake answers a `ValidationFault` 400.
 
 use super::fault::{Fault, respond, wants_json, with_tid};
@@ -34,9 +35,37 @@ pub const CDC_MAX_DAYS: i64 = 30;
 /// Most objects one CDC answer holds.
 pub const CDC_MAX_OBJECTS: usize = 1000;
 
-/// Injected faults, authentication, then the rate limit — what every data read passes.
-async fn gate(shared: &Shared, realm: &str, headers: &HeaderMap) -> Result<(), Response> {
+/// A data request in progress; counted until dropped.
+pub struct InFlight(Arc<Shared>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn throttled(wait: std::time::Duration, now: DateTime<Utc>) -> Response {
+    // Throttling answers XML whatever was asked, as reported of the real service.
+    let mut response = respond(&Fault::throttled(), false, now);
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// The concurrency limit, injected faults, authentication, then the rate limit — what every
+/// data read passes. The returned guard counts the request as in progress.
+async fn gate(
+    shared: &Arc<Shared>,
+    realm: &str,
+    headers: &HeaderMap,
+) -> Result<InFlight, Response> {
     let json = wants_json(headers);
+    let guard = InFlight(shared.clone());
+    if shared.in_flight.fetch_add(1, Ordering::SeqCst) >= shared.config.max_concurrent {
+        return Err(throttled(std::time::Duration::from_secs(1), shared.now()));
+    }
     let injected = shared.lock().injected.pop_front();
     match injected {
         Some(Injected::Delay(d)) => tokio::time::sleep(d).await,
@@ -89,16 +118,10 @@ async fn gate(shared: &Shared, realm: &str, headers: &HeaderMap) -> Result<(), R
             .front()
             .map_or(window, |&r| window.saturating_sub(t.duration_since(r)));
         drop(inner);
-        // Throttling answers XML whatever was asked, as reported of the real service.
-        let mut response = respond(&Fault::throttled(), false, now);
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Err(response);
+        return Err(throttled(wait, now));
     }
     inner.recent.push_back(t);
-    Ok(())
+    Ok(guard)
 }
 
 fn matches(e: &Entity, filters: &[(Prop, Op, Literal)]) -> bool {
@@ -179,9 +202,10 @@ pub async fn query(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = gate(&shared, &realm, &headers).await {
-        return r;
-    }
+    let _in_flight = match gate(&shared, &realm, &headers).await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
     let now = shared.now();
     let statement = params.get("query").map(String::as_str).unwrap_or_default();
     let q = match query::parse(statement) {
@@ -206,9 +230,10 @@ pub async fn cdc(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = gate(&shared, &realm, &headers).await {
-        return r;
-    }
+    let _in_flight = match gate(&shared, &realm, &headers).await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
     let now = shared.now();
     let json = wants_json(&headers);
     let bad = |detail: String| {

@@ -24,7 +24,7 @@ use flowsense_synth::GeneratedBooks;
 use ledger::{Entity, Kind, Ledger, Status};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -39,6 +39,8 @@ pub struct FakeConfig {
     /// Requests per window per realm before 429 (Intuit: 500 a minute per realm and app).
     pub throttle_requests: u32,
     pub throttle_window: Duration,
+    /// Requests in progress at once per realm before 429 (Intuit: 10 per realm and app).
+    pub max_concurrent: usize,
     /// `x_refresh_token_expires_in` (Intuit's sample: 8,726,400 s, about 101 days).
     pub refresh_token_lifetime: chrono::Duration,
 }
@@ -52,6 +54,7 @@ impl Default for FakeConfig {
             redirect_uris: vec!["http://127.0.0.1/oauth/quickbooks/callback".into()],
             throttle_requests: 500,
             throttle_window: Duration::from_secs(60),
+            max_concurrent: 10,
             refresh_token_lifetime: chrono::Duration::seconds(8_726_400),
         }
     }
@@ -118,6 +121,8 @@ pub(crate) struct Shared {
     pub inner: Mutex<Inner>,
     /// Requests per `config.throttle_window` (starts at `config.throttle_requests`).
     pub throttle_limit: AtomicU32,
+    /// Data requests in progress.
+    pub in_flight: AtomicUsize,
 }
 
 impl Shared {
@@ -170,6 +175,7 @@ impl QuickBooksFake {
             .collect();
         let shared = Arc::new(Shared {
             throttle_limit: AtomicU32::new(config.throttle_requests),
+            in_flight: AtomicUsize::new(0),
             config,
             clock,
             inner: Mutex::new(Inner {

@@ -64,6 +64,34 @@ async fn a_429_storm_is_ridden_out_by_waiting_as_told() {
 }
 
 #[tokio::test]
+async fn more_than_ten_requests_at_once_are_refused_and_retried() {
+    let env = env(300).await;
+    let (tokens, realm) = connect(&env).await;
+    for _ in 0..14 {
+        env.fake.inject(Injected::Delay(Duration::from_millis(400)));
+    }
+    let reads = (0..14).map(|_| {
+        let company = env.qb.company(&realm, &tokens.access_token, Currency::USD);
+        async move {
+            let mut n = 0;
+            company
+                .read_all(EntityType::Account, None, |p| n += p.len())
+                .await
+                .map(|_| n)
+        }
+    });
+    let counts = futures_util::future::join_all(reads).await;
+    assert!(
+        counts.iter().all(|c| matches!(c, Ok(n) if *n > 0)),
+        "{counts:?}"
+    );
+    assert!(
+        env.fake.served().iter().any(|s| s.status == 429),
+        "the limit was hit"
+    );
+}
+
+#[tokio::test]
 async fn endless_throttling_gives_up_with_the_xml_fault_read() {
     let config = FakeConfig {
         throttle_window: Duration::from_secs(1),
