@@ -174,6 +174,16 @@ async fn cdc_returns_updates_deletions_and_voids_since_the_last_sync() {
             other => panic!("unexpected change {other:?}"),
         }
     }
+    // The same through the query language: only the edited purchase changed after the sync.
+    let mut edited = Vec::new();
+    company
+        .read_all(EntityType::Purchase, Some(synced_at), |p| edited.extend(p))
+        .await
+        .expect("incremental query");
+    assert!(
+        matches!(&edited[..], [Record::Txn(t)] if t.provider_id == purchase.to_string()),
+        "{edited:?}"
+    );
     // Queries no longer show the deleted deposit.
     let mut ids = Vec::new();
     company
