@@ -17,6 +17,51 @@ use std::time::Duration;
 pub enum OutboundError {
     #[error("TLS configuration failed: {0}")]
     Tls(#[from] rustls::Error),
+    #[error("refused destination {0}: {1}")]
+    Destination(String, &'static str),
+}
+
+/// Whether a client may talk to this machine. Only tests and the sandbox say
+/// [`Loopback::Allowed`], and then plain `http://` is accepted to a loopback host only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Loopback {
+    #[default]
+    Refused,
+    Allowed,
+}
+
+/// Checks a configured base URL before any request is made to it: `https://` to a public host;
+/// a loopback host (and plain `http://` to it) only when `loopback` is [`Loopback::Allowed`];
+/// private, link-local and unspecified address literals never.
+///
+/// # Errors
+/// [`OutboundError::Destination`] naming the URL's host and the reason.
+pub fn check_destination(url: &reqwest::Url, loopback: Loopback) -> Result<(), OutboundError> {
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let refuse = |why| Err(OutboundError::Destination(host.clone(), why));
+    let is_loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => {
+            if ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast() {
+                return refuse("a private address");
+            }
+            ip.is_loopback()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            let unique_local = (ip.segments()[0] & 0xfe00) == 0xfc00;
+            let link_local = (ip.segments()[0] & 0xffc0) == 0xfe80;
+            if unique_local || link_local || ip.is_unspecified() {
+                return refuse("a private address");
+            }
+            ip.is_loopback()
+        }
+        None => return refuse("no host"),
+    };
+    match (is_loopback, loopback, url.scheme()) {
+        (true, Loopback::Refused, _) => refuse("a loopback address"),
+        (true, Loopback::Allowed, "http" | "https") | (false, _, "https") => Ok(()),
+        _ => refuse("not https"),
+    }
 }
 
 /// Connection set-up budget; request deadlines are per call (streams need longer ones).
@@ -115,6 +160,19 @@ mod tests {
         let lenient = handshake_error(true, addr).await;
         assert!(!lenient.contains("ProtocolVersion"), "{lenient}");
         assert!(lenient.to_lowercase().contains("certificate"), "{lenient}");
+    }
+
+    #[test]
+    fn destinations_are_public_https_unless_loopback_is_allowed() {
+        let check = |u: &str, l| check_destination(&reqwest::Url::parse(u).expect("url"), l);
+        assert!(check("https://quickbooks.api.intuit.com/v3", Loopback::Refused).is_ok());
+        assert!(check("http://quickbooks.api.intuit.com/v3", Loopback::Allowed).is_err());
+        assert!(check("http://127.0.0.1:9/", Loopback::Refused).is_err());
+        assert!(check("http://127.0.0.1:9/", Loopback::Allowed).is_ok());
+        assert!(check("http://[::1]:9/", Loopback::Allowed).is_ok());
+        assert!(check("https://10.0.0.8/", Loopback::Allowed).is_err());
+        assert!(check("https://192.168.1.1/", Loopback::Refused).is_err());
+        assert!(check("https://[fd00::1]/", Loopback::Allowed).is_err());
     }
 
     #[test]

@@ -1,0 +1,5 @@
+//! Clients of the outside services FlowSense reads, one module per provider: OAuth, typed
+//! requests and answers, and the mapping into provider-neutral records. All HTTP goes through
+//! `flowsense-outbound`.
+
+pub mod quickbooks;

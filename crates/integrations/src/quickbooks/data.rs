@@ -1,0 +1,184 @@
+//! Reads of one company: paged queries over every entity type, and change data capture.
+//!
+//! Paging (Intuit "Data queries"; APIS.md §1.3): `STARTPOSITION` is 1-based and `MAXRESULTS`
+//! at most 1,000, so a full read asks `… ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000`, then
+//! 1001, 2001, … until a page holds fewer than 1,000 rows — `⌊n / 1000⌋ + 1` requests for `n`
+//! rows, the least this paging allows. Ordering by `Id` keeps the pages stable while the
+//! company changes. CDC (Intuit "Change data capture"; APIS.md §1.4) looks back at most 30
+//! days and returns at most 1,000 objects without paging; beyond either the caller reads
+//! everything again.
+
+use super::fault::QuickBooksError;
+use super::model::{self, EntityType, Record};
+use super::{QuickBooks, wire};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use flowsense_core::Currency;
+use reqwest::Url;
+use secrecy::SecretString;
+use serde_json::Value;
+
+/// Rows per page: the API's maximum.
+pub const PAGE_SIZE: usize = 1000;
+/// CDC's look-back limit.
+pub const CDC_MAX_DAYS: i64 = 30;
+/// Most objects one CDC answer holds.
+pub const CDC_MAX_OBJECTS: usize = 1000;
+
+/// One company (realm), read with one access token. It has no method that writes.
+pub struct Company<'a> {
+    qb: &'a QuickBooks,
+    realm_id: String,
+    access_token: &'a SecretString,
+    home: Currency,
+}
+
+/// `2026-01-31T17:00:00+00:00`: the form the query language and CDC take.
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+impl QuickBooks {
+    /// Reads of the company `realm_id` with `access_token`; amounts without a `CurrencyRef`
+    /// are in `home`, the company's currency.
+    #[must_use]
+    pub fn company<'a>(
+        &'a self,
+        realm_id: &str,
+        access_token: &'a SecretString,
+        home: Currency,
+    ) -> Company<'a> {
+        Company {
+            qb: self,
+            realm_id: realm_id.to_owned(),
+            access_token,
+            home,
+        }
+    }
+}
+
+impl Company<'_> {
+    fn url(&self, endpoint: &str, pairs: &[(&str, &str)]) -> Result<Url, QuickBooksError> {
+        let mut url = self.qb.config.endpoints.api_base.clone();
+        url.path_segments_mut()
+            .map_err(|()| QuickBooksError::Url("the API base cannot hold a path".into()))?
+            .pop_if_empty()
+            .extend(["v3", "company", &self.realm_id, endpoint]);
+        url.query_pairs_mut()
+            .extend_pairs(pairs)
+            .append_pair("minorversion", "75");
+        Ok(url)
+    }
+
+    async fn get_json(&self, url: &Url) -> Result<Value, QuickBooksError> {
+        let answer = self.qb.transport.get(url, self.access_token).await?;
+        serde_json::from_slice(&answer.body)
+            .map_err(|e| QuickBooksError::Decode(format!("JSON answer: {e}")))
+    }
+
+    fn map(&self, entity: EntityType, row: Value) -> Result<Record, QuickBooksError> {
+        let bad = |e: serde_json::Error| QuickBooksError::Decode(format!("{}: {e}", entity.name()));
+        if entity == EntityType::Account {
+            let a: wire::Account = serde_json::from_value(row).map_err(bad)?;
+            model::account(a, self.home).map(Record::Account)
+        } else {
+            let t: wire::Txn = serde_json::from_value(row).map_err(bad)?;
+            model::txn(entity, t, self.home)
+        }
+    }
+
+    /// Reads every `entity` (changed after `since`, when given), a page at a time, handing
+    /// each page's records to `page`. Returns the number of requests made.
+    ///
+    /// # Errors
+    /// What [`QuickBooksError`] lists; a failed page ends the read (pages already handed over
+    /// stay handed over).
+    pub async fn read_all(
+        &self,
+        entity: EntityType,
+        since: Option<DateTime<Utc>>,
+        mut page: impl FnMut(Vec<Record>),
+    ) -> Result<usize, QuickBooksError> {
+        let filter = since
+            .map(|t| format!(" WHERE MetaData.LastUpdatedTime > '{}'", rfc3339(t)))
+            .unwrap_or_default();
+        let mut start = 1;
+        let mut requests = 0;
+        loop {
+            let statement = format!(
+                "SELECT * FROM {}{filter} ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}",
+                entity.name()
+            );
+            let url = self.url("query", &[("query", &statement)])?;
+            let mut body = self.get_json(&url).await?;
+            requests += 1;
+            let rows = match body
+                .get_mut("QueryResponse")
+                .and_then(|q| q.get_mut(entity.name()))
+                .map(Value::take)
+            {
+                Some(Value::Array(rows)) => rows,
+                Some(_) => return Err(QuickBooksError::Decode("QueryResponse rows".into())),
+                None => Vec::new(),
+            };
+            let n = rows.len();
+            let records = rows
+                .into_iter()
+                .map(|r| self.map(entity, r))
+                .collect::<Result<Vec<_>, _>>()?;
+            if n > 0 {
+                page(records);
+            }
+            if n < PAGE_SIZE {
+                return Ok(requests);
+            }
+            start += PAGE_SIZE;
+        }
+    }
+
+    /// What changed in `entities` after `since` (deleted ones as [`Record::Deleted`]), in one
+    /// CDC request. `now` is the caller's clock, for the 30-day limit.
+    ///
+    /// # Errors
+    /// [`QuickBooksError::CdcWindowExpired`] for a `since` over 30 days ago (no request made),
+    /// [`QuickBooksError::CdcOverflow`] when the answer is full (it may have been cut short);
+    /// otherwise as [`Company::read_all`].
+    pub async fn changes_since(
+        &self,
+        entities: &[EntityType],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Record>, QuickBooksError> {
+        if since < self.qb.clock.now() - Duration::days(CDC_MAX_DAYS) {
+            return Err(QuickBooksError::CdcWindowExpired);
+        }
+        let names: Vec<&str> = entities.iter().map(|e| e.name()).collect();
+        let url = self.url(
+            "cdc",
+            &[
+                ("entities", &names.join(",")),
+                ("changedSince", &rfc3339(since)),
+            ],
+        )?;
+        let body = self.get_json(&url).await?;
+        let groups = body
+            .get("CDCResponse")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get("QueryResponse").and_then(Value::as_array))
+            .flatten();
+        let mut out = Vec::new();
+        for group in groups {
+            for &entity in entities {
+                if let Some(Value::Array(rows)) = group.get(entity.name()) {
+                    for row in rows {
+                        out.push(self.map(entity, row.clone())?);
+                    }
+                }
+            }
+        }
+        if out.len() >= CDC_MAX_OBJECTS {
+            return Err(QuickBooksError::CdcOverflow);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,127 @@
+//! QuickBooks Online: OAuth 2.0 and read-only access to a company's books.
+//!
+//! [`QuickBooks`] holds the app's credentials and endpoints; [`QuickBooks::authorize_url`],
+//! [`parse_callback`], [`QuickBooks::exchange_code`], [`QuickBooks::refresh`] and
+//! [`QuickBooks::revoke`] run the OAuth flow; [`QuickBooks::company`] reads one company
+//! ([`Company::read_all`], [`Company::changes_since`]) into provider-neutral [`Record`]s.
+//! Every request goes through `crates/outbound` (TLS 1.3); the data side can only `GET`.
+
+mod data;
+mod fault;
+mod http;
+mod model;
+mod oauth;
+mod wire;
+
+pub use data::{CDC_MAX_DAYS, CDC_MAX_OBJECTS, Company, PAGE_SIZE};
+pub use fault::{Fault, FaultError, QuickBooksError, parse_fault};
+pub use flowsense_outbound::Loopback;
+pub use http::RetryPolicy;
+pub use model::{
+    AccountRecord, EntityType, ExchangeRate, Posting, Record, RecordState, TxnRecord, minor_units,
+};
+pub use oauth::{ACCOUNTING_SCOPE, Callback, CallbackError, Tokens, parse_callback};
+
+use flowsense_core::clock::Clock;
+use reqwest::Url;
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// Where Intuit's services are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub authorize: Url,
+    pub token: Url,
+    pub revoke: Url,
+    /// The Accounting API origin; paths `/v3/company/{realmId}/…` are added to it.
+    pub api_base: Url,
+}
+
+impl Endpoints {
+    /// Production (intuit/oauth-jsclient `src/OAuthClient.js`; Intuit "REST API features").
+    ///
+    /// # Panics
+    /// Never: the URLs are constants.
+    #[must_use]
+    pub fn production() -> Self {
+        Self::parse(
+            "https://appcenter.intuit.com/connect/oauth2",
+            "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+            "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+            "https://quickbooks.api.intuit.com",
+        )
+        .expect("constant URLs")
+    }
+
+    /// The developer sandbox: the same OAuth endpoints, another API origin.
+    ///
+    /// # Panics
+    /// Never: the URLs are constants.
+    #[must_use]
+    pub fn sandbox() -> Self {
+        Self {
+            api_base: Url::parse("https://sandbox-quickbooks.api.intuit.com")
+                .expect("constant URL"),
+            ..Self::production()
+        }
+    }
+
+    /// Endpoints from four URLs (a fake's, or a proxy's).
+    ///
+    /// # Errors
+    /// [`QuickBooksError::Url`] naming the one that does not parse.
+    pub fn parse(
+        authorize: &str,
+        token: &str,
+        revoke: &str,
+        api_base: &str,
+    ) -> Result<Self, QuickBooksError> {
+        let p = |u: &str| Url::parse(u).map_err(|e| QuickBooksError::Url(format!("{u}: {e}")));
+        Ok(Self {
+            authorize: p(authorize)?,
+            token: p(token)?,
+            revoke: p(revoke)?,
+            api_base: p(api_base)?,
+        })
+    }
+}
+
+/// The app's registration and how to reach Intuit.
+#[derive(Debug, Clone)]
+pub struct QuickBooksConfig {
+    pub endpoints: Endpoints,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// The registered redirect URI (`…/oauth/quickbooks/callback`).
+    pub redirect_uri: String,
+    /// [`Loopback::Allowed`] only for tests and the sandbox.
+    pub loopback: Loopback,
+    pub retry: RetryPolicy,
+}
+
+/// The QuickBooks Online client.
+pub struct QuickBooks {
+    config: QuickBooksConfig,
+    transport: http::Transport,
+    clock: Arc<dyn Clock>,
+}
+
+impl QuickBooks {
+    /// Checks every endpoint against the outbound policy and builds the client.
+    ///
+    /// # Errors
+    /// A refused endpoint (not https, private, or loopback without [`Loopback::Allowed`]) or a
+    /// TLS set-up failure.
+    pub fn new(config: QuickBooksConfig, clock: Arc<dyn Clock>) -> Result<Self, QuickBooksError> {
+        let transport = http::Transport::new(config.retry, config.loopback)?;
+        let e = &config.endpoints;
+        for url in [&e.authorize, &e.token, &e.revoke, &e.api_base] {
+            transport.check(url)?;
+        }
+        Ok(Self {
+            config,
+            transport,
+            clock,
+        })
+    }
+}
