@@ -12,6 +12,7 @@ pub mod digest;
 mod field_error;
 pub mod identity;
 pub mod imports;
+pub mod insights;
 pub mod instance;
 pub mod orgs;
 pub mod retention;

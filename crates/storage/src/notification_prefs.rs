@@ -82,8 +82,9 @@ impl Store {
         tx.commit().await
     }
 
-    /// The members of `org` who get its weekly digest: everyone who has not opted out (the
-    /// organisation's own `digests_enabled` switch is the caller's to check).
+    /// The members of `org` who get its weekly digest: everyone whose address is confirmed and
+    /// who has not opted out (the organisation's own `digests_enabled` switch is the caller's to
+    /// check).
     ///
     /// # Errors
     /// On a database failure.
@@ -107,5 +108,34 @@ impl Store {
                 display_name: r.display_name,
             })
             .collect())
+    }
+
+    /// `user` as a recipient of `org`'s weekly digest, when they still are one: a member of
+    /// `org` with a confirmed address who has not opted out. `None` otherwise (left, opted
+    /// out, unconfirmed, or never a member).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn weekly_digest_recipient(
+        &self,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<Option<DigestRecipient>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: Uuid,
+            email: String,
+            display_name: String,
+        }
+        let mut tx = self.scoped(org).await?;
+        let row: Option<Row> = tx
+            .fetch_optional(sql!("notification_prefs/digest_recipient").arg(org).arg(user))
+            .await?;
+        tx.commit().await?;
+        Ok(row.map(|r| DigestRecipient {
+            user: UserId(r.id),
+            email: r.email,
+            display_name: r.display_name,
+        }))
     }
 }

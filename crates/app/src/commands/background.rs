@@ -3,27 +3,29 @@
 
 use crate::cli::WorkerArgs;
 use crate::settings::Settings;
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use flowsense_core::ErrorChain;
-use flowsense_core::clock::{Clock, SystemClock};
+use flowsense_core::clock::Clock;
 use flowsense_jobs::{
     Job, JobError, KindOptions, Period, Registry, Schedule, builtin, run_background,
 };
+use flowsense_service::{Context, ContextSettings};
 use flowsense_storage::Store;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// Every job kind of the binary with its handler. Each process builds the same registry, so
-/// any worker can run any job.
-pub(crate) fn job_registry(settings: &Settings, store: &Store, clock: &Arc<dyn Clock>) -> Registry {
+/// Every job kind of the binary with its handler, run against the services' `ctx`. Each
+/// process builds the same registry, so any worker can run any job.
+pub(crate) fn job_registry(settings: &Settings, ctx: &Context) -> Registry {
     let mut registry = Registry::new();
     builtin::register_cleanup(
         &mut registry,
-        store.clone(),
-        clock.clone(),
+        ctx.store.clone(),
+        ctx.clock.clone(),
         chrono::TimeDelta::minutes(settings.session_idle_minutes),
     );
-    register_retention(&mut registry, store.clone(), clock.clone());
+    register_retention(&mut registry, ctx.store.clone(), ctx.clock.clone());
+    flowsense_service::digest::register(&mut registry, ctx.clone());
     registry
 }
 
@@ -64,8 +66,15 @@ fn register_retention(registry: &mut Registry, store: Store, clock: Arc<dyn Cloc
 
 pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
     let store = super::open_store(settings, false).await?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let registry = Arc::new(job_registry(settings, &store, &clock));
+    let (key, mailer) = super::serve::key_and_mailer(settings, &store).await?;
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", settings.addr));
+    let ctx = Context::new(store.clone(), key, mailer, &ContextSettings::new(&public_url))
+        .context("preparing the worker")?;
+    let clock: Arc<dyn Clock> = ctx.clock.clone();
+    let registry = Arc::new(job_registry(settings, &ctx));
     let concurrency = args.concurrency.unwrap_or(settings.workers).max(1);
     let shutdown = CancellationToken::new();
     let mut tasks = run_background(&store, &registry, &clock, concurrency, &shutdown);

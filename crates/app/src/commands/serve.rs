@@ -34,19 +34,7 @@ pub(crate) async fn serve_store(
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{bound}"));
 
-    // The key that signs e-mailed links and derives CSRF tokens: created once, sealed in the
-    // database, the same for every instance.
-    let key = InstanceKey::from_bytes(*store.instance_secret("web-signing-key").await?);
-    let mailer: Arc<dyn Mailer> = match &settings.smtp {
-        Some(smtp) => Arc::new(
-            SmtpMailer::new(smtp, &settings.mail_from)
-                .context("preparing SMTP delivery (FLOWSENSE_SMTP_URL, FLOWSENSE_MAIL_FROM)")?,
-        ),
-        None => Arc::new(
-            FileMailer::new(settings.data_dir.join("outbox"), &settings.mail_from)
-                .context("creating the e-mail outbox (FLOWSENSE_MAIL_FROM)")?,
-        ),
-    };
+    let (key, mailer) = key_and_mailer(settings, &store).await?;
     let mut auth = AuthSettings::new(url.clone());
     auth.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
@@ -59,7 +47,7 @@ pub(crate) async fn serve_store(
             ai_provider: None,
             security_contact: None,
         });
-    let registry = Arc::new(job_registry(settings, &state.store, &state.clock));
+    let registry = Arc::new(job_registry(settings, &state.services));
     let state = with_cron_endpoint(state, settings, &registry);
     tracing::info!(%url, tls = tls.is_some(), workers = settings.workers, "serving");
     // The first dashboard of each organisation should not wait for its figures.
@@ -90,6 +78,27 @@ pub(crate) async fn serve_store(
     stop_background.cancel();
     while background.join_next().await.is_some() {}
     served.context("server failed")
+}
+
+/// The instance key that signs e-mailed links and derives CSRF tokens (created once, sealed in
+/// the database, the same for every instance), and the mailer: SMTP when configured, otherwise
+/// the outbox.
+pub(crate) async fn key_and_mailer(
+    settings: &Settings,
+    store: &Store,
+) -> Result<(InstanceKey, Arc<dyn Mailer>)> {
+    let key = InstanceKey::from_bytes(*store.instance_secret("web-signing-key").await?);
+    let mailer: Arc<dyn Mailer> = match &settings.smtp {
+        Some(smtp) => Arc::new(
+            SmtpMailer::new(smtp, &settings.mail_from)
+                .context("preparing SMTP delivery (FLOWSENSE_SMTP_URL, FLOWSENSE_MAIL_FROM)")?,
+        ),
+        None => Arc::new(
+            FileMailer::new(settings.data_dir.join("outbox"), &settings.mail_from)
+                .context("creating the e-mail outbox (FLOWSENSE_MAIL_FROM)")?,
+        ),
+    };
+    Ok((key, mailer))
 }
 
 /// Answers `POST /api/cron/{job}` for the registry's periodic kinds when a secret is set.
