@@ -71,8 +71,13 @@ pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", settings.addr));
-    let ctx = Context::new(store.clone(), key, mailer, &ContextSettings::new(&public_url))
-        .context("preparing the worker")?;
+    let ctx = Context::new(
+        store.clone(),
+        key,
+        mailer,
+        &ContextSettings::new(&public_url),
+    )
+    .context("preparing the worker")?;
     let clock: Arc<dyn Clock> = ctx.clock.clone();
     let registry = Arc::new(job_registry(settings, &ctx));
     let concurrency = args.concurrency.unwrap_or(settings.workers).max(1);

@@ -3,8 +3,8 @@
 //! the engine's insights and the week's anomalies, and the cash line for the chart. All
 //! amounts are exact minor units; formatting happens when the digest is rendered.
 
-use crate::insights::{Insight, top_insights, week_anomalies};
 use crate::analysis::Analysis;
+use crate::insights::{Insight, top_insights, week_anomalies};
 use chrono::NaiveDate;
 use flowsense_core::analytics::RunwayStatus;
 use flowsense_core::analytics::dates::add_days;

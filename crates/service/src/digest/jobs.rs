@@ -179,7 +179,12 @@ async fn send_one(ctx: &Context, job: &Job) -> Result<(), JobError> {
     if !digest.has_data {
         return Ok(());
     }
-    let links = digest_links(&ctx.public_url, &super::unsubscribe_key(ctx), p.user, org.id);
+    let links = digest_links(
+        &ctx.public_url,
+        &super::unsubscribe_key(ctx),
+        p.user,
+        org.id,
+    );
     let email = render_digest(&digest, &recipient.email, &links).map_err(|e| {
         tracing::error!(error = %ErrorChain(&e), "the digest could not be rendered");
         JobError::permanent("the digest could not be rendered")

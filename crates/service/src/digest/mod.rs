@@ -20,14 +20,15 @@ pub use compose::{
     CHART_WEEKS, CashChart, Digest, MAX_UPCOMING, UPCOMING_DAYS, USUAL_WEEKS, Upcoming,
     UpcomingKind, WeekFlows, compose_digest,
 };
-pub use render::{
-    CHART_CONTENT_ID, DigestLinks, RenderError, digest_subject, render_digest, render_digest_preview,
-};
 pub use jobs::{DIGEST_SCHEDULE, DIGEST_SEND, DIGEST_WEEKLY, SendPayload, register};
+pub(crate) use opt_out::unsubscribe_key;
 pub use opt_out::{
     DigestError, UnsubscribeTarget, preview, unsubscribe, unsubscribe_link, unsubscribe_target,
 };
-pub(crate) use opt_out::unsubscribe_key;
+pub use render::{
+    CHART_CONTENT_ID, DigestLinks, RenderError, digest_subject, render_digest,
+    render_digest_preview,
+};
 pub use unsubscribe::{
     Unsubscribe, UnsubscribePurpose, sign_unsubscribe, unsubscribe_url, verify_unsubscribe,
 };

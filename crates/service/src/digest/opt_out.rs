@@ -73,14 +73,7 @@ pub async fn unsubscribe_target(
     token: &str,
 ) -> Result<UnsubscribeTarget, DigestError> {
     let (user, org) = verified(ctx, token)?;
-    let prefs = ctx.store.notification_prefs(org, user).await?;
-    let org_name = ctx.store.org(org).await?.name;
-    let email = ctx.store.user(user).await?.email;
-    Ok(UnsubscribeTarget {
-        org_name,
-        email_hint: hint(&email),
-        subscribed: prefs.weekly_digest,
-    })
+    target(ctx, user, org).await
 }
 
 /// Turns off the weekly digest that `token` was mailed with (RFC 8058 one-click: no session,
@@ -90,20 +83,27 @@ pub async fn unsubscribe_target(
 /// As [`unsubscribe_target`]; nothing is changed then.
 #[tracing::instrument(skip_all)]
 pub async fn unsubscribe(ctx: &Context, token: &str) -> Result<UnsubscribeTarget, DigestError> {
-    let target = unsubscribe_target(ctx, token).await?;
     let (user, org) = verified(ctx, token)?;
+    let before = target(ctx, user, org).await?;
+    let off = NotificationPrefs {
+        weekly_digest: false,
+    };
     ctx.store
-        .set_notification_prefs(
-            org,
-            user,
-            NotificationPrefs {
-                weekly_digest: false,
-            },
-            ctx.now(),
-        )
+        .set_notification_prefs(org, user, off, ctx.now())
         .await?;
     tracing::info!(%org, %user, "unsubscribed from the weekly digest");
-    Ok(target)
+    Ok(before)
+}
+
+async fn target(ctx: &Context, user: UserId, org: OrgId) -> Result<UnsubscribeTarget, DigestError> {
+    let prefs = ctx.store.notification_prefs(org, user).await?;
+    let org_name = ctx.store.org(org).await?.name;
+    let email = ctx.store.user(user).await?.email;
+    Ok(UnsubscribeTarget {
+        org_name,
+        email_hint: hint(&email),
+        subscribed: prefs.weekly_digest,
+    })
 }
 
 fn verified(ctx: &Context, token: &str) -> Result<(UserId, OrgId), DigestError> {

@@ -111,7 +111,12 @@ pub fn render_digest(digest: &Digest, to: &str, links: &DigestLinks) -> Result<E
     } else {
         None
     };
-    let view = view(digest, links, chart.is_some(), format!("cid:{CHART_CONTENT_ID}"));
+    let view = view(
+        digest,
+        links,
+        chart.is_some(),
+        format!("cid:{CHART_CONTENT_ID}"),
+    );
     let text = TextPart { v: &view }.render()?;
     let html = HtmlPart { v: &view }.render()?;
     let mut email = Email::text(to, digest_subject(digest), text)

@@ -86,7 +86,10 @@ pub async fn notification_prefs_are_per_membership(db: &TestDb) {
     assert_eq!(s.weekly_digest_recipient(a, ann).await.unwrap(), None);
     assert_eq!(s.weekly_digest_recipient(a, una).await.unwrap(), None);
     assert_eq!(
-        s.weekly_digest_recipient(b, ann).await.unwrap().map(|r| r.email),
+        s.weekly_digest_recipient(b, ann)
+            .await
+            .unwrap()
+            .map(|r| r.email),
         Some("ann@x.io".to_owned())
     );
     assert_eq!(

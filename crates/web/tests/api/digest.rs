@@ -4,7 +4,7 @@
 
 use crate::on_both_backends;
 use crate::support::smtp::{Received, SmtpServer};
-use crate::support::{Db, PASSWORD, TestApp, spawn_with_state};
+use crate::support::{Browser, Db, PASSWORD, TestApp, spawn_with_state};
 use chrono::{NaiveDate, TimeDelta};
 use flowsense_core::clock::Clock;
 use flowsense_core::{OrgId, Role, UserId};
@@ -19,10 +19,15 @@ use std::sync::Arc;
 async fn spawn_with_smtp(db: Db) -> (TestApp, SmtpServer) {
     let smtp = SmtpServer::start();
     let mailer = smtp.mailer();
-    let app = spawn_with_state(db, RateLimits::generous(), |_| {}, |mut state| {
-        state.services = state.services.with_mailer(mailer);
-        state
-    })
+    let app = spawn_with_state(
+        db,
+        RateLimits::generous(),
+        |_| {},
+        |mut state| {
+            state.services = state.services.with_mailer(mailer);
+            state
+        },
+    )
     .await;
     (app, smtp)
 }
@@ -30,50 +35,57 @@ async fn spawn_with_smtp(db: Db) -> (TestApp, SmtpServer) {
 /// `weeks` weeks of a sale on Mondays and a supplier on Wednesdays, from Monday 5 January 2026.
 fn books(weeks: i64, sale: i64, supplies: i64) -> Vec<NewTransaction> {
     let monday = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
-    let row = |day: NaiveDate, amount: i64, who: &str, category: &str, id: String| {
-        NewTransaction {
-            account: "Operating".into(),
-            posted_on: day,
-            amount_minor: amount,
-            currency: "USD".into(),
-            original_amount_minor: amount,
-            original_currency: "USD".into(),
-            counterparty: who.into(),
-            description: format!("{who} {day}"),
-            category: category.into(),
-            is_transfer: false,
-            external_id: id,
-        }
+    let row = |day: NaiveDate, amount: i64, who: &str, category: &str, id: String| NewTransaction {
+        account: "Operating".into(),
+        posted_on: day,
+        amount_minor: amount,
+        currency: "USD".into(),
+        original_amount_minor: amount,
+        original_currency: "USD".into(),
+        counterparty: who.into(),
+        description: format!("{who} {day}"),
+        category: category.into(),
+        is_transfer: false,
+        external_id: id,
     };
     (0..weeks)
         .flat_map(|w| {
             let day = monday + TimeDelta::weeks(w);
             [
                 row(day, sale, "Walk-in customers", "Sales", format!("s{w}")),
-                row(day + TimeDelta::days(2), -supplies, "Supplier", "Supplies", format!("p{w}")),
+                row(
+                    day + TimeDelta::days(2),
+                    -supplies,
+                    "Supplier",
+                    "Supplies",
+                    format!("p{w}"),
+                ),
             ]
         })
         .collect()
 }
 
-/// Enqueues this week's digests as the scheduler does, and runs jobs until none is due.
-async fn run_the_week(app: &TestApp) {
+/// The digest kinds registered as the binary registers them, a scheduler and a worker over them.
+fn digest_jobs(app: &TestApp) -> (Scheduler, Worker) {
     let mut registry = Registry::new();
     register(&mut registry, app.state.services.clone());
     let registry = Arc::new(registry);
     let clock: Arc<dyn Clock> = app.clock.clone();
-    let scheduler = Scheduler::new(app.state.store.clone(), registry.clone(), clock.clone());
+    let store = app.state.store.clone();
+    (
+        Scheduler::new(store.clone(), registry.clone(), clock.clone()),
+        Worker::new(store, registry, clock, WorkerConfig::new(4, 0)),
+    )
+}
+
+/// Enqueues this week's digests as the scheduler does, and runs jobs until none is due.
+async fn run_the_week(app: &TestApp) {
+    let (scheduler, worker) = digest_jobs(app);
     scheduler
         .enqueue_current(DIGEST_WEEKLY)
         .await
         .expect("enqueue")
         .expect("a periodic kind");
-    let worker = Worker::new(
-        app.state.store.clone(),
-        registry,
-        clock,
-        WorkerConfig::new(4, 0),
-    );
     for _ in 0..20 {
         if worker.run_once().await.expect("run") == 0 {
             return;
@@ -189,8 +201,14 @@ async fn digests_go_to_each_member_once_and_unsubscribe_in_one_click(db: Db) {
         assert!(d.text.contains(&format!("/app/{org}")), "{}", d.text);
         assert!(d.html.contains(&format!("src=\"cid:{CHART_CONTENT_ID}\"")));
         assert!(d.png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
-        assert!(d.unsubscribe.starts_with(&format!("{}/unsubscribe/", app.base)));
-        assert!(d.text.contains(&d.unsubscribe), "the link is in the body too");
+        assert!(
+            d.unsubscribe
+                .starts_with(&format!("{}/unsubscribe/", app.base))
+        );
+        assert!(
+            d.text.contains(&d.unsubscribe),
+            "the link is in the body too"
+        );
         assert_eq!(d.one_click, "List-Unsubscribe=One-Click");
     }
     // The week again (another tick, another instance): nobody gets a second one.
@@ -203,7 +221,10 @@ async fn digests_go_to_each_member_once_and_unsubscribe_in_one_click(db: Db) {
     let page = http.get(&link).send().await.expect("get");
     assert_eq!(page.status(), StatusCode::OK);
     let body = page.text().await.expect("body");
-    assert!(body.contains("alpha") && body.contains("m•••@alpha.test"), "{body}");
+    assert!(
+        body.contains("alpha") && body.contains("m•••@alpha.test"),
+        "{body}"
+    );
     assert!(body.contains("id=\"unsubscribe-confirm\""), "{body}");
     assert!(digest_on(&app, alpha, member).await, "GET changes nothing");
 
@@ -223,7 +244,11 @@ async fn digests_go_to_each_member_once_and_unsubscribe_in_one_click(db: Db) {
     }
     // Another instance's link for the same member and organisation: the same refusal.
     let foreign = flowsense_service::digest::digest_links(&app.base, &[7; 32], member, alpha);
-    let r = http.post(&foreign.unsubscribe_url).send().await.expect("post");
+    let r = http
+        .post(&foreign.unsubscribe_url)
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(digest_on(&app, alpha, member).await);
 
@@ -254,6 +279,18 @@ async fn digests_go_to_each_member_once_and_unsubscribe_in_one_click(db: Db) {
     );
 }
 
+/// An admin turns the organisation's digests on or off through the settings API.
+async fn switch_digests(admin: &mut Browser, org: OrgId, on: bool) {
+    let (s, body) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{org}/settings"),
+            Some(serde_json::json!({ "digests_enabled": on })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+}
+
 /// The organisation's switch (through the settings API), a member who leaves between the
 /// weekly job and the send, and books with no transactions: nothing is sent.
 async fn the_switch_leaving_and_empty_books_send_nothing(db: Db) {
@@ -265,41 +302,21 @@ async fn the_switch_leaving_and_empty_books_send_nothing(db: Db) {
     app.org("empty", empty_admin).await;
 
     let mut browser = app.signed_in("admin@alpha.test").await;
-    let (s, body) = browser
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/orgs/{alpha}/settings"),
-            Some(serde_json::json!({"digests_enabled": false})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    let (_, settings) = browser
-        .get(&format!("/api/v1/orgs/{alpha}/settings"))
-        .await;
+    switch_digests(&mut browser, alpha, false).await;
+    let (_, settings) = browser.get(&format!("/api/v1/orgs/{alpha}/settings")).await;
     assert_eq!(settings["settings"]["digests_enabled"], false, "{settings}");
     run_the_week(&app).await;
     assert!(smtp.messages().is_empty(), "switched off; and no books");
 
     // Switched back on, a member who leaves after the weekly job gets nothing.
-    let (s, _) = browser
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/orgs/{alpha}/settings"),
-            Some(serde_json::json!({"digests_enabled": true})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    switch_digests(&mut browser, alpha, true).await;
     let leaver = app.member(alpha, "leaver@alpha.test", Role::Member).await;
     app.advance(TimeDelta::days(7));
-    let mut registry = Registry::new();
-    register(&mut registry, app.state.services.clone());
-    let registry = Arc::new(registry);
-    let clock: Arc<dyn Clock> = app.clock.clone();
-    Scheduler::new(app.state.store.clone(), registry.clone(), clock.clone())
+    let (scheduler, worker) = digest_jobs(&app);
+    scheduler
         .enqueue_current(DIGEST_WEEKLY)
         .await
         .expect("enqueue");
-    let worker = Worker::new(app.state.store.clone(), registry, clock, WorkerConfig::new(4, 0));
     // This week's two weekly jobs (alpha's and the empty organisation's), no send yet.
     assert_eq!(worker.run_once().await.expect("weekly"), 2);
     app.state
@@ -336,16 +353,26 @@ async fn the_profile_previews_the_next_digest(db: Db) {
     let href = format!("/app/profile/digest-preview/{alpha}");
     assert!(profile.contains(&format!("href=\"{href}\"")), "{profile}");
 
-    let r = browser.request(Method::GET, &href).send().await.expect("preview");
+    let r = browser
+        .request(Method::GET, &href)
+        .send()
+        .await
+        .expect("preview");
     assert_eq!(r.status(), StatusCode::OK);
     let policy = r.headers()["content-security-policy"]
         .to_str()
         .expect("ascii")
         .to_owned();
-    assert!(policy.starts_with("default-src 'none'") && !policy.contains("script"), "{policy}");
+    assert!(
+        policy.starts_with("default-src 'none'") && !policy.contains("script"),
+        "{policy}"
+    );
     let html = r.text().await.expect("body");
     assert!(html.contains(">$9,600.00<") && html.contains("+$600.00 over the week"));
-    assert!(html.contains("src=\"data:image/png;base64,iVBORw0KGgo"), "the chart inline");
+    assert!(
+        html.contains("src=\"data:image/png;base64,iVBORw0KGgo"),
+        "the chart inline"
+    );
     let member = app
         .state
         .store
@@ -354,7 +381,10 @@ async fn the_profile_previews_the_next_digest(db: Db) {
         .expect("db")
         .expect("user");
     let own_link = unsubscribe_link(&app.state, member.id, alpha);
-    assert!(html.contains(&own_link), "the member's own unsubscribe link");
+    assert!(
+        html.contains(&own_link),
+        "the member's own unsubscribe link"
+    );
 
     let r = browser
         .request(Method::GET, &format!("/app/profile/digest-preview/{bravo}"))

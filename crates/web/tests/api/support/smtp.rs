@@ -52,7 +52,8 @@ impl SmtpServer {
             .with_name("localhost")
             .with_ssl(SslConfig::None)
             .expect("no TLS")
-            .with_num_threads(2)
+            // The mailer keeps idle connections in a pool, each holding a server thread.
+            .with_num_threads(16)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             if let Err(e) = server.serve() {
