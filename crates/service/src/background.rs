@@ -6,8 +6,10 @@
 //! | `cleanup.expired` | hourly | expired sessions, tokens, invitations, cron nonces, old finished jobs |
 //! | `retention.purge` | nightly, 03:00 UTC | each organisation's transactions past its retention |
 //! | `email.send` | on demand | one e-mail ([`crate::email::Message`]) |
+//! | `digest.weekly` | Monday 08:00, each organisation's time zone | one `digest.send` per recipient |
+//! | `digest.send` | on demand | one member's digest of one organisation |
 
-use crate::{Context, email, retention};
+use crate::{Context, digest, email, retention};
 use flowsense_core::ErrorChain;
 use flowsense_jobs::{Job, JobError, KindOptions, Period, Registry, Schedule, builtin};
 
@@ -26,6 +28,7 @@ pub fn registry(ctx: &Context) -> Registry {
     );
     register_retention(&mut registry, ctx);
     email::register(&mut registry, ctx);
+    digest::register(&mut registry, ctx.clone());
     registry
 }
 

@@ -96,6 +96,13 @@ impl Context {
         self
     }
 
+    /// The same context delivering mail through `mailer` (tests point it at their own server).
+    #[must_use]
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = mailer;
+        self
+    }
+
     /// The same context with its own analytics cache (say, of other bounds).
     #[must_use]
     pub fn with_analytics_cache(mut self, cache: AnalyticsCache) -> Self {

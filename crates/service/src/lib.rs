@@ -14,6 +14,7 @@ pub mod email;
 mod field_error;
 pub mod identity;
 pub mod imports;
+pub mod insights;
 pub mod instance;
 pub mod orgs;
 pub mod retention;

@@ -31,6 +31,23 @@ pub struct DigestRecipient {
     pub display_name: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct RecipientRow {
+    id: Uuid,
+    email: String,
+    display_name: String,
+}
+
+impl From<RecipientRow> for DigestRecipient {
+    fn from(r: RecipientRow) -> Self {
+        Self {
+            user: UserId(r.id),
+            email: r.email,
+            display_name: r.display_name,
+        }
+    }
+}
+
 impl Store {
     /// `user`'s preferences in `org` (the defaults when they never chose).
     ///
@@ -82,30 +99,41 @@ impl Store {
         tx.commit().await
     }
 
-    /// The members of `org` who get its weekly digest: everyone who has not opted out (the
-    /// organisation's own `digests_enabled` switch is the caller's to check).
+    /// The members of `org` who get its weekly digest: everyone whose address is confirmed and
+    /// who has not opted out (the organisation's own `digests_enabled` switch is the caller's to
+    /// check).
     ///
     /// # Errors
     /// On a database failure.
     pub async fn weekly_digest_recipients(&self, org: OrgId) -> Result<Vec<DigestRecipient>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            id: Uuid,
-            email: String,
-            display_name: String,
-        }
         let mut tx = self.scoped(org).await?;
-        let rows: Vec<Row> = tx
+        let rows: Vec<RecipientRow> = tx
             .fetch_all(sql!("notification_prefs/digest_recipients").arg(org))
             .await?;
         tx.commit().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| DigestRecipient {
-                user: UserId(r.id),
-                email: r.email,
-                display_name: r.display_name,
-            })
-            .collect())
+        Ok(rows.into_iter().map(DigestRecipient::from).collect())
+    }
+
+    /// `user` as a recipient of `org`'s weekly digest, when they still are one: a member of
+    /// `org` with a confirmed address who has not opted out. `None` otherwise (left, opted
+    /// out, unconfirmed, or never a member).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn weekly_digest_recipient(
+        &self,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<Option<DigestRecipient>> {
+        let mut tx = self.scoped(org).await?;
+        let row: Option<RecipientRow> = tx
+            .fetch_optional(
+                sql!("notification_prefs/digest_recipient")
+                    .arg(org)
+                    .arg(user),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row.map(DigestRecipient::from))
     }
 }

@@ -5,6 +5,7 @@
 use crate::{ApiError, ErrorCode};
 use flowsense_mail::MailError;
 use flowsense_service::FieldError;
+use flowsense_service::digest::DigestError;
 use flowsense_service::identity::IdentityError;
 use flowsense_service::identity::limits::RateLimited;
 use flowsense_service::identity::password::PasswordError;
@@ -119,6 +120,20 @@ impl From<UploadError> for ApiError {
             UploadError::Invalid(f) => f.into(),
             UploadError::Import(failure) => failure.into(),
             UploadError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<DigestError> for ApiError {
+    fn from(e: DigestError) -> Self {
+        match e {
+            DigestError::InvalidLink => {
+                ApiError::BadRequest("the unsubscribe link is not valid".into())
+            }
+            DigestError::NotFound => ApiError::NotFound,
+            DigestError::Storage(s) => s.into(),
+            DigestError::Analysis(a) => a.into(),
+            e @ DigestError::Render(_) => ApiError::internal(e),
         }
     }
 }

@@ -111,6 +111,9 @@ fn routes() -> Vec<Route> {
         route!(page POST "/reset-password/confirm", Public, pages::password_reset::reset_confirm),
         route!(page GET "/invitations/accept", Public, pages::invitation::invitation),
         route!(page POST "/invitations/accept", User, pages::invitation::accept_invitation),
+        // The weekly digest's signed one-click unsubscribe link (RFC 8058): no session needed.
+        route!(page GET "/unsubscribe/{token}", Public, pages::digest::confirm),
+        route!(page POST "/unsubscribe/{token}", Public, pages::digest::one_click),
         route!(page GET "/app/profile", User, pages::profile::show),
         route!(page POST "/app/profile/password", User, pages::profile_actions::change_password),
         route!(page POST "/app/profile/verify-email", User, pages::profile_actions::resend_verification),
@@ -122,6 +125,7 @@ fn routes() -> Vec<Route> {
         route!(page POST "/app/profile/tokens", User + step_up, pages::profile_security::create_token),
         route!(page POST "/app/profile/tokens/revoke", User, pages::profile_actions::revoke_token),
         route!(page POST "/app/profile/notifications", User, pages::profile_actions::notifications),
+        route!(page GET "/app/profile/digest-preview/{org}", Viewer, pages::digest::preview),
         route!(page POST "/app/profile/export", User + step_up, pages::profile_security::export),
         route!(page POST "/app/profile/delete", User + step_up, pages::profile_security::delete_account),
         // The books.

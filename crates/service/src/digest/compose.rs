@@ -3,8 +3,8 @@
 //! the engine's insights and the week's anomalies, and the cash line for the chart. All
 //! amounts are exact minor units; formatting happens when the digest is rendered.
 
-use super::insights::{Insight, top_insights, week_anomalies};
 use crate::analysis::Analysis;
+use crate::insights::{Insight, top_insights, week_anomalies};
 use chrono::NaiveDate;
 use flowsense_core::analytics::RunwayStatus;
 use flowsense_core::analytics::dates::add_days;
@@ -36,7 +36,8 @@ pub struct Digest {
     pub runway: RunwayStatus,
     pub week: WeekFlows,
     pub insights: Vec<Insight>,
-    /// Anomalies dated this week (the engine's wording), most severe first.
+    /// Anomalies dated this week (the engine's wording), most severe first, besides those
+    /// already among `insights`.
     pub anomalies: Vec<Insight>,
     /// Due in the next [`UPCOMING_DAYS`] days, by date, at most [`MAX_UPCOMING`].
     pub upcoming: Vec<Upcoming>,
@@ -117,6 +118,8 @@ pub fn compose_digest(a: &Analysis, org: OrgId, org_name: &str) -> Digest {
     let (upcoming, more_upcoming) = upcoming(a);
     let aging = a.aging();
     let overdue = |buckets: &[i64]| saturate(buckets.iter().skip(1).map(|&b| i128::from(b)).sum());
+    let insights = top_insights(a);
+    let anomalies = week_anomalies(a, &insights);
     Digest {
         org,
         org_name: org_name.to_owned(),
@@ -127,8 +130,8 @@ pub fn compose_digest(a: &Analysis, org: OrgId, org_name: &str) -> Digest {
         cash_change: saturate(i128::from(runway.cash_now) - i128::from(cash_week_ago)),
         runway: runway.status.clone(),
         week: buckets.flows(as_of, earliest),
-        insights: top_insights(a),
-        anomalies: week_anomalies(a),
+        insights,
+        anomalies,
         upcoming,
         more_upcoming,
         overdue_receivables: overdue(&aging.receivables.buckets),

@@ -1,15 +1,17 @@
 //! The weekly digest's content: [`compose_digest`] turns an organisation's [`Analysis`] into a
 //! typed [`Digest`] (once per organisation and week), [`render_digest`] turns it into one
 //! member's [`Email`] with a text and an HTML part, the cash chart inline and a signed one-click
-//! unsubscribe link ([`sign_unsubscribe`] / [`verify_unsubscribe`]). Choosing who receives it,
-//! and sending it, belong to the job that calls these.
+//! unsubscribe link ([`sign_unsubscribe`] / [`verify_unsubscribe`]). The jobs ([`register`]:
+//! `digest.weekly`, `digest.send`) choose who receives it and send it; [`unsubscribe`] is what
+//! the one-click link does, and [`preview`] the profile page's look at the next digest.
 //!
 //! [`Analysis`]: crate::analysis::Analysis
 //! [`Email`]: flowsense_mail::Email
 
 mod chart;
 mod compose;
-mod insights;
+mod jobs;
+mod opt_out;
 mod render;
 mod unsubscribe;
 
@@ -18,8 +20,15 @@ pub use compose::{
     CHART_WEEKS, CashChart, Digest, MAX_UPCOMING, UPCOMING_DAYS, USUAL_WEEKS, Upcoming,
     UpcomingKind, WeekFlows, compose_digest,
 };
-pub use insights::{AppPage, Insight, MAX_ANOMALIES, MAX_INSIGHTS, Tone};
-pub use render::{CHART_CONTENT_ID, DigestLinks, RenderError, digest_subject, render_digest};
+pub use jobs::{DIGEST_SCHEDULE, DIGEST_SEND, DIGEST_WEEKLY, SendPayload, register};
+pub(crate) use opt_out::unsubscribe_key;
+pub use opt_out::{
+    DigestError, UnsubscribeTarget, preview, unsubscribe, unsubscribe_link, unsubscribe_target,
+};
+pub use render::{
+    CHART_CONTENT_ID, DigestLinks, RenderError, digest_subject, render_digest,
+    render_digest_preview,
+};
 pub use unsubscribe::{
     Unsubscribe, UnsubscribePurpose, sign_unsubscribe, unsubscribe_url, verify_unsubscribe,
 };

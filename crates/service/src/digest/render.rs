@@ -4,7 +4,7 @@
 
 use super::chart::{ChartError, cash_chart_png};
 use super::compose::{Digest, UpcomingKind};
-use super::insights::Insight;
+use crate::insights::Insight;
 use askama::Template;
 use chrono::NaiveDate;
 use flowsense_core::analytics::RunwayStatus;
@@ -69,7 +69,8 @@ struct View {
     overdue_receivables: Option<String>,
     overdue_payables: Option<String>,
     chart_alt: Option<String>,
-    chart_cid: &'static str,
+    /// `cid:…` in a message; a `data:` URI in the preview page.
+    chart_src: String,
     dashboard_url: String,
     forecast_url: String,
     profile_url: String,
@@ -110,7 +111,12 @@ pub fn render_digest(digest: &Digest, to: &str, links: &DigestLinks) -> Result<E
     } else {
         None
     };
-    let view = view(digest, links, chart.is_some());
+    let view = view(
+        digest,
+        links,
+        chart.is_some(),
+        format!("cid:{CHART_CONTENT_ID}"),
+    );
     let text = TextPart { v: &view }.render()?;
     let html = HtmlPart { v: &view }.render()?;
     let mut email = Email::text(to, digest_subject(digest), text)
@@ -122,7 +128,29 @@ pub fn render_digest(digest: &Digest, to: &str, links: &DigestLinks) -> Result<E
     Ok(email)
 }
 
-fn view(d: &Digest, links: &DigestLinks, has_chart: bool) -> View {
+/// The HTML part of `digest` as [`render_digest`] writes it, but standalone: the chart is a
+/// `data:` URI instead of an attachment (the profile page's preview of the next digest).
+///
+/// # Errors
+/// When the template or the chart fails to render.
+pub fn render_digest_preview(digest: &Digest, links: &DigestLinks) -> Result<String, RenderError> {
+    use base64::Engine as _;
+    let chart = if digest.has_data {
+        cash_chart_png(&digest.chart)?
+    } else {
+        None
+    };
+    let src = chart.as_ref().map_or_else(String::new, |png| {
+        format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        )
+    });
+    let view = view(digest, links, chart.is_some(), src);
+    Ok(HtmlPart { v: &view }.render()?)
+}
+
+fn view(d: &Digest, links: &DigestLinks, has_chart: bool, chart_src: String) -> View {
     let c = d.currency;
     let base = links.public_url.trim_end_matches('/');
     let app = format!("{base}/app/{}", d.org);
@@ -167,7 +195,7 @@ fn view(d: &Digest, links: &DigestLinks, has_chart: bool) -> View {
         overdue_receivables: positive(d.overdue_receivables),
         overdue_payables: positive(d.overdue_payables),
         chart_alt: has_chart.then(|| chart_alt(d)),
-        chart_cid: CHART_CONTENT_ID,
+        chart_src,
         forecast_url: format!("{app}/forecast"),
         dashboard_url: app,
         profile_url: format!("{base}/app/profile"),

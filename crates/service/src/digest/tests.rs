@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::analysis::Analysis;
+use crate::insights::{MAX_ANOMALIES, MAX_INSIGHTS};
 use chrono::NaiveDate;
 use flowsense_core::{Books, Currency, DocKind, Document, OrgId, UserId};
 use flowsense_mail::{FileMailer, Mailer};

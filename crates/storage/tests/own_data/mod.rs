@@ -10,7 +10,14 @@ use flowsense_storage::{
 };
 use uuid::Uuid;
 
+/// A user whose address is confirmed.
 async fn user(s: &Store, email: &str) -> UserId {
+    let id = unconfirmed_user(s, email).await;
+    s.mark_email_verified(id, Utc::now()).await.unwrap();
+    id
+}
+
+async fn unconfirmed_user(s: &Store, email: &str) -> UserId {
     s.create_user(&NewUser {
         email: email.into(),
         display_name: email.into(),
@@ -49,6 +56,9 @@ pub async fn notification_prefs_are_per_membership(db: &TestDb) {
     s.set_membership(b, ann, Role::Member).await.unwrap();
     s.set_membership(a, bob, Role::Viewer).await.unwrap();
     s.set_membership(b, bob, Role::Admin).await.unwrap();
+    // An address never confirmed gets no digest.
+    let una = unconfirmed_user(s, "una@x.io").await;
+    s.set_membership(a, una, Role::Member).await.unwrap();
     let now = Utc::now();
 
     // Nobody chose yet: everyone gets the digest.
@@ -72,6 +82,15 @@ pub async fn notification_prefs_are_per_membership(db: &TestDb) {
     assert_eq!(
         emails(s.weekly_digest_recipients(a).await.unwrap()),
         ["bob@x.io"]
+    );
+    assert_eq!(s.weekly_digest_recipient(a, ann).await.unwrap(), None);
+    assert_eq!(s.weekly_digest_recipient(a, una).await.unwrap(), None);
+    assert_eq!(
+        s.weekly_digest_recipient(b, ann)
+            .await
+            .unwrap()
+            .map(|r| r.email),
+        Some("ann@x.io".to_owned())
     );
     assert_eq!(
         emails(s.weekly_digest_recipients(b).await.unwrap()),
@@ -104,6 +123,7 @@ pub async fn notification_prefs_are_per_membership(db: &TestDb) {
         emails(s.weekly_digest_recipients(c).await.unwrap()),
         ["carl@x.io"]
     );
+    assert_eq!(s.weekly_digest_recipient(c, ann).await.unwrap(), None);
 
     // Leaving an organisation forgets the choice made there.
     s.set_notification_prefs(a, bob, OFF, now).await.unwrap();

@@ -2,12 +2,12 @@
 //! serves) turned into display strings and chart geometry, with the top insights.
 
 use super::charts::{BandPoint, Chart, band_chart, line_chart};
-use super::insights::{Insight, insights};
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use flowsense_core::analytics::{Period, RunwayStatus, cash_position, cashflow, default_as_of};
 use flowsense_core::format::{money_size, money_whole, money_whole_size, percent};
 use flowsense_core::{Books, OrgId};
 use flowsense_service::analysis::Analysis;
+use flowsense_service::insights::top_insights;
 
 /// A headline figure with a comparison.
 pub struct Kpi {
@@ -33,6 +33,16 @@ pub struct RecurringRow {
     pub change_up: bool,
 }
 
+/// One of the service's top insights, with its link under this organisation.
+pub struct InsightRow {
+    /// `bad`, `warn` or `good`: the CSS tone.
+    pub tone: &'static str,
+    pub title: String,
+    pub detail: String,
+    pub link: String,
+    pub link_text: &'static str,
+}
+
 /// Everything the dashboard shows.
 pub struct Dashboard {
     pub as_of: String,
@@ -50,7 +60,7 @@ pub struct Dashboard {
     pub anomalies: Vec<AnomalyRow>,
     pub recurring: Vec<RecurringRow>,
     pub monthly_commitment: String,
-    pub insights: Vec<Insight>,
+    pub insights: Vec<InsightRow>,
 }
 
 /// Net cash of the month holding `day`, up to `day`, transfers excluded.
@@ -277,6 +287,15 @@ pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
         anomalies: anomaly_rows,
         recurring: recurring_rows,
         monthly_commitment: money_whole_size(rec.monthly_commitment, currency),
-        insights: insights(a, org),
+        insights: top_insights(a)
+            .into_iter()
+            .map(|i| InsightRow {
+                tone: i.tone.as_str(),
+                link: format!("/app/{org}{}", i.page.path()),
+                link_text: i.page.link_text(),
+                title: i.title,
+                detail: i.detail,
+            })
+            .collect(),
     }
 }

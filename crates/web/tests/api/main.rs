@@ -14,6 +14,7 @@ mod audit;
 mod books;
 mod cron;
 mod csrf;
+mod digest;
 mod enumeration;
 mod error_pages;
 mod extreme_books;

@@ -6,6 +6,7 @@ use crate::support::{
 };
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role, UserId};
+use flowsense_service::digest::unsubscribe_link;
 use flowsense_service::identity::crypto::{b64url, random_bytes, sha256};
 use flowsense_service::identity::limits::RateLimits;
 use flowsense_service::identity::links::{LinkPurpose, sign_link};
@@ -313,6 +314,12 @@ impl World {
                 }
             }
             ("POST", "/reset-password") => Some(json!({"email": self.spare_email})),
+            ("GET" | "POST", "/unsubscribe/{token}") => {
+                let link = unsubscribe_link(&self.app.state, self.spare, self.org);
+                let token = link.rsplit('/').next().expect("a token").to_owned();
+                path = path.replace("{token}", &token);
+                (spec.method == Method::POST).then(|| json!({"List-Unsubscribe": "One-Click"}))
+            }
             ("GET" | "POST", "/invitations/accept") => {
                 let token = self
                     .invitation_for(me.as_ref().map(|(_, e)| e.clone()))

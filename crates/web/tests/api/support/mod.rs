@@ -18,6 +18,7 @@ pub const NEW_PASSWORD: &str = "copper-lantern-93-quixotic";
 pub use db::{Db, TestDb, postgres_url};
 
 mod db;
+pub mod smtp;
 mod spawn;
 
 pub use spawn::{spawn_app, spawn_with, spawn_with_state};

@@ -1,17 +1,22 @@
-//! The digest's insights in the engine's own wording (the same findings the dashboard leads
-//! with: runway moving, cash that may run short, price rises, late payers, one customer carrying
-//! the revenue) and the week's anomalies, each pointing at the page that explains it.
+//! The engine's findings that most deserve a look, in its own words: runway moving, cash that
+//! may run short, price rises, the largest recent anomalies, late payers, one customer carrying
+//! the revenue — each in a sentence, with the page that explains it. One list, read by the
+//! dashboard and by the weekly digest alike (which adds the week's anomalies).
 
 use crate::analysis::Analysis;
 use chrono::NaiveDate;
 use flowsense_core::analytics::dates::add_days;
-use flowsense_core::analytics::{AnomalyKind, RunwayStatus, Severity};
+use flowsense_core::analytics::{Anomaly, AnomalyKind, RunwayStatus, Severity};
 use flowsense_core::format::{money, money_size, percent, share};
 
-/// Most insights a digest carries.
-pub const MAX_INSIGHTS: usize = 4;
-/// Most anomalies a digest lists.
+/// Most insights in the list.
+pub const MAX_INSIGHTS: usize = 6;
+/// Most anomalies of the week a digest lists besides them.
 pub const MAX_ANOMALIES: usize = 3;
+/// Anomalies older than this are history, not news.
+const RECENT_DAYS: i64 = 90;
+/// Most recent anomalies among the insights.
+const RECENT_ANOMALIES: usize = 2;
 /// A customer bringing at least this share of revenue (basis points) is worth a word.
 const CONCENTRATION_BP: i64 = 2_500;
 
@@ -41,6 +46,7 @@ pub enum AppPage {
     Forecast,
     Recurring,
     Aging,
+    CustomerConcentration,
     CashflowByCategory,
     Transactions { counterparty: Option<String> },
 }
@@ -53,7 +59,7 @@ impl AppPage {
             AppPage::Dashboard => String::new(),
             AppPage::Forecast => "/forecast".to_owned(),
             AppPage::Recurring => "/recurring".to_owned(),
-            AppPage::Aging => "/aging".to_owned(),
+            AppPage::Aging | AppPage::CustomerConcentration => "/aging".to_owned(),
             AppPage::CashflowByCategory => "/cashflow?split=category".to_owned(),
             AppPage::Transactions { counterparty: None } => "/transactions".to_owned(),
             AppPage::Transactions {
@@ -72,6 +78,7 @@ impl AppPage {
             AppPage::Forecast => "See the forecast",
             AppPage::Recurring => "See recurring costs",
             AppPage::Aging => "See receivables",
+            AppPage::CustomerConcentration => "See customer concentration",
             AppPage::CashflowByCategory => "See cash flow by category",
             AppPage::Transactions { .. } => "See the transactions",
         }
@@ -97,6 +104,7 @@ pub fn top_insights(a: &Analysis) -> Vec<Insight> {
     out.extend(runway_change(a));
     out.extend(cash_low_point(a));
     out.extend(price_rises(a));
+    out.extend(recent_anomalies(a));
     out.extend(late_payer(a));
     out.extend(concentration(a));
     // Stable: within a tone, the order above holds.
@@ -105,31 +113,48 @@ pub fn top_insights(a: &Analysis) -> Vec<Insight> {
     out
 }
 
-/// Anomalies dated in the digest's week (medium or high severity), as the engine words them.
-#[must_use]
-pub fn week_anomalies(a: &Analysis) -> Vec<Insight> {
-    let since = add_days(a.as_of, -6);
+/// Anomalies of medium or high severity dated from `since` to the books' last day, the most
+/// severe first (then the newest, as the report lists them), at most `most`.
+fn anomalies_since(a: &Analysis, since: NaiveDate, most: usize) -> Vec<Insight> {
     a.anomalies()
         .anomalies
         .iter()
         .filter(|x| x.date >= since && x.date <= a.as_of && x.severity >= Severity::Medium)
-        .take(MAX_ANOMALIES)
-        .map(|x| Insight {
-            tone: if x.severity == Severity::High {
-                Tone::Bad
-            } else {
-                Tone::Warn
-            },
-            title: x.title.clone(),
-            detail: format!("Found on {}.", day(x.date)),
-            page: match (&x.counterparty, x.kind) {
-                (_, AnomalyKind::CategorySpike) => AppPage::CashflowByCategory,
-                (counterparty, _) => AppPage::Transactions {
-                    counterparty: counterparty.clone(),
-                },
-            },
-        })
+        .take(most)
+        .map(anomaly)
         .collect()
+}
+
+fn anomaly(x: &Anomaly) -> Insight {
+    Insight {
+        tone: if x.severity == Severity::High {
+            Tone::Bad
+        } else {
+            Tone::Warn
+        },
+        title: x.title.clone(),
+        detail: format!("Found on {}.", day(x.date)),
+        page: match (&x.counterparty, x.kind) {
+            (_, AnomalyKind::CategorySpike) => AppPage::CashflowByCategory,
+            (counterparty, _) => AppPage::Transactions {
+                counterparty: counterparty.clone(),
+            },
+        },
+    }
+}
+
+fn recent_anomalies(a: &Analysis) -> Vec<Insight> {
+    anomalies_since(a, add_days(a.as_of, -RECENT_DAYS), RECENT_ANOMALIES)
+}
+
+/// The anomalies dated in the digest's week (the seven days ending with the books' last day),
+/// at most [`MAX_ANOMALIES`], leaving out those already among `insights`.
+#[must_use]
+pub fn week_anomalies(a: &Analysis, insights: &[Insight]) -> Vec<Insight> {
+    let mut week = anomalies_since(a, add_days(a.as_of, -6), MAX_ANOMALIES + insights.len());
+    week.retain(|x| !insights.contains(x));
+    week.truncate(MAX_ANOMALIES);
+    week
 }
 
 fn day(d: NaiveDate) -> String {
@@ -207,7 +232,17 @@ fn runway_change(a: &Analysis) -> Option<Insight> {
                 m(*average_monthly_net_inflow)
             ),
         ),
-        (RunwayStatus::NotBurning { .. } | RunwayStatus::InsufficientHistory, _) => return None,
+        (
+            RunwayStatus::NotBurning {
+                average_monthly_net_inflow,
+            },
+            _,
+        ) => (
+            Tone::Good,
+            format!("Cash grows {} a month", m(*average_monthly_net_inflow)),
+            "Over the last three full months, more came in than went out.".to_owned(),
+        ),
+        (RunwayStatus::InsufficientHistory, _) => return None,
     };
     Some(Insight {
         tone,
@@ -309,6 +344,6 @@ fn concentration(a: &Analysis) -> Option<Insight> {
             share(c.top3_bp),
             money(c.revenue, a.currency())
         ),
-        page: AppPage::Aging,
+        page: AppPage::CustomerConcentration,
     })
 }
