@@ -6,7 +6,7 @@
 use super::gen_books::documents_path;
 use crate::cli::ImportArgs;
 use crate::settings::Settings;
-use anyhow::{Result, anyhow};
+use anyhow::{Context as _, Result, anyhow};
 use flowsense_import::{ColumnMap, DateFormat, ImportOptions};
 use flowsense_service::imports::{
     FileImport, ImportFailure, ImportProgress, file_sha256, import_file,
@@ -51,7 +51,7 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
             Some(DateFormat::parse(format).map_err(|e| anyhow!("--date-format: {e}"))?);
     }
     let source_name = args.file.display().to_string();
-    let sha256 = file_sha256(&args.file).map_err(|e| anyhow!("cannot read {source_name}: {e}"))?;
+    let sha256 = file_sha256(&args.file).with_context(|| format!("cannot read {source_name}"))?;
     let sibling = documents_path(&args.file);
     let documents = sibling.exists().then_some(sibling);
     let progress = Bar(progress_bar(&args.file, args.quiet)?);

@@ -2,7 +2,7 @@
 
 use crate::cli::KeysCommand;
 use crate::settings::{MasterKeySource, Settings};
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use flowsense_storage::Keyring;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -79,7 +79,7 @@ async fn rotate(settings: &Settings) -> Result<()> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("Re-wrapping {bar:30} {pos}/{len} organisations")
-            .map_err(|e| anyhow::anyhow!("progress template: {e}"))?,
+            .context("progress template")?,
     );
     let done = store
         .rotate_master_key(|p| {
