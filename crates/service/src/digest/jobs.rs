@@ -189,14 +189,7 @@ async fn send_one(ctx: &Context, job: &Job) -> Result<(), JobError> {
         tracing::error!(error = %ErrorChain(&e), "the digest could not be rendered");
         JobError::permanent("the digest could not be rendered")
     })?;
-    ctx.send_mail(email).await.map_err(|e| {
-        tracing::warn!(org = %org.id, user = %p.user, error = %ErrorChain(&e), "the digest was not sent");
-        if e.is_transient() {
-            JobError::retry(e.to_string())
-        } else {
-            JobError::permanent(e.to_string())
-        }
-    })?;
+    crate::email::send(ctx, &email).await?;
     tracing::info!(org = %org.id, user = %p.user, "digest sent");
     Ok(())
 }

@@ -325,7 +325,6 @@ pub fn totp_code(app: &TestApp, secret_b32: &str, offset: i64) -> String {
     t.generate(u64::try_from(now).expect("time")).to_string()
 }
 
-
 /// A `multipart/form-data` body with `fields` in order (`Some(file name)` for file fields):
 /// the content type to send and the bytes.
 pub fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
