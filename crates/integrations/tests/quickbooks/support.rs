@@ -90,6 +90,10 @@ pub async fn env(transactions: usize) -> Env {
 
 /// What a browser does on Intuit's consent page: load it, press one of its two buttons, and
 /// come back with the redirect's query string.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the person's browser is an outside client, not one of ours"
+)]
 pub async fn consent(authorize_url: &str, approve: bool) -> String {
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

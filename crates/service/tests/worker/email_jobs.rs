@@ -132,7 +132,6 @@ async fn a_signup_commits_its_message_and_a_worker_sends_it(store: &Store) {
         .unwrap();
     assert_eq!(last.subject(), Some("You already have a FlowSense account"));
 }
-crate::on_both_backends!(a_signup_commits_its_message_and_a_worker_sends_it);
 
 async fn a_mail_server_that_is_down_delays_the_message_without_losing_it(store: &Store) {
     let outbox = tempfile::tempdir().expect("outbox");
@@ -167,7 +166,6 @@ async fn a_mail_server_that_is_down_delays_the_message_without_losing_it(store: 
     assert_eq!(messages(outbox.path()).len(), 1);
     assert_eq!(email_jobs(store, JobState::Succeeded).await.len(), 1);
 }
-crate::on_both_backends!(a_mail_server_that_is_down_delays_the_message_without_losing_it);
 
 async fn an_invitation_revoked_before_it_went_out_is_not_sent(store: &Store) {
     let outbox = tempfile::tempdir().expect("outbox");
@@ -223,4 +221,9 @@ async fn an_invitation_revoked_before_it_went_out_is_not_sent(store: &Store) {
     assert!(text.contains("/invitations/accept?token="), "{text}");
     assert_eq!(kept.email, "kim@example.test");
 }
-crate::on_both_backends!(an_invitation_revoked_before_it_went_out_is_not_sent);
+
+crate::on_both_backends!(
+    a_signup_commits_its_message_and_a_worker_sends_it,
+    a_mail_server_that_is_down_delays_the_message_without_losing_it,
+    an_invitation_revoked_before_it_went_out_is_not_sent,
+);
