@@ -23,9 +23,8 @@ const ROWS_PER_IMPORT: usize = 100_000;
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (step, url, what) = match args.as_slice() {
-        [step, url, what, ..] => (step, url, what),
-        _ => panic!("usage: retention_bench seed URL ROWS | purge URL ORG | report URL ORG FILE"),
+    let [step, url, what, ..] = args.as_slice() else {
+        panic!("usage: retention_bench seed URL ROWS | purge URL ORG | report URL ORG FILE")
     };
     let store = Store::open(
         url,

@@ -171,7 +171,7 @@ mod tests {
             job.payload,
             r#"{"message":"password_changed","user":"00000000-0000-0000-0000-000000000000","how":"reset","revoked":{"sessions":2,"tokens":1,"pending_mfa":false}}"#
         );
-        let back: Message = serde_json::from_str(&job.payload).unwrap();
+        let back: Message = serde_json::from_str(&job.payload).expect("payload");
         assert_eq!(back, message);
     }
 }

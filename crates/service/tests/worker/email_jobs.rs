@@ -110,8 +110,8 @@ async fn a_signup_commits_its_message_and_a_worker_sends_it(store: &Store) {
         store
             .user_by_email("nia@example.test")
             .await
-            .unwrap()
-            .unwrap()
+            .expect("read")
+            .expect("the account")
             .email_verified_at
             .is_some()
     );
@@ -129,7 +129,7 @@ async fn a_signup_commits_its_message_and_a_worker_sends_it(store: &Store) {
     let sent = messages(outbox.path());
     let last = mail_parser::MessageParser::default()
         .parse(&sent[1])
-        .unwrap();
+        .expect("a MIME message");
     assert_eq!(last.subject(), Some("You already have a FlowSense account"));
 }
 
@@ -139,7 +139,7 @@ async fn a_mail_server_that_is_down_delays_the_message_without_losing_it(store: 
     let mut ctx = context(store, outbox.path()).with_clock(clock.clone());
     // A real SMTP client towards a port nothing listens on: the connection is refused.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let port = closed.local_addr().unwrap().port();
+    let port = closed.local_addr().expect("address").port();
     drop(closed);
     let smtp = SmtpConfig::parse(&format!("smtp://127.0.0.1:{port}?tls=none")).expect("config");
     ctx.mailer =
@@ -211,12 +211,12 @@ async fn an_invitation_revoked_before_it_went_out_is_not_sent(store: &Store) {
     assert_eq!(sent.len(), 1, "only the open invitation was mailed");
     let mail = mail_parser::MessageParser::default()
         .parse(&sent[0])
-        .unwrap();
+        .expect("a MIME message");
     assert_eq!(
         mail.to().and_then(|t| t.first()).and_then(|a| a.address()),
         Some("kim@example.test")
     );
-    let text = mail.body_text(0).unwrap().into_owned();
+    let text = mail.body_text(0).expect("a text part").into_owned();
     assert!(text.contains("as member"), "{text}");
     assert!(text.contains("/invitations/accept?token="), "{text}");
     assert_eq!(kept.email, "kim@example.test");
