@@ -4,6 +4,8 @@
 // Contract bodies are plain async fns run by the macro, outside clippy's notion of a test.
 #![allow(clippy::unwrap_used)]
 
+mod memberships;
+mod sessions_and_tokens;
 mod support;
 
 use chrono::{TimeDelta, Utc};
@@ -54,164 +56,6 @@ fn session(user: UserId, tag: u8) -> NewSession {
         user_agent: "test".into(),
         ip: "127.0.0.1".into(),
     }
-}
-
-async fn sessions_rotate_and_revoke(db: &TestDb) {
-    let s = &db.store;
-    let (a, b) = (user(s, "a@x.io").await, user(s, "b@x.io").await);
-    s.create_session(&session(a, 1), None).await.unwrap();
-    let found = s.session_by_hash(&[1; 32]).await.unwrap().unwrap();
-    assert_eq!(found.user(), a);
-    assert!(
-        !format!("{found:?}").contains("[1, 1"),
-        "Debug hides hashes"
-    );
-    // Rotation: the new session replaces the old one in one step.
-    s.create_session(&session(a, 2), Some(&[1; 32]))
-        .await
-        .unwrap();
-    assert!(s.session_by_hash(&[1; 32]).await.unwrap().is_none());
-    s.create_session(&session(a, 3), None).await.unwrap();
-    s.create_session(&session(b, 4), None).await.unwrap();
-    let later = Utc::now() + TimeDelta::minutes(5);
-    s.touch_session(&[2; 32], later).await.unwrap();
-    let touched = s.session_by_hash(&[2; 32]).await.unwrap().unwrap();
-    assert_eq!(touched.last_seen_at.timestamp(), later.timestamp());
-    assert_eq!(s.sessions_of_user(a).await.unwrap().len(), 2);
-    // Another user's public id is not mine to revoke.
-    let b_public = s.sessions_of_user(b).await.unwrap()[0].public_id;
-    assert!(!s.delete_session_of_user(a, b_public).await.unwrap());
-    assert!(s.delete_session_of_user(b, b_public).await.unwrap());
-    assert_eq!(
-        s.delete_sessions_of_user(a, Some(&[2; 32])).await.unwrap(),
-        1
-    );
-    assert_eq!(s.sessions_of_user(a).await.unwrap().len(), 1);
-    assert_eq!(s.delete_sessions_of_user(a, None).await.unwrap(), 1);
-    assert!(!s.delete_session(&[2; 32]).await.unwrap());
-}
-
-async fn tokens_are_found_by_hash_and_revoked_once(db: &TestDb) {
-    let s = &db.store;
-    let (a, b) = (user(s, "a@x.io").await, user(s, "b@x.io").await);
-    let now = Utc::now();
-    let id = Uuid::new_v4();
-    s.create_api_token(&NewApiToken {
-        id,
-        user: a,
-        name: "ci".into(),
-        token_hash: vec![7; 32],
-        scope: TokenScope::Read,
-        created_at: now,
-        expires_at: now + TimeDelta::days(90),
-    })
-    .await
-    .unwrap();
-    let t = s.api_token_by_hash(&[7; 32]).await.unwrap().unwrap();
-    assert_eq!((t.id, t.user, t.scope), (id, a, TokenScope::Read));
-    assert!(s.api_token_by_hash(&[8; 32]).await.unwrap().is_none());
-    s.touch_api_token(id, now).await.unwrap();
-    assert!(
-        !s.revoke_api_token(b, id, now).await.unwrap(),
-        "not b's token"
-    );
-    assert!(s.revoke_api_token(a, id, now).await.unwrap());
-    assert!(
-        !s.revoke_api_token(a, id, now).await.unwrap(),
-        "already revoked"
-    );
-    let listed = s.api_tokens_of(a).await.unwrap();
-    assert!(listed[0].revoked_at.is_some() && listed[0].last_used_at.is_some());
-    assert!(s.api_tokens_of(b).await.unwrap().is_empty());
-}
-
-async fn invitations_are_tenant_scoped_and_single_use(db: &TestDb) {
-    let s = &db.store;
-    let (o1, o2) = (org(s, "one").await, org(s, "two").await);
-    let admin = user(s, "admin@x.io").await;
-    let guest = user(s, "guest@x.io").await;
-    s.set_membership(o1, admin, Role::Admin).await.unwrap();
-    let now = Utc::now();
-    let inv = s
-        .create_invitation(
-            o1,
-            &NewInvitation {
-                id: Uuid::new_v4(),
-                email: "Guest@X.io".into(),
-                role: Role::Member,
-                token_hash: vec![9; 32],
-                invited_by: admin,
-                created_at: now,
-                expires_at: now + TimeDelta::days(7),
-            },
-            &[],
-        )
-        .await
-        .unwrap();
-    assert_eq!(inv.email, "guest@x.io");
-    assert!(
-        s.invitation_by_token(o2, &[9; 32]).await.unwrap().is_none(),
-        "other tenant"
-    );
-    let found = s.invitation_by_token(o1, &[9; 32]).await.unwrap().unwrap();
-    assert_eq!(found.id, inv.id);
-    assert_eq!(
-        s.accept_invitation(o1, inv.id, guest, now).await.unwrap(),
-        Role::Member
-    );
-    assert_eq!(s.role_in(o1, guest).await.unwrap(), Some(Role::Member));
-    assert!(matches!(
-        s.accept_invitation(o1, inv.id, guest, now).await,
-        Err(StorageError::Conflict(_))
-    ));
-    assert!(matches!(
-        s.accept_invitation(o2, inv.id, guest, now).await,
-        Err(StorageError::Conflict(_))
-    ));
-    assert!(
-        s.invitation_by_token(o1, &[9; 32])
-            .await
-            .unwrap()
-            .unwrap()
-            .accepted_at
-            .is_some()
-    );
-}
-
-async fn an_organisation_always_keeps_an_admin(db: &TestDb) {
-    let s = &db.store;
-    let (o, other) = (org(s, "keep").await, org(s, "else").await);
-    let (a, b) = (user(s, "a@x.io").await, user(s, "b@x.io").await);
-    s.set_membership(o, a, Role::Admin).await.unwrap();
-    s.set_membership(o, b, Role::Viewer).await.unwrap();
-    let last = |r: Result<(), StorageError>| matches!(r, Err(StorageError::Conflict("last admin")));
-    assert!(last(
-        s.change_role_keeping_an_admin(o, a, Role::Member).await
-    ));
-    assert!(last(s.remove_member_keeping_an_admin(o, a).await));
-    assert!(matches!(
-        s.change_role_keeping_an_admin(other, a, Role::Viewer).await,
-        Err(StorageError::NotFound)
-    ));
-    s.change_role_keeping_an_admin(o, b, Role::Admin)
-        .await
-        .unwrap();
-    s.change_role_keeping_an_admin(o, a, Role::Member)
-        .await
-        .unwrap();
-    assert!(last(
-        s.change_role_keeping_an_admin(o, b, Role::Viewer).await
-    ));
-    s.remove_member_keeping_an_admin(o, a).await.unwrap();
-    assert!(matches!(
-        s.remove_member_keeping_an_admin(o, a).await,
-        Err(StorageError::NotFound)
-    ));
-    let details = s.member_details(o).await.unwrap();
-    assert_eq!(details.len(), 1);
-    assert_eq!((details[0].user_id, details[0].role), (b, Role::Admin));
-    let mine = s.orgs_of_user(b).await.unwrap();
-    assert_eq!((mine.len(), mine[0].role), (1, Role::Admin));
 }
 
 async fn mfa_codes_work_once(db: &TestDb) {
@@ -398,10 +242,6 @@ async fn sqlite_files_are_private() {
 on_both_backends!(
     a_new_password_revokes_credentials,
     audit_actions_are_counted_per_org_and_window,
-    sessions_rotate_and_revoke,
-    tokens_are_found_by_hash_and_revoked_once,
-    invitations_are_tenant_scoped_and_single_use,
-    an_organisation_always_keeps_an_admin,
     mfa_codes_work_once,
     failed_sign_ins_are_counted_and_cleared,
 );

@@ -1,0 +1,152 @@
+//! `flowsense import`: all or nothing, with the line and reason of a refusal, and a kill mid-import that leaves the database as before.
+
+use super::*;
+
+#[test]
+fn import_is_all_or_nothing_reports_line_and_reason_and_never_duplicates() {
+    let ws = Workspace::new();
+    ws.ok(&["migrate", "--create"]);
+    ws.ok(&["org", "create", "--slug", "acme", "--name", "Acme Ltd"]);
+    let books = ws.path("books.csv");
+    ws.ok(&[
+        "gen",
+        "--transactions",
+        "2000",
+        "--out",
+        books.to_str().unwrap(),
+    ]);
+    let first = ws.ok(&[
+        "import",
+        "--org",
+        "acme",
+        "--quiet",
+        books.to_str().unwrap(),
+    ]);
+    assert!(first.contains("added"), "{first}");
+    let before = ws.counts();
+    assert!(before.transactions > 1500, "{before:?}");
+    let again = ws.ok(&[
+        "import",
+        "--org",
+        "acme",
+        "--quiet",
+        books.to_str().unwrap(),
+    ]);
+    assert!(again.contains(" 0 added"), "{again}");
+    assert_eq!(ws.counts().transactions, before.transactions);
+    let before = ws.counts();
+
+    let good = "2026-01-02,Operating,10.00,USD,Shop,Sales,ok,r1\n";
+    let header = "date,account,amount,currency,counterparty,category,description,reference\n";
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "columns.csv",
+            format!("{header}{good}2026-01-03,Operating,10.00,USD\n").into_bytes(),
+            "columns.csv:3:",
+        ),
+        (
+            "date.csv",
+            format!("{header}{good}2026-13-45,Operating,1.00,USD,A,B,C,r2\n").into_bytes(),
+            "date.csv:3: bad date",
+        ),
+        (
+            "amount.csv",
+            format!("{header}{good}2026-01-03,Operating,\"12,3.4\",USD,A,B,C,r2\n").into_bytes(),
+            "amount.csv:3: bad amount",
+        ),
+        ("empty.csv", Vec::new(), "empty.csv"),
+        (
+            "junk.csv",
+            vec![0u8, 159, 146, 150, 0, 1, 2, 255, 254, 10, 0, 0],
+            "junk.csv",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = ws.path(name);
+        std::fs::write(&path, bytes).unwrap();
+        let err = ws.fails(&["import", "--org", "acme", "--quiet", path.to_str().unwrap()]);
+        assert!(err.contains(expected), "{name}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{name}: one line: {err}");
+        assert!(
+            !err.contains("Shop"),
+            "{name}: other rows' content leaked: {err}"
+        );
+        assert_eq!(ws.counts(), before, "{name} left something behind");
+    }
+    // A 200 MB line is refused after reading about a megabyte of it.
+    let huge = ws.path("huge.csv");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&huge).unwrap());
+        f.write_all(header.as_bytes()).unwrap();
+        f.write_all(good.as_bytes()).unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..200 {
+            f.write_all(&chunk).unwrap();
+        }
+        f.write_all(b"\n").unwrap();
+    }
+    let err = ws.fails(&["import", "--org", "acme", "--quiet", huge.to_str().unwrap()]);
+    assert!(
+        err.contains("huge.csv:3") && err.contains("longer than"),
+        "{err}"
+    );
+    assert_eq!(ws.counts(), before);
+    // Unknown organisation.
+    let err = ws.fails(&["import", "--org", "nope", books.to_str().unwrap()]);
+    assert!(err.contains("no organisation"), "{err}");
+}
+
+#[test]
+fn a_kill_during_a_million_row_import_leaves_the_database_as_before() {
+    let ws = Workspace::new();
+    ws.ok(&["migrate", "--create"]);
+    ws.ok(&["org", "create", "--slug", "big", "--name", "Big Co"]);
+    let small = ws.path("small.csv");
+    ws.ok(&[
+        "gen",
+        "--transactions",
+        "1000",
+        "--seed",
+        "3",
+        "--out",
+        small.to_str().unwrap(),
+    ]);
+    ws.ok(&["import", "--org", "big", "--quiet", small.to_str().unwrap()]);
+    let before = ws.counts();
+
+    let big = ws.path("big.csv");
+    ws.ok(&[
+        "gen",
+        "--transactions",
+        "1000000",
+        "--seed",
+        "4",
+        "--out",
+        big.to_str().unwrap(),
+    ]);
+    let mut child = ws
+        .cmd()
+        .args(["import", "--org", "big", "--quiet", big.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the import has written well into its transaction (the WAL grows), then kill -9.
+    let wal = ws.path("flowsense.db-wal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 32 << 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never got going"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import finished before it could be killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(ws.counts(), before, "the killed import left rows behind");
+    assert_eq!(ws.sql("PRAGMA integrity_check"), "ok");
+}

@@ -1,0 +1,260 @@
+//! The books: imports all or nothing, documents, filtering and paging, and the books' version.
+
+use super::*;
+
+async fn import_is_all_or_nothing_and_idempotent(db: &TestDb) {
+    let s = &db.store;
+    let a = org(s, "alpha").await;
+    let rows: Vec<_> = (0..2000)
+        .map(|n| {
+            txn(
+                n,
+                if n % 3 == 0 { "Savings" } else { "Operating" },
+                i64::from(n) - 1000,
+                "Acme\tCo \\ \"q\"\nx",
+            )
+        })
+        .collect();
+
+    // Abandoned import: nothing stays, not even the accounts it created.
+    let mut imp = s.begin_import(a, &meta("a.csv")).await.unwrap();
+    assert_eq!(imp.add_transactions(&rows[..1500]).await.unwrap(), 1500);
+    drop(imp);
+    assert_eq!(s.count_transactions(a).await.unwrap(), 0);
+    assert!(s.bank_accounts(a).await.unwrap().is_empty());
+
+    // A committed import in two batches, then the same file again.
+    let mut imp = s.begin_import(a, &meta("a.csv")).await.unwrap();
+    imp.add_transactions(&rows[..700]).await.unwrap();
+    imp.add_transactions(&rows[700..]).await.unwrap();
+    let summary = imp.commit().await.unwrap();
+    assert_eq!((summary.rows_read, summary.rows_added), (2000, 2000));
+    assert_eq!(import(s, a, &rows).await, 0);
+    assert_eq!(s.count_transactions(a).await.unwrap(), 2000);
+
+    // Special characters survive the bulk paths byte for byte.
+    let page = s
+        .list_transactions(
+            a,
+            &TxnFilter {
+                limit: 1,
+                ..TxnFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].counterparty, "Acme\tCo \\ \"q\"\nx");
+    let total: i64 = s
+        .load_books(a)
+        .await
+        .unwrap()
+        .txns
+        .iter()
+        .map(|t| t.amount)
+        .sum();
+    assert_eq!(total, rows.iter().map(|r| r.amount_minor).sum::<i64>());
+
+    // A batch mixing known ids, new ones and an id repeated within it adds each new id once
+    // (the first of a repeated one keeps its amount); the next batch still goes in whole.
+    let mut mixed: Vec<_> = (1990..2010)
+        .map(|n| txn(n, "Operating", 7, "Mixed"))
+        .collect();
+    mixed.push(txn(2005, "Operating", 999, "Repeat"));
+    let later: Vec<_> = (2010..2020)
+        .map(|n| txn(n, "Savings", 1, "Later"))
+        .collect();
+    let mut imp = s.begin_import(a, &meta("b.csv")).await.unwrap();
+    assert_eq!(imp.add_transactions(&mixed).await.unwrap(), 10);
+    assert_eq!(imp.add_transactions(&later).await.unwrap(), 10);
+    let summary = imp.commit().await.unwrap();
+    assert_eq!((summary.rows_read, summary.rows_added), (31, 20));
+    let books = s.load_books(a).await.unwrap();
+    assert_eq!(books.txns.len(), 2020);
+    assert!(books.counterparties.get("Repeat").is_none());
+    let total: i64 = books.txns.iter().map(|t| t.amount).sum();
+    let before: i64 = rows.iter().map(|r| r.amount_minor).sum();
+    assert_eq!(total, before + 10 * 7 + 10);
+}
+
+async fn documents_upsert_and_load(db: &TestDb) {
+    let s = &db.store;
+    let a = org(s, "alpha").await;
+    let mut doc = NewDocument {
+        kind: DocKind::Invoice,
+        number: "INV-1".into(),
+        counterparty: "Customer".into(),
+        issue_date: day(2026, 1, 1),
+        due_date: day(2026, 1, 31),
+        paid_date: None,
+        amount_minor: 120_000,
+        currency: "USD".into(),
+        external_id: "inv-1".into(),
+    };
+    let mut imp = s.begin_import(a, &meta("d.csv")).await.unwrap();
+    assert_eq!(
+        imp.add_documents(std::slice::from_ref(&doc)).await.unwrap(),
+        1
+    );
+    imp.commit().await.unwrap();
+    let mut imp = s.begin_import(a, &meta("d.csv")).await.unwrap();
+    assert_eq!(
+        imp.add_documents(std::slice::from_ref(&doc)).await.unwrap(),
+        0,
+        "unchanged"
+    );
+    doc.paid_date = Some(day(2026, 2, 10));
+    assert_eq!(
+        imp.add_documents(std::slice::from_ref(&doc)).await.unwrap(),
+        1,
+        "now paid"
+    );
+    imp.commit().await.unwrap();
+    let books = s.load_books(a).await.unwrap();
+    assert_eq!(books.documents.len(), 1);
+    assert_eq!(books.documents[0].paid, Some(day(2026, 2, 10)));
+}
+
+async fn transactions_filter_and_page(db: &TestDb) {
+    let s = &db.store;
+    let a = org(s, "alpha").await;
+    let rows: Vec<_> = (0..120)
+        .map(|n| {
+            txn(
+                n,
+                "Operating",
+                if n % 2 == 0 { 100 } else { -100 },
+                if n % 5 == 0 {
+                    "Rent Co"
+                } else {
+                    "Shop 50%_off"
+                },
+            )
+        })
+        .collect();
+    import(s, a, &rows).await;
+    // Paging visits every row exactly once, newest first.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = s
+            .list_transactions(
+                a,
+                &TxnFilter {
+                    cursor,
+                    limit: 7,
+                    ..TxnFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|t| (t.posted_on, t.id)));
+        match page.next_cursor {
+            Some(c) => cursor = Some(TxnCursor::decode(&c).unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 120);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]));
+    let f = |f: TxnFilter| async move {
+        s.list_transactions(a, &TxnFilter { limit: 500, ..f })
+            .await
+            .unwrap()
+            .items
+            .len()
+    };
+    assert_eq!(
+        f(TxnFilter {
+            counterparty: Some("Rent Co".into()),
+            ..TxnFilter::default()
+        })
+        .await,
+        24
+    );
+    assert_eq!(
+        f(TxnFilter {
+            category: Some("Sales".into()),
+            ..TxnFilter::default()
+        })
+        .await,
+        60
+    );
+    assert_eq!(
+        f(TxnFilter {
+            text: Some("50%_".into()),
+            ..TxnFilter::default()
+        })
+        .await,
+        96
+    );
+    assert_eq!(
+        f(TxnFilter {
+            text: Some("%".into()),
+            ..TxnFilter::default()
+        })
+        .await,
+        96,
+        "LIKE wildcards are literal"
+    );
+    assert_eq!(
+        f(TxnFilter {
+            from: Some(day(2026, 3, 1)),
+            to: Some(day(2026, 3, 31)),
+            ..TxnFilter::default()
+        })
+        .await,
+        10
+    );
+}
+
+async fn every_write_to_the_books_moves_their_version(db: &TestDb) {
+    let s = &db.store;
+    let (a, b) = (org(s, "alpha").await, org(s, "bravo").await);
+    let version = |org: OrgId| async move { s.org(org).await.unwrap().books_version };
+    assert_eq!((version(a).await, version(b).await), (0, 0));
+
+    import(s, a, &[txn(1, "Operating", 500, "Acme")]).await;
+    let after_import = version(a).await;
+    assert!(after_import > 0);
+    // Re-importing the same rows adds nothing, yet still cannot leave a cache stale.
+    import(s, a, &[txn(1, "Operating", 500, "Acme")]).await;
+    assert!(version(a).await > after_import);
+    let before = version(a).await;
+    s.ensure_bank_account(a, "Savings", Currency::USD, 90_000)
+        .await
+        .unwrap();
+    assert!(version(a).await > before);
+    let before = version(a).await;
+    let mut imp = s.begin_import(a, &meta("d.csv")).await.unwrap();
+    imp.add_documents(&[NewDocument {
+        kind: DocKind::Invoice,
+        number: "INV-1".into(),
+        counterparty: "Acme".into(),
+        issue_date: day(2026, 1, 1),
+        due_date: day(2026, 1, 31),
+        paid_date: None,
+        amount_minor: 10_000,
+        currency: "USD".into(),
+        external_id: "inv-1".into(),
+    }])
+    .await
+    .unwrap();
+    imp.commit().await.unwrap();
+    assert!(version(a).await > before);
+
+    // An abandoned import changes nothing; another organisation's version never moves.
+    let before = version(a).await;
+    let mut imp = s.begin_import(a, &meta("x.csv")).await.unwrap();
+    imp.add_transactions(&[txn(2, "Operating", 1, "Acme")])
+        .await
+        .unwrap();
+    drop(imp);
+    assert_eq!(version(a).await, before);
+    assert_eq!(version(b).await, 0);
+}
+
+crate::on_both_backends!(
+    import_is_all_or_nothing_and_idempotent,
+    documents_upsert_and_load,
+    transactions_filter_and_page,
+    every_write_to_the_books_moves_their_version,
+);

@@ -1,0 +1,301 @@
+//! The authorization matrix: every route of the registry × every kind of caller.
+
+mod samples;
+
+use crate::cron::with_test_cron;
+use crate::support::{
+    Browser, Db, NEW_PASSWORD, PASSWORD, TestApp, spawn_app, spawn_with_state, totp_code,
+};
+use chrono::TimeDelta;
+use flowsense_core::{OrgId, Role, UserId};
+use flowsense_service::digest::unsubscribe_link;
+use flowsense_service::identity::crypto::{b64url, random_bytes, sha256};
+use flowsense_service::identity::limits::RateLimits;
+use flowsense_service::identity::links::{LinkPurpose, sign_link};
+use flowsense_storage::{NewApiToken, NewInvitation, TokenScope};
+use flowsense_web::routes::{Access, RouteSpec, route_table};
+use reqwest::{Method, StatusCode};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    ExpiredSession,
+    RevokedToken,
+    OtherOrgAdmin,
+    Viewer,
+    Member,
+    ReadToken,
+    Admin,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Anonymous,
+    Who::ExpiredSession,
+    Who::RevokedToken,
+    Who::OtherOrgAdmin,
+    Who::Viewer,
+    Who::Member,
+    Who::ReadToken,
+    Who::Admin,
+];
+
+/// `None`: allowed (the sample request must succeed with 2xx); `Some(s)`: refused with `s`.
+fn expected(spec: &RouteSpec, who: Who) -> Option<u16> {
+    let writes = spec.method != Method::GET;
+    match (spec.access, who) {
+        (Access::Public, _) => None,
+        // Nobody here signs or has the metrics token: those cases are in `cron.rs` and
+        // `metrics.rs`.
+        (Access::Signed, _) => Some(401),
+        (_, Who::Anonymous | Who::ExpiredSession | Who::RevokedToken) => Some(401),
+        // Tokens never count as a recent sign-in, so step-up routes refuse them even to read.
+        (_, Who::ReadToken) if writes || spec.step_up => Some(403),
+        (Access::User, _) => None,
+        (_, Who::OtherOrgAdmin) => Some(404),
+        (Access::Member | Access::Admin, Who::Viewer) | (Access::Admin, Who::Member) => Some(403),
+        _ => None,
+    }
+}
+
+struct Person {
+    id: UserId,
+    email: String,
+    browser: Browser,
+}
+
+struct World {
+    app: TestApp,
+    org: OrgId,
+    other_org: OrgId,
+    spare: UserId,
+    spare_email: String,
+    people: Vec<(Who, Person)>,
+    read_token: String,
+    revoked_token: String,
+}
+
+async fn world(db: Db) -> World {
+    // The cron route and /metrics are on, so they refuse what they get here with 401 (not 404).
+    let app = spawn_with_state(
+        db,
+        RateLimits::generous(),
+        |_| {},
+        |state| {
+            with_test_cron(state).with_metrics_token(SecretString::from(
+                "the matrix's metrics token, 32+ characters",
+            ))
+        },
+    )
+    .await;
+    let admin = app.user("admin@a.test").await;
+    let org = app.org("alpha", admin).await;
+    let other = app.user("admin@b.test").await;
+    let other_org = app.org("bravo", other).await;
+    app.member(org, "viewer@a.test", Role::Viewer).await;
+    app.member(org, "member@a.test", Role::Member).await;
+    app.member(org, "stale@a.test", Role::Admin).await;
+    let spare = app.member(org, "spare@a.test", Role::Member).await;
+    // The stale admin's session goes idle past the timeout before anyone else signs in.
+    let stale = app.signed_in("stale@a.test").await;
+    app.advance(TimeDelta::minutes(31));
+    let mut people = vec![(
+        Who::ExpiredSession,
+        person(&app, "stale@a.test", stale).await,
+    )];
+    for (who, email) in [
+        (Who::OtherOrgAdmin, "admin@b.test"),
+        (Who::Viewer, "viewer@a.test"),
+        (Who::Member, "member@a.test"),
+        (Who::Admin, "admin@a.test"),
+    ] {
+        let b = app.signed_in(email).await;
+        people.push((who, person(&app, email, b).await));
+    }
+    let admin_browser = &mut people.last_mut().expect("admin").1.browser;
+    let (_, read) = admin_browser
+        .post(
+            "/api/v1/me/tokens",
+            json!({"name": "read", "scope": "read"}),
+        )
+        .await;
+    let (_, write) = admin_browser
+        .post("/api/v1/me/tokens", json!({"name": "w", "scope": "write"}))
+        .await;
+    let (s, _) = admin_browser
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/me/tokens/{}", write["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    World {
+        org,
+        other_org,
+        spare,
+        spare_email: "spare@a.test".into(),
+        people,
+        read_token: read["token"].as_str().expect("token").into(),
+        revoked_token: write["token"].as_str().expect("token").into(),
+        app,
+    }
+}
+
+async fn person(app: &TestApp, email: &str, browser: Browser) -> Person {
+    let id = app
+        .state
+        .store
+        .user_by_email(email)
+        .await
+        .expect("db")
+        .expect("user")
+        .id;
+    Person {
+        id,
+        email: email.into(),
+        browser,
+    }
+}
+
+/// A page request as a browser makes it: form-encoded, following redirects. A page answers
+/// "not signed in" by sending the browser to `/login`; that counts as the API's 401 here.
+async fn send_page(
+    caller: &Browser,
+    method: Method,
+    path: &str,
+    form: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut r = caller.request(method, path);
+    if let Some(Value::Object(fields)) = form {
+        let pairs: Vec<(String, String)> = fields
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+            .collect();
+        r = r.form(&pairs);
+    }
+    let resp = r.send().await.expect("request");
+    let status = resp.status();
+    let landed = resp.url().path().to_owned();
+    let text = resp.text().await.expect("body");
+    if landed == "/login" && path != "/login" && status.is_success() {
+        return (StatusCode::UNAUTHORIZED, Value::String(text));
+    }
+    (status, Value::String(text))
+}
+
+fn is_upload(spec: &RouteSpec) -> bool {
+    spec.body_limit > flowsense_web::routes::DEFAULT_BODY_LIMIT
+}
+
+/// An upload as a browser sends it: a small CSV in a multipart form (redirects followed).
+async fn send_upload(caller: &Browser, path: &str) -> (StatusCode, Value) {
+    let csv = b"date,description,amount\n2026-01-02,Matrix sale,10.00\n";
+    let (content_type, body) = crate::support::multipart(&[("file", Some("matrix.csv"), csv)]);
+    let resp = caller
+        .request(Method::POST, path)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    let status = resp.status();
+    let landed = resp.url().path().to_owned();
+    let text = resp.text().await.expect("body");
+    if landed == "/login" && status.is_success() {
+        return (StatusCode::UNAUTHORIZED, Value::String(text));
+    }
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
+    let table = route_table();
+    let mut seen = std::collections::HashSet::new();
+    for spec in &table {
+        assert!(
+            seen.insert((spec.method.clone(), spec.path)),
+            "duplicate route {} {}",
+            spec.method,
+            spec.path
+        );
+        assert!(
+            spec.path.starts_with("/api/v1/")
+                || matches!(spec.access, Access::Public | Access::Signed)
+                || spec.page,
+            "{} is outside /api/v1 but neither public, signed nor a page",
+            spec.path
+        );
+        assert!(
+            !spec.step_up || spec.method != Method::GET || spec.path.ends_with("/export"),
+            "step-up on a safe method other than an export: {}",
+            spec.path
+        );
+    }
+    for spec in &table {
+        let mut w = world(db).await;
+        for who in EVERYONE {
+            let mut caller = w.caller(who);
+            let (path, body) = w.sample(spec, who, &mut caller).await;
+            let (status, answer) = if is_upload(spec) {
+                send_upload(&caller, &path).await
+            } else if spec.page {
+                send_page(&caller, spec.method.clone(), &path, body.clone()).await
+            } else {
+                caller.send(spec.method.clone(), &path, body.clone()).await
+            };
+            match expected(spec, who) {
+                Some(code) => assert_eq!(
+                    status.as_u16(),
+                    code,
+                    "{who:?} {} {}: {answer}",
+                    spec.method,
+                    spec.path
+                ),
+                None => assert!(
+                    status.is_success(),
+                    "{who:?} {} {} should succeed, got {status}: {answer}",
+                    spec.method,
+                    spec.path
+                ),
+            }
+            if who == Who::Admin && spec.path.contains("{org}") {
+                // Another organisation's id, or a malformed one, is answered exactly like a missing one.
+                for org in [
+                    w.other_org.to_string(),
+                    "not-an-id".to_owned(),
+                    OrgId::new().to_string(),
+                ] {
+                    let p = path.replace(&w.org.to_string(), &org);
+                    let mut again = w.caller(Who::Admin);
+                    if is_upload(spec) {
+                        let (s, a) = send_upload(&again, &p).await;
+                        assert_eq!(s, StatusCode::NOT_FOUND, "{} {p}: {a}", spec.method);
+                        continue;
+                    }
+                    if spec.page {
+                        let (s, a) = send_page(&again, spec.method.clone(), &p, body.clone()).await;
+                        assert_eq!(s, StatusCode::NOT_FOUND, "{} {p}: {a}", spec.method);
+                        assert!(a.as_str().is_some_and(|t| t.contains("Page not found")));
+                        continue;
+                    }
+                    let (s, a) = again.send(spec.method.clone(), &p, body.clone()).await;
+                    assert_eq!(s, StatusCode::NOT_FOUND, "{} {p}: {a}", spec.method);
+                    assert_eq!(a["error"]["code"], "not_found");
+                }
+            }
+        }
+    }
+    // Nothing answers outside the registry.
+    let app = spawn_app(db).await;
+    let (s, body) = app.browser().get("/api/v1/not-a-route").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}
+
+crate::on_both_backends!(every_route_answers_every_caller_as_the_matrix_says);

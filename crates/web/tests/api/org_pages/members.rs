@@ -1,0 +1,198 @@
+//! Members invited, changed and removed; an admin always remains.
+
+use super::*;
+
+async fn members_are_invited_changed_removed_and_an_admin_always_remains(db: Db) {
+    let t = team(db).await;
+    let (app, org) = (&t.app, t.org);
+    let admin = app.signed_in("ada@x.test").await;
+    let members = format!("/app/{org}/members");
+
+    let (s, html) = page(&admin, &members).await;
+    assert_eq!(s, StatusCode::OK);
+    for needle in [
+        "ada@x.test",
+        "mo@x.test",
+        "vi@x.test",
+        "Two-factor",
+        "No invitations are waiting",
+    ] {
+        assert!(html.contains(needle), "{needle}");
+    }
+    assert!(
+        !html.contains("oz@y.test"),
+        "nobody from another organisation"
+    );
+
+    // Invite: a bad address re-renders the form with what was typed; a good one is mailed.
+    let (s, html) = form(
+        &admin,
+        &format!("{members}/invite"),
+        &[("email", "not-an-address"), ("role", "member")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Enter a valid e-mail address."), "{html}");
+    assert!(html.contains("value=\"not-an-address\""));
+    let (s, html) = form(
+        &admin,
+        &format!("{members}/invite"),
+        &[("email", "new@x.test"), ("role", "owner")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Choose a role"));
+    let (s, html) = form(
+        &admin,
+        &format!("{members}/invite"),
+        &[("email", "new@x.test"), ("role", "member")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Invitation sent."));
+    assert!(html.contains("<td>new@x.test</td>"));
+    assert!(app.last_email_to("new@x.test").await.contains("as member"));
+
+    // Revoke it: gone from the page, and its link no longer works.
+    let inv = app.state.store.open_invitations(org).await.expect("inv");
+    let token = app.token_mailed_to("new@x.test").await;
+    let (s, html) = form(
+        &admin,
+        &format!("/app/{org}/invitations/{}/revoke", inv[0].id),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Invitation revoked") && html.contains("No invitations are waiting"));
+    app.user("new@x.test").await;
+    let mut invitee = app.signed_in("new@x.test").await;
+    let (s, _) = invitee
+        .post("/api/v1/invitations/accept", json!({"token": token}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Another organisation's invitation is not found from this one.
+    let (s, _) = form(
+        &admin,
+        &format!("/app/{}/invitations/{}/revoke", t.other, inv[0].id),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Change a role.
+    let (s, html) = form(
+        &admin,
+        &format!("{members}/{}/role", t.member),
+        &[("role", "viewer")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Role changed."));
+    assert_eq!(role_of(app, org, t.member).await, Some(Role::Viewer));
+
+    // The only admin cannot step down or leave: a clear message, nothing changed.
+    for (path, fields) in [
+        (
+            format!("{members}/{}/role", t.admin),
+            vec![("role", "member")],
+        ),
+        (format!("{members}/{}/remove", t.admin), vec![]),
+    ] {
+        let (s, html) = form(&admin, &path, &fields).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{path}");
+        assert!(html.contains("must keep at least one admin"), "{html}");
+    }
+    assert_eq!(role_of(app, org, t.admin).await, Some(Role::Admin));
+
+    // Ten minutes on, the same change asks for the password first, then proceeds.
+    app.advance(TimeDelta::minutes(11));
+    let path = format!("{members}/{}/role", t.member);
+    let (s, html) = form(&admin, &path, &[("role", "member")]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Confirm it’s you") && html.contains("name=\"step_up_password\""));
+    assert!(
+        html.contains("name=\"role\" value=\"member\""),
+        "the pending change rides along"
+    );
+    assert_eq!(role_of(app, org, t.member).await, Some(Role::Viewer));
+    let (s, html) = form(
+        &admin,
+        &path,
+        &[("role", "member"), ("step_up_password", "not-my-password")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("not correct"));
+    assert_eq!(role_of(app, org, t.member).await, Some(Role::Viewer));
+    let (s, html) = form(
+        &admin,
+        &path,
+        &[("role", "member"), ("step_up_password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("Role changed."));
+    assert_eq!(role_of(app, org, t.member).await, Some(Role::Member));
+    // The session was rotated: the page now carries a new token, and the old one is dead.
+    let fresh = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("token")
+        .to_owned();
+    assert_ne!(Some(fresh.as_str()), admin.csrf.as_deref());
+    let admin = Browser {
+        csrf: Some(fresh),
+        ..without_csrf(&admin)
+    };
+
+    // Remove a member; transfer ownership and step down.
+    let viewer = app
+        .state
+        .store
+        .user_by_email("vi@x.test")
+        .await
+        .expect("db")
+        .expect("vi");
+    let (s, html) = form(&admin, &format!("{members}/{}/remove", viewer.id), &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Member removed.") && !html.contains("vi@x.test"));
+    assert_eq!(role_of(app, org, viewer.id).await, None);
+    let (s, _) = form(
+        &admin,
+        &format!("{members}/transfer"),
+        &[
+            ("user", &t.member.to_string()),
+            ("demote_self_to", "member"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "lands on the dashboard");
+    assert_eq!(role_of(app, org, t.member).await, Some(Role::Admin));
+    assert_eq!(role_of(app, org, t.admin).await, Some(Role::Member));
+    let (s, _) = page(&admin, &members).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "no longer an admin");
+
+    // Each change is in the audit log.
+    let mut new_admin = app.signed_in("mo@x.test").await;
+    let (_, log) = new_admin
+        .get(&format!("/api/v1/orgs/{org}/audit?limit=100"))
+        .await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for wanted in [
+        "invitation.created",
+        "invitation.revoked",
+        "member.role_changed",
+        "member.removed",
+        "org.ownership_transferred",
+    ] {
+        assert!(actions.contains(&wanted), "{wanted} in {actions:?}");
+    }
+}
+
+crate::on_both_backends!(members_are_invited_changed_removed_and_an_admin_always_remains,);
