@@ -1,7 +1,7 @@
 //! Shared pieces of the profiles' calendars: recurring series recorded in the truth, odd
 //! amounts, SaaS subscriptions, and the savings account's monthly transfer and interest.
 
-use super::{CARD, CHECKING, Gen, SAVINGS, Series, cents, monthly_dates, planning};
+use super::{AccountIndex, CARD, CHECKING, Gen, SAVINGS, Series, cents, monthly_dates, planning};
 use crate::categories::{Cat, cat};
 use crate::config::Plan;
 use crate::model::Cadence;
@@ -99,7 +99,7 @@ pub(crate) fn odd_cents(rng: &mut impl Rng, x: f64) -> i64 {
 /// Pushes a recurring series and records it in the truth.
 pub(crate) fn series(
     g: &mut Gen,
-    (cp, cat, account): (u32, Cat, u8),
+    (cp, cat, account): (u32, Cat, AccountIndex),
     cadence: Cadence,
     dates: &[NaiveDate],
     mut amount: impl FnMut(NaiveDate) -> i64,
@@ -111,7 +111,7 @@ pub(crate) fn series(
 
 pub(crate) fn series_varying(
     g: &mut Gen,
-    key: (u32, Cat, u8),
+    key: (u32, Cat, AccountIndex),
     cadence: Cadence,
     dates: &[NaiveDate],
     amounts: &[i64],
@@ -122,7 +122,7 @@ pub(crate) fn series_varying(
 
 fn record(
     g: &mut Gen,
-    (cp, cat, account): (u32, Cat, u8),
+    (cp, cat, account): (u32, Cat, AccountIndex),
     cadence: Cadence,
     dates: &[NaiveDate],
     amounts: &[i64],

@@ -19,10 +19,12 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub(crate) const CHECKING: u8 = 0;
-pub(crate) const SAVINGS: u8 = 1;
-pub(crate) const CARD: u8 = 2;
-pub(crate) const CLEARING: u8 = 3;
+/// Which of a profile's bank accounts a line is on: an index into its accounts, in this order.
+pub(crate) type AccountIndex = u8;
+pub(crate) const CHECKING: AccountIndex = 0;
+pub(crate) const SAVINGS: AccountIndex = 1;
+pub(crate) const CARD: AccountIndex = 2;
+pub(crate) const CLEARING: AccountIndex = 3;
 const NO_DOC: u32 = u32::MAX;
 
 /// Generates the books described by `config`.
@@ -53,7 +55,7 @@ pub fn generate(config: &GenConfig) -> Result<GeneratedBooks, GenError> {
 pub(crate) struct Draft {
     pub date: NaiveDate,
     pub seq: u32,
-    pub account: u8,
+    pub account: AccountIndex,
     pub amount: i64,
     pub cp: u32,
     pub cat: Cat,
@@ -75,7 +77,7 @@ pub(crate) struct DocDraft {
 pub(crate) struct Series {
     pub cp: u32,
     pub cat: Cat,
-    pub account: u8,
+    pub account: AccountIndex,
     pub cadence: Cadence,
     pub amount: i64,
     pub fixed: bool,
@@ -139,7 +141,7 @@ impl Gen {
     pub(crate) fn push(
         &mut self,
         date: NaiveDate,
-        account: u8,
+        account: AccountIndex,
         amount: i64,
         cp: u32,
         cat: Cat,
