@@ -1,14 +1,22 @@
-//! The storage contract, run on SQLite and on PostgreSQL alike.
+//! The storage contract, run on SQLite and on PostgreSQL alike: the one integration-test binary
+//! of the storage crate (books, tenancy, identity, sealing and key rotation, the job queue,
+//! retention, PostgreSQL's row-level security, whole-file SQLite encryption).
 
 // Shared bodies run by `on_both_backends!` and seeding helpers are not `#[test]` functions, so
 // clippy's allow-unwrap-in-tests does not reach them.
 #![allow(clippy::unwrap_used)]
 
 mod books;
+mod crypto;
+mod identity;
 mod jobs;
+mod key_rotation;
 mod orgs_and_scoping;
 mod own_data;
+mod postgres_wall;
 mod retention;
+#[cfg(feature = "sqlcipher")]
+mod sqlcipher;
 mod support;
 
 use chrono::NaiveDate;

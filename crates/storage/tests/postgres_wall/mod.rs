@@ -10,12 +10,10 @@
     reason = "raw SQL around the store is the point here"
 )]
 
-mod support;
-
+use crate::support::TestDb;
 use flowsense_core::Currency;
 use flowsense_storage::{ImportMeta, NewOrg, NewTransaction, OrgSettings};
 use sqlx::{Connection, Row};
-use support::TestDb;
 
 async fn seed(db: &TestDb) -> (flowsense_core::OrgId, flowsense_core::OrgId) {
     let mut ids = Vec::new();

@@ -1,12 +1,10 @@
 //! Master keys and key rotation, on SQLite and PostgreSQL alike.
 
-mod support;
-
+use crate::support::TestDb;
+use crate::support::sealed::*;
 use flowsense_storage::{CryptoError, Keyring, StorageError};
 use flowsense_test_support::on_both_backends;
 use secrecy::ExposeSecret;
-use support::TestDb;
-use support::sealed::*;
 
 async fn a_wrong_or_missing_master_key_is_refused_at_open(db: &TestDb) {
     let a = org(&db.store, "alpha").await;

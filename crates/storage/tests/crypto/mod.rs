@@ -1,12 +1,10 @@
 //! Field encryption and crypto-shredding, on SQLite and PostgreSQL alike.
 
-mod support;
-
+use crate::support::TestDb;
+use crate::support::sealed::*;
 use flowsense_storage::{CryptoError, FieldRef, StorageError};
 use flowsense_test_support::on_both_backends;
 use secrecy::ExposeSecret;
-use support::TestDb;
-use support::sealed::*;
 
 async fn encrypted_fields_round_trip_and_hold_no_plaintext(db: &TestDb) {
     let store = &db.store;

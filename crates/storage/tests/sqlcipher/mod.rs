@@ -1,5 +1,4 @@
 //! Whole-file encryption of the SQLite database (feature `sqlcipher`).
-#![cfg(feature = "sqlcipher")]
 
 use flowsense_core::Currency;
 use flowsense_storage::{Keyring, NewOrg, OpenOptions, OrgSettings, StorageError, Store};

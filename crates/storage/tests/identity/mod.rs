@@ -6,8 +6,8 @@
 
 mod memberships;
 mod sessions_and_tokens;
-mod support;
 
+use crate::support::TestDb;
 use chrono::{TimeDelta, Utc};
 use flowsense_core::{Currency, OrgId, Role, UserId};
 use flowsense_storage::{
@@ -15,7 +15,6 @@ use flowsense_storage::{
     TokenScope,
 };
 use flowsense_test_support::on_both_backends;
-use support::TestDb;
 use uuid::Uuid;
 
 async fn org(store: &Store, slug: &str) -> OrgId {
