@@ -35,6 +35,7 @@ mod readiness;
 mod request_hygiene;
 mod sessions;
 mod support;
+mod tls;
 mod warm_up;
 
 use flowsense_test_support::on_both_backends;
