@@ -2,6 +2,7 @@
 
 #[path = "synth/books.rs"]
 mod books_tests;
+mod engine_vs_truth;
 #[path = "synth/ledger_tools.rs"]
 mod ledger_tools;
 #[path = "synth/planted.rs"]
