@@ -137,13 +137,24 @@ fn decode(what: &str) -> QuickBooksError {
     QuickBooksError::Decode(what.to_owned())
 }
 
+/// The largest amount, in minor units, read from a JSON number: a number of at most 15
+/// significant digits survives the trip through `f64` exactly (its shortest decimal form is
+/// the one that was sent), so anything larger is refused rather than rounded.
+pub const MAX_EXACT_MINOR_UNITS: f64 = 1e15;
+
 /// A JSON number of money as exact minor units.
 ///
 /// # Errors
-/// When it is not finite or has more decimals than the currency.
+/// When it is not finite, too large to have arrived exactly, or has more decimals than the
+/// currency.
 pub fn minor_units(value: f64, currency: Currency) -> Result<i64, QuickBooksError> {
     if !value.is_finite() {
         return Err(decode("a money amount is not a finite number"));
+    }
+    if value.abs() * 10f64.powi(i32::try_from(currency.exponent()).unwrap_or(0))
+        >= MAX_EXACT_MINOR_UNITS
+    {
+        return Err(decode("a money amount is too large to be read exactly"));
     }
     parse_minor(&format!("{value}"), currency.exponent())
         .map_err(|e| decode(&format!("money amount {value}: {e}")))
@@ -318,6 +329,13 @@ mod tests {
         );
         assert_eq!(minor_units(-74.36, Currency::USD).ok(), Some(-7436));
         assert!(minor_units(1.005, Currency::USD).is_err());
+        // 15 significant digits arrive exactly; more would have been rounded on the way.
+        assert_eq!(
+            minor_units(9_999_999_999_999.99, Currency::USD).ok(),
+            Some(999_999_999_999_999)
+        );
+        assert!(minor_units(10_000_000_000_000.0, Currency::USD).is_err());
+        assert!(minor_units(12_345_678_901_234_567.0, Currency::USD).is_err());
         assert_eq!(
             minor_units(1500.0, Currency::parse("JPY").expect("jpy")).ok(),
             Some(1500)
