@@ -22,8 +22,10 @@ use uuid::Uuid;
 /// The job kind that delivers one [`Message`].
 pub const EMAIL_SEND: &str = "email.send";
 
-/// Attempts before a message is given up (about 4 hours of backoff in all).
-pub const EMAIL_ATTEMPTS: i64 = 8;
+/// Attempts before a message is given up. With the queue's backoff (10 s doubling, at most an
+/// hour, jittered between half and all of it) the eleven waits add up to 1.7–3.4 hours, so a
+/// mail server that is down for an hour or two loses nothing.
+pub const EMAIL_ATTEMPTS: i64 = 12;
 
 /// One e-mail to send, by what it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
