@@ -16,6 +16,7 @@ pub mod ids;
 pub mod money;
 pub mod names;
 pub mod role;
+pub mod synced;
 
 pub use books::{Books, DocKind, Document, Txn};
 pub use error_chain::ErrorChain;

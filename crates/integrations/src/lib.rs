@@ -2,5 +2,4 @@
 //! requests and answers, and the mapping into provider-neutral records. All HTTP goes through
 //! `flowsense-outbound`.
 
-pub mod books;
 pub mod quickbooks;

@@ -1,11 +1,11 @@
-//! The provider-neutral shape of synced books: what every provider's client maps its own
-//! entities into, and what the sync engine stores. Money is exact (signed minor units in the
-//! record's own currency, with the provider's rate to the company's home currency when it
-//! differs); every record is keyed by the provider's id, so a re-read updates rather than
-//! duplicates.
+//! The provider-neutral shape of books synced from accounting software: what every provider's
+//! client (`flowsense-integrations`) maps its own entities into, and what storage applies.
+//! Money is exact (signed minor units in the record's own currency, with the provider's rate
+//! to the company's home currency when it differs); every record is keyed by the provider's
+//! id, so a re-read updates rather than duplicates.
 
+use crate::{DocKind, Money};
 use chrono::NaiveDate;
-use flowsense_core::Money;
 
 /// An exact decimal rate: `mantissa × 10^-scale` units of the home currency per unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct MoneyAccount {
     pub provider_id: String,
     pub name: String,
     pub kind: MoneyAccountKind,
-    pub currency: flowsense_core::Currency,
+    pub currency: crate::Currency,
     /// Closed or archived at the provider (its history still counts).
     pub active: bool,
 }
@@ -57,17 +57,11 @@ pub struct CashMovement {
     pub is_transfer: bool,
 }
 
-/// Invoice (money owed to the company) or bill (money it owes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentKind {
-    Invoice,
-    Bill,
-}
-
 /// An invoice or bill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
-    pub kind: DocumentKind,
+    /// Invoice (money owed to the company) or bill (money it owes).
+    pub kind: DocKind,
     pub provider_id: String,
     pub number: String,
     pub counterparty: String,
@@ -94,5 +88,7 @@ pub enum BookChange {
     Document(Document),
     /// Deleted at the provider: every movement carrying this `source_id` and the document with
     /// this provider id are removed.
-    Removed { source_id: String },
+    Removed {
+        source_id: String,
+    },
 }
