@@ -6,6 +6,7 @@ use crate::identity::crypto::InstanceKey;
 use crate::identity::limits::{Limiters, RateLimits};
 use crate::identity::password::{PasswordError, Passwords};
 use crate::identity::session::SessionPolicy;
+use crate::providers::Providers;
 use chrono::{DateTime, Utc};
 use flowsense_core::clock::{Clock, SystemClock};
 use flowsense_mail::Mailer;
@@ -52,6 +53,8 @@ pub struct Context {
     pub session_policy: SessionPolicy,
     pub limits: Arc<RateLimits>,
     pub(crate) limiters: Arc<Limiters>,
+    /// The accounting providers organisations can connect (none unless configured).
+    pub providers: Providers,
 }
 
 impl std::fmt::Debug for Context {
@@ -86,6 +89,7 @@ impl Context {
             session_policy: settings.session,
             limiters: Arc::new(Limiters::new(&settings.limits)),
             limits: Arc::new(settings.limits.clone()),
+            providers: Providers::default(),
         })
     }
 
@@ -100,6 +104,13 @@ impl Context {
     #[must_use]
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = mailer;
+        self
+    }
+
+    /// The same context with these provider clients (from configuration, or the fakes').
+    #[must_use]
+    pub fn with_providers(mut self, providers: Providers) -> Self {
+        self.providers = providers;
         self
     }
 

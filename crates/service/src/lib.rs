@@ -17,10 +17,12 @@ pub mod imports;
 pub mod insights;
 pub mod instance;
 pub mod orgs;
+pub mod providers;
 pub mod retention;
 pub mod uploads;
 pub mod warm_up;
 pub mod whatif;
 
 pub use context::{Context, ContextSettings};
+pub use providers::Providers;
 pub use field_error::FieldError;

@@ -1,0 +1,20 @@
+//! The accounting providers this instance is registered with: one client per provider, built
+//! once from the operator's configuration, `None` where no app is registered (then nothing can
+//! connect to it, and the pages say so).
+
+use flowsense_integrations::quickbooks::QuickBooks;
+use std::sync::Arc;
+
+/// The instance's provider clients. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Providers {
+    pub quickbooks: Option<Arc<QuickBooks>>,
+}
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Providers")
+            .field("quickbooks", &self.quickbooks.is_some())
+            .finish()
+    }
+}
