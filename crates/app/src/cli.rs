@@ -69,6 +69,9 @@ pub enum Command {
     /// Signed requests for an outside scheduler (`POST /api/cron/{job}`).
     #[command(subcommand)]
     Cron(CronCommand),
+    /// Start local fakes of QuickBooks Online and Xero on loopback and print the environment
+    /// that points `serve` and `demo` at them (offline; runs until stopped).
+    Sandbox(SandboxArgs),
 }
 
 #[derive(Debug, Args)]
@@ -295,4 +298,21 @@ pub struct GenArgs {
     /// Also write the same books as an hledger/ledger journal.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Where FlowSense will be reached: the fakes accept `<URL>/oauth/{provider}/callback` as
+    /// the redirect URI [default: FLOWSENSE_PUBLIC_URL, else http://127.0.0.1:8080]
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// About how many transactions each fake company holds.
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    pub transactions: usize,
+    /// Seed of the generated books: the same seed serves the same books.
+    #[arg(long, value_name = "S", default_value_t = 7)]
+    pub seed: u64,
+    /// Also write the environment to FILE (`KEY=value` lines) for scripts.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
 }

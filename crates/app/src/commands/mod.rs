@@ -10,6 +10,7 @@ mod keys;
 mod migrate;
 mod org;
 mod report;
+mod sandbox;
 mod serve;
 mod user;
 
@@ -48,6 +49,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Jobs(cmd) => jobs::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Cron(cmd) => cron::run(&Settings::load(&overrides(None, None))?, &cmd),
+        Command::Sandbox(args) => sandbox::run(&args).await,
     }
 }
 

@@ -1,0 +1,71 @@
+//! `flowsense sandbox`: the faithful fakes of the outside services (QuickBooks Online, Xero) on
+//! loopback, serving generated books, with the environment that points `serve` and `demo` at
+//! them. A person can then press Connect, approve on the fake's consent page and watch the
+//! books sync, offline and with no keys.
+
+use crate::cli::SandboxArgs;
+use anyhow::{Context, Result, bail};
+use flowsense_core::clock::SystemClock;
+use flowsense_fakes::{FakeConfig, QuickBooksFake};
+use flowsense_synth::{GenConfig, generate};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// Where FlowSense is reached when neither `--public-url` nor `FLOWSENSE_PUBLIC_URL` says.
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+pub async fn run(args: &SandboxArgs) -> Result<()> {
+    let public_url = args
+        .public_url
+        .clone()
+        .or_else(|| std::env::var("FLOWSENSE_PUBLIC_URL").ok())
+        .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+    let public_url = public_url.trim_end_matches('/').to_owned();
+    if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+        bail!("--public-url must be an http:// or https:// URL");
+    }
+    if args.transactions == 0 {
+        bail!("--transactions must be at least 1");
+    }
+    let books = generate(&GenConfig::new(args.seed, args.transactions)).context("--transactions")?;
+    let clock = Arc::new(SystemClock);
+
+    let qb_config = FakeConfig {
+        redirect_uris: vec![format!("{public_url}/oauth/quickbooks/callback")],
+        ..FakeConfig::default()
+    };
+    let quickbooks = QuickBooksFake::start(&books, qb_config.clone(), clock.clone())
+        .await
+        .context("starting the QuickBooks fake on loopback")?;
+
+    let vars = [
+        ("FLOWSENSE_PUBLIC_URL", public_url.clone()),
+        ("QUICKBOOKS_CLIENT_ID", qb_config.client_id.clone()),
+        ("QUICKBOOKS_CLIENT_SECRET", qb_config.client_secret.clone()),
+        ("QUICKBOOKS_BASE_URL", quickbooks.base_url()),
+        ("QUICKBOOKS_SANDBOX", "true".to_owned()),
+    ];
+    let env: String = vars.iter().fold(String::new(), |mut out, (k, v)| {
+        let _ = writeln!(out, "{k}={v}");
+        out
+    });
+    if let Some(path) = &args.env_file {
+        std::fs::write(path, &env).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    println!(
+        "# FlowSense sandbox: fake QuickBooks Online at {} ({} transactions, realm {}).",
+        quickbooks.base_url(),
+        books.transactions.len(),
+        qb_config.realm_id
+    );
+    println!("# Keep this running. In another terminal, export these and start `flowsense serve` or `flowsense demo`:");
+    for (k, v) in &vars {
+        println!("export {k}={v}");
+    }
+    println!("# Stop with Ctrl-C.");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    drop(quickbooks);
+    Ok(())
+}
