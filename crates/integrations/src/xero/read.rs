@@ -13,8 +13,9 @@
 //! Not read: `/BankTransfers`, because each transfer is also the two `SPEND-TRANSFER` and
 //! `RECEIVE-TRANSFER` bank transactions read here (a transfer has no `Status` or
 //! `UpdatedDateUTC`, so its deletion would only show there); `/ManualJournals`, because
-//! Xero keeps manual journals off bank accounts' statements (they cannot be reconciled) and
-//! their lines name accounts by code only — they are accruals, not cash movements.
+//! Xero refuses manual journals on bank accounts ("You can't post a manual journal to a bank
+//! account in Xero", help.xero.com `Q_JournalBankAcc`): no journal line ever moves cash, so
+//! reading them would cost requests and the `accounting.manualjournals.read` scope for nothing.
 
 use super::error::XeroError;
 use super::http::ReadHeaders;

@@ -114,6 +114,34 @@ async fn a_denial_comes_back_as_access_denied_and_an_unregistered_redirect_gets_
     let answer = browser.get(url.as_str()).send().await.expect("page");
     assert_eq!(answer.status().as_u16(), 400);
     assert!(answer.headers().get("location").is_none());
+
+    // An app created since March 2026 asking for a legacy broad scope: invalid_scope.
+    let mut legacy = env.xero.authorize_url("s4", &pkce.challenge);
+    let pairs: Vec<(String, String)> = legacy
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "scope" {
+                (k, "offline_access accounting.transactions.read".into())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    legacy.query_pairs_mut().clear().extend_pairs(pairs);
+    let answer = browser.get(legacy.as_str()).send().await.expect("redirect");
+    let location = answer.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    assert_eq!(
+        parse_callback(query, "s4"),
+        Ok(Callback::Refused {
+            error: "invalid_scope".into()
+        })
+    );
 }
 
 #[tokio::test]
