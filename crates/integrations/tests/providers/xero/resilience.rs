@@ -79,10 +79,18 @@ async fn a_day_limit_is_not_waited_out() {
         4,
         "three served, one refused, none retried"
     );
-    // The other organisation has its own allowance.
+    // The other organisation has its own allowance: three calls served there too.
     read(&env, &connections[1].tenant_id, &tokens.access_token, None)
         .await
         .expect_err("four calls are more than three");
+    let other = Some(connections[1].tenant_id.clone());
+    let served_there = env
+        .fake
+        .served()
+        .iter()
+        .filter(|s| s.tenant == other && s.status == 200)
+        .count();
+    assert_eq!(served_there, 3);
 }
 
 #[tokio::test]
