@@ -4,8 +4,11 @@
 //! Paging (Xero-OpenAPI `xero_accounting.yaml` parameters `page` and `pageSize`; APIS.md §2.3):
 //! `page` is 1-based and `pageSize` at most 1,000, and each answer carries
 //! `pagination.pageCount`, so `n` rows take `⌈n / 1000⌉` requests (one when there are none) —
-//! the least this paging allows. `order=UpdatedDateUTC ASC` keeps pages stable while the books
-//! change: a record edited mid-read moves to the end, where this read or the next picks it up.
+//! the least this paging allows. `order=UpdatedDateUTC ASC` keeps pages as stable as page
+//! numbers can be while the books change: a record edited mid-read moves to the end, where this
+//! read or the next picks it up (deletion and voiding are edits too, so nothing leaves the
+//! list); what remains is that the edit shifts later records back by one place, so one of them
+//! can slip into a page already read and be missed until the next full read (`since: None`).
 //! `If-Modified-Since` (accurate to the second) makes a read incremental, and the newest
 //! `UpdatedDateUTC` seen is the next read's cursor. The chart (`/Accounts`, unpaged) is read
 //! whole every time: one request, and it names the categories of line items.
