@@ -5,8 +5,9 @@
 //! - A bank transaction moves its `Total` in its bank account: `RECEIVE…` types in, `SPEND…`
 //!   out; `…-TRANSFER` ones are the two sides of a bank transfer (each its own transaction in
 //!   Xero, so deleting the transfer deletes both). `VOIDED` moves nothing; `DELETED` is removed.
-//! - A payment moves its `Amount` in its `Account`, in or out by `PaymentType`; `DELETED` is
-//!   removed.
+//! - A payment moves its `Amount` in its `Account`, in or out by `PaymentType`, when that is a
+//!   bank account (one into an account merely enabled for payments moves no cash); `DELETED`
+//!   is removed.
 //! - An invoice (`ACCREC`) or bill (`ACCPAY`) that is `AUTHORISED` or `PAID` becomes a
 //!   [`Document`]; `DELETED` or `VOIDED` is removed; `DRAFT` and `SUBMITTED` are not yet owed.
 //!
@@ -22,7 +23,7 @@ use flowsense_core::synced::{
     BookChange, CashMovement, Document, MoneyAccount, MoneyAccountKind, Rate,
 };
 use flowsense_core::{Currency, DocKind, Money};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 fn decode(what: &str) -> XeroError {
     XeroError::Decode(what.to_owned())
@@ -109,6 +110,8 @@ pub(crate) struct Chart {
     pub home: Currency,
     /// Account names by `Code`, for the categories of line items.
     pub names_by_code: HashMap<String, String>,
+    /// The `AccountID`s of the money (`BANK`) accounts.
+    pub money_accounts: HashSet<String>,
 }
 
 /// A `BANK` account as a money account; other accounts are `None`.
@@ -202,6 +205,15 @@ pub(crate) fn payment(p: wire::Payment, chart: &Chart) -> Result<BookChange, Xer
     if p.status.as_deref() == Some("DELETED") {
         return Ok(BookChange::Removed { source_id: p.id });
     }
+    let account_id = account_id(&p.account)?;
+    if !chart.money_accounts.contains(&account_id) {
+        // Paid into an account with `EnablePaymentsToAccount` (a clearing or loan account):
+        // no money moved in a bank account.
+        return Ok(BookChange::Movements {
+            source_id: p.id,
+            movements: Vec::new(),
+        });
+    }
     let invoice = p.invoice.unwrap_or_default();
     let currency = currency(invoice.currency_code.as_ref(), chart.home)?;
     let amount = money(p.amount, currency)?;
@@ -209,7 +221,7 @@ pub(crate) fn payment(p: wire::Payment, chart: &Chart) -> Result<BookChange, Xer
     let movement = CashMovement {
         provider_id: p.id.clone(),
         source_id: p.id.clone(),
-        account_id: account_id(&p.account)?,
+        account_id,
         date: day(p.date.as_ref(), None)?,
         amount: Money::new(if inflow { amount } else { -amount }, currency),
         rate: rate(p.currency_rate, currency, chart.home)?,
@@ -284,6 +296,47 @@ mod tests {
         );
         assert_eq!(parse_xero_date("/Date(abc)/"), None);
         assert_eq!(parse_xero_date("13/10/2016"), None);
+    }
+
+    fn chart() -> Chart {
+        Chart {
+            home: Currency::USD,
+            names_by_code: HashMap::from([("200".to_owned(), "Sales".to_owned())]),
+            money_accounts: HashSet::from(["bank-1".to_owned()]),
+        }
+    }
+
+    fn payment_into(account: &str, kind: &str) -> wire::Payment {
+        serde_json::from_value(serde_json::json!({
+            "PaymentID": "p-1", "Date": "/Date(1476316800000+0000)/", "Amount": 12.5,
+            "PaymentType": kind, "Status": "AUTHORISED", "Account": {"AccountID": account},
+            "Invoice": {"Type": "ACCPAY", "InvoiceNumber": "B-7", "CurrencyCode": "USD",
+                        "Contact": {"Name": "Roastery Supply"}}
+        }))
+        .expect("payment")
+    }
+
+    #[test]
+    fn payments_move_money_only_in_bank_accounts_and_by_their_type() {
+        let Ok(BookChange::Movements { movements, .. }) =
+            payment(payment_into("bank-1", "ACCPAYPAYMENT"), &chart())
+        else {
+            panic!("movements");
+        };
+        assert_eq!(movements[0].amount, Money::new(-1250, Currency::USD));
+        assert_eq!(movements[0].counterparty, "Roastery Supply");
+        assert_eq!(movements[0].description, "B-7");
+        let Ok(BookChange::Movements { movements, .. }) =
+            payment(payment_into("bank-1", "APCREDITPAYMENT"), &chart())
+        else {
+            panic!("movements");
+        };
+        assert_eq!(movements[0].amount.minor, 1250);
+        let clearing = payment(payment_into("clearing-9", "ACCRECPAYMENT"), &chart());
+        assert!(
+            matches!(&clearing, Ok(BookChange::Movements { movements, .. }) if movements.is_empty()),
+            "{clearing:?}"
+        );
     }
 
     #[test]

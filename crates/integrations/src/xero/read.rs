@@ -139,8 +139,8 @@ impl Tenant<'_> {
             .map_err(|e| XeroError::Decode(format!("JSON answer: {e}")))
     }
 
-    /// Everything that changed after `since` (everything, without one), handed to `page` a
-    /// page at a time: the bank accounts first (all of them, every time), then bank
+    /// Everything that changed at or after `since` (Xero compares to the second; everything,
+    /// without one), handed to `page` a page at a time: the bank accounts first (all of them, every time), then bank
     /// transactions, invoices and bills, and payments.
     ///
     /// # Errors
@@ -179,12 +179,16 @@ impl Tenant<'_> {
         let mut chart = Chart {
             home: self.home,
             names_by_code: std::collections::HashMap::new(),
+            money_accounts: std::collections::HashSet::new(),
         };
         let mut changes = Vec::new();
         for row in rows {
             let a: wire::Account = serde_json::from_value(row)
                 .map_err(|e| XeroError::Decode(format!("Accounts: {e}")))?;
             if let Some(money_account) = model::account(&a, self.home)? {
+                chart
+                    .money_accounts
+                    .insert(money_account.provider_id.clone());
                 changes.push(BookChange::Account(money_account));
             }
             if let Some(code) = a.code {
