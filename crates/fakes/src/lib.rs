@@ -3,5 +3,7 @@
 //! format from generated books.
 
 pub mod quickbooks;
+pub mod xero;
 
 pub use quickbooks::{FakeConfig, Injected, QuickBooksFake, Served};
+pub use xero::{XeroFake, XeroFakeConfig};

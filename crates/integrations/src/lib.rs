@@ -3,3 +3,7 @@
 //! `flowsense-outbound`.
 
 pub mod quickbooks;
+mod retry;
+pub mod xero;
+
+pub use retry::RetryPolicy;

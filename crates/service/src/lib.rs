@@ -24,5 +24,5 @@ pub mod warm_up;
 pub mod whatif;
 
 pub use context::{Context, ContextSettings};
-pub use providers::Providers;
 pub use field_error::FieldError;
+pub use providers::Providers;

@@ -1,6 +1,6 @@
 //! Throttling, server errors and slow answers; the outbound policy on loopback.
 
-use crate::support::{books, connect, env, env_with, quick_retries};
+use crate::quickbooks::support::{books, connect, env, env_with, quick_retries};
 use flowsense_core::Currency;
 use flowsense_fakes::{FakeConfig, Injected};
 use flowsense_integrations::quickbooks::{
@@ -9,7 +9,7 @@ use flowsense_integrations::quickbooks::{
 use std::time::Duration;
 
 async fn count_purchases(
-    env: &crate::support::Env,
+    env: &crate::quickbooks::support::Env,
     realm: &str,
     token: &secrecy::SecretString,
 ) -> Result<usize, QuickBooksError> {
@@ -200,7 +200,7 @@ async fn a_loopback_base_url_needs_an_explicit_setting() {
         endpoints,
         client_id: "x".into(),
         client_secret: secrecy::SecretString::from("y".to_owned()),
-        redirect_uri: crate::support::REDIRECT.into(),
+        redirect_uri: crate::quickbooks::support::REDIRECT.into(),
         loopback: Loopback::Refused,
         retry: quick_retries(),
     };

@@ -1,7 +1,7 @@
 //! A full backfill matching the books exactly, incremental changes through CDC, and the
 //! proof that the client only reads.
 
-use crate::support::{books, connect, env, env_with, quick_retries};
+use crate::quickbooks::support::{books, connect, env, env_with, quick_retries};
 use chrono::Duration;
 use flowsense_core::Currency;
 use flowsense_core::clock::Clock;
@@ -120,7 +120,7 @@ async fn a_backfill_of_50_000_transactions_matches_the_books_with_the_fewest_req
     );
 }
 
-fn first(env: &crate::support::Env, kind: Kind) -> u64 {
+fn first(env: &crate::quickbooks::support::Env, kind: Kind) -> u64 {
     env.fake
         .entities()
         .iter()

@@ -1,6 +1,6 @@
 //! Connect, deny, refresh with rotation, expiry, revocation.
 
-use crate::support::{REDIRECT, connect, consent, env};
+use crate::quickbooks::support::{REDIRECT, connect, consent, env};
 use chrono::Duration;
 use flowsense_core::Currency;
 use flowsense_core::clock::Clock;

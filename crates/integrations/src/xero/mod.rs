@@ -1,0 +1,126 @@
+//! Xero: OAuth 2.0 with PKCE, the tenants a grant reaches, and read-only access to each
+//! tenant's books, mapped into provider-neutral [`BookChange`](flowsense_core::synced::BookChange)s.
+//!
+//! [`Xero`] holds the app's credentials and endpoints; [`Xero::authorize_url`] (with a
+//! [`Pkce`] pair), [`parse_callback`], [`Xero::exchange_code`], [`Xero::refresh`] and
+//! [`Xero::revoke`] run the OAuth flow; [`Xero::connections`] lists the tenants and
+//! [`Xero::disconnect_tenant`] removes one; [`Xero::tenant`] reads one organisation
+//! ([`Tenant::read_changes`]). Every request goes through `crates/outbound`; apart from the
+//! OAuth calls and the tenant `DELETE`, the client can only `GET`.
+
+mod error;
+mod http;
+mod model;
+mod oauth;
+mod read;
+mod wire;
+
+pub use crate::retry::RetryPolicy;
+pub use error::{RateLimitProblem, XeroError};
+pub use flowsense_outbound::Loopback;
+pub use model::parse_xero_date;
+pub use oauth::{Callback, CallbackError, Connection, Pkce, SCOPES, Tokens, parse_callback};
+pub use read::{Collection, PAGE_SIZE, ReadSummary, Tenant};
+
+use flowsense_core::clock::Clock;
+use reqwest::Url;
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// Where Xero's services are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub authorize: Url,
+    pub token: Url,
+    pub revoke: Url,
+    /// `GET` lists the tenants; `DELETE …/{id}` removes one.
+    pub connections: Url,
+    /// The Accounting API base; collection names (`/BankTransactions`, …) are added to it.
+    pub api_base: Url,
+}
+
+impl Endpoints {
+    /// Production (Xero-OpenAPI `xero_accounting.yaml` security schemes, `xero-identity.yaml`;
+    /// APIS.md §2.1).
+    ///
+    /// # Panics
+    /// Never: the URLs are constants.
+    #[must_use]
+    pub fn production() -> Self {
+        let p = |u: &str| Url::parse(u).expect("constant URL");
+        Self {
+            authorize: p("https://login.xero.com/identity/connect/authorize"),
+            token: p("https://identity.xero.com/connect/token"),
+            revoke: p("https://identity.xero.com/connect/revocation"),
+            connections: p("https://api.xero.com/connections"),
+            api_base: p("https://api.xero.com/api.xro/2.0"),
+        }
+    }
+
+    /// The production paths on one origin (a fake's, or a proxy's): `origin` +
+    /// `/identity/connect/authorize`, `/connect/token`, `/connect/revocation`, `/connections`
+    /// and `/api.xro/2.0`.
+    ///
+    /// # Errors
+    /// [`XeroError::Url`] when `origin` is not an absolute URL.
+    pub fn from_origin(origin: &str) -> Result<Self, XeroError> {
+        let base = origin.trim_end_matches('/');
+        let p = |path: &str| {
+            let u = format!("{base}{path}");
+            Url::parse(&u).map_err(|e| XeroError::Url(format!("{u}: {e}")))
+        };
+        Ok(Self {
+            authorize: p("/identity/connect/authorize")?,
+            token: p("/connect/token")?,
+            revoke: p("/connect/revocation")?,
+            connections: p("/connections")?,
+            api_base: p("/api.xro/2.0")?,
+        })
+    }
+}
+
+/// The app's registration and how to reach Xero.
+#[derive(Debug, Clone)]
+pub struct XeroConfig {
+    pub endpoints: Endpoints,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// The registered redirect URI (`…/oauth/xero/callback`).
+    pub redirect_uri: String,
+    /// [`Loopback::Allowed`] only for tests and the sandbox.
+    pub loopback: Loopback,
+    pub retry: RetryPolicy,
+}
+
+/// The Xero client.
+pub struct Xero {
+    config: XeroConfig,
+    transport: http::Transport,
+    clock: Arc<dyn Clock>,
+}
+
+impl Xero {
+    /// Checks every endpoint against the outbound policy and builds the client.
+    ///
+    /// # Errors
+    /// A refused endpoint (not https, private, or loopback without [`Loopback::Allowed`]) or a
+    /// TLS set-up failure.
+    pub fn new(config: XeroConfig, clock: Arc<dyn Clock>) -> Result<Self, XeroError> {
+        let transport = http::Transport::new(config.retry, config.loopback)?;
+        let e = &config.endpoints;
+        for url in [
+            &e.authorize,
+            &e.token,
+            &e.revoke,
+            &e.connections,
+            &e.api_base,
+        ] {
+            transport.check(url)?;
+        }
+        Ok(Self {
+            config,
+            transport,
+            clock,
+        })
+    }
+}

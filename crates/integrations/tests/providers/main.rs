@@ -1,0 +1,4 @@
+//! The provider clients against their local fakes: one test binary for the crate.
+
+mod quickbooks;
+mod xero;
