@@ -67,6 +67,8 @@ pub struct Demo {
     #[allow(dead_code, reason = "for tests that read the mail outbox")]
     pub data: PathBuf,
     _server: cli_support::Server,
+    /// `flowsense sandbox`, when the demo was started against it.
+    _sandbox: Option<cli_support::Server>,
     _ws: Workspace,
 }
 
@@ -74,6 +76,16 @@ impl Demo {
     /// Starts the demo, or returns `None` (saying so loudly) when chromium is not installed and
     /// the tools are not required. In CI (`FLOWSENSE_REQUIRE_TOOLS`) a missing browser fails.
     pub fn start() -> Option<Demo> {
+        Self::start_with(false)
+    }
+
+    /// Starts `flowsense sandbox` (the fake QuickBooks Online and Xero), then the demo with the
+    /// environment the sandbox printed, so Connect reaches the fakes' consent pages.
+    pub fn start_with_sandbox() -> Option<Demo> {
+        Self::start_with(true)
+    }
+
+    fn start_with(sandbox: bool) -> Option<Demo> {
         if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists()
         {
             flowsense_test_support::skip_for_missing_tool("chromium-driver", "");
@@ -81,14 +93,40 @@ impl Demo {
         }
         let ws = Workspace::new();
         let data = ws.path("data");
-        let server =
-            cli_support::Server::start(ws.cmd().env_remove("FLOWSENSE_DATABASE_URL").args([
-                "demo",
-                "--addr",
-                "127.0.0.1:0",
-                "--data-dir",
-                data.to_str().unwrap(),
+        let mut addr = "127.0.0.1:0".to_owned();
+        let mut env = Vec::new();
+        let sandbox = sandbox.then(|| {
+            // The fakes accept redirects to where the demo will listen, so pick its port first.
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            addr = format!("127.0.0.1:{port}");
+            let env_file = ws.path("sandbox.env");
+            let server = cli_support::Server::start(ws.cmd().args([
+                "sandbox",
+                "--public-url",
+                &format!("http://{addr}"),
+                "--transactions",
+                "3000",
+                "--env-file",
+                env_file.to_str().unwrap(),
             ]));
+            env = std::fs::read_to_string(&env_file)
+                .unwrap()
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            server
+        });
+        let server = cli_support::Server::start(
+            ws.cmd()
+                .env_remove("FLOWSENSE_DATABASE_URL")
+                .envs(env)
+                .args(["demo", "--addr", &addr, "--data-dir", data.to_str().unwrap()]),
+        );
         let creds: Value =
             serde_json::from_slice(&std::fs::read(data.join("demo-credentials.json")).unwrap())
                 .unwrap();
@@ -97,6 +135,7 @@ impl Demo {
             creds,
             data,
             _server: server,
+            _sandbox: sandbox,
             _ws: ws,
         })
     }

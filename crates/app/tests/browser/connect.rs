@@ -1,0 +1,80 @@
+//! Connecting accounting software as an admin would, against `flowsense sandbox`: press Connect
+//! QuickBooks, approve on the fake's consent page, come back to the import & connections page,
+//! and once the background sync has run see the company's books in the figures.
+
+use super::harness::{Demo, assert_csp_clean, click, shot, sign_in, text, wait_for, wait_for_url};
+use fantoccini::{Client, Locator};
+use std::time::Duration;
+
+/// Reloads the integrations page until the connection's row says the first sync finished.
+async fn wait_for_synced(c: &Client, url: &str) -> String {
+    for _ in 0..240 {
+        c.goto(url).await.unwrap();
+        wait_for(c, "#connections").await;
+        let row = text(c, "#connections tbody tr").await;
+        if row.contains("active") && !row.contains("never") {
+            return row;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the first sync did not finish within a minute");
+}
+
+#[test]
+fn an_admin_connects_quickbooks_approves_on_its_consent_page_and_sees_the_books_arrive() {
+    let Some(demo) = Demo::start_with_sandbox() else {
+        return;
+    };
+    let base = demo.base.clone();
+    let org = demo.org_id("harbor");
+    let (admin, password) = demo.user("harbor", "admin");
+
+    super::harness::with_browser(|c| async move {
+        sign_in(&c, &base, &admin, &password).await;
+        wait_for_url(&c, "the dashboard", |u| u.ends_with(&format!("/app/{org}"))).await;
+        wait_for(&c, "#kpi-cash").await;
+        let cash_before = text(&c, "#kpi-cash").await;
+
+        let integrations = format!("{base}/app/{org}/integrations");
+        c.goto(&integrations).await.unwrap();
+        wait_for(&c, "#provider-quickbooks").await;
+        assert_csp_clean(&c, "import & connections").await;
+        shot(&c, "connect-1-integrations").await;
+        click(&c, "#provider-quickbooks button[type=submit]").await;
+
+        // The fake Intuit consent page, on its own origin.
+        wait_for_url(&c, "the QuickBooks consent page", |u| {
+            !u.starts_with(&base) && u.contains("/connect/oauth2")
+        })
+        .await;
+        shot(&c, "connect-2-quickbooks-consent").await;
+        c.find(Locator::Css("button[value=approve]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+
+        // Back home, connected, with the first sync queued.
+        wait_for_url(&c, "the way back", |u| u.starts_with(&integrations)).await;
+        wait_for(&c, "#connection-notice").await;
+        assert!(
+            text(&c, "#connection-notice").await.contains("QuickBooks"),
+            "the notice names what was connected"
+        );
+        let row = wait_for_synced(&c, &integrations).await;
+        assert!(row.contains("QuickBooks"), "{row}");
+        shot(&c, "connect-3-synced").await;
+
+        c.goto(&format!("{base}/app/{org}")).await.unwrap();
+        wait_for(&c, "#kpi-cash").await;
+        let cash_after = text(&c, "#kpi-cash").await;
+        assert_ne!(
+            cash_after, cash_before,
+            "the synced bank accounts count in cash on hand"
+        );
+        assert_csp_clean(&c, "dashboard after sync").await;
+        shot(&c, "connect-4-dashboard").await;
+        c
+    });
+}
