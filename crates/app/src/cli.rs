@@ -69,7 +69,7 @@ pub enum Command {
     /// Signed requests for an outside scheduler (`POST /api/cron/{job}`).
     #[command(subcommand)]
     Cron(CronCommand),
-    /// Start local fakes of QuickBooks Online and Xero on loopback and print the environment
+    /// Start local fakes of the outside services (QuickBooks Online) on loopback and print the environment
     /// that points `serve` and `demo` at them (offline; runs until stopped).
     Sandbox(SandboxArgs),
 }

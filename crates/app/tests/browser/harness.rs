@@ -125,7 +125,13 @@ impl Demo {
             ws.cmd()
                 .env_remove("FLOWSENSE_DATABASE_URL")
                 .envs(env)
-                .args(["demo", "--addr", &addr, "--data-dir", data.to_str().unwrap()]),
+                .args([
+                    "demo",
+                    "--addr",
+                    &addr,
+                    "--data-dir",
+                    data.to_str().unwrap(),
+                ]),
         );
         let creds: Value =
             serde_json::from_slice(&std::fs::read(data.join("demo-credentials.json")).unwrap())
