@@ -19,10 +19,11 @@ pub mod instance;
 pub mod orgs;
 pub mod providers;
 pub mod retention;
+pub mod sync;
 pub mod uploads;
 pub mod warm_up;
 pub mod whatif;
 
 pub use context::{Context, ContextSettings};
-pub use providers::Providers;
 pub use field_error::FieldError;
+pub use providers::Providers;

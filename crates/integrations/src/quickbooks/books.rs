@@ -19,12 +19,12 @@
 //!   invoices, it has no category of its own.
 
 use super::model::{AccountRecord, EntityType, Posting, Record, RecordState, TxnRecord};
+use chrono::NaiveDate;
 use flowsense_core::books::TRANSFER_CATEGORY;
 use flowsense_core::synced::{
     BookChange, CashMovement, Document, MoneyAccount, MoneyAccountKind, Rate,
 };
 use flowsense_core::{DocKind, Money};
-use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 
 /// `Purchase:123`: the id every row of one QuickBooks transaction carries.
@@ -203,7 +203,10 @@ impl BookMapper {
                 DocKind::Bill
             },
             provider_id: source,
-            number: t.doc_number.clone().unwrap_or_else(|| t.provider_id.clone()),
+            number: t
+                .doc_number
+                .clone()
+                .unwrap_or_else(|| t.provider_id.clone()),
             counterparty: t.counterparty.clone().unwrap_or_default(),
             issue_date,
             due_date: t.due_date.unwrap_or(issue_date),

@@ -26,12 +26,19 @@ fn txn(entity: EntityType, id: &str, postings: &[(&str, i64)]) -> TxnRecord {
         provider_id: id.into(),
         sync_token: Some("0".into()),
         state: RecordState::Active,
-        updated_at: Some(Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).single().expect("t")),
+        updated_at: Some(
+            Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0)
+                .single()
+                .expect("t"),
+        ),
         date: Some(day(5)),
         due_date: None,
         doc_number: None,
         counterparty: Some("Acme".into()),
-        total: Money::new(postings.iter().map(|p| p.1.abs()).max().unwrap_or(0), Currency::USD),
+        total: Money::new(
+            postings.iter().map(|p| p.1.abs()).max().unwrap_or(0),
+            Currency::USD,
+        ),
         open_balance: None,
         exchange_rate: None,
         postings: postings
@@ -77,7 +84,10 @@ fn purchases_move_money_in_their_account_and_ignore_other_postings() {
     assert_eq!(ms[0].source_id, "Purchase:123");
     assert_eq!(ms[0].provider_id, "Purchase:123:1");
     assert_eq!(ms[0].amount, Money::new(-1_999, Currency::USD));
-    assert_eq!((ms[0].category.as_str(), ms[0].is_transfer), ("Supplies", false));
+    assert_eq!(
+        (ms[0].category.as_str(), ms[0].is_transfer),
+        ("Supplies", false)
+    );
     assert_eq!(ms[0].counterparty, "Acme");
 
     // A journal entry against a bank and an expense: one movement, the expense as category.
@@ -85,7 +95,10 @@ fn purchases_move_money_in_their_account_and_ignore_other_postings() {
     let changes = m.map(&[Record::Txn(je)]);
     let ms = movements(&changes[0]);
     assert_eq!(ms.len(), 1);
-    assert_eq!((ms[0].amount.minor, ms[0].category.as_str()), (-500, "Bank Fees"));
+    assert_eq!(
+        (ms[0].amount.minor, ms[0].category.as_str()),
+        (-500, "Bank Fees")
+    );
 }
 
 #[test]
@@ -95,7 +108,10 @@ fn transfers_between_money_accounts_are_transfers_and_to_other_accounts_are_not(
     let changes = m.map(&[Record::Txn(t)]);
     let ms = movements(&changes[0]);
     assert_eq!(ms.len(), 2);
-    assert!(ms.iter().all(|x| x.is_transfer && x.category == TRANSFER_CATEGORY));
+    assert!(
+        ms.iter()
+            .all(|x| x.is_transfer && x.category == TRANSFER_CATEGORY)
+    );
     assert_eq!(ms.iter().map(|x| x.amount.minor).sum::<i64>(), 0);
     assert_eq!(ms[0].provider_id, "Transfer:77:1");
     assert_eq!(ms[1].provider_id, "Transfer:77:2");
@@ -179,5 +195,11 @@ fn documents_are_paid_on_the_settling_payments_date_else_their_last_update() {
     assert_eq!(docs[0].paid_date, Some(day(9)));
     assert_eq!(docs[1].paid_date, Some(day(20)), "the last update's date");
     assert_eq!(docs[2].paid_date, None);
-    assert_eq!(docs[2].rate, Some(Rate { mantissa: 11, scale: 1 }));
+    assert_eq!(
+        docs[2].rate,
+        Some(Rate {
+            mantissa: 11,
+            scale: 1
+        })
+    );
 }
