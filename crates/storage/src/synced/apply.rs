@@ -357,11 +357,7 @@ async fn remove_stale(
             .execute(statement.arg(org).arg(json(&sources)?).arg(json(&kept)?))
             .await?;
     }
-    let gone: Vec<String> = states
-        .gone
-        .iter()
-        .map(|s| format!("{prefix}{s}"))
-        .collect();
+    let gone: Vec<String> = states.gone.iter().map(|s| format!("{prefix}{s}")).collect();
     if !gone.is_empty() {
         let (movements, documents) = if sqlite {
             (

@@ -62,11 +62,17 @@ mod tests {
         let rate = |mantissa, scale| Some(Rate { mantissa, scale });
         assert_eq!(to_base(eur(1_000), None, Currency::EUR).ok(), Some(1_000));
         // 10.00 EUR at 1.1 = 11.00 USD.
-        assert_eq!(to_base(eur(1_000), rate(11, 1), Currency::USD).ok(), Some(1_100));
+        assert_eq!(
+            to_base(eur(1_000), rate(11, 1), Currency::USD).ok(),
+            Some(1_100)
+        );
         // 0.05 EUR at 1.5 = 0.075 → 0.08 (half to even: 7.5 → 8); 0.15 at 1.5 = 0.225 → 0.22.
         assert_eq!(to_base(eur(5), rate(15, 1), Currency::USD).ok(), Some(8));
         assert_eq!(to_base(eur(15), rate(15, 1), Currency::USD).ok(), Some(22));
-        assert_eq!(to_base(eur(-15), rate(15, 1), Currency::USD).ok(), Some(-22));
+        assert_eq!(
+            to_base(eur(-15), rate(15, 1), Currency::USD).ok(),
+            Some(-22)
+        );
         assert_eq!(to_base(eur(-5), rate(15, 1), Currency::USD).ok(), Some(-8));
         // 1,000 JPY at 0.006712 USD = 6.712 USD → 6.71.
         let jpy = Money::new(1_000, Currency::parse("JPY").expect("jpy"));

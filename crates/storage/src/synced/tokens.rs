@@ -47,9 +47,21 @@ fn utf8(bytes: &[u8]) -> Result<SecretString> {
 }
 
 impl Store {
-    async fn open_token(&self, tx: &mut Tx, org: OrgId, row: &str, column: &str, sealed: &[u8]) -> Result<SecretString> {
+    async fn open_token(
+        &self,
+        tx: &mut Tx,
+        org: OrgId,
+        row: &str,
+        column: &str,
+        sealed: &[u8],
+    ) -> Result<SecretString> {
         let plain = self
-            .open_in(tx, KeyScope::Org(org), &FieldRef::new(TABLE, column, row), sealed)
+            .open_in(
+                tx,
+                KeyScope::Org(org),
+                &FieldRef::new(TABLE, column, row),
+                sealed,
+            )
             .await?;
         utf8(&plain)
     }
@@ -67,8 +79,12 @@ impl Store {
             .await?;
         let tokens = match (row.access_token_enc, row.refresh_token_enc) {
             (Some(access), Some(refresh)) => Some(ConnectionTokens {
-                access: self.open_token(&mut tx, org, &row_id, ACCESS, &access).await?,
-                refresh: self.open_token(&mut tx, org, &row_id, REFRESH, &refresh).await?,
+                access: self
+                    .open_token(&mut tx, org, &row_id, ACCESS, &access)
+                    .await?,
+                refresh: self
+                    .open_token(&mut tx, org, &row_id, REFRESH, &refresh)
+                    .await?,
                 expires_at: row.token_expires_at,
             }),
             _ => None,
