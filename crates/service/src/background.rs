@@ -8,8 +8,10 @@
 //! | `email.send` | on demand | one e-mail ([`crate::email::Message`]) |
 //! | `digest.weekly` | Monday 08:00, each organisation's time zone | one `digest.send` per recipient |
 //! | `digest.send` | on demand | one member's digest of one organisation |
+//! | `connection.sync` | on demand (connect, webhook, poll) | one connection's books read into storage |
+//! | `connection.poll` | hourly | one `connection.sync` per active connection |
 
-use crate::{Context, digest, email, retention};
+use crate::{Context, digest, email, retention, sync};
 use flowsense_core::ErrorChain;
 use flowsense_jobs::{Job, JobError, KindOptions, Period, Registry, Schedule, builtin};
 
@@ -29,6 +31,7 @@ pub fn registry(ctx: &Context) -> Registry {
     register_retention(&mut registry, ctx);
     email::register(&mut registry, ctx);
     digest::register(&mut registry, ctx.clone());
+    sync::register(&mut registry, ctx);
     registry
 }
 

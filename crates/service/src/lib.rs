@@ -19,6 +19,7 @@ pub mod instance;
 pub mod orgs;
 pub mod providers;
 pub mod retention;
+pub mod sync;
 pub mod uploads;
 pub mod warm_up;
 pub mod whatif;

@@ -98,41 +98,57 @@ impl Company<'_> {
         since: Option<DateTime<Utc>>,
         mut page: impl FnMut(Vec<Record>),
     ) -> Result<usize, QuickBooksError> {
-        let filter = since
-            .map(|t| format!(" WHERE MetaData.LastUpdatedTime > '{}'", rfc3339(t)))
-            .unwrap_or_default();
         let mut start = 1;
         let mut requests = 0;
         loop {
-            let statement = format!(
-                "SELECT * FROM {}{filter} ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}",
-                entity.name()
-            );
-            let url = self.url("query", &[("query", &statement)])?;
-            let mut body = self.get_json(&url).await?;
+            let (records, more) = self.read_page(entity, since, start).await?;
             requests += 1;
-            let rows = match body
-                .get_mut("QueryResponse")
-                .and_then(|q| q.get_mut(entity.name()))
-                .map(Value::take)
-            {
-                Some(Value::Array(rows)) => rows,
-                Some(_) => return Err(QuickBooksError::Decode("QueryResponse rows".into())),
-                None => Vec::new(),
-            };
-            let n = rows.len();
-            let records = rows
-                .into_iter()
-                .map(|r| self.map(entity, r))
-                .collect::<Result<Vec<_>, _>>()?;
-            if n > 0 {
+            if !records.is_empty() {
                 page(records);
             }
-            if n < PAGE_SIZE {
+            if !more {
                 return Ok(requests);
             }
             start += PAGE_SIZE;
         }
+    }
+
+    /// One page of `entity` (changed after `since`, when given) from the 1-based position
+    /// `start`, in one request; `true` beside it when a full page came back (there may be more
+    /// at `start + PAGE_SIZE`).
+    ///
+    /// # Errors
+    /// What [`QuickBooksError`] lists.
+    pub async fn read_page(
+        &self,
+        entity: EntityType,
+        since: Option<DateTime<Utc>>,
+        start: usize,
+    ) -> Result<(Vec<Record>, bool), QuickBooksError> {
+        let filter = since
+            .map(|t| format!(" WHERE MetaData.LastUpdatedTime > '{}'", rfc3339(t)))
+            .unwrap_or_default();
+        let statement = format!(
+            "SELECT * FROM {}{filter} ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}",
+            entity.name()
+        );
+        let url = self.url("query", &[("query", &statement)])?;
+        let mut body = self.get_json(&url).await?;
+        let rows = match body
+            .get_mut("QueryResponse")
+            .and_then(|q| q.get_mut(entity.name()))
+            .map(Value::take)
+        {
+            Some(Value::Array(rows)) => rows,
+            Some(_) => return Err(QuickBooksError::Decode("QueryResponse rows".into())),
+            None => Vec::new(),
+        };
+        let more = rows.len() >= PAGE_SIZE;
+        let records = rows
+            .into_iter()
+            .map(|r| self.map(entity, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((records, more))
     }
 
     /// What changed in `entities` after `since` (deleted ones as [`Record::Deleted`]), in one

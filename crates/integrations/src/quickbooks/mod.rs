@@ -6,6 +6,7 @@
 //! ([`Company::read_all`], [`Company::changes_since`]) into provider-neutral [`Record`]s.
 //! Every request goes through `crates/outbound` (TLS 1.3); the data side can only `GET`.
 
+mod books;
 mod data;
 mod fault;
 mod http;
@@ -13,6 +14,7 @@ mod model;
 mod oauth;
 mod wire;
 
+pub use books::{BookMapper, source_id};
 pub use data::{CDC_MAX_DAYS, CDC_MAX_OBJECTS, Company, PAGE_SIZE};
 pub use fault::{Fault, FaultError, QuickBooksError, parse_fault};
 pub use flowsense_outbound::Loopback;

@@ -124,11 +124,15 @@ impl QuickBooks {
     }
 
     async fn token_call(&self, form: &[(&str, &str)]) -> Result<Tokens, QuickBooksError> {
-        let mut body = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form {
-            body.append_pair(k, v);
-        }
-        let body = SecretString::from(body.finish());
+        // Built in a block: the serializer is not `Sync`, and must not live across the await
+        // (callers run refreshes in `Send` futures).
+        let body = {
+            let mut body = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in form {
+                body.append_pair(k, v);
+            }
+            SecretString::from(body.finish())
+        };
         let answer = self
             .transport
             .post_identity(

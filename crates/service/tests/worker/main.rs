@@ -7,5 +7,6 @@ mod email_jobs;
 mod imports;
 mod retention;
 mod support;
+mod sync;
 
 use flowsense_test_support::on_both_backends;

@@ -1,0 +1,10 @@
+//! Syncing a QuickBooks company (the real fake on loopback) into storage through the sync job:
+//! backfill, incremental changes, token rotation under a race, a dead connection, throttling
+//! and server errors, and a worker killed mid-backfill.
+
+mod backfill;
+mod changes;
+mod faults;
+mod kill;
+pub(crate) mod support;
+mod tokens;

@@ -1,0 +1,1 @@
+DELETE FROM transactions WHERE org_id = $1 AND source_id IN (SELECT value FROM json_each($2))

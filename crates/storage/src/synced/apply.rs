@@ -1,0 +1,405 @@
+//! Applying a page of synced changes: money accounts, the movements of each provider
+//! transaction, documents and removals, the books version and the cursor, in one transaction.
+//!
+//! Movements are written a page at a time, as JSON handed to one statement (SQLite
+//! `json_each`, PostgreSQL `jsonb_to_recordset`: the statement files differ per backend, the
+//! rows do not). An upsert that would change nothing writes nothing, so re-applying a page
+//! reports zero rows.
+
+use super::convert::to_base;
+use super::external_prefix;
+use crate::Store;
+use crate::args::sql;
+use crate::books::books_changed;
+use crate::error::{Result, StorageError};
+use crate::scope::Tx;
+use chrono::Utc;
+use flowsense_core::books::TRANSFER_CATEGORY;
+use flowsense_core::synced::{BookChange, CashMovement, Document, MoneyAccount, MoneyAccountKind};
+use flowsense_core::{Currency, OrgId};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// What one [`Store::apply_synced`] changed: rows actually written or removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AppliedCounts {
+    /// Money accounts created or changed.
+    pub accounts: u64,
+    /// Transactions inserted or changed.
+    pub movements: u64,
+    /// Invoices and bills inserted or changed.
+    pub documents: u64,
+    /// Transactions and documents removed (deleted or voided at the provider, or no longer
+    /// moving money in an account).
+    pub removed: u64,
+}
+
+impl AppliedCounts {
+    /// Every row written or removed.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.accounts + self.movements + self.documents + self.removed
+    }
+
+    /// Adds another page's counts.
+    pub fn add(&mut self, other: AppliedCounts) {
+        self.accounts += other.accounts;
+        self.movements += other.movements;
+        self.documents += other.documents;
+        self.removed += other.removed;
+    }
+}
+
+/// One transactions row, as the movement statements read it from JSON.
+#[derive(Serialize)]
+struct MovementRow<'a> {
+    account_id: i64,
+    posted_on: chrono::NaiveDate,
+    amount_minor: i64,
+    currency: &'a str,
+    original_amount_minor: i64,
+    original_currency: &'a str,
+    counterparty: &'a str,
+    description: &'a str,
+    category: &'a str,
+    is_transfer: bool,
+    external_id: String,
+    source_id: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    name: String,
+    kind: String,
+    currency: String,
+}
+
+fn json(value: &impl Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StorageError::Config(format!("synced rows: {e}")))
+}
+
+fn provider_label(provider: &str) -> &str {
+    match provider {
+        "quickbooks" => "QuickBooks",
+        "xero" => "Xero",
+        other => other,
+    }
+}
+
+fn account_kind(a: &MoneyAccount) -> &'static str {
+    match a.kind {
+        MoneyAccountKind::CreditCard => "credit_card",
+        MoneyAccountKind::Bank if a.name.to_lowercase().contains("saving") => "savings",
+        MoneyAccountKind::Bank => "checking",
+    }
+}
+
+impl Store {
+    /// Applies one page of changes from connection `connection` (of `provider`) and stores
+    /// `cursor`, in one transaction: money accounts upserted by provider id, each transaction's
+    /// movements replaced, documents upserted, removals applied, the books version moved on.
+    /// Amounts are stored in `base_currency` (converted with the provider's exact rate, rounded
+    /// half to even once) beside the provider's own amount and currency. Transfers between two
+    /// money accounts are filed under [`TRANSFER_CATEGORY`], as imports file them.
+    ///
+    /// # Errors
+    /// `NotFound` when the organisation has no such connection of that provider, or it is dead
+    /// or disconnected (nothing is written); `Config` for an amount in another currency without
+    /// a rate, or a movement in an account the connection never sent; a database failure
+    /// (nothing is written).
+    pub async fn apply_synced(
+        &self,
+        org: OrgId,
+        connection: Uuid,
+        provider: &str,
+        changes: &[BookChange],
+        cursor: &str,
+        base_currency: Currency,
+    ) -> Result<AppliedCounts> {
+        let mut tx = self.scoped(org).await?;
+        let (tenant,): (String,) = tx
+            .fetch_optional(
+                sql!("synced/save_cursor")
+                    .arg(cursor)
+                    .arg(connection)
+                    .arg(org)
+                    .arg(provider),
+            )
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        let prefix = external_prefix(provider, &tenant);
+        let mut counts = AppliedCounts::default();
+        for change in changes {
+            if let BookChange::Account(a) = change {
+                counts.accounts += upsert_account(&mut tx, org, &prefix, provider, a).await?;
+            }
+        }
+        let accounts: HashMap<String, i64> = tx
+            .fetch_all::<(i64, String)>(
+                sql!("synced/accounts_of_tenant")
+                    .arg(org)
+                    .arg(prefix.as_str()),
+            )
+            .await?
+            .into_iter()
+            .map(|(id, external)| (external, id))
+            .collect();
+        // Removals first: a source removed and then sent again in the same page is written back.
+        counts.removed += remove_stale(&mut tx, org, &prefix, changes).await?;
+        counts.movements += write_movements(
+            &mut tx,
+            org,
+            provider,
+            &prefix,
+            changes,
+            &accounts,
+            base_currency,
+        )
+        .await?;
+        for change in changes {
+            if let BookChange::Document(d) = change {
+                counts.documents +=
+                    upsert_document(&mut tx, org, provider, &prefix, d, base_currency).await?;
+            }
+        }
+        books_changed(&mut tx, org).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+}
+
+/// Creates the account or brings its name, kind and currency up to date. A name another
+/// account of the organisation already has gets the provider's name added (`Checking
+/// (QuickBooks)`, then `Checking (QuickBooks 2)`, …).
+async fn upsert_account(
+    tx: &mut Tx,
+    org: OrgId,
+    prefix: &str,
+    provider: &str,
+    a: &MoneyAccount,
+) -> Result<u64> {
+    let external = format!("{prefix}{}", a.provider_id);
+    let kind = account_kind(a);
+    let currency = a.currency.as_str();
+    let existing: Option<AccountRow> = tx
+        .fetch_optional(
+            sql!("synced/account_by_external_id")
+                .arg(org)
+                .arg(external.as_str()),
+        )
+        .await?;
+    let own_id = existing.as_ref().map_or(-1, |e| e.id);
+    let mut name = a.name.clone();
+    for n in 1.. {
+        let (taken,): (i64,) = tx
+            .fetch_one(
+                sql!("synced/account_name_taken")
+                    .arg(org)
+                    .arg(name.as_str())
+                    .arg(own_id),
+            )
+            .await?;
+        if taken == 0 {
+            break;
+        }
+        let label = provider_label(provider);
+        name = if n == 1 {
+            format!("{} ({label})", a.name)
+        } else {
+            format!("{} ({label} {n})", a.name)
+        };
+    }
+    match existing {
+        Some(e) if e.name == name && e.kind == kind && e.currency == currency => Ok(0),
+        Some(e) => {
+            tx.execute(
+                sql!("synced/update_account")
+                    .arg(name)
+                    .arg(kind)
+                    .arg(currency)
+                    .arg(org)
+                    .arg(e.id),
+            )
+            .await
+        }
+        None => {
+            tx.execute(
+                sql!("synced/insert_account")
+                    .arg(org)
+                    .arg(name)
+                    .arg(kind)
+                    .arg(currency)
+                    .arg(external)
+                    .arg(Utc::now()),
+            )
+            .await
+        }
+    }
+}
+
+/// Where each source of the page ends up: the movements of its last `Movements` change, or
+/// gone when its last change is `Removed` (a later change replaces an earlier one).
+struct FinalStates<'a> {
+    movements: BTreeMap<&'a str, &'a [CashMovement]>,
+    gone: Vec<&'a str>,
+}
+
+fn final_states(changes: &[BookChange]) -> FinalStates<'_> {
+    let mut last: BTreeMap<&str, Option<&[CashMovement]>> = BTreeMap::new();
+    for change in changes {
+        match change {
+            BookChange::Movements {
+                source_id,
+                movements,
+            } => {
+                last.insert(source_id.as_str(), Some(movements.as_slice()));
+            }
+            BookChange::Removed { source_id } => {
+                last.insert(source_id.as_str(), None);
+            }
+            BookChange::Account(_) | BookChange::Document(_) => {}
+        }
+    }
+    let mut out = FinalStates {
+        movements: BTreeMap::new(),
+        gone: Vec::new(),
+    };
+    for (source, state) in last {
+        match state {
+            Some(movements) => {
+                out.movements.insert(source, movements);
+            }
+            None => out.gone.push(source),
+        }
+    }
+    out
+}
+
+async fn write_movements(
+    tx: &mut Tx,
+    org: OrgId,
+    provider: &str,
+    prefix: &str,
+    changes: &[BookChange],
+    accounts: &HashMap<String, i64>,
+    base: Currency,
+) -> Result<u64> {
+    let mut rows: BTreeMap<String, MovementRow<'_>> = BTreeMap::new();
+    for movements in final_states(changes).movements.into_values() {
+        for m in movements {
+            let account_id = *accounts
+                .get(&format!("{prefix}{}", m.account_id))
+                .ok_or_else(|| {
+                    StorageError::Config("a movement names an account not synced".into())
+                })?;
+            let external_id = format!("{prefix}{}", m.provider_id);
+            rows.insert(
+                external_id.clone(),
+                MovementRow {
+                    account_id,
+                    posted_on: m.date,
+                    amount_minor: to_base(m.amount, m.rate, base)?,
+                    currency: base.as_str(),
+                    original_amount_minor: m.amount.minor,
+                    original_currency: m.amount.currency.as_str(),
+                    counterparty: &m.counterparty,
+                    description: &m.description,
+                    category: if m.is_transfer {
+                        TRANSFER_CATEGORY
+                    } else {
+                        &m.category
+                    },
+                    is_transfer: m.is_transfer,
+                    external_id,
+                    source_id: format!("{prefix}{}", m.source_id),
+                },
+            );
+        }
+    }
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<MovementRow<'_>> = rows.into_values().collect();
+    let statement = match tx {
+        Tx::Sqlite(_) => sql!("sqlite-only/synced/upsert_movements"),
+        Tx::Pg(_) => sql!("postgres-only/synced/upsert_movements"),
+    };
+    tx.execute(statement.arg(org).arg(provider).arg(json(&rows)?))
+        .await
+}
+
+/// Removes what the page says is gone: movements a transaction no longer has, and every row of
+/// a deleted (or voided) transaction or document.
+async fn remove_stale(
+    tx: &mut Tx,
+    org: OrgId,
+    prefix: &str,
+    changes: &[BookChange],
+) -> Result<u64> {
+    let sqlite = matches!(tx, Tx::Sqlite(_));
+    let mut removed = 0;
+    let states = final_states(changes);
+    let replaced = &states.movements;
+    if !replaced.is_empty() {
+        let sources: Vec<String> = replaced.keys().map(|s| format!("{prefix}{s}")).collect();
+        let kept: Vec<String> = replaced
+            .values()
+            .flat_map(|ms| ms.iter().map(|m| format!("{prefix}{}", m.provider_id)))
+            .collect();
+        let statement = if sqlite {
+            sql!("sqlite-only/synced/delete_stale_movements")
+        } else {
+            sql!("postgres-only/synced/delete_stale_movements")
+        };
+        removed += tx
+            .execute(statement.arg(org).arg(json(&sources)?).arg(json(&kept)?))
+            .await?;
+    }
+    let gone: Vec<String> = states.gone.iter().map(|s| format!("{prefix}{s}")).collect();
+    if !gone.is_empty() {
+        let (movements, documents) = if sqlite {
+            (
+                sql!("sqlite-only/synced/remove_sources"),
+                sql!("sqlite-only/synced/remove_documents"),
+            )
+        } else {
+            (
+                sql!("postgres-only/synced/remove_sources"),
+                sql!("postgres-only/synced/remove_documents"),
+            )
+        };
+        let list = json(&gone)?;
+        removed += tx.execute(movements.arg(org).arg(list.clone())).await?;
+        removed += tx.execute(documents.arg(org).arg(list)).await?;
+    }
+    Ok(removed)
+}
+
+/// Adds or updates an invoice or bill. A document keeps the first paid date it was stored
+/// with (a later read may only know a less precise one), and loses it when it is open again.
+async fn upsert_document(
+    tx: &mut Tx,
+    org: OrgId,
+    provider: &str,
+    prefix: &str,
+    d: &Document,
+    base: Currency,
+) -> Result<u64> {
+    tx.execute(
+        sql!("synced/upsert_document")
+            .arg(org)
+            .arg(d.kind.as_str())
+            .arg(d.number.as_str())
+            .arg(d.counterparty.as_str())
+            .arg(d.issue_date)
+            .arg(d.due_date)
+            .arg(d.paid_date)
+            .arg(to_base(d.amount, d.rate, base)?)
+            .arg(base.as_str())
+            .arg(provider)
+            .arg(format!("{prefix}{}", d.provider_id)),
+    )
+    .await
+}
