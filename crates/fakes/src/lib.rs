@@ -4,4 +4,6 @@
 
 pub mod quickbooks;
 
-pub use quickbooks::{FakeConfig, Injected, QuickBooksFake, Served};
+pub use quickbooks::{
+    Delivered, FakeConfig, Injected, QuickBooksFake, Served, WebhookEvent, sign_webhook,
+};

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod analytics_cache;
 pub mod audit;
 pub mod background;
+pub mod connections;
 mod context;
 pub mod digest;
 pub mod email;
@@ -24,5 +25,5 @@ pub mod warm_up;
 pub mod whatif;
 
 pub use context::{Context, ContextSettings};
-pub use providers::Providers;
 pub use field_error::FieldError;
+pub use providers::Providers;

@@ -124,11 +124,15 @@ impl QuickBooks {
     }
 
     async fn token_call(&self, form: &[(&str, &str)]) -> Result<Tokens, QuickBooksError> {
-        let mut body = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form {
-            body.append_pair(k, v);
-        }
-        let body = SecretString::from(body.finish());
+        // The serializer is not `Send`: it must be gone before the first await, or no server
+        // task (a request handler, a job) could run this future.
+        let body = {
+            let mut serializer = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in form {
+                serializer.append_pair(k, v);
+            }
+            SecretString::from(serializer.finish())
+        };
         let answer = self
             .transport
             .post_identity(
