@@ -45,7 +45,9 @@ pub struct Connection {
     pub org_id: OrgId,
     /// `quickbooks` or `xero`.
     pub provider: String,
-    /// The provider's company: QuickBooks' realm id, Xero's tenant id.
+    /// The provider's company: QuickBooks' realm id, Xero's tenant id. Never sent to a browser
+    /// (SECURITY-CHECKLIST A1), so not serialized.
+    #[serde(skip_serializing)]
     pub tenant_id: String,
     pub tenant_name: Option<String>,
     /// `pending` (no tokens yet), `active`, `dead` (reconnect needed) or `disconnected`.

@@ -156,7 +156,7 @@ pub async fn finish_connect(
             org,
             &NewConnection {
                 provider: provider.as_str().to_owned(),
-                tenant_id: realm_id.clone(),
+                tenant_id: realm_id,
                 tenant_name: None,
                 access: tokens.access_token,
                 refresh: tokens.refresh_token,
@@ -183,7 +183,8 @@ pub async fn finish_connect(
         "connection.connect",
         format!("connection:{}", connection.id),
         ip,
-        serde_json::json!({ "provider": provider.as_str(), "tenant": realm_id }),
+        // The realm id is the provider's customer identifier: it stays out of what browsers read.
+        serde_json::json!({ "provider": provider.as_str() }),
     )
     .await
     .map_err(|e| fail(Some(org), e.into()))?;

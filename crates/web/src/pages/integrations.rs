@@ -91,7 +91,10 @@ fn connection_row(c: Connection) -> ConnectionRow {
     ConnectionRow {
         id: c.id.to_string(),
         provider: kind.map_or("unknown", ProviderKind::display_name),
-        company: c.tenant_name.unwrap_or(c.tenant_id),
+        // The tenant id is the provider's customer identifier: never shown (checklist A1).
+        company: c
+            .tenant_name
+            .unwrap_or_else(|| "(name not read yet)".into()),
         active: c.status == "active",
         dead: c.status == "dead",
         status: c.status,

@@ -40,7 +40,8 @@ async fn an_admin_connects_quickbooks_through_the_consent_page(db: Db) {
         page.contains("Connected. The first sync is queued."),
         "{page}"
     );
-    assert!(page.contains(&e.fake.config().realm_id));
+    // The realm id (the provider's customer identifier) never reaches the browser.
+    assert!(!page.contains(&e.fake.config().realm_id));
 
     let connections = e.app.state.store.connections(e.org).await.expect("list");
     assert_eq!(connections.len(), 1);
@@ -72,6 +73,7 @@ async fn an_admin_connects_quickbooks_through_the_consent_page(db: Db) {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list[0]["status"], "active");
     assert!(list[0]["refresh_expires_at"].is_null());
+    assert!(!list.to_string().contains(&e.fake.config().realm_id));
     let mut api_admin = e.app.signed_in("admin@acme.test").await;
     let (s, one) = api_admin
         .get(&format!("/api/v1/orgs/{}/connections/{}", e.org, c.id))
@@ -140,6 +142,22 @@ async fn a_callback_is_refused_when_replayed_from_another_session_denied_or_expi
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _, _) = admin.get(&callback).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A QuickBooks state at another provider's callback (a mix-up) is refused before any token
+    // request, and spent.
+    let (_, authorize) = admin.form(&connect).await;
+    let callback = admin.decide_at_fake(&authorize, true).await;
+    let mixed_up = callback.replace("/oauth/quickbooks/", "/oauth/xero/");
+    let (status, _, _) = admin.get(&mixed_up).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = admin.get(&callback).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        e.fake
+            .served()
+            .iter()
+            .all(|s| s.path != "/oauth2/v1/tokens/bearer")
+    );
 
     // Replay of a callback that worked.
     let (_, authorize) = admin.form(&connect).await;

@@ -61,7 +61,7 @@ async fn quickbooks_deliveries_sync_the_named_company_once(db: Db) {
     // The fake delivers as Intuit does: a sync of our connection only.
     let delivered = e
         .fake
-        .deliver_webhook(&url, VERIFIER, &[event.clone()])
+        .deliver_webhook(&url, VERIFIER, std::slice::from_ref(&event))
         .await
         .expect("deliver");
     assert_eq!(delivered.status, 200);
@@ -84,7 +84,7 @@ async fn quickbooks_deliveries_sync_the_named_company_once(db: Db) {
     // Forged (another key) and tampered (signature of other bytes) deliveries: 401, nothing.
     let forged = e
         .fake
-        .deliver_webhook(&url, "not-the-verifier", &[event.clone()])
+        .deliver_webhook(&url, "not-the-verifier", std::slice::from_ref(&event))
         .await
         .expect("deliver");
     assert_eq!(forged.status, 401);
