@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod passwords;
+mod providers;
 mod settings;
 mod telemetry;
 

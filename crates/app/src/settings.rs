@@ -80,6 +80,8 @@ pub struct Settings {
     pub smtp: Option<SmtpConfig>,
     /// `FLOWSENSE_MAIL_FROM`: the sender of every message (default `FlowSense <noreply@localhost>`).
     pub mail_from: String,
+    /// The accounting providers' apps and webhook secrets (`QUICKBOOKS_*`, `XERO_WEBHOOK_KEY`).
+    pub providers: crate::providers::ProviderSettings,
 }
 
 /// The shortest cron secret accepted (a guessable one would let anyone start jobs).
@@ -107,7 +109,7 @@ pub struct Overrides {
 }
 
 /// Reads one variable; an empty value counts as unset.
-fn env(name: &str) -> Result<Option<String>> {
+pub(crate) fn env(name: &str) -> Result<Option<String>> {
     #[expect(
         clippy::disallowed_methods,
         reason = "settings are where configuration is read from the environment"
@@ -253,7 +255,10 @@ impl Settings {
         let mail_from =
             env("FLOWSENSE_MAIL_FROM")?.unwrap_or_else(|| "FlowSense <noreply@localhost>".into());
 
+        let providers = crate::providers::ProviderSettings::load()?;
+
         Ok(Settings {
+            providers,
             workers,
             cron_secrets,
             metrics_token,

@@ -59,6 +59,19 @@ fn bad_settings_stop_start_up_with_a_message_naming_the_variable() {
             "/nonexistent.pem",
             "FLOWSENSE_TLS_KEY",
         ),
+        // Half an app registration, an endpoint with a path, and loopback outside the sandbox.
+        ("QUICKBOOKS_CLIENT_ID", "AB123", "QUICKBOOKS_CLIENT_SECRET"),
+        (
+            "QUICKBOOKS_BASE_URL",
+            "https://intuit.example/v3",
+            "QUICKBOOKS_BASE_URL",
+        ),
+        (
+            "QUICKBOOKS_BASE_URL",
+            "http://127.0.0.1:9",
+            "QUICKBOOKS_BASE_URL",
+        ),
+        ("QUICKBOOKS_SANDBOX", "maybe", "QUICKBOOKS_SANDBOX"),
     ] {
         let out = ws.cmd().env(var, value).arg("serve").output().unwrap();
         assert!(!out.status.success());

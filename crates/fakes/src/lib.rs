@@ -5,5 +5,7 @@
 pub mod quickbooks;
 pub mod xero;
 
-pub use quickbooks::{FakeConfig, Injected, QuickBooksFake, Served};
+pub use quickbooks::{
+    Delivered, FakeConfig, Injected, QuickBooksFake, Served, WebhookEvent, sign_webhook,
+};
 pub use xero::{XeroFake, XeroFakeConfig};

@@ -9,12 +9,17 @@ use flowsense_core::clock::Clock;
 use flowsense_storage::{StorageError, Store};
 use std::sync::Arc;
 
-/// Deletes expired sessions, API tokens and invitations, old cron nonces, and finished jobs
-/// beyond [`FINISHED_JOBS_KEPT_DAYS`]. Hourly, once per instance.
+/// Deletes expired sessions, API tokens, invitations and OAuth states, old cron nonces, webhook
+/// deliveries beyond [`WEBHOOK_DELIVERIES_KEPT_DAYS`], and finished jobs beyond
+/// [`FINISHED_JOBS_KEPT_DAYS`]. Hourly, once per instance.
 pub const CLEANUP_EXPIRED: &str = "cleanup.expired";
 
 /// Days a succeeded or cancelled job stays visible to operators.
 pub const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
+
+/// Days a webhook delivery's id is remembered: past every provider's retries (Xero retries for
+/// 24 hours, Intuit for about 100 minutes), so a replay inside them is recognised.
+pub const WEBHOOK_DELIVERIES_KEPT_DAYS: i64 = 7;
 
 /// Registers [`CLEANUP_EXPIRED`]; `session_idle` is the session idle timeout in force.
 pub fn register_cleanup(
@@ -62,6 +67,10 @@ async fn clean_up_expired(
     let nonces = store
         .purge_cron_nonces(now - TimeDelta::seconds(2 * crate::cron::WINDOW_SECONDS))
         .await?;
+    let oauth_states = store.delete_expired_oauth_states_across_orgs(now).await?;
+    let deliveries = store
+        .purge_webhook_deliveries(now - TimeDelta::days(WEBHOOK_DELIVERIES_KEPT_DAYS))
+        .await?;
     let jobs = store
         .purge_finished_jobs_across_orgs(now - TimeDelta::days(FINISHED_JOBS_KEPT_DAYS))
         .await?;
@@ -70,6 +79,8 @@ async fn clean_up_expired(
         tokens,
         invitations,
         nonces,
+        oauth_states,
+        deliveries,
         jobs,
         "removed what had expired"
     );

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod analytics_cache;
 pub mod audit;
 pub mod background;
+pub mod connections;
 mod context;
 pub mod digest;
 pub mod email;

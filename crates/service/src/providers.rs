@@ -2,6 +2,7 @@
 //! once from the operator's configuration, `None` where no app is registered (then nothing can
 //! connect to it, and the pages say so).
 
+use crate::connections::WebhookSecrets;
 use flowsense_integrations::quickbooks::QuickBooks;
 use std::sync::Arc;
 
@@ -9,12 +10,15 @@ use std::sync::Arc;
 #[derive(Clone, Default)]
 pub struct Providers {
     pub quickbooks: Option<Arc<QuickBooks>>,
+    /// The secrets that sign the providers' webhooks (none unless configured).
+    pub webhooks: WebhookSecrets,
 }
 
 impl std::fmt::Debug for Providers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Providers")
             .field("quickbooks", &self.quickbooks.is_some())
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }

@@ -25,6 +25,7 @@ pub(crate) enum Arg {
     Uuid(Uuid),
     OptUuid(Option<Uuid>),
     Bytes(Vec<u8>),
+    OptBytes(Option<Vec<u8>>),
 }
 
 /// The text of `crates/storage/sql/<name>.sql`, embedded at compile time.
@@ -79,6 +80,7 @@ arg_from!(
     i64 => I64, Option<i64> => OptI64, bool => Bool, String => Text, Option<String> => OptText,
     NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Time,
     Option<DateTime<Utc>> => OptTime, Uuid => Uuid, Option<Uuid> => OptUuid, Vec<u8> => Bytes,
+    Option<Vec<u8>> => OptBytes,
 );
 
 impl From<&str> for Arg {
@@ -117,6 +119,7 @@ macro_rules! bind_args {
                 $crate::args::Arg::Uuid(v) => q.bind(v),
                 $crate::args::Arg::OptUuid(v) => q.bind(v),
                 $crate::args::Arg::Bytes(v) => q.bind(v),
+                $crate::args::Arg::OptBytes(v) => q.bind(v),
             };
         }
         q

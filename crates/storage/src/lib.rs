@@ -41,6 +41,7 @@ mod members;
 mod mfa;
 mod mfa_secret;
 mod notification_prefs;
+mod oauth_states;
 mod org_secrets;
 mod orgs;
 mod own_data;
@@ -51,10 +52,11 @@ mod synced;
 mod tokens;
 mod transactions;
 mod users;
+mod webhook_deliveries;
 
 pub use accounts::{AccountSummary, BankAccount};
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditPage, NewAuditEvent};
-pub use connections::ConnectionTokens;
+pub use connections::{Connection, ConnectionTokens, NewConnection};
 pub use conversations::{ConversationMessage, MessageAuthor};
 pub use credentials::Revoked;
 pub use crypto::{CryptoError, FieldRef, Keyring, OrgSealer};
@@ -73,6 +75,7 @@ pub use jobs_admin::{JobCount, JobQueueGauges, JobRecord, JobState, QUEUE_GAUGE_
 pub use members::{MemberDetail, UserOrg};
 pub use mfa::MfaState;
 pub use notification_prefs::{DigestRecipient, NotificationPrefs};
+pub use oauth_states::{NewOAuthState, OAuthState};
 pub use orgs::{NewOrg, OrgSettings, Organisation};
 pub use own_data::{AccountFootprint, ConversationSummary};
 pub use retention::PurgeBatch;

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod books;
+mod connections;
 mod crypto;
 mod identity;
 mod jobs;
@@ -20,6 +21,13 @@ mod sqlcipher;
 mod support;
 
 use chrono::NaiveDate;
+use connections::{
+    a_tenant_is_found_in_every_organisation_that_connected_it,
+    a_webhook_delivery_is_recorded_once_and_purged,
+    an_oauth_state_is_taken_once_and_not_after_it_expired,
+    another_organisations_connection_is_not_found,
+    connecting_saves_sealed_tokens_and_queues_the_first_sync,
+};
 use flowsense_core::{Currency, DocKind, OrgId, Role};
 use flowsense_storage::{
     ImportMeta, NewAuditEvent, NewDocument, NewOrg, NewTransaction, NewUser, OrgSettings,
@@ -133,4 +141,9 @@ on_both_backends!(
     operators_retry_cancel_count_and_hand_back,
     cron_nonces_are_accepted_once_and_purged,
     the_clean_up_removes_exactly_what_expired,
+    connecting_saves_sealed_tokens_and_queues_the_first_sync,
+    another_organisations_connection_is_not_found,
+    a_tenant_is_found_in_every_organisation_that_connected_it,
+    an_oauth_state_is_taken_once_and_not_after_it_expired,
+    a_webhook_delivery_is_recorded_once_and_purged,
 );

@@ -5,6 +5,8 @@
 use crate::{ApiError, ErrorCode};
 use flowsense_mail::MailError;
 use flowsense_service::FieldError;
+use flowsense_service::connections::ConnectionError;
+use flowsense_service::connections::webhooks::WebhookError;
 use flowsense_service::digest::DigestError;
 use flowsense_service::identity::IdentityError;
 use flowsense_service::identity::limits::RateLimited;
@@ -134,6 +136,38 @@ impl From<DigestError> for ApiError {
             DigestError::Storage(s) => s.into(),
             DigestError::Analysis(a) => a.into(),
             e @ DigestError::Render(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<ConnectionError> for ApiError {
+    fn from(e: ConnectionError) -> Self {
+        match e {
+            ConnectionError::NotFound => ApiError::NotFound,
+            ConnectionError::RoleTooLow => ApiError::Forbidden(ErrorCode::Forbidden),
+            ConnectionError::SessionRequired => ApiError::Forbidden(ErrorCode::SessionRequired),
+            ConnectionError::NotActive => ApiError::Conflict(ErrorCode::Conflict),
+            e @ (ConnectionError::NotConfigured(_)
+            | ConnectionError::InvalidState
+            | ConnectionError::Denied(_)) => ApiError::BadRequest(e.to_string()),
+            ConnectionError::Storage(s) => s.into(),
+            e @ ConnectionError::Provider(..) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> Self {
+        match e {
+            WebhookError::NotConfigured => ApiError::NotFound,
+            WebhookError::BadSignature => ApiError::Unauthorized(ErrorCode::Unauthenticated),
+            WebhookError::Malformed => ApiError::BadRequest(e.to_string()),
+            WebhookError::TooLarge => ApiError::PayloadTooLarge(format!(
+                "{e}; the limit is {} bytes",
+                crate::webhooks::MAX_WEBHOOK_BODY
+            )),
+            WebhookError::RateLimited(r) => r.into(),
+            WebhookError::Storage(s) => s.into(),
         }
     }
 }

@@ -8,12 +8,14 @@ mod error_mapping;
 mod headers;
 mod health;
 mod metrics;
+mod oauth;
 mod pages;
 mod respond;
 pub mod routes;
 mod state;
 mod tls;
 pub mod uploads;
+mod webhooks;
 
 pub use error::{ApiError, ErrorCode};
 pub use state::{AppState, AuthSettings, Deployment};

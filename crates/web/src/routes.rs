@@ -4,7 +4,8 @@
 //! authorization-matrix test walks it.
 
 use crate::uploads::MAX_UPLOAD_REQUEST_BYTES as UPLOAD_BODY_LIMIT;
-use crate::{AppState, api, health, metrics, pages};
+use crate::webhooks::MAX_WEBHOOK_BODY as WEBHOOK_BODY_LIMIT;
+use crate::{AppState, api, health, metrics, oauth, pages, webhooks};
 use axum::Router;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -54,6 +55,9 @@ struct Route {
 macro_rules! route {
     (page upload $method:ident $path:literal, $access:ident, $handler:expr) => {
         route!(@make $method $path, $access, false, true, UPLOAD_BODY_LIMIT, $handler)
+    };
+    (webhook $method:ident $path:literal, $access:ident, $handler:expr) => {
+        route!(@make $method $path, $access, false, false, WEBHOOK_BODY_LIMIT, $handler)
     };
     (upload $method:ident $path:literal, $access:ident, $handler:expr) => {
         route!(@make $method $path, $access, false, false, UPLOAD_BODY_LIMIT, $handler)
@@ -139,6 +143,11 @@ fn routes() -> Vec<Route> {
         // Running the organisation: import and connections, members, settings, audit.
         route!(page GET "/app/{org}/integrations", Member, pages::integrations::page),
         route!(page upload POST "/app/{org}/integrations/import", Member, pages::integrations::import),
+        route!(page POST "/app/{org}/integrations/connect/{provider}", Admin + step_up, pages::integrations::connect),
+        route!(page POST "/app/{org}/integrations/connections/{id}/disconnect", Admin + step_up, pages::integrations::disconnect),
+        route!(page POST "/app/{org}/integrations/connections/{id}/sync", Admin, pages::integrations::sync_now),
+        // The provider sends the admin's browser back here after consent.
+        route!(page GET "/oauth/{provider}/callback", User, oauth::callback),
         route!(page GET "/app/{org}/members", Admin, pages::members::page),
         route!(page POST "/app/{org}/members/invite", Admin, pages::members::invite),
         route!(page POST "/app/{org}/members/transfer", Admin + step_up, pages::members::transfer),
@@ -187,12 +196,21 @@ fn routes() -> Vec<Route> {
         route!(PATCH "/api/v1/me/notifications", User, api::own_data::update_notifications),
         route!(GET "/api/v1/me/export", User + step_up, api::own_data::export),
         route!(DELETE "/api/v1/me", User + step_up, api::own_data::delete_account),
+        // Organisation data: accounting connections.
+        route!(GET "/api/v1/orgs/{org}/connections", Viewer, api::connections::list),
+        route!(POST "/api/v1/orgs/{org}/connections", Admin + step_up, api::connections::connect),
+        route!(GET "/api/v1/orgs/{org}/connections/{id}", Viewer, api::connections::one),
+        route!(DELETE "/api/v1/orgs/{org}/connections/{id}", Admin + step_up, api::connections::disconnect),
+        route!(POST "/api/v1/orgs/{org}/connections/{id}/sync", Admin, api::connections::sync),
         // Organisation data: imports.
         route!(upload POST "/api/v1/orgs/{org}/imports", Member, api::imports::upload),
         route!(GET "/api/v1/orgs/{org}/export", Admin + step_up, api::orgs::export),
         route!(DELETE "/api/v1/orgs/{org}", Admin + step_up, api::orgs::delete),
         // An outside scheduler starts a periodic job; signed with FLOWSENSE_CRON_SECRET.
         route!(POST "/api/cron/{job}", Signed, api::cron::trigger),
+        // The providers' signed webhooks (raw bodies, rate-limited per address).
+        route!(webhook POST "/webhooks/quickbooks", Public, webhooks::quickbooks),
+        route!(webhook POST "/webhooks/xero", Public, webhooks::xero),
     ]
 }
 

@@ -56,6 +56,10 @@ pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
     // A worker hashes no passwords.
     services.hash_concurrency = 1;
     let ctx = Context::new(store, key, mailer, &services).context("preparing the worker")?;
+    let providers = settings
+        .providers
+        .build(&public_url(settings, settings.addr), ctx.clock.clone())?;
+    let ctx = ctx.with_providers(providers);
     let registry = Arc::new(flowsense_service::background::registry(&ctx));
     let concurrency = args.concurrency.unwrap_or(settings.workers).max(1);
     let shutdown = CancellationToken::new();

@@ -39,6 +39,9 @@ pub(crate) async fn serve_store(
             ai_provider: None,
             security_contact: None,
         });
+    let providers = settings.providers.build(&url, state.clock.clone())?;
+    let mut state = state;
+    state.services = state.services.with_providers(providers);
     let registry = Arc::new(flowsense_service::background::registry(&state.services));
     let state = with_cron_endpoint(state, settings, &registry);
     let state = match &settings.metrics_token {

@@ -12,6 +12,9 @@ pub mod ledger;
 mod oauth;
 pub mod query;
 pub mod render;
+mod webhooks;
+
+pub use webhooks::{Delivered, WebhookEvent, sign_webhook};
 
 use axum::Router;
 use axum::extract::{Request, State as AxState};
@@ -103,6 +106,8 @@ pub(crate) struct Code {
 }
 
 pub(crate) struct Inner {
+    /// The app's registered redirect URIs (from the config, plus any added later).
+    pub redirect_uris: Vec<String>,
     pub ledger: Ledger,
     pub index: HashMap<u64, usize>,
     pub consents: HashMap<String, Consent>,
@@ -173,12 +178,14 @@ impl QuickBooksFake {
             .enumerate()
             .map(|(i, e)| (e.id, i))
             .collect();
+        let redirect_uris = config.redirect_uris.clone();
         let shared = Arc::new(Shared {
             throttle_limit: AtomicU32::new(config.throttle_requests),
             in_flight: AtomicUsize::new(0),
             config,
             clock,
             inner: Mutex::new(Inner {
+                redirect_uris,
                 ledger,
                 index,
                 consents: HashMap::new(),

@@ -21,6 +21,8 @@ pub struct RateLimits {
     pub signup_per_ip: Limit,
     pub reset_per_ip: Limit,
     pub mfa_per_user: Limit,
+    /// Webhook deliveries per sending address (QuickBooks, Xero).
+    pub webhooks_per_ip: Limit,
     /// Invitations one organisation may send in any 24 hours.
     pub invitations_per_org_per_day: i64,
     /// Failed sign-ins (stored per account) before the account backs off.
@@ -53,6 +55,10 @@ impl Default for RateLimits {
                 burst: 5,
                 period: Duration::from_secs(60),
             },
+            webhooks_per_ip: Limit {
+                burst: 120,
+                period: Duration::from_millis(500),
+            },
             invitations_per_org_per_day: 25,
             lockout_after_failures: 10,
             lockout_base: Duration::from_secs(60),
@@ -75,6 +81,7 @@ impl RateLimits {
             signup_per_ip: l,
             reset_per_ip: l,
             mfa_per_user: l,
+            webhooks_per_ip: l,
             invitations_per_org_per_day: 10_000,
             lockout_after_failures: 10_000,
             ..Self::default()
@@ -91,6 +98,7 @@ pub struct Limiters {
     pub signup_ip: Keyed,
     pub reset_ip: Keyed,
     pub mfa_user: Keyed,
+    pub webhook_ip: Keyed,
 }
 
 impl std::fmt::Debug for Limiters {
@@ -115,6 +123,7 @@ impl Limiters {
             signup_ip: keyed(l.signup_per_ip),
             reset_ip: keyed(l.reset_per_ip),
             mfa_user: keyed(l.mfa_per_user),
+            webhook_ip: keyed(l.webhooks_per_ip),
         }
     }
 }

@@ -1,20 +1,23 @@
 //! `/app/{org}/integrations`: upload a bank file (members and admins), see the accounts and the
-//! imports so far, and what connecting QuickBooks or Xero would take on this instance.
+//! imports so far, the organisation's QuickBooks and Xero connections (admins connect,
+//! reconnect, disconnect and start a sync), and what connecting would take on an instance
+//! where no app is registered.
 
 use super::{Chrome, private};
-use crate::auth::{ClientInfo, Member};
+use crate::auth::{Admin, ClientInfo, Member, RecentAuth};
 use crate::uploads::{MAX_UPLOAD_BYTES, read_upload};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_core::OrgId;
+use flowsense_service::connections::{self, ConnectionError, Provider as ProviderKind};
 use flowsense_service::uploads;
-use flowsense_storage::ImportRecord;
+use flowsense_storage::{Connection, ImportRecord};
 use serde::Deserialize;
 
 pub(crate) struct AccountRow {
@@ -35,26 +38,100 @@ pub(crate) struct ImportRow {
     by: String,
 }
 
-/// An accounting provider's card.
+/// An accounting provider's card: the settings it takes, and whether this instance has them.
 pub(crate) struct Provider {
     name: &'static str,
+    slug: &'static str,
     settings: &'static [&'static str],
+    configured: bool,
 }
 
-const PROVIDERS: [Provider; 2] = [
-    Provider {
-        name: "QuickBooks Online",
-        settings: &[
-            "QUICKBOOKS_CLIENT_ID",
-            "QUICKBOOKS_CLIENT_SECRET",
-            "QUICKBOOKS_WEBHOOK_VERIFIER",
-        ],
-    },
-    Provider {
-        name: "Xero",
-        settings: &["XERO_CLIENT_ID", "XERO_CLIENT_SECRET", "XERO_WEBHOOK_KEY"],
-    },
-];
+fn provider_cards(state: &AppState) -> Vec<Provider> {
+    vec![
+        Provider {
+            name: ProviderKind::QuickBooks.display_name(),
+            slug: ProviderKind::QuickBooks.as_str(),
+            settings: &[
+                "QUICKBOOKS_CLIENT_ID",
+                "QUICKBOOKS_CLIENT_SECRET",
+                "QUICKBOOKS_WEBHOOK_VERIFIER",
+            ],
+            configured: state.providers.quickbooks.is_some(),
+        },
+        Provider {
+            name: ProviderKind::Xero.display_name(),
+            slug: ProviderKind::Xero.as_str(),
+            settings: &["XERO_CLIENT_ID", "XERO_CLIENT_SECRET", "XERO_WEBHOOK_KEY"],
+            configured: false,
+        },
+    ]
+}
+
+/// A connection as the page lists it.
+pub(crate) struct ConnectionRow {
+    id: String,
+    provider: &'static str,
+    company: String,
+    status: String,
+    last_sync: String,
+    error: String,
+    /// Shown to admins only (the service leaves it out for others).
+    refresh_expires: String,
+    active: bool,
+    dead: bool,
+    reconnect_slug: &'static str,
+}
+
+fn connection_row(c: Connection) -> ConnectionRow {
+    let kind: Option<ProviderKind> = c.provider.parse().ok();
+    let day = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
+    };
+    ConnectionRow {
+        id: c.id.to_string(),
+        provider: kind.map_or("unknown", ProviderKind::display_name),
+        // The tenant id is the provider's customer identifier: never shown (checklist A1).
+        company: c
+            .tenant_name
+            .unwrap_or_else(|| "(name not read yet)".into()),
+        active: c.status == "active",
+        dead: c.status == "dead",
+        status: c.status,
+        last_sync: day(c.last_synced_at),
+        error: c.last_error.unwrap_or_default(),
+        refresh_expires: day(c.refresh_expires_at),
+        reconnect_slug: kind.map_or("", ProviderKind::as_str),
+    }
+}
+
+/// A message after a connect, disconnect or sync.
+pub(crate) struct ConnectionNotice {
+    text: &'static str,
+    is_error: bool,
+}
+
+/// What `?connection=` after a connect, disconnect or sync says.
+fn connection_notice(outcome: &str) -> Option<ConnectionNotice> {
+    let (text, is_error) = match outcome {
+        "connected" => ("Connected. The first sync is queued.", false),
+        "denied" => ("The connection was not approved; nothing was stored.", true),
+        "expired" => ("That connection request had expired; start again.", true),
+        "not-configured" => ("That provider is not configured on this instance.", true),
+        "failed" => (
+            "The provider did not complete the connection; try again.",
+            true,
+        ),
+        "disconnected" => ("Disconnected. Its tokens were deleted.", false),
+        "sync-queued" => ("A sync is queued.", false),
+        "not-active" => (
+            "Only an active connection can sync; connect again first.",
+            true,
+        ),
+        _ => return None,
+    };
+    Some(ConnectionNotice { text, is_error })
+}
 
 /// The choices the upload form offers next to the file (kept when it is refused).
 #[derive(Debug, Default)]
@@ -76,7 +153,9 @@ struct IntegrationsPage {
     error: Option<String>,
     accounts: Vec<AccountRow>,
     imports: Vec<ImportRow>,
-    providers: &'static [Provider],
+    providers: Vec<Provider>,
+    connections: Vec<ConnectionRow>,
+    connection_notice: Option<ConnectionNotice>,
 }
 
 const DATE_FORMATS: [(&str, &str); 5] = [
@@ -116,7 +195,9 @@ async fn render(
     imported: Option<ImportRecord>,
     error: Option<String>,
     choices: UploadChoices,
+    connection_notice: Option<ConnectionNotice>,
 ) -> Result<Response, ApiError> {
+    let connections = connections::list(state, who).await?;
     let uploads::ImportOverview {
         org,
         accounts,
@@ -149,7 +230,9 @@ async fn render(
             })
             .collect(),
         imports: imports.into_iter().map(import_row).collect(),
-        providers: &PROVIDERS,
+        providers: provider_cards(state),
+        connections: connections.into_iter().map(connection_row).collect(),
+        connection_notice,
     };
     Ok(private((status, page).into_response()))
 }
@@ -158,6 +241,8 @@ async fn render(
 pub(crate) struct Done {
     #[serde(default)]
     import: String,
+    #[serde(default)]
+    connection: String,
 }
 
 /// `GET /app/{org}/integrations` (`?import=ID` after an upload shows what it did).
@@ -166,7 +251,8 @@ pub(crate) async fn page(
     who: Member,
     query: Result<Query<Done>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let id = query.ok().and_then(|Query(q)| q.import.parse::<i64>().ok());
+    let done = query.map(|Query(q)| q).unwrap_or_default();
+    let id = done.import.parse::<i64>().ok();
     let imported = match id {
         Some(id) => uploads::import_record(&state, &who, id).await?,
         None => None,
@@ -178,6 +264,7 @@ pub(crate) async fn page(
         imported,
         None,
         UploadChoices::default(),
+        connection_notice(&done.connection),
     )
     .await
 }
@@ -224,7 +311,56 @@ pub(crate) async fn import(
                 ),
                 None => super::sentence(&e.to_string()),
             };
-            render(&state, &who, status, None, Some(message), choices).await
+            render(&state, &who, status, None, Some(message), choices, None).await
         }
+    }
+}
+
+fn back_to_integrations(org: OrgId, outcome: &str) -> Response {
+    private(Redirect::to(&format!("/app/{org}/integrations?connection={outcome}")).into_response())
+}
+
+/// `POST /app/{org}/integrations/connect/{provider}` (admins, CSRF, recent sign-in): 303 to the
+/// provider's consent page.
+pub(crate) async fn connect(
+    State(state): State<AppState>,
+    who: Admin,
+    _: RecentAuth,
+    client: ClientInfo,
+    Path((_, provider)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let provider: ProviderKind = provider.parse().map_err(|_| ApiError::NotFound)?;
+    let started =
+        connections::begin_connect(&state, &who, provider, client.presented_session.as_deref())
+            .await?;
+    Ok(private(
+        Redirect::to(&started.authorize_url).into_response(),
+    ))
+}
+
+/// `POST /app/{org}/integrations/connections/{id}/disconnect` (admins, CSRF, recent sign-in).
+pub(crate) async fn disconnect(
+    State(state): State<AppState>,
+    who: Admin,
+    _: RecentAuth,
+    client: ClientInfo,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::NotFound)?;
+    connections::disconnect(&state, &who, id, &client.ip).await?;
+    Ok(back_to_integrations(who.org, "disconnected"))
+}
+
+/// `POST /app/{org}/integrations/connections/{id}/sync` (admins, CSRF).
+pub(crate) async fn sync_now(
+    State(state): State<AppState>,
+    who: Admin,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::NotFound)?;
+    match connections::sync_now(&state, &who, id).await {
+        Ok(_) => Ok(back_to_integrations(who.org, "sync-queued")),
+        Err(ConnectionError::NotActive) => Ok(back_to_integrations(who.org, "not-active")),
+        Err(e) => Err(e.into()),
     }
 }

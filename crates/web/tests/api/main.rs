@@ -12,6 +12,7 @@ mod account_pages;
 mod analysis_pages;
 mod audit;
 mod books;
+mod connections;
 mod cron;
 mod csrf;
 mod digest;

@@ -45,11 +45,16 @@ const EVERYONE: [Who; 8] = [
 fn expected(spec: &RouteSpec, who: Who) -> Option<u16> {
     let writes = spec.method != Method::GET;
     match (spec.access, who) {
+        // Unsigned webhooks are refused; signed deliveries are in `connections/webhooks.rs`.
+        (Access::Public, _) if spec.path.starts_with("/webhooks/") => Some(401),
         (Access::Public, _) => None,
         // Nobody here signs or has the metrics token: those cases are in `cron.rs` and
         // `metrics.rs`.
         (Access::Signed, _) => Some(401),
         (_, Who::Anonymous | Who::ExpiredSession | Who::RevokedToken) => Some(401),
+        // A callback without a state of the caller's session is refused; the round trip is in
+        // `connections/flow.rs`.
+        (_, _) if spec.path.starts_with("/oauth/") => Some(400),
         // Tokens never count as a recent sign-in, so step-up routes refuse them even to read.
         (_, Who::ReadToken) if writes || spec.step_up => Some(403),
         (Access::User, _) => None,
@@ -74,21 +79,26 @@ struct World {
     people: Vec<(Who, Person)>,
     read_token: String,
     revoked_token: String,
+    /// Where the connect routes send admins (kept running for the world's life).
+    _quickbooks: flowsense_fakes::QuickBooksFake,
 }
 
 async fn world(db: Db) -> World {
     // The cron route and /metrics are on, so they refuse what they get here with 401 (not 404).
+    let quickbooks = crate::connections::start_fake().await;
     let app = spawn_with_state(
         db,
         RateLimits::generous(),
         |_| {},
         |state| {
+            let state = crate::connections::with_fake_quickbooks(state, &quickbooks);
             with_test_cron(state).with_metrics_token(SecretString::from(
                 "the matrix's metrics token, 32+ characters",
             ))
         },
     )
     .await;
+    quickbooks.allow_redirect_uri(&format!("{}/oauth/quickbooks/callback", app.base));
     let admin = app.user("admin@a.test").await;
     let org = app.org("alpha", admin).await;
     let other = app.user("admin@b.test").await;
@@ -140,6 +150,7 @@ async fn world(db: Db) -> World {
         read_token: read["token"].as_str().expect("token").into(),
         revoked_token: write["token"].as_str().expect("token").into(),
         app,
+        _quickbooks: quickbooks,
     }
 }
 

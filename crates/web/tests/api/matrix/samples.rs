@@ -333,6 +333,33 @@ impl World {
                 None
             }
             ("DELETE", "/api/v1/orgs/{org}") => Some(json!({"confirm": "alpha"})),
+            ("POST", "/api/v1/orgs/{org}/connections") => Some(json!({"provider": "quickbooks"})),
+            ("POST", "/app/{org}/integrations/connect/{provider}") => {
+                path = path.replace("{provider}", "quickbooks");
+                Some(json!({}))
+            }
+            ("GET", "/oauth/{provider}/callback") => {
+                path = path.replace("{provider}", "quickbooks");
+                None
+            }
+            ("GET" | "DELETE", "/api/v1/orgs/{org}/connections/{id}")
+            | (
+                "POST",
+                "/api/v1/orgs/{org}/connections/{id}/sync"
+                | "/app/{org}/integrations/connections/{id}/disconnect"
+                | "/app/{org}/integrations/connections/{id}/sync",
+            ) => {
+                let tenant = fresh();
+                let c = crate::connections::connected(
+                    &self.app.state.store,
+                    self.org,
+                    "quickbooks",
+                    &tenant,
+                )
+                .await;
+                path = path.replace("{id}", &c.id.to_string());
+                (spec.method == Method::POST).then(|| json!({}))
+            }
             ("POST", "/app/{org}/members/invite") => {
                 Some(json!({"email": format!("{}@invited.test", fresh()), "role": "viewer"}))
             }

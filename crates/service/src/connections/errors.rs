@@ -1,0 +1,45 @@
+//! Why a connection use case did not happen.
+
+use super::Provider;
+use flowsense_integrations::quickbooks::QuickBooksError;
+use flowsense_storage::StorageError;
+
+/// Why a connection use case did not happen. The web crate maps each to its HTTP answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    /// No such connection or provider in this organisation (another's included).
+    #[error("not found")]
+    NotFound,
+    /// The instance has no app registered with this provider.
+    #[error("{} is not configured on this instance", .0.display_name())]
+    NotConfigured(Provider),
+    /// Only admins connect, disconnect or start a sync.
+    #[error("only admins can do this")]
+    RoleTooLow,
+    /// Connecting binds the provider's answer to a browser session; API tokens cannot.
+    #[error("connecting needs a signed-in browser session")]
+    SessionRequired,
+    /// The callback's state is unknown, used, expired, of another session or provider.
+    #[error("this connection request is not valid or has expired; start again")]
+    InvalidState,
+    /// The user declined at the provider (or the provider refused).
+    #[error("the connection was not approved at {}", .0.display_name())]
+    Denied(Provider),
+    /// The provider did not complete the exchange.
+    #[error("{} did not complete the connection", .0.display_name())]
+    Provider(Provider, #[source] QuickBooksError),
+    /// A sync needs an active connection.
+    #[error("this connection is not active; connect again first")]
+    NotActive,
+    #[error(transparent)]
+    Storage(StorageError),
+}
+
+impl From<StorageError> for ConnectionError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound => ConnectionError::NotFound,
+            e => ConnectionError::Storage(e),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+DELETE FROM oauth_states WHERE expires_at < $1

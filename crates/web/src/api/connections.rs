@@ -1,0 +1,86 @@
+//! `/api/v1/orgs/{org}/connections`: see an organisation's QuickBooks and Xero connections
+//! (every role), start connecting one (admins; the answer is the provider URL to open in the
+//! same browser session), disconnect one and start a sync (admins).
+
+use super::Body;
+use crate::auth::{Admin, ClientInfo, RecentAuth, Viewer};
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use flowsense_service::connections::{self, Provider};
+use flowsense_storage::Connection;
+use serde::Deserialize;
+use serde_json::json;
+
+/// A connection id from the path; anything that is not one is not found.
+fn connection_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    who: Viewer,
+) -> Result<Json<Vec<Connection>>, ApiError> {
+    Ok(Json(connections::list(&state, &who).await?))
+}
+
+pub(crate) async fn one(
+    State(state): State<AppState>,
+    who: Viewer,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Connection>, ApiError> {
+    Ok(Json(
+        connections::one(&state, &who, connection_id(&id)?).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConnectInput {
+    provider: String,
+}
+
+/// 201 `{"authorize_url"}`: open it in the browser whose session made this call.
+pub(crate) async fn connect(
+    State(state): State<AppState>,
+    who: Admin,
+    _: RecentAuth,
+    client: ClientInfo,
+    Body(input): Body<ConnectInput>,
+) -> Result<Response, ApiError> {
+    let provider: Provider = input
+        .provider
+        .parse()
+        .map_err(|_| ApiError::Unprocessable("provider must be quickbooks or xero".into()))?;
+    let started =
+        connections::begin_connect(&state, &who, provider, client.presented_session.as_deref())
+            .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "authorize_url": started.authorize_url })),
+    )
+        .into_response())
+}
+
+pub(crate) async fn disconnect(
+    State(state): State<AppState>,
+    who: Admin,
+    _: RecentAuth,
+    client: ClientInfo,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Connection>, ApiError> {
+    Ok(Json(
+        connections::disconnect(&state, &who, connection_id(&id)?, &client.ip).await?,
+    ))
+}
+
+/// 202 `{"job_id"}`.
+pub(crate) async fn sync(
+    State(state): State<AppState>,
+    who: Admin,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let job = connections::sync_now(&state, &who, connection_id(&id)?).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": job.id.0 }))).into_response())
+}
