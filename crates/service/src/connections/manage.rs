@@ -1,9 +1,10 @@
 //! An organisation's connections: seeing them (every role; the refresh-token expiry only for
 //! admins), disconnecting one and starting a sync (admins).
 
-use super::{ConnectionError, Provider, minute_of, sync_job};
+use super::{ConnectionError, Provider};
 use crate::Context;
 use crate::orgs::OrgAccess;
+use crate::sync::sync_job;
 use flowsense_core::Role;
 use flowsense_storage::{Connection, Enqueued};
 use uuid::Uuid;
@@ -111,6 +112,6 @@ pub async fn sync_now(
     let now = ctx.now();
     Ok(ctx
         .store
-        .enqueue_job(&sync_job(who.org, id, &minute_of(now), now), now)
+        .enqueue_job(&sync_job(who.org, id, now), now)
         .await?)
 }

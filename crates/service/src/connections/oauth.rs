@@ -2,10 +2,11 @@
 //! `state` bound to their session; [`finish_connect`] takes that state back exactly once,
 //! exchanges the code and saves the connection with its first sync queued.
 
-use super::{ConnectionError, Provider, minute_of, sync_job};
+use super::{ConnectionError, Provider};
 use crate::Context;
 use crate::identity::crypto::{b64url, ct_eq, random_bytes, sha256};
 use crate::orgs::OrgAccess;
+use crate::sync::sync_job;
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role};
 use flowsense_integrations::quickbooks::{Callback, QuickBooks, parse_callback};
@@ -165,14 +166,7 @@ pub async fn finish_connect(
                 connected_by: taken.user,
                 at: now,
             },
-            |id| {
-                vec![sync_job(
-                    org,
-                    id,
-                    &format!("connected:{}", minute_of(now)),
-                    now,
-                )]
-            },
+            |id| vec![sync_job(org, id, now)],
         )
         .await
         .map_err(|e| fail(Some(org), e.into()))?;

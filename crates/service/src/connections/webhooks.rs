@@ -11,9 +11,10 @@
 //!
 //! Logs name providers and counts, never a signature, key or body.
 
-use super::{Provider, minute_of, sync_job};
+use super::Provider;
 use crate::Context;
 use crate::identity::crypto::{ct_eq, hmac_sha256, sha256};
+use crate::sync::sync_job;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use flowsense_storage::StorageError;
@@ -208,7 +209,7 @@ async fn act_on(
             .active_connections_of_tenant_across_orgs(provider.as_str(), &tenant)
             .await?;
         for c in connections {
-            let job = sync_job(c.org_id, c.id, &minute_of(now), now);
+            let job = sync_job(c.org_id, c.id, now);
             if ctx.store.enqueue_job(&job, now).await?.newly_created {
                 received.syncs_queued += 1;
             }

@@ -17,6 +17,7 @@ pub mod tokens;
 pub use engine::{SyncError, SyncReport, sync_connection};
 
 use crate::Context;
+use chrono::{DateTime, Utc};
 use flowsense_core::{ErrorChain, OrgId};
 use flowsense_jobs::{Job, JobError, KindOptions, Period, Registry, Schedule};
 use flowsense_storage::{JobId, NewJob, StorageError};
@@ -43,6 +44,20 @@ pub fn sync_key(connection: Uuid) -> String {
     format!("sync:{connection}")
 }
 
+/// The job that syncs `connection` of `org` from `now`, keyed so that one is queued at a time
+/// (for enqueueing inside another write, such as the one that saves a new connection).
+#[must_use]
+pub fn sync_job(org: OrgId, connection: Uuid, now: DateTime<Utc>) -> NewJob {
+    NewJob {
+        kind: SYNC_KIND.to_owned(),
+        org: Some(org),
+        payload: serde_json::json!({ "connection": connection }).to_string(),
+        idempotency_key: Some(sync_key(connection)),
+        run_at: now,
+        max_attempts: SYNC_MAX_ATTEMPTS,
+    }
+}
+
 /// Queues a sync of `connection` now (or finds the one already queued). `reason` (`connect`,
 /// `webhook`, `poll`, `manual`) is only logged.
 ///
@@ -54,17 +69,10 @@ pub async fn enqueue(
     connection: Uuid,
     reason: &str,
 ) -> Result<JobId, StorageError> {
-    let payload = serde_json::to_string(&SyncPayload { connection })
-        .map_err(|e| StorageError::Config(format!("sync payload: {e}")))?;
-    let job = NewJob {
-        kind: SYNC_KIND.to_owned(),
-        org: Some(org),
-        payload,
-        idempotency_key: Some(sync_key(connection)),
-        run_at: ctx.now(),
-        max_attempts: SYNC_MAX_ATTEMPTS,
-    };
-    let enqueued = ctx.store.enqueue_job(&job, ctx.now()).await?;
+    let enqueued = ctx
+        .store
+        .enqueue_job(&sync_job(org, connection, ctx.now()), ctx.now())
+        .await?;
     tracing::info!(%connection, reason, new = enqueued.newly_created, "sync queued");
     Ok(enqueued.id)
 }
