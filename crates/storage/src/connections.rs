@@ -58,6 +58,10 @@ pub struct Connection {
     pub refresh_expires_at: Option<DateTime<Utc>>,
     pub connected_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
+    /// Rows the last finished sync applied.
+    pub synced_rows: i64,
+    /// When the next scheduled sync is due (none while dead or disconnected).
+    pub next_sync_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,6 +77,8 @@ struct ConnectionRow {
     refresh_expires_at: Option<DateTime<Utc>>,
     connected_by: Option<Uuid>,
     created_at: DateTime<Utc>,
+    synced_rows: i64,
+    next_sync_at: Option<DateTime<Utc>>,
 }
 
 impl From<ConnectionRow> for Connection {
@@ -89,6 +95,8 @@ impl From<ConnectionRow> for Connection {
             refresh_expires_at: r.refresh_expires_at,
             connected_by: r.connected_by.map(UserId),
             created_at: r.created_at,
+            synced_rows: r.synced_rows,
+            next_sync_at: r.next_sync_at,
         }
     }
 }

@@ -12,7 +12,8 @@ async fn wait_for_synced(c: &Client, url: &str) -> String {
         c.goto(url).await.unwrap();
         wait_for(c, "#connections").await;
         let row = text(c, "#connections tbody tr").await;
-        if row.contains("active") && !row.contains("never") {
+        let rows = text(c, "#connections tbody tr td.rows").await;
+        if row.contains("active") && rows.trim() != "0" {
             return row;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;

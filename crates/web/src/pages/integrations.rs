@@ -74,6 +74,9 @@ pub(crate) struct ConnectionRow {
     company: String,
     status: String,
     last_sync: String,
+    /// Rows the last sync applied.
+    rows: i64,
+    next_sync: String,
     error: String,
     /// Shown to admins only (the service leaves it out for others).
     refresh_expires: String,
@@ -98,7 +101,13 @@ fn connection_row(c: Connection) -> ConnectionRow {
         active: c.status == "active",
         dead: c.status == "dead",
         status: c.status,
-        last_sync: day(c.last_synced_at),
+        last_sync: if c.last_synced_at.is_some() {
+            day(c.last_synced_at)
+        } else {
+            "not yet".into()
+        },
+        rows: c.synced_rows,
+        next_sync: day(c.next_sync_at),
         error: c.last_error.unwrap_or_default(),
         refresh_expires: day(c.refresh_expires_at),
         reconnect_slug: kind.map_or("", ProviderKind::as_str),
