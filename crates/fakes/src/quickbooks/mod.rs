@@ -6,6 +6,7 @@
 //! `/v3/company/{realmId}/…`; intuit/oauth-jsclient `src/OAuthClient.js`). Expiry follows the
 //! clock the test hands in, so an hour passes without sleeping.
 
+mod consent;
 mod data;
 mod fault;
 pub mod ledger;
@@ -14,6 +15,7 @@ pub mod query;
 pub mod render;
 mod webhooks;
 
+pub use consent::approve_consent;
 pub use webhooks::{Delivered, WebhookEvent, sign_webhook};
 
 use axum::Router;
