@@ -89,6 +89,7 @@ async fn main() {
     .expect("context")
     .with_providers(Providers {
         quickbooks: Some(qb.clone()),
+        ..Providers::default()
     });
     let org = store
         .create_org(&NewOrg {

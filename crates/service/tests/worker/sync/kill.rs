@@ -62,6 +62,7 @@ async fn child_sync_worker() {
         .with_clock(clock)
         .with_providers(Providers {
             quickbooks: Some(Arc::new(qb)),
+            ..Providers::default()
         });
     let org = flowsense_core::OrgId(orders.org);
     sync_connection(&ctx, org, orders.connection)
@@ -99,6 +100,7 @@ async fn a_worker_killed_mid_backfill_resumes_with_exact_counts() {
         .with_clock(clock.clone())
         .with_providers(Providers {
             quickbooks: Some(qb.clone()),
+            ..Providers::default()
         });
     let org = super::support::org(&store, "killed").await;
     let (connection, realm) = super::support::connect(&ctx, &qb, org).await;

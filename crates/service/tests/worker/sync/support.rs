@@ -117,6 +117,7 @@ pub async fn sync_env(
         .with_clock(clock.clone())
         .with_providers(Providers {
             quickbooks: Some(qb.clone()),
+            ..Providers::default()
         });
     let org = org(store, "synced").await;
     let (connection, _realm) = connect(&ctx, &qb, org).await;
