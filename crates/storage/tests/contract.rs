@@ -19,6 +19,7 @@ mod retention;
 #[cfg(feature = "sqlcipher")]
 mod sqlcipher;
 mod support;
+mod synced;
 
 use chrono::NaiveDate;
 use connections::{
@@ -47,6 +48,11 @@ use own_data::{
     notification_prefs_are_per_membership,
 };
 use support::TestDb;
+use synced::{
+    a_synced_page_applies_once_with_its_cursor_and_only_for_its_organisation,
+    the_sync_key_is_released_once_a_worker_takes_the_job,
+    token_rotation_is_leased_and_compare_and_swapped,
+};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -131,6 +137,9 @@ async fn a_missing_sqlite_file_is_an_error_not_a_new_database() {
 }
 
 on_both_backends!(
+    a_synced_page_applies_once_with_its_cursor_and_only_for_its_organisation,
+    token_rotation_is_leased_and_compare_and_swapped,
+    the_sync_key_is_released_once_a_worker_takes_the_job,
     notification_prefs_are_per_membership,
     deleting_an_account_removes_its_rows_and_keeps_every_organisation_an_admin,
     a_second_enqueue_with_the_same_key_returns_the_first_job,

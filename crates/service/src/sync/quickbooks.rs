@@ -148,11 +148,16 @@ impl QuickBooksSource {
         start: usize,
     ) -> Result<Option<Page>, SourceError> {
         if !self.prepared {
-            for &entity in &BACKFILL_ORDER[..step] {
-                if matches!(
-                    entity,
-                    EntityType::Account | EntityType::Payment | EntityType::BillPayment
-                ) {
+            // Resuming: what the mapper needs from the pages already applied (the entity being
+            // read counts when its first pages are behind us).
+            for (i, &entity) in BACKFILL_ORDER.iter().enumerate().take(step + 1) {
+                let behind = i < step || start > 1;
+                if behind
+                    && matches!(
+                        entity,
+                        EntityType::Account | EntityType::Payment | EntityType::BillPayment
+                    )
+                {
                     self.learn_all(entity, token).await?;
                 }
             }

@@ -13,6 +13,7 @@
 //! (`quickbooks:{realm}:Purchase:123:35`), so two connections never collide, and every
 //! statement is scoped to the organisation.
 
+mod accounts;
 mod apply;
 mod convert;
 mod status;

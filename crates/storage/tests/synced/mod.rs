@@ -1,0 +1,328 @@
+//! Synced books in the contract: a page applied with its cursor in one transaction, applied
+//! again without effect, amounts converted to the base currency exactly; token rotation under
+//! a lease with compare-and-swap; the sync key released once a worker takes the job; and no
+//! organisation reaching another's connection.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use flowsense_core::synced::{
+    BookChange, CashMovement, Document, MoneyAccount, MoneyAccountKind, Rate,
+};
+use flowsense_core::{Currency, DocKind, Money, OrgId};
+use flowsense_storage::{ConnectionTokens, NewJob, NewOrg, OrgSettings, StorageError, Store};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 2, 1, 9, 0, 0).single().unwrap()
+}
+
+async fn org(store: &Store, slug: &str) -> OrgId {
+    store
+        .create_org(&NewOrg {
+            slug: slug.into(),
+            name: format!("{slug} Ltd"),
+            settings: OrgSettings::with_currency(Currency::USD),
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+async fn connection(store: &Store, org: OrgId) -> Uuid {
+    let id = store
+        .create_connection(org, "quickbooks", "realm-1")
+        .await
+        .unwrap();
+    store
+        .save_connection_tokens(
+            org,
+            id,
+            &SecretString::from("access-0"),
+            &SecretString::from("refresh-0"),
+            Some(now()),
+        )
+        .await
+        .unwrap();
+    id
+}
+
+fn movement(
+    source: &str,
+    account: &str,
+    minor: i64,
+    currency: Currency,
+    rate: Option<Rate>,
+) -> CashMovement {
+    CashMovement {
+        provider_id: format!("{source}:{account}"),
+        source_id: source.into(),
+        account_id: account.into(),
+        date: NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+        amount: Money::new(minor, currency),
+        rate,
+        counterparty: "Acme".into(),
+        description: "memo".into(),
+        category: "Supplies".into(),
+        is_transfer: false,
+    }
+}
+
+fn page() -> Vec<BookChange> {
+    let account = |id: &str, name: &str, currency| {
+        BookChange::Account(MoneyAccount {
+            provider_id: id.into(),
+            name: name.into(),
+            kind: MoneyAccountKind::Bank,
+            currency,
+            active: true,
+        })
+    };
+    vec![
+        account("1", "Checking", Currency::USD),
+        account("2", "Euro account", Currency::EUR),
+        BookChange::Movements {
+            source_id: "Purchase:10".into(),
+            movements: vec![movement("Purchase:10", "1", -1_999, Currency::USD, None)],
+        },
+        BookChange::Movements {
+            source_id: "Deposit:11".into(),
+            // 0.15 EUR at 1.5: 0.225 USD, rounded half to even once: 0.22.
+            movements: vec![movement(
+                "Deposit:11",
+                "2",
+                15,
+                Currency::EUR,
+                Some(Rate {
+                    mantissa: 15,
+                    scale: 1,
+                }),
+            )],
+        },
+        BookChange::Document(Document {
+            kind: DocKind::Invoice,
+            provider_id: "Invoice:12".into(),
+            number: "INV-12".into(),
+            counterparty: "Acme".into(),
+            issue_date: NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+            due_date: NaiveDate::from_ymd_opt(2026, 5, 31).unwrap(),
+            paid_date: None,
+            amount: Money::new(50_000, Currency::USD),
+            rate: None,
+        }),
+    ]
+}
+
+pub async fn a_synced_page_applies_once_with_its_cursor_and_only_for_its_organisation(
+    store: &Store,
+) {
+    let a = org(store, "owner").await;
+    let b = org(store, "other").await;
+    let id = connection(store, a).await;
+    let counts = store
+        .apply_synced(a, id, "quickbooks", &page(), "cursor-1", Currency::USD)
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.accounts, counts.movements, counts.documents),
+        (2, 2, 1)
+    );
+    let again = store
+        .apply_synced(a, id, "quickbooks", &page(), "cursor-1", Currency::USD)
+        .await
+        .unwrap();
+    assert_eq!(again.total(), 0, "a re-applied page changes nothing");
+    let (totals, documents) = store.synced_totals(a, id).await.unwrap();
+    let by_id: Vec<(&str, i64, i64, i64)> = totals
+        .iter()
+        .map(|t| {
+            (
+                t.provider_account_id.as_str(),
+                t.transactions,
+                t.original_minor,
+                t.amount_minor,
+            )
+        })
+        .collect();
+    assert_eq!(by_id, [("1", 1, -1_999, -1_999), ("2", 1, 15, 22)]);
+    assert_eq!(documents, 1);
+    assert_eq!(
+        store.sync_state(a, id).await.unwrap().cursor.as_deref(),
+        Some("cursor-1")
+    );
+
+    // Voided: the deposit moves nothing; deleted: the purchase and the invoice go.
+    let changes = [
+        BookChange::Movements {
+            source_id: "Deposit:11".into(),
+            movements: Vec::new(),
+        },
+        BookChange::Removed {
+            source_id: "Purchase:10".into(),
+        },
+        BookChange::Removed {
+            source_id: "Invoice:12".into(),
+        },
+    ];
+    let removed = store
+        .apply_synced(a, id, "quickbooks", &changes, "cursor-2", Currency::USD)
+        .await
+        .unwrap();
+    assert_eq!(removed.removed, 3);
+    let (totals, documents) = store.synced_totals(a, id).await.unwrap();
+    assert!(totals.iter().all(|t| t.transactions == 0));
+    assert_eq!(documents, 0);
+
+    // Another organisation: nothing applied, nothing read, nothing changed.
+    let applied = store
+        .apply_synced(b, id, "quickbooks", &page(), "evil", Currency::USD)
+        .await;
+    assert!(
+        matches!(applied, Err(StorageError::NotFound)),
+        "{applied:?}"
+    );
+    assert!(matches!(
+        store.sync_state(b, id).await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(
+        store.sync_tokens(b, id).await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(
+        store.synced_totals(b, id).await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(
+        !store
+            .lease_token_refresh(b, id, 0, "b", now(), now())
+            .await
+            .unwrap()
+    );
+    assert!(!store.mark_connection_dead(b, id, "no").await.unwrap());
+    assert!(matches!(
+        store.record_sync_finished(b, id, 1, now(), None).await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(store.active_connections(b).await.unwrap().is_empty());
+    assert!(store.bank_accounts(b).await.unwrap().is_empty());
+    let state = store.sync_state(a, id).await.unwrap();
+    assert_eq!(
+        (state.cursor.as_deref(), state.status.as_str()),
+        (Some("cursor-2"), "pending")
+    );
+
+    store
+        .record_sync_finished(a, id, 5, now(), Some(now() + TimeDelta::hours(1)))
+        .await
+        .unwrap();
+    assert_eq!(store.active_connections(a).await.unwrap(), [id]);
+    assert!(
+        store
+            .mark_connection_dead(a, id, "the refresh token was refused")
+            .await
+            .unwrap()
+    );
+    let dead = store
+        .apply_synced(a, id, "quickbooks", &page(), "cursor-3", Currency::USD)
+        .await;
+    assert!(
+        matches!(dead, Err(StorageError::NotFound)),
+        "a dead connection takes nothing"
+    );
+}
+
+pub async fn token_rotation_is_leased_and_compare_and_swapped(store: &Store) {
+    let a = org(store, "rotating").await;
+    let id = connection(store, a).await;
+    let read = store.sync_tokens(a, id).await.unwrap();
+    assert_eq!(read.version, 0);
+    assert_eq!(read.tokens.unwrap().refresh.expose_secret(), "refresh-0");
+    let until = now() + TimeDelta::seconds(30);
+    assert!(
+        store
+            .lease_token_refresh(a, id, 0, "first", until, now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .lease_token_refresh(a, id, 0, "second", until, now())
+            .await
+            .unwrap()
+    );
+    let rotated = |n: &str| ConnectionTokens {
+        access: SecretString::from(format!("access-{n}")),
+        refresh: SecretString::from(format!("refresh-{n}")),
+        expires_at: Some(now() + TimeDelta::hours(1)),
+    };
+    assert!(
+        !store
+            .save_rotated_tokens(a, id, 0, "second", &rotated("x"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .save_rotated_tokens(a, id, 0, "first", &rotated("1"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .save_rotated_tokens(a, id, 0, "first", &rotated("y"))
+            .await
+            .unwrap()
+    );
+    let read = store.sync_tokens(a, id).await.unwrap();
+    assert_eq!(read.version, 1);
+    assert_eq!(read.tokens.unwrap().refresh.expose_secret(), "refresh-1");
+    // A lease of an old version is refused; an expired lease can be taken over.
+    assert!(
+        !store
+            .lease_token_refresh(a, id, 0, "late", until, now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .lease_token_refresh(a, id, 1, "third", until, now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .lease_token_refresh(a, id, 1, "fourth", until, until + TimeDelta::seconds(1))
+            .await
+            .unwrap()
+    );
+    store.release_token_refresh(a, id, "fourth").await.unwrap();
+    assert!(
+        store
+            .lease_token_refresh(a, id, 1, "fifth", until, now())
+            .await
+            .unwrap()
+    );
+}
+
+pub async fn the_sync_key_is_released_once_a_worker_takes_the_job(store: &Store) {
+    let a = org(store, "keyed").await;
+    let job = NewJob {
+        kind: "connection.sync".into(),
+        org: Some(a),
+        payload: r#"{"connection":"x"}"#.into(),
+        idempotency_key: Some("sync:x".into()),
+        run_at: now(),
+        max_attempts: 3,
+    };
+    let first = store.enqueue_job(&job, now()).await.unwrap();
+    let second = store.enqueue_job(&job, now()).await.unwrap();
+    assert_eq!((first.id, second.newly_created), (second.id, false));
+    let claimed = store
+        .claim_jobs_across_orgs("w", 1, TimeDelta::seconds(60), now())
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let third = store.enqueue_job(&job, now()).await.unwrap();
+    assert!(third.newly_created, "a sync may be queued while one runs");
+    assert_ne!(third.id, first.id);
+}
