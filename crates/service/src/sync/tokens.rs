@@ -5,7 +5,7 @@
 
 use super::source::SourceError;
 use crate::Context;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use flowsense_core::OrgId;
 use flowsense_integrations::quickbooks::{QuickBooks, QuickBooksError};
 use flowsense_storage::{ConnectionTokens, StorageError};
@@ -22,6 +22,13 @@ const LEASE_SECONDS: i64 = 30;
 const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(50);
 const WAIT_STEPS: u32 = 800;
 
+/// What a refresh gives back: the new tokens, and until when the new refresh token works when
+/// the provider says (QuickBooks' rolling `x_refresh_token_expires_in`), shown to admins.
+pub struct Rotated {
+    pub tokens: ConnectionTokens,
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+}
+
 /// Exchanges a refresh token for new tokens at the provider.
 pub trait Refresher: Send + Sync {
     /// # Errors
@@ -29,7 +36,7 @@ pub trait Refresher: Send + Sync {
     fn refresh<'a>(
         &'a self,
         refresh_token: &'a SecretString,
-    ) -> BoxFuture<'a, Result<ConnectionTokens, SourceError>>;
+    ) -> BoxFuture<'a, Result<Rotated, SourceError>>;
 }
 
 /// QuickBooks' token endpoint as a [`Refresher`].
@@ -39,7 +46,7 @@ impl Refresher for QuickBooksRefresher {
     fn refresh<'a>(
         &'a self,
         refresh_token: &'a SecretString,
-    ) -> BoxFuture<'a, Result<ConnectionTokens, SourceError>> {
+    ) -> BoxFuture<'a, Result<Rotated, SourceError>> {
         Box::pin(async move {
             let t = self.0.refresh(refresh_token).await.map_err(|e| match e {
                 QuickBooksError::ConnectionDead(why) => SourceError::Dead(why),
@@ -49,10 +56,13 @@ impl Refresher for QuickBooksRefresher {
                 | QuickBooksError::Throttled { .. }) => SourceError::Unavailable(e.to_string()),
                 e => SourceError::Permanent(e.to_string()),
             })?;
-            Ok(ConnectionTokens {
-                access: t.access_token,
-                refresh: t.refresh_token,
-                expires_at: Some(t.access_expires_at),
+            Ok(Rotated {
+                tokens: ConnectionTokens {
+                    access: t.access_token,
+                    refresh: t.refresh_token,
+                    expires_at: Some(t.access_expires_at),
+                },
+                refresh_expires_at: Some(t.refresh_expires_at),
             })
         })
     }
@@ -118,7 +128,10 @@ pub async fn usable_token(
             tokio::time::sleep(WAIT_STEP).await;
             continue;
         }
-        let rotated = match refresher.refresh(&tokens.refresh).await {
+        let Rotated {
+            tokens: rotated,
+            refresh_expires_at,
+        } = match refresher.refresh(&tokens.refresh).await {
             Ok(t) => t,
             Err(e) => {
                 ctx.store
@@ -129,7 +142,14 @@ pub async fn usable_token(
         };
         if ctx
             .store
-            .save_rotated_tokens(org, connection, stored.version, &owner, &rotated)
+            .save_rotated_tokens(
+                org,
+                connection,
+                stored.version,
+                &owner,
+                &rotated,
+                refresh_expires_at,
+            )
             .await?
         {
             tracing::info!(%connection, "rotated the connection's tokens");

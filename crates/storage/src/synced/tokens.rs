@@ -126,8 +126,9 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Seals and saves rotated tokens, if the version is still `version` and `owner` still
-    /// holds the refresh lease; the version moves on and the lease ends. True when saved.
+    /// Seals and saves rotated tokens (with the new refresh token's expiry when the provider
+    /// said), if the version is still `version` and `owner` still holds the refresh lease; the
+    /// version moves on and the lease ends. True when saved.
     ///
     /// # Errors
     /// A database or sealing failure (nothing is saved).
@@ -138,6 +139,7 @@ impl Store {
         version: i64,
         owner: &str,
         tokens: &ConnectionTokens,
+        refresh_expires_at: Option<DateTime<Utc>>,
     ) -> Result<bool> {
         let row = connection.to_string();
         let scope = KeyScope::Org(org);
@@ -167,7 +169,8 @@ impl Store {
                     .arg(connection)
                     .arg(org)
                     .arg(version)
-                    .arg(owner),
+                    .arg(owner)
+                    .arg(refresh_expires_at),
             )
             .await?;
         tx.commit().await?;

@@ -257,19 +257,19 @@ pub async fn token_rotation_is_leased_and_compare_and_swapped(store: &Store) {
     };
     assert!(
         !store
-            .save_rotated_tokens(a, id, 0, "second", &rotated("x"))
+            .save_rotated_tokens(a, id, 0, "second", &rotated("x"), None)
             .await
             .unwrap()
     );
     assert!(
         store
-            .save_rotated_tokens(a, id, 0, "first", &rotated("1"))
+            .save_rotated_tokens(a, id, 0, "first", &rotated("1"), None)
             .await
             .unwrap()
     );
     assert!(
         !store
-            .save_rotated_tokens(a, id, 0, "first", &rotated("y"))
+            .save_rotated_tokens(a, id, 0, "first", &rotated("y"), None)
             .await
             .unwrap()
     );
