@@ -4,6 +4,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use flowsense_core::clock::{Clock, ManualClock};
 use flowsense_core::{Currency, OrgId};
+use flowsense_fakes::quickbooks::approve_consent;
 use flowsense_fakes::quickbooks::ledger::{Kind, Status};
 use flowsense_fakes::{FakeConfig, QuickBooksFake};
 use flowsense_integrations::quickbooks::{
@@ -135,7 +136,9 @@ pub async fn sync_env(
 /// The connect flow, approved, with the connection stored as the connect pages store it.
 pub async fn connect(ctx: &Context, qb: &QuickBooks, org: OrgId) -> (Uuid, String) {
     let state = "state-bound-to-the-session-0001";
-    let query = consent(qb.authorize_url(state).as_str()).await;
+    let query = approve_consent(qb.authorize_url(state).as_str())
+        .await
+        .expect("consent");
     let Callback::Approved { code, realm_id } = parse_callback(&query, state).expect("callback")
     else {
         panic!("consent was refused");
@@ -157,51 +160,6 @@ pub async fn connect(ctx: &Context, qb: &QuickBooks, org: OrgId) -> (Uuid, Strin
         .await
         .expect("tokens saved");
     (id, realm_id)
-}
-
-/// What a browser does on Intuit's consent page: load it, press Approve, come back with the
-/// redirect's query string.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the person's browser is an outside client, not one of ours"
-)]
-async fn consent(authorize_url: &str) -> String {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("browser");
-    let page = browser
-        .get(authorize_url)
-        .send()
-        .await
-        .expect("consent page")
-        .text()
-        .await
-        .expect("html");
-    let action = between(&page, "action=\"", "\"");
-    let consent = between(&page, "name=\"consent\" value=\"", "\"");
-    let origin = authorize_url.split("/connect").next().expect("origin");
-    let answer = browser
-        .post(format!("{origin}{action}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("consent={consent}&decision=approve"))
-        .send()
-        .await
-        .expect("decision");
-    let location = answer.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    location
-        .split_once('?')
-        .map(|(_, q)| q.to_owned())
-        .unwrap_or_default()
-}
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text.find(start).expect("marker") + start.len();
-    let len = text[from..].find(end).expect("end marker");
-    &text[from..from + len]
 }
 
 /// Per bank or card account (by QuickBooks id): movements and their sum, from the fake's live
