@@ -171,7 +171,7 @@ def evaluate(series, ours, theirs):
 
 def print_table(title, methods, table, coverage, chosen):
     print(f"\n== {title}: WAPE (MASE) per series, {CUTS} cuts x {HORIZON} steps ==")
-    header = f"{'series':<26}" + "".join(f"{m:>18}" for m in methods) + "  chosen by FlowSense (last cut)"
+    header = f"{'series':<26}" + "".join(f"{m:>18}" for m in methods) + "  FlowSense's usual best method"
     print(header)
     for row in table:
         cells = "".join(f"{row[m][0]:>9.3f} ({row[m][1]:>5.2f})" for m in methods)
