@@ -1,5 +1,6 @@
 //! Backtest: cut the last 13 weeks, forecast them from the earlier books, and compare with
-//! what happened, next to a naive forecast (the mean weekly net of the 13 weeks before the cut).
+//! what happened, next to a naive forecast (the mean weekly net of the 13 weeks before the cut),
+//! and count the weeks that landed inside the forecast's likely range.
 
 use super::cash_position::cash_at;
 use super::dates::add_days;
@@ -16,6 +17,9 @@ pub struct BacktestWeek {
     pub end: NaiveDate,
     pub actual_net: i64,
     pub forecast_net: i64,
+    /// The forecast's likely range of the week's net flow (P10 and P90).
+    pub forecast_net_low: i64,
+    pub forecast_net_high: i64,
     pub naive_net: i64,
 }
 
@@ -29,6 +33,9 @@ pub struct Backtest {
     /// (`None` when nothing moved in those weeks).
     pub forecast_wape_bp: Option<i64>,
     pub naive_wape_bp: Option<i64>,
+    /// Share of the weeks whose actual net flow landed inside the forecast's likely range
+    /// (P10–P90), in basis points (`None` without weeks).
+    pub coverage_bp: Option<i64>,
     pub actual_ending_cash: i64,
     /// Forecast minus actual ending cash.
     pub forecast_ending_cash_error: i64,
@@ -66,6 +73,8 @@ pub fn backtest(books: &Books, end: NaiveDate) -> Option<Backtest> {
             end: w.end,
             actual_net: saturate(net_between(add_days(w.start, -1), w.end)),
             forecast_net: w.net.p50,
+            forecast_net_low: w.net.p10,
+            forecast_net_high: w.net.p90,
             naive_net,
         })
         .collect();
@@ -84,8 +93,19 @@ pub fn backtest(books: &Books, end: NaiveDate) -> Option<Backtest> {
         .map_or(predicted.starting_cash, |w| w.ending_cash.p50);
     let naive_end =
         round_minor(as_f64(cash_at(books, cut)) + naive_weekly * as_f64(weeks_days / 7));
+    let inside = weeks
+        .iter()
+        .filter(|w| w.forecast_net_low <= w.actual_net && w.actual_net <= w.forecast_net_high)
+        .count();
+    let coverage_bp = (!weeks.is_empty()).then(|| {
+        basis_points(
+            i128::try_from(inside).unwrap_or(0),
+            i128::try_from(weeks.len()).unwrap_or(1),
+        )
+    });
     Some(Backtest {
         cut,
+        coverage_bp,
         forecast_wape_bp: wape(|w| w.forecast_net),
         naive_wape_bp: wape(|w| w.naive_net),
         weeks,

@@ -1,6 +1,8 @@
 //! 13-week cash forecast from `as_of`: open invoices (shifted by each customer's own median
-//! lateness), open bills, detected recurring payments, and a seasonal baseline for the rest,
-//! with P10/P50/P90 bands from the baseline's empirical one-step errors. A what-if
+//! lateness), open bills, detected recurring payments, and a baseline for the rest whose
+//! method is chosen per stream by cross-validation on the books' own history, with
+//! P10/P50/P90 bands from that method's errors at each week ahead (see
+//! [`super::forecast_model`]). A what-if
 //! [`Scenario`] moves any of those inputs (see [`forecast_with`]).
 
 use super::backtest::Backtest;
@@ -8,9 +10,10 @@ use super::cash_position::cash_at;
 use super::dates::{add_days, days_between};
 use super::doc_matching::{document_payment_ids, is_open, median_days_late, payment_lags};
 use super::forecast_baseline::{History, Stream};
+use super::forecast_model::{Baseline, ForecastModel};
 use super::forecast_whatif::Scenario;
 use super::recurring::detect_recurring;
-use super::stats::{as_f64, quantile, round_minor, saturate};
+use super::stats::{as_f64, round_minor, saturate};
 use crate::money::Currency;
 use crate::{Books, DocKind};
 use chrono::NaiveDate;
@@ -52,12 +55,15 @@ pub struct ForecastReport {
     pub as_of: NaiveDate,
     pub starting_cash: i64,
     pub weeks: Vec<ForecastWeek>,
-    /// Whether a month-of-year pattern was applied (needs a year of history).
+    /// Whether a yearly pattern was applied to any stream (needs two full years of history,
+    /// and must have won the cross-validation).
     pub yearly_seasonality: bool,
     /// Weeks of history behind the baseline (raw transactions and weekly rollups of purged ones).
     pub history_weeks: usize,
     /// How the same method did on the last 13 weeks, when there is enough history.
     pub backtest: Option<Backtest>,
+    /// Which method each stream of the baseline uses, why, and how often the likely range held.
+    pub model: ForecastModel,
 }
 
 /// Forecasts the 13 weeks after `as_of` (the backtest is left empty; see [`super::backtest`]).
@@ -127,9 +133,7 @@ pub fn forecast_with(books: &Books, as_of: NaiveDate, scenario: &Scenario) -> Fo
     );
     let invoice_lags = payment_lags(books, DocKind::Invoice, as_of);
     let bill_lags = payment_lags(books, DocKind::Bill, as_of);
-    let (res_in, res_out) = history.residuals();
-    let spread = |r: &[f64], q: f64| quantile(r, q).unwrap_or(0.0);
-    let res_net: Vec<f64> = res_in.iter().zip(&res_out).map(|(a, b)| a + b).collect();
+    let baseline = Baseline::fit(&history, HORIZON_WEEKS);
 
     let mut weeks = Vec::with_capacity(HORIZON_WEEKS);
     let mut cash = as_f64(starting_cash);
@@ -139,7 +143,7 @@ pub fn forecast_with(books: &Books, as_of: NaiveDate, scenario: &Scenario) -> Fo
         let mut base_in = 0.0;
         let mut base_out = 0.0;
         for stream in Stream::ALL {
-            let mut value = history.level(stream, 0) * history.week_factor(stream, end);
+            let mut value = baseline.p50[stream as usize].get(k).copied().unwrap_or(0.0);
             // Documents issued after `as_of` only start landing once their usual lag has passed.
             match stream {
                 Stream::InvoicesPaid => {
@@ -148,7 +152,7 @@ pub fn forecast_with(books: &Books, as_of: NaiveDate, scenario: &Scenario) -> Fo
                 Stream::BillsPaid => value *= share_paid_within(&bill_lags, mid_day),
                 Stream::OtherIn | Stream::OtherOut => {}
             }
-            if matches!(stream, Stream::OtherIn | Stream::InvoicesPaid) {
+            if stream.is_inflow() {
                 base_in += value;
             } else {
                 base_out += value;
@@ -161,42 +165,14 @@ pub fn forecast_with(books: &Books, as_of: NaiveDate, scenario: &Scenario) -> Fo
         let outflow = known_out + base_out;
         let net = inflow + outflow;
         cash += net;
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "a statistical estimate over small counts, not an amount"
-        )]
-        let horizon_scale = ((k + 1) as f64).sqrt();
+        let offsets = |rows: &[(f64, f64)]| rows.get(k).copied().unwrap_or_default();
         weeks.push(ForecastWeek {
             start: add_days(end, -6),
             end,
-            inflow: band(
-                inflow,
-                spread(&res_in, 0.1),
-                spread(&res_in, 0.9),
-                Some(0.0),
-                None,
-            ),
-            outflow: band(
-                outflow,
-                spread(&res_out, 0.1),
-                spread(&res_out, 0.9),
-                None,
-                Some(0.0),
-            ),
-            net: band(
-                net,
-                spread(&res_net, 0.1),
-                spread(&res_net, 0.9),
-                None,
-                None,
-            ),
-            ending_cash: band(
-                cash,
-                spread(&res_net, 0.1) * horizon_scale,
-                spread(&res_net, 0.9) * horizon_scale,
-                None,
-                None,
-            ),
+            inflow: band(inflow, offsets(&baseline.inflow), Some(0.0), None),
+            outflow: band(outflow, offsets(&baseline.outflow), None, Some(0.0)),
+            net: band(net, offsets(&baseline.net), None, None),
+            ending_cash: band(cash, offsets(&baseline.cash), None, None),
             open_invoices: saturate(invoices[k]),
             open_bills: saturate(-bills[k]),
             recurring: saturate(recurring[k]),
@@ -208,9 +184,14 @@ pub fn forecast_with(books: &Books, as_of: NaiveDate, scenario: &Scenario) -> Fo
         as_of,
         starting_cash,
         weeks,
-        yearly_seasonality: history.seasonal,
+        yearly_seasonality: baseline
+            .model
+            .streams
+            .iter()
+            .any(|s| s.chosen.method.is_seasonal()),
         history_weeks: history.raw_weeks,
         backtest: None,
+        model: baseline.model,
     }
 }
 
@@ -228,8 +209,9 @@ fn share_paid_within(sorted_lags: &[i64], days: i64) -> f64 {
     share
 }
 
-/// A band around `p50`, optionally clamped (inflows stay ≥ 0, outflows ≤ 0), rounded once.
-fn band(p50: f64, low: f64, high: f64, floor: Option<f64>, ceiling: Option<f64>) -> Band {
+/// A band around `p50` from `(low, high)` offsets, optionally clamped (inflows stay ≥ 0,
+/// outflows ≤ 0), rounded once.
+fn band(p50: f64, (low, high): (f64, f64), floor: Option<f64>, ceiling: Option<f64>) -> Band {
     let clamp = |v: f64| {
         let v = floor.map_or(v, |f| v.max(f));
         ceiling.map_or(v, |c| v.min(c))

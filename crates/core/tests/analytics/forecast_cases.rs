@@ -2,7 +2,7 @@ use super::books_builder::{Builder, d};
 use super::synthetic::seasonal_books;
 use chrono::Days;
 use flowsense_core::DocKind;
-use flowsense_core::analytics::{backtest, forecast};
+use flowsense_core::analytics::{ForecastStream, backtest, forecast};
 
 #[test]
 fn forecast_beats_the_naive_baseline_on_seasonal_books() {
@@ -113,4 +113,55 @@ fn backtest_needs_history() {
     let mut b = Builder::new();
     b.txn(d(2024, 1, 1), 100, "Sales", "Shop");
     assert!(backtest(&b.books, d(2024, 2, 1)).is_none());
+}
+
+#[test]
+fn the_forecast_says_which_method_each_stream_uses_and_why() {
+    let (books, _) = seasonal_books(7);
+    let report = forecast(&books, d(2025, 6, 30));
+    let model = &report.model;
+    let streams: Vec<_> = model.streams.iter().map(|s| s.stream).collect();
+    assert_eq!(streams, ForecastStream::ALL);
+    assert!(model.origins >= 12, "{model:?}");
+    let coverage = model.coverage_bp.expect("cross-validated");
+    assert!((0..=10_000).contains(&coverage));
+    for stream in &model.streams {
+        assert!(stream.runners_up.len() <= 3);
+        let weight: i64 = stream.blend.iter().map(|(_, w)| w).sum();
+        assert!((9_998..=10_002).contains(&weight), "{stream:?}");
+        assert_eq!(stream.blend[0].0, stream.chosen.method);
+        // Runners-up did no better than the chosen method.
+        for other in &stream.runners_up {
+            assert!(other.wape_bp >= stream.chosen.wape_bp, "{stream:?}");
+        }
+    }
+    let json = serde_json::to_value(&report).expect("serialisable");
+    assert_eq!(json["model"]["streams"][0]["stream"], "other_inflows");
+    assert!(json["model"]["streams"][2]["chosen"]["description"].is_string());
+}
+
+#[test]
+fn the_likely_range_is_measured_over_backtests() {
+    // The ranges come from the baseline streams' cross-validated errors; open invoices, bills
+    // and recurring payments placed in a week add timing errors those do not see, so on these
+    // books the range holds less often than the 80 % it aims at (57 % when last measured;
+    // `bench/forecast.sh` measures the streams alone: 75-87 %).
+    let (mut inside, mut total) = (0i64, 0i64);
+    for seed in [3, 19, 42, 5] {
+        let (books, _) = seasonal_books(seed);
+        for end in [d(2024, 12, 31), d(2025, 3, 31), d(2025, 6, 30)] {
+            let result = backtest(&books, end).expect("enough history");
+            let weeks = i64::try_from(result.weeks.len()).expect("13");
+            inside += result.coverage_bp.expect("weeks") * weeks;
+            total += weeks * 10_000;
+            for w in &result.weeks {
+                assert!(
+                    w.forecast_net_low <= w.forecast_net && w.forecast_net <= w.forecast_net_high
+                );
+            }
+        }
+    }
+    let coverage = inside * 100 / total;
+    println!("P10-P90 coverage over backtests: {coverage}%");
+    assert!((50..=95).contains(&coverage), "coverage {coverage}%");
 }

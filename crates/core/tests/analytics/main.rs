@@ -6,6 +6,7 @@ mod books_builder;
 mod extreme_books;
 mod extreme_cases;
 mod forecast_cases;
+mod forecast_methods;
 mod ledger_cases;
 mod properties;
 mod recurring_cases;

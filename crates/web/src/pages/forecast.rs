@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use flowsense_core::OrgId;
-use flowsense_core::analytics::{ForecastReport, forecast_with};
+use flowsense_core::analytics::{ForecastReport, ForecastStream, forecast_with};
 use flowsense_core::format::{money, money_whole, share};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
 use flowsense_service::whatif::{self, WhatIfInput};
@@ -39,8 +39,20 @@ pub(crate) struct BacktestRow {
     naive: String,
 }
 
+/// One baseline stream's method and why, in plain words.
+pub(crate) struct MethodRow {
+    stream: &'static str,
+    method: &'static str,
+    /// Its error in testing on the organisation's own past weeks.
+    error: String,
+    /// The runners-up with their errors, e.g. "recent average (21.0%)".
+    others: String,
+}
+
 pub(crate) struct BacktestView {
     cut: String,
+    /// Weeks of the backtest whose actual net flow landed inside the likely range.
+    inside: String,
     ours: String,
     naive: String,
     ours_better: bool,
@@ -65,6 +77,9 @@ pub(crate) struct ForecastView {
     backtest: Option<BacktestView>,
     seasonal: bool,
     history_weeks: usize,
+    methods: Vec<MethodRow>,
+    /// How often the likely range held when tested on past weeks.
+    coverage: Option<String>,
     /// The what-if's ending cash, its difference, and the changes it made.
     what_if: Option<(String, String, bool)>,
     changes: Vec<String>,
@@ -108,8 +123,14 @@ fn backtest_view(a: &Analysis) -> Option<BacktestView> {
     let b = a.forecast().backtest.as_ref()?;
     let c = a.currency();
     let wape = |bp: Option<i64>| bp.map_or_else(|| "—".to_owned(), share);
+    let inside = b
+        .weeks
+        .iter()
+        .filter(|w| w.forecast_net_low <= w.actual_net && w.actual_net <= w.forecast_net_high)
+        .count();
     Some(BacktestView {
         cut: b.cut.format("%-d %b %Y").to_string(),
+        inside: format!("{inside} of {}", b.weeks.len()),
         ours: wape(b.forecast_wape_bp),
         naive: wape(b.naive_wape_bp),
         ours_better: matches!((b.forecast_wape_bp, b.naive_wape_bp), (Some(o), Some(n)) if o < n),
@@ -126,6 +147,30 @@ fn backtest_view(a: &Analysis) -> Option<BacktestView> {
             })
             .collect(),
     })
+}
+
+fn method_rows(r: &ForecastReport) -> Vec<MethodRow> {
+    let error = |bp: Option<i64>| bp.map_or_else(|| "—".to_owned(), share);
+    r.model
+        .streams
+        .iter()
+        .map(|s| MethodRow {
+            stream: match s.stream {
+                ForecastStream::OtherIn => "Other money in",
+                ForecastStream::OtherOut => "Other money out",
+                ForecastStream::InvoicesPaid => "Invoices paid to you (not yet issued)",
+                ForecastStream::BillsPaid => "Bills you pay (not yet received)",
+            },
+            method: s.chosen.description,
+            error: error(s.chosen.wape_bp),
+            others: s
+                .runners_up
+                .iter()
+                .map(|o| format!("{} ({})", o.description, error(o.wape_bp)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect()
 }
 
 /// The page's figures: the cached baseline, and `scenario`'s forecast beside it when given.
@@ -217,6 +262,8 @@ fn build(a: &Analysis, what_if: Option<(&ForecastReport, Vec<String>)>) -> Forec
         backtest: backtest_view(a),
         seasonal: base.yearly_seasonality,
         history_weeks: base.history_weeks,
+        methods: method_rows(base),
+        coverage: base.model.coverage_bp.map(share),
         what_if: what_if_end,
         changes,
         recurring,
