@@ -44,6 +44,8 @@ pub(crate) struct Provider {
     slug: &'static str,
     settings: &'static [&'static str],
     configured: bool,
+    /// Whether this version can connect it at all (Xero's client exists; its pages do not yet).
+    available: bool,
 }
 
 fn provider_cards(state: &AppState) -> Vec<Provider> {
@@ -57,12 +59,14 @@ fn provider_cards(state: &AppState) -> Vec<Provider> {
                 "QUICKBOOKS_WEBHOOK_VERIFIER",
             ],
             configured: state.providers.quickbooks.is_some(),
+            available: true,
         },
         Provider {
             name: ProviderKind::Xero.display_name(),
             slug: ProviderKind::Xero.as_str(),
-            settings: &["XERO_CLIENT_ID", "XERO_CLIENT_SECRET", "XERO_WEBHOOK_KEY"],
+            settings: &[],
             configured: false,
+            available: false,
         },
     ]
 }
