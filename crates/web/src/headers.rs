@@ -1,6 +1,7 @@
 //! Security headers on every response (SPEC §5).
 
-use axum::extract::Request;
+use crate::AppState;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -9,6 +10,47 @@ use axum::response::Response;
 pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
+
+/// [`CONTENT_SECURITY_POLICY`] with forms also allowed to lead to `targets` (origins): a
+/// connect form's answer sends the browser to the provider's consent page, and browsers hold
+/// every redirect of a form submission to `form-action`.
+pub(crate) fn content_security_policy(targets: &[String]) -> String {
+    if targets.is_empty() {
+        return CONTENT_SECURITY_POLICY.to_owned();
+    }
+    CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self';",
+        &format!("form-action 'self' {};", targets.join(" ")),
+    )
+}
+
+/// The origins this instance's connect forms lead to (the configured providers' consent pages).
+pub(crate) fn form_targets(state: &AppState) -> Vec<String> {
+    state
+        .providers
+        .quickbooks
+        .iter()
+        .map(|qb| qb.authorize_origin())
+        .collect()
+}
+
+/// Sets this instance's policy ([`content_security_policy`] with [`form_targets`]) on every
+/// answer that did not set its own; [`add_security_headers`] then fills in the rest.
+pub(crate) async fn add_content_security_policy(
+    State(state): State<AppState>,
+    mut response: Response,
+) -> Response {
+    if !response
+        .headers()
+        .contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&content_security_policy(&form_targets(&state)))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
 
 /// `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` with form
 /// posts, which the cross-site check must refuse; other sites still get no referrer at all.

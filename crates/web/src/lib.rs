@@ -43,7 +43,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::csrf::refuse_cross_site,
         ))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveRequestHeadersLayer::new([
@@ -89,6 +89,12 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(axum::middleware::map_response(
                     headers::add_security_headers,
+                ))
+                // Inside the layer above (a ServiceBuilder's later layers wrap closer to the
+                // handler), so this instance's policy is set before the defaults fill in.
+                .layer(axum::middleware::map_response_with_state(
+                    state.clone(),
+                    headers::add_content_security_policy,
                 )),
         )
 }

@@ -109,6 +109,17 @@ pub struct QuickBooks {
 }
 
 impl QuickBooks {
+    /// The origin of the consent page (`https://appcenter.intuit.com`), where a connect form
+    /// sends the browser: pages name it in their `form-action`.
+    #[must_use]
+    pub fn authorize_origin(&self) -> String {
+        self.config
+            .endpoints
+            .authorize
+            .origin()
+            .ascii_serialization()
+    }
+
     /// Checks every endpoint against the outbound policy and builds the client.
     ///
     /// # Errors

@@ -3,7 +3,7 @@
 
 use super::{Chrome, private};
 use crate::auth::CurrentUser;
-use crate::headers::CONTENT_SECURITY_POLICY;
+use crate::headers::{content_security_policy, form_targets};
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -34,7 +34,7 @@ pub(crate) struct TrustFacts {
     redaction: String,
     retention: String,
     purge: String,
-    csp: &'static str,
+    csp: String,
     contact: String,
     contact_text: String,
     generated: String,
@@ -164,7 +164,7 @@ async fn facts(state: &AppState) -> TrustFacts {
             }
         ),
         purge: purge_text(defaults.retention_days),
-        csp: CONTENT_SECURITY_POLICY,
+        csp: content_security_policy(&form_targets(state)),
         contact_text: contact.trim_start_matches("mailto:").to_owned(),
         contact,
         generated: state.now().format("%-d %B %Y, %H:%M UTC").to_string(),
