@@ -101,7 +101,7 @@ fn connection_row(c: Connection) -> ConnectionRow {
         // The tenant id is the provider's customer identifier: never shown (checklist A1).
         company: c
             .tenant_name
-            .unwrap_or_else(|| "(name not read yet)".into()),
+            .unwrap_or_else(|| "—".into()),
         active: c.status == "active",
         dead: c.status == "dead",
         status: c.status,
