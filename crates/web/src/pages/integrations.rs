@@ -99,9 +99,7 @@ fn connection_row(c: Connection) -> ConnectionRow {
         id: c.id.to_string(),
         provider: kind.map_or("unknown", ProviderKind::display_name),
         // The tenant id is the provider's customer identifier: never shown (checklist A1).
-        company: c
-            .tenant_name
-            .unwrap_or_else(|| "—".into()),
+        company: c.tenant_name.unwrap_or_else(|| "—".into()),
         active: c.status == "active",
         dead: c.status == "dead",
         status: c.status,
