@@ -93,7 +93,7 @@ pub fn router(state: AppState) -> Router {
                 // Inside the layer above (a ServiceBuilder's later layers wrap closer to the
                 // handler), so this instance's policy is set before the defaults fill in.
                 .layer(axum::middleware::map_response_with_state(
-                    state.clone(),
+                    state,
                     headers::add_content_security_policy,
                 )),
         )

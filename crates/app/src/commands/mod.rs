@@ -49,7 +49,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Jobs(cmd) => jobs::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Cron(cmd) => cron::run(&Settings::load(&overrides(None, None))?, &cmd),
-        Command::Sandbox(args) => sandbox::run(&args).await,
+        Command::Sandbox(args) => {
+            sandbox::run(&args, Settings::load(&overrides(None, None))?.public_url).await
+        }
     }
 }
 

@@ -14,11 +14,12 @@ use std::sync::Arc;
 /// Where FlowSense is reached when neither `--public-url` nor `FLOWSENSE_PUBLIC_URL` says.
 const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
-pub async fn run(args: &SandboxArgs) -> Result<()> {
+/// `configured_public_url` is `FLOWSENSE_PUBLIC_URL` (or the settings file's), when set.
+pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> Result<()> {
     let public_url = args
         .public_url
         .clone()
-        .or_else(|| std::env::var("FLOWSENSE_PUBLIC_URL").ok())
+        .or(configured_public_url)
         .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
     let public_url = public_url.trim_end_matches('/').to_owned();
     if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
