@@ -1,6 +1,7 @@
 //! How hard the provider clients try: attempts, jittered exponential backoff for 5xx and
 //! timeouts, and the longest `Retry-After` worth waiting for. Shared by every provider.
 
+use std::future::Future;
 use std::time::Duration;
 
 /// How hard to try before giving up.
@@ -41,5 +42,55 @@ impl RetryPolicy {
             return cap;
         }
         cap.mul_f64(f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX))
+    }
+}
+
+/// What one attempt at a request came to.
+pub(crate) enum Attempt<A, E> {
+    Done(A),
+    /// Worth another try: after `after` when the provider said (`Retry-After`), else after a
+    /// backoff.
+    Retry {
+        after: Option<Duration>,
+        error: E,
+    },
+    Fail(E),
+}
+
+/// Runs `attempt` until it is done, fails for good, or the policy's attempts or patience run
+/// out (a `Retry-After` longer than [`RetryPolicy::max_retry_after`] ends it at once).
+/// `provider` names the service in the debug log.
+pub(crate) async fn with_retries<A, E, F, Fut>(
+    policy: &RetryPolicy,
+    provider: &'static str,
+    mut attempt: F,
+) -> Result<A, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Attempt<A, E>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let (after, error) = match attempt().await {
+            Attempt::Done(a) => return Ok(a),
+            Attempt::Fail(e) => return Err(e),
+            Attempt::Retry { after, error } => (after, error),
+        };
+        if tries >= policy.max_attempts {
+            return Err(error);
+        }
+        let wait = match after {
+            Some(d) if d > policy.max_retry_after => return Err(error),
+            Some(d) => d,
+            None => policy.backoff(tries - 1),
+        };
+        tracing::debug!(
+            attempt = tries,
+            wait_ms = wait.as_millis(),
+            provider,
+            "retrying a request"
+        );
+        tokio::time::sleep(wait).await;
     }
 }

@@ -24,14 +24,7 @@ pub(crate) struct Transport {
     loopback: Loopback,
 }
 
-enum Attempt {
-    Done(Answer),
-    Retry {
-        after: Option<Duration>,
-        error: QuickBooksError,
-    },
-    Fail(QuickBooksError),
-}
+type Attempt = crate::retry::Attempt<Answer, QuickBooksError>;
 
 impl Transport {
     pub fn new(policy: RetryPolicy, loopback: Loopback) -> Result<Self, QuickBooksError> {
@@ -91,32 +84,10 @@ impl Transport {
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Answer, QuickBooksError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let outcome = self
-                .attempt(build().timeout(self.policy.request_timeout))
-                .await;
-            let (after, error) = match outcome {
-                Attempt::Done(a) => return Ok(a),
-                Attempt::Fail(e) => return Err(e),
-                Attempt::Retry { after, error } => (after, error),
-            };
-            if attempt >= self.policy.max_attempts {
-                return Err(error);
-            }
-            let wait = match after {
-                Some(d) if d > self.policy.max_retry_after => return Err(error),
-                Some(d) => d,
-                None => self.policy.backoff(attempt - 1),
-            };
-            tracing::debug!(
-                attempt,
-                wait_ms = wait.as_millis(),
-                "retrying a QuickBooks request"
-            );
-            tokio::time::sleep(wait).await;
-        }
+        crate::retry::with_retries(&self.policy, "QuickBooks", || {
+            self.attempt(build().timeout(self.policy.request_timeout))
+        })
+        .await
     }
 
     async fn attempt(&self, request: reqwest::RequestBuilder) -> Attempt {

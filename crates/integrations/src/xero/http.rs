@@ -33,14 +33,7 @@ pub(crate) struct Transport {
     loopback: Loopback,
 }
 
-enum Attempt {
-    Done(Answer),
-    Retry {
-        after: Option<Duration>,
-        error: XeroError,
-    },
-    Fail(XeroError),
-}
+type Attempt = crate::retry::Attempt<Answer, XeroError>;
 
 /// `If-Modified-Since` as the Accounting API documents it: a UTC timestamp
 /// `yyyy-mm-ddThh:mm:ss` (Xero-OpenAPI `components.parameters.ifModifiedSince`).
@@ -130,32 +123,10 @@ impl Transport {
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Answer, XeroError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let outcome = self
-                .attempt(build().timeout(self.policy.request_timeout))
-                .await;
-            let (after, error) = match outcome {
-                Attempt::Done(a) => return Ok(a),
-                Attempt::Fail(e) => return Err(e),
-                Attempt::Retry { after, error } => (after, error),
-            };
-            if attempt >= self.policy.max_attempts {
-                return Err(error);
-            }
-            let wait = match after {
-                Some(d) if d > self.policy.max_retry_after => return Err(error),
-                Some(d) => d,
-                None => self.policy.backoff(attempt - 1),
-            };
-            tracing::debug!(
-                attempt,
-                wait_ms = wait.as_millis(),
-                "retrying a Xero request"
-            );
-            tokio::time::sleep(wait).await;
-        }
+        crate::retry::with_retries(&self.policy, "Xero", || {
+            self.attempt(build().timeout(self.policy.request_timeout))
+        })
+        .await
     }
 
     async fn attempt(&self, request: reqwest::RequestBuilder) -> Attempt {
