@@ -144,6 +144,21 @@ impl Store {
         let row = connection.to_string();
         let scope = KeyScope::Org(org);
         let mut tx = self.scoped(org).await?;
+        // A write first: on SQLite it takes the write lock (waiting its turn) before sealing
+        // reads the key, so a commit elsewhere in between cannot fail the save — losing a
+        // rotated refresh token would kill the connection.
+        let holder = tx
+            .execute(
+                sql!("synced/hold_token_lease")
+                    .arg(connection)
+                    .arg(org)
+                    .arg(version)
+                    .arg(owner),
+            )
+            .await?;
+        if holder == 0 {
+            return Ok(false);
+        }
         let access = self
             .seal_in(
                 &mut tx,
