@@ -1,5 +1,6 @@
 //! The `flowsense` binary: parse the command line, load settings, run one command.
 
+mod ai;
 mod cli;
 mod commands;
 mod passwords;

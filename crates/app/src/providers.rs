@@ -191,6 +191,8 @@ impl ProviderSettings {
         Ok(Providers {
             quickbooks,
             webhooks: self.webhooks.clone(),
+            // Built from the AI settings by `serve`.
+            ai: None,
         })
     }
 }

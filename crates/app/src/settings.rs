@@ -82,6 +82,8 @@ pub struct Settings {
     pub mail_from: String,
     /// The accounting providers' apps and webhook secrets (`QUICKBOOKS_*`, `XERO_WEBHOOK_KEY`).
     pub providers: crate::providers::ProviderSettings,
+    /// The AI provider (`FLOWSENSE_AI_*`, `ANTHROPIC_API_KEY`).
+    pub ai: crate::ai::AiSettings,
 }
 
 /// The shortest cron secret accepted (a guessable one would let anyone start jobs).
@@ -256,9 +258,11 @@ impl Settings {
             env("FLOWSENSE_MAIL_FROM")?.unwrap_or_else(|| "FlowSense <noreply@localhost>".into());
 
         let providers = crate::providers::ProviderSettings::load()?;
+        let ai = crate::ai::AiSettings::load()?;
 
         Ok(Settings {
             providers,
+            ai,
             workers,
             cron_secrets,
             metrics_token,

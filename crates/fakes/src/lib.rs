@@ -1,9 +1,17 @@
-//! Faithful local fakes of the outside services FlowSense reads, for tests and (later) the
-//! `flowsense sandbox` command. Each binds 127.0.0.1 on a free port and serves the real wire
-//! format from generated books.
+//! Faithful local fakes of the outside services FlowSense talks to (the accounting providers
+//! and the AI providers), for tests and the `flowsense sandbox` command. Each binds 127.0.0.1
+//! on a free port and serves the real wire format: the accounting fakes from generated books,
+//! the model fakes from a deterministic model that calls tools.
 
+pub mod anthropic;
+mod llm;
+pub mod openai;
 pub mod quickbooks;
 pub mod xero;
+
+pub use anthropic::{AnthropicFake, AnthropicFakeConfig};
+pub use llm::{Received, Script};
+pub use openai::{OpenAiFake, OpenAiFakeConfig};
 
 pub use quickbooks::{
     Delivered, FakeConfig, Injected, QuickBooksFake, Served, WebhookEvent, sign_webhook,

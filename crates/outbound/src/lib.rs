@@ -64,6 +64,41 @@ pub fn check_destination(url: &reqwest::Url, loopback: Loopback) -> Result<(), O
     }
 }
 
+/// Checks the base URL of a server the operator runs for themselves (a self-hosted model
+/// server such as Ollama): unlike [`check_destination`], loopback and private addresses are
+/// accepted, and plain `http://` to them or to a single-label host name (`http://ollama:11434`
+/// in a container network). Public hosts still need `https://`; link-local (cloud metadata),
+/// unspecified and broadcast addresses are refused. Only for a URL the operator configured,
+/// never for one a user supplies.
+///
+/// # Errors
+/// [`OutboundError::Destination`] naming the URL's host and the reason.
+pub fn check_self_hosted_destination(url: &reqwest::Url) -> Result<(), OutboundError> {
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let refuse = |why| Err(OutboundError::Destination(host.clone(), why));
+    let near = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || !d.contains('.'),
+        Some(url::Host::Ipv4(ip)) => {
+            if ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast() {
+                return refuse("a link-local or unspecified address");
+            }
+            ip.is_loopback() || ip.is_private()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            let link_local = (ip.segments()[0] & 0xffc0) == 0xfe80;
+            if link_local || ip.is_unspecified() {
+                return refuse("a link-local or unspecified address");
+            }
+            ip.is_loopback() || (ip.segments()[0] & 0xfe00) == 0xfc00
+        }
+        None => return refuse("no host"),
+    };
+    match (near, url.scheme()) {
+        (_, "https") | (true, "http") => Ok(()),
+        _ => refuse("not https"),
+    }
+}
+
 /// Connection set-up budget; request deadlines are per call (streams need longer ones).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -173,6 +208,21 @@ mod tests {
         assert!(check("https://10.0.0.8/", Loopback::Allowed).is_err());
         assert!(check("https://192.168.1.1/", Loopback::Refused).is_err());
         assert!(check("https://[fd00::1]/", Loopback::Allowed).is_err());
+    }
+
+    #[test]
+    fn self_hosted_servers_may_be_private_or_plain_http_nearby_but_not_link_local() {
+        let check = |u: &str| check_self_hosted_destination(&reqwest::Url::parse(u).expect("url"));
+        assert!(check("http://localhost:11434/v1").is_ok());
+        assert!(check("http://127.0.0.1:8000").is_ok());
+        assert!(check("http://192.168.1.20:11434").is_ok());
+        assert!(check("http://[fd00::1]:8000").is_ok());
+        assert!(check("http://ollama:11434").is_ok());
+        assert!(check("https://llm.example.com/v1").is_ok());
+        assert!(check("http://llm.example.com/v1").is_err());
+        assert!(check("http://169.254.169.254/").is_err());
+        assert!(check("http://0.0.0.0:8000").is_err());
+        assert!(check("http://[fe80::1]:8000").is_err());
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! The accounting providers this instance is registered with: one client per provider, built
-//! once from the operator's configuration, `None` where no app is registered (then nothing can
-//! connect to it, and the pages say so).
+//! The outside providers this instance is registered with: one client per accounting provider
+//! and the AI model, built once from the operator's configuration, `None` where none is
+//! configured (then nothing can connect to it or be sent to it, and the pages say so).
 
 use crate::connections::WebhookSecrets;
+use flowsense_ai::ChatModel;
 use flowsense_integrations::quickbooks::QuickBooks;
 use std::sync::Arc;
 
@@ -10,6 +11,8 @@ use std::sync::Arc;
 #[derive(Clone, Default)]
 pub struct Providers {
     pub quickbooks: Option<Arc<QuickBooks>>,
+    /// The AI model (`None`: no provider configured; nothing is sent to any model).
+    pub ai: Option<Arc<dyn ChatModel>>,
     /// The secrets that sign the providers' webhooks (none unless configured).
     pub webhooks: WebhookSecrets,
 }
@@ -18,6 +21,7 @@ impl std::fmt::Debug for Providers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Providers")
             .field("quickbooks", &self.quickbooks.is_some())
+            .field("ai", &self.ai.as_ref().map(|m| m.info()))
             .field("webhooks", &self.webhooks)
             .finish()
     }

@@ -1,12 +1,12 @@
 //! `flowsense sandbox`: the faithful fakes of the outside services on loopback (QuickBooks
-//! Online today), serving generated books, with the environment that points `serve` and `demo`
+//! Online and Anthropic's Messages API), serving generated books, with the environment that points `serve` and `demo`
 //! at them. A person can then press Connect, approve on the fake's consent page and watch the
 //! books sync, offline and with no keys.
 
 use crate::cli::SandboxArgs;
 use anyhow::{Context, Result, bail};
 use flowsense_core::clock::SystemClock;
-use flowsense_fakes::{FakeConfig, QuickBooksFake};
+use flowsense_fakes::{AnthropicFake, AnthropicFakeConfig, FakeConfig, QuickBooksFake};
 use flowsense_synth::{GenConfig, generate};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -47,6 +47,8 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
         ("QUICKBOOKS_BASE_URL", quickbooks.base_url()),
         ("QUICKBOOKS_SANDBOX", "true".to_owned()),
     ];
+    let (anthropic, ai_vars) = start_anthropic().await?;
+    let vars: Vec<(&str, String)> = vars.into_iter().chain(ai_vars).collect();
     let env: String = vars.iter().fold(String::new(), |mut out, (k, v)| {
         let _ = writeln!(out, "{k}={v}");
         out
@@ -71,5 +73,22 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
         .await
         .context("waiting for Ctrl-C")?;
     drop(quickbooks);
+    drop(anthropic);
     Ok(())
+}
+
+/// The Anthropic Messages fake (its deterministic model calls the assistant's tools), and the
+/// variables that point `serve` at it.
+async fn start_anthropic() -> Result<(AnthropicFake, [(&'static str, String); 4])> {
+    let fake = AnthropicFake::start(AnthropicFakeConfig::default())
+        .await
+        .context("starting the Anthropic fake on loopback")?;
+    println!("# Fake Anthropic Messages API at {}.", fake.base_url());
+    let vars = [
+        ("FLOWSENSE_AI_PROVIDER", "anthropic".to_owned()),
+        ("ANTHROPIC_API_KEY", fake.config().api_key.clone()),
+        ("FLOWSENSE_AI_BASE_URL", fake.base_url()),
+        ("FLOWSENSE_AI_SANDBOX", "true".to_owned()),
+    ];
+    Ok((fake, vars))
 }

@@ -31,15 +31,17 @@ pub(crate) async fn serve_store(
     auth.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
     auth.trusted_proxies = settings.trusted_proxies.clone();
+    let ai = settings.ai.build()?;
     let state = AppState::new(store, key, mailer, auth)
         .context("preparing the server")?
         .with_deployment(Deployment {
             tls: tls.is_some(),
-            // No AI provider is wired into the binary yet: the trust center says so.
-            ai_provider: None,
+            // The trust center and the assistant page name the provider that is configured.
+            ai_provider: ai.as_ref().map(|m| crate::ai::describe(&m.info())),
             security_contact: None,
         });
-    let providers = settings.providers.build(&url, state.clock.clone())?;
+    let mut providers = settings.providers.build(&url, state.clock.clone())?;
+    providers.ai = ai;
     let mut state = state;
     state.services = state.services.with_providers(providers);
     let registry = Arc::new(flowsense_service::background::registry(&state.services));

@@ -78,6 +78,7 @@ pub fn with_fake_quickbooks(mut state: AppState, fake: &QuickBooksFake) -> AppSt
             quickbooks_verifier: Some(SecretString::from(VERIFIER.to_owned())),
             xero_key: Some(SecretString::from(XERO_KEY.to_owned())),
         },
+        ..Providers::default()
     });
     state
 }
