@@ -67,7 +67,7 @@ impl Transport {
         let client = flowsense_outbound::client_builder(false)?
             .https_only(!plain_http)
             .build()
-            .map_err(|e| AiError::Unavailable(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|_| AiError::Config("the HTTP client"))?;
         Ok(Self {
             client,
             policy,

@@ -72,8 +72,17 @@ fn bad_settings_stop_start_up_with_a_message_naming_the_variable() {
             "QUICKBOOKS_BASE_URL",
         ),
         ("QUICKBOOKS_SANDBOX", "maybe", "QUICKBOOKS_SANDBOX"),
+        // An unknown AI provider, and Claude without its key.
+        ("FLOWSENSE_AI_PROVIDER", "gpt", "FLOWSENSE_AI_PROVIDER"),
+        ("FLOWSENSE_AI_PROVIDER", "anthropic", "ANTHROPIC_API_KEY"),
     ] {
-        let out = ws.cmd().env(var, value).arg("serve").output().unwrap();
+        let out = ws
+            .cmd()
+            .env_remove("ANTHROPIC_API_KEY")
+            .env(var, value)
+            .arg("serve")
+            .output()
+            .unwrap();
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expected), "{var}: {err}");
