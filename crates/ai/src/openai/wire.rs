@@ -301,3 +301,67 @@ pub(crate) fn classify(status: u16, body: &[u8], hint: &RetryHint) -> AiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_servers_are_read_and_broken_arguments_refused() {
+        // Ollama: no call id, `stop` although a tool was called, arguments as an object.
+        let body = br#"{"model":"llama3.1","choices":[{"index":0,"finish_reason":"stop",
+            "message":{"role":"assistant","content":"","tool_calls":[
+              {"function":{"name":"runway","arguments":{"scenario":"base"}}},
+              {"id":"","function":{"name":"cash_flow","arguments":"{\"month\":\"2026-06\"}"}}]}}],
+            "usage":{"prompt_tokens":100,"completion_tokens":20,"prompt_tokens_details":{"cached_tokens":64}}}"#;
+        let r = parse_response(body).unwrap();
+        assert_eq!(r.stop, StopReason::ToolUse);
+        let calls: Vec<_> = r.tool_calls().map(|(id, name, _)| (id, name)).collect();
+        assert_eq!(calls, [("call_0", "runway"), ("call_1", "cash_flow")]);
+        assert_eq!(
+            r.usage,
+            Usage {
+                input_tokens: 36,
+                output_tokens: 20,
+                cache_read_tokens: 64,
+                cache_write_tokens: 0
+            }
+        );
+        let broken = br#"{"choices":[{"finish_reason":"tool_calls","message":{"tool_calls":[
+            {"id":"c","function":{"name":"runway","arguments":"{\"scenario\": "}}]}}]}"#;
+        assert!(matches!(
+            parse_response(broken),
+            Err(AiError::MalformedAnswer(_))
+        ));
+        let not_object = br#"{"choices":[{"message":{"tool_calls":[
+            {"id":"c","function":{"name":"runway","arguments":"[1,2]"}}]}}]}"#;
+        assert!(matches!(
+            parse_response(not_object),
+            Err(AiError::MalformedAnswer(_))
+        ));
+        assert!(matches!(
+            parse_response(br#"{"choices":[]}"#),
+            Err(AiError::MalformedAnswer(_))
+        ));
+    }
+
+    #[test]
+    fn error_bodies_are_told_apart_without_keeping_their_text() {
+        let hint = RetryHint::default();
+        let too_long = br#"{"error":{"message":"This model's maximum context length is 8192 tokens","type":"invalid_request_error","code":"context_length_exceeded"}}"#;
+        assert!(matches!(
+            classify(400, too_long, &hint),
+            AiError::ContextTooLong
+        ));
+        let other = br#"{"error":{"message":"secret prompt text here","type":"invalid_request_error","code":null}}"#;
+        let e = classify(400, other, &hint);
+        assert!(
+            matches!(&e, AiError::BadRequest { status: 400, kind } if kind == "invalid_request_error")
+        );
+        assert!(!format!("{e} {e:?}").contains("secret prompt"));
+        assert!(matches!(
+            classify(503, b"<html>", &hint),
+            AiError::Unavailable(_)
+        ));
+    }
+}
