@@ -368,3 +368,28 @@ async fn the_fake_refuses_a_request_without_a_version_and_the_client_refuses_loo
         ("anthropic", "127.0.0.1")
     );
 }
+
+#[tokio::test]
+async fn a_stalled_answer_times_out_and_the_retry_gets_through() {
+    let fake = fake_with(AnthropicFakeConfig::default()).await;
+    let mut config = config_for(&fake, &fake.config().api_key);
+    config.retry.request_timeout = Duration::from_millis(300);
+    config.retry.stream_idle_timeout = Duration::from_millis(300);
+    let claude = Anthropic::new(config).unwrap();
+
+    // A whole answer that hangs mid-body is retried, and the second attempt answers.
+    fake.script(Script::Stall);
+    let answer = claude.complete(&question("Runway?")).await.unwrap();
+    assert_eq!(answer.stop, StopReason::ToolUse);
+    assert_eq!(fake.received().len(), 2);
+
+    // A stream that goes quiet after it began ends with a timeout (not retried).
+    fake.script(Script::Stall);
+    let started = Instant::now();
+    let e = collect_stream(claude.stream(&question("Runway?")).await.unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AiError::Timeout), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(fake.received().len(), 3);
+}

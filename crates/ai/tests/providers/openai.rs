@@ -186,3 +186,25 @@ async fn the_reach_decides_which_servers_may_be_called() {
     assert_eq!(fake.received()[0].path, "/v1/chat/completions");
     assert_eq!(llm.info().provider, "openai-compatible");
 }
+
+#[tokio::test]
+async fn a_stalled_server_times_out_typed() {
+    let fake = OpenAiFake::start(OpenAiFakeConfig::default())
+        .await
+        .unwrap();
+    let mut config = config_for(&fake, None);
+    config.retry.request_timeout = Duration::from_millis(300);
+    config.retry.stream_idle_timeout = Duration::from_millis(300);
+    config.retry.max_retries = 0;
+    let llm = OpenAiCompatible::new(config).unwrap();
+    fake.script(Script::Stall);
+    assert!(matches!(
+        llm.complete(&question("Runway?")).await,
+        Err(AiError::Timeout)
+    ));
+    fake.script(Script::Stall);
+    let e = collect_stream(llm.stream(&question("Runway?")).await.unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AiError::Timeout), "{e:?}");
+}

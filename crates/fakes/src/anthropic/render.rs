@@ -3,7 +3,8 @@
 
 use super::AnthropicShared;
 use crate::llm::{
-    Reply, Script, Stop, Tool, Turn, brain, fragments, streamed_body, tokens, within_tokens,
+    Reply, Script, Stop, Tool, Turn, brain, fragments, stalled_body, streamed_body, tokens,
+    within_tokens,
 };
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -339,6 +340,23 @@ pub(crate) fn respond(
                 "{\"id\":\"msg_fake\",\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"unterminated",
             )
                 .into_response();
+        }
+        Some(Script::Stall) => {
+            let mut response = stalled_body(if streamed {
+                "event: ping\ndata: {\"type\":\"ping\"}\n\n".into()
+            } else {
+                "{".into()
+            })
+            .into_response();
+            let kind = if streamed {
+                "text/event-stream"
+            } else {
+                "application/json"
+            };
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+            return response;
         }
         Some(Script::Oversized(bytes)) => Reply {
             text: "x".repeat(bytes),

@@ -73,6 +73,8 @@ pub enum Script {
     MalformedJson,
     /// A 200 answer whose text is this many bytes long.
     Oversized(usize),
+    /// A 200 that sends its first bytes and then nothing more, never ending.
+    Stall,
 }
 
 impl Script {
@@ -203,6 +205,13 @@ pub(crate) fn streamed_body(text: String, chunk: Option<usize>) -> Body {
             .collect(),
     };
     Body::from_stream(futures_util::stream::iter(chunks))
+}
+
+/// A body that sends `first` and then stalls forever (a hung upstream).
+pub(crate) fn stalled_body(first: String) -> Body {
+    use futures_util::StreamExt;
+    let head = futures_util::stream::iter([Ok::<Bytes, Infallible>(Bytes::from(first))]);
+    Body::from_stream(head.chain(futures_util::stream::pending()))
 }
 
 /// Text cut to at most `max_tokens` tokens (on a character boundary), and whether it was cut.

@@ -3,7 +3,8 @@
 
 use super::OpenAiShared;
 use crate::llm::{
-    Reply, Script, Stop, Tool, Turn, brain, fragments, streamed_body, tokens, within_tokens,
+    Reply, Script, Stop, Tool, Turn, brain, fragments, stalled_body, streamed_body, tokens,
+    within_tokens,
 };
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -127,6 +128,19 @@ pub(crate) fn respond(
                 "{\"id\":\"chatcmpl-fake\",\"choices\":[",
             )
                 .into_response();
+        }
+        Some(Script::Stall) => {
+            let first = if streamed { ": keep-alive\n\n" } else { "{" };
+            let mut response = stalled_body(first.into()).into_response();
+            let kind = if streamed {
+                "text/event-stream"
+            } else {
+                "application/json"
+            };
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+            return response;
         }
         Some(Script::Oversized(bytes)) => Reply {
             text: "x".repeat(bytes),
