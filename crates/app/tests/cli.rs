@@ -72,6 +72,14 @@ fn bad_settings_stop_start_up_with_a_message_naming_the_variable() {
             "QUICKBOOKS_BASE_URL",
         ),
         ("QUICKBOOKS_SANDBOX", "maybe", "QUICKBOOKS_SANDBOX"),
+        ("XERO_CLIENT_SECRET", "s3cret", "XERO_CLIENT_ID"),
+        (
+            "XERO_BASE_URL",
+            "https://xero.example/api.xro",
+            "XERO_BASE_URL",
+        ),
+        ("XERO_BASE_URL", "http://127.0.0.1:9", "XERO_SANDBOX"),
+        ("XERO_SANDBOX", "perhaps", "XERO_SANDBOX"),
     ] {
         let out = ws.cmd().env(var, value).arg("serve").output().unwrap();
         assert!(!out.status.success());

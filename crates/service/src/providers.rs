@@ -4,12 +4,14 @@
 
 use crate::connections::WebhookSecrets;
 use flowsense_integrations::quickbooks::QuickBooks;
+use flowsense_integrations::xero::Xero;
 use std::sync::Arc;
 
 /// The instance's provider clients. Cheap to clone.
 #[derive(Clone, Default)]
 pub struct Providers {
     pub quickbooks: Option<Arc<QuickBooks>>,
+    pub xero: Option<Arc<Xero>>,
     /// The secrets that sign the providers' webhooks (none unless configured).
     pub webhooks: WebhookSecrets,
 }
@@ -18,6 +20,7 @@ impl std::fmt::Debug for Providers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Providers")
             .field("quickbooks", &self.quickbooks.is_some())
+            .field("xero", &self.xero.is_some())
             .field("webhooks", &self.webhooks)
             .finish()
     }
