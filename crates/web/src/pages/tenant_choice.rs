@@ -81,7 +81,10 @@ pub(crate) async fn page(
         .await
     {
         Ok(choice) => render(&state, &who, StatusCode::OK, choice, None).await,
-        Err(ConnectionError::InvalidState) => Ok(back_to_integrations(who.org, "expired")),
+        // Nothing waits for this session (or there is no session: an API token).
+        Err(ConnectionError::InvalidState | ConnectionError::SessionRequired) => {
+            Ok(back_to_integrations(who.org, "expired"))
+        }
         Err(e) => Err(e.into()),
     }
 }
