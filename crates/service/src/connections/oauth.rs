@@ -38,7 +38,7 @@ pub struct Connected {
 #[derive(Debug, Clone)]
 pub enum Finished {
     /// The connection is saved, its first sync queued.
-    Connected(Connected),
+    Connected(Box<Connected>),
     /// The Xero login reaches several organisations: the grant waits for the admin to choose
     /// one of `org`'s (see [`super::tenants`]).
     ChooseTenant { org: OrgId },
@@ -170,7 +170,7 @@ pub async fn finish_connect(
     let finished = match provider {
         Provider::QuickBooks => finish_quickbooks(ctx, &taken, &state, query, ip)
             .await
-            .map(Finished::Connected),
+            .map(|c| Finished::Connected(Box::new(c))),
         Provider::Xero => finish_xero(ctx, taken, &state, query, ip).await,
     };
     finished.map_err(|e| fail(Some(org), e))
@@ -261,7 +261,7 @@ async fn finish_xero(
                 ip,
             )
             .await?;
-            Ok(Finished::Connected(connected))
+            Ok(Finished::Connected(Box::new(connected)))
         }
         _ => {
             super::tenants::keep_for_choice(ctx, &taken, tokens, tenants).await?;

@@ -101,10 +101,10 @@ pub async fn revoke_all_of_org(
         let Ok(provider) = c.provider.parse::<Provider>() else {
             continue;
         };
-        if let Some(tokens) = ctx.store.connection_tokens(org, c.id).await? {
-            if revoke_at_provider(ctx, c.id, provider, &c.tenant_id, &tokens).await {
-                confirmed += 1;
-            }
+        if let Some(tokens) = ctx.store.connection_tokens(org, c.id).await?
+            && revoke_at_provider(ctx, c.id, provider, &c.tenant_id, &tokens).await
+        {
+            confirmed += 1;
         }
     }
     Ok(confirmed)
