@@ -75,6 +75,14 @@ fn bad_settings_stop_start_up_with_a_message_naming_the_variable() {
         // An unknown AI provider, and Claude without its key.
         ("FLOWSENSE_AI_PROVIDER", "gpt", "FLOWSENSE_AI_PROVIDER"),
         ("FLOWSENSE_AI_PROVIDER", "anthropic", "ANTHROPIC_API_KEY"),
+        ("XERO_CLIENT_SECRET", "s3cret", "XERO_CLIENT_ID"),
+        (
+            "XERO_BASE_URL",
+            "https://xero.example/api.xro",
+            "XERO_BASE_URL",
+        ),
+        ("XERO_BASE_URL", "http://127.0.0.1:9", "XERO_SANDBOX"),
+        ("XERO_SANDBOX", "perhaps", "XERO_SANDBOX"),
     ] {
         let out = ws
             .cmd()

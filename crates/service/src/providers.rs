@@ -5,12 +5,14 @@
 use crate::connections::WebhookSecrets;
 use flowsense_ai::ChatModel;
 use flowsense_integrations::quickbooks::QuickBooks;
+use flowsense_integrations::xero::Xero;
 use std::sync::Arc;
 
 /// The instance's provider clients. Cheap to clone.
 #[derive(Clone, Default)]
 pub struct Providers {
     pub quickbooks: Option<Arc<QuickBooks>>,
+    pub xero: Option<Arc<Xero>>,
     /// The AI model (`None`: no provider configured; nothing is sent to any model).
     pub ai: Option<Arc<dyn ChatModel>>,
     /// The secrets that sign the providers' webhooks (none unless configured).
@@ -21,6 +23,7 @@ impl std::fmt::Debug for Providers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Providers")
             .field("quickbooks", &self.quickbooks.is_some())
+            .field("xero", &self.xero.is_some())
             .field("ai", &self.ai.as_ref().map(|m| m.info()))
             .field("webhooks", &self.webhooks)
             .finish()

@@ -23,6 +23,7 @@ mod synced;
 
 use chrono::NaiveDate;
 use connections::{
+    a_pending_grant_is_bound_to_its_session_and_taken_once,
     a_tenant_is_found_in_every_organisation_that_connected_it,
     a_webhook_delivery_is_recorded_once_and_purged,
     an_oauth_state_is_taken_once_and_not_after_it_expired,
@@ -154,5 +155,6 @@ on_both_backends!(
     another_organisations_connection_is_not_found,
     a_tenant_is_found_in_every_organisation_that_connected_it,
     an_oauth_state_is_taken_once_and_not_after_it_expired,
+    a_pending_grant_is_bound_to_its_session_and_taken_once,
     a_webhook_delivery_is_recorded_once_and_purged,
 );

@@ -149,7 +149,9 @@ impl From<ConnectionError> for ApiError {
             ConnectionError::NotActive => ApiError::Conflict(ErrorCode::Conflict),
             e @ (ConnectionError::NotConfigured(_)
             | ConnectionError::InvalidState
-            | ConnectionError::Denied(_)) => ApiError::BadRequest(e.to_string()),
+            | ConnectionError::Denied(_)
+            | ConnectionError::NoTenants(_)
+            | ConnectionError::AlreadyConnected(_)) => ApiError::BadRequest(e.to_string()),
             ConnectionError::Storage(s) => s.into(),
             e @ ConnectionError::Provider(..) => ApiError::internal(e),
         }

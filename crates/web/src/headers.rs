@@ -26,12 +26,15 @@ pub(crate) fn content_security_policy(targets: &[String]) -> String {
 
 /// The origins this instance's connect forms lead to (the configured providers' consent pages).
 pub(crate) fn form_targets(state: &AppState) -> Vec<String> {
-    state
-        .providers
+    let p = &state.providers;
+    let mut targets: Vec<String> = p
         .quickbooks
         .iter()
         .map(|qb| qb.authorize_origin())
-        .collect()
+        .collect();
+    targets.extend(p.xero.iter().map(|x| x.authorize_origin()));
+    targets.dedup();
+    targets
 }
 
 /// Sets this instance's policy ([`content_security_policy`] with [`form_targets`]) on every

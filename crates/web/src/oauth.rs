@@ -1,6 +1,7 @@
 //! `GET /oauth/{provider}/callback`: where the provider sends the admin's browser back. The
 //! service takes the state once and checks it belongs to this session; the browser then goes
-//! back to the organisation's integrations page with what happened. A callback that cannot be
+//! back to the organisation's integrations page with what happened (or, when a Xero login
+//! reaches several organisations, on to the page where the admin chooses one). A callback that cannot be
 //! tied to this session's organisation gets a page saying so (400) instead.
 
 use crate::auth::{ClientInfo, CurrentUser};
@@ -11,7 +12,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_core::ErrorChain;
-use flowsense_service::connections::{self, ConnectionError, Provider};
+use flowsense_service::connections::{self, ConnectionError, Finished, Provider};
 
 /// The integrations page's `?connection=` value for each outcome.
 fn outcome_of(error: &ConnectionError) -> &'static str {
@@ -19,6 +20,7 @@ fn outcome_of(error: &ConnectionError) -> &'static str {
         ConnectionError::Denied(_) => "denied",
         ConnectionError::InvalidState => "expired",
         ConnectionError::NotConfigured(_) => "not-configured",
+        ConnectionError::NoTenants(_) => "no-tenants",
         _ => "failed",
     }
 }
@@ -41,7 +43,13 @@ pub(crate) async fn callback(
     )
     .await;
     let (org, outcome) = match result {
-        Ok(done) => (done.org, "connected"),
+        Ok(Finished::Connected(done)) => (done.org, "connected"),
+        Ok(Finished::ChooseTenant { org }) => {
+            return Ok(private(
+                Redirect::to(&format!("/app/{org}/integrations/{provider}/tenants"))
+                    .into_response(),
+            ));
+        }
         Err(failure) => {
             if matches!(
                 failure.error,

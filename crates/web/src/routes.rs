@@ -146,6 +146,9 @@ fn routes() -> Vec<Route> {
         route!(page POST "/app/{org}/integrations/connect/{provider}", Admin + step_up, pages::integrations::connect),
         route!(page POST "/app/{org}/integrations/connections/{id}/disconnect", Admin + step_up, pages::integrations::disconnect),
         route!(page POST "/app/{org}/integrations/connections/{id}/sync", Admin, pages::integrations::sync_now),
+        // A Xero login that reaches several organisations: the admin chooses one.
+        route!(page GET "/app/{org}/integrations/{provider}/tenants", Admin, pages::tenant_choice::page),
+        route!(page POST "/app/{org}/integrations/{provider}/tenants", Admin + step_up, pages::tenant_choice::choose),
         // The provider sends the admin's browser back here after consent.
         route!(page GET "/oauth/{provider}/callback", User, oauth::callback),
         route!(page GET "/app/{org}/members", Admin, pages::members::page),

@@ -1,18 +1,27 @@
 //! `flowsense sandbox`: the faithful fakes of the outside services on loopback (QuickBooks
-//! Online and Anthropic's Messages API), serving generated books, with the environment that points `serve` and `demo`
+//! Online, Xero with two organisations so the choice of organisation shows, and Anthropic's
+//! Messages API), serving generated books, with the environment that points `serve` and `demo`
 //! at them. A person can then press Connect, approve on the fake's consent page and watch the
 //! books sync, offline and with no keys.
 
 use crate::cli::SandboxArgs;
 use anyhow::{Context, Result, bail};
 use flowsense_core::clock::SystemClock;
-use flowsense_fakes::{AnthropicFake, AnthropicFakeConfig, FakeConfig, QuickBooksFake};
-use flowsense_synth::{GenConfig, generate};
+use flowsense_fakes::{
+    AnthropicFake, AnthropicFakeConfig, FakeConfig, QuickBooksFake, XeroFake, XeroFakeConfig,
+};
+use flowsense_synth::{GenConfig, Profile, generate};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// Where FlowSense is reached when neither `--public-url` nor `FLOWSENSE_PUBLIC_URL` says.
 const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// The organisations the fake Xero login reaches, with the kind of books each keeps.
+const XERO_ORGANISATIONS: [(&str, Profile); 2] = [
+    ("Demo Trading Ltd", Profile::CoffeeRoaster),
+    ("Demo Services Ltd", Profile::DentalPractice),
+];
 
 /// `configured_public_url` is `FLOWSENSE_PUBLIC_URL` (or the settings file's), when set.
 pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> Result<()> {
@@ -40,12 +49,40 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
         .await
         .context("starting the QuickBooks fake on loopback")?;
 
+    let mut xero_books = Vec::new();
+    for (i, (name, profile)) in XERO_ORGANISATIONS.iter().enumerate() {
+        let config = GenConfig {
+            seed: args.seed.wrapping_add(1 + i as u64),
+            transactions: args.transactions,
+            business_name: (*name).to_owned(),
+            profile: *profile,
+            ..GenConfig::default()
+        };
+        xero_books.push(generate(&config).context("--transactions")?);
+    }
+    let xero_config = XeroFakeConfig {
+        redirect_uris: vec![format!("{public_url}/oauth/xero/callback")],
+        ..XeroFakeConfig::default()
+    };
+    let xero = XeroFake::start(&xero_books, xero_config.clone(), clock.clone())
+        .await
+        .context("starting the Xero fake on loopback")?;
+    // The key the fake's webhook deliveries are signed with (`XeroFake::deliver_webhook`).
+    let mut key = [0u8; 24];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness for a key: {e}"))?;
+    let xero_webhook_key = hex::encode(key);
+
     let vars = [
         ("FLOWSENSE_PUBLIC_URL", public_url.clone()),
         ("QUICKBOOKS_CLIENT_ID", qb_config.client_id.clone()),
         ("QUICKBOOKS_CLIENT_SECRET", qb_config.client_secret.clone()),
         ("QUICKBOOKS_BASE_URL", quickbooks.base_url()),
         ("QUICKBOOKS_SANDBOX", "true".to_owned()),
+        ("XERO_CLIENT_ID", xero_config.client_id.clone()),
+        ("XERO_CLIENT_SECRET", xero_config.client_secret.clone()),
+        ("XERO_BASE_URL", xero.origin()),
+        ("XERO_SANDBOX", "true".to_owned()),
+        ("XERO_WEBHOOK_KEY", xero_webhook_key),
     ];
     let (anthropic, ai_vars) = start_anthropic().await?;
     let vars: Vec<(&str, String)> = vars.into_iter().chain(ai_vars).collect();
@@ -63,6 +100,16 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
         qb_config.realm_id
     );
     println!(
+        "# Fake Xero at {}: one login reaching {} ({} transactions each, about).",
+        xero.origin(),
+        XERO_ORGANISATIONS
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(" and "),
+        args.transactions
+    );
+    println!(
         "# Keep this running. In another terminal, export these and start `flowsense serve` or `flowsense demo`:"
     );
     for (k, v) in &vars {
@@ -74,6 +121,7 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
         .context("waiting for Ctrl-C")?;
     drop(quickbooks);
     drop(anthropic);
+    drop(xero);
     Ok(())
 }
 

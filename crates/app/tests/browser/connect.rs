@@ -1,6 +1,7 @@
 //! Connecting accounting software as an admin would, against `flowsense sandbox`: press Connect
-//! QuickBooks, approve on the fake's consent page, come back to the import & connections page,
-//! and once the background sync has run see the company's books in the figures.
+//! QuickBooks (or Xero), approve on the fake's consent page, (for Xero, whose login reaches two
+//! organisations, choose one), come back to the import & connections page, and once the
+//! background sync has run see the company's books in the figures.
 
 use super::harness::{
     Demo, assert_csp_clean, click, console, shot, sign_in, text, wait_for, wait_for_url,
@@ -79,6 +80,77 @@ fn an_admin_connects_quickbooks_approves_on_its_consent_page_and_sees_the_books_
         );
         assert_csp_clean(&c, "dashboard after sync").await;
         shot(&c, "connect-4-dashboard").await;
+        c
+    });
+}
+
+#[test]
+fn an_admin_connects_xero_chooses_one_of_two_organisations_and_sees_the_books_arrive() {
+    let Some(demo) = Demo::start_with_sandbox() else {
+        return;
+    };
+    let base = demo.base.clone();
+    let org = demo.org_id("northwind");
+    let (admin, password) = demo.user("northwind", "admin");
+
+    super::harness::with_browser(|c| async move {
+        sign_in(&c, &base, &admin, &password).await;
+        wait_for_url(&c, "the dashboard", |u| u.ends_with(&format!("/app/{org}"))).await;
+        wait_for(&c, "#kpi-cash").await;
+        let cash_before = text(&c, "#kpi-cash").await;
+
+        let integrations = format!("{base}/app/{org}/integrations");
+        c.goto(&integrations).await.unwrap();
+        wait_for(&c, "#provider-xero").await;
+        assert_csp_clean(&c, "import & connections").await;
+        click(&c, "#provider-xero button[type=submit]").await;
+
+        // The fake Xero consent page, on its own origin, naming both organisations.
+        wait_for_url(&c, "the Xero consent page", |u| {
+            !u.starts_with(&base) && u.contains("/identity/connect/authorize")
+        })
+        .await;
+        let consent = text(&c, "ul.tenants").await;
+        assert!(
+            consent.contains("Demo Trading Ltd") && consent.contains("Demo Services Ltd"),
+            "{consent}"
+        );
+        shot(&c, "connect-xero-1-consent").await;
+        click(&c, "button[value=approve]").await;
+
+        // Back home: the login reaches two organisations, so FlowSense asks which one.
+        let choice = format!("{base}/app/{org}/integrations/xero/tenants");
+        wait_for_url(&c, "the choice of organisation", |u| u.starts_with(&choice)).await;
+        console(&c).await;
+        wait_for(&c, "#tenants").await;
+        let offered = text(&c, "#tenants").await;
+        assert!(
+            offered.contains("Demo Trading Ltd") && offered.contains("Demo Services Ltd"),
+            "{offered}"
+        );
+        assert_csp_clean(&c, "choice of organisation").await;
+        shot(&c, "connect-xero-2-choose").await;
+        click(&c, "#tenant-1 button[type=submit]").await;
+
+        wait_for_url(&c, "the way back", |u| u.starts_with(&integrations)).await;
+        wait_for(&c, "#connection-notice").await;
+        let notice = text(&c, "#connection-notice").await;
+        assert!(notice.contains("Connected"), "{notice}");
+        let row = wait_for_synced(&c, &integrations).await;
+        assert!(row.contains("Xero"), "{row}");
+        assert!(row.contains("Demo Services Ltd"), "{row}");
+        assert_csp_clean(&c, "import & connections after the sync").await;
+        shot(&c, "connect-xero-3-synced").await;
+
+        c.goto(&format!("{base}/app/{org}")).await.unwrap();
+        wait_for(&c, "#kpi-cash").await;
+        let cash_after = text(&c, "#kpi-cash").await;
+        assert_ne!(
+            cash_after, cash_before,
+            "the synced bank accounts count in cash on hand"
+        );
+        assert_csp_clean(&c, "dashboard after the Xero sync").await;
+        shot(&c, "connect-xero-4-dashboard").await;
         c
     });
 }

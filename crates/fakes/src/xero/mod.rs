@@ -8,6 +8,7 @@
 //! clock the test hands in, so 30 minutes pass without sleeping; the rate limits use real
 //! time, like the server's.
 
+mod consent;
 mod data;
 pub mod ledger;
 mod oauth;
@@ -15,6 +16,7 @@ pub mod render;
 pub mod webhook;
 
 pub use crate::quickbooks::Injected;
+pub use consent::decide_consent;
 pub use webhook::{DeliveryError, WebhookEvent};
 
 use axum::Router;
@@ -146,6 +148,8 @@ pub(crate) struct Inner {
     pub log: Vec<Served>,
     /// Calls per window per tenant (starts as the config's).
     pub minute_limit: (u32, Duration),
+    /// Redirect URIs registered after the start ([`XeroFake::allow_redirect_uri`]).
+    pub redirect_uris: Vec<String>,
 }
 
 pub(crate) struct Shared {
@@ -228,6 +232,7 @@ impl XeroFake {
                 injected: VecDeque::new(),
                 log: Vec::new(),
                 minute_limit,
+                redirect_uris: Vec::new(),
             }),
         });
         let app = Router::new()
@@ -296,6 +301,11 @@ impl XeroFake {
     #[must_use]
     pub fn request_count(&self) -> usize {
         self.shared.lock().log.len()
+    }
+
+    /// Registers one more redirect URI for the app (a test server's, known once it listens).
+    pub fn allow_redirect_uri(&self, uri: &str) {
+        self.shared.lock().redirect_uris.push(uri.to_owned());
     }
 
     /// Queues a fault for the next Accounting API request (in order).

@@ -77,9 +77,13 @@ pub async fn authorize_page(
 ) -> Response {
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
     let cfg = &shared.config;
-    if get("client_id") != cfg.client_id
-        || !cfg.redirect_uris.iter().any(|u| u == get("redirect_uri"))
-    {
+    let registered = cfg.redirect_uris.iter().any(|u| u == get("redirect_uri"))
+        || shared
+            .lock()
+            .redirect_uris
+            .iter()
+            .any(|u| u == get("redirect_uri"));
+    if get("client_id") != cfg.client_id || !registered {
         // Never redirect to an unregistered URI: an error page instead.
         return page(
             StatusCode::BAD_REQUEST,

@@ -20,7 +20,7 @@ pub use error::{RateLimitProblem, XeroError};
 pub use flowsense_outbound::Loopback;
 pub use model::parse_xero_date;
 pub use oauth::{Callback, CallbackError, Connection, Pkce, SCOPES, Tokens, parse_callback};
-pub use read::{Collection, PAGE_SIZE, ReadSummary, Tenant};
+pub use read::{ChartOfAccounts, Collection, PAGE_SIZE, PageRead, ReadSummary, Tenant};
 
 use flowsense_core::clock::Clock;
 use reqwest::Url;
@@ -100,6 +100,17 @@ pub struct Xero {
 }
 
 impl Xero {
+    /// The origin of the consent page (`https://login.xero.com` in production): where a
+    /// connect form's answer sends the browser, so the page's `form-action` must allow it.
+    #[must_use]
+    pub fn authorize_origin(&self) -> String {
+        self.config
+            .endpoints
+            .authorize
+            .origin()
+            .ascii_serialization()
+    }
+
     /// Checks every endpoint against the outbound policy and builds the client.
     ///
     /// # Errors

@@ -140,8 +140,8 @@ impl Tenant<'_> {
     }
 
     /// Everything that changed at or after `since` (Xero compares to the second; everything,
-    /// without one), handed to `page` a page at a time: the bank accounts first (all of them, every time), then bank
-    /// transactions, invoices and bills, and payments.
+    /// without one), handed to `page` a page at a time: the bank accounts first (all of them,
+    /// every time), then bank transactions, invoices and bills, and payments.
     ///
     /// # Errors
     /// What [`XeroError`] lists; a failed page ends the read (pages already handed over stay
@@ -152,25 +152,40 @@ impl Tenant<'_> {
         mut page: impl FnMut(Vec<BookChange>),
     ) -> Result<ReadSummary, XeroError> {
         let mut summary = ReadSummary::default();
-        let (chart, began) = self.read_chart(&mut summary, &mut page).await?;
-        for collection in &Collection::ALL[1..] {
-            self.read_collection(*collection, since, &chart, &mut summary, &mut page)
-                .await?;
+        let (chart, accounts) = self.read_chart().await?;
+        summary.requests += 1;
+        if !accounts.is_empty() {
+            page(accounts);
         }
-        if began.is_some() && summary.newest_update > began {
-            summary.newest_update = began;
+        for collection in &Collection::ALL[1..] {
+            let mut number = 1;
+            loop {
+                let read = self.read_page(*collection, since, number, &chart).await?;
+                summary.requests += 1;
+                summary.saw(read.newest_update);
+                if !read.changes.is_empty() {
+                    page(read.changes);
+                }
+                if !read.more {
+                    break;
+                }
+                number += 1;
+            }
+        }
+        if chart.began.is_some() && summary.newest_update > chart.began {
+            summary.newest_update = chart.began;
         }
         Ok(summary)
     }
 
-    async fn read_chart(
-        &self,
-        summary: &mut ReadSummary,
-        page: &mut impl FnMut(Vec<BookChange>),
-    ) -> Result<(Chart, Option<DateTime<Utc>>), XeroError> {
+    /// The chart of accounts (one request, unpaged, read whole every time): what the pages of
+    /// the other collections are mapped with, and its money accounts as changes.
+    ///
+    /// # Errors
+    /// What [`XeroError`] lists.
+    pub async fn read_chart(&self) -> Result<(ChartOfAccounts, Vec<BookChange>), XeroError> {
         let url = self.url(Collection::Accounts, None)?;
         let mut body = self.get_json(&url, None).await?;
-        summary.requests += 1;
         let began = body
             .get("DateTimeUTC")
             .and_then(Value::as_str)
@@ -195,52 +210,70 @@ impl Tenant<'_> {
                 chart.names_by_code.insert(code, a.name);
             }
         }
-        if !changes.is_empty() {
-            page(changes);
-        }
-        Ok((chart, began))
+        Ok((ChartOfAccounts { chart, began }, changes))
     }
 
-    async fn read_collection(
+    /// Page `number` (1-based, [`PAGE_SIZE`] rows) of a paged `collection`, changed at or after
+    /// `since` (everything, without one), mapped with `chart`. One request.
+    ///
+    /// # Errors
+    /// What [`XeroError`] lists; [`XeroError::Url`] for [`Collection::Accounts`], which has no
+    /// pages (read it with [`Tenant::read_chart`]).
+    pub async fn read_page(
         &self,
         collection: Collection,
         since: Option<DateTime<Utc>>,
-        chart: &Chart,
-        summary: &mut ReadSummary,
-        page: &mut impl FnMut(Vec<BookChange>),
-    ) -> Result<(), XeroError> {
-        let mut number = 1;
-        loop {
-            let url = self.url(collection, Some(number))?;
-            let mut body = self.get_json(&url, since).await?;
-            summary.requests += 1;
-            let pagination: wire::Pagination = body
-                .get("pagination")
-                .cloned()
-                .map(serde_json::from_value)
-                .transpose()
-                .map_err(|e| XeroError::Decode(format!("pagination: {e}")))?
-                .unwrap_or_default();
-            let rows = take_rows(&mut body, collection)?;
-            let n = rows.len();
-            let mut changes = Vec::with_capacity(n);
-            for row in rows {
-                if let Some(change) = map_row(collection, row, chart, summary)? {
-                    changes.push(change);
-                }
-            }
-            if !changes.is_empty() {
-                page(changes);
-            }
-            let last = pagination
-                .page_count
-                .is_some_and(|count| number as u64 >= count);
-            if n < PAGE_SIZE || last {
-                return Ok(());
-            }
-            number += 1;
+        number: usize,
+        chart: &ChartOfAccounts,
+    ) -> Result<PageRead, XeroError> {
+        if collection == Collection::Accounts {
+            return Err(XeroError::Url("the chart of accounts has no pages".into()));
         }
+        let url = self.url(collection, Some(number))?;
+        let mut body = self.get_json(&url, since).await?;
+        let pagination: wire::Pagination = body
+            .get("pagination")
+            .cloned()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| XeroError::Decode(format!("pagination: {e}")))?
+            .unwrap_or_default();
+        let rows = take_rows(&mut body, collection)?;
+        let n = rows.len();
+        let mut summary = ReadSummary::default();
+        let mut changes = Vec::with_capacity(n);
+        for row in rows {
+            if let Some(change) = map_row(collection, row, &chart.chart, &mut summary)? {
+                changes.push(change);
+            }
+        }
+        let last = pagination
+            .page_count
+            .is_some_and(|count| number as u64 >= count);
+        Ok(PageRead {
+            changes,
+            more: n >= PAGE_SIZE && !last,
+            newest_update: summary.newest_update,
+        })
     }
+}
+
+/// What a read of the chart learned: the names and money accounts the other collections are
+/// mapped with, and when Xero says the read began.
+pub struct ChartOfAccounts {
+    chart: Chart,
+    /// The answer's `DateTimeUTC`: Xero's clock when the read began.
+    pub began: Option<DateTime<Utc>>,
+}
+
+/// One page of a collection.
+#[derive(Debug)]
+pub struct PageRead {
+    pub changes: Vec<BookChange>,
+    /// Whether a next page may hold more.
+    pub more: bool,
+    /// The newest `UpdatedDateUTC` on this page.
+    pub newest_update: Option<DateTime<Utc>>,
 }
 
 fn take_rows(body: &mut Value, collection: Collection) -> Result<Vec<Value>, XeroError> {

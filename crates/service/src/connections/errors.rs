@@ -2,7 +2,17 @@
 
 use super::Provider;
 use flowsense_integrations::quickbooks::QuickBooksError;
+use flowsense_integrations::xero::XeroError;
 use flowsense_storage::StorageError;
+
+/// What a provider's client reported.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderFailure {
+    #[error(transparent)]
+    QuickBooks(#[from] QuickBooksError),
+    #[error(transparent)]
+    Xero(#[from] XeroError),
+}
 
 /// Why a connection use case did not happen. The web crate maps each to its HTTP answer.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +37,13 @@ pub enum ConnectionError {
     Denied(Provider),
     /// The provider did not complete the exchange.
     #[error("{} did not complete the connection", .0.display_name())]
-    Provider(Provider, #[source] QuickBooksError),
+    Provider(Provider, #[source] ProviderFailure),
+    /// The provider login reaches no organisation this app can read.
+    #[error("the {} login reaches no organisation; add one there, then connect again", .0.display_name())]
+    NoTenants(Provider),
+    /// The organisation chosen is already connected to this FlowSense organisation.
+    #[error("{0} is already connected here; choose another organisation or disconnect it first")]
+    AlreadyConnected(String),
     /// A sync needs an active connection.
     #[error("this connection is not active; connect again first")]
     NotActive,

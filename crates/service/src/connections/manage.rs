@@ -46,8 +46,8 @@ pub async fn one(ctx: &Context, who: &OrgAccess, id: Uuid) -> Result<Connection,
     Ok(as_seen_by(who, ctx.store.connection(who.org, id).await?))
 }
 
-/// Disconnects: the provider is asked to revoke the grant (a failure there is logged and does
-/// not keep our copy), the tokens are deleted, the connection marked `disconnected`, the event
+/// Disconnects: the provider is asked to revoke the grant ([`super::revoke`]; a failure there
+/// is logged and does not keep our copy), the tokens are deleted, the connection marked `disconnected`, the event
 /// audited.
 ///
 /// # Errors
@@ -62,24 +62,13 @@ pub async fn disconnect(
     let connection = ctx.store.connection(who.org, id).await?;
     let provider: Provider = connection.provider.parse()?;
     let tokens = ctx.store.connection_tokens(who.org, id).await?;
-    let mut revoked = false;
-    if let Some(tokens) = tokens {
-        match (provider, &ctx.providers.quickbooks) {
-            (Provider::QuickBooks, Some(client)) => match client.revoke(&tokens.refresh).await {
-                Ok(()) => revoked = true,
-                Err(e) => tracing::warn!(
-                    connection = %id,
-                    error = %flowsense_core::ErrorChain(&e),
-                    "the provider did not confirm the revocation; our copy is deleted anyway"
-                ),
-            },
-            _ => tracing::warn!(
-                connection = %id,
-                provider = %provider,
-                "no client for this provider to revoke with; our copy is deleted anyway"
-            ),
+    let revoked = match tokens {
+        Some(tokens) => {
+            super::revoke::revoke_at_provider(ctx, id, provider, &connection.tenant_id, &tokens)
+                .await
         }
-    }
+        None => false,
+    };
     ctx.store.disconnect(who.org, id).await?;
     crate::audit::in_org(
         ctx,

@@ -1,6 +1,7 @@
 //! Connecting an organisation to QuickBooks Online or Xero: the OAuth round trip
-//! ([`begin_connect`], [`finish_connect`]), its connections ([`list`], [`one`]), [`disconnect`],
-//! [`sync_now`], and the providers' signed webhooks ([`webhooks`]).
+//! ([`begin_connect`], [`finish_connect`]), the choice of organisation when a Xero login
+//! reaches several ([`pending_tenants`], [`choose_tenant`]), its connections ([`list`],
+//! [`one`]), [`disconnect`], [`sync_now`], and the providers' signed webhooks ([`webhooks`]).
 //!
 //! Only admins connect, reconnect, disconnect or start a sync; members and viewers see status.
 //! A sync is a job of kind [`crate::sync::SYNC_KIND`] run by the sync engine; these use cases
@@ -9,12 +10,18 @@
 mod errors;
 mod manage;
 mod oauth;
+mod revoke;
+mod tenants;
 pub mod webhooks;
 
-pub use errors::ConnectionError;
+pub use errors::{ConnectionError, ProviderFailure};
 pub use manage::{disconnect, list, one, sync_now};
 pub use oauth::{
-    CallbackFailure, Connected, STATE_LIFETIME, Started, begin_connect, finish_connect,
+    CallbackFailure, Connected, Finished, STATE_LIFETIME, Started, begin_connect, finish_connect,
+};
+pub use revoke::revoke_all_of_org;
+pub use tenants::{
+    MAX_TENANTS_OFFERED, TenantChoice, TenantOption, choose_tenant, pending_tenants,
 };
 pub use webhooks::WebhookSecrets;
 

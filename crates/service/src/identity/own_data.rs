@@ -238,6 +238,7 @@ pub async fn delete_account(
         return Err(IdentityError::SoleAdmin);
     }
     for org in &footprint.sole_member_of {
+        crate::connections::revoke_all_of_org(ctx, *org).await?;
         match ctx.store.delete_org(*org).await {
             Ok(()) | Err(StorageError::NotFound) => {}
             Err(e) => return Err(e.into()),

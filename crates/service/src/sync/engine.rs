@@ -10,7 +10,8 @@
 
 use super::quickbooks::QuickBooksSource;
 use super::source::{Source, SourceError};
-use super::tokens::{QuickBooksRefresher, Refresher, TokenError, usable_token};
+use super::tokens::{QuickBooksRefresher, Refresher, TokenError, XeroRefresher, usable_token};
+use super::xero::XeroSource;
 use crate::Context;
 use chrono::Duration;
 use flowsense_core::OrgId;
@@ -82,6 +83,18 @@ fn open_run(
             Ok(Run {
                 source: Box::new(source),
                 refresher: Box::new(QuickBooksRefresher(qb)),
+                provider: provider.to_owned(),
+            })
+        }
+        "xero" => {
+            let xero = ctx.providers.xero.clone().ok_or_else(|| {
+                SyncError::Permanent("Xero is not configured on this instance".into())
+            })?;
+            let source = XeroSource::new(xero.clone(), ctx.clock.clone(), tenant, home, cursor)
+                .map_err(|e| SyncError::Permanent(e.to_string()))?;
+            Ok(Run {
+                source: Box::new(source),
+                refresher: Box::new(XeroRefresher(xero)),
                 provider: provider.to_owned(),
             })
         }

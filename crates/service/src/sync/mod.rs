@@ -1,4 +1,4 @@
-//! Syncing connected accounting books (QuickBooks now, Xero alike): the `connection.sync` job
+//! Syncing connected accounting books (QuickBooks and Xero): the `connection.sync` job
 //! that reads a connection's books into storage, and the hourly `connection.poll` that queues
 //! one for every active connection (Xero has no bank-transaction webhooks, and QuickBooks' CDC
 //! catches what its webhooks missed).
@@ -6,6 +6,7 @@
 //! - [`source`]: the [`Source`](source::Source) a provider implements — pages of book changes,
 //!   each with the cursor that resumes after it.
 //! - [`quickbooks`]: QuickBooks as a source (paged backfill, CDC, full re-read past CDC's limits).
+//! - [`xero`]: Xero as a source (the chart, then paged collections with `If-Modified-Since`).
 //! - [`tokens`]: access tokens refreshed by one worker at a time, rotation saved atomically.
 //! - [`engine`]: one sync run, and how each failure is handled.
 
@@ -13,6 +14,7 @@ pub mod engine;
 pub mod quickbooks;
 pub mod source;
 pub mod tokens;
+pub mod xero;
 
 pub use engine::{SyncError, SyncReport, sync_connection};
 

@@ -1,6 +1,6 @@
 //! What the sync engine reads from: a provider's books as pages of [`BookChange`]s, each with
-//! the cursor that resumes after it. A provider implements [`Source`] once (QuickBooks here,
-//! Xero the same way); the engine applies each page with its cursor in one transaction.
+//! the cursor that resumes after it. A provider implements [`Source`] once (QuickBooks and
+//! Xero); the engine applies each page with its cursor in one transaction.
 
 use flowsense_core::synced::BookChange;
 use futures_util::future::BoxFuture;

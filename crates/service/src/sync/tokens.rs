@@ -8,6 +8,7 @@ use crate::Context;
 use chrono::{DateTime, Duration, Utc};
 use flowsense_core::OrgId;
 use flowsense_integrations::quickbooks::{QuickBooks, QuickBooksError};
+use flowsense_integrations::xero::{Xero, XeroError};
 use flowsense_storage::{ConnectionTokens, StorageError};
 use futures_util::future::BoxFuture;
 use secrecy::SecretString;
@@ -23,7 +24,8 @@ const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(50);
 const WAIT_STEPS: u32 = 800;
 
 /// What a refresh gives back: the new tokens, and until when the new refresh token works when
-/// the provider says (QuickBooks' rolling `x_refresh_token_expires_in`), shown to admins.
+/// the provider says (QuickBooks' rolling `x_refresh_token_expires_in`; Xero's 60 days unused,
+/// counted from this refresh), shown to admins.
 pub struct Rotated {
     pub tokens: ConnectionTokens,
     pub refresh_expires_at: Option<DateTime<Utc>>,
@@ -54,6 +56,36 @@ impl Refresher for QuickBooksRefresher {
                 | QuickBooksError::Timeout
                 | QuickBooksError::Transport(_)
                 | QuickBooksError::Throttled { .. }) => SourceError::Unavailable(e.to_string()),
+                e => SourceError::Permanent(e.to_string()),
+            })?;
+            Ok(Rotated {
+                tokens: ConnectionTokens {
+                    access: t.access_token,
+                    refresh: t.refresh_token,
+                    expires_at: Some(t.access_expires_at),
+                },
+                refresh_expires_at: Some(t.refresh_expires_at),
+            })
+        })
+    }
+}
+
+/// Xero's token endpoint as a [`Refresher`]. Xero rotates the refresh token on every refresh
+/// (the old one works 30 more minutes); the new one expires after 60 days unused (APIS.md §2.1).
+pub struct XeroRefresher(pub Arc<Xero>);
+
+impl Refresher for XeroRefresher {
+    fn refresh<'a>(
+        &'a self,
+        refresh_token: &'a SecretString,
+    ) -> BoxFuture<'a, Result<Rotated, SourceError>> {
+        Box::pin(async move {
+            let t = self.0.refresh(refresh_token).await.map_err(|e| match e {
+                XeroError::ConnectionDead(why) => SourceError::Dead(why),
+                e @ (XeroError::Unavailable(_)
+                | XeroError::Timeout
+                | XeroError::Transport(_)
+                | XeroError::RateLimited { .. }) => SourceError::Unavailable(e.to_string()),
                 e => SourceError::Permanent(e.to_string()),
             })?;
             Ok(Rotated {

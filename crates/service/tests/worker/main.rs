@@ -8,5 +8,6 @@ mod imports;
 mod retention;
 mod support;
 mod sync;
+mod xero;
 
 use flowsense_test_support::on_both_backends;

@@ -46,6 +46,7 @@ pub(crate) const ORG_ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     col("conversations", "title_enc", "id", RowIdKind::Uuid),
     col("conversation_messages", "content_enc", "id", RowIdKind::Int),
     col("org_secrets", "value_enc", "name", RowIdKind::Text),
+    col("pending_grants", "grant_enc", "id", RowIdKind::Uuid),
 ];
 
 /// Columns sealed with the instance data key.

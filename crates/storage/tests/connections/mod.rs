@@ -6,7 +6,8 @@ use crate::support::TestDb;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use flowsense_core::{Currency, OrgId, UserId};
 use flowsense_storage::{
-    NewConnection, NewJob, NewOAuthState, NewOrg, NewUser, OrgSettings, StorageError, Store,
+    GrantContents, NewConnection, NewJob, NewOAuthState, NewOrg, NewPendingGrant, NewUser,
+    OrgSettings, PendingTenant, StorageError, Store,
 };
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
@@ -249,6 +250,152 @@ pub async fn an_oauth_state_is_taken_once_and_not_after_it_expired(db: &TestDb) 
     );
     assert!(
         s.take_oauth_state(&[3; 32], start())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+fn pending(org: OrgId, user: UserId, session: u8, refresh: &str) -> NewPendingGrant {
+    NewPendingGrant {
+        id: Uuid::new_v4(),
+        session_hash: vec![session; 32],
+        org,
+        user,
+        provider: "xero".into(),
+        contents: GrantContents {
+            access: SecretString::from("access-token-of-the-grant".to_owned()),
+            refresh: SecretString::from(refresh.to_owned()),
+            access_expires_at: start() + TimeDelta::minutes(30),
+            refresh_expires_at: Some(start() + TimeDelta::days(60)),
+            tenants: vec![
+                PendingTenant {
+                    link_id: "link-1".into(),
+                    tenant_id: "tenant-1".into(),
+                    name: "Demo Trading Ltd".into(),
+                },
+                PendingTenant {
+                    link_id: "link-2".into(),
+                    tenant_id: "tenant-2".into(),
+                    name: "Demo Services Ltd".into(),
+                },
+            ],
+        },
+        created_at: start(),
+        expires_at: start() + TimeDelta::minutes(15),
+    }
+}
+
+pub async fn a_pending_grant_is_bound_to_its_session_and_taken_once(db: &TestDb) {
+    let s = &db.store;
+    let acme = org(s, "acme").await;
+    let other = org(s, "other").await;
+    let admin = user(s, "admin@acme.test").await;
+    let first = pending(acme, admin, 7, "refresh-first");
+    s.create_pending_grant(&first).await.unwrap();
+    // A second attempt of the same session replaces the first.
+    let grant = pending(acme, admin, 7, "refresh-second-0123456789");
+    s.create_pending_grant(&grant).await.unwrap();
+    let later = start() + TimeDelta::minutes(1);
+    let seen = s
+        .pending_grant(acme, &[7; 32], "xero", later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen.id, grant.id);
+    assert_eq!(seen.user, admin);
+    assert_eq!(seen.contents.tenants, grant.contents.tenants);
+    assert_eq!(
+        seen.contents.refresh.expose_secret(),
+        "refresh-second-0123456789"
+    );
+    assert!(
+        s.take_pending_grant(acme, first.id, &[7; 32], later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Sealed at rest: neither the tokens nor the organisations' names are stored in clear.
+    let stored = crate::support::sealed::everything_stored(db).await;
+    assert!(!crate::support::sealed::contains(
+        &stored,
+        "refresh-second-0123456789"
+    ));
+    assert!(!crate::support::sealed::contains(
+        &stored,
+        "Demo Services Ltd"
+    ));
+    // Another session, another organisation or another provider sees nothing.
+    assert!(
+        s.pending_grant(acme, &[8; 32], "xero", later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.pending_grant(other, &[7; 32], "xero", later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.pending_grant(acme, &[7; 32], "quickbooks", later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.take_pending_grant(acme, grant.id, &[8; 32], later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.take_pending_grant(other, grant.id, &[7; 32], later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Taken once.
+    let taken = s
+        .take_pending_grant(acme, grant.id, &[7; 32], later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        taken.contents.access.expose_secret(),
+        "access-token-of-the-grant"
+    );
+    assert!(
+        s.take_pending_grant(acme, grant.id, &[7; 32], later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Expired: not shown, not taken, and purged by the clean-up.
+    let stale = pending(acme, admin, 9, "refresh-stale");
+    s.create_pending_grant(&stale).await.unwrap();
+    let after = start() + TimeDelta::minutes(16);
+    assert!(
+        s.pending_grant(acme, &[9; 32], "xero", after)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        s.delete_expired_pending_grants_across_orgs(start())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.delete_expired_pending_grants_across_orgs(after)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        s.take_pending_grant(acme, stale.id, &[9; 32], start())
             .await
             .unwrap()
             .is_none()

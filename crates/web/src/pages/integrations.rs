@@ -44,8 +44,6 @@ pub(crate) struct Provider {
     slug: &'static str,
     settings: &'static [&'static str],
     configured: bool,
-    /// Whether this version can connect it at all (Xero's client exists; its pages do not yet).
-    available: bool,
 }
 
 fn provider_cards(state: &AppState) -> Vec<Provider> {
@@ -59,14 +57,12 @@ fn provider_cards(state: &AppState) -> Vec<Provider> {
                 "QUICKBOOKS_WEBHOOK_VERIFIER",
             ],
             configured: state.providers.quickbooks.is_some(),
-            available: true,
         },
         Provider {
             name: ProviderKind::Xero.display_name(),
             slug: ProviderKind::Xero.as_str(),
-            settings: &[],
-            configured: false,
-            available: false,
+            settings: &["XERO_CLIENT_ID", "XERO_CLIENT_SECRET", "XERO_WEBHOOK_KEY"],
+            configured: state.providers.xero.is_some(),
         },
     ]
 }
@@ -129,6 +125,10 @@ fn connection_notice(outcome: &str) -> Option<ConnectionNotice> {
         "denied" => ("The connection was not approved; nothing was stored.", true),
         "expired" => ("That connection request had expired; start again.", true),
         "not-configured" => ("That provider is not configured on this instance.", true),
+        "no-tenants" => (
+            "That login reaches no organisation; add one at the provider, then connect again.",
+            true,
+        ),
         "failed" => (
             "The provider did not complete the connection; try again.",
             true,

@@ -26,6 +26,7 @@ mod qr;
 mod recurring;
 pub(crate) mod settings;
 mod step_up;
+pub(crate) mod tenant_choice;
 mod trust;
 
 pub(crate) use aging::aging;

@@ -5,6 +5,7 @@
 
 mod flow;
 mod webhooks;
+mod xero;
 
 use crate::support::{Db, PASSWORD, TestApp, spawn_with_state};
 use chrono::Utc;
@@ -74,6 +75,7 @@ pub fn with_fake_quickbooks(mut state: AppState, fake: &QuickBooksFake) -> AppSt
     let client = QuickBooks::new(config, state.clock.clone()).expect("client");
     state.services = state.services.with_providers(Providers {
         quickbooks: Some(Arc::new(client)),
+        xero: None,
         webhooks: WebhookSecrets {
             quickbooks_verifier: Some(SecretString::from(VERIFIER.to_owned())),
             xero_key: Some(SecretString::from(XERO_KEY.to_owned())),

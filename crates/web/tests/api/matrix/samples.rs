@@ -342,6 +342,12 @@ impl World {
                 path = path.replace("{provider}", "quickbooks");
                 None
             }
+            ("GET" | "POST", "/app/{org}/integrations/{provider}/tenants") => {
+                // No Xero grant waits for this session: admins are sent back to the
+                // integrations page, others refused.
+                path = path.replace("{provider}", "xero");
+                (spec.method == Method::POST).then(|| json!({}))
+            }
             ("GET" | "DELETE", "/api/v1/orgs/{org}/connections/{id}")
             | (
                 "POST",

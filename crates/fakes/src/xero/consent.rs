@@ -1,0 +1,54 @@
+//! What a person's browser does on the fake Xero consent page, for tests and benchmarks that
+//! need a grant without a real browser: load the page, press Allow access (or Cancel), and come
+//! back with the redirect's query string (`code` and `state`, or `error` and `state`).
+
+/// Decides on the consent page at `authorize_url` and returns the query string the fake
+/// redirects to.
+///
+/// # Errors
+/// A message when the page cannot be loaded, holds no consent form, or answers without a
+/// redirect.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the person's browser is an outside client, not one of ours"
+)]
+pub async fn decide_consent(authorize_url: &str, approve: bool) -> Result<String, String> {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("browser: {e}"))?;
+    let page = browser
+        .get(authorize_url)
+        .send()
+        .await
+        .map_err(|e| format!("consent page: {e}"))?
+        .text()
+        .await
+        .map_err(|e| format!("consent page: {e}"))?;
+    let action = between(&page, "action=\"", "\"").ok_or("no consent form")?;
+    let consent = between(&page, "name=\"consent\" value=\"", "\"").ok_or("no consent id")?;
+    let origin = authorize_url.split("/identity").next().ok_or("no origin")?;
+    let decision = if approve { "approve" } else { "deny" };
+    let answer = browser
+        .post(format!("{origin}{action}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("consent={consent}&decision={decision}"))
+        .send()
+        .await
+        .map_err(|e| format!("decision: {e}"))?;
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .ok_or("no redirect after the decision")?;
+    Ok(location
+        .split_once('?')
+        .map(|(_, q)| q.to_owned())
+        .unwrap_or_default())
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let len = text[from..].find(end)?;
+    Some(&text[from..from + len])
+}

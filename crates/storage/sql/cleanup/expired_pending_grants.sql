@@ -1,0 +1,1 @@
+DELETE FROM pending_grants WHERE expires_at < $1
