@@ -3,6 +3,8 @@
 #[path = "synth/books.rs"]
 mod books_tests;
 mod engine_vs_truth;
+#[path = "synth/forecast.rs"]
+mod forecast;
 #[path = "synth/ledger_tools.rs"]
 mod ledger_tools;
 #[path = "synth/planted.rs"]

@@ -50,8 +50,13 @@ impl Stream {
 
 /// Weekly history of each stream; index 0 is the week ending on `as_of`.
 pub(crate) struct History {
+    /// The last day of week 0.
+    pub as_of: NaiveDate,
     /// `[stream][week]` in minor units.
     pub weeks: [Vec<f64>; 4],
+    /// All money in and all money out (`[0]` and `[1]`) per week, recurring payments and
+    /// payments of documents included: what the whole forecast is measured against.
+    pub totals: [Vec<f64>; 2],
     /// Weeks of history, from raw transactions or the weekly rollups of purged ones.
     pub raw_weeks: usize,
 }
@@ -77,6 +82,7 @@ impl History {
         });
         // Exact sums first, so the result does not depend on the order of the transactions.
         let mut exact: [Vec<i128>; 4] = std::array::from_fn(|_| vec![0; raw_weeks]);
+        let mut totals: [Vec<i128>; 2] = std::array::from_fn(|_| vec![0; raw_weeks]);
         for t in books.txns.iter().filter(|t| !t.transfer && t.date <= as_of) {
             let Ok(w) = usize::try_from(days_between(t.date, as_of) / 7) else {
                 continue;
@@ -84,6 +90,7 @@ impl History {
             if w >= raw_weeks {
                 continue;
             }
+            totals[usize::from(t.amount < 0)][w] += i128::from(t.amount);
             let stream = if document_payments.contains(&t.id) {
                 if t.amount >= 0 {
                     Stream::InvoicesPaid
@@ -99,9 +106,20 @@ impl History {
             };
             exact[stream as usize][w] += i128::from(t.amount);
         }
-        add_week_rollups(&mut exact, books, as_of, recurring_counterparties);
-        let weeks = exact.map(|series| series.into_iter().map(|v| as_f64(saturate(v))).collect());
-        Self { weeks, raw_weeks }
+        add_week_rollups(
+            &mut exact,
+            &mut totals,
+            books,
+            as_of,
+            recurring_counterparties,
+        );
+        let to_f64 = |series: Vec<i128>| series.into_iter().map(|v| as_f64(saturate(v))).collect();
+        Self {
+            as_of,
+            weeks: exact.map(to_f64),
+            totals: totals.map(to_f64),
+            raw_weeks,
+        }
     }
 }
 
@@ -111,6 +129,7 @@ impl History {
 /// Payments of documents cannot be told apart once purged: they count as other flows.
 fn add_week_rollups(
     exact: &mut [Vec<i128>; 4],
+    totals: &mut [Vec<i128>; 2],
     books: &Books,
     as_of: NaiveDate,
     recurring_counterparties: &HashSet<u32>,
@@ -124,6 +143,8 @@ fn add_week_rollups(
             continue;
         }
         exact[Stream::OtherIn as usize][w] += i128::from(r.inflow);
+        totals[0][w] += i128::from(r.inflow);
+        totals[1][w] += i128::from(r.outflow);
         if !recurring_counterparties.contains(&r.counterparty) {
             exact[Stream::OtherOut as usize][w] += i128::from(r.outflow);
         }

@@ -17,6 +17,8 @@ pub mod dates;
 mod doc_matching;
 pub mod forecast;
 mod forecast_baseline;
+mod forecast_calibration;
+mod forecast_known;
 pub mod forecast_methods;
 pub mod forecast_model;
 pub mod forecast_whatif;

@@ -191,6 +191,55 @@ pub fn detect_recurring(books: &Books, as_of: NaiveDate) -> Vec<RecurringItem> {
     items
 }
 
+/// The payments to a few counterparties in date order, to tell which of them looked recurring
+/// as seen from earlier days (the forecast's backtests): one pass over the transactions, then
+/// work in proportion to those payments only.
+pub(crate) struct PaymentRuns<'a> {
+    /// Counterparty id (as [`detect_recurring`] slots it) and its outflows, oldest first.
+    runs: Vec<(usize, Vec<&'a Txn>)>,
+}
+
+impl<'a> PaymentRuns<'a> {
+    /// The outflows to `counterparties` on or before `as_of`.
+    pub(crate) fn of(books: &'a Books, counterparties: &[u32], as_of: NaiveDate) -> Self {
+        let slots = books.counterparties.len() + 1;
+        let mut run_of = vec![usize::MAX; slots];
+        let mut runs: Vec<(usize, Vec<&Txn>)> = Vec::new();
+        for &c in counterparties {
+            let slot = (c as usize).min(slots - 1);
+            if run_of[slot] == usize::MAX {
+                run_of[slot] = runs.len();
+                runs.push((slot, Vec::new()));
+            }
+        }
+        if !runs.is_empty() {
+            for t in &books.txns {
+                if !t.transfer && t.amount < 0 && t.date <= as_of {
+                    let slot = (t.counterparty as usize).min(slots - 1);
+                    if let Some((_, run)) = runs.get_mut(run_of[slot]) {
+                        run.push(t);
+                    }
+                }
+            }
+        }
+        for (_, run) in &mut runs {
+            run.sort_by_key(|t| (t.date, t.id, t.amount));
+        }
+        Self { runs }
+    }
+
+    /// The items [`detect_recurring`] would have found among these counterparties on `cut`.
+    pub(crate) fn detect_at(&self, books: &Books, cut: NaiveDate) -> Vec<RecurringItem> {
+        self.runs
+            .iter()
+            .filter_map(|(id, txns)| {
+                let seen = txns.partition_point(|t| t.date <= cut);
+                detect_one(books, *id, &txns[..seen], cut)
+            })
+            .collect()
+    }
+}
+
 fn detect_one(books: &Books, id: usize, txns: &[&Txn], as_of: NaiveDate) -> Option<RecurringItem> {
     let (first, last) = (txns.first()?, txns.last()?);
     let mut dates: Vec<NaiveDate> = txns.iter().map(|t| t.date).collect();

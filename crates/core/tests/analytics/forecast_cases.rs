@@ -3,6 +3,7 @@ use super::synthetic::seasonal_books;
 use chrono::Days;
 use flowsense_core::DocKind;
 use flowsense_core::analytics::{ForecastStream, backtest, forecast};
+use proptest::prelude::*;
 
 #[test]
 fn forecast_beats_the_naive_baseline_on_seasonal_books() {
@@ -38,6 +39,68 @@ fn forecast_bands_are_ordered_and_cash_adds_up() {
         cash += i128::from(w.net.p50);
         // Each week is rounded once, so the running sum may drift by a unit per week.
         assert!((cash - i128::from(w.ending_cash.p50)).abs() <= 13);
+    }
+    let width = |b: flowsense_core::analytics::Band| i128::from(b.p90) - i128::from(b.p10);
+    for pair in report.weeks.windows(2) {
+        assert!(width(pair[1].ending_cash) >= width(pair[0].ending_cash));
+    }
+    assert!(width(report.weeks[12].ending_cash) > 2 * width(report.weeks[0].ending_cash));
+}
+
+/// Weekly amounts of a degenerate kind: none, all zero, one constant, near the bounds of
+/// `i64`, or anything.
+fn degenerate_weeks() -> impl Strategy<Value = Vec<i64>> {
+    let weeks = 0..70usize;
+    prop_oneof![
+        weeks.clone().prop_map(|n| vec![0; n]),
+        (weeks, any::<i64>()).prop_map(|(n, v)| vec![v; n]),
+        prop::collection::vec(
+            prop_oneof![Just(i64::MAX), Just(i64::MIN), Just(-i64::MAX), Just(0)],
+            0..70
+        ),
+        prop::collection::vec(any::<i64>(), 0..70),
+        prop::collection::vec(-1_000_000i64..1_000_000, 0..3),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn bands_stay_ordered_on_degenerate_books(
+        inflows in degenerate_weeks(),
+        outflows in degenerate_weeks(),
+        invoice in any::<i64>(),
+        rent in any::<i64>(),
+    ) {
+        let mut b = Builder::new();
+        let start = d(2024, 1, 1);
+        for (n, amount) in inflows.iter().enumerate() {
+            b.txn(start + Days::new(7 * n as u64), *amount, "Sales", "Shop");
+        }
+        for (n, amount) in outflows.iter().enumerate() {
+            b.txn(start + Days::new(7 * n as u64 + 2), *amount, "Supplies", "Vendor");
+        }
+        for n in 0..8u64 {
+            b.txn(start + Days::new(30 * n), rent.min(-1), "Rent", "Landlord");
+        }
+        b.doc(DocKind::Invoice, "Client", start, start + Days::new(30), None, invoice);
+        let as_of = start + Days::new(7 * inflows.len().max(outflows.len()) as u64);
+        let report = forecast(&b.books, as_of);
+        prop_assert_eq!(report.weeks.len(), 13);
+        let mut previous = 0i128;
+        for w in &report.weeks {
+            for band in [w.inflow, w.outflow, w.net, w.ending_cash] {
+                prop_assert!(band.p10 <= band.p50 && band.p50 <= band.p90, "{:?}", band);
+            }
+            let width = i128::from(w.ending_cash.p90) - i128::from(w.ending_cash.p10);
+            // Saturated at the bounds of i64 the range may only narrow by clamping.
+            prop_assert!(width >= previous || w.ending_cash.p90 == i64::MAX
+                || w.ending_cash.p10 == i64::MIN);
+            previous = width;
+        }
+        prop_assert!(report.model.origins <= 52);
+        prop_assert!(report.model.coverage_bp.is_none_or(|c| (0..=10_000).contains(&c)));
     }
 }
 
@@ -122,9 +185,9 @@ fn the_forecast_says_which_method_each_stream_uses_and_why() {
     let model = &report.model;
     let streams: Vec<_> = model.streams.iter().map(|s| s.stream).collect();
     assert_eq!(streams, ForecastStream::ALL);
-    assert!(model.origins >= 12, "{model:?}");
+    assert!((12..=52).contains(&model.origins), "{model:?}");
     let coverage = model.coverage_bp.expect("cross-validated");
-    assert!((0..=10_000).contains(&coverage));
+    assert!((6_000..=9_500).contains(&coverage), "{coverage}");
     for stream in &model.streams {
         assert!(stream.runners_up.len() <= 3);
         let weight: i64 = stream.blend.iter().map(|(_, w)| w).sum();
@@ -142,10 +205,9 @@ fn the_forecast_says_which_method_each_stream_uses_and_why() {
 
 #[test]
 fn the_likely_range_is_measured_over_backtests() {
-    // The ranges come from the baseline streams' cross-validated errors; open invoices, bills
-    // and recurring payments placed in a week add timing errors those do not see, so on these
-    // books the range holds less often than the 80 % it aims at (57 % when last measured;
-    // `bench/forecast.sh` measures the streams alone: 75-87 %).
+    // The ranges come from the whole forecast's errors at a year of past weeks, open invoices,
+    // bills and recurring payments included (74 % when last measured; 57 % when they came
+    // from the baseline streams' errors alone, blind to those items' timing).
     let (mut inside, mut total) = (0i64, 0i64);
     for seed in [3, 19, 42, 5] {
         let (books, _) = seasonal_books(seed);
@@ -163,5 +225,5 @@ fn the_likely_range_is_measured_over_backtests() {
     }
     let coverage = inside * 100 / total;
     println!("P10-P90 coverage over backtests: {coverage}%");
-    assert!((50..=95).contains(&coverage), "coverage {coverage}%");
+    assert!((60..=95).contains(&coverage), "coverage {coverage}%");
 }

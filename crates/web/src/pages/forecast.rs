@@ -78,7 +78,9 @@ pub(crate) struct ForecastView {
     seasonal: bool,
     history_weeks: usize,
     methods: Vec<MethodRow>,
-    /// How often the likely range held when tested on past weeks.
+    /// Past weeks the whole forecast was rebuilt at for its likely range.
+    origins: usize,
+    /// How often the whole forecast's likely range held when tested on those weeks.
     coverage: Option<String>,
     /// The what-if's ending cash, its difference, and the changes it made.
     what_if: Option<(String, String, bool)>,
@@ -263,6 +265,7 @@ fn build(a: &Analysis, what_if: Option<(&ForecastReport, Vec<String>)>) -> Forec
         seasonal: base.yearly_seasonality,
         history_weeks: base.history_weeks,
         methods: method_rows(base),
+        origins: base.model.origins,
         coverage: base.model.coverage_bp.map(share),
         what_if: what_if_end,
         changes,

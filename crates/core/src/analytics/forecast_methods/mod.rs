@@ -18,7 +18,9 @@ mod smoothing;
 
 pub use intermittent::{CROSTON_ALPHA, croston, tsb, tsb_with};
 pub use seasonal::{Seasonality, seasonal_naive};
-pub use selection::{MethodScore, Selection, band_offsets, select};
+pub use selection::{
+    MethodScore, Selection, band_offsets, band_offsets_between, pooled_errors, select,
+};
 pub use smoothing::{
     DampedFit, SesFit, damped_fit, linear_slope, ses_fit, ses_with_alpha, theta_forecast,
 };
@@ -159,6 +161,18 @@ pub fn candidate_forecasts(
     season: usize,
     horizon: usize,
 ) -> Vec<(Method, Vec<f64>)> {
+    candidates_where(series, season, horizon, &|_| true)
+}
+
+/// [`candidate_forecasts`], skipping the fitting of methods `wanted` refuses (the naive and
+/// window-average forecasts cost nothing and always come). The others are the same values.
+#[must_use]
+pub fn candidates_where(
+    series: &[f64],
+    season: usize,
+    horizon: usize,
+    wanted: &dyn Fn(Method) -> bool,
+) -> Vec<(Method, Vec<f64>)> {
     let clean: Vec<f64> = series
         .iter()
         .map(|&y| if y.is_finite() { y } else { 0.0 })
@@ -170,20 +184,30 @@ pub fn candidate_forecasts(
         (Method::Naive, flat(series.last().copied().unwrap_or(0.0))),
         (Method::WindowAverage, flat(fallback)),
     ];
-    out.extend(smoothers(series, horizon, false));
-    if let Some(pattern) = Seasonality::estimate(series, season) {
+    let any = |methods: &[Method]| methods.iter().any(|&m| wanted(m));
+    if any(&SMOOTHERS) {
+        out.extend(smoothers(series, horizon, false, wanted));
+    }
+    if (any(&SEASONAL_SMOOTHERS) || wanted(Method::SeasonalNaive))
+        && let Some(pattern) = Seasonality::estimate(series, season)
+    {
         out.push((
             Method::SeasonalNaive,
             seasonal_naive(series, season, horizon),
         ));
         let adjusted = pattern.adjust(series);
-        for (method, forecast) in smoothers(&adjusted, horizon, true) {
+        for (method, forecast) in smoothers(&adjusted, horizon, true, wanted) {
             out.push((method, pattern.restore(&forecast, series.len())));
         }
     }
     for &period in cycles_for(season) {
         let p = usize::from(period);
-        if series.len() < 2 * p {
+        if series.len() < 2 * p
+            || !any(&[
+                Method::CycleNaive { period },
+                Method::CycleSmoothing { period },
+            ])
+        {
             continue;
         }
         out.push((
@@ -197,7 +221,7 @@ pub fn candidate_forecasts(
             out.push((Method::CycleSmoothing { period }, forecast));
         }
     }
-    if is_intermittent(series) {
+    if is_intermittent(series) && any(&[Method::Croston, Method::Tsb]) {
         out.push((Method::Croston, flat(croston(series))));
         out.push((Method::Tsb, flat(tsb(series))));
     }
@@ -211,34 +235,52 @@ pub fn candidate_forecasts(
     out
 }
 
-/// Smoothing, damped trend, Theta and their mean (their seasonal names when `seasonal`).
-fn smoothers(series: &[f64], horizon: usize, seasonal: bool) -> Vec<(Method, Vec<f64>)> {
-    let (Some(ses), Some(damped)) = (ses_fit(series), damped_fit(series)) else {
+const SMOOTHERS: [Method; 4] = [
+    Method::Smoothing,
+    Method::DampedTrend,
+    Method::Theta,
+    Method::Combined,
+];
+const SEASONAL_SMOOTHERS: [Method; 4] = [
+    Method::SeasonalSmoothing,
+    Method::SeasonalDampedTrend,
+    Method::SeasonalTheta,
+    Method::SeasonalCombined,
+];
+
+/// Smoothing, damped trend, Theta and their mean (their seasonal names when `seasonal`);
+/// the damped trend's costly fit only when `wanted` asks for it or for the mean. Both fits
+/// fail only on an empty series, so leaving one out never adds a method the other would have
+/// kept out.
+fn smoothers(
+    series: &[f64],
+    horizon: usize,
+    seasonal: bool,
+    wanted: &dyn Fn(Method) -> bool,
+) -> Vec<(Method, Vec<f64>)> {
+    let [smoothing, damped_trend, theta_method, combined_method] = if seasonal {
+        SEASONAL_SMOOTHERS
+    } else {
+        SMOOTHERS
+    };
+    let Some(ses) = ses_fit(series) else {
         return Vec::new();
     };
     let smooth = vec![ses.level; horizon];
-    let trend: Vec<f64> = (1..=horizon).map(|h| damped.at(h)).collect();
     let theta = theta_forecast(series, ses, horizon);
-    let combined: Vec<f64> = (0..horizon)
-        .map(|k| (smooth[k] + trend[k] + theta[k]) / 3.0)
-        .collect();
-    let names = if seasonal {
-        [
-            Method::SeasonalSmoothing,
-            Method::SeasonalDampedTrend,
-            Method::SeasonalTheta,
-            Method::SeasonalCombined,
-        ]
+    let trend: Option<Vec<f64>> = if wanted(damped_trend) || wanted(combined_method) {
+        damped_fit(series).map(|damped| (1..=horizon).map(|h| damped.at(h)).collect())
     } else {
-        [
-            Method::Smoothing,
-            Method::DampedTrend,
-            Method::Theta,
-            Method::Combined,
-        ]
+        None
     };
-    names
-        .into_iter()
-        .zip([smooth, trend, theta, combined])
-        .collect()
+    let combined: Option<Vec<f64>> = trend.as_ref().map(|trend| {
+        (0..horizon)
+            .map(|k| (smooth[k] + trend[k] + theta[k]) / 3.0)
+            .collect()
+    });
+    let mut out = vec![(smoothing, smooth)];
+    out.extend(trend.map(|trend| (damped_trend, trend)));
+    out.push((theta_method, theta));
+    out.extend(combined.map(|combined| (combined_method, combined)));
+    out
 }

@@ -2,7 +2,10 @@
 //! of the series and scored on what followed; the two with the lowest mean absolute error are
 //! blended, and the blend's errors at each step ahead give the likely range.
 
-use super::{Method, candidate_forecasts, count_f64, is_intermittent, window_average, window_for};
+use super::{
+    Method, candidate_forecasts, candidates_where, count_f64, is_intermittent, window_average,
+    window_for,
+};
 use crate::analytics::stats::quantile;
 use std::collections::HashMap;
 
@@ -11,6 +14,9 @@ const MIN_TRAIN: usize = 8;
 /// Methods blended: the best two, weighted by inverse error (on the real series of
 /// `bench/forecast.sh` this beat both choosing one and blending three).
 const BLEND: usize = 2;
+/// Origins, in horizons, the blend's errors are also measured at for calibration
+/// ([`Selection::calibration_errors`]).
+const CALIBRATION_HORIZONS: usize = 4;
 /// Fewest origins a method needs to compete (fewer when the history allows no more).
 const MIN_ORIGINS: usize = 12;
 /// Quantiles of the errors taken as the low and high ends of the likely range (meant as P10 and
@@ -19,6 +25,9 @@ const MIN_ORIGINS: usize = 12;
 /// on the generator's books.
 const LOW_QUANTILE: f64 = 0.05;
 const HIGH_QUANTILE: f64 = 0.95;
+
+/// Each method's error rows with their origin, in origin order.
+type RowsByOrigin = HashMap<Method, Vec<(usize, Vec<Option<f64>>)>>;
 
 /// One candidate's cross-validated accuracy.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,6 +52,10 @@ pub struct Selection {
     /// The blend's errors (actual − forecast), `[origin][step]`, oldest origin first; `None`
     /// past the end of the series.
     pub errors: Vec<Vec<Option<f64>>>,
+    /// The same at up to `4 × horizon` origins (a year of weeks), the newest run where every
+    /// blended method could be fitted: the older ones played no part in the choice. For
+    /// calibrating a forecast that builds on this one.
+    pub calibration_errors: Vec<Vec<Option<f64>>>,
     pub intermittent: bool,
     /// Whether two full seasons allowed seasonal candidates.
     pub seasonal_candidates: bool,
@@ -62,19 +75,31 @@ impl Selection {
 #[must_use]
 pub fn select(series: &[f64], season: usize, horizon: usize) -> Selection {
     let n = series.len();
-    let origin_count = (2 * horizon).min(n.saturating_sub(MIN_TRAIN));
+    let room = n.saturating_sub(MIN_TRAIN);
+    let origin_count = (2 * horizon).min(room);
+    let calibration_count = (CALIBRATION_HORIZONS * horizon).min(room).max(origin_count);
     let final_candidates = candidate_forecasts(series, season, horizon);
     let seasonal_candidates = final_candidates.iter().any(|(m, _)| m.is_seasonal());
     let intermittent = is_intermittent(series);
-    let mut errors: HashMap<Method, Vec<Vec<Option<f64>>>> = HashMap::new();
+    let error_row = |t: usize, forecast: &[f64]| -> Vec<Option<f64>> {
+        (0..horizon)
+            .map(|k| series.get(t + k).map(|actual| actual - forecast[k]))
+            .collect()
+    };
+    // Each method's error rows with their origin, in origin order.
+    let mut all_errors: RowsByOrigin = HashMap::new();
     for t in n - origin_count..n {
         for (method, forecast) in candidate_forecasts(&series[..t], season, horizon) {
-            let row = (0..horizon)
-                .map(|k| series.get(t + k).map(|actual| actual - forecast[k]))
-                .collect();
-            errors.entry(method).or_default().push(row);
+            all_errors
+                .entry(method)
+                .or_default()
+                .push((t, error_row(t, &forecast)));
         }
     }
+    let errors: HashMap<Method, Vec<Vec<Option<f64>>>> = all_errors
+        .iter()
+        .map(|(method, rows)| (*method, rows.iter().map(|(_, r)| r.clone()).collect()))
+        .collect();
     // Methods join as history grows (seasonal ones after two years), so each is scored on
     // the latest origins that every method with enough of them shares.
     let eligible: Vec<Method> = final_candidates
@@ -122,15 +147,68 @@ pub fn select(series: &[f64], season: usize, horizon: usize) -> Selection {
     if blend.is_empty() {
         forecast = vec![window_average(series, window_for(season)); horizon];
     }
+    // Older origins, for calibration only: the blended methods alone are refitted there.
+    let mut older: RowsByOrigin = HashMap::new();
+    let blended = |m: Method| blend.iter().any(|(b, _)| *b == m);
+    for t in n - calibration_count..n - origin_count {
+        for (method, forecast) in candidates_where(&series[..t], season, horizon, &blended) {
+            if blended(method) {
+                older
+                    .entry(method)
+                    .or_default()
+                    .push((t, error_row(t, &forecast)));
+            }
+        }
+    }
+    for (method, rows) in all_errors {
+        older.entry(method).or_default().extend(rows);
+    }
+    let calibration_errors = blend_errors(&older, &blend, n - calibration_count..n);
     Selection {
         method: chosen,
         blend,
         scores,
         forecast,
         errors: blended_errors,
+        calibration_errors,
         intermittent,
         seasonal_candidates,
     }
+}
+
+/// The blend's error rows at the newest run of `origins` where every blended method was
+/// fitted, oldest first (none without a blend).
+fn blend_errors(
+    errors: &RowsByOrigin,
+    blend: &[(Method, f64)],
+    origins: std::ops::Range<usize>,
+) -> Vec<Vec<Option<f64>>> {
+    let mut rows: Vec<Vec<Option<f64>>> = Vec::new();
+    if blend.is_empty() {
+        return rows;
+    }
+    for t in origins.rev() {
+        let mut total: Vec<Option<f64>> = Vec::new();
+        for &(method, weight) in blend {
+            let Some(row) = errors.get(&method).and_then(|r| {
+                r.binary_search_by_key(&t, |(origin, _)| *origin)
+                    .ok()
+                    .map(|i| &r[i].1)
+            }) else {
+                rows.reverse();
+                return rows;
+            };
+            if total.is_empty() {
+                total = vec![Some(0.0); row.len()];
+            }
+            for (sum, e) in total.iter_mut().zip(row) {
+                *sum = sum.zip(*e).map(|(s, e)| s + weight * e);
+            }
+        }
+        rows.push(total);
+    }
+    rows.reverse();
+    rows
 }
 
 /// Scores one method's error rows; the first row belongs to origin `first_origin`.
@@ -163,25 +241,41 @@ fn score(
 /// narrower than the step before. Zero without errors.
 #[must_use]
 pub fn band_offsets(errors: &[Vec<Option<f64>>], horizon: usize) -> Vec<(f64, f64)> {
+    band_offsets_between(errors, horizon, (LOW_QUANTILE, HIGH_QUANTILE))
+}
+
+/// [`band_offsets`] with the quantiles `(low, high)` of the errors as the range's ends.
+#[must_use]
+pub fn band_offsets_between(
+    errors: &[Vec<Option<f64>>],
+    horizon: usize,
+    (low_quantile, high_quantile): (f64, f64),
+) -> Vec<(f64, f64)> {
     let mut out: Vec<(f64, f64)> = Vec::with_capacity(horizon);
     let mut previous = (0.0f64, 0.0f64);
     for k in 0..horizon {
-        let pooled: Vec<f64> = errors
-            .iter()
-            .flat_map(|row| {
-                row.iter()
-                    .skip(k.saturating_sub(1))
-                    .take(3 - usize::from(k == 0))
-            })
-            .flatten()
-            .copied()
-            .collect();
-        let low = quantile(&pooled, LOW_QUANTILE).unwrap_or(previous.0);
-        let high = quantile(&pooled, HIGH_QUANTILE).unwrap_or(previous.1);
+        let pooled = pooled_errors(errors, k);
+        let low = quantile(&pooled, low_quantile).unwrap_or(previous.0);
+        let high = quantile(&pooled, high_quantile).unwrap_or(previous.1);
         previous = (low.min(previous.0).min(0.0), high.max(previous.1).max(0.0));
         out.push(previous);
     }
     out
+}
+
+/// The errors at step `k` and its neighbours, over every origin.
+#[must_use]
+pub fn pooled_errors(errors: &[Vec<Option<f64>>], k: usize) -> Vec<f64> {
+    errors
+        .iter()
+        .flat_map(|row| {
+            row.iter()
+                .skip(k.saturating_sub(1))
+                .take(3 - usize::from(k == 0))
+        })
+        .flatten()
+        .copied()
+        .collect()
 }
 
 /// Weights of the `size` best methods, inversely proportional to their mean absolute error

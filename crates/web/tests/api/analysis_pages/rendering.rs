@@ -78,6 +78,19 @@ async fn the_pages_show_the_numbers_of_the_json_reports(db: Db) {
         "the forecast draws a band, not bars"
     );
     assert!(html.contains("<title id=\"forecast-chart-title\">"));
+    // The coverage shown is the whole forecast's, from the same evaluation as the JSON's.
+    let coverage = f["model"]["coverage_bp"].as_i64().expect("backtested");
+    let methods = html
+        .split("id=\"forecast-methods\"")
+        .nth(1)
+        .expect("methods");
+    assert!(
+        methods.contains(&format!(
+            "landed inside it {} of the time",
+            flowsense_core::format::share(coverage)
+        )),
+        "{methods}"
+    );
 
     // Recurring: every active item, and the planted price rise highlighted.
     let (_, r) = b.get(&report("recurring")).await;
