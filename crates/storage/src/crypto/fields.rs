@@ -14,6 +14,8 @@ pub(crate) enum RowIdKind {
     Uuid,
     Int,
     Text,
+    /// A binary key (a hash), written as lower-case hex in associated data.
+    HexBytes,
 }
 
 /// One encrypted column.
@@ -47,6 +49,12 @@ pub(crate) const ORG_ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     col("conversation_messages", "content_enc", "id", RowIdKind::Int),
     col("org_secrets", "value_enc", "name", RowIdKind::Text),
     col("pending_grants", "grant_enc", "id", RowIdKind::Uuid),
+    col(
+        "oauth_states",
+        "verifier_enc",
+        "state_hash",
+        RowIdKind::HexBytes,
+    ),
 ];
 
 /// Columns sealed with the instance data key.
@@ -63,6 +71,11 @@ struct UuidRow {
 #[derive(sqlx::FromRow)]
 struct IntRow {
     id: i64,
+    ct: Vec<u8>,
+}
+#[derive(sqlx::FromRow)]
+struct BytesRow {
+    id: Vec<u8>,
     ct: Vec<u8>,
 }
 #[derive(sqlx::FromRow)]
@@ -137,6 +150,20 @@ async fn sealed_values(
                     RowId {
                         text: r.id.clone(),
                         arg: Arg::Text(r.id),
+                    },
+                    r.ct,
+                )
+            })
+            .collect(),
+        RowIdKind::HexBytes => tx
+            .fetch_all::<BytesRow>(sql)
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    RowId {
+                        text: hex::encode(&r.id),
+                        arg: Arg::Bytes(r.id),
                     },
                     r.ct,
                 )

@@ -2,7 +2,8 @@
 
 use crate::support::TestDb;
 use crate::support::sealed::*;
-use flowsense_storage::{CryptoError, Keyring, StorageError};
+use chrono::{TimeDelta, Utc};
+use flowsense_storage::{CryptoError, Keyring, NewOAuthState, StorageError};
 use flowsense_test_support::on_both_backends;
 use secrecy::ExposeSecret;
 
@@ -153,11 +154,37 @@ async fn org_data_key_rotation_reencrypts_the_orgs_fields(db: &TestDb) {
     let (conn_b, convo_b) = fill_org(store, b, who, "b").await;
     let before = raw_blob(db, "connections", "access_token_enc", conn).await;
     assert_eq!(&before[1..5], &1u32.to_be_bytes());
+    // A Xero connect in flight: its PKCE verifier is sealed with the organisation's key too.
+    let now = Utc::now();
+    let state_hash = vec![7u8; 32];
+    store
+        .create_oauth_state(&NewOAuthState {
+            state_hash: state_hash.clone(),
+            session_hash: vec![1u8; 32],
+            org: a,
+            user: who,
+            provider: "xero".into(),
+            pkce_verifier: Some(secret("verifier-of-a")),
+            created_at: now,
+            expires_at: now + TimeDelta::minutes(15),
+        })
+        .await
+        .expect("oauth state");
 
     let r = store.rotate_org_data_key(a).await.expect("rotate");
     assert_eq!((r.new_version, r.retired_versions.clone()), (2, vec![1]));
-    // 2 tokens + 1 title + 3 messages + 1 secret.
-    assert_eq!(r.fields_reencrypted, 7);
+    // 2 tokens + 1 title + 3 messages + 1 secret + 1 PKCE verifier.
+    assert_eq!(r.fields_reencrypted, 8);
+    let taken = store
+        .take_oauth_state(&state_hash, now)
+        .await
+        .expect("take")
+        .expect("still there");
+    assert_eq!(
+        taken.pkce_verifier.expect("verifier").expose_secret(),
+        "verifier-of-a",
+        "the verifier opens under the new key"
+    );
     let after = raw_blob(db, "connections", "access_token_enc", conn).await;
     assert_eq!(&after[1..5], &2u32.to_be_bytes());
     assert_ne!(before, after);
