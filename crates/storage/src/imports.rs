@@ -175,6 +175,15 @@ impl ImportTx {
         Ok(n)
     }
 
+    /// Abandons the import now: nothing of it is kept, and its write lock is released before
+    /// this returns (dropping it also rolls back, but later).
+    ///
+    /// # Errors
+    /// A database failure (nothing is kept either way).
+    pub async fn abandon(self) -> Result<()> {
+        self.tx.rollback().await
+    }
+
     /// Makes the import permanent and moves the organisation's books version on.
     ///
     /// # Errors

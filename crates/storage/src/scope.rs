@@ -90,4 +90,14 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Rolls back now (dropping a transaction rolls it back too, but only once its connection
+    /// is next used, so its locks outlive the drop).
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Pg(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
 }

@@ -178,7 +178,7 @@ async fn tenant_scoping_holds_for_every_query(db: &TestDb) {
         0,
         "a already has ext-0..2"
     );
-    drop(imp);
+    imp.abandon().await.unwrap();
     // Deleting a leaves b whole.
     s.delete_org(a).await.unwrap();
     assert!(matches!(s.delete_org(a).await, Err(StorageError::NotFound)));
