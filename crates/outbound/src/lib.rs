@@ -225,11 +225,52 @@ mod tests {
         assert!(check("http://[fe80::1]:8000").is_err());
     }
 
-    #[test]
-    fn the_builder_builds_a_client() {
-        client_builder(false)
+    /// A redirect is answered to the caller, never followed (checklist I8): a provider or a
+    /// model server that sends a request elsewhere, say to a cloud metadata address, gets
+    /// nowhere, and the caller sees the 3xx. The server counts the requests it gets.
+    #[tokio::test]
+    async fn the_client_follows_no_redirect_and_names_itself() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        tokio::spawn(async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                let seen = seen_tx.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let n = tcp.read(&mut buf).await.unwrap_or(0);
+                    let _ = seen.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+                    let _ = tcp
+                        .write_all(
+                            b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest/meta-data/\r\n\
+                              Content-Length: 0\r\nConnection: close\r\n\r\n",
+                        )
+                        .await;
+                });
+            }
+        });
+        let client = client_builder(false)
             .expect("builder")
             .build()
             .expect("client");
+        let resp = client
+            .get(format!("http://{addr}/start"))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(resp.status(), reqwest::StatusCode::FOUND);
+        let first = seen_rx.recv().await.expect("one request");
+        assert!(first.starts_with("GET /start "), "{first}");
+        assert!(
+            first.to_ascii_lowercase().contains(&format!(
+                "user-agent: flowsense/{}",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{first}"
+        );
+        assert!(seen_rx.try_recv().is_err(), "the redirect was followed");
     }
 }

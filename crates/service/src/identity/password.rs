@@ -9,6 +9,9 @@ use tokio::sync::Semaphore;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 128;
+/// Words of this product a guesser tries first, beside zxcvbn's own lists (the most common
+/// passwords of public breaches, English words and names, keyboard patterns).
+const PRODUCT_WORDS: [&str; 4] = ["flowsense", "flow", "sense", "cashflow"];
 
 /// Hashes and verifies passwords, at most `permits` at a time (each takes ~19 MiB and tens of
 /// milliseconds), so a burst of sign-ins cannot exhaust memory or starve the runtime.
@@ -110,6 +113,7 @@ pub fn check_password_strength(password: &str, email: &str, name: &str) -> Resul
     let local = email.split('@').next().unwrap_or("");
     let joined: String = name.split_whitespace().collect();
     let mut inputs = vec![email, local, name, joined.as_str()];
+    inputs.extend(PRODUCT_WORDS);
     inputs.extend(name.split_whitespace());
     inputs.extend(local.split(['.', '_', '-', '+']));
     let entropy = zxcvbn::zxcvbn(password, &inputs);
@@ -171,5 +175,62 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn the_product_name_does_not_make_a_password() {
+        for bad in ["FlowSense2025!", "flowsense2026", "Flowsense!2025"] {
+            assert!(
+                check_password_strength(bad, "anna.smith@example.com", "Anna Smith").is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn lowercase_passphrases_and_any_script_are_welcome() {
+        for good in [
+            "violet tundra marmalade quixotic",
+            "четыре ветра над тихой рекой",
+            "雨の日は図書館で古い地図を読む",
+        ] {
+            assert!(
+                check_password_strength(good, "anna.smith@example.com", "Anna Smith").is_ok(),
+                "{good}"
+            );
+        }
+        // Length is counted in characters, not bytes: 128 emoji are allowed, 129 are not.
+        let emoji: String = (0..128)
+            .filter_map(|i| char::from_u32(0x1F300 + (i * 37) % 256))
+            .collect();
+        assert_eq!(emoji.chars().count(), MAX_PASSWORD_CHARS);
+        assert!(check_password_strength(&emoji, "a@b.c", "A").is_ok());
+        assert!(check_password_strength(&format!("{emoji}\u{1F380}"), "a@b.c", "A").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_long_unicode_password_is_verified_exactly_as_typed() {
+        let passwords = Passwords::new(1).expect("hasher");
+        let typed = "雨の日は図書館で古い地図を読む🔥".repeat(7);
+        let phc = passwords.hash(typed.clone()).await.expect("hash");
+        assert!(
+            passwords
+                .verify(typed.clone(), Some(phc.clone()))
+                .await
+                .expect("verify")
+        );
+        // No truncation: one more character, one fewer, or another normal form is refused.
+        for other in [
+            format!("{typed}x"),
+            typed.chars().take(typed.chars().count() - 1).collect(),
+            typed.replace('の', "ノ"),
+        ] {
+            assert!(
+                !passwords
+                    .verify(other, Some(phc.clone()))
+                    .await
+                    .expect("verify")
+            );
+        }
     }
 }

@@ -43,7 +43,10 @@ pub(crate) fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
 pub(crate) fn forget_session(state: &AppState, mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(header::SET_COOKIE, cookie(state, "", 0));
-    h.insert("clear-site-data", HeaderValue::from_static("\"cookies\""));
+    h.insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+    );
     response
 }
 

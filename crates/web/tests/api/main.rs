@@ -10,6 +10,7 @@
 mod account_attacks;
 mod account_pages;
 mod analysis_pages;
+mod at_rest;
 mod audit;
 mod books;
 mod connections;
@@ -36,6 +37,7 @@ mod readiness;
 mod request_hygiene;
 mod sessions;
 mod support;
+mod surface;
 mod tls;
 mod warm_up;
 

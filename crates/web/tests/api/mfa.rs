@@ -1,9 +1,10 @@
 //! TOTP with real codes from the secret: the ±1 step window, replay refusal, single-use recovery
 //! codes, organisations that require MFA, step-up to disable, and the secret sealed at rest.
 
-use crate::support::{Browser, Db, PASSWORD, TestApp, code_of, spawn_app, totp_code};
+use crate::support::{Browser, Db, PASSWORD, TestApp, code_of, spawn_app, spawn_with, totp_code};
 use chrono::TimeDelta;
 use flowsense_core::Role;
+use flowsense_service::identity::limits::RateLimits;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -226,7 +227,77 @@ async fn an_organisation_can_require_mfa(db: Db) {
     );
 }
 
+/// Guessing codes is throttled (checklist B6): wrong codes at enrolment and at sign-in (right
+/// password, wrong code) each end in 429 within ten tries, and while the throttle lasts the right
+/// code is refused too. The throttle is per account: another one enrols meanwhile.
+async fn wrong_codes_are_throttled(db: Db) {
+    let app = spawn_with(db, RateLimits::default(), |_| {}).await;
+    let wrong = |secret: &str| {
+        let right = totp_code(&app, secret, 0);
+        format!(
+            "{:06}",
+            (right.parse::<u32>().expect("digits") + 1) % 1_000_000
+        )
+    };
+    app.user("gus@x.test").await;
+    let mut guesser = app.signed_in("gus@x.test").await;
+    let (s, e) = guesser.post("/api/v1/me/mfa/enrol", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let secret = e["secret"].as_str().expect("secret").to_owned();
+    let mut throttled = false;
+    for _ in 1..=10 {
+        let (s, _) = guesser
+            .post("/api/v1/me/mfa/verify", json!({"code": wrong(&secret)}))
+            .await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            throttled = true;
+            break;
+        }
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert!(throttled, "ten wrong enrolment codes, no throttle");
+    let (s, _) = guesser
+        .post(
+            "/api/v1/me/mfa/verify",
+            json!({"code": totp_code(&app, &secret, 0)}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the throttle holds for the right code"
+    );
+
+    app.user("fay@x.test").await;
+    let mut b = app.signed_in("fay@x.test").await;
+    let (secret, _) = enrol(&app, &mut b).await;
+    let mut throttled = false;
+    for _ in 1..=10 {
+        let resp = app
+            .browser()
+            .request(Method::POST, "/api/v1/auth/login")
+            .json(&json!({"email": "fay@x.test", "password": PASSWORD, "totp": wrong(&secret)}))
+            .send()
+            .await
+            .expect("login");
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(resp.headers().contains_key("retry-after"));
+            throttled = true;
+            break;
+        }
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert!(throttled, "ten wrong sign-in codes, no throttle");
+    let (s, _) = login(&app, json!({"totp": totp_code(&app, &secret, 0)})).await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the throttle holds for the right code"
+    );
+}
+
 crate::on_both_backends!(
     totp_window_replay_and_recovery_codes,
-    an_organisation_can_require_mfa
+    an_organisation_can_require_mfa,
+    wrong_codes_are_throttled
 );

@@ -260,9 +260,79 @@ async fn users_list_and_revoke_their_sessions(db: Db) {
     assert_eq!(a.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
 }
 
+/// A cookie captured before a step-up or a logout is dead on the server, not only forgotten by
+/// the browser that held it (checklist D2, D4); the logout also asks the browser to clear what
+/// the origin stored (J9).
+async fn cookies_from_before_a_step_up_or_a_logout_are_refused(db: Db) {
+    let app = spawn_app(db).await;
+    app.user("cy@x.test").await;
+    let raw = reqwest::Client::new();
+    let me = |cookie: &str| {
+        raw.get(format!("{}/api/v1/me", app.base))
+            .header("cookie", cookie)
+            .send()
+    };
+    let login = raw
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": "cy@x.test", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let before_step_up = session_cookie(&login);
+    let csrf = login.json::<serde_json::Value>().await.expect("json")["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    let step_up = raw
+        .post(format!("{}/api/v1/auth/reauthenticate", app.base))
+        .header("cookie", &before_step_up)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("step-up");
+    assert_eq!(step_up.status(), StatusCode::OK);
+    let after_step_up = session_cookie(&step_up);
+    assert_ne!(before_step_up, after_step_up);
+    let csrf = step_up.json::<serde_json::Value>().await.expect("json")["csrf_token"]
+        .as_str()
+        .map_or(csrf, str::to_owned);
+    assert_eq!(
+        me(&before_step_up).await.expect("me").status(),
+        StatusCode::UNAUTHORIZED,
+        "the cookie from before the step-up still works"
+    );
+    assert_eq!(
+        me(&after_step_up).await.expect("me").status(),
+        StatusCode::OK
+    );
+
+    let logout = raw
+        .post(format!("{}/api/v1/auth/logout", app.base))
+        .header("cookie", &after_step_up)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .expect("logout");
+    assert!(logout.status().is_success(), "{}", logout.status());
+    assert_eq!(
+        logout
+            .headers()
+            .get("clear-site-data")
+            .and_then(|v| v.to_str().ok()),
+        Some("\"cache\", \"cookies\", \"storage\"")
+    );
+    assert_eq!(
+        me(&after_step_up).await.expect("me").status(),
+        StatusCode::UNAUTHORIZED,
+        "a cookie replayed after logout still works"
+    );
+}
+
 crate::on_both_backends!(
     idle_and_absolute_expiry,
     login_rotates_and_cookie_flags,
+    cookies_from_before_a_step_up_or_a_logout_are_refused,
     password_change_revokes_every_session,
     users_list_and_revoke_their_sessions,
 );

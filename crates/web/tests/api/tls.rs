@@ -9,6 +9,8 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
+type ClientTls = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
+
 struct TlsServer {
     addr: SocketAddr,
     cert_pem: String,
@@ -84,7 +86,7 @@ fn client_config(
 async fn handshake(
     server: &TlsServer,
     version: &'static rustls::SupportedProtocolVersion,
-) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+) -> std::io::Result<ClientTls> {
     let connector =
         tokio_rustls::TlsConnector::from(Arc::new(client_config(&server.cert_pem, version)));
     let tcp = tokio::net::TcpStream::connect(server.addr).await?;
@@ -114,19 +116,60 @@ async fn a_tls12_client_is_refused_and_a_tls13_client_is_served_with_hsts() {
         session.protocol_version(),
         Some(rustls::ProtocolVersion::TLSv1_3)
     );
-    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await
-        .expect("write");
+    let response = https_request(&mut tls, "GET", "/healthz").await;
+    assert!(response.starts_with("http/1.1 200"), "{response}");
+    assert_hsts(&response);
+    // HSTS on every answer, errors included (checklist I1): a page, a refused API call, an
+    // unknown path, a refused method.
+    for (request, status) in [
+        ("GET /login", "200"),
+        ("GET /api/v1/me", "401"),
+        ("GET /no-such-page", "404"),
+        ("DELETE /healthz", "405"),
+    ] {
+        let (method, path) = request.split_once(' ').expect("method and path");
+        let mut tls = handshake(&server, &rustls::version::TLS13)
+            .await
+            .expect("a TLS 1.3 handshake succeeds");
+        let response = https_request(&mut tls, method, path).await;
+        assert!(
+            response.starts_with(&format!("http/1.1 {status}")),
+            "{request}: {response}"
+        );
+        assert_hsts(&response);
+    }
+}
+
+/// One request over `tls`; the whole answer, lower-cased.
+async fn https_request(tls: &mut ClientTls, method: &str, path: &str) -> String {
+    tls.write_all(
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await
+    .expect("write");
     let mut response = Vec::new();
     tls.read_to_end(&mut response).await.ok();
-    let response = String::from_utf8_lossy(&response).to_lowercase();
-    assert!(response.starts_with("http/1.1 200"), "{response}");
+    String::from_utf8_lossy(&response).to_lowercase()
+}
+
+/// At least a year, with subdomains.
+fn assert_hsts(response: &str) {
     assert!(
         response.contains(&format!(
             "strict-transport-security: {}",
             HSTS.to_lowercase()
         )),
         "{response}"
+    );
+    let max_age: u64 = HSTS
+        .split(';')
+        .find_map(|d| d.trim().strip_prefix("max-age="))
+        .and_then(|v| v.parse().ok())
+        .expect("max-age");
+    assert!(
+        max_age >= 365 * 24 * 3600 && HSTS.contains("includeSubDomains"),
+        "{HSTS}"
     );
 }
 

@@ -14,6 +14,7 @@ use flowsense_service::identity::limits::RateLimits;
 use flowsense_service::identity::links::{LinkPurpose, sign_link};
 use flowsense_storage::{NewApiToken, NewInvitation, TokenScope};
 use flowsense_web::routes::{Access, RouteSpec, route_table};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -177,7 +178,7 @@ async fn send_page(
     method: Method,
     path: &str,
     form: Option<Value>,
-) -> (StatusCode, Value) {
+) -> (StatusCode, Value, HeaderMap) {
     let mut r = caller.request(method, path);
     if let Some(Value::Object(fields)) = form {
         let pairs: Vec<(String, String)> = fields
@@ -188,12 +189,39 @@ async fn send_page(
     }
     let resp = r.send().await.expect("request");
     let status = resp.status();
+    let headers = resp.headers().clone();
     let landed = resp.url().path().to_owned();
     let text = resp.text().await.expect("body");
     if landed == "/login" && path != "/login" && status.is_success() {
-        return (StatusCode::UNAUTHORIZED, Value::String(text));
+        return (StatusCode::UNAUTHORIZED, Value::String(text), headers);
     }
-    (status, Value::String(text))
+    (status, Value::String(text), headers)
+}
+
+/// An API request as [`Browser::send`] makes it, keeping the answer's headers.
+async fn send_api(
+    caller: &mut Browser,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value, HeaderMap) {
+    let mut r = caller.request(method, path);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.expect("request");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.expect("body");
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    if let Some(c) = json.get("csrf_token").and_then(Value::as_str) {
+        caller.csrf = Some(c.to_owned());
+    }
+    (status, json, headers)
 }
 
 fn is_upload(spec: &RouteSpec) -> bool {
@@ -201,7 +229,7 @@ fn is_upload(spec: &RouteSpec) -> bool {
 }
 
 /// An upload as a browser sends it: a small CSV in a multipart form (redirects followed).
-async fn send_upload(caller: &Browser, path: &str) -> (StatusCode, Value) {
+async fn send_upload(caller: &Browser, path: &str) -> (StatusCode, Value, HeaderMap) {
     let csv = b"date,description,amount\n2026-01-02,Matrix sale,10.00\n";
     let (content_type, body) = crate::support::multipart(&[("file", Some("matrix.csv"), csv)]);
     let resp = caller
@@ -212,14 +240,16 @@ async fn send_upload(caller: &Browser, path: &str) -> (StatusCode, Value) {
         .await
         .expect("upload");
     let status = resp.status();
+    let headers = resp.headers().clone();
     let landed = resp.url().path().to_owned();
     let text = resp.text().await.expect("body");
     if landed == "/login" && status.is_success() {
-        return (StatusCode::UNAUTHORIZED, Value::String(text));
+        return (StatusCode::UNAUTHORIZED, Value::String(text), headers);
     }
     (
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        headers,
     )
 }
 
@@ -251,13 +281,19 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
         for who in EVERYONE {
             let mut caller = w.caller(who);
             let (path, body) = w.sample(spec, who, &mut caller).await;
-            let (status, answer) = if is_upload(spec) {
+            let (status, answer, headers) = if is_upload(spec) {
                 send_upload(&caller, &path).await
             } else if spec.page {
                 send_page(&caller, spec.method.clone(), &path, body.clone()).await
             } else {
-                caller.send(spec.method.clone(), &path, body.clone()).await
+                send_api(&mut caller, spec.method.clone(), &path, body.clone()).await
             };
+            crate::surface::assert_answer_headers(
+                &format!("{who:?} {} {}", spec.method, spec.path),
+                who != Who::Anonymous,
+                &path,
+                &headers,
+            );
             match expected(spec, who) {
                 Some(code) => assert_eq!(
                     status.as_u16(),
@@ -283,12 +319,13 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
                     let p = path.replace(&w.org.to_string(), &org);
                     let mut again = w.caller(Who::Admin);
                     if is_upload(spec) {
-                        let (s, a) = send_upload(&again, &p).await;
+                        let (s, a, _) = send_upload(&again, &p).await;
                         assert_eq!(s, StatusCode::NOT_FOUND, "{} {p}: {a}", spec.method);
                         continue;
                     }
                     if spec.page {
-                        let (s, a) = send_page(&again, spec.method.clone(), &p, body.clone()).await;
+                        let (s, a, _) =
+                            send_page(&again, spec.method.clone(), &p, body.clone()).await;
                         assert_eq!(s, StatusCode::NOT_FOUND, "{} {p}: {a}", spec.method);
                         assert!(a.as_str().is_some_and(|t| t.contains("Page not found")));
                         continue;

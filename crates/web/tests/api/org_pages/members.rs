@@ -141,6 +141,13 @@ async fn members_are_invited_changed_removed_and_an_admin_always_remains(db: Db)
         .expect("token")
         .to_owned();
     assert_ne!(Some(fresh.as_str()), admin.csrf.as_deref());
+    let (s, _) = form(&admin, &path, &[("role", "viewer")]).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the token of the old session still works"
+    );
+    assert_eq!(role_of(app, org, t.member).await, Some(Role::Member));
     let admin = Browser {
         csrf: Some(fresh),
         ..without_csrf(&admin)
