@@ -35,6 +35,7 @@ mod pages;
 mod profile;
 mod readiness;
 mod request_hygiene;
+mod security_record;
 mod sessions;
 mod support;
 mod surface;

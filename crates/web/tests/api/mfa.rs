@@ -1,7 +1,9 @@
 //! TOTP with real codes from the secret: the ±1 step window, replay refusal, single-use recovery
 //! codes, organisations that require MFA, step-up to disable, and the secret sealed at rest.
 
-use crate::support::{Browser, Db, PASSWORD, TestApp, code_of, spawn_app, spawn_with, totp_code};
+use crate::support::{
+    Browser, Db, NEW_PASSWORD, PASSWORD, TestApp, code_of, spawn_app, spawn_with, totp_code,
+};
 use chrono::TimeDelta;
 use flowsense_core::Role;
 use flowsense_service::identity::limits::RateLimits;
@@ -296,8 +298,78 @@ async fn wrong_codes_are_throttled(db: Db) {
     );
 }
 
+/// A password reset does not get round the second factor (checklist B8): the reset signs nobody
+/// in, the new password alone is refused with `totp_required`, and only the new password with a
+/// fresh code opens a session; the reset link works once.
+async fn a_password_reset_still_ends_at_the_second_factor(db: Db) {
+    let app = spawn_app(db).await;
+    app.user("fay@x.test").await;
+    let mut b = app.signed_in("fay@x.test").await;
+    let (secret, _) = enrol(&app, &mut b).await;
+    let (s, _) = app
+        .browser()
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({"email": "fay@x.test"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let token = app.token_mailed_to("fay@x.test").await;
+    let confirm = json!({"token": token, "new_password": NEW_PASSWORD});
+    let resp = app
+        .browser()
+        .request(Method::POST, "/api/v1/auth/password-reset/confirm")
+        .json(&confirm)
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers().get("set-cookie").is_none(),
+        "a reset must not sign in: {:?}",
+        resp.headers().get("set-cookie")
+    );
+    let (s, _) = app
+        .browser()
+        .post("/api/v1/auth/password-reset/confirm", confirm)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "the link works once");
+    assert_eq!(
+        b.get("/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "the reset ended the old session"
+    );
+    let mut fresh = app.browser();
+    let (s, body) = fresh.login("fay@x.test", NEW_PASSWORD).await;
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::UNAUTHORIZED, "totp_required")
+    );
+    assert_eq!(fresh.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    // The enrolment code is spent; the next step's code opens the account.
+    app.advance(TimeDelta::seconds(30));
+    let (s, body) = fresh
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "fay@x.test", "password": NEW_PASSWORD, "totp": totp_code(&app, &secret, 0)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(fresh.get("/api/v1/me").await.0, StatusCode::OK);
+    // The sign-in form asks for the code too.
+    let page = crate::forms::Person::new(&app)
+        .post(
+            "/login",
+            &[("email", "fay@x.test"), ("password", NEW_PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.body);
+    assert!(page.set_cookie().is_empty(), "{}", page.set_cookie());
+}
+
 crate::on_both_backends!(
     totp_window_replay_and_recovery_codes,
+    a_password_reset_still_ends_at_the_second_factor,
     an_organisation_can_require_mfa,
     wrong_codes_are_throttled
 );

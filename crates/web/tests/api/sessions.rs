@@ -329,8 +329,168 @@ async fn cookies_from_before_a_step_up_or_a_logout_are_refused(db: Db) {
     );
 }
 
+/// The attributes of one `Set-Cookie` header (checklist D7): the `__Host-` prefix, `Secure`,
+/// `HttpOnly`, `Path=/`, no `Domain`, `SameSite=Lax`, and a lifetime under a day (A12).
+fn assert_host_cookie(label: &str, header: &str) {
+    let mut parts = header.split(';').map(str::trim);
+    let (name, _) = parts
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .unwrap_or_else(|| panic!("{label}: no name in {header}"));
+    assert_eq!(name, "__Host-flowsense_session", "{label}: {header}");
+    let mut flags = std::collections::BTreeMap::new();
+    for attribute in parts.filter(|p| !p.is_empty()) {
+        let (k, v) = attribute.split_once('=').unwrap_or((attribute, ""));
+        assert!(
+            flags.insert(k.to_ascii_lowercase(), v.to_owned()).is_none(),
+            "{label}: {k} twice in {header}"
+        );
+    }
+    for flag in ["secure", "httponly"] {
+        assert_eq!(
+            flags.get(flag).map(String::as_str),
+            Some(""),
+            "{label}: {header}"
+        );
+    }
+    assert_eq!(
+        flags.get("path").map(String::as_str),
+        Some("/"),
+        "{label}: {header}"
+    );
+    assert_eq!(
+        flags.get("samesite").map(String::as_str),
+        Some("Lax"),
+        "{label}: {header}"
+    );
+    assert!(!flags.contains_key("domain"), "{label}: {header}");
+    assert!(
+        !flags.contains_key("expires"),
+        "{label}: Max-Age only: {header}"
+    );
+    let max_age: i64 = flags
+        .get("max-age")
+        .unwrap_or_else(|| panic!("{label}: no Max-Age in {header}"))
+        .parse()
+        .expect("a number of seconds");
+    assert!((0..24 * 3600).contains(&max_age), "{label}: {header}");
+}
+
+/// Every way the server sets the cookie under TLS (sign-in by API and by form, step-up by API and
+/// on the profile page, sign-out) sets only the `__Host-` session cookie with its full attributes,
+/// and a cookie that lives less than a day (checklist D7, A12).
+async fn every_cookie_the_server_sets_is_a_host_cookie(db: Db) {
+    let app = spawn_with(db, RateLimits::generous(), |s| s.secure_cookies = true).await;
+    app.user("eve@x.test").await;
+    // A client without a cookie store: the cookies travel by hand, as an attacker's would.
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let url = |path: &str| format!("{}{path}", app.base);
+    let mut seen: Vec<(&str, String)> = Vec::new();
+    let mut collect = |label: &'static str, resp: &reqwest::Response| -> String {
+        let all: Vec<String> = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().expect("ascii").to_owned())
+            .collect();
+        assert_eq!(all.len(), 1, "{label}: {all:?}");
+        seen.push((label, all[0].clone()));
+        all[0].split(';').next().expect("pair").to_owned()
+    };
+
+    let login = raw
+        .post(url("/api/v1/auth/login"))
+        .json(&json!({"email": "eve@x.test", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), StatusCode::OK);
+    collect("API sign-in", &login);
+
+    let form = raw
+        .post(url("/login"))
+        .header("origin", app.base.as_str())
+        .form(&[("email", "eve@x.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("form sign-in");
+    assert_eq!(form.status(), StatusCode::SEE_OTHER);
+    let cookie = collect("form sign-in", &form);
+
+    let profile = raw
+        .get(url("/app/profile"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("profile");
+    assert_eq!(profile.status(), StatusCode::OK);
+    let page = profile.text().await.expect("html");
+    let form_token = crate::forms::input_value(&page, "csrf_token").expect("a form token");
+    app.advance(TimeDelta::minutes(11));
+    let export = raw
+        .post(url("/app/profile/export"))
+        .header("cookie", &cookie)
+        .header("origin", app.base.as_str())
+        .form(&[
+            ("csrf_token", form_token.as_str()),
+            ("step_up_password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("export with step-up");
+    assert_eq!(export.status(), StatusCode::OK);
+    let cookie = collect("profile step-up", &export);
+
+    // The renewed session's CSRF token, as its profile page carries it.
+    let profile = raw
+        .get(url("/app/profile"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("profile");
+    assert_eq!(profile.status(), StatusCode::OK);
+    let csrf = crate::forms::input_value(&profile.text().await.expect("html"), "csrf_token")
+        .expect("a form token");
+    let step_up = raw
+        .post(url("/api/v1/auth/reauthenticate"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("step-up");
+    assert_eq!(step_up.status(), StatusCode::OK);
+    let cookie = collect("API step-up", &step_up);
+    let csrf = step_up.json::<serde_json::Value>().await.expect("json")["csrf_token"]
+        .as_str()
+        .map_or(csrf, str::to_owned);
+
+    let logout = raw
+        .post(url("/api/v1/auth/logout"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .expect("logout");
+    assert!(logout.status().is_success(), "{}", logout.status());
+    collect("sign-out", &logout);
+
+    assert_eq!(seen.len(), 5);
+    for (label, header) in &seen {
+        assert_host_cookie(label, header);
+    }
+    assert!(
+        seen.last().is_some_and(|(_, h)| h.contains("Max-Age=0")),
+        "sign-out clears the cookie: {seen:?}"
+    );
+}
+
 crate::on_both_backends!(
     idle_and_absolute_expiry,
+    every_cookie_the_server_sets_is_a_host_cookie,
     login_rotates_and_cookie_flags,
     cookies_from_before_a_step_up_or_a_logout_are_refused,
     password_change_revokes_every_session,
