@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use flowsense_mail::SmtpConfig;
+use flowsense_service::identity::signup_policy::SignupPolicy;
 use flowsense_web::auth::TrustedProxies;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -69,6 +70,8 @@ pub struct Settings {
     /// `FLOWSENSE_WORKERS`: jobs this process runs at once (default 2; 0 runs none, leaving the
     /// queue to `flowsense worker` processes).
     pub workers: usize,
+    /// `FLOWSENSE_SIGNUP`: who may create an account (`open` by default, `invite-only`, `closed`).
+    pub signup: SignupPolicy,
     /// `FLOWSENSE_CRON_SECRET`: the secrets `POST /api/cron/{job}` accepts, the signing one
     /// first (two, comma-separated, during a rotation). None: the route is off.
     pub cron_secrets: Vec<SecretString>,
@@ -238,6 +241,12 @@ impl Settings {
         };
 
         let workers = usize::try_from(bounded_int("FLOWSENSE_WORKERS", 2, 0..=64)?).unwrap_or(2);
+        let signup = match env("FLOWSENSE_SIGNUP")? {
+            Some(v) => v
+                .parse::<SignupPolicy>()
+                .map_err(|e| anyhow::anyhow!("FLOWSENSE_SIGNUP {e}"))?,
+            None => SignupPolicy::Open,
+        };
         let cron_secrets = cron_secrets(env("FLOWSENSE_CRON_SECRET")?.as_deref())?;
         let metrics_token = env("FLOWSENSE_METRICS_TOKEN")?
             .map(|token| {
@@ -264,6 +273,7 @@ impl Settings {
             providers,
             ai,
             workers,
+            signup,
             cron_secrets,
             metrics_token,
             smtp,

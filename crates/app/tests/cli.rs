@@ -54,6 +54,7 @@ fn bad_settings_stop_start_up_with_a_message_naming_the_variable() {
             "FLOWSENSE_SESSION_ABSOLUTE_HOURS",
         ),
         ("FLOWSENSE_TLS", "maybe", "FLOWSENSE_TLS"),
+        ("FLOWSENSE_SIGNUP", "invite", "FLOWSENSE_SIGNUP"),
         (
             "FLOWSENSE_TLS_CERT",
             "/nonexistent.pem",

@@ -144,9 +144,31 @@ pub fn share_value(bp: i64) -> String {
     format!("{}.{}", abs / 100, (abs % 100) / 10)
 }
 
+/// A name made possessive in English: `Harbor Dental Studio's`, but `Northwind Coffee
+/// Roasters'` for a name ending in s.
+#[must_use]
+pub fn possessive(name: &str) -> String {
+    let name = name.trim_end();
+    if name.ends_with(['s', 'S']) {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_ending_in_s_take_only_the_apostrophe() {
+        assert_eq!(
+            possessive("Northwind Coffee Roasters"),
+            "Northwind Coffee Roasters'"
+        );
+        assert_eq!(possessive("ACME SYSTEMS "), "ACME SYSTEMS'");
+        assert_eq!(possessive("Harbor Dental Studio"), "Harbor Dental Studio's");
+    }
 
     #[test]
     fn money_is_grouped_and_signed() {

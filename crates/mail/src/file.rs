@@ -63,6 +63,10 @@ impl Mailer for FileMailer {
                 .map_err(|e| MailError::new(MailErrorKind::Transient, e))?
         })
     }
+
+    fn reaches_inboxes(&self) -> bool {
+        false
+    }
 }
 
 /// Writes under a hidden temporary name and renames, so a reader never sees half a message.

@@ -99,4 +99,10 @@ pub trait Mailer: Send + Sync + 'static {
     /// # Errors
     /// When the message cannot be built or handed over; see [`MailError::is_transient`].
     fn send<'a>(&'a self, email: &'a Email) -> SendFuture<'a>;
+
+    /// Whether messages reach people's inboxes (SMTP), or stay on this machine (the outbox
+    /// directory): pages say "check your spam folder" only when it can be true.
+    fn reaches_inboxes(&self) -> bool {
+        true
+    }
 }

@@ -6,6 +6,7 @@ use crate::identity::crypto::InstanceKey;
 use crate::identity::limits::{Limiters, RateLimits};
 use crate::identity::password::{PasswordError, Passwords};
 use crate::identity::session::SessionPolicy;
+use crate::identity::signup_policy::SignupPolicy;
 use crate::providers::Providers;
 use chrono::{DateTime, Utc};
 use flowsense_core::clock::{Clock, SystemClock};
@@ -55,6 +56,8 @@ pub struct Context {
     pub(crate) limiters: Arc<Limiters>,
     /// The accounting providers organisations can connect (none unless configured).
     pub providers: Providers,
+    /// Who may sign up (`FLOWSENSE_SIGNUP`).
+    pub signup: SignupPolicy,
 }
 
 impl std::fmt::Debug for Context {
@@ -90,7 +93,15 @@ impl Context {
             limiters: Arc::new(Limiters::new(&settings.limits)),
             limits: Arc::new(settings.limits.clone()),
             providers: Providers::default(),
+            signup: SignupPolicy::default(),
         })
+    }
+
+    /// The same context with `policy` deciding who may sign up.
+    #[must_use]
+    pub fn with_signup_policy(mut self, policy: SignupPolicy) -> Self {
+        self.signup = policy;
+        self
     }
 
     /// The same context reading time from `clock` (tests move a `ManualClock`).

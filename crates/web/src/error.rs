@@ -74,6 +74,8 @@ pub enum ErrorCode {
     Invalid,
     Conflict,
     Forbidden,
+    SignupClosed,
+    InvitationRequired,
 }
 
 impl ErrorCode {
@@ -102,6 +104,8 @@ impl ErrorCode {
             ErrorCode::Invalid => "invalid",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::SignupClosed => "signup_closed",
+            ErrorCode::InvitationRequired => "invitation_required",
         }
     }
 
@@ -138,6 +142,12 @@ impl ErrorCode {
             ErrorCode::Invalid => "a value in the request is not acceptable",
             ErrorCode::Conflict => "the request conflicts with the current state",
             ErrorCode::Forbidden => "you are not allowed to do this",
+            ErrorCode::SignupClosed => {
+                "sign-up is closed on this instance; ask its operator or an admin of your organisation for an account"
+            }
+            ErrorCode::InvitationRequired => {
+                "sign-up on this instance needs an invitation: open the link in the invitation e-mail sent to your address"
+            }
         }
     }
 }

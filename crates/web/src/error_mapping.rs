@@ -64,6 +64,8 @@ impl From<IdentityError> for ApiError {
             IdentityError::MfaNotPending => ApiError::Conflict(ErrorCode::MfaNotPending),
             IdentityError::SoleAdmin => ApiError::Conflict(ErrorCode::SoleAdmin),
             IdentityError::EmailTaken => ApiError::Conflict(ErrorCode::Conflict),
+            IdentityError::SignupClosed => ApiError::Forbidden(ErrorCode::SignupClosed),
+            IdentityError::InvitationRequired => ApiError::Forbidden(ErrorCode::InvitationRequired),
             IdentityError::InvalidLink => {
                 ApiError::BadRequest("the link is invalid or has expired".into())
             }

@@ -77,7 +77,10 @@ pub fn router(state: AppState) -> Router {
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
-                .layer(axum::middleware::from_fn(pages::errors::html_errors))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    pages::errors::html_errors,
+                ))
                 .layer(CatchPanicLayer::custom(error::panic_response))
                 .layer(TimeoutLayer::with_status_code(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -98,6 +98,8 @@ fn routes() -> Vec<Route> {
         route!(GET "/assets/app.css", Public, pages::assets::app_css),
         route!(GET "/assets/icon.svg", Public, pages::assets::icon),
         route!(GET "/favicon.ico", Public, pages::assets::icon),
+        // Made-up bank statement for a new business to try the upload with.
+        route!(GET "/assets/sample-books.csv", Public, pages::assets::sample_books),
         route!(GET "/.well-known/security.txt", Public, pages::security_txt),
         route!(page GET "/", Public, pages::landing),
         route!(page GET "/security", Public, pages::security),
@@ -105,6 +107,9 @@ fn routes() -> Vec<Route> {
         route!(page POST "/login", Public, pages::login_submit),
         route!(page POST "/logout", User, pages::logout),
         route!(page GET "/app", User, pages::app_home),
+        // A new business: created by any confirmed account, which becomes its admin.
+        route!(page GET "/app/new", User, pages::new_org::form),
+        route!(page POST "/app/new", User, pages::new_org::create),
         // Account pages: sign-up, verification, reset, invitations, profile.
         route!(page GET "/signup", Public, pages::account::signup_form),
         route!(page POST "/signup", Public, pages::account::signup_submit),
@@ -134,6 +139,7 @@ fn routes() -> Vec<Route> {
         route!(page POST "/app/profile/delete", User + step_up, pages::profile_security::delete_account),
         // The books.
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
+        route!(page GET "/app/{org}/welcome", Member, pages::welcome::page),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
         route!(page GET "/app/{org}/assistant", Member, pages::assistant),
         route!(page GET "/app/{org}/cashflow", Viewer, pages::cashflow),

@@ -8,6 +8,7 @@ use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::identity::limits::RateLimits;
 use flowsense_service::identity::password::PasswordError;
 use flowsense_service::identity::session::SessionPolicy;
+use flowsense_service::identity::signup_policy::SignupPolicy;
 use flowsense_service::{Context, ContextSettings};
 use flowsense_storage::Store;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct AuthSettings {
     pub hash_concurrency: usize,
     /// Peers whose `Forwarded` / `X-Forwarded-For` name the client (`FLOWSENSE_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// Who may sign up (`FLOWSENSE_SIGNUP`); pages offer sign-up only when it is open.
+    pub signup: SignupPolicy,
 }
 
 impl AuthSettings {
@@ -41,6 +44,7 @@ impl AuthSettings {
             public_url: public_url.trim_end_matches('/').to_owned(),
             hash_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
             trusted_proxies: TrustedProxies::default(),
+            signup: SignupPolicy::Open,
         }
     }
 
@@ -121,7 +125,8 @@ impl AppState {
                 limits: settings.limits.clone(),
                 hash_concurrency: settings.hash_concurrency,
             },
-        )?;
+        )?
+        .with_signup_policy(settings.signup);
         Ok(Self {
             services,
             settings: Arc::new(settings),

@@ -11,8 +11,9 @@ pub async fn run(settings: &Settings, command: &OrgCommand) -> Result<()> {
             let store = super::open_store(settings, false).await?;
             let input = NewOrgInput {
                 name: args.name.clone(),
-                slug: args.slug.clone(),
+                slug: Some(args.slug.clone()),
                 base_currency: args.currency.clone(),
+                time_zone: None,
             };
             let created = lifecycle::create_without_members(&store, &input).await;
             store.close().await;

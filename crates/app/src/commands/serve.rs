@@ -31,6 +31,7 @@ pub(crate) async fn serve_store(
     auth.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
     auth.trusted_proxies = settings.trusted_proxies.clone();
+    auth.signup = settings.signup;
     let ai = settings.ai.build()?;
     let state = AppState::new(store, key, mailer, auth)
         .context("preparing the server")?

@@ -4,6 +4,7 @@
 mod analysis;
 mod connect;
 mod harness;
+mod onboarding;
 mod org_admin;
 mod profile;
 mod viewer_tour;

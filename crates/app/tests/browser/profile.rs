@@ -17,7 +17,7 @@ const PASSWORD: &str = "saffron-glacier-58-bicycle";
 
 /// The token in the newest link to `path` mailed to `to` (the demo's outbox is a directory of
 /// `.eml` files). E-mail goes out from the job queue, so it may take a moment to arrive.
-fn mailed_token(outbox: &Path, to: &str, path: &str) -> String {
+pub(super) fn mailed_token(outbox: &Path, to: &str, path: &str) -> String {
     for _ in 0..100 {
         if let Some(token) = newest_token(outbox, to, path) {
             return token;

@@ -6,6 +6,7 @@
 use super::cashflow_accumulate::{Accumulator, Cell, Layout};
 use super::cashflow_parts::CashflowParts;
 use super::dates::Period;
+use super::stats::shares_summing_to_whole;
 use crate::Books;
 use crate::books::Interner;
 use crate::money::Currency;
@@ -183,6 +184,33 @@ fn named(cells: &[Cell], names: &Interner) -> Vec<NamedFlow> {
             .then_with(|| a.name.cmp(&b.name))
     });
     out
+}
+
+/// One bucket's share of all the money in and of all the money out, in basis points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FlowShare {
+    pub inflow_bp: i64,
+    pub outflow_bp: i64,
+}
+
+/// Each bucket's share of the money in and of the money out of all `buckets` (money out is
+/// negative in the books; its share is of its size). Each column adds up to exactly 100.0% as
+/// shown (largest remainder), or is all zero when nothing moved that way.
+#[must_use]
+pub fn flow_shares(buckets: &[NamedFlow]) -> Vec<FlowShare> {
+    let inflow: Vec<i128> = buckets.iter().map(|b| i128::from(b.flow.inflow)).collect();
+    let outflow: Vec<i128> = buckets
+        .iter()
+        .map(|b| -i128::from(b.flow.outflow))
+        .collect();
+    shares_summing_to_whole(&inflow)
+        .into_iter()
+        .zip(shares_summing_to_whole(&outflow))
+        .map(|(inflow_bp, outflow_bp)| FlowShare {
+            inflow_bp,
+            outflow_bp,
+        })
+        .collect()
 }
 
 /// The interned name of an id, or a placeholder for ids the table never issued.

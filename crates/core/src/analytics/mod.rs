@@ -33,7 +33,7 @@ pub use aging::{AgingReport, aging};
 pub use anomalies::{Anomaly, AnomalyKind, Severity, anomalies};
 pub use backtest::{Backtest, backtest};
 pub use cash_position::{CashPosition, cash_at, cash_position};
-pub use cashflow::{CashflowReport, Flow, cashflow, cashflow_of_parts};
+pub use cashflow::{CashflowReport, Flow, FlowShare, cashflow, cashflow_of_parts, flow_shares};
 pub use cashflow_parts::CashflowParts;
 pub use dates::{Period, default_as_of};
 pub use forecast::{Band, ForecastReport, ForecastWeek, forecast, forecast_with};

@@ -139,9 +139,63 @@ pub fn basis_points(part: i128, whole: i128) -> i64 {
     saturate(part.saturating_mul(10_000) / whole)
 }
 
+/// Each part's share of their sum, in basis points rounded to a tenth of a percent (multiples
+/// of 10), apportioned by largest remainder so the shares add up to exactly 100.0% — as shown,
+/// not only before rounding. Ties in the remainder go to the earlier part. Parts that are not
+/// positive get 0; all zero when no part is positive.
+#[must_use]
+pub fn shares_summing_to_whole(parts: &[i128]) -> Vec<i64> {
+    const TENTHS: i128 = 1_000;
+    let parts: Vec<i128> = parts.iter().map(|p| (*p).max(0)).collect();
+    let whole: i128 = parts.iter().sum();
+    if whole == 0 {
+        return vec![0; parts.len()];
+    }
+    // Each part's floor and remainder in tenths of a percent; i128 keeps `p × 1000` exact.
+    let mut tenths: Vec<i128> = parts.iter().map(|p| p * TENTHS / whole).collect();
+    let mut by_remainder: Vec<usize> = (0..parts.len()).collect();
+    by_remainder.sort_by(|&a, &b| {
+        let rem = |i: usize| parts[i] * TENTHS % whole;
+        rem(b).cmp(&rem(a)).then(a.cmp(&b))
+    });
+    let short = TENTHS - tenths.iter().sum::<i128>();
+    for &i in by_remainder
+        .iter()
+        .take(usize::try_from(short).unwrap_or(0))
+    {
+        tenths[i] += 1;
+    }
+    tenths.into_iter().map(|t| saturate(t * 10)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_add_up_to_the_whole_as_shown() {
+        // Three thirds: 33.3 + 33.3 + 33.4 (the first tie wins the spare tenth).
+        assert_eq!(shares_summing_to_whole(&[1, 1, 1]), vec![3340, 3330, 3330]);
+        // Rounding each alone would show 16.7 × 6 = 100.2%.
+        let sixths = shares_summing_to_whole(&[1; 6]);
+        assert_eq!(sixths.iter().sum::<i64>(), 10_000);
+        assert!(sixths.iter().all(|s| *s == 1660 || *s == 1670));
+        // Largest remainder, not first come: the second part has the larger fraction left.
+        assert_eq!(
+            shares_summing_to_whole(&[2_602, 7_394, 4]),
+            vec![2600, 7400, 0]
+        );
+        // Negative or zero parts take no share; nothing positive, nothing shared.
+        assert_eq!(shares_summing_to_whole(&[-5, 5]), vec![0, 10_000]);
+        assert_eq!(shares_summing_to_whole(&[0, 0]), vec![0, 0]);
+        assert!(shares_summing_to_whole(&[]).is_empty());
+        // Amounts at the edge of i64 do not overflow.
+        let big = shares_summing_to_whole(&[i128::from(i64::MAX), i128::from(i64::MAX), 1]);
+        assert_eq!(big, vec![5000, 5000, 0]);
+        // Many small parts still sum to the whole.
+        let parts: Vec<i128> = (1..=97).collect();
+        assert_eq!(shares_summing_to_whole(&parts).iter().sum::<i64>(), 10_000);
+    }
 
     #[test]
     fn medians_and_mads() {

@@ -99,6 +99,10 @@ pub struct SignupInput {
     pub email: String,
     pub password: String,
     pub display_name: String,
+    /// The token of the invitation that brought the person here: what an invite-only instance
+    /// asks for (see [`super::signup_policy`]).
+    #[serde(default)]
+    pub invitation: Option<String>,
 }
 
 /// Registers an address, or — when it is taken — tells its owner by e-mail. Same answer either way.
@@ -113,6 +117,7 @@ pub async fn signup(
 ) -> Result<(), IdentityError> {
     take(&ctx.limiters.signup_ip, &client.ip)?;
     let email = parse_email(&input.email)?;
+    super::signup_policy::check(ctx, &email, input.invitation.as_deref()).await?;
     match create_user_with_password(ctx, &email, &input.display_name, &input.password, false).await
     {
         Ok(_) => Ok(()),

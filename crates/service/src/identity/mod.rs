@@ -15,6 +15,7 @@ pub mod password;
 pub mod passwords;
 pub mod session;
 pub mod sessions;
+pub mod signup_policy;
 pub mod tokens;
 pub mod totp;
 pub mod totp_seal;
@@ -57,6 +58,12 @@ pub enum IdentityError {
     /// The e-mail address already has an account.
     #[error("the e-mail address is taken")]
     EmailTaken,
+    /// `FLOWSENSE_SIGNUP=closed`.
+    #[error("sign-up is closed on this instance")]
+    SignupClosed,
+    /// `FLOWSENSE_SIGNUP=invite-only` and no usable invitation for the address came with it.
+    #[error("sign-up on this instance needs an invitation sent to your address")]
+    InvitationRequired,
     #[error("not found")]
     NotFound,
     #[error(transparent)]

@@ -3,6 +3,7 @@
 //! organisation.
 
 pub mod data;
+pub mod first_run;
 pub mod invitations;
 pub mod lifecycle;
 pub mod members;

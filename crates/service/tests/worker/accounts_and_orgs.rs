@@ -20,8 +20,9 @@ const PASSWORD: &str = "violet-tundra-47-marmalade";
 pub(crate) fn roastery() -> NewOrgInput {
     NewOrgInput {
         name: "Roastery Ltd".into(),
-        slug: "roastery".into(),
+        slug: Some("roastery".into()),
         base_currency: "USD".into(),
+        time_zone: None,
     }
 }
 
@@ -119,7 +120,47 @@ async fn a_taken_slug_or_address_is_named_by_its_constraint(store: &Store) {
     );
 }
 
+/// Without a slug, one is made from the name and numbered when taken; the time zone is
+/// checked and kept; a refused field creates nothing.
+async fn a_slug_is_made_from_the_name_and_kept_unique(store: &Store) {
+    let outbox = tempfile::tempdir().expect("outbox");
+    let ctx = context(store, outbox.path());
+    let here = Client::local("web");
+    let user = create_user_with_password(&ctx, "ann@example.test", "Ann", PASSWORD, true)
+        .await
+        .expect("the account");
+    let ann = Caller::local(user);
+    let named = |time_zone: &str| NewOrgInput {
+        name: "Café Zoë & Co.".into(),
+        slug: None,
+        base_currency: "eur".into(),
+        time_zone: Some(time_zone.into()),
+    };
+    let first = lifecycle::create(&ctx, &ann, named("Europe/Paris"), &here)
+        .await
+        .expect("the first");
+    assert_eq!(first.slug, "cafe-zoe-co");
+    assert_eq!(first.settings.time_zone, "Europe/Paris");
+    assert_eq!(first.settings.base_currency.as_str(), "EUR");
+    let second = lifecycle::create(&ctx, &ann, named("UTC"), &here)
+        .await
+        .expect("the second");
+    assert_eq!(second.slug, "cafe-zoe-co-2");
+
+    let refused = lifecycle::create(&ctx, &ann, named("Europe/Atlantis"), &here).await;
+    assert!(
+        matches!(&refused, Err(e) if e.field() == Some("time_zone")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.orgs_of_user(ann.id()).await.expect("db").len(),
+        2,
+        "the refused one was not created"
+    );
+}
+
 crate::on_both_backends!(
     a_worker_signs_up_creates_an_org_imports_and_reads_the_analysis,
     a_taken_slug_or_address_is_named_by_its_constraint,
+    a_slug_is_made_from_the_name_and_kept_unique,
 );

@@ -69,6 +69,7 @@ async fn a_signup_commits_its_message_and_a_worker_sends_it(store: &Store) {
             email: "nia@example.test".into(),
             password: PASSWORD.into(),
             display_name: "Nia".into(),
+            invitation: None,
         },
         &here,
     )
@@ -123,6 +124,7 @@ async fn a_signup_commits_its_message_and_a_worker_sends_it(store: &Store) {
         email: "nia@example.test".into(),
         password: PASSWORD.into(),
         display_name: "Nia".into(),
+        invitation: None,
     };
     signup(&ctx, again, &here).await.expect("the same answer");
     run_jobs(&ctx).await;

@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_service::identity::IdentityError;
 use flowsense_service::identity::accounts::{self, SignupInput};
+use flowsense_service::identity::signup_policy::SignupPolicy;
 use serde::Deserialize;
 
 pub(crate) use crate::respond::{safe_next, sentence};
@@ -77,6 +78,17 @@ impl Refusal {
     }
 }
 
+/// What to try when an e-mailed link does not arrive, true of this instance's mailer: with
+/// SMTP, the spam folder; with the outbox (no `FLOWSENSE_SMTP_URL`), the message never left
+/// this machine and only its operator can read it there.
+pub(crate) fn nothing_arrived(state: &AppState) -> &'static str {
+    if state.mailer.reaches_inboxes() {
+        "Nothing arrived? Check the address and your spam folder."
+    } else {
+        "This instance does not send e-mail yet: it writes each message to the outbox folder of its data directory, where its operator can open it (setting FLOWSENSE_SMTP_URL makes it send them)."
+    }
+}
+
 pub(crate) struct Link {
     pub href: String,
     pub label: &'static str,
@@ -130,6 +142,51 @@ pub(crate) fn query(q: Result<Query<NextQuery>, QueryRejection>) -> NextQuery {
     q.map(|Query(q)| q).unwrap_or_default()
 }
 
+/// The invitation token in a `next` link back to an invitation (`/invitations/accept?token=…`).
+pub(crate) fn invitation_in(next: &str) -> Option<&str> {
+    safe_next(next)?
+        .strip_prefix("/invitations/accept?token=")
+        .and_then(|rest| rest.split('&').next())
+        .filter(|token| !token.is_empty())
+}
+
+/// Where a "create an account" link on a page going on to `next` points: nowhere when the
+/// instance would not let the person sign up from there (SPEC §3, `FLOWSENSE_SIGNUP`).
+pub(crate) fn signup_link(policy: SignupPolicy, next: &str) -> Option<String> {
+    let offered = match policy {
+        SignupPolicy::Open => true,
+        SignupPolicy::InviteOnly => invitation_in(next).is_some(),
+        SignupPolicy::Closed => false,
+    };
+    offered.then(|| with_next("/signup", next))
+}
+
+/// The page in place of the sign-up form when the instance takes no sign-up from this visitor.
+fn signup_unavailable(policy: SignupPolicy, next: &str) -> Option<Response> {
+    let (kind, heading, line) = match policy {
+        SignupPolicy::Open => return None,
+        SignupPolicy::InviteOnly if invitation_in(next).is_some() => return None,
+        SignupPolicy::InviteOnly => (
+            "invitation-required",
+            "Sign-up needs an invitation",
+            "On this FlowSense instance, accounts are created from an invitation. Open the link in the invitation e-mail sent to you: it brings you back here to create your account.",
+        ),
+        SignupPolicy::Closed => (
+            "signup-closed",
+            "Sign-up is closed",
+            "This FlowSense instance does not take new accounts. Ask its operator for one.",
+        ),
+    };
+    Some(notice(
+        Chrome::anonymous("signup"),
+        StatusCode::FORBIDDEN,
+        kind,
+        heading,
+        vec![line.to_owned()],
+        sign_in_link(next),
+    ))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "signup.html")]
 struct Signup {
@@ -152,14 +209,19 @@ fn signup_page(form: SignupForm, error: Option<String>) -> Signup {
     }
 }
 
-/// `GET /signup`: the form (signed-in people go on to where they were headed).
+/// `GET /signup`: the form (signed-in people go on to where they were headed), or why this
+/// instance takes no sign-up from here.
 pub(crate) async fn signup_form(
+    State(state): State<AppState>,
     user: Result<CurrentUser, ApiError>,
     q: Result<Query<NextQuery>, QueryRejection>,
 ) -> Response {
     let q = query(q);
     if user.is_ok() {
         return Redirect::to(safe_next(&q.next).unwrap_or("/app")).into_response();
+    }
+    if let Some(page) = signup_unavailable(state.settings.signup, &q.next) {
+        return page;
     }
     let form = SignupForm {
         next: q.next,
@@ -197,6 +259,7 @@ pub(crate) async fn signup_submit(
         email: form.email.clone(),
         password: std::mem::take(&mut form.password),
         display_name: form.display_name.clone(),
+        invitation: invitation_in(&form.next).map(str::to_owned),
     };
     match accounts::signup(&state, input, &client).await {
         Ok(()) => {
@@ -205,7 +268,8 @@ pub(crate) async fn signup_submit(
                     "We sent a message to {}. Open the link in it within 48 hours to confirm your address.",
                     form.email.trim()
                 ),
-                "If the address already has an account, the message says so and how to sign in instead. Nothing arrived? Check your spam folder.".to_owned(),
+                "If the address already has an account, the message says so and how to sign in instead.".to_owned(),
+                nothing_arrived(&state).to_owned(),
             ];
             if safe_next(&form.next).is_some() {
                 lines.push(

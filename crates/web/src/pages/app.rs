@@ -1,7 +1,7 @@
 //! The product pages under `/app`: the organisation picker, the dashboard and transactions.
 
 use super::dashboard::{Dashboard, build};
-use super::{Chrome, encode, private};
+use super::{Can, Chrome, encode, private};
 use crate::auth::CurrentUser;
 use crate::auth::extract::Viewer;
 use crate::{ApiError, AppState};
@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use flowsense_core::format::money;
 use flowsense_core::{Currency, OrgId};
 use flowsense_service::analysis;
+use flowsense_service::orgs::first_run::{self, FirstRun};
 use flowsense_service::orgs::{data, lifecycle};
 use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
@@ -61,6 +62,62 @@ struct DashboardPage {
     org_name: String,
     role: &'static str,
     d: Dashboard,
+    /// Until the books hold data: the first-run checklist.
+    first_run: Vec<Step>,
+}
+
+/// One step of the first-run checklist, with where it is done (absent when the viewer's role
+/// cannot do it).
+pub(crate) struct Step {
+    id: &'static str,
+    title: &'static str,
+    detail: &'static str,
+    done: bool,
+    link: Option<(String, &'static str)>,
+}
+
+/// The checklist a new organisation's dashboard shows until its books hold data.
+fn first_run_steps(org: OrgId, can: Can, f: FirstRun) -> Vec<Step> {
+    let admin_link = |path: &str, label| can.admin.then(|| (format!("/app/{org}{path}"), label));
+    vec![
+        Step {
+            id: "step-create",
+            title: "Create your business",
+            detail: "Done. Its name, currency and time zone can change in the settings.",
+            done: true,
+            link: admin_link("/settings", "Settings"),
+        },
+        Step {
+            id: "step-books",
+            title: "Bring your books",
+            detail: if f.connected {
+                "Connected: the first sync is on its way, and the dashboard fills in when it lands."
+            } else {
+                "Connect QuickBooks or Xero, or upload a bank statement (a sample file is there to try)."
+            },
+            done: f.books_in,
+            link: can
+                .write
+                .then(|| (format!("/app/{org}/welcome"), "Bring your books")),
+        },
+        Step {
+            id: "step-team",
+            title: "Invite your team",
+            detail: "Colleagues and your accountant see the same figures, each with their own role.",
+            done: f.team_invited,
+            link: admin_link("/members", "Invite people"),
+        },
+        Step {
+            id: "step-digest",
+            title: "Turn on the weekly digest",
+            detail: "A Monday e-mail with cash, runway and what changed.",
+            done: f.digest_on,
+            link: Some((
+                "/app/profile#notifications".to_owned(),
+                "Your notifications",
+            )),
+        },
+    ]
 }
 
 fn role_phrase(role: flowsense_core::Role) -> &'static str {
@@ -78,12 +135,20 @@ pub(crate) async fn dashboard(
 ) -> Result<Response, ApiError> {
     let id = access.org;
     let (org, d) = analysis::read_org_analysis(&state, &access, move |a| build(a, id)).await?;
+    let chrome = Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?;
+    let first_run = if d.has_data {
+        Vec::new()
+    } else {
+        let f = first_run::first_run(&state, &access).await?;
+        first_run_steps(access.org, chrome.can, f)
+    };
     let page = DashboardPage {
-        chrome: Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?,
+        chrome,
         org_id: access.org,
         org_name: org.name,
         role: role_phrase(access.role),
         d,
+        first_run,
     };
     Ok(private(page.into_response()))
 }

@@ -38,6 +38,26 @@ pub(crate) async fn icon(headers: HeaderMap) -> Response {
     immutable(&headers, "image/svg+xml", "icon-1", ICON_SVG)
 }
 
+/// Six months of a made-up coffee roaster's bank account, as the synth crate writes them
+/// (the web tests check it is what the generator writes).
+pub(crate) const SAMPLE_BOOKS_CSV: &str = include_str!("../../assets/sample-books.csv");
+
+/// `GET /assets/sample-books.csv`: a download, for the welcome step's "try it" link.
+pub(crate) async fn sample_books() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"flowsense-sample-books.csv\"",
+            ),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        SAMPLE_BOOKS_CSV,
+    )
+        .into_response()
+}
+
 /// A fingerprinted asset: cached for a year, revalidated by `ETag`.
 fn immutable(
     headers: &HeaderMap,

@@ -42,6 +42,8 @@ struct AssistantPage {
     chrome: Chrome,
     org_id: OrgId,
     org_name: String,
+    /// `Roasters'`, `Studio's`.
+    org_possessive: String,
     availability: Availability,
     redact_names: bool,
 }
@@ -59,6 +61,7 @@ pub(crate) async fn assistant(
     let page = AssistantPage {
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "assistant").await?,
         org_id: access.org,
+        org_possessive: flowsense_core::format::possessive(&org.name),
         org_name: org.name,
         availability,
         redact_names: org.settings.redact_names,

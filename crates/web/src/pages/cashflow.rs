@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use flowsense_core::OrgId;
 use flowsense_core::analytics::cashflow::NamedFlow;
-use flowsense_core::analytics::{Period, cashflow as cashflow_report};
+use flowsense_core::analytics::{Period, cashflow as cashflow_report, flow_shares};
 use flowsense_core::format::{money, share, share_value};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
 use serde::Deserialize;
@@ -64,7 +64,9 @@ pub(crate) struct NameRow {
     outflow: String,
     net: String,
     net_up: bool,
-    /// Share of the range's money out, as text and as the `<meter>`'s value (0–100).
+    /// Shares of the range's money in and out (each column of all names adds up to 100%),
+    /// and the money-out share as the `<meter>`'s value (0–100).
+    in_share: String,
     out_share: String,
     out_meter: String,
 }
@@ -187,26 +189,13 @@ fn period_labels(period: Period, start: NaiveDate, first: bool) -> (String, Stri
     }
 }
 
-fn name_rows(
-    names: &[NamedFlow],
-    total_out: i64,
-    org: OrgId,
-    by_counterparty: bool,
-    a: &Analysis,
-) -> Vec<NameRow> {
+fn name_rows(names: &[NamedFlow], org: OrgId, by_counterparty: bool, a: &Analysis) -> Vec<NameRow> {
     let c = a.currency();
     names
         .iter()
+        .zip(flow_shares(names))
         .take(TOP_NAMES)
-        .map(|n| {
-            let bp = if total_out < 0 {
-                flowsense_core::analytics::stats::basis_points(
-                    i128::from(n.flow.outflow),
-                    i128::from(total_out),
-                )
-            } else {
-                0
-            };
+        .map(|(n, s)| {
             let filter = if by_counterparty {
                 "counterparty"
             } else {
@@ -220,8 +209,9 @@ fn name_rows(
                 outflow: money(n.flow.outflow, c),
                 net: money(n.flow.net, c),
                 net_up: n.flow.net >= 0,
-                out_share: share(bp),
-                out_meter: share_value(bp),
+                in_share: share(s.inflow_bp),
+                out_share: share(s.outflow_bp),
+                out_meter: share_value(s.outflow_bp),
             }
         })
         .collect()
@@ -291,15 +281,20 @@ fn build(a: &Analysis, org: OrgId, q: &CashflowQuery) -> Result<CashflowView, St
         ),
         chart_desc,
         periods,
-        names: name_rows(names, r.total.outflow, org, ask.by_counterparty, a),
+        names: name_rows(names, org, ask.by_counterparty, a),
         others: (rest > 0).then(|| {
+            let unlisted = flow_shares(names).into_iter().skip(TOP_NAMES);
+            let (in_bp, out_bp) =
+                unlisted.fold((0, 0), |(i, o), s| (i + s.inflow_bp, o + s.outflow_bp));
             format!(
-                "{rest} more {} not listed.",
+                "{rest} more {} not listed: {} of the money in and {} of the money out.",
                 if ask.by_counterparty {
                     "counterparties"
                 } else {
                     "categories"
-                }
+                },
+                share(in_bp),
+                share(out_bp)
             )
         }),
         range,

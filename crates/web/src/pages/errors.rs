@@ -3,10 +3,12 @@
 //! says what to do and leaks nothing (the API under `/api/` keeps its JSON shape).
 
 use super::Chrome;
+use crate::AppState;
+use crate::auth::CurrentUser;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -70,12 +72,12 @@ fn texts(status: StatusCode) -> (&'static str, &'static str) {
 }
 
 /// The HTML page for an error status.
-fn error_page(status: StatusCode, request_id: Option<String>) -> Response {
+fn error_page(status: StatusCode, request_id: Option<String>, chrome: Chrome) -> Response {
     let (heading, message) = texts(status);
     let mut r = (
         status,
         ErrorPage {
-            chrome: Chrome::anonymous("error"),
+            chrome,
             code: status.as_u16(),
             heading,
             message,
@@ -90,14 +92,33 @@ fn error_page(status: StatusCode, request_id: Option<String>) -> Response {
 
 /// Replaces error answers on page paths; the pages it makes get the security headers too (it
 /// runs outside the layer that adds them, so that panics and timeouts become pages as well).
-pub(crate) async fn html_errors(req: Request, next: Next) -> Response {
-    let response = page_for_error(req, next).await;
+pub(crate) async fn html_errors(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let response = page_for_error(&state, req, next).await;
     crate::headers::add_security_headers(response).await
 }
 
-async fn page_for_error(req: Request, next: Next) -> Response {
+/// The top bar of an error page: a signed-in visitor sees their organisations and can sign
+/// out, not an offer to sign in. Server errors skip the lookup (the database may be the
+/// problem) and show the anonymous bar.
+async fn chrome_for(state: &AppState, status: StatusCode, headers: HeaderMap) -> Chrome {
+    if status.is_server_error() {
+        return Chrome::anonymous("error");
+    }
+    let mut probe = Request::new(axum::body::Body::empty());
+    *probe.headers_mut() = headers;
+    let (mut parts, _) = probe.into_parts();
+    let user = CurrentUser::from_request_parts(&mut parts, state).await;
+    Chrome::optional(state, user, "error").await
+}
+
+async fn page_for_error(state: &AppState, req: Request, next: Next) -> Response {
     let machine = answers_in_json(&req);
     let request_id = request_id_of(&req);
+    let headers = req.headers().clone();
     let response = next.run(req).await;
     let status = response.status();
     if machine || !(status.is_client_error() || status.is_server_error()) {
@@ -117,7 +138,8 @@ async fn page_for_error(req: Request, next: Next) -> Response {
         return r;
     }
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-    let mut page = error_page(status, request_id);
+    let chrome = chrome_for(state, status, headers).await;
+    let mut page = error_page(status, request_id, chrome);
     if let Some(v) = retry_after {
         page.headers_mut().insert(header::RETRY_AFTER, v);
     }

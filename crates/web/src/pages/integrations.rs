@@ -40,13 +40,13 @@ pub(crate) struct ImportRow {
 
 /// An accounting provider's card: the settings it takes, and whether this instance has them.
 pub(crate) struct Provider {
-    name: &'static str,
-    slug: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) slug: &'static str,
     settings: &'static [&'static str],
-    configured: bool,
+    pub(crate) configured: bool,
 }
 
-fn provider_cards(state: &AppState) -> Vec<Provider> {
+pub(crate) fn provider_cards(state: &AppState) -> Vec<Provider> {
     vec![
         Provider {
             name: ProviderKind::QuickBooks.display_name(),

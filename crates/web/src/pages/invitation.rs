@@ -28,10 +28,12 @@ struct InvitationPage {
     preview: Option<PreviewView>,
     error: Option<String>,
     login_link: String,
-    signup_link: String,
+    /// Absent on an instance that takes no sign-up at all.
+    signup_link: Option<String>,
 }
 
 fn invitation_page(
+    state: &AppState,
     chrome: Chrome,
     token: &str,
     preview: Option<InvitationPreview>,
@@ -48,7 +50,7 @@ fn invitation_page(
         }),
         error,
         login_link: with_next("/login", &back),
-        signup_link: with_next("/signup", &back),
+        signup_link: super::account::signup_link(state.settings.signup, &back),
     }
 }
 
@@ -67,7 +69,7 @@ pub(crate) async fn invitation(
                 "invitation-incomplete",
             ));
         }
-        let page = invitation_page(Chrome::anonymous("invitation"), &token, None, None);
+        let page = invitation_page(&state, Chrome::anonymous("invitation"), &token, None, None);
         return Ok(private(page.into_response()));
     };
     let chrome = Chrome::for_user(&state, &current, None, "invitation").await?;
@@ -76,11 +78,17 @@ pub(crate) async fn invitation(
     }
     match invitations::preview(&state, &current, &token).await {
         Ok(p) => Ok(private(
-            invitation_page(chrome, &token, Some(p), None).into_response(),
+            invitation_page(&state, chrome, &token, Some(p), None).into_response(),
         )),
         Err(e) => {
             let refusal = Refusal::of(e)?;
-            let page = invitation_page(chrome, &token, None, Some(invitation_message(&refusal)));
+            let page = invitation_page(
+                &state,
+                chrome,
+                &token,
+                None,
+                Some(invitation_message(&refusal)),
+            );
             Ok(refusal.respond(page.into_response()))
         }
     }
@@ -109,7 +117,13 @@ pub(crate) async fn accept_invitation(
         Err(e) => {
             let refusal = Refusal::of(e)?;
             let chrome = Chrome::for_user(&state, &current, None, "invitation").await?;
-            let page = invitation_page(chrome, &token, None, Some(invitation_message(&refusal)));
+            let page = invitation_page(
+                &state,
+                chrome,
+                &token,
+                None,
+                Some(invitation_message(&refusal)),
+            );
             Ok(refusal.respond(page.into_response()))
         }
     }

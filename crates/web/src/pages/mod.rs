@@ -17,6 +17,7 @@ pub(crate) mod form_csrf;
 pub(crate) mod integrations;
 pub(crate) mod invitation;
 pub(crate) mod members;
+pub(crate) mod new_org;
 pub(crate) mod password_reset;
 pub(crate) mod profile;
 pub(crate) mod profile_actions;
@@ -28,6 +29,7 @@ pub(crate) mod settings;
 mod step_up;
 pub(crate) mod tenant_choice;
 mod trust;
+pub(crate) mod welcome;
 
 pub(crate) use aging::aging;
 pub(crate) use app::{app_home, dashboard, transactions};
@@ -199,18 +201,25 @@ struct Login {
     ask_code: bool,
     /// Where to go after signing in (a safe local path, or empty).
     next: String,
-    signup_link: String,
+    /// Absent when this instance would not take a sign-up from here (`FLOWSENSE_SIGNUP`).
+    signup_link: Option<String>,
 }
 
 impl Login {
-    fn new(email: String, error: Option<String>, ask_code: bool, next: &str) -> Self {
+    fn new(
+        state: &AppState,
+        email: String,
+        error: Option<String>,
+        ask_code: bool,
+        next: &str,
+    ) -> Self {
         Self {
             chrome: Chrome::anonymous("login"),
             email,
             error,
             ask_code,
             next: account::safe_next(next).unwrap_or_default().to_owned(),
-            signup_link: account::with_next("/signup", next),
+            signup_link: account::signup_link(state.settings.signup, next),
         }
     }
 }
@@ -223,6 +232,7 @@ pub(crate) struct LoginQuery {
 
 /// `GET /login`: the form, or straight on (to `next`, or the app) when already signed in.
 pub(crate) async fn login_form(
+    State(state): State<AppState>,
     user: Result<CurrentUser, ApiError>,
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Response {
@@ -230,7 +240,7 @@ pub(crate) async fn login_form(
     if user.is_ok() {
         return Redirect::to(account::safe_next(&next).unwrap_or("/app")).into_response();
     }
-    private(Login::new(String::new(), None, false, &next).into_response())
+    private(Login::new(&state, String::new(), None, false, &next).into_response())
 }
 
 #[derive(Deserialize)]
@@ -254,6 +264,7 @@ pub(crate) async fn login_submit(
 ) -> Response {
     let Ok(Form(form)) = form else {
         return login_failed(
+            &state,
             String::new(),
             StatusCode::BAD_REQUEST,
             "Enter your e-mail address and password.",
@@ -279,6 +290,7 @@ pub(crate) async fn login_submit(
             private(r)
         }
         Err(IdentityError::SecondFactorRequired) => login_failed(
+            &state,
             form.email,
             StatusCode::UNAUTHORIZED,
             "Enter the code from your authenticator app.",
@@ -287,6 +299,7 @@ pub(crate) async fn login_submit(
         ),
         Err(IdentityError::RateLimited(RateLimited { retry_after_secs })) => {
             let mut r = login_failed(
+                &state,
                 form.email,
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts. Wait a few minutes and try again.",
@@ -299,6 +312,7 @@ pub(crate) async fn login_submit(
             r
         }
         Err(IdentityError::InvalidCredentials | IdentityError::Invalid(_)) => login_failed(
+            &state,
             form.email,
             StatusCode::UNAUTHORIZED,
             "The e-mail address, password or code is not correct.",
@@ -319,13 +333,14 @@ pub(crate) fn split_code(code: Option<String>) -> (Option<String>, Option<String
 }
 
 fn login_failed(
+    state: &AppState,
     email: String,
     status: StatusCode,
     message: &str,
     ask_code: bool,
     next: &str,
 ) -> Response {
-    let page = Login::new(email, Some(message.to_owned()), ask_code, next);
+    let page = Login::new(state, email, Some(message.to_owned()), ask_code, next);
     private((status, page).into_response())
 }
 

@@ -65,7 +65,7 @@ pub(crate) async fn reset_request(
                     "If {} belongs to an account, we sent it a link to choose a new password. The link works once, within an hour.",
                     email.trim()
                 ),
-                "Nothing arrived? Check the address and your spam folder, then ask again.".into(),
+                super::account::nothing_arrived(&state).to_owned(),
             ],
             None,
         )),

@@ -29,6 +29,7 @@ mod limits;
 mod matrix;
 mod metrics;
 mod mfa;
+mod onboarding;
 mod org_pages;
 mod own_export;
 mod pages;

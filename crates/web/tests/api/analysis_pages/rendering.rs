@@ -178,6 +178,30 @@ async fn the_pages_show_the_numbers_of_the_json_reports(db: Db) {
     let top = c["by_counterparty"][0]["name"].as_str().expect("top name");
     assert!(html.contains("Top counterparties"));
     assert!(html.contains(&html_escape(top)));
+
+    // Each name's share of the money in and of the money out (money out is negative in the
+    // books, its share is of its size): every column adds up to 100%, and the page shows them.
+    let names = c["by_counterparty"].as_array().expect("names");
+    let column = |key: &str, sign: i128| {
+        let parts: Vec<i128> = names
+            .iter()
+            .map(|n| sign * i128::from(n[key].as_i64().expect("amount")))
+            .collect();
+        flowsense_core::analytics::stats::shares_summing_to_whole(&parts)
+    };
+    let (ins, outs) = (column("inflow", 1), column("outflow", -1));
+    assert_eq!(ins.iter().sum::<i64>(), 10_000);
+    assert_eq!(outs.iter().sum::<i64>(), 10_000);
+    let table = &html[html.find("id=\"names\"").expect("the names table")..];
+    let row = &table[table.find(&html_escape(top)).expect("the top row")..];
+    let row = &row[..row.find("</tr>").expect("row end")];
+    let share = flowsense_core::format::share;
+    assert!(
+        row.contains(&format!("<td class=\"num\">{}</td>", share(ins[0])))
+            && row.contains(&format!("</meter> {}</td>", share(outs[0]))),
+        "{row}"
+    );
+    assert!(!row.contains("</meter> 0.0%") || outs[0] == 0, "{row}");
 }
 
 crate::on_both_backends!(

@@ -295,6 +295,11 @@ impl World {
             ("POST", "/api/v1/orgs") => {
                 Some(json!({"name": "New", "slug": fresh(), "base_currency": "EUR"}))
             }
+            ("POST", "/app/new") => Some(json!({
+                "name": "New business",
+                "base_currency": "EUR",
+                "time_zone": "Europe/Paris",
+            })),
             ("POST", "/api/v1/orgs/{org}/invitations") => {
                 Some(json!({"email": format!("{}@invited.test", fresh()), "role": "viewer"}))
             }
