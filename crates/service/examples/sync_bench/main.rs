@@ -20,7 +20,7 @@ use flowsense_mail::FileMailer;
 use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::sync::sync_connection;
 use flowsense_service::{Context, ContextSettings};
-use flowsense_storage::{NewOrg, OpenOptions, OrgSettings, Store};
+use flowsense_storage::{Keyring, NewOrg, OpenOptions, OrgSettings, Store};
 use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Instant;
@@ -149,10 +149,14 @@ async fn main() {
         panic!("usage: sync_bench quickbooks|xero DATABASE_URL TRANSACTIONS")
     };
     let n: usize = n.parse().expect("TRANSACTIONS");
+    // Tokens are sealed with the organisation's key, under a master key of this run's own.
+    let keys = tempfile::tempdir().expect("key folder");
+    let keyring = Keyring::load_or_create(&keys.path().join("master.key")).expect("keyring");
     let store = Store::open(
         url,
         &OpenOptions {
             create_if_missing: true,
+            keyring: Some(keyring),
             ..OpenOptions::default()
         },
     )
