@@ -4,12 +4,14 @@
 //! the model fakes from a deterministic model that calls tools.
 
 pub mod anthropic;
+mod consent;
 mod llm;
 pub mod openai;
 pub mod quickbooks;
 pub mod xero;
 
 pub use anthropic::{AnthropicFake, AnthropicFakeConfig};
+pub use consent::decide_consent;
 pub use llm::{Received, Script};
 pub use openai::{OpenAiFake, OpenAiFakeConfig};
 

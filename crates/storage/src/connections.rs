@@ -106,6 +106,7 @@ impl From<ConnectionRow> for Connection {
 pub struct NewConnection {
     pub provider: String,
     pub tenant_id: String,
+    /// The company's name at the provider; `None` on a reconnect keeps the name saved before.
     pub tenant_name: Option<String>,
     pub access: SecretString,
     pub refresh: SecretString,

@@ -82,7 +82,7 @@ pub use own_data::{AccountFootprint, ConversationSummary};
 pub use pending_grants::{GrantContents, NewPendingGrant, PendingGrant, PendingTenant};
 pub use retention::PurgeBatch;
 pub use sessions::{NewSession, Session};
-pub use synced::{AppliedCounts, SyncState, SyncTokens, SyncedAccountTotal};
+pub use synced::{AppliedCounts, FullRead, SyncState, SyncTokens, SyncedAccountTotal, SyncedPage};
 pub use tokens::{ApiToken, NewApiToken, TokenScope};
 pub use transactions::{NewTransaction, StoredTransaction, TxnCursor, TxnFilter, TxnPage};
 pub use users::{Membership, NewUser, User};

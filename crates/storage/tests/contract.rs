@@ -50,6 +50,7 @@ use own_data::{
 };
 use support::TestDb;
 use synced::{
+    a_completed_full_read_sweeps_only_its_own_unseen_rows,
     a_synced_page_applies_once_with_its_cursor_and_only_for_its_organisation,
     the_sync_key_is_released_once_a_worker_takes_the_job,
     token_rotation_is_leased_and_compare_and_swapped,
@@ -139,6 +140,7 @@ async fn a_missing_sqlite_file_is_an_error_not_a_new_database() {
 
 on_both_backends!(
     a_synced_page_applies_once_with_its_cursor_and_only_for_its_organisation,
+    a_completed_full_read_sweeps_only_its_own_unseen_rows,
     token_rotation_is_leased_and_compare_and_swapped,
     the_sync_key_is_released_once_a_worker_takes_the_job,
     notification_prefs_are_per_membership,

@@ -1,5 +1,6 @@
-//! The Accounting API reads: `GET /v3/company/{realmId}/query?query=…` and
-//! `GET /v3/company/{realmId}/cdc?entities=…&changedSince=…`.
+//! The Accounting API reads: `GET /v3/company/{realmId}/query?query=…`,
+//! `GET /v3/company/{realmId}/cdc?entities=…&changedSince=…` and
+//! `GET /v3/company/{realmId}/companyinfo/{realmId}`.
 //!
 //! Shapes (Intuit "Data queries" and "Change data capture", scraped in
 //! Petrus-Han/finance_plugins `learn/explore-the-quickbooks-online-api/data-queries.md` and
@@ -220,6 +221,33 @@ pub async fn query(
         }
     };
     let body = answer_query(&shared.lock(), &q, now);
+    with_tid(Json(body).into_response())
+}
+
+/// `GET /v3/company/{realmId}/companyinfo/{realmId}`: `{"CompanyInfo":{…},"time"}`. Any other
+/// id is an unknown object (Intuit's `ValidationFault` 610, "Object Not Found").
+pub async fn company_info(
+    State(shared): State<Arc<Shared>>,
+    Path((realm, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let _in_flight = match gate(&shared, &realm, &headers).await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    let now = shared.now();
+    if id != realm {
+        let f = Fault::validation(
+            "610",
+            "Object Not Found",
+            format!(
+                "Object Not Found : Something you're trying to use has been made inactive or is not found: {id}"
+            ),
+        );
+        return respond(&f, wants_json(&headers), now);
+    }
+    let info = render::company_info(&shared.lock().ledger);
+    let body = json!({"CompanyInfo": info, "time": envelope_time(now)});
     with_tid(Json(body).into_response())
 }
 

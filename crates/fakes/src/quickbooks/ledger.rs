@@ -117,6 +117,8 @@ pub struct Account {
 /// Everything a realm holds.
 #[derive(Debug, Clone)]
 pub struct Ledger {
+    /// The company's name (`CompanyInfo.CompanyName`): the generated business's.
+    pub company_name: String,
     pub currency: Currency,
     /// When the realm was set up (the accounts' `MetaData`).
     pub created: DateTime<Utc>,
@@ -331,6 +333,7 @@ pub fn build(books: &GeneratedBooks, now: DateTime<Utc>) -> Ledger {
         i += 1;
     }
     Ledger {
+        company_name: books.business_name.clone(),
         currency: books.currency,
         created: now,
         accounts: b.accounts,

@@ -3,10 +3,10 @@
 //!
 //! Everything is on one loopback origin; the paths are the real ones (authorize
 //! `/connect/oauth2`, token `/oauth2/v1/tokens/bearer`, revoke `/v2/oauth2/tokens/revoke`, data
-//! `/v3/company/{realmId}/…`; intuit/oauth-jsclient `src/OAuthClient.js`). Expiry follows the
+//! `/v3/company/{realmId}/…`, among them `companyinfo/{realmId}` with the generated business's
+//! name; intuit/oauth-jsclient `src/OAuthClient.js`). Expiry follows the
 //! clock the test hands in, so an hour passes without sleeping.
 
-mod consent;
 mod data;
 mod fault;
 pub mod ledger;
@@ -15,7 +15,6 @@ pub mod query;
 pub mod render;
 mod webhooks;
 
-pub use consent::approve_consent;
 pub use webhooks::{Delivered, WebhookEvent, sign_webhook};
 
 use axum::Router;
@@ -207,6 +206,10 @@ impl QuickBooksFake {
             .route("/v2/oauth2/tokens/revoke", post(oauth::revoke))
             .route("/v3/company/{realm}/query", get(data::query))
             .route("/v3/company/{realm}/cdc", get(data::cdc))
+            .route(
+                "/v3/company/{realm}/companyinfo/{id}",
+                get(data::company_info),
+            )
             .layer(middleware::from_fn_with_state(shared.clone(), record))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

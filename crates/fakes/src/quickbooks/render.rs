@@ -69,6 +69,22 @@ fn meta(
     m
 }
 
+/// The realm's CompanyInfo (Intuit API reference `companyinfo.md`): a singleton with
+/// `CompanyName` and `LegalName`, the entity header, and the fields a reader may look at.
+#[must_use]
+pub fn company_info(ledger: &Ledger) -> Value {
+    let mut m = meta(1, 0, ledger.created, ledger.created);
+    m.insert("CompanyName".into(), json!(ledger.company_name));
+    m.insert("LegalName".into(), json!(ledger.company_name));
+    m.insert(
+        "CompanyStartDate".into(),
+        json!(ledger.created.format("%Y-%m-%d").to_string()),
+    );
+    m.insert("FiscalYearStartMonth".into(), json!("January"));
+    m.insert("SupportedLanguages".into(), json!("en"));
+    Value::Object(m)
+}
+
 /// An Account.
 #[must_use]
 pub fn account(ledger: &Ledger, a: &Account, balance_minor: i64) -> Value {

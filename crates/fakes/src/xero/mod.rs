@@ -8,7 +8,6 @@
 //! clock the test hands in, so 30 minutes pass without sleeping; the rate limits use real
 //! time, like the server's.
 
-mod consent;
 mod data;
 pub mod ledger;
 mod oauth;
@@ -16,7 +15,6 @@ pub mod render;
 pub mod webhook;
 
 pub use crate::quickbooks::Injected;
-pub use consent::decide_consent;
 pub use webhook::{DeliveryError, WebhookEvent};
 
 use axum::Router;

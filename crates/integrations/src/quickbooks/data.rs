@@ -57,12 +57,14 @@ impl QuickBooks {
 }
 
 impl Company<'_> {
-    fn url(&self, endpoint: &str, pairs: &[(&str, &str)]) -> Result<Url, QuickBooksError> {
+    /// `{api base}/v3/company/{realmId}/{endpoint…}?{pairs}&minorversion=75`.
+    fn url(&self, endpoint: &[&str], pairs: &[(&str, &str)]) -> Result<Url, QuickBooksError> {
         let mut url = self.qb.config.endpoints.api_base.clone();
         url.path_segments_mut()
             .map_err(|()| QuickBooksError::Url("the API base cannot hold a path".into()))?
             .pop_if_empty()
-            .extend(["v3", "company", &self.realm_id, endpoint]);
+            .extend(["v3", "company", &self.realm_id])
+            .extend(endpoint);
         url.query_pairs_mut()
             .extend_pairs(pairs)
             .append_pair("minorversion", "75");
@@ -84,6 +86,26 @@ impl Company<'_> {
             let t: wire::Txn = serde_json::from_value(row).map_err(bad)?;
             model::txn(entity, t, self.home)
         }
+    }
+
+    /// The company's name, as QuickBooks shows it (`CompanyInfo.CompanyName`, the singleton
+    /// read at `companyinfo/{realmId}`; Intuit API reference `companyinfo.md`). One request.
+    ///
+    /// # Errors
+    /// What [`QuickBooksError`] lists; [`QuickBooksError::Decode`] for an answer without a
+    /// company name.
+    pub async fn company_name(&self) -> Result<String, QuickBooksError> {
+        let url = self.url(&["companyinfo", &self.realm_id], &[])?;
+        let body = self.get_json(&url).await?;
+        let answer: wire::CompanyInfoAnswer = serde_json::from_value(body)
+            .map_err(|e| QuickBooksError::Decode(format!("CompanyInfo: {e}")))?;
+        let name = answer.company_info.company_name.trim();
+        if name.is_empty() {
+            return Err(QuickBooksError::Decode(
+                "CompanyInfo has no company name".into(),
+            ));
+        }
+        Ok(name.to_owned())
     }
 
     /// Reads every `entity` (changed after `since`, when given), a page at a time, handing
@@ -132,7 +154,7 @@ impl Company<'_> {
             "SELECT * FROM {}{filter} ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}",
             entity.name()
         );
-        let url = self.url("query", &[("query", &statement)])?;
+        let url = self.url(&["query"], &[("query", &statement)])?;
         let mut body = self.get_json(&url).await?;
         let rows = match body
             .get_mut("QueryResponse")
@@ -168,7 +190,7 @@ impl Company<'_> {
         }
         let names: Vec<&str> = entities.iter().map(|e| e.name()).collect();
         let url = self.url(
-            "cdc",
+            &["cdc"],
             &[
                 ("entities", &names.join(",")),
                 ("changedSince", &rfc3339(since)),

@@ -1,9 +1,22 @@
-//! The Accounting API's JSON, typed: the fields this client reads of Account and the
-//! transaction entities (Intuit API reference, scraped in Petrus-Han/finance_plugins
+//! The Accounting API's JSON, typed: the fields this client reads of CompanyInfo, Account and
+//! the transaction entities (Intuit API reference, scraped in Petrus-Han/finance_plugins
 //! `api-reference/{account,purchase,deposit,transfer,journalentry,invoice,bill,payment,
 //! billpayment}.md`; APIS.md §1.5). Unknown fields are ignored; money arrives as JSON numbers.
 
 use serde::Deserialize;
+
+/// `GET /v3/company/{realmId}/companyinfo/{realmId}` answers `{"CompanyInfo":{…},"time"}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CompanyInfoAnswer {
+    pub company_info: CompanyInfo,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CompanyInfo {
+    pub company_name: String,
+}
 
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct Ref {

@@ -11,7 +11,7 @@ use crate::identity::crypto::{b64url, ct_eq, random_bytes, sha256};
 use crate::orgs::OrgAccess;
 use crate::sync::sync_job;
 use chrono::{DateTime, TimeDelta, Utc};
-use flowsense_core::{OrgId, Role, UserId};
+use flowsense_core::{ErrorChain, OrgId, Role, UserId};
 use flowsense_integrations::quickbooks::{self, QuickBooks};
 use flowsense_integrations::xero::{self, Pkce, Xero};
 use flowsense_storage::{Connection, NewConnection, NewOAuthState, OAuthState};
@@ -194,6 +194,7 @@ async fn finish_quickbooks(
         .exchange_code(&code)
         .await
         .map_err(|e| ConnectionError::Provider(provider, ProviderFailure::QuickBooks(e)))?;
+    let tenant_name = quickbooks_company_name(ctx, client, taken.org, &realm_id, &tokens).await;
     save_connection(
         ctx,
         taken.org,
@@ -201,7 +202,7 @@ async fn finish_quickbooks(
         Grant {
             provider,
             tenant_id: realm_id,
-            tenant_name: None,
+            tenant_name,
             access: tokens.access_token,
             refresh: tokens.refresh_token,
             access_expires_at: tokens.access_expires_at,
@@ -210,6 +211,36 @@ async fn finish_quickbooks(
         ip,
     )
     .await
+}
+
+/// The company's name as QuickBooks shows it, for the connections list (as Xero's tenant name
+/// is). A name QuickBooks does not give is no reason to refuse the grant: the connection is
+/// saved without one (a reconnect keeps the name saved before) and the failure is logged.
+async fn quickbooks_company_name(
+    ctx: &Context,
+    client: &QuickBooks,
+    org: OrgId,
+    realm_id: &str,
+    tokens: &quickbooks::Tokens,
+) -> Option<String> {
+    let home = match ctx.store.org(org).await {
+        Ok(o) => o.settings.base_currency,
+        Err(e) => {
+            tracing::warn!(error = %ErrorChain(&e), "the organisation could not be read for the company name");
+            return None;
+        }
+    };
+    match client
+        .company(realm_id, &tokens.access_token, home)
+        .company_name()
+        .await
+    {
+        Ok(name) => Some(name),
+        Err(e) => {
+            tracing::warn!(error = %ErrorChain(&e), "QuickBooks did not give the company name");
+            None
+        }
+    }
 }
 
 async fn finish_xero(

@@ -9,13 +9,13 @@
 //! with backoff, the cursor keeping the progress made.
 
 use super::quickbooks::QuickBooksSource;
-use super::source::{Source, SourceError};
+use super::source::{FullReadPage, Source, SourceError};
 use super::tokens::{QuickBooksRefresher, Refresher, TokenError, XeroRefresher, usable_token};
 use super::xero::XeroSource;
 use crate::Context;
 use chrono::Duration;
 use flowsense_core::OrgId;
-use flowsense_storage::{AppliedCounts, StorageError};
+use flowsense_storage::{AppliedCounts, StorageError, SyncedPage};
 use uuid::Uuid;
 
 /// Throttle waits one run sits out before leaving the rest to the queue's retry.
@@ -210,8 +210,11 @@ pub async fn sync_connection(
                         org,
                         connection,
                         &run.provider,
-                        &page.changes,
-                        &page.cursor,
+                        SyncedPage {
+                            changes: &page.changes,
+                            cursor: &page.cursor,
+                            full_read: page.full_read.as_ref().map(FullReadPage::as_storage),
+                        },
                         base,
                     )
                     .await;

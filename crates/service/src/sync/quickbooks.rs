@@ -11,8 +11,15 @@
 //! CDC's 30-day window and under its 1,000 objects; otherwise a full re-read (a backfill).
 //! The next `since` is the moment the read began, less a minute, so nothing changed while it ran
 //! is missed (a change seen twice is applied twice, which changes nothing).
+//!
+//! A backfill or full re-read marks every row it sees; its last page removes the company's
+//! rows it did not see — deleted in QuickBooks while CDC could not report it — in the same
+//! transaction as the cursor. A re-read killed part way resumes with the same marks and
+//! removes nothing until it completes.
 
-use super::source::{Page, Source, SourceError};
+use super::source::{
+    FullReadPage, OVERLAP_SECONDS, Page, Source, SourceError, decode_cursor, encode_cursor,
+};
 use chrono::{DateTime, Duration, Utc};
 use flowsense_core::Currency;
 use flowsense_core::clock::Clock;
@@ -36,9 +43,6 @@ const BACKFILL_ORDER: [EntityType; 9] = [
     EntityType::Transfer,
     EntityType::JournalEntry,
 ];
-
-/// How far before a read's start the next incremental read looks back.
-const OVERLAP_SECONDS: i64 = 60;
 
 /// The stored cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +72,8 @@ pub struct QuickBooksSource {
     requests: usize,
 }
 
-fn source_error(e: QuickBooksError) -> SourceError {
+/// What a QuickBooks failure means to the engine (reads and token refreshes alike).
+pub(super) fn source_error(e: QuickBooksError) -> SourceError {
     match e {
         QuickBooksError::ReauthNeeded => SourceError::ReauthNeeded,
         QuickBooksError::ConnectionDead(why) => SourceError::Dead(why),
@@ -93,17 +98,13 @@ impl QuickBooksSource {
         home: Currency,
         cursor: Option<&str>,
     ) -> Result<Self, SourceError> {
-        let cursor = cursor
-            .map(serde_json::from_str::<Cursor>)
-            .transpose()
-            .map_err(|_| SourceError::Permanent("the stored sync cursor is unreadable".into()))?;
         Ok(Self {
+            cursor: decode_cursor(cursor)?,
             qb,
             clock,
             realm: realm.to_owned(),
             home,
             mapper: BookMapper::new(),
-            cursor,
             prepared: false,
             done: false,
             requests: 0,
@@ -115,12 +116,12 @@ impl QuickBooksSource {
         records: &[Record],
         cursor: &Cursor,
         mapper: &mut BookMapper,
+        full_read: Option<FullReadPage>,
     ) -> Result<Page, SourceError> {
-        let cursor = serde_json::to_string(cursor)
-            .map_err(|_| SourceError::Permanent("the sync cursor does not serialise".into()))?;
         Ok(Page {
             changes: mapper.map(records),
-            cursor,
+            cursor: encode_cursor(cursor)?,
+            full_read,
         })
     }
 
@@ -186,8 +187,11 @@ impl QuickBooksSource {
                 since: started - Duration::seconds(OVERLAP_SECONDS),
             }
         };
+        // Every page of a backfill or re-read marks what it saw; the last one sweeps the rest
+        // (CDC reports deletions only for 30 days, so a full re-read must find them itself).
+        let full_read = FullReadPage::of_read_begun(started, self.done);
         let mut mapper = std::mem::take(&mut self.mapper);
-        let page = self.page(&records, &next, &mut mapper);
+        let page = self.page(&records, &next, &mut mapper, Some(full_read));
         self.mapper = mapper;
         self.cursor = Some(next);
         page.map(Some)
@@ -208,7 +212,7 @@ impl QuickBooksSource {
             self.requests += read.map_err(source_error)?;
             self.prepared = true;
             let mut mapper = std::mem::take(&mut self.mapper);
-            let page = self.page(&records, &current, &mut mapper);
+            let page = self.page(&records, &current, &mut mapper, None);
             self.mapper = mapper;
             return page.map(Some);
         }
@@ -222,7 +226,7 @@ impl QuickBooksSource {
                     since: began - Duration::seconds(OVERLAP_SECONDS),
                 };
                 let mut mapper = std::mem::take(&mut self.mapper);
-                let page = self.page(&records, &next, &mut mapper);
+                let page = self.page(&records, &next, &mut mapper, None);
                 self.mapper = mapper;
                 self.cursor = Some(next);
                 page.map(Some)

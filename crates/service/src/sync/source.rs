@@ -3,9 +3,36 @@
 //! Xero); the engine applies each page with its cursor in one transaction.
 
 use flowsense_core::synced::BookChange;
+use flowsense_storage::FullRead;
 use futures_util::future::BoxFuture;
 use secrecy::SecretString;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::time::Duration;
+
+/// How far before a run's start the next incremental run looks back (providers compare to the
+/// second; a change seen twice is applied twice, which changes nothing).
+pub const OVERLAP_SECONDS: i64 = 60;
+
+/// A source's stored cursor, read back (`None`: never synced).
+///
+/// # Errors
+/// [`SourceError::Permanent`] for a cursor this source did not write.
+pub fn decode_cursor<C: DeserializeOwned>(stored: Option<&str>) -> Result<Option<C>, SourceError> {
+    stored
+        .map(serde_json::from_str::<C>)
+        .transpose()
+        .map_err(|_| SourceError::Permanent("the stored sync cursor is unreadable".into()))
+}
+
+/// A source's cursor, to store with the page it follows.
+///
+/// # Errors
+/// [`SourceError::Permanent`] when it does not serialise.
+pub fn encode_cursor<C: Serialize>(cursor: &C) -> Result<String, SourceError> {
+    serde_json::to_string(cursor)
+        .map_err(|_| SourceError::Permanent("the sync cursor does not serialise".into()))
+}
 
 /// One page read from a provider.
 #[derive(Debug, Clone)]
@@ -14,6 +41,38 @@ pub struct Page {
     /// Where the next read starts, stored with this page's changes. The source's own format
     /// (only that source reads it back).
     pub cursor: String,
+    /// Set on the pages of a full read of the books (a backfill, or a re-read when changes can
+    /// no longer be asked for): the page that completes it removes the rows it did not see.
+    pub full_read: Option<FullReadPage>,
+}
+
+/// A page's place in a full read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullReadPage {
+    /// The read's name: when it began, the same on every page and after a resumption.
+    pub run: String,
+    /// The read is complete with this page.
+    pub complete: bool,
+}
+
+impl FullReadPage {
+    /// The read begun at `started`, complete or not.
+    #[must_use]
+    pub fn of_read_begun(started: chrono::DateTime<chrono::Utc>, complete: bool) -> Self {
+        Self {
+            run: started.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            complete,
+        }
+    }
+
+    /// As storage takes it.
+    #[must_use]
+    pub fn as_storage(&self) -> FullRead<'_> {
+        FullRead {
+            run: &self.run,
+            complete: self.complete,
+        }
+    }
 }
 
 /// Why a read failed, by what the engine does about it.

@@ -7,8 +7,8 @@ use super::source::SourceError;
 use crate::Context;
 use chrono::{DateTime, Duration, Utc};
 use flowsense_core::OrgId;
-use flowsense_integrations::quickbooks::{QuickBooks, QuickBooksError};
-use flowsense_integrations::xero::{Xero, XeroError};
+use flowsense_integrations::quickbooks::QuickBooks;
+use flowsense_integrations::xero::Xero;
 use flowsense_storage::{ConnectionTokens, StorageError};
 use futures_util::future::BoxFuture;
 use secrecy::SecretString;
@@ -41,7 +41,40 @@ pub trait Refresher: Send + Sync {
     ) -> BoxFuture<'a, Result<Rotated, SourceError>>;
 }
 
-/// QuickBooks' token endpoint as a [`Refresher`].
+impl Rotated {
+    /// What both providers' token endpoints answer: a new access token with its expiry, and a
+    /// new refresh token with its own.
+    fn new(
+        access: SecretString,
+        refresh: SecretString,
+        access_expires_at: DateTime<Utc>,
+        refresh_expires_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            tokens: ConnectionTokens {
+                access,
+                refresh,
+                expires_at: Some(access_expires_at),
+            },
+            refresh_expires_at: Some(refresh_expires_at),
+        }
+    }
+}
+
+/// A provider failure met while refreshing, as the engine treats it: as a read's, except that
+/// a token endpoint refusing the request without `invalid_grant` (the app's own credentials)
+/// will refuse it again.
+fn refresh_failure(e: SourceError) -> SourceError {
+    match e {
+        SourceError::ReauthNeeded => {
+            SourceError::Permanent("the provider's token endpoint refused the app".into())
+        }
+        e => e,
+    }
+}
+
+/// QuickBooks' token endpoint as a [`Refresher`] (the refresh token's rolling expiry is
+/// QuickBooks' `x_refresh_token_expires_in`).
 pub struct QuickBooksRefresher(pub Arc<QuickBooks>);
 
 impl Refresher for QuickBooksRefresher {
@@ -50,22 +83,17 @@ impl Refresher for QuickBooksRefresher {
         refresh_token: &'a SecretString,
     ) -> BoxFuture<'a, Result<Rotated, SourceError>> {
         Box::pin(async move {
-            let t = self.0.refresh(refresh_token).await.map_err(|e| match e {
-                QuickBooksError::ConnectionDead(why) => SourceError::Dead(why),
-                e @ (QuickBooksError::Unavailable(_)
-                | QuickBooksError::Timeout
-                | QuickBooksError::Transport(_)
-                | QuickBooksError::Throttled { .. }) => SourceError::Unavailable(e.to_string()),
-                e => SourceError::Permanent(e.to_string()),
-            })?;
-            Ok(Rotated {
-                tokens: ConnectionTokens {
-                    access: t.access_token,
-                    refresh: t.refresh_token,
-                    expires_at: Some(t.access_expires_at),
-                },
-                refresh_expires_at: Some(t.refresh_expires_at),
-            })
+            let t = self
+                .0
+                .refresh(refresh_token)
+                .await
+                .map_err(|e| refresh_failure(super::quickbooks::source_error(e)))?;
+            Ok(Rotated::new(
+                t.access_token,
+                t.refresh_token,
+                t.access_expires_at,
+                t.refresh_expires_at,
+            ))
         })
     }
 }
@@ -80,22 +108,17 @@ impl Refresher for XeroRefresher {
         refresh_token: &'a SecretString,
     ) -> BoxFuture<'a, Result<Rotated, SourceError>> {
         Box::pin(async move {
-            let t = self.0.refresh(refresh_token).await.map_err(|e| match e {
-                XeroError::ConnectionDead(why) => SourceError::Dead(why),
-                e @ (XeroError::Unavailable(_)
-                | XeroError::Timeout
-                | XeroError::Transport(_)
-                | XeroError::RateLimited { .. }) => SourceError::Unavailable(e.to_string()),
-                e => SourceError::Permanent(e.to_string()),
-            })?;
-            Ok(Rotated {
-                tokens: ConnectionTokens {
-                    access: t.access_token,
-                    refresh: t.refresh_token,
-                    expires_at: Some(t.access_expires_at),
-                },
-                refresh_expires_at: Some(t.refresh_expires_at),
-            })
+            let t = self
+                .0
+                .refresh(refresh_token)
+                .await
+                .map_err(|e| refresh_failure(super::xero::source_error(e)))?;
+            Ok(Rotated::new(
+                t.access_token,
+                t.refresh_token,
+                t.access_expires_at,
+                t.refresh_expires_at,
+            ))
         })
     }
 }

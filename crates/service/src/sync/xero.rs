@@ -8,8 +8,14 @@
 //! (Xero compares to the second; a change seen twice is applied twice, which changes nothing).
 //! A run killed mid-way resumes at the page after the last one applied, with the same `since`
 //! and the same start, so the next run still covers what changed while this one ran.
+//!
+//! A backfill marks the rows it sees and its last page removes the organisation's rows it did
+//! not see (left by an earlier connection and deleted in Xero since). Incremental reads need no
+//! such sweep: Xero reports deletions and voids as status changes, with no look-back limit.
 
-use super::source::{Page, Source, SourceError};
+use super::source::{
+    FullReadPage, OVERLAP_SECONDS, Page, Source, SourceError, decode_cursor, encode_cursor,
+};
 use chrono::{DateTime, Duration, Utc};
 use flowsense_core::Currency;
 use flowsense_core::clock::Clock;
@@ -18,9 +24,6 @@ use futures_util::future::BoxFuture;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// How far before a run's start the next incremental run looks back.
-const OVERLAP_SECONDS: i64 = 60;
 
 /// The paged collections, in the order a run reads them (after the chart).
 const PAGED: [Collection; 3] = [
@@ -57,7 +60,8 @@ pub struct XeroSource {
     requests: usize,
 }
 
-fn source_error(e: XeroError) -> SourceError {
+/// What a Xero failure means to the engine (reads and token refreshes alike).
+pub(super) fn source_error(e: XeroError) -> SourceError {
     match e {
         XeroError::ReauthNeeded => SourceError::ReauthNeeded,
         XeroError::ConnectionDead(why) => SourceError::Dead(why),
@@ -74,11 +78,6 @@ fn source_error(e: XeroError) -> SourceError {
     }
 }
 
-fn encode(cursor: &Cursor) -> Result<String, SourceError> {
-    serde_json::to_string(cursor)
-        .map_err(|_| SourceError::Permanent("the sync cursor does not serialise".into()))
-}
-
 impl XeroSource {
     /// A run over organisation `tenant` (its Xero `tenantId`), whose amounts without a currency
     /// are in `home`, resuming from `cursor` (`None`: a backfill).
@@ -92,16 +91,12 @@ impl XeroSource {
         home: Currency,
         cursor: Option<&str>,
     ) -> Result<Self, SourceError> {
-        let cursor = cursor
-            .map(serde_json::from_str::<Cursor>)
-            .transpose()
-            .map_err(|_| SourceError::Permanent("the stored sync cursor is unreadable".into()))?;
         Ok(Self {
+            cursor: decode_cursor(cursor)?,
             xero,
             clock,
             tenant: tenant.to_owned(),
             home,
-            cursor,
             chart: None,
             done: false,
             requests: 0,
@@ -134,7 +129,8 @@ impl XeroSource {
         self.chart = Some(chart);
         let page = Page {
             changes: accounts,
-            cursor: encode(&position)?,
+            cursor: encode_cursor(&position)?,
+            full_read: None,
         };
         self.cursor = Some(position);
         Ok(page)
@@ -178,7 +174,11 @@ impl XeroSource {
         };
         let out = Page {
             changes: read.changes,
-            cursor: encode(&next)?,
+            cursor: encode_cursor(&next)?,
+            // See the module comment: a backfill marks and sweeps.
+            full_read: since
+                .is_none()
+                .then(|| FullReadPage::of_read_begun(started, self.done)),
         };
         self.cursor = Some(next);
         Ok(out)
@@ -234,8 +234,9 @@ mod tests {
             },
             Cursor::Current { since: started },
         ] {
-            let text = encode(&c).expect("encode");
-            assert_eq!(serde_json::from_str::<Cursor>(&text).expect("decode"), c);
+            let text = encode_cursor(&c).expect("encode");
+            let back: Option<Cursor> = decode_cursor(Some(&text)).expect("decode");
+            assert_eq!(back, Some(c));
         }
     }
 }

@@ -9,6 +9,7 @@
 use super::accounts::upsert_account;
 use super::convert::to_base;
 use super::external_prefix;
+use super::sweep::{FullRead, mark_seen, sweep_unseen};
 use crate::Store;
 use crate::args::sql;
 use crate::books::books_changed;
@@ -51,6 +52,29 @@ impl AppliedCounts {
     }
 }
 
+/// One page of a connection's books, as [`Store::apply_synced`] takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncedPage<'a> {
+    pub changes: &'a [BookChange],
+    /// Where the next read starts, stored with the changes.
+    pub cursor: &'a str,
+    /// Set when the page belongs to a full read of the books, whose last page removes the
+    /// connection's rows the read did not see (see [`FullRead`]).
+    pub full_read: Option<FullRead<'a>>,
+}
+
+impl<'a> SyncedPage<'a> {
+    /// A page of an incremental read: `changes`, then `cursor`.
+    #[must_use]
+    pub fn incremental(changes: &'a [BookChange], cursor: &'a str) -> Self {
+        Self {
+            changes,
+            cursor,
+            full_read: None,
+        }
+    }
+}
+
 /// One transactions row, as the movement statements read it from JSON.
 #[derive(Serialize)]
 struct MovementRow<'a> {
@@ -74,8 +98,10 @@ fn json(value: &impl Serialize) -> Result<String> {
 
 impl Store {
     /// Applies one page of changes from connection `connection` (of `provider`) and stores
-    /// `cursor`, in one transaction: money accounts upserted by provider id, each transaction's
+    /// its cursor, in one transaction: money accounts upserted by provider id, each transaction's
     /// movements replaced, documents upserted, removals applied, the books version moved on.
+    /// A page of a full read marks what it carries as seen, and the page completing the read
+    /// removes the connection's transactions and documents it did not see (counted as removed).
     /// Amounts are stored in `base_currency` (converted with the provider's exact rate, rounded
     /// half to even once) beside the provider's own amount and currency. Transfers between two
     /// money accounts are filed under [`TRANSFER_CATEGORY`], as imports file them.
@@ -90,10 +116,14 @@ impl Store {
         org: OrgId,
         connection: Uuid,
         provider: &str,
-        changes: &[BookChange],
-        cursor: &str,
+        page: SyncedPage<'_>,
         base_currency: Currency,
     ) -> Result<AppliedCounts> {
+        let SyncedPage {
+            changes,
+            cursor,
+            full_read,
+        } = page;
         let mut tx = self.scoped(org).await?;
         let (tenant,): (String,) = tx
             .fetch_optional(
@@ -140,6 +170,12 @@ impl Store {
                     upsert_document(&mut tx, org, provider, &prefix, d, base_currency).await?;
             }
         }
+        if let Some(read) = full_read {
+            mark_seen(&mut tx, org, &prefix, changes, read.run).await?;
+            if read.complete {
+                counts.removed += sweep_unseen(&mut tx, org, &prefix, read.run).await?;
+            }
+        }
         books_changed(&mut tx, org).await?;
         tx.commit().await?;
         Ok(counts)
@@ -148,12 +184,12 @@ impl Store {
 
 /// Where each source of the page ends up: the movements of its last `Movements` change, or
 /// gone when its last change is `Removed` (a later change replaces an earlier one).
-struct FinalStates<'a> {
-    movements: BTreeMap<&'a str, &'a [CashMovement]>,
+pub(super) struct FinalStates<'a> {
+    pub(super) movements: BTreeMap<&'a str, &'a [CashMovement]>,
     gone: Vec<&'a str>,
 }
 
-fn final_states(changes: &[BookChange]) -> FinalStates<'_> {
+pub(super) fn final_states(changes: &[BookChange]) -> FinalStates<'_> {
     let mut last: BTreeMap<&str, Option<&[CashMovement]>> = BTreeMap::new();
     for change in changes {
         match change {

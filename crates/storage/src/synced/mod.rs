@@ -2,7 +2,8 @@
 //!
 //! - [`Store::apply_synced`] applies one page of [`BookChange`]s and the cursor that follows it
 //!   in ONE transaction, so a sync killed at any moment resumes from the last page it applied
-//!   and a page applied twice changes nothing.
+//!   and a page applied twice changes nothing. The page that completes a full read also removes
+//!   the connection's rows the read did not see ([`FullRead`], mark and sweep).
 //! - Token rotation ([`Store::sync_tokens`], [`Store::lease_token_refresh`],
 //!   [`Store::save_rotated_tokens`]): a refresh runs under a lease, one per connection at a
 //!   time, and saves the rotated tokens by compare-and-swap on the connection's token version.
@@ -17,10 +18,12 @@ mod accounts;
 mod apply;
 mod convert;
 mod status;
+mod sweep;
 mod tokens;
 
-pub use apply::AppliedCounts;
+pub use apply::{AppliedCounts, SyncedPage};
 pub use status::{SyncState, SyncedAccountTotal};
+pub use sweep::FullRead;
 pub use tokens::SyncTokens;
 
 /// The prefix of every external id a connection's rows carry: `{provider}:{tenant}:`.

@@ -8,7 +8,9 @@ use flowsense_core::synced::{
     BookChange, CashMovement, Document, MoneyAccount, MoneyAccountKind, Rate,
 };
 use flowsense_core::{Currency, DocKind, Money, OrgId};
-use flowsense_storage::{ConnectionTokens, NewJob, NewOrg, OrgSettings, StorageError, Store};
+use flowsense_storage::{
+    ConnectionTokens, FullRead, NewJob, NewOrg, OrgSettings, StorageError, Store, SyncedPage,
+};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
@@ -119,7 +121,13 @@ pub async fn a_synced_page_applies_once_with_its_cursor_and_only_for_its_organis
     let b = org(store, "other").await;
     let id = connection(store, a).await;
     let counts = store
-        .apply_synced(a, id, "quickbooks", &page(), "cursor-1", Currency::USD)
+        .apply_synced(
+            a,
+            id,
+            "quickbooks",
+            SyncedPage::incremental(&page(), "cursor-1"),
+            Currency::USD,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -127,7 +135,13 @@ pub async fn a_synced_page_applies_once_with_its_cursor_and_only_for_its_organis
         (2, 2, 1)
     );
     let again = store
-        .apply_synced(a, id, "quickbooks", &page(), "cursor-1", Currency::USD)
+        .apply_synced(
+            a,
+            id,
+            "quickbooks",
+            SyncedPage::incremental(&page(), "cursor-1"),
+            Currency::USD,
+        )
         .await
         .unwrap();
     assert_eq!(again.total(), 0, "a re-applied page changes nothing");
@@ -164,7 +178,13 @@ pub async fn a_synced_page_applies_once_with_its_cursor_and_only_for_its_organis
         },
     ];
     let removed = store
-        .apply_synced(a, id, "quickbooks", &changes, "cursor-2", Currency::USD)
+        .apply_synced(
+            a,
+            id,
+            "quickbooks",
+            SyncedPage::incremental(&changes, "cursor-2"),
+            Currency::USD,
+        )
         .await
         .unwrap();
     assert_eq!(removed.removed, 3);
@@ -174,7 +194,13 @@ pub async fn a_synced_page_applies_once_with_its_cursor_and_only_for_its_organis
 
     // Another organisation: nothing applied, nothing read, nothing changed.
     let applied = store
-        .apply_synced(b, id, "quickbooks", &page(), "evil", Currency::USD)
+        .apply_synced(
+            b,
+            id,
+            "quickbooks",
+            SyncedPage::incremental(&page(), "evil"),
+            Currency::USD,
+        )
         .await;
     assert!(
         matches!(applied, Err(StorageError::NotFound)),
@@ -223,7 +249,13 @@ pub async fn a_synced_page_applies_once_with_its_cursor_and_only_for_its_organis
             .unwrap()
     );
     let dead = store
-        .apply_synced(a, id, "quickbooks", &page(), "cursor-3", Currency::USD)
+        .apply_synced(
+            a,
+            id,
+            "quickbooks",
+            SyncedPage::incremental(&page(), "cursor-3"),
+            Currency::USD,
+        )
         .await;
     assert!(
         matches!(dead, Err(StorageError::NotFound)),
@@ -325,4 +357,130 @@ pub async fn the_sync_key_is_released_once_a_worker_takes_the_job(store: &Store)
     let third = store.enqueue_job(&job, now()).await.unwrap();
     assert!(third.newly_created, "a sync may be queued while one runs");
     assert_ne!(third.id, first.id);
+}
+
+/// The connection's movements per account and its documents.
+async fn held(store: &Store, org: OrgId, id: Uuid) -> (Vec<(String, i64)>, i64) {
+    let (totals, documents) = store.synced_totals(org, id).await.unwrap();
+    let per_account = totals
+        .into_iter()
+        .map(|t| (t.provider_account_id, t.transactions))
+        .collect();
+    (per_account, documents)
+}
+
+pub async fn a_completed_full_read_sweeps_only_its_own_unseen_rows(store: &Store) {
+    let a = org(store, "swept").await;
+    let b = org(store, "bystander").await;
+    let id = connection(store, a).await;
+    // Another connection of the same organisation, and another organisation connected to the
+    // same company (the same external ids).
+    let xero = store
+        .create_connection(a, "xero", "tenant-2")
+        .await
+        .unwrap();
+    let theirs = connection(store, b).await;
+    for (org, connection, provider) in [
+        (a, id, "quickbooks"),
+        (a, xero, "xero"),
+        (b, theirs, "quickbooks"),
+    ] {
+        store
+            .apply_synced(
+                org,
+                connection,
+                provider,
+                SyncedPage::incremental(&page(), "cursor-1"),
+                Currency::USD,
+            )
+            .await
+            .unwrap();
+    }
+    let full = held(store, a, id).await;
+    assert_eq!(full, (vec![("1".into(), 1), ("2".into(), 1)], 1));
+
+    // A full read sees the purchase only: the deposit and the invoice were deleted meanwhile.
+    let mut seen = page();
+    seen.truncate(3);
+    let read = |complete| FullRead {
+        run: "2027-03-05T09:00:00.000000Z",
+        complete,
+    };
+    let first = store
+        .apply_synced(
+            a,
+            id,
+            "quickbooks",
+            SyncedPage {
+                changes: &seen,
+                cursor: "reading-1",
+                full_read: Some(read(false)),
+            },
+            Currency::USD,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.total(), 0, "marking is not a change");
+    assert_eq!(
+        held(store, a, id).await,
+        full,
+        "a read part way removes nothing"
+    );
+
+    // The read completes (its last page carries nothing more): what it did not see goes.
+    let last = store
+        .apply_synced(
+            a,
+            id,
+            "quickbooks",
+            SyncedPage {
+                changes: &[],
+                cursor: "current",
+                full_read: Some(read(true)),
+            },
+            Currency::USD,
+        )
+        .await
+        .unwrap();
+    assert_eq!(last.removed, 2, "the deposit's movement and the invoice");
+    assert_eq!(
+        held(store, a, id).await,
+        (vec![("1".into(), 1), ("2".into(), 0)], 0)
+    );
+    assert_eq!(
+        store.sync_state(a, id).await.unwrap().cursor.as_deref(),
+        Some("current")
+    );
+    assert_eq!(
+        held(store, a, xero).await,
+        full,
+        "another connection untouched"
+    );
+    assert_eq!(
+        held(store, b, theirs).await,
+        full,
+        "another organisation untouched"
+    );
+
+    // A later read that sees nothing removes the rest: marks of an earlier read do not count.
+    let empty = store
+        .apply_synced(
+            a,
+            id,
+            "quickbooks",
+            SyncedPage {
+                changes: &[],
+                cursor: "current-2",
+                full_read: Some(FullRead {
+                    run: "2027-04-05T09:00:00.000000Z",
+                    complete: true,
+                }),
+            },
+            Currency::USD,
+        )
+        .await
+        .unwrap();
+    assert_eq!(empty.removed, 1);
+    assert_eq!(held(store, a, xero).await, full);
+    assert_eq!(held(store, b, theirs).await, full);
 }

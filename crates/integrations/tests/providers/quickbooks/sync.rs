@@ -234,6 +234,41 @@ async fn cdc_returns_updates_deletions_and_voids_since_the_last_sync() {
 }
 
 #[tokio::test]
+async fn the_company_name_is_read_from_company_info_in_one_request() {
+    let env = env(200).await;
+    let (tokens, realm) = connect(&env).await;
+    let before = env.fake.request_count();
+    let name = env
+        .qb
+        .company(&realm, &tokens.access_token, Currency::USD)
+        .company_name()
+        .await
+        .expect("company name");
+    assert_eq!(name, env.books.business_name);
+    assert_eq!(name, env.fake.ledger().company_name);
+    let served = env.fake.served();
+    assert_eq!(served.len() - before, 1);
+    let last = served.last().expect("a request");
+    assert_eq!(
+        (last.method.as_str(), last.path.clone(), last.status),
+        (
+            "GET",
+            format!("/v3/company/{realm}/companyinfo/{realm}"),
+            200
+        )
+    );
+    assert_eq!(last.query.as_deref(), Some("minorversion=75"));
+
+    // Another company's id is refused, and the client says so rather than inventing a name.
+    let other = env
+        .qb
+        .company("4620816365000000000", &tokens.access_token, Currency::USD)
+        .company_name()
+        .await;
+    assert!(other.is_err(), "{other:?}");
+}
+
+#[tokio::test]
 async fn the_client_sends_nothing_but_reads_and_its_own_token_calls() {
     let env = env(2_000).await;
     let (tokens, realm) = connect(&env).await;
@@ -241,6 +276,7 @@ async fn the_client_sends_nothing_but_reads_and_its_own_token_calls() {
     for entity in EntityType::ALL {
         company.read_all(entity, None, |_| {}).await.expect("read");
     }
+    company.company_name().await.expect("company name");
     let since = env.clock.now();
     env.clock.advance(Duration::minutes(5));
     company

@@ -1,41 +1,14 @@
 //! Incremental syncs through CDC: an edit, a deletion and a void since the last sync, applied
 //! exactly; another organisation cannot apply to or read the connection.
 
-use super::support::{books, expected, quick_retries, stored, sync_env};
+use super::support::{books, expected, first, quick_retries, stored, sync_env};
 use chrono::Duration;
 use flowsense_core::Currency;
 use flowsense_core::synced::BookChange;
 use flowsense_fakes::FakeConfig;
 use flowsense_fakes::quickbooks::ledger::Kind;
 use flowsense_service::sync::sync_connection;
-use flowsense_storage::{StorageError, Store};
-
-/// The first entity of one of `kinds` that moves money in a bank or card account.
-fn first(env: &super::support::SyncEnv, kinds: &[Kind]) -> u64 {
-    let ledger = env.fake.ledger();
-    let money: Vec<u64> = ledger
-        .accounts
-        .iter()
-        .filter(|a| matches!(a.account_type, "Bank" | "Credit Card"))
-        .map(|a| a.id)
-        .collect();
-    ledger
-        .entities
-        .iter()
-        .find(|e| kinds.contains(&e.kind) && money.contains(&e.account))
-        .unwrap_or_else(|| {
-            let present: std::collections::BTreeSet<String> = ledger
-                .entities
-                .iter()
-                .filter(|e| money.contains(&e.account))
-                .map(|e| format!("{:?}", e.kind))
-                .collect();
-            panic!(
-                "none of {kinds:?} in bank or card accounts; present: {present:?}; money {money:?}"
-            )
-        })
-        .id
-}
+use flowsense_storage::{StorageError, Store, SyncedPage};
 
 async fn edits_deletions_and_voids_reach_the_store_exactly(store: &Store) {
     let env = sync_env(store, &books(3_000), FakeConfig::default(), quick_retries()).await;
@@ -83,8 +56,7 @@ async fn edits_deletions_and_voids_reach_the_store_exactly(store: &Store) {
             other,
             env.connection,
             "quickbooks",
-            &removal,
-            "{}",
+            SyncedPage::incremental(&removal, "{}"),
             Currency::USD,
         )
         .await;

@@ -1,10 +1,12 @@
 //! Syncing a QuickBooks company (the real fake on loopback) into storage through the sync job:
 //! backfill, incremental changes, token rotation under a race, a dead connection, throttling
-//! and server errors, and a worker killed mid-backfill.
+//! and server errors, a worker killed mid-backfill, and a full re-read past CDC's window
+//! removing what was deleted meanwhile.
 
 mod backfill;
 mod changes;
 mod faults;
 mod kill;
 pub(crate) mod support;
+mod sweep;
 mod tokens;

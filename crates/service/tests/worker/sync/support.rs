@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use flowsense_core::clock::{Clock, ManualClock};
 use flowsense_core::{Currency, OrgId};
-use flowsense_fakes::quickbooks::approve_consent;
+use flowsense_fakes::decide_consent;
 use flowsense_fakes::quickbooks::ledger::{Kind, Status};
 use flowsense_fakes::{FakeConfig, QuickBooksFake};
 use flowsense_integrations::quickbooks::{
@@ -136,7 +136,7 @@ pub async fn sync_env(
 /// The connect flow, approved, with the connection stored as the connect pages store it.
 pub async fn connect(ctx: &Context, qb: &QuickBooks, org: OrgId) -> (Uuid, String) {
     let state = "state-bound-to-the-session-0001";
-    let query = approve_consent(qb.authorize_url(state).as_str())
+    let query = decide_consent(qb.authorize_url(state).as_str(), true)
         .await
         .expect("consent");
     let Callback::Approved { code, realm_id } = parse_callback(&query, state).expect("callback")
@@ -232,4 +232,31 @@ pub fn paging_minimum(fake: &QuickBooksFake) -> usize {
             n / PAGE_SIZE + 1
         })
         .sum()
+}
+
+/// The first entity of one of `kinds` that moves money in a bank or card account.
+pub fn first(env: &SyncEnv, kinds: &[Kind]) -> u64 {
+    let ledger = env.fake.ledger();
+    let money: Vec<u64> = ledger
+        .accounts
+        .iter()
+        .filter(|a| matches!(a.account_type, "Bank" | "Credit Card"))
+        .map(|a| a.id)
+        .collect();
+    ledger
+        .entities
+        .iter()
+        .find(|e| kinds.contains(&e.kind) && money.contains(&e.account))
+        .unwrap_or_else(|| {
+            let present: std::collections::BTreeSet<String> = ledger
+                .entities
+                .iter()
+                .filter(|e| money.contains(&e.account))
+                .map(|e| format!("{:?}", e.kind))
+                .collect();
+            panic!(
+                "none of {kinds:?} in bank or card accounts; present: {present:?}; money {money:?}"
+            )
+        })
+        .id
 }

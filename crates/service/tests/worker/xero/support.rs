@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use flowsense_core::clock::{Clock, ManualClock};
 use flowsense_core::{Currency, OrgId, Role};
-use flowsense_fakes::xero::decide_consent;
+use flowsense_fakes::decide_consent;
 use flowsense_fakes::xero::ledger::{Kind, Status};
 use flowsense_fakes::{XeroFake, XeroFakeConfig};
 use flowsense_integrations::xero::{Endpoints, Loopback, RetryPolicy, Xero, XeroConfig};
@@ -69,6 +69,22 @@ pub fn quick_retries() -> RetryPolicy {
     }
 }
 
+/// A client of the fake at `origin`, as the instance would build one from its settings.
+pub fn client(origin: &str, client_id: &str, secret: &str, clock: Arc<dyn Clock>) -> Xero {
+    Xero::new(
+        XeroConfig {
+            endpoints: Endpoints::from_origin(origin).expect("endpoints"),
+            client_id: client_id.to_owned(),
+            client_secret: SecretString::from(secret.to_owned()),
+            redirect_uri: REDIRECT.to_owned(),
+            loopback: Loopback::Allowed,
+            retry: quick_retries(),
+        },
+        clock,
+    )
+    .expect("client")
+}
+
 pub struct XeroEnv {
     pub fake: XeroFake,
     pub xero: Arc<Xero>,
@@ -113,20 +129,12 @@ pub async fn xero_env(store: &Store, books: &[GeneratedBooks]) -> XeroEnv {
     let fake = XeroFake::start(books, config, clock.clone())
         .await
         .expect("fake");
-    let xero = Arc::new(
-        Xero::new(
-            XeroConfig {
-                endpoints: Endpoints::from_origin(&fake.origin()).expect("endpoints"),
-                client_id: fake.config().client_id.clone(),
-                client_secret: SecretString::from(fake.config().client_secret.clone()),
-                redirect_uri: REDIRECT.to_owned(),
-                loopback: Loopback::Allowed,
-                retry: quick_retries(),
-            },
-            clock.clone() as Arc<dyn Clock>,
-        )
-        .expect("client"),
-    );
+    let xero = Arc::new(client(
+        &fake.origin(),
+        &fake.config().client_id,
+        &fake.config().client_secret,
+        clock.clone(),
+    ));
     let outbox = tempfile::tempdir().expect("outbox");
     let ctx = crate::support::context(store, outbox.path())
         .with_clock(clock.clone())

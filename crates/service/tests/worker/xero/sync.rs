@@ -18,7 +18,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// One request for the chart, and `⌈n / 1000⌉` (at least one) per paged collection.
-fn paging_minimum(env: &XeroEnv, tenant: usize) -> usize {
+pub(super) fn paging_minimum(env: &XeroEnv, tenant: usize) -> usize {
     let ledger = env.fake.ledger(tenant);
     let pages = |kind: Kind| {
         let n = ledger.records.iter().filter(|r| r.kind == kind).count();

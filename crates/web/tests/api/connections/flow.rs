@@ -40,8 +40,11 @@ async fn an_admin_connects_quickbooks_through_the_consent_page(db: Db) {
         page.contains("Connected. The first sync is queued."),
         "{page}"
     );
-    // The realm id (the provider's customer identifier) never reaches the browser.
+    // The realm id (the provider's customer identifier) never reaches the browser; the company's
+    // name, read from QuickBooks' CompanyInfo, names the connection.
     assert!(!page.contains(&e.fake.config().realm_id));
+    let company = e.fake.ledger().company_name;
+    assert!(page.contains(&company), "{page}");
 
     let connections = e.app.state.store.connections(e.org).await.expect("list");
     assert_eq!(connections.len(), 1);
@@ -51,6 +54,7 @@ async fn an_admin_connects_quickbooks_through_the_consent_page(db: Db) {
         ("quickbooks", "active")
     );
     assert_eq!(c.tenant_id, e.fake.config().realm_id);
+    assert_eq!(c.tenant_name.as_deref(), Some(company.as_str()));
     assert!(c.refresh_expires_at.is_some());
     assert!(
         e.app
@@ -72,6 +76,7 @@ async fn an_admin_connects_quickbooks_through_the_consent_page(db: Db) {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list[0]["status"], "active");
+    assert_eq!(list[0]["tenant_name"], company.as_str());
     assert!(list[0]["refresh_expires_at"].is_null());
     assert!(!list.to_string().contains(&e.fake.config().realm_id));
     let mut api_admin = e.app.signed_in("admin@acme.test").await;

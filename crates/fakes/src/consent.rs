@@ -1,6 +1,7 @@
-//! What a person's browser does on the fake Xero consent page, for tests and benchmarks that
-//! need a grant without a real browser: load the page, press Allow access (or Cancel), and come
-//! back with the redirect's query string (`code` and `state`, or `error` and `state`).
+//! What a person's browser does on a fake's consent page (QuickBooks' or Xero's), for tests
+//! and benchmarks that need a grant without a real browser: load the page, press the approve
+//! (or cancel) button, and come back with the redirect's query string (`code` and `state`, with
+//! `realmId` from QuickBooks; or `error` and `state`).
 
 /// Decides on the consent page at `authorize_url` and returns the query string the fake
 /// redirects to.
@@ -13,6 +14,10 @@
     reason = "the person's browser is an outside client, not one of ours"
 )]
 pub async fn decide_consent(authorize_url: &str, approve: bool) -> Result<String, String> {
+    let origin = reqwest::Url::parse(authorize_url)
+        .map_err(|e| format!("consent page address: {e}"))?
+        .origin()
+        .ascii_serialization();
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -27,7 +32,6 @@ pub async fn decide_consent(authorize_url: &str, approve: bool) -> Result<String
         .map_err(|e| format!("consent page: {e}"))?;
     let action = between(&page, "action=\"", "\"").ok_or("no consent form")?;
     let consent = between(&page, "name=\"consent\" value=\"", "\"").ok_or("no consent id")?;
-    let origin = authorize_url.split("/identity").next().ok_or("no origin")?;
     let decision = if approve { "approve" } else { "deny" };
     let answer = browser
         .post(format!("{origin}{action}"))

@@ -1,0 +1,3 @@
+UPDATE documents SET seen_in_run = $2 WHERE org_id = $1 AND kind IN ('invoice', 'bill')
+AND external_id IN (SELECT jsonb_array_elements_text(($3::text)::jsonb))
+AND seen_in_run IS DISTINCT FROM $2
