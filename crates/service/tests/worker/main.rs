@@ -5,6 +5,7 @@
 mod accounts_and_orgs;
 mod email_jobs;
 mod imports;
+mod narratives;
 mod retention;
 mod support;
 mod sync;
