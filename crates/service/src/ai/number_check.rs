@@ -1,9 +1,10 @@
 //! Whether every number a model wrote is one of the figures it was given. A number counts as
 //! given when it is a figure written at the precision the text uses: `12,334.97`, `12334.97`,
 //! `$12,335` and `$12.3k` are all 1,233,497 cents; `12.5%` and `13%` are 1,250 basis points; a
-//! date's year, month and day each count. Signs are ignored (a burn of -2,000 may be written
-//! "2,000 a month"); names among the figures are taken out of the text first, so the digits in
-//! "Studio 54" or in a pseudonym are not read as numbers.
+//! date's year, month and day each count; a number written with `%` must be a percentage. Signs
+//! are ignored (a burn of -2,000 may be written "2,000 a month"); names among the figures are
+//! taken out of the text first, so the digits in "Studio 54" or in a pseudonym are not read as
+//! numbers.
 
 use crate::insights::{Figure, FigureValue};
 use chrono::Datelike;
@@ -13,6 +14,8 @@ use chrono::Datelike;
 struct Exact {
     mantissa: u128,
     scale: u32,
+    /// A percentage: the only kind a number written with `%` can be.
+    percent: bool,
 }
 
 /// A number as written: its digits (`scale` of them after the point), times `10^exponent`
@@ -23,6 +26,7 @@ pub struct Written {
     digits: u128,
     scale: u32,
     exponent: u32,
+    percent: bool,
 }
 
 fn pow10(n: u32) -> Option<u128> {
@@ -32,6 +36,9 @@ fn pow10(n: u32) -> Option<u128> {
 impl Written {
     /// Whether `value`, rounded half away from zero to the precision of this number, is it.
     fn matches(&self, value: Exact) -> bool {
+        if self.percent && !value.percent {
+            return false;
+        }
         let (Some(up), Some(down)) = (pow10(self.scale), pow10(value.scale + self.exponent)) else {
             return false;
         };
@@ -48,10 +55,14 @@ fn exact_values(figure: &Figure) -> Vec<Exact> {
     let e = |m: i128, scale: u32| Exact {
         mantissa: m.unsigned_abs(),
         scale,
+        percent: false,
     };
     match &figure.value {
         FigureValue::Money { minor, currency } => vec![e((*minor).into(), currency.exponent())],
-        FigureValue::Percent { bp } => vec![e((*bp).into(), 2)],
+        FigureValue::Percent { bp } => vec![Exact {
+            percent: true,
+            ..e((*bp).into(), 2)
+        }],
         FigureValue::Count { n } => vec![e((*n).into(), 0)],
         FigureValue::Months { tenths } => vec![e((*tenths).into(), 1)],
         FigureValue::Date { date } => vec![
@@ -112,12 +123,14 @@ pub fn numbers_in(text: &str) -> Vec<Written> {
         }
         let rest: String = chars[j..chars.len().min(j + 3)].iter().collect();
         let mut exponent = 0;
+        let mut percent = false;
         let mut end = j;
         let mut word = false;
         if let Some((suffix, e)) = SCALES.iter().find(|(s, _)| rest.starts_with(s)) {
             let after = chars.get(j + suffix.chars().count());
             if after.is_none_or(|c| !c.is_alphanumeric()) {
                 exponent = *e;
+                percent = *suffix == "%";
                 end = j + suffix.chars().count();
             } else {
                 word = true;
@@ -138,6 +151,7 @@ pub fn numbers_in(text: &str) -> Vec<Written> {
                 digits: value,
                 scale,
                 exponent,
+                percent,
             });
         } else {
             // Too long to be any figure: never given.
@@ -146,6 +160,7 @@ pub fn numbers_in(text: &str) -> Vec<Written> {
                 digits: u128::MAX,
                 scale,
                 exponent,
+                percent,
             });
         }
         i = end.max(i + 1);

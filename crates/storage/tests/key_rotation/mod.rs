@@ -178,7 +178,8 @@ async fn org_data_key_rotation_reencrypts_the_orgs_fields(db: &TestDb) {
         provider: "anthropic".into(),
         model: "claude-sonnet-4-6".into(),
         content: br#"{"items":[]}"#.to_vec(),
-        written_at: now,
+        // Whole seconds: PostgreSQL keeps microseconds.
+        written_at: "2026-12-04T17:00:00Z".parse().expect("time"),
     };
     store
         .save_narratives(&narratives)

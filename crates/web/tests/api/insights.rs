@@ -41,6 +41,18 @@ async fn spawn_with_model(db: Db) -> (TestApp, AnthropicFake) {
     (app, fake)
 }
 
+/// A page as `email` sees it in a browser.
+async fn html(app: &TestApp, email: &str, path: &str) -> (StatusCode, String) {
+    let browser = app.signed_in(email).await;
+    let r = browser
+        .http
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .expect("page");
+    (r.status(), r.text().await.expect("body"))
+}
+
 async fn insights(app: &TestApp, email: &str, org: OrgId) -> (StatusCode, Value) {
     app.signed_in(email)
         .await
@@ -120,20 +132,19 @@ async fn insights_are_narrated_from_their_figures_for_viewers_of_the_org_only(db
     );
 
     // The dashboard shows them, marked with who wrote them, the figures on demand.
-    let (status, page) = app.signed_in("vic@x.test").await.get("/app/roasters").await;
+    let (status, page) = html(&app, "vic@x.test", &format!("/app/{org}")).await;
     assert_eq!(status, StatusCode::OK);
-    let page = page.as_str().expect("html");
     assert!(page.contains("Narrative number one in words."));
     assert!(page.contains("Written by anthropic/"));
     assert!(page.contains("from these figures"));
     // The digest preview carries them too.
-    let (status, preview) = app
-        .signed_in("vic@x.test")
-        .await
-        .get(&format!("/app/profile/digest-preview/{org}"))
-        .await;
+    let (status, preview) = html(
+        &app,
+        "vic@x.test",
+        &format!("/app/profile/digest-preview/{org}"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let preview = preview.as_str().expect("html");
     assert!(preview.contains("Narrative number one in words."));
     assert!(preview.contains("from your figures only"));
 
@@ -155,9 +166,8 @@ async fn without_a_model_the_dashboard_says_insights_come_from_templates(db: Db)
     let ann = app.user("ann@x.test").await;
     let org = app.org("roasters", ann).await;
     import_generated(&app, org, &coffee_books(2_000)).await;
-    let (status, page) = app.signed_in("ann@x.test").await.get("/app/roasters").await;
+    let (status, page) = html(&app, "ann@x.test", &format!("/app/{org}")).await;
     assert_eq!(status, StatusCode::OK);
-    let page = page.as_str().expect("html");
     assert!(page.contains("From templates"));
     assert!(!page.contains("Written by"));
     let (status, body) = insights(&app, "ann@x.test", org).await;
