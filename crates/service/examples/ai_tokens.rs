@@ -19,7 +19,9 @@ use flowsense_service::analysis::with_analysis;
 use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::insights::top_insights;
 use flowsense_service::{Context, ContextSettings, Providers};
-use flowsense_storage::{ImportMeta, NewOrg, NewTransaction, OpenOptions, OrgSettings, Store};
+use flowsense_storage::{
+    ImportMeta, Keyring, NewOrg, NewTransaction, OpenOptions, OrgSettings, Store,
+};
 use flowsense_synth::{GenConfig, generate};
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -53,6 +55,8 @@ async fn main() {
             &url,
             &OpenOptions {
                 create_if_missing: true,
+                // Narratives are sealed with the organisation's key.
+                keyring: Some(Keyring::generate().unwrap()),
                 ..OpenOptions::default()
             },
         )
