@@ -1,7 +1,8 @@
 //! The AI provider this instance uses, from the environment: `FLOWSENSE_AI_PROVIDER`
 //! (`anthropic`, `openai-compatible` or `none`, the default), `ANTHROPIC_API_KEY`,
 //! `FLOWSENSE_AI_API_KEY` (the bearer key of an OpenAI-compatible server, when it wants one),
-//! `FLOWSENSE_AI_BASE_URL`, `FLOWSENSE_AI_MODEL` and `FLOWSENSE_AI_SANDBOX`.
+//! `FLOWSENSE_AI_BASE_URL`, `FLOWSENSE_AI_MODEL` and `FLOWSENSE_AI_SANDBOX`; and the monthly
+//! token allowance of each organisation, `FLOWSENSE_AI_MONTHLY_TOKENS`.
 //!
 //! For Anthropic the base URL is Anthropic's own unless set, and a loopback one (the local
 //! fake) is accepted only with `FLOWSENSE_AI_SANDBOX=true`. For an OpenAI-compatible server the
@@ -16,6 +17,7 @@ use flowsense_ai::{
     Reach, Url,
 };
 use flowsense_outbound::{check_destination, check_self_hosted_destination};
+use flowsense_service::ai::usage::DEFAULT_MONTHLY_TOKENS;
 use secrecy::SecretString;
 use std::sync::Arc;
 
@@ -199,6 +201,20 @@ impl AiSettings {
     }
 }
 
+/// `FLOWSENSE_AI_MONTHLY_TOKENS`: tokens (in and out) each organisation may use in a calendar
+/// month, by default [`DEFAULT_MONTHLY_TOKENS`]; 0 makes no AI call at all.
+///
+/// # Errors
+/// A value that is not a whole number, named by its variable.
+pub fn monthly_tokens(get: impl Fn(&str) -> Result<Option<String>>) -> Result<u64> {
+    match get("FLOWSENSE_AI_MONTHLY_TOKENS")? {
+        None => Ok(DEFAULT_MONTHLY_TOKENS),
+        Some(v) => v.trim().replace('_', "").parse().map_err(|_| {
+            anyhow!("FLOWSENSE_AI_MONTHLY_TOKENS must be a whole number of tokens, such as 2000000 (0: no AI calls)")
+        }),
+    }
+}
+
 /// How the trust page and the assistant name the provider.
 #[must_use]
 pub fn describe(info: &ModelInfo) -> String {
@@ -224,6 +240,23 @@ mod tests {
 
     fn error(vars: &[(&str, &str)]) -> String {
         load(vars).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_monthly_allowance_defaults_and_refuses_what_is_not_a_number() {
+        let get = |v: Option<&str>| {
+            let v = v.map(str::to_owned);
+            monthly_tokens(move |_| Ok(v.clone()))
+        };
+        assert_eq!(get(None).unwrap(), DEFAULT_MONTHLY_TOKENS);
+        assert_eq!(get(Some("0")).unwrap(), 0);
+        assert_eq!(get(Some(" 500_000 ")).unwrap(), 500_000);
+        assert!(
+            get(Some("lots"))
+                .unwrap_err()
+                .to_string()
+                .contains("FLOWSENSE_AI_MONTHLY_TOKENS")
+        );
     }
 
     #[test]

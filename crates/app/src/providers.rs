@@ -15,6 +15,7 @@ use flowsense_integrations::quickbooks::{
 };
 use flowsense_integrations::xero::{self, Xero, XeroConfig};
 use flowsense_service::Providers;
+use flowsense_service::ai::usage::MonthlyTokens;
 use flowsense_service::connections::WebhookSecrets;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -260,8 +261,9 @@ impl ProviderSettings {
             quickbooks,
             xero,
             webhooks: self.webhooks.clone(),
-            // Built from the AI settings by `serve`.
+            // Built from the AI settings by `serve` and `worker`.
             ai: None,
+            ai_monthly_tokens: MonthlyTokens::default(),
         })
     }
 }

@@ -87,6 +87,8 @@ pub struct Settings {
     pub providers: crate::providers::ProviderSettings,
     /// The AI provider (`FLOWSENSE_AI_*`, `ANTHROPIC_API_KEY`).
     pub ai: crate::ai::AiSettings,
+    /// `FLOWSENSE_AI_MONTHLY_TOKENS`: tokens each organisation may use a month (0: no AI calls).
+    pub ai_monthly_tokens: u64,
 }
 
 /// The shortest cron secret accepted (a guessable one would let anyone start jobs).
@@ -268,10 +270,12 @@ impl Settings {
 
         let providers = crate::providers::ProviderSettings::load()?;
         let ai = crate::ai::AiSettings::load()?;
+        let ai_monthly_tokens = crate::ai::monthly_tokens(env)?;
 
         Ok(Settings {
             providers,
             ai,
+            ai_monthly_tokens,
             workers,
             signup,
             cron_secrets,

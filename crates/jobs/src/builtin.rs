@@ -3,7 +3,7 @@
 
 use crate::handler::{Job, JobError, KindOptions, Registry};
 use crate::schedule::{Period, Schedule};
-use chrono::TimeDelta;
+use chrono::{Months, TimeDelta};
 use flowsense_core::ErrorChain;
 use flowsense_core::clock::Clock;
 use flowsense_storage::{StorageError, Store};
@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 /// Deletes expired sessions, API tokens, invitations and OAuth states, old cron nonces, webhook
 /// deliveries beyond [`WEBHOOK_DELIVERIES_KEPT_DAYS`], and finished jobs beyond
-/// [`FINISHED_JOBS_KEPT_DAYS`]. Hourly, once per instance.
+/// [`FINISHED_JOBS_KEPT_DAYS`], and AI call records older than [`AI_CALLS_KEPT_MONTHS`].
+/// Hourly, once per instance.
 pub const CLEANUP_EXPIRED: &str = "cleanup.expired";
 
 /// Days a succeeded or cancelled job stays visible to operators.
@@ -20,6 +21,9 @@ pub const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
 /// Days a webhook delivery's id is remembered: past every provider's retries (Xero retries for
 /// 24 hours, Intuit for about 100 minutes), so a replay inside them is recognised.
 pub const WEBHOOK_DELIVERIES_KEPT_DAYS: i64 = 7;
+
+/// Months a record of an AI call is kept (what was sent, never the content).
+pub const AI_CALLS_KEPT_MONTHS: u32 = 13;
 
 /// Registers [`CLEANUP_EXPIRED`]; `session_idle` is the session idle timeout in force.
 pub fn register_cleanup(
@@ -75,6 +79,10 @@ async fn clean_up_expired(
     let jobs = store
         .purge_finished_jobs_across_orgs(now - TimeDelta::days(FINISHED_JOBS_KEPT_DAYS))
         .await?;
+    let ai_calls = match now.checked_sub_months(Months::new(AI_CALLS_KEPT_MONTHS)) {
+        Some(cutoff) => store.purge_ai_calls_across_orgs(cutoff).await?,
+        None => 0,
+    };
     tracing::info!(
         sessions,
         tokens,
@@ -84,6 +92,7 @@ async fn clean_up_expired(
         pending_grants,
         deliveries,
         jobs,
+        ai_calls,
         "removed what had expired"
     );
     Ok(())

@@ -3,15 +3,16 @@
 //!
 //! | kind | when | what |
 //! |---|---|---|
-//! | `cleanup.expired` | hourly | expired sessions, tokens, invitations, cron nonces, old finished jobs |
+//! | `cleanup.expired` | hourly | expired sessions, tokens, invitations, cron nonces, old finished jobs, AI call records past 13 months |
 //! | `retention.purge` | nightly, 03:00 UTC | each organisation's transactions past its retention |
 //! | `email.send` | on demand | one e-mail ([`crate::email::Message`]) |
 //! | `digest.weekly` | Monday 08:00, each organisation's time zone | one `digest.send` per recipient |
 //! | `digest.send` | on demand | one member's digest of one organisation |
 //! | `connection.sync` | on demand (connect, webhook, poll) | one connection's books read into storage |
 //! | `connection.poll` | hourly | one `connection.sync` per active connection |
+//! | `insights.narrate` | on demand (after each import and finished sync; one queued per organisation) | the top insights' narratives from their figures ([`crate::ai::narrate`]) |
 
-use crate::{Context, digest, email, retention, sync};
+use crate::{Context, ai, digest, email, retention, sync};
 use flowsense_core::ErrorChain;
 use flowsense_jobs::{Job, JobError, KindOptions, Period, Registry, Schedule, builtin};
 
@@ -32,6 +33,7 @@ pub fn registry(ctx: &Context) -> Registry {
     email::register(&mut registry, ctx);
     digest::register(&mut registry, ctx.clone());
     sync::register(&mut registry, ctx);
+    ai::narrate::register(&mut registry, ctx);
     registry
 }
 

@@ -3,6 +3,10 @@
 //! the revenue — each in a sentence, with the page that explains it. One list, read by the
 //! dashboard and by the weekly digest alike (which adds the week's anomalies).
 
+mod figures;
+
+pub use figures::{Figure, FigureValue};
+
 use crate::analysis::Analysis;
 use chrono::NaiveDate;
 use flowsense_core::analytics::dates::add_days;
@@ -85,13 +89,18 @@ impl AppPage {
     }
 }
 
-/// One finding, in a sentence and a detail, with the page that explains it.
+/// One finding, in a sentence and a detail, with the page that explains it and the figures
+/// it rests on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Insight {
+    /// Which finding (`runway_change`, `cash_low_point`, `price_rise`, `anomaly`,
+    /// `late_payer`, `concentration`).
+    pub kind: &'static str,
     pub tone: Tone,
     pub title: String,
     pub detail: String,
     pub page: AppPage,
+    pub figures: Vec<Figure>,
 }
 
 /// The most urgent findings first, at most [`MAX_INSIGHTS`].
@@ -121,12 +130,27 @@ fn anomalies_since(a: &Analysis, since: NaiveDate, most: usize) -> Vec<Insight> 
         .iter()
         .filter(|x| x.date >= since && x.date <= a.as_of && x.severity >= Severity::Medium)
         .take(most)
-        .map(anomaly)
+        .map(|x| anomaly(x, a.currency()))
         .collect()
 }
 
-fn anomaly(x: &Anomaly) -> Insight {
+fn anomaly(x: &Anomaly, currency: flowsense_core::Currency) -> Insight {
+    let mut figures = vec![Figure::date("found_on", x.date)];
+    figures.extend(
+        x.counterparty
+            .as_deref()
+            .map(|c| Figure::name("counterparty", c)),
+    );
+    figures.extend(x.category.as_deref().map(|c| Figure::label("category", c)));
+    figures.extend(
+        x.evidence
+            .figures
+            .iter()
+            .map(|f| Figure::money(f.label, f.amount, currency)),
+    );
     Insight {
+        kind: "anomaly",
+        figures,
         tone: if x.severity == Severity::High {
             Tone::Bad
         } else {
@@ -162,9 +186,10 @@ fn day(d: NaiveDate) -> String {
 }
 
 fn runway_change(a: &Analysis) -> Option<Insight> {
-    let m = |v: i64| money(v, a.currency());
+    let c = a.currency();
+    let m = |v: i64| money(v, c);
     let (now, then) = (&a.runway().status, &a.runway_month_ago().status);
-    let (tone, title, detail) = match (now, then) {
+    let (tone, title, detail, figures) = match (now, then) {
         (
             RunwayStatus::Burning {
                 months_of_runway: new,
@@ -189,6 +214,12 @@ fn runway_change(a: &Analysis) -> Option<Insight> {
                     m(*burn),
                     m(*old_burn)
                 ),
+                vec![
+                    Figure::months("months_of_runway", *new),
+                    Figure::months("months_of_runway_a_month_earlier", *old),
+                    Figure::money("average_monthly_burn", *burn, c),
+                    Figure::money("average_monthly_burn_a_month_earlier", *old_burn, c),
+                ],
             )
         }
         (
@@ -205,6 +236,10 @@ fn runway_change(a: &Analysis) -> Option<Insight> {
                 "Spending {} a month more than comes in.",
                 m(*average_monthly_burn)
             ),
+            vec![
+                Figure::months("months_of_runway", *months_of_runway),
+                Figure::money("average_monthly_burn", *average_monthly_burn, c),
+            ],
         ),
         (
             RunwayStatus::OutOfCash {
@@ -218,6 +253,11 @@ fn runway_change(a: &Analysis) -> Option<Insight> {
                 "Burning {} a month with no cash left.",
                 m(*average_monthly_burn)
             ),
+            vec![Figure::money(
+                "average_monthly_burn",
+                *average_monthly_burn,
+                c,
+            )],
         ),
         (
             RunwayStatus::NotBurning {
@@ -231,6 +271,11 @@ fn runway_change(a: &Analysis) -> Option<Insight> {
                 "Cash now grows {} a month on average.",
                 m(*average_monthly_net_inflow)
             ),
+            vec![Figure::money(
+                "average_monthly_net_inflow",
+                *average_monthly_net_inflow,
+                c,
+            )],
         ),
         (
             RunwayStatus::NotBurning {
@@ -241,22 +286,34 @@ fn runway_change(a: &Analysis) -> Option<Insight> {
             Tone::Good,
             format!("Cash grows {} a month", m(*average_monthly_net_inflow)),
             "Over the last three full months, more came in than went out.".to_owned(),
+            vec![
+                Figure::money("average_monthly_net_inflow", *average_monthly_net_inflow, c),
+                Figure::count("months_averaged", 3),
+            ],
         ),
         (RunwayStatus::InsufficientHistory, _) => return None,
     };
     Some(Insight {
+        kind: "runway_change",
         tone,
         title,
         detail,
         page: AppPage::Forecast,
+        figures,
     })
 }
 
 fn cash_low_point(a: &Analysis) -> Option<Insight> {
     let f = a.forecast();
-    let m = |v: i64| money(v, a.currency());
+    let c = a.currency();
+    let m = |v: i64| money(v, c);
     if let Some(w) = f.weeks.iter().find(|w| w.ending_cash.p50 < 0) {
         return Some(Insight {
+            kind: "cash_low_point",
+            figures: vec![
+                Figure::date("week_ending", w.end),
+                Figure::money("median_forecast_cash", w.ending_cash.p50, c),
+            ],
             tone: Tone::Bad,
             title: format!("Cash may run out by {}", w.end.format("%-d %b")),
             detail: format!(
@@ -268,6 +325,14 @@ fn cash_low_point(a: &Analysis) -> Option<Insight> {
     }
     let w = f.weeks.iter().find(|w| w.ending_cash.p10 < 0)?;
     Some(Insight {
+        kind: "cash_low_point",
+        figures: vec![
+            Figure::date("week_ending", w.end),
+            Figure::money("low_p10_forecast_cash", w.ending_cash.p10, c),
+            Figure::money("median_forecast_cash", w.ending_cash.p50, c),
+            Figure::count("chance_in_10", 1),
+            Figure::count("low_percentile", 10),
+        ],
         tone: Tone::Warn,
         title: format!(
             "1 in 10 chance of running out by {}",
@@ -297,6 +362,15 @@ fn price_rises(a: &Analysis) -> Vec<Insight> {
         .into_iter()
         .take(2)
         .map(|(i, p)| Insight {
+            kind: "price_rise",
+            figures: vec![
+                Figure::name("counterparty", &i.counterparty),
+                Figure::percent("price_change", p.change_bp),
+                Figure::money("new_amount", p.new_amount, c),
+                Figure::money("old_amount", p.old_amount, c),
+                Figure::date("since", p.since),
+                Figure::label("cadence", i.cadence.as_str()),
+            ],
             tone: Tone::Warn,
             title: format!(
                 "{} raised its price {}",
@@ -321,7 +395,18 @@ fn late_payer(a: &Analysis) -> Option<Insight> {
         .late_payers
         .iter()
         .find(|p| p.overdue_amount > 0)?;
+    let c = a.currency();
     Some(Insight {
+        kind: "late_payer",
+        figures: vec![
+            Figure::name("customer", &p.customer),
+            Figure::count("median_days_late", p.median_days_late),
+            Figure::count(
+                "paid_invoices",
+                i64::try_from(p.paid_invoices).unwrap_or(i64::MAX),
+            ),
+            Figure::money("overdue_amount", p.overdue_amount, c),
+        ],
         tone: Tone::Warn,
         title: format!("{} pays {} days late", p.customer, p.median_days_late),
         detail: format!(
@@ -337,6 +422,14 @@ fn concentration(a: &Analysis) -> Option<Insight> {
     let c = &a.aging().concentration;
     let top = c.top_customers.first()?;
     (c.top1_bp >= CONCENTRATION_BP && c.top_customers.len() > 1).then(|| Insight {
+        kind: "concentration",
+        figures: vec![
+            Figure::name("top_customer", &top.customer),
+            Figure::percent("top_customer_share", top.share_bp),
+            Figure::percent("top_three_share", c.top3_bp),
+            Figure::money("revenue_last_year", c.revenue, a.currency()),
+            Figure::count("top_customers_counted", 3),
+        ],
         tone: Tone::Warn,
         title: format!("{} brings {} of revenue", top.customer, share(top.share_bp)),
         detail: format!(

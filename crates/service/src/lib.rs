@@ -4,6 +4,7 @@
 //! [`Context`]; each module returns its own error enum, and the web crate alone turns them into
 //! HTTP answers.
 
+pub mod ai;
 pub mod analysis;
 pub mod analytics_cache;
 pub mod audit;

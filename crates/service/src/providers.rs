@@ -2,6 +2,7 @@
 //! and the AI model, built once from the operator's configuration, `None` where none is
 //! configured (then nothing can connect to it or be sent to it, and the pages say so).
 
+use crate::ai::usage::MonthlyTokens;
 use crate::connections::WebhookSecrets;
 use flowsense_ai::ChatModel;
 use flowsense_integrations::quickbooks::QuickBooks;
@@ -15,6 +16,8 @@ pub struct Providers {
     pub xero: Option<Arc<Xero>>,
     /// The AI model (`None`: no provider configured; nothing is sent to any model).
     pub ai: Option<Arc<dyn ChatModel>>,
+    /// Tokens each organisation may use a month (`FLOWSENSE_AI_MONTHLY_TOKENS`).
+    pub ai_monthly_tokens: MonthlyTokens,
     /// The secrets that sign the providers' webhooks (none unless configured).
     pub webhooks: WebhookSecrets,
 }
@@ -25,6 +28,7 @@ impl std::fmt::Debug for Providers {
             .field("quickbooks", &self.quickbooks.is_some())
             .field("xero", &self.xero.is_some())
             .field("ai", &self.ai.as_ref().map(|m| m.info()))
+            .field("ai_monthly_tokens", &self.ai_monthly_tokens)
             .field("webhooks", &self.webhooks)
             .finish()
     }

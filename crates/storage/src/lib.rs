@@ -19,6 +19,7 @@
 )]
 
 mod accounts;
+mod ai_calls;
 mod args;
 mod audit;
 mod books;
@@ -40,6 +41,7 @@ mod jobs_admin;
 mod members;
 mod mfa;
 mod mfa_secret;
+mod narratives;
 mod notification_prefs;
 mod oauth_states;
 mod org_secrets;
@@ -56,6 +58,7 @@ mod users;
 mod webhook_deliveries;
 
 pub use accounts::{AccountSummary, BankAccount};
+pub use ai_calls::{AiCall, AiOutcome, AiPurpose};
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditPage, NewAuditEvent};
 pub use connections::{Connection, ConnectionTokens, NewConnection};
 pub use conversations::{ConversationMessage, MessageAuthor};
@@ -75,6 +78,7 @@ pub use jobs::{ClaimedJob, Enqueued, FailOutcome, JobId, NewJob, retry_backoff};
 pub use jobs_admin::{JobCount, JobQueueGauges, JobRecord, JobState, QUEUE_GAUGE_STATES};
 pub use members::{MemberDetail, UserOrg};
 pub use mfa::MfaState;
+pub use narratives::StoredNarratives;
 pub use notification_prefs::{DigestRecipient, NotificationPrefs};
 pub use oauth_states::{NewOAuthState, OAuthState};
 pub use orgs::{NewOrg, OrgSettings, Organisation};

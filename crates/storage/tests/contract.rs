@@ -6,6 +6,7 @@
 // clippy's allow-unwrap-in-tests does not reach them.
 #![allow(clippy::unwrap_used)]
 
+mod ai_calls;
 mod books;
 mod connections;
 mod crypto;
@@ -21,6 +22,10 @@ mod sqlcipher;
 mod support;
 mod synced;
 
+use ai_calls::{
+    ai_calls_are_recorded_summed_per_month_and_purged,
+    the_narrative_key_is_released_once_a_worker_takes_the_job,
+};
 use chrono::NaiveDate;
 use connections::{
     a_pending_grant_is_bound_to_its_session_and_taken_once,
@@ -139,6 +144,8 @@ async fn a_missing_sqlite_file_is_an_error_not_a_new_database() {
 }
 
 on_both_backends!(
+    ai_calls_are_recorded_summed_per_month_and_purged,
+    the_narrative_key_is_released_once_a_worker_takes_the_job,
     a_synced_page_applies_once_with_its_cursor_and_only_for_its_organisation,
     a_completed_full_read_sweeps_only_its_own_unseen_rows,
     token_rotation_is_leased_and_compare_and_swapped,

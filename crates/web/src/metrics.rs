@@ -47,7 +47,14 @@ pub(crate) async fn metrics(
         .job_queue_gauges_across_orgs(now)
         .await
         .map_err(ApiError::internal)?;
-    let mut r = render(&gauges, now).into_response();
+    let ai_calls = state
+        .store
+        .ai_call_counts_across_orgs()
+        .await
+        .map_err(ApiError::internal)?;
+    let mut text = render(&gauges, now);
+    render_ai_calls(&mut text, &ai_calls);
+    let mut r = text.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(PROMETHEUS_TEXT),
@@ -90,6 +97,23 @@ fn render(gauges: &JobQueueGauges, now: chrono::DateTime<chrono::Utc>) -> String
     );
     let _ = writeln!(out, "flowsense_jobs_oldest_due_seconds {waited}");
     out
+}
+
+/// The AI calls on record (the last 13 months), by purpose and outcome: `invented_number` counts
+/// the narratives sent back to their template for a number that was not among their figures.
+fn render_ai_calls(out: &mut String, counts: &[(String, String, i64)]) {
+    out.push_str(
+        "# HELP flowsense_ai_calls AI calls on record (13 months) by purpose and outcome (ok; invented_number: a narrative quoted a number that was not among its figures and was not used; failed; over_budget: not sent, the monthly allowance was used).\n\
+         # TYPE flowsense_ai_calls gauge\n",
+    );
+    for (purpose, outcome, calls) in counts {
+        let _ = writeln!(
+            out,
+            "flowsense_ai_calls{{purpose=\"{}\",outcome=\"{}\"}} {calls}",
+            label(purpose),
+            label(outcome)
+        );
+    }
 }
 
 /// A label value with `\`, `"` and newlines escaped, as the text format requires.

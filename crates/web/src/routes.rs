@@ -200,6 +200,7 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/audit", Admin, api::orgs::audit),
         route!(GET "/api/v1/orgs/{org}/reports/{kind}", Viewer, api::books::report),
         route!(GET "/api/v1/orgs/{org}/transactions", Viewer, api::books::transactions),
+        route!(GET "/api/v1/orgs/{org}/insights", Viewer, api::books::insights),
         // Own data: export and account deletion.
         route!(GET "/api/v1/me/notifications", User, api::own_data::notifications),
         route!(PATCH "/api/v1/me/notifications", User, api::own_data::update_notifications),

@@ -56,9 +56,13 @@ pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
     // A worker hashes no passwords.
     services.hash_concurrency = 1;
     let ctx = Context::new(store, key, mailer, &services).context("preparing the worker")?;
-    let providers = settings
+    let mut providers = settings
         .providers
         .build(&public_url(settings, settings.addr), ctx.clock.clone())?;
+    // Workers write the insight narratives, so they reach the model too.
+    providers.ai = settings.ai.build()?;
+    providers.ai_monthly_tokens =
+        flowsense_service::ai::usage::MonthlyTokens(settings.ai_monthly_tokens);
     let ctx = ctx.with_providers(providers);
     let registry = Arc::new(flowsense_service::background::registry(&ctx));
     let concurrency = args.concurrency.unwrap_or(settings.workers).max(1);

@@ -43,6 +43,8 @@ pub(crate) async fn serve_store(
         });
     let mut providers = settings.providers.build(&url, state.clock.clone())?;
     providers.ai = ai;
+    providers.ai_monthly_tokens =
+        flowsense_service::ai::usage::MonthlyTokens(settings.ai_monthly_tokens);
     let mut state = state;
     state.services = state.services.with_providers(providers);
     let registry = Arc::new(flowsense_service::background::registry(&state.services));

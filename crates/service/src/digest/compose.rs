@@ -36,6 +36,9 @@ pub struct Digest {
     pub runway: RunwayStatus,
     pub week: WeekFlows,
     pub insights: Vec<Insight>,
+    /// "anthropic/claude-sonnet-4-6" when some insights read the model's narrative (written for
+    /// these books from their figures) instead of the template's detail.
+    pub insights_written_by: Option<String>,
     /// Anomalies dated this week (the engine's wording), most severe first, besides those
     /// already among `insights`.
     pub anomalies: Vec<Insight>,
@@ -131,6 +134,7 @@ pub fn compose_digest(a: &Analysis, org: OrgId, org_name: &str) -> Digest {
         runway: runway.status.clone(),
         week: buckets.flows(as_of, earliest),
         insights,
+        insights_written_by: None,
         anomalies,
         upcoming,
         more_upcoming,
@@ -298,4 +302,30 @@ fn upcoming(a: &Analysis) -> (Vec<Upcoming>, usize) {
     let more = items.len().saturating_sub(MAX_UPCOMING);
     items.truncate(MAX_UPCOMING);
     (items, more)
+}
+
+/// `digest` with each insight's detail replaced by the model's narrative where one was written
+/// for `org`'s books as they are now (see [`crate::ai::narratives::shown_insights`]).
+///
+/// # Errors
+/// A database failure, or stored narratives that do not open.
+pub async fn with_narratives(
+    ctx: &crate::Context,
+    org: &flowsense_storage::Organisation,
+    mut digest: Digest,
+) -> Result<Digest, flowsense_storage::StorageError> {
+    let shown = crate::ai::narratives::shown_insights(ctx, org, digest.insights.clone()).await?;
+    digest.insights_written_by = shown
+        .written_by
+        .as_ref()
+        .map(|w| format!("{}/{}", w.provider, w.model));
+    digest.insights = shown
+        .items
+        .into_iter()
+        .map(|s| Insight {
+            detail: s.text,
+            ..s.insight
+        })
+        .collect();
+    Ok(digest)
 }

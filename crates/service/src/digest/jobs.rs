@@ -4,7 +4,7 @@
 //! it to the mailer. A failed message retries alone, never the batch; payloads hold ids and the
 //! week, never figures.
 
-use super::{compose_digest, digest_links, render_digest};
+use super::{compose_digest, digest_links, render_digest, with_narratives};
 use crate::Context;
 use crate::analysis::with_analysis;
 use chrono::Weekday;
@@ -179,6 +179,9 @@ async fn send_one(ctx: &Context, job: &Job) -> Result<(), JobError> {
     if !digest.has_data {
         return Ok(());
     }
+    let digest = with_narratives(ctx, &org, digest)
+        .await
+        .map_err(|e| storage_failed(&e, "the insight narratives could not be read"))?;
     let links = digest_links(
         &ctx.public_url,
         &super::unsubscribe_key(ctx),

@@ -18,7 +18,7 @@ mod unsubscribe;
 pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, cash_chart_png};
 pub use compose::{
     CHART_WEEKS, CashChart, Digest, MAX_UPCOMING, UPCOMING_DAYS, USUAL_WEEKS, Upcoming,
-    UpcomingKind, WeekFlows, compose_digest,
+    UpcomingKind, WeekFlows, compose_digest, with_narratives,
 };
 pub use jobs::{DIGEST_SCHEDULE, DIGEST_SEND, DIGEST_WEEKLY, SendPayload, register};
 pub(crate) use opt_out::unsubscribe_key;

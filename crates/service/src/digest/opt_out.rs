@@ -7,7 +7,7 @@
 
 use super::{
     DigestLinks, RenderError, UnsubscribePurpose, compose_digest, digest_links,
-    render_digest_preview, verify_unsubscribe,
+    render_digest_preview, verify_unsubscribe, with_narratives,
 };
 use crate::Context;
 use crate::analysis::{AnalysisError, with_analysis};
@@ -137,6 +137,7 @@ pub async fn preview(ctx: &Context, who: &OrgAccess) -> Result<String, DigestErr
         compose_digest(a, id, &name)
     })
     .await?;
+    let digest = with_narratives(ctx, &org, digest).await?;
     let links: DigestLinks = digest_links(&ctx.public_url, &unsubscribe_key(ctx), who.user, id);
     Ok(render_digest_preview(&digest, &links)?)
 }

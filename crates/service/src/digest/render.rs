@@ -63,6 +63,8 @@ struct View {
     usual_outflow: Option<String>,
     usual_weeks: usize,
     insights: Vec<Line>,
+    /// Who wrote the insights' narratives from the figures, when a model did.
+    insights_written_by: Option<String>,
     anomalies: Vec<Line>,
     upcoming: Vec<UpcomingLine>,
     more_upcoming: usize,
@@ -175,6 +177,7 @@ fn view(d: &Digest, links: &DigestLinks, has_chart: bool, chart_src: String) -> 
         usual_outflow: d.week.usual_outflow.map(|v| money(v, c)),
         usual_weeks: d.week.usual_weeks,
         insights: d.insights.iter().map(line).collect(),
+        insights_written_by: d.insights_written_by.clone(),
         anomalies: d.anomalies.iter().map(line).collect(),
         upcoming: d
             .upcoming

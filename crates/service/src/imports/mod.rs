@@ -142,6 +142,11 @@ pub async fn import_file(
             add_documents(&mut import, &documents).await?;
         }
     }
+    // The new books' narratives are queued with the import: they exist if it commits.
+    let now = chrono::Utc::now();
+    import
+        .enqueue_job(&crate::ai::narrate::narrate_job(org.id, now), now)
+        .await?;
     progress.committing();
     let summary = import.commit().await?;
     Ok(FileImported { summary, format })

@@ -275,5 +275,9 @@ pub async fn sync_connection(
         rows = report.counts.total(),
         "sync finished"
     );
+    // Changed books deserve fresh narratives (a burst of syncs queues one run).
+    if report.counts.total() > 0 {
+        crate::ai::narrate::enqueue(ctx, org).await?;
+    }
     Ok(report)
 }

@@ -6,6 +6,7 @@ mod accounts_and_orgs;
 mod email_jobs;
 mod imports;
 mod killed_worker;
+mod narratives;
 mod retention;
 mod support;
 mod sync;

@@ -50,6 +50,12 @@ pub(crate) const ORG_ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     col("org_secrets", "value_enc", "name", RowIdKind::Text),
     col("pending_grants", "grant_enc", "id", RowIdKind::Uuid),
     col(
+        "insight_narratives",
+        "narratives_enc",
+        "org_id",
+        RowIdKind::Uuid,
+    ),
+    col(
         "oauth_states",
         "verifier_enc",
         "state_hash",

@@ -3,7 +3,7 @@
 use crate::support::TestDb;
 use crate::support::sealed::*;
 use chrono::{TimeDelta, Utc};
-use flowsense_storage::{CryptoError, Keyring, NewOAuthState, StorageError};
+use flowsense_storage::{CryptoError, Keyring, NewOAuthState, StorageError, StoredNarratives};
 use flowsense_test_support::on_both_backends;
 use secrecy::ExposeSecret;
 
@@ -171,10 +171,31 @@ async fn org_data_key_rotation_reencrypts_the_orgs_fields(db: &TestDb) {
         .await
         .expect("oauth state");
 
+    // Its insight narratives, sealed with its key.
+    let narratives = StoredNarratives {
+        org: a,
+        books_version: 3,
+        provider: "anthropic".into(),
+        model: "claude-sonnet-4-6".into(),
+        content: br#"{"items":[]}"#.to_vec(),
+        // Whole seconds: PostgreSQL keeps microseconds.
+        written_at: "2026-12-04T17:00:00Z".parse().expect("time"),
+    };
+    store
+        .save_narratives(&narratives)
+        .await
+        .expect("narratives");
+
     let r = store.rotate_org_data_key(a).await.expect("rotate");
     assert_eq!((r.new_version, r.retired_versions.clone()), (2, vec![1]));
-    // 2 tokens + 1 title + 3 messages + 1 secret + 1 PKCE verifier.
-    assert_eq!(r.fields_reencrypted, 8);
+    // 2 tokens + 1 title + 3 messages + 1 secret + 1 PKCE verifier + 1 narrative set.
+    assert_eq!(r.fields_reencrypted, 9);
+    assert_eq!(
+        store.narratives(a).await.expect("read").as_ref(),
+        Some(&narratives),
+        "the narratives open under the new key"
+    );
+    assert_eq!(store.narratives(b).await.expect("read"), None);
     let taken = store
         .take_oauth_state(&state_hash, now)
         .await
@@ -203,7 +224,7 @@ async fn org_data_key_rotation_reencrypts_the_orgs_fields(db: &TestDb) {
         .expect("secret");
     let r2 = store.rotate_org_data_key(a).await.expect("rotate again");
     assert_eq!((r2.new_version, r2.retired_versions), (3, vec![2]));
-    assert_eq!(r2.fields_reencrypted, 8);
+    assert_eq!(r2.fields_reencrypted, 9);
     assert_org_readable(store, a, conn, convo, "a").await;
 
     store.set_mfa_secret(who, b"totp-2").await.expect("mfa");

@@ -8,7 +8,9 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use flowsense_core::analytics::{Period, ReportKind, ReportOptions};
+use flowsense_service::ai::narratives::shown_insights;
 use flowsense_service::analysis::read_org_analysis;
+use flowsense_service::insights::top_insights;
 use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
 
@@ -44,6 +46,55 @@ pub(crate) async fn report(
     let (_, json) =
         read_org_analysis(&state, &access, move |a| a.report_json(kind, &options)).await?;
     Ok(private_json(json))
+}
+
+/// `GET /api/v1/orgs/{org}/insights`: the latest insights, each with the text to show (the
+/// model's narrative when one was written for the books as they are, else the template's), where
+/// it comes from, the figures it rests on and the page that explains it.
+pub(crate) async fn insights(
+    State(state): State<AppState>,
+    access: Viewer,
+) -> Result<Response, ApiError> {
+    let (org, insights) = read_org_analysis(&state, &access, top_insights).await?;
+    let shown = shown_insights(&state, &org, insights).await?;
+    let items: Vec<serde_json::Value> = shown
+        .items
+        .iter()
+        .map(|s| {
+            let figures: Vec<serde_json::Value> = s
+                .insight
+                .figures
+                .iter()
+                .map(|f| {
+                    let mut v = serde_json::to_value(f).unwrap_or_default();
+                    v["value"] = f.display().into();
+                    v
+                })
+                .collect();
+            serde_json::json!({
+                "kind": s.insight.kind,
+                "tone": s.insight.tone.as_str(),
+                "title": s.insight.title,
+                "text": s.text,
+                "source": s.source.as_str(),
+                "figures": figures,
+                "link": format!("/app/{}{}", org.slug, s.insight.page.path()),
+                "link_text": s.insight.page.link_text(),
+            })
+        })
+        .collect();
+    let body = serde_json::json!({
+        "books_version": org.books_version,
+        "written_for_books_version": shown.written_by.as_ref().map(|w| w.books_version),
+        "written_at": shown.written_by.as_ref().map(|w| w.written_at),
+        "written_by": shown.written_by.as_ref().map(|w| serde_json::json!({
+            "provider": w.provider,
+            "model": w.model,
+        })),
+        "ai_allowance": shown.allowance_message(),
+        "insights": items,
+    });
+    Ok(private_json(body.to_string()))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,6 @@
 //! The product pages under `/app`: the organisation picker, the dashboard and transactions.
 
-use super::dashboard::{Dashboard, build};
+use super::dashboard::{Dashboard, build, with_insights};
 use super::{Can, Chrome, encode, private};
 use crate::auth::CurrentUser;
 use crate::auth::extract::Viewer;
@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use flowsense_core::format::money;
 use flowsense_core::{Currency, OrgId};
+use flowsense_service::ai::narratives::shown_insights;
 use flowsense_service::analysis;
+use flowsense_service::insights::top_insights;
 use flowsense_service::orgs::first_run::{self, FirstRun};
 use flowsense_service::orgs::{data, lifecycle};
 use flowsense_storage::{TxnCursor, TxnFilter};
@@ -134,7 +136,10 @@ pub(crate) async fn dashboard(
     access: Viewer,
 ) -> Result<Response, ApiError> {
     let id = access.org;
-    let (org, d) = analysis::read_org_analysis(&state, &access, move |a| build(a, id)).await?;
+    let (org, (d, insights)) =
+        analysis::read_org_analysis(&state, &access, move |a| (build(a), top_insights(a))).await?;
+    let shown = shown_insights(&state, &org, insights).await?;
+    let d = with_insights(d, shown, id);
     let chrome = Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?;
     let first_run = if d.has_data {
         Vec::new()

@@ -6,8 +6,8 @@ use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use flowsense_core::analytics::{Period, RunwayStatus, cash_position, cashflow, default_as_of};
 use flowsense_core::format::{money_size, money_whole, money_whole_size, percent};
 use flowsense_core::{Books, OrgId};
+use flowsense_service::ai::narratives::{ShownInsights, TextSource};
 use flowsense_service::analysis::Analysis;
-use flowsense_service::insights::top_insights;
 
 /// A headline figure with a comparison.
 pub struct Kpi {
@@ -33,12 +33,17 @@ pub struct RecurringRow {
     pub change_up: bool,
 }
 
-/// One of the service's top insights, with its link under this organisation.
+/// One of the service's top insights, with its link under this organisation: the model's
+/// narrative when one was written for these books (with the figures it rests on), else the
+/// template's text.
 pub struct InsightRow {
     /// `bad`, `warn` or `good`: the CSS tone.
     pub tone: &'static str,
     pub title: String,
-    pub detail: String,
+    pub text: String,
+    pub from_model: bool,
+    /// The figures it rests on, as (name, value), shown on demand.
+    pub figures: Vec<(String, String)>,
     pub link: String,
     pub link_text: &'static str,
 }
@@ -61,6 +66,38 @@ pub struct Dashboard {
     pub recurring: Vec<RecurringRow>,
     pub monthly_commitment: String,
     pub insights: Vec<InsightRow>,
+    /// "anthropic/claude-sonnet-4-6" when narratives of these books are shown.
+    pub insights_written_by: Option<String>,
+    /// Set when this month's AI allowance is used: what to tell the reader.
+    pub ai_allowance: Option<String>,
+}
+
+/// `d` with the insights to show (narrated or from templates) of organisation `org`.
+#[must_use]
+pub fn with_insights(mut d: Dashboard, shown: ShownInsights, org: OrgId) -> Dashboard {
+    d.ai_allowance = shown.allowance_message();
+    d.insights_written_by = shown
+        .written_by
+        .map(|w| format!("{}/{}", w.provider, w.model));
+    d.insights = shown
+        .items
+        .into_iter()
+        .map(|s| InsightRow {
+            tone: s.insight.tone.as_str(),
+            link: format!("/app/{org}{}", s.insight.page.path()),
+            link_text: s.insight.page.link_text(),
+            title: s.insight.title,
+            text: s.text,
+            from_model: s.source == TextSource::Model,
+            figures: s
+                .insight
+                .figures
+                .iter()
+                .map(|f| (f.name.replace('_', " "), f.display()))
+                .collect(),
+        })
+        .collect();
+    d
 }
 
 /// Net cash of the month holding `day`, up to `day`, transfers excluded.
@@ -72,7 +109,7 @@ fn month_net(books: &Books, first: NaiveDate, last: NaiveDate) -> (i64, i64, i64
 /// Computes the dashboard as of the books' last movement. CPU work (on a cold cache): call it
 /// off the async threads.
 #[must_use]
-pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
+pub fn build(a: &Analysis) -> Dashboard {
     let books = &a.books;
     let currency = books.currency;
     let m = |v: i64| money_whole(v, currency);
@@ -287,15 +324,9 @@ pub fn build(a: &Analysis, org: OrgId) -> Dashboard {
         anomalies: anomaly_rows,
         recurring: recurring_rows,
         monthly_commitment: money_whole_size(rec.monthly_commitment, currency),
-        insights: top_insights(a)
-            .into_iter()
-            .map(|i| InsightRow {
-                tone: i.tone.as_str(),
-                link: format!("/app/{org}{}", i.page.path()),
-                link_text: i.page.link_text(),
-                title: i.title,
-                detail: i.detail,
-            })
-            .collect(),
+        // Filled by `with_insights`, once the narratives are read.
+        insights: Vec::new(),
+        insights_written_by: None,
+        ai_allowance: None,
     }
 }

@@ -1,5 +1,6 @@
-//! `/app/{org}/settings`: the organisation's settings form, and the danger zone — export the
-//! organisation, delete it (admins only; both ask for a recent password).
+//! `/app/{org}/settings`: the organisation's settings form, what was sent to the AI provider
+//! lately, and the danger zone — export the organisation, delete it (admins only; both ask for
+//! a recent password).
 
 use super::step_up::{Pending, Proof, StepUp, step_up_in_org};
 use super::{Chrome, private};
@@ -14,13 +15,14 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_core::OrgId;
+use flowsense_service::ai::usage;
 use flowsense_service::orgs::data::{self, DeleteInput};
 use flowsense_service::orgs::lifecycle;
 use flowsense_service::orgs::settings::{
     self, Invalid, RETENTION_DAYS, SettingsError, SettingsPatch, time_zones,
 };
 use flowsense_service::retention;
-use flowsense_storage::Organisation;
+use flowsense_storage::{AiCall, AiOutcome, AiPurpose, Organisation};
 use serde::Deserialize;
 
 /// The form's values: from the organisation, or as submitted when refused.
@@ -83,6 +85,56 @@ struct SettingsPage {
     notice: Option<&'static str>,
     errors: Vec<(&'static str, String)>,
     danger_error: Option<String>,
+    /// The latest calls to the AI provider: what was sent, never the content.
+    ai_calls: Vec<AiCallRow>,
+}
+
+/// One call to the AI provider, in words.
+struct AiCallRow {
+    at: String,
+    purpose: &'static str,
+    by: &'static str,
+    model: String,
+    tools: String,
+    figures: i64,
+    rows: i64,
+    tokens_in: i64,
+    tokens_out: i64,
+    outcome: &'static str,
+}
+
+/// Calls the settings page lists.
+const AI_CALLS_SHOWN: i64 = 20;
+
+fn ai_call_row(c: &AiCall) -> AiCallRow {
+    AiCallRow {
+        at: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        purpose: match c.purpose {
+            AiPurpose::Narrative => "Insight narratives",
+            AiPurpose::Assistant => "Assistant",
+        },
+        by: if c.user.is_some() {
+            "a member"
+        } else {
+            "a job"
+        },
+        model: format!("{}/{}", c.provider, c.model),
+        tools: if c.tools.is_empty() {
+            "none".to_owned()
+        } else {
+            c.tools.join(", ")
+        },
+        figures: c.figures_sent,
+        rows: c.rows_sent,
+        tokens_in: c.input_tokens,
+        tokens_out: c.output_tokens,
+        outcome: match c.outcome {
+            AiOutcome::Ok => "used",
+            AiOutcome::InventedNumber => "not used: a number not among the figures",
+            AiOutcome::Failed => "failed",
+            AiOutcome::OverBudget => "not sent: monthly allowance used",
+        },
+    }
 }
 
 impl SettingsPage {
@@ -135,6 +187,11 @@ async fn render(
         notice: outcome.notice,
         errors: outcome.errors,
         danger_error: outcome.danger_error,
+        ai_calls: usage::recent_calls(state, who, AI_CALLS_SHOWN)
+            .await?
+            .iter()
+            .map(ai_call_row)
+            .collect(),
     };
     Ok(private((outcome.status, page).into_response()))
 }

@@ -23,6 +23,7 @@ mod extreme_books;
 mod forms;
 mod import_isolation;
 mod imports;
+mod insights;
 mod invitations;
 mod last_purge;
 mod limits;

@@ -47,7 +47,7 @@ fn group(n: u64) -> String {
 }
 
 /// Eighteen months of a coffee roaster's books ending today, as the demo makes them.
-fn coffee_books(transactions: usize) -> GeneratedBooks {
+pub(crate) fn coffee_books(transactions: usize) -> GeneratedBooks {
     let today = chrono::Utc::now().date_naive();
     let mut config = GenConfig::new(42, transactions);
     config.start = today
@@ -68,7 +68,7 @@ fn coffee_books(transactions: usize) -> GeneratedBooks {
     books
 }
 
-async fn import_generated(app: &TestApp, org: OrgId, books: &GeneratedBooks) {
+pub(crate) async fn import_generated(app: &TestApp, org: OrgId, books: &GeneratedBooks) {
     let mut import = app.begin_store_import(org, "books.csv").await;
     for a in &books.accounts {
         import

@@ -1,0 +1,1 @@
+DELETE FROM ai_calls WHERE created_at < $1
