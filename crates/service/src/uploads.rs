@@ -92,6 +92,7 @@ pub async fn import_upload(
             documents: None,
             created_by: Some(who.user),
             check_first: true,
+            narrate: ctx.providers.ai.is_some(),
         },
         &Quiet,
     )

@@ -68,6 +68,7 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
         documents: documents.clone(),
         created_by: None,
         check_first: false,
+        narrate: settings.ai.build()?.is_some(),
     };
     let done = import_file(&store, &org, file, &progress)
         .await

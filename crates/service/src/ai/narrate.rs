@@ -35,11 +35,15 @@ pub fn narrate_job(org: OrgId, now: DateTime<Utc>) -> NewJob {
     }
 }
 
-/// Queues a narrative run for `org` (or finds the one queued).
+/// Queues a narrative run for `org` (or finds the one queued) when the instance has an AI
+/// provider; without one there is nothing to write.
 ///
 /// # Errors
 /// A storage failure.
 pub async fn enqueue(ctx: &Context, org: OrgId) -> Result<(), StorageError> {
+    if ctx.providers.ai.is_none() {
+        return Ok(());
+    }
     ctx.store
         .enqueue_job(&narrate_job(org, ctx.now()), ctx.now())
         .await

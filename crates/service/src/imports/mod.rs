@@ -46,6 +46,9 @@ pub struct FileImport<'a> {
     /// which holds the writer as long as the insert takes and no longer, and is a third faster.
     /// OFX files are parsed whole before the transaction either way.
     pub check_first: bool,
+    /// Queue fresh insight narratives with the import: only where the instance has an AI
+    /// provider, so an instance without one keeps no job that would do nothing.
+    pub narrate: bool,
 }
 
 /// Told how far the import has got (the command line draws a progress bar).
@@ -110,6 +113,7 @@ pub async fn import_file(
     progress: &dyn ImportProgress,
 ) -> Result<FileImported, ImportFailure> {
     let currency = org.settings.base_currency;
+    let narrate = file.narrate;
     let mut options = file.options.clone();
     options.base_currency = currency;
     options.source_name.clone_from(&file.source_name);
@@ -143,10 +147,12 @@ pub async fn import_file(
         }
     }
     // The new books' narratives are queued with the import: they exist if it commits.
-    let now = chrono::Utc::now();
-    import
-        .enqueue_job(&crate::ai::narrate::narrate_job(org.id, now), now)
-        .await?;
+    if narrate {
+        let now = chrono::Utc::now();
+        import
+            .enqueue_job(&crate::ai::narrate::narrate_job(org.id, now), now)
+            .await?;
+    }
     progress.committing();
     let summary = import.commit().await?;
     Ok(FileImported { summary, format })

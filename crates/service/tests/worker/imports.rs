@@ -44,6 +44,7 @@ async fn import_text(
         documents: None,
         created_by: None,
         check_first: true,
+        narrate: true,
     };
     import_file(store, org, file, &Quiet).await
 }
