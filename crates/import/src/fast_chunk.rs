@@ -75,7 +75,13 @@ pub(crate) fn parse_chunk<S: TxnSink>(
             return None;
         }
         if parser.error.is_none() {
-            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            // `\r` ends a line only before `\n`; a lone one, even the file's last byte, is
+            // special.
+            let line = if end < piece.len() {
+                raw.strip_suffix(b"\r").unwrap_or(raw)
+            } else {
+                raw
+            };
             let mut quoted = false;
             if special < end {
                 if memchr::memchr(b'\r', line).is_some() {

@@ -106,6 +106,23 @@ fn books_and_ofx(minor: i64) -> [Result<i64, ErrorReason>; 2] {
     ]
 }
 
+/// The shrunk case proptest found: a file whose last byte is a lone `\r` reads the same on the
+/// fast path as on the streaming one.
+#[test]
+fn a_lone_carriage_return_at_the_end_reads_as_the_streaming_path_does() {
+    let opts = ImportOptions::new(Currency::USD);
+    for text in ["\r", "2026-01-02,Bank,1.00,USD,A,B,C,R\r", "\r\n\r"] {
+        let canonical = format!(
+            "date,account,amount,currency,counterparty,category,description,reference\n{text}"
+        );
+        assert_eq!(
+            parse_books_bytes(canonical.as_bytes(), &opts),
+            flowsense_import::books_from_reader(canonical.as_bytes(), &opts),
+            "{text:?}"
+        );
+    }
+}
+
 proptest! {
     #[test]
     fn amounts_round_trip(minor in -LIMIT..=LIMIT, style in 0usize..7) {
