@@ -94,9 +94,11 @@ proptest! {
                 prop_assert!(band.p10 <= band.p50 && band.p50 <= band.p90, "{:?}", band);
             }
             let width = i128::from(w.ending_cash.p90) - i128::from(w.ending_cash.p10);
-            // Saturated at the bounds of i64 the range may only narrow by clamping.
-            prop_assert!(width >= previous || w.ending_cash.p90 == i64::MAX
-                || w.ending_cash.p10 == i64::MIN);
+            // Saturated at the bounds of i64 the range may only narrow by clamping. The spread is
+            // fitted in f64, whose step near 10^18 minor units is 128: a range that wide may
+            // lose that rounding (2^-40 of it) from one week to the next, and no more.
+            prop_assert!(width >= previous - (previous >> 40) || w.ending_cash.p90 == i64::MAX
+                || w.ending_cash.p10 == i64::MIN, "{} then {}", previous, width);
             previous = width;
         }
         prop_assert!(report.model.origins <= 52);
@@ -226,4 +228,46 @@ fn the_likely_range_is_measured_over_backtests() {
     let coverage = inside * 100 / total;
     println!("P10-P90 coverage over backtests: {coverage}%");
     assert!((60..=95).contains(&coverage), "coverage {coverage}%");
+}
+
+/// The case the property test shrank to: an invoice and a rent of some 10^17 minor units. The
+/// range keeps widening, to within the f64 rounding of so wide a range.
+#[test]
+fn a_range_of_huge_amounts_widens_within_its_rounding() {
+    let mut b = Builder::new();
+    let start = d(2024, 1, 1);
+    for n in 0..22u64 {
+        b.txn(start + Days::new(7 * n + 2), 0, "Supplies", "Vendor");
+    }
+    for n in 0..8u64 {
+        b.txn(
+            start + Days::new(30 * n),
+            -17_151_520_449_371_939,
+            "Rent",
+            "Landlord",
+        );
+    }
+    let invoice = 486_665_467_466_724_960;
+    b.doc(
+        DocKind::Invoice,
+        "Client",
+        start,
+        start + Days::new(30),
+        None,
+        invoice,
+    );
+    let report = forecast(&b.books, start + Days::new(7 * 22));
+    let mut previous = 0i128;
+    for w in &report.weeks {
+        let width = i128::from(w.ending_cash.p90) - i128::from(w.ending_cash.p10);
+        assert!(
+            width >= previous - (previous >> 40),
+            "{previous} then {width}"
+        );
+        assert!(
+            width >= i128::from(invoice),
+            "the invoice's timing is in the range"
+        );
+        previous = width;
+    }
 }
