@@ -9,11 +9,32 @@
 /// # Errors
 /// A message when the page cannot be loaded, holds no consent form, or answers without a
 /// redirect.
+pub async fn decide_consent(authorize_url: &str, approve: bool) -> Result<String, String> {
+    decide_on_consent_page(authorize_url, approve)
+        .await
+        .map(|d| d.query)
+}
+
+/// What a decision on a consent page came to.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The consent page as the browser saw it.
+    pub page: String,
+    /// Where the fake redirected the browser.
+    pub location: String,
+    /// The redirect's query string.
+    pub query: String,
+}
+
+/// [`decide_consent`], keeping the page and the whole redirect for tests that check them.
+///
+/// # Errors
+/// As [`decide_consent`].
 #[expect(
     clippy::disallowed_methods,
     reason = "the person's browser is an outside client, not one of ours"
 )]
-pub async fn decide_consent(authorize_url: &str, approve: bool) -> Result<String, String> {
+pub async fn decide_on_consent_page(authorize_url: &str, approve: bool) -> Result<Decided, String> {
     let origin = reqwest::Url::parse(authorize_url)
         .map_err(|e| format!("consent page address: {e}"))?
         .origin()
@@ -44,11 +65,17 @@ pub async fn decide_consent(authorize_url: &str, approve: bool) -> Result<String
         .headers()
         .get("location")
         .and_then(|l| l.to_str().ok())
-        .ok_or("no redirect after the decision")?;
-    Ok(location
+        .ok_or("no redirect after the decision")?
+        .to_owned();
+    let query = location
         .split_once('?')
         .map(|(_, q)| q.to_owned())
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok(Decided {
+        page,
+        location,
+        query,
+    })
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {

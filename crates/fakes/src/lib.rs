@@ -5,13 +5,15 @@
 
 pub mod anthropic;
 mod consent;
+mod identity;
 mod llm;
 pub mod openai;
 pub mod quickbooks;
+mod server;
 pub mod xero;
 
 pub use anthropic::{AnthropicFake, AnthropicFakeConfig};
-pub use consent::decide_consent;
+pub use consent::{Decided, decide_consent, decide_on_consent_page};
 pub use llm::{Received, Script};
 pub use openai::{OpenAiFake, OpenAiFakeConfig};
 

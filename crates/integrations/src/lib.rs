@@ -4,6 +4,7 @@
 
 pub mod quickbooks;
 mod retry;
+mod transport;
 pub mod xero;
 
 pub use retry::RetryPolicy;

@@ -17,7 +17,6 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use serde_json::Value;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 /// How the fake behaves.
@@ -52,14 +51,7 @@ pub(crate) type AnthropicShared = Shared<AnthropicFakeConfig>;
 /// A running fake. Dropping it stops the server.
 pub struct AnthropicFake {
     shared: Arc<AnthropicShared>,
-    addr: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for AnthropicFake {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    server: crate::server::Server,
 }
 
 impl AnthropicFake {
@@ -79,22 +71,16 @@ impl AnthropicFake {
         let app = Router::new()
             .route("/v1/messages", post(messages))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         Ok(Self {
             shared,
-            addr,
-            server,
+            server: crate::server::Server::start(app).await?,
         })
     }
 
     /// `http://127.0.0.1:PORT`: what `FLOWSENSE_AI_BASE_URL` (or an SDK's base URL) is set to.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.origin()
     }
 
     #[must_use]

@@ -17,7 +17,6 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use serde_json::Value;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 /// How the fake behaves.
@@ -46,14 +45,7 @@ pub(crate) type OpenAiShared = Shared<OpenAiFakeConfig>;
 /// A running fake. Dropping it stops the server.
 pub struct OpenAiFake {
     shared: Arc<OpenAiShared>,
-    addr: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for OpenAiFake {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    server: crate::server::Server,
 }
 
 impl OpenAiFake {
@@ -73,22 +65,16 @@ impl OpenAiFake {
         let app = Router::new()
             .route("/v1/chat/completions", post(completions))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         Ok(Self {
             shared,
-            addr,
-            server,
+            server: crate::server::Server::start(app).await?,
         })
     }
 
     /// `http://127.0.0.1:PORT/v1`, written as Ollama's base URL usually is.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}/v1", self.server.origin())
     }
 
     /// Queues what the next request gets instead of the default model's answer (in order).

@@ -27,7 +27,6 @@ use flowsense_core::clock::Clock;
 use flowsense_synth::GeneratedBooks;
 use ledger::{Entity, Kind, Ledger, Status};
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -145,14 +144,7 @@ impl Shared {
 /// A running fake. Dropping it stops the server.
 pub struct QuickBooksFake {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for QuickBooksFake {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    server: crate::server::Server,
 }
 
 /// 32 random bytes as hex, for codes and tokens.
@@ -212,22 +204,16 @@ impl QuickBooksFake {
             )
             .layer(middleware::from_fn_with_state(shared.clone(), record))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         Ok(Self {
             shared,
-            addr,
-            server,
+            server: crate::server::Server::start(app).await?,
         })
     }
 
     /// `http://127.0.0.1:PORT`.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.origin()
     }
     #[must_use]
     pub fn authorize_url(&self) -> String {

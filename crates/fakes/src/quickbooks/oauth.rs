@@ -14,11 +14,11 @@
 //! (oauth-jsclient `revoke`: JSON body `{"token"}`, Basic auth, 200).
 
 use super::{Code, Consent, Grant, Shared, TokenState, random_token};
+use crate::identity::{basic_matches, escape, page, with_query};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use base64::Engine;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use serde::Deserialize;
 use serde_json::json;
@@ -29,34 +29,10 @@ use std::sync::Arc;
 pub const ACCOUNTING_SCOPE: &str = "com.intuit.quickbooks.accounting";
 const ACCESS_LIFETIME_SECONDS: i64 = 3600;
 /// Authorization codes are short-lived and single-use.
+const TITLE: &str = "Intuit — connect to QuickBooks (fake)";
 const CODE_LIFETIME_MINUTES: i64 = 5;
 /// Intuit's hard cap on a grant's refresh tokens (policy announced 2025-11-12).
 const HARD_LIFETIME_DAYS: i64 = 5 * 365;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-fn page(status: StatusCode, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>Intuit — connect to QuickBooks (fake)</title></head><body>{body}</body></html>"
-    );
-    (status, Html(html)).into_response()
-}
-
-fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k, v);
-    }
-    let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}{}", s.finish())
-}
 
 /// `GET /connect/oauth2?client_id&redirect_uri&response_type=code&scope&state`: the consent page.
 pub async fn authorize_page(
@@ -74,6 +50,7 @@ pub async fn authorize_page(
         // Never redirect to an unregistered URI: an error page instead.
         return page(
             StatusCode::BAD_REQUEST,
+            TITLE,
             "<h1>Something went wrong</h1><p>The app's client id or redirect URI is not registered.</p>",
         );
     }
@@ -102,6 +79,7 @@ pub async fn authorize_page(
     );
     page(
         StatusCode::OK,
+        TITLE,
         &format!(
             "<main><h1>Connect to QuickBooks</h1>\
              <p>An app wants to read and change the books of <strong>realm {realm}</strong>.</p>\
@@ -129,7 +107,11 @@ pub async fn decide(
     let now = shared.now();
     let mut inner = shared.lock();
     let Some(consent) = inner.consents.remove(&d.consent) else {
-        return page(StatusCode::BAD_REQUEST, "<h1>This request has expired</h1>");
+        return page(
+            StatusCode::BAD_REQUEST,
+            TITLE,
+            "<h1>This request has expired</h1>",
+        );
     };
     let mut pairs: Vec<(&str, String)> = Vec::new();
     if d.decision == "approve" {
@@ -165,15 +147,11 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 
 /// Whether the request carries the app's own HTTP Basic credentials.
 fn client_authenticated(shared: &Shared, headers: &HeaderMap) -> bool {
-    let expected = base64::engine::general_purpose::STANDARD.encode(format!(
-        "{}:{}",
-        shared.config.client_id, shared.config.client_secret
-    ));
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .is_some_and(|v| v.trim() == expected)
+    basic_matches(
+        headers,
+        &shared.config.client_id,
+        &shared.config.client_secret,
+    )
 }
 
 /// `POST /oauth2/v1/tokens/bearer` (form-encoded).

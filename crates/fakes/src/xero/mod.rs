@@ -27,7 +27,6 @@ use flowsense_core::clock::Clock;
 use flowsense_synth::GeneratedBooks;
 use ledger::{Kind, Ledger, Record, Status};
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -176,14 +175,7 @@ pub(crate) fn random_token() -> String {
 /// A running fake. Dropping it stops the server.
 pub struct XeroFake {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for XeroFake {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    server: crate::server::Server,
 }
 
 impl XeroFake {
@@ -246,22 +238,16 @@ impl XeroFake {
             .route("/api.xro/2.0/{collection}", get(data::collection))
             .layer(middleware::from_fn_with_state(shared.clone(), record))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         Ok(Self {
             shared,
-            addr,
-            server,
+            server: crate::server::Server::start(app).await?,
         })
     }
 
     /// `http://127.0.0.1:PORT`: every endpoint's origin.
     #[must_use]
     pub fn origin(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.origin()
     }
 
     #[must_use]

@@ -13,12 +13,13 @@
 //! answers 204.
 
 use super::{AccessToken, Code, Connection, Consent, Grant, RefreshToken, Shared, random_token};
+use crate::identity::{basic_matches, escape, page, with_query};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use serde::Deserialize;
 use serde_json::json;
@@ -42,32 +43,8 @@ const GRANULAR: [&str; 13] = [
     "accounting.reports.profitandloss.read",
     "accounting.attachments.read",
 ];
+const TITLE: &str = "Xero — allow access (fake)";
 const CODE_LIFETIME_MINUTES: i64 = 5;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-fn page(status: StatusCode, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>Xero — allow access (fake)</title></head><body>{body}</body></html>"
-    );
-    (status, Html(html)).into_response()
-}
-
-fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k, v);
-    }
-    let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}{}", s.finish())
-}
 
 /// `GET /identity/connect/authorize?response_type=code&client_id&redirect_uri&scope&state
 /// &code_challenge&code_challenge_method`: the consent page.
@@ -87,6 +64,7 @@ pub async fn authorize_page(
         // Never redirect to an unregistered URI: an error page instead.
         return page(
             StatusCode::BAD_REQUEST,
+            TITLE,
             "<h1>Sorry, something went wrong</h1><p>unauthorized_client: the client id or \
              redirect URI is not registered for this app.</p>",
         );
@@ -133,6 +111,7 @@ pub async fn authorize_page(
     );
     page(
         StatusCode::OK,
+        TITLE,
         &format!(
             "<main><h1>Allow access to your Xero organisations</h1>\
              <p>The app asks to:</p><ul class=\"scopes\">{scope_list}</ul>\
@@ -161,7 +140,11 @@ pub async fn decide(
     let now = shared.now();
     let mut inner = shared.lock();
     let Some(consent) = inner.consents.remove(&d.consent) else {
-        return page(StatusCode::BAD_REQUEST, "<h1>This request has expired</h1>");
+        return page(
+            StatusCode::BAD_REQUEST,
+            TITLE,
+            "<h1>This request has expired</h1>",
+        );
     };
     let mut pairs: Vec<(&str, String)> = Vec::new();
     if d.decision == "approve" {
@@ -197,13 +180,7 @@ fn client_authenticated(
     form: &HashMap<String, String>,
 ) -> bool {
     let cfg = &shared.config;
-    let expected = STANDARD.encode(format!("{}:{}", cfg.client_id, cfg.client_secret));
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .is_some_and(|v| v.trim() == expected);
-    basic
+    basic_matches(headers, &cfg.client_id, &cfg.client_secret)
         || (form.get("client_id") == Some(&cfg.client_id)
             && form.get("client_secret") == Some(&cfg.client_secret))
 }

@@ -72,7 +72,7 @@ impl Company<'_> {
     }
 
     async fn get_json(&self, url: &Url) -> Result<Value, QuickBooksError> {
-        let answer = self.qb.transport.get(url, self.access_token).await?;
+        let answer = self.qb.transport.get(url, self.access_token, &[]).await?;
         serde_json::from_slice(&answer.body)
             .map_err(|e| QuickBooksError::Decode(format!("JSON answer: {e}")))
     }

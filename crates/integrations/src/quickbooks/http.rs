@@ -1,115 +1,45 @@
-//! The one way the QuickBooks client reaches the network: a `crates/outbound` client, retries
-//! with jittered exponential backoff for 5xx and timeouts, `Retry-After` honoured on 429.
+//! What QuickBooks' answers mean, for the shared [`Transport`](crate::transport::Transport).
 //!
-//! The data side has [`Transport::get`] only: the client cannot write to a company, because no
-//! request it can build has another method. The OAuth token and revoke calls (POSTs to Intuit's
-//! identity endpoints, never to a company) go through [`Transport::post_identity`].
+//! The data side has [`Transport::get`](crate::transport::Transport::get) only: the client
+//! cannot write to a company, because no request it can build has another method. The OAuth token
+//! and revoke calls (POSTs to Intuit's identity endpoints, never to a company) go through
+//! [`Transport::post_identity`](crate::transport::Transport::post_identity).
 
 use super::fault::{QuickBooksError, parse_fault};
-use flowsense_outbound::{Loopback, check_destination};
-use reqwest::{StatusCode, Url, header};
-use secrecy::{ExposeSecret, SecretString};
+use crate::retry::Attempt;
+use crate::transport::{Answer, Provider};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use std::time::Duration;
 
 pub use crate::retry::RetryPolicy;
 
-/// A raw answer that succeeded (2xx).
-pub(crate) struct Answer {
-    pub body: Vec<u8>,
-}
+/// QuickBooks Online, for the shared transport.
+pub(crate) struct Intuit;
 
-pub(crate) struct Transport {
-    client: reqwest::Client,
-    policy: RetryPolicy,
-    loopback: Loopback,
-}
+pub(crate) type Transport = crate::transport::Transport<Intuit>;
 
-type Attempt = crate::retry::Attempt<Answer, QuickBooksError>;
+impl Provider for Intuit {
+    type Error = QuickBooksError;
+    const NAME: &'static str = "QuickBooks";
+    const IDENTITY_HEADERS: &'static [(&'static str, &'static str)] =
+        &[("x-include-refresh-token-hard-expires-in", "true")];
 
-impl Transport {
-    pub fn new(policy: RetryPolicy, loopback: Loopback) -> Result<Self, QuickBooksError> {
-        let client = flowsense_outbound::client_builder(false)?
-            .https_only(loopback == Loopback::Refused)
-            .build()
-            .map_err(QuickBooksError::Transport)?;
-        Ok(Self {
-            client,
-            policy,
-            loopback,
-        })
+    fn timeout() -> QuickBooksError {
+        QuickBooksError::Timeout
     }
 
-    /// Refuses a URL the outbound policy does not allow.
-    pub fn check(&self, url: &Url) -> Result<(), QuickBooksError> {
-        Ok(check_destination(url, self.loopback)?)
+    fn network(e: reqwest::Error) -> QuickBooksError {
+        QuickBooksError::Transport(e)
     }
 
-    /// `GET url` with a bearer token and `Accept: application/json`.
-    pub async fn get(&self, url: &Url, bearer: &SecretString) -> Result<Answer, QuickBooksError> {
-        self.check(url)?;
-        self.with_retries(|| {
-            self.client
-                .get(url.clone())
-                .bearer_auth(bearer.expose_secret())
-                .header(header::ACCEPT, "application/json")
-        })
-        .await
-    }
-
-    /// A POST to an identity (OAuth) endpoint, with the app's Basic credentials.
-    pub async fn post_identity(
-        &self,
-        url: &Url,
-        basic: &SecretString,
-        content_type: &str,
-        body: &SecretString,
-    ) -> Result<Answer, QuickBooksError> {
-        self.check(url)?;
-        self.with_retries(|| {
-            self.client
-                .post(url.clone())
-                .header(
-                    header::AUTHORIZATION,
-                    format!("Basic {}", basic.expose_secret()),
-                )
-                .header(header::ACCEPT, "application/json")
-                .header(header::CONTENT_TYPE, content_type)
-                .header("x-include-refresh-token-hard-expires-in", "true")
-                .body(body.expose_secret().to_owned())
-        })
-        .await
-    }
-
-    async fn with_retries(
-        &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Answer, QuickBooksError> {
-        crate::retry::with_retries(&self.policy, "QuickBooks", || {
-            self.attempt(build().timeout(self.policy.request_timeout))
-        })
-        .await
-    }
-
-    async fn attempt(&self, request: reqwest::RequestBuilder) -> Attempt {
-        let response = match request.send().await {
-            Ok(r) => r,
-            Err(e) => return transport_failure(e),
-        };
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body = match response.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => return transport_failure(e),
-        };
-        if status.is_success() {
-            return Attempt::Done(Answer { body });
-        }
-        let fault = parse_fault(&body).unwrap_or_default();
+    fn refusal(
+        status: StatusCode,
+        _headers: &HeaderMap,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> Attempt<Answer, QuickBooksError> {
+        let fault = parse_fault(body).unwrap_or_default();
         match status {
             // Throttling has also been reported as 403 with the ThrottleExceeded fault.
             s if s == StatusCode::TOO_MANY_REQUESTS
@@ -124,11 +54,11 @@ impl Transport {
             StatusCode::UNAUTHORIZED
                 if fault.errors.is_empty() && body.starts_with(b"{\"error\"") =>
             {
-                Attempt::Fail(oauth_error(&body, status))
+                Attempt::Fail(oauth_error(body, status))
             }
             StatusCode::UNAUTHORIZED => Attempt::Fail(QuickBooksError::ReauthNeeded),
             StatusCode::BAD_REQUEST if body.starts_with(b"{\"error\"") => {
-                Attempt::Fail(oauth_error(&body, status))
+                Attempt::Fail(oauth_error(body, status))
             }
             s if s.is_server_error() => Attempt::Retry {
                 after: None,
@@ -155,21 +85,5 @@ fn oauth_error(body: &[u8], status: StatusCode) -> QuickBooksError {
         QuickBooksError::ConnectionDead(error)
     } else {
         QuickBooksError::OAuth(format!("{error} (HTTP {})", status.as_u16()))
-    }
-}
-
-fn transport_failure(e: reqwest::Error) -> Attempt {
-    if e.is_timeout() {
-        Attempt::Retry {
-            after: None,
-            error: QuickBooksError::Timeout,
-        }
-    } else if e.is_connect() || e.is_request() || e.is_body() {
-        Attempt::Retry {
-            after: None,
-            error: QuickBooksError::Transport(e),
-        }
-    } else {
-        Attempt::Fail(QuickBooksError::Transport(e))
     }
 }

@@ -15,7 +15,7 @@
 
 use super::QuickBooks;
 use super::fault::QuickBooksError;
-use base64::Engine;
+use crate::transport::basic_credentials;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
@@ -115,30 +115,17 @@ impl QuickBooks {
     }
 
     fn basic(&self) -> SecretString {
-        let raw = format!(
-            "{}:{}",
-            self.config.client_id,
-            self.config.client_secret.expose_secret()
-        );
-        SecretString::from(base64::engine::general_purpose::STANDARD.encode(raw))
+        basic_credentials(&self.config.client_id, &self.config.client_secret)
     }
 
     async fn token_call(&self, form: &[(&str, &str)]) -> Result<Tokens, QuickBooksError> {
-        // Built in a block: the serializer is not `Sync`, and must not live across the await
-        // (callers run refreshes in `Send` futures).
-        let body = {
-            let mut body = form_urlencoded::Serializer::new(String::new());
-            for (k, v) in form {
-                body.append_pair(k, v);
-            }
-            SecretString::from(body.finish())
-        };
+        let body = crate::transport::form(form);
         let answer = self
             .transport
             .post_identity(
                 &self.config.endpoints.token,
                 &self.basic(),
-                "application/x-www-form-urlencoded",
+                crate::transport::FORM,
                 &body,
             )
             .await?;

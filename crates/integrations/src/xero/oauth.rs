@@ -16,8 +16,9 @@
 use super::Xero;
 use super::error::XeroError;
 use super::http::ReadHeaders;
+use crate::transport::{FORM, basic_credentials, form};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
@@ -176,20 +177,7 @@ impl Xero {
     }
 
     fn basic(&self) -> SecretString {
-        let raw = format!(
-            "{}:{}",
-            self.config.client_id,
-            self.config.client_secret.expose_secret()
-        );
-        SecretString::from(STANDARD.encode(raw))
-    }
-
-    fn form(pairs: &[(&str, &str)]) -> SecretString {
-        let mut body = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in pairs {
-            body.append_pair(k, v);
-        }
-        SecretString::from(body.finish())
+        basic_credentials(&self.config.client_id, &self.config.client_secret)
     }
 
     async fn token_call(&self, pairs: &[(&str, &str)]) -> Result<Tokens, XeroError> {
@@ -198,7 +186,8 @@ impl Xero {
             .post_identity(
                 &self.config.endpoints.token,
                 &self.basic(),
-                &Self::form(pairs),
+                FORM,
+                &form(pairs),
             )
             .await?;
         let t: TokenBody = serde_json::from_slice(&answer.body)
@@ -256,9 +245,9 @@ impl Xero {
     /// # Errors
     /// Network errors after retries, or a refusal of the app's credentials.
     pub async fn revoke(&self, refresh_token: &SecretString) -> Result<(), XeroError> {
-        let form = Self::form(&[("token", refresh_token.expose_secret())]);
+        let body = form(&[("token", refresh_token.expose_secret())]);
         self.transport
-            .post_identity(&self.config.endpoints.revoke, &self.basic(), &form)
+            .post_identity(&self.config.endpoints.revoke, &self.basic(), FORM, &body)
             .await
             .map(|_| ())
     }
@@ -270,7 +259,7 @@ impl Xero {
     pub async fn connections(&self, access: &SecretString) -> Result<Vec<Connection>, XeroError> {
         let answer = self
             .transport
-            .get(
+            .read(
                 &self.config.endpoints.connections,
                 access,
                 ReadHeaders::default(),

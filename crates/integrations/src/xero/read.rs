@@ -133,7 +133,7 @@ impl Tenant<'_> {
         let answer = self
             .xero
             .transport
-            .get(url, self.access_token, headers)
+            .read(url, self.access_token, headers)
             .await?;
         serde_json::from_slice(&answer.body)
             .map_err(|e| XeroError::Decode(format!("JSON answer: {e}")))

@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use flowsense_core::Currency;
 use flowsense_core::clock::{Clock, ManualClock};
 use flowsense_core::synced::BookChange;
-use flowsense_fakes::{XeroFake, XeroFakeConfig};
+use flowsense_fakes::{Decided, XeroFake, XeroFakeConfig, decide_on_consent_page};
 use flowsense_integrations::xero::{
     Callback, Connection, Endpoints, Loopback, Pkce, ReadSummary, RetryPolicy, Tokens, Xero,
     XeroConfig, XeroError, parse_callback,
@@ -99,55 +99,22 @@ pub async fn env(transactions: usize) -> Env {
 
 /// What a browser does on Xero's consent page: load it, press one of its two buttons, and
 /// come back with the redirect's query string. Returns the page too.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the person's browser is an outside client, not one of ours"
-)]
 pub async fn consent(authorize_url: &str, approve: bool) -> (String, String) {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("browser");
-    let page = browser
-        .get(authorize_url)
-        .send()
-        .await
-        .expect("consent page")
-        .text()
-        .await
-        .expect("html");
-    assert!(
-        page.contains("value=\"approve\"") && page.contains("value=\"deny\""),
-        "{page}"
-    );
-    let action = between(&page, "action=\"", "\"");
-    let consent = between(&page, "name=\"consent\" value=\"", "\"");
-    let origin = authorize_url.split("/identity").next().expect("origin");
-    let decision = if approve { "approve" } else { "deny" };
-    let answer = browser
-        .post(format!("{origin}{action}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("consent={consent}&decision={decision}"))
-        .send()
-        .await
-        .expect("decision");
-    assert!(answer.status().is_redirection(), "{}", answer.status());
-    let location = answer.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    assert!(location.starts_with(REDIRECT), "{location}");
-    let query = location
-        .split_once('?')
-        .map(|(_, q)| q.to_owned())
-        .unwrap_or_default();
-    (query, page)
+    let d = decided(authorize_url, approve).await;
+    (d.query, d.page)
 }
 
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text.find(start).expect("marker") + start.len();
-    let len = text[from..].find(end).expect("end marker");
-    &text[from..from + len]
+async fn decided(authorize_url: &str, approve: bool) -> Decided {
+    let d = decide_on_consent_page(authorize_url, approve)
+        .await
+        .expect("consent");
+    assert!(
+        d.page.contains("value=\"approve\"") && d.page.contains("value=\"deny\""),
+        "{}",
+        d.page
+    );
+    assert!(d.location.starts_with(REDIRECT), "{}", d.location);
+    d
 }
 
 /// The code a consent brings back, with the PKCE pair it was asked with.
