@@ -6,6 +6,7 @@ mod browser;
 mod cli_support;
 mod import_command;
 mod operator_commands;
+mod secrets;
 
 use cli_support::{Workspace, flowsense, http};
 use std::io::Write;
