@@ -111,8 +111,10 @@ impl Store {
                 category,
                 counterparty,
                 transfer: r.is_transfer,
+                financing: false,
             });
         }
+        books.class_by_names();
 
         let docs: Vec<DocRow> = tx.fetch_all(sql!("books/documents").arg(org)).await?;
         for d in docs {

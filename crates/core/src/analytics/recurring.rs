@@ -1,5 +1,6 @@
 //! Recurring outflows: cadence from interval regularity, next date, typical amount and
 //! price changes (a subscription that went up 12% is reported with old and new amounts).
+//! Only operating flows count: a loan repayment is financing, not a recurring cost.
 
 use super::cashflow::display_name;
 use super::dates::{add_days, add_months, days_between};
@@ -175,7 +176,7 @@ pub fn detect_recurring(books: &Books, as_of: NaiveDate) -> Vec<RecurringItem> {
     let slots = books.counterparties.len() + 1;
     let mut by_counterparty: Vec<Vec<&Txn>> = vec![Vec::new(); slots];
     for t in &books.txns {
-        if !t.transfer && t.amount < 0 && t.date <= as_of {
+        if t.is_operating() && t.amount < 0 && t.date <= as_of {
             by_counterparty[(t.counterparty as usize).min(slots - 1)].push(t);
         }
     }
@@ -214,7 +215,7 @@ impl<'a> PaymentRuns<'a> {
         }
         if !runs.is_empty() {
             for t in &books.txns {
-                if !t.transfer && t.amount < 0 && t.date <= as_of {
+                if t.is_operating() && t.amount < 0 && t.date <= as_of {
                     let slot = (t.counterparty as usize).min(slots - 1);
                     if let Some((_, run)) = runs.get_mut(run_of[slot]) {
                         run.push(t);
