@@ -43,6 +43,7 @@ fn main() {
             category: if inflow { sales } else { costs },
             counterparty: counterparties[usize::try_from(r % 500).unwrap_or(0)],
             transfer: false,
+            financing: false,
         });
     }
     let started = Instant::now();

@@ -4,6 +4,7 @@
 //! transactions cost a few dozen bytes each. Amounts are `i64` minor units of the
 //! organisation's base currency.
 
+use crate::flow_class::FlowClass;
 use crate::money::Currency;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -97,6 +98,29 @@ pub struct Txn {
     pub counterparty: u32,
     /// A movement between two of the organisation's own accounts.
     pub transfer: bool,
+    /// Owner money or a loan ([`FlowClass::Financing`]): cash, but not revenue or cost.
+    pub financing: bool,
+}
+
+impl Txn {
+    /// The transaction's class.
+    #[must_use]
+    pub fn class(&self) -> FlowClass {
+        if self.transfer {
+            FlowClass::Transfer
+        } else if self.financing {
+            FlowClass::Financing
+        } else {
+            FlowClass::Operating
+        }
+    }
+
+    /// Whether the transaction is the business's own trading: what revenue, burn, customer
+    /// concentration and recurring costs are made of.
+    #[must_use]
+    pub fn is_operating(&self) -> bool {
+        !self.transfer && !self.financing
+    }
 }
 
 /// Whether a document is money owed to us or by us.
@@ -215,7 +239,8 @@ impl Books {
         }
     }
 
-    /// Adds a transaction by names, interning them.
+    /// Adds a transaction by names, interning them; a non-transfer is classed as financing by
+    /// its names ([`FlowClass::of_names`]).
     #[allow(clippy::too_many_arguments)]
     pub fn push_txn(
         &mut self,
@@ -227,6 +252,8 @@ impl Books {
         counterparty: &str,
         transfer: bool,
     ) {
+        let financing =
+            !transfer && FlowClass::of_names(category, counterparty) == FlowClass::Financing;
         let account = self.accounts.intern(account);
         let category = self.categories.intern(category);
         let counterparty = self.counterparties.intern(counterparty);
@@ -238,6 +265,7 @@ impl Books {
             category,
             counterparty,
             transfer,
+            financing,
         });
     }
 
@@ -269,6 +297,48 @@ impl Books {
             total.count = total
                 .count
                 .saturating_add(r.inflow_count.saturating_add(r.outflow_count));
+        }
+    }
+
+    /// The class each category name implies ([`FlowClass::of_category`]), indexed by category
+    /// id: how purged rollups, which keep no per-transaction class, are told apart.
+    #[must_use]
+    pub fn category_classes(&self) -> Vec<FlowClass> {
+        self.categories
+            .names()
+            .map(FlowClass::of_category)
+            .collect()
+    }
+
+    /// Sets every non-transfer transaction's financing flag from its category and counterparty
+    /// names ([`FlowClass::of_names`]), each name judged once: for readers that build
+    /// [`Txn`]s directly rather than through [`Books::push_txn`].
+    pub fn class_by_names(&mut self) {
+        let categories: Vec<&str> = self.categories.names().collect();
+        let counterparties: Vec<&str> = self.counterparties.names().collect();
+        let mut classes: HashMap<(u32, u32), bool> = HashMap::new();
+        let by_category: Vec<FlowClass> = categories
+            .iter()
+            .map(|c| FlowClass::of_category(c))
+            .collect();
+        for t in &mut self.txns {
+            if t.transfer {
+                continue;
+            }
+            t.financing = match by_category.get(t.category as usize) {
+                Some(FlowClass::Financing) => true,
+                Some(FlowClass::Transfer) | None => false,
+                Some(FlowClass::Operating) => *classes
+                    .entry((t.category, t.counterparty))
+                    .or_insert_with(|| {
+                        let category = categories.get(t.category as usize).copied().unwrap_or("");
+                        let counterparty = counterparties
+                            .get(t.counterparty as usize)
+                            .copied()
+                            .unwrap_or("");
+                        FlowClass::of_names(category, counterparty) == FlowClass::Financing
+                    }),
+            };
         }
     }
 

@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod books;
 pub mod clock;
 pub mod error_chain;
+pub mod flow_class;
 pub mod format;
 pub mod ids;
 pub mod money;
@@ -20,6 +21,7 @@ pub mod synced;
 
 pub use books::{Books, DocKind, Document, Txn};
 pub use error_chain::ErrorChain;
+pub use flow_class::FlowClass;
 pub use ids::{OrgId, UserId};
 pub use money::{Currency, Money, MoneyError};
 pub use names::{NameError, PlainName};

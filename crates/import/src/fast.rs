@@ -139,6 +139,7 @@ pub(crate) fn merge(
             let c = starts.partition_point(|&s| s <= i) - 1;
             plans[c].apply(outs[c].txns[i - starts[c]])
         }));
+    books.class_by_names();
     Ok(books)
 }
 

@@ -263,6 +263,8 @@ impl<'a, S: TxnSink> ChunkParser<'a, S> {
             category: self.categories.intern(&category),
             counterparty: self.counterparties.intern(&counterparty),
             transfer,
+            // Classed once per name when the chunks are merged.
+            financing: false,
         });
     }
 }

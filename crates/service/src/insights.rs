@@ -369,7 +369,7 @@ fn price_rises(a: &Analysis) -> Vec<Insight> {
                 Figure::money("new_amount", p.new_amount, c),
                 Figure::money("old_amount", p.old_amount, c),
                 Figure::date("since", p.since),
-                Figure::label("cadence", i.cadence.as_str()),
+                Figure::label("cadence", i.cadence.label()),
             ],
             tone: Tone::Warn,
             title: format!(
@@ -380,7 +380,7 @@ fn price_rises(a: &Analysis) -> Vec<Insight> {
             detail: format!(
                 "{} {} since {}, was {}.",
                 money_size(p.new_amount, c),
-                i.cadence.as_str(),
+                i.cadence.label(),
                 day(p.since),
                 money_size(p.old_amount, c)
             ),

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod background;
 pub mod connections;
 mod context;
+pub mod corrections;
 pub mod digest;
 pub mod email;
 mod field_error;

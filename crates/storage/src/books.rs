@@ -7,7 +7,7 @@ use crate::error::{Result, StorageError};
 use crate::scope::Tx;
 use chrono::NaiveDate;
 use flowsense_core::books::{FlowRollup, MonthlyRollup, WeekRollup};
-use flowsense_core::{Books, DocKind, Document, OrgId};
+use flowsense_core::{Books, DocKind, Document, FlowClass, OrgId};
 
 #[derive(sqlx::FromRow)]
 struct TxnRow {
@@ -18,6 +18,7 @@ struct TxnRow {
     category: String,
     counterparty: String,
     is_transfer: bool,
+    class_override: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -97,7 +98,11 @@ impl Store {
 
         let rows: Vec<TxnRow> = tx.fetch_all(sql!("books/transactions").arg(org)).await?;
         books.txns.reserve(rows.len());
+        let mut owner_classes = Vec::new();
         for r in rows {
+            if let Some(class) = r.class_override.as_deref().and_then(FlowClass::parse) {
+                owner_classes.push((books.txns.len(), class));
+            }
             let account = *account_ix
                 .get(&r.account_id)
                 .ok_or_else(|| StorageError::Corrupt("transaction of an unknown account".into()))?;
@@ -111,7 +116,16 @@ impl Store {
                 category,
                 counterparty,
                 transfer: r.is_transfer,
+                financing: false,
             });
+        }
+        books.class_by_names();
+        // The owner's class wins over the source's transfer flag and over the names.
+        for (ix, class) in owner_classes {
+            if let Some(t) = books.txns.get_mut(ix) {
+                t.transfer = class == FlowClass::Transfer;
+                t.financing = class == FlowClass::Financing;
+            }
         }
 
         let docs: Vec<DocRow> = tx.fetch_all(sql!("books/documents").arg(org)).await?;

@@ -10,6 +10,7 @@ use crate::Store;
 use crate::accounts::ensure_in;
 use crate::args::sql;
 use crate::books::books_changed;
+use crate::corrections::{apply_rules_to_new, rules_mark};
 use crate::documents::{NewDocument, upsert_in};
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
@@ -74,6 +75,9 @@ pub struct ImportTx {
     rows_added: u64,
     documents_changed: u64,
     pg_stage_ready: bool,
+    /// The newest transaction id before this import, when the organisation has rules to apply
+    /// to the rows it adds.
+    rules_mark: Option<i64>,
 }
 
 impl Store {
@@ -99,10 +103,12 @@ impl Store {
                     .arg(Utc::now()),
             )
             .await?;
+        let rules_mark = rules_mark(&mut tx, org).await?;
         Ok(ImportTx {
             org,
             tx,
             import_id,
+            rules_mark,
             source: meta.source.clone(),
             currency: meta.currency,
             accounts: HashMap::new(),
@@ -198,6 +204,7 @@ impl ImportTx {
                     .arg(self.org),
             )
             .await?;
+        apply_rules_to_new(&mut self.tx, self.org, self.rules_mark).await?;
         // Even an import that added nothing moves the version: it costs one recomputation, and
         // no path can forget to.
         books_changed(&mut self.tx, self.org).await?;

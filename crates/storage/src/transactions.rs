@@ -2,9 +2,10 @@
 
 use crate::Store;
 use crate::args::{Sql, sql};
+use crate::corrections::effective_class;
 use crate::error::Result;
 use chrono::NaiveDate;
-use flowsense_core::OrgId;
+use flowsense_core::{FlowClass, OrgId};
 use serde::Serialize;
 
 /// A transaction to add. Amounts are minor units; `amount_minor` is in the organisation's base
@@ -25,7 +26,9 @@ pub struct NewTransaction {
     pub external_id: String,
 }
 
-/// A stored transaction as the API lists it.
+/// A stored transaction as the API lists it: `category` and `counterparty` as the reports use
+/// them (the owner's correction, else the source's), with the source's own values beside them
+/// when corrected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct StoredTransaction {
     pub id: i64,
@@ -38,6 +41,15 @@ pub struct StoredTransaction {
     pub category: String,
     pub is_transfer: bool,
     pub source: String,
+    /// The category the source gave, when the owner changed it.
+    pub source_category: Option<String>,
+    /// The counterparty name the source gave, when the owner changed it.
+    pub source_counterparty: Option<String>,
+    /// The class the owner chose (`operating`, `financing`, `transfer`), if any.
+    pub class_override: Option<String>,
+    /// The class the reports use.
+    #[sqlx(skip)]
+    pub class: FlowClass,
 }
 
 /// Filters for listing transactions; every field is optional.
@@ -110,8 +122,12 @@ impl Store {
         let limit = f.limit.clamp(1, 500);
         let mut sql = Sql::new("");
         let mut text = String::from(
-            "SELECT t.id, a.name AS account, t.posted_on, t.amount_minor, t.currency, t.counterparty, \
-             t.description, t.category, t.is_transfer, t.source \
+            "SELECT t.id, a.name AS account, t.posted_on, t.amount_minor, t.currency, \
+             COALESCE(t.counterparty_override, t.counterparty) AS counterparty, \
+             t.description, COALESCE(t.category_override, t.category) AS category, t.is_transfer, t.source, \
+             CASE WHEN t.category_override IS NULL THEN NULL ELSE t.category END AS source_category, \
+             CASE WHEN t.counterparty_override IS NULL THEN NULL ELSE t.counterparty END AS source_counterparty, \
+             t.class_override \
              FROM transactions t JOIN bank_accounts a ON a.id = t.account_id AND a.org_id = t.org_id \
              WHERE t.org_id = ",
         );
@@ -126,10 +142,16 @@ impl Store {
             text += &format!(" AND a.name = {}", sql.push_arg(account.as_str()));
         }
         if let Some(category) = &f.category {
-            text += &format!(" AND t.category = {}", sql.push_arg(category.as_str()));
+            text += &format!(
+                " AND COALESCE(t.category_override, t.category) = {}",
+                sql.push_arg(category.as_str())
+            );
         }
         if let Some(cp) = &f.counterparty {
-            text += &format!(" AND t.counterparty = {}", sql.push_arg(cp.as_str()));
+            text += &format!(
+                " AND COALESCE(t.counterparty_override, t.counterparty) = {}",
+                sql.push_arg(cp.as_str())
+            );
         }
         if let Some(q) = f.text.as_deref().filter(|q| !q.trim().is_empty()) {
             let p = sql.push_arg(like_pattern(q.trim()));
@@ -150,6 +172,14 @@ impl Store {
         let mut tx = self.scoped(org).await?;
         let mut items: Vec<StoredTransaction> = tx.fetch_all(sql).await?;
         tx.commit().await?;
+        for t in &mut items {
+            t.class = effective_class(
+                t.class_override.as_deref(),
+                t.is_transfer,
+                &t.category,
+                &t.counterparty,
+            );
+        }
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|t| {

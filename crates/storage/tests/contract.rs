@@ -9,6 +9,7 @@
 mod ai_calls;
 mod books;
 mod connections;
+mod corrections;
 mod crypto;
 mod identity;
 mod jobs;
@@ -56,6 +57,7 @@ use own_data::{
 use support::TestDb;
 use synced::{
     a_completed_full_read_sweeps_only_its_own_unseen_rows,
+    a_resync_keeps_the_owners_corrections_and_rules_name_new_rows,
     a_synced_page_applies_once_with_its_cursor_and_only_for_its_organisation,
     the_sync_key_is_released_once_a_worker_takes_the_job,
     token_rotation_is_leased_and_compare_and_swapped,
@@ -144,6 +146,7 @@ async fn a_missing_sqlite_file_is_an_error_not_a_new_database() {
 }
 
 on_both_backends!(
+    a_resync_keeps_the_owners_corrections_and_rules_name_new_rows,
     ai_calls_are_recorded_summed_per_month_and_purged,
     the_narrative_key_is_released_once_a_worker_takes_the_job,
     a_synced_page_applies_once_with_its_cursor_and_only_for_its_organisation,

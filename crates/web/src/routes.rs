@@ -141,6 +141,8 @@ fn routes() -> Vec<Route> {
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
         route!(page GET "/app/{org}/welcome", Member, pages::welcome::page),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
+        route!(page GET "/app/{org}/transactions/{id}", Member, pages::corrections::form),
+        route!(page POST "/app/{org}/transactions/{id}", Member, pages::corrections::save),
         route!(page GET "/app/{org}/assistant", Member, pages::assistant),
         route!(page GET "/app/{org}/cashflow", Viewer, pages::cashflow),
         route!(page GET "/app/{org}/recurring", Viewer, pages::recurring),
@@ -200,6 +202,11 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/audit", Admin, api::orgs::audit),
         route!(GET "/api/v1/orgs/{org}/reports/{kind}", Viewer, api::books::report),
         route!(GET "/api/v1/orgs/{org}/transactions", Viewer, api::books::transactions),
+        // Correcting the books: a transaction's category, name and class, and the rules.
+        route!(PATCH "/api/v1/orgs/{org}/transactions/{id}", Member, api::corrections::correct),
+        route!(GET "/api/v1/orgs/{org}/rules", Viewer, api::corrections::list),
+        route!(POST "/api/v1/orgs/{org}/rules", Member, api::corrections::create),
+        route!(DELETE "/api/v1/orgs/{org}/rules/{id}", Member, api::corrections::delete),
         route!(GET "/api/v1/orgs/{org}/insights", Viewer, api::books::insights),
         // Own data: export and account deletion.
         route!(GET "/api/v1/me/notifications", User, api::own_data::notifications),

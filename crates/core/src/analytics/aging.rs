@@ -1,5 +1,6 @@
 //! Receivables and payables aging as of a day, DSO, late-paying customers and how much of
-//! the revenue the largest customers bring.
+//! the revenue the largest customers bring (from invoices, else from operating receipts: an
+//! owner's capital or a loan is not revenue).
 
 use super::cashflow::display_name;
 use super::dates::{add_days, days_between};
@@ -192,7 +193,7 @@ fn concentration(books: &Books, as_of: NaiveDate) -> Concentration {
     if revenue.is_empty() {
         basis = "receipts";
         for t in &books.txns {
-            if !t.transfer && t.amount > 0 && t.date > since && t.date <= as_of {
+            if t.is_operating() && t.amount > 0 && t.date > since && t.date <= as_of {
                 *revenue.entry(t.counterparty).or_default() += i128::from(t.amount);
             }
         }

@@ -116,6 +116,8 @@ impl CashflowParts {
                 category: clamp(r.category, dims.0),
                 counterparty: clamp(r.counterparty, dims.1),
                 transfer: r.transfer,
+                // The cash-flow report counts financing like trading; only transfers are left out.
+                financing: false,
             };
             let count = u64::try_from(r.inflow_count.saturating_add(r.outflow_count)).unwrap_or(0);
             self.add_totals(&as_txn, |cell| cell.add_totals(r.inflow, r.outflow, count));

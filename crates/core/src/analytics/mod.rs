@@ -23,6 +23,7 @@ pub mod forecast_methods;
 pub mod forecast_model;
 pub mod forecast_whatif;
 pub mod recurring;
+pub mod recurring_schedule;
 pub mod render;
 pub mod report;
 pub mod runway;
@@ -41,6 +42,7 @@ pub use forecast_baseline::Stream as ForecastStream;
 pub use forecast_model::{ForecastModel, MethodError, StreamModel};
 pub use forecast_whatif::{FlowSide, MonthlyChange, OneOff, Scenario};
 pub use recurring::{Cadence, RecurringItem, RecurringReport, recurring};
+pub use recurring_schedule::Schedule;
 pub use render::{to_csv, to_json, to_table};
 pub use report::{
     Report, ReportBody, ReportKind, ReportOptions, cashflow_parts, cashflow_report, run_report,

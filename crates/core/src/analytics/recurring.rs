@@ -1,16 +1,16 @@
 //! Recurring outflows: cadence from interval regularity, next date, typical amount and
 //! price changes (a subscription that went up 12% is reported with old and new amounts).
+//! Only operating flows count: a loan repayment is financing, not a recurring cost.
 
 use super::cashflow::display_name;
-use super::dates::{add_days, add_months, days_between};
+use super::dates::{add_days, days_between};
+use super::recurring_schedule::{Fit, LAST_DAY, Schedule, schedule_day, weeks_of};
 use super::stats::{as_f64, basis_points, mad_i64, median_i64, saturate};
 use crate::money::Currency;
 use crate::{Books, Txn};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-/// Share of intervals that must sit within the cadence's tolerance.
-const MIN_REGULAR_SHARE: f64 = 0.75;
 /// Largest robust spread of amounts (MAD / median) for a stream to count as recurring.
 const MAX_AMOUNT_SPREAD: f64 = 0.35;
 /// A series of only two payments (a yearly one) says little through its one interval: the two
@@ -25,68 +25,64 @@ const MIN_PRICE_CHANGE_BP: i64 = 300;
 pub enum Cadence {
     Weekly,
     Biweekly,
+    /// Twice a month on set days (the 1st and 15th, the 15th and the last day).
+    SemiMonthly,
+    /// Every four weeks (13 times a year).
+    FourWeekly,
+    /// Once a month, on a day of the month or a weekday of one week ("the last Friday").
     Monthly,
     Quarterly,
     Yearly,
 }
 
 impl Cadence {
-    const ALL: [Cadence; 5] = [
-        Cadence::Weekly,
-        Cadence::Biweekly,
-        Cadence::Monthly,
-        Cadence::Quarterly,
-        Cadence::Yearly,
-    ];
-
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Cadence::Weekly => "weekly",
             Cadence::Biweekly => "biweekly",
+            Cadence::SemiMonthly => "semimonthly",
+            Cadence::FourWeekly => "fourweekly",
             Cadence::Monthly => "monthly",
             Cadence::Quarterly => "quarterly",
             Cadence::Yearly => "yearly",
         }
     }
 
-    /// Accepted interval range in days.
-    fn interval_days(self) -> (i64, i64) {
+    /// Plain words for an owner ("twice a month").
+    #[must_use]
+    pub fn label(self) -> &'static str {
         match self {
-            Cadence::Weekly => (6, 8),
-            Cadence::Biweekly => (12, 16),
-            Cadence::Monthly => (26, 34),
-            Cadence::Quarterly => (85, 98),
-            Cadence::Yearly => (350, 380),
+            Cadence::Weekly => "weekly",
+            Cadence::Biweekly => "every two weeks",
+            Cadence::SemiMonthly => "twice a month",
+            Cadence::FourWeekly => "every four weeks",
+            Cadence::Monthly => "monthly",
+            Cadence::Quarterly => "quarterly",
+            Cadence::Yearly => "yearly",
         }
     }
 
-    fn nominal_days(self) -> i64 {
+    /// Average days between payments.
+    fn nominal_days(self) -> f64 {
         match self {
-            Cadence::Weekly => 7,
-            Cadence::Biweekly => 14,
-            Cadence::Monthly => 30,
-            Cadence::Quarterly => 91,
-            Cadence::Yearly => 365,
+            Cadence::Weekly => 7.0,
+            Cadence::Biweekly => 14.0,
+            Cadence::SemiMonthly => DAYS_PER_MONTH / 2.0,
+            Cadence::FourWeekly => 28.0,
+            Cadence::Monthly => DAYS_PER_MONTH,
+            Cadence::Quarterly => DAYS_PER_MONTH * 3.0,
+            Cadence::Yearly => DAYS_PER_MONTH * 12.0,
         }
     }
 
     fn min_occurrences(self) -> usize {
         if self == Cadence::Yearly { 2 } else { 3 }
     }
-
-    /// The `n`-th date after `anchor` on this cadence.
-    #[must_use]
-    pub fn step(self, anchor: NaiveDate, n: u32) -> NaiveDate {
-        match self {
-            Cadence::Weekly => add_days(anchor, 7 * i64::from(n)),
-            Cadence::Biweekly => add_days(anchor, 14 * i64::from(n)),
-            Cadence::Monthly => add_months(anchor, n),
-            Cadence::Quarterly => add_months(anchor, n.saturating_mul(3)),
-            Cadence::Yearly => add_months(anchor, n.saturating_mul(12)),
-        }
-    }
 }
+
+/// Average days in a month (the Gregorian year over twelve).
+const DAYS_PER_MONTH: f64 = 30.436_875;
 
 /// The latest amount against the previous stable level.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -108,6 +104,11 @@ pub struct RecurringItem {
     pub counterparty_id: u32,
     pub category: String,
     pub cadence: Cadence,
+    /// The calendar in plain words ("on the 1st and 15th", "on the last Friday of the month").
+    pub schedule_text: String,
+    /// The calendar the payments follow.
+    #[serde(skip)]
+    pub schedule: Schedule,
     pub occurrences: usize,
     pub first_date: NaiveDate,
     pub last_date: NaiveDate,
@@ -129,14 +130,15 @@ impl RecurringItem {
         if !self.active {
             return dates;
         }
-        for n in 1..=600u32 {
-            let date = self.cadence.step(self.last_date, n);
+        let mut date = self.next_expected;
+        for _ in 0..600 {
             if date > until || date == NaiveDate::MAX {
                 break;
             }
             if date > after {
                 dates.push(date);
             }
+            date = self.schedule.next_after(date);
         }
         dates
     }
@@ -159,7 +161,7 @@ pub fn recurring(books: &Books, as_of: NaiveDate) -> RecurringReport {
     let monthly: f64 = items
         .iter()
         .filter(|i| i.active)
-        .map(|i| as_f64(i.typical_amount) * 30.436_875 / as_f64(i.cadence.nominal_days()))
+        .map(|i| as_f64(i.typical_amount) * DAYS_PER_MONTH / i.cadence.nominal_days())
         .sum();
     RecurringReport {
         currency: books.currency,
@@ -175,7 +177,7 @@ pub fn detect_recurring(books: &Books, as_of: NaiveDate) -> Vec<RecurringItem> {
     let slots = books.counterparties.len() + 1;
     let mut by_counterparty: Vec<Vec<&Txn>> = vec![Vec::new(); slots];
     for t in &books.txns {
-        if !t.transfer && t.amount < 0 && t.date <= as_of {
+        if t.is_operating() && t.amount < 0 && t.date <= as_of {
             by_counterparty[(t.counterparty as usize).min(slots - 1)].push(t);
         }
     }
@@ -214,7 +216,7 @@ impl<'a> PaymentRuns<'a> {
         }
         if !runs.is_empty() {
             for t in &books.txns {
-                if !t.transfer && t.amount < 0 && t.date <= as_of {
+                if t.is_operating() && t.amount < 0 && t.date <= as_of {
                     let slot = (t.counterparty as usize).min(slots - 1);
                     if let Some((_, run)) = runs.get_mut(run_of[slot]) {
                         run.push(t);
@@ -244,22 +246,8 @@ fn detect_one(books: &Books, id: usize, txns: &[&Txn], as_of: NaiveDate) -> Opti
     let (first, last) = (txns.first()?, txns.last()?);
     let mut dates: Vec<NaiveDate> = txns.iter().map(|t| t.date).collect();
     dates.dedup();
-    let intervals: Vec<i64> = dates.windows(2).map(|w| days_between(w[0], w[1])).collect();
-    let median_interval = median_i64(&intervals)?;
-    let cadence = Cadence::ALL.into_iter().find(|c| {
-        let (lo, hi) = c.interval_days();
-        (lo..=hi).contains(&median_interval)
-    })?;
+    let (cadence, schedule) = best_schedule(&dates)?;
     if dates.len() < cadence.min_occurrences() {
-        return None;
-    }
-    let (lo, hi) = cadence.interval_days();
-    let regular = intervals.iter().filter(|d| (lo..=hi).contains(*d)).count();
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "a statistical estimate over small counts, not an amount"
-    )]
-    if (regular as f64) < MIN_REGULAR_SHARE * intervals.len() as f64 {
         return None;
     }
     let sizes: Vec<i64> = txns.iter().map(|t| t.amount.saturating_neg()).collect();
@@ -278,14 +266,28 @@ fn detect_one(books: &Books, id: usize, txns: &[&Txn], as_of: NaiveDate) -> Opti
         // A payment of `i64::MIN` has a size one past `i64::MAX`: saturate, never wrap.
         |p| p.new_amount.saturating_neg(),
     );
-    let next_expected = cadence.step(last.date, 1);
-    let overdue_limit = add_days(last.date, 2 * cadence.nominal_days() + hi - lo);
+    // The last payment may have come a few days before its scheduled date (a weekend): the
+    // next one is the date after that scheduled one.
+    let tol = schedule.tolerance();
+    let paid_for = schedule.next_after(add_days(last.date, -tol - 1));
+    let paid_for = if days_between(last.date, paid_for).abs() <= tol {
+        paid_for
+    } else {
+        last.date
+    };
+    let next_expected = schedule.next_after(paid_for);
+    let overdue_limit = add_days(
+        last.date,
+        super::stats::round_minor(2.0 * cadence.nominal_days()) + 2 * tol,
+    );
     let category = most_common_category(txns);
     Some(RecurringItem {
         counterparty: display_name(&books.counterparties, id),
         counterparty_id: u32::try_from(id).unwrap_or(u32::MAX),
         category: display_name(&books.categories, category),
         cadence,
+        schedule_text: schedule.describe(),
+        schedule,
         occurrences: txns.len(),
         first_date: first.date,
         last_date: last.date,
@@ -298,6 +300,122 @@ fn detect_one(books: &Books, id: usize, txns: &[&Txn], as_of: NaiveDate) -> Opti
             .map(|t| t.id)
             .collect(),
     })
+}
+
+/// The cadence and calendar that fit `dates` (sorted, distinct) best, among those the median
+/// interval allows; earlier candidates win ties (the tighter calendar first).
+fn best_schedule(dates: &[NaiveDate]) -> Option<(Cadence, Schedule)> {
+    let intervals: Vec<i64> = dates.windows(2).map(|w| days_between(w[0], w[1])).collect();
+    let median_interval = median_i64(&intervals)?;
+    let anchors = &dates[..dates.len().min(3)];
+    let mut candidates: Vec<(Cadence, Schedule)> = Vec::new();
+    let every = |days: i64| {
+        anchors
+            .iter()
+            .map(move |&anchor| Schedule::EveryDays { anchor, days })
+    };
+    match median_interval {
+        5..=9 => candidates.extend(every(7).map(|s| (Cadence::Weekly, s))),
+        11..=19 => {
+            for (a, b) in semi_monthly_days(dates) {
+                candidates.push((
+                    Cadence::SemiMonthly,
+                    Schedule::DaysOfMonth {
+                        first: a,
+                        second: Some(b),
+                    },
+                ));
+            }
+            candidates.extend(every(14).map(|s| (Cadence::Biweekly, s)));
+        }
+        24..=38 => {
+            candidates.extend(every(28).map(|s| (Cadence::FourWeekly, s)));
+            for &anchor in anchors {
+                for week in weeks_of(anchor) {
+                    candidates.push((
+                        Cadence::Monthly,
+                        Schedule::WeekdayOfMonth {
+                            weekday: anchor.weekday(),
+                            week,
+                        },
+                    ));
+                }
+            }
+            for day in month_days(dates) {
+                candidates.push((
+                    Cadence::Monthly,
+                    Schedule::DaysOfMonth {
+                        first: day,
+                        second: None,
+                    },
+                ));
+            }
+        }
+        80..=100 => {
+            for &anchor in anchors {
+                candidates.push((
+                    Cadence::Quarterly,
+                    Schedule::EveryMonths {
+                        anchor,
+                        months: 3,
+                        day: schedule_day(anchor),
+                    },
+                ));
+            }
+        }
+        340..=390 => {
+            for &anchor in anchors {
+                candidates.push((
+                    Cadence::Yearly,
+                    Schedule::EveryMonths {
+                        anchor,
+                        months: 12,
+                        day: schedule_day(anchor),
+                    },
+                ));
+            }
+        }
+        _ => return None,
+    }
+    let mut best: Option<(Fit, Cadence, Schedule)> = None;
+    for (cadence, schedule) in candidates {
+        if let Some(fit) = schedule.fit(dates)
+            && best.is_none_or(|(b, _, _)| fit.beats(b))
+        {
+            best = Some((fit, cadence, schedule));
+        }
+    }
+    best.map(|(_, c, s)| (c, s))
+}
+
+/// Candidate day pairs of a twice-a-month calendar: the usual payroll pairs, and the days of
+/// the first few payments.
+fn semi_monthly_days(dates: &[NaiveDate]) -> Vec<(u32, u32)> {
+    let mut pairs = vec![(1, 15), (15, LAST_DAY)];
+    for w in dates.windows(2).take(3) {
+        let (a, b) = (schedule_day(w[0]), schedule_day(w[1]));
+        let (a, b) = (a.min(b), a.max(b));
+        if (10..=20).contains(&(b - a)) && !pairs.contains(&(a, b)) {
+            pairs.push((a, b));
+        }
+    }
+    pairs
+}
+
+/// Candidate days of a monthly calendar: the median day of the month, and the month's end
+/// when most payments fall on it.
+fn month_days(dates: &[NaiveDate]) -> Vec<u32> {
+    let days: Vec<i64> = dates.iter().map(|d| i64::from(schedule_day(*d))).collect();
+    let mut out = Vec::new();
+    if let Some(median) = median_i64(&days).and_then(|m| u32::try_from(m).ok()) {
+        out.push(median);
+    }
+    if !out.contains(&LAST_DAY)
+        && dates.iter().filter(|d| schedule_day(**d) >= 28).count() * 2 > dates.len()
+    {
+        out.push(LAST_DAY);
+    }
+    out
 }
 
 /// Compares the run of payments at the latest amount with the stable level before it.

@@ -1,11 +1,13 @@
-//! Runway: the average monthly net outflow over the last three full calendar months before
-//! `as_of`, and how long today's cash lasts at that pace.
+//! Runway: the average monthly net operating outflow over the last three full calendar months
+//! before `as_of`, and how long today's cash lasts at that pace. Owner money and loans are cash,
+//! so they count in today's cash, but not in the burn: a loan received does not make the business
+//! profitable, and repaying one is not a running cost.
 
 use super::cash_position::cash_at;
 use super::dates::{add_days, add_months, month_start};
 use super::stats::{as_f64, round_minor, saturate};
 use crate::Books;
-use crate::books::TRANSFER_CATEGORY;
+use crate::flow_class::FlowClass;
 use crate::money::Currency;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -118,7 +120,7 @@ fn month_net(books: &Books, month: NaiveDate) -> MonthNet {
     let end = add_months(month, 1);
     let (mut inflow, mut outflow, mut count) = (0i128, 0i128, 0usize);
     for t in &books.txns {
-        if !t.transfer && t.date >= month && t.date < end {
+        if t.is_operating() && t.date >= month && t.date < end {
             if t.amount >= 0 {
                 inflow += i128::from(t.amount);
             } else {
@@ -129,9 +131,10 @@ fn month_net(books: &Books, month: NaiveDate) -> MonthNet {
     }
     // Rollups hold only purged transactions: a month cut by the purge adds both.
     let mut source = "transactions";
-    let transfer = books.categories.get(TRANSFER_CATEGORY);
+    let classes = books.category_classes();
     for r in &books.rollups {
-        if month_start(r.month) == month && Some(r.category) != transfer {
+        let operating = classes.get(r.category as usize) == Some(&FlowClass::Operating);
+        if month_start(r.month) == month && operating {
             inflow += i128::from(r.inflow);
             outflow += i128::from(r.outflow);
             source = if count == 0 {

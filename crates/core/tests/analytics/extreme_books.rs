@@ -110,6 +110,7 @@ pub fn books_of(rows: &[Row], openings: &[i64]) -> Books {
             category: r.category,
             counterparty: r.counterparty,
             transfer: r.transfer,
+            financing: false,
         });
     }
     books

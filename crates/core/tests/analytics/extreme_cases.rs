@@ -105,6 +105,7 @@ fn books_spanning_the_whole_calendar_with_many_categories_stay_small() {
                 category,
                 counterparty,
                 transfer: false,
+                financing: false,
             });
         }
     }

@@ -5,6 +5,7 @@ mod anomaly_cases;
 mod books_builder;
 mod extreme_books;
 mod extreme_cases;
+mod financing_cases;
 mod forecast_cases;
 mod forecast_methods;
 mod ledger_cases;

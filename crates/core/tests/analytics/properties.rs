@@ -60,6 +60,7 @@ fn build(base: NaiveDate, raw: &[RawTxn]) -> Books {
             category: u32::try_from(r.category).expect("small id"),
             counterparty: u32::try_from(r.counterparty).expect("small id"),
             transfer: r.transfer,
+            financing: false,
         });
     }
     books
@@ -167,7 +168,7 @@ proptest! {
             });
         }
         books.rollups.push(MonthlyRollup { month: start, category: 1, inflow: i64::MAX / 4, outflow: -(i64::MAX / 4), count: 3 });
-        books.txns.push(Txn { id: 9_999, date: start, amount: 5, account: u32::MAX, category: u32::MAX, counterparty: u32::MAX, transfer: false });
+        books.txns.push(Txn { id: 9_999, date: start, amount: 5, account: u32::MAX, category: u32::MAX, counterparty: u32::MAX, transfer: false, financing: false });
         let options = ReportOptions { as_of: as_of_day.map(day), from: None, to: None, period };
         for kind in ReportKind::ALL {
             let report = run_report(&books, kind, &options);

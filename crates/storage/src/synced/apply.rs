@@ -13,6 +13,7 @@ use super::sweep::{FullRead, mark_seen, sweep_unseen};
 use crate::Store;
 use crate::args::sql;
 use crate::books::books_changed;
+use crate::corrections::{apply_rules_to_new, rules_mark};
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
 use flowsense_core::books::TRANSFER_CATEGORY;
@@ -136,6 +137,7 @@ impl Store {
             .await?
             .ok_or(StorageError::NotFound)?;
         let prefix = external_prefix(provider, &tenant);
+        let rules_mark = rules_mark(&mut tx, org).await?;
         let mut counts = AppliedCounts::default();
         for change in changes {
             if let BookChange::Account(a) = change {
@@ -176,6 +178,9 @@ impl Store {
                 counts.removed += sweep_unseen(&mut tx, org, &prefix, read.run).await?;
             }
         }
+        // Rows the provider sends again keep the owner's corrections (the upsert leaves them);
+        // rows new to the books get the organisation's rules.
+        apply_rules_to_new(&mut tx, org, rules_mark).await?;
         books_changed(&mut tx, org).await?;
         tx.commit().await?;
         Ok(counts)

@@ -484,3 +484,128 @@ pub async fn a_completed_full_read_sweeps_only_its_own_unseen_rows(store: &Store
     assert_eq!(held(store, a, xero).await, full);
     assert_eq!(held(store, b, theirs).await, full);
 }
+
+/// The owner's correction of a synced transaction survives the provider sending it again with
+/// other values, and a rule names the rows a later page adds.
+pub async fn a_resync_keeps_the_owners_corrections_and_rules_name_new_rows(store: &Store) {
+    let a = org(store, "corrected").await;
+    let id = connection(store, a).await;
+    let first = vec![
+        BookChange::Account(MoneyAccount {
+            provider_id: "1".into(),
+            name: "Checking".into(),
+            kind: MoneyAccountKind::Bank,
+            currency: Currency::USD,
+            active: true,
+        }),
+        BookChange::Movements {
+            source_id: "Purchase:10".into(),
+            movements: vec![movement("Purchase:10", "1", -1_999, Currency::USD, None)],
+        },
+    ];
+    store
+        .apply_synced(
+            a,
+            id,
+            "quickbooks",
+            SyncedPage::incremental(&first, "c1"),
+            Currency::USD,
+        )
+        .await
+        .unwrap();
+    let listed = store
+        .list_transactions(
+            a,
+            &flowsense_storage::TxnFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let txn = listed.items[0].id;
+    store
+        .correct_transaction(
+            a,
+            txn,
+            &flowsense_storage::Correction {
+                category: Some("Office rent".into()),
+                counterparty: None,
+                class: None,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .save_rule(
+            a,
+            &flowsense_storage::NewRule {
+                counterparty: "Acme".into(),
+                category: None,
+                counterparty_name: Some("Acme Property Ltd".into()),
+                class: None,
+                apply_to_past: false,
+                created_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    // The provider sends the same purchase again, re-filed under another category, and a
+    // new one from the same counterparty.
+    let mut moved = movement("Purchase:10", "1", -2_500, Currency::USD, None);
+    moved.category = "Supplies and materials".into();
+    let second = vec![
+        BookChange::Movements {
+            source_id: "Purchase:10".into(),
+            movements: vec![moved],
+        },
+        BookChange::Movements {
+            source_id: "Purchase:11".into(),
+            movements: vec![movement("Purchase:11", "1", -700, Currency::USD, None)],
+        },
+    ];
+    store
+        .apply_synced(
+            a,
+            id,
+            "quickbooks",
+            SyncedPage::incremental(&second, "c2"),
+            Currency::USD,
+        )
+        .await
+        .unwrap();
+    let names = store.transaction_names(a, txn).await.unwrap();
+    assert_eq!(
+        names.category, "Supplies and materials",
+        "the synced value moves on"
+    );
+    assert_eq!(
+        names.effective_category(),
+        "Office rent",
+        "the correction stays"
+    );
+    // The rule was made without "apply to the past": the first purchase keeps its name.
+    assert_eq!(names.effective_counterparty(), "Acme");
+    let items = store
+        .list_transactions(
+            a,
+            &flowsense_storage::TxnFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    let new = items.iter().find(|t| t.id != txn).unwrap();
+    assert_eq!(new.counterparty, "Acme Property Ltd");
+    assert_eq!(new.source_counterparty.as_deref(), Some("Acme"));
+    let books = store.load_books(a).await.unwrap();
+    let mut categories: Vec<&str> = books
+        .txns
+        .iter()
+        .map(|t| books.categories.name(t.category))
+        .collect();
+    categories.sort_unstable();
+    assert_eq!(categories, ["Office rent", "Supplies"]);
+}

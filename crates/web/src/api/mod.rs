@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 pub(crate) mod books;
 pub(crate) mod connections;
+pub(crate) mod corrections;
 pub(crate) mod cron;
 pub(crate) mod imports;
 pub(crate) mod me;

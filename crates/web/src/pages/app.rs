@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use flowsense_core::format::money;
-use flowsense_core::{Currency, OrgId};
+use flowsense_core::{Currency, FlowClass, OrgId};
 use flowsense_service::ai::narratives::shown_insights;
 use flowsense_service::analysis;
 use flowsense_service::insights::top_insights;
@@ -173,9 +173,17 @@ pub(crate) struct Filters {
     to: String,
     #[serde(default)]
     cursor: String,
+    /// Set after a correction was saved.
+    #[serde(default)]
+    saved: String,
 }
 
 pub(crate) struct Row {
+    id: i64,
+    /// "Owner money or loan" or "Between my accounts"; empty for day-to-day business.
+    class_label: &'static str,
+    /// The owner changed its category, name or kind.
+    corrected: bool,
     date: String,
     counterparty: String,
     description: String,
@@ -197,6 +205,9 @@ struct TransactionsPage {
     has_filters: bool,
     cursor_present: bool,
     next_link: Option<String>,
+    /// Members and admins may correct a transaction.
+    can_edit: bool,
+    saved: bool,
 }
 
 fn some(s: &str) -> Option<String> {
@@ -246,6 +257,14 @@ pub(crate) async fn transactions(
         .items
         .iter()
         .map(|t| Row {
+            id: t.id,
+            class_label: match t.class {
+                FlowClass::Operating => "",
+                other => other.label(),
+            },
+            corrected: t.source_category.is_some()
+                || t.source_counterparty.is_some()
+                || t.class_override.is_some(),
             date: t.posted_on.format("%Y-%m-%d").to_string(),
             counterparty: t.counterparty.clone(),
             description: t.description.clone(),
@@ -270,8 +289,12 @@ pub(crate) async fn transactions(
             encode(&c)
         )
     });
+    let chrome =
+        Chrome::for_user(&state, &access.current, Some(access.org), "transactions").await?;
     let page = TransactionsPage {
-        chrome: Chrome::for_user(&state, &access.current, Some(access.org), "transactions").await?,
+        can_edit: chrome.can.write,
+        saved: !f.saved.is_empty(),
+        chrome,
         org_id: access.org,
         org_name: org.name,
         cursor_present: filter.cursor.is_some(),

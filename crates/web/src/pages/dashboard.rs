@@ -293,7 +293,7 @@ pub fn build(a: &Analysis) -> Dashboard {
         .take(8)
         .map(|i| RecurringRow {
             counterparty: i.counterparty.clone(),
-            cadence: i.cadence.as_str(),
+            cadence: i.cadence.label(),
             amount: money_size(i.typical_amount, currency),
             next: i.next_expected.format("%-d %b").to_string(),
             change: i.price_change.as_ref().map(|p| {

@@ -9,6 +9,7 @@ mod assistant;
 pub(crate) mod audit;
 mod cashflow;
 mod charts;
+pub(crate) mod corrections;
 mod dashboard;
 pub(crate) mod digest;
 pub(crate) mod errors;

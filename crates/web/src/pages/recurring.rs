@@ -17,7 +17,8 @@ pub(crate) struct ItemRow {
     counterparty: String,
     link: String,
     category: String,
-    cadence: &'static str,
+    /// How often, and on which days ("twice a month, on the 1st and 15th").
+    cadence: String,
     amount: String,
     next: String,
     last: String,
@@ -54,7 +55,7 @@ fn row(i: &RecurringItem, a: &Analysis, org: OrgId) -> ItemRow {
         ),
         counterparty: i.counterparty.clone(),
         category: i.category.clone(),
-        cadence: i.cadence.as_str(),
+        cadence: format!("{}, {}", i.cadence.label(), i.schedule_text),
         amount: money_size(i.typical_amount, c),
         next: i.next_expected.format("%-d %b %Y").to_string(),
         last: i.last_date.format("%-d %b %Y").to_string(),

@@ -14,6 +14,7 @@ mod at_rest;
 mod audit;
 mod books;
 mod connections;
+mod corrections;
 mod cron;
 mod csrf;
 mod digest;

@@ -33,6 +33,48 @@ impl World {
         token
     }
 
+    /// The id of a transaction of the organisation (one is imported the first time).
+    pub(super) async fn transaction_id(&self) -> i64 {
+        let store = &self.app.state.store;
+        let listed = |limit| flowsense_storage::TxnFilter {
+            limit,
+            ..Default::default()
+        };
+        if let Some(t) = store
+            .list_transactions(self.org, &listed(1))
+            .await
+            .expect("list")
+            .items
+            .first()
+        {
+            return t.id;
+        }
+        self.app
+            .import_rows(
+                self.org,
+                &[flowsense_storage::NewTransaction {
+                    account: "Operating".into(),
+                    posted_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 2).expect("date"),
+                    amount_minor: 1_000,
+                    currency: "USD".into(),
+                    original_amount_minor: 1_000,
+                    original_currency: "USD".into(),
+                    counterparty: "Matrix Co".into(),
+                    description: "Matrix sale".into(),
+                    category: "Sales".into(),
+                    is_transfer: false,
+                    external_id: "matrix-1".into(),
+                }],
+            )
+            .await;
+        store
+            .list_transactions(self.org, &listed(1))
+            .await
+            .expect("list")
+            .items[0]
+            .id
+    }
+
     /// Forgets that `user` confirmed their address (straight in the database).
     pub(super) async fn unverify(&self, user: UserId) {
         use sqlx::Connection;
@@ -383,6 +425,38 @@ impl World {
                 "retention_days": "30", "ai_enabled": "on", "digests_enabled": "on"
             })),
             ("POST", "/app/{org}/settings/delete") => Some(json!({"confirm_name": "alpha"})),
+            ("PATCH", "/api/v1/orgs/{org}/transactions/{id}")
+            | ("GET" | "POST", "/app/{org}/transactions/{id}") => {
+                let id = self.transaction_id().await;
+                path = path.replace("{id}", &id.to_string());
+                (spec.method != Method::GET).then(|| {
+                    json!({"category": "Matrix", "counterparty": "Matrix Co", "class": "operating"})
+                })
+            }
+            ("POST", "/api/v1/orgs/{org}/rules") => {
+                Some(json!({"counterparty": fresh(), "category": "Matrix"}))
+            }
+            ("DELETE", "/api/v1/orgs/{org}/rules/{id}") => {
+                let (id, _) = self
+                    .app
+                    .state
+                    .store
+                    .save_rule(
+                        self.org,
+                        &flowsense_storage::NewRule {
+                            counterparty: fresh(),
+                            category: Some("Matrix".into()),
+                            counterparty_name: None,
+                            class: None,
+                            apply_to_past: false,
+                            created_by: None,
+                        },
+                    )
+                    .await
+                    .expect("rule");
+                path = path.replace("{id}", &id.to_string());
+                None
+            }
             ("POST", _) | ("PATCH", _) => Some(json!({})),
             _ => None,
         };

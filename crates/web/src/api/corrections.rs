@@ -1,0 +1,78 @@
+//! Correcting the books: `PATCH /api/v1/orgs/{org}/transactions/{id}` and the rules under
+//! `/api/v1/orgs/{org}/rules`.
+
+use super::Body;
+use crate::auth::{ClientInfo, Member, Viewer};
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use flowsense_service::corrections::{self, RuleInput, TxnPatch};
+use flowsense_storage::Rule;
+use serde_json::json;
+
+/// A path id that is not a number names nothing.
+fn id_of(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+/// `PATCH /api/v1/orgs/{org}/transactions/{id}`: the transaction as the reports now see it,
+/// with the source's values beside it and the rule made of it (with `always`).
+pub(crate) async fn correct(
+    State(state): State<AppState>,
+    who: Member,
+    client: ClientInfo,
+    Path((_, id)): Path<(String, String)>,
+    Body(patch): Body<TxnPatch>,
+) -> Result<Response, ApiError> {
+    let id = id_of(&id)?;
+    let done = corrections::correct_transaction(&state, &who, id, &patch, &client).await?;
+    let n = &done.names;
+    Ok(Json(json!({
+        "id": n.id,
+        "category": n.effective_category(),
+        "counterparty": n.effective_counterparty(),
+        "class": n.effective_class(),
+        "source_category": n.category,
+        "source_counterparty": n.counterparty,
+        "rule": done.rule,
+        "past_transactions_changed": done.past_changed,
+    }))
+    .into_response())
+}
+
+/// `GET /api/v1/orgs/{org}/rules`.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    who: Viewer,
+) -> Result<Json<Vec<Rule>>, ApiError> {
+    Ok(Json(corrections::rules(&state, &who).await?))
+}
+
+/// `POST /api/v1/orgs/{org}/rules`: 201 with the rule and how many earlier transactions it
+/// changed.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    who: Member,
+    client: ClientInfo,
+    Body(input): Body<RuleInput>,
+) -> Result<Response, ApiError> {
+    let (rule, past) = corrections::save_rule(&state, &who, &input, &client).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"rule": rule, "past_transactions_changed": past})),
+    )
+        .into_response())
+}
+
+/// `DELETE /api/v1/orgs/{org}/rules/{id}`.
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    who: Member,
+    client: ClientInfo,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    corrections::delete_rule(&state, &who, id_of(&id)?, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
