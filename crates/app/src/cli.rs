@@ -286,9 +286,13 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct GenArgs {
-    /// About how many transactions to write.
+    /// How many transactions to write (each account's opening balance comes first, on a line
+    /// of its own).
     #[arg(long, value_name = "N")]
     pub transactions: usize,
+    /// The last day of the books, YYYY-MM-DD [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<chrono::NaiveDate>,
     /// CSV file to write (invoices and bills go to FILE.documents.csv beside it).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,

@@ -19,6 +19,9 @@ pub struct GenConfig {
     pub business_name: String,
     /// The kind of business; `business_name` is only a label.
     pub profile: Profile,
+    /// How much of its sales (in percent) the business loses over its last six months while
+    /// its costs stay: 0 for steady growth; enough of a loss makes it burn cash.
+    pub sales_decline_percent: u8,
 }
 
 impl Default for GenConfig {
@@ -31,6 +34,7 @@ impl Default for GenConfig {
             currency: Currency::USD,
             business_name: "Northwind Coffee Roasters".to_owned(),
             profile: Profile::CoffeeRoaster,
+            sales_decline_percent: 0,
         }
     }
 }
@@ -44,6 +48,8 @@ pub enum GenError {
     BadTransactions(usize),
     #[error("the generated period does not fit in the calendar")]
     BadStart,
+    #[error("the sales decline must be at most 90% (got {0}%)")]
+    BadDecline(u8),
 }
 
 pub const MAX_MONTHS: u32 = 240;
@@ -98,9 +104,16 @@ pub(crate) struct Plan {
     pub sale_hi: f64,
     /// Share of revenue that comes from card sales (the rest is invoiced).
     pub retail_share: f64,
+    /// Sales fall linearly from `decline_from` to `1 - decline` of their trend at the end.
+    pub decline_from: NaiveDate,
+    pub decline: f64,
 }
 
 pub(crate) const SALE_SKEW: f64 = 3.0;
+
+/// A sales decline plays out over the books' last six months.
+const DECLINE_MONTHS: u32 = 6;
+const MAX_DECLINE_PERCENT: u8 = 90;
 
 impl Plan {
     pub(crate) fn new(config: &GenConfig) -> Result<Self, GenError> {
@@ -110,6 +123,9 @@ impl Plan {
         }
         if config.transactions == 0 || config.transactions > MAX_TRANSACTIONS {
             return Err(GenError::BadTransactions(config.transactions));
+        }
+        if config.sales_decline_percent > MAX_DECLINE_PERCENT {
+            return Err(GenError::BadDecline(config.sales_decline_percent));
         }
         let end = config
             .start
@@ -147,12 +163,28 @@ impl Plan {
             sale_lo: mix.sale_lo,
             sale_hi: mix.sale_hi,
             retail_share: mix.retail_share,
+            decline_from: end
+                .checked_sub_months(Months::new(DECLINE_MONTHS))
+                .unwrap_or(config.start)
+                .max(config.start),
+            decline: f64::from(config.sales_decline_percent) / 100.0,
         })
     }
 
     /// The plan's date of day number `i` (0-based).
     pub(crate) fn day(&self, i: u32) -> NaiveDate {
         self.start + chrono::Days::new(u64::from(i))
+    }
+
+    /// The share of their trend that sales keep on `date`: 1 until the decline starts.
+    pub(crate) fn sales_kept(&self, date: NaiveDate) -> f64 {
+        if self.decline <= 0.0 || date < self.decline_from {
+            return 1.0;
+        }
+        #[expect(clippy::cast_precision_loss, reason = "day counts, far below 2^52")]
+        let progress = (date - self.decline_from).num_days() as f64
+            / ((self.end - self.decline_from).num_days().max(1) as f64);
+        1.0 - self.decline * progress.min(1.0)
     }
 
     /// Cents of `fraction` of a month's average revenue.

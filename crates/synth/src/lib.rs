@@ -8,12 +8,16 @@
 //! abnormal month) so analytics can be scored for precision and recall.
 //! The same config always yields byte-identical output.
 //!
+//! [`generate_ending`] writes an exact number of lines ending on a chosen day (the CLI and the
+//! demo use it), and [`write_csv_with_opening_balances`] a file that imports on its own.
+//!
 //! [`GenConfig::profile`] picks the kind of business ([`Profile::CoffeeRoaster`], the default,
 //! or [`Profile::DentalPractice`]); every profile plants the same kinds of truth.
 
 mod categories;
 mod config;
 mod convert;
+mod ending;
 mod generate;
 mod journal;
 mod model;
@@ -25,6 +29,7 @@ mod writers;
 pub use categories::is_income_category;
 pub use config::{GenConfig, GenError, MAX_MONTHS, MAX_TRANSACTIONS};
 pub use convert::to_books;
+pub use ending::generate_ending;
 pub use generate::generate;
 pub use journal::{account_segment, write_journal};
 pub use model::{
@@ -32,4 +37,6 @@ pub use model::{
     GeneratedBooks, LargePurchase, LatePayer, PriceIncrease, RecurringSeries, Truth,
 };
 pub use profiles::{Profile, UnknownProfile};
-pub use writers::{write_csv, write_documents_csv};
+pub use writers::{
+    OPENING_BALANCE, write_csv, write_csv_with_opening_balances, write_documents_csv,
+};

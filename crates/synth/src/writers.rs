@@ -3,7 +3,7 @@
 
 use crate::model::{GenDoc, GeneratedBooks};
 use chrono::{Datelike, NaiveDate};
-use flowsense_core::books::{DOC_CSV_HEADER, TXN_CSV_HEADER};
+use flowsense_core::books::{DOC_CSV_HEADER, TRANSFER_CATEGORY, TXN_CSV_HEADER};
 use std::io::{self, BufWriter, Write};
 
 /// Writes the transactions as CSV with [`TXN_CSV_HEADER`].
@@ -11,9 +11,51 @@ use std::io::{self, BufWriter, Write};
 /// # Errors
 /// Whatever the writer returns.
 pub fn write_csv<W: Write>(books: &GeneratedBooks, out: W) -> io::Result<()> {
+    write_rows(books, out, false)
+}
+
+/// Writes the transactions as CSV with [`TXN_CSV_HEADER`], after one line per account that
+/// brings in its opening balance (a transfer named "Opening balance" on the first day), so
+/// that a file imported on its own starts from the right cash.
+///
+/// # Errors
+/// Whatever the writer returns.
+pub fn write_csv_with_opening_balances<W: Write>(books: &GeneratedBooks, out: W) -> io::Result<()> {
+    write_rows(books, out, true)
+}
+
+/// The counterparty and description of the lines [`write_csv_with_opening_balances`] adds.
+pub const OPENING_BALANCE: &str = "Opening balance";
+
+fn write_rows<W: Write>(books: &GeneratedBooks, out: W, openings: bool) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 16, out);
     write_header(&mut w, &TXN_CSV_HEADER)?;
     let exponent = books.currency.exponent();
+    if openings {
+        let first = books.transactions.first().map_or(books.start, |t| t.date);
+        let opening = books
+            .accounts
+            .iter()
+            .filter(|a| a.opening_balance_minor != 0);
+        for (i, account) in opening.enumerate() {
+            w.write_all(&date_bytes(first))?;
+            w.write_all(b",")?;
+            write_field(&mut w, &account.name)?;
+            w.write_all(b",")?;
+            write_amount(&mut w, account.opening_balance_minor, exponent)?;
+            w.write_all(b",")?;
+            w.write_all(books.currency.as_str().as_bytes())?;
+            w.write_all(b",")?;
+            write_field(&mut w, OPENING_BALANCE)?;
+            w.write_all(b",")?;
+            write_field(&mut w, TRANSFER_CATEGORY)?;
+            w.write_all(b",")?;
+            write_field(&mut w, OPENING_BALANCE)?;
+            w.write_all(b",")?;
+            write_field(&mut w, &format!("gen-{}-opening-{}", books.seed, i + 1))?;
+            w.write_all(b"\n")?;
+        }
+    }
     let mut date_cache = DateText::default();
     for t in &books.transactions {
         w.write_all(date_cache.get(t.date))?;

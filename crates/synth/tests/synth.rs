@@ -2,6 +2,8 @@
 
 #[path = "synth/books.rs"]
 mod books_tests;
+#[path = "synth/ending.rs"]
+mod ending;
 mod engine_vs_truth;
 #[path = "synth/forecast.rs"]
 mod forecast;

@@ -5,12 +5,12 @@ use crate::cli::DemoArgs;
 use crate::passwords::{generate_password, hash_password};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use flowsense_core::{Currency, OrgId, Role};
 use flowsense_storage::{
     ImportMeta, NewDocument, NewOrg, NewTransaction, NewUser, OrgSettings, StorageError, Store,
 };
-use flowsense_synth::{GenConfig, GeneratedBooks, Profile, generate};
+use flowsense_synth::{GenConfig, GeneratedBooks, Profile, generate_ending};
 use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
@@ -23,6 +23,8 @@ struct DemoOrg {
     profile: Profile,
     seed: u64,
     transactions: usize,
+    /// Sales lost over the last six months (percent): a business that now burns cash.
+    sales_decline_percent: u8,
 }
 
 const DEMO_ORGS: [DemoOrg; 2] = [
@@ -33,6 +35,7 @@ const DEMO_ORGS: [DemoOrg; 2] = [
         profile: Profile::CoffeeRoaster,
         seed: 42,
         transactions: 12_000,
+        sales_decline_percent: 0,
     },
     DemoOrg {
         slug: "harbor-dental",
@@ -41,10 +44,16 @@ const DEMO_ORGS: [DemoOrg; 2] = [
         profile: Profile::DentalPractice,
         seed: 7,
         transactions: 5_000,
+        sales_decline_percent: DECLINING_SALES_PERCENT,
     },
 ];
 
 const DEMO_MONTHS: u32 = 18;
+
+/// The dental practice lost this share of its patients' spending over the last six months (an
+/// insurer's network dropped it),
+/// so its dashboard shows when cash runs out.
+const DECLINING_SALES_PERCENT: u8 = 70;
 
 #[derive(Serialize)]
 struct Credentials {
@@ -164,24 +173,15 @@ async fn load_org(store: &Store, demo: &DemoOrg, today: NaiveDate) -> Result<Vec
 /// Books of `DEMO_MONTHS` months that end today: nothing dated after today, and documents
 /// paid after today still open.
 fn generate_until(demo: &DemoOrg, today: NaiveDate) -> Result<GeneratedBooks> {
-    let this_month = today.with_day(1).context("calendar")?;
-    let mut config = GenConfig::new(demo.seed, demo.transactions);
-    config.start = this_month
-        .checked_sub_months(Months::new(DEMO_MONTHS - 1))
-        .context("calendar")?;
-    config.months = Some(DEMO_MONTHS);
-    config.business_name = demo.name.into();
-    config.profile = demo.profile;
-    config.currency = Currency::USD;
-    let mut books = generate(&config)?;
-    books.transactions.retain(|t| t.date <= today);
-    books.documents.retain(|d| d.issue_date <= today);
-    for d in &mut books.documents {
-        if d.paid_date.is_some_and(|p| p > today) {
-            d.paid_date = None;
-        }
-    }
-    Ok(books)
+    let config = GenConfig {
+        months: Some(DEMO_MONTHS),
+        business_name: demo.name.into(),
+        profile: demo.profile,
+        currency: Currency::USD,
+        sales_decline_percent: demo.sales_decline_percent,
+        ..GenConfig::new(demo.seed, demo.transactions)
+    };
+    Ok(generate_ending(&config, today)?)
 }
 
 async fn import_books(store: &Store, org: OrgId, books: &GeneratedBooks) -> Result<()> {

@@ -1,26 +1,31 @@
-//! `flowsense gen`: realistic synthetic books as CSV (and a journal), deterministic by seed.
+//! `flowsense gen`: realistic synthetic books as CSV (and a journal), deterministic by seed
+//! and end date: exactly the transactions asked for, ending today unless `--end` says otherwise.
 
 use crate::cli::GenArgs;
 use anyhow::{Context, Result};
-use flowsense_synth::{GenConfig, generate, write_csv, write_documents_csv, write_journal};
+use flowsense_synth::{
+    GenConfig, generate_ending, write_csv_with_opening_balances, write_documents_csv, write_journal,
+};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &GenArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let config = GenConfig::new(args.seed, args.transactions);
-    let books = generate(&config).context("--transactions")?;
-    write_file(&args.out, |w| write_csv(&books, w))?;
+    let end = args.end.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let books = generate_ending(&config, end).context("--transactions")?;
+    write_file(&args.out, |w| write_csv_with_opening_balances(&books, w))?;
     let documents = documents_path(&args.out);
     write_file(&documents, |w| write_documents_csv(&books, w))?;
     if let Some(journal) = &args.journal {
         write_file(journal, |w| write_journal(&books, w))?;
     }
     eprintln!(
-        "wrote {} transactions ({} to {}) and {} invoices and bills to {}{} in {:.2?}",
+        "wrote {} transactions ({} to {}) after the accounts' opening balances, and {} invoices \
+         and bills to {}{} in {:.2?}",
         books.transactions.len(),
         books.start,
-        books.end.pred_opt().unwrap_or(books.end),
+        books.transactions.last().map_or(end, |t| t.date),
         books.documents.len(),
         documents.display(),
         args.journal

@@ -20,8 +20,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 mod documents;
+mod sample;
 
 use documents::{add_documents, looks_like_documents_csv, read_documents, to_new_documents};
+pub use sample::{SampleError, sample_books_config, sample_books_csv, todays_sample_books};
 
 /// Rows per batch handed to storage (one multi-row statement group or one `COPY`).
 const BATCH_ROWS: usize = 20_000;

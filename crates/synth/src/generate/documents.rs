@@ -81,7 +81,7 @@ fn invoices(g: &mut Gen, rng: &mut ChaCha8Rng) {
         if !is_weekday(date) {
             continue;
         }
-        let mf = spec.month_factor(date) * trend(&plan, date);
+        let mf = spec.month_factor(date) * trend(&plan, date) * plan.sales_kept(date);
         for _ in 0..count_for(rng, per_weekday * mf) {
             let k = rng.random_range(0..n);
             let c = &customers[k];

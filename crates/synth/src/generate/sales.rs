@@ -37,6 +37,7 @@ pub(super) fn generate(g: &mut Gen) {
             * spec.month_factor(date)
             * spec.weekday_factor(date)
             * trend(&plan, date)
+            * plan.sales_kept(date)
             / mean_trend;
         #[expect(
             clippy::cast_possible_truncation,

@@ -101,25 +101,25 @@ const CARD_KINDS: &[Kind] = &[
     (cat::Advertising, Trade::Media, 6.0, 2_000.0, 50_000.0, "Online ads"),
     (cat::Shipping, Trade::Freight, 10.0, 800.0, 15_000.0, "Outbound shipping"),
     (cat::Postage, Trade::Office, 6.0, 500.0, 6_000.0, "Postage"),
-    (cat::Fuel, Trade::Retailer, 8.0, 3_000.0, 9_000.0, "Fuel"),
+    (cat::Fuel, Trade::FuelStation, 8.0, 3_000.0, 9_000.0, "Fuel"),
     (cat::Software, Trade::Software, 3.0, 500.0, 20_000.0, "App purchase"),
     (cat::Entertainment, Trade::Restaurant, 2.0, 5_000.0, 40_000.0, "Client entertainment"),
     (cat::Uniforms, Trade::Retailer, 1.0, 4_000.0, 30_000.0, "Staff aprons"),
-    (cat::Training, Trade::Services, 1.0, 5_000.0, 60_000.0, "Barista course"),
-    (cat::Memberships, Trade::Services, 1.0, 10_000.0, 50_000.0, "Association dues"),
-    (cat::Donations, Trade::Services, 1.0, 2_500.0, 50_000.0, "Community sponsorship"),
+    (cat::Training, Trade::Training, 1.0, 5_000.0, 60_000.0, "Barista course"),
+    (cat::Memberships, Trade::Association, 1.0, 10_000.0, 50_000.0, "Association dues"),
+    (cat::Donations, Trade::Charity, 1.0, 2_500.0, 50_000.0, "Community sponsorship"),
 ];
 
 #[rustfmt::skip]
 const CHECKING_KINDS: &[Kind] = &[
     (cat::Repairs, Trade::Repair, 20.0, 15_000.0, 250_000.0, "Repair work"),
     (cat::Maintenance, Trade::Repair, 15.0, 8_000.0, 80_000.0, "Maintenance visit"),
-    (cat::Contractors, Trade::Services, 15.0, 20_000.0, 300_000.0, "Contract work"),
+    (cat::Contractors, Trade::Staffing, 15.0, 20_000.0, 300_000.0, "Contract work"),
     (cat::Legal, Trade::Law, 5.0, 30_000.0, 400_000.0, "Legal services"),
     (cat::Equipment, Trade::Equipment, 10.0, 20_000.0, 400_000.0, "Equipment"),
-    (cat::Vehicle, Trade::Retailer, 8.0, 5_000.0, 120_000.0, "Van service"),
-    (cat::Licenses, Trade::Services, 3.0, 5_000.0, 60_000.0, "Permit renewal"),
-    (cat::Security, Trade::Services, 6.0, 8_000.0, 40_000.0, "Alarm monitoring"),
+    (cat::Vehicle, Trade::Garage, 8.0, 5_000.0, 120_000.0, "Van service"),
+    (cat::Licenses, Trade::Permits, 3.0, 5_000.0, 60_000.0, "Permit renewal"),
+    (cat::Security, Trade::Alarm, 6.0, 8_000.0, 40_000.0, "Alarm monitoring"),
     (cat::EmployeeBenefits, Trade::Insurer, 8.0, 20_000.0, 150_000.0, "Staff benefits"),
 ];
 
@@ -194,7 +194,7 @@ fn calendar(g: &mut Gen) {
     let seats = subscriptions(g, &mut rng, SUBSCRIPTIONS, PRICE_RAISER);
 
     // Utilities: internet fixed, electricity varying with the season, waste fixed.
-    let isp = g.names.business(&mut rng, Trade::Utility);
+    let isp = g.names.business(&mut rng, Trade::Telecom);
     let internet = -odd_cents(&mut rng, 12_000.0 * seats);
     series(
         g,
@@ -204,7 +204,7 @@ fn calendar(g: &mut Gen) {
         |_| internet,
         "Business fiber",
     );
-    let power = g.names.business(&mut rng, Trade::Utility);
+    let power = g.names.business(&mut rng, Trade::Power);
     let dates = monthly_dates(&plan, 12, 1);
     let amounts: Vec<i64> = dates
         .iter()
@@ -225,7 +225,7 @@ fn calendar(g: &mut Gen) {
         &amounts,
         "Electricity",
     );
-    let waste = g.names.business(&mut rng, Trade::Services);
+    let waste = g.names.business(&mut rng, Trade::Waste);
     let pickup = -odd_cents(&mut rng, 9_500.0 * seats);
     series(
         g,
@@ -237,7 +237,7 @@ fn calendar(g: &mut Gen) {
     );
 
     // Weekly cleaning on Mondays.
-    let cleaner = g.names.business(&mut rng, Trade::Services);
+    let cleaner = g.names.business(&mut rng, Trade::Cleaning);
     let monday = first_on(plan.start, Weekday::Mon);
     let clean = -odd_cents(&mut rng, r * 0.008 * 12.0 / 52.0);
     series(

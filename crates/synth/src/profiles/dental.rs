@@ -133,17 +133,17 @@ fn weekday_factor(date: NaiveDate) -> f64 {
 const CARD_KINDS: &[Kind] = &[
     (cat::Meals, Trade::Restaurant, 20.0, 1_500.0, 15_000.0, "Staff lunch"),
     (cat::OfficeSupplies, Trade::Office, 12.0, 1_000.0, 25_000.0, "Office supplies"),
-    (cat::DentalSupplies, Trade::Retailer, 10.0, 1_500.0, 20_000.0, "Clinical sundries"),
+    (cat::DentalSupplies, Trade::MedicalSupply, 10.0, 1_500.0, 20_000.0, "Clinical sundries"),
     (cat::Marketing, Trade::Media, 8.0, 5_000.0, 120_000.0, "Local marketing"),
     (cat::Advertising, Trade::Media, 8.0, 2_000.0, 60_000.0, "Online ads"),
     (cat::Postage, Trade::Office, 5.0, 500.0, 5_000.0, "Postage"),
     (cat::Software, Trade::Software, 3.0, 500.0, 15_000.0, "App purchase"),
-    (cat::Training, Trade::Services, 3.0, 10_000.0, 150_000.0, "Continuing education course"),
+    (cat::Training, Trade::Training, 3.0, 10_000.0, 150_000.0, "Continuing education course"),
     (cat::Travel, Trade::Travel, 3.0, 9_000.0, 90_000.0, "Dental conference travel"),
     (cat::Uniforms, Trade::Retailer, 2.0, 4_000.0, 30_000.0, "Scrubs"),
-    (cat::Memberships, Trade::Services, 1.0, 20_000.0, 80_000.0, "Dental society dues"),
+    (cat::Memberships, Trade::Association, 1.0, 20_000.0, 80_000.0, "Dental society dues"),
     (cat::Entertainment, Trade::Restaurant, 1.0, 5_000.0, 40_000.0, "Patient appreciation event"),
-    (cat::Donations, Trade::Services, 1.0, 2_500.0, 50_000.0, "School sponsorship"),
+    (cat::Donations, Trade::Charity, 1.0, 2_500.0, 50_000.0, "School sponsorship"),
 ];
 
 #[rustfmt::skip]
@@ -153,8 +153,8 @@ const CHECKING_KINDS: &[Kind] = &[
     (cat::Contractors, Trade::ItServices, 12.0, 20_000.0, 250_000.0, "IT support"),
     (cat::Legal, Trade::Law, 4.0, 30_000.0, 300_000.0, "Legal services"),
     (cat::Equipment, Trade::DentalEquipment, 8.0, 20_000.0, 300_000.0, "Small equipment"),
-    (cat::Licenses, Trade::Services, 3.0, 5_000.0, 60_000.0, "License renewal"),
-    (cat::Security, Trade::Services, 5.0, 8_000.0, 40_000.0, "Alarm monitoring"),
+    (cat::Licenses, Trade::Permits, 3.0, 5_000.0, 60_000.0, "License renewal"),
+    (cat::Security, Trade::Alarm, 5.0, 8_000.0, 40_000.0, "Alarm monitoring"),
     (cat::EmployeeBenefits, Trade::Insurer, 10.0, 20_000.0, 150_000.0, "Staff health benefits"),
 ];
 
@@ -272,7 +272,7 @@ fn calendar(g: &mut Gen) {
         internet,
         "Business fiber",
     );
-    let power = g.names.business(&mut rng, Trade::Utility);
+    let power = g.names.business(&mut rng, Trade::Power);
     let dates = monthly_dates(&plan, 12, 1);
     let amounts: Vec<i64> = dates
         .iter()
@@ -309,7 +309,7 @@ fn calendar(g: &mut Gen) {
     );
 
     // Weekly cleaning on Mondays, bookkeeping, the bank's service fee.
-    let cleaner = g.names.business(&mut rng, Trade::Services);
+    let cleaner = g.names.business(&mut rng, Trade::Cleaning);
     let clean = -odd_cents(&mut rng, r * 0.006 * 12.0 / 52.0);
     let dates = every_days(&plan, first_on(plan.start, Weekday::Mon), 7);
     let desc = "Weekly office cleaning";

@@ -1,6 +1,8 @@
 //! Static assets compiled into the binary and served from our own origin (the CSP allows
 //! nothing else). Pages link them with a content fingerprint, so they can be cached for a year.
 
+use crate::{ApiError, AppState};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -38,24 +40,25 @@ pub(crate) async fn icon(headers: HeaderMap) -> Response {
     immutable(&headers, "image/svg+xml", "icon-1", ICON_SVG)
 }
 
-/// Six months of a made-up coffee roaster's bank account, as the synth crate writes them
-/// (the web tests check it is what the generator writes).
-pub(crate) const SAMPLE_BOOKS_CSV: &str = include_str!("../../assets/sample-books.csv");
-
-/// `GET /assets/sample-books.csv`: a download, for the welcome step's "try it" link.
-pub(crate) async fn sample_books() -> Response {
-    (
+/// `GET /assets/sample-books.csv`: a download, for the welcome step's "try it" link: six
+/// months of a made-up coffee roaster's bank accounts ending today, opening balances first.
+pub(crate) async fn sample_books(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let csv = flowsense_service::imports::todays_sample_books(&state)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
                 header::CONTENT_DISPOSITION,
                 "attachment; filename=\"flowsense-sample-books.csv\"",
             ),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
+            // The file ends today: a cached copy stays current for an hour at most.
+            (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        SAMPLE_BOOKS_CSV,
+        csv,
     )
-        .into_response()
+        .into_response())
 }
 
 /// A fingerprinted asset: cached for a year, revalidated by `ETag`.
