@@ -10,6 +10,12 @@ mod telemetry;
 
 use clap::Parser;
 
+/// mimalloc rather than glibc malloc: under many concurrent requests glibc gives each thread
+/// its own arena and keeps their memory after the load passes (the server grew from 333 MB to
+/// 1.44 GB at 64 connections); mimalloc returns freed pages to the system.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     telemetry::init(cli.global.log_format);

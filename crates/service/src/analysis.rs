@@ -11,7 +11,9 @@ use flowsense_core::analytics::{
 };
 use flowsense_core::{Books, Currency};
 use flowsense_storage::{Organisation, StorageError, Store};
-use std::sync::{Arc, OnceLock};
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Why an analysis could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +31,29 @@ pub struct Analysis {
     /// The reports' "today": the last transaction's date (1970-01-01 for empty books).
     pub as_of: NaiveDate,
     reports: [OnceLock<Report>; ReportKind::ALL.len()],
+    /// The default-option reports as JSON, serialised once.
+    report_json: [OnceLock<bytes::Bytes>; ReportKind::ALL.len()],
     runway_month_ago: OnceLock<RunwayReport>,
+    /// What the pages derive from the reports (see [`Analysis::view`]).
+    views: Views,
+}
+
+/// One slot per view: the slot is made under the lock, the view computed outside it, once.
+type ViewSlot = Arc<OnceLock<Arc<dyn Any + Send + Sync>>>;
+
+/// The views derived from one analysis, by name and type.
+#[derive(Default)]
+struct Views(Mutex<HashMap<(&'static str, TypeId), ViewSlot>>);
+
+impl Views {
+    fn slot(&self, key: (&'static str, TypeId)) -> ViewSlot {
+        // Each step under the lock is one lookup or insert: a poisoned map is still whole.
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(key).or_default().clone()
+    }
 }
 
 impl std::fmt::Debug for Analysis {
@@ -56,7 +80,9 @@ impl Analysis {
             as_of: default_as_of(&books).unwrap_or_default(),
             books,
             reports: std::array::from_fn(|_| OnceLock::new()),
+            report_json: std::array::from_fn(|_| OnceLock::new()),
             runway_month_ago: OnceLock::new(),
+            views: Views::default(),
         }
     }
 
@@ -79,15 +105,38 @@ impl Analysis {
             .get_or_init(|| run_report(&self.books, kind, &ReportOptions::default()))
     }
 
-    /// The report for `options` as JSON: the cached one for the defaults, computed afresh
-    /// for any other options.
+    /// The report for `options` as JSON: for the defaults, serialised once per books version
+    /// and shared; for any other options, computed afresh.
     #[must_use]
-    pub fn report_json(&self, kind: ReportKind, options: &ReportOptions) -> String {
+    pub fn report_json(&self, kind: ReportKind, options: &ReportOptions) -> bytes::Bytes {
         if *options == ReportOptions::default() {
-            to_json(self.report(kind))
+            self.report_json[kind_index(kind)]
+                .get_or_init(|| to_json(self.report(kind)).into())
+                .clone()
         } else {
-            to_json(&run_report(&self.books, kind, options))
+            to_json(&run_report(&self.books, kind, options)).into()
         }
+    }
+
+    /// What a page derives from these books, computed by `compute` on first use and then
+    /// shared by every request for the same books version; a newer version is a new
+    /// [`Analysis`], so the view is recomputed after every import, sync, edit or purge.
+    /// Callers that ask at the same time wait for the one computation (they run on the
+    /// blocking pool, see [`with_analysis`]). `name` tells apart views of the same type.
+    ///
+    /// `compute` must depend on the books only (not on the request or the clock).
+    pub fn view<T: Any + Send + Sync>(
+        &self,
+        name: &'static str,
+        compute: impl FnOnce(&Analysis) -> T,
+    ) -> Arc<T> {
+        let slot = self.views.slot((name, TypeId::of::<T>()));
+        let any = slot
+            .get_or_init(|| Arc::new(compute(self)) as Arc<dyn Any + Send + Sync>)
+            .clone();
+        // The slot is keyed by `T`'s type, so the value is a `T`.
+        any.downcast::<T>()
+            .unwrap_or_else(|_| unreachable!("a view of the type it is keyed by"))
     }
 
     #[must_use]
@@ -155,7 +204,7 @@ impl Analysis {
     /// the async threads.
     pub fn compute_all(&self) {
         for kind in ReportKind::ALL {
-            let _ = self.report(kind);
+            let _ = self.report_json(kind, &ReportOptions::default());
         }
         let _ = self.runway_month_ago();
     }
@@ -163,7 +212,9 @@ impl Analysis {
     /// Every report is computed: a page finds them ready.
     #[must_use]
     pub fn is_complete(&self) -> bool {
-        self.reports.iter().all(|r| r.get().is_some()) && self.runway_month_ago.get().is_some()
+        self.reports.iter().all(|r| r.get().is_some())
+            && self.report_json.iter().all(|r| r.get().is_some())
+            && self.runway_month_ago.get().is_some()
     }
 }
 
@@ -228,4 +279,60 @@ pub async fn read_org_analysis<T: Send + 'static>(
     let org = ctx.store.org(who.org).await?;
     let value = with_analysis(&ctx.store, &ctx.analytics, &org, f).await?;
     Ok((org, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_view_is_computed_once_however_many_ask_at_the_same_time() {
+        let a = Arc::new(Analysis::new(Books::new(Currency::USD)));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (a, runs) = (a.clone(), runs.clone());
+                std::thread::spawn(move || {
+                    a.view("slow", |_| {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        7_u32
+                    })
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(*t.join().expect("thread"), 7);
+        }
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            1,
+            "one computation for eight callers"
+        );
+        // Another name, or another type under the same name, is another view.
+        assert_eq!(*a.view("other", |_| 8_u32), 8);
+        assert_eq!(*a.view("slow", |_| "text"), "text");
+        assert_eq!(*a.view("slow", |_| 9_u32), 7, "still the first");
+    }
+
+    #[test]
+    fn the_default_report_json_is_serialised_once_and_other_options_afresh() {
+        let a = Analysis::new(Books::new(Currency::USD));
+        let first = a.report_json(ReportKind::Runway, &ReportOptions::default());
+        let again = a.report_json(ReportKind::Runway, &ReportOptions::default());
+        assert_eq!(first.as_ptr(), again.as_ptr(), "the same bytes, shared");
+        let other = ReportOptions {
+            period: flowsense_core::analytics::Period::Week,
+            ..ReportOptions::default()
+        };
+        let fresh = a.report_json(ReportKind::Cashflow, &other);
+        assert_ne!(
+            fresh.as_ptr(),
+            a.report_json(ReportKind::Cashflow, &other).as_ptr()
+        );
+        assert!(!a.is_complete());
+        a.compute_all();
+        assert!(a.is_complete());
+    }
 }

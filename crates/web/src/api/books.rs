@@ -55,7 +55,10 @@ pub(crate) async fn insights(
     State(state): State<AppState>,
     access: Viewer,
 ) -> Result<Response, ApiError> {
-    let (org, insights) = read_org_analysis(&state, &access, top_insights).await?;
+    let (org, insights) = read_org_analysis(&state, &access, |a| {
+        Vec::clone(&a.view("top insights", top_insights))
+    })
+    .await?;
     let shown = shown_insights(&state, &org, insights).await?;
     let items: Vec<serde_json::Value> = shown
         .items
@@ -149,7 +152,7 @@ pub(crate) async fn transactions(
 }
 
 /// Financial data: JSON that no cache may keep.
-fn private_json(body: String) -> Response {
+fn private_json(body: impl IntoResponse) -> Response {
     let mut r = body.into_response();
     let h = r.headers_mut();
     h.insert(

@@ -37,12 +37,14 @@ const SIDES: [Series; 2] = [
     },
 ];
 
+#[derive(Clone)]
 pub(crate) struct SideRow {
     name: String,
     buckets: Vec<String>,
     total: String,
 }
 
+#[derive(Clone)]
 pub(crate) struct SideView {
     heading: &'static str,
     who: &'static str,
@@ -55,6 +57,7 @@ pub(crate) struct SideView {
     more: usize,
 }
 
+#[derive(Clone)]
 pub(crate) struct LateRow {
     customer: String,
     paid_invoices: usize,
@@ -63,6 +66,7 @@ pub(crate) struct LateRow {
     overdue: String,
 }
 
+#[derive(Clone)]
 pub(crate) struct ShareRow {
     customer: String,
     revenue: String,
@@ -70,6 +74,7 @@ pub(crate) struct ShareRow {
     meter: String,
 }
 
+#[derive(Clone)]
 pub(crate) struct AgingView {
     as_of: String,
     /// Receivables, then payables.
@@ -211,7 +216,8 @@ pub(crate) async fn aging(
     access: Viewer,
 ) -> Result<Response, ApiError> {
     let (org, (has_documents, v)) = read_org_analysis(&state, &access, |a| {
-        (!a.books.documents.is_empty(), build(a))
+        let v = a.view("aging page", build);
+        (!a.books.documents.is_empty(), AgingView::clone(&v))
     })
     .await?;
     let page = AgingPage {

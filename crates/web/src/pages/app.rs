@@ -136,8 +136,14 @@ pub(crate) async fn dashboard(
     access: Viewer,
 ) -> Result<Response, ApiError> {
     let id = access.org;
-    let (org, (d, insights)) =
-        analysis::read_org_analysis(&state, &access, move |a| (build(a), top_insights(a))).await?;
+    // Computed once per books version and shared; each request copies what it shows.
+    let (org, (d, insights)) = analysis::read_org_analysis(&state, &access, move |a| {
+        (
+            Dashboard::clone(&a.view("dashboard", build)),
+            Vec::clone(&a.view("top insights", top_insights)),
+        )
+    })
+    .await?;
     let shown = shown_insights(&state, &org, insights).await?;
     let d = with_insights(d, shown, id);
     let chrome = Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?;

@@ -49,6 +49,16 @@ pub(crate) struct CashflowQuery {
     split: String,
 }
 
+impl CashflowQuery {
+    /// Nothing filled in: the page as first opened.
+    fn is_empty(&self) -> bool {
+        [&self.period, &self.from, &self.to, &self.split]
+            .iter()
+            .all(|f| f.trim().is_empty())
+    }
+}
+
+#[derive(Clone)]
 pub(crate) struct PeriodRow {
     label: String,
     inflow: String,
@@ -57,6 +67,7 @@ pub(crate) struct PeriodRow {
     net_up: bool,
 }
 
+#[derive(Clone)]
 pub(crate) struct NameRow {
     name: String,
     link: Option<String>,
@@ -72,6 +83,7 @@ pub(crate) struct NameRow {
 }
 
 /// What the page shows below the form (absent when the form has an error).
+#[derive(Clone)]
 pub(crate) struct CashflowView {
     range: String,
     total_in: String,
@@ -311,7 +323,18 @@ pub(crate) async fn cashflow(
     let q = query.map(|Query(q)| q).unwrap_or_default();
     let (id, sent) = (access.org, q.clone());
     let (org, (has_data, built)) = read_org_analysis(&state, &access, move |a| {
-        (a.has_data(), build(a, id, &sent))
+        // The page as first opened is computed once per books version; a filled-in form is
+        // computed for its own range.
+        let built = if sent.is_empty() {
+            a.view("cash flow page", |a| {
+                build(a, id, &CashflowQuery::default())
+            })
+            .as_ref()
+            .clone()
+        } else {
+            build(a, id, &sent)
+        };
+        (a.has_data(), built)
     })
     .await?;
     let (view, error) = match built {

@@ -10,6 +10,7 @@ use flowsense_service::ai::narratives::{ShownInsights, TextSource};
 use flowsense_service::analysis::Analysis;
 
 /// A headline figure with a comparison.
+#[derive(Clone)]
 pub struct Kpi {
     pub value: String,
     pub note: String,
@@ -17,12 +18,14 @@ pub struct Kpi {
     pub trend: &'static str,
 }
 
+#[derive(Clone)]
 pub struct AnomalyRow {
     pub title: String,
     pub severity: &'static str,
     pub date: String,
 }
 
+#[derive(Clone)]
 pub struct RecurringRow {
     pub counterparty: String,
     pub cadence: &'static str,
@@ -36,6 +39,7 @@ pub struct RecurringRow {
 /// One of the service's top insights, with its link under this organisation: the model's
 /// narrative when one was written for these books (with the figures it rests on), else the
 /// template's text.
+#[derive(Clone)]
 pub struct InsightRow {
     /// `bad`, `warn` or `good`: the CSS tone.
     pub tone: &'static str,
@@ -49,6 +53,7 @@ pub struct InsightRow {
 }
 
 /// Everything the dashboard shows.
+#[derive(Clone)]
 pub struct Dashboard {
     pub as_of: String,
     pub has_data: bool,

@@ -13,6 +13,7 @@ use flowsense_core::analytics::RecurringItem;
 use flowsense_core::format::{money_size, money_whole_size, percent};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
 
+#[derive(Clone)]
 pub(crate) struct ItemRow {
     counterparty: String,
     link: String,
@@ -28,6 +29,7 @@ pub(crate) struct ItemRow {
     change_up: bool,
 }
 
+#[derive(Clone)]
 pub(crate) struct RecurringView {
     as_of: String,
     monthly_commitment: String,
@@ -106,8 +108,12 @@ pub(crate) async fn recurring(
     access: Viewer,
 ) -> Result<Response, ApiError> {
     let id = access.org;
-    let (org, (has_data, v)) =
-        read_org_analysis(&state, &access, move |a| (a.has_data(), build(a, id))).await?;
+    let (org, (has_data, v)) = read_org_analysis(&state, &access, move |a| {
+        // Once per books version; `id` is the organisation the analysis belongs to.
+        let v = a.view("recurring page", |a| build(a, id));
+        (a.has_data(), RecurringView::clone(&v))
+    })
+    .await?;
     let page = RecurringPage {
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "recurring").await?,
         org_name: org.name,

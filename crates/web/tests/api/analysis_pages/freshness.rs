@@ -13,6 +13,9 @@ async fn an_import_changes_the_numbers_on_the_next_request(db: Db) {
         "/api/v1/orgs/{}/reports/cashflow?from={month}&to={today}",
         w.org
     );
+    // The page as first opened, computed once per books version.
+    let default_page = format!("{base}/app/{}/cashflow", w.org);
+    let (_, default_before) = page(&b.http, default_page.clone()).await;
     // Warm every cache, twice.
     for _ in 0..2 {
         page(&b.http, format!("{base}/app/{}", w.org)).await;
@@ -57,6 +60,11 @@ async fn an_import_changes_the_numbers_on_the_next_request(db: Db) {
     assert!(
         html.contains(&format!("id=\"total-in\">{}<", usd(inflow + 12_345_678))),
         "the page shows the import at once"
+    );
+    let (_, default_after) = page(&b.http, default_page).await;
+    assert_ne!(
+        default_before, default_after,
+        "the page as first opened is computed again for the new books"
     );
     let (_, after) = b.get(&api).await;
     assert_eq!(after["report"]["total"]["inflow"], inflow + 12_345_678);
