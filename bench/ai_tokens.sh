@@ -4,7 +4,9 @@
 # `insights.narrate` job's function against the Anthropic fake on loopback, which counts a
 # request's tokens as a quarter of its bytes. The figures sent are aggregates, so the tokens
 # must stay flat in the number of transactions; the script fails when a run sends 2,000 input
-# tokens or more.
+# tokens or more. Then the assistant's input and output tokens per question over a fixed set
+# of 20 questions (books of about 1,000 transactions, the fake's deterministic model calling the
+# tool that fits each question), printed as a table; ASSISTANT=0 skips it.
 #
 #   bench/ai_tokens.sh
 #   SIZES="1000 100000" PROFILE=debug bench/ai_tokens.sh    # skip the million, no release build
@@ -30,4 +32,8 @@ for n in $SIZES; do
         status=1
     fi
 done
+if [ "${ASSISTANT:-1}" != 0 ]; then
+    echo
+    "$BIN" assistant
+fi
 exit $status

@@ -82,9 +82,23 @@ impl Store {
     /// # Errors
     /// A database failure (e.g. the user does not exist).
     pub async fn create_conversation(&self, org: OrgId, user: UserId, title: &str) -> Result<Uuid> {
+        self.create_conversation_at(org, user, title, Utc::now())
+            .await
+    }
+
+    /// [`Store::create_conversation`] at `now` (the caller's clock).
+    ///
+    /// # Errors
+    /// A database failure (e.g. the user does not exist).
+    pub async fn create_conversation_at(
+        &self,
+        org: OrgId,
+        user: UserId,
+        title: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid> {
         let id = Uuid::new_v4();
         let row = id.to_string();
-        let now = Utc::now();
         let mut tx = self.scoped(org).await?;
         let title_enc = self
             .seal_in(
@@ -118,7 +132,23 @@ impl Store {
         author: MessageAuthor,
         content: &str,
     ) -> Result<i64> {
-        let now = Utc::now();
+        self.append_conversation_message_at(org, conversation, author, content, Utc::now())
+            .await
+    }
+
+    /// [`Store::append_conversation_message`] at `now` (the caller's clock), which is also
+    /// when the conversation was last updated (its age for the retention purge).
+    ///
+    /// # Errors
+    /// `NotFound` when the organisation has no such conversation.
+    pub async fn append_conversation_message_at(
+        &self,
+        org: OrgId,
+        conversation: Uuid,
+        author: MessageAuthor,
+        content: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         let mut tx = self.scoped(org).await?;
         let touched = tx
             .execute(
@@ -161,6 +191,30 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Whether `conversation` is one of `user`'s in `org` (another member's, another
+    /// organisation's and a missing one alike are not).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn owns_conversation(
+        &self,
+        org: OrgId,
+        user: UserId,
+        conversation: Uuid,
+    ) -> Result<bool> {
+        let mut tx = self.scoped(org).await?;
+        let found: Option<(Uuid,)> = tx
+            .fetch_optional(
+                sql!("conversations/owned")
+                    .arg(org)
+                    .arg(conversation)
+                    .arg(user),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(found.is_some())
     }
 
     /// A conversation's messages, oldest first, decrypted.

@@ -1,9 +1,12 @@
 //! Reading everything an organisation holds, for its admin's export (SPEC §6). Secrets stay
-//! out by construction: no query here selects a hash, a sealed column or a provider's ids.
+//! out by construction: no query here selects a hash, a token or a provider's ids. The sealed
+//! columns that hold the organisation's own words (assistant conversations, insight
+//! narratives) are opened and exported as text.
 
 use crate::Store;
 use crate::args::{Sql, sql, sql_text};
 use crate::audit::AuditEntry;
+use crate::crypto::{FieldRef, KeyScope};
 use crate::error::Result;
 use crate::import_history::ImportRecord;
 use crate::invitations::Invitation;
@@ -122,6 +125,54 @@ pub struct ExportedTransaction {
     pub import_id: Option<i64>,
 }
 
+/// The record of one call to an AI model (never its content).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedAiCall {
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub purpose: String,
+    pub provider: String,
+    pub model: String,
+    /// The names of the tools that ran, as the JSON array stored.
+    pub tools: String,
+    pub figures_sent: i64,
+    pub rows_sent: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub outcome: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The latest insight narratives, opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedNarratives {
+    pub books_version: i64,
+    pub provider: String,
+    pub model: String,
+    /// Each narrated insight with its text and figures.
+    pub narratives: serde_json::Value,
+    pub written_at: DateTime<Utc>,
+}
+
+/// One message of an assistant conversation, opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedConversationMessage {
+    pub author: &'static str,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An assistant conversation with its messages, opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedConversation {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub messages: Vec<ExportedConversationMessage>,
+}
+
 /// Everything of an organisation except its transactions (which are streamed).
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgTables {
@@ -136,6 +187,9 @@ pub struct OrgTables {
     pub imports: Vec<ImportRecord>,
     pub invitations: Vec<Invitation>,
     pub audit_events: Vec<AuditEntry>,
+    pub ai_calls: Vec<ExportedAiCall>,
+    pub insight_narratives: Option<ExportedNarratives>,
+    pub assistant_conversations: Vec<ExportedConversation>,
 }
 
 impl Store {
@@ -155,6 +209,7 @@ impl Store {
         let insights = tx.fetch_all(q(sql!("export/insights"))).await?;
         let connections = tx.fetch_all(q(sql!("export/connections"))).await?;
         let imports = tx.fetch_all(sql!("export/imports").arg(org)).await?;
+        let ai_calls = tx.fetch_all(q(sql!("export/ai_calls"))).await?;
         tx.commit().await?;
         Ok(OrgTables {
             bank_accounts,
@@ -168,6 +223,9 @@ impl Store {
             imports,
             invitations: self.all_invitations(org).await?,
             audit_events: self.all_audit_entries(org).await?,
+            ai_calls,
+            insight_narratives: self.exported_narratives(org).await?,
+            assistant_conversations: self.exported_conversations(org).await?,
         })
     }
 
@@ -218,6 +276,67 @@ impl Store {
         }
         tx.commit().await?;
         Ok(sent)
+    }
+
+    async fn exported_narratives(&self, org: OrgId) -> Result<Option<ExportedNarratives>> {
+        Ok(self.narratives(org).await?.map(|n| ExportedNarratives {
+            books_version: n.books_version,
+            provider: n.provider,
+            model: n.model,
+            narratives: serde_json::from_slice(&n.content).unwrap_or(serde_json::Value::Null),
+            written_at: n.written_at,
+        }))
+    }
+
+    /// Every assistant conversation of the organisation (at most 90 days of them, the
+    /// retention purge sees to that), titles and messages opened.
+    async fn exported_conversations(&self, org: OrgId) -> Result<Vec<ExportedConversation>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: Uuid,
+            user_id: Uuid,
+            title_enc: Vec<u8>,
+            created_at: DateTime<Utc>,
+            updated_at: DateTime<Utc>,
+        }
+        let mut tx = self.scoped(org).await?;
+        let rows: Vec<Row> = tx.fetch_all(sql!("export/conversations").arg(org)).await?;
+        let mut titled = Vec::with_capacity(rows.len());
+        for r in rows {
+            let row = r.id.to_string();
+            let title = self
+                .open_in(
+                    &mut tx,
+                    KeyScope::Org(org),
+                    &FieldRef::new("conversations", "title_enc", &row),
+                    &r.title_enc,
+                )
+                .await?;
+            titled.push((r, String::from_utf8_lossy(&title).into_owned()));
+        }
+        tx.commit().await?;
+        let mut out = Vec::with_capacity(titled.len());
+        for (r, title) in titled {
+            let messages = self
+                .conversation_messages(org, r.id)
+                .await?
+                .into_iter()
+                .map(|m| ExportedConversationMessage {
+                    author: m.author.as_str(),
+                    content: m.content,
+                    created_at: m.created_at,
+                })
+                .collect();
+            out.push(ExportedConversation {
+                id: r.id,
+                user_id: r.user_id,
+                title,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                messages,
+            });
+        }
+        Ok(out)
     }
 
     async fn all_audit_entries(&self, org: OrgId) -> Result<Vec<AuditEntry>> {

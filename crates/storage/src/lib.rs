@@ -70,8 +70,10 @@ pub use db::{Backend, OpenOptions, Store};
 pub use documents::NewDocument;
 pub use error::{StorageError, constraint};
 pub use export::{
-    ExportedAccount, ExportedConnection, ExportedDocument, ExportedFlowRollup, ExportedInsight,
-    ExportedLedgerAccount, ExportedRollup, ExportedTransaction, ExportedWeekRollup, OrgTables,
+    ExportedAccount, ExportedAiCall, ExportedConnection, ExportedConversation,
+    ExportedConversationMessage, ExportedDocument, ExportedFlowRollup, ExportedInsight,
+    ExportedLedgerAccount, ExportedNarratives, ExportedRollup, ExportedTransaction,
+    ExportedWeekRollup, OrgTables,
 };
 pub use import_history::ImportRecord;
 pub use imports::{ImportMeta, ImportSummary, ImportTx};

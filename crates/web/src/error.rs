@@ -76,6 +76,7 @@ pub enum ErrorCode {
     Forbidden,
     SignupClosed,
     InvitationRequired,
+    AiUnavailable,
 }
 
 impl ErrorCode {
@@ -106,6 +107,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::SignupClosed => "signup_closed",
             ErrorCode::InvitationRequired => "invitation_required",
+            ErrorCode::AiUnavailable => "ai_unavailable",
         }
     }
 
@@ -147,6 +149,9 @@ impl ErrorCode {
             }
             ErrorCode::InvitationRequired => {
                 "sign-up on this instance needs an invitation: open the link in the invitation e-mail sent to your address"
+            }
+            ErrorCode::AiUnavailable => {
+                "the assistant is not available: this instance has no AI provider, or an admin turned AI off for this organisation"
             }
         }
     }

@@ -5,6 +5,8 @@
 use crate::{ApiError, ErrorCode};
 use flowsense_mail::MailError;
 use flowsense_service::FieldError;
+use flowsense_service::ai::assistant::AssistantError;
+use flowsense_service::ai::assistant::tools::ToolFailure;
 use flowsense_service::connections::ConnectionError;
 use flowsense_service::connections::webhooks::WebhookError;
 use flowsense_service::digest::DigestError;
@@ -173,5 +175,25 @@ impl From<WebhookError> for ApiError {
             WebhookError::RateLimited(r) => r.into(),
             WebhookError::Storage(s) => s.into(),
         }
+    }
+}
+
+impl From<AssistantError> for ApiError {
+    fn from(e: AssistantError) -> Self {
+        match e {
+            AssistantError::RoleTooLow => ApiError::Forbidden(ErrorCode::Forbidden),
+            AssistantError::ConversationNotFound => ApiError::NotFound,
+            AssistantError::Invalid(f) => f.into(),
+            AssistantError::NoProvider | AssistantError::TurnedOff => {
+                ApiError::Conflict(ErrorCode::AiUnavailable)
+            }
+            AssistantError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<ToolFailure> for ApiError {
+    fn from(e: ToolFailure) -> Self {
+        ApiError::internal(e)
     }
 }

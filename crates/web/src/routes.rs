@@ -97,6 +97,7 @@ fn routes() -> Vec<Route> {
         route!(GET "/metrics", Signed, metrics::metrics),
         route!(GET "/assets/app.css", Public, pages::assets::app_css),
         route!(GET "/assets/icon.svg", Public, pages::assets::icon),
+        route!(GET "/assets/assistant.js", Public, pages::assets::assistant_js),
         route!(GET "/favicon.ico", Public, pages::assets::icon),
         // Made-up bank statement for a new business to try the upload with.
         route!(GET "/assets/sample-books.csv", Public, pages::assets::sample_books),
@@ -144,6 +145,7 @@ fn routes() -> Vec<Route> {
         route!(page GET "/app/{org}/transactions/{id}", Member, pages::corrections::form),
         route!(page POST "/app/{org}/transactions/{id}", Member, pages::corrections::save),
         route!(page GET "/app/{org}/assistant", Member, pages::assistant),
+        route!(page POST "/app/{org}/assistant", Member, pages::assistant::ask),
         route!(page GET "/app/{org}/cashflow", Viewer, pages::cashflow),
         route!(page GET "/app/{org}/recurring", Viewer, pages::recurring),
         route!(page GET "/app/{org}/aging", Viewer, pages::aging),
@@ -208,6 +210,8 @@ fn routes() -> Vec<Route> {
         route!(POST "/api/v1/orgs/{org}/rules", Member, api::corrections::create),
         route!(DELETE "/api/v1/orgs/{org}/rules/{id}", Member, api::corrections::delete),
         route!(GET "/api/v1/orgs/{org}/insights", Viewer, api::books::insights),
+        // A member's question to the assistant: server-sent events, or JSON when asked.
+        route!(POST "/api/v1/orgs/{org}/assistant/messages", Member, api::assistant::ask),
         // Own data: export and account deletion.
         route!(GET "/api/v1/me/notifications", User, api::own_data::notifications),
         route!(PATCH "/api/v1/me/notifications", User, api::own_data::update_notifications),

@@ -18,10 +18,9 @@ use serde_json::json;
 const EXPORT_BATCH_ROWS: usize = 2_000;
 
 /// What the export deliberately leaves out, stated in the document itself.
-const NOT_INCLUDED: [&str; 2] = [
+const NOT_INCLUDED: [&str; 1] = [
     "secrets: password hashes, session, API token and invitation token hashes, TOTP secrets, \
      OAuth tokens and the providers' tenant ids, data keys",
-    "assistant conversations, which belong to each user and are in their own export",
 ];
 
 #[derive(Serialize)]
@@ -44,7 +43,7 @@ struct Head<'a> {
     members: &'a [MemberDetail],
     #[serde(flatten)]
     tables: &'a OrgTables,
-    not_included: [&'static str; 2],
+    not_included: [&'static str; 1],
 }
 
 /// A streamed export: a file name for the download and the JSON document's bytes.

@@ -24,6 +24,32 @@ pub(crate) fn css_version() -> &'static str {
     &CSS_VERSION
 }
 
+const ASSISTANT_JS: &str = include_str!("../../assets/assistant.js");
+
+/// The first 16 hex digits of the assistant script's SHA-256: its version in links and `ETag`.
+static ASSISTANT_JS_VERSION: LazyLock<String> = LazyLock::new(|| {
+    Sha256::digest(ASSISTANT_JS.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+});
+
+/// The version the assistant page appends to the script's URL.
+pub(crate) fn assistant_js_version() -> &'static str {
+    &ASSISTANT_JS_VERSION
+}
+
+/// `GET /assets/assistant.js`: the assistant page's script (streams the answer in).
+pub(crate) async fn assistant_js(headers: HeaderMap) -> Response {
+    immutable(
+        &headers,
+        "text/javascript; charset=utf-8",
+        assistant_js_version(),
+        ASSISTANT_JS,
+    )
+}
+
 /// The site icon: the brand mark, so browsers do not ask for a missing `/favicon.ico`.
 const ICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">\
 <rect width=\"32\" height=\"32\" rx=\"7\" fill=\"#0f1b2d\"/>\

@@ -5,7 +5,7 @@ pub(crate) mod account;
 mod aging;
 mod app;
 pub(crate) mod assets;
-mod assistant;
+pub(crate) mod assistant;
 pub(crate) mod audit;
 mod cashflow;
 mod charts;

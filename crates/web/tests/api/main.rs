@@ -10,6 +10,7 @@
 mod account_attacks;
 mod account_pages;
 mod analysis_pages;
+mod assistant;
 mod at_rest;
 mod audit;
 mod books;

@@ -82,17 +82,26 @@ struct World {
     revoked_token: String,
     /// Where the connect routes send admins (kept running for the world's life).
     _quickbooks: flowsense_fakes::QuickBooksFake,
+    /// The assistant's model.
+    _model: flowsense_fakes::AnthropicFake,
 }
 
 async fn world(db: Db) -> World {
     // The cron route and /metrics are on, so they refuse what they get here with 401 (not 404).
     let quickbooks = crate::connections::start_fake().await;
+    // A model behind the assistant, so its routes answer members and admins.
+    let model_fake =
+        flowsense_fakes::AnthropicFake::start(flowsense_fakes::AnthropicFakeConfig::default())
+            .await
+            .expect("model fake");
+    let model = crate::assistant::model_for(&model_fake);
     let app = spawn_with_state(
         db,
         RateLimits::generous(),
         |_| {},
         |state| {
             let state = crate::connections::with_fake_quickbooks(state, &quickbooks);
+            let state = crate::assistant::with_model(state, model, "anthropic", u64::MAX);
             with_test_cron(state).with_metrics_token(SecretString::from(
                 "the matrix's metrics token, 32+ characters",
             ))
@@ -152,6 +161,7 @@ async fn world(db: Db) -> World {
         revoked_token: write["token"].as_str().expect("token").into(),
         app,
         _quickbooks: quickbooks,
+        _model: model_fake,
     }
 }
 

@@ -354,6 +354,9 @@ impl World {
                 Some(json!({"user": self.spare.to_string()}))
             }
             ("PATCH", "/api/v1/orgs/{org}/settings") => Some(json!({"retention_days": 30})),
+            ("POST", "/api/v1/orgs/{org}/assistant/messages" | "/app/{org}/assistant") => {
+                Some(json!({"question": "What is our runway?"}))
+            }
             ("DELETE", "/api/v1/orgs/{org}/invitations/{id}")
             | ("POST", "/app/{org}/invitations/{id}/revoke") => {
                 let id = uuid::Uuid::new_v4();
