@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use flowsense_mail::SmtpConfig;
+use flowsense_service::identity::limits::{Limit, RateLimits};
 use flowsense_service::identity::signup_policy::SignupPolicy;
 use flowsense_web::auth::TrustedProxies;
 use secrecy::SecretString;
@@ -89,6 +90,31 @@ pub struct Settings {
     pub ai: crate::ai::AiSettings,
     /// `FLOWSENSE_AI_MONTHLY_TOKENS`: tokens each organisation may use a month (0: no AI calls).
     pub ai_monthly_tokens: u64,
+    /// The request limits, with `FLOWSENSE_RATE_LIMIT_PUBLIC`, `_API`, `_ASSISTANT` and
+    /// `_UPLOADS` applied (`N/PERIOD`).
+    pub limits: RateLimits,
+    /// `FLOWSENSE_REDIS_URL`: where the limits are counted for every instance. None: each
+    /// process counts its own.
+    pub redis_url: Option<SecretString>,
+}
+
+/// The default limits with those the environment sets.
+fn rate_limits() -> Result<RateLimits> {
+    let mut limits = RateLimits::default();
+    for (name, limit) in [
+        ("FLOWSENSE_RATE_LIMIT_PUBLIC", &mut limits.public_per_ip),
+        ("FLOWSENSE_RATE_LIMIT_API", &mut limits.api_per_user),
+        (
+            "FLOWSENSE_RATE_LIMIT_ASSISTANT",
+            &mut limits.assistant_per_user,
+        ),
+        ("FLOWSENSE_RATE_LIMIT_UPLOADS", &mut limits.uploads_per_user),
+    ] {
+        if let Some(v) = env(name)? {
+            *limit = Limit::parse(&v).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        }
+    }
+    Ok(limits)
 }
 
 /// The shortest cron secret accepted (a guessable one would let anyone start jobs).
@@ -271,8 +297,13 @@ impl Settings {
         let providers = crate::providers::ProviderSettings::load()?;
         let ai = crate::ai::AiSettings::load()?;
         let ai_monthly_tokens = crate::ai::monthly_tokens(env)?;
+        let limits = rate_limits()?;
+        // The URL may carry a password: checked when the server starts, never printed.
+        let redis_url = env("FLOWSENSE_REDIS_URL")?.map(SecretString::from);
 
         Ok(Settings {
+            limits,
+            redis_url,
             providers,
             ai,
             ai_monthly_tokens,

@@ -3,9 +3,10 @@
 
 use crate::analytics_cache::AnalyticsCache;
 use crate::identity::crypto::InstanceKey;
-use crate::identity::limits::{Limiters, RateLimits};
+use crate::identity::limits::{Bucket, Limiters, RateLimited, RateLimits};
 use crate::identity::password::{PasswordError, Passwords};
 use crate::identity::session::SessionPolicy;
+use crate::identity::shared_limits::SharedLimits;
 use crate::identity::signup_policy::SignupPolicy;
 use crate::providers::Providers;
 use chrono::{DateTime, Utc};
@@ -123,6 +124,22 @@ impl Context {
     pub fn with_providers(mut self, providers: Providers) -> Self {
         self.providers = providers;
         self
+    }
+
+    /// The same context counting its rate limits in `shared` (Redis), together with every
+    /// other instance configured the same.
+    #[must_use]
+    pub fn with_shared_limits(mut self, shared: SharedLimits) -> Self {
+        self.limiters = Arc::new(Limiters::new(&self.limits).shared_through(shared));
+        self
+    }
+
+    /// Takes one attempt from `key`'s allowance in `bucket` (a client address, a user id).
+    ///
+    /// # Errors
+    /// [`RateLimited`], with how long to wait, when the allowance is used up.
+    pub async fn take_limit(&self, bucket: Bucket, key: &str) -> Result<(), RateLimited> {
+        self.limiters.take(bucket, key).await
     }
 
     /// The same context with its own analytics cache (say, of other bounds).

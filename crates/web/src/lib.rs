@@ -10,6 +10,7 @@ mod health;
 mod metrics;
 mod oauth;
 mod pages;
+mod rate_limit;
 mod respond;
 pub mod routes;
 mod state;
@@ -42,6 +43,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::csrf::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit_requests,
         ))
         .with_state(state.clone())
         .layer(

@@ -8,6 +8,7 @@ use flowsense_service::identity::crypto::InstanceKey;
 use flowsense_service::identity::limits::RateLimits;
 use flowsense_service::identity::password::PasswordError;
 use flowsense_service::identity::session::SessionPolicy;
+use flowsense_service::identity::shared_limits::{BadRedisUrl, SharedLimits};
 use flowsense_service::identity::signup_policy::SignupPolicy;
 use flowsense_service::{Context, ContextSettings};
 use flowsense_storage::Store;
@@ -135,6 +136,16 @@ impl AppState {
             cron: None,
             metrics_token: None,
         })
+    }
+
+    /// The same state counting its rate limits in the Redis at `url`, together with every
+    /// other instance configured the same (`FLOWSENSE_REDIS_URL`). Connects on first use.
+    ///
+    /// # Errors
+    /// The URL is not a Redis URL (the error does not repeat it).
+    pub fn with_shared_limits(mut self, url: &str) -> Result<Self, BadRedisUrl> {
+        self.services = self.services.with_shared_limits(SharedLimits::open(url)?);
+        Ok(self)
     }
 
     /// The same state with its own analytics cache (say, of other bounds).

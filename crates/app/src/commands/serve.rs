@@ -7,6 +7,7 @@ use flowsense_service::warm_up::warm_all_in_background;
 use flowsense_storage::Store;
 use flowsense_web::api::CronEndpoint;
 use flowsense_web::{AppState, AuthSettings, Deployment};
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -32,15 +33,21 @@ pub(crate) async fn serve_store(
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
     auth.trusted_proxies = settings.trusted_proxies.clone();
     auth.signup = settings.signup;
+    auth.limits = settings.limits.clone();
     let ai = settings.ai.build()?;
-    let state = AppState::new(store, key, mailer, auth)
-        .context("preparing the server")?
-        .with_deployment(Deployment {
-            tls: tls.is_some(),
-            // The trust center and the assistant page name the provider that is configured.
-            ai_provider: ai.as_ref().map(|m| crate::ai::describe(&m.info())),
-            security_contact: None,
-        });
+    let state = AppState::new(store, key, mailer, auth).context("preparing the server")?;
+    let state = match &settings.redis_url {
+        Some(url) => state
+            .with_shared_limits(url.expose_secret())
+            .context("FLOWSENSE_REDIS_URL")?,
+        None => state,
+    };
+    let state = state.with_deployment(Deployment {
+        tls: tls.is_some(),
+        // The trust center and the assistant page name the provider that is configured.
+        ai_provider: ai.as_ref().map(|m| crate::ai::describe(&m.info())),
+        security_contact: None,
+    });
     let mut providers = settings.providers.build(&url, state.clock.clone())?;
     providers.ai = ai;
     providers.ai_monthly_tokens =

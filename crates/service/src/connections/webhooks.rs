@@ -243,7 +243,9 @@ pub async fn receive_quickbooks(
     signature: Option<&str>,
     body: &[u8],
 ) -> Result<Received, WebhookError> {
-    crate::identity::limits::take(&ctx.limiters.webhook_ip, client_ip)?;
+    ctx.limiters
+        .take(crate::identity::limits::Bucket::WebhookIp, client_ip)
+        .await?;
     let verifier = ctx
         .providers
         .webhooks
@@ -266,7 +268,9 @@ pub async fn receive_xero(
     signature: Option<&str>,
     body: &[u8],
 ) -> Result<Received, WebhookError> {
-    crate::identity::limits::take(&ctx.limiters.webhook_ip, client_ip)?;
+    ctx.limiters
+        .take(crate::identity::limits::Bucket::WebhookIp, client_ip)
+        .await?;
     let key = ctx
         .providers
         .webhooks

@@ -4,7 +4,7 @@
 //! always answer the same, and sign-in verifies a password hash (a dummy one for unknown
 //! addresses) before it answers 401.
 
-use super::limits::take;
+use super::limits::Bucket;
 use super::links::{LinkPurpose, check_link, link_subject};
 use super::password::check_password_strength;
 use super::session::{Issued, issue_session};
@@ -115,7 +115,7 @@ pub async fn signup(
     input: SignupInput,
     client: &Client,
 ) -> Result<(), IdentityError> {
-    take(&ctx.limiters.signup_ip, &client.ip)?;
+    ctx.limiters.take(Bucket::SignupIp, &client.ip).await?;
     let email = parse_email(&input.email)?;
     super::signup_policy::check(ctx, &email, input.invitation.as_deref()).await?;
     match create_user_with_password(ctx, &email, &input.display_name, &input.password, false).await
@@ -141,7 +141,9 @@ pub async fn resend_verification(ctx: &Context, current: &Caller) -> Result<(), 
     if current.user.email_verified_at.is_some() {
         return Err(IdentityError::EmailAlreadyVerified);
     }
-    take(&ctx.limiters.signup_ip, &format!("resend:{}", current.id()))?;
+    ctx.limiters
+        .take(Bucket::SignupIp, &format!("resend:{}", current.id()))
+        .await?;
     email::enqueue(ctx, &Message::VerifyEmail { user: current.id() }).await?;
     Ok(())
 }
@@ -271,8 +273,8 @@ pub async fn login(
     client: &Client,
 ) -> Result<SignedIn, IdentityError> {
     let email = input.email.trim().to_lowercase();
-    take(&ctx.limiters.login_ip, &client.ip)?;
-    take(&ctx.limiters.login_account, &email)?;
+    ctx.limiters.take(Bucket::LoginIp, &client.ip).await?;
+    ctx.limiters.take(Bucket::LoginAccount, &email).await?;
     let now = ctx.now();
     let user = ctx.store.user_by_email(&email).await?;
     let verify = ctx.passwords.verify(

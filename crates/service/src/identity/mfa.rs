@@ -1,6 +1,6 @@
 //! TOTP enrolment, verification and removal.
 
-use super::limits::take;
+use super::limits::Bucket;
 use super::session::{Issued, issue_session};
 use super::totp::{
     matching_step, new_recovery_codes, new_secret, otpauth_uri, recovery_code_hash, secret_base32,
@@ -92,7 +92,9 @@ pub async fn verify(
 ) -> Result<(Vec<String>, Issued), IdentityError> {
     let old = current.session_hash()?.to_vec();
     let user = &current.user;
-    take(&ctx.limiters.mfa_user, &user.id.to_string())?;
+    ctx.limiters
+        .take(Bucket::MfaUser, &user.id.to_string())
+        .await?;
     let mfa = ctx.store.mfa_state(user.id).await?;
     if mfa.enabled {
         return Err(IdentityError::MfaAlreadyEnabled);

@@ -15,6 +15,7 @@ pub mod password;
 pub mod passwords;
 pub mod session;
 pub mod sessions;
+pub mod shared_limits;
 pub mod signup_policy;
 pub mod tokens;
 pub mod totp;

@@ -1,7 +1,7 @@
 //! Password change, reset by e-mailed link, and step-up re-authentication.
 
 use super::accounts::{record_failure, second_factor};
-use super::limits::take;
+use super::limits::Bucket;
 use super::links::{LinkPurpose, check_link, link_subject};
 use super::password::check_password_strength;
 use super::session::{Issued, issue_session};
@@ -34,7 +34,7 @@ pub async fn change_password(
 ) -> Result<Issued, IdentityError> {
     current.session_hash()?;
     let user = &current.user;
-    take(&ctx.limiters.login_account, &user.email)?;
+    ctx.limiters.take(Bucket::LoginAccount, &user.email).await?;
     if !ctx
         .passwords
         .verify(input.current_password, Some(user.password_hash.clone()))
@@ -97,8 +97,10 @@ pub async fn request_password_reset(
     client: &Client,
 ) -> Result<(), IdentityError> {
     let email = email.trim().to_lowercase();
-    take(&ctx.limiters.reset_ip, &client.ip)?;
-    take(&ctx.limiters.reset_ip, &format!("account:{email}"))?;
+    ctx.limiters.take(Bucket::ResetIp, &client.ip).await?;
+    ctx.limiters
+        .take(Bucket::ResetIp, &format!("account:{email}"))
+        .await?;
     if let Some(user) = ctx.store.user_by_email(&email).await? {
         email::enqueue(ctx, &Message::PasswordReset { user: user.id }).await?;
     }
@@ -120,7 +122,7 @@ pub async fn confirm_password_reset(
     input: ResetConfirm,
     client: &Client,
 ) -> Result<(), IdentityError> {
-    take(&ctx.limiters.reset_ip, &client.ip)?;
+    ctx.limiters.take(Bucket::ResetIp, &client.ip).await?;
     let id = link_subject(&input.token, LinkPurpose::ResetPassword, ctx.now())
         .ok_or(IdentityError::InvalidLink)?;
     let user = ctx
@@ -170,7 +172,7 @@ pub async fn reauthenticate(
 ) -> Result<Issued, IdentityError> {
     let old = current.session_hash()?.to_vec();
     let user = &current.user;
-    take(&ctx.limiters.login_account, &user.email)?;
+    ctx.limiters.take(Bucket::LoginAccount, &user.email).await?;
     if !ctx
         .passwords
         .verify(input.password, Some(user.password_hash.clone()))

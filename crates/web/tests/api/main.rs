@@ -39,6 +39,7 @@ mod pages;
 mod profile;
 mod readiness;
 mod request_hygiene;
+mod request_limits;
 mod security_record;
 mod sessions;
 mod support;
