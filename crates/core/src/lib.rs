@@ -15,6 +15,7 @@ pub mod format;
 pub mod ids;
 pub mod money;
 pub mod names;
+pub mod planned;
 pub mod role;
 pub mod synced;
 
@@ -23,4 +24,5 @@ pub use error_chain::ErrorChain;
 pub use ids::{OrgId, UserId};
 pub use money::{Currency, Money, MoneyError};
 pub use names::{NameError, PlainName};
+pub use planned::{PlannedFlow, Repeat};
 pub use role::Role;
