@@ -132,6 +132,41 @@ fn gen_is_deterministic_and_every_report_runs_in_every_format() {
     }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert!(ws.path("a.documents.csv").exists());
+    // Exactly the transactions asked for, after one opening balance line per account, the last
+    // of them today; `--end` chooses another last day.
+    let lines_of = |path: &std::path::Path| std::fs::read_to_string(path).unwrap();
+    let rows = lines_of(&a);
+    let openings = rows
+        .lines()
+        .skip(1)
+        .take_while(|l| l.contains(",Opening balance,Transfer,"))
+        .count();
+    assert!(openings >= 2, "{}", &rows[..400]);
+    assert_eq!(rows.lines().count() - 1 - openings, 3000);
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert!(rows.lines().last().unwrap().starts_with(&today));
+    let c = ws.path("c.csv");
+    ws.ok(&[
+        "gen",
+        "--transactions",
+        "1200",
+        "--end",
+        "2025-06-30",
+        "--out",
+        c.to_str().unwrap(),
+    ]);
+    let rows = lines_of(&c);
+    assert!(rows.lines().last().unwrap().starts_with("2025-06-30"));
+    let err = ws.fails(&[
+        "gen",
+        "--transactions",
+        "10",
+        "--end",
+        "June",
+        "--out",
+        "x.csv",
+    ]);
+    assert!(err.contains("--end"), "{err}");
     for kind in [
         "cashflow",
         "forecast",
@@ -283,6 +318,15 @@ fn demo_loads_two_organisations_writes_private_credentials_and_serves_health() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // The dental practice is losing sales: its runway has a date; the roaster's has none.
+        let runway: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let status = &runway["report"]["status"];
+        if org == "harbor-dental" {
+            assert_eq!(status, "burning", "{runway}");
+            assert!(runway["report"]["cash_runs_out_on"].is_string(), "{runway}");
+        } else {
+            assert_eq!(status, "not_burning", "{runway}");
+        }
     }
     let out = ws
         .cmd()

@@ -220,6 +220,8 @@ pub struct Books {
     pub week_rollups: Vec<WeekRollup>,
     /// Opening balance per account (indexed by account id) before the first transaction.
     pub opening_balances: Vec<i64>,
+    /// What the owner expects to come in or go out (the forecast includes it).
+    pub planned: Vec<crate::planned::PlannedFlow>,
 }
 
 impl Books {
@@ -236,6 +238,7 @@ impl Books {
             flow_rollups: Vec::new(),
             week_rollups: Vec::new(),
             opening_balances: Vec::new(),
+            planned: Vec::new(),
         }
     }
 

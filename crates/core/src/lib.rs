@@ -16,6 +16,7 @@ pub mod format;
 pub mod ids;
 pub mod money;
 pub mod names;
+pub mod planned;
 pub mod role;
 pub mod synced;
 
@@ -25,4 +26,5 @@ pub use flow_class::FlowClass;
 pub use ids::{OrgId, UserId};
 pub use money::{Currency, Money, MoneyError};
 pub use names::{NameError, PlainName};
+pub use planned::{PlannedFlow, Repeat};
 pub use role::Role;

@@ -20,6 +20,7 @@ pub mod imports;
 pub mod insights;
 pub mod instance;
 pub mod orgs;
+pub mod planned;
 pub mod providers;
 pub mod retention;
 pub mod sync;

@@ -177,6 +177,12 @@ impl Store {
             });
         }
         books.push_flow_rollups(flow_rollups);
+        let planned: Vec<crate::planned::PlannedFlowRow> =
+            tx.fetch_all(sql!("books/planned").arg(org)).await?;
+        books.planned = planned
+            .into_iter()
+            .map(crate::planned::PlannedFlowRow::into_flow)
+            .collect::<Result<_>>()?;
         let weeks: Vec<WeekRollupRow> = tx.fetch_all(sql!("books/week_rollups").arg(org)).await?;
         for r in weeks {
             let counterparty = books.counterparties.intern(&r.counterparty);

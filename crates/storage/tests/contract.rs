@@ -16,6 +16,7 @@ mod jobs;
 mod key_rotation;
 mod orgs_and_scoping;
 mod own_data;
+mod planned;
 mod postgres_wall;
 mod retention;
 #[cfg(feature = "sqlcipher")]

@@ -15,7 +15,9 @@ use flowsense_service::identity::limits::RateLimited;
 use flowsense_service::identity::password::PasswordError;
 use flowsense_service::orgs::OrgError;
 use flowsense_service::orgs::settings::SettingsError;
+use flowsense_service::planned::PlannedError;
 use flowsense_service::uploads::UploadError;
+use flowsense_service::whatif::saved::SavedError;
 
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
@@ -195,5 +197,28 @@ impl From<AssistantError> for ApiError {
 impl From<ToolFailure> for ApiError {
     fn from(e: ToolFailure) -> Self {
         ApiError::internal(e)
+    }
+}
+
+impl From<PlannedError> for ApiError {
+    fn from(e: PlannedError) -> Self {
+        match e {
+            PlannedError::Invalid(f) => f.into(),
+            PlannedError::TooMany => ApiError::Unprocessable(e.to_string()),
+            PlannedError::NotFound => ApiError::NotFound,
+            PlannedError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<SavedError> for ApiError {
+    fn from(e: SavedError) -> Self {
+        match e {
+            SavedError::Invalid(f) => f.into(),
+            SavedError::TooMany => ApiError::Unprocessable(e.to_string()),
+            SavedError::NotFound => ApiError::NotFound,
+            SavedError::Storage(s) => s.into(),
+            SavedError::Analysis(a) => a.into(),
+        }
     }
 }

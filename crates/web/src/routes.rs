@@ -212,6 +212,10 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/insights", Viewer, api::books::insights),
         // A member's question to the assistant: server-sent events, or JSON when asked.
         route!(POST "/api/v1/orgs/{org}/assistant/messages", Member, api::assistant::ask),
+        // The owner's planned amounts, which the forecast includes.
+        route!(GET "/api/v1/orgs/{org}/planned-items", Viewer, api::planned::list),
+        route!(POST "/api/v1/orgs/{org}/planned-items", Member, api::planned::create),
+        route!(DELETE "/api/v1/orgs/{org}/planned-items/{id}", Member, api::planned::delete),
         // Own data: export and account deletion.
         route!(GET "/api/v1/me/notifications", User, api::own_data::notifications),
         route!(PATCH "/api/v1/me/notifications", User, api::own_data::update_notifications),

@@ -132,5 +132,7 @@ pub fn books_as_of(books: &Books, cut: NaiveDate) -> Books {
     before.rollups.retain(|r| r.month <= cut);
     before.flow_rollups.retain(|r| r.month <= cut);
     before.week_rollups.retain(|r| r.week <= cut);
+    // The owner's plans are made today: a forecast made at a past cut could not know them.
+    before.planned.clear();
     before
 }

@@ -4,7 +4,8 @@
 //! own history ([`super::forecast_model`]). The P10/P50/P90 bands come from the errors of
 //! the whole forecast rebuilt at past weeks, at each week ahead
 //! ([`super::forecast_calibration`]). A what-if [`Scenario`] moves any of those inputs (see
-//! [`forecast_with`]).
+//! [`forecast_with`]), and the owner's planned amounts ([`Books::planned`]) join the known flows
+//! of their weeks, baseline and scenario alike.
 
 use super::backtest::Backtest;
 use super::cash_position::cash_at;
@@ -92,7 +93,9 @@ pub fn forecast_with(books: &Books, as_of: NaiveDate, scenario: &Scenario) -> Fo
     );
     // A dropped item's past payments stay out of the baseline too: they were never "other" flows.
     let recurring_counterparties: HashSet<u32> = items.iter().map(|i| i.counterparty_id).collect();
-    let extra = scenario.weekly_flows(as_of, HORIZON_WEEKS);
+    let extra = scenario
+        .with_planned(&books.planned, as_of, HORIZON_WEEKS)
+        .weekly_flows(as_of, HORIZON_WEEKS);
     let history = History::build(
         books,
         as_of,

@@ -4,6 +4,7 @@
 //! weekly flows and the ending cash all move together.
 
 use super::dates::{add_months, days_between};
+use crate::planned::PlannedFlow;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
@@ -52,6 +53,29 @@ impl Scenario {
             && self.monthly_changes.is_empty()
             && self.customer_delay_days == 0
             && self.drop_recurring.is_empty()
+    }
+
+    /// This scenario with the expected share of each planned amount falling in the `weeks`
+    /// weeks after `as_of` added as one-off amounts.
+    #[must_use]
+    pub(crate) fn with_planned(
+        &self,
+        planned: &[PlannedFlow],
+        as_of: NaiveDate,
+        weeks: usize,
+    ) -> Scenario {
+        let mut out = self.clone();
+        let through = super::dates::add_days(as_of, 7 * i64::try_from(weeks).unwrap_or(0));
+        for p in planned {
+            let amount = p.expected_amount();
+            if amount == 0 {
+                continue;
+            }
+            for date in p.dates_in(as_of, through) {
+                out.one_offs.push(OneOff { date, amount });
+            }
+        }
+        out
     }
 
     /// Whether the recurring payments to `counterparty` are dropped.

@@ -5,7 +5,9 @@ use chrono::{NaiveDate, TimeDelta};
 use flowsense_core::analytics::forecast::HORIZON_WEEKS;
 use flowsense_core::analytics::{FlowSide, MonthlyChange, OneOff, Scenario};
 use flowsense_core::{Currency, Money, MoneyError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+pub mod saved;
 
 /// Largest amount accepted, in whole currency units.
 pub const MAX_UNITS: i64 = 1_000_000_000;
@@ -15,7 +17,7 @@ pub const MAX_DELAY_DAYS: u32 = 180;
 const MAX_FIELD_CHARS: usize = 64;
 
 /// The what-if form as typed (every field optional; empty means "no change").
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct WhatIfInput {
     #[serde(default)]
     pub oneoff_amount: String,

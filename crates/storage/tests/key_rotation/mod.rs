@@ -3,7 +3,10 @@
 use crate::support::TestDb;
 use crate::support::sealed::*;
 use chrono::{TimeDelta, Utc};
-use flowsense_storage::{CryptoError, Keyring, NewOAuthState, StorageError, StoredNarratives};
+use flowsense_core::{PlannedFlow, Repeat};
+use flowsense_storage::{
+    CryptoError, Keyring, NewOAuthState, NewPlannedItem, StorageError, StoredNarratives,
+};
 use flowsense_test_support::on_both_backends;
 use secrecy::ExposeSecret;
 
@@ -186,10 +189,39 @@ async fn org_data_key_rotation_reencrypts_the_orgs_fields(db: &TestDb) {
         .await
         .expect("narratives");
 
+    // A planned amount's name, and a saved scenario's name and inputs.
+    let planned = store
+        .add_planned_item(
+            a,
+            &NewPlannedItem {
+                name: "Sales tax".into(),
+                flow: PlannedFlow {
+                    first: "2027-01-15".parse().expect("date"),
+                    amount: -500_000,
+                    repeat: Repeat::Quarterly,
+                    until: None,
+                    confidence_percent: 100,
+                },
+                created_by: Some(who),
+            },
+        )
+        .await
+        .expect("planned");
+    let scenario = store
+        .save_scenario(a, Some(who), "Hire", br#"{"monthly_amount":"4000"}"#)
+        .await
+        .expect("scenario");
+
     let r = store.rotate_org_data_key(a).await.expect("rotate");
     assert_eq!((r.new_version, r.retired_versions.clone()), (2, vec![1]));
-    // 2 tokens + 1 title + 3 messages + 1 secret + 1 PKCE verifier + 1 narrative set.
-    assert_eq!(r.fields_reencrypted, 9);
+    // 2 tokens + 1 title + 3 messages + 1 secret + 1 PKCE verifier + 1 narrative set
+    // + 1 planned name + a scenario's name and inputs.
+    assert_eq!(r.fields_reencrypted, 12);
+    assert_eq!(store.planned_items(a).await.expect("read"), vec![planned]);
+    assert_eq!(
+        store.saved_scenarios(a).await.expect("read"),
+        vec![scenario]
+    );
     assert_eq!(
         store.narratives(a).await.expect("read").as_ref(),
         Some(&narratives),
@@ -224,7 +256,7 @@ async fn org_data_key_rotation_reencrypts_the_orgs_fields(db: &TestDb) {
         .expect("secret");
     let r2 = store.rotate_org_data_key(a).await.expect("rotate again");
     assert_eq!((r2.new_version, r2.retired_versions), (3, vec![2]));
-    assert_eq!(r2.fields_reencrypted, 9);
+    assert_eq!(r2.fields_reencrypted, 12);
     assert_org_readable(store, a, conn, convo, "a").await;
 
     store.set_mfa_secret(who, b"totp-2").await.expect("mfa");

@@ -36,6 +36,7 @@ mod onboarding;
 mod org_pages;
 mod own_export;
 mod pages;
+mod planned_items;
 mod profile;
 mod readiness;
 mod request_hygiene;
