@@ -2,6 +2,7 @@
 //! binary. Screenshots of every page visited go to `target/e2e/`.
 
 mod analysis;
+mod assistant;
 mod connect;
 mod harness;
 mod onboarding;
