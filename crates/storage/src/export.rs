@@ -1,12 +1,11 @@
 //! Reading everything an organisation holds, for its admin's export (SPEC §6). Secrets stay
-//! out by construction: no query here selects a hash, a token or a provider's ids. The sealed
-//! columns that hold the organisation's own words (assistant conversations, insight
-//! narratives) are opened and exported as text.
+//! out by construction: no query here selects a hash, a token or a provider's ids. The insight
+//! narratives, sealed at rest, are opened and exported as text. Assistant conversations are
+//! not here: each belongs to the member who asked, and is in that member's own export.
 
 use crate::Store;
 use crate::args::{Sql, sql, sql_text};
 use crate::audit::AuditEntry;
-use crate::crypto::{FieldRef, KeyScope};
 use crate::error::Result;
 use crate::import_history::ImportRecord;
 use crate::invitations::Invitation;
@@ -154,25 +153,6 @@ pub struct ExportedNarratives {
     pub written_at: DateTime<Utc>,
 }
 
-/// One message of an assistant conversation, opened.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExportedConversationMessage {
-    pub author: &'static str,
-    pub content: String,
-    pub created_at: DateTime<Utc>,
-}
-
-/// An assistant conversation with its messages, opened.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExportedConversation {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub title: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub messages: Vec<ExportedConversationMessage>,
-}
-
 /// Everything of an organisation except its transactions (which are streamed).
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgTables {
@@ -189,7 +169,6 @@ pub struct OrgTables {
     pub audit_events: Vec<AuditEntry>,
     pub ai_calls: Vec<ExportedAiCall>,
     pub insight_narratives: Option<ExportedNarratives>,
-    pub assistant_conversations: Vec<ExportedConversation>,
 }
 
 impl Store {
@@ -225,7 +204,6 @@ impl Store {
             audit_events: self.all_audit_entries(org).await?,
             ai_calls,
             insight_narratives: self.exported_narratives(org).await?,
-            assistant_conversations: self.exported_conversations(org).await?,
         })
     }
 
@@ -286,57 +264,6 @@ impl Store {
             narratives: serde_json::from_slice(&n.content).unwrap_or(serde_json::Value::Null),
             written_at: n.written_at,
         }))
-    }
-
-    /// Every assistant conversation of the organisation (at most 90 days of them, the
-    /// retention purge sees to that), titles and messages opened.
-    async fn exported_conversations(&self, org: OrgId) -> Result<Vec<ExportedConversation>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            id: Uuid,
-            user_id: Uuid,
-            title_enc: Vec<u8>,
-            created_at: DateTime<Utc>,
-            updated_at: DateTime<Utc>,
-        }
-        let mut tx = self.scoped(org).await?;
-        let rows: Vec<Row> = tx.fetch_all(sql!("export/conversations").arg(org)).await?;
-        let mut titled = Vec::with_capacity(rows.len());
-        for r in rows {
-            let row = r.id.to_string();
-            let title = self
-                .open_in(
-                    &mut tx,
-                    KeyScope::Org(org),
-                    &FieldRef::new("conversations", "title_enc", &row),
-                    &r.title_enc,
-                )
-                .await?;
-            titled.push((r, String::from_utf8_lossy(&title).into_owned()));
-        }
-        tx.commit().await?;
-        let mut out = Vec::with_capacity(titled.len());
-        for (r, title) in titled {
-            let messages = self
-                .conversation_messages(org, r.id)
-                .await?
-                .into_iter()
-                .map(|m| ExportedConversationMessage {
-                    author: m.author.as_str(),
-                    content: m.content,
-                    created_at: m.created_at,
-                })
-                .collect();
-            out.push(ExportedConversation {
-                id: r.id,
-                user_id: r.user_id,
-                title,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-                messages,
-            });
-        }
-        Ok(out)
     }
 
     async fn all_audit_entries(&self, org: OrgId) -> Result<Vec<AuditEntry>> {

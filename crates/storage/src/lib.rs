@@ -71,8 +71,8 @@ pub use db::{Backend, OpenOptions, Store};
 pub use documents::NewDocument;
 pub use error::{StorageError, constraint};
 pub use export::{
-    ExportedAccount, ExportedAiCall, ExportedConnection, ExportedConversation,
-    ExportedConversationMessage, ExportedDocument, ExportedFlowRollup, ExportedInsight,
+    ExportedAccount, ExportedAiCall, ExportedConnection, ExportedDocument, ExportedFlowRollup,
+    ExportedInsight,
     ExportedLedgerAccount, ExportedNarratives, ExportedRollup, ExportedTransaction,
     ExportedWeekRollup, OrgTables,
 };
