@@ -72,9 +72,8 @@ pub use documents::NewDocument;
 pub use error::{StorageError, constraint};
 pub use export::{
     ExportedAccount, ExportedAiCall, ExportedConnection, ExportedDocument, ExportedFlowRollup,
-    ExportedInsight,
-    ExportedLedgerAccount, ExportedNarratives, ExportedRollup, ExportedTransaction,
-    ExportedWeekRollup, OrgTables,
+    ExportedInsight, ExportedLedgerAccount, ExportedNarratives, ExportedRollup,
+    ExportedTransaction, ExportedWeekRollup, OrgTables,
 };
 pub use import_history::ImportRecord;
 pub use imports::{ImportMeta, ImportSummary, ImportTx};

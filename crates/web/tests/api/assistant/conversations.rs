@@ -171,7 +171,10 @@ async fn conversations_are_sealed_at_rest_exported_and_purged_after_ninety_days(
         .expect("export");
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.expect("body");
-    assert!(!text.contains(CANARY), "a member's question in the org export");
+    assert!(
+        !text.contains(CANARY),
+        "a member's question in the org export"
+    );
     assert!(!text.contains(body["answer"].as_str().expect("answer")));
     let doc: Value = serde_json::from_str(&text).expect("JSON");
     assert!(doc.get("assistant_conversations").is_none(), "{doc}");
