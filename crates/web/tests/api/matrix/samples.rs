@@ -460,6 +460,34 @@ impl World {
                 path = path.replace("{id}", &id.to_string());
                 None
             }
+            ("POST", "/api/v1/orgs/{org}/planned-items") => Some(json!({
+                "name": "Matrix plan", "date": "2026-12-20", "amount": "10.00"
+            })),
+            ("DELETE", "/api/v1/orgs/{org}/planned-items/{id}") => {
+                let input = flowsense_service::planned::PlannedInput {
+                    name: "Matrix plan".into(),
+                    date: "2026-12-20".into(),
+                    amount: "10.00".into(),
+                    ..Default::default()
+                };
+                let (name, flow) = input.read(flowsense_core::Currency::USD).expect("valid");
+                let item = self
+                    .app
+                    .state
+                    .store
+                    .add_planned_item(
+                        self.org,
+                        &flowsense_storage::NewPlannedItem {
+                            name: name.as_str().to_owned(),
+                            flow,
+                            created_by: None,
+                        },
+                    )
+                    .await
+                    .expect("planned item");
+                path = path.replace("{id}", &item.id.to_string());
+                None
+            }
             ("POST", _) | ("PATCH", _) => Some(json!({})),
             _ => None,
         };
