@@ -179,6 +179,18 @@ impl Analysis {
         }
     }
 
+    /// The counterparties of the recurring payments still going on: the names a what-if may
+    /// drop.
+    #[must_use]
+    pub fn active_recurring_names(&self) -> Vec<String> {
+        self.recurring()
+            .items
+            .iter()
+            .filter(|i| i.active)
+            .map(|i| i.counterparty.clone())
+            .collect()
+    }
+
     #[must_use]
     pub fn aging(&self) -> &AgingReport {
         match &self.report(ReportKind::Aging).report {

@@ -140,13 +140,7 @@ pub async fn save(
     }
     let check = input.clone();
     let (_, read_back) = read_org_analysis(ctx, who, move |a| {
-        let names: Vec<String> = a
-            .recurring()
-            .items
-            .iter()
-            .filter(|i| i.active)
-            .map(|i| i.counterparty.clone())
-            .collect();
+        let names = a.active_recurring_names();
         let c = a.currency();
         let m = |v: i64| money(v, c);
         read(

@@ -237,13 +237,7 @@ fn build(a: &Analysis, what_if: Option<(&ForecastReport, Vec<String>)>) -> Forec
         }
         None => (None, Vec::new()),
     };
-    let mut recurring: Vec<String> = a
-        .recurring()
-        .items
-        .iter()
-        .filter(|i| i.active)
-        .map(|i| i.counterparty.clone())
-        .collect();
+    let mut recurring = a.active_recurring_names();
     recurring.sort();
     ForecastView {
         as_of: base.as_of.format("%-d %B %Y").to_string(),
@@ -279,13 +273,7 @@ fn compute(a: &Analysis, input: &WhatIfInput) -> (ForecastView, Option<whatif::W
     if input.is_empty() {
         return (build(a, None), None);
     }
-    let names: Vec<String> = a
-        .recurring()
-        .items
-        .iter()
-        .filter(|i| i.active)
-        .map(|i| i.counterparty.clone())
-        .collect();
+    let names = a.active_recurring_names();
     let c = a.currency();
     let money_of = |v: i64| money(v, c);
     let ctx = whatif::Context {

@@ -104,13 +104,7 @@ pub(super) fn run(a: &Analysis, names: &mut Names, input: Input) -> Result<Data,
             drop: names.back(&w.drop.unwrap_or_default()),
         };
         if !form.is_empty() {
-            let recurring: Vec<String> = a
-                .recurring()
-                .items
-                .iter()
-                .filter(|i| i.active)
-                .map(|i| i.counterparty.clone())
-                .collect();
+            let recurring = a.active_recurring_names();
             let money_of = |v: i64| money(v, c);
             let reader = whatif::Context {
                 as_of: a.as_of,
