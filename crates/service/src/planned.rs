@@ -23,8 +23,10 @@ pub const MAX_PLANNED_ITEMS: usize = 100;
 const EARLIEST_YEAR: i32 = 2000;
 const LATEST_YEAR: i32 = 2100;
 
-/// A planned amount as typed in the form (or sent to the API), every field text.
+/// A planned amount as typed in the form (or sent to the API), every field text. A field it
+/// does not know is refused, as for the other inputs that write.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlannedInput {
     #[serde(default)]
     pub name: String,

@@ -129,6 +129,17 @@ async fn planned_items_move_the_forecast_for_the_roles_allowed(db: Db) {
     }
     let (status, _) = member.post(&path, json!(["not", "an", "object"])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = member
+        .post(
+            &path,
+            json!({"name": "Rent", "date": due.to_string(), "amount": "10", "org_id": org.to_string()}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unknown field is refused"
+    );
     let resp = member
         .request(Method::POST, &path)
         .header("content-type", "application/json")
