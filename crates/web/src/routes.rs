@@ -150,6 +150,10 @@ fn routes() -> Vec<Route> {
         route!(page GET "/app/{org}/recurring", Viewer, pages::recurring),
         route!(page GET "/app/{org}/aging", Viewer, pages::aging),
         route!(page GET "/app/{org}/forecast", Viewer, pages::forecast),
+        route!(page POST "/app/{org}/forecast/planned", Member, pages::forecast_forms::add_planned),
+        route!(page POST "/app/{org}/forecast/planned/{id}/delete", Member, pages::forecast_forms::remove_planned),
+        route!(page POST "/app/{org}/forecast/scenarios", Member, pages::forecast_forms::save_scenario),
+        route!(page POST "/app/{org}/forecast/scenarios/{id}/delete", Member, pages::forecast_forms::remove_scenario),
         // Running the organisation: import and connections, members, settings, audit.
         route!(page GET "/app/{org}/integrations", Member, pages::integrations::page),
         route!(page upload POST "/app/{org}/integrations/import", Member, pages::integrations::import),

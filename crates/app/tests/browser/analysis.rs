@@ -205,6 +205,43 @@ fn a_member_reads_the_analysis_pages_runs_a_what_if_and_uses_a_phone() {
         assert_csp_clean(&c, "forecast with a what-if").await;
         shot(&c, "analysis-forecast-what-if").await;
 
+        // The what-if saved by name, a planned amount added, and the scenario compared with
+        // the baseline.
+        fill(&c, "scenario-name", "Big order").await;
+        click(&c, "#save-scenario button").await;
+        wait_for(&c, "#scenario-list").await;
+        assert!(text(&c, "#scenario-list").await.contains("Big order"));
+        assert_eq!(text(&c, "#what-if-ending-cash").await, with_what_if);
+        fill(&c, "planned-name", "Sales tax").await;
+        fill(&c, "planned-amount", "12,500").await;
+        fill(&c, "planned-confidence", "80").await;
+        c.execute(
+            "document.getElementById('planned-date').value = arguments[0];",
+            vec![json!(first_day)],
+        )
+        .await
+        .unwrap();
+        click(&c, "#add-planned-button").await;
+        wait_for(&c, "#planned-items").await;
+        let planned = text(&c, "#planned-items").await;
+        assert!(
+            planned.contains("Sales tax") && planned.contains("-$10,000.00"),
+            "{planned}"
+        );
+        assert_ne!(
+            text(&c, "#ending-cash").await,
+            baseline,
+            "the forecast counts it"
+        );
+        click(&c, "#compare-scenarios button").await;
+        wait_for(&c, "#scenario-comparison").await;
+        let compared = rows(&c, "#scenario-comparison").await;
+        assert_eq!(compared.len(), 2, "{compared:?}");
+        assert_eq!(compared[1][0], "Big order", "{compared:?}");
+        assert_chart_is_described(&c, "forecast-chart").await;
+        assert_csp_clean(&c, "forecast comparing a scenario").await;
+        shot(&c, "analysis-forecast-compared").await;
+
         // Bad input: the form comes back with a message (and a 422) and the field marked.
         fill(&c, "oneoff_amount", "lots").await;
         click(&c, "#run-what-if").await;

@@ -1,7 +1,8 @@
 //! The fakes' default model: deterministic, and it does use tools. Asked a question with tools
 //! on offer, it calls the one whose name and description share most words with the question,
-//! with arguments valid for the tool's schema; given the tool's result, it answers quoting the
-//! figures in it; with no tool to call, it answers quoting the figures in the question (so a
+//! with arguments valid for the tool's schema (every required property, and each optional one the
+//! question names: "what if" fills a `what_if`, "30 days later" a `delay_days`); given the tool's
+//! result, it answers quoting the figures in it; with no tool to call, it answers quoting the figures in the question (so a
 //! narrative written "from the figures given" repeats them).
 
 use super::{Part, Reply, Stop, Tool, Turn};
@@ -78,11 +79,60 @@ pub(crate) fn figures(text: &str) -> Vec<String> {
     out
 }
 
-fn first_match(question: &str, shape: fn(&str) -> bool) -> Option<&str> {
+/// Every lower-case word, short ones too, with hyphens dropped ("one-off" is "oneoff") and
+/// `_` splitting (an enum value `costs_up` is the words "costs" and "up").
+fn plain_words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .replace('-', "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether the question names an optional property: one of its words of four letters or more,
+/// its whole name read as words ("what if" for `what_if`), or, for an object, one of its own
+/// properties (so "30 days later" fills a `what_if` with its `delay_days`).
+fn mentioned(property: &str, schema: &Value, question: &str, depth: usize) -> bool {
+    let asked = plain_words(question);
+    let phrase = format!(" {} ", asked.join(" "));
+    let by_name = (property.contains('_')
+        && phrase.contains(&format!(" {} ", property.to_lowercase().replace('_', " "))))
+        || plain_words(&property.replace('_', " "))
+            .iter()
+            .filter(|w| w.len() >= 4 && !STOP_WORDS.contains(&w.as_str()))
+            .any(|w| asked.iter().any(|q| related(q, w)));
+    by_name
+        || (depth < 8
+            && schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|inner| {
+                    inner
+                        .iter()
+                        .any(|(name, s)| mentioned(name, s, question, depth + 1))
+                }))
+}
+
+fn tokens(question: &str) -> impl Iterator<Item = &str> {
     question
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | '!' | '(' | ')' | '"'))
-        .map(|w| w.trim_end_matches('.'))
-        .find(|w| shape(w))
+        .split(|c: char| c.is_whitespace() || matches!(c, '?' | '!' | '(' | ')' | '"' | '$'))
+        .map(|w| w.trim_end_matches(['.', ',']))
+}
+
+fn first_match(question: &str, shape: fn(&str) -> bool) -> Option<&str> {
+    tokens(question).find(|w| shape(w))
+}
+
+fn last_match(question: &str, shape: fn(&str) -> bool) -> Option<&str> {
+    tokens(question).filter(|w| shape(w)).last()
+}
+
+/// An amount as written: digits with `,` or `.` inside.
+fn is_amount(w: &str) -> bool {
+    w.starts_with(|c: char| c.is_ascii_digit())
+        && w.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.'))
 }
 
 fn is_date(w: &str) -> bool {
@@ -113,12 +163,15 @@ fn value_for(schema: &Value, property: &str, question: &str, depth: usize) -> Va
         return Value::Null;
     }
     if let Some(options) = schema.get("enum").and_then(Value::as_array) {
-        let lower = question.to_lowercase();
+        let asked = plain_words(question);
         return options
             .iter()
             .find(|o| {
-                o.as_str()
-                    .is_some_and(|s| lower.contains(&s.to_lowercase()))
+                o.as_str().is_some_and(|s| {
+                    plain_words(s)
+                        .iter()
+                        .all(|w| asked.iter().any(|q| related(q, w)))
+                })
             })
             .or_else(|| options.first())
             .cloned()
@@ -174,10 +227,19 @@ fn value_for(schema: &Value, property: &str, question: &str, depth: usize) -> Va
 fn string_for(schema: &Value, property: &str, question: &str) -> String {
     let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
     let name = property.to_lowercase();
-    let mut text = if format == "date" || name.ends_with("date") || name == "from" || name == "to" {
+    let mut text = if name == "to" || name.ends_with("_to") {
+        // The end of a range is the last date named.
+        last_match(question, is_date)
+            .unwrap_or("2026-01-01")
+            .to_owned()
+    } else if format == "date" || name.ends_with("date") || name.ends_with("from") {
         first_match(question, is_date)
             .unwrap_or("2026-01-01")
             .to_owned()
+    } else if name.contains("amount") {
+        first_match(question, is_amount)
+            .unwrap_or("1")
+            .replace(',', "")
     } else if name.contains("month") || name.contains("period") {
         first_match(question, is_month)
             .unwrap_or("2026-01")
@@ -198,23 +260,32 @@ fn string_for(schema: &Value, property: &str, question: &str) -> String {
         .collect()
 }
 
-/// An object with every required property (and no others).
+/// An object with every required property, and each optional one the question names.
 fn object_for(schema: &Value, question: &str, depth: usize) -> Value {
     let empty = Map::new();
     let properties = schema
         .get("properties")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let mut out = Map::new();
-    for name in schema
+    let required: Vec<&str> = schema
         .get("required")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-    {
-        let property = properties.get(name).cloned().unwrap_or(json!({}));
-        out.insert(name.to_owned(), value_for(&property, name, question, depth));
+        .collect();
+    let mut out = Map::new();
+    for name in &required {
+        let property = properties.get(*name).cloned().unwrap_or(json!({}));
+        out.insert(
+            (*name).to_owned(),
+            value_for(&property, name, question, depth),
+        );
+    }
+    for (name, property) in properties {
+        if !required.contains(&name.as_str()) && mentioned(name, property, question, depth) {
+            out.insert(name.clone(), value_for(property, name, question, depth));
+        }
     }
     Value::Object(out)
 }
@@ -351,6 +422,59 @@ mod tests {
         let (name, input) = r.call.unwrap();
         assert_eq!(name, "cash_flow");
         assert_eq!(input["from"], "2026-01-01");
+    }
+
+    #[test]
+    fn fills_the_optional_properties_the_question_names_and_no_others() {
+        let text = json!({ "type": "string", "maxLength": 64 });
+        let forecast = tool(
+            "forecast",
+            "Cash forecast, with an optional what-if",
+            json!({
+            "type": "object",
+            "properties": {"what_if": {"type": "object", "properties": {
+                "oneoff_amount": text, "oneoff_date": text,
+                "oneoff_direction": {"type": "string", "enum": ["in", "out"]},
+                "monthly_kind": {"type": "string", "enum": ["costs_up", "revenue_down"]},
+                "monthly_amount": text,
+                "delay_days": {"type": "integer", "minimum": 0, "maximum": 180}}}}}),
+        );
+        let tools = [forecast];
+        let call = |q: &str| reply(&tools, &[user(q)]).call.unwrap().1;
+        assert_eq!(call("What does the cash forecast look like?"), json!({}));
+        assert_eq!(
+            call("Forecast our cash if customers pay 30 days later"),
+            json!({"what_if": {"delay_days": 30}})
+        );
+        assert_eq!(
+            call("What if we pay a one-off $2,500 out on 2026-12-20? Forecast"),
+            json!({"what_if": {"oneoff_amount": "2500", "oneoff_date": "2026-12-20",
+                               "oneoff_direction": "out"}})
+        );
+        assert_eq!(
+            call("Forecast if monthly costs go up by 1,200"),
+            json!({"what_if": {"monthly_amount": "1200", "monthly_kind": "costs_up"}})
+        );
+    }
+
+    #[test]
+    fn a_range_runs_from_the_first_date_named_to_the_last() {
+        let cash_flow = tool(
+            "cash_flow",
+            "Money in and out",
+            json!({"type": "object",
+                   "properties": {"from": {"type": "string", "format": "date"},
+                                  "to": {"type": "string", "format": "date"}},
+                   "required": ["from", "to"]}),
+        );
+        let r = reply(
+            &[cash_flow],
+            &[user("Cash flow from 2026-01-01 to 2026-03-31")],
+        );
+        assert_eq!(
+            r.call.unwrap().1,
+            json!({"from": "2026-01-01", "to": "2026-03-31"})
+        );
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! `GET /app/{org}/forecast`: the 13-week forecast (weekly flows and ending cash with its
-//! P10–P90 range), how the same method did against a naive forecast on the last 13 weeks, and
-//! what-if inputs applied in the engine and shown beside the baseline.
+//! `GET /app/{org}/forecast`: the 13-week forecast in plain words — one cash line from the last
+//! 13 weeks into the next 13 with its likely range, the lowest point (today's cash included),
+//! how close the same method came on the last 13 weeks — with a what-if applied beside it, the
+//! saved scenarios (two compared beside the baseline) and the owner's planned amounts, which
+//! the forecast includes. The forms that change them are in [`super::forecast_forms`].
 
-use super::charts::{BandPoint, Chart, band_chart_with};
+use super::charts::{BandPoint, Chart, cash_chart};
 use super::{Chrome, private};
 use crate::auth::extract::Viewer;
 use crate::{ApiError, AppState};
@@ -12,12 +14,20 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
-use flowsense_core::OrgId;
-use flowsense_core::analytics::{ForecastReport, ForecastStream, forecast_with};
-use flowsense_core::format::{money, money_whole, share};
+use chrono::{NaiveDate, TimeDelta};
+use flowsense_core::analytics::{ForecastReport, ForecastStream, cash_position, forecast_with};
+use flowsense_core::format::{money, money_whole, money_whole_size, share};
+use flowsense_core::{OrgId, Repeat, Role};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
+use flowsense_service::orgs::OrgAccess;
+use flowsense_service::planned;
+use flowsense_service::whatif::saved::{self, Outcome, Saved};
 use flowsense_service::whatif::{self, WhatIfInput};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Weeks of actual cash drawn before today on the chart.
+const HISTORY_WEEKS: i64 = 13;
 
 pub(crate) struct WeekRow {
     label: String,
@@ -51,6 +61,15 @@ pub(crate) struct MethodRow {
 
 pub(crate) struct BacktestView {
     cut: String,
+    /// What the forecast made at the cut expected cash to be at the end, what it was, and by
+    /// how much it missed, in money and as a share of the money that moved meanwhile.
+    expected_end: String,
+    actual_end: String,
+    off_by: String,
+    off_share: String,
+    naive_off_by: String,
+    /// "close", "fair" or "rough", from that share.
+    rating: &'static str,
     /// Weeks of the backtest whose actual net flow landed inside the likely range.
     inside: String,
     ours: String,
@@ -69,8 +88,11 @@ pub(crate) struct ForecastView {
     ending_p50: String,
     ending_range: String,
     lowest: String,
+    /// "today" or the day of the lowest point.
     lowest_when: String,
     lowest_below_zero: bool,
+    /// The first week expected cash falls below zero, when it does.
+    runs_out: Option<String>,
     chart: Chart,
     chart_desc: String,
     weeks: Vec<WeekRow>,
@@ -86,19 +108,98 @@ pub(crate) struct ForecastView {
     what_if: Option<(String, String, bool)>,
     changes: Vec<String>,
     recurring: Vec<String>,
+    /// The baseline and the compared scenarios, summed up side by side (empty when none).
+    comparison: Vec<CompareRow>,
+}
+
+/// One line of the comparison: the baseline or a saved scenario.
+pub(crate) struct CompareRow {
+    name: String,
+    /// `baseline`, `first` or `second` (its line on the chart).
+    line: &'static str,
+    lowest: String,
+    lowest_when: String,
+    last_week: String,
+    runs_out: String,
+    /// Why a saved scenario no longer reads against the books, instead of figures.
+    error: Option<String>,
+}
+
+/// A planned amount as the page lists it.
+pub(crate) struct PlannedRow {
+    id: Uuid,
+    name: String,
+    when: String,
+    amount: String,
+    money_in: bool,
+    confidence: String,
+    expected: String,
+}
+
+/// A saved scenario as the page lists it.
+pub(crate) struct ScenarioRow {
+    id: Uuid,
+    name: String,
+    shown: bool,
+}
+
+/// What the forms on the page were sent, and what was wrong with it, when a post is refused.
+#[derive(Default)]
+pub(crate) struct FormState {
+    pub(crate) planned: planned::PlannedInput,
+    /// `(field, message)` of a refused planned amount.
+    pub(crate) planned_error: Option<(&'static str, String)>,
+    pub(crate) scenario_name: String,
+    pub(crate) scenario_error: Option<String>,
+}
+
+/// The page's query: the what-if form, a saved scenario to show, two to compare.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ForecastQuery {
+    #[serde(flatten)]
+    pub(crate) w: WhatIfInput,
+    /// A saved scenario whose inputs fill the what-if form.
+    #[serde(default)]
+    pub(crate) scenario: String,
+    /// Two saved scenarios to compare beside the baseline.
+    #[serde(default)]
+    pub(crate) compare: String,
+    #[serde(default)]
+    pub(crate) with: String,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "forecast.html")]
 struct ForecastPage {
     chrome: Chrome,
+    csrf: String,
     org_id: OrgId,
     org_name: String,
     has_data: bool,
+    /// Members and admins change planned amounts and scenarios; viewers read them.
+    can_edit: bool,
     w: WhatIfInput,
     error: Option<String>,
     error_field: &'static str,
     v: ForecastView,
+    planned: Vec<PlannedRow>,
+    scenarios: Vec<ScenarioRow>,
+    compare: String,
+    with: String,
+    f: FormState,
+    repeats: [(&'static str, &'static str); 5],
+    max_planned: usize,
+    max_scenarios: usize,
+}
+
+impl ForecastPage {
+    fn planned_error_for(&self, field: &str) -> Option<&str> {
+        self.f
+            .planned_error
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
 }
 
 fn band_points(r: &ForecastReport) -> Vec<BandPoint> {
@@ -121,9 +222,35 @@ fn signed(v: i64, m: &dyn Fn(i64) -> String) -> String {
     if v > 0 { format!("+{}", m(v)) } else { m(v) }
 }
 
+/// How far off a forecast's ending cash was, as a share of the money that moved (in and out,
+/// transfers left out) over the weeks it forecast: a plain measure that stays meaningful when
+/// the net flow is near zero. `None` when nothing moved.
+fn off_share_bp(a: &Analysis, from: NaiveDate, to: NaiveDate, error: i64) -> Option<i64> {
+    let moved: i128 = a
+        .books
+        .txns
+        .iter()
+        .filter(|t| !t.transfer && t.date > from && t.date <= to)
+        .map(|t| i128::from(t.amount).abs())
+        .sum();
+    (moved > 0).then(|| i64::try_from(i128::from(error).abs() * 10_000 / moved).unwrap_or(i64::MAX))
+}
+
+/// A rating an owner reads at a glance, from [`off_share_bp`].
+fn rating(share_bp: Option<i64>) -> &'static str {
+    match share_bp {
+        Some(bp) if bp <= 500 => "close",
+        Some(bp) if bp <= 1_500 => "fair",
+        Some(_) => "rough",
+        None => "untested",
+    }
+}
+
 fn backtest_view(a: &Analysis) -> Option<BacktestView> {
     let b = a.forecast().backtest.as_ref()?;
     let c = a.currency();
+    let end = b.weeks.last().map_or(b.cut, |w| w.end);
+    let off = off_share_bp(a, b.cut, end, b.forecast_ending_cash_error);
     let wape = |bp: Option<i64>| bp.map_or_else(|| "—".to_owned(), share);
     let inside = b
         .weeks
@@ -132,6 +259,16 @@ fn backtest_view(a: &Analysis) -> Option<BacktestView> {
         .count();
     Some(BacktestView {
         cut: b.cut.format("%-d %b %Y").to_string(),
+        expected_end: money_whole(
+            b.actual_ending_cash
+                .saturating_add(b.forecast_ending_cash_error),
+            c,
+        ),
+        actual_end: money_whole(b.actual_ending_cash, c),
+        off_by: money_whole_size(b.forecast_ending_cash_error, c),
+        off_share: off.map_or_else(|| "—".to_owned(), share),
+        naive_off_by: money_whole_size(b.naive_ending_cash_error, c),
+        rating: rating(off),
         inside: format!("{inside} of {}", b.weeks.len()),
         ours: wape(b.forecast_wape_bp),
         naive: wape(b.naive_wape_bp),
@@ -175,23 +312,109 @@ fn method_rows(r: &ForecastReport) -> Vec<MethodRow> {
         .collect()
 }
 
-/// The page's figures: the cached baseline, and `scenario`'s forecast beside it when given.
-fn build(a: &Analysis, what_if: Option<(&ForecastReport, Vec<String>)>) -> ForecastView {
+/// A compared scenario: its name, and its forecast or why it no longer reads.
+pub(crate) type Compared = (String, Result<ForecastReport, String>);
+
+fn describe(o: &Outcome, as_of: NaiveDate, m: &dyn Fn(i64) -> String) -> [String; 4] {
+    [
+        m(o.lowest),
+        if o.lowest_on == as_of {
+            "today".to_owned()
+        } else {
+            o.lowest_on.format("%-d %b %Y").to_string()
+        },
+        m(o.last_week),
+        o.runs_out_on.map_or_else(
+            || "does not run out".to_owned(),
+            |d| format!("week ending {}", d.format("%-d %b %Y")),
+        ),
+    ]
+}
+
+fn compare_rows(
+    base: &ForecastReport,
+    compared: &[Compared],
+    m: &dyn Fn(i64) -> String,
+) -> Vec<CompareRow> {
+    if compared.is_empty() {
+        return Vec::new();
+    }
+    let row = |name: String, line, r: &ForecastReport| {
+        let [lowest, lowest_when, last_week, runs_out] = describe(&saved::outcome(r), r.as_of, m);
+        CompareRow {
+            name,
+            line,
+            lowest,
+            lowest_when,
+            last_week,
+            runs_out,
+            error: None,
+        }
+    };
+    let mut rows = vec![row("Baseline".to_owned(), "baseline", base)];
+    for ((name, report), line) in compared.iter().zip(["first", "second"]) {
+        rows.push(match report {
+            Ok(r) => row(name.clone(), line, r),
+            Err(e) => CompareRow {
+                name: name.clone(),
+                line,
+                lowest: String::new(),
+                lowest_when: String::new(),
+                last_week: String::new(),
+                runs_out: String::new(),
+                error: Some(e.clone()),
+            },
+        });
+    }
+    rows
+}
+
+/// The page's figures: the cached baseline, a what-if's forecast beside it when given, and the
+/// compared scenarios' when given (drawn instead of the what-if).
+fn build(
+    a: &Analysis,
+    what_if: Option<(&ForecastReport, Vec<String>)>,
+    compared: &[Compared],
+) -> ForecastView {
     let base = a.forecast();
     let c = a.currency();
     let m = |v: i64| money(v, c);
     let mw = |v: i64| money_whole(v, c);
-    let overlay: Vec<(NaiveDate, i64)> = what_if.as_ref().map_or_else(Vec::new, |(r, _)| {
+    let medians = |r: &ForecastReport| -> Vec<(NaiveDate, i64)> {
         band_points(r).iter().map(|p| (p.date, p.p50)).collect()
-    });
+    };
+    let overlays: Vec<Vec<(NaiveDate, i64)>> = if compared.is_empty() {
+        what_if.iter().map(|(r, _)| medians(r)).collect()
+    } else {
+        compared
+            .iter()
+            .map(|(_, r)| r.as_ref().map(|r| medians(r)).unwrap_or_default())
+            .collect()
+    };
+    let overlay_refs: Vec<&[(NaiveDate, i64)]> = overlays.iter().map(Vec::as_slice).collect();
+    let history: Vec<(NaiveDate, i64)> = if a.has_data() {
+        let from = base.as_of - TimeDelta::weeks(HISTORY_WEEKS);
+        cash_position(&a.books, Some(from), Some(base.as_of))
+            .days
+            .iter()
+            .map(|d| (d.date, d.total))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let last = base.weeks.last();
-    let lowest = base.weeks.iter().min_by_key(|w| w.ending_cash.p50);
+    let outcome = saved::outcome(base);
+    let [lowest, lowest_when, _, _] = describe(&outcome, base.as_of, &mw);
     let weeks = base
         .weeks
         .iter()
         .enumerate()
         .map(|(k, w)| WeekRow {
-            label: format!("{} – {}", w.start.format("%-d %b"), w.end.format("%-d %b")),
+            label: format!(
+                "{} – {}",
+                w.start.format("%-d %b"),
+                w.end.format("%-d %b %Y")
+            ),
             inflow: m(w.inflow.p50),
             outflow: m(w.outflow.p50),
             net: m(w.net.p50),
@@ -207,18 +430,21 @@ fn build(a: &Analysis, what_if: Option<(&ForecastReport, Vec<String>)>) -> Forec
         .collect();
     let chart_desc = match last {
         Some(w) => format!(
-            "Forecast of cash over {} weeks from {}: median {} by {}, with an 80% range of {} to {}.{}",
+            "Cash over the last {HISTORY_WEEKS} weeks, then expected over the next {} from {}: \
+             {} by {}, likely between {} and {}; lowest {} ({}).{}",
             base.weeks.len(),
             base.as_of.format("%-d %b %Y"),
             mw(w.ending_cash.p50),
             w.end.format("%-d %b %Y"),
             mw(w.ending_cash.p10),
             mw(w.ending_cash.p90),
+            lowest,
+            lowest_when,
             what_if
                 .as_ref()
                 .and_then(|(r, _)| r.weeks.last())
                 .map(|s| format!(
-                    " With the what-if, the median ends at {}.",
+                    " With the what-if, expected cash ends at {}.",
                     mw(s.ending_cash.p50)
                 ))
                 .unwrap_or_default()
@@ -249,10 +475,13 @@ fn build(a: &Analysis, what_if: Option<(&ForecastReport, Vec<String>)>) -> Forec
         ending_range: last.map_or_else(String::new, |w| {
             format!("{} to {}", mw(w.ending_cash.p10), mw(w.ending_cash.p90))
         }),
-        lowest: lowest.map_or_else(|| "—".into(), |w| mw(w.ending_cash.p50)),
-        lowest_when: lowest.map_or_else(String::new, |w| w.end.format("%-d %b").to_string()),
-        lowest_below_zero: lowest.is_some_and(|w| w.ending_cash.p50 < 0),
-        chart: band_chart_with(&band_points(base), &overlay, c),
+        lowest,
+        lowest_when,
+        lowest_below_zero: outcome.lowest < 0,
+        runs_out: outcome
+            .runs_out_on
+            .map(|d| d.format("%-d %b %Y").to_string()),
+        chart: cash_chart(&history, &band_points(base), &overlay_refs, c),
         chart_desc,
         weeks,
         backtest: backtest_view(a),
@@ -264,15 +493,15 @@ fn build(a: &Analysis, what_if: Option<(&ForecastReport, Vec<String>)>) -> Forec
         what_if: what_if_end,
         changes,
         recurring,
+        comparison: compare_rows(base, compared, &mw),
     }
 }
 
-/// Reads the what-if form and computes the page: the scenario's forecast when the form holds
-/// one, the form's error otherwise (the baseline is shown either way).
-fn compute(a: &Analysis, input: &WhatIfInput) -> (ForecastView, Option<whatif::WhatIfError>) {
-    if input.is_empty() {
-        return (build(a, None), None);
-    }
+/// Reads `input` against the books: the scenario's forecast and the changes it made.
+fn forecast_of(
+    a: &Analysis,
+    input: &WhatIfInput,
+) -> Result<(ForecastReport, Vec<String>), whatif::WhatIfError> {
     let names = a.active_recurring_names();
     let c = a.currency();
     let money_of = |v: i64| money(v, c);
@@ -282,27 +511,101 @@ fn compute(a: &Analysis, input: &WhatIfInput) -> (ForecastView, Option<whatif::W
         recurring: &names,
         money: &money_of,
     };
-    match whatif::read(input, &ctx) {
-        Ok(w) => {
-            let report = forecast_with(&a.books, a.as_of, &w.scenario);
-            (build(a, Some((&report, w.changes))), None)
-        }
-        Err(e) => (build(a, None), Some(e)),
+    let w = whatif::read(input, &ctx)?;
+    Ok((forecast_with(&a.books, a.as_of, &w.scenario), w.changes))
+}
+
+/// Reads the what-if form and computes the page: the scenario's forecast when the form holds
+/// one, the form's error otherwise (the baseline is shown either way), and the compared saved
+/// scenarios.
+fn compute(
+    a: &Analysis,
+    input: &WhatIfInput,
+    compared: &[Saved],
+) -> (ForecastView, Option<whatif::WhatIfError>) {
+    let compared: Vec<Compared> = compared
+        .iter()
+        .map(|s| {
+            let report = forecast_of(a, &s.input)
+                .map(|(r, _)| r)
+                .map_err(|e| format!("No longer applies: {e}"));
+            (s.name.clone(), report)
+        })
+        .collect();
+    if input.is_empty() {
+        return (build(a, None, &compared), None);
+    }
+    match forecast_of(a, input) {
+        Ok((report, changes)) => (build(a, Some((&report, changes)), &compared), None),
+        Err(e) => (build(a, None, &compared), Some(e)),
     }
 }
 
-/// `GET /app/{org}/forecast`, with the what-if form's fields in the query.
-pub(crate) async fn forecast(
-    State(state): State<AppState>,
-    access: Viewer,
-    query: Result<Query<WhatIfInput>, QueryRejection>,
+fn planned_rows(
+    items: Vec<flowsense_storage::PlannedItem>,
+    c: flowsense_core::Currency,
+) -> Vec<PlannedRow> {
+    items
+        .into_iter()
+        .map(|i| {
+            let f = i.flow;
+            let when = match (f.repeat, f.until) {
+                (Repeat::None, _) => f.first.format("%-d %b %Y").to_string(),
+                (r, until) => format!(
+                    "{} from {}{}",
+                    match r {
+                        Repeat::Weekly => "Every week",
+                        Repeat::Monthly => "Every month",
+                        Repeat::Quarterly => "Every quarter",
+                        _ => "Every year",
+                    },
+                    f.first.format("%-d %b %Y"),
+                    until
+                        .map(|u| format!(" to {}", u.format("%-d %b %Y")))
+                        .unwrap_or_default()
+                ),
+            };
+            PlannedRow {
+                id: i.id,
+                name: i.name,
+                when,
+                amount: money(f.amount, c),
+                money_in: f.amount > 0,
+                confidence: format!("{}%", f.confidence_percent),
+                expected: money(f.expected_amount(), c),
+            }
+        })
+        .collect()
+}
+
+/// Renders the page for `access` with `query` and, after a refused post, what was sent.
+pub(crate) async fn render(
+    state: &AppState,
+    access: &OrgAccess,
+    query: ForecastQuery,
+    bad_query: bool,
+    f: FormState,
+    status: StatusCode,
 ) -> Result<Response, ApiError> {
-    let bad_query = query.is_err();
-    let w = query.map(|Query(q)| q).unwrap_or_default();
+    let saved_list = saved::list(state, access).await?;
+    let find = |id: &str| -> Option<Saved> {
+        let id: Uuid = id.trim().parse().ok()?;
+        saved_list.iter().find(|s| s.id == id).cloned()
+    };
+    let shown = find(&query.scenario);
+    let w = match &shown {
+        Some(s) if query.w.is_empty() => s.input.clone(),
+        _ => query.w.clone(),
+    };
+    let compared: Vec<Saved> = [&query.compare, &query.with]
+        .into_iter()
+        .filter_map(|id| find(id))
+        .collect();
+    let items = planned::list(state, access).await?;
     let input = w.clone();
-    let (org, (has_data, v, error)) = read_org_analysis(&state, &access, move |a| {
-        let (v, e) = compute(a, &input);
-        (a.has_data(), v, e)
+    let (org, (has_data, v, error, currency)) = read_org_analysis(state, access, move |a| {
+        let (v, e) = compute(a, &input, &compared);
+        (a.has_data(), v, e, a.currency())
     })
     .await?;
     let (error, error_field) = match (bad_query, error) {
@@ -313,20 +616,64 @@ pub(crate) async fn forecast(
         (false, Some(e)) => (Some(e.message), e.field),
         (false, None) => (None, ""),
     };
-    let status = if error.is_some() {
+    let status = if error.is_some() && status == StatusCode::OK {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
-        StatusCode::OK
+        status
     };
+    let chrome = Chrome::for_user(state, &access.current, Some(access.org), "forecast").await?;
     let page = ForecastPage {
-        chrome: Chrome::for_user(&state, &access.current, Some(access.org), "forecast").await?,
+        csrf: chrome.csrf_token.clone().unwrap_or_default(),
+        chrome,
         org_id: access.org,
         org_name: org.name,
         has_data,
+        can_edit: access.role >= Role::Member,
         w,
         error,
         error_field,
         v,
+        planned: planned_rows(items, currency),
+        scenarios: saved_list
+            .iter()
+            .map(|s| ScenarioRow {
+                id: s.id,
+                name: s.name.clone(),
+                shown: shown.as_ref().is_some_and(|x| x.id == s.id),
+            })
+            .collect(),
+        compare: query.compare.trim().to_owned(),
+        with: query.with.trim().to_owned(),
+        f,
+        repeats: [
+            ("none", "Once"),
+            ("weekly", "Every week"),
+            ("monthly", "Every month"),
+            ("quarterly", "Every quarter"),
+            ("yearly", "Every year"),
+        ],
+        max_planned: planned::MAX_PLANNED_ITEMS,
+        max_scenarios: saved::MAX_SAVED_SCENARIOS,
     };
     Ok(private((status, page).into_response()))
+}
+
+/// `GET /app/{org}/forecast`, with the what-if form's fields, a saved scenario to show or two
+/// to compare in the query.
+pub(crate) async fn forecast(
+    State(state): State<AppState>,
+    access: Viewer,
+    query: Result<Query<ForecastQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let bad_query = query.is_err();
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    render(
+        &state,
+        &access,
+        q,
+        bad_query,
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
 }

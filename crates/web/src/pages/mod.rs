@@ -14,6 +14,7 @@ mod dashboard;
 pub(crate) mod digest;
 pub(crate) mod errors;
 mod forecast;
+pub(crate) mod forecast_forms;
 pub(crate) mod form_csrf;
 pub(crate) mod integrations;
 pub(crate) mod invitation;

@@ -5,6 +5,8 @@
 //!
 //! - [`line_chart`]: a daily series with the area under it;
 //! - [`band_chart`]: a median line over a P10–P90 band, optionally with a second line;
+//! - [`cash_chart`]: actual cash up to today continuing as the forecast's band, today marked,
+//!   with up to two scenario lines;
 //! - [`bars::bar_chart`]: grouped or stacked bars per labelled group, optionally with a line.
 
 pub mod bars;
@@ -42,6 +44,7 @@ pub struct Chart {
     pub left: String,
     pub right: String,
     pub bottom: String,
+    pub top: String,
     pub y_ticks: Vec<Tick>,
     pub x_ticks: Vec<Tick>,
     /// The main line (`d` of a path).
@@ -50,6 +53,12 @@ pub struct Chart {
     pub area: String,
     /// A second line over the first (a what-if), empty when there is none.
     pub overlay: String,
+    /// A third line (a second scenario compared), empty when there is none.
+    pub second_overlay: String,
+    /// Actual cash before the forecast starts, empty when not drawn.
+    pub history: String,
+    /// The x of today, when history and forecast meet on the chart.
+    pub today: Option<String>,
     /// The y of zero when zero is inside the plot.
     pub zero: Option<String>,
     pub has_data: bool,
@@ -77,11 +86,15 @@ fn empty_chart() -> Chart {
         left: coord(LEFT),
         right: coord(WIDTH - RIGHT),
         bottom: coord(HEIGHT - BOTTOM),
+        top: coord(TOP),
         y_ticks: Vec::new(),
         x_ticks: Vec::new(),
         line: String::new(),
         area: String::new(),
         overlay: String::new(),
+        second_overlay: String::new(),
+        history: String::new(),
+        today: None,
         zero: None,
         has_data: false,
     }
@@ -194,46 +207,79 @@ pub fn band_chart_with(
     overlay: &[(NaiveDate, i64)],
     currency: Currency,
 ) -> Chart {
+    cash_chart(&[], points, &[overlay], currency)
+}
+
+/// Cash as one continuous line: `history` (actual daily cash up to the forecast's first point)
+/// drawn solid, then the forecast's median over its likely range, with today marked where they
+/// meet; each of `overlays` (at most two: a what-if's or saved scenarios' medians) on the same
+/// axes. The axis holds every value of every series.
+#[must_use]
+pub fn cash_chart(
+    history: &[(NaiveDate, i64)],
+    points: &[BandPoint],
+    overlays: &[&[(NaiveDate, i64)]],
+    currency: Currency,
+) -> Chart {
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return empty_chart();
     };
-    let overlay_values = overlay.iter().map(|p| p.1);
+    let history: Vec<(NaiveDate, i64)> = history
+        .iter()
+        .filter(|(d, _)| *d <= first.date)
+        .copied()
+        .collect();
+    let start = history.first().map_or(first.date, |h| h.0);
+    let extra = overlays
+        .iter()
+        .flat_map(|o| o.iter().map(|p| p.1))
+        .chain(history.iter().map(|h| h.1));
     // Every value, not only P10 and P90: the axis holds the band even if it comes unordered.
     let lo = points
         .iter()
         .map(|p| p.p10.min(p.p50).min(p.p90))
-        .chain(overlay_values.clone())
+        .chain(extra.clone())
         .min()
         .unwrap_or(0);
     let hi = points
         .iter()
         .map(|p| p.p90.max(p.p50).max(p.p10))
-        .chain(overlay_values)
+        .chain(extra)
         .max()
         .unwrap_or(0);
     let y = YScale::new(i128::from(lo), i128::from(hi), false);
-    let x = DateScale::new(first.date, last.date);
+    let x = DateScale::new(start, last.date);
     let drawn = thinned(points, MAX_POINTS);
     let upper = drawn.iter().map(|p| (x.x(p.date), y.y_minor(p.p90)));
     let lower = drawn.iter().rev().map(|p| (x.x(p.date), y.y_minor(p.p10)));
     let area = format!("{} Z", path(upper.chain(lower)));
     let line = path(drawn.iter().map(|p| (x.x(p.date), y.y_minor(p.p50))));
-    let inside: Vec<(NaiveDate, i64)> = overlay
-        .iter()
-        .filter(|(d, _)| *d >= first.date && *d <= last.date)
-        .copied()
-        .collect();
-    let overlay = path(
-        thinned(&inside, MAX_POINTS)
+    let line_of = |series: &[(NaiveDate, i64)]| {
+        let inside: Vec<(NaiveDate, i64)> = series
+            .iter()
+            .filter(|(d, _)| *d >= first.date && *d <= last.date)
+            .copied()
+            .collect();
+        path(
+            thinned(&inside, MAX_POINTS)
+                .iter()
+                .map(|(d, v)| (x.x(*d), y.y_minor(*v))),
+        )
+    };
+    let history_line = path(
+        thinned(&history, MAX_POINTS)
             .iter()
             .map(|(d, v)| (x.x(*d), y.y_minor(*v))),
     );
     Chart {
         y_ticks: y.ticks(currency),
-        x_ticks: month_ticks(&x, first.date, last.date, 4),
+        x_ticks: month_ticks(&x, start, last.date, if history.is_empty() { 4 } else { 7 }),
         line,
         area,
-        overlay,
+        overlay: overlays.first().map_or_else(String::new, |o| line_of(o)),
+        second_overlay: overlays.get(1).map_or_else(String::new, |o| line_of(o)),
+        today: (!history.is_empty()).then(|| coord(x.x(first.date))),
+        history: history_line,
         zero: y.zero(),
         has_data: true,
         ..empty_chart()

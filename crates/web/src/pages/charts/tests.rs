@@ -81,6 +81,52 @@ fn a_band_chart_closes_its_band_and_draws_the_overlay_on_the_same_axes() {
 }
 
 #[test]
+fn a_cash_chart_runs_from_history_into_the_forecast_with_today_marked() {
+    let today = day(4, 1);
+    let history: Vec<(NaiveDate, i64)> = (0..=91)
+        .map(|d| (today - chrono::TimeDelta::days(91 - d), 500_000 + d * 1_000))
+        .collect();
+    let pts: Vec<BandPoint> = (0..14)
+        .map(|w| BandPoint {
+            date: today + chrono::TimeDelta::weeks(w),
+            p10: 591_000 - w * 10_000,
+            p50: 591_000,
+            p90: 591_000 + w * 10_000,
+        })
+        .collect();
+    let first: Vec<(NaiveDate, i64)> = pts.iter().map(|p| (p.date, p.p50 - 200_000)).collect();
+    let second: Vec<(NaiveDate, i64)> = pts.iter().map(|p| (p.date, p.p50 + 50_000)).collect();
+    let c = cash_chart(&history, &pts, &[&first, &second], Currency::USD);
+    // History starts at the left edge and ends where the forecast begins, at today's line.
+    let h = path_numbers(&c.history);
+    assert_eq!(h[0], LEFT);
+    let today_x = num(c.today.as_deref().expect("today is marked"));
+    assert!((h[h.len() - 2] - today_x).abs() < 0.05);
+    let median = path_numbers(&c.line);
+    assert!((median[0] - today_x).abs() < 0.05);
+    assert!(
+        (median[1] - h[h.len() - 1]).abs() < 0.05,
+        "one continuous line"
+    );
+    assert!((today_x - (LEFT + (WIDTH - LEFT - RIGHT) / 2.0)).abs() < 1.0);
+    // Both scenario lines are drawn inside the plot, on the same axes.
+    for d in [&c.overlay, &c.second_overlay] {
+        assert_eq!(d.matches('L').count(), 13);
+        assert!(
+            path_numbers(d)
+                .chunks(2)
+                .all(|p| inside_x(p[0]) && inside_y(p[1]))
+        );
+    }
+    // Months across the six months shown, from January's history.
+    assert!(c.x_ticks.len() >= 5, "{:?}", c.x_ticks);
+    // Without history, nothing before today and no line for it.
+    let plain = cash_chart(&[], &pts, &[], Currency::USD);
+    assert!(plain.history.is_empty() && plain.today.is_none());
+    assert!(plain.overlay.is_empty() && plain.second_overlay.is_empty());
+}
+
+#[test]
 fn grouped_bars_sit_side_by_side_from_zero_with_titles() {
     let groups = vec![
         BarGroup {

@@ -2,6 +2,7 @@
 //! with its what-if form, for every role; another organisation's id; bad input; the numbers on
 //! the pages against the JSON reports; and the analytics cache following every import.
 
+mod forecast_forms;
 mod freshness;
 mod rendering;
 mod what_if;

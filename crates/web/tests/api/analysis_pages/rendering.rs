@@ -72,6 +72,22 @@ async fn the_pages_show_the_numbers_of_the_json_reports(db: Db) {
     );
     let wape = bt["forecast_wape_bp"].as_i64().expect("wape");
     assert!(html.contains(&format!(">{}.{}%<", wape / 100, (wape % 100) / 10)));
+    // In plain words first: what the forecast made 13 weeks ago expected, what came, and by
+    // how much it missed, in money.
+    let summary = html
+        .split("id=\"backtest-summary\"")
+        .nth(1)
+        .and_then(|s| s.split("</p>").next())
+        .expect("a summary");
+    let actual = bt["actual_ending_cash"].as_i64().expect("actual");
+    let error = bt["forecast_ending_cash_error"].as_i64().expect("error");
+    assert!(summary.contains(&usd_whole(actual)), "{summary}");
+    assert!(summary.contains(&usd_whole(actual + error)), "{summary}");
+    assert!(summary.contains(&usd_whole(error.abs())), "{summary}");
+    assert!(
+        !summary.contains("WAPE") && !summary.contains("P10"),
+        "{summary}"
+    );
     assert_eq!(
         html.matches("<rect").count(),
         0,

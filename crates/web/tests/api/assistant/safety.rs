@@ -394,7 +394,121 @@ async fn the_allowance_used_up_mid_question_stops_the_stream(db: Db) {
     assert_eq!(fake.received().len(), 1);
 }
 
+/// A snapshot of everything sent to the model while every tool runs, built from canary data:
+/// no e-mail address, bank account name or number, provider tenant, OAuth token, organisation,
+/// user or conversation id is in it, and every request went to the Messages endpoint.
+async fn no_emails_account_numbers_ids_or_tokens_leave(db: Db) {
+    let (app, fake) = spawn_assistant(db, false, 1_000_000).await;
+    let (alpha, bravo) = two_tenants(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    let mut canary = row(
+        today - TimeDelta::days(2),
+        -12_345,
+        "Acme Beans",
+        "Coffee beans",
+        1,
+    );
+    canary.account = "Checking 000123456789".into();
+    canary.external_id = "ACCT-EXT-CANARY-5521".into();
+    app.import_rows(alpha, &[canary]).await;
+    let store = &app.state.store;
+    let connection = store
+        .create_connection(alpha, "xero", "tenant-canary-9917")
+        .await
+        .expect("connection");
+    store
+        .save_connection_tokens(
+            alpha,
+            connection,
+            &"at-canary-3141592653".to_owned().into(),
+            &"rt-canary-2718281828".to_owned().into(),
+            None,
+        )
+        .await
+        .expect("tokens");
+    let year_ago = today - TimeDelta::days(365);
+    let calls = [
+        ("cash_flow", json!({ "from": year_ago, "to": today })),
+        (
+            "breakdown",
+            json!({ "from": year_ago, "to": today, "by": "category" }),
+        ),
+        ("forecast", json!({ "what_if": { "drop": "Acme Beans" } })),
+        ("search_transactions", json!({ "text": "coffee" })),
+        ("aging", json!({})),
+        ("recurring_costs", json!({})),
+        ("runway", json!({})),
+    ];
+    let mut conversations = Vec::new();
+    for (name, input) in &calls {
+        fake.script(Script::ToolCall {
+            name: (*name).into(),
+            input: input.clone(),
+        });
+        let (s, body) = ask_json(&app, "mia@x.test", alpha, "Tell me about our cash", None).await;
+        assert_eq!(s, StatusCode::OK, "{name}: {body}");
+        conversations.push(
+            body["conversation_id"]
+                .as_str()
+                .expect("conversation")
+                .to_owned(),
+        );
+    }
+    // And the default model, choosing its own tool from the question.
+    let (s, body) = ask_json(
+        &app,
+        "mia@x.test",
+        alpha,
+        "Search transactions for coffee",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["tools"], json!(["search_transactions"]));
+    let sent = fake.bodies();
+    assert!(
+        sent.contains("Acme Beans"),
+        "the snapshot holds the books' figures"
+    );
+    let mut never = vec![
+        "@x.test".to_owned(),
+        "@y.test".to_owned(),
+        "000123456789".to_owned(),
+        "Checking".to_owned(),
+        "ACCT-EXT-CANARY".to_owned(),
+        "tenant-canary".to_owned(),
+        "at-canary".to_owned(),
+        "rt-canary".to_owned(),
+        alpha.to_string(),
+        bravo.to_string(),
+        connection.to_string(),
+    ];
+    for email in ["ann@x.test", "mia@x.test", "vic@x.test", "oz@y.test"] {
+        let user = store
+            .user_by_email(email)
+            .await
+            .expect("a value")
+            .expect("a user");
+        never.push(user.id.to_string());
+    }
+    never.extend(conversations);
+    for canary in &never {
+        assert!(
+            !sent.contains(canary.as_str()),
+            "{canary} was sent to the model"
+        );
+    }
+    // Only the Messages call, versioned, and nothing else (no files, batches or fine-tuning).
+    let received = fake.received();
+    assert_eq!(received.len(), 2 * (calls.len() + 1));
+    for r in &received {
+        assert_eq!(r.path, "/v1/messages");
+        assert!(r.version.is_some());
+    }
+}
+
 on_both_backends!(
+    no_emails_account_numbers_ids_or_tokens_leave,
     viewers_other_tenants_and_organisations_with_ai_off_cannot_ask,
     every_tool_reads_the_askers_organisation_only,
     a_hostile_description_is_data_and_changes_nothing,

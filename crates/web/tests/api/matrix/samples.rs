@@ -75,6 +75,31 @@ impl World {
             .id
     }
 
+    /// The id of a new planned amount of the organisation.
+    pub(super) async fn planned_item_id(&self) -> uuid::Uuid {
+        let input = flowsense_service::planned::PlannedInput {
+            name: "Matrix plan".into(),
+            date: "2026-12-20".into(),
+            amount: "10.00".into(),
+            ..Default::default()
+        };
+        let (name, flow) = input.read(flowsense_core::Currency::USD).expect("valid");
+        self.app
+            .state
+            .store
+            .add_planned_item(
+                self.org,
+                &flowsense_storage::NewPlannedItem {
+                    name: name.as_str().to_owned(),
+                    flow,
+                    created_by: None,
+                },
+            )
+            .await
+            .expect("planned item")
+            .id
+    }
+
     /// Forgets that `user` confirmed their address (straight in the database).
     pub(super) async fn unverify(&self, user: UserId) {
         use sqlx::Connection;
@@ -464,29 +489,29 @@ impl World {
                 "name": "Matrix plan", "date": "2026-12-20", "amount": "10.00"
             })),
             ("DELETE", "/api/v1/orgs/{org}/planned-items/{id}") => {
-                let input = flowsense_service::planned::PlannedInput {
-                    name: "Matrix plan".into(),
-                    date: "2026-12-20".into(),
-                    amount: "10.00".into(),
-                    ..Default::default()
-                };
-                let (name, flow) = input.read(flowsense_core::Currency::USD).expect("valid");
-                let item = self
+                path = path.replace("{id}", &self.planned_item_id().await.to_string());
+                None
+            }
+            ("POST", "/app/{org}/forecast/planned") => Some(json!({
+                "name": "Matrix plan", "date": "2026-12-20", "amount": "10.00"
+            })),
+            ("POST", "/app/{org}/forecast/scenarios") => {
+                Some(json!({ "name": fresh(), "delay_days": "10" }))
+            }
+            ("POST", "/app/{org}/forecast/planned/{id}/delete") => {
+                path = path.replace("{id}", &self.planned_item_id().await.to_string());
+                Some(json!({}))
+            }
+            ("POST", "/app/{org}/forecast/scenarios/{id}/delete") => {
+                let saved = self
                     .app
                     .state
                     .store
-                    .add_planned_item(
-                        self.org,
-                        &flowsense_storage::NewPlannedItem {
-                            name: name.as_str().to_owned(),
-                            flow,
-                            created_by: None,
-                        },
-                    )
+                    .save_scenario(self.org, None, &fresh(), br#"{"delay_days":"10"}"#)
                     .await
-                    .expect("planned item");
-                path = path.replace("{id}", &item.id.to_string());
-                None
+                    .expect("scenario");
+                path = path.replace("{id}", &saved.id.to_string());
+                Some(json!({}))
             }
             ("POST", _) | ("PATCH", _) => Some(json!({})),
             _ => None,
