@@ -244,6 +244,12 @@ fn a_member_reads_the_analysis_pages_runs_a_what_if_and_uses_a_phone() {
 
         // Bad input: the form comes back with a message (and a 422) and the field marked.
         fill(&c, "oneoff_amount", "lots").await;
+        c.execute(
+            "document.getElementById('oneoff_date').value = arguments[0];",
+            vec![json!(first_day)],
+        )
+        .await
+        .unwrap();
         click(&c, "#run-what-if").await;
         wait_for(&c, "#what-if-error").await;
         assert!(!text(&c, "#what-if-error").await.is_empty());
