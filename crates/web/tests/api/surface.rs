@@ -104,6 +104,25 @@ fn assert_csp(label: &str, policy: &str) {
             "{label}: script-src allows {bad}"
         );
     }
+    // A page reaches no other host: no trackers, analytics, fonts or scripts from elsewhere
+    // (checklist J3). Forms are the one exception, below.
+    for name in [
+        "script-src",
+        "style-src",
+        "img-src",
+        "connect-src",
+        "font-src",
+        "frame-src",
+        "media-src",
+        "worker-src",
+    ] {
+        for v in values(name).unwrap_or_default() {
+            assert!(
+                matches!(v.as_str(), "'self'" | "'none'" | "data:"),
+                "{label}: {name} allows {v}"
+            );
+        }
+    }
     let forms = values("form-action").unwrap_or_else(|| panic!("{label}: no form-action"));
     assert!(
         forms
