@@ -388,7 +388,7 @@ fn build(
     } else {
         compared
             .iter()
-            .map(|(_, r)| r.as_ref().map(|r| medians(r)).unwrap_or_default())
+            .map(|(_, r)| r.as_ref().map(&medians).unwrap_or_default())
             .collect()
     };
     let overlay_refs: Vec<&[(NaiveDate, i64)]> = overlays.iter().map(Vec::as_slice).collect();
