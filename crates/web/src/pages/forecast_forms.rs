@@ -69,6 +69,17 @@ fn back(who: &Member, rest: &str) -> Response {
     private(Redirect::to(&format!("/app/{}/forecast{rest}", who.org)).into_response())
 }
 
+/// The page again, with what was sent and why it was refused.
+async fn again(
+    state: &AppState,
+    who: &Member,
+    query: ForecastQuery,
+    f: FormState,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    render(state, who, query, false, f, status).await
+}
+
 const UNREADABLE: &str = "The form could not be read; reload the page and try again.";
 
 /// `POST /app/{org}/forecast/planned`.
@@ -83,11 +94,10 @@ pub(crate) async fn add_planned(
             planned_error: Some(("form", UNREADABLE.to_owned())),
             ..FormState::default()
         };
-        return render(
+        return again(
             &state,
             &who,
             ForecastQuery::default(),
-            false,
             f,
             StatusCode::BAD_REQUEST,
         )
@@ -109,7 +119,7 @@ pub(crate) async fn add_planned(
         planned_error: Some((field, message)),
         ..FormState::default()
     };
-    render(&state, &who, ForecastQuery::default(), false, f, status).await
+    again(&state, &who, ForecastQuery::default(), f, status).await
 }
 
 /// `POST /app/{org}/forecast/planned/{id}/delete`.
@@ -135,11 +145,10 @@ pub(crate) async fn save_scenario(
             scenario_error: Some(UNREADABLE.to_owned()),
             ..FormState::default()
         };
-        return render(
+        return again(
             &state,
             &who,
             ForecastQuery::default(),
-            false,
             f,
             StatusCode::BAD_REQUEST,
         )
@@ -160,7 +169,7 @@ pub(crate) async fn save_scenario(
         w: form.w,
         ..ForecastQuery::default()
     };
-    render(&state, &who, query, false, f, status).await
+    again(&state, &who, query, f, status).await
 }
 
 /// `POST /app/{org}/forecast/scenarios/{id}/delete`.
