@@ -21,6 +21,7 @@ mod fast_fields;
 mod fast_file;
 mod limit;
 mod ofx;
+mod rates;
 mod records;
 mod reference;
 mod row;
@@ -38,6 +39,7 @@ pub use date::{
 pub use detect::{FileFormat, FileSource, Importer, detect_format, import_bytes, open_path};
 pub use documents::{add_documents, parse_documents_csv};
 pub use error::{ErrorReason, ImportError, Quoted};
+pub use rates::{MAX_RATES, RatesFileError, RatesLayout, parse_rates_file};
 pub use fast::{parse_books_bytes, parse_books_bytes_in};
 pub use limit::{LimitExceeded, LineLimitReader, limit_exceeded};
 pub use ofx::parse_ofx;

@@ -17,6 +17,7 @@ mod key_rotation;
 mod orgs_and_scoping;
 mod own_data;
 mod planned;
+mod rates;
 mod postgres_wall;
 mod retention;
 #[cfg(feature = "sqlcipher")]
