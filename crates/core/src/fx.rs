@@ -187,7 +187,10 @@ impl RateTable {
         let mut pairs: HashMap<(Currency, Currency), Vec<(NaiveDate, Decimal)>> = HashMap::new();
         for r in rates {
             if r.from != r.to && r.rate > Decimal::ZERO {
-                pairs.entry((r.from, r.to)).or_default().push((r.date, r.rate));
+                pairs
+                    .entry((r.from, r.to))
+                    .or_default()
+                    .push((r.date, r.rate));
             }
         }
         for list in pairs.values_mut() {
@@ -264,7 +267,10 @@ impl RateTable {
         if !has_rate {
             return Converted::NoRate;
         }
-        match self.ratio(from, to, date).and_then(|r| r.apply(minor, from, to)) {
+        match self
+            .ratio(from, to, date)
+            .and_then(|r| r.apply(minor, from, to))
+        {
             Some(v) => Converted::Amount(v),
             None => Converted::OutOfRange,
         }
@@ -371,10 +377,22 @@ mod tests {
             rate("2026-02-01", Currency::EUR, Currency::USD, "1.20"),
         ]);
         let (eur, usd) = (Currency::EUR, Currency::USD);
-        assert_eq!(t.convert(1000, eur, usd, d("2025-12-31")), Converted::NoRate);
-        assert_eq!(t.convert(1000, eur, usd, d("2026-01-31")), Converted::Amount(1100));
-        assert_eq!(t.convert(1000, eur, usd, d("2026-02-01")), Converted::Amount(1200));
-        assert_eq!(t.convert(1000, eur, usd, d("2027-06-01")), Converted::Amount(1200));
+        assert_eq!(
+            t.convert(1000, eur, usd, d("2025-12-31")),
+            Converted::NoRate
+        );
+        assert_eq!(
+            t.convert(1000, eur, usd, d("2026-01-31")),
+            Converted::Amount(1100)
+        );
+        assert_eq!(
+            t.convert(1000, eur, usd, d("2026-02-01")),
+            Converted::Amount(1200)
+        );
+        assert_eq!(
+            t.convert(1000, eur, usd, d("2027-06-01")),
+            Converted::Amount(1200)
+        );
     }
 
     #[test]
@@ -388,7 +406,11 @@ mod tests {
         assert_eq!(usd_eur, Converted::Amount(800));
         // Cross: 1 GBP = 1.25 / 0.8 = 1.5625 USD.
         let gbp_usd = t.convert(1000, Currency::GBP, Currency::USD, d("2026-01-02"));
-        assert_eq!(gbp_usd, Converted::Amount(1562), "15.625 rounds half to even");
+        assert_eq!(
+            gbp_usd,
+            Converted::Amount(1562),
+            "15.625 rounds half to even"
+        );
         let jpy = Currency::parse("JPY").expect("code");
         assert_eq!(
             t.convert(1, jpy, Currency::USD, d("2026-01-02")),
@@ -400,14 +422,29 @@ mod tests {
     fn minor_units_follow_each_currency() {
         let jpy = Currency::parse("JPY").expect("code");
         // 1.00 USD at 157.5 JPY is 158 yen (157.5 rounds to even); 100 yen at 0.0064 USD is 0.64.
-        assert_eq!(convert_minor(100, Currency::USD, jpy, "157.5".parse().expect("d")), Some(158));
-        assert_eq!(convert_minor(100, jpy, Currency::USD, "0.0064".parse().expect("d")), Some(64));
+        assert_eq!(
+            convert_minor(100, Currency::USD, jpy, "157.5".parse().expect("d")),
+            Some(158)
+        );
+        assert_eq!(
+            convert_minor(100, jpy, Currency::USD, "0.0064".parse().expect("d")),
+            Some(64)
+        );
     }
 
     #[test]
     fn rates_are_parsed_exactly_and_refused_plainly() {
         assert_eq!(parse_rate("1.08340").expect("rate").to_string(), "1.0834");
-        for bad in ["", "-1", "0", "0.000", "1e3", "1,2", "abc", "1.0000000000001"] {
+        for bad in [
+            "",
+            "-1",
+            "0",
+            "0.000",
+            "1e3",
+            "1,2",
+            "abc",
+            "1.0000000000001",
+        ] {
             assert!(parse_rate(bad).is_err(), "{bad:?} is refused");
         }
     }

@@ -39,10 +39,10 @@ pub use date::{
 pub use detect::{FileFormat, FileSource, Importer, detect_format, import_bytes, open_path};
 pub use documents::{add_documents, parse_documents_csv};
 pub use error::{ErrorReason, ImportError, Quoted};
-pub use rates::{MAX_RATES, RatesFileError, RatesLayout, parse_rates_file};
 pub use fast::{parse_books_bytes, parse_books_bytes_in};
 pub use limit::{LimitExceeded, LineLimitReader, limit_exceeded};
 pub use ofx::parse_ofx;
+pub use rates::{MAX_RATES, RatesFileError, RatesLayout, parse_rates_file};
 pub use text::Encoding;
 
 use chrono::NaiveDate;

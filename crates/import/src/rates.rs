@@ -47,7 +47,10 @@ pub enum RatesLayout {
 /// than [`MAX_RATES`] rates.
 pub fn parse_rates_file(text: &str) -> Result<(RatesLayout, Vec<Rate>), RatesFileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
         return Err(refuse(0, "the file is empty"));
     };
@@ -150,7 +153,10 @@ fn date_of(text: &str, line: u64) -> Result<chrono::NaiveDate, RatesFileError> {
 fn currency_of(text: &str, line: u64) -> Result<Currency, RatesFileError> {
     let c = Currency::parse(text).map_err(|e| refuse(line, e.to_string()))?;
     if text.len() != 3 || !text.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(refuse(line, format!("expected a currency code like USD, not {text:?}")));
+        return Err(refuse(
+            line,
+            format!("expected a currency code like USD, not {text:?}"),
+        ));
     }
     Ok(c)
 }
@@ -180,7 +186,10 @@ mod tests {
         assert_eq!(rates[0].from, Currency::GBP);
         for (bad, line) in [
             ("date,from,to,rate\n2026-01-02,GBP,USD,-1\n", 2),
-            ("date,from,to,rate\n2026-01-02,GBP,USD,1.2\n02/01/2026,GBP,USD,1.2\n", 3),
+            (
+                "date,from,to,rate\n2026-01-02,GBP,USD,1.2\n02/01/2026,GBP,USD,1.2\n",
+                3,
+            ),
             ("date,from,to,rate\n2026-01-02,GBP,GBP,1\n", 2),
             ("date,from,to,rate\n2026-01-02,usd,GBP,1\n", 2),
             ("when,a,b\n", 1),

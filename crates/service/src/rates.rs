@@ -134,7 +134,7 @@ pub async fn add(
         ctx,
         who.org,
         Some(who.user),
-        "rates.add",
+        "rate.saved",
         format!("org:{}", who.org),
         &client.ip,
         json!({ "from": rate.from.as_str(), "to": rate.to.as_str() }),

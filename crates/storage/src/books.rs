@@ -102,8 +102,10 @@ impl Store {
         // An opening balance in another currency converts at the rate of the books' first day.
         let first_day = rows.first().map_or(NaiveDate::MIN, |r| r.posted_on);
         let mut account_ix = std::collections::HashMap::new();
+        let mut account_currency = std::collections::HashMap::new();
         for (id, name, opening, currency) in accounts {
             let currency = parse_currency(&currency)?;
+            account_currency.insert(id, currency);
             let opening = if opening == 0 {
                 0
             } else {
@@ -198,14 +200,28 @@ impl Store {
             let account = *account_ix
                 .get(&r.account_id)
                 .ok_or_else(|| StorageError::Corrupt("rollup of an unknown account".into()))?;
+            // A purged month of an account in another currency converts at the rate of its
+            // first day: the rollup keeps no daily detail.
+            let (inflow, outflow) = match account_currency.get(&r.account_id) {
+                Some(&c) if c != settings.base_currency => {
+                    match (
+                        to_base.amount(r.inflow_minor, c, r.month),
+                        to_base.amount(r.outflow_minor, c, r.month),
+                    ) {
+                        (Some(i), Some(o)) => (i, o),
+                        _ => continue,
+                    }
+                }
+                _ => (r.inflow_minor, r.outflow_minor),
+            };
             flow_rollups.push(FlowRollup {
                 month: r.month,
                 account,
                 category: books.categories.intern(&r.category),
                 counterparty: books.counterparties.intern(&r.counterparty),
                 transfer: r.is_transfer,
-                inflow: r.inflow_minor,
-                outflow: r.outflow_minor,
+                inflow,
+                outflow,
                 inflow_count: r.inflow_count,
                 outflow_count: r.outflow_count,
             });

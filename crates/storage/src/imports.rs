@@ -150,7 +150,14 @@ impl ImportTx {
         if let Some(&id) = self.accounts.get(name) {
             return Ok(id);
         }
-        let id = ensure_in(&mut self.tx, self.org, name, currency, opening_balance_minor).await?;
+        let id = ensure_in(
+            &mut self.tx,
+            self.org,
+            name,
+            currency,
+            opening_balance_minor,
+        )
+        .await?;
         self.accounts.insert(name.to_owned(), id);
         Ok(id)
     }

@@ -102,7 +102,10 @@ pub(crate) async fn save_rates_in(
 /// first, so that the organisation's own rate wins on the same date and pair.
 pub(crate) async fn rates_for_books(tx: &mut Tx, org: OrgId) -> Result<Vec<Rate>> {
     let mut rows: Vec<RateRow> = tx.fetch_all(sql!("books/reference_rates")).await?;
-    rows.extend(tx.fetch_all::<RateRow>(sql!("books/org_rates").arg(org)).await?);
+    rows.extend(
+        tx.fetch_all::<RateRow>(sql!("books/org_rates").arg(org))
+            .await?,
+    );
     rows.into_iter()
         .map(|r| r.into_stored().map(|s| s.rate))
         .collect()
@@ -146,9 +149,7 @@ impl Store {
     /// A database failure.
     pub async fn org_rate_count(&self, org: OrgId) -> Result<i64> {
         let mut tx = self.scoped(org).await?;
-        let (n,): (i64,) = tx
-            .fetch_one(sql!("rates/count_of_org").arg(org))
-            .await?;
+        let (n,): (i64,) = tx.fetch_one(sql!("rates/count_of_org").arg(org)).await?;
         tx.commit().await?;
         Ok(n)
     }

@@ -17,8 +17,8 @@ mod key_rotation;
 mod orgs_and_scoping;
 mod own_data;
 mod planned;
-mod rates;
 mod postgres_wall;
+mod rates;
 mod retention;
 #[cfg(feature = "sqlcipher")]
 mod sqlcipher;

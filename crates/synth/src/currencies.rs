@@ -124,7 +124,7 @@ pub fn spread_currencies(books: &mut GeneratedBooks, currencies: &[Currency]) {
             continue;
         }
         let pick = fnv(&t.counterparty) % ways;
-        let Some(ix) = pick.checked_sub(1).map(|i| i as usize) else {
+        let Some(ix) = pick.checked_sub(1).and_then(|i| usize::try_from(i).ok()) else {
             continue; // the base currency's share
         };
         let c = foreign[ix];
@@ -160,7 +160,7 @@ fn month_rates(books: &GeneratedBooks, base: Currency, foreign: &[Currency]) -> 
     while month <= last {
         for (k, c) in foreign.iter().enumerate() {
             let centre = nominal(*c).unwrap_or(100) * 100 / base_value;
-            let k = k as i64 + 1;
+            let k = i64::try_from(k).unwrap_or(0) + 1;
             let wiggle = (m * (3 + 2 * k) + k) % 9 - 4;
             rates.push(MonthRate {
                 date: month,
@@ -204,11 +204,11 @@ mod tests {
     #[test]
     fn foreign_trade_is_whole_units_at_an_exact_monthly_rate() {
         let mut books = generate(&GenConfig::new(3, 3_000)).expect("books");
-        let before: i64 = books.transactions.len() as i64;
+        let before = books.transactions.len();
         let currencies = parse_currencies("USD,EUR,GBP").expect("codes");
         spread_currencies(&mut books, &currencies);
         let rates = &books.rates;
-        assert_eq!(books.transactions.len() as i64, before);
+        assert_eq!(books.transactions.len(), before);
         for c in [Currency::EUR, Currency::GBP] {
             let name = account_name(c);
             let moved: Vec<_> = books
@@ -217,9 +217,17 @@ mod tests {
                 .filter(|t| *t.account == *name)
                 .collect();
             assert!(moved.len() > 100, "{c}: {} rows", moved.len());
-            assert!(moved.iter().all(|t| t.currency == c && t.amount_minor % 100 == 0));
+            assert!(
+                moved
+                    .iter()
+                    .all(|t| t.currency == c && t.amount_minor % 100 == 0)
+            );
         }
-        assert!(rates.iter().all(|r| r.to == Currency::USD && r.date.day() == 1));
+        assert!(
+            rates
+                .iter()
+                .all(|r| r.to == Currency::USD && r.date.day() == 1)
+        );
         assert!(rates.iter().any(|r| r.decimal() != rates[0].decimal()));
         assert_eq!(
             parse_currencies("USD,JPY"),

@@ -27,7 +27,10 @@ pub fn write_journal<W: Write>(books: &GeneratedBooks, out: W) -> io::Result<()>
         clean_text(&books.business_name),
         books.seed
     )?;
-    writeln!(w, "; written by flowsense-synth; base currency {currency}\n")?;
+    writeln!(
+        w,
+        "; written by flowsense-synth; base currency {currency}\n"
+    )?;
 
     w.write_all(&date_bytes(books.start))?;
     w.write_all(b" * Opening balances\n")?;

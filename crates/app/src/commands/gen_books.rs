@@ -20,7 +20,11 @@ pub fn run(args: &GenArgs) -> Result<()> {
         spread_currencies(&mut books, &currencies);
         let rates = rates_path(&args.out);
         write_file(&rates, |w| write_rates_csv(&books.rates, w))?;
-        eprintln!("wrote {} monthly rates to {}", books.rates.len(), rates.display());
+        eprintln!(
+            "wrote {} monthly rates to {}",
+            books.rates.len(),
+            rates.display()
+        );
     }
     write_file(&args.out, |w| write_csv_with_opening_balances(&books, w))?;
     let documents = documents_path(&args.out);

@@ -42,15 +42,24 @@ async fn books_convert_at_the_dates_rate_and_list_what_lacks_one(db: &TestDb) {
     ];
     assert_eq!(import(s, a, &rows).await, 4);
     let accounts = s.bank_accounts(a).await.unwrap();
-    let held: Vec<_> = accounts.iter().map(|x| (x.name.as_str(), x.currency.as_str())).collect();
+    let held: Vec<_> = accounts
+        .iter()
+        .map(|x| (x.name.as_str(), x.currency.as_str()))
+        .collect();
     assert_eq!(held, [("Operating", "USD"), ("Operating EUR", "EUR")]);
 
     // Without a rate the euro rows are left out and listed, never guessed.
     let books = s.load_books(a).await.unwrap();
-    assert_eq!(books.txns.iter().map(|t| t.amount).collect::<Vec<_>>(), [700]);
+    assert_eq!(
+        books.txns.iter().map(|t| t.amount).collect::<Vec<_>>(),
+        [700]
+    );
     assert_eq!(books.missing_rates.len(), 1);
     let m = &books.missing_rates[0];
-    assert_eq!((m.currency, m.first_date, m.last_date, m.count), (Currency::EUR, day(2026, 1, 10), day(2026, 3, 10), 3));
+    assert_eq!(
+        (m.currency, m.first_date, m.last_date, m.count),
+        (Currency::EUR, day(2026, 1, 10), day(2026, 3, 10), 3)
+    );
 
     // A rate moves the version; a row before the first rate still lacks one.
     let v0 = s.org(a).await.unwrap().books_version;
@@ -93,11 +102,24 @@ async fn books_convert_at_the_dates_rate_and_list_what_lacks_one(db: &TestDb) {
 
     // The list shows each row's base amount beside its own.
     let page = s
-        .list_transactions(a, &TxnFilter { limit: 10, ..TxnFilter::default() })
+        .list_transactions(
+            a,
+            &TxnFilter {
+                limit: 10,
+                ..TxnFilter::default()
+            },
+        )
         .await
         .unwrap();
     let first = &page.items[0];
-    assert_eq!((first.currency.as_str(), first.amount_minor, first.base_amount_minor), ("EUR", 5_000, Some(5_417)));
+    assert_eq!(
+        (
+            first.currency.as_str(),
+            first.amount_minor,
+            first.base_amount_minor
+        ),
+        ("EUR", 5_000, Some(5_417))
+    );
 
     // Another organisation sees none of alpha's own rates; the export carries them.
     assert!(s.org_rates(b, 100).await.unwrap().is_empty());
@@ -107,13 +129,25 @@ async fn books_convert_at_the_dates_rate_and_list_what_lacks_one(db: &TestDb) {
     assert_eq!(tables.exchange_rates.len(), 2);
     assert_eq!(tables.exchange_rates[1].rate.rate.to_string(), "1.0834");
     assert_eq!(tables.exchange_rates[1].source, "manual");
-    assert!(s.export_org_tables(b).await.unwrap().exchange_rates.is_empty());
+    assert!(
+        s.export_org_tables(b)
+            .await
+            .unwrap()
+            .exchange_rates
+            .is_empty()
+    );
 
     // A rate between one currency and itself, or not above zero, is refused and keeps nothing.
     let bad = [rate(day(2026, 4, 1), Currency::EUR, Currency::EUR, "1")];
-    assert!(matches!(s.save_rates(a, &bad, RateSource::Manual).await, Err(StorageError::Config(_))));
+    assert!(matches!(
+        s.save_rates(a, &bad, RateSource::Manual).await,
+        Err(StorageError::Config(_))
+    ));
     let bad = [rate(day(2026, 4, 1), Currency::EUR, Currency::USD, "0")];
-    assert!(matches!(s.save_rates(a, &bad, RateSource::Manual).await, Err(StorageError::Config(_))));
+    assert!(matches!(
+        s.save_rates(a, &bad, RateSource::Manual).await,
+        Err(StorageError::Config(_))
+    ));
     assert_eq!(s.org_rate_count(a).await.unwrap(), 2);
 }
 

@@ -163,10 +163,22 @@ pub async fn a_synced_page_applies_once_with_its_cursor_and_only_for_its_organis
     let rates = store.org_rates(a, 10).await.unwrap();
     assert_eq!(rates.len(), 1);
     assert_eq!(
-        (rates[0].rate.from, rates[0].rate.to, rates[0].rate.rate.to_string(), rates[0].source.as_str()),
+        (
+            rates[0].rate.from,
+            rates[0].rate.to,
+            rates[0].rate.rate.to_string(),
+            rates[0].source.as_str()
+        ),
         (Currency::EUR, Currency::USD, "1.5".to_owned(), "quickbooks")
     );
-    let mut amounts: Vec<i64> = store.load_books(a).await.unwrap().txns.iter().map(|t| t.amount).collect();
+    let mut amounts: Vec<i64> = store
+        .load_books(a)
+        .await
+        .unwrap()
+        .txns
+        .iter()
+        .map(|t| t.amount)
+        .collect();
     amounts.sort_unstable();
     assert_eq!(amounts, [-1_999, 22]);
     assert_eq!(documents, 1);

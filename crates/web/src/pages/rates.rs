@@ -7,13 +7,13 @@ use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
+use axum::extract::Query;
 use axum::extract::State;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use flowsense_core::fx::MissingRate;
 use flowsense_core::OrgId;
+use flowsense_core::fx::MissingRate;
 use flowsense_service::orgs::lifecycle;
 use flowsense_service::rates::{self, RateInput, RatesError};
 use flowsense_storage::StoredRate;
@@ -97,7 +97,15 @@ pub(crate) async fn page(
     let notice = query
         .is_ok_and(|Query(q)| q.saved == "1")
         .then_some("Rate saved: the figures are converted again.");
-    render(&state, &who, RateForm::default(), StatusCode::OK, notice, Vec::new()).await
+    render(
+        &state,
+        &who,
+        RateForm::default(),
+        StatusCode::OK,
+        notice,
+        Vec::new(),
+    )
+    .await
 }
 
 /// `POST /app/{org}/settings/rates`: one rate; a refused field is shown beside it and nothing
