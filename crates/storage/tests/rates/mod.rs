@@ -111,14 +111,19 @@ async fn books_convert_at_the_dates_rate_and_list_what_lacks_one(db: &TestDb) {
         )
         .await
         .unwrap();
-    let first = &page.items[0];
+    let shown: Vec<(&str, i64, Option<i64>)> = page
+        .items
+        .iter()
+        .map(|t| (t.currency.as_str(), t.amount_minor, t.base_amount_minor))
+        .collect();
     assert_eq!(
-        (
-            first.currency.as_str(),
-            first.amount_minor,
-            first.base_amount_minor
-        ),
-        ("EUR", 5_000, Some(5_417))
+        shown,
+        [
+            ("USD", 700, Some(700)),
+            ("EUR", 5_000, Some(5_417)),
+            ("EUR", -2_001, Some(-2_201)),
+            ("EUR", 10_000, Some(12_000)),
+        ]
     );
 
     // Another organisation sees none of alpha's own rates; the export carries them.
