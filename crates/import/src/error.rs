@@ -49,7 +49,7 @@ pub enum ErrorReason {
     #[error("bad currency {0}")]
     BadCurrency(Quoted),
     #[error(
-        "currency {found} differs from the base currency {base} (only bank transactions may be in another currency)"
+        "currency {found} differs from the base currency {base} (invoices and bills, and books read with --input, are in the base currency only)"
     )]
     ForeignCurrency { found: String, base: String },
     /// A row in another currency than the existing bank account it names.
