@@ -52,6 +52,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Write realistic synthetic books as CSV (and as a ledger/hledger journal).
     Gen(GenArgs),
+    /// Exchange rates for books in more than one currency.
+    #[command(subcommand)]
+    Rates(RatesCommand),
     /// Operator tasks on organisations.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -72,6 +75,20 @@ pub enum Command {
     /// Start local fakes of the outside services (QuickBooks Online) on loopback and print the environment
     /// that points `serve` and `demo` at them (offline; runs until stopped).
     Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RatesCommand {
+    /// Load exchange rates from the ECB reference-rate CSV (`Date,USD,JPY,…`, per euro) or a
+    /// `date,from,to,rate` CSV: as the installation's reference rates for every organisation,
+    /// or with --org as that organisation's own (which win over reference rates).
+    Import {
+        /// The rates file.
+        file: PathBuf,
+        /// The organisation's slug, to load the rates as its own.
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +319,11 @@ pub struct GenArgs {
     /// Also write the same books as an hledger/ledger journal.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// Books in several currencies, the base first (e.g. `USD,EUR,GBP`): each other currency
+    /// gets an account of its own, and its monthly rates go to FILE.rates.csv beside the CSV
+    /// (for `flowsense rates import --org`) and into the journal as `P` directives.
+    #[arg(long, value_name = "CODES")]
+    pub currencies: Option<String>,
 }
 
 #[derive(Debug, Args)]

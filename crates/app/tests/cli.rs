@@ -5,6 +5,7 @@
 mod browser;
 mod cli_support;
 mod import_command;
+mod multi_currency;
 mod operator_commands;
 mod secrets;
 

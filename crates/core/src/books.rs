@@ -2,7 +2,8 @@
 //!
 //! Names (accounts, categories, counterparties) are interned once so a million
 //! transactions cost a few dozen bytes each. Amounts are `i64` minor units of the
-//! organisation's base currency.
+//! organisation's base currency: amounts of accounts in other currencies are converted as the
+//! books are loaded, at their date's rate ([`crate::fx`]).
 
 use crate::flow_class::FlowClass;
 use crate::money::Currency;
@@ -222,6 +223,9 @@ pub struct Books {
     pub opening_balances: Vec<i64>,
     /// What the owner expects to come in or go out (the forecast includes it).
     pub planned: Vec<crate::planned::PlannedFlow>,
+    /// Amounts in other currencies that had no rate to the base currency on their date: left
+    /// out of every figure, and listed beside them (see [`crate::fx`]).
+    pub missing_rates: Vec<crate::fx::MissingRate>,
 }
 
 impl Books {
@@ -239,6 +243,7 @@ impl Books {
             week_rollups: Vec::new(),
             opening_balances: Vec::new(),
             planned: Vec::new(),
+            missing_rates: Vec::new(),
         }
     }
 

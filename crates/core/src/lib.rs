@@ -13,6 +13,7 @@ pub mod clock;
 pub mod error_chain;
 pub mod flow_class;
 pub mod format;
+pub mod fx;
 pub mod ids;
 pub mod money;
 pub mod names;

@@ -48,8 +48,19 @@ pub enum ErrorReason {
     NoAmount,
     #[error("bad currency {0}")]
     BadCurrency(Quoted),
-    #[error("currency {found} differs from the base currency {base} (no conversion on import)")]
+    #[error(
+        "currency {found} differs from the base currency {base} (invoices and bills, and books read with --input, are in the base currency only)"
+    )]
     ForeignCurrency { found: String, base: String },
+    /// A row in another currency than the existing bank account it names.
+    #[error(
+        "account {account} is held in {held}, this row is in {found}: import it into an account of {found} (an account column, or --account)"
+    )]
+    AccountCurrency {
+        account: Quoted,
+        held: String,
+        found: String,
+    },
     #[error("bad document kind {0} (expected invoice or bill)")]
     BadDocKind(Quoted),
     #[error("not an OFX file")]

@@ -21,6 +21,7 @@ mod fast_fields;
 mod fast_file;
 mod limit;
 mod ofx;
+mod rates;
 mod records;
 mod reference;
 mod row;
@@ -41,6 +42,7 @@ pub use error::{ErrorReason, ImportError, Quoted};
 pub use fast::{parse_books_bytes, parse_books_bytes_in};
 pub use limit::{LimitExceeded, LineLimitReader, limit_exceeded};
 pub use ofx::parse_ofx;
+pub use rates::{MAX_RATES, RatesFileError, RatesLayout, parse_rates_file};
 pub use text::Encoding;
 
 use chrono::NaiveDate;

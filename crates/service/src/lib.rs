@@ -22,6 +22,7 @@ pub mod instance;
 pub mod orgs;
 pub mod planned;
 pub mod providers;
+pub mod rates;
 pub mod retention;
 pub mod sync;
 pub mod uploads;

@@ -7,7 +7,12 @@ use crate::error::{Result, StorageError};
 use crate::scope::Tx;
 use chrono::NaiveDate;
 use flowsense_core::books::{FlowRollup, MonthlyRollup, WeekRollup};
-use flowsense_core::{Books, DocKind, Document, FlowClass, OrgId};
+use flowsense_core::fx::{RateTable, ToBase};
+use flowsense_core::{Books, Currency, DocKind, Document, FlowClass, OrgId};
+
+fn parse_currency(code: &str) -> Result<Currency> {
+    Currency::parse(code).map_err(|_| StorageError::Corrupt("a currency code".into()))
+}
 
 #[derive(sqlx::FromRow)]
 struct TxnRow {
@@ -15,6 +20,7 @@ struct TxnRow {
     account_id: i64,
     posted_on: NaiveDate,
     amount_minor: i64,
+    currency: String,
     category: String,
     counterparty: String,
     is_transfer: bool,
@@ -74,7 +80,11 @@ pub(crate) async fn books_changed(tx: &mut Tx, org: OrgId) -> Result<()> {
 }
 
 impl Store {
-    /// Everything the analytics engine needs about one organisation, in one consistent read.
+    /// Everything the analytics engine needs about one organisation, in one consistent read,
+    /// in its base currency: amounts of accounts in other currencies are converted here, at the
+    /// rate of their date ([`flowsense_core::fx`]), and what lacks a rate is left out and listed
+    /// in [`Books::missing_rates`]. The one place books are loaded, so every page, report and
+    /// the assistant see the same figures.
     ///
     /// # Errors
     /// `NotFound` for an unknown organisation; a database failure.
@@ -83,11 +93,26 @@ impl Store {
         let mut books = Books::new(settings.base_currency);
         let mut tx = self.scoped(org).await?;
 
+        let rates = crate::rates::rates_for_books(&mut tx, org).await?;
+        let mut to_base = ToBase::new(settings.base_currency, RateTable::new(rates));
         let accounts = tx
-            .fetch_all::<(i64, String, i64)>(sql!("books/accounts").arg(org))
+            .fetch_all::<(i64, String, i64, String)>(sql!("books/accounts").arg(org))
             .await?;
+        let rows: Vec<TxnRow> = tx.fetch_all(sql!("books/transactions").arg(org)).await?;
+        // An opening balance in another currency converts at the rate of the books' first day.
+        let first_day = rows.first().map_or(NaiveDate::MIN, |r| r.posted_on);
         let mut account_ix = std::collections::HashMap::new();
-        for (id, name, opening) in accounts {
+        let mut account_currency = std::collections::HashMap::new();
+        for (id, name, opening, currency) in accounts {
+            let currency = parse_currency(&currency)?;
+            account_currency.insert(id, currency);
+            let opening = if opening == 0 {
+                0
+            } else {
+                to_base
+                    .amount(opening, currency, first_day)
+                    .unwrap_or_default()
+            };
             let ix = books.accounts.intern(&name);
             account_ix.insert(id, ix);
             if books.opening_balances.len() <= ix as usize {
@@ -96,10 +121,21 @@ impl Store {
             books.opening_balances[ix as usize] = opening;
         }
 
-        let rows: Vec<TxnRow> = tx.fetch_all(sql!("books/transactions").arg(org)).await?;
         books.txns.reserve(rows.len());
         let mut owner_classes = Vec::new();
+        let mut last_currency: Option<(String, Currency)> = None;
         for r in rows {
+            let currency = match &last_currency {
+                Some((text, c)) if *text == r.currency => *c,
+                _ => {
+                    let c = parse_currency(&r.currency)?;
+                    last_currency = Some((r.currency.clone(), c));
+                    c
+                }
+            };
+            let Some(amount) = to_base.amount(r.amount_minor, currency, r.posted_on) else {
+                continue;
+            };
             if let Some(class) = r.class_override.as_deref().and_then(FlowClass::parse) {
                 owner_classes.push((books.txns.len(), class));
             }
@@ -111,7 +147,7 @@ impl Store {
             books.txns.push(flowsense_core::Txn {
                 id: r.id,
                 date: r.posted_on,
-                amount: r.amount_minor,
+                amount,
                 account,
                 category,
                 counterparty,
@@ -164,14 +200,28 @@ impl Store {
             let account = *account_ix
                 .get(&r.account_id)
                 .ok_or_else(|| StorageError::Corrupt("rollup of an unknown account".into()))?;
+            // A purged month of an account in another currency converts at the rate of its
+            // first day: the rollup keeps no daily detail.
+            let (inflow, outflow) = match account_currency.get(&r.account_id) {
+                Some(&c) if c != settings.base_currency => {
+                    match (
+                        to_base.amount(r.inflow_minor, c, r.month),
+                        to_base.amount(r.outflow_minor, c, r.month),
+                    ) {
+                        (Some(i), Some(o)) => (i, o),
+                        _ => continue,
+                    }
+                }
+                _ => (r.inflow_minor, r.outflow_minor),
+            };
             flow_rollups.push(FlowRollup {
                 month: r.month,
                 account,
                 category: books.categories.intern(&r.category),
                 counterparty: books.counterparties.intern(&r.counterparty),
                 transfer: r.is_transfer,
-                inflow: r.inflow_minor,
-                outflow: r.outflow_minor,
+                inflow,
+                outflow,
                 inflow_count: r.inflow_count,
                 outflow_count: r.outflow_count,
             });
@@ -194,6 +244,7 @@ impl Store {
             });
         }
         tx.commit().await?;
+        books.missing_rates = to_base.missing();
         Ok(books)
     }
 }

@@ -164,6 +164,9 @@ pub struct OrgTables {
     pub weekly_counterparty_rollups: Vec<ExportedWeekRollup>,
     pub insights: Vec<ExportedInsight>,
     pub connections: Vec<ExportedConnection>,
+    /// The organisation's own exchange rates (the installation's reference rates are no
+    /// organisation's data).
+    pub exchange_rates: Vec<crate::rates::StoredRate>,
     pub imports: Vec<ImportRecord>,
     pub invitations: Vec<Invitation>,
     pub audit_events: Vec<AuditEntry>,
@@ -189,6 +192,12 @@ impl Store {
         let connections = tx.fetch_all(q(sql!("export/connections"))).await?;
         let imports = tx.fetch_all(sql!("export/imports").arg(org)).await?;
         let ai_calls = tx.fetch_all(q(sql!("export/ai_calls"))).await?;
+        let rates: Vec<crate::rates::RateRow> =
+            tx.fetch_all(q(sql!("export/exchange_rates"))).await?;
+        let exchange_rates = rates
+            .into_iter()
+            .map(crate::rates::RateRow::into_stored)
+            .collect::<Result<_>>()?;
         tx.commit().await?;
         Ok(OrgTables {
             bank_accounts,
@@ -199,6 +208,7 @@ impl Store {
             weekly_counterparty_rollups,
             insights,
             connections,
+            exchange_rates,
             imports,
             invitations: self.all_invitations(org).await?,
             audit_events: self.all_audit_entries(org).await?,

@@ -50,7 +50,7 @@ pub struct ImportMeta {
     /// Where the rows come from (`csv`, `ofx`, `demo`, `quickbooks`, `xero`): lower-case letters.
     pub source: String,
     pub created_by: Option<UserId>,
-    /// Currency of accounts created by this import.
+    /// Currency of accounts created by this import when their rows do not say.
     pub currency: Currency,
 }
 
@@ -132,6 +132,21 @@ impl ImportTx {
     /// # Errors
     /// On a database failure.
     pub async fn ensure_account(&mut self, name: &str, opening_balance_minor: i64) -> Result<i64> {
+        self.ensure_account_in(name, self.currency, opening_balance_minor)
+            .await
+    }
+
+    /// Creates (or finds) a bank account held in `currency`. An account that exists keeps the
+    /// currency it has: callers check that its rows match ([`crate::BankAccount::currency`]).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn ensure_account_in(
+        &mut self,
+        name: &str,
+        currency: Currency,
+        opening_balance_minor: i64,
+    ) -> Result<i64> {
         if let Some(&id) = self.accounts.get(name) {
             return Ok(id);
         }
@@ -139,7 +154,7 @@ impl ImportTx {
             &mut self.tx,
             self.org,
             name,
-            self.currency,
+            currency,
             opening_balance_minor,
         )
         .await?;
@@ -154,7 +169,9 @@ impl ImportTx {
     pub async fn add_transactions(&mut self, rows: &[NewTransaction]) -> Result<u64> {
         let mut account_ids = Vec::with_capacity(rows.len());
         for r in rows {
-            account_ids.push(self.ensure_account(&r.account, 0).await?);
+            // A new account is held in its first row's currency.
+            let currency = Currency::parse(&r.currency).unwrap_or(self.currency);
+            account_ids.push(self.ensure_account_in(&r.account, currency, 0).await?);
         }
         let added = match &mut self.tx {
             Tx::Sqlite(_) => self.insert_sqlite(rows, &account_ids).await?,

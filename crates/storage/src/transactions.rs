@@ -5,11 +5,15 @@ use crate::args::{Sql, sql};
 use crate::corrections::effective_class;
 use crate::error::Result;
 use chrono::NaiveDate;
-use flowsense_core::{FlowClass, OrgId};
+use flowsense_core::fx::{Converted, RateTable};
+use flowsense_core::{Currency, FlowClass, OrgId};
 use serde::Serialize;
 
-/// A transaction to add. Amounts are minor units; `amount_minor` is in the organisation's base
-/// currency, `original_*` as the bank reported it.
+/// A transaction to add. Amounts are minor units. `amount_minor` and `currency` are in the
+/// bank account's own currency, exactly as held (reports convert them to the organisation's
+/// base currency as the books are loaded, never here); `original_*` are the amount and currency
+/// as the file or the provider wrote the movement, which every source read today writes in the
+/// account's currency too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTransaction {
     pub account: String,
@@ -50,6 +54,11 @@ pub struct StoredTransaction {
     /// The class the reports use.
     #[sqlx(skip)]
     pub class: FlowClass,
+    /// `amount_minor` in the organisation's base currency at the rate of the transaction's
+    /// date, as the reports count it; `None` when no rate is known (the reports then leave it
+    /// out, and list it among the missing rates).
+    #[sqlx(skip)]
+    pub base_amount_minor: Option<i64>,
 }
 
 /// Filters for listing transactions; every field is optional.
@@ -169,8 +178,25 @@ impl Store {
             sql.push_arg(i64::from(limit) + 1)
         );
         sql.text = text.into();
+        let base = self.org(org).await?.settings.base_currency;
         let mut tx = self.scoped(org).await?;
         let mut items: Vec<StoredTransaction> = tx.fetch_all(sql).await?;
+        if items.iter().any(|t| t.currency != base.as_str()) {
+            let rates = crate::rates::rates_for_books(&mut tx, org).await?;
+            let table = RateTable::new(rates);
+            for t in &mut items {
+                t.base_amount_minor = Currency::parse(&t.currency).ok().and_then(|c| {
+                    match table.convert(t.amount_minor, c, base, t.posted_on) {
+                        Converted::Amount(v) => Some(v),
+                        Converted::NoRate | Converted::OutOfRange => None,
+                    }
+                });
+            }
+        } else {
+            for t in &mut items {
+                t.base_amount_minor = Some(t.amount_minor);
+            }
+        }
         tx.commit().await?;
         for t in &mut items {
             t.class = effective_class(

@@ -18,6 +18,7 @@ mod orgs_and_scoping;
 mod own_data;
 mod planned;
 mod postgres_wall;
+mod rates;
 mod retention;
 #[cfg(feature = "sqlcipher")]
 mod sqlcipher;

@@ -3,7 +3,9 @@
 //! Every bank line posts to `Assets:Bank:<Account>` and balances against
 //! `Income:<Category>` or `Expenses:<Category>`. The two lines of a transfer become one
 //! journal transaction between the two `Assets:Bank:` accounts, so per-account totals equal
-//! the CSV. Amounts are written as `-1234.56 USD`: number first, then the commodity code.
+//! the CSV. Amounts are written as `-1234.56 USD`: number first, then the commodity code, each
+//! line in its own currency; books in several currencies carry their monthly rates as `P`
+//! (market price) directives.
 
 use crate::categories::is_income_category;
 use crate::model::{GenTxn, GeneratedBooks};
@@ -25,7 +27,10 @@ pub fn write_journal<W: Write>(books: &GeneratedBooks, out: W) -> io::Result<()>
         clean_text(&books.business_name),
         books.seed
     )?;
-    writeln!(w, "; written by flowsense-synth; amounts in {currency}\n")?;
+    writeln!(
+        w,
+        "; written by flowsense-synth; base currency {currency}\n"
+    )?;
 
     w.write_all(&date_bytes(books.start))?;
     w.write_all(b" * Opening balances\n")?;
@@ -35,6 +40,15 @@ pub fn write_journal<W: Write>(books: &GeneratedBooks, out: W) -> io::Result<()>
         writeln!(w, " {currency}")?;
     }
     w.write_all(b"    Equity:Opening Balances\n\n")?;
+    // Market prices of the foreign currencies (hledger's `-X` converts with them).
+    for r in &books.rates {
+        w.write_all(b"P ")?;
+        w.write_all(&date_bytes(r.date))?;
+        writeln!(w, " {} {} {}", r.from, r.decimal(), r.to)?;
+    }
+    if !books.rates.is_empty() {
+        w.write_all(b"\n")?;
+    }
 
     let mut dates = DateText::default();
     let txns = &books.transactions;
@@ -52,6 +66,7 @@ pub fn write_journal<W: Write>(books: &GeneratedBooks, out: W) -> io::Result<()>
             writeln!(w, "{}", clean_text(&t.counterparty))?;
             writeln!(w, "    ; {}", clean_text(&t.description))?;
         }
+        let (exponent, currency) = (t.currency.exponent(), t.currency.as_str());
         write_posting(
             &mut w,
             "Assets:Bank:",

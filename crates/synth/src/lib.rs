@@ -17,6 +17,7 @@
 mod categories;
 mod config;
 mod convert;
+mod currencies;
 mod ending;
 mod generate;
 mod journal;
@@ -29,6 +30,9 @@ mod writers;
 pub use categories::is_income_category;
 pub use config::{GenConfig, GenError, MAX_MONTHS, MAX_TRANSACTIONS};
 pub use convert::to_books;
+pub use currencies::{
+    CurrenciesError, MonthRate, account_name, parse_currencies, spread_currencies, write_rates_csv,
+};
 pub use ending::generate_ending;
 pub use generate::generate;
 pub use journal::{account_segment, write_journal};

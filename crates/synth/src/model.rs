@@ -70,6 +70,9 @@ pub struct GeneratedBooks {
     /// Sorted by date; within a date in generation order.
     pub transactions: Vec<GenTxn>,
     pub documents: Vec<GenDoc>,
+    /// Monthly rates of the foreign currencies to `currency` (empty for books in one currency,
+    /// see [`crate::spread_currencies`]).
+    pub rates: Vec<crate::currencies::MonthRate>,
     pub truth: Truth,
 }
 

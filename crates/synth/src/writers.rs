@@ -62,7 +62,7 @@ fn write_rows<W: Write>(books: &GeneratedBooks, out: W, openings: bool) -> io::R
         w.write_all(b",")?;
         write_field(&mut w, &t.account)?;
         w.write_all(b",")?;
-        write_amount(&mut w, t.amount_minor, exponent)?;
+        write_amount(&mut w, t.amount_minor, t.currency.exponent())?;
         w.write_all(b",")?;
         w.write_all(t.currency.as_str().as_bytes())?;
         w.write_all(b",")?;

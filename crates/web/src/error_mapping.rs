@@ -16,6 +16,7 @@ use flowsense_service::identity::password::PasswordError;
 use flowsense_service::orgs::OrgError;
 use flowsense_service::orgs::settings::SettingsError;
 use flowsense_service::planned::PlannedError;
+use flowsense_service::rates::RatesError;
 use flowsense_service::uploads::UploadError;
 use flowsense_service::whatif::saved::SavedError;
 
@@ -207,6 +208,18 @@ impl From<PlannedError> for ApiError {
             PlannedError::TooMany => ApiError::Unprocessable(e.to_string()),
             PlannedError::NotFound => ApiError::NotFound,
             PlannedError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<RatesError> for ApiError {
+    fn from(e: RatesError) -> Self {
+        match e {
+            RatesError::Invalid(f) => f.into(),
+            RatesError::File(_) => ApiError::Unprocessable(e.to_string()),
+            RatesError::Io(io) => ApiError::internal(io),
+            RatesError::Storage(s) => s.into(),
+            RatesError::Analysis(a) => a.into(),
         }
     }
 }

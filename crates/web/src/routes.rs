@@ -173,6 +173,8 @@ fn routes() -> Vec<Route> {
         route!(page POST "/app/{org}/invitations/{id}/revoke", Admin, pages::members::revoke_invitation),
         route!(page GET "/app/{org}/settings", Admin, pages::settings::page),
         route!(page POST "/app/{org}/settings", Admin, pages::settings::save),
+        route!(page GET "/app/{org}/settings/rates", Admin, pages::rates::page),
+        route!(page POST "/app/{org}/settings/rates", Admin, pages::rates::save),
         route!(page POST "/app/{org}/settings/export", Admin + step_up, pages::settings::export),
         route!(page POST "/app/{org}/settings/delete", Admin + step_up, pages::settings::delete),
         route!(page GET "/app/{org}/audit", Admin, pages::audit::page),
@@ -220,6 +222,9 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/planned-items", Viewer, api::planned::list),
         route!(POST "/api/v1/orgs/{org}/planned-items", Member, api::planned::create),
         route!(DELETE "/api/v1/orgs/{org}/planned-items/{id}", Member, api::planned::delete),
+        // Exchange rates for books in more than one currency.
+        route!(GET "/api/v1/orgs/{org}/rates", Viewer, api::rates::list),
+        route!(POST "/api/v1/orgs/{org}/rates", Admin, api::rates::create),
         // Own data: export and account deletion.
         route!(GET "/api/v1/me/notifications", User, api::own_data::notifications),
         route!(PATCH "/api/v1/me/notifications", User, api::own_data::update_notifications),

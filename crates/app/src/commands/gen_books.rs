@@ -4,7 +4,8 @@
 use crate::cli::GenArgs;
 use anyhow::{Context, Result};
 use flowsense_synth::{
-    GenConfig, generate_ending, write_csv_with_opening_balances, write_documents_csv, write_journal,
+    GenConfig, generate_ending, parse_currencies, spread_currencies,
+    write_csv_with_opening_balances, write_documents_csv, write_journal, write_rates_csv,
 };
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,7 +14,18 @@ pub fn run(args: &GenArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let config = GenConfig::new(args.seed, args.transactions);
     let end = args.end.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let books = generate_ending(&config, end).context("--transactions")?;
+    let mut books = generate_ending(&config, end).context("--transactions")?;
+    if let Some(codes) = &args.currencies {
+        let currencies = parse_currencies(codes).context("--currencies")?;
+        spread_currencies(&mut books, &currencies);
+        let rates = rates_path(&args.out);
+        write_file(&rates, |w| write_rates_csv(&books.rates, w))?;
+        eprintln!(
+            "wrote {} monthly rates to {}",
+            books.rates.len(),
+            rates.display()
+        );
+    }
     write_file(&args.out, |w| write_csv_with_opening_balances(&books, w))?;
     let documents = documents_path(&args.out);
     write_file(&documents, |w| write_documents_csv(&books, w))?;
@@ -35,6 +47,15 @@ pub fn run(args: &GenArgs) -> Result<()> {
         started.elapsed()
     );
     Ok(())
+}
+
+/// `books.csv` → `books.rates.csv`, the monthly rates of books in several currencies.
+pub(crate) fn rates_path(csv: &Path) -> PathBuf {
+    let stem = csv
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    csv.with_file_name(format!("{stem}.rates.csv"))
 }
 
 /// `books.csv` → `books.documents.csv`, the invoices and bills that go with it.

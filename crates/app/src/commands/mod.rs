@@ -9,6 +9,7 @@ mod jobs;
 mod keys;
 mod migrate;
 mod org;
+mod rates;
 mod report;
 mod sandbox;
 mod serve;
@@ -41,6 +42,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             report::run(&args, || Settings::load(&overrides(None, None))).await
         }
         Command::Gen(args) => gen_books::run(&args),
+        Command::Rates(cmd) => rates::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Keys(cmd) => keys::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::User(cmd) => user::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Org(cmd) => org::run(&Settings::load(&overrides(None, None))?, &cmd).await,

@@ -104,6 +104,9 @@ pub struct Report {
     pub currency: Currency,
     pub as_of: NaiveDate,
     pub report: ReportBody,
+    /// Amounts the figures leave out for want of an exchange rate (absent when none are).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_rates: Vec<crate::fx::MissingRate>,
 }
 
 /// Runs one report over the books.
@@ -140,6 +143,7 @@ pub fn run_report(books: &Books, kind: ReportKind, options: &ReportOptions) -> R
         currency: books.currency,
         as_of,
         report,
+        missing_rates: books.missing_rates.clone(),
     }
 }
 
@@ -166,5 +170,6 @@ pub fn cashflow_report(parts: &CashflowParts, books: &Books, options: &ReportOpt
         currency: books.currency,
         as_of,
         report: ReportBody::Cashflow(cashflow_of_parts(parts, books)),
+        missing_rates: books.missing_rates.clone(),
     }
 }

@@ -16,6 +16,7 @@ use flowsense_storage::{
     Store, UserId,
 };
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -37,7 +38,8 @@ pub struct FileImport<'a> {
     pub file_name: String,
     /// Lower-case hex SHA-256 of the file ([`file_sha256`]).
     pub sha256: String,
-    /// Column map, date format and default account; the currency is the organisation's.
+    /// Column map, date format and default account; rows that name no currency are in the
+    /// organisation's base currency.
     pub options: ImportOptions,
     /// Invoices and bills that go with a statement file, imported in the same transaction.
     pub documents: Option<PathBuf>,
@@ -119,7 +121,8 @@ pub async fn import_file(
     let mut options = file.options.clone();
     options.base_currency = currency;
     options.source_name.clone_from(&file.source_name);
-    let checked = check_file(&file, &options, progress).await?;
+    let accounts = AccountCurrencies::of(store, org).await?;
+    let checked = check_file(&file, &options, &accounts, progress).await?;
     let format = match checked {
         Checked::Documents(_) => "documents-csv",
         Checked::Statement { .. } => "statement",
@@ -143,7 +146,9 @@ pub async fn import_file(
                         progress.read(0, import.rows_read());
                     }
                 }
-                None => add_statement(&mut import, file.path, &options, progress).await?,
+                None => {
+                    add_statement(&mut import, file.path, &options, accounts, progress).await?;
+                }
             }
             add_documents(&mut import, &documents).await?;
         }
@@ -165,8 +170,10 @@ pub async fn import_file(
 async fn check_file(
     file: &FileImport<'_>,
     options: &ImportOptions,
+    accounts: &AccountCurrencies,
     progress: &dyn ImportProgress,
 ) -> Result<Checked, ImportFailure> {
+    let mut accounts = accounts.clone();
     let path = file.path.to_path_buf();
     let sibling = file.documents.clone();
     let options = options.clone();
@@ -177,6 +184,7 @@ async fn check_file(
             &path,
             sibling.as_deref(),
             &options,
+            &mut accounts,
             check_first,
             |bytes, rows| {
                 let _ = tx.try_send((bytes, rows)); // progress only: a full channel skips one
@@ -195,6 +203,7 @@ fn check_file_blocking(
     path: &Path,
     sibling: Option<&Path>,
     options: &ImportOptions,
+    accounts: &mut AccountCurrencies,
     check_first: bool,
     report: impl Fn(u64, u64),
 ) -> Result<Checked, ImportFailure> {
@@ -212,7 +221,7 @@ fn check_file_blocking(
         Importer::Ofx(_) => Some(
             rows.map(|r| {
                 r.map_err(|e| renamed(e, &source))
-                    .and_then(|r| to_new_transaction(r, currency, &source))
+                    .and_then(|r| to_new_transaction(r, accounts, &source))
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(ImportFailure::Refused)?,
@@ -222,7 +231,7 @@ fn check_file_blocking(
             let mut checked = 0u64;
             while let Some(row) = rows.next() {
                 let row = row.map_err(&refused)?;
-                to_new_transaction(row, currency, &source).map_err(ImportFailure::Refused)?;
+                to_new_transaction(row, accounts, &source).map_err(ImportFailure::Refused)?;
                 checked += 1;
                 if checked.is_multiple_of(BATCH_ROWS as u64)
                     && let Importer::Csv(csv) = &rows
@@ -259,12 +268,12 @@ async fn add_statement(
     import: &mut ImportTx,
     file: &Path,
     options: &ImportOptions,
+    mut accounts: AccountCurrencies,
     progress: &dyn ImportProgress,
 ) -> Result<(), ImportFailure> {
     let source = options.source_name.clone();
     let mut rows = flowsense_import::open_path(file, options)
         .map_err(|e| ImportFailure::Refused(renamed(e, &source)))?;
-    let currency = options.base_currency;
     // Parse on a blocking thread while the database writes the previous batch: two cores, two
     // stages. The channel holds one batch ahead, so memory stays bounded.
     let (tx, mut rx) =
@@ -275,7 +284,7 @@ async fn add_statement(
             for row in rows.by_ref().take(BATCH_ROWS) {
                 let parsed = row
                     .map_err(|e| renamed(e, &source))
-                    .and_then(|r| to_new_transaction(r, currency, &source));
+                    .and_then(|r| to_new_transaction(r, &mut accounts, &source));
                 match parsed {
                     Ok(t) => batch.push(t),
                     Err(e) => {
@@ -307,21 +316,51 @@ async fn add_statement(
     Ok(())
 }
 
+/// The currency each existing bank account is held in, by name: a row must match its account's
+/// (a new account takes its first row's currency).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AccountCurrencies(HashMap<String, Currency>);
+
+impl AccountCurrencies {
+    async fn of(store: &Store, org: &Organisation) -> Result<Self, StorageError> {
+        let accounts = store.bank_accounts(org.id).await?;
+        Ok(Self(
+            accounts
+                .into_iter()
+                .filter_map(|a| Some((a.name, Currency::parse(&a.currency).ok()?)))
+                .collect(),
+        ))
+    }
+
+    /// Notes the account a row names, refusing a row whose currency is not its account's.
+    fn check(&mut self, r: &ImportedTxn, source: &str) -> Result<(), ImportError> {
+        match self.0.get(&r.account) {
+            Some(&held) if held != r.currency => Err(ImportError::new(
+                source,
+                r.line,
+                ErrorReason::AccountCurrency {
+                    account: flowsense_import::Quoted::new(&r.account),
+                    held: held.as_str().into(),
+                    found: r.currency.as_str().into(),
+                },
+            )),
+            Some(_) => Ok(()),
+            None => {
+                self.0.insert(r.account.clone(), r.currency);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A parsed row as storage takes it: amount and currency as the file gives them, in the bank
+/// account's currency (checked by [`AccountCurrencies`]).
 fn to_new_transaction(
     r: ImportedTxn,
-    base: Currency,
+    accounts: &mut AccountCurrencies,
     source: &str,
 ) -> Result<NewTransaction, ImportError> {
-    if r.currency != base {
-        return Err(ImportError::new(
-            source,
-            r.line,
-            ErrorReason::ForeignCurrency {
-                found: r.currency.as_str().into(),
-                base: base.as_str().into(),
-            },
-        ));
-    }
+    accounts.check(&r, source)?;
     Ok(NewTransaction {
         is_transfer: r
             .category
@@ -329,7 +368,7 @@ fn to_new_transaction(
         account: r.account,
         posted_on: r.date,
         amount_minor: r.amount_minor,
-        currency: base.as_str().into(),
+        currency: r.currency.as_str().into(),
         original_amount_minor: r.amount_minor,
         original_currency: r.currency.as_str().into(),
         counterparty: r.counterparty,

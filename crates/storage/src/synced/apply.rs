@@ -15,8 +15,10 @@ use crate::args::sql;
 use crate::books::books_changed;
 use crate::corrections::{apply_rules_to_new, rules_mark};
 use crate::error::{Result, StorageError};
+use crate::rates::{RateSource, save_rates_in};
 use crate::scope::Tx;
 use flowsense_core::books::TRANSFER_CATEGORY;
+use flowsense_core::fx::{Rate, check_rate};
 use flowsense_core::synced::{BookChange, CashMovement, Document};
 use flowsense_core::{Currency, OrgId};
 use serde::Serialize;
@@ -103,13 +105,15 @@ impl Store {
     /// movements replaced, documents upserted, removals applied, the books version moved on.
     /// A page of a full read marks what it carries as seen, and the page completing the read
     /// removes the connection's transactions and documents it did not see (counted as removed).
-    /// Amounts are stored in `base_currency` (converted with the provider's exact rate, rounded
-    /// half to even once) beside the provider's own amount and currency. Transfers between two
+    /// Movements are stored in their own currency (their account's), exactly as the provider
+    /// sent them, and the provider's rate to `base_currency` on each one's date goes into the
+    /// organisation's rates, which the books convert with; invoices and bills are stored in
+    /// `base_currency` (converted with the provider's exact rate, rounded half to even once). Transfers between two
     /// money accounts are filed under [`TRANSFER_CATEGORY`], as imports file them.
     ///
     /// # Errors
     /// `NotFound` when the organisation has no such connection of that provider, or it is dead
-    /// or disconnected (nothing is written); `Config` for an amount in another currency without
+    /// or disconnected (nothing is written); `Config` for a document in another currency without
     /// a rate, or a movement in an account the connection never sent; a database failure
     /// (nothing is written).
     pub async fn apply_synced(
@@ -235,8 +239,12 @@ async fn write_movements(
     base: Currency,
 ) -> Result<u64> {
     let mut rows: BTreeMap<String, MovementRow<'_>> = BTreeMap::new();
+    let mut rates: BTreeMap<(chrono::NaiveDate, Currency), Rate> = BTreeMap::new();
     for movements in final_states(changes).movements.into_values() {
         for m in movements {
+            if let Some(rate) = provider_rate(m, base) {
+                rates.insert((rate.date, rate.from), rate);
+            }
             let account_id = *accounts
                 .get(&format!("{prefix}{}", m.account_id))
                 .ok_or_else(|| {
@@ -248,8 +256,8 @@ async fn write_movements(
                 MovementRow {
                     account_id,
                     posted_on: m.date,
-                    amount_minor: to_base(m.amount, m.rate, base)?,
-                    currency: base.as_str(),
+                    amount_minor: m.amount.minor,
+                    currency: m.amount.currency.as_str(),
                     original_amount_minor: m.amount.minor,
                     original_currency: m.amount.currency.as_str(),
                     counterparty: &m.counterparty,
@@ -266,6 +274,13 @@ async fn write_movements(
             );
         }
     }
+    let source = if provider == "xero" {
+        RateSource::Xero
+    } else {
+        RateSource::Quickbooks
+    };
+    let rates: Vec<Rate> = rates.into_values().collect();
+    save_rates_in(tx, org, &rates, source).await?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -276,6 +291,26 @@ async fn write_movements(
     };
     tx.execute(statement.arg(org).arg(provider).arg(json(&rows)?))
         .await
+}
+
+/// The provider's rate on a movement in another currency than the base, as a rate of the
+/// rates table (units of the base per unit of the movement's currency, on its date). A rate
+/// the table cannot hold (not positive, too precise) is left out: the movement then counts
+/// among those missing a rate until one is added.
+fn provider_rate(m: &CashMovement, base: Currency) -> Option<Rate> {
+    if m.amount.currency == base {
+        return None;
+    }
+    let r = m.rate?;
+    let rate = rust_decimal::Decimal::try_from_i128_with_scale(i128::from(r.mantissa), r.scale)
+        .ok()
+        .and_then(|d| check_rate(d).ok())?;
+    Some(Rate {
+        date: m.date,
+        from: m.amount.currency,
+        to: base,
+        rate,
+    })
 }
 
 /// Removes what the page says is gone: movements a transaction no longer has, and every row of

@@ -157,7 +157,30 @@ pub async fn a_synced_page_applies_once_with_its_cursor_and_only_for_its_organis
             )
         })
         .collect();
-    assert_eq!(by_id, [("1", 1, -1_999, -1_999), ("2", 1, 15, 22)]);
+    // The euro deposit is kept in euros; the provider's rate goes into the rates, and the books
+    // convert with it: 0.15 EUR at 1.5 is 0.225 USD, rounded half to even once: 0.22.
+    assert_eq!(by_id, [("1", 1, -1_999, -1_999), ("2", 1, 15, 15)]);
+    let rates = store.org_rates(a, 10).await.unwrap();
+    assert_eq!(rates.len(), 1);
+    assert_eq!(
+        (
+            rates[0].rate.from,
+            rates[0].rate.to,
+            rates[0].rate.rate.to_string(),
+            rates[0].source.as_str()
+        ),
+        (Currency::EUR, Currency::USD, "1.5".to_owned(), "quickbooks")
+    );
+    let mut amounts: Vec<i64> = store
+        .load_books(a)
+        .await
+        .unwrap()
+        .txns
+        .iter()
+        .map(|t| t.amount)
+        .collect();
+    amounts.sort_unstable();
+    assert_eq!(amounts, [-1_999, 22]);
     assert_eq!(documents, 1);
     assert_eq!(
         store.sync_state(a, id).await.unwrap().cursor.as_deref(),

@@ -146,6 +146,7 @@ pub(super) fn finish(g: Gen, config: &GenConfig) -> GeneratedBooks {
         accounts,
         transactions,
         documents,
+        rates: Vec::new(),
         truth: Truth {
             duplicate_payment,
             large_purchase,

@@ -12,6 +12,7 @@ pub(crate) mod me;
 pub(crate) mod orgs;
 pub(crate) mod own_data;
 pub(crate) mod planned;
+pub(crate) mod rates;
 
 pub use cron::CronEndpoint;
 

@@ -195,7 +195,10 @@ pub(crate) struct Row {
     description: String,
     category: String,
     account: String,
+    /// In the base currency, as the reports count it; "no rate" when none is known.
     amount: String,
+    /// As held in its account's currency, when that is not the base currency; else empty.
+    original: String,
     incoming: bool,
 }
 
@@ -276,7 +279,14 @@ pub(crate) async fn transactions(
             description: t.description.clone(),
             category: t.category.clone(),
             account: t.account.clone(),
-            amount: money(t.amount_minor, currency),
+            amount: t
+                .base_amount_minor
+                .map_or_else(|| "no rate".to_owned(), |v| money(v, currency)),
+            original: Currency::parse(&t.currency)
+                .ok()
+                .filter(|c| *c != currency)
+                .map(|c| format!("{} {c}", money(t.amount_minor, c)))
+                .unwrap_or_default(),
             incoming: t.amount_minor > 0,
         })
         .collect();

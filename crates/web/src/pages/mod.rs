@@ -26,6 +26,7 @@ pub(crate) mod profile_actions;
 mod profile_forms;
 pub(crate) mod profile_security;
 mod qr;
+pub(crate) mod rates;
 mod recurring;
 pub(crate) mod settings;
 mod step_up;

@@ -21,6 +21,7 @@ mod csrf;
 mod digest;
 mod enumeration;
 mod error_pages;
+mod exchange_rates;
 mod extreme_books;
 mod forms;
 mod import_isolation;

@@ -513,6 +513,12 @@ impl World {
                 path = path.replace("{id}", &saved.id.to_string());
                 Some(json!({}))
             }
+            ("POST", "/api/v1/orgs/{org}/rates") => Some(json!({
+                "date": "2026-01-02", "from": "EUR", "to": "USD", "rate": "1.0834"
+            })),
+            ("POST", "/app/{org}/settings/rates") => Some(json!({
+                "date": "2026-01-02", "from": "GBP", "to": "USD", "rate": "1.27"
+            })),
             ("POST", _) | ("PATCH", _) => Some(json!({})),
             _ => None,
         };

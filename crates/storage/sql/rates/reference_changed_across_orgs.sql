@@ -1,0 +1,1 @@
+UPDATE organisations SET books_version = books_version + 1
