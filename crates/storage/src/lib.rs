@@ -19,6 +19,7 @@
 )]
 
 mod accounts;
+pub mod backup;
 mod ai_calls;
 mod args;
 mod audit;
