@@ -11,7 +11,11 @@ use flowsense_service::backup::{
 };
 use flowsense_storage::crypto::{BackupCipherError, Keyring};
 use flowsense_storage::{ImportMeta, NewOrg, NewTransaction, OpenOptions, OrgSettings, Store};
+use flowsense_core::clock::{Clock, ManualClock};
+use flowsense_jobs::{Scheduler, Worker, WorkerConfig};
+use flowsense_service::background::{BACKUP_NIGHTLY, registry};
 use flowsense_test_support::TestDb;
+use std::sync::Arc;
 
 async fn books(store: &Store, rows: u64) -> OrgId {
     let org = store
@@ -139,6 +143,42 @@ async fn a_backup_is_sealed_verified_restored_and_refused_to_another_master_key(
     assert_eq!(kept, ["flowsense-20261204T030000Z", "flowsense-20261204T040000Z"]);
 }
 
+/// The scheduler enqueues the nightly backup once; a worker takes it and verifies it.
+async fn the_nightly_job_backs_up_and_verifies(db: &TestDb) {
+    if !db.is_sqlite() {
+        return;
+    }
+    books(&db.store, 50).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let outbox = tempfile::tempdir().expect("outbox");
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 4, 2, 5, 0).single().expect("instant"),
+    ));
+    let ctx = crate::support::context(&db.store, outbox.path())
+        .with_clock(clock.clone())
+        .with_backups(BackupPolicy {
+            dir: dir.path().to_path_buf(),
+            keep: 3,
+        });
+    let kinds = Arc::new(registry(&ctx));
+    let scheduler = Scheduler::new(db.store.clone(), kinds.clone(), clock.clone());
+    scheduler.tick().await.expect("tick");
+    scheduler.tick().await.expect("a second tick enqueues nothing new");
+    let worker = Worker::new(db.store.clone(), kinds, clock.clone(), WorkerConfig::new(2, 0));
+    while worker.run_once().await.expect("run") > 0 {}
+    let all = list(dir.path()).expect("list");
+    assert_eq!(all.len(), 1, "one backup a night");
+    let (m, v) = last_verified(dir.path()).expect("verified by the job");
+    assert_eq!(m.row_counts["transactions"], 50);
+    assert_eq!(v.verified_at, clock.now());
+
+    // Without a backup directory there is no backup kind at all.
+    let plain = crate::support::context(&db.store, outbox.path());
+    assert!(registry(&plain).options(BACKUP_NIGHTLY).is_none());
+    assert!(registry(&ctx).options(BACKUP_NIGHTLY).is_some());
+}
+
 flowsense_test_support::on_both_backends!(
-    a_backup_is_sealed_verified_restored_and_refused_to_another_master_key
+    a_backup_is_sealed_verified_restored_and_refused_to_another_master_key,
+    the_nightly_job_backs_up_and_verifies,
 );

@@ -157,6 +157,27 @@ fn shredding(_: &Instance) -> String {
     "Deleting an organisation destroys its key (crypto-shredding)".into()
 }
 
+fn backups(i: &Instance) -> String {
+    let Some(b) = &i.backups else {
+        return "No scheduled backups are configured on this instance (FLOWSENSE_BACKUP_DIR)".into();
+    };
+    let schedule = format!(
+        "Nightly at {:02}:00 UTC, sealed with AES-256-GCM under a key derived from the master key (never stored with them), each restored into a scratch database to check every table; the last {} kept.",
+        flowsense_service::backup::NIGHTLY_BACKUP_HOUR_UTC,
+        b.keep
+    );
+    match &b.last_verified {
+        None => format!("{schedule} None verified yet."),
+        Some((m, v)) => format!(
+            "{schedule} Last verified: the backup of {}, checked {} ({} tables, {} rows).",
+            m.created_at.format("%-d %B %Y, %H:%M UTC"),
+            v.verified_at.format("%-d %B %Y, %H:%M UTC"),
+            v.tables,
+            v.rows
+        ),
+    }
+}
+
 fn passwords(_: &Instance) -> String {
     "argon2id; 12–128 characters; weak and common passwords refused".into()
 }
@@ -395,6 +416,17 @@ pub(crate) const CLAIMS: &[Claim] = &[
         read: shredding,
         proven_by: &[
             "crates/storage/tests/crypto/mod.rs::a_deleted_orgs_backed_up_rows_cannot_be_decrypted",
+        ],
+    },
+    Claim {
+        id: "fact-backups",
+        section: Section::Rest,
+        label: "Backups",
+        read: backups,
+        proven_by: &[
+            "crates/service/tests/worker/backup.rs::a_backup_is_sealed_verified_restored_and_refused_to_another_master_key",
+            "crates/service/tests/worker/backup.rs::the_nightly_job_backs_up_and_verifies",
+            TRUST_PAGE,
         ],
     },
     Claim {

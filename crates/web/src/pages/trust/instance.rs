@@ -6,6 +6,7 @@ use crate::headers::{content_security_policy, form_targets};
 use flowsense_core::Currency;
 use flowsense_service::identity::limits::Limit;
 use flowsense_service::identity::session::SessionPolicy;
+use flowsense_service::backup::manifest::{Manifest, Verified};
 use flowsense_service::sub_processors::{SubProcessor, sub_processors};
 use flowsense_storage::OrgSettings;
 use flowsense_storage::crypto::KeyStatus;
@@ -30,6 +31,14 @@ pub(crate) struct Instance {
     pub defaults: OrgSettings,
     pub contact: Option<SecurityContact>,
     pub sub_processors: Vec<SubProcessor>,
+    /// The scheduled backups; `None`: none are configured.
+    pub backups: Option<Backups>,
+}
+
+/// The nightly backups and the newest one a scratch restore found whole.
+pub(crate) struct Backups {
+    pub keep: usize,
+    pub last_verified: Option<(Manifest, Verified)>,
 }
 
 impl Instance {
@@ -50,7 +59,24 @@ impl Instance {
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
         .collect();
+        let backups = match state.backups.clone() {
+            None => None,
+            Some(policy) => {
+                let dir = policy.dir.clone();
+                let last_verified = tokio::task::spawn_blocking(move || {
+                    flowsense_service::backup::last_verified(&dir)
+                })
+                .await
+                .ok()
+                .flatten();
+                Some(Backups {
+                    keep: policy.keep,
+                    last_verified,
+                })
+            }
+        };
         Self {
+            backups,
             tls: state.deployment.tls,
             secure_cookies: state.settings.secure_cookies,
             session: state.settings.session,

@@ -74,6 +74,10 @@ fn everything_on() -> Instance {
             data_sent: "addresses",
             turn_off: "unset FLOWSENSE_SMTP_URL",
         }],
+        backups: Some(super::super::instance::Backups {
+            keep: 7,
+            last_verified: None,
+        }),
     }
 }
 
@@ -85,7 +89,8 @@ fn text(id: &str, instance: &Instance) -> String {
 #[test]
 fn each_feature_turned_off_changes_its_claim_to_say_so() {
     type Off = fn(&mut Instance);
-    let cases: [(&str, Off, &str); 8] = [
+    let cases: [(&str, Off, &str); 9] = [
+        ("fact-backups", |i| i.backups = None, "No scheduled backups are configured on this instance"),
         ("fact-tls", |i| i.tls = false, "Off: this instance serves plain HTTP"),
         ("fact-hsts", |i| i.tls = false, "Not sent"),
         ("fact-tls-version", |i| i.tls = false, "Not served by this instance"),
