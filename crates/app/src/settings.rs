@@ -326,7 +326,8 @@ impl Settings {
             .map(|c| SecurityContact::parse(&c))
             .transpose()?;
         let backup_dir = env("FLOWSENSE_BACKUP_DIR")?.map(PathBuf::from);
-        let backup_keep = usize::try_from(bounded_int("FLOWSENSE_BACKUP_KEEP", 7, 1..=365)?).unwrap_or(7);
+        let backup_keep =
+            usize::try_from(bounded_int("FLOWSENSE_BACKUP_KEEP", 7, 1..=365)?).unwrap_or(7);
 
         Ok(Settings {
             security_contact,

@@ -103,7 +103,10 @@ fn register_backup(registry: &mut Registry, ctx: &Context) {
             let created = backup::create(&ctx.store, &policy, ctx.now())
                 .await
                 .map_err(fail)?;
-            let keyring = ctx.store.keyring().ok_or_else(|| fail(backup::BackupError::NoKeyring))?;
+            let keyring = ctx
+                .store
+                .keyring()
+                .ok_or_else(|| fail(backup::BackupError::NoKeyring))?;
             backup::verify(keyring, &created.path, ctx.now())
                 .await
                 .map_err(fail)?;

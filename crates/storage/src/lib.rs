@@ -19,10 +19,10 @@
 )]
 
 mod accounts;
-pub mod backup;
 mod ai_calls;
 mod args;
 mod audit;
+pub mod backup;
 mod books;
 mod cleanup;
 mod connections;

@@ -67,9 +67,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn is_test_attribute(line: &str) -> bool {
     let line = line.trim();
-    line == "#[test]"
-        || line.starts_with("#[tokio::test")
-        || line.starts_with("#[sqlx::test")
+    line == "#[test]" || line.starts_with("#[tokio::test") || line.starts_with("#[sqlx::test")
 }
 
 /// The identifier after `fn ` on `line`, when it declares a function.
@@ -111,7 +109,9 @@ pub fn tests_in(source: &str) -> Vec<String> {
         if let Some((_, rest)) = trimmed.split_once("on_both_backends!(")
             && !trimmed.starts_with("//")
         {
-            let (names, closed) = rest.split_once(')').map_or((rest, false), |(n, _)| (n, true));
+            let (names, closed) = rest
+                .split_once(')')
+                .map_or((rest, false), |(n, _)| (n, true));
             found.extend(identifiers(names));
             in_backends_list = !closed;
             continue;

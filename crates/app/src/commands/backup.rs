@@ -38,7 +38,10 @@ fn default_dir(settings: &Settings) -> PathBuf {
 fn newest(dir: &Path) -> Result<PathBuf> {
     match backup::list(dir)?.pop() {
         Some((path, _, _)) => Ok(path),
-        None => bail!("no backup in {} (take one with `flowsense backup create`)", dir.display()),
+        None => bail!(
+            "no backup in {} (take one with `flowsense backup create`)",
+            dir.display()
+        ),
     }
 }
 

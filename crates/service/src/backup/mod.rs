@@ -144,7 +144,9 @@ async fn build(
             std::fs::File::create(&sealed_path).map_err(io("the backup file cannot be created"))?,
         ));
         cipher.seal(&mut reader, &mut writer)?;
-        writer.flush().map_err(io("the backup file cannot be written"))?;
+        writer
+            .flush()
+            .map_err(io("the backup file cannot be written"))?;
         let (sealed_sha, sealed_bytes, file) = writer.finish();
         file.into_inner()
             .map_err(|e| e.into_error())
@@ -214,7 +216,9 @@ async fn open_into(
             .map_err(io(format!("{} cannot be created", target_path.display())))?;
         let mut writer = Hashing::new(std::io::BufWriter::new(file));
         cipher.open(&mut reader, &mut writer)?;
-        writer.flush().map_err(io("the restored database cannot be written"))?;
+        writer
+            .flush()
+            .map_err(io("the restored database cannot be written"))?;
         let (plain_sha, plain_bytes, file) = writer.finish();
         file.into_inner()
             .map_err(|e| e.into_error())
@@ -270,7 +274,8 @@ pub async fn verify(
     now: DateTime<Utc>,
 ) -> Result<Verified, BackupError> {
     let scratch = tempfile::tempdir().map_err(io("no scratch directory"))?;
-    let (manifest, rows) = open_into(keyring, backup, &scratch.path().join("verify.sqlite")).await?;
+    let (manifest, rows) =
+        open_into(keyring, backup, &scratch.path().join("verify.sqlite")).await?;
     let verified = Verified {
         verified_at: now,
         tables: manifest.row_counts.len(),
@@ -287,7 +292,11 @@ pub async fn verify(
 /// # Errors
 /// [`BackupError::TargetExists`], another master key ([`BackupCipherError::KeyMismatch`]) or
 /// damage; a partly written target is removed.
-pub async fn restore(keyring: &Keyring, backup: &Path, target: &Path) -> Result<Manifest, BackupError> {
+pub async fn restore(
+    keyring: &Keyring,
+    backup: &Path,
+    target: &Path,
+) -> Result<Manifest, BackupError> {
     if target.exists() {
         return Err(BackupError::TargetExists(target.to_path_buf()));
     }
@@ -323,7 +332,11 @@ pub fn list(dir: &Path) -> Result<Vec<(PathBuf, Manifest, Option<Verified>)>, Ba
             found.push((path, m, verified));
         }
     }
-    found.sort_by(|a, b| a.1.created_at.cmp(&b.1.created_at).then(a.1.id.cmp(&b.1.id)));
+    found.sort_by(|a, b| {
+        a.1.created_at
+            .cmp(&b.1.created_at)
+            .then(a.1.id.cmp(&b.1.id))
+    });
     Ok(found)
 }
 
@@ -343,7 +356,8 @@ fn prune(dir: &Path, keep: usize) -> Result<Vec<String>, BackupError> {
     let excess = all.len().saturating_sub(keep.max(1));
     let mut removed = Vec::new();
     for (path, m, _) in all.into_iter().take(excess) {
-        std::fs::remove_dir_all(&path).map_err(io(format!("{} cannot be removed", path.display())))?;
+        std::fs::remove_dir_all(&path)
+            .map_err(io(format!("{} cannot be removed", path.display())))?;
         removed.push(m.id);
     }
     Ok(removed)

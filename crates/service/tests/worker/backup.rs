@@ -4,16 +4,16 @@
 //! removed beyond the kept count; and the nightly job doing it all on its own.
 
 use chrono::{Days, NaiveDate, TimeDelta, TimeZone, Utc};
+use flowsense_core::clock::{Clock, ManualClock};
 use flowsense_core::{Currency, OrgId};
+use flowsense_jobs::{Scheduler, Worker, WorkerConfig};
+use flowsense_service::background::{BACKUP_NIGHTLY, registry};
 use flowsense_service::backup::manifest::SEALED_FILE;
 use flowsense_service::backup::{
     BackupError, BackupPolicy, create, last_verified, list, restore, verify,
 };
 use flowsense_storage::crypto::{BackupCipherError, Keyring};
 use flowsense_storage::{ImportMeta, NewOrg, NewTransaction, OpenOptions, OrgSettings, Store};
-use flowsense_core::clock::{Clock, ManualClock};
-use flowsense_jobs::{Scheduler, Worker, WorkerConfig};
-use flowsense_service::background::{BACKUP_NIGHTLY, registry};
 use flowsense_test_support::TestDb;
 use std::sync::Arc;
 
@@ -63,7 +63,10 @@ async fn a_backup_is_sealed_verified_restored_and_refused_to_another_master_key(
         dir: dir.path().to_path_buf(),
         keep: 2,
     };
-    let now = Utc.with_ymd_and_hms(2026, 12, 4, 2, 0, 0).single().expect("instant");
+    let now = Utc
+        .with_ymd_and_hms(2026, 12, 4, 2, 0, 0)
+        .single()
+        .expect("instant");
     if !db.is_sqlite() {
         let r = create(&db.store, &policy, now).await;
         assert!(matches!(r, Err(BackupError::PostgresNotSupported)), "{r:?}");
@@ -92,7 +95,10 @@ async fn a_backup_is_sealed_verified_restored_and_refused_to_another_master_key(
         .expect("verify");
     assert_eq!(verified.tables, m.row_counts.len());
     let (last, v) = last_verified(dir.path()).expect("recorded");
-    assert_eq!((last.id.as_str(), v.verified_at), (m.id.as_str(), now + TimeDelta::minutes(1)));
+    assert_eq!(
+        (last.id.as_str(), v.verified_at),
+        (m.id.as_str(), now + TimeDelta::minutes(1))
+    );
 
     // Another master key: refused, in words, and nothing is written.
     let target = dir.path().join("restored.db");
@@ -103,13 +109,21 @@ async fn a_backup_is_sealed_verified_restored_and_refused_to_another_master_key(
         other => panic!("expected a key mismatch, got {other:?}"),
     }
     let message = refused.expect_err("refused").to_string();
-    assert!(message.contains("made with another master key"), "{message}");
+    assert!(
+        message.contains("made with another master key"),
+        "{message}"
+    );
     assert!(!target.exists());
 
     // The right key: a new database whose books equal the original's.
-    restore(&db.keyring, &created.path, &target).await.expect("restore");
+    restore(&db.keyring, &created.path, &target)
+        .await
+        .expect("restore");
     let again = restore(&db.keyring, &created.path, &target).await;
-    assert!(matches!(again, Err(BackupError::TargetExists(_))), "never overwrites");
+    assert!(
+        matches!(again, Err(BackupError::TargetExists(_))),
+        "never overwrites"
+    );
     let restored = Store::open(
         &format!("sqlite://{}", target.display()),
         &OpenOptions {
@@ -133,14 +147,29 @@ async fn a_backup_is_sealed_verified_restored_and_refused_to_another_master_key(
     bytes[middle] ^= 0x40;
     std::fs::write(created.path.join(SEALED_FILE), &bytes).expect("write");
     let damaged = verify(&db.keyring, &created.path, now).await;
-    assert!(matches!(damaged, Err(BackupError::Cipher(BackupCipherError::Damaged(_)))), "{damaged:?}");
+    assert!(
+        matches!(
+            damaged,
+            Err(BackupError::Cipher(BackupCipherError::Damaged(_)))
+        ),
+        "{damaged:?}"
+    );
 
     // Keep 2: the third backup removes the first.
     for hours in [1, 2] {
-        create(&db.store, &policy, now + TimeDelta::hours(hours)).await.expect("backup");
+        create(&db.store, &policy, now + TimeDelta::hours(hours))
+            .await
+            .expect("backup");
     }
-    let kept: Vec<String> = list(dir.path()).expect("list").into_iter().map(|(_, m, _)| m.id).collect();
-    assert_eq!(kept, ["flowsense-20261204T030000Z", "flowsense-20261204T040000Z"]);
+    let kept: Vec<String> = list(dir.path())
+        .expect("list")
+        .into_iter()
+        .map(|(_, m, _)| m.id)
+        .collect();
+    assert_eq!(
+        kept,
+        ["flowsense-20261204T030000Z", "flowsense-20261204T040000Z"]
+    );
 }
 
 /// The scheduler enqueues the nightly backup once; a worker takes it and verifies it.
@@ -152,7 +181,9 @@ async fn the_nightly_job_backs_up_and_verifies(db: &TestDb) {
     let dir = tempfile::tempdir().expect("dir");
     let outbox = tempfile::tempdir().expect("outbox");
     let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 12, 4, 2, 5, 0).single().expect("instant"),
+        Utc.with_ymd_and_hms(2026, 12, 4, 2, 5, 0)
+            .single()
+            .expect("instant"),
     ));
     let ctx = crate::support::context(&db.store, outbox.path())
         .with_clock(clock.clone())
@@ -163,8 +194,16 @@ async fn the_nightly_job_backs_up_and_verifies(db: &TestDb) {
     let kinds = Arc::new(registry(&ctx));
     let scheduler = Scheduler::new(db.store.clone(), kinds.clone(), clock.clone());
     scheduler.tick().await.expect("tick");
-    scheduler.tick().await.expect("a second tick enqueues nothing new");
-    let worker = Worker::new(db.store.clone(), kinds, clock.clone(), WorkerConfig::new(2, 0));
+    scheduler
+        .tick()
+        .await
+        .expect("a second tick enqueues nothing new");
+    let worker = Worker::new(
+        db.store.clone(),
+        kinds,
+        clock.clone(),
+        WorkerConfig::new(2, 0),
+    );
     while worker.run_once().await.expect("run") > 0 {}
     let all = list(dir.path()).expect("list");
     assert_eq!(all.len(), 1, "one backup a night");

@@ -131,7 +131,11 @@ impl BackupCipher {
     ///
     /// # Errors
     /// Reading, writing, or no randomness.
-    pub fn seal(&self, from: &mut impl Read, to: &mut impl Write) -> Result<u64, BackupCipherError> {
+    pub fn seal(
+        &self,
+        from: &mut impl Read,
+        to: &mut impl Write,
+    ) -> Result<u64, BackupCipherError> {
         let mut current = read_chunk(from)?;
         let mut index = 0u64;
         let mut total = 0u64;
@@ -147,7 +151,11 @@ impl BackupCipher {
             self.key
                 .seal_raw(&self.aad(b"chunk", index, last), &current, &mut sealed)?;
             to.write_all(&[u8::from(last)])?;
-            to.write_all(&u32::try_from(sealed.len()).unwrap_or(u32::MAX).to_be_bytes())?;
+            to.write_all(
+                &u32::try_from(sealed.len())
+                    .unwrap_or(u32::MAX)
+                    .to_be_bytes(),
+            )?;
             to.write_all(&sealed)?;
             total += current.len() as u64;
             if last {
@@ -163,7 +171,11 @@ impl BackupCipher {
     /// # Errors
     /// [`BackupCipherError::Damaged`] for a chunk that does not open, a missing end or bytes
     /// after it.
-    pub fn open(&self, from: &mut impl Read, to: &mut impl Write) -> Result<u64, BackupCipherError> {
+    pub fn open(
+        &self,
+        from: &mut impl Read,
+        to: &mut impl Write,
+    ) -> Result<u64, BackupCipherError> {
         let mut index = 0u64;
         let mut total = 0u64;
         loop {
@@ -182,16 +194,21 @@ impl BackupCipher {
             };
             let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
             if len > BACKUP_CHUNK_BYTES + SEAL_OVERHEAD {
-                return Err(BackupCipherError::Damaged("a chunk is larger than any sealed"));
+                return Err(BackupCipherError::Damaged(
+                    "a chunk is larger than any sealed",
+                ));
             }
             let mut sealed = vec![0u8; len];
-            from.read_exact(&mut sealed).map_err(|_| {
-                BackupCipherError::Damaged("the file ends inside a chunk")
-            })?;
+            from.read_exact(&mut sealed)
+                .map_err(|_| BackupCipherError::Damaged("the file ends inside a chunk"))?;
             let plain = self
                 .key
                 .open_raw(&self.aad(b"chunk", index, last), &sealed)
-                .map_err(|_| BackupCipherError::Damaged("a chunk does not open (altered, moved or from another backup)"))?;
+                .map_err(|_| {
+                    BackupCipherError::Damaged(
+                        "a chunk does not open (altered, moved or from another backup)",
+                    )
+                })?;
             to.write_all(&plain)?;
             total += plain.len() as u64;
             if last {
@@ -209,7 +226,8 @@ impl BackupCipher {
 /// Up to one chunk from `from` (shorter only at its end).
 fn read_chunk(from: &mut impl Read) -> std::io::Result<Vec<u8>> {
     let mut chunk = Vec::with_capacity(BACKUP_CHUNK_BYTES);
-    from.take(BACKUP_CHUNK_BYTES as u64).read_to_end(&mut chunk)?;
+    from.take(BACKUP_CHUNK_BYTES as u64)
+        .read_to_end(&mut chunk)?;
     Ok(chunk)
 }
 
@@ -222,18 +240,34 @@ mod tests {
         let cipher = keyring.backup_cipher(1, "b1").expect("cipher");
         let plain: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
         let mut sealed = Vec::new();
-        assert_eq!(cipher.seal(&mut plain.as_slice(), &mut sealed).expect("seal"), len as u64);
+        assert_eq!(
+            cipher
+                .seal(&mut plain.as_slice(), &mut sealed)
+                .expect("seal"),
+            len as u64
+        );
         if len >= 64 {
-            assert!(!sealed.windows(64).any(|w| w == &plain[..64]), "no plaintext shows");
+            assert!(
+                !sealed.windows(64).any(|w| w == &plain[..64]),
+                "no plaintext shows"
+            );
         }
         let mut back = Vec::new();
-        cipher.open(&mut sealed.as_slice(), &mut back).expect("open");
+        cipher
+            .open(&mut sealed.as_slice(), &mut back)
+            .expect("open");
         assert_eq!(back, plain, "{len} bytes");
     }
 
     #[test]
     fn files_of_any_length_round_trip() {
-        for len in [0, 1, BACKUP_CHUNK_BYTES - 1, BACKUP_CHUNK_BYTES, 2 * BACKUP_CHUNK_BYTES + 7] {
+        for len in [
+            0,
+            1,
+            BACKUP_CHUNK_BYTES - 1,
+            BACKUP_CHUNK_BYTES,
+            2 * BACKUP_CHUNK_BYTES + 7,
+        ] {
             round_trip(len);
         }
     }
@@ -257,7 +291,9 @@ mod tests {
 
         let plain = vec![7u8; BACKUP_CHUNK_BYTES + 10];
         let mut sealed = Vec::new();
-        cipher.seal(&mut plain.as_slice(), &mut sealed).expect("seal");
+        cipher
+            .seal(&mut plain.as_slice(), &mut sealed)
+            .expect("seal");
         let mut flipped = sealed.clone();
         flipped[100] ^= 1;
         let cut = &sealed[..sealed.len() - 40];
@@ -271,7 +307,10 @@ mod tests {
             ("another backup's id", sealed.as_slice(), &elsewhere),
         ] {
             let r = c.open(&mut &bytes[..], &mut Vec::new());
-            assert!(matches!(r, Err(BackupCipherError::Damaged(_))), "{what}: {r:?}");
+            assert!(
+                matches!(r, Err(BackupCipherError::Damaged(_))),
+                "{what}: {r:?}"
+            );
         }
     }
 }

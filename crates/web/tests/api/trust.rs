@@ -44,10 +44,15 @@ fn everything_on(mut state: AppState) -> AppState {
 }
 
 async fn page(app: &TestApp, path: &str) -> String {
-    let r = reqwest::get(format!("{}{path}", app.base)).await.expect("get");
+    let r = reqwest::get(format!("{}{path}", app.base))
+        .await
+        .expect("get");
     assert_eq!(r.status(), StatusCode::OK, "{path}");
     let html = r.text().await.expect("body");
-    assert!(!html.contains("style=") && !html.contains("<script"), "{path} under the CSP");
+    assert!(
+        !html.contains("style=") && !html.contains("<script"),
+        "{path} under the CSP"
+    );
     html
 }
 
@@ -67,33 +72,69 @@ async fn the_trust_centre_states_what_this_instance_runs(db: Db) {
     let html = page(&off, "/security").await;
     for (id, says) in [
         ("fact-tls", "Off: this instance serves plain HTTP"),
-        ("fact-ai", "None configured: nothing is sent to any AI provider"),
-        ("fact-webhooks", "No webhooks are configured on this instance"),
+        (
+            "fact-ai",
+            "None configured: nothing is sent to any AI provider",
+        ),
+        (
+            "fact-webhooks",
+            "No webhooks are configured on this instance",
+        ),
         ("fact-contact", "None configured on this instance"),
-        ("fact-sub-processors", "None: this instance sends data to no outside service"),
-        ("sub-processors-none", "None: this instance sends your data to no outside service."),
+        (
+            "fact-sub-processors",
+            "None: this instance sends data to no outside service",
+        ),
+        (
+            "sub-processors-none",
+            "None: this instance sends your data to no outside service.",
+        ),
     ] {
-        assert!(text_of(&html, id).starts_with(says), "#{id}: {}", text_of(&html, id));
+        assert!(
+            text_of(&html, id).starts_with(says),
+            "#{id}: {}",
+            text_of(&html, id)
+        );
     }
     assert!(text_of(&html, "report-contact").starts_with("No security contact is configured"));
-    assert!(!html.contains("security@127.0.0.1"), "no contact is derived from the host");
+    assert!(
+        !html.contains("security@127.0.0.1"),
+        "no contact is derived from the host"
+    );
     let build = format!("FlowSense {}, commit", env!("CARGO_PKG_VERSION"));
-    assert!(text_of(&html, "build").starts_with(&build), "{}", text_of(&html, "build"));
+    assert!(
+        text_of(&html, "build").starts_with(&build),
+        "{}",
+        text_of(&html, "build")
+    );
     assert!(html.contains("crates/web/tests/api/tls.rs::a_tls12_client_is_refused_and_a_tls13_client_is_served_with_hsts"));
-    assert!(html.contains("<code>crates/storage/tests/retention/mod.rs</code>"), "the suites are listed");
+    assert!(
+        html.contains("<code>crates/storage/tests/retention/mod.rs</code>"),
+        "the suites are listed"
+    );
 
     let on = spawn_with_state(db, RateLimits::generous(), |_| {}, everything_on).await;
     let html = page(&on, "/security").await;
     for (id, says) in [
         ("fact-tls", "On: this server terminates HTTPS itself"),
         ("fact-ai", "Anthropic Claude (model claude-sonnet-4-6)"),
-        ("fact-webhooks", "QuickBooks and Xero webhooks accepted only with a valid HMAC-SHA256"),
+        (
+            "fact-webhooks",
+            "QuickBooks and Xero webhooks accepted only with a valid HMAC-SHA256",
+        ),
         ("fact-contact", "security@example.com"),
     ] {
-        assert!(text_of(&html, id).starts_with(says), "#{id}: {}", text_of(&html, id));
+        assert!(
+            text_of(&html, id).starts_with(says),
+            "#{id}: {}",
+            text_of(&html, id)
+        );
     }
     for kind in ["ai", "smtp"] {
-        assert!(html.contains(&format!("data-kind=\"{kind}\"")), "{kind} listed");
+        assert!(
+            html.contains(&format!("data-kind=\"{kind}\"")),
+            "{kind} listed"
+        );
     }
     assert!(html.contains("The SMTP relay at mail.example.com"));
     assert!(html.contains("Anthropic, model claude-sonnet-4-6, at 127.0.0.1"));
@@ -106,7 +147,11 @@ async fn security_txt_has_the_fields_rfc_9116_requires_or_is_not_served(db: Db) 
     let r = reqwest::get(format!("{}/.well-known/security.txt", off.base))
         .await
         .expect("get");
-    assert_eq!(r.status(), StatusCode::NOT_FOUND, "no contact, no security.txt");
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "no contact, no security.txt"
+    );
 
     let on = spawn_with_state(db, RateLimits::generous(), |_| {}, everything_on).await;
     let r = reqwest::get(format!("{}/.well-known/security.txt", on.base))
@@ -120,11 +165,17 @@ async fn security_txt_has_the_fields_rfc_9116_requires_or_is_not_served(db: Db) 
     // URI it was fetched from; Policy and Preferred-Languages at most once.
     let mut fields: Vec<(&str, &str)> = Vec::new();
     for line in txt.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let (name, value) = line.split_once(": ").unwrap_or_else(|| panic!("not a field: {line}"));
+        let (name, value) = line
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("not a field: {line}"));
         fields.push((name, value));
     }
     let all = |name: &str| -> Vec<&str> {
-        fields.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v).collect()
+        fields
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+            .collect()
     };
     assert_eq!(all("Contact"), ["mailto:security@example.com"]);
     let expires = all("Expires");
@@ -132,13 +183,29 @@ async fn security_txt_has_the_fields_rfc_9116_requires_or_is_not_served(db: Db) 
     let expires = chrono::DateTime::parse_from_rfc3339(expires[0]).expect("RFC 3339 (§2.5.5)");
     let now = on.state.now();
     let ahead = expires.with_timezone(&chrono::Utc) - now;
-    assert!(ahead > chrono::TimeDelta::days(364) && ahead <= chrono::TimeDelta::days(365), "{ahead}");
-    assert_eq!(all("Canonical"), [format!("{}/.well-known/security.txt", on.base).as_str()]);
-    assert_eq!(all("Policy"), [format!("{}/security#h-report", on.base).as_str()]);
+    assert!(
+        ahead > chrono::TimeDelta::days(364) && ahead <= chrono::TimeDelta::days(365),
+        "{ahead}"
+    );
+    assert_eq!(
+        all("Canonical"),
+        [format!("{}/.well-known/security.txt", on.base).as_str()]
+    );
+    assert_eq!(
+        all("Policy"),
+        [format!("{}/security#h-report", on.base).as_str()]
+    );
     assert_eq!(all("Preferred-Languages"), ["en"]);
     for (name, _) in &fields {
         assert!(
-            ["Contact", "Expires", "Canonical", "Policy", "Preferred-Languages"].contains(name),
+            [
+                "Contact",
+                "Expires",
+                "Canonical",
+                "Policy",
+                "Preferred-Languages"
+            ]
+            .contains(name),
             "unexpected field {name}"
         );
     }
@@ -193,8 +260,13 @@ async fn the_privacy_page_links_each_right_to_where_it_is_exercised(db: Db) {
         ("right-objection", "/app/profile#notifications"),
         ("right-no-sale", "/security#h-sub-processors"),
     ] {
-        let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}"));
-        assert!(html[at..].contains(&format!("href=\"{link}\"")), "{id} links to {link}");
+        let at = html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no #{id}"));
+        assert!(
+            html[at..].contains(&format!("href=\"{link}\"")),
+            "{id} links to {link}"
+        );
     }
     assert!(html.contains("We do not sell or share personal information"));
     assert!(html.contains("No AI provider is configured on this instance"));

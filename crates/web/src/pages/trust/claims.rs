@@ -159,7 +159,8 @@ fn shredding(_: &Instance) -> String {
 
 fn backups(i: &Instance) -> String {
     let Some(b) = &i.backups else {
-        return "No scheduled backups are configured on this instance (FLOWSENSE_BACKUP_DIR)".into();
+        return "No scheduled backups are configured on this instance (FLOWSENSE_BACKUP_DIR)"
+            .into();
     };
     let schedule = format!(
         "Nightly at {:02}:00 UTC, sealed with AES-256-GCM under a key derived from the master key (never stored with them), each restored into a scratch database to check every table; the last {} kept.",
@@ -600,7 +601,9 @@ pub(crate) const CLAIMS: &[Claim] = &[
         section: Section::Browser,
         label: "Cross-site requests",
         read: cross_site,
-        proven_by: &["crates/web/tests/api/csrf.rs::cookie_writes_need_the_token_and_the_right_origin"],
+        proven_by: &[
+            "crates/web/tests/api/csrf.rs::cookie_writes_need_the_token_and_the_right_origin",
+        ],
     },
     Claim {
         id: "fact-webhooks",

@@ -25,7 +25,9 @@ impl SecurityContact {
         let raw = raw.trim();
         if let Some(rest) = raw.strip_prefix("https://") {
             let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-            let clean = !raw.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"');
+            let clean = !raw
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '"');
             if clean && !host.is_empty() && !host.contains('@') {
                 return Ok(Self(raw.to_owned()));
             }
@@ -72,7 +74,11 @@ mod tests {
             "mailto:",
             "javascript:alert(1)",
         ] {
-            assert_eq!(SecurityContact::parse(bad), Err(BadSecurityContact), "{bad}");
+            assert_eq!(
+                SecurityContact::parse(bad),
+                Err(BadSecurityContact),
+                "{bad}"
+            );
         }
     }
 }

@@ -4,9 +4,9 @@
 use crate::AppState;
 use crate::headers::{content_security_policy, form_targets};
 use flowsense_core::Currency;
+use flowsense_service::backup::manifest::{Manifest, Verified};
 use flowsense_service::identity::limits::Limit;
 use flowsense_service::identity::session::SessionPolicy;
-use flowsense_service::backup::manifest::{Manifest, Verified};
 use flowsense_service::sub_processors::{SubProcessor, sub_processors};
 use flowsense_storage::OrgSettings;
 use flowsense_storage::crypto::KeyStatus;

@@ -90,15 +90,43 @@ fn text(id: &str, instance: &Instance) -> String {
 fn each_feature_turned_off_changes_its_claim_to_say_so() {
     type Off = fn(&mut Instance);
     let cases: [(&str, Off, &str); 9] = [
-        ("fact-backups", |i| i.backups = None, "No scheduled backups are configured on this instance"),
-        ("fact-tls", |i| i.tls = false, "Off: this instance serves plain HTTP"),
+        (
+            "fact-backups",
+            |i| i.backups = None,
+            "No scheduled backups are configured on this instance",
+        ),
+        (
+            "fact-tls",
+            |i| i.tls = false,
+            "Off: this instance serves plain HTTP",
+        ),
         ("fact-hsts", |i| i.tls = false, "Not sent"),
-        ("fact-tls-version", |i| i.tls = false, "Not served by this instance"),
+        (
+            "fact-tls-version",
+            |i| i.tls = false,
+            "Not served by this instance",
+        ),
         ("fact-ai", |i| i.ai_provider = None, "None configured"),
-        ("fact-redaction", |i| i.ai_provider = None, "no AI provider is configured"),
-        ("fact-webhooks", |i| i.webhooks.clear(), "No webhooks are configured on this instance"),
-        ("fact-contact", |i| i.contact = None, "None configured on this instance"),
-        ("fact-sub-processors", |i| i.sub_processors.clear(), "None: this instance sends data to no outside service"),
+        (
+            "fact-redaction",
+            |i| i.ai_provider = None,
+            "no AI provider is configured",
+        ),
+        (
+            "fact-webhooks",
+            |i| i.webhooks.clear(),
+            "No webhooks are configured on this instance",
+        ),
+        (
+            "fact-contact",
+            |i| i.contact = None,
+            "None configured on this instance",
+        ),
+        (
+            "fact-sub-processors",
+            |i| i.sub_processors.clear(),
+            "None: this instance sends data to no outside service",
+        ),
     ];
     for (id, turn_off, says) in cases {
         let on = everything_on();
@@ -126,7 +154,11 @@ fn every_privacy_right_links_to_a_page_that_exists() {
         assert!(!right.places.is_empty(), "{} links nowhere", right.id);
         for place in right.places {
             let path = place.href.split('#').next().unwrap_or_default();
-            assert!(pages.contains(path), "{} links to {path}, no page", right.id);
+            assert!(
+                pages.contains(path),
+                "{} links to {path}, no page",
+                right.id
+            );
         }
     }
 }
