@@ -108,14 +108,14 @@ fn tls_version(i: &Instance) -> String {
 
 fn hsts(i: &Instance) -> String {
     if i.tls {
-        "On (Strict-Transport-Security, one year, subdomains)".into()
+        format!("On: Strict-Transport-Security: {}", crate::HSTS)
     } else {
         "Not sent: this instance does not serve HTTPS".into()
     }
 }
 
 fn outbound(_: &Instance) -> String {
-    "TLS 1.3 with verified certificates by default; an operator may allow TLS 1.2 for a mail relay, and plain HTTP only for a model server on its own network".into()
+    "TLS 1.3 with verified certificates by default; an operator may allow TLS 1.2 for a mail relay, and plain text only to a mail relay on this machine or a model server on its own network".into()
 }
 
 fn algorithm(_: &Instance) -> String {

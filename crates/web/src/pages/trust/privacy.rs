@@ -35,7 +35,7 @@ fn access(_: &Instance) -> String {
 }
 
 fn rectification(_: &Instance) -> String {
-    "Admins correct the organisation's name, currency, time zone and settings; members correct a transaction's category, counterparty name and class. Your sign-in e-mail address and name are changed by the instance's operator on request.".into()
+    "Admins correct the organisation's name, currency, time zone and settings; members correct a transaction's category, counterparty name and class. Changing your own sign-in e-mail address or display name has no page or command yet.".into()
 }
 
 fn erasure(_: &Instance) -> String {
