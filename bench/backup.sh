@@ -3,12 +3,15 @@
 # into a fresh file whose reports must equal the original's, and refused with another master key.
 #   ROWS=1000000 bench/backup.sh                 # release build (default)
 #   PROFILE=debug ROWS=100000 bench/backup.sh    # quicker, on a busy machine
+#   SKIP_BUILD=1 …                               # use the binary already built
 set -euo pipefail
 ROWS=${ROWS:-1000000}
 PROFILE=${PROFILE:-release}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-if [ "$PROFILE" = release ]; then
+if [ -n "${SKIP_BUILD:-}" ]; then
+  :
+elif [ "$PROFILE" = release ]; then
   cargo build --release -p flowsense --bin flowsense --manifest-path "$ROOT/Cargo.toml" >&2
 else
   cargo build -p flowsense --bin flowsense --manifest-path "$ROOT/Cargo.toml" >&2
@@ -46,7 +49,8 @@ verify_s=$(echo "$(date +%s.%N) - $start" | bc)
 start=$(date +%s.%N)
 "$BIN" backup restore "$backup" --to "$WORK/restored.db" > restore.txt
 restore_s=$(echo "$(date +%s.%N) - $start" | bc)
-FLOWSENSE_DATABASE_URL="sqlite://$WORK/restored.db" "$BIN" report cashflow --org big --format json > after.json
+# The same master key (a restored file elsewhere would otherwise get a new one beside it).
+FLOWSENSE_MASTER_KEY_FILE="$WORK/data/master.key" FLOWSENSE_DATABASE_URL="sqlite://$WORK/restored.db" "$BIN" report cashflow --org big --format json > after.json
 cmp -s before.json after.json && reports=equal || reports=DIFFERENT
 
 mkdir other
@@ -58,6 +62,7 @@ else
 fi
 [ -e other/x.db ] && refused="$refused (file left!)"
 
+cat create.txt verify.txt restore.txt refused.txt >&2
 echo "| rows | database MB | sealed MB | create s | verify s | restore s | reports | other key |"
 echo "|---|---|---|---|---|---|---|---|"
 printf '| %s | %.1f | %.1f | %.2f | %.2f | %.2f | %s | %s |\n' "$ROWS" \

@@ -5,6 +5,7 @@
 use crate::support::{Db, TestApp, spawn_app, spawn_with_state};
 use flowsense_ai::{Anthropic, AnthropicConfig, ChatModel, Loopback, Url};
 use flowsense_mail::{SmtpConfig, SmtpMailer};
+use flowsense_service::backup::BackupPolicy;
 use flowsense_service::connections::WebhookSecrets;
 use flowsense_service::identity::limits::RateLimits;
 use flowsense_web::{AppState, Deployment, SecurityContact};
@@ -35,7 +36,11 @@ fn everything_on(mut state: AppState) -> AppState {
     state.services = state
         .services
         .with_providers(providers)
-        .with_mailer(Arc::new(mailer));
+        .with_mailer(Arc::new(mailer))
+        .with_backups(BackupPolicy {
+            dir: std::env::temp_dir().join("flowsense-trust-test-no-backups-yet"),
+            keep: 3,
+        });
     state.with_deployment(Deployment {
         tls: true,
         ai_provider: Some("Anthropic Claude (model claude-sonnet-4-6) at 127.0.0.1:9".into()),
@@ -82,6 +87,10 @@ async fn the_trust_centre_states_what_this_instance_runs(db: Db) {
         ),
         ("fact-contact", "None configured on this instance"),
         (
+            "fact-backups",
+            "No scheduled backups are configured on this instance",
+        ),
+        (
             "fact-sub-processors",
             "None: this instance sends data to no outside service",
         ),
@@ -123,6 +132,7 @@ async fn the_trust_centre_states_what_this_instance_runs(db: Db) {
             "QuickBooks and Xero webhooks accepted only with a valid HMAC-SHA256",
         ),
         ("fact-contact", "security@example.com"),
+        ("fact-backups", "Nightly at 02:00 UTC, sealed with AES-256-GCM"),
     ] {
         assert!(
             text_of(&html, id).starts_with(says),
@@ -136,6 +146,7 @@ async fn the_trust_centre_states_what_this_instance_runs(db: Db) {
             "{kind} listed"
         );
     }
+    assert!(text_of(&html, "fact-backups").ends_with("None verified yet."));
     assert!(html.contains("The SMTP relay at mail.example.com"));
     assert!(html.contains("Anthropic, model claude-sonnet-4-6, at 127.0.0.1"));
     assert!(!html.contains("sub-processors-none"));
