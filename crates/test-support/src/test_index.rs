@@ -72,7 +72,7 @@ fn is_test_attribute(line: &str) -> bool {
 
 /// The identifier after `fn ` on `line`, when it declares a function.
 fn declared_fn(line: &str) -> Option<String> {
-    let words = line.trim().split_whitespace().collect::<Vec<_>>();
+    let words = line.split_whitespace().collect::<Vec<_>>();
     let at = words.iter().position(|w| *w == "fn")?;
     let name: String = words
         .get(at + 1)?

@@ -238,7 +238,9 @@ mod tests {
     fn round_trip(len: usize) {
         let keyring = Keyring::generate().expect("keyring");
         let cipher = keyring.backup_cipher(1, "b1").expect("cipher");
-        let plain: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let plain: Vec<u8> = (0..len)
+            .map(|i| u8::try_from(i % 251).expect("under 251"))
+            .collect();
         let mut sealed = Vec::new();
         assert_eq!(
             cipher

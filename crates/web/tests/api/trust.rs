@@ -132,7 +132,10 @@ async fn the_trust_centre_states_what_this_instance_runs(db: Db) {
             "QuickBooks and Xero webhooks accepted only with a valid HMAC-SHA256",
         ),
         ("fact-contact", "security@example.com"),
-        ("fact-backups", "Nightly at 02:00 UTC, sealed with AES-256-GCM"),
+        (
+            "fact-backups",
+            "Nightly at 02:00 UTC, sealed with AES-256-GCM",
+        ),
     ] {
         assert!(
             text_of(&html, id).starts_with(says),
