@@ -61,6 +61,9 @@ pub enum Command {
     /// Master key versions and rotation.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Sealed backups of the SQLite database: take one, verify one, restore one.
+    #[command(subcommand)]
+    Backup(BackupCommand),
     /// Operator tasks on user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -126,6 +129,38 @@ pub enum JobsCommand {
     Cancel {
         /// The job's id.
         id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Take a backup now: a consistent copy of the live database, sealed under a key derived
+    /// from the master key, with a manifest; then remove the oldest beyond the kept count.
+    Create {
+        /// Where [default: FLOWSENSE_BACKUP_DIR, else backups/ beside the database]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// How many backups to keep [default: FLOWSENSE_BACKUP_KEEP, else 7]
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+    },
+    /// Restore a backup into a scratch database and compare every table's row count with its
+    /// manifest.
+    Verify {
+        /// The backup's directory [default: the newest in the backup directory]
+        backup: Option<PathBuf>,
+        /// The backup directory to take the newest from.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Restore a backup into a new SQLite file; a backup made with another master key is
+    /// refused.
+    Restore {
+        /// The backup's directory.
+        backup: PathBuf,
+        /// The new database file (must not exist).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
     },
 }
 

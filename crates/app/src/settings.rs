@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use flowsense_mail::SmtpConfig;
 use flowsense_service::identity::limits::{Limit, RateLimits};
 use flowsense_service::identity::signup_policy::SignupPolicy;
+use flowsense_web::SecurityContact;
 use flowsense_web::auth::TrustedProxies;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -96,6 +97,27 @@ pub struct Settings {
     /// `FLOWSENSE_REDIS_URL`: where the limits are counted for every instance. None: each
     /// process counts its own.
     pub redis_url: Option<SecretString>,
+    /// `FLOWSENSE_SECURITY_CONTACT`: where security reports go (an e-mail address or an https
+    /// URL). None: the trust center says so and `/.well-known/security.txt` is 404.
+    pub security_contact: Option<SecurityContact>,
+    /// `FLOWSENSE_BACKUP_DIR`: where `serve` and `flowsense worker` write the nightly backup
+    /// (and where `flowsense backup create` writes by default). None: no scheduled backups.
+    pub backup_dir: Option<PathBuf>,
+    /// `FLOWSENSE_BACKUP_KEEP`: how many backups are kept (default 7).
+    pub backup_keep: usize,
+}
+
+impl Settings {
+    /// The nightly backup policy, when a backup directory is set.
+    #[must_use]
+    pub fn backup_policy(&self) -> Option<flowsense_service::backup::BackupPolicy> {
+        self.backup_dir
+            .as_ref()
+            .map(|dir| flowsense_service::backup::BackupPolicy {
+                dir: dir.clone(),
+                keep: self.backup_keep,
+            })
+    }
 }
 
 /// The default limits with those the environment sets.
@@ -300,8 +322,17 @@ impl Settings {
         let limits = rate_limits()?;
         // The URL may carry a password: checked when the server starts, never printed.
         let redis_url = env("FLOWSENSE_REDIS_URL")?.map(SecretString::from);
+        let security_contact = env("FLOWSENSE_SECURITY_CONTACT")?
+            .map(|c| SecurityContact::parse(&c))
+            .transpose()?;
+        let backup_dir = env("FLOWSENSE_BACKUP_DIR")?.map(PathBuf::from);
+        let backup_keep =
+            usize::try_from(bounded_int("FLOWSENSE_BACKUP_KEEP", 7, 1..=365)?).unwrap_or(7);
 
         Ok(Settings {
+            security_contact,
+            backup_dir,
+            backup_keep,
             limits,
             redis_url,
             providers,

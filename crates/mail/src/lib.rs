@@ -105,4 +105,10 @@ pub trait Mailer: Send + Sync + 'static {
     fn reaches_inboxes(&self) -> bool {
         true
     }
+
+    /// The host of the outside relay messages are handed to (`None`: no outside service sees
+    /// them), for the trust centre's list of sub-processors.
+    fn relay_host(&self) -> Option<&str> {
+        None
+    }
 }

@@ -189,6 +189,7 @@ fn is_loopback(host: &str) -> bool {
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    host: String,
 }
 
 impl std::fmt::Debug for SmtpMailer {
@@ -235,6 +236,7 @@ impl SmtpMailer {
         Ok(Self {
             transport: builder.build(),
             from,
+            host: config.host.clone(),
         })
     }
 }
@@ -249,6 +251,10 @@ impl Mailer for SmtpMailer {
                 .map(|_| ())
                 .map_err(classify)
         })
+    }
+
+    fn relay_host(&self) -> Option<&str> {
+        Some(&self.host)
     }
 }
 

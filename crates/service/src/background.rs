@@ -4,6 +4,7 @@
 //! | kind | when | what |
 //! |---|---|---|
 //! | `cleanup.expired` | hourly | expired sessions, tokens, invitations, cron nonces, old finished jobs, AI call records past 13 months |
+//! | `backup.nightly` | nightly, 02:00 UTC, when `FLOWSENSE_BACKUP_DIR` is set | a sealed backup, verified by a scratch restore; the oldest beyond the kept count removed ([`crate::backup`]) |
 //! | `retention.purge` | nightly, 03:00 UTC | each organisation's transactions past its retention |
 //! | `email.send` | on demand | one e-mail ([`crate::email::Message`]) |
 //! | `digest.weekly` | Monday 08:00, each organisation's time zone | one `digest.send` per recipient |
@@ -12,9 +13,12 @@
 //! | `connection.poll` | hourly | one `connection.sync` per active connection |
 //! | `insights.narrate` | on demand (after each import and finished sync; one queued per organisation) | the top insights' narratives from their figures ([`crate::ai::narrate`]) |
 
-use crate::{Context, ai, digest, email, retention, sync};
+use crate::{Context, ai, backup, digest, email, retention, sync};
 use flowsense_core::ErrorChain;
 use flowsense_jobs::{Job, JobError, KindOptions, Period, Registry, Schedule, builtin};
+
+/// The nightly backup (when the instance has a backup directory).
+pub const BACKUP_NIGHTLY: &str = "backup.nightly";
 
 /// The nightly purge of what each organisation's retention setting no longer keeps (SPEC §6).
 pub const RETENTION_PURGE: &str = "retention.purge";
@@ -30,6 +34,7 @@ pub fn registry(ctx: &Context) -> Registry {
         ctx.session_policy.idle_timeout,
     );
     register_retention(&mut registry, ctx);
+    register_backup(&mut registry, ctx);
     email::register(&mut registry, ctx);
     digest::register(&mut registry, ctx.clone());
     sync::register(&mut registry, ctx);
@@ -66,6 +71,45 @@ fn register_retention(registry: &mut Registry, ctx: &Context) {
                     summary.orgs_failed
                 )));
             }
+            Ok(())
+        }
+    });
+}
+
+/// Registers [`BACKUP_NIGHTLY`] when `ctx` has a backup policy: once a night for the instance,
+/// before the retention purge, a backup taken, then verified by restoring it into a scratch
+/// database (the trust center shows the last verified one).
+fn register_backup(registry: &mut Registry, ctx: &Context) {
+    let Some(policy) = ctx.backups.clone() else {
+        return;
+    };
+    let options = KindOptions {
+        max_attempts: 3,
+        schedule: Some(Schedule {
+            period: Period::Nightly {
+                hour: backup::NIGHTLY_BACKUP_HOUR_UTC,
+            },
+            per_org: false,
+        }),
+    };
+    let ctx = ctx.clone();
+    registry.register(BACKUP_NIGHTLY, options, move |_job: Job| {
+        let (ctx, policy) = (ctx.clone(), policy.clone());
+        async move {
+            let fail = |e: backup::BackupError| {
+                tracing::error!(error = %ErrorChain(&e), "the nightly backup failed");
+                JobError::retry("the nightly backup failed")
+            };
+            let created = backup::create(&ctx.store, &policy, ctx.now())
+                .await
+                .map_err(fail)?;
+            let keyring = ctx
+                .store
+                .keyring()
+                .ok_or_else(|| fail(backup::BackupError::NoKeyring))?;
+            backup::verify(keyring, &created.path, ctx.now())
+                .await
+                .map_err(fail)?;
             Ok(())
         }
     });

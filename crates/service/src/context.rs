@@ -2,6 +2,7 @@
 //! for a web request, a CLI command and a job worker.
 
 use crate::analytics_cache::AnalyticsCache;
+use crate::backup::BackupPolicy;
 use crate::identity::crypto::InstanceKey;
 use crate::identity::limits::{Bucket, Limiters, RateLimited, RateLimits};
 use crate::identity::password::{PasswordError, Passwords};
@@ -59,6 +60,9 @@ pub struct Context {
     pub providers: Providers,
     /// Who may sign up (`FLOWSENSE_SIGNUP`).
     pub signup: SignupPolicy,
+    /// Where the nightly backups go and how many are kept (`FLOWSENSE_BACKUP_DIR`); `None`: no
+    /// scheduled backups.
+    pub backups: Option<Arc<BackupPolicy>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -95,7 +99,15 @@ impl Context {
             limits: Arc::new(settings.limits.clone()),
             providers: Providers::default(),
             signup: SignupPolicy::default(),
+            backups: None,
         })
+    }
+
+    /// The same context taking nightly backups as `policy` says.
+    #[must_use]
+    pub fn with_backups(mut self, policy: BackupPolicy) -> Self {
+        self.backups = Some(Arc::new(policy));
+        self
     }
 
     /// The same context with `policy` deciding who may sign up.

@@ -22,6 +22,7 @@ mod accounts;
 mod ai_calls;
 mod args;
 mod audit;
+pub mod backup;
 mod books;
 mod cleanup;
 mod connections;

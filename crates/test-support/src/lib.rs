@@ -7,6 +7,7 @@
 
 mod database;
 mod runner;
+pub mod test_index;
 
 pub use database::{Backend, TestDb};
 pub use runner::{BackendTest, GivenBackend, GivenDatabase, GivenStore, run_on};

@@ -19,6 +19,7 @@ pub mod uploads;
 mod webhooks;
 
 pub use error::{ApiError, ErrorCode};
+pub use pages::trust::{BadSecurityContact, SecurityContact};
 pub use state::{AppState, AuthSettings, Deployment};
 pub use tls::{HSTS, SelfSigned, TlsError, self_signed_tls_config, serve_tls, tls_config};
 

@@ -104,6 +104,7 @@ fn routes() -> Vec<Route> {
         route!(GET "/.well-known/security.txt", Public, pages::security_txt),
         route!(page GET "/", Public, pages::landing),
         route!(page GET "/security", Public, pages::security),
+        route!(page GET "/privacy", Public, pages::privacy),
         route!(page GET "/login", Public, pages::login_form),
         route!(page POST "/login", Public, pages::login_submit),
         route!(page POST "/logout", User, pages::logout),

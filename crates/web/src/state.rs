@@ -68,8 +68,9 @@ pub struct Deployment {
     pub tls: bool,
     /// The configured AI provider, `None` when none is configured.
     pub ai_provider: Option<String>,
-    /// Where security reports go (a `mailto:` or `https:` URI); derived from the public URL when empty.
-    pub security_contact: Option<String>,
+    /// Where security reports go (`FLOWSENSE_SECURITY_CONTACT`); `None`: the trust center says
+    /// none is configured and `security.txt` is not served.
+    pub security_contact: Option<crate::SecurityContact>,
 }
 
 /// What every handler can reach: the services' [`Context`] (which it dereferences to, so a

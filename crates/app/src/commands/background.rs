@@ -63,7 +63,10 @@ pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
     providers.ai = settings.ai.build()?;
     providers.ai_monthly_tokens =
         flowsense_service::ai::usage::MonthlyTokens(settings.ai_monthly_tokens);
-    let ctx = ctx.with_providers(providers);
+    let mut ctx = ctx.with_providers(providers);
+    if let Some(policy) = settings.backup_policy() {
+        ctx = ctx.with_backups(policy);
+    }
     let registry = Arc::new(flowsense_service::background::registry(&ctx));
     let concurrency = args.concurrency.unwrap_or(settings.workers).max(1);
     let shutdown = CancellationToken::new();

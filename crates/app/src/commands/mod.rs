@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod background;
+mod backup;
 mod cron;
 mod demo;
 mod gen_books;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Gen(args) => gen_books::run(&args),
         Command::Rates(cmd) => rates::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Keys(cmd) => keys::run(&Settings::load(&overrides(None, None))?, &cmd).await,
+        Command::Backup(cmd) => backup::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::User(cmd) => user::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Org(cmd) => org::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Worker(args) => {
@@ -68,16 +70,7 @@ pub(crate) async fn open_store(settings: &Settings, create: bool) -> Result<Stor
     {
         create_private_dir(dir)?;
     }
-    let keyring = match &settings.master_key {
-        MasterKeySource::Env(value) => Keyring::from_env_value(value)?,
-        MasterKeySource::File(path) => Keyring::from_file(path)?,
-        MasterKeySource::DataDir(path) => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                create_private_dir(dir)?;
-            }
-            Keyring::load_or_create(path)?
-        }
-    };
+    let keyring = load_keyring(settings, true)?;
     Store::open(
         &settings.database_url,
         &OpenOptions {
@@ -88,6 +81,22 @@ pub(crate) async fn open_store(settings: &Settings, create: bool) -> Result<Stor
     )
     .await
     .context("opening the database")
+}
+
+/// The master keys the settings name; the data directory's key file is created on first use
+/// only when `create` (a restore must not invent a key).
+pub(crate) fn load_keyring(settings: &Settings, create: bool) -> Result<Keyring> {
+    Ok(match &settings.master_key {
+        MasterKeySource::Env(value) => Keyring::from_env_value(value)?,
+        MasterKeySource::File(path) => Keyring::from_file(path)?,
+        MasterKeySource::DataDir(path) if create => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                create_private_dir(dir)?;
+            }
+            Keyring::load_or_create(path)?
+        }
+        MasterKeySource::DataDir(path) => Keyring::from_file(path)?,
+    })
 }
 
 /// Creates a directory readable by its owner only.

@@ -46,7 +46,7 @@ pub(crate) async fn serve_store(
         tls: tls.is_some(),
         // The trust center and the assistant page name the provider that is configured.
         ai_provider: ai.as_ref().map(|m| crate::ai::describe(&m.info())),
-        security_contact: None,
+        security_contact: settings.security_contact.clone(),
     });
     let mut providers = settings.providers.build(&url, state.clock.clone())?;
     providers.ai = ai;
@@ -54,6 +54,9 @@ pub(crate) async fn serve_store(
         flowsense_service::ai::usage::MonthlyTokens(settings.ai_monthly_tokens);
     let mut state = state;
     state.services = state.services.with_providers(providers);
+    if let Some(policy) = settings.backup_policy() {
+        state.services = state.services.with_backups(policy);
+    }
     let registry = Arc::new(flowsense_service::background::registry(&state.services));
     let state = with_cron_endpoint(state, settings, &registry);
     let state = match &settings.metrics_token {

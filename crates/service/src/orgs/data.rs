@@ -3,6 +3,7 @@
 
 use super::{OrgAccess, OrgError};
 use crate::identity::Client;
+use crate::sub_processors::{SubProcessor, sub_processors};
 use crate::{Context, FieldError, audit};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -43,6 +44,8 @@ struct Head<'a> {
     members: &'a [MemberDetail],
     #[serde(flatten)]
     tables: &'a OrgTables,
+    /// The outside services this instance sends data to, as the trust centre lists them.
+    sub_processors: &'a [SubProcessor],
     not_included: [&'static str; 1],
 }
 
@@ -88,6 +91,7 @@ pub async fn export(ctx: &Context, who: &OrgAccess, client: &Client) -> Result<E
         settings: &org.settings,
         members: &members,
         tables: &tables,
+        sub_processors: &sub_processors(ctx),
         not_included: NOT_INCLUDED,
     };
     let mut first = serde_json::to_vec(&head).map_err(OrgError::Export)?;

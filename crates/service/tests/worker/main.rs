@@ -3,6 +3,7 @@
 //! on PostgreSQL.
 
 mod accounts_and_orgs;
+mod backup;
 mod email_jobs;
 mod imports;
 mod killed_worker;

@@ -287,7 +287,6 @@ impl Keyring {
 
     /// Key material derived from master `version` for one purpose (HKDF-SHA256), e.g. the
     /// SQLCipher file key.
-    #[cfg_attr(not(feature = "sqlcipher"), allow(dead_code))]
     pub(crate) fn derive(
         &self,
         version: u32,

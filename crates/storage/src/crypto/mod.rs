@@ -5,6 +5,7 @@
 //!
 //! Deleting an organisation destroys its data keys first (crypto-shredding).
 
+mod backup_cipher;
 mod data_key_rotation;
 mod envelope;
 mod error;
@@ -16,6 +17,7 @@ mod sealing;
 #[cfg(feature = "sqlcipher")]
 pub(crate) mod sqlcipher;
 
+pub use backup_cipher::{BACKUP_CHUNK_BYTES, BackupCipher, BackupCipherError};
 pub use envelope::{CIPHERTEXT_OVERHEAD, FORMAT_VERSION, FieldRef, OrgSealer};
 pub use error::CryptoError;
 pub use keyring::{Keyring, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};

@@ -31,7 +31,7 @@ mod recurring;
 pub(crate) mod settings;
 mod step_up;
 pub(crate) mod tenant_choice;
-mod trust;
+pub(crate) mod trust;
 pub(crate) mod welcome;
 
 pub(crate) use aging::aging;
@@ -40,7 +40,7 @@ pub(crate) use assistant::assistant;
 pub(crate) use cashflow::cashflow;
 pub(crate) use forecast::forecast;
 pub(crate) use recurring::recurring;
-pub(crate) use trust::{security, security_txt};
+pub(crate) use trust::{privacy, security, security_txt};
 
 use crate::auth::session::forget_session;
 use crate::auth::{AuthMethod, ClientInfo, CurrentUser};

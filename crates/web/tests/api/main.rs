@@ -47,6 +47,7 @@ mod sessions;
 mod support;
 mod surface;
 mod tls;
+mod trust;
 mod warm_up;
 
 use flowsense_test_support::on_both_backends;

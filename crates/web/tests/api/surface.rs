@@ -2,7 +2,7 @@
 //! calls [`assert_answer_headers`] on each of its thousands of requests), methods no route uses,
 //! other origins, and the files and tools a careless deployment exposes.
 
-use crate::support::{Db, spawn_app};
+use crate::support::{Db, spawn_app, spawn_with_state};
 use flowsense_web::routes::route_table;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -294,7 +294,21 @@ async fn nothing_private_is_served_by_accident(db: Db) {
 /// `/.well-known/security.txt` is served with a contact and an expiry, and the repository keeps
 /// `SECURITY.md` and the incident runbook with the providers' contacts and the WAF requirement.
 async fn the_security_contacts_are_published(db: Db) {
-    let app = spawn_app(db).await;
+    let app = spawn_with_state(
+        db,
+        flowsense_service::identity::limits::RateLimits::generous(),
+        |_| {},
+        |state| {
+            state.with_deployment(flowsense_web::Deployment {
+                security_contact: Some(
+                    flowsense_web::SecurityContact::parse("https://example.com/report")
+                        .expect("valid"),
+                ),
+                ..flowsense_web::Deployment::default()
+            })
+        },
+    )
+    .await;
     let resp = app
         .browser()
         .request(Method::GET, "/.well-known/security.txt")

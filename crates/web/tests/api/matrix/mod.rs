@@ -102,6 +102,11 @@ async fn world(db: Db) -> World {
         |state| {
             let state = crate::connections::with_fake_quickbooks(state, &quickbooks);
             let state = crate::assistant::with_model(state, model, "anthropic", u64::MAX);
+            // A security contact, so /.well-known/security.txt is served (404 without one).
+            let mut deployment = (*state.deployment).clone();
+            deployment.security_contact =
+                Some(flowsense_web::SecurityContact::parse("security@x.test").expect("contact"));
+            let state = state.with_deployment(deployment);
             with_test_cron(state).with_metrics_token(SecretString::from(
                 "the matrix's metrics token, 32+ characters",
             ))
