@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod analytics_cache;
 pub mod audit;
 pub mod background;
+pub mod billing;
 pub mod connections;
 mod context;
 pub mod corrections;

@@ -22,6 +22,7 @@ mod accounts;
 mod ai_calls;
 mod args;
 mod audit;
+mod billing;
 mod books;
 mod cleanup;
 mod connections;
@@ -61,6 +62,7 @@ mod webhook_deliveries;
 
 pub use accounts::{AccountSummary, BankAccount};
 pub use ai_calls::{AiCall, AiOutcome, AiPurpose};
+pub use billing::BillingRecord;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditPage, NewAuditEvent};
 pub use connections::{Connection, ConnectionTokens, NewConnection};
 pub use conversations::{ConversationMessage, MessageAuthor};
