@@ -2,8 +2,10 @@
 //! the header `t=<unix>,v1=<hex>[,v1=<hex>…]` (other schemes such as `v0` ignored); the signed
 //! payload is the timestamp, a dot and the exact raw body bytes; each `v1` is compared in
 //! constant time with the lower-case hex HMAC-SHA256 under each endpoint secret (used as is, not
-//! decoded); any match will do (secret rotation sends several). Then the timestamp must be at
-//! most [`SIGNATURE_TOLERANCE_SECS`] old.
+//! decoded); any match will do (secret rotation sends several). Then the timestamp must be
+//! within [`SIGNATURE_TOLERANCE_SECS`] of now, both ways (Stripe's libraries refuse only old
+//! ones; a timestamp from the future is refused here too, so a signature cannot be made to
+//! last longer than the window).
 
 use crate::identity::crypto::{ct_eq, hmac_sha256};
 use chrono::{DateTime, Utc};
@@ -26,7 +28,7 @@ pub enum SignatureError {
 /// Checks `header` over `body` against every secret in `secrets`; returns the signed timestamp.
 ///
 /// # Errors
-/// [`SignatureError`]: malformed, no match, or older than `tolerance_secs` at `now`.
+/// [`SignatureError`]: malformed, no match, or more than `tolerance_secs` from `now`.
 pub fn verify_stripe_signature(
     secrets: &[SecretString],
     header: Option<&str>,
@@ -64,7 +66,7 @@ pub fn verify_stripe_signature(
     if !matched {
         return Err(SignatureError::NoMatch);
     }
-    if now.timestamp() - timestamp > tolerance_secs {
+    if (now.timestamp() - timestamp).abs() > tolerance_secs {
         return Err(SignatureError::Stale);
     }
     Ok(timestamp)
@@ -104,6 +106,11 @@ mod tests {
         assert_eq!(
             verify_stripe_signature(&secrets, Some(&header), body, now + chrono::TimeDelta::seconds(2), 300),
             Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify_stripe_signature(&secrets, Some(&header), body, now - chrono::TimeDelta::seconds(600), 300),
+            Err(SignatureError::Stale),
+            "from the future"
         );
         assert_eq!(
             verify_stripe_signature(&[secret("whsec_other")], Some(&header), body, now, 300),

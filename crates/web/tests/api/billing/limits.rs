@@ -7,6 +7,7 @@ use super::env;
 use crate::support::{Db, spawn_app};
 use chrono::{NaiveDate, TimeDelta};
 use flowsense_core::Role;
+use flowsense_core::clock::Clock;
 use flowsense_storage::NewTransaction;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -25,6 +26,12 @@ fn transaction(on: NaiveDate, description: &str) -> NewTransaction {
         is_transfer: false,
         external_id: description.into(),
     }
+}
+
+async fn listed(b: &mut crate::support::Browser, org: flowsense_core::OrgId) -> usize {
+    let (s, page) = b.get(&format!("/api/v1/orgs/{org}/transactions")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    page["items"].as_array().map_or(0, Vec::len)
 }
 
 async fn only_admins_see_billing_and_a_downgrade_limits_without_deleting(db: Db) {
@@ -86,15 +93,7 @@ async fn only_admins_see_billing_and_a_downgrade_limits_without_deleting(db: Db)
     e.app
         .import_rows(org, &[transaction(old, "Old rent"), transaction(today, "New rent")])
         .await;
-    let listed = |b: &mut crate::support::Browser| {
-        let path = format!("/api/v1/orgs/{org}/transactions");
-        async move {
-            let (s, page) = b.get(&path).await;
-            assert_eq!(s, StatusCode::OK, "{page}");
-            page["items"].as_array().map_or(0, Vec::len)
-        }
-    };
-    assert_eq!(listed(&mut admin).await, 2);
+    assert_eq!(listed(&mut admin, org).await, 2);
 
     // Cancelled in Stripe's portal: Manage billing, Cancel, back on the billing page.
     let portal = e
@@ -117,7 +116,7 @@ async fn only_admins_see_billing_and_a_downgrade_limits_without_deleting(db: Db)
     assert!(page.contains("id=\"plan-name\">Free<"), "{page}");
     assert!(page.contains("(over the limit)"), "{page}");
     let r = e.billing().await.expect("billing");
-    assert_eq!((r.status.as_str(), r.stripe_subscription_id), ("canceled".to_owned(), Some(sub)));
+    assert_eq!((r.status.as_str(), r.stripe_subscription_id), ("canceled", Some(sub)));
 
     // Nothing was deleted.
     let active = store.connections(org).await.expect("db");
@@ -128,7 +127,7 @@ async fn only_admins_see_billing_and_a_downgrade_limits_without_deleting(db: Db)
 
     // But the free plan's limits hold: one year of history shown, no more invitations or
     // connections, each refused with what the plan allows and where to upgrade.
-    assert_eq!(listed(&mut admin).await, 1);
+    assert_eq!(listed(&mut admin, org).await, 1);
     let (s, body) = admin
         .post(&invitations, json!({"email": "p3@acme.test", "role": "viewer"}))
         .await;

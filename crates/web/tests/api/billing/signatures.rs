@@ -90,7 +90,9 @@ async fn deliveries_are_accepted_exactly_when_stripes_library_signs_them(db: Db)
     let mut tampered = body.clone();
     let at = tampered.len() / 2;
     tampered[at] ^= 0x01;
+    let reserialised = serde_json::to_vec_pretty(&held[0]).expect("json");
     let refusals = [
+        ("a re-serialised body", stripe_signs(&python, &secret, now, &body), reserialised),
         ("another secret", stripe_signs(&python, "whsec_not_ours", now, &body), body.clone()),
         ("301 seconds old", stripe_signs(&python, &secret, now - 301, &body), body.clone()),
         ("a tampered body", stripe_signs(&python, &secret, now, &body), tampered),

@@ -87,7 +87,7 @@ struct World {
     /// The assistant's model.
     _model: flowsense_fakes::AnthropicFake,
     /// Where the billing routes send admins.
-    stripe: flowsense_fakes::StripeFake,
+    _stripe: flowsense_fakes::StripeFake,
 }
 
 async fn world(db: Db) -> World {
@@ -179,7 +179,7 @@ async fn world(db: Db) -> World {
         app,
         _quickbooks: quickbooks,
         _model: model_fake,
-        stripe,
+        _stripe: stripe,
     }
 }
 
