@@ -17,7 +17,7 @@ pub enum Delivery {
     InOrder,
     /// The events of each action newest first.
     Reversed,
-    /// Each event twice (the second a retry: same event, fresh signature).
+    /// Each event twice (the second as Stripe's retry: the same event, signed a second later).
     Duplicated,
     /// Kept until [`StripeFake::release_held`](super::StripeFake::release_held).
     Held,
@@ -92,8 +92,10 @@ pub(crate) async fn send(shared: &Arc<Shared>, mut events: Vec<Value>) {
             deliver_all(shared, events).await;
         }
         Delivery::Duplicated => {
-            let twice: Vec<Value> = events.into_iter().flat_map(|e| [e.clone(), e]).collect();
-            deliver_all(shared, twice).await;
+            for e in events {
+                deliver(shared, e.clone(), 0).await;
+                deliver(shared, e, 1).await;
+            }
         }
     }
 }
@@ -101,29 +103,36 @@ pub(crate) async fn send(shared: &Arc<Shared>, mut events: Vec<Value>) {
 /// Delivers each event in turn; one not accepted is retried in the background.
 pub(crate) async fn deliver_all(shared: &Arc<Shared>, events: Vec<Value>) {
     for e in events {
-        if !attempt(shared, &e).await {
-            let shared = shared.clone();
-            tokio::spawn(async move {
-                for delay in shared.config.retry_delays.clone() {
-                    tokio::time::sleep(delay).await;
-                    if attempt(&shared, &e).await {
-                        return;
-                    }
-                }
-            });
-        }
+        deliver(shared, e, 0).await;
     }
 }
 
+/// Delivers `event` signed `later` seconds after now; if it is not accepted, retries it in the
+/// background after each configured delay.
+async fn deliver(shared: &Arc<Shared>, event: Value, later: i64) {
+    if attempt(shared, &event, later).await {
+        return;
+    }
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        for delay in shared.config.retry_delays.clone() {
+            tokio::time::sleep(delay).await;
+            if attempt(&shared, &event, 0).await {
+                return;
+            }
+        }
+    });
+}
+
 /// One signed POST of `event`; true when the receiver answered 2xx.
-async fn attempt(shared: &Shared, event: &Value) -> bool {
+async fn attempt(shared: &Shared, event: &Value, later: i64) -> bool {
     let Some(url) = shared.lock().webhook_url.clone() else {
         return false;
     };
     let body = event.to_string().into_bytes();
     let signature = signature_header(
         &shared.config.webhook_secrets,
-        shared.now().timestamp(),
+        shared.now().timestamp() + later,
         &body,
     );
     let status = post(&url, &body, &signature).await;

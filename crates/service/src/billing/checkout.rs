@@ -21,9 +21,8 @@ fn stripe(ctx: &Context) -> Result<Arc<Stripe>, BillingError> {
         .ok_or(BillingError::NotEnabled)
 }
 
-async fn billing_page(ctx: &Context, who: &OrgAccess) -> Result<String, BillingError> {
-    let org = ctx.store.org(who.org).await?;
-    Ok(format!("{}/app/{}/billing", ctx.public_url, org.slug))
+fn billing_page(ctx: &Context, who: &OrgAccess) -> String {
+    format!("{}/app/{}/billing", ctx.public_url, who.org)
 }
 
 /// Starts an upgrade of `who`'s organisation to the paid plan `plan_key`: the organisation's
@@ -81,7 +80,7 @@ pub async fn start_checkout(
             customer.id
         }
     };
-    let page = billing_page(ctx, who).await?;
+    let page = billing_page(ctx, who);
     let success = format!("{page}?checkout=done&session_id={{CHECKOUT_SESSION_ID}}");
     let cancel = format!("{page}?checkout=cancelled");
     let key = format!("flowsense-checkout-{}", Uuid::new_v4());
@@ -129,7 +128,7 @@ pub async fn open_portal(ctx: &Context, who: &OrgAccess) -> Result<String, Billi
         .await?
         .and_then(|r| r.stripe_customer_id)
         .ok_or(BillingError::NoCustomer)?;
-    let page = billing_page(ctx, who).await?;
+    let page = billing_page(ctx, who);
     let session = stripe
         .create_portal_session(
             &customer,

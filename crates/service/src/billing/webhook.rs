@@ -91,8 +91,9 @@ fn subject(event: &Event) -> Option<(String, String)> {
     Some((subscription, text(&o["customer"])?))
 }
 
-/// The billing record `sub` makes of `existing`: its plan (by price), status, next invoice,
-/// and when payment started failing (kept from the first failure while it goes on).
+/// The billing record `sub` makes of `existing`: its plan (by price while it lives, else the
+/// free plan), status, next invoice, and when payment started failing (kept from the first
+/// failure while it goes on).
 fn record_of(
     ctx: &Context,
     sub: &Subscription,
@@ -100,9 +101,14 @@ fn record_of(
 ) -> BillingRecord {
     let plans = &ctx.providers.billing.plans;
     let now = ctx.now();
+    let live = matches!(
+        sub.status.as_str(),
+        "active" | "trialing" | "past_due" | "unpaid"
+    );
     let plan = sub
         .price_id()
         .and_then(|p| plans.by_price(p))
+        .filter(|_| live)
         .unwrap_or(&plans.free)
         .key
         .clone();
