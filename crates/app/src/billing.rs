@@ -54,13 +54,19 @@ impl BillingSettings {
             None => None,
             Some(v) => {
                 let Some(o) = origin::parse(&v) else {
-                    bail!("STRIPE_BASE_URL must be an origin such as https://host[:port], without a path");
+                    bail!(
+                        "STRIPE_BASE_URL must be an origin such as https://host[:port], without a path"
+                    );
                 };
                 if o.loopback && !sandbox {
-                    bail!("STRIPE_BASE_URL is a loopback address; set STRIPE_SANDBOX=true to allow it (tests and the sandbox only)");
+                    bail!(
+                        "STRIPE_BASE_URL is a loopback address; set STRIPE_SANDBOX=true to allow it (tests and the sandbox only)"
+                    );
                 }
                 if !o.https && !o.loopback {
-                    bail!("STRIPE_BASE_URL must use https:// (plain http:// only to a loopback address in the sandbox)");
+                    bail!(
+                        "STRIPE_BASE_URL must use https:// (plain http:// only to a loopback address in the sandbox)"
+                    );
                 }
                 Some(o)
             }
@@ -80,14 +86,18 @@ impl BillingSettings {
             None => DEFAULT_GRACE_DAYS,
             Some(v) => match v.trim().parse::<i64>() {
                 Ok(d) if (0..=60).contains(&d) => d,
-                _ => bail!("FLOWSENSE_BILLING_GRACE_DAYS must be a whole number of days from 0 to 60 (got {v:?})"),
+                _ => bail!(
+                    "FLOWSENSE_BILLING_GRACE_DAYS must be a whole number of days from 0 to 60 (got {v:?})"
+                ),
             },
         };
         if secret_key.is_none() && (!webhook_secrets.is_empty() || base_url.is_some()) {
             bail!("STRIPE_WEBHOOK_SECRET or STRIPE_BASE_URL is set but STRIPE_SECRET_KEY is not");
         }
         if secret_key.is_some() && webhook_secrets.is_empty() {
-            bail!("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set (subscriptions are learned from the webhook)");
+            bail!(
+                "STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set (subscriptions are learned from the webhook)"
+            );
         }
         Ok(Self {
             secret_key,

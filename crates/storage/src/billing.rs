@@ -95,7 +95,10 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
-    pub async fn org_of_stripe_customer_across_orgs(&self, customer: &str) -> Result<Option<OrgId>> {
+    pub async fn org_of_stripe_customer_across_orgs(
+        &self,
+        customer: &str,
+    ) -> Result<Option<OrgId>> {
         let mut tx = self.system_across_orgs().await?;
         let row: Option<OrgRow> = tx
             .fetch_optional(sql!("billing/org_of_customer_across_orgs").arg(customer))

@@ -62,8 +62,8 @@ mod webhook_deliveries;
 
 pub use accounts::{AccountSummary, BankAccount};
 pub use ai_calls::{AiCall, AiOutcome, AiPurpose};
-pub use billing::BillingRecord;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditPage, NewAuditEvent};
+pub use billing::BillingRecord;
 pub use connections::{Connection, ConnectionTokens, NewConnection};
 pub use conversations::{ConversationMessage, MessageAuthor};
 pub use corrections::{Correction, NewRule, Rule, TxnNames, effective_class};

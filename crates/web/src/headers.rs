@@ -34,12 +34,7 @@ pub(crate) fn form_targets(state: &AppState) -> Vec<String> {
         .map(|qb| qb.authorize_origin())
         .collect();
     targets.extend(p.xero.iter().map(|x| x.authorize_origin()));
-    targets.extend(
-        p.billing
-            .stripe
-            .iter()
-            .flat_map(|s| s.redirect_origins()),
-    );
+    targets.extend(p.billing.stripe.iter().flat_map(|s| s.redirect_origins()));
     targets.dedup();
     targets
 }

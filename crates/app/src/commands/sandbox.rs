@@ -88,11 +88,7 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
     ];
     let (anthropic, ai_vars) = start_anthropic().await?;
     let (stripe, stripe_vars) = start_stripe(&public_url, clock).await?;
-    let vars: Vec<(&str, String)> = vars
-        .into_iter()
-        .chain(ai_vars)
-        .chain(stripe_vars)
-        .collect();
+    let vars: Vec<(&str, String)> = vars.into_iter().chain(ai_vars).chain(stripe_vars).collect();
     let env: String = vars.iter().fold(String::new(), |mut out, (k, v)| {
         let _ = writeln!(out, "{k}={v}");
         out
@@ -169,7 +165,10 @@ async fn start_stripe(
         ("STRIPE_WEBHOOK_SECRET", config.webhook_secrets.join(",")),
         ("STRIPE_BASE_URL", fake.origin()),
         ("STRIPE_SANDBOX", "true".to_owned()),
-        ("STRIPE_PRICE_TEAM", flowsense_fakes::stripe::TEAM_PRICE.to_owned()),
+        (
+            "STRIPE_PRICE_TEAM",
+            flowsense_fakes::stripe::TEAM_PRICE.to_owned(),
+        ),
     ];
     Ok((fake, vars))
 }

@@ -30,7 +30,10 @@ fn an_admin_upgrades_through_checkout_and_a_member_sees_no_billing() {
         click(&c, "#upgrade-team button[type=submit]").await;
 
         // Stripe's Checkout, on its own origin.
-        wait_for_url(&c, "Checkout", |u| !u.starts_with(&base) && u.contains("/c/pay/")).await;
+        wait_for_url(&c, "Checkout", |u| {
+            !u.starts_with(&base) && u.contains("/c/pay/")
+        })
+        .await;
         shot(&c, "billing-2-checkout").await;
         click(&c, "button[type=submit]").await;
 
@@ -49,14 +52,21 @@ fn an_admin_upgrades_through_checkout_and_a_member_sees_no_billing() {
 
         // A member: no billing link, and the page is refused.
         sign_in(&c, &base, &member, &member_password).await;
-        wait_for_url(&c, "the member's dashboard", |u| u.ends_with(&format!("/app/{org}"))).await;
+        wait_for_url(&c, "the member's dashboard", |u| {
+            u.ends_with(&format!("/app/{org}"))
+        })
+        .await;
         wait_for(&c, "nav.subnav").await;
         let links = text(&c, "nav.subnav").await;
         assert!(!links.contains("Billing"), "{links}");
         c.goto(&billing).await.unwrap();
         wait_for(&c, ".error-code").await;
         assert_eq!(text(&c, ".error-code").await, "403");
-        assert!(c.find(fantoccini::Locator::Css("#upgrade-team")).await.is_err());
+        assert!(
+            c.find(fantoccini::Locator::Css("#upgrade-team"))
+                .await
+                .is_err()
+        );
         shot(&c, "billing-4-member-refused").await;
         c
     });

@@ -124,16 +124,23 @@ pub(crate) async fn create_customer(
     body: Bytes,
 ) -> Response {
     let now = shared.now().timestamp();
-    call(&shared, "POST", "/v1/customers", &headers, &body, |inner, p| {
-        let id = inner.id("cus");
-        let customer = json!({
-            "id": id, "object": "customer", "created": now, "livemode": false,
-            "name": param(p, "name"), "email": param(p, "email"),
-            "metadata": metadata(p, "metadata"),
-        });
-        inner.customers.insert(id, customer.clone());
-        (200, customer.to_string())
-    })
+    call(
+        &shared,
+        "POST",
+        "/v1/customers",
+        &headers,
+        &body,
+        |inner, p| {
+            let id = inner.id("cus");
+            let customer = json!({
+                "id": id, "object": "customer", "created": now, "livemode": false,
+                "name": param(p, "name"), "email": param(p, "email"),
+                "metadata": metadata(p, "metadata"),
+            });
+            inner.customers.insert(id, customer.clone());
+            (200, customer.to_string())
+        },
+    )
 }
 
 pub(crate) async fn create_checkout_session(
@@ -144,65 +151,72 @@ pub(crate) async fn create_checkout_session(
     let now = shared.now().timestamp();
     let origin = shared.origin();
     let prices = shared.config.prices.clone();
-    call(&shared, "POST", "/v1/checkout/sessions", &headers, &body, |inner, p| {
-        if param(p, "mode") != Some("subscription") {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request_error",
-                "This fake only sells subscriptions: mode must be subscription.",
+    call(
+        &shared,
+        "POST",
+        "/v1/checkout/sessions",
+        &headers,
+        &body,
+        |inner, p| {
+            if param(p, "mode") != Some("subscription") {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_error",
+                    "This fake only sells subscriptions: mode must be subscription.",
+                );
+            }
+            let Some(success_url) = param(p, "success_url") else {
+                return missing("success_url");
+            };
+            let Some(price) = param(p, "line_items[0][price]") else {
+                return missing("line_items[0][price]");
+            };
+            let Some(price) = prices.iter().find(|x| x.id == price) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_error",
+                    &format!("No such price: '{price}'"),
+                );
+            };
+            let customer = param(p, "customer");
+            if let Some(c) = customer
+                && !inner.customers.contains_key(c)
+            {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_error",
+                    &format!("No such customer: '{c}'"),
+                );
+            }
+            let id = inner.id("cs_test");
+            let object = json!({
+                "id": id, "object": "checkout.session", "mode": "subscription",
+                "status": "open", "payment_status": "unpaid",
+                "url": format!("{origin}/c/pay/{id}"),
+                "customer": customer, "customer_email": param(p, "customer_email"),
+                "client_reference_id": param(p, "client_reference_id"),
+                "metadata": metadata(p, "metadata"),
+                "subscription_metadata": metadata(p, "subscription_data[metadata]"),
+                "subscription": null, "invoice": null,
+                "amount_total": price.amount_minor, "currency": price.currency,
+                "success_url": success_url, "cancel_url": param(p, "cancel_url"),
+                "created": now, "expires_at": now + 24 * 3600, "livemode": false,
+                "ui_mode": "hosted_page",
+            });
+            inner.sessions.insert(
+                id,
+                Session {
+                    object: object.clone(),
+                    price: price.id.clone(),
+                },
             );
-        }
-        let Some(success_url) = param(p, "success_url") else {
-            return missing("success_url");
-        };
-        let Some(price) = param(p, "line_items[0][price]") else {
-            return missing("line_items[0][price]");
-        };
-        let Some(price) = prices.iter().find(|x| x.id == price) else {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request_error",
-                &format!("No such price: '{price}'"),
-            );
-        };
-        let customer = param(p, "customer");
-        if let Some(c) = customer
-            && !inner.customers.contains_key(c)
-        {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request_error",
-                &format!("No such customer: '{c}'"),
-            );
-        }
-        let id = inner.id("cs_test");
-        let object = json!({
-            "id": id, "object": "checkout.session", "mode": "subscription",
-            "status": "open", "payment_status": "unpaid",
-            "url": format!("{origin}/c/pay/{id}"),
-            "customer": customer, "customer_email": param(p, "customer_email"),
-            "client_reference_id": param(p, "client_reference_id"),
-            "metadata": metadata(p, "metadata"),
-            "subscription_metadata": metadata(p, "subscription_data[metadata]"),
-            "subscription": null, "invoice": null,
-            "amount_total": price.amount_minor, "currency": price.currency,
-            "success_url": success_url, "cancel_url": param(p, "cancel_url"),
-            "created": now, "expires_at": now + 24 * 3600, "livemode": false,
-            "ui_mode": "hosted_page",
-        });
-        inner.sessions.insert(
-            id,
-            Session {
-                object: object.clone(),
-                price: price.id.clone(),
-            },
-        );
-        let mut public = object;
-        if let Some(o) = public.as_object_mut() {
-            o.remove("subscription_metadata");
-        }
-        (200, public.to_string())
-    })
+            let mut public = object;
+            if let Some(o) = public.as_object_mut() {
+                o.remove("subscription_metadata");
+            }
+            (200, public.to_string())
+        },
+    )
 }
 
 pub(crate) async fn create_portal_session(
@@ -212,36 +226,43 @@ pub(crate) async fn create_portal_session(
 ) -> Response {
     let now = shared.now().timestamp();
     let origin = shared.origin();
-    call(&shared, "POST", "/v1/billing_portal/sessions", &headers, &body, |inner, p| {
-        let Some(customer) = param(p, "customer") else {
-            return missing("customer");
-        };
-        if !inner.customers.contains_key(customer) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request_error",
-                &format!("No such customer: '{customer}'"),
+    call(
+        &shared,
+        "POST",
+        "/v1/billing_portal/sessions",
+        &headers,
+        &body,
+        |inner, p| {
+            let Some(customer) = param(p, "customer") else {
+                return missing("customer");
+            };
+            if !inner.customers.contains_key(customer) {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_error",
+                    &format!("No such customer: '{customer}'"),
+                );
+            }
+            let return_url = param(p, "return_url").unwrap_or_default().to_owned();
+            let id = inner.id("bps");
+            inner.portals.insert(
+                id.clone(),
+                Portal {
+                    customer: customer.to_owned(),
+                    return_url: return_url.clone(),
+                },
             );
-        }
-        let return_url = param(p, "return_url").unwrap_or_default().to_owned();
-        let id = inner.id("bps");
-        inner.portals.insert(
-            id.clone(),
-            Portal {
-                customer: customer.to_owned(),
-                return_url: return_url.clone(),
-            },
-        );
-        (
-            200,
-            json!({
-                "id": id, "object": "billing_portal.session", "customer": customer,
-                "url": format!("{origin}/p/session/{id}"), "return_url": return_url,
-                "configuration": "bpc_fake", "created": now, "livemode": false, "flow": null,
-            })
-            .to_string(),
-        )
-    })
+            (
+                200,
+                json!({
+                    "id": id, "object": "billing_portal.session", "customer": customer,
+                    "url": format!("{origin}/p/session/{id}"), "return_url": return_url,
+                    "configuration": "bpc_fake", "created": now, "livemode": false, "flow": null,
+                })
+                .to_string(),
+            )
+        },
+    )
 }
 
 pub(crate) async fn subscription(
@@ -250,16 +271,21 @@ pub(crate) async fn subscription(
     headers: HeaderMap,
 ) -> Response {
     let path = format!("/v1/subscriptions/{id}");
-    call(&shared, "GET", &path, &headers, b"", |inner, _| {
-        match inner.subscriptions.get(&id) {
+    call(
+        &shared,
+        "GET",
+        &path,
+        &headers,
+        b"",
+        |inner, _| match inner.subscriptions.get(&id) {
             Some(s) => (200, s.to_string()),
             None => error(
                 StatusCode::NOT_FOUND,
                 "invalid_request_error",
                 &format!("No such subscription: '{id}'"),
             ),
-        }
-    })
+        },
+    )
 }
 
 pub(crate) async fn invoices(
@@ -272,7 +298,9 @@ pub(crate) async fn invoices(
             .invoices
             .iter()
             .filter(|i| {
-                query.get("customer").is_none_or(|c| i["customer"] == c.as_str())
+                query
+                    .get("customer")
+                    .is_none_or(|c| i["customer"] == c.as_str())
                     && query.get("subscription").is_none_or(|s| {
                         i["parent"]["subscription_details"]["subscription"] == s.as_str()
                     })

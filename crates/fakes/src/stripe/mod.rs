@@ -116,7 +116,9 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
@@ -241,7 +243,9 @@ impl StripeFake {
             .filter(|s| s["customer"] == customer)
             .collect();
         subs.sort_by_key(|s| s["created"].as_i64());
-        subs.last().and_then(|s| s["id"].as_str()).map(str::to_owned)
+        subs.last()
+            .and_then(|s| s["id"].as_str())
+            .map(str::to_owned)
     }
 
     /// Completes a Checkout Session as paying on its page does, and delivers its events.

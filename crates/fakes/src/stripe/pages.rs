@@ -25,7 +25,10 @@ fn page(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-pub(crate) async fn checkout(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+pub(crate) async fn checkout(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> Response {
     let inner = shared.lock();
     let Some(session) = inner.sessions.get(&id) else {
         return (StatusCode::NOT_FOUND, "no such checkout session").into_response();
@@ -35,7 +38,11 @@ pub(crate) async fn checkout(State(shared): State<Arc<Shared>>, Path(id): Path<S
     }
     let price = shared.config.prices.iter().find(|p| p.id == session.price);
     let (name, amount, currency) = price.map_or(("?".into(), 0, String::new()), |p| {
-        (p.product_name.clone(), p.amount_minor, p.currency.to_uppercase())
+        (
+            p.product_name.clone(),
+            p.amount_minor,
+            p.currency.to_uppercase(),
+        )
     });
     page(
         "Checkout",
@@ -91,7 +98,9 @@ pub(crate) fn complete(shared: &Shared, id: &str) -> Result<(Vec<Value>, String)
         .prices
         .iter()
         .find(|p| p.id == price)
-        .map_or((0, "usd".to_owned()), |p| (p.amount_minor, p.currency.clone()));
+        .map_or((0, "usd".to_owned()), |p| {
+            (p.amount_minor, p.currency.clone())
+        });
     let invoice = new_invoice(
         &mut inner,
         &sub,
@@ -119,7 +128,13 @@ pub(crate) fn complete(shared: &Shared, id: &str) -> Result<(Vec<Value>, String)
         map.remove("subscription_metadata");
     }
     let events = vec![
-        super::webhooks::event(&mut inner, "checkout.session.completed", completed, None, now),
+        super::webhooks::event(
+            &mut inner,
+            "checkout.session.completed",
+            completed,
+            None,
+            now,
+        ),
         super::webhooks::event(&mut inner, "customer.subscription.created", sub, None, now),
         super::webhooks::event(&mut inner, "invoice.paid", invoice, None, now),
     ];

@@ -156,7 +156,10 @@ async fn post(url: &str, body: &[u8], signature: &str) -> Option<u16> {
         .post(url)
         .header("content-type", "application/json; charset=utf-8")
         .header("stripe-signature", signature)
-        .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+        .header(
+            "user-agent",
+            "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        )
         .body(body.to_vec())
         .send()
         .await

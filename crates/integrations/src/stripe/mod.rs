@@ -55,7 +55,8 @@ impl StripeConfig {
     /// # Errors
     /// [`StripeError::Url`] when `origin` is not an absolute URL.
     pub fn at_origin(mut self, origin: &str) -> Result<Self, StripeError> {
-        self.api_base = Url::parse(origin).map_err(|e| StripeError::Url(format!("{origin}: {e}")))?;
+        self.api_base =
+            Url::parse(origin).map_err(|e| StripeError::Url(format!("{origin}: {e}")))?;
         Ok(self)
     }
 }

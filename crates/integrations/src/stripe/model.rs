@@ -72,6 +72,10 @@ impl Subscription {
     /// When the current period ends (the next invoice), unix seconds.
     #[must_use]
     pub fn current_period_end(&self) -> Option<i64> {
-        self.items.data.iter().filter_map(|i| i.current_period_end).max()
+        self.items
+            .data
+            .iter()
+            .filter_map(|i| i.current_period_end)
+            .max()
     }
 }

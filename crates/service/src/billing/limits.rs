@@ -42,9 +42,12 @@ pub async fn usage(ctx: &Context, org: OrgId) -> Result<Usage, StorageError> {
         .iter()
         .filter(|c| c.status == "active")
         .count();
-    let members = ctx.store.member_details(org).await?.len()
-        + ctx.store.open_invitations(org).await?.len();
-    let tokens = ctx.store.ai_tokens_since(org, month_start(ctx.now())).await?;
+    let members =
+        ctx.store.member_details(org).await?.len() + ctx.store.open_invitations(org).await?.len();
+    let tokens = ctx
+        .store
+        .ai_tokens_since(org, month_start(ctx.now()))
+        .await?;
     Ok(Usage {
         connections: count(connections),
         members: count(members),
@@ -52,7 +55,12 @@ pub async fn usage(ctx: &Context, org: OrgId) -> Result<Usage, StorageError> {
     })
 }
 
-fn within(plan: &Plan, used: u32, limit: Option<u32>, what: &'static str) -> Result<(), PlanLimitReached> {
+fn within(
+    plan: &Plan,
+    used: u32,
+    limit: Option<u32>,
+    what: &'static str,
+) -> Result<(), PlanLimitReached> {
     match limit {
         Some(limit) if used >= limit => Err(PlanLimitReached {
             plan: plan.name.clone(),
@@ -76,7 +84,12 @@ where
         return Ok(());
     }
     let used = usage(ctx, org).await?;
-    Ok(within(&plan, used.connections, plan.limits.connections, "accounting connections")?)
+    Ok(within(
+        &plan,
+        used.connections,
+        plan.limits.connections,
+        "accounting connections",
+    )?)
 }
 
 /// Refuses another invitation beyond the plan's members (open invitations count).
@@ -92,7 +105,12 @@ where
         return Ok(());
     }
     let used = usage(ctx, org).await?;
-    Ok(within(&plan, used.members, plan.limits.members, "members (invitations included)")?)
+    Ok(within(
+        &plan,
+        used.members,
+        plan.limits.members,
+        "members (invitations included)",
+    )?)
 }
 
 /// The first day of history the plan shows, if it limits history.
@@ -102,8 +120,9 @@ where
 pub async fn history_start(ctx: &Context, org: OrgId) -> Result<Option<NaiveDate>, StorageError> {
     let plan = super::current_plan(ctx, org).await?;
     let today = ctx.now().date_naive();
-    Ok(plan
-        .limits
-        .history_months
-        .map(|m| today.checked_sub_months(Months::new(m)).unwrap_or(NaiveDate::MIN)))
+    Ok(plan.limits.history_months.map(|m| {
+        today
+            .checked_sub_months(Months::new(m))
+            .unwrap_or(NaiveDate::MIN)
+    }))
 }

@@ -88,8 +88,7 @@ impl Billing {
         match r.status.as_str() {
             "active" | "trialing" => paid.unwrap_or_else(|| self.plans.free.clone()),
             "past_due" | "unpaid"
-                if r
-                    .payment_failing_since
+                if r.payment_failing_since
                     .is_none_or(|since| now < since + self.grace) =>
             {
                 paid.unwrap_or_else(|| self.plans.free.clone())

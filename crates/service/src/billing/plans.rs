@@ -170,7 +170,9 @@ mod tests {
         assert_eq!(plans.by_price("price_1").unwrap().key, "pro");
         assert_eq!(plans.by_key("free").unwrap().limits.members, Some(2));
         assert_eq!(plans.paid[0].price_text().as_deref(), Some("10.00 EUR"));
-        assert!(Plans::from_json(&good.replace("\"members\":2", "\"members\":2,\"seats\":1")).is_err());
+        assert!(
+            Plans::from_json(&good.replace("\"members\":2", "\"members\":2,\"seats\":1")).is_err()
+        );
         assert!(Plans::from_json(&good.replace("\"stripe_price\":\"price_1\",", "")).is_err());
         assert!(Plans::from_json(&good.replace("\"key\":\"pro\"", "\"key\":\"free\"")).is_err());
     }

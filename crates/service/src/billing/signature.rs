@@ -96,7 +96,10 @@ mod tests {
         let old = sign("whsec_old", t, body);
         let new = sign("whsec_new", t, body);
         let header = format!("t={t},v0=deadbeef,v1={old},v1={new}");
-        for secrets in [vec![secret("whsec_new")], vec![secret("whsec_x"), secret("whsec_old")]] {
+        for secrets in [
+            vec![secret("whsec_new")],
+            vec![secret("whsec_x"), secret("whsec_old")],
+        ] {
             assert_eq!(
                 verify_stripe_signature(&secrets, Some(&header), body, now, 300),
                 Ok(t)
@@ -104,11 +107,23 @@ mod tests {
         }
         let secrets = [secret("whsec_new")];
         assert_eq!(
-            verify_stripe_signature(&secrets, Some(&header), body, now + chrono::TimeDelta::seconds(2), 300),
+            verify_stripe_signature(
+                &secrets,
+                Some(&header),
+                body,
+                now + chrono::TimeDelta::seconds(2),
+                300
+            ),
             Err(SignatureError::Stale)
         );
         assert_eq!(
-            verify_stripe_signature(&secrets, Some(&header), body, now - chrono::TimeDelta::seconds(600), 300),
+            verify_stripe_signature(
+                &secrets,
+                Some(&header),
+                body,
+                now - chrono::TimeDelta::seconds(600),
+                300
+            ),
             Err(SignatureError::Stale),
             "from the future"
         );

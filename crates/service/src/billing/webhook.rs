@@ -94,11 +94,7 @@ fn subject(event: &Event) -> Option<(String, String)> {
 /// The billing record `sub` makes of `existing`: its plan (by price while it lives, else the
 /// free plan), status, next invoice, and when payment started failing (kept from the first
 /// failure while it goes on).
-fn record_of(
-    ctx: &Context,
-    sub: &Subscription,
-    existing: Option<&BillingRecord>,
-) -> BillingRecord {
+fn record_of(ctx: &Context, sub: &Subscription, existing: Option<&BillingRecord>) -> BillingRecord {
     let plans = &ctx.providers.billing.plans;
     let now = ctx.now();
     let live = matches!(
@@ -163,7 +159,9 @@ async fn sync_subscription(
         return Ok(false);
     }
     if let Some(r) = &existing
-        && r.stripe_subscription_id.as_deref().is_some_and(|s| s != sub.id)
+        && r.stripe_subscription_id
+            .as_deref()
+            .is_some_and(|s| s != sub.id)
         && !ended(&r.status)
         && ended(&sub.status)
     {
@@ -178,7 +176,11 @@ async fn act_on(ctx: &Context, event: &Event) -> Result<bool, BillingError> {
     let Some((subscription, customer)) = subject(event) else {
         return Ok(false);
     };
-    let Some(org) = ctx.store.org_of_stripe_customer_across_orgs(&customer).await? else {
+    let Some(org) = ctx
+        .store
+        .org_of_stripe_customer_across_orgs(&customer)
+        .await?
+    else {
         tracing::info!(event_type = %event.kind, "a Stripe event of a customer no organisation has; ignored");
         return Ok(false);
     };
@@ -240,7 +242,9 @@ pub async fn receive_stripe(
             Ok(StripeReceived::Processed { changed })
         }
         Err(e) => {
-            ctx.store.forget_webhook_delivery("stripe", &event.id).await?;
+            ctx.store
+                .forget_webhook_delivery("stripe", &event.id)
+                .await?;
             ctx.store
                 .forget_webhook_delivery("stripe-delivery", &delivery)
                 .await?;

@@ -144,7 +144,9 @@ pub(crate) async fn page(
             .collect(),
         can_manage: o.can_manage,
         notice: match q.checkout.as_str() {
-            "done" => Some("Thank you: the subscription is set up. Its plan shows here as soon as Stripe confirms the payment."),
+            "done" => Some(
+                "Thank you: the subscription is set up. Its plan shows here as soon as Stripe confirms the payment.",
+            ),
             "cancelled" => Some("The checkout was cancelled; nothing was charged."),
             _ => None,
         },
@@ -174,7 +176,10 @@ pub(crate) async fn checkout(
 }
 
 /// `POST /app/{org}/billing/portal` (admins, CSRF): to Stripe's Billing Portal.
-pub(crate) async fn portal(State(state): State<AppState>, who: Admin) -> Result<Response, ApiError> {
+pub(crate) async fn portal(
+    State(state): State<AppState>,
+    who: Admin,
+) -> Result<Response, ApiError> {
     let url = billing::open_portal(&state, &who).await?;
     Ok(private(Redirect::to(&url).into_response()))
 }

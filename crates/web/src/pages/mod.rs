@@ -128,8 +128,7 @@ impl Chrome {
             .iter()
             .find(|o| Some(o.id) == current)
             .map(|o| Can {
-                billing: o.role == flowsense_core::Role::Admin
-                    && state.providers.billing.enabled(),
+                billing: o.role == flowsense_core::Role::Admin && state.providers.billing.enabled(),
                 ..Can::of(o.role)
             })
             .unwrap_or_default();

@@ -23,15 +23,28 @@ async fn out_of_order_and_duplicated_events_end_in_the_state_stripe_holds(db: Db
     // Checkout's events newest first: invoice.paid before the subscription and the session.
     e.stripe.set_delivery(Delivery::Reversed);
     let sub = e.upgrade().await;
-    let kinds: Vec<_> = e.deliveries(3).await.iter().map(|d| d.event_type.clone()).collect();
+    let kinds: Vec<_> = e
+        .deliveries(3)
+        .await
+        .iter()
+        .map(|d| d.event_type.clone())
+        .collect();
     assert_eq!(
         kinds,
-        ["invoice.paid", "customer.subscription.created", "checkout.session.completed"]
+        [
+            "invoice.paid",
+            "customer.subscription.created",
+            "checkout.session.completed"
+        ]
     );
     assert!(e.stripe.delivered().iter().all(|d| d.status == Some(200)));
     let r = e.billing().await.expect("billing");
     assert_eq!(
-        (r.plan.as_str(), r.status.as_str(), r.stripe_subscription_id.as_deref()),
+        (
+            r.plan.as_str(),
+            r.status.as_str(),
+            r.stripe_subscription_id.as_deref()
+        ),
         ("team", "active", Some(sub.as_str()))
     );
     assert!(r.current_period_end.is_some());
@@ -82,7 +95,10 @@ async fn a_failed_payment_keeps_the_plan_for_the_grace_period_then_the_free_limi
     assert_eq!((r.plan.as_str(), r.status.as_str()), ("team", "past_due"));
     let failing_since = r.payment_failing_since.expect("grace starts");
     let page = e.billing_page().await;
-    assert!(page.contains("id=\"plan-name\">Team<") && page.contains("id=\"payment-failing\""), "{page}");
+    assert!(
+        page.contains("id=\"plan-name\">Team<") && page.contains("id=\"payment-failing\""),
+        "{page}"
+    );
     let invite = |n: u32| json!({"email": format!("new{n}@acme.test"), "role": "viewer"});
     let path = format!("/api/v1/orgs/{}/invitations", e.org);
     let (s, body) = e.admin.post(&path, invite(1)).await;
@@ -103,15 +119,30 @@ async fn a_failed_payment_keeps_the_plan_for_the_grace_period_then_the_free_limi
     assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{body}");
     assert_eq!(body["error"]["code"], "plan_limit");
     let message = body["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("Free plan allows 3 members") && message.contains("billing page"), "{message}");
-    assert_eq!(e.app.state.store.open_invitations(e.org).await.expect("db").len(), 1);
+    assert!(
+        message.contains("Free plan allows 3 members") && message.contains("billing page"),
+        "{message}"
+    );
+    assert_eq!(
+        e.app
+            .state
+            .store
+            .open_invitations(e.org)
+            .await
+            .expect("db")
+            .len(),
+        1
+    );
     assert!(e.billing_page().await.contains("id=\"plan-name\">Free<"));
 
     // The card is fixed: paid again, the plan is back.
     e.stripe.renew(&sub, true).await.expect("paid");
     let (s, body) = e.admin.post(&path, invite(3)).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
-    assert_eq!(e.billing().await.expect("billing").payment_failing_since, None);
+    assert_eq!(
+        e.billing().await.expect("billing").payment_failing_since,
+        None
+    );
 }
 
 crate::on_both_backends!(

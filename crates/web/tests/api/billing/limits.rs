@@ -84,14 +84,20 @@ async fn only_admins_see_billing_and_a_downgrade_limits_without_deleting(db: Db)
     let mut admin = e.app.signed_in("admin@acme.test").await;
     for n in 1..=2 {
         let (s, body) = admin
-            .post(&invitations, json!({"email": format!("p{n}@acme.test"), "role": "viewer"}))
+            .post(
+                &invitations,
+                json!({"email": format!("p{n}@acme.test"), "role": "viewer"}),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
     }
     let today = e.app.clock.now().date_naive();
     let old = today - TimeDelta::days(700);
     e.app
-        .import_rows(org, &[transaction(old, "Old rent"), transaction(today, "New rent")])
+        .import_rows(
+            org,
+            &[transaction(old, "Old rent"), transaction(today, "New rent")],
+        )
         .await;
     assert_eq!(listed(&mut admin, org).await, 2);
 
@@ -116,7 +122,10 @@ async fn only_admins_see_billing_and_a_downgrade_limits_without_deleting(db: Db)
     assert!(page.contains("id=\"plan-name\">Free<"), "{page}");
     assert!(page.contains("(over the limit)"), "{page}");
     let r = e.billing().await.expect("billing");
-    assert_eq!((r.status.as_str(), r.stripe_subscription_id), ("canceled", Some(sub)));
+    assert_eq!(
+        (r.status.as_str(), r.stripe_subscription_id),
+        ("canceled", Some(sub))
+    );
 
     // Nothing was deleted.
     let active = store.connections(org).await.expect("db");
@@ -129,14 +138,29 @@ async fn only_admins_see_billing_and_a_downgrade_limits_without_deleting(db: Db)
     // connections, each refused with what the plan allows and where to upgrade.
     assert_eq!(listed(&mut admin, org).await, 1);
     let (s, body) = admin
-        .post(&invitations, json!({"email": "p3@acme.test", "role": "viewer"}))
+        .post(
+            &invitations,
+            json!({"email": "p3@acme.test", "role": "viewer"}),
+        )
         .await;
-    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::PAYMENT_REQUIRED, Some("plan_limit")));
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::PAYMENT_REQUIRED, Some("plan_limit"))
+    );
     let (s, body) = admin
-        .post(&format!("/api/v1/orgs/{org}/connections"), json!({"provider": "quickbooks"}))
+        .post(
+            &format!("/api/v1/orgs/{org}/connections"),
+            json!({"provider": "quickbooks"}),
+        )
         .await;
     assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("1 accounting connections"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1 accounting connections"),
+        "{body}"
+    );
     let refused = e
         .admin
         .request(Method::POST, &format!("/app/{org}/members/invite"))
@@ -146,7 +170,10 @@ async fn only_admins_see_billing_and_a_downgrade_limits_without_deleting(db: Db)
         .expect("invite");
     assert_eq!(refused.status(), StatusCode::PAYMENT_REQUIRED);
     let page = refused.text().await.expect("page");
-    assert!(page.contains(&format!("href=\"/app/{org}/billing\" id=\"upgrade-link\"")), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/app/{org}/billing\" id=\"upgrade-link\"")),
+        "{page}"
+    );
 }
 
 async fn with_billing_off_there_is_no_billing_and_no_limit(db: Db) {
@@ -154,7 +181,8 @@ async fn with_billing_off_there_is_no_billing_and_no_limit(db: Db) {
     let admin_id = app.user("admin@solo.test").await;
     let org = app.org("solo", admin_id).await;
     for n in 0..4 {
-        app.member(org, &format!("m{n}@solo.test"), Role::Viewer).await;
+        app.member(org, &format!("m{n}@solo.test"), Role::Viewer)
+            .await;
     }
     let mut admin = app.signed_in("admin@solo.test").await;
     let (s, _) = admin.get(&format!("/app/{org}/billing")).await;
@@ -167,7 +195,10 @@ async fn with_billing_off_there_is_no_billing_and_no_limit(db: Db) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let body = br#"{"id":"evt_1","object":"event","type":"invoice.paid","data":{"object":{}}}"#;
-    assert_eq!(super::post_webhook(&app, Some("t=1,v1=00"), body).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        super::post_webhook(&app, Some("t=1,v1=00"), body).await,
+        StatusCode::NOT_FOUND
+    );
 }
 
 crate::on_both_backends!(

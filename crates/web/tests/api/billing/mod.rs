@@ -172,7 +172,10 @@ impl Env {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        panic!("expected {n} deliveries, got {:?}", self.stripe.delivered().len());
+        panic!(
+            "expected {n} deliveries, got {:?}",
+            self.stripe.delivered().len()
+        );
     }
 }
 

@@ -39,7 +39,12 @@ fn oracle(python: &str, args: &[&str], body: &[u8]) -> (bool, String) {
         .stdout(Stdio::piped())
         .spawn()
         .expect("python runs");
-    child.stdin.take().expect("stdin").write_all(body).expect("body");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(body)
+        .expect("body");
     let out = child.wait_with_output().expect("python ends");
     (
         out.status.success(),
@@ -61,10 +66,17 @@ async fn deliveries_are_accepted_exactly_when_stripes_library_signs_them(db: Db)
     e.stripe.set_delivery(Delivery::Held);
     let sub = e.upgrade().await;
     let held = e.stripe.take_held();
-    let kinds: Vec<_> = held.iter().map(|h| h["type"].as_str().unwrap_or("")).collect();
+    let kinds: Vec<_> = held
+        .iter()
+        .map(|h| h["type"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(
         kinds,
-        ["checkout.session.completed", "customer.subscription.created", "invoice.paid"]
+        [
+            "checkout.session.completed",
+            "customer.subscription.created",
+            "invoice.paid"
+        ]
     );
     let secret = e.stripe.config().webhook_secrets[0].clone();
     let body = held[0].to_string().into_bytes();
@@ -78,8 +90,14 @@ async fn deliveries_are_accepted_exactly_when_stripes_library_signs_them(db: Db)
 
     // Refused with 400, and nothing changed: the organisation is still on no subscription and
     // Stripe was not asked about one.
-    let before = e.billing().await.expect("the customer was recorded at checkout");
-    assert_eq!((before.plan.as_str(), before.status.as_str()), ("free", "none"));
+    let before = e
+        .billing()
+        .await
+        .expect("the customer was recorded at checkout");
+    assert_eq!(
+        (before.plan.as_str(), before.status.as_str()),
+        ("free", "none")
+    );
     let fetches = || {
         e.stripe
             .served()
@@ -92,10 +110,26 @@ async fn deliveries_are_accepted_exactly_when_stripes_library_signs_them(db: Db)
     tampered[at] ^= 0x01;
     let reserialised = serde_json::to_vec_pretty(&held[0]).expect("json");
     let refusals = [
-        ("a re-serialised body", stripe_signs(&python, &secret, now, &body), reserialised),
-        ("another secret", stripe_signs(&python, "whsec_not_ours", now, &body), body.clone()),
-        ("301 seconds old", stripe_signs(&python, &secret, now - 301, &body), body.clone()),
-        ("a tampered body", stripe_signs(&python, &secret, now, &body), tampered),
+        (
+            "a re-serialised body",
+            stripe_signs(&python, &secret, now, &body),
+            reserialised,
+        ),
+        (
+            "another secret",
+            stripe_signs(&python, "whsec_not_ours", now, &body),
+            body.clone(),
+        ),
+        (
+            "301 seconds old",
+            stripe_signs(&python, &secret, now - 301, &body),
+            body.clone(),
+        ),
+        (
+            "a tampered body",
+            stripe_signs(&python, &secret, now, &body),
+            tampered,
+        ),
         ("no v1", format!("t={now}"), body.clone()),
     ];
     for (what, header, sent) in &refusals {
@@ -118,9 +152,15 @@ async fn deliveries_are_accepted_exactly_when_stripes_library_signs_them(db: Db)
     let good = stripe_signs(&python, &secret, now, &body);
     let (accepted, id) = oracle(&python, &["verify", &secret, &good], &body);
     assert!(accepted && id == held[0]["id"], "{id}");
-    assert_eq!(post_webhook(&e.app, Some(&good), &body).await, StatusCode::OK);
+    assert_eq!(
+        post_webhook(&e.app, Some(&good), &body).await,
+        StatusCode::OK
+    );
     let after = e.billing().await.expect("billing");
-    assert_eq!((after.plan.as_str(), after.status.as_str()), ("team", "active"));
+    assert_eq!(
+        (after.plan.as_str(), after.status.as_str()),
+        ("team", "active")
+    );
     assert_eq!(fetches(), 1);
 
     // Replayed as captured: refused, nothing changed.
@@ -132,7 +172,10 @@ async fn deliveries_are_accepted_exactly_when_stripes_library_signs_them(db: Db)
     // Stripe's own redelivery of the event (a fresh signature): accepted, nothing new done.
     let now = e.app.clock.now().timestamp();
     let again = stripe_signs(&python, &secret, now, &body);
-    assert_eq!(post_webhook(&e.app, Some(&again), &body).await, StatusCode::OK);
+    assert_eq!(
+        post_webhook(&e.app, Some(&again), &body).await,
+        StatusCode::OK
+    );
     assert_eq!(fetches(), 1);
     assert_eq!(e.billing().await.as_ref(), Some(&after));
 
@@ -141,7 +184,10 @@ async fn deliveries_are_accepted_exactly_when_stripes_library_signs_them(db: Db)
     let old = stripe_signs(&python, "whsec_rolled_away", now, &body);
     let ours = stripe_signs(&python, &secret, now, &body);
     let both = format!("{old},{}", ours.split_once(',').expect("t,v1").1);
-    assert_eq!(post_webhook(&e.app, Some(&both), &body).await, StatusCode::OK);
+    assert_eq!(
+        post_webhook(&e.app, Some(&both), &body).await,
+        StatusCode::OK
+    );
     assert_eq!(fetches(), 2);
 
     // The fake's own deliveries pass Stripe's library, and the app.

@@ -42,7 +42,11 @@ impl World {
         let stripe = self.app.state.services.providers.billing.stripe.clone();
         let customer = stripe
             .expect("billing on")
-            .create_customer(&self.org.to_string(), "alpha", &uuid::Uuid::new_v4().to_string())
+            .create_customer(
+                &self.org.to_string(),
+                "alpha",
+                &uuid::Uuid::new_v4().to_string(),
+            )
             .await
             .expect("customer");
         store
