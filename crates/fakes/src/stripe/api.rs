@@ -320,7 +320,7 @@ pub(crate) fn new_subscription(
     inner: &mut Inner,
     customer: &str,
     price: &str,
-    metadata: Value,
+    metadata: &Value,
     now: i64,
 ) -> Value {
     let id = inner.id("sub");
@@ -414,11 +414,11 @@ pub(crate) fn renew(shared: &Shared, id: &str, paid: bool) -> Result<Vec<Value>,
         "invoice.payment_failed"
     };
     Ok(vec![
-        super::webhooks::event(&mut inner, kind, invoice, None, now),
+        super::webhooks::event(&mut inner, kind, &invoice, None, now),
         super::webhooks::event(
             &mut inner,
             "customer.subscription.updated",
-            updated,
+            &updated,
             Some(json!({"status": previous})),
             now,
         ),
@@ -440,7 +440,7 @@ pub(crate) fn cancel(shared: &Shared, id: &str) -> Result<Vec<Value>, String> {
     Ok(vec![super::webhooks::event(
         &mut inner,
         "customer.subscription.deleted",
-        ended,
+        &ended,
         None,
         now,
     )])

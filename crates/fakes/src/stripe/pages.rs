@@ -92,7 +92,7 @@ pub(crate) fn complete(shared: &Shared, id: &str) -> Result<(Vec<Value>, String)
             c
         }
     };
-    let mut sub = new_subscription(&mut inner, &customer, &price, metadata, now);
+    let mut sub = new_subscription(&mut inner, &customer, &price, &metadata, now);
     let amount = shared
         .config
         .prices
@@ -131,12 +131,12 @@ pub(crate) fn complete(shared: &Shared, id: &str) -> Result<(Vec<Value>, String)
         super::webhooks::event(
             &mut inner,
             "checkout.session.completed",
-            completed,
+            &completed,
             None,
             now,
         ),
-        super::webhooks::event(&mut inner, "customer.subscription.created", sub, None, now),
-        super::webhooks::event(&mut inner, "invoice.paid", invoice, None, now),
+        super::webhooks::event(&mut inner, "customer.subscription.created", &sub, None, now),
+        super::webhooks::event(&mut inner, "invoice.paid", &invoice, None, now),
     ];
     Ok((events, success))
 }

@@ -59,7 +59,7 @@ pub fn signature_header(secrets: &[String], timestamp: i64, payload: &[u8]) -> S
 pub(crate) fn event(
     inner: &mut Inner,
     kind: &str,
-    object: Value,
+    object: &Value,
     previous: Option<Value>,
     now: i64,
 ) -> Value {
