@@ -1,6 +1,7 @@
 //! The `flowsense` binary: parse the command line, load settings, run one command.
 
 mod ai;
+mod billing;
 mod cli;
 mod commands;
 mod passwords;

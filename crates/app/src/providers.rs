@@ -46,6 +46,8 @@ pub struct ProviderSettings {
     pub quickbooks: Option<QuickBooksSettings>,
     pub xero: Option<XeroSettings>,
     pub webhooks: WebhookSecrets,
+    /// `STRIPE_*`: billing (off without a secret key).
+    pub billing: crate::billing::BillingSettings,
 }
 
 /// A base URL that must be an origin: `http(s)://host[:port]`, no path or query.
@@ -182,6 +184,7 @@ impl ProviderSettings {
             quickbooks,
             xero,
             webhooks,
+            billing: crate::billing::BillingSettings::load()?,
         })
     }
 
@@ -264,6 +267,7 @@ impl ProviderSettings {
             // Built from the AI settings by `serve` and `worker`.
             ai: None,
             ai_monthly_tokens: MonthlyTokens::default(),
+            billing: self.billing.build()?,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod quickbooks;
 mod retry;
+pub mod stripe;
 mod transport;
 pub mod xero;
 

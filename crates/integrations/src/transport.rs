@@ -7,7 +7,8 @@
 //! the provider's identity endpoints ([`Transport::post_identity`]: token, revocation). A
 //! provider that must delete something of its own (Xero's connections) adds that method on its
 //! own `Transport<…>`; none can write to a company's books, because no request they can build
-//! has another method.
+//! has another method. Stripe's client alone can POST forms with its secret key (Checkout and
+//! portal sessions, customers), with an `Idempotency-Key` on each.
 
 use crate::retry::{Attempt, RetryPolicy, with_retries};
 use flowsense_outbound::{Loopback, OutboundError, check_destination};
@@ -139,6 +140,34 @@ impl<P: Provider> Transport<P> {
     ) -> Result<Answer, P::Error> {
         with_retries(&self.policy, P::NAME, || {
             attempt::<P>(build().timeout(self.policy.request_timeout))
+        })
+        .await
+    }
+}
+
+/// Stripe's writes, on its transport alone: no other provider's client can build a form POST
+/// with a bearer token.
+impl Transport<crate::stripe::StripeApi> {
+    /// A form-encoded `POST url` with a bearer token and `extra` headers (Stripe's writes:
+    /// `Idempotency-Key` makes its retries safe).
+    pub(crate) async fn post_form_with_bearer(
+        &self,
+        url: &Url,
+        bearer: &SecretString,
+        extra: &[(&str, &str)],
+        body: &SecretString,
+    ) -> Result<Answer, crate::stripe::StripeError> {
+        self.check(url)?;
+        self.with_retries(|| {
+            extra.iter().fold(
+                self.client
+                    .post(url.clone())
+                    .bearer_auth(bearer.expose_secret())
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::CONTENT_TYPE, FORM)
+                    .body(body.expose_secret().to_owned()),
+                |r, (name, value)| r.header(*name, *value),
+            )
         })
         .await
     }

@@ -10,6 +10,7 @@ pub mod analytics_cache;
 pub mod audit;
 pub mod background;
 pub mod backup;
+pub mod billing;
 pub mod connections;
 mod context;
 pub mod corrections;

@@ -3,6 +3,7 @@
 //! configured (then nothing can connect to it or be sent to it, and the pages say so).
 
 use crate::ai::usage::MonthlyTokens;
+use crate::billing::Billing;
 use crate::connections::WebhookSecrets;
 use flowsense_ai::ChatModel;
 use flowsense_integrations::quickbooks::QuickBooks;
@@ -20,6 +21,8 @@ pub struct Providers {
     pub ai_monthly_tokens: MonthlyTokens,
     /// The secrets that sign the providers' webhooks (none unless configured).
     pub webhooks: WebhookSecrets,
+    /// Billing with Stripe (off unless `STRIPE_SECRET_KEY` is set).
+    pub billing: Billing,
 }
 
 impl std::fmt::Debug for Providers {
@@ -30,6 +33,7 @@ impl std::fmt::Debug for Providers {
             .field("ai", &self.ai.as_ref().map(|m| m.info()))
             .field("ai_monthly_tokens", &self.ai_monthly_tokens)
             .field("webhooks", &self.webhooks)
+            .field("billing", &self.billing)
             .finish()
     }
 }

@@ -29,6 +29,21 @@ impl Store {
         Ok(inserted == 1)
     }
 
+    /// Forgets one recorded delivery, so the provider's retry of a delivery that could not be
+    /// acted on is acted on.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn forget_webhook_delivery(&self, provider: &str, delivery_id: &str) -> Result<()> {
+        self.system_update(
+            sql!("webhook_deliveries/forget")
+                .arg(provider)
+                .arg(delivery_id),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Forgets deliveries recorded before `before` (past every provider's retry window).
     ///
     /// # Errors

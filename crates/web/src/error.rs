@@ -40,6 +40,10 @@ pub enum ApiError {
     /// The body is larger than the route accepts; the message says how large it may be.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The organisation's plan allows no more of this: 402 with what the plan allows and how to
+    /// lift it.
+    #[error("{0}")]
+    PlanLimit(String),
     #[error("too many attempts; try again later")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable")]
@@ -168,6 +172,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) | ApiError::Field { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PlanLimit(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -184,6 +189,7 @@ impl ApiError {
             | ApiError::Field { code: c, .. } => c.as_str(),
             ApiError::Unprocessable(_) => ErrorCode::Invalid.as_str(),
             ApiError::PayloadTooLarge(_) => "too_large",
+            ApiError::PlanLimit(_) => "plan_limit",
             ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal",

@@ -7,6 +7,8 @@ use flowsense_mail::MailError;
 use flowsense_service::FieldError;
 use flowsense_service::ai::assistant::AssistantError;
 use flowsense_service::ai::assistant::tools::ToolFailure;
+use flowsense_service::billing::BillingError;
+use flowsense_service::billing::StripeWebhookError;
 use flowsense_service::connections::ConnectionError;
 use flowsense_service::connections::webhooks::WebhookError;
 use flowsense_service::digest::DigestError;
@@ -107,6 +109,7 @@ impl From<OrgError> for ApiError {
             OrgError::TooManyInvitations { retry_after_secs } => {
                 ApiError::TooManyRequests { retry_after_secs }
             }
+            OrgError::PlanLimit(p) => ApiError::PlanLimit(p.to_string()),
             OrgError::Storage(s) => s.into(),
             OrgError::Identity(i) => i.into(),
             e @ (OrgError::Export(_) | OrgError::Mail(_)) => ApiError::internal(e),
@@ -159,6 +162,7 @@ impl From<ConnectionError> for ApiError {
             | ConnectionError::Denied(_)
             | ConnectionError::NoTenants(_)
             | ConnectionError::AlreadyConnected(_)) => ApiError::BadRequest(e.to_string()),
+            ConnectionError::PlanLimit(p) => ApiError::PlanLimit(p.to_string()),
             ConnectionError::Storage(s) => s.into(),
             e @ ConnectionError::Provider(..) => ApiError::internal(e),
         }
@@ -232,6 +236,38 @@ impl From<SavedError> for ApiError {
             SavedError::NotFound => ApiError::NotFound,
             SavedError::Storage(s) => s.into(),
             SavedError::Analysis(a) => a.into(),
+        }
+    }
+}
+
+impl From<BillingError> for ApiError {
+    fn from(e: BillingError) -> Self {
+        match e {
+            BillingError::NotEnabled => ApiError::NotFound,
+            BillingError::RoleTooLow => ApiError::Forbidden(ErrorCode::Forbidden),
+            e @ (BillingError::NoCustomer | BillingError::UnknownPlan) => {
+                ApiError::BadRequest(e.to_string())
+            }
+            BillingError::Storage(s) => s.into(),
+            e @ BillingError::Stripe(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<StripeWebhookError> for ApiError {
+    /// Stripe's convention: 400 for what must not be retried as it is, 2xx for accepted, 5xx
+    /// for a failure worth Stripe's retry.
+    fn from(e: StripeWebhookError) -> Self {
+        match e {
+            StripeWebhookError::NotConfigured => ApiError::NotFound,
+            e @ (StripeWebhookError::BadSignature(_)
+            | StripeWebhookError::Replayed
+            | StripeWebhookError::Malformed) => ApiError::BadRequest(e.to_string()),
+            StripeWebhookError::TooLarge => {
+                ApiError::PayloadTooLarge("webhook bodies up to 256 KiB are read".into())
+            }
+            StripeWebhookError::RateLimited(r) => r.into(),
+            e @ StripeWebhookError::Failed(_) => ApiError::internal(e),
         }
     }
 }

@@ -24,7 +24,8 @@ pub(crate) fn content_security_policy(targets: &[String]) -> String {
     )
 }
 
-/// The origins this instance's connect forms lead to (the configured providers' consent pages).
+/// The origins this instance's forms lead to: the configured providers' consent pages, and
+/// Stripe's Checkout and portal when billing is on.
 pub(crate) fn form_targets(state: &AppState) -> Vec<String> {
     let p = &state.providers;
     let mut targets: Vec<String> = p
@@ -33,6 +34,7 @@ pub(crate) fn form_targets(state: &AppState) -> Vec<String> {
         .map(|qb| qb.authorize_origin())
         .collect();
     targets.extend(p.xero.iter().map(|x| x.authorize_origin()));
+    targets.extend(p.billing.stripe.iter().flat_map(|s| s.redirect_origins()));
     targets.dedup();
     targets
 }

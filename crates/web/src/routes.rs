@@ -179,6 +179,10 @@ fn routes() -> Vec<Route> {
         route!(page POST "/app/{org}/settings/export", Admin + step_up, pages::settings::export),
         route!(page POST "/app/{org}/settings/delete", Admin + step_up, pages::settings::delete),
         route!(page GET "/app/{org}/audit", Admin, pages::audit::page),
+        // Billing with Stripe (not found unless STRIPE_SECRET_KEY is set).
+        route!(page GET "/app/{org}/billing", Admin, pages::billing::page),
+        route!(page POST "/app/{org}/billing/checkout", Admin, pages::billing::checkout),
+        route!(page POST "/app/{org}/billing/portal", Admin, pages::billing::portal),
         route!(POST "/api/v1/auth/signup", Public, api::auth::signup),
         route!(POST "/api/v1/auth/verify-email", Public, api::auth::verify_email),
         route!(POST "/api/v1/auth/login", Public, api::auth::login),
@@ -246,6 +250,7 @@ fn routes() -> Vec<Route> {
         // The providers' signed webhooks (raw bodies, rate-limited per address).
         route!(webhook POST "/webhooks/quickbooks", Public, webhooks::quickbooks),
         route!(webhook POST "/webhooks/xero", Public, webhooks::xero),
+        route!(webhook POST "/webhooks/stripe", Public, webhooks::stripe),
     ]
 }
 

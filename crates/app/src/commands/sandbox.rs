@@ -1,6 +1,7 @@
 //! `flowsense sandbox`: the faithful fakes of the outside services on loopback (QuickBooks
-//! Online, Xero with two organisations so the choice of organisation shows, and Anthropic's
-//! Messages API), serving generated books, with the environment that points `serve` and `demo`
+//! Online, Xero with two organisations so the choice of organisation shows, Anthropic's
+//! Messages API, and Stripe Billing delivering its signed webhooks to `serve`), serving generated
+//! books, with the environment that points `serve` and `demo`
 //! at them. A person can then press Connect, approve on the fake's consent page and watch the
 //! books sync, offline and with no keys.
 
@@ -8,7 +9,8 @@ use crate::cli::SandboxArgs;
 use anyhow::{Context, Result, bail};
 use flowsense_core::clock::SystemClock;
 use flowsense_fakes::{
-    AnthropicFake, AnthropicFakeConfig, FakeConfig, QuickBooksFake, XeroFake, XeroFakeConfig,
+    AnthropicFake, AnthropicFakeConfig, FakeConfig, QuickBooksFake, StripeFake, StripeFakeConfig,
+    XeroFake, XeroFakeConfig,
 };
 use flowsense_synth::{GenConfig, Profile, generate};
 use std::fmt::Write as _;
@@ -85,7 +87,8 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
         ("XERO_WEBHOOK_KEY", xero_webhook_key),
     ];
     let (anthropic, ai_vars) = start_anthropic().await?;
-    let vars: Vec<(&str, String)> = vars.into_iter().chain(ai_vars).collect();
+    let (stripe, stripe_vars) = start_stripe(&public_url, clock).await?;
+    let vars: Vec<(&str, String)> = vars.into_iter().chain(ai_vars).chain(stripe_vars).collect();
     let env: String = vars.iter().fold(String::new(), |mut out, (k, v)| {
         let _ = writeln!(out, "{k}={v}");
         out
@@ -121,6 +124,7 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
         .context("waiting for Ctrl-C")?;
     drop(quickbooks);
     drop(anthropic);
+    drop(stripe);
     drop(xero);
     Ok(())
 }
@@ -137,6 +141,34 @@ async fn start_anthropic() -> Result<(AnthropicFake, [(&'static str, String); 4]
         ("ANTHROPIC_API_KEY", fake.config().api_key.clone()),
         ("FLOWSENSE_AI_BASE_URL", fake.base_url()),
         ("FLOWSENSE_AI_SANDBOX", "true".to_owned()),
+    ];
+    Ok((fake, vars))
+}
+
+/// The Stripe fake (Checkout, the portal, subscriptions, signed webhooks to the app's
+/// `/webhooks/stripe` under `public_url`), and the variables that turn billing on against it.
+async fn start_stripe(
+    public_url: &str,
+    clock: Arc<SystemClock>,
+) -> Result<(StripeFake, [(&'static str, String); 5])> {
+    let config = StripeFakeConfig::default();
+    let fake = StripeFake::start(config.clone(), clock)
+        .await
+        .context("starting the Stripe fake on loopback")?;
+    fake.set_webhook_url(&format!("{public_url}/webhooks/stripe"));
+    println!(
+        "# Fake Stripe at {}: Checkout always succeeds; events are signed and sent to {public_url}/webhooks/stripe.",
+        fake.origin()
+    );
+    let vars = [
+        ("STRIPE_SECRET_KEY", config.secret_key.clone()),
+        ("STRIPE_WEBHOOK_SECRET", config.webhook_secrets.join(",")),
+        ("STRIPE_BASE_URL", fake.origin()),
+        ("STRIPE_SANDBOX", "true".to_owned()),
+        (
+            "STRIPE_PRICE_TEAM",
+            flowsense_fakes::stripe::TEAM_PRICE.to_owned(),
+        ),
     ];
     Ok((fake, vars))
 }

@@ -3,6 +3,7 @@
 
 mod analysis;
 mod assistant;
+mod billing;
 mod connect;
 mod harness;
 mod onboarding;

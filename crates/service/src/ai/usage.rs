@@ -61,13 +61,19 @@ pub fn renews_on(now: DateTime<Utc>) -> NaiveDate {
     start.checked_add_months(Months::new(1)).unwrap_or(start)
 }
 
-/// Whether `org` may call a model now, under the instance's allowance.
+/// Whether `org` may call a model now, under the instance's allowance and its plan's.
 ///
 /// # Errors
 /// A database failure.
 pub async fn allowance(ctx: &Context, org: OrgId) -> Result<Allowance, StorageError> {
     let now = ctx.now();
-    let limit = ctx.providers.ai_monthly_tokens.0;
+    let plan = crate::billing::current_plan(ctx, org).await?;
+    let limit = plan
+        .limits
+        .ai_tokens_per_month
+        .map_or(ctx.providers.ai_monthly_tokens.0, |p| {
+            p.min(ctx.providers.ai_monthly_tokens.0)
+        });
     let used = u64::try_from(ctx.store.ai_tokens_since(org, month_start(now)).await?).unwrap_or(0);
     Ok(if used >= limit {
         Allowance::Used {

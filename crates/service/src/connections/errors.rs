@@ -47,6 +47,9 @@ pub enum ConnectionError {
     /// A sync needs an active connection.
     #[error("this connection is not active; connect again first")]
     NotActive,
+    /// The organisation's plan allows no more connections.
+    #[error(transparent)]
+    PlanLimit(#[from] crate::billing::PlanLimitReached),
     #[error(transparent)]
     Storage(StorageError),
 }

@@ -97,6 +97,7 @@ pub async fn begin_connect(
         return Err(ConnectionError::RoleTooLow);
     }
     let session = session.ok_or(ConnectionError::SessionRequired)?;
+    crate::billing::check_can_add_connection::<ConnectionError>(ctx, who.org).await?;
     let state = b64url(&random_bytes::<32>());
     let (authorize_url, pkce_verifier) = match provider {
         Provider::QuickBooks => (quickbooks(ctx)?.authorize_url(&state).to_string(), None),

@@ -195,6 +195,7 @@ pub async fn choose_tenant(
     {
         return Err(ConnectionError::AlreadyConnected(chosen.name.clone()));
     }
+    crate::billing::check_can_add_connection::<ConnectionError>(ctx, who.org).await?;
     let session = session.ok_or(ConnectionError::SessionRequired)?;
     let taken = match ctx
         .store

@@ -209,7 +209,8 @@ pub async fn delete(
     Ok(org.name)
 }
 
-/// One page of the organisation's transactions, filtered as asked.
+/// One page of the organisation's transactions, filtered as asked, no further back than the
+/// organisation's plan shows (older ones are kept).
 ///
 /// # Errors
 /// A database failure.
@@ -219,5 +220,9 @@ pub async fn transactions(
     who: &OrgAccess,
     filter: &flowsense_storage::TxnFilter,
 ) -> Result<flowsense_storage::TxnPage, OrgError> {
-    Ok(ctx.store.list_transactions(who.org, filter).await?)
+    let mut filter = filter.clone();
+    if let Some(start) = crate::billing::history_start(ctx, who.org).await? {
+        filter.from = Some(filter.from.map_or(start, |from| from.max(start)));
+    }
+    Ok(ctx.store.list_transactions(who.org, &filter).await?)
 }

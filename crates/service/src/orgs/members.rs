@@ -49,6 +49,7 @@ pub async fn invite(
     client: &Client,
 ) -> Result<Invitation, OrgError> {
     let email = crate::identity::accounts::parse_email(&input.email)?;
+    crate::billing::check_can_invite::<OrgError>(ctx, who.org).await?;
     let now = ctx.now();
     let sent_today = ctx
         .store

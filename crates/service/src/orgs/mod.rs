@@ -88,6 +88,9 @@ pub enum OrgError {
     /// The organisation sent its invitations for the day.
     #[error("too many invitations; try again later")]
     TooManyInvitations { retry_after_secs: u64 },
+    /// The organisation's plan allows no more members.
+    #[error(transparent)]
+    PlanLimit(#[from] crate::billing::PlanLimitReached),
     #[error("could not write the export")]
     Export(#[source] serde_json::Error),
     #[error(transparent)]

@@ -131,22 +131,21 @@ pub(crate) async fn transactions(
             "limit must be between 1 and 500".into(),
         ));
     }
-    let page = state
-        .store
-        .list_transactions(
-            access.org,
-            &TxnFilter {
-                from: q.from,
-                to: q.to,
-                account: q.account,
-                category: q.category,
-                counterparty: q.counterparty,
-                text: q.q,
-                cursor,
-                limit,
-            },
-        )
-        .await?;
+    let page = flowsense_service::orgs::data::transactions(
+        &state,
+        &access,
+        &TxnFilter {
+            from: q.from,
+            to: q.to,
+            account: q.account,
+            category: q.category,
+            counterparty: q.counterparty,
+            text: q.q,
+            cursor,
+            limit,
+        },
+    )
+    .await?;
     let json = serde_json::to_string(&page).map_err(ApiError::internal)?;
     Ok(private_json(json))
 }

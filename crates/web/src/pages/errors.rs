@@ -21,6 +21,18 @@ struct ErrorPage {
     message: &'static str,
     /// The request's id, to quote when reporting the problem (it is in the server's log too).
     request_id: Option<String>,
+    /// For a plan's limit (402): the organisation's billing page.
+    upgrade: Option<String>,
+}
+
+/// `/app/{org}/billing` for a request under `/app/{org}/` (the organisation as the path names
+/// it: an id or a slug, letters, digits and dashes only).
+fn billing_page_of(path: &str) -> Option<String> {
+    let org = path.strip_prefix("/app/")?.split('/').next()?;
+    let plain = !org.is_empty()
+        && org.len() <= 64
+        && org.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    (plain && org != "new" && org != "profile").then(|| format!("/app/{org}/billing"))
 }
 
 /// The `x-request-id` of the request when it looks like one we make (a UUID); a caller may send
@@ -55,6 +67,10 @@ fn texts(status: StatusCode) -> (&'static str, &'static str) {
             "Page not found",
             "There is nothing here, or it is not yours to see.",
         ),
+        402 => (
+            "Your plan's limit is reached",
+            "The organisation's plan allows no more of this. Nothing was deleted: an admin can upgrade the plan on the Billing page.",
+        ),
         413 => (
             "Too large",
             "Files up to 50 MB can be uploaded. Split the file into smaller ones and try again.",
@@ -72,7 +88,12 @@ fn texts(status: StatusCode) -> (&'static str, &'static str) {
 }
 
 /// The HTML page for an error status.
-fn error_page(status: StatusCode, request_id: Option<String>, chrome: Chrome) -> Response {
+fn error_page(
+    status: StatusCode,
+    request_id: Option<String>,
+    upgrade: Option<String>,
+    chrome: Chrome,
+) -> Response {
     let (heading, message) = texts(status);
     let mut r = (
         status,
@@ -82,6 +103,7 @@ fn error_page(status: StatusCode, request_id: Option<String>, chrome: Chrome) ->
             heading,
             message,
             request_id,
+            upgrade,
         },
     )
         .into_response();
@@ -119,6 +141,7 @@ async fn page_for_error(state: &AppState, req: Request, next: Next) -> Response 
     let machine = answers_in_json(&req);
     let request_id = request_id_of(&req);
     let headers = req.headers().clone();
+    let path = req.uri().path().to_owned();
     let response = next.run(req).await;
     let status = response.status();
     if machine || !(status.is_client_error() || status.is_server_error()) {
@@ -139,7 +162,10 @@ async fn page_for_error(state: &AppState, req: Request, next: Next) -> Response 
     }
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     let chrome = chrome_for(state, status, headers).await;
-    let mut page = error_page(status, request_id, chrome);
+    let upgrade = (status == StatusCode::PAYMENT_REQUIRED)
+        .then(|| billing_page_of(&path))
+        .flatten();
+    let mut page = error_page(status, request_id, upgrade, chrome);
     if let Some(v) = retry_after {
         page.headers_mut().insert(header::RETRY_AFTER, v);
     }

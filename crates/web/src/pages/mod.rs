@@ -7,6 +7,7 @@ mod app;
 pub(crate) mod assets;
 pub(crate) mod assistant;
 pub(crate) mod audit;
+pub(crate) mod billing;
 mod cashflow;
 mod charts;
 pub(crate) mod corrections;
@@ -74,6 +75,8 @@ pub(crate) struct Can {
     pub write: bool,
     /// Admin: members, settings, audit log, connections, billing, export and deletion.
     pub admin: bool,
+    /// Admin on an instance with billing on: the billing page.
+    pub billing: bool,
 }
 
 impl Can {
@@ -82,6 +85,7 @@ impl Can {
         Self {
             write: matches!(role, Role::Admin | Role::Member),
             admin: role == Role::Admin,
+            billing: false,
         }
     }
 }
@@ -125,7 +129,10 @@ impl Chrome {
         let can = memberships
             .iter()
             .find(|o| Some(o.id) == current)
-            .map(|o| Can::of(o.role))
+            .map(|o| Can {
+                billing: o.role == flowsense_core::Role::Admin && state.providers.billing.enabled(),
+                ..Can::of(o.role)
+            })
             .unwrap_or_default();
         let orgs = memberships
             .into_iter()

@@ -13,6 +13,7 @@ mod analysis_pages;
 mod assistant;
 mod at_rest;
 mod audit;
+mod billing;
 mod books;
 mod connections;
 mod corrections;

@@ -46,7 +46,9 @@ const EVERYONE: [Who; 8] = [
 fn expected(spec: &RouteSpec, who: Who) -> Option<u16> {
     let writes = spec.method != Method::GET;
     match (spec.access, who) {
-        // Unsigned webhooks are refused; signed deliveries are in `connections/webhooks.rs`.
+        // Unsigned webhooks are refused (by Stripe's convention with 400); signed deliveries
+        // are in `connections/webhooks.rs` and `billing/signatures.rs`.
+        (Access::Public, _) if spec.path == "/webhooks/stripe" => Some(400),
         (Access::Public, _) if spec.path.starts_with("/webhooks/") => Some(401),
         (Access::Public, _) => None,
         // Nobody here signs or has the metrics token: those cases are in `cron.rs` and
@@ -84,6 +86,8 @@ struct World {
     _quickbooks: flowsense_fakes::QuickBooksFake,
     /// The assistant's model.
     _model: flowsense_fakes::AnthropicFake,
+    /// Where the billing routes send admins.
+    _stripe: flowsense_fakes::StripeFake,
 }
 
 async fn world(db: Db) -> World {
@@ -95,6 +99,16 @@ async fn world(db: Db) -> World {
             .await
             .expect("model fake");
     let model = crate::assistant::model_for(&model_fake);
+    // Billing on, with a free plan that limits nothing (the limits are in `billing/`).
+    let stripe_clock = std::sync::Arc::new(crate::billing::SharedClock::default());
+    let stripe = flowsense_fakes::StripeFake::start(
+        flowsense_fakes::StripeFakeConfig::default(),
+        stripe_clock.clone(),
+    )
+    .await
+    .expect("stripe fake");
+    let mut plans = flowsense_service::billing::Plans::default();
+    plans.free.limits = flowsense_service::billing::Plan::unlimited().limits;
     let app = spawn_with_state(
         db,
         RateLimits::generous(),
@@ -107,6 +121,7 @@ async fn world(db: Db) -> World {
             deployment.security_contact =
                 Some(flowsense_web::SecurityContact::parse("security@x.test").expect("contact"));
             let state = state.with_deployment(deployment);
+            let state = crate::billing::with_fake_stripe(state, &stripe, plans);
             with_test_cron(state).with_metrics_token(SecretString::from(
                 "the matrix's metrics token, 32+ characters",
             ))
@@ -114,6 +129,8 @@ async fn world(db: Db) -> World {
     )
     .await;
     quickbooks.allow_redirect_uri(&format!("{}/oauth/quickbooks/callback", app.base));
+    stripe_clock.follow(app.clock.clone());
+    stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.base));
     let admin = app.user("admin@a.test").await;
     let org = app.org("alpha", admin).await;
     let other = app.user("admin@b.test").await;
@@ -167,6 +184,7 @@ async fn world(db: Db) -> World {
         app,
         _quickbooks: quickbooks,
         _model: model_fake,
+        _stripe: stripe,
     }
 }
 

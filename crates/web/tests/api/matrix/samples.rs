@@ -33,6 +33,41 @@ impl World {
         token
     }
 
+    /// The organisation's Stripe customer, as its first checkout makes it (once).
+    pub(super) async fn stripe_customer(&self) {
+        let store = &self.app.state.store;
+        if store.billing_of(self.org).await.expect("db").is_some() {
+            return;
+        }
+        let stripe = self.app.state.services.providers.billing.stripe.clone();
+        let customer = stripe
+            .expect("billing on")
+            .create_customer(
+                &self.org.to_string(),
+                "alpha",
+                &uuid::Uuid::new_v4().to_string(),
+            )
+            .await
+            .expect("customer");
+        store
+            .save_billing(
+                self.org,
+                &flowsense_storage::BillingRecord {
+                    stripe_customer_id: Some(customer.id),
+                    stripe_subscription_id: None,
+                    plan: "free".into(),
+                    status: "none".into(),
+                    price_id: None,
+                    current_period_end: None,
+                    cancel_at_period_end: false,
+                    payment_failing_since: None,
+                    updated_at: chrono::Utc::now(),
+                },
+            )
+            .await
+            .expect("billing");
+    }
+
     /// The id of a transaction of the organisation (one is imported the first time).
     pub(super) async fn transaction_id(&self) -> i64 {
         let store = &self.app.state.store;
@@ -519,6 +554,11 @@ impl World {
             ("POST", "/app/{org}/settings/rates") => Some(json!({
                 "date": "2026-01-02", "from": "GBP", "to": "USD", "rate": "1.27"
             })),
+            ("POST", "/app/{org}/billing/checkout") => Some(json!({"plan": "team"})),
+            ("POST", "/app/{org}/billing/portal") => {
+                self.stripe_customer().await;
+                Some(json!({}))
+            }
             ("POST", _) | ("PATCH", _) => Some(json!({})),
             _ => None,
         };

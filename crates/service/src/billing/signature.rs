@@ -1,0 +1,153 @@
+//! `Stripe-Signature` as Stripe's libraries check it (stripe-node `Webhooks.ts`; APIS.md §3.4):
+//! the header `t=<unix>,v1=<hex>[,v1=<hex>…]` (other schemes such as `v0` ignored); the signed
+//! payload is the timestamp, a dot and the exact raw body bytes; each `v1` is compared in
+//! constant time with the lower-case hex HMAC-SHA256 under each endpoint secret (used as is, not
+//! decoded); any match will do (secret rotation sends several). Then the timestamp must be
+//! within [`SIGNATURE_TOLERANCE_SECS`] of now, both ways (Stripe's libraries refuse only old
+//! ones; a timestamp from the future is refused here too, so a signature cannot be made to
+//! last longer than the window).
+
+use crate::identity::crypto::{ct_eq, hmac_sha256};
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+/// How old a signature may be (Stripe's default tolerance).
+pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
+
+/// Why a delivery's signature was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("no Stripe-Signature header, or one without a timestamp and a v1 signature")]
+    Malformed,
+    #[error("no v1 signature matches the payload")]
+    NoMatch,
+    #[error("the signature's timestamp is outside the tolerance")]
+    Stale,
+}
+
+/// Checks `header` over `body` against every secret in `secrets`; returns the signed timestamp.
+///
+/// # Errors
+/// [`SignatureError`]: malformed, no match, or more than `tolerance_secs` from `now`.
+pub fn verify_stripe_signature(
+    secrets: &[SecretString],
+    header: Option<&str>,
+    body: &[u8],
+    now: DateTime<Utc>,
+    tolerance_secs: i64,
+) -> Result<i64, SignatureError> {
+    let header = header.ok_or(SignatureError::Malformed)?;
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        let Some((key, value)) = part.trim().split_once('=') else {
+            continue;
+        };
+        match key {
+            "t" => timestamp = value.parse::<i64>().ok(),
+            "v1" => signatures.push(value.as_bytes()),
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
+    if signatures.is_empty() {
+        return Err(SignatureError::Malformed);
+    }
+    let t = timestamp.to_string();
+    let matched = secrets.iter().any(|secret| {
+        let expected = hex::encode(hmac_sha256(
+            secret.expose_secret().as_bytes(),
+            &[t.as_bytes(), b".", body],
+        ));
+        signatures
+            .iter()
+            .fold(false, |any, sent| ct_eq(sent, expected.as_bytes()) | any)
+    });
+    if !matched {
+        return Err(SignatureError::NoMatch);
+    }
+    if (now.timestamp() - timestamp).abs() > tolerance_secs {
+        return Err(SignatureError::Stale);
+    }
+    Ok(timestamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_owned())
+    }
+
+    fn sign(secret: &str, t: i64, body: &[u8]) -> String {
+        hex::encode(hmac_sha256(
+            secret.as_bytes(),
+            &[t.to_string().as_bytes(), b".", body],
+        ))
+    }
+
+    #[test]
+    fn any_v1_under_any_secret_inside_the_tolerance_is_accepted() {
+        let body = br#"{"id":"evt_1","object":"event"}"#;
+        let t = 1_717_000_000;
+        let now = Utc.timestamp_opt(t + 299, 0).unwrap();
+        let old = sign("whsec_old", t, body);
+        let new = sign("whsec_new", t, body);
+        let header = format!("t={t},v0=deadbeef,v1={old},v1={new}");
+        for secrets in [
+            vec![secret("whsec_new")],
+            vec![secret("whsec_x"), secret("whsec_old")],
+        ] {
+            assert_eq!(
+                verify_stripe_signature(&secrets, Some(&header), body, now, 300),
+                Ok(t)
+            );
+        }
+        let secrets = [secret("whsec_new")];
+        assert_eq!(
+            verify_stripe_signature(
+                &secrets,
+                Some(&header),
+                body,
+                now + chrono::TimeDelta::seconds(2),
+                300
+            ),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify_stripe_signature(
+                &secrets,
+                Some(&header),
+                body,
+                now - chrono::TimeDelta::seconds(600),
+                300
+            ),
+            Err(SignatureError::Stale),
+            "from the future"
+        );
+        assert_eq!(
+            verify_stripe_signature(&[secret("whsec_other")], Some(&header), body, now, 300),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            verify_stripe_signature(&secrets, Some(&format!("t={t}")), body, now, 300),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify_stripe_signature(&secrets, Some(&format!("v1={new}")), body, now, 300),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify_stripe_signature(&secrets, None, body, now, 300),
+            Err(SignatureError::Malformed)
+        );
+        let mut tampered = body.to_vec();
+        tampered[3] ^= 1;
+        assert_eq!(
+            verify_stripe_signature(&secrets, Some(&header), &tampered, now, 300),
+            Err(SignatureError::NoMatch)
+        );
+    }
+}

@@ -1,0 +1,1 @@
+DELETE FROM webhook_deliveries WHERE provider = $1 AND delivery_id = $2
