@@ -4,7 +4,7 @@
 //! a member of the same organisation sees no billing controls and is refused the page.
 
 use super::harness::{
-    Demo, assert_csp_clean, click, shot, sign_in, sign_out, text, wait_for, wait_for_url,
+    Demo, assert_csp_clean, click, console, shot, sign_in, sign_out, text, wait_for, wait_for_url,
 };
 
 #[test]
@@ -42,6 +42,8 @@ fn an_admin_upgrades_through_checkout_and_a_member_sees_no_billing() {
             u.starts_with(&billing) && u.contains("checkout=done")
         })
         .await;
+        // The console still holds the fake Checkout page's own messages (its missing favicon).
+        console(&c).await;
         wait_for(&c, "#notice").await;
         assert_eq!(text(&c, "#plan-name").await, "Team");
         assert_eq!(text(&c, "#subscription-status").await, "active");
