@@ -1,5 +1,5 @@
 //! The outside services this instance sends data to, read from what it is actually wired to
-//! (the AI model, the accounting providers, the mail relay), never from a list kept by hand. The
+//! (the AI model, the accounting providers, Stripe for billing, the mail relay), never from a list kept by hand. The
 //! trust centre shows the list, and every organisation export carries it.
 
 use crate::Context;
@@ -8,7 +8,7 @@ use serde::Serialize;
 /// One outside service that receives data from this instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SubProcessor {
-    /// A stable key: `ai`, `quickbooks`, `xero` or `smtp`.
+    /// A stable key: `ai`, `quickbooks`, `xero`, `stripe` or `smtp`.
     pub kind: &'static str,
     /// Who it is, as configured (provider, model and host where known).
     pub name: String,
@@ -56,6 +56,17 @@ pub fn sub_processors(ctx: &Context) -> Vec<SubProcessor> {
                         its accounts and transactions; nothing is written back",
             turn_off: "An organisation: Disconnect on its Integrations page. The operator: unset \
                        XERO_CLIENT_ID",
+        });
+    }
+    if ctx.providers.billing.enabled() {
+        list.push(SubProcessor {
+            kind: "stripe",
+            name: "Stripe (payments)".to_owned(),
+            data_sent: "For an organisation that subscribes: its id and name and the plan it \
+                        chooses; card details are typed on Stripe's own pages and never pass \
+                        through this instance",
+            turn_off: "An organisation: cancel in the billing portal (the free plan keeps every \
+                       row). The operator: unset STRIPE_SECRET_KEY",
         });
     }
     if let Some(host) = ctx.mailer.relay_host() {

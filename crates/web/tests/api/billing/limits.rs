@@ -39,6 +39,22 @@ async fn only_admins_see_billing_and_a_downgrade_limits_without_deleting(db: Db)
     let org = e.org;
     let store = &e.app.state.store;
 
+    // Stripe is listed among the instance's sub-processors, on the trust centre.
+    let trust = e
+        .app
+        .browser()
+        .request(Method::GET, "/security")
+        .send()
+        .await
+        .expect("page");
+    assert!(
+        trust
+            .text()
+            .await
+            .expect("page")
+            .contains("Stripe (payments)")
+    );
+
     // Members and viewers: no billing link, 403 on every billing route.
     for who in ["member@acme.test", "viewer@acme.test"] {
         let b = e.app.signed_in(who).await;
@@ -184,6 +200,13 @@ async fn with_billing_off_there_is_no_billing_and_no_limit(db: Db) {
         app.member(org, &format!("m{n}@solo.test"), Role::Viewer)
             .await;
     }
+    let trust = app
+        .browser()
+        .request(Method::GET, "/security")
+        .send()
+        .await
+        .expect("page");
+    assert!(!trust.text().await.expect("page").contains("Stripe (payments)"));
     let mut admin = app.signed_in("admin@solo.test").await;
     let (s, _) = admin.get(&format!("/app/{org}/billing")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
