@@ -53,8 +53,10 @@ pub const TEAM_PRICE: &str = "price_flowsense_team_monthly";
 impl Default for StripeFakeConfig {
     fn default() -> Self {
         Self {
-            secret_key: "sk_test_flowsense_fake_0000000000000000".into(),
-            webhook_secrets: vec!["whsec_flowsense_fake_0000000000000000".into()],
+            // Test-mode shapes that no live-key search mistakes for a real key (dots break the
+            // key alphabet): the sandbox prints them for the app to use.
+            secret_key: "sk_test_fake.flowsense.sandbox".into(), // pragma: allowlist secret
+            webhook_secrets: vec!["whsec_fake.flowsense.sandbox".into()], // pragma: allowlist secret
             prices: vec![FakePrice {
                 id: TEAM_PRICE.into(),
                 product_name: "FlowSense Team".into(),

@@ -260,10 +260,13 @@ async fn every_page_and_report_answers_for_extreme_books(db: Db) {
     // The server still serves everyone.
     let (status, _) = fetch(&b, "/healthz").await;
     assert_eq!(status, StatusCode::OK);
-    // The three rows' forecast is drawn, saturated at the top of the axis.
+    // The three rows' forecast is drawn, saturated, with the axis above it (history from $0 up
+    // to the saturated cash, then the forecast at it).
     let (_, html) = fetch(&b, &format!("/app/{}/forecast", extreme[0])).await;
     assert!(
-        html.contains("<svg") && html.contains("$92233720368.5M"),
+        html.contains("<svg")
+            && html.contains(">$100000000000M<")
+            && html.contains("id=\"ending-cash\">$92,233,720,368,547,758<"),
         "{html}"
     );
     let (status, html) = fetch(&b, &format!("/app/{normal}")).await;

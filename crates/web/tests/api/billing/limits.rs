@@ -206,7 +206,13 @@ async fn with_billing_off_there_is_no_billing_and_no_limit(db: Db) {
         .send()
         .await
         .expect("page");
-    assert!(!trust.text().await.expect("page").contains("Stripe (payments)"));
+    assert!(
+        !trust
+            .text()
+            .await
+            .expect("page")
+            .contains("Stripe (payments)")
+    );
     let mut admin = app.signed_in("admin@solo.test").await;
     let (s, _) = admin.get(&format!("/app/{org}/billing")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);

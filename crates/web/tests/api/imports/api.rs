@@ -103,7 +103,10 @@ async fn the_api_imports_all_or_nothing_and_a_reimport_adds_nothing(db: Db) {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let euros = "date,description,amount,currency\n2026-03-01,Paris,10.00,EUR\n";
+    // A row in another currency than the existing account it names is refused, whole.
+    let euros = "date,description,amount,currency,account\n\
+                 2026-03-01,Paris,10.00,EUR,Euro account\n\
+                 2026-03-02,Lyon,12.00,EUR,Operating\n";
     let (s, body) = upload(
         &member,
         &path,
@@ -115,10 +118,26 @@ async fn the_api_imports_all_or_nothing_and_a_reimport_adds_nothing(db: Db) {
         body["error"]["message"]
             .as_str()
             .expect("m")
-            .starts_with("line 2: currency EUR"),
+            .starts_with("line 3: account")
+            && body["error"]["message"]
+                .as_str()
+                .expect("m")
+                .contains("is held in USD, this row is in EUR"),
         "{body}"
     );
     assert_eq!(count(&app, org).await, after_ofx);
+    // Into an account of its own currency, it is kept as written.
+    let euros =
+        "date,description,amount,currency,account\n2026-03-01,Paris,10.00,EUR,Euro account\n";
+    let (s, body) = upload(
+        &member,
+        &path,
+        &[("file", Some("eur.csv"), euros.as_bytes())],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["rows_added"], 1);
+    assert_eq!(count(&app, org).await, after_ofx + 1);
 
     // Viewers may not import; another organisation's id is not found; a read-only token is refused.
     let viewer = app.signed_in("vi@x.test").await;
@@ -162,7 +181,7 @@ async fn the_api_imports_all_or_nothing_and_a_reimport_adds_nothing(db: Db) {
     )
     .await;
     assert_eq!((s, code_of(&body)), (StatusCode::FORBIDDEN, "csrf"));
-    assert_eq!(count(&app, org).await, after_ofx);
+    assert_eq!(count(&app, org).await, after_ofx + 1);
 
     // The outcomes are audited, without the file's content.
     let (_, log) = a
