@@ -187,7 +187,7 @@ async fn the_api_imports_all_or_nothing_and_a_reimport_adds_nothing(db: Db) {
     let (_, log) = a
         .get(&format!("/api/v1/orgs/{org}/audit?action=import.completed"))
         .await;
-    assert_eq!(log["items"].as_array().expect("items").len(), 3, "{log}");
+    assert_eq!(log["items"].as_array().expect("items").len(), 4, "{log}");
     let (_, log) = a
         .get(&format!("/api/v1/orgs/{org}/audit?action=import.refused"))
         .await;
