@@ -173,6 +173,17 @@ impl Chrome {
 }
 
 /// Percent-encodes a query value.
+/// The message for `field` among a refused form's `(field, message)` errors.
+pub(crate) fn field_error<'a>(
+    errors: &'a [(&'static str, String)],
+    field: &str,
+) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, m)| m.as_str())
+}
+
 pub(crate) fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {

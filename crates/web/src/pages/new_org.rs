@@ -91,10 +91,7 @@ struct NewOrgPage {
 
 impl NewOrgPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        super::field_error(&self.errors, field)
     }
 }
 

@@ -49,10 +49,7 @@ struct RatesPage {
 
 impl RatesPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        super::field_error(&self.errors, field)
     }
 }
 

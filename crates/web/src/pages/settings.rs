@@ -139,10 +139,7 @@ fn ai_call_row(c: &AiCall) -> AiCallRow {
 
 impl SettingsPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        super::field_error(&self.errors, field)
     }
 }
 
