@@ -1,7 +1,7 @@
 //! The tool loop against both fakes, the answer as JSON and streamed over real HTTP, a
 //! follow-up in the same conversation, overload retried, and malformed model output.
 
-use super::{Fake, ask_json, parse_sse, spawn_assistant, tool_results};
+use super::{Fake, ask_json, ask_streamed, parse_sse, spawn_assistant, tool_results};
 use crate::analysis_pages::{coffee_books, import_generated};
 use crate::on_both_backends;
 use crate::support::{Db, TestApp};
@@ -126,16 +126,7 @@ async fn the_answer_streams_as_server_sent_events_and_the_conversation_continues
     if let Fake::Anthropic(f) = &fake {
         f.set_chunk_size(Some(7));
     }
-    let browser = app.signed_in("mia@x.test").await;
-    let r = browser
-        .request(
-            reqwest::Method::POST,
-            &format!("/api/v1/orgs/{org}/assistant/messages"),
-        )
-        .json(&json!({ "question": "What are our recurring costs?" }))
-        .send()
-        .await
-        .expect("ask");
+    let r = ask_streamed(&app, "mia@x.test", org, "What are our recurring costs?").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
         r.headers()["content-type"],
@@ -296,16 +287,7 @@ async fn malformed_model_output_is_an_error_result_or_a_clear_failure(db: Db) {
     }
     // A broken answer: the stream is refused, the asker told, the call recorded as failed.
     fake.script(Script::MalformedJson);
-    let browser = app.signed_in("mia@x.test").await;
-    let r = browser
-        .request(
-            reqwest::Method::POST,
-            &format!("/api/v1/orgs/{org}/assistant/messages"),
-        )
-        .json(&json!({ "question": "What is our runway?" }))
-        .send()
-        .await
-        .expect("ask");
+    let r = ask_streamed(&app, "mia@x.test", org, "What is our runway?").await;
     assert_eq!(r.status(), StatusCode::OK);
     let events = parse_sse(&r.text().await.expect("stream"));
     let last = events.last().expect("an event");

@@ -165,6 +165,25 @@ pub(crate) struct Sse {
 }
 
 /// Reads a `text/event-stream` body into its events (comments and keep-alives skipped).
+/// `question` asked by `email` with the default answer, streamed as server-sent events.
+pub(crate) async fn ask_streamed(
+    app: &TestApp,
+    email: &str,
+    org: OrgId,
+    question: &str,
+) -> reqwest::Response {
+    app.signed_in(email)
+        .await
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/orgs/{org}/assistant/messages"),
+        )
+        .json(&json!({ "question": question }))
+        .send()
+        .await
+        .expect("ask")
+}
+
 pub(crate) fn parse_sse(body: &str) -> Vec<Sse> {
     body.replace("\r\n", "\n")
         .split("\n\n")

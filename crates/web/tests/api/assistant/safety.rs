@@ -2,7 +2,7 @@
 //! tool scoped to the asker's organisation, hostile descriptions in the books, pseudonymised
 //! names out and real names back, and the monthly allowance.
 
-use super::{ask_json, parse_sse, spawn_assistant, tool_results};
+use super::{ask_json, ask_streamed, parse_sse, spawn_assistant, tool_results};
 use crate::analysis_pages::{coffee_books, import_generated};
 use crate::on_both_backends;
 use crate::support::{Db, TestApp};
@@ -314,16 +314,13 @@ async fn names_go_out_as_pseudonyms_and_come_back_real(db: Db) {
         "You paid {token} 42.00; {token} is a supplier."
     )));
     let before = fake.received().len();
-    let browser = app.signed_in("mia@x.test").await;
-    let r = browser
-        .request(
-            reqwest::Method::POST,
-            &format!("/api/v1/orgs/{alpha}/assistant/messages"),
-        )
-        .json(&json!({ "question": "How much did we pay Hostile Ltd?" }))
-        .send()
-        .await
-        .expect("ask");
+    let r = ask_streamed(
+        &app,
+        "mia@x.test",
+        alpha,
+        "How much did we pay Hostile Ltd?",
+    )
+    .await;
     let events = parse_sse(&r.text().await.expect("stream"));
     let streamed: String = events
         .iter()
@@ -376,16 +373,7 @@ async fn the_allowance_used_up_mid_question_stops_the_stream(db: Db) {
     // Enough for the first call only: the tool runs, the next call is not made.
     let (app, fake) = spawn_assistant(db, false, 1).await;
     let (alpha, _) = two_tenants(&app).await;
-    let browser = app.signed_in("mia@x.test").await;
-    let r = browser
-        .request(
-            reqwest::Method::POST,
-            &format!("/api/v1/orgs/{alpha}/assistant/messages"),
-        )
-        .json(&json!({ "question": "What is our runway?" }))
-        .send()
-        .await
-        .expect("ask");
+    let r = ask_streamed(&app, "mia@x.test", alpha, "What is our runway?").await;
     let events = parse_sse(&r.text().await.expect("stream"));
     let last = events.last().expect("events");
     assert_eq!(last.name, "error");
