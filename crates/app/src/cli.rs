@@ -144,8 +144,9 @@ pub enum BackupCommand {
         #[arg(long, value_name = "N")]
         keep: Option<usize>,
     },
-    /// Restore a backup into a scratch database and compare every table's row count with its
-    /// manifest.
+    /// Restore a backup into a scratch database (a temporary file, or a new database on the
+    /// PostgreSQL server of FLOWSENSE_DATABASE_URL) and compare every table's row count with
+    /// its manifest.
     Verify {
         /// The backup's directory [default: the newest in the backup directory]
         backup: Option<PathBuf>,
@@ -153,14 +154,14 @@ pub enum BackupCommand {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Restore a backup into a new SQLite file; a backup made with another master key is
-    /// refused.
+    /// Restore a backup: a SQLite backup into a new file, a PostgreSQL one into an empty
+    /// database; a backup made with another master key is refused.
     Restore {
         /// The backup's directory.
         backup: PathBuf,
-        /// The new database file (must not exist).
-        #[arg(long, value_name = "FILE")]
-        to: PathBuf,
+        /// A new SQLite file (must not exist), or `postgres://…` naming an empty database.
+        #[arg(long, value_name = "FILE|URL")]
+        to: String,
     },
 }
 

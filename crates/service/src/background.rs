@@ -107,9 +107,14 @@ fn register_backup(registry: &mut Registry, ctx: &Context) {
                 .store
                 .keyring()
                 .ok_or_else(|| fail(backup::BackupError::NoKeyring))?;
-            backup::verify(keyring, &created.path, ctx.now())
-                .await
-                .map_err(fail)?;
+            backup::verify(
+                keyring,
+                &created.path,
+                ctx.store.postgres_database(),
+                ctx.now(),
+            )
+            .await
+            .map_err(fail)?;
             Ok(())
         }
     });

@@ -64,6 +64,8 @@ pub struct Store {
     pub(crate) crypto: Option<Arc<crate::crypto::keys::Crypto>>,
     /// Woken when this process commits a job, so its workers need not wait for their next poll.
     pub(crate) jobs_enqueued: Arc<tokio::sync::Notify>,
+    /// The PostgreSQL database as its owner reaches it (backups); `None` on SQLite.
+    pub(crate) postgres: Option<crate::backup::postgres::PgDatabase>,
 }
 
 impl std::fmt::Debug for Store {
@@ -80,15 +82,16 @@ impl Store {
     /// A URL of another scheme, a missing SQLite file without `create_if_missing`, an unreachable
     /// database or a failed migration.
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Store> {
-        let pool = if url.starts_with("sqlite:") {
-            Self::open_sqlite(url, options).await?
+        let (pool, postgres) = if url.starts_with("sqlite:") {
+            (Self::open_sqlite(url, options).await?, None)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             if options.encrypt_sqlite_file {
                 return Err(StorageError::Config(
                     "whole-file encryption applies to SQLite only; PostgreSQL relies on volume encryption".into(),
                 ));
             }
-            Self::open_postgres(url, options).await?
+            let database = crate::backup::postgres::PgDatabase::parse(url)?;
+            (Self::open_postgres(url, options).await?, Some(database))
         } else {
             return Err(StorageError::Config(
                 "FLOWSENSE_DATABASE_URL must start with sqlite:// or postgres://".into(),
@@ -103,6 +106,7 @@ impl Store {
                 })
             }),
             jobs_enqueued: Arc::default(),
+            postgres,
         };
         if store.crypto.is_some()
             && let Err(e) = store.prepare_keys().await

@@ -157,9 +157,43 @@ impl TestDb {
     }
 }
 
+/// An empty PostgreSQL database of the test's own (no migrations run), dropped at the end: a
+/// target for restores.
+pub struct EmptyPgDb {
+    pub url: String,
+    server_and_name: Option<(String, String)>,
+}
+
+impl EmptyPgDb {
+    /// A new, empty database on the PostgreSQL server at `server`.
+    ///
+    /// # Panics
+    /// When the server cannot be reached or the database cannot be made.
+    pub async fn new(server: &str) -> EmptyPgDb {
+        let name = format!("fs_empty_{}", uuid::Uuid::new_v4().simple());
+        run_on_server(server, &format!("CREATE DATABASE {name}")).await;
+        EmptyPgDb {
+            url: replace_database(server, &name),
+            server_and_name: Some((server.to_owned(), name)),
+        }
+    }
+}
+
+impl Drop for EmptyPgDb {
+    fn drop(&mut self) {
+        drop_database(self.server_and_name.take());
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((server, name)) = self.server_and_name.take() {
+        drop_database(self.server_and_name.take());
+    }
+}
+
+fn drop_database(server_and_name: Option<(String, String)>) {
+    {
+        if let Some((server, name)) = server_and_name {
             // Best effort, on a runtime of its own (the test's may be gone): a leftover test
             // database is harmless.
             let _ = std::thread::spawn(move || {

@@ -9,7 +9,7 @@ mod database;
 mod runner;
 pub mod test_index;
 
-pub use database::{Backend, TestDb};
+pub use database::{Backend, EmptyPgDb, TestDb};
 pub use runner::{BackendTest, GivenBackend, GivenDatabase, GivenStore, run_on};
 
 use std::io::Write;

@@ -1,10 +1,12 @@
-//! `flowsense backup create | verify | restore`: sealed backups of the SQLite database
-//! (`flowsense_service::backup`). The master key is never written into a backup; keep it apart.
+//! `flowsense backup create | verify | restore`: sealed backups of the database, SQLite or
+//! PostgreSQL (`flowsense_service::backup`). The master key is never written into a backup;
+//! keep it apart.
 
 use crate::cli::BackupCommand;
 use crate::settings::Settings;
 use anyhow::{Context as _, Result, bail};
-use flowsense_service::backup::{self, BackupPolicy};
+use flowsense_service::backup::{self, BackupPolicy, RestoreTarget};
+use flowsense_storage::backup::postgres::PgDatabase;
 use std::path::{Path, PathBuf};
 
 pub async fn run(settings: &Settings, command: &BackupCommand) -> Result<()> {
@@ -72,7 +74,8 @@ async fn create(settings: &Settings, policy: &BackupPolicy) -> Result<()> {
 async fn verify(settings: &Settings, path: &Path) -> Result<()> {
     let keyring = super::load_keyring(settings, false)?;
     let started = std::time::Instant::now();
-    let verified = backup::verify(&keyring, path, chrono::Utc::now())
+    let server = postgres_server(settings)?;
+    let verified = backup::verify(&keyring, path, server.as_ref(), chrono::Utc::now())
         .await
         .with_context(|| format!("verifying {}", path.display()))?;
     println!(
@@ -85,19 +88,39 @@ async fn verify(settings: &Settings, path: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn restore(settings: &Settings, path: &Path, to: &Path) -> Result<()> {
+/// The PostgreSQL server of the instance's database, where a PostgreSQL backup is verified.
+fn postgres_server(settings: &Settings) -> Result<Option<PgDatabase>> {
+    let url = &settings.database_url;
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Some(PgDatabase::parse(url)?))
+    } else {
+        Ok(None)
+    }
+}
+
+async fn restore(settings: &Settings, path: &Path, to: &str) -> Result<()> {
     let keyring = super::load_keyring(settings, false)?;
+    let target = RestoreTarget::parse(to)?;
     let started = std::time::Instant::now();
-    let manifest = backup::restore(&keyring, path, to)
+    let manifest = backup::restore(&keyring, path, &target)
         .await
         .with_context(|| format!("restoring {}", path.display()))?;
+    let (into, url) = match &target {
+        RestoreTarget::SqliteFile(file) => (
+            file.display().to_string(),
+            format!("=sqlite://{}", file.display()),
+        ),
+        // The URL as given may hold a password: it is not printed back.
+        RestoreTarget::Postgres(db) => (
+            format!("the PostgreSQL database {}", db.name()),
+            " set to its URL".to_owned(),
+        ),
+    };
     println!(
-        "Restored {} (taken {}) into {} in {:.1} s; start FlowSense with FLOWSENSE_DATABASE_URL=sqlite://{} and the same master key",
+        "Restored {} (taken {}) into {into} in {:.1} s; start FlowSense with FLOWSENSE_DATABASE_URL{url} and the same master key",
         manifest.id,
         manifest.created_at.to_rfc3339(),
-        to.display(),
         started.elapsed().as_secs_f64(),
-        to.display()
     );
     Ok(())
 }

@@ -8,7 +8,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// The sealed copy of a SQLite database.
 pub const SEALED_FILE: &str = "database.sqlite.sealed";
+/// The sealed `pg_dump` (custom format) of a PostgreSQL database.
+pub const SEALED_PG_FILE: &str = "database.pgdump.sealed";
+pub const SQLITE: &str = "sqlite";
+pub const POSTGRES: &str = "postgres";
 pub const VERIFIED_FILE: &str = "verified.json";
 pub const FORMAT: &str = "flowsense-backup";
 
@@ -20,7 +25,7 @@ pub struct Manifest {
     /// The backup's name, also bound into every sealed chunk.
     pub id: String,
     pub created_at: DateTime<Utc>,
-    /// `sqlite`.
+    /// `sqlite` or `postgres`.
     pub backend: String,
     pub flowsense_version: String,
     /// The master key version the backup key derives from (HKDF, never stored).
@@ -32,6 +37,18 @@ pub struct Manifest {
     pub sealed_bytes: u64,
     pub sealed_sha256: String,
     pub row_counts: BTreeMap<String, i64>,
+}
+
+impl Manifest {
+    /// The sealed file's name in the backup's directory.
+    #[must_use]
+    pub fn sealed_file(&self) -> &'static str {
+        if self.backend == POSTGRES {
+            SEALED_PG_FILE
+        } else {
+            SEALED_FILE
+        }
+    }
 }
 
 /// When a backup was last restored into a scratch database and found whole.

@@ -1,19 +1,23 @@
 //! Backups (`flowsense backup create | verify | restore`, and the nightly job): a consistent copy
-//! of the live SQLite database (`VACUUM INTO`), sealed under a key derived from the master key,
-//! with a manifest of checksums and row counts. Verifying restores it into a scratch database
-//! and compares every table's row count; a restore refuses a backup made with another master
-//! key. The master key is never in a backup: whoever holds only the backups holds nothing.
+//! of the live database — SQLite's `VACUUM INTO`, or PostgreSQL's `pg_dump` of an exported
+//! snapshot ([`postgres`]) — sealed under a key derived from the master key, with a manifest of
+//! checksums and row counts. Verifying restores it into a scratch database and compares every
+//! table's row count; a restore refuses a backup made with another master key. The master key
+//! is never in a backup: whoever holds only the backups holds nothing.
 //!
-//! Layout: `<dir>/flowsense-YYYYMMDDTHHMMSSZ/` with `database.sqlite.sealed`, `manifest.json`
-//! and, once verified, `verified.json`. A backup is built in `<name>.partial` (mode 0700) and
-//! renamed when complete; the plaintext copy lives there only until it is sealed.
+//! Layout: `<dir>/flowsense-YYYYMMDDTHHMMSSZ/` with `database.sqlite.sealed` (or
+//! `database.pgdump.sealed`), `manifest.json` and, once verified, `verified.json`. A backup is
+//! built in `<name>.partial` (mode 0700) and renamed when complete; SQLite's plaintext copy
+//! lives there only until it is sealed, and a dump is sealed as `pg_dump` writes it.
 
 pub mod manifest;
+mod postgres;
 
 use chrono::{DateTime, Utc};
+use flowsense_storage::backup::postgres::PgDatabase;
 use flowsense_storage::backup::{sqlite_file_is_intact, sqlite_file_row_counts};
 use flowsense_storage::crypto::{BackupCipherError, Keyring};
-use flowsense_storage::{Backend, StorageError, Store};
+use flowsense_storage::{StorageError, Store};
 use manifest::{
     FORMAT, MANIFEST_FILE, Manifest, SEALED_FILE, VERIFIED_FILE, Verified, read_json, write_json,
 };
@@ -34,10 +38,21 @@ pub const NIGHTLY_BACKUP_HOUR_UTC: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
+    #[error("{tool} failed: {message}")]
+    Tool { tool: &'static str, message: String },
     #[error(
-        "backups of a PostgreSQL database are taken with pg_dump by the operator; `flowsense backup` handles SQLite"
+        "verifying a PostgreSQL backup restores it into a scratch database on a PostgreSQL server: run it with FLOWSENSE_DATABASE_URL set to that server"
     )]
-    PostgresNotSupported,
+    NoPostgresServer,
+    #[error("a {backup} backup restores into {wanted}")]
+    WrongTarget {
+        backup: &'static str,
+        wanted: &'static str,
+    },
+    #[error(
+        "the target PostgreSQL database already has tables: a restore writes into an empty database only"
+    )]
+    TargetNotEmpty,
     #[error("the database could not be read or written")]
     Storage(#[from] StorageError),
     #[error(transparent)]
@@ -58,7 +73,7 @@ pub enum BackupError {
     NoKeyring,
 }
 
-fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BackupError {
+pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BackupError {
     let what = what.into();
     move |source| BackupError::Io { what, source }
 }
@@ -82,9 +97,6 @@ pub async fn create(
     policy: &BackupPolicy,
     now: DateTime<Utc>,
 ) -> Result<Created, BackupError> {
-    if store.backend() != Backend::Sqlite {
-        return Err(BackupError::PostgresNotSupported);
-    }
     let keyring = store.keyring().ok_or(BackupError::NoKeyring)?;
     let id = format!("flowsense-{}", now.format("%Y%m%dT%H%M%SZ"));
     let final_dir = policy.dir.join(&id);
@@ -93,7 +105,10 @@ pub async fn create(
     }
     let work = policy.dir.join(format!("{id}.partial"));
     create_private_dir(&work)?;
-    let result = build(store, keyring, &id, &work, now).await;
+    let result = match store.postgres_database() {
+        None => build(store, keyring, &id, &work, now).await,
+        Some(db) => postgres::build(db, keyring, &id, &work, now).await,
+    };
     let manifest = match result {
         Ok(m) => m,
         Err(e) => {
@@ -163,7 +178,7 @@ async fn build(
         version: 1,
         id: id.to_owned(),
         created_at: now,
-        backend: "sqlite".into(),
+        backend: manifest::SQLITE.into(),
         flowsense_version: env!("CARGO_PKG_VERSION").into(),
         master_key_version: keyring.current_version(),
         key_check,
@@ -188,64 +203,78 @@ pub fn read_manifest(backup: &Path) -> Result<Manifest, BackupError> {
     }
 }
 
-/// Opens the backup at `backup` with `keyring` into the new file `target`, checking the key,
-/// both checksums, SQLite's integrity check and every table's row count.
+/// Where a restore (or a verification's scratch copy) is written.
+#[derive(Debug, Clone)]
+pub enum RestoreTarget {
+    /// A new SQLite file (it must not exist).
+    SqliteFile(PathBuf),
+    /// An empty PostgreSQL database (no table in its schema).
+    Postgres(PgDatabase),
+}
+
+impl RestoreTarget {
+    /// `postgres://…` for a PostgreSQL database, else a file path (`sqlite://` optional).
+    ///
+    /// # Errors
+    /// An unparsable PostgreSQL URL.
+    pub fn parse(target: &str) -> Result<RestoreTarget, BackupError> {
+        if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+            Ok(RestoreTarget::Postgres(PgDatabase::parse(target)?))
+        } else {
+            let path = target.strip_prefix("sqlite://").unwrap_or(target);
+            Ok(RestoreTarget::SqliteFile(PathBuf::from(path)))
+        }
+    }
+}
+
+/// What opening a sealed file produced: the plaintext's and the sealed file's checksums and
+/// sizes, to be compared with the manifest.
+pub(crate) struct Opened {
+    plain: (String, u64),
+    sealed: (String, u64),
+}
+
+/// Opens the backup at `backup` with `keyring` into `target`, checking the key, both
+/// checksums, the database's integrity and every table's row count.
 async fn open_into(
     keyring: &Keyring,
     backup: &Path,
-    target: &Path,
+    target: &RestoreTarget,
 ) -> Result<(Manifest, i64), BackupError> {
     let manifest = read_manifest(backup)?;
     let cipher = keyring.backup_cipher(manifest.master_key_version, &manifest.id)?;
     cipher.verify_key_check(&manifest.key_check)?;
-    let sealed_path = backup.join(SEALED_FILE);
-    let target_path = target.to_path_buf();
-    let (plain, sealed) = tokio::task::spawn_blocking(move || -> Result<_, BackupError> {
-        let mut reader = Hashing::new(std::io::BufReader::new(
-            std::fs::File::open(&sealed_path).map_err(io("the backup file cannot be read"))?,
-        ));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+    let sealed_path = backup.join(manifest.sealed_file());
+    let (opened, counts) = match (manifest.backend.as_str(), target) {
+        (manifest::SQLITE, RestoreTarget::SqliteFile(path)) => {
+            let opened = open_sqlite_into(cipher, sealed_path, path.clone()).await?;
+            check_checksums(&manifest, &opened)?;
+            if !sqlite_file_is_intact(path).await? {
+                return Err(BackupError::Damaged(
+                    "the restored database fails SQLite's integrity check".into(),
+                ));
+            }
+            (opened, sqlite_file_row_counts(path).await?)
         }
-        let file = options
-            .open(&target_path)
-            .map_err(io(format!("{} cannot be created", target_path.display())))?;
-        let mut writer = Hashing::new(std::io::BufWriter::new(file));
-        cipher.open(&mut reader, &mut writer)?;
-        writer
-            .flush()
-            .map_err(io("the restored database cannot be written"))?;
-        let (plain_sha, plain_bytes, file) = writer.finish();
-        file.into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all())
-            .map_err(io("the restored database cannot be written"))?;
-        let (sealed_sha, sealed_bytes, _) = reader.finish();
-        Ok(((plain_sha, plain_bytes), (sealed_sha, sealed_bytes)))
-    })
-    .await
-    .map_err(|e| BackupError::Damaged(format!("opening stopped: {e}")))??;
-    if (sealed.0.as_str(), sealed.1) != (manifest.sealed_sha256.as_str(), manifest.sealed_bytes) {
-        return Err(BackupError::Damaged(
-            "the sealed file's checksum differs from the manifest".into(),
-        ));
-    }
-    if (plain.0.as_str(), plain.1) != (manifest.plaintext_sha256.as_str(), manifest.plaintext_bytes)
-    {
-        return Err(BackupError::Damaged(
-            "the database's checksum differs from the manifest".into(),
-        ));
-    }
-    if !sqlite_file_is_intact(target).await? {
-        return Err(BackupError::Damaged(
-            "the restored database fails SQLite's integrity check".into(),
-        ));
-    }
-    let counts = sqlite_file_row_counts(target).await?;
+        (manifest::POSTGRES, RestoreTarget::Postgres(db)) => {
+            let opened = postgres::restore_into(cipher, sealed_path, db).await?;
+            check_checksums(&manifest, &opened)?;
+            (opened, db.row_counts().await?)
+        }
+        (manifest::SQLITE, RestoreTarget::Postgres(_)) => {
+            return Err(BackupError::WrongTarget {
+                backup: "SQLite",
+                wanted: "a new SQLite file",
+            });
+        }
+        _ => {
+            return Err(BackupError::WrongTarget {
+                backup: "PostgreSQL",
+                wanted: "an empty PostgreSQL database",
+            });
+        }
+    };
+    drop(opened);
     if counts != manifest.row_counts {
         let differ: Vec<&str> = manifest
             .row_counts
@@ -262,20 +291,91 @@ async fn open_into(
     Ok((manifest, rows))
 }
 
+fn check_checksums(manifest: &Manifest, opened: &Opened) -> Result<(), BackupError> {
+    if (opened.sealed.0.as_str(), opened.sealed.1)
+        != (manifest.sealed_sha256.as_str(), manifest.sealed_bytes)
+    {
+        return Err(BackupError::Damaged(
+            "the sealed file's checksum differs from the manifest".into(),
+        ));
+    }
+    if (opened.plain.0.as_str(), opened.plain.1)
+        != (manifest.plaintext_sha256.as_str(), manifest.plaintext_bytes)
+    {
+        return Err(BackupError::Damaged(
+            "the database's checksum differs from the manifest".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Opens the sealed SQLite copy into the new file `target`.
+async fn open_sqlite_into(
+    cipher: flowsense_storage::crypto::BackupCipher,
+    sealed_path: PathBuf,
+    target: PathBuf,
+) -> Result<Opened, BackupError> {
+    tokio::task::spawn_blocking(move || -> Result<_, BackupError> {
+        let mut reader = Hashing::new(std::io::BufReader::new(
+            std::fs::File::open(&sealed_path).map_err(io("the backup file cannot be read"))?,
+        ));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
+            .open(&target)
+            .map_err(io(format!("{} cannot be created", target.display())))?;
+        let mut writer = Hashing::new(std::io::BufWriter::new(file));
+        cipher.open(&mut reader, &mut writer)?;
+        writer
+            .flush()
+            .map_err(io("the restored database cannot be written"))?;
+        let (plain_sha, plain_bytes, file) = writer.finish();
+        file.into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .map_err(io("the restored database cannot be written"))?;
+        let (sealed_sha, sealed_bytes, _) = reader.finish();
+        Ok(Opened {
+            plain: (plain_sha, plain_bytes),
+            sealed: (sealed_sha, sealed_bytes),
+        })
+    })
+    .await
+    .map_err(|e| BackupError::Damaged(format!("opening stopped: {e}")))?
+}
+
 /// Restores the backup at `backup` into a scratch database, compares it with its manifest, and
-/// records the result beside it (`verified.json`).
+/// records the result beside it (`verified.json`). A PostgreSQL backup's scratch database is
+/// made on `postgres` (the instance's server) and dropped afterwards.
 ///
 /// # Errors
-/// Another master key, damage, or a failure to write the scratch database.
+/// Another master key, damage, a PostgreSQL backup without a server, or a failure to write the
+/// scratch database.
 #[tracing::instrument(skip_all)]
 pub async fn verify(
     keyring: &Keyring,
     backup: &Path,
+    postgres: Option<&PgDatabase>,
     now: DateTime<Utc>,
 ) -> Result<Verified, BackupError> {
-    let scratch = tempfile::tempdir().map_err(io("no scratch directory"))?;
-    let (manifest, rows) =
-        open_into(keyring, backup, &scratch.path().join("verify.sqlite")).await?;
+    let manifest = read_manifest(backup)?;
+    let (manifest, rows) = if manifest.backend == manifest::POSTGRES {
+        let server = postgres.ok_or(BackupError::NoPostgresServer)?;
+        let scratch = server.create_scratch("verify").await?;
+        let target = RestoreTarget::Postgres(scratch.database.clone());
+        let result = open_into(keyring, backup, &target).await;
+        scratch.drop_now().await?;
+        result?
+    } else {
+        let scratch = tempfile::tempdir().map_err(io("no scratch directory"))?;
+        let target = RestoreTarget::SqliteFile(scratch.path().join("verify.sqlite"));
+        open_into(keyring, backup, &target).await?
+    };
     let verified = Verified {
         verified_at: now,
         tables: manifest.row_counts.len(),
@@ -287,24 +387,34 @@ pub async fn verify(
     Ok(verified)
 }
 
-/// Restores the backup at `backup` into `target`, a SQLite file that must not exist yet.
+/// Restores the backup at `backup` into `target`: a SQLite file that must not exist yet, or a
+/// PostgreSQL database without tables.
 ///
 /// # Errors
-/// [`BackupError::TargetExists`], another master key ([`BackupCipherError::KeyMismatch`]) or
-/// damage; a partly written target is removed.
+/// [`BackupError::TargetExists`] or [`BackupError::TargetNotEmpty`], another master key
+/// ([`BackupCipherError::KeyMismatch`]) or damage; a partly written SQLite file is removed, and
+/// a PostgreSQL restore is one transaction.
 pub async fn restore(
     keyring: &Keyring,
     backup: &Path,
-    target: &Path,
+    target: &RestoreTarget,
 ) -> Result<Manifest, BackupError> {
-    if target.exists() {
-        return Err(BackupError::TargetExists(target.to_path_buf()));
+    match target {
+        RestoreTarget::SqliteFile(path) if path.exists() => {
+            return Err(BackupError::TargetExists(path.clone()));
+        }
+        RestoreTarget::Postgres(db) if !db.is_empty().await? => {
+            return Err(BackupError::TargetNotEmpty);
+        }
+        _ => {}
     }
     match open_into(keyring, backup, target).await {
         Ok((manifest, _)) => Ok(manifest),
         Err(e) => {
-            // The target did not exist before: whatever is there now is this restore's.
-            let _ = std::fs::remove_file(target);
+            if let RestoreTarget::SqliteFile(path) = target {
+                // The target did not exist before: whatever is there now is this restore's.
+                let _ = std::fs::remove_file(path);
+            }
             Err(e)
         }
     }
@@ -377,14 +487,14 @@ fn create_private_dir(path: &Path) -> Result<(), BackupError> {
 }
 
 /// A reader or writer that hashes (SHA-256) and counts what passes through it.
-struct Hashing<T> {
+pub(crate) struct Hashing<T> {
     inner: T,
     hash: Sha256,
     bytes: u64,
 }
 
 impl<T> Hashing<T> {
-    fn new(inner: T) -> Self {
+    pub(crate) fn new(inner: T) -> Self {
         Self {
             inner,
             hash: Sha256::new(),
@@ -392,7 +502,7 @@ impl<T> Hashing<T> {
         }
     }
 
-    fn finish(self) -> (String, u64, T) {
+    pub(crate) fn finish(self) -> (String, u64, T) {
         (hex::encode(self.hash.finalize()), self.bytes, self.inner)
     }
 }

@@ -2,10 +2,13 @@
 //! `VACUUM INTO` (one read transaction, so writers carry on under WAL and the copy is a single
 //! point in time, compacted; the online backup API would copy page by page and restart whenever
 //! a writer touches a copied page), the row count of every table of a copy, its integrity
-//! check, and and the master keys backups derive their key from.
+//! check, and the master keys backups derive their key from. PostgreSQL's side (a snapshot
+//! shared with `pg_dump`, scratch databases, the client tools' connection) is in [`postgres`].
 //!
 //! The SQL here names tables read from the database's own catalog, so it is built at run time,
 //! not from checked files.
+
+pub mod postgres;
 
 use crate::db::Pool;
 use crate::error::Result;
