@@ -122,6 +122,11 @@ pub struct ExportedTransaction {
     pub source: String,
     pub external_id: String,
     pub import_id: Option<i64>,
+    /// The owner's corrections (`None` where they changed nothing); reports read these first.
+    pub category_override: Option<String>,
+    pub counterparty_override: Option<String>,
+    /// `operating`, `financing` or `transfer`.
+    pub class_override: Option<String>,
 }
 
 /// The record of one call to an AI model (never its content).

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, UserId};
 use flowsense_storage::{
-    ExportedTransaction, MemberDetail, OrgSettings, OrgTables, StorageError, Store,
+    ExportedTransaction, MemberDetail, OrgSettings, OrgTables, Rule, StorageError, Store,
 };
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
@@ -44,9 +44,33 @@ struct Head<'a> {
     members: &'a [MemberDetail],
     #[serde(flatten)]
     tables: &'a OrgTables,
+    /// What the owner expects to come in or go out, as the forecast page keeps them.
+    planned_items: Vec<ExportedPlanned>,
+    /// The what-ifs kept to compare, with the form's inputs.
+    saved_scenarios: Vec<ExportedScenario>,
+    /// The owner's rules that name or classify matching transactions.
+    category_rules: Vec<Rule>,
     /// The outside services this instance sends data to, as the trust centre lists them.
     sub_processors: &'a [SubProcessor],
     not_included: [&'static str; 1],
+}
+
+#[derive(Serialize)]
+struct ExportedPlanned {
+    id: uuid::Uuid,
+    name: String,
+    #[serde(flatten)]
+    flow: flowsense_core::planned::PlannedFlow,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct ExportedScenario {
+    id: uuid::Uuid,
+    name: String,
+    /// The inputs as saved (JSON).
+    inputs: serde_json::Value,
+    created_at: DateTime<Utc>,
 }
 
 /// A streamed export: a file name for the download and the JSON document's bytes.
@@ -76,6 +100,31 @@ pub async fn export(ctx: &Context, who: &OrgAccess, client: &Client) -> Result<E
     let org = ctx.store.org(who.org).await?;
     let members = ctx.store.member_details(who.org).await?;
     let tables = ctx.store.export_org_tables(who.org).await?;
+    let planned_items = ctx
+        .store
+        .planned_items(who.org)
+        .await?
+        .into_iter()
+        .map(|p| ExportedPlanned {
+            id: p.id,
+            name: p.name,
+            flow: p.flow,
+            created_at: p.created_at,
+        })
+        .collect();
+    let saved_scenarios = ctx
+        .store
+        .saved_scenarios(who.org)
+        .await?
+        .into_iter()
+        .map(|s| ExportedScenario {
+            id: s.id,
+            name: s.name,
+            inputs: serde_json::from_slice(&s.inputs).unwrap_or(serde_json::Value::Null),
+            created_at: s.created_at,
+        })
+        .collect();
+    let category_rules = ctx.store.rules(who.org).await?;
     let now = ctx.now();
     let head = Head {
         format: "flowsense-organisation-export",
@@ -91,6 +140,9 @@ pub async fn export(ctx: &Context, who: &OrgAccess, client: &Client) -> Result<E
         settings: &org.settings,
         members: &members,
         tables: &tables,
+        planned_items,
+        saved_scenarios,
+        category_rules,
         sub_processors: &sub_processors(ctx),
         not_included: NOT_INCLUDED,
     };

@@ -7,6 +7,44 @@ async fn the_export_holds_every_transaction_and_no_secret(db: Db) {
     let (app, org) = (&t.app, t.org);
     app.import_rows(org, &rows("alpha", 2_500)).await;
     app.import_rows(t.other, &rows("bravo", 10)).await;
+    // What the owner added by hand goes with the books: a planned amount, a kept what-if, a
+    // rule that renames a counterparty's category (applied to its transactions already there).
+    let store = &app.state.store;
+    store
+        .add_planned_item(
+            org,
+            &flowsense_storage::NewPlannedItem {
+                name: "Quarterly tax".into(),
+                flow: flowsense_core::PlannedFlow {
+                    first: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).expect("date"),
+                    amount: -1_250_000,
+                    repeat: flowsense_core::Repeat::Quarterly,
+                    until: None,
+                    confidence_percent: 90,
+                },
+                created_by: None,
+            },
+        )
+        .await
+        .expect("planned");
+    store
+        .save_scenario(org, None, "Hire in March", br#"{"hires":1}"#)
+        .await
+        .expect("scenario");
+    store
+        .save_rule(
+            org,
+            &flowsense_storage::NewRule {
+                counterparty: "Counterparty 3".into(),
+                category: Some("Rent".into()),
+                counterparty_name: None,
+                class: None,
+                apply_to_past: true,
+                created_by: None,
+            },
+        )
+        .await
+        .expect("rule");
     let mut a = app.signed_in("ada@x.test").await;
     let mut secrets: Vec<String> = Vec::new();
     let (_, token) = a
@@ -83,6 +121,28 @@ async fn the_export_holds_every_transaction_and_no_secret(db: Db) {
         doc["transactions"][0]["amount_minor"], 250_000,
         "exact minor units"
     );
+    let planned = &doc["planned_items"][0];
+    assert_eq!(
+        (&planned["name"], &planned["amount"], &planned["repeat"]),
+        (
+            &json!("Quarterly tax"),
+            &json!(-1_250_000),
+            &json!("quarterly")
+        )
+    );
+    let scenario = &doc["saved_scenarios"][0];
+    assert_eq!(
+        (&scenario["name"], &scenario["inputs"]["hires"]),
+        (&json!("Hire in March"), &json!(1))
+    );
+    assert_eq!(doc["category_rules"][0]["counterparty"], "Counterparty 3");
+    let corrected = doc["transactions"]
+        .as_array()
+        .expect("transactions")
+        .iter()
+        .filter(|t| t["category_override"] == "Rent")
+        .count();
+    assert_eq!(corrected, (0..2_500).filter(|i| i % 17 == 3).count());
     let emails: Vec<&str> = doc["members"]
         .as_array()
         .expect("members")
