@@ -232,8 +232,21 @@ mod tests {
         let eur = BooksKey {
             version: 2,
             currency: Currency::EUR,
+            shown_from: None,
         };
         assert!(fill(&cache, org, eur, 10), "another currency: recomputed");
+        let limited = BooksKey {
+            shown_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
+            ..eur
+        };
+        assert!(
+            fill(&cache, org, limited, 10),
+            "history limited by the plan: recomputed"
+        );
+        assert!(
+            fill(&cache, org, eur, 10),
+            "all of the history again: recomputed"
+        );
         assert_eq!(cache.len(), 1);
     }
 
