@@ -49,6 +49,39 @@ async fn reported(e: &mut super::Env) -> (Vec<NaiveDate>, u64, i64) {
     )
 }
 
+/// Every date (`YYYY-MM-DD…`) anywhere in a JSON answer.
+fn dates_in(v: &Value, out: &mut Vec<NaiveDate>) {
+    match v {
+        Value::String(text) => {
+            if let Some(d) = text
+                .get(..10)
+                .and_then(|head| NaiveDate::parse_from_str(head, "%Y-%m-%d").ok())
+            {
+                out.push(d);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| dates_in(i, out)),
+        Value::Object(map) => map.values().for_each(|i| dates_in(i, out)),
+        _ => {}
+    }
+}
+
+/// The earliest date each report of the books mentions.
+async fn earliest_dates(e: &mut super::Env) -> Vec<(&'static str, Option<NaiveDate>)> {
+    let mut out = Vec::new();
+    for kind in ["cashflow", "forecast", "runway", "anomalies", "recurring"] {
+        let (s, body) = e
+            .admin
+            .get(&format!("/api/v1/orgs/{}/reports/{kind}", e.org))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{kind}: {body}");
+        let mut dates = Vec::new();
+        dates_in(&body, &mut dates);
+        out.push((kind, dates.into_iter().min()));
+    }
+    out
+}
+
 async fn page(b: &crate::support::Browser, path: &str) -> String {
     let resp = b.request(Method::GET, path).send().await.expect("page");
     assert_eq!(resp.status(), StatusCode::OK, "{path}");
@@ -81,6 +114,13 @@ async fn a_short_history_plan_hides_older_months_everywhere_until_an_upgrade(db:
     assert_eq!(outflow, -20_000);
     assert!(starts.iter().all(|s| *s >= shown_from), "{starts:?}");
     assert!(!starts.is_empty());
+    // No report of the books reaches back before the plan's first month.
+    for (kind, earliest) in earliest_dates(&mut e).await {
+        assert!(
+            earliest.is_none_or(|d| d >= shown_from),
+            "{kind}: {earliest:?}"
+        );
+    }
     let (s, body) = e
         .admin
         .get(&format!("/api/v1/orgs/{}/transactions", e.org))
@@ -121,6 +161,8 @@ async fn a_short_history_plan_hides_older_months_everywhere_until_an_upgrade(db:
     let (starts, count, outflow) = reported(&mut e).await;
     assert_eq!((count, outflow), (3, -30_000));
     assert_eq!(starts.first().copied(), Some(old));
+    let cashflow = earliest_dates(&mut e).await[0];
+    assert_eq!(cashflow, ("cashflow", Some(old)));
     assert_eq!(e.app.transactions_in(e.org).await, 3);
     let p = page(&e.admin, &format!("/app/{}/cashflow", e.org)).await;
     assert!(!p.contains("history-notice"), "{p}");
