@@ -358,4 +358,38 @@ impl Books {
             .copied()
             .unwrap_or(0)
     }
+
+    /// The books as a plan that shows history from `start` on sees them: transactions and
+    /// rollups before `start` leave every figure and series, and their amounts move into the
+    /// accounts' opening balances so the balances from `start` on stay what they are; invoices
+    /// and bills both issued and settled before `start` leave too (open ones stay). Nothing is
+    /// lost: the stored books are untouched, this is one view of them.
+    pub fn hide_before(&mut self, start: NaiveDate) {
+        let mut moved: Vec<(u32, i64)> = Vec::new();
+        self.txns.retain(|t| {
+            let keep = t.date >= start;
+            if !keep {
+                moved.push((t.account, t.amount));
+            }
+            keep
+        });
+        self.flow_rollups.retain(|r| {
+            let keep = r.month >= start;
+            if !keep {
+                moved.push((r.account, r.inflow.saturating_add(r.outflow)));
+            }
+            keep
+        });
+        for (account, amount) in moved {
+            let ix = account as usize;
+            if self.opening_balances.len() <= ix {
+                self.opening_balances.resize(ix + 1, 0);
+            }
+            self.opening_balances[ix] = self.opening_balances[ix].saturating_add(amount);
+        }
+        self.rollups.retain(|r| r.month >= start);
+        self.week_rollups.retain(|r| r.week >= start);
+        self.documents
+            .retain(|d| d.issued >= start || d.paid.is_none_or(|p| p >= start));
+    }
 }

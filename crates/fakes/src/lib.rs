@@ -4,6 +4,7 @@
 //! the model fakes from a deterministic model that calls tools.
 
 pub mod anthropic;
+mod books_fx;
 mod consent;
 mod identity;
 mod llm;

@@ -171,6 +171,26 @@ impl Transport<crate::stripe::StripeApi> {
         })
         .await
     }
+
+    /// `DELETE url` with a bearer token and `extra` headers (Stripe's deletions).
+    pub(crate) async fn delete_with_bearer(
+        &self,
+        url: &Url,
+        bearer: &SecretString,
+        extra: &[(&str, &str)],
+    ) -> Result<Answer, crate::stripe::StripeError> {
+        self.check(url)?;
+        self.with_retries(|| {
+            extra.iter().fold(
+                self.client
+                    .delete(url.clone())
+                    .bearer_auth(bearer.expose_secret())
+                    .header(header::ACCEPT, "application/json"),
+                |r, (name, value)| r.header(*name, *value),
+            )
+        })
+        .await
+    }
 }
 
 async fn attempt<P: Provider>(request: reqwest::RequestBuilder) -> Attempt<Answer, P::Error> {

@@ -231,7 +231,8 @@ impl Analysis {
 }
 
 /// The analysis of `org`'s books at their current version: from `cache`, or loaded from `store`
-/// (once, however many callers ask at the same time) and kept.
+/// (once, however many callers ask at the same time) and kept. All of the history: what the
+/// organisation's plan shows is [`shown_analysis`].
 ///
 /// # Errors
 /// A database failure while loading the books.
@@ -240,15 +241,30 @@ pub async fn analysis(
     cache: &AnalyticsCache,
     org: &Organisation,
 ) -> Result<Arc<Analysis>, AnalysisError> {
+    analysis_from(store, cache, org, None).await
+}
+
+/// The analysis of `org`'s books with history from `shown_from` on only
+/// ([`flowsense_core::Books::hide_before`]); `None` shows everything.
+async fn analysis_from(
+    store: &Store,
+    cache: &AnalyticsCache,
+    org: &Organisation,
+    shown_from: Option<NaiveDate>,
+) -> Result<Arc<Analysis>, AnalysisError> {
     let key = BooksKey {
         version: org.books_version,
         currency: org.settings.base_currency,
+        shown_from,
     };
     let cell = cache.cell(org.id, key);
     let loaded = cell
         .get_or_try_init(|| async {
             cache.count_load();
-            let books = store.load_books(org.id).await?;
+            let mut books = store.load_books(org.id).await?;
+            if let Some(start) = shown_from {
+                books.hide_before(start);
+            }
             Ok::<_, AnalysisError>(Arc::new(Analysis::new(books)))
         })
         .await?
@@ -261,7 +277,24 @@ pub async fn analysis(
     Ok(loaded)
 }
 
+/// The analysis of `org`'s books as its plan shows them: every report, page, export and
+/// answer that shows history goes through here, so none shows months the plan hides (they are
+/// kept, and shown again once the plan allows). Also returns the first day shown, when the
+/// plan limits history.
+///
+/// # Errors
+/// A database failure.
+pub async fn shown_analysis(
+    ctx: &crate::Context,
+    org: &Organisation,
+) -> Result<(Arc<Analysis>, Option<NaiveDate>), AnalysisError> {
+    let shown_from = crate::billing::history_start(ctx, org.id).await?;
+    let a = analysis_from(&ctx.store, &ctx.analytics, org, shown_from).await?;
+    Ok((a, shown_from))
+}
+
 /// Runs `f` over the organisation's analysis on the blocking pool (the engine is CPU work).
+/// All of the history; what the plan shows is [`with_shown_analysis`].
 ///
 /// # Errors
 /// A database failure while loading the books; a panic inside `f`.
@@ -272,13 +305,34 @@ pub async fn with_analysis<T: Send + 'static>(
     f: impl FnOnce(&Analysis) -> T + Send + 'static,
 ) -> Result<T, AnalysisError> {
     let a = analysis(store, cache, org).await?;
+    run_blocking(a, f).await
+}
+
+/// Runs `f` over the organisation's analysis as its plan shows it ([`shown_analysis`]), on
+/// the blocking pool.
+///
+/// # Errors
+/// A database failure while loading the books; a panic inside `f`.
+pub async fn with_shown_analysis<T: Send + 'static>(
+    ctx: &crate::Context,
+    org: &Organisation,
+    f: impl FnOnce(&Analysis) -> T + Send + 'static,
+) -> Result<T, AnalysisError> {
+    let (a, _) = shown_analysis(ctx, org).await?;
+    run_blocking(a, f).await
+}
+
+async fn run_blocking<T: Send + 'static>(
+    a: Arc<Analysis>,
+    f: impl FnOnce(&Analysis) -> T + Send + 'static,
+) -> Result<T, AnalysisError> {
     tokio::task::spawn_blocking(move || f(&a))
         .await
         .map_err(AnalysisError::Interrupted)
 }
 
-/// The organisation `who` reads, and `f` run over its analysis: what every analysis page and
-/// the reports API call.
+/// The organisation `who` reads, and `f` run over its analysis as its plan shows it: what
+/// every analysis page and the reports API call.
 ///
 /// # Errors
 /// A database failure; a panic inside `f`.
@@ -289,7 +343,7 @@ pub async fn read_org_analysis<T: Send + 'static>(
     f: impl FnOnce(&Analysis) -> T + Send + 'static,
 ) -> Result<(Organisation, T), AnalysisError> {
     let org = ctx.store.org(who.org).await?;
-    let value = with_analysis(&ctx.store, &ctx.analytics, &org, f).await?;
+    let value = with_shown_analysis(ctx, &org, f).await?;
     Ok((org, value))
 }
 

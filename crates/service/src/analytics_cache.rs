@@ -7,6 +7,7 @@
 //! since the version lives in the database, instances behind a load balancer stay correct.
 
 use crate::analysis::Analysis;
+use chrono::NaiveDate;
 use flowsense_core::{Currency, OrgId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +23,9 @@ pub const DEFAULT_MAX_TRANSACTIONS: usize = 4_000_000;
 pub(crate) struct BooksKey {
     pub(crate) version: i64,
     pub(crate) currency: Currency,
+    /// The first day of history shown, when the plan limits it
+    /// ([`flowsense_core::Books::hide_before`]).
+    pub(crate) shown_from: Option<NaiveDate>,
 }
 
 struct Slot {
@@ -94,7 +98,11 @@ impl AnalyticsCache {
         let now = slots.clock;
         match slots.entries.get_mut(&org) {
             // A newer entry than asked for holds books at least as fresh: serve it.
-            Some(slot) if slot.key.currency == key.currency && slot.key.version >= key.version => {
+            Some(slot)
+                if slot.key.currency == key.currency
+                    && slot.key.shown_from == key.shown_from
+                    && slot.key.version >= key.version =>
+            {
                 slot.last_used = now;
                 slot.cell.clone()
             }
@@ -197,6 +205,7 @@ mod tests {
         BooksKey {
             version,
             currency: Currency::USD,
+            shown_from: None,
         }
     }
 
@@ -223,8 +232,21 @@ mod tests {
         let eur = BooksKey {
             version: 2,
             currency: Currency::EUR,
+            shown_from: None,
         };
         assert!(fill(&cache, org, eur, 10), "another currency: recomputed");
+        let limited = BooksKey {
+            shown_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
+            ..eur
+        };
+        assert!(
+            fill(&cache, org, limited, 10),
+            "history limited by the plan: recomputed"
+        );
+        assert!(
+            fill(&cache, org, eur, 10),
+            "all of the history again: recomputed"
+        );
         assert_eq!(cache.len(), 1);
     }
 

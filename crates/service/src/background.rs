@@ -11,9 +11,10 @@
 //! | `digest.send` | on demand | one member's digest of one organisation |
 //! | `connection.sync` | on demand (connect, webhook, poll) | one connection's books read into storage |
 //! | `connection.poll` | hourly | one `connection.sync` per active connection |
+//! | `billing.delete_customer` | on demand (an organisation deleted with billing on) | its Stripe customer deleted at Stripe, retried until it is ([`crate::billing::delete_org_and_its_customer`]) |
 //! | `insights.narrate` | on demand (after each import and finished sync; one queued per organisation) | the top insights' narratives from their figures ([`crate::ai::narrate`]) |
 
-use crate::{Context, ai, backup, digest, email, retention, sync};
+use crate::{Context, ai, backup, billing, digest, email, retention, sync};
 use flowsense_core::ErrorChain;
 use flowsense_jobs::{Job, JobError, KindOptions, Period, Registry, Schedule, builtin};
 
@@ -39,6 +40,7 @@ pub fn registry(ctx: &Context) -> Registry {
     digest::register(&mut registry, ctx.clone());
     sync::register(&mut registry, ctx);
     ai::narrate::register(&mut registry, ctx);
+    billing::register(&mut registry, ctx);
     registry
 }
 

@@ -48,17 +48,25 @@ pub(crate) fn public_url(settings: &Settings, bound: SocketAddr) -> String {
         .unwrap_or_else(|| format!("{scheme}://{bound}"))
 }
 
-pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
-    let store = super::open_store(settings, false).await?;
+/// The use cases' context over `store` for a process without the web server (a worker, an
+/// operator's command), with the providers the settings configure (AI aside).
+pub(crate) async fn headless_context(settings: &Settings, store: Store) -> Result<Context> {
     let (key, mailer) = key_and_mailer(settings, &store).await?;
     let mut services = ContextSettings::new(&public_url(settings, settings.addr));
     services.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
-    // A worker hashes no passwords.
+    // Such a process hashes no passwords.
     services.hash_concurrency = 1;
-    let ctx = Context::new(store, key, mailer, &services).context("preparing the worker")?;
-    let mut providers = settings
+    let ctx = Context::new(store, key, mailer, &services).context("preparing the services")?;
+    let providers = settings
         .providers
         .build(&public_url(settings, settings.addr), ctx.clock.clone())?;
+    Ok(ctx.with_providers(providers))
+}
+
+pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
+    let store = super::open_store(settings, false).await?;
+    let ctx = headless_context(settings, store).await?;
+    let mut providers = ctx.providers.clone();
     // Workers write the insight narratives, so they reach the model too.
     providers.ai = settings.ai.build()?;
     providers.ai_monthly_tokens =

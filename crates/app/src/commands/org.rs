@@ -37,7 +37,9 @@ pub async fn run(settings: &Settings, command: &OrgCommand) -> Result<()> {
                 .org_by_slug_across_orgs(slug)
                 .await
                 .map_err(|_| anyhow!("no organisation with slug {slug:?}"))?;
-            store.delete_org(org.id).await?;
+            // Billing on: its Stripe customer's deletion is queued for the workers first.
+            let ctx = super::background::headless_context(settings, store.clone()).await?;
+            flowsense_service::billing::delete_org_and_its_customer(&ctx, org.id).await?;
             store.close().await;
             println!(
                 "deleted organisation {} ({slug}); its data key was destroyed first",

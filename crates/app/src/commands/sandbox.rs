@@ -1,5 +1,6 @@
 //! `flowsense sandbox`: the faithful fakes of the outside services on loopback (QuickBooks
-//! Online, Xero with two organisations so the choice of organisation shows, Anthropic's
+//! Online, Xero with two organisations so the choice of organisation shows, one of them with a
+//! euro bank account beside its dollar ones, Anthropic's
 //! Messages API, and Stripe Billing delivering its signed webhooks to `serve`), serving generated
 //! books, with the environment that points `serve` and `demo`
 //! at them. A person can then press Connect, approve on the fake's consent page and watch the
@@ -12,17 +13,18 @@ use flowsense_fakes::{
     AnthropicFake, AnthropicFakeConfig, FakeConfig, QuickBooksFake, StripeFake, StripeFakeConfig,
     XeroFake, XeroFakeConfig,
 };
-use flowsense_synth::{GenConfig, Profile, generate};
+use flowsense_synth::{GenConfig, Profile, generate, parse_currencies, spread_currencies};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// Where FlowSense is reached when neither `--public-url` nor `FLOWSENSE_PUBLIC_URL` says.
 const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
-/// The organisations the fake Xero login reaches, with the kind of books each keeps.
-const XERO_ORGANISATIONS: [(&str, Profile); 2] = [
-    ("Demo Trading Ltd", Profile::CoffeeRoaster),
-    ("Demo Services Ltd", Profile::DentalPractice),
+/// The organisations the fake Xero login reaches, with the kind of books each keeps and the
+/// currencies it trades in (the first its base; each other has a bank account of its own).
+const XERO_ORGANISATIONS: [(&str, Profile, &str); 2] = [
+    ("Demo Trading Ltd", Profile::CoffeeRoaster, "USD,EUR"),
+    ("Demo Services Ltd", Profile::DentalPractice, "USD"),
 ];
 
 /// `configured_public_url` is `FLOWSENSE_PUBLIC_URL` (or the settings file's), when set.
@@ -52,7 +54,7 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
         .context("starting the QuickBooks fake on loopback")?;
 
     let mut xero_books = Vec::new();
-    for (i, (name, profile)) in XERO_ORGANISATIONS.iter().enumerate() {
+    for (i, (name, profile, currencies)) in XERO_ORGANISATIONS.iter().enumerate() {
         let config = GenConfig {
             seed: args.seed.wrapping_add(1 + i as u64),
             transactions: args.transactions,
@@ -60,7 +62,12 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
             profile: *profile,
             ..GenConfig::default()
         };
-        xero_books.push(generate(&config).context("--transactions")?);
+        let mut books = generate(&config).context("--transactions")?;
+        if currencies.contains(',') {
+            let currencies = parse_currencies(currencies).context("sandbox currencies")?;
+            spread_currencies(&mut books, &currencies);
+        }
+        xero_books.push(books);
     }
     let xero_config = XeroFakeConfig {
         redirect_uris: vec![format!("{public_url}/oauth/xero/callback")],
@@ -107,7 +114,7 @@ pub async fn run(args: &SandboxArgs, configured_public_url: Option<String>) -> R
         xero.origin(),
         XERO_ORGANISATIONS
             .iter()
-            .map(|(name, _)| *name)
+            .map(|(name, _, currencies)| format!("{name} ({currencies})"))
             .collect::<Vec<_>>()
             .join(" and "),
         args.transactions

@@ -8,6 +8,7 @@ mod extreme_cases;
 mod financing_cases;
 mod forecast_cases;
 mod forecast_methods;
+mod hidden_history;
 mod ledger_cases;
 mod properties;
 mod recurring_cases;

@@ -7,6 +7,10 @@
 //! - `Bank Fees` and `Interest Income` rows → a `JournalEntry` against the bank account;
 //! - other money in → a `Deposit`, or a card refund (`Purchase` with `Credit: true`) on a card;
 //! - other money out → a `Purchase` (`CreditCard` on a card account, else `Cash`).
+//!
+//! Books in several currencies (`flowsense_synth::spread_currencies`) make a multicurrency
+//! company: each account keeps the currency of its rows, and a transaction in a foreign
+//! currency keeps its amount in that currency with the generator's rate for its month.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use flowsense_core::Currency;
@@ -14,6 +18,8 @@ use flowsense_core::books::TRANSFER_CATEGORY;
 use flowsense_synth::{AccountKind, DocKind, GeneratedBooks, is_income_category};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use crate::books_fx::BooksFx;
 
 /// The entity types the fake serves (the names are the API's own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -102,6 +108,11 @@ pub struct Entity {
     pub memo: Arc<str>,
     /// The Invoice or Bill a Payment or BillPayment settles.
     pub linked: Option<u64>,
+    /// The currency of the amounts (`CurrencyRef`).
+    pub currency: Currency,
+    /// Hundredths of the home currency per unit of `currency` (`ExchangeRate`); `None` in the
+    /// home currency.
+    pub rate_hundredths: Option<i64>,
 }
 
 /// One account of the chart (bank, card, or a category).
@@ -112,6 +123,8 @@ pub struct Account {
     pub account_type: &'static str,
     pub classification: &'static str,
     pub opening_minor: i64,
+    /// The currency the account is kept in (`CurrencyRef`).
+    pub currency: Currency,
 }
 
 /// Everything a realm holds.
@@ -119,7 +132,11 @@ pub struct Account {
 pub struct Ledger {
     /// The company's name (`CompanyInfo.CompanyName`): the generated business's.
     pub company_name: String,
+    /// The home currency.
     pub currency: Currency,
+    /// Whether multicurrency is on: some account is kept in another currency than the home
+    /// one. Then every transaction carries an `ExchangeRate` (1 in the home currency).
+    pub multicurrency: bool,
     /// When the realm was set up (the accounts' `MetaData`).
     pub created: DateTime<Utc>,
     pub accounts: Vec<Account>,
@@ -130,6 +147,7 @@ pub struct Ledger {
 const JOURNAL_CATEGORIES: [&str; 2] = ["Bank Fees", "Interest Income"];
 
 struct Builder {
+    home: Currency,
     accounts: Vec<Account>,
     by_name: HashMap<Arc<str>, u64>,
     next_id: u64,
@@ -148,6 +166,7 @@ impl Builder {
             account_type,
             classification: class,
             opening_minor: 0,
+            currency: self.home,
         });
         self.by_name.insert(name.clone(), id);
         id
@@ -170,7 +189,9 @@ fn is_expense(name: &str) -> bool {
 /// noon, so nothing is created before it happened).
 #[must_use]
 pub fn build(books: &GeneratedBooks, now: DateTime<Utc>) -> Ledger {
+    let fx = BooksFx::new(books);
     let mut b = Builder {
+        home: books.currency,
         accounts: Vec::new(),
         by_name: HashMap::new(),
         next_id: 0,
@@ -182,7 +203,9 @@ pub fn build(books: &GeneratedBooks, now: DateTime<Utc>) -> Ledger {
             AccountKind::Checking | AccountKind::Savings => ("Bank", "Asset"),
         };
         let id = b.account(&a.name, t, c);
-        b.accounts[usize::try_from(id - 1).unwrap_or(0)].opening_minor = a.opening_balance_minor;
+        let account = &mut b.accounts[usize::try_from(id - 1).unwrap_or(0)];
+        account.opening_minor = a.opening_balance_minor;
+        account.currency = fx.account(&a.name);
     }
     let ar = b.account(
         &Arc::from("Accounts Receivable (A/R)"),
@@ -254,6 +277,8 @@ pub fn build(books: &GeneratedBooks, now: DateTime<Utc>) -> Ledger {
             party_id: party_id(&d.counterparty),
             memo: Arc::from(""),
             linked: None,
+            currency: books.currency,
+            rate_hundredths: None,
         });
     }
     let txns = &books.transactions;
@@ -286,6 +311,8 @@ pub fn build(books: &GeneratedBooks, now: DateTime<Utc>) -> Ledger {
             party_id: party_id(&t.counterparty),
             memo: t.description.clone(),
             linked: None,
+            currency: t.currency,
+            rate_hundredths: fx.rate(t.currency, t.date),
         };
         let transfer = &*t.category == TRANSFER_CATEGORY;
         let mirror = txns.get(i + 1).filter(|u| {
@@ -335,6 +362,7 @@ pub fn build(books: &GeneratedBooks, now: DateTime<Utc>) -> Ledger {
     Ledger {
         company_name: books.business_name.clone(),
         currency: books.currency,
+        multicurrency: fx.is_multicurrency(),
         created: now,
         accounts: b.accounts,
         entities,

@@ -8,8 +8,14 @@
 //! A voided transaction stays readable with its amounts zeroed and `PrivateNote: "Voided"`, as
 //! QuickBooks Online shows one; a deleted one is served by CDC only, as a
 //! `{"status":"Deleted"}` stub (`api-reference/changedatacapture.md`).
+//!
+//! Currencies (APIS.md §1: `CurrencyRef` is required on every transaction once multicurrency
+//! is on): an account and a transaction name their currency in `CurrencyRef`, amounts are in
+//! that currency, and in a multicurrency company each transaction carries `ExchangeRate`, the
+//! home-currency units one unit of its currency buys (1 in the home currency).
 
 use super::ledger::{Account, Entity, Kind, Ledger, Status};
+use crate::books_fx::hundredths_number;
 use chrono::{DateTime, FixedOffset, Utc};
 use flowsense_core::Currency;
 use serde_json::{Map, Value, json};
@@ -95,15 +101,12 @@ pub fn account(ledger: &Ledger, a: &Account, balance_minor: i64) -> Value {
     m.insert("Active".into(), json!(true));
     m.insert("AccountType".into(), json!(a.account_type));
     m.insert("Classification".into(), json!(a.classification));
-    m.insert(
-        "CurrentBalance".into(),
-        money(balance_minor, ledger.currency),
-    );
+    m.insert("CurrentBalance".into(), money(balance_minor, a.currency));
     m.insert(
         "CurrentBalanceWithSubAccounts".into(),
-        money(balance_minor, ledger.currency),
+        money(balance_minor, a.currency),
     );
-    m.insert("CurrencyRef".into(), currency_ref(ledger.currency));
+    m.insert("CurrencyRef".into(), currency_ref(a.currency));
     Value::Object(m)
 }
 
@@ -121,7 +124,7 @@ pub fn deleted_stub(e: &Entity) -> Value {
 /// A transaction or document.
 #[must_use]
 pub fn entity(ledger: &Ledger, e: &Entity) -> Value {
-    let c = ledger.currency;
+    let c = e.currency;
     let voided = e.status == Status::Voided;
     let amount = if voided { 0 } else { e.amount_minor };
     let amt = money(amount, c);
@@ -131,6 +134,12 @@ pub fn entity(ledger: &Ledger, e: &Entity) -> Value {
     let mut m = meta(e.id, e.sync_token, e.created, e.updated);
     m.insert("TxnDate".into(), json!(e.date.to_string()));
     m.insert("CurrencyRef".into(), currency_ref(c));
+    if ledger.multicurrency {
+        m.insert(
+            "ExchangeRate".into(),
+            hundredths_number(e.rate_hundredths.unwrap_or(100)),
+        );
+    }
     let note = if voided { "Voided" } else { &*e.memo };
     if !note.is_empty() {
         m.insert("PrivateNote".into(), json!(note));

@@ -59,7 +59,14 @@ fn call(
         .is_some_and(|a| a == format!("Bearer {}", shared.config.secret_key));
     let params: Params = form_urlencoded::parse(body).into_owned().collect();
     let signature = String::from_utf8_lossy(body).into_owned();
-    let answer = if !authorised {
+    let answer = if inner.failing > 0 {
+        inner.failing -= 1;
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "api_error",
+            "An unknown error occurred",
+        )
+    } else if !authorised {
         error(
             StatusCode::UNAUTHORIZED,
             "invalid_request_error",
@@ -426,6 +433,60 @@ pub(crate) fn renew(shared: &Shared, id: &str, paid: bool) -> Result<Vec<Value>,
 }
 
 /// Ends `id` at once.
+/// `DELETE /v1/customers/{id}` (Stripe API reference, "Delete a customer"): permanently
+/// deletes the customer and at once cancels its subscriptions that have not ended; answers
+/// `{"id","object":"customer","deleted":true}`. An unknown or already deleted customer is
+/// Stripe's 404 `resource_missing`. Each cancelled subscription is announced as
+/// `customer.subscription.deleted`, and the customer as `customer.deleted`.
+pub(crate) async fn delete_customer(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let now = shared.now().timestamp();
+    let path = format!("/v1/customers/{id}");
+    let mut events = Vec::new();
+    let response = call(&shared, "DELETE", &path, &headers, b"", |inner, _| {
+        let Some(customer) = inner.customers.remove(&id) else {
+            let mut e = json!({"error": {"type": "invalid_request_error", "code": "resource_missing",
+                                         "param": "id", "message": format!("No such customer: '{id}'")}});
+            e["error"]["doc_url"] = json!("https://stripe.com/docs/error-codes/resource-missing");
+            return (StatusCode::NOT_FOUND.as_u16(), e.to_string());
+        };
+        let mut ended = Vec::new();
+        for sub in inner.subscriptions.values_mut() {
+            if sub["customer"] == id.as_str()
+                && !matches!(
+                    sub["status"].as_str(),
+                    Some("canceled" | "incomplete_expired")
+                )
+            {
+                sub["status"] = json!("canceled");
+                sub["canceled_at"] = json!(now);
+                sub["ended_at"] = json!(now);
+                ended.push(sub.clone());
+            }
+        }
+        for sub in &ended {
+            let e = super::webhooks::event(inner, "customer.subscription.deleted", sub, None, now);
+            events.push(e);
+        }
+        events.push(super::webhooks::event(
+            inner,
+            "customer.deleted",
+            &customer,
+            None,
+            now,
+        ));
+        (
+            200,
+            json!({"id": id, "object": "customer", "deleted": true}).to_string(),
+        )
+    });
+    super::webhooks::send(&shared, events).await;
+    response
+}
+
 pub(crate) fn cancel(shared: &Shared, id: &str) -> Result<Vec<Value>, String> {
     let now = shared.now().timestamp();
     let mut inner = shared.lock();

@@ -107,6 +107,8 @@ pub(crate) struct Inner {
     /// Events made while [`Delivery::Held`], not yet sent.
     pub held: Vec<Value>,
     pub delivered: Vec<Delivered>,
+    /// API requests still to be answered with a 500 `api_error` ([`StripeFake::fail_next`]).
+    pub failing: u32,
 }
 
 pub(crate) struct Shared {
@@ -173,10 +175,15 @@ impl StripeFake {
                 delivery: Delivery::InOrder,
                 held: Vec::new(),
                 delivered: Vec::new(),
+                failing: 0,
             }),
         });
         let app = Router::new()
             .route("/v1/customers", post(api::create_customer))
+            .route(
+                "/v1/customers/{id}",
+                axum::routing::delete(api::delete_customer),
+            )
             .route("/v1/checkout/sessions", post(api::create_checkout_session))
             .route(
                 "/v1/billing_portal/sessions",
@@ -215,6 +222,18 @@ impl StripeFake {
     /// How events are delivered from now on.
     pub fn set_delivery(&self, delivery: Delivery) {
         self.shared.lock().delivery = delivery;
+    }
+
+    /// The next `requests` API requests are answered with Stripe's 500 `api_error` (an
+    /// outage), before any authentication or change.
+    pub fn fail_next(&self, requests: u32) {
+        self.shared.lock().failing = requests;
+    }
+
+    /// Whether `id` is a customer Stripe holds (not deleted).
+    #[must_use]
+    pub fn has_customer(&self, id: &str) -> bool {
+        self.shared.lock().customers.contains_key(id)
     }
 
     /// Every API request so far.

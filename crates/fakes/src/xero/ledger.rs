@@ -9,6 +9,10 @@
 //!   (`ACCPAYPAYMENT`) on it, into (out of) the row's bank account;
 //! - any other row → a `RECEIVE` (money in) or `SPEND` bank transaction whose line item is
 //!   coded to the row's category account.
+//!
+//! Books in several currencies (`flowsense_synth::spread_currencies`) give bank accounts in
+//! foreign currencies: each keeps the currency of its rows, and a bank transaction in one keeps
+//! its amount in that currency with the generator's rate for its month.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use flowsense_core::Currency;
@@ -16,6 +20,8 @@ use flowsense_core::books::TRANSFER_CATEGORY;
 use flowsense_synth::{AccountKind, DocKind, GeneratedBooks, is_income_category};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use crate::books_fx::BooksFx;
 
 /// The collections with records of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,6 +64,8 @@ pub struct Account {
     /// `BANK`, `CREDITCARD` or `PAYPAL` for a bank account.
     pub bank_type: Option<&'static str>,
     pub opening_minor: i64,
+    /// The currency a bank account is kept in (`CurrencyCode`).
+    pub currency: Currency,
 }
 
 /// A bank transaction, invoice or payment as the fake keeps it.
@@ -85,6 +93,10 @@ pub struct Record {
     pub memo: Arc<str>,
     /// Index in [`Ledger::records`] of the invoice a payment settles.
     pub invoice: Option<usize>,
+    /// The currency of the amounts (`CurrencyCode`).
+    pub currency: Currency,
+    /// Hundredths of the base currency per unit of `currency`; `None` in the base currency.
+    pub rate_hundredths: Option<i64>,
 }
 
 /// A bank transfer: indexes of its `SPEND-TRANSFER` and `RECEIVE-TRANSFER` records.
@@ -130,6 +142,7 @@ pub fn guid(salt: u64, n: u64) -> String {
 
 struct Chart {
     salt: u64,
+    home: Currency,
     accounts: Vec<Account>,
     by_name: HashMap<Arc<str>, usize>,
 }
@@ -148,6 +161,7 @@ impl Chart {
             account_type: kind,
             bank_type: bank,
             opening_minor: 0,
+            currency: self.home,
         });
         self.by_name.insert(name.clone(), i);
         i
@@ -158,8 +172,10 @@ impl Chart {
 /// caps every stamp (a record is stamped at noon of its date).
 #[must_use]
 pub fn build(books: &GeneratedBooks, salt: u64, now: DateTime<Utc>) -> Ledger {
+    let fx = BooksFx::new(books);
     let mut chart = Chart {
         salt,
+        home: books.currency,
         accounts: Vec::new(),
         by_name: HashMap::new(),
     };
@@ -171,6 +187,7 @@ pub fn build(books: &GeneratedBooks, salt: u64, now: DateTime<Utc>) -> Ledger {
         };
         let i = chart.add(&a.name, "BANK", Some(bank));
         chart.accounts[i].opening_minor = a.opening_balance_minor;
+        chart.accounts[i].currency = fx.account(&a.name);
     }
     let sales = chart.add(&Arc::from("Sales"), "REVENUE", None);
     let purchases = chart.add(&Arc::from("Purchases"), "EXPENSE", None);
@@ -215,6 +232,8 @@ pub fn build(books: &GeneratedBooks, salt: u64, now: DateTime<Utc>) -> Ledger {
             party: d.counterparty.clone(),
             memo: Arc::from(""),
             invoice: None,
+            currency: books.currency,
+            rate_hundredths: None,
         });
     }
     let mut transfers = Vec::new();
@@ -240,6 +259,8 @@ pub fn build(books: &GeneratedBooks, salt: u64, now: DateTime<Utc>) -> Ledger {
             party: t.counterparty.clone(),
             memo: t.description.clone(),
             invoice: None,
+            currency: t.currency,
+            rate_hundredths: fx.rate(t.currency, t.date),
         };
         let transfer = &*t.category == TRANSFER_CATEGORY;
         let mirror = txns.get(i + 1).filter(|u| {

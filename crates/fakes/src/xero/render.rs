@@ -8,6 +8,11 @@
 //! `{"Id","Status":"OK","ProviderName","DateTimeUTC",…}`. A voided bank transaction keeps its
 //! amounts (Xero shows it struck through); a deleted one is still served, with
 //! `Status: "DELETED"`, which is how a poller learns of it.
+//!
+//! Currencies: a bank account names its `CurrencyCode`; a bank transaction's amounts are in
+//! its own `CurrencyCode`, and its `CurrencyRate` is Xero's way round, units of that currency
+//! per unit of the base currency (1 in the base currency). The fake rounds that rate to six
+//! decimals (the generator's rate of 1.08 base per euro is served as `0.925926`).
 
 use super::ledger::{Account, Kind, Ledger, Record, Transfer};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -84,16 +89,29 @@ pub fn account(ledger: &Ledger, a: &Account) -> Value {
     });
     if let Some(bank) = a.bank_type {
         v["BankAccountType"] = json!(bank);
-        v["CurrencyCode"] = json!(ledger.currency.as_str());
+        v["CurrencyCode"] = json!(a.currency.as_str());
         v["BankAccountNumber"] = json!(format!("12-3456-{:0>7}-00", a.code));
     }
     v
 }
 
+/// Xero's `CurrencyRate` from hundredths of the base per foreign unit: foreign units per base
+/// unit, `100 / hundredths` rounded half up to six decimals; 1 in the base currency.
+#[must_use]
+pub fn currency_rate(hundredths: Option<i64>) -> Value {
+    let Some(h) = hundredths.filter(|h| *h > 0) else {
+        return json!(1.0);
+    };
+    let millionths = (2 * 100_000_000 + h) / (2 * h);
+    #[expect(clippy::cast_precision_loss, reason = "rates stay far below 2^53")]
+    let v = millionths as f64 / 1_000_000.0;
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
 /// A bank transaction.
 #[must_use]
 pub fn bank_transaction(ledger: &Ledger, r: &Record) -> Value {
-    let c = ledger.currency;
+    let c = r.currency;
     let amount = money(r.amount_minor, c);
     let category = &ledger.accounts[r.category];
     json!({
@@ -103,7 +121,8 @@ pub fn bank_transaction(ledger: &Ledger, r: &Record) -> Value {
                        "AccountID": category.id, "Quantity": 1.0, "Tracking": []}],
         "BankAccount": account_ref(&ledger.accounts[r.account]),
         "IsReconciled": false, "Date": day(r.date), "DateString": day_string(r.date),
-        "Reference": &*r.memo, "CurrencyCode": c.as_str(), "CurrencyRate": 1.0,
+        "Reference": &*r.memo, "CurrencyCode": c.as_str(),
+        "CurrencyRate": currency_rate(r.rate_hundredths),
         "Status": r.status.wire(), "LineAmountTypes": "NoTax", "SubTotal": amount,
         "TotalTax": 0, "Total": amount, "UpdatedDateUTC": xero_date(r.updated),
         "HasAttachments": false,

@@ -1,6 +1,6 @@
 //! Stripe Billing: the customer an organisation pays as, a Checkout Session in subscription
-//! mode to upgrade, a Billing Portal session to manage, and the subscription's current state
-//! (APIS.md §3). The API takes `application/x-www-form-urlencoded` bodies with bracketed keys and
+//! mode to upgrade, a Billing Portal session to manage, the subscription's current state, and
+//! deleting the customer when its organisation is deleted (APIS.md §3). The API takes `application/x-www-form-urlencoded` bodies with bracketed keys and
 //! answers JSON; every request carries the pinned [`API_VERSION`] and every POST an
 //! `Idempotency-Key` the caller derives from what it means, so a retry never creates twice.
 //! Card data never reaches FlowSense: the customer pays on Stripe's own pages.
@@ -208,14 +208,43 @@ impl Stripe {
         .await
     }
 
+    /// Deletes `customer` at Stripe, which also cancels its subscriptions at once
+    /// (`DELETE /v1/customers/{id}`; a DELETE is idempotent, so it carries no key). A customer
+    /// Stripe no longer knows (deleted before, by an earlier attempt) counts as deleted.
+    ///
+    /// # Errors
+    /// A [`StripeError`] (an id that is not Stripe's shape is refused before sending).
+    pub async fn delete_customer(&self, customer: &str) -> Result<(), StripeError> {
+        check_id("customer", customer)?;
+        let url = self.url(&format!("/v1/customers/{customer}"))?;
+        let answer = self
+            .transport
+            .delete_with_bearer(
+                &url,
+                &self.config.secret_key,
+                &[("stripe-version", API_VERSION)],
+            )
+            .await;
+        match answer {
+            Ok(a) => {
+                let deleted: model::Deleted = model::decode(&a.body)?;
+                if deleted.deleted && deleted.id == customer {
+                    Ok(())
+                } else {
+                    Err(StripeError::Decode("the customer was not deleted".into()))
+                }
+            }
+            Err(StripeError::Refused { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The subscription as Stripe holds it now (what events said may be stale or out of order).
     ///
     /// # Errors
     /// A [`StripeError`]; [`StripeError::Refused`] with 404 for an unknown id.
     pub async fn subscription(&self, id: &str) -> Result<Subscription, StripeError> {
-        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(StripeError::Url(format!("not a subscription id: {id:?}")));
-        }
+        check_id("subscription", id)?;
         let url = self.url(&format!("/v1/subscriptions/{id}"))?;
         let answer = self
             .transport
@@ -227,4 +256,12 @@ impl Stripe {
             .await?;
         model::decode(&answer.body)
     }
+}
+
+/// Refuses what is not shaped like a Stripe id before it goes into a URL path.
+fn check_id(what: &str, id: &str) -> Result<(), StripeError> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(StripeError::Url(format!("not a {what} id: {id:?}")));
+    }
+    Ok(())
 }

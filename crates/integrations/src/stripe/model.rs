@@ -16,6 +16,14 @@ pub struct Customer {
     pub id: String,
 }
 
+/// What a DELETE answers: `{"id","object","deleted":true}`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub(crate) struct Deleted {
+    pub id: String,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
 /// `checkout.session`: send the browser to `url`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct CheckoutSession {

@@ -9,7 +9,7 @@ use super::prompt::{MAX_NARRATED, parse_answer, request};
 use super::pseudonyms::Pseudonyms;
 use super::usage::{Allowance, CallRecord, allowance, record_call};
 use crate::Context;
-use crate::analysis::{AnalysisError, with_analysis};
+use crate::analysis::{AnalysisError, with_shown_analysis};
 use crate::insights::{Figure, FigureValue, Insight, top_insights};
 use chrono::{DateTime, Utc};
 use flowsense_ai::Usage;
@@ -140,8 +140,7 @@ pub async fn narrate_org(ctx: &Context, org: OrgId) -> Result<Narrated, NarrateE
         return Ok(Narrated::UpToDate);
     }
     let currency = organisation.settings.base_currency;
-    let mut insights =
-        with_analysis(&ctx.store, &ctx.analytics, &organisation, top_insights).await?;
+    let mut insights = with_shown_analysis(ctx, &organisation, top_insights).await?;
     insights.truncate(MAX_NARRATED);
     if insights.is_empty() {
         return Ok(Narrated::NothingToSay);

@@ -7,7 +7,7 @@
 use super::Plan;
 use crate::Context;
 use crate::ai::usage::month_start;
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use flowsense_core::OrgId;
 use flowsense_storage::StorageError;
 
@@ -113,7 +113,10 @@ where
     )?)
 }
 
-/// The first day of history the plan shows, if it limits history.
+/// The first day of history the plan shows, if it limits history: the first of the month
+/// `history_months` before this one, so every month shown is whole. The one helper every
+/// page, report and export of the books' history applies (through
+/// [`crate::analysis::shown_analysis`], and the transactions list); older history is kept.
 ///
 /// # Errors
 /// A database failure.
@@ -123,6 +126,7 @@ pub async fn history_start(ctx: &Context, org: OrgId) -> Result<Option<NaiveDate
     Ok(plan.limits.history_months.map(|m| {
         today
             .checked_sub_months(Months::new(m))
+            .and_then(|d| d.with_day(1))
             .unwrap_or(NaiveDate::MIN)
     }))
 }

@@ -7,12 +7,16 @@
 //! billing page, no limits beyond the instance's own (the AI allowance).
 
 mod checkout;
+mod customer;
 mod limits;
 mod plans;
 mod signature;
 mod webhook;
 
 pub use checkout::{open_portal, start_checkout};
+pub use customer::{
+    DELETE_CUSTOMER, DELETE_CUSTOMER_ATTEMPTS, delete_org_and_its_customer, register,
+};
 pub use limits::{
     PlanLimitReached, Usage, check_can_add_connection, check_can_invite, history_start, usage,
 };
@@ -156,7 +160,59 @@ pub async fn current_plan(ctx: &Context, org: OrgId) -> Result<Plan, StorageErro
         return Ok(Plan::unlimited());
     }
     let record = ctx.store.billing_of(org).await?;
-    Ok(billing.effective_plan(record.as_ref(), ctx.now()))
+    let now = ctx.now();
+    if let Some(r) = &record {
+        record_grace_end(ctx, org, r, now).await?;
+    }
+    Ok(billing.effective_plan(record.as_ref(), now))
+}
+
+/// The audit action recorded when a failed payment's grace period has run out.
+pub const GRACE_ENDED: &str = "billing.grace_ended";
+
+/// When a failed payment's grace period runs out the plan falls to the free plan's limits with
+/// no Stripe event to say so: the first time that is seen it goes into the audit log, once per
+/// spell of failing payments (whose start the event names).
+async fn record_grace_end(
+    ctx: &Context,
+    org: OrgId,
+    r: &BillingRecord,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let Some(since) = r.payment_failing_since else {
+        return Ok(());
+    };
+    let ended = since + ctx.providers.billing.grace;
+    if !matches!(r.status.as_str(), "past_due" | "unpaid") || now < ended {
+        return Ok(());
+    }
+    if ctx
+        .store
+        .count_audit_actions_since(org, GRACE_ENDED, since)
+        .await?
+        > 0
+    {
+        return Ok(());
+    }
+    crate::audit::in_org(
+        ctx,
+        org,
+        None,
+        GRACE_ENDED,
+        format!(
+            "subscription:{}",
+            r.stripe_subscription_id.as_deref().unwrap_or("none")
+        ),
+        "",
+        serde_json::json!({
+            "plan_before": r.plan,
+            "plan": ctx.providers.billing.plans.free.key,
+            "status": r.status,
+            "failing_since": since.to_rfc3339(),
+            "grace_ended_at": ended.to_rfc3339(),
+        }),
+    )
+    .await
 }
 
 /// The billing page of `who`'s organisation: plan, usage against its limits, next invoice,
@@ -169,6 +225,9 @@ pub async fn overview(ctx: &Context, who: &OrgAccess) -> Result<Overview, Billin
     let billing = &ctx.providers.billing;
     let now = ctx.now();
     let record = ctx.store.billing_of(who.org).await?;
+    if let Some(r) = &record {
+        record_grace_end(ctx, who.org, r, now).await?;
+    }
     let plan = billing.effective_plan(record.as_ref(), now);
     let usage = usage(ctx, who.org).await?;
     let r = record.as_ref();

@@ -135,11 +135,14 @@ fn ended(status: &str) -> bool {
 }
 
 /// Fetches `subscription` and records it for the organisation of `customer`. An ended
-/// subscription does not overwrite another live one the organisation has since taken.
+/// subscription does not overwrite another live one the organisation has since taken. A change
+/// of plan or status goes into the organisation's audit log, named after the event.
 async fn sync_subscription(
     ctx: &Context,
     org: OrgId,
     subscription: &str,
+    event: &Event,
+    client_ip: &str,
 ) -> Result<bool, BillingError> {
     let stripe = ctx
         .providers
@@ -169,10 +172,43 @@ async fn sync_subscription(
     }
     let record = record_of(ctx, &sub, existing.as_ref());
     ctx.store.save_billing(org, &record).await?;
+    let before = existing
+        .as_ref()
+        .map(|r| (r.plan.as_str(), r.status.as_str()));
+    if before != Some((record.plan.as_str(), record.status.as_str())) {
+        crate::audit::in_org(
+            ctx,
+            org,
+            None,
+            &audit_action(&event.kind),
+            format!("subscription:{}", sub.id),
+            client_ip,
+            serde_json::json!({
+                "event": event.kind,
+                "event_id": event.id,
+                "plan_before": before.map(|b| b.0),
+                "plan": record.plan,
+                "status_before": before.map(|b| b.1),
+                "status": record.status,
+            }),
+        )
+        .await?;
+    }
     Ok(true)
 }
 
-async fn act_on(ctx: &Context, event: &Event) -> Result<bool, BillingError> {
+/// The audit action of a plan change, by the Stripe event that brought it:
+/// `billing.checkout_session_completed`, `billing.subscription_updated`,
+/// `billing.subscription_deleted`, `billing.invoice_payment_failed`, ….
+fn audit_action(event_type: &str) -> String {
+    let name = event_type
+        .strip_prefix("customer.")
+        .unwrap_or(event_type)
+        .replace('.', "_");
+    format!("billing.{name}")
+}
+
+async fn act_on(ctx: &Context, event: &Event, client_ip: &str) -> Result<bool, BillingError> {
     let Some((subscription, customer)) = subject(event) else {
         return Ok(false);
     };
@@ -184,7 +220,7 @@ async fn act_on(ctx: &Context, event: &Event) -> Result<bool, BillingError> {
         tracing::info!(event_type = %event.kind, "a Stripe event of a customer no organisation has; ignored");
         return Ok(false);
     };
-    sync_subscription(ctx, org, &subscription).await
+    sync_subscription(ctx, org, &subscription, event, client_ip).await
 }
 
 /// A Stripe delivery: verified against every `STRIPE_WEBHOOK_SECRET`, refused when it is a
@@ -236,7 +272,7 @@ pub async fn receive_stripe(
         tracing::info!(event_type = %event.kind, "a Stripe event already acted on");
         return Ok(StripeReceived::Duplicate);
     }
-    match act_on(ctx, &event).await {
+    match act_on(ctx, &event, client_ip).await {
         Ok(changed) => {
             tracing::info!(event_type = %event.kind, changed, "Stripe event");
             Ok(StripeReceived::Processed { changed })

@@ -6,7 +6,7 @@
 
 use super::{compose_digest, digest_links, render_digest, with_narratives};
 use crate::Context;
-use crate::analysis::with_analysis;
+use crate::analysis::with_shown_analysis;
 use chrono::Weekday;
 use flowsense_core::{ErrorChain, OrgId, UserId};
 use flowsense_jobs::{Job, JobError, KindOptions, Period, Registry, Schedule};
@@ -89,7 +89,7 @@ async fn org_of(ctx: &Context, org: OrgId) -> Result<Option<Organisation>, JobEr
 /// Whether `org` has books to write about (loads its analysis into the cache, which the sends
 /// then share).
 async fn has_books(ctx: &Context, org: &Organisation) -> Result<bool, JobError> {
-    with_analysis(&ctx.store, &ctx.analytics, org, |a| a.has_data())
+    with_shown_analysis(ctx, org, |a| a.has_data())
         .await
         .map_err(|e| {
             tracing::error!(error = %ErrorChain(&e), "the books could not be analysed");
@@ -168,14 +168,12 @@ async fn send_one(ctx: &Context, job: &Job) -> Result<(), JobError> {
         return Ok(());
     };
     let (id, name) = (org.id, org.name.clone());
-    let digest = with_analysis(&ctx.store, &ctx.analytics, &org, move |a| {
-        compose_digest(a, id, &name)
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %ErrorChain(&e), "the books could not be analysed");
-        JobError::retry("the books could not be analysed")
-    })?;
+    let digest = with_shown_analysis(ctx, &org, move |a| compose_digest(a, id, &name))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %ErrorChain(&e), "the books could not be analysed");
+            JobError::retry("the books could not be analysed")
+        })?;
     if !digest.has_data {
         return Ok(());
     }

@@ -10,7 +10,7 @@ use super::{
     render_digest_preview, verify_unsubscribe, with_narratives,
 };
 use crate::Context;
-use crate::analysis::{AnalysisError, with_analysis};
+use crate::analysis::{AnalysisError, with_shown_analysis};
 use crate::orgs::OrgAccess;
 use flowsense_core::{OrgId, UserId};
 use flowsense_storage::{NotificationPrefs, StorageError};
@@ -133,10 +133,7 @@ fn hint(email: &str) -> String {
 pub async fn preview(ctx: &Context, who: &OrgAccess) -> Result<String, DigestError> {
     let org = ctx.store.org(who.org).await?;
     let (id, name) = (org.id, org.name.clone());
-    let digest = with_analysis(&ctx.store, &ctx.analytics, &org, move |a| {
-        compose_digest(a, id, &name)
-    })
-    .await?;
+    let digest = with_shown_analysis(ctx, &org, move |a| compose_digest(a, id, &name)).await?;
     let digest = with_narratives(ctx, &org, digest).await?;
     let links: DigestLinks = digest_links(&ctx.public_url, &unsubscribe_key(ctx), who.user, id);
     Ok(render_digest_preview(&digest, &links)?)

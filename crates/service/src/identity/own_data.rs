@@ -239,7 +239,7 @@ pub async fn delete_account(
     }
     for org in &footprint.sole_member_of {
         crate::connections::revoke_all_of_org(ctx, *org).await?;
-        match ctx.store.delete_org(*org).await {
+        match crate::billing::delete_org_and_its_customer(ctx, *org).await {
             Ok(()) | Err(StorageError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }

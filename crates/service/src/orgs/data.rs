@@ -233,7 +233,8 @@ pub struct DeleteInput {
 }
 
 /// Deletes the organisation with every row it owns, its data key first (crypto-shredding),
-/// after asking QuickBooks and Xero to end its grants. The organisation's own audit log goes
+/// after asking QuickBooks and Xero to end its grants, and queues the deletion of its Stripe
+/// customer (billing on). The organisation's own audit log goes
 /// with it, so the deletion is recorded in the server
 /// log (ids only) before and after. Returns the deleted organisation's name.
 ///
@@ -256,7 +257,7 @@ pub async fn delete(
     tracing::warn!(org_id = %who.org, actor = %who.user, "deleting an organisation at its admin's request");
     let revoked = crate::connections::revoke_all_of_org(ctx, who.org).await?;
     tracing::info!(org_id = %who.org, revoked, "the providers ended the organisation's grants");
-    ctx.store.delete_org(who.org).await?;
+    crate::billing::delete_org_and_its_customer(ctx, who.org).await?;
     tracing::warn!(org_id = %who.org, actor = %who.user, "organisation deleted with its data key");
     Ok(org.name)
 }

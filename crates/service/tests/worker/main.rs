@@ -5,6 +5,7 @@
 mod accounts_and_orgs;
 mod backup;
 mod email_jobs;
+mod fx;
 mod imports;
 mod killed_worker;
 mod narratives;

@@ -102,7 +102,19 @@ pub(crate) struct Chrome {
     pub can: Can,
     pub section: &'static str,
     pub css_version: &'static str,
+    /// On a page of the books' history, the first day the plan shows, when it hides older
+    /// months (`YYYY-MM-DD`).
+    pub history_from: Option<String>,
 }
+
+/// The sections that show the books' history, which a plan's history limit applies to.
+const HISTORY_SECTIONS: [&str; 5] = [
+    "dashboard",
+    "transactions",
+    "cashflow",
+    "recurring",
+    "forecast",
+];
 
 impl Chrome {
     pub(crate) fn anonymous(section: &'static str) -> Self {
@@ -115,6 +127,7 @@ impl Chrome {
             can: Can::default(),
             section,
             css_version: assets::css_version(),
+            history_from: None,
         }
     }
 
@@ -134,6 +147,14 @@ impl Chrome {
                 ..Can::of(o.role)
             })
             .unwrap_or_default();
+        let history_from = match current {
+            Some(org) if HISTORY_SECTIONS.contains(&section) => {
+                flowsense_service::billing::history_start(state, org)
+                    .await?
+                    .map(|d| d.to_string())
+            }
+            _ => None,
+        };
         let orgs = memberships
             .into_iter()
             .map(|o| NavOrg {
@@ -154,6 +175,7 @@ impl Chrome {
             can,
             section,
             css_version: assets::css_version(),
+            history_from,
         })
     }
 

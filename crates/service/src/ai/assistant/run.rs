@@ -35,7 +35,7 @@ async fn question_out(
     }
     let owned = text.to_owned();
     let mut lent = std::mem::replace(names, Names::plain());
-    let (out, back) = crate::analysis::with_analysis(&ctx.store, &ctx.analytics, org, move |a| {
+    let (out, back) = crate::analysis::with_shown_analysis(ctx, org, move |a| {
         let mut text = owned;
         let mut found: Vec<&str> = a
             .books

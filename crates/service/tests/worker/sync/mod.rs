@@ -6,6 +6,7 @@
 mod backfill;
 mod changes;
 mod faults;
+mod fx;
 mod kill;
 pub(crate) mod support;
 mod sweep;

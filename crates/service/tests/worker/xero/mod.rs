@@ -6,6 +6,7 @@
 
 mod connect;
 mod disconnect;
+mod fx;
 mod kill;
 pub(crate) mod support;
 mod sync;

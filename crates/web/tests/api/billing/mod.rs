@@ -4,7 +4,9 @@
 //! free plan's limits without deleting anything.
 
 mod events;
+mod history;
 mod limits;
+mod plan_changes;
 mod signatures;
 
 use crate::support::{Browser, Db, TestApp, spawn_with_state};

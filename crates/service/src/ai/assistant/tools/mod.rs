@@ -15,7 +15,7 @@ mod search;
 
 use super::names::Names;
 use crate::Context;
-use crate::analysis::{Analysis, AnalysisError, with_analysis};
+use crate::analysis::{Analysis, AnalysisError, with_shown_analysis};
 use chrono::NaiveDate;
 use flowsense_ai::ToolSpec;
 use flowsense_core::Currency;
@@ -147,7 +147,7 @@ async fn analysed<I: DeserializeOwned + Send + 'static>(
         Err(e) => return Ok(Err(e)),
     };
     let mut lent = std::mem::replace(names, Names::plain());
-    let (result, back) = with_analysis(&ctx.store, &ctx.analytics, org, move |a| {
+    let (result, back) = with_shown_analysis(ctx, org, move |a| {
         let result = compute(a, &mut lent, input);
         (result, lent)
     })
