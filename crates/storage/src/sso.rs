@@ -168,7 +168,9 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn sso_required_for_user(&self, user: UserId) -> Result<bool> {
-        let mut tx = self.system_across_orgs().await?;
+        // The user's own memberships, across their organisations (row-level security lets a
+        // user-scoped transaction see them).
+        let mut tx = self.scoped_user(user).await?;
         let (n,): (i64,) = tx
             .fetch_one(sql!("sso/orgs_requiring_sso").arg(user))
             .await?;

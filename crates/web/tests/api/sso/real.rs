@@ -25,6 +25,9 @@ const ACCOUNTS: &str = r#"{
 /// The node process serving the provider; killed when dropped.
 pub struct NodeProvider {
     child: Child,
+    /// Kept open: the provider writes to its standard output, which must not become a broken
+    /// pipe.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
     _accounts: tempfile::NamedTempFile,
 }
 
@@ -77,9 +80,8 @@ fn start_provider(redirect: &str) -> Option<(String, NodeProvider)> {
         .expect("node");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("provider output");
+    let mut stdout = std::io::BufReader::new(stdout);
+    stdout.read_line(&mut line).expect("provider output");
     let issuer = line
         .strip_prefix("READY ")
         .unwrap_or_else(|| panic!("the provider did not start: {line:?}"))
@@ -89,6 +91,7 @@ fn start_provider(redirect: &str) -> Option<(String, NodeProvider)> {
         issuer,
         NodeProvider {
             child,
+            _stdout: stdout,
             _accounts: accounts,
         },
     ))
