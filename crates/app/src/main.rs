@@ -7,6 +7,7 @@ mod commands;
 mod passwords;
 mod providers;
 mod settings;
+mod sso;
 mod telemetry;
 
 use clap::Parser;

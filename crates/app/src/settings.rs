@@ -105,6 +105,8 @@ pub struct Settings {
     pub backup_dir: Option<PathBuf>,
     /// `FLOWSENSE_BACKUP_KEEP`: how many backups are kept (default 7).
     pub backup_keep: usize,
+    /// `FLOWSENSE_OIDC_*`: single sign-on through an OpenID Connect provider. None: off.
+    pub sso: Option<crate::sso::SsoSettings>,
 }
 
 impl Settings {
@@ -329,7 +331,10 @@ impl Settings {
         let backup_keep =
             usize::try_from(bounded_int("FLOWSENSE_BACKUP_KEEP", 7, 1..=365)?).unwrap_or(7);
 
+        let sso = crate::sso::SsoSettings::load()?;
+
         Ok(Settings {
+            sso,
             security_contact,
             backup_dir,
             backup_keep,

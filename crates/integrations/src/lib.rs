@@ -2,6 +2,7 @@
 //! requests and answers, and the mapping into provider-neutral records. All HTTP goes through
 //! `flowsense-outbound`.
 
+pub mod oidc;
 pub mod quickbooks;
 mod retry;
 pub mod stripe;

@@ -72,6 +72,7 @@ async fn clean_up_expired(
         .purge_cron_nonces(now - TimeDelta::seconds(2 * crate::cron::WINDOW_SECONDS))
         .await?;
     let oauth_states = store.delete_expired_oauth_states_across_orgs(now).await?;
+    let sso_states = store.purge_sso_states(now).await?;
     let pending_grants = store.delete_expired_pending_grants_across_orgs(now).await?;
     let deliveries = store
         .purge_webhook_deliveries(now - TimeDelta::days(WEBHOOK_DELIVERIES_KEPT_DAYS))
@@ -89,6 +90,7 @@ async fn clean_up_expired(
         invitations,
         nonces,
         oauth_states,
+        sso_states,
         pending_grants,
         deliveries,
         jobs,

@@ -63,6 +63,8 @@ pub struct Context {
     /// Where the nightly backups go and how many are kept (`FLOWSENSE_BACKUP_DIR`); `None`: no
     /// scheduled backups.
     pub backups: Option<Arc<BackupPolicy>>,
+    /// Single sign-on through the instance's OpenID provider (`FLOWSENSE_OIDC_*`); `None`: off.
+    pub sso: Option<Arc<crate::identity::sso::Sso>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -100,6 +102,7 @@ impl Context {
             providers: Providers::default(),
             signup: SignupPolicy::default(),
             backups: None,
+            sso: None,
         })
     }
 
@@ -114,6 +117,13 @@ impl Context {
     #[must_use]
     pub fn with_signup_policy(mut self, policy: SignupPolicy) -> Self {
         self.signup = policy;
+        self
+    }
+
+    /// The same context offering single sign-on through `sso`.
+    #[must_use]
+    pub fn with_sso(mut self, sso: crate::identity::sso::Sso) -> Self {
+        self.sso = Some(Arc::new(sso));
         self
     }
 

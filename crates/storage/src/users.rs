@@ -23,6 +23,18 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// The `password_hash` of an account that has no password (created by single sign-on): not a
+/// PHC string, so no password ever verifies against it, and password reset is not offered.
+pub const NO_PASSWORD: &str = "!no-password";
+
+impl User {
+    /// Whether the account has a password at all.
+    #[must_use]
+    pub fn has_password(&self) -> bool {
+        self.password_hash != NO_PASSWORD
+    }
+}
+
 impl std::fmt::Debug for User {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("User")

@@ -79,6 +79,7 @@ pub enum ErrorCode {
     Conflict,
     Forbidden,
     SignupClosed,
+    SsoRequired,
     InvitationRequired,
     AiUnavailable,
 }
@@ -110,6 +111,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::SignupClosed => "signup_closed",
+            ErrorCode::SsoRequired => "sso_required",
             ErrorCode::InvitationRequired => "invitation_required",
             ErrorCode::AiUnavailable => "ai_unavailable",
         }
@@ -148,6 +150,9 @@ impl ErrorCode {
             ErrorCode::Invalid => "a value in the request is not acceptable",
             ErrorCode::Conflict => "the request conflicts with the current state",
             ErrorCode::Forbidden => "you are not allowed to do this",
+            ErrorCode::SsoRequired => {
+                "your organisation requires single sign-on: sign in with your identity provider instead of a password"
+            }
             ErrorCode::SignupClosed => {
                 "sign-up is closed on this instance; ask its operator or an admin of your organisation for an account"
             }

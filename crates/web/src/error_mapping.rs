@@ -72,6 +72,7 @@ impl From<IdentityError> for ApiError {
             IdentityError::SoleAdmin => ApiError::Conflict(ErrorCode::SoleAdmin),
             IdentityError::EmailTaken => ApiError::Conflict(ErrorCode::Conflict),
             IdentityError::SignupClosed => ApiError::Forbidden(ErrorCode::SignupClosed),
+            IdentityError::SsoRequired => ApiError::Forbidden(ErrorCode::SsoRequired),
             IdentityError::InvitationRequired => ApiError::Forbidden(ErrorCode::InvitationRequired),
             IdentityError::InvalidLink => {
                 ApiError::BadRequest("the link is invalid or has expired".into())

@@ -107,6 +107,9 @@ fn routes() -> Vec<Route> {
         route!(page GET "/privacy", Public, pages::privacy),
         route!(page GET "/login", Public, pages::login_form),
         route!(page POST "/login", Public, pages::login_submit),
+        // Single sign-on through the instance's OpenID provider (404 when none is configured).
+        route!(page GET "/login/sso", Public, pages::sso::start),
+        route!(page GET "/login/sso/callback", Public, pages::sso::callback),
         route!(page POST "/logout", User, pages::logout),
         route!(page GET "/app", User, pages::app_home),
         // A new business: created by any confirmed account, which becomes its admin.
@@ -213,6 +216,10 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/settings", Viewer, api::orgs::settings),
         route!(PATCH "/api/v1/orgs/{org}/settings", Admin, api::orgs::update_settings),
         route!(GET "/api/v1/orgs/{org}/audit", Admin, api::orgs::audit),
+        // The organisation's single sign-on policy: a domain for just-in-time viewers, and
+        // whether its members must use SSO instead of a password.
+        route!(GET "/api/v1/orgs/{org}/sso", Admin, api::orgs::sso_policy),
+        route!(PUT "/api/v1/orgs/{org}/sso", Admin + step_up, api::orgs::set_sso_policy),
         route!(GET "/api/v1/orgs/{org}/reports/{kind}", Viewer, api::books::report),
         route!(GET "/api/v1/orgs/{org}/transactions", Viewer, api::books::transactions),
         // Correcting the books: a transaction's category, name and class, and the rules.

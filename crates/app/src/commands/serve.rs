@@ -57,6 +57,9 @@ pub(crate) async fn serve_store(
     if let Some(policy) = settings.backup_policy() {
         state.services = state.services.with_backups(policy);
     }
+    if let Some(sso) = &settings.sso {
+        state.services = state.services.with_sso(sso.build(&url)?);
+    }
     let registry = Arc::new(flowsense_service::background::registry(&state.services));
     let state = with_cron_endpoint(state, settings, &registry);
     let state = match &settings.metrics_token {

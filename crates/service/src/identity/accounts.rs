@@ -277,9 +277,13 @@ pub async fn login(
     ctx.limiters.take(Bucket::LoginAccount, &email).await?;
     let now = ctx.now();
     let user = ctx.store.user_by_email(&email).await?;
+    // An account without a password (made by single sign-on) is checked against the dummy
+    // hash, like an unknown address: same time, same answer.
     let verify = ctx.passwords.verify(
         input.password,
-        user.as_ref().map(|u| u.password_hash.clone()),
+        user.as_ref()
+            .filter(|u| u.has_password())
+            .map(|u| u.password_hash.clone()),
     );
     let Some(user) = user else {
         verify.await?;
@@ -313,6 +317,18 @@ pub async fn login(
                 return Err(IdentityError::InvalidCredentials);
             }
         }
+    }
+    // Only a caller who knew the password learns that their organisation wants SSO instead.
+    if ctx.store.sso_required_for_user(user.id).await? {
+        audit::in_users_orgs(
+            ctx,
+            user.id,
+            "auth.password_refused_sso_required",
+            &client.ip,
+            json!({}),
+        )
+        .await?;
+        return Err(IdentityError::SsoRequired);
     }
     ctx.store.reset_login_failures(user.id).await?;
     let mfa_at = user.mfa_enabled.then_some(now);

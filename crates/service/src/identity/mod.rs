@@ -17,6 +17,7 @@ pub mod session;
 pub mod sessions;
 pub mod shared_limits;
 pub mod signup_policy;
+pub mod sso;
 pub mod tokens;
 pub mod totp;
 pub mod totp_seal;
@@ -67,6 +68,11 @@ pub enum IdentityError {
     InvitationRequired,
     #[error("not found")]
     NotFound,
+    /// An organisation the user belongs to requires single sign-on: no password sign-in.
+    #[error(
+        "your organisation requires single sign-on: use the sign-in button of your identity provider"
+    )]
+    SsoRequired,
     #[error(transparent)]
     Invalid(#[from] FieldError),
     #[error(transparent)]

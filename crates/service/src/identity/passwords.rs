@@ -101,7 +101,13 @@ pub async fn request_password_reset(
     ctx.limiters
         .take(Bucket::ResetIp, &format!("account:{email}"))
         .await?;
-    if let Some(user) = ctx.store.user_by_email(&email).await? {
+    // An account without a password (single sign-on only) has none to reset.
+    if let Some(user) = ctx
+        .store
+        .user_by_email(&email)
+        .await?
+        .filter(User::has_password)
+    {
         email::enqueue(ctx, &Message::PasswordReset { user: user.id }).await?;
     }
     Ok(())

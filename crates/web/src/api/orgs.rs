@@ -175,3 +175,25 @@ pub(crate) async fn delete(
     data::delete(&state, &who, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+pub(crate) async fn sso_policy(
+    State(state): State<AppState>,
+    who: Admin,
+) -> Result<Json<flowsense_storage::OrgSsoPolicy>, ApiError> {
+    Ok(Json(
+        flowsense_service::identity::sso::policy(&state, who.org).await?,
+    ))
+}
+
+pub(crate) async fn set_sso_policy(
+    State(state): State<AppState>,
+    who: Admin,
+    _: RecentAuth,
+    client: ClientInfo,
+    Body(input): Body<flowsense_service::identity::sso::PolicyInput>,
+) -> Result<Json<flowsense_storage::OrgSsoPolicy>, ApiError> {
+    Ok(Json(
+        flowsense_service::identity::sso::set_policy(&state, who.org, who.user, input, &client)
+            .await?,
+    ))
+}

@@ -30,6 +30,7 @@ mod qr;
 pub(crate) mod rates;
 mod recurring;
 pub(crate) mod settings;
+pub(crate) mod sso;
 mod step_up;
 pub(crate) mod tenant_choice;
 pub(crate) mod trust;
@@ -246,6 +247,8 @@ struct Login {
     next: String,
     /// Absent when this instance would not take a sign-up from here (`FLOWSENSE_SIGNUP`).
     signup_link: Option<String>,
+    /// "Sign in with {name}" when single sign-on is configured, and where it starts.
+    sso: Option<sso::SsoButton>,
 }
 
 impl Login {
@@ -263,6 +266,7 @@ impl Login {
             ask_code,
             next: account::safe_next(next).unwrap_or_default().to_owned(),
             signup_link: account::signup_link(state.settings.signup, next),
+            sso: sso::button(state, next),
         }
     }
 }
@@ -332,6 +336,14 @@ pub(crate) async fn login_submit(
             );
             private(r)
         }
+        Err(IdentityError::SsoRequired) => login_failed(
+            &state,
+            form.email,
+            StatusCode::FORBIDDEN,
+            "Your organisation requires single sign-on: use the button below to sign in with your identity provider.",
+            false,
+            &form.next,
+        ),
         Err(IdentityError::SecondFactorRequired) => login_failed(
             &state,
             form.email,
@@ -375,7 +387,7 @@ pub(crate) fn split_code(code: Option<String>) -> (Option<String>, Option<String
     }
 }
 
-fn login_failed(
+pub(crate) fn login_failed(
     state: &AppState,
     email: String,
     status: StatusCode,

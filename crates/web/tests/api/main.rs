@@ -45,6 +45,7 @@ mod request_hygiene;
 mod request_limits;
 mod security_record;
 mod sessions;
+mod sso;
 mod support;
 mod surface;
 mod tls;

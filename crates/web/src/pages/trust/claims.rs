@@ -183,6 +183,15 @@ fn passwords(_: &Instance) -> String {
     "argon2id; 12–128 characters; weak and common passwords refused".into()
 }
 
+fn sign_in_methods(i: &Instance) -> String {
+    match &i.sso {
+        Some(name) => format!(
+            "Password, or single sign-on with {name} (OpenID Connect: code flow with PKCE; ID tokens signed RS256 or ES256 only, checked for issuer, audience, expiry and nonce). Accounts are linked only by an address the provider has verified; an organisation can require single sign-on and turn off its members' passwords"
+        ),
+        None => "Password only: single sign-on is not configured on this instance (FLOWSENSE_OIDC_ISSUER)".into(),
+    }
+}
+
 fn mfa(_: &Instance) -> String {
     "Available to every user: TOTP authenticator apps with single-use recovery codes; each organisation can require it".into()
 }
@@ -438,6 +447,18 @@ pub(crate) const CLAIMS: &[Claim] = &[
         proven_by: &[
             "crates/service/src/identity/password.rs::weak_common_and_personal_passwords_are_refused",
             "crates/web/tests/api/at_rest.rs::passwords_sessions_and_recovery_codes_are_stored_as_hashes",
+        ],
+    },
+    Claim {
+        id: "fact-sign-in-methods",
+        section: Section::Access,
+        label: "Sign-in methods",
+        read: sign_in_methods,
+        proven_by: &[
+            "crates/web/tests/api/sso/real.rs::a_new_person_signs_in_through_the_provider_and_gets_an_account_without_a_password",
+            "crates/web/tests/api/sso/real.rs::an_unverified_address_never_takes_over_an_existing_account",
+            "crates/web/tests/api/sso/real.rs::an_organisation_that_requires_sso_refuses_its_members_passwords",
+            "crates/web/tests/api/sso/forged.rs::forged_expired_misdirected_and_unsigned_id_tokens_are_refused",
         ],
     },
     Claim {

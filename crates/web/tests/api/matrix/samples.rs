@@ -414,6 +414,9 @@ impl World {
                 Some(json!({"user": self.spare.to_string()}))
             }
             ("PATCH", "/api/v1/orgs/{org}/settings") => Some(json!({"retention_days": 30})),
+            // No domain to claim here (the instance allows none); the policy itself is what is
+            // written. The claims and refusals are in `sso/real.rs`.
+            ("PUT", "/api/v1/orgs/{org}/sso") => Some(json!({"required": false})),
             ("POST", "/api/v1/orgs/{org}/assistant/messages" | "/app/{org}/assistant") => {
                 Some(json!({"question": "What is our runway?"}))
             }

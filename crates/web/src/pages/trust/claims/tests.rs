@@ -78,6 +78,7 @@ fn everything_on() -> Instance {
             keep: 7,
             last_verified: None,
         }),
+        sso: Some("Example IdP".into()),
     }
 }
 
@@ -89,7 +90,12 @@ fn text(id: &str, instance: &Instance) -> String {
 #[test]
 fn each_feature_turned_off_changes_its_claim_to_say_so() {
     type Off = fn(&mut Instance);
-    let cases: [(&str, Off, &str); 9] = [
+    let cases: [(&str, Off, &str); 10] = [
+        (
+            "fact-sign-in-methods",
+            |i| i.sso = None,
+            "Password only: single sign-on is not configured",
+        ),
         (
             "fact-backups",
             |i| i.backups = None,

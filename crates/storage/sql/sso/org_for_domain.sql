@@ -1,0 +1,1 @@
+SELECT id FROM organisations WHERE sso_domain = $1

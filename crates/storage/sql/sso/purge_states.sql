@@ -1,0 +1,1 @@
+DELETE FROM sso_states WHERE expires_at <= $1
