@@ -1,6 +1,6 @@
 //! Password change, reset by e-mailed link, and step-up re-authentication.
 
-use super::accounts::{record_failure, second_factor};
+use super::accounts::{Factor, record_failure, second_factor};
 use super::limits::Bucket;
 use super::links::{LinkPurpose, check_link, link_subject};
 use super::password::check_password_strength;
@@ -101,7 +101,14 @@ pub async fn request_password_reset(
     ctx.limiters
         .take(Bucket::ResetIp, &format!("account:{email}"))
         .await?;
-    if let Some(user) = ctx.store.user_by_email(&email).await? {
+    // An account with passkeys only has no password to reset: no link is sent for it (the
+    // answer is the same, so the address's kind of account is not revealed).
+    if let Some(user) = ctx
+        .store
+        .user_by_email(&email)
+        .await?
+        .filter(super::passkeys::has_password)
+    {
         email::enqueue(ctx, &Message::PasswordReset { user: user.id }).await?;
     }
     Ok(())
@@ -130,7 +137,9 @@ pub async fn confirm_password_reset(
         .user(id)
         .await
         .map_err(|_| IdentityError::InvalidLink)?;
-    if !check_link(ctx, &input.token, &user, LinkPurpose::ResetPassword) {
+    if !check_link(ctx, &input.token, &user, LinkPurpose::ResetPassword)
+        || !super::passkeys::has_password(&user)
+    {
         return Err(IdentityError::InvalidLink);
     }
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;
@@ -160,6 +169,9 @@ pub struct Reauthenticate {
     pub totp: Option<String>,
     #[serde(default)]
     pub recovery_code: Option<String>,
+    /// A passkey assertion of this session's step-up ceremony, in place of the TOTP code.
+    #[serde(default)]
+    pub passkey: Option<super::passkeys::PasskeyProof>,
 }
 
 /// Step-up: proves the user again and rotates the session with a fresh `authenticated_at`.
@@ -185,8 +197,12 @@ pub async fn reauthenticate(
         && second_factor(
             ctx,
             user,
-            input.totp.as_deref(),
-            input.recovery_code.as_deref(),
+            Factor {
+                totp: input.totp.as_deref(),
+                recovery_code: input.recovery_code.as_deref(),
+                passkey: input.passkey.as_ref(),
+                session_hash: Some(&old),
+            },
             client,
         )
         .await?

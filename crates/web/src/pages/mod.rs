@@ -224,6 +224,9 @@ struct Login {
     next: String,
     /// Absent when this instance would not take a sign-up from here (`FLOWSENSE_SIGNUP`).
     signup_link: Option<String>,
+    /// This instance accepts passkeys (its public URL names a domain).
+    passkeys: bool,
+    passkeys_js_version: &'static str,
 }
 
 impl Login {
@@ -241,6 +244,8 @@ impl Login {
             ask_code,
             next: account::safe_next(next).unwrap_or_default().to_owned(),
             signup_link: account::signup_link(state.settings.signup, next),
+            passkeys: flowsense_service::identity::passkeys::available(state),
+            passkeys_js_version: assets::passkeys_js_version(),
         }
     }
 }
@@ -299,6 +304,7 @@ pub(crate) async fn login_submit(
         password: form.password,
         totp,
         recovery_code,
+        passkey: None,
     };
     match accounts::login(&state, input, &client).await {
         Ok(signed_in) => {

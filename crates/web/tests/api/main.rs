@@ -37,6 +37,7 @@ mod mfa;
 mod onboarding;
 mod org_pages;
 mod own_export;
+mod passkeys;
 mod pages;
 mod planned_items;
 mod profile;

@@ -187,6 +187,14 @@ fn mfa(_: &Instance) -> String {
     "Available to every user: TOTP authenticator apps with single-use recovery codes; each organisation can require it".into()
 }
 
+fn sign_in_methods(i: &Instance) -> String {
+    if i.passkeys {
+        "A password (with a TOTP code or a passkey as the second factor), or a passkey alone (WebAuthn, user verification required, signature counters checked); an account may have passkeys only, and then has no password to reset".into()
+    } else {
+        "A password, with a TOTP code as the second factor; passkeys are off on this instance (its public address is not a domain name)".into()
+    }
+}
+
 fn idle(i: &Instance) -> String {
     format!(
         "Signed out after {} without activity",
@@ -448,6 +456,18 @@ pub(crate) const CLAIMS: &[Claim] = &[
         proven_by: &[
             "crates/web/tests/api/mfa.rs::totp_window_replay_and_recovery_codes",
             "crates/web/tests/api/mfa.rs::an_organisation_can_require_mfa",
+        ],
+    },
+    Claim {
+        id: "fact-sign-in-methods",
+        section: Section::Access,
+        label: "Sign-in methods",
+        read: sign_in_methods,
+        proven_by: &[
+            "crates/web/tests/api/passkeys/mod.rs::a_passkey_registers_signs_in_alone_and_is_revoked",
+            "crates/web/tests/api/passkeys/mod.rs::a_passkey_is_a_second_factor_and_a_step_up",
+            "crates/web/tests/api/passkeys/mod.rs::forged_replayed_and_foreign_assertions_are_refused",
+            "crates/web/tests/api/passkeys/mod.rs::an_account_with_passkeys_only_has_no_password_to_reset",
         ],
     },
     Claim {

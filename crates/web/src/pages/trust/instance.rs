@@ -33,6 +33,8 @@ pub(crate) struct Instance {
     pub sub_processors: Vec<SubProcessor>,
     /// The scheduled backups; `None`: none are configured.
     pub backups: Option<Backups>,
+    /// Passkeys are accepted (the public URL names a domain, as WebAuthn requires).
+    pub passkeys: bool,
 }
 
 /// The nightly backups and the newest one a scratch restore found whole.
@@ -88,6 +90,7 @@ impl Instance {
             defaults: OrgSettings::with_currency(Currency::USD),
             contact: state.deployment.security_contact.clone(),
             sub_processors: sub_processors(state),
+            passkeys: flowsense_service::identity::passkeys::available(state),
         }
     }
 }

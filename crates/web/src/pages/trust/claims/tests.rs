@@ -78,6 +78,7 @@ fn everything_on() -> Instance {
             keep: 7,
             last_verified: None,
         }),
+        passkeys: true,
     }
 }
 
@@ -89,7 +90,7 @@ fn text(id: &str, instance: &Instance) -> String {
 #[test]
 fn each_feature_turned_off_changes_its_claim_to_say_so() {
     type Off = fn(&mut Instance);
-    let cases: [(&str, Off, &str); 9] = [
+    let cases: [(&str, Off, &str); 10] = [
         (
             "fact-backups",
             |i| i.backups = None,
@@ -121,6 +122,11 @@ fn each_feature_turned_off_changes_its_claim_to_say_so() {
             "fact-contact",
             |i| i.contact = None,
             "None configured on this instance",
+        ),
+        (
+            "fact-sign-in-methods",
+            |i| i.passkeys = false,
+            "passkeys are off on this instance",
         ),
         (
             "fact-sub-processors",
