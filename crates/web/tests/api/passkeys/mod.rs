@@ -118,7 +118,7 @@ async fn a_passkey_registers_signs_in_alone_and_is_revoked(db: Db) {
     assert_eq!(s, StatusCode::OK, "{body}");
     let (s, who) = signed_in.get("/api/v1/me").await;
     assert_eq!(s, StatusCode::OK, "{who}");
-    assert_eq!(who["email"], "kim@x.test", "{who}");
+    assert_eq!(who["user"]["email"], "kim@x.test", "{who}");
     let (_, list) = b.get("/api/v1/me/passkeys").await;
     assert!(list[0]["last_used_at"].is_string(), "the use is listed: {list}");
 
