@@ -173,7 +173,10 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
-    pub async fn passkey_by_credential(&self, credential_id: &[u8]) -> Result<Option<StoredPasskey>> {
+    pub async fn passkey_by_credential(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<StoredPasskey>> {
         let mut tx = self.begin().await?;
         let row = tx
             .fetch_optional(sql!("passkeys/by_credential").arg(credential_id.to_vec()))
@@ -188,7 +191,12 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
-    pub async fn record_passkey_use(&self, user: UserId, id: Uuid, used: &PasskeyUse) -> Result<bool> {
+    pub async fn record_passkey_use(
+        &self,
+        user: UserId,
+        id: Uuid,
+        used: &PasskeyUse,
+    ) -> Result<bool> {
         let mut tx = self.begin().await?;
         let n = tx
             .execute(

@@ -247,11 +247,15 @@ pub(crate) async fn second_factor(
     client: &Client,
 ) -> Result<Option<&'static str>, IdentityError> {
     if let Some(proof) = factor.passkey {
-        return Ok(
-            super::passkeys::check_second_factor(ctx, user, proof, factor.session_hash, client)
-                .await?
-                .then_some("passkey"),
-        );
+        return Ok(super::passkeys::check_second_factor(
+            ctx,
+            user,
+            proof,
+            factor.session_hash,
+            client,
+        )
+        .await?
+        .then_some("passkey"));
     }
     let (totp, recovery_code) = (factor.totp, factor.recovery_code);
     if let Some(code) = totp {

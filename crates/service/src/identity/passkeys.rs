@@ -326,7 +326,7 @@ pub async fn finish_registration(
     let new = NewPasskey {
         id: Uuid::new_v4(),
         user: user.id,
-        credential_id: passkey.cred_id().to_vec(),
+        credential_id: passkey.cred_id().clone(),
         name: c.name.unwrap_or_default(),
         passkey: record.clone(),
         sign_count: cred
@@ -738,14 +738,7 @@ pub async fn remove_password(
         .into());
     }
     ctx.store.clear_password(user.id, ctx.now()).await?;
-    audit::in_users_orgs(
-        ctx,
-        user.id,
-        "auth.password_removed",
-        &client.ip,
-        json!({}),
-    )
-    .await?;
+    audit::in_users_orgs(ctx, user.id, "auth.password_removed", &client.ip, json!({})).await?;
     Ok(())
 }
 

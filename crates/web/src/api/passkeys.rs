@@ -112,9 +112,10 @@ pub(crate) async fn register(
     client: ClientInfo,
     Body(proof): Body<PasskeyProof>,
 ) -> Result<Response, ApiError> {
-    let created =
-        passkeys::finish_registration(&state, &current, &recent, &proof, &client).await?;
-    Ok(private((StatusCode::CREATED, Json(created)).into_response()))
+    let created = passkeys::finish_registration(&state, &current, &recent, &proof, &client).await?;
+    Ok(private(
+        (StatusCode::CREATED, Json(created)).into_response(),
+    ))
 }
 
 /// `DELETE /api/v1/me/passkeys/{id}`.

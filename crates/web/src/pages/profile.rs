@@ -306,7 +306,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "sessions" => "Every other session was signed out.",
         "token-revoked" => "The token was revoked; it no longer works.",
         "mfa-off" => "Two-factor authentication is off.",
-        "passkey-added" => "Your passkey was registered. You can sign in with it on the sign-in page.",
+        "passkey-added" => {
+            "Your passkey was registered. You can sign in with it on the sign-in page."
+        }
         "passkey-revoked" => "The passkey was revoked; it no longer signs you in.",
         "notifications" => "Your notification preferences were saved.",
         "verification-sent" => "We sent you a new confirmation link; it works for 48 hours.",

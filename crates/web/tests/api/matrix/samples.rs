@@ -223,7 +223,13 @@ impl World {
 
     /// The spare member's passkey, registered once.
     pub(super) async fn spare_passkey(&mut self) {
-        let spare = self.app.state.store.passkey_count(self.spare).await.expect("db");
+        let spare = self
+            .app
+            .state
+            .store
+            .passkey_count(self.spare)
+            .await
+            .expect("db");
         if spare == 0 {
             let mut b = self.app.signed_in(&self.spare_email.clone()).await;
             self.passkey_of(Who::Member, &mut b).await;

@@ -5,9 +5,7 @@
 
 pub(crate) mod authenticator;
 
-use crate::support::{
-    Browser, Db, PASSWORD, TestApp, code_of, spawn_with, totp_code,
-};
+use crate::support::{Browser, Db, PASSWORD, TestApp, code_of, spawn_with, totp_code};
 use authenticator::{Lie, SoftAuthenticator};
 use chrono::TimeDelta;
 use flowsense_service::identity::limits::RateLimits;
@@ -120,7 +118,10 @@ async fn a_passkey_registers_signs_in_alone_and_is_revoked(db: Db) {
     assert_eq!(s, StatusCode::OK, "{who}");
     assert_eq!(who["user"]["email"], "kim@x.test", "{who}");
     let (_, list) = b.get("/api/v1/me/passkeys").await;
-    assert!(list[0]["last_used_at"].is_string(), "the use is listed: {list}");
+    assert!(
+        list[0]["last_used_at"].is_string(),
+        "the use is listed: {list}"
+    );
 
     // The same assertion again, against a new ceremony: refused (its challenge is spent).
     let (s, body, _) = sign_in_with(&app, |_| used.clone()).await;
@@ -169,14 +170,21 @@ async fn a_passkey_is_a_second_factor_and_a_step_up(db: Db) {
     // A password sign-in asks for the second factor; a passkey serves in place of the code.
     let mut other = app.browser();
     let (s, body) = other.login("lee@x.test", PASSWORD).await;
-    assert_eq!((s, code_of(&body)), (StatusCode::UNAUTHORIZED, "totp_required"));
+    assert_eq!(
+        (s, code_of(&body)),
+        (StatusCode::UNAUTHORIZED, "totp_required")
+    );
     let (s, body) = other
         .post(
             "/api/v1/auth/passkey/second-factor/options",
             json!({"email": "lee@x.test", "password": "not the password at all"}),
         )
         .await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED, "the password comes first: {body}");
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the password comes first: {body}"
+    );
     let (s, start) = other
         .post(
             "/api/v1/auth/passkey/second-factor/options",
@@ -369,9 +377,17 @@ async fn an_account_with_passkeys_only_has_no_password_to_reset(db: Db) {
             json!({"email": "pia@x.test"}),
         )
         .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "the same answer as for any address");
+    assert_eq!(
+        s,
+        StatusCode::ACCEPTED,
+        "the same answer as for any address"
+    );
     app.run_jobs().await;
-    assert_eq!(app.emails().await, mails, "no reset link for a passkey-only account");
+    assert_eq!(
+        app.emails().await,
+        mails,
+        "no reset link for a passkey-only account"
+    );
 
     // The passkey is the way in, and its last one cannot be revoked.
     let (s, body, mut signed_in) = sign_in_with(&app, |o| auth.get(o)).await;
