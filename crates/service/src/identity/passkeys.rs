@@ -214,7 +214,8 @@ async fn refused(
 }
 
 fn check_name(raw: &str) -> Result<String, FieldError> {
-    let name: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
+    let name: String = raw.chars().filter(|c| !c.is_control()).collect();
+    let name = name.trim().to_owned();
     if name.is_empty() {
         return Err(FieldError::new("name", "give the passkey a name"));
     }
