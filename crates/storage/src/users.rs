@@ -31,7 +31,8 @@ impl User {
     /// Whether the account has a password at all.
     #[must_use]
     pub fn has_password(&self) -> bool {
-        self.password_hash != NO_PASSWORD
+        // An empty hash could never verify either.
+        self.password_hash != NO_PASSWORD && !self.password_hash.is_empty()
     }
 }
 

@@ -85,7 +85,29 @@ impl Demo {
         Self::start_with(true)
     }
 
+    /// Starts the demo reached as `http://localhost:<port>`: a host name, as WebAuthn (passkeys)
+    /// requires of the relying party.
+    pub fn start_at_localhost() -> Option<Demo> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("http://localhost:{port}");
+        let mut demo = Self::launch(
+            false,
+            format!("127.0.0.1:{port}"),
+            vec![("FLOWSENSE_PUBLIC_URL".to_owned(), url.clone())],
+        )?;
+        demo.base = url;
+        Some(demo)
+    }
+
     fn start_with(sandbox: bool) -> Option<Demo> {
+        Self::launch(sandbox, "127.0.0.1:0".to_owned(), Vec::new())
+    }
+
+    fn launch(sandbox: bool, addr: String, env: Vec<(String, String)>) -> Option<Demo> {
         if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists()
         {
             flowsense_test_support::skip_for_missing_tool("chromium-driver", "");
@@ -93,8 +115,7 @@ impl Demo {
         }
         let ws = Workspace::new();
         let data = ws.path("data");
-        let mut addr = "127.0.0.1:0".to_owned();
-        let mut env = Vec::new();
+        let (mut addr, mut env) = (addr, env);
         let sandbox = sandbox.then(|| {
             // The fakes accept redirects to where the demo will listen, so pick its port first.
             let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -366,6 +387,44 @@ impl WebDriverCompatibleCommand for BrowserLog {
         (
             ::http::Method::POST,
             Some(r#"{"type":"browser"}"#.to_owned()),
+        )
+    }
+}
+
+/// Gives the browser a virtual platform authenticator (WebDriver's WebAuthn extension): it
+/// keeps discoverable credentials and verifies its user, like a laptop's passkey store.
+pub async fn add_virtual_authenticator(c: &Client) {
+    c.issue_cmd(VirtualAuthenticator).await.unwrap();
+}
+
+#[derive(Debug)]
+struct VirtualAuthenticator;
+
+impl WebDriverCompatibleCommand for VirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (::http::Method, Option<String>) {
+        (
+            ::http::Method::POST,
+            Some(
+                json!({
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": true,
+                    "hasUserVerification": true,
+                    "isUserVerified": true,
+                })
+                .to_string(),
+            ),
         )
     }
 }

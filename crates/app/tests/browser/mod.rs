@@ -8,5 +8,6 @@ mod connect;
 mod harness;
 mod onboarding;
 mod org_admin;
+mod passkeys;
 mod profile;
 mod viewer_tour;

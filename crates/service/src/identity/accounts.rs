@@ -176,6 +176,9 @@ pub struct LoginInput {
     pub totp: Option<String>,
     #[serde(default)]
     pub recovery_code: Option<String>,
+    /// A passkey assertion in place of the TOTP code (see [`super::passkeys`]).
+    #[serde(default)]
+    pub passkey: Option<super::passkeys::PasskeyProof>,
 }
 
 /// A new session and who it belongs to.
@@ -226,15 +229,35 @@ fn audit_failure_later(ctx: &Context, user: &User, client: &Client) {
     });
 }
 
-/// Checks the second factor of a user with MFA on: a TOTP code (each step once) or an unused
-/// recovery code. `Ok(None)` when neither was given.
+/// The second factor a sign-in or step-up offers: a TOTP code, a recovery code, or a passkey
+/// assertion (with the session its ceremony is bound to, for a step-up).
+pub(crate) struct Factor<'a> {
+    pub totp: Option<&'a str>,
+    pub recovery_code: Option<&'a str>,
+    pub passkey: Option<&'a super::passkeys::PasskeyProof>,
+    pub session_hash: Option<&'a [u8]>,
+}
+
+/// Checks the second factor of a user with MFA on: a TOTP code (each step once), a passkey
+/// assertion, or an unused recovery code. `Ok(None)` when the one given is wrong.
 pub(crate) async fn second_factor(
     ctx: &Context,
     user: &User,
-    totp: Option<&str>,
-    recovery_code: Option<&str>,
+    factor: Factor<'_>,
     client: &Client,
 ) -> Result<Option<&'static str>, IdentityError> {
+    if let Some(proof) = factor.passkey {
+        return Ok(super::passkeys::check_second_factor(
+            ctx,
+            user,
+            proof,
+            factor.session_hash,
+            client,
+        )
+        .await?
+        .then_some("passkey"));
+    }
+    let (totp, recovery_code) = (factor.totp, factor.recovery_code);
     if let Some(code) = totp {
         return Ok(mfa::check_totp(ctx, user, code).await?.then_some("totp"));
     }
@@ -277,8 +300,8 @@ pub async fn login(
     ctx.limiters.take(Bucket::LoginAccount, &email).await?;
     let now = ctx.now();
     let user = ctx.store.user_by_email(&email).await?;
-    // An account without a password (made by single sign-on) is checked against the dummy
-    // hash, like an unknown address: same time, same answer.
+    // An account without a password (single sign-on or passkeys only) is checked against the
+    // dummy hash, like an unknown address: same time, same answer.
     let verify = ctx.passwords.verify(
         input.password,
         user.as_ref()
@@ -301,16 +324,15 @@ pub async fn login(
     }
     let mut method = "password";
     if user.mfa_enabled {
-        match second_factor(
-            ctx,
-            &user,
-            input.totp.as_deref(),
-            input.recovery_code.as_deref(),
-            client,
-        )
-        .await?
-        {
+        let factor = Factor {
+            totp: input.totp.as_deref(),
+            recovery_code: input.recovery_code.as_deref(),
+            passkey: input.passkey.as_ref(),
+            session_hash: None,
+        };
+        match second_factor(ctx, &user, factor, client).await? {
             Some("totp") => method = "password+totp",
+            Some("passkey") => method = "password+passkey",
             Some(_) => method = "password+recovery_code",
             None => {
                 audit_failure_later(ctx, &user, client);

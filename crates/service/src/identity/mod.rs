@@ -11,6 +11,7 @@ pub mod links;
 pub mod mfa;
 pub mod notifications;
 pub mod own_data;
+pub mod passkeys;
 pub mod password;
 pub mod passwords;
 pub mod session;

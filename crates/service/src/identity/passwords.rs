@@ -1,6 +1,6 @@
 //! Password change, reset by e-mailed link, and step-up re-authentication.
 
-use super::accounts::{record_failure, second_factor};
+use super::accounts::{Factor, record_failure, second_factor};
 use super::limits::Bucket;
 use super::links::{LinkPurpose, check_link, link_subject};
 use super::password::check_password_strength;
@@ -101,7 +101,9 @@ pub async fn request_password_reset(
     ctx.limiters
         .take(Bucket::ResetIp, &format!("account:{email}"))
         .await?;
-    // An account without a password (single sign-on only) has none to reset.
+    // An account without a password (single sign-on or passkeys only) has none to reset: no
+    // link is sent for it (the answer is the same, so the address's kind of account is not
+    // revealed).
     if let Some(user) = ctx
         .store
         .user_by_email(&email)
@@ -136,7 +138,9 @@ pub async fn confirm_password_reset(
         .user(id)
         .await
         .map_err(|_| IdentityError::InvalidLink)?;
-    if !check_link(ctx, &input.token, &user, LinkPurpose::ResetPassword) {
+    if !check_link(ctx, &input.token, &user, LinkPurpose::ResetPassword)
+        || !user.has_password()
+    {
         return Err(IdentityError::InvalidLink);
     }
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;
@@ -166,6 +170,9 @@ pub struct Reauthenticate {
     pub totp: Option<String>,
     #[serde(default)]
     pub recovery_code: Option<String>,
+    /// A passkey assertion of this session's step-up ceremony, in place of the TOTP code.
+    #[serde(default)]
+    pub passkey: Option<super::passkeys::PasskeyProof>,
 }
 
 /// Step-up: proves the user again and rotates the session with a fresh `authenticated_at`.
@@ -191,8 +198,12 @@ pub async fn reauthenticate(
         && second_factor(
             ctx,
             user,
-            input.totp.as_deref(),
-            input.recovery_code.as_deref(),
+            Factor {
+                totp: input.totp.as_deref(),
+                recovery_code: input.recovery_code.as_deref(),
+                passkey: input.passkey.as_ref(),
+                session_hash: Some(&old),
+            },
             client,
         )
         .await?

@@ -11,6 +11,7 @@ pub(crate) mod imports;
 pub(crate) mod me;
 pub(crate) mod orgs;
 pub(crate) mod own_data;
+pub(crate) mod passkeys;
 pub(crate) mod planned;
 pub(crate) mod rates;
 

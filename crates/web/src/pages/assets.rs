@@ -50,6 +50,32 @@ pub(crate) async fn assistant_js(headers: HeaderMap) -> Response {
     )
 }
 
+const PASSKEYS_JS: &str = include_str!("../../assets/passkeys.js");
+
+/// The first 16 hex digits of the passkey script's SHA-256: its version in links and `ETag`.
+static PASSKEYS_JS_VERSION: LazyLock<String> = LazyLock::new(|| {
+    Sha256::digest(PASSKEYS_JS.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+});
+
+/// The version the sign-in and profile pages append to the passkey script's URL.
+pub(crate) fn passkeys_js_version() -> &'static str {
+    &PASSKEYS_JS_VERSION
+}
+
+/// `GET /assets/passkeys.js`: the WebAuthn ceremonies of the sign-in and profile pages.
+pub(crate) async fn passkeys_js(headers: HeaderMap) -> Response {
+    immutable(
+        &headers,
+        "text/javascript; charset=utf-8",
+        passkeys_js_version(),
+        PASSKEYS_JS,
+    )
+}
+
 /// The site icon: the brand mark, so browsers do not ask for a missing `/favicon.ico`.
 const ICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">\
 <rect width=\"32\" height=\"32\" rx=\"7\" fill=\"#0f1b2d\"/>\

@@ -249,6 +249,9 @@ struct Login {
     signup_link: Option<String>,
     /// "Sign in with {name}" when single sign-on is configured, and where it starts.
     sso: Option<sso::SsoButton>,
+    /// This instance accepts passkeys (its public URL names a domain).
+    passkeys: bool,
+    passkeys_js_version: &'static str,
 }
 
 impl Login {
@@ -267,6 +270,8 @@ impl Login {
             next: account::safe_next(next).unwrap_or_default().to_owned(),
             signup_link: account::signup_link(state.settings.signup, next),
             sso: sso::button(state, next),
+            passkeys: flowsense_service::identity::passkeys::available(state),
+            passkeys_js_version: assets::passkeys_js_version(),
         }
     }
 }
@@ -325,6 +330,7 @@ pub(crate) async fn login_submit(
         password: form.password,
         totp,
         recovery_code,
+        passkey: None,
     };
     match accounts::login(&state, input, &client).await {
         Ok(signed_in) => {

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use flowsense_service::identity::notifications::{self, OrgNotifications};
 use flowsense_service::identity::session::Issued;
-use flowsense_service::identity::{own_data, sessions, tokens};
+use flowsense_service::identity::{own_data, passkeys, sessions, tokens};
 use serde::Deserialize;
 
 /// Which form a message belongs to, so it shows next to it.
@@ -75,6 +75,14 @@ pub(crate) struct SessionRow {
     current: bool,
 }
 
+pub(crate) struct PasskeyRow {
+    id: String,
+    name: String,
+    created: String,
+    last_used: String,
+    synced: &'static str,
+}
+
 pub(crate) struct TokenRow {
     id: String,
     name: String,
@@ -101,6 +109,11 @@ pub(crate) struct ProfilePage {
     is_session: bool,
     sessions: Vec<SessionRow>,
     tokens: Vec<TokenRow>,
+    /// The user's passkeys, and whether this instance accepts them at all.
+    passkeys: Vec<PasskeyRow>,
+    passkeys_available: bool,
+    has_password: bool,
+    passkeys_js_version: &'static str,
     notifications: Vec<OrgNotifications>,
     blockers: Vec<String>,
     x: Extras,
@@ -209,6 +222,21 @@ pub(crate) async fn render(
             }
         })
         .collect();
+    let passkeys = passkeys::list(state, current)
+        .await?
+        .into_iter()
+        .map(|p| PasskeyRow {
+            id: p.id.to_string(),
+            name: p.name,
+            created: when(p.created_at),
+            last_used: p.last_used_at.map_or_else(|| "Never".to_owned(), when),
+            synced: match (p.backup_eligible, p.backed_up) {
+                (true, true) => "Synced",
+                (true, false) => "Can sync",
+                (false, _) => "This device only",
+            },
+        })
+        .collect();
     let page = ProfilePage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
@@ -220,6 +248,10 @@ pub(crate) async fn render(
         is_session: matches!(current.via, AuthMethod::Session { .. }),
         sessions,
         tokens,
+        passkeys,
+        passkeys_available: passkeys::available(state),
+        has_password: user.has_password(),
+        passkeys_js_version: super::assets::passkeys_js_version(),
         notifications: notifications::list(state, current).await?,
         blockers: own_data::deletion_blockers(state, user.id)
             .await?
@@ -274,6 +306,10 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "sessions" => "Every other session was signed out.",
         "token-revoked" => "The token was revoked; it no longer works.",
         "mfa-off" => "Two-factor authentication is off.",
+        "passkey-added" => {
+            "Your passkey was registered. You can sign in with it on the sign-in page."
+        }
+        "passkey-revoked" => "The passkey was revoked; it no longer signs you in.",
         "notifications" => "Your notification preferences were saved.",
         "verification-sent" => "We sent you a new confirmation link; it works for 48 hours.",
         _ => return None,

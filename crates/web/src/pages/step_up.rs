@@ -90,6 +90,7 @@ pub(crate) async fn step_up(
             password: proof.step_up_password,
             totp,
             recovery_code,
+            passkey: None,
         };
         match passwords::reauthenticate(state, current, input, client).await {
             Ok(issued) => return Ok(StepUp::Proceed(Some(issued))),

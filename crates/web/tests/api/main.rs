@@ -38,6 +38,7 @@ mod onboarding;
 mod org_pages;
 mod own_export;
 mod pages;
+mod passkeys;
 mod planned_items;
 mod profile;
 mod readiness;

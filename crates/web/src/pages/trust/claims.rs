@@ -183,17 +183,28 @@ fn passwords(_: &Instance) -> String {
     "argon2id; 12–128 characters; weak and common passwords refused".into()
 }
 
-fn sign_in_methods(i: &Instance) -> String {
-    match &i.sso {
-        Some(name) => format!(
-            "Password, or single sign-on with {name} (OpenID Connect: code flow with PKCE; ID tokens signed RS256 or ES256 only, checked for issuer, audience, expiry and nonce). Accounts are linked only by an address the provider has verified; an organisation can require single sign-on and turn off its members' passwords"
-        ),
-        None => "Password only: single sign-on is not configured on this instance (FLOWSENSE_OIDC_ISSUER)".into(),
-    }
-}
-
 fn mfa(_: &Instance) -> String {
     "Available to every user: TOTP authenticator apps with single-use recovery codes; each organisation can require it".into()
+}
+
+fn sign_in_methods(i: &Instance) -> String {
+    let passkeys = if i.passkeys {
+        "A password (with a TOTP code or a passkey as the second factor), or a passkey alone (WebAuthn, user verification required, signature counters checked)"
+    } else {
+        "A password, with a TOTP code as the second factor; passkeys are off on this instance (its public address is not a domain name)"
+    };
+    let sso = match &i.sso {
+        Some(name) => format!(
+            "single sign-on with {name} (OpenID Connect: code flow with PKCE; ID tokens signed RS256 or ES256 only, checked for issuer, audience, expiry and nonce). Accounts are linked only by an address the provider has verified; an organisation can require single sign-on and turn off its members' passwords"
+        ),
+        None => "single sign-on is not configured on this instance (FLOWSENSE_OIDC_ISSUER)".into(),
+    };
+    let passwordless = if i.passkeys || i.sso.is_some() {
+        ". An account may have no password at all (passkeys or single sign-on only), and then has none to reset"
+    } else {
+        ""
+    };
+    format!("{passkeys}; {sso}{passwordless}")
 }
 
 fn idle(i: &Instance) -> String {
@@ -450,6 +461,16 @@ pub(crate) const CLAIMS: &[Claim] = &[
         ],
     },
     Claim {
+        id: "fact-mfa",
+        section: Section::Access,
+        label: "Two-factor authentication",
+        read: mfa,
+        proven_by: &[
+            "crates/web/tests/api/mfa.rs::totp_window_replay_and_recovery_codes",
+            "crates/web/tests/api/mfa.rs::an_organisation_can_require_mfa",
+        ],
+    },
+    Claim {
         id: "fact-sign-in-methods",
         section: Section::Access,
         label: "Sign-in methods",
@@ -459,16 +480,10 @@ pub(crate) const CLAIMS: &[Claim] = &[
             "crates/web/tests/api/sso/real.rs::an_unverified_address_never_takes_over_an_existing_account",
             "crates/web/tests/api/sso/real.rs::an_organisation_that_requires_sso_refuses_its_members_passwords",
             "crates/web/tests/api/sso/forged.rs::forged_expired_misdirected_and_unsigned_id_tokens_are_refused",
-        ],
-    },
-    Claim {
-        id: "fact-mfa",
-        section: Section::Access,
-        label: "Two-factor authentication",
-        read: mfa,
-        proven_by: &[
-            "crates/web/tests/api/mfa.rs::totp_window_replay_and_recovery_codes",
-            "crates/web/tests/api/mfa.rs::an_organisation_can_require_mfa",
+            "crates/web/tests/api/passkeys/mod.rs::a_passkey_registers_signs_in_alone_and_is_revoked",
+            "crates/web/tests/api/passkeys/mod.rs::a_passkey_is_a_second_factor_and_a_step_up",
+            "crates/web/tests/api/passkeys/mod.rs::forged_replayed_and_foreign_assertions_are_refused",
+            "crates/web/tests/api/passkeys/mod.rs::an_account_with_passkeys_only_has_no_password_to_reset",
         ],
     },
     Claim {

@@ -35,6 +35,8 @@ pub(crate) struct Instance {
     pub backups: Option<Backups>,
     /// Single sign-on: the provider's name on the sign-in button; `None`: not configured.
     pub sso: Option<String>,
+    /// Passkeys are accepted (the public URL names a domain, as WebAuthn requires).
+    pub passkeys: bool,
 }
 
 /// The nightly backups and the newest one a scratch restore found whole.
@@ -91,6 +93,7 @@ impl Instance {
             contact: state.deployment.security_contact.clone(),
             sub_processors: sub_processors(state),
             sso: state.sso.as_ref().map(|s| s.display_name.clone()),
+            passkeys: flowsense_service::identity::passkeys::available(state),
         }
     }
 }

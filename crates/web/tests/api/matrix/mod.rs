@@ -91,6 +91,8 @@ struct World {
     _model: flowsense_fakes::AnthropicFake,
     /// Where the billing routes send admins.
     _stripe: flowsense_fakes::StripeFake,
+    /// Everyone's passkeys (for the passkey routes).
+    authenticator: crate::passkeys::authenticator::SoftAuthenticator,
 }
 
 async fn world(db: Db) -> World {
@@ -115,7 +117,8 @@ async fn world(db: Db) -> World {
     let app = spawn_with_state(
         db,
         RateLimits::generous(),
-        |_| {},
+        // Reached by a host name, as WebAuthn requires, so the passkey routes answer.
+        |s| s.public_url = s.public_url.replace("127.0.0.1", "localhost"),
         |state| {
             let state = crate::connections::with_fake_quickbooks(state, &quickbooks);
             let state = crate::assistant::with_model(state, model, "anthropic", u64::MAX);
@@ -131,7 +134,8 @@ async fn world(db: Db) -> World {
         },
     )
     .await;
-    quickbooks.allow_redirect_uri(&format!("{}/oauth/quickbooks/callback", app.base));
+    let public_url = app.base.replace("127.0.0.1", "localhost");
+    quickbooks.allow_redirect_uri(&format!("{public_url}/oauth/quickbooks/callback"));
     stripe_clock.follow(app.clock.clone());
     stripe.set_webhook_url(&format!("{}/webhooks/stripe", app.base));
     let admin = app.user("admin@a.test").await;
@@ -188,6 +192,7 @@ async fn world(db: Db) -> World {
         _quickbooks: quickbooks,
         _model: model_fake,
         _stripe: stripe,
+        authenticator: crate::passkeys::authenticator::SoftAuthenticator::new(&public_url),
     }
 }
 

@@ -183,6 +183,59 @@ impl World {
         id
     }
 
+    /// Registers a passkey for the signed-in `caller` (when it is a person's browser); its id.
+    pub(super) async fn passkey_of(&mut self, who: Who, caller: &mut Browser) -> Option<String> {
+        if !matches!(
+            who,
+            Who::OtherOrgAdmin | Who::Viewer | Who::Member | Who::Admin
+        ) {
+            return None;
+        }
+        let (s, start) = caller
+            .post("/api/v1/me/passkeys/options", json!({"name": "matrix"}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who:?}: {start}");
+        let credential = self.authenticator.create(&start["publicKey"]);
+        let (s, created) = caller
+            .post(
+                "/api/v1/me/passkeys",
+                json!({"ceremony": start["ceremony"], "credential": credential}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{who:?}: {created}");
+        created["id"].as_str().map(str::to_owned)
+    }
+
+    /// A ceremony begun at `options` by `starter` (with `body`), answered by the authenticator.
+    pub(super) async fn passkey_answer(
+        &mut self,
+        starter: &mut Browser,
+        options: &str,
+        body: Value,
+    ) -> Value {
+        let (s, start) = starter.post(options, body).await;
+        if !s.is_success() {
+            return json!({"ceremony": "none", "credential": {}});
+        }
+        let credential = self.authenticator.get(&start["publicKey"]);
+        json!({"ceremony": start["ceremony"], "credential": credential})
+    }
+
+    /// The spare member's passkey, registered once.
+    pub(super) async fn spare_passkey(&mut self) {
+        let spare = self
+            .app
+            .state
+            .store
+            .passkey_count(self.spare)
+            .await
+            .expect("db");
+        if spare == 0 {
+            let mut b = self.app.signed_in(&self.spare_email.clone()).await;
+            self.passkey_of(Who::Member, &mut b).await;
+        }
+    }
+
     pub(super) fn person(&mut self, who: Who) -> Option<&mut Person> {
         let who = if who == Who::ReadToken {
             Who::Admin
@@ -353,6 +406,60 @@ impl World {
             }
             ("POST", "/api/v1/auth/password-reset") => Some(json!({"email": self.spare_email})),
             ("POST", "/api/v1/auth/reauthenticate") => Some(json!({"password": PASSWORD})),
+            ("POST", "/api/v1/auth/passkey") => {
+                self.spare_passkey().await;
+                let mut starter = self.app.browser();
+                Some(
+                    self.passkey_answer(&mut starter, "/api/v1/auth/passkey/options", json!({}))
+                        .await,
+                )
+            }
+            ("POST", "/api/v1/auth/passkey/second-factor/options") => {
+                self.spare_passkey().await;
+                Some(json!({"email": self.spare_email, "password": PASSWORD}))
+            }
+            ("POST", "/api/v1/auth/reauthenticate/passkey/options") => {
+                self.passkey_of(who, caller).await;
+                Some(json!({}))
+            }
+            ("POST", "/api/v1/auth/reauthenticate/passkey") => {
+                if self.passkey_of(who, caller).await.is_some() {
+                    Some(
+                        self.passkey_answer(
+                            caller,
+                            "/api/v1/auth/reauthenticate/passkey/options",
+                            json!({}),
+                        )
+                        .await,
+                    )
+                } else {
+                    Some(json!({"ceremony": "none", "credential": {}}))
+                }
+            }
+            ("POST", "/api/v1/me/passkeys/options") => Some(json!({"name": "matrix"})),
+            ("POST", "/api/v1/me/passkeys") => {
+                let (s, start) = caller
+                    .post("/api/v1/me/passkeys/options", json!({"name": "matrix"}))
+                    .await;
+                if s.is_success() {
+                    let credential = self.authenticator.create(&start["publicKey"]);
+                    Some(json!({"ceremony": start["ceremony"], "credential": credential}))
+                } else {
+                    Some(json!({"ceremony": "none", "credential": {}}))
+                }
+            }
+            ("DELETE", "/api/v1/me/passkeys/{id}") => {
+                let id = self
+                    .passkey_of(who, caller)
+                    .await
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+                path = path.replace("{id}", &id);
+                None
+            }
+            ("DELETE", "/api/v1/me/password") => {
+                self.passkey_of(who, caller).await;
+                None
+            }
             ("POST", "/api/v1/me/mfa/verify") | ("DELETE", "/api/v1/me/mfa") => {
                 let (s, enrol) = caller.post("/api/v1/me/mfa/enrol", json!({})).await;
                 let code = if s.is_success() {

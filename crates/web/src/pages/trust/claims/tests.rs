@@ -79,6 +79,7 @@ fn everything_on() -> Instance {
             last_verified: None,
         }),
         sso: Some("Example IdP".into()),
+        passkeys: true,
     }
 }
 
@@ -90,11 +91,11 @@ fn text(id: &str, instance: &Instance) -> String {
 #[test]
 fn each_feature_turned_off_changes_its_claim_to_say_so() {
     type Off = fn(&mut Instance);
-    let cases: [(&str, Off, &str); 10] = [
+    let cases: [(&str, Off, &str); 11] = [
         (
             "fact-sign-in-methods",
             |i| i.sso = None,
-            "Password only: single sign-on is not configured",
+            "single sign-on is not configured on this instance",
         ),
         (
             "fact-backups",
@@ -127,6 +128,11 @@ fn each_feature_turned_off_changes_its_claim_to_say_so() {
             "fact-contact",
             |i| i.contact = None,
             "None configured on this instance",
+        ),
+        (
+            "fact-sign-in-methods",
+            |i| i.passkeys = false,
+            "passkeys are off on this instance",
         ),
         (
             "fact-sub-processors",

@@ -1,0 +1,1 @@
+DELETE FROM webauthn_ceremonies WHERE expires_at < $1

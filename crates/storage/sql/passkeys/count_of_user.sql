@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n FROM passkeys WHERE user_id = $1
