@@ -99,7 +99,7 @@ pub use planned::{NewPlannedItem, PlannedItem, SavedScenario};
 pub use rates::{RateSource, StoredRate};
 pub use retention::PurgeBatch;
 pub use sessions::{NewSession, Session};
-pub use sso::{NewSsoState, OrgSsoPolicy, SsoState};
+pub use sso::{LinkedIdentity, NewSsoState, OrgSsoPolicy, SsoState};
 pub use synced::{AppliedCounts, FullRead, SyncState, SyncTokens, SyncedAccountTotal, SyncedPage};
 pub use tokens::{ApiToken, NewApiToken, TokenScope};
 pub use transactions::{NewTransaction, StoredTransaction, TxnCursor, TxnFilter, TxnPage};

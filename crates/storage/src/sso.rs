@@ -11,6 +11,15 @@ use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, UserId};
 use uuid::Uuid;
 
+/// A provider account linked to a user (their own export lists them).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct LinkedIdentity {
+    pub issuer: String,
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+}
+
 /// A sign-in sent to the identity provider.
 #[derive(Debug)]
 pub struct NewSsoState {
@@ -136,17 +145,17 @@ impl Store {
         tx.commit().await
     }
 
-    /// How many provider accounts are linked to `user`.
+    /// The provider accounts linked to `user`, oldest first.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn identities_of_user(&self, user: UserId) -> Result<i64> {
+    pub async fn identities_of_user(&self, user: UserId) -> Result<Vec<LinkedIdentity>> {
         let mut tx = self.begin().await?;
-        let (n,): (i64,) = tx
-            .fetch_one(sql!("sso/identities_of_user").arg(user))
+        let rows = tx
+            .fetch_all(sql!("sso/identities_of_user").arg(user))
             .await?;
         tx.commit().await?;
-        Ok(n)
+        Ok(rows)
     }
 
     /// The organisation whose just-in-time domain is `domain`, if any (across organisations:

@@ -27,6 +27,10 @@ pub struct Export {
     pub sessions: Vec<SessionExport>,
     pub api_tokens: Vec<ApiToken>,
     pub mfa: MfaExport,
+    /// The passkeys registered to the account (never their keys).
+    pub passkeys: Vec<PasskeyExport>,
+    /// The identity-provider accounts linked for single sign-on.
+    pub sign_in_identities: Vec<flowsense_storage::LinkedIdentity>,
     pub notification_preferences: Vec<OrgNotifications>,
     pub assistant_conversations: Vec<ConversationExport>,
     /// Events in the audit logs of the person's organisations that they did or that were done
@@ -65,6 +69,17 @@ pub struct SessionExport {
     pub ip: String,
     pub live: bool,
     pub current: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PasskeyExport {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Whether the authenticator may sync it elsewhere, and has.
+    pub backup_eligible: bool,
+    pub backed_up: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -200,6 +215,20 @@ pub async fn export(
             enabled: user.mfa_enabled,
             recovery_codes_left: store.recovery_codes_left(id).await?,
         },
+        passkeys: store
+            .passkeys_of_user(id)
+            .await?
+            .into_iter()
+            .map(|p| PasskeyExport {
+                id: p.id,
+                name: p.name,
+                created_at: p.created_at,
+                last_used_at: p.last_used_at,
+                backup_eligible: p.backup_eligible,
+                backed_up: p.backup_state,
+            })
+            .collect(),
+        sign_in_identities: store.identities_of_user(id).await?,
         notification_preferences: notifications::list(ctx, current).await?,
         assistant_conversations: conversations,
         audit_events: events,

@@ -138,9 +138,7 @@ pub async fn confirm_password_reset(
         .user(id)
         .await
         .map_err(|_| IdentityError::InvalidLink)?;
-    if !check_link(ctx, &input.token, &user, LinkPurpose::ResetPassword)
-        || !user.has_password()
-    {
+    if !check_link(ctx, &input.token, &user, LinkPurpose::ResetPassword) || !user.has_password() {
         return Err(IdentityError::InvalidLink);
     }
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;

@@ -122,6 +122,13 @@ async fn a_passkey_registers_signs_in_alone_and_is_revoked(db: Db) {
         list[0]["last_used_at"].is_string(),
         "the use is listed: {list}"
     );
+    // The person's own export lists it, with its use, and never its key.
+    let (s, export) = signed_in.get("/api/v1/me/export").await;
+    assert_eq!(s, StatusCode::OK, "{export}");
+    let listed = &export["passkeys"][0];
+    assert_eq!(listed["name"], "Laptop", "{export}");
+    assert!(listed["last_used_at"].is_string(), "{listed}");
+    assert!(listed.get("passkey").is_none() && listed.get("credential_id").is_none());
 
     // The same assertion again, against a new ceremony: refused (its challenge is spent).
     let (s, body, _) = sign_in_with(&app, |_| used.clone()).await;

@@ -140,7 +140,10 @@ pub async fn links_of(app: &TestApp, email: &str) -> i64 {
             .store
             .identities_of_user(u.id)
             .await
-            .expect("links"),
+            .expect("links")
+            .len()
+            .try_into()
+            .expect("few"),
         None => 0,
     }
 }

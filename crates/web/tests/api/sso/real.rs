@@ -215,6 +215,23 @@ async fn a_new_person_signs_in_through_the_provider_and_gets_an_account_without_
     assert!(!user.has_password(), "an SSO account has no password");
     assert!(user.email_verified_at.is_some());
     assert_eq!(links_of(&app, "new.person@example.test").await, 1);
+    // The person's own export lists the linked provider account.
+    let export: serde_json::Value = b
+        .get(format!("{}/api/v1/me/export", app.base))
+        .send()
+        .await
+        .expect("export")
+        .json()
+        .await
+        .expect("json");
+    let linked = export["sign_in_identities"].as_array().expect("listed");
+    assert_eq!(linked.len(), 1, "{export}");
+    assert!(
+        linked[0]["issuer"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("http")),
+        "{export}"
+    );
     // No password to sign in with, and none to reset: no e-mail goes out.
     let mut api = app.browser();
     let (status, _) = api.login("new.person@example.test", "").await;
