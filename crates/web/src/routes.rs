@@ -182,6 +182,7 @@ fn routes() -> Vec<Route> {
         route!(page POST "/app/{org}/settings/rates", Admin, pages::rates::save),
         route!(page POST "/app/{org}/settings/export", Admin + step_up, pages::settings::export),
         route!(page POST "/app/{org}/settings/delete", Admin + step_up, pages::settings::delete),
+        route!(page POST "/app/{org}/settings/sso", Admin + step_up, pages::settings::save_sso),
         route!(page GET "/app/{org}/audit", Admin, pages::audit::page),
         // Billing with Stripe (not found unless STRIPE_SECRET_KEY is set).
         route!(page GET "/app/{org}/billing", Admin, pages::billing::page),

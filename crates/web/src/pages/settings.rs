@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_core::OrgId;
 use flowsense_service::ai::usage;
+use flowsense_service::identity::{IdentityError, sso};
 use flowsense_service::orgs::data::{self, DeleteInput};
 use flowsense_service::orgs::lifecycle;
 use flowsense_service::orgs::settings::{
@@ -87,6 +88,19 @@ struct SettingsPage {
     danger_error: Option<String>,
     /// The latest calls to the AI provider: what was sent, never the content.
     ai_calls: Vec<AiCallRow>,
+    /// The organisation's single sign-on policy, when the instance has a provider.
+    sso: Option<SsoSection>,
+    sso_error: Option<String>,
+    passkeys: bool,
+}
+
+/// The single sign-on form's values.
+struct SsoSection {
+    provider: String,
+    domain: String,
+    required: bool,
+    /// The domains the instance allows, joined for reading.
+    allowed_domains: String,
 }
 
 /// One call to the AI provider, in words.
@@ -148,6 +162,8 @@ struct Outcome {
     notice: Option<&'static str>,
     errors: Vec<(&'static str, String)>,
     danger_error: Option<String>,
+    /// The single sign-on form refused, with what was typed.
+    sso_refused: Option<(String, SsoForm)>,
 }
 
 impl Outcome {
@@ -157,6 +173,7 @@ impl Outcome {
             notice,
             errors: Vec::new(),
             danger_error: None,
+            sso_refused: None,
         }
     }
 }
@@ -189,8 +206,91 @@ async fn render(
             .iter()
             .map(ai_call_row)
             .collect(),
+        sso: sso_section(state, who, outcome.sso_refused.as_ref().map(|r| &r.1)).await?,
+        sso_error: outcome.sso_refused.map(|r| r.0),
+        passkeys: flowsense_service::identity::passkeys::available(state),
     };
     Ok(private((outcome.status, page).into_response()))
+}
+
+async fn sso_section(
+    state: &AppState,
+    who: &Admin,
+    typed: Option<&SsoForm>,
+) -> Result<Option<SsoSection>, ApiError> {
+    let Some(configured) = state.sso.as_ref() else {
+        return Ok(None);
+    };
+    let (domain, required) = match typed {
+        Some(f) => (f.domain.clone(), f.required.is_some()),
+        None => {
+            let policy = sso::policy(state, who.org).await?;
+            (policy.domain.unwrap_or_default(), policy.required)
+        }
+    };
+    Ok(Some(SsoSection {
+        provider: configured.display_name.clone(),
+        domain,
+        required,
+        allowed_domains: configured.jit_domains.join(", "),
+    }))
+}
+
+/// The single sign-on form.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SsoForm {
+    #[serde(default)]
+    domain: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    required: Option<String>,
+    #[serde(flatten)]
+    proof: Proof,
+}
+
+/// `POST /app/{org}/settings/sso` (step-up): the organisation's single sign-on policy.
+pub(crate) async fn save_sso(
+    State(state): State<AppState>,
+    who: Admin,
+    client: ClientInfo,
+    form: Result<Form<SsoForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let mut fields = vec![("domain", f.domain.clone())];
+    if f.required.is_some() {
+        fields.push(("required", "on".to_owned()));
+    }
+    let pending = Pending {
+        action: format!("/app/{}/settings/sso", who.org),
+        what: "change how members sign in",
+        cancel: format!("/app/{}/settings", who.org),
+        fields,
+    };
+    let issued = match step_up_in_org(&state, &who, &client, f.proof.clone(), pending).await? {
+        StepUp::Proceed(issued) => issued,
+        StepUp::Ask(page) => return Ok(page),
+    };
+    let input = sso::PolicyInput {
+        domain: Some(f.domain.clone()),
+        required: f.required.is_some(),
+    };
+    match sso::set_policy(&state, who.org, who.user, input, &client).await {
+        Ok(_) => Ok(with_session(
+            &state,
+            issued.as_ref(),
+            private(Redirect::to(&format!("/app/{}/settings?saved=1", who.org)).into_response()),
+        )),
+        Err(IdentityError::Invalid(e)) => {
+            let outcome = Outcome {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                sso_refused: Some((super::sentence(&e.message), f)),
+                ..Outcome::ok(None)
+            };
+            let page = render(&state, &who, None, outcome).await?;
+            Ok(with_session(&state, issued.as_ref(), page))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// "Last purge …" from the organisation's audit log, its time in the organisation's zone.

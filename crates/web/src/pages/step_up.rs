@@ -20,7 +20,7 @@ use flowsense_service::identity::{Caller, IdentityError, RecentAuth};
 use serde::Deserialize;
 
 /// The password and code a step-up form sends along with the action's own fields.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub(crate) struct Proof {
     #[serde(default)]
     pub step_up_password: String,

@@ -598,6 +598,7 @@ impl World {
                 "retention_days": "30", "ai_enabled": "on", "digests_enabled": "on"
             })),
             ("POST", "/app/{org}/settings/delete") => Some(json!({"confirm_name": "alpha"})),
+            ("POST", "/app/{org}/settings/sso") => Some(json!({"domain": ""})),
             ("PATCH", "/api/v1/orgs/{org}/transactions/{id}")
             | ("GET" | "POST", "/app/{org}/transactions/{id}") => {
                 let id = self.transaction_id().await;

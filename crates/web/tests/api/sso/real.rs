@@ -367,15 +367,59 @@ async fn an_organisation_that_requires_sso_refuses_its_members_passwords(db: Db)
     let org = app.org("acme", admin).await;
     app.user("outsider@example.test").await;
     let mut b = app.signed_in("boss@acme.example").await;
-    let (status, body) = b
-        .send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/orgs/{org}/sso"),
-            Some(json!({"domain": "acme.example", "required": true})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["required"], true);
+    // The admin sets it on the settings page (recently signed in: no password asked again). A
+    // domain the instance does not allow is refused in words, and nothing changes.
+    let settings = format!("{}/app/{org}/settings", app.base);
+    let html = b
+        .http
+        .get(&settings)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("Members can sign in with Test Provider"),
+        "{html}"
+    );
+    let post = |domain: &'static str| {
+        b.http
+            .post(format!("{settings}/sso"))
+            .form(&[
+                ("csrf_token", b.csrf.clone().expect("csrf")),
+                ("domain", domain.to_owned()),
+                ("required", "on".to_owned()),
+            ])
+            .send()
+    };
+    let refused = post("elsewhere.example").await.expect("form");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("not one the instance allows"),
+    );
+    let (_, body) = b.get(&format!("/api/v1/orgs/{org}/sso")).await;
+    assert_eq!(body["required"], false, "nothing changed: {body}");
+    let saved = post("acme.example").await.expect("form");
+    // Back on the settings page, which says so.
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert!(
+        saved
+            .text()
+            .await
+            .expect("html")
+            .contains("Settings saved.")
+    );
+    let (_, body) = b.get(&format!("/api/v1/orgs/{org}/sso")).await;
+    assert_eq!(
+        (&body["required"], &body["domain"]),
+        (&json!(true), &json!("acme.example")),
+        "{body}"
+    );
 
     // The admin's own password no longer works, with a message pointing to SSO (API and page).
     let mut api = app.browser();
