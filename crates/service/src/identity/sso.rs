@@ -171,6 +171,9 @@ pub struct Callback {
     pub code: Option<String>,
     #[serde(default)]
     pub error: Option<String>,
+    /// The issuer of the answer (RFC 9207), when the provider names it.
+    #[serde(default)]
+    pub iss: Option<String>,
 }
 
 /// Finishes a sign-in: the state (once, from the same browser), the code exchanged, the ID
@@ -205,6 +208,15 @@ pub async fn finish(
         browser.is_some_and(|b| super::crypto::ct_eq(&sha256(b.as_bytes()), &taken.browser_hash));
     if !same_browser {
         return Err(SsoError::InvalidState);
+    }
+    // An answer that names another issuer is another provider's (a mix-up attack, RFC 9207):
+    // its code is never sent to ours.
+    if callback
+        .iss
+        .as_deref()
+        .is_some_and(|iss| iss != sso.client.issuer())
+    {
+        return Err(SsoError::Denied);
     }
     if callback.error.is_some() {
         return Err(SsoError::Denied);

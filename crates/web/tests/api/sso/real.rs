@@ -348,6 +348,24 @@ async fn a_replayed_callback_or_code_and_another_browsers_state_are_refused(db: 
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(!sets_session(&r));
 
+    // An answer naming another issuer (RFC 9207's mix-up defence): refused before its code
+    // goes anywhere.
+    let mixed = browser();
+    let authorize = start(&app, &mixed).await;
+    let back = through_provider(&app, &mixed, &authorize, "new-person").await;
+    let url = reqwest::Url::parse_with_params(
+        &format!("{}/login/sso/callback", app.base),
+        &[
+            ("state", param(&back, "state").expect("state").as_str()),
+            ("code", param(&back, "code").expect("code").as_str()),
+            ("iss", "https://other-provider.example"),
+        ],
+    )
+    .expect("url");
+    let r = mixed.get(url).send().await.expect("mixed-up answer");
+    assert!(r.status().is_client_error(), "{}", r.status());
+    assert!(!sets_session(&r));
+
     // An unknown state, and none at all.
     for query in ["?state=made-up-state-value&code=x", "?code=x", ""] {
         let r = b
