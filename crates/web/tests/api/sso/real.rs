@@ -401,11 +401,11 @@ async fn an_organisation_that_requires_sso_refuses_its_members_passwords(db: Db)
         html.contains("Members can sign in with Test Provider"),
         "{html}"
     );
+    let (http, csrf) = (b.http.clone(), b.csrf.clone().expect("csrf"));
     let post = |domain: &'static str| {
-        b.http
-            .post(format!("{settings}/sso"))
+        http.post(format!("{settings}/sso"))
             .form(&[
-                ("csrf_token", b.csrf.clone().expect("csrf")),
+                ("csrf_token", csrf.clone()),
                 ("domain", domain.to_owned()),
                 ("required", "on".to_owned()),
             ])
