@@ -96,7 +96,8 @@ ok() { # URL -> fails unless the signed-in session gets a 200
 # wrk's latency to milliseconds (it prints us, ms or s).
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}'; }
 run() { # NAME URL [COOKIE]
-    local name="$1" target="$2" out="$DIR/wrk.$1"
+    local name="$1" target="$2" out
+    out="$DIR/wrk.$(printf %s "$1" | tr -c "A-Za-z0-9" _)"
     local args=(-t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency --timeout 5s)
     if [ -n "${3:-}" ]; then ok "$target"; args+=(-H "Cookie: $3"); fi
     wrk "${args[@]}" "$target" >"$out"
