@@ -162,11 +162,22 @@ async fn a_backup_is_sealed_verified_restored_and_refused_to_another_master_key(
         let file = RestoreTarget::SqliteFile(dir.path().join("wrong.db"));
         let r = restore(&db.keyring, &created.path, &file).await;
         assert!(matches!(r, Err(BackupError::WrongTarget { .. })), "{r:?}");
-        // The verification's scratch database is gone.
-        let left = db
-            .execute_raw("SELECT datname FROM pg_database WHERE datname LIKE 'flowsense_verify_%'")
-            .await;
-        assert_eq!(left, 0, "scratch databases left behind");
+        // A scratch database (what a verification restores into) is gone once dropped. Other
+        // tests verify on this server at the same time, so this one is named and looked for.
+        let scratch = server
+            .expect("server")
+            .create_scratch("check")
+            .await
+            .expect("scratch");
+        let name = scratch.database.name().to_owned();
+        let exists = format!("SELECT datname FROM pg_database WHERE datname = '{name}'");
+        assert_eq!(db.execute_raw(&exists).await, 1);
+        scratch.drop_now().await.expect("dropped");
+        assert_eq!(
+            db.execute_raw(&exists).await,
+            0,
+            "a scratch database left behind"
+        );
     }
 
     // Another master key: refused, in words, and nothing is written.
