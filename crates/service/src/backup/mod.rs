@@ -151,24 +151,10 @@ async fn build(
     let key_check = cipher.key_check()?;
     let sealed_path = work.join(SEALED_FILE);
     let snapshot_for_seal = snapshot.clone();
-    let (plain, sealed) = tokio::task::spawn_blocking(move || -> Result<_, BackupError> {
-        let mut reader = Hashing::new(
-            std::fs::File::open(&snapshot_for_seal).map_err(io("the snapshot cannot be read"))?,
-        );
-        let mut writer = Hashing::new(std::io::BufWriter::new(
-            std::fs::File::create(&sealed_path).map_err(io("the backup file cannot be created"))?,
-        ));
-        cipher.seal(&mut reader, &mut writer)?;
-        writer
-            .flush()
-            .map_err(io("the backup file cannot be written"))?;
-        let (sealed_sha, sealed_bytes, file) = writer.finish();
-        file.into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all())
-            .map_err(io("the backup file cannot be written"))?;
-        let (plain_sha, plain_bytes, _) = reader.finish();
-        Ok(((plain_sha, plain_bytes), (sealed_sha, sealed_bytes)))
+    let sealed = tokio::task::spawn_blocking(move || {
+        let plain =
+            std::fs::File::open(&snapshot_for_seal).map_err(io("the snapshot cannot be read"))?;
+        seal_to_file(&cipher, plain, &sealed_path)
     })
     .await
     .map_err(|e| BackupError::Damaged(format!("sealing stopped: {e}")))??;
@@ -182,10 +168,10 @@ async fn build(
         flowsense_version: env!("CARGO_PKG_VERSION").into(),
         master_key_version: keyring.current_version(),
         key_check,
-        plaintext_bytes: plain.1,
-        plaintext_sha256: plain.0,
-        sealed_bytes: sealed.1,
-        sealed_sha256: sealed.0,
+        plaintext_bytes: sealed.plain.1,
+        plaintext_sha256: sealed.plain.0,
+        sealed_bytes: sealed.sealed.1,
+        sealed_sha256: sealed.sealed.0,
         row_counts,
     };
     write_json(work, MANIFEST_FILE, &manifest).map_err(io("the manifest cannot be written"))?;
@@ -307,6 +293,32 @@ fn check_checksums(manifest: &Manifest, opened: &Opened) -> Result<(), BackupErr
         ));
     }
     Ok(())
+}
+
+/// Seals everything `plain` yields into the new file `sealed_path`, synced to disk.
+pub(crate) fn seal_to_file(
+    cipher: &flowsense_storage::crypto::BackupCipher,
+    plain: impl Read,
+    sealed_path: &Path,
+) -> Result<Opened, BackupError> {
+    let mut reader = Hashing::new(std::io::BufReader::new(plain));
+    let mut writer = Hashing::new(std::io::BufWriter::new(
+        std::fs::File::create(sealed_path).map_err(io("the backup file cannot be created"))?,
+    ));
+    cipher.seal(&mut reader, &mut writer)?;
+    writer
+        .flush()
+        .map_err(io("the backup file cannot be written"))?;
+    let (sealed_sha, sealed_bytes, file) = writer.finish();
+    file.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .map_err(io("the backup file cannot be written"))?;
+    let (plain_sha, plain_bytes, _) = reader.finish();
+    Ok(Opened {
+        plain: (plain_sha, plain_bytes),
+        sealed: (sealed_sha, sealed_bytes),
+    })
 }
 
 /// Opens the sealed SQLite copy into the new file `target`.

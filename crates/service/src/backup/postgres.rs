@@ -7,7 +7,7 @@
 //! password in `PGPASSWORD`; what they print on failure is kept to its last lines.
 
 use super::manifest::{self, FORMAT, MANIFEST_FILE, Manifest, SEALED_PG_FILE, write_json};
-use super::{BackupError, Hashing, Opened, io};
+use super::{BackupError, Hashing, Opened, io, seal_to_file};
 use chrono::{DateTime, Utc};
 use flowsense_storage::backup::postgres::PgDatabase;
 use flowsense_storage::crypto::{BackupCipher, Keyring};
@@ -174,26 +174,7 @@ fn dump_sealed(
         let _ = child.kill();
         return Err(BackupError::Damaged("pg_dump gave no output".into()));
     };
-    let sealed = (|| -> Result<Opened, BackupError> {
-        let mut reader = Hashing::new(std::io::BufReader::new(stdout));
-        let mut writer = Hashing::new(std::io::BufWriter::new(
-            std::fs::File::create(sealed_path).map_err(io("the backup file cannot be created"))?,
-        ));
-        cipher.seal(&mut reader, &mut writer)?;
-        writer
-            .flush()
-            .map_err(io("the backup file cannot be written"))?;
-        let (sealed_sha, sealed_bytes, file) = writer.finish();
-        file.into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all())
-            .map_err(io("the backup file cannot be written"))?;
-        let (plain_sha, plain_bytes, _) = reader.finish();
-        Ok(Opened {
-            plain: (plain_sha, plain_bytes),
-            sealed: (sealed_sha, sealed_bytes),
-        })
-    })();
+    let sealed = seal_to_file(cipher, stdout, sealed_path);
     if sealed.is_err() {
         let _ = child.kill();
         let _ = child.wait();
