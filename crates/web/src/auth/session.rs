@@ -9,24 +9,41 @@ pub(crate) const SECURE_COOKIE: &str = "__Host-flowsense_session";
 pub(crate) const PLAIN_COOKIE: &str = "flowsense_session";
 
 pub(crate) fn cookie_name(state: &AppState) -> &'static str {
+    name_for(state, SECURE_COOKIE, PLAIN_COOKIE)
+}
+
+/// A cookie's name on this instance: `__Host-` prefixed behind TLS, plain otherwise.
+pub(crate) fn name_for(
+    state: &AppState,
+    secure: &'static str,
+    plain: &'static str,
+) -> &'static str {
     if state.settings.secure_cookies {
-        SECURE_COOKIE
+        secure
     } else {
-        PLAIN_COOKIE
+        plain
     }
 }
 
-fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+/// The `Set-Cookie` value of one of this server's cookies: `HttpOnly`, `SameSite=Lax`, the
+/// whole site, `Secure` behind TLS.
+pub(crate) fn server_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> HeaderValue {
     let secure = if state.settings.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    let text = format!(
-        "{}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}",
-        cookie_name(state)
-    );
+    let text = format!("{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}");
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    server_cookie(state, cookie_name(state), value, max_age)
 }
 
 /// The `Set-Cookie` value carrying a new session token.

@@ -44,24 +44,11 @@ pub(crate) fn button(state: &AppState, next: &str) -> Option<SsoButton> {
 }
 
 fn cookie_name(state: &AppState) -> &'static str {
-    if state.settings.secure_cookies {
-        SECURE_COOKIE
-    } else {
-        PLAIN_COOKIE
-    }
+    crate::auth::session::name_for(state, SECURE_COOKIE, PLAIN_COOKIE)
 }
 
 fn browser_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let text = format!(
-        "{}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}",
-        cookie_name(state)
-    );
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+    crate::auth::session::server_cookie(state, cookie_name(state), value, max_age)
 }
 
 fn presented_browser(state: &AppState, headers: &HeaderMap) -> Option<String> {
