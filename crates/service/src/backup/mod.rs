@@ -159,12 +159,35 @@ async fn build(
     .await
     .map_err(|e| BackupError::Damaged(format!("sealing stopped: {e}")))??;
     std::fs::remove_file(&snapshot).map_err(io("the plaintext snapshot cannot be removed"))?;
-    let manifest = Manifest {
+    let manifest = describe(
+        id,
+        now,
+        manifest::SQLITE,
+        keyring,
+        key_check,
+        sealed,
+        row_counts,
+    );
+    write_json(work, MANIFEST_FILE, &manifest).map_err(io("the manifest cannot be written"))?;
+    Ok(manifest)
+}
+
+/// The manifest of a backup just sealed under `keyring`'s current master key.
+fn describe(
+    id: &str,
+    now: DateTime<Utc>,
+    backend: &str,
+    keyring: &Keyring,
+    key_check: String,
+    sealed: Opened,
+    row_counts: std::collections::BTreeMap<String, i64>,
+) -> Manifest {
+    Manifest {
         format: FORMAT.into(),
         version: 1,
         id: id.to_owned(),
         created_at: now,
-        backend: manifest::SQLITE.into(),
+        backend: backend.into(),
         flowsense_version: env!("CARGO_PKG_VERSION").into(),
         master_key_version: keyring.current_version(),
         key_check,
@@ -173,9 +196,7 @@ async fn build(
         sealed_bytes: sealed.sealed.1,
         sealed_sha256: sealed.sealed.0,
         row_counts,
-    };
-    write_json(work, MANIFEST_FILE, &manifest).map_err(io("the manifest cannot be written"))?;
-    Ok(manifest)
+    }
 }
 
 /// Reads the manifest of the backup at `backup`.

@@ -6,8 +6,8 @@
 //! The client tools get the owner's URL without its password on their command line and the
 //! password in `PGPASSWORD`; what they print on failure is kept to its last lines.
 
-use super::manifest::{self, FORMAT, MANIFEST_FILE, Manifest, SEALED_PG_FILE, write_json};
-use super::{BackupError, Hashing, Opened, io, seal_to_file};
+use super::manifest::{self, MANIFEST_FILE, Manifest, SEALED_PG_FILE, write_json};
+use super::{BackupError, Hashing, Opened, describe, io, seal_to_file};
 use chrono::{DateTime, Utc};
 use flowsense_storage::backup::postgres::PgDatabase;
 use flowsense_storage::crypto::{BackupCipher, Keyring};
@@ -45,21 +45,15 @@ pub(super) async fn build(
     // The snapshot is held until pg_dump has finished with it.
     snapshot.release().await?;
     let opened = dumped??;
-    let manifest = Manifest {
-        format: FORMAT.into(),
-        version: 1,
-        id: id.to_owned(),
-        created_at: now,
-        backend: manifest::POSTGRES.into(),
-        flowsense_version: env!("CARGO_PKG_VERSION").into(),
-        master_key_version: keyring.current_version(),
+    let manifest = describe(
+        id,
+        now,
+        manifest::POSTGRES,
+        keyring,
         key_check,
-        plaintext_bytes: opened.plain.1,
-        plaintext_sha256: opened.plain.0,
-        sealed_bytes: opened.sealed.1,
-        sealed_sha256: opened.sealed.0,
+        opened,
         row_counts,
-    };
+    );
     write_json(work, MANIFEST_FILE, &manifest).map_err(io("the manifest cannot be written"))?;
     Ok(manifest)
 }
