@@ -131,8 +131,7 @@
           const cred = await navigator.credentials.get({ publicKey: requestOptions(start.data.publicKey) });
           const done = await post("/api/v1/auth/passkey", { ceremony: start.data.ceremony, credential: assertion(cred) });
           if (done.status === 200) {
-            const next = new URLSearchParams(window.location.search).get("next");
-            window.location.assign(next && next.startsWith("/") && !next.startsWith("//") ? next : "/app");
+            goOn();
             return;
           }
           say(problem, "That passkey was not accepted.");
@@ -143,6 +142,12 @@
         }
       });
     }
+  }
+
+  // After a sign-in: to the page the person came for (a path on this site only), else the app.
+  function goOn() {
+    const next = new URLSearchParams(window.location.search).get("next");
+    window.location.assign(next && next.startsWith("/") && !next.startsWith("//") ? next : "/app");
   }
 
   // The sign-in page asking for a second factor: a passkey instead of the TOTP code. The
@@ -173,8 +178,7 @@
           passkey: { ceremony: start.data.ceremony, credential: assertion(cred) },
         });
         if (done.status === 200) {
-          const next = new URLSearchParams(window.location.search).get("next");
-          window.location.assign(next && next.startsWith("/") && !next.startsWith("//") ? next : "/app");
+          goOn();
           return;
         }
         say(problem, "That passkey was not accepted.");

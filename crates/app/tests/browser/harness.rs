@@ -355,7 +355,13 @@ pub async fn assert_csp_clean(c: &Client, page: &str) {
 /// The console messages since the last call that are warnings or errors (chromedriver's log
 /// buffer empties on each read). A CSP violation is logged here as an error.
 pub async fn console(c: &Client) -> Vec<String> {
-    let entries = c.issue_cmd(BrowserLog).await.unwrap();
+    let entries = c
+        .issue_cmd(SessionPost {
+            path: "se/log",
+            body: r#"{"type":"browser"}"#.to_owned(),
+        })
+        .await
+        .unwrap();
     entries
         .as_array()
         .map(|a| {
@@ -367,66 +373,48 @@ pub async fn console(c: &Client) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// chromedriver's `GET log` for the browser console (not in the W3C set, so issued by hand).
+/// A POST to a path of the browser session that fantoccini has no method for: chromedriver's
+/// console log (`se/log`, outside the W3C set) and WebDriver's WebAuthn extension.
 #[derive(Debug)]
-struct BrowserLog;
+struct SessionPost {
+    path: &'static str,
+    body: String,
+}
 
-impl WebDriverCompatibleCommand for BrowserLog {
+impl WebDriverCompatibleCommand for SessionPost {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (::http::Method, Option<String>) {
-        (
-            ::http::Method::POST,
-            Some(r#"{"type":"browser"}"#.to_owned()),
-        )
+        (::http::Method::POST, Some(self.body.clone()))
     }
 }
 
 /// Gives the browser a virtual platform authenticator (WebDriver's WebAuthn extension): it
 /// keeps discoverable credentials and verifies its user, like a laptop's passkey store.
 pub async fn add_virtual_authenticator(c: &Client) {
-    c.issue_cmd(VirtualAuthenticator).await.unwrap();
-}
-
-#[derive(Debug)]
-struct VirtualAuthenticator;
-
-impl WebDriverCompatibleCommand for VirtualAuthenticator {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/webauthn/authenticator",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (::http::Method, Option<String>) {
-        (
-            ::http::Method::POST,
-            Some(
-                json!({
-                    "protocol": "ctap2",
-                    "transport": "internal",
-                    "hasResidentKey": true,
-                    "hasUserVerification": true,
-                    "isUserVerified": true,
-                })
-                .to_string(),
-            ),
-        )
-    }
+    c.issue_cmd(SessionPost {
+        path: "webauthn/authenticator",
+        body: json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserVerified": true,
+        })
+        .to_string(),
+    })
+    .await
+    .unwrap();
 }
 
 /// Signs in through the form (and does not wait for the next page).
