@@ -205,6 +205,18 @@ pub struct WeekRollup {
     pub outflow: i64,
 }
 
+/// A change in the base-currency value of a bank account held in another currency, from its
+/// exchange rate moving: not a flow of money, so cash-flow figures, burn and the forecast's
+/// history leave it out, but balances count it. With these, an account's balance on any day is
+/// its own balance at that day's rate (see [`crate::fx::revaluations`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revaluation {
+    pub date: NaiveDate,
+    pub account: u32,
+    /// Minor units of the base currency: a gain when positive.
+    pub amount: i64,
+}
+
 /// Everything the engine needs about one organisation's books.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Books {
@@ -221,6 +233,8 @@ pub struct Books {
     pub week_rollups: Vec<WeekRollup>,
     /// Opening balance per account (indexed by account id) before the first transaction.
     pub opening_balances: Vec<i64>,
+    /// Exchange-rate revaluations of accounts in other currencies, by date.
+    pub revaluations: Vec<Revaluation>,
     /// What the owner expects to come in or go out (the forecast includes it).
     pub planned: Vec<crate::planned::PlannedFlow>,
     /// Amounts in other currencies that had no rate to the base currency on their date: left
@@ -242,6 +256,7 @@ impl Books {
             flow_rollups: Vec::new(),
             week_rollups: Vec::new(),
             opening_balances: Vec::new(),
+            revaluations: Vec::new(),
             planned: Vec::new(),
             missing_rates: Vec::new(),
         }
@@ -377,6 +392,13 @@ impl Books {
             let keep = r.month >= start;
             if !keep {
                 moved.push((r.account, r.inflow.saturating_add(r.outflow)));
+            }
+            keep
+        });
+        self.revaluations.retain(|r| {
+            let keep = r.date >= start;
+            if !keep {
+                moved.push((r.account, r.amount));
             }
             keep
         });

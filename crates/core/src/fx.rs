@@ -250,6 +250,27 @@ impl RateTable {
             .map(Ratio::inverse)
     }
 
+    /// The dates on which the rate `from → to` can change: those of every list
+    /// [`RateTable::convert`] may read it from, sorted, each once.
+    fn change_dates(&self, from: Currency, to: Currency) -> Vec<NaiveDate> {
+        let eur = Currency::EUR;
+        let mut dates: Vec<NaiveDate> = [
+            (from, to),
+            (to, from),
+            (eur, from),
+            (from, eur),
+            (eur, to),
+            (to, eur),
+        ]
+        .iter()
+        .filter_map(|pair| self.pairs.get(pair))
+        .flat_map(|list| list.iter().map(|(d, _)| *d))
+        .collect();
+        dates.sort_unstable();
+        dates.dedup();
+        dates
+    }
+
     fn has_per_euro(&self, c: Currency, date: NaiveDate) -> bool {
         let eur = Currency::EUR;
         c == eur || self.direct(eur, c, date).is_some() || self.direct(c, eur, date).is_some()
@@ -314,6 +335,16 @@ impl MissingRates {
     }
 }
 
+/// One day's movements of a bank account held in another currency: the sum in its own
+/// currency, and what the books counted for them in the base currency (nothing for an amount
+/// that had no rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForeignDay {
+    pub date: NaiveDate,
+    pub native: i64,
+    pub counted: i64,
+}
+
 /// Converts the books' amounts into the base currency as they are loaded, and notes what
 /// lacks a rate.
 #[derive(Debug)]
@@ -343,6 +374,51 @@ impl ToBase {
                 None
             }
         }
+    }
+
+    /// What keeps an account in `currency` worth its own balance at each day's rate: on every
+    /// day its balance or its rate changes, the balance converted at that day's rate less what
+    /// the books count for the account so far. Summed with the counted amounts, the balance on
+    /// any day is then exactly its own balance at that day's rate, rounded once. A day without a
+    /// rate is passed over (the balance keeps its last value). `days` may come in any order and
+    /// hold a date more than once; the work is bounded by the number of days and rates.
+    #[must_use]
+    pub fn revaluations(&self, currency: Currency, days: &[ForeignDay]) -> Vec<(NaiveDate, i64)> {
+        let mut days = days.to_vec();
+        days.sort_by_key(|d| d.date);
+        let Some(first) = days.first().map(|d| d.date) else {
+            return Vec::new();
+        };
+        let rate_days = self.rates.change_dates(currency, self.base);
+        let mut dates: Vec<NaiveDate> = days
+            .iter()
+            .map(|d| d.date)
+            .chain(rate_days.into_iter().filter(|&d| d > first))
+            .collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let (mut native, mut counted, mut revalued) = (0i128, 0i128, 0i128);
+        let mut next = days.iter().peekable();
+        let mut out = Vec::new();
+        for date in dates {
+            while let Some(day) = next.next_if(|d| d.date == date) {
+                native += i128::from(day.native);
+                counted += i128::from(day.counted);
+            }
+            let Ok(balance) = i64::try_from(native) else {
+                continue;
+            };
+            let Converted::Amount(worth) = self.rates.convert(balance, currency, self.base, date)
+            else {
+                continue;
+            };
+            let change = i128::from(worth) - counted - revalued;
+            if let (false, Ok(amount)) = (change == 0, i64::try_from(change)) {
+                out.push((date, amount));
+                revalued += change;
+            }
+        }
+        out
     }
 
     /// What lacked a rate, by currency.
@@ -393,6 +469,72 @@ mod tests {
             t.convert(1000, eur, usd, d("2027-06-01")),
             Converted::Amount(1200)
         );
+    }
+
+    fn day(date: &str, native: i64, counted: i64) -> ForeignDay {
+        ForeignDay {
+            date: d(date),
+            native,
+            counted,
+        }
+    }
+
+    #[test]
+    fn a_foreign_balance_is_revalued_when_its_rate_moves() {
+        let to_base = ToBase::new(
+            Currency::USD,
+            RateTable::new([
+                rate("2026-01-01", Currency::EUR, Currency::USD, "1.10"),
+                rate("2026-02-01", Currency::EUR, Currency::USD, "1.20"),
+                rate("2026-03-01", Currency::EUR, Currency::USD, "1.05"),
+            ]),
+        );
+        // 100.00 EUR opened on 5 Jan (counted 110.00 USD), 50.00 EUR more on 10 Feb (60.00).
+        let days = [
+            day("2026-02-10", 5000, 6000),
+            day("2026-01-05", 10000, 11000),
+        ];
+        let moves = to_base.revaluations(Currency::EUR, &days);
+        // 1 Feb: 100 EUR is now 120 USD (+10); 1 Mar: 150 EUR is 157.50 USD, was 180 (−22.50).
+        assert_eq!(
+            moves,
+            vec![(d("2026-02-01"), 1000), (d("2026-03-01"), -2250)]
+        );
+    }
+
+    #[test]
+    fn an_amount_counted_without_a_rate_joins_the_balance_once_a_rate_exists() {
+        let to_base = ToBase::new(
+            Currency::USD,
+            RateTable::new([rate("2026-02-01", Currency::GBP, Currency::USD, "1.25")]),
+        );
+        let days = [day("2026-01-10", 8000, 0), day("2026-02-03", -800, -1000)];
+        // Nothing before the first rate; on 1 Feb the 80.00 GBP is worth 100.00 USD.
+        assert_eq!(
+            to_base.revaluations(Currency::GBP, &days),
+            vec![(d("2026-02-01"), 10000)]
+        );
+    }
+
+    #[test]
+    fn rounding_of_each_amount_is_corrected_to_the_balance_at_the_rate() {
+        let to_base = ToBase::new(
+            Currency::USD,
+            RateTable::new([rate("2026-01-01", Currency::EUR, Currency::USD, "1.005")]),
+        );
+        // Each 0.01 EUR converts to 0.01 USD (1.005 cents, half to even); 3 of them are 0.03
+        // USD, but 0.03 EUR is worth 3.015 → 0.03 USD: no change. 10 of them: 0.10 vs 0.10.
+        // 100 of them: counted 1.00, worth 1.005 → 1.00 (even). 300: 3.00 vs 3.015 → 3.02.
+        let days: Vec<ForeignDay> = (0..300)
+            .map(|i| ForeignDay {
+                date: d("2026-01-02") + chrono::Days::new(i),
+                native: 1,
+                counted: 1,
+            })
+            .collect();
+        let moves = to_base.revaluations(Currency::EUR, &days);
+        let total: i64 = moves.iter().map(|m| m.1).sum();
+        assert_eq!(300 + total, 302, "{moves:?}");
     }
 
     #[test]
@@ -487,6 +629,38 @@ mod tests {
             ]);
             let _ = t.convert(minor, Currency::GBP, Currency::USD, d("2026-06-01"));
             let _ = t.convert(minor, Currency::USD, Currency::EUR, d("2026-06-01"));
+        }
+
+        #[test]
+        fn with_its_revaluations_a_foreign_balance_is_worth_its_own_balance_at_each_days_rate(
+            flows in proptest::collection::vec((0_u64..120, -1_000_000_i64..1_000_000), 1..40),
+            rates in proptest::collection::vec((0_u64..150, 1_u64..3_000_000, 0_u32..6), 1..12),
+        ) {
+            let start = d("2026-01-01");
+            let at = |n: u64| start + chrono::Days::new(n);
+            let table = RateTable::new(rates.iter().map(|&(n, m, scale)| Rate {
+                date: at(n), from: Currency::GBP, to: Currency::USD,
+                rate: Decimal::from_i128_with_scale(i128::from(m), scale),
+            }));
+            let mut to_base = ToBase::new(Currency::USD, table.clone());
+            let days: Vec<ForeignDay> = flows.iter().map(|&(n, native)| ForeignDay {
+                date: at(n),
+                native,
+                counted: to_base.amount(native, Currency::GBP, at(n)).unwrap_or(0),
+            }).collect();
+            let moves = to_base.revaluations(Currency::GBP, &days);
+            for n in 0..160 {
+                let date = at(n);
+                let native: i64 = days.iter().filter(|x| x.date <= date).map(|x| x.native).sum();
+                let counted: i64 = days.iter().filter(|x| x.date <= date).map(|x| x.counted).sum();
+                let revalued: i64 = moves.iter().filter(|m| m.0 <= date).map(|m| m.1).sum();
+                let first = days.iter().map(|x| x.date).min().unwrap();
+                if let (true, Converted::Amount(worth)) =
+                    (date >= first, table.convert(native, Currency::GBP, Currency::USD, date))
+                {
+                    prop_assert_eq!(counted + revalued, worth, "on {}", date);
+                }
+            }
         }
     }
 }

@@ -6,12 +6,92 @@ use crate::args::sql;
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
 use chrono::NaiveDate;
-use flowsense_core::books::{FlowRollup, MonthlyRollup, WeekRollup};
-use flowsense_core::fx::{RateTable, ToBase};
+use flowsense_core::analytics::rollup_day;
+use flowsense_core::books::{FlowRollup, MonthlyRollup, Revaluation, WeekRollup};
+use flowsense_core::fx::{ForeignDay, RateTable, ToBase};
 use flowsense_core::{Books, Currency, DocKind, Document, FlowClass, OrgId};
+use std::collections::HashMap;
 
 fn parse_currency(code: &str) -> Result<Currency> {
     Currency::parse(code).map_err(|_| StorageError::Corrupt("a currency code".into()))
+}
+
+/// The movements, day by day, of each bank account's money held in another currency than the
+/// base: what [`ToBase::revaluations`] needs to keep its balance at each day's rate.
+#[derive(Default)]
+struct ForeignHoldings {
+    days: HashMap<(i64, Currency), Vec<ForeignDay>>,
+    /// Opening balances: they count from the books' first day, known once all is loaded.
+    openings: Vec<(i64, Currency, i64, Option<i64>)>,
+}
+
+impl ForeignHoldings {
+    /// `native` units of `currency` moved on `date`, which the books counted as `counted` in
+    /// the base currency (`None` without a rate).
+    fn add(
+        &mut self,
+        account: i64,
+        currency: Currency,
+        date: NaiveDate,
+        native: i64,
+        counted: Option<i64>,
+    ) {
+        let days = self.days.entry((account, currency)).or_default();
+        let counted = counted.unwrap_or(0);
+        match days.last_mut() {
+            Some(last) if last.date == date => {
+                last.native = last.native.saturating_add(native);
+                last.counted = last.counted.saturating_add(counted);
+            }
+            _ => days.push(ForeignDay {
+                date,
+                native,
+                counted,
+            }),
+        }
+    }
+
+    /// The revaluations of every holding, with its opening dated on the books' first day.
+    fn revaluations(
+        mut self,
+        to_base: &ToBase,
+        account_ix: &HashMap<i64, u32>,
+        first_day: Option<NaiveDate>,
+    ) -> Result<Vec<Revaluation>> {
+        if let Some(first) = first_day {
+            for (account, currency, native, counted) in std::mem::take(&mut self.openings) {
+                self.add(account, currency, first, native, counted);
+            }
+        }
+        let mut out = Vec::new();
+        for ((account_id, currency), days) in self.days {
+            let account = *account_ix
+                .get(&account_id)
+                .ok_or_else(|| StorageError::Corrupt("movement of an unknown account".into()))?;
+            out.extend(
+                to_base
+                    .revaluations(currency, &days)
+                    .into_iter()
+                    .map(|(date, amount)| Revaluation {
+                        date,
+                        account,
+                        amount,
+                    }),
+            );
+        }
+        out.sort_by_key(|r| (r.date, r.account));
+        Ok(out)
+    }
+}
+
+/// The books' first day: that of their first kept transaction, or of their first purged
+/// month's balance day when earlier.
+fn flows_first_day(first_kept: Option<NaiveDate>, rollups: &[FlowRollup]) -> Option<NaiveDate> {
+    rollups
+        .iter()
+        .map(|r| rollup_day(first_kept, r.month))
+        .chain(first_kept)
+        .min()
 }
 
 #[derive(sqlx::FromRow)]
@@ -101,17 +181,20 @@ impl Store {
         let rows: Vec<TxnRow> = tx.fetch_all(sql!("books/transactions").arg(org)).await?;
         // An opening balance in another currency converts at the rate of the books' first day.
         let first_day = rows.first().map_or(NaiveDate::MIN, |r| r.posted_on);
-        let mut account_ix = std::collections::HashMap::new();
-        let mut account_currency = std::collections::HashMap::new();
+        let mut account_ix = HashMap::new();
+        let mut account_currency = HashMap::new();
+        let mut foreign = ForeignHoldings::default();
         for (id, name, opening, currency) in accounts {
             let currency = parse_currency(&currency)?;
             account_currency.insert(id, currency);
             let opening = if opening == 0 {
                 0
             } else {
-                to_base
-                    .amount(opening, currency, first_day)
-                    .unwrap_or_default()
+                let counted = to_base.amount(opening, currency, first_day);
+                if currency != settings.base_currency {
+                    foreign.openings.push((id, currency, opening, counted));
+                }
+                counted.unwrap_or_default()
             };
             let ix = books.accounts.intern(&name);
             account_ix.insert(id, ix);
@@ -133,7 +216,11 @@ impl Store {
                     c
                 }
             };
-            let Some(amount) = to_base.amount(r.amount_minor, currency, r.posted_on) else {
+            let amount = to_base.amount(r.amount_minor, currency, r.posted_on);
+            if currency != settings.base_currency {
+                foreign.add(r.account_id, currency, r.posted_on, r.amount_minor, amount);
+            }
+            let Some(amount) = amount else {
                 continue;
             };
             if let Some(class) = r.class_override.as_deref().and_then(FlowClass::parse) {
@@ -195,6 +282,7 @@ impl Store {
             });
         }
         let flows: Vec<FlowRollupRow> = tx.fetch_all(sql!("books/flow_rollups").arg(org)).await?;
+        let first_kept = books.txns.first().map(|t| t.date);
         let mut flow_rollups = Vec::with_capacity(flows.len());
         for r in flows {
             let account = *account_ix
@@ -204,12 +292,23 @@ impl Store {
             // first day: the rollup keeps no daily detail.
             let (inflow, outflow) = match account_currency.get(&r.account_id) {
                 Some(&c) if c != settings.base_currency => {
-                    match (
+                    let converted = match (
                         to_base.amount(r.inflow_minor, c, r.month),
                         to_base.amount(r.outflow_minor, c, r.month),
                     ) {
-                        (Some(i), Some(o)) => (i, o),
-                        _ => continue,
+                        (Some(i), Some(o)) => Some((i, o)),
+                        _ => None,
+                    };
+                    foreign.add(
+                        r.account_id,
+                        c,
+                        rollup_day(first_kept, r.month),
+                        r.inflow_minor.saturating_add(r.outflow_minor),
+                        converted.map(|(i, o)| i.saturating_add(o)),
+                    );
+                    match converted {
+                        Some(pair) => pair,
+                        None => continue,
                     }
                 }
                 _ => (r.inflow_minor, r.outflow_minor),
@@ -227,6 +326,8 @@ impl Store {
             });
         }
         books.push_flow_rollups(flow_rollups);
+        let books_start = flows_first_day(first_kept, &books.flow_rollups);
+        books.revaluations = foreign.revaluations(&to_base, &account_ix, books_start)?;
         let planned: Vec<crate::planned::PlannedFlowRow> =
             tx.fetch_all(sql!("books/planned").arg(org)).await?;
         books.planned = planned

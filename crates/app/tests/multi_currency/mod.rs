@@ -2,7 +2,8 @@
 //! (with their rates and an hledger journal holding `P` directives), `import` takes each
 //! currency into an account of its own, the report lists the amounts that lack a rate instead
 //! of guessing them, and once `rates import` has loaded the rates, the monthly cash flow in the
-//! base currency equals hledger's own conversion (`balance -M -X USD`) to the cent.
+//! base currency equals hledger's own conversion (`balance -M -X USD`) to the cent, and so does
+//! the cash on a day: each account's own balance at that day's rate (`balance -X USD --end`).
 //!
 //! Without hledger the comparison prints `SKIPPED: hledger not installed` and passes, unless
 //! `FLOWSENSE_REQUIRE_TOOLS` is set (CI).
@@ -73,6 +74,47 @@ fn hledger_monthly_cash_flow(journal: &std::path::Path) -> BTreeMap<String, i64>
         .map(|(month, cell)| (month.clone(), -cents(cell)))
         .filter(|(_, v)| *v != 0)
         .collect()
+}
+
+/// Cash across the bank accounts at the end of `day`, valued in USD at that day's prices.
+fn hledger_cash_on(journal: &std::path::Path, day: &str) -> i64 {
+    let end = (day.parse::<chrono::NaiveDate>().unwrap() + chrono::Days::new(1)).to_string();
+    let out = Command::new("hledger")
+        .arg("-f")
+        .arg(journal)
+        .args([
+            "balance",
+            "-X",
+            "USD",
+            "--end",
+            &end,
+            "-O",
+            "csv",
+            "^Assets:Bank",
+        ])
+        .output()
+        .expect("hledger starts");
+    assert!(
+        out.status.success(),
+        "hledger: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let total = text
+        .lines()
+        .find(|l| l.starts_with("\"total\""))
+        .expect("a total row");
+    cents(total.split("\",\"").nth(1).unwrap().trim_matches('"'))
+}
+
+fn cash_on(ws: &Workspace, day: &str) -> i64 {
+    let out = ws.ok(&[
+        "report", "runway", "--org", "acme", "--as-of", day, "--format", "json",
+    ]);
+    let runway: serde_json::Value = serde_json::from_str(&out).unwrap();
+    runway["report"]["cash_now"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("cash now in {runway}"))
 }
 
 fn report(ws: &Workspace) -> serde_json::Value {
@@ -197,4 +239,11 @@ fn three_currency_books_convert_like_hledger_and_a_missing_rate_is_listed_not_gu
         engine.len()
     );
     assert_eq!(engine, hledger);
+
+    // Cash on a day is each account's own balance at that day's rate, as hledger values it.
+    for day in ["2026-03-31", "2026-08-14", "2026-11-30"] {
+        let (ours, theirs) = (cash_on(&ws, day), hledger_cash_on(&journal, day));
+        eprintln!("cash on {day}: {ours} cents, hledger {theirs}");
+        assert_eq!(ours, theirs, "cash on {day}");
+    }
 }

@@ -1,6 +1,8 @@
 //! End-of-day balances per bank account and in total: opening balance plus every movement
 //! (transfers included, since they move money between accounts). Purged months move the
-//! balances through their rollups, on the day [`rollup_balance_date`] gives.
+//! balances through their rollups, on the day [`rollup_balance_date`] gives. An account in
+//! another currency is worth its own balance at each day's rate: its
+//! [`Books::revaluations`] move the balance when the rate does.
 
 use super::cashflow::display_name;
 use super::dates::{add_days, add_months, days_between};
@@ -51,6 +53,10 @@ pub fn cash_position(
         || books
             .flow_rollups
             .iter()
+            .any(|r| r.account as usize >= named)
+        || books
+            .revaluations
+            .iter()
             .any(|r| r.account as usize >= named);
     let mut accounts: Vec<String> = (0..named)
         .map(|id| display_name(&books.accounts, id))
@@ -76,6 +82,12 @@ pub fn cash_position(
                 r.inflow.saturating_add(r.outflow),
             )
         }))
+        .chain(
+            books
+                .revaluations
+                .iter()
+                .map(|r| (r.date, slot(r.account), r.amount)),
+        )
         .collect();
     let first = movements.iter().map(|m| m.0).min();
     let last = movements.iter().map(|m| m.0).max();
@@ -141,7 +153,13 @@ pub fn cash_at(books: &Books, date: NaiveDate) -> i64 {
         .filter(|r| booked(r) <= date)
         .map(|r| i128::from(r.inflow) + i128::from(r.outflow))
         .sum();
-    saturate(opening + moved + purged)
+    let revalued: i128 = books
+        .revaluations
+        .iter()
+        .filter(|r| r.date <= date)
+        .map(|r| i128::from(r.amount))
+        .sum();
+    saturate(opening + moved + purged + revalued)
 }
 
 /// The day a purged month's movement shows in the balances: the month's last day or, when
@@ -151,10 +169,14 @@ pub fn cash_at(books: &Books, date: NaiveDate) -> i64 {
 /// show the month's opening balance.
 pub(crate) fn rollup_balance_date(books: &Books) -> impl Fn(&FlowRollup) -> NaiveDate {
     let first_kept = books.txns.iter().map(|t| t.date).min();
-    move |r: &FlowRollup| {
-        let month_end = add_days(add_months(r.month, 1), -1);
-        first_kept
-            .map_or(month_end, |first| month_end.min(add_days(first, -1)))
-            .max(r.month)
-    }
+    move |r: &FlowRollup| rollup_day(first_kept, r.month)
+}
+
+/// [`rollup_balance_date`] of a purged `month`, given the first kept transaction's date.
+#[must_use]
+pub fn rollup_day(first_kept: Option<NaiveDate>, month: NaiveDate) -> NaiveDate {
+    let month_end = add_days(add_months(month, 1), -1);
+    first_kept
+        .map_or(month_end, |first| month_end.min(add_days(first, -1)))
+        .max(month)
 }

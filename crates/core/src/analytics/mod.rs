@@ -33,7 +33,7 @@ mod tabulate;
 pub use aging::{AgingReport, aging};
 pub use anomalies::{Anomaly, AnomalyKind, Severity, anomalies};
 pub use backtest::{Backtest, backtest};
-pub use cash_position::{CashPosition, cash_at, cash_position};
+pub use cash_position::{CashPosition, cash_at, cash_position, rollup_day};
 pub use cashflow::{CashflowReport, Flow, FlowShare, cashflow, cashflow_of_parts, flow_shares};
 pub use cashflow_parts::CashflowParts;
 pub use dates::{Period, default_as_of};
