@@ -135,6 +135,7 @@ struct FlowRollupRow {
 struct WeekRollupRow {
     week: NaiveDate,
     counterparty: String,
+    currency: String,
     inflow_minor: i64,
     outflow_minor: i64,
 }
@@ -336,12 +337,27 @@ impl Store {
             .collect::<Result<_>>()?;
         let weeks: Vec<WeekRollupRow> = tx.fetch_all(sql!("books/week_rollups").arg(org)).await?;
         for r in weeks {
+            // A week in another currency converts at the rate of its Monday; '' is a week
+            // rolled up before currencies were kept apart, read as the base currency.
+            let (inflow, outflow) = match r.currency.as_str() {
+                "" => (r.inflow_minor, r.outflow_minor),
+                code => {
+                    let c = parse_currency(code)?;
+                    match (
+                        to_base.amount(r.inflow_minor, c, r.week),
+                        to_base.amount(r.outflow_minor, c, r.week),
+                    ) {
+                        (Some(i), Some(o)) => (i, o),
+                        _ => continue,
+                    }
+                }
+            };
             let counterparty = books.counterparties.intern(&r.counterparty);
             books.week_rollups.push(WeekRollup {
                 week: r.week,
                 counterparty,
-                inflow: r.inflow_minor,
-                outflow: r.outflow_minor,
+                inflow,
+                outflow,
             });
         }
         tx.commit().await?;

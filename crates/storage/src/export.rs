@@ -78,6 +78,8 @@ pub struct ExportedFlowRollup {
 pub struct ExportedWeekRollup {
     pub week: NaiveDate,
     pub counterparty: String,
+    /// The transactions' own currency ('' for weeks rolled up before currencies were kept).
+    pub currency: String,
     pub inflow_minor: i64,
     pub outflow_minor: i64,
 }

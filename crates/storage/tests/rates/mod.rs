@@ -154,6 +154,52 @@ async fn books_convert_at_the_dates_rate_and_list_what_lacks_one(db: &TestDb) {
         Err(StorageError::Config(_))
     ));
     assert_eq!(s.org_rate_count(a).await.unwrap(), 2);
+
+    // The euro account is worth its own balance at each day's rate, not the sum of its flows
+    // at theirs: 100.00 EUR × 1.20 on 31 Jan; 79.99 × 1.10 = 87.989 on 28 Feb; 129.99 ×
+    // 1.0834 = 140.831166 on 31 Mar. A purge of January and February keeps it so.
+    let euro_balance = |books: &flowsense_core::Books| {
+        let position = flowsense_core::analytics::cash_position(
+            books,
+            Some(day(2026, 1, 31)),
+            Some(day(2026, 3, 31)),
+        );
+        let ix = position
+            .accounts
+            .iter()
+            .position(|n| n == "Operating EUR")
+            .unwrap();
+        [day(2026, 1, 31), day(2026, 2, 28), day(2026, 3, 31)].map(|d| {
+            position
+                .days
+                .iter()
+                .find(|x| x.date == d)
+                .map(|x| x.balances[ix])
+                .unwrap()
+        })
+    };
+    assert_eq!(euro_balance(&books), [12_000, 8_799, 14_083]);
+    s.purge_transactions_before(a, day(2026, 3, 1), 100)
+        .await
+        .unwrap();
+    let purged = s.load_books(a).await.unwrap();
+    assert_eq!(purged.txns.len(), 2, "March's rows are kept");
+    assert_eq!(euro_balance(&purged)[2], 14_083);
+    // The purged weeks keep their currency and convert at their Monday's rate: 100.00 EUR in
+    // the week of 5 Jan at 1.20, −20.01 EUR in the week of 9 Feb at 1.10.
+    let weeks: Vec<(NaiveDate, i64, i64)> = purged
+        .week_rollups
+        .iter()
+        .map(|w| (w.week, w.inflow, w.outflow))
+        .collect();
+    assert_eq!(
+        weeks,
+        [(day(2026, 1, 5), 12_000, 0), (day(2026, 2, 9), 0, -2_201)]
+    );
+    assert_eq!(
+        flowsense_core::analytics::cash_at(&purged, day(2026, 3, 31)),
+        flowsense_core::analytics::cash_at(&books, day(2026, 3, 31)),
+    );
 }
 
 crate::on_both_backends!(books_convert_at_the_dates_rate_and_list_what_lacks_one);
