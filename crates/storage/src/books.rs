@@ -164,7 +164,8 @@ impl Store {
     /// Everything the analytics engine needs about one organisation, in one consistent read,
     /// in its base currency: amounts of accounts in other currencies are converted here, at the
     /// rate of their date ([`flowsense_core::fx`]), and what lacks a rate is left out and listed
-    /// in [`Books::missing_rates`]. The one place books are loaded, so every page, report and
+    /// in [`Books::missing_rates`]. Their balances are revalued when a rate moves
+    /// ([`Books::revaluations`]), so they are worth their own balance at each day's rate. The one place books are loaded, so every page, report and
     /// the assistant see the same figures.
     ///
     /// # Errors
