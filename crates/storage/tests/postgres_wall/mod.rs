@@ -286,3 +286,82 @@ async fn a_transaction_names_an_account_of_its_own_organisation_and_goes_with_it
         .unwrap();
     assert_eq!(n, 0);
 }
+
+/// Views, materialized views and functions of the schema that could read around row-level
+/// security: a view without `security_invoker` (it runs as its owner), a materialized view (no
+/// policies at all) and a `SECURITY DEFINER` function.
+const RLS_BYPASSES: &str = "\
+    SELECT 'view ' || c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND c.relkind = 'v' \
+    AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false) \
+    UNION ALL \
+    SELECT 'materialized view ' || c.relname::text FROM pg_class c \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND c.relkind = 'm' \
+    UNION ALL \
+    SELECT 'definer function ' || p.proname::text FROM pg_proc p \
+    JOIN pg_namespace n ON n.oid = p.pronamespace \
+    WHERE n.nspname = current_schema() AND p.prosecdef";
+
+#[tokio::test]
+async fn no_view_or_definer_function_reads_around_row_level_security() {
+    let Some(url) = flowsense_test_support::postgres_url() else {
+        flowsense_test_support::announce_postgres_skipped(
+            "no_view_or_definer_function_reads_around_row_level_security",
+        );
+        return;
+    };
+    let db = TestDb::postgres(&url).await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let found: Vec<String> = sqlx::query_scalar(RLS_BYPASSES)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        found.is_empty(),
+        "ways around row-level security: {found:?}"
+    );
+
+    // The application role neither bypasses row-level security nor owns a table (an owner
+    // would be exempt unless FORCE is set, which the other test checks).
+    let bypass: bool = sqlx::query_scalar(
+        "SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = 'flowsense_app'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(!bypass, "flowsense_app bypasses row-level security");
+    let owned: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tableowner = 'flowsense_app'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(owned, 0);
+
+    // The check sees each kind: planted in a transaction that is rolled back.
+    let mut tx = conn.begin().await.unwrap();
+    for plant in [
+        "CREATE VIEW every_transaction AS SELECT * FROM transactions",
+        "CREATE MATERIALIZED VIEW every_account AS SELECT * FROM bank_accounts",
+        "CREATE FUNCTION count_all() RETURNS bigint LANGUAGE sql SECURITY DEFINER \
+         AS 'SELECT COUNT(*) FROM transactions'",
+        "CREATE VIEW invoker_view WITH (security_invoker = true) AS SELECT * FROM transactions",
+    ] {
+        sqlx::query(plant).execute(&mut *tx).await.unwrap();
+    }
+    let mut planted: Vec<String> = sqlx::query_scalar(RLS_BYPASSES)
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    planted.sort();
+    assert_eq!(
+        planted,
+        [
+            "definer function count_all",
+            "materialized view every_account",
+            "view every_transaction",
+        ]
+    );
+    tx.rollback().await.unwrap();
+}
