@@ -8,6 +8,7 @@
 
 mod ai_calls;
 mod books;
+mod classification;
 mod connections;
 mod corrections;
 mod crypto;
