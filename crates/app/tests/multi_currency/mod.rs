@@ -146,7 +146,7 @@ fn three_currency_books_convert_like_hledger_and_a_missing_rate_is_listed_not_gu
     ws.ok(&[
         "gen",
         "--transactions",
-        "20000",
+        "100000",
         "--end",
         "2026-11-30",
         "--currencies",
