@@ -33,22 +33,13 @@ fn cents(cell: &str) -> i64 {
     if negative { -minor } else { minor }
 }
 
-/// Income and expenses per month as hledger values them in USD, negated: the operating cash
-/// flow of the bank accounts (transfers and opening balances post elsewhere).
-fn hledger_monthly_cash_flow(journal: &std::path::Path) -> BTreeMap<String, i64> {
+/// hledger's CSV output of a report on `journal`.
+fn hledger_csv(journal: &std::path::Path, report: &[&str]) -> String {
     let out = Command::new("hledger")
         .arg("-f")
         .arg(journal)
-        .args([
-            "balance",
-            "-M",
-            "-X",
-            "USD",
-            "-O",
-            "csv",
-            "^Income:",
-            "^Expenses:",
-        ])
+        .args(report)
+        .args(["-O", "csv"])
         .output()
         .expect("hledger starts");
     assert!(
@@ -56,7 +47,16 @@ fn hledger_monthly_cash_flow(journal: &std::path::Path) -> BTreeMap<String, i64>
         "hledger: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Income and expenses per month as hledger values them in USD, negated: the operating cash
+/// flow of the bank accounts (transfers and opening balances post elsewhere).
+fn hledger_monthly_cash_flow(journal: &std::path::Path) -> BTreeMap<String, i64> {
+    let text = hledger_csv(
+        journal,
+        &["balance", "-M", "-X", "USD", "^Income:", "^Expenses:"],
+    );
     let rows: Vec<Vec<String>> = text
         .lines()
         .map(|l| {
@@ -79,27 +79,10 @@ fn hledger_monthly_cash_flow(journal: &std::path::Path) -> BTreeMap<String, i64>
 /// Cash across the bank accounts at the end of `day`, valued in USD at that day's prices.
 fn hledger_cash_on(journal: &std::path::Path, day: &str) -> i64 {
     let end = (day.parse::<chrono::NaiveDate>().unwrap() + chrono::Days::new(1)).to_string();
-    let out = Command::new("hledger")
-        .arg("-f")
-        .arg(journal)
-        .args([
-            "balance",
-            "-X",
-            "USD",
-            "--end",
-            &end,
-            "-O",
-            "csv",
-            "^Assets:Bank",
-        ])
-        .output()
-        .expect("hledger starts");
-    assert!(
-        out.status.success(),
-        "hledger: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = hledger_csv(
+        journal,
+        &["balance", "-X", "USD", "--end", &end, "^Assets:Bank"],
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     let total = text
         .lines()
         .find(|l| l.starts_with("\"total\""))

@@ -3,7 +3,6 @@
 //! after every migration; `postgres_wall` shows PostgreSQL has the same tables and columns.
 
 use flowsense_test_support::TestDb;
-use sqlx::{Connection, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
 const CLASSES: [&str; 5] = ["credential", "financial", "personal", "ai", "operational"];
@@ -51,17 +50,10 @@ async fn every_column_of_the_schema_is_classified_once() {
     }
 
     let db = TestDb::sqlite().await;
-    let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-    let schema: BTreeSet<String> = sqlx::query(
-        "SELECT m.name || '.' || p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-         WHERE m.type = 'table' AND m.name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%'",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get::<String, _>("c"))
-    .collect();
+    let schema: BTreeSet<String> = crate::support::sqlite_columns(&db.url)
+        .await
+        .into_iter()
+        .collect();
     assert!(schema.len() > 300, "{} columns", schema.len());
     let unclassified: Vec<&String> = schema.iter().filter(|c| !listed.contains_key(*c)).collect();
     assert!(

@@ -10,3 +10,21 @@
 pub mod sealed;
 
 pub use flowsense_test_support::TestDb;
+
+/// Every `table.column` of a migrated SQLite database, sorted (sqlx's own table left out).
+pub async fn sqlite_columns(url: &str) -> Vec<String> {
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+    let mut columns: Vec<String> = sqlx::query(
+        "SELECT m.name || '.' || p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<String, _>("c"))
+    .collect();
+    columns.sort();
+    columns
+}
