@@ -2,6 +2,7 @@
 
 mod amount_bounds;
 mod books;
+mod corpus;
 mod cashflow;
 mod csv_errors;
 mod csv_layouts;
