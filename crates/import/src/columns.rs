@@ -105,6 +105,8 @@ impl Field {
                 "amount",
                 "amt",
                 "transaction amount",
+                "gross",
+                "gross amount",
                 "betrag",
                 "umsatz",
                 "bedrag",
@@ -401,7 +403,10 @@ impl Layout {
         let layout = Self {
             columns,
             width: names.len(),
-            min_width: names.iter().rposition(|n| !n.is_empty()).map_or(0, |i| i + 1),
+            min_width: names
+                .iter()
+                .rposition(|n| !n.is_empty())
+                .map_or(0, |i| i + 1),
             canonical,
             known,
             guessed: false,

@@ -77,7 +77,9 @@ pub(crate) fn guess(rows: &[Vec<String>], decimal: DecimalMode) -> Result<Layout
     let mut found = vec![(Field::Date, date)];
     match numeric.as_slice() {
         [] => return Err(unreadable("amount")),
-        [first, second, ..] if kinds[*first].filled < rows.len() && takes_turns(rows, *first, *second) => {
+        [first, second, ..]
+            if kinds[*first].filled < rows.len() && takes_turns(rows, *first, *second) =>
+        {
             found.push((Field::Debit, *first));
             found.push((Field::Credit, *second));
         }
@@ -118,7 +120,9 @@ mod tests {
 
     #[test]
     fn date_amount_description_with_a_balance() {
-        let r = rows("12/01/2024,-12.50,COFFEE SHOP SYDNEY,+1000.00\n13/01/2024,+500.00,SALARY,+1500.00");
+        let r = rows(
+            "12/01/2024,-12.50,COFFEE SHOP SYDNEY,+1000.00\n13/01/2024,+500.00,SALARY,+1500.00",
+        );
         assert!(looks_like_data(&r[0], DOT));
         let l = guess(&r, DOT).unwrap();
         assert_eq!(l.column(Field::Date), Some(0));
@@ -141,7 +145,10 @@ mod tests {
         let r = rows("Date,Description,Amount");
         assert!(!looks_like_data(&r[0], DOT));
         let ids = rows("2024-01-02,12345,Shop");
-        assert!(!looks_like_data(&ids[0], DOT), "a whole number is no amount");
+        assert!(
+            !looks_like_data(&ids[0], DOT),
+            "a whole number is no amount"
+        );
         assert!(guess(&rows("x,y\nz,w"), DOT).is_err());
     }
 }

@@ -78,7 +78,13 @@ const STRIPE_TRANSFERS: &[&str] = &[
 pub static LAYOUTS: &[KnownLayout] = &[
     KnownLayout {
         name: "Stripe balance change from activity report",
-        signature: &["balance transaction id", "created utc|created", "gross", "fee", "net"],
+        signature: &[
+            "balance transaction id",
+            "created utc|created",
+            "gross",
+            "fee",
+            "net",
+        ],
         columns: &[
             (Field::Date, "created utc"),
             (Field::Date, "created"),
@@ -101,7 +107,14 @@ pub static LAYOUTS: &[KnownLayout] = &[
     },
     KnownLayout {
         name: "Stripe payments",
-        signature: &["id", "created", "amount", "amount refunded", "fee", "status"],
+        signature: &[
+            "id",
+            "created",
+            "amount",
+            "amount refunded",
+            "fee",
+            "status",
+        ],
         columns: &[(Field::Date, "created"), (Field::Amount, "amount")],
         kept_statuses: &["paid"],
         fee_payee: "Stripe",
@@ -150,7 +163,7 @@ pub static LAYOUTS: &[KnownLayout] = &[
             (Field::Type, "amount-type"),
             (Field::Description, "amount-description"),
         ],
-        fee_types: &["itemfees"],
+        fee_types: &["itemfees", "itemrelatedfees"],
         skips_rows_without_amount: true,
         fee_payee: "Amazon",
         ..BANK
@@ -177,12 +190,26 @@ pub static LAYOUTS: &[KnownLayout] = &[
     },
     KnownLayout {
         name: "Xero bank statement",
-        signature: &["date", "amount", "payee", "description", "reference", "check number"],
+        signature: &[
+            "date",
+            "amount",
+            "payee",
+            "description",
+            "reference",
+            "check number",
+        ],
         ..BANK
     },
     KnownLayout {
         name: "Xero account transactions",
-        signature: &["date", "source", "description", "reference", "debit", "credit"],
+        signature: &[
+            "date",
+            "source",
+            "description",
+            "reference",
+            "debit",
+            "credit",
+        ],
         ..BANK
     },
     KnownLayout {
@@ -193,7 +220,13 @@ pub static LAYOUTS: &[KnownLayout] = &[
     },
     KnownLayout {
         name: "RBC Royal Bank transactions",
-        signature: &["account type", "transaction date", "description 1", "cad$", "usd$"],
+        signature: &[
+            "account type",
+            "transaction date",
+            "description 1",
+            "cad$",
+            "usd$",
+        ],
         ..BANK
     },
     KnownLayout {
@@ -230,11 +263,9 @@ impl KnownLayout {
         LAYOUTS
             .iter()
             .find(|l| {
-                l.signature.iter().all(|wanted| {
-                    wanted
-                        .split('|')
-                        .any(|alt| names.iter().any(|n| n == alt))
-                })
+                l.signature
+                    .iter()
+                    .all(|wanted| wanted.split('|').any(|alt| names.iter().any(|n| n == alt)))
             })
             .unwrap_or(&BANK)
     }
@@ -280,25 +311,35 @@ mod tests {
     #[test]
     fn recognised_by_their_headers() {
         assert_eq!(
-            recognise("id,Type,Source,Amount,Fee,Net,Currency,Created (UTC),Available On (UTC),Description"),
+            recognise(
+                "id,Type,Source,Amount,Fee,Net,Currency,Created (UTC),Available On (UTC),Description"
+            ),
             "Stripe balance history"
         );
         assert_eq!(
-            recognise("balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,description"),
+            recognise(
+                "balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,description"
+            ),
             "Stripe balance change from activity report"
         );
         assert_eq!(
             recognise("Date,Time,TimeZone,Name,Type,Status,Currency,Gross,Fee,Net,Transaction ID"),
             "PayPal activity"
         );
-        assert_eq!(recognise("Date;Libellé;Débit;Crédit;Solde"), "French bank statement");
+        assert_eq!(
+            recognise("Date;Libellé;Débit;Crédit;Solde"),
+            "French bank statement"
+        );
         assert_eq!(recognise("Date,Description,Amount"), "bank statement");
         assert_eq!(LAYOUTS.last(), Some(&BANK), "the catch-all comes last");
     }
 
     #[test]
     fn statuses_and_types_ignore_case() {
-        let paypal = LAYOUTS.iter().find(|l| l.name == "PayPal activity").unwrap();
+        let paypal = LAYOUTS
+            .iter()
+            .find(|l| l.name == "PayPal activity")
+            .unwrap();
         assert!(paypal.keeps_status("Completed"));
         assert!(!paypal.keeps_status("Pending"));
         assert!(paypal.is_transfer("General Withdrawal"));

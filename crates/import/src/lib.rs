@@ -44,11 +44,11 @@ pub use documents::{add_documents, parse_documents_csv};
 pub use error::{ErrorReason, ImportError, Quoted};
 pub use fast::{parse_books_bytes, parse_books_bytes_in};
 pub use layouts::{FEE_CATEGORY, KnownLayout, LAYOUTS};
-pub use notes::ImportNotes;
-pub use row::Skip;
 pub use limit::{LimitExceeded, LineLimitReader, limit_exceeded};
+pub use notes::ImportNotes;
 pub use ofx::parse_ofx;
 pub use rates::{MAX_RATES, RatesFileError, RatesLayout, parse_rates_file};
+pub use row::Skip;
 pub use text::Encoding;
 
 use chrono::NaiveDate;

@@ -7,8 +7,8 @@ use crate::date::{
     DateFormat, DateValue, SlashOrder, parse_date_auto, parse_date_with, parse_iso_date,
 };
 use crate::error::{ErrorReason, Quoted};
-use crate::reference::{ReferenceHasher, RowKey};
 use crate::layouts::FEE_CATEGORY;
+use crate::reference::{ReferenceHasher, RowKey};
 use crate::{ImportOptions, ImportedTxn};
 use chrono::NaiveDate;
 use flowsense_core::books::TRANSFER_CATEGORY;
@@ -198,7 +198,10 @@ impl RowParser {
         if !self.layout.canonical && fields.len() == 1 && self.layout.width > 2 {
             return Ok(RowOutcome::Skipped(Skip::NotARow));
         }
-        if self.layout.canonical || fields.len() > self.layout.width || fields.len() < self.layout.min_width {
+        if self.layout.canonical
+            || fields.len() > self.layout.width
+            || fields.len() < self.layout.min_width
+        {
             check_width(fields.iter().map(String::as_str), self.layout.width)?;
         }
         if self.layout.canonical {

@@ -94,7 +94,10 @@ fn check_file(path: &Path) -> Result<Outcome, String> {
         return match result {
             Err(message) if message.contains(wanted.as_str()) => Ok(Outcome::Refused),
             Err(message) => Err(format!("{name}: refused, but with {message:?}")),
-            Ok(txns) => Err(format!("{name}: imported {} rows, expected a refusal", txns.len())),
+            Ok(txns) => Err(format!(
+                "{name}: imported {} rows, expected a refusal",
+                txns.len()
+            )),
         };
     }
     let txns = result.map_err(|e| format!("{name}: {e}"))?;
@@ -115,7 +118,10 @@ fn check_file(path: &Path) -> Result<Outcome, String> {
         ));
     }
     if let Some(other) = txns.iter().find(|t| t.currency != opts.base_currency) {
-        return Err(format!("{name}:{}: a row in {}", other.line, other.currency));
+        return Err(format!(
+            "{name}:{}: a row in {}",
+            other.line, other.currency
+        ));
     }
     // Re-importing adds nothing: every row's reference is unique and the same every time.
     let refs: Vec<&str> = txns.iter().map(|t| t.reference.as_str()).collect();
@@ -123,7 +129,11 @@ fn check_file(path: &Path) -> Result<Outcome, String> {
         return Err(format!("{name}: two rows share a reference"));
     }
     let again = read_all(path, &opts).map_err(|e| format!("{name}: {e}"))?;
-    if again.iter().map(|t| t.reference.as_str()).ne(refs.iter().copied()) {
+    if again
+        .iter()
+        .map(|t| t.reference.as_str())
+        .ne(refs.iter().copied())
+    {
         return Err(format!("{name}: references differ between two reads"));
     }
     Ok(Outcome::Imported {

@@ -17,7 +17,10 @@ fn wrong_column_count() {
             found: 4
         }
     );
-    assert_eq!(e.to_string(), "books.csv:3: expected 3 fields as in the header, found 4 (a value holding the delimiter must be in quotes)");
+    assert_eq!(
+        e.to_string(),
+        "books.csv:3: expected 3 fields as in the header, found 4 (a value holding the delimiter must be in quotes)"
+    );
 }
 
 #[test]

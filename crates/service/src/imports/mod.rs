@@ -252,11 +252,11 @@ fn check_file_blocking(
         Importer::Ofx(_) => Some(
             rows.by_ref()
                 .map(|r| {
-                r.map_err(|e| renamed(e, &source))
-                    .and_then(|r| to_new_transaction(r, accounts, &source))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ImportFailure::Refused)?,
+                    r.map_err(|e| renamed(e, &source))
+                        .and_then(|r| to_new_transaction(r, accounts, &source))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(ImportFailure::Refused)?,
         ),
         Importer::Csv(_) if !check_first => None,
         Importer::Csv(_) => {
