@@ -82,7 +82,11 @@ fn read_all(path: &Path, opts: &ImportOptions) -> Result<Vec<ImportedTxn>, Strin
 }
 
 fn check_file(path: &Path) -> Result<Outcome, String> {
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let name = path
+        .file_name()
+        .expect("a file name")
+        .to_string_lossy()
+        .into_owned();
     let sidecar_path = PathBuf::from(format!("{}.expected", path.display()));
     if !sidecar_path.exists() {
         return Err(format!("{name}: no {name}.expected sidecar"));

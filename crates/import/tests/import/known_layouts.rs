@@ -65,7 +65,7 @@ fn fee_rows_without_their_own_id_keep_the_same_reference_on_every_read() {
     assert_eq!(first, refs());
     assert_eq!(first.len(), 4);
     assert!(first[1].ends_with(":fee") && first[3].ends_with(":fee"));
-    let mut unique = first.clone();
+    let mut unique = first;
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), 4, "two identical sales keep two fee rows");

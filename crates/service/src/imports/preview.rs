@@ -1,7 +1,10 @@
 //! A dry run of an import (`flowsense import --dry-run`): the file read through exactly as an
 //! import reads it, with the same refusals, and nothing written.
 
-use super::{AccountCurrencies, ImportFailure, renamed, statement_options, to_new_transaction};
+use super::documents::{looks_like_documents_csv, read_documents, to_new_documents};
+use super::{
+    AccountCurrencies, ImportFailure, io_error, renamed, statement_options, to_new_transaction,
+};
 use flowsense_core::Currency;
 use flowsense_import::{ImportError, ImportNotes, ImportOptions};
 use flowsense_storage::{Organisation, Store};
@@ -22,7 +25,8 @@ pub struct CurrencyTotal {
 pub struct ImportPreview {
     /// The layout, which column is what, and every decision taken in reading the file.
     pub notes: ImportNotes,
-    /// Transactions the file holds (fee rows split off gross amounts included).
+    /// Transactions the file holds (fee rows split off gross amounts included), or the
+    /// invoices and bills of a documents CSV.
     pub rows: u64,
     pub totals: BTreeMap<Currency, CurrencyTotal>,
 }
@@ -53,12 +57,19 @@ fn preview_blocking(
 ) -> Result<ImportPreview, ImportFailure> {
     let source = options.source_name.clone();
     let refused = |e: ImportError| ImportFailure::Refused(renamed(e, &source));
-    let mut rows = flowsense_import::open_path(path, options).map_err(refused)?;
     let mut preview = ImportPreview {
         notes: ImportNotes::default(),
         rows: 0,
         totals: BTreeMap::new(),
     };
+    if looks_like_documents_csv(path).map_err(|e| refused(io_error(&source, &e)))? {
+        let docs = read_documents(path, options).map_err(refused)?;
+        to_new_documents(&docs, options.base_currency, &source)?;
+        preview.notes.layout = "invoices and bills CSV".into();
+        preview.rows = u64::try_from(docs.len()).unwrap_or(u64::MAX);
+        return Ok(preview);
+    }
+    let mut rows = flowsense_import::open_path(path, options).map_err(refused)?;
     for row in rows.by_ref() {
         let row = row.map_err(refused)?;
         let currency = row.currency;
