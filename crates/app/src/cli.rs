@@ -287,6 +287,10 @@ pub struct ImportArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Read the file through and print the layout it was recognised as, which column is
+    /// what, the row counts and the totals; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -126,13 +126,31 @@ fn parse_exact(text: &str, mode: DecimalMode, exponent: u32) -> Result<Amount, A
     })
 }
 
+/// A currency code written before or after the number (`CHF 1'234.50`, `4.215,33 EUR`):
+/// three capital letters apart from it by a space.
+fn strip_currency_code(text: &str) -> (&str, bool) {
+    let is_code = |code: &str| code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase());
+    if let Some((code, rest)) = text.split_once(' ')
+        && is_code(code)
+    {
+        return (rest, true);
+    }
+    if let Some((rest, code)) = text.rsplit_once(' ')
+        && is_code(code)
+    {
+        return (rest, true);
+    }
+    (text, false)
+}
+
 /// Removes one sign marker (`-`, `+`, `−`, trailing `-`, or parentheses) and one currency
-/// symbol, returning whether the amount is negative and the bare number.
+/// symbol or code, returning whether the amount is negative and the bare number.
 fn strip_sign_and_symbol(text: &str) -> Result<(bool, &str), String> {
-    let mut s = text.trim();
+    let (s, coded) = strip_currency_code(text.trim());
+    let mut s = s.trim();
     let mut signs = 0;
     let mut negative = false;
-    let mut symbols = 0;
+    let mut symbols = usize::from(coded);
     if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
         s = inner.trim();
         signs += 1;
@@ -293,6 +311,9 @@ mod tests {
         assert_eq!(minor("1,234", AUTO), Ok(123_400));
         assert_eq!(minor("0,50", AUTO), Ok(50));
         assert_eq!(minor("−7.5", AUTO), Ok(-750));
+        assert_eq!(minor("CHF 1'234.50", AUTO), Ok(123_450));
+        assert_eq!(minor("4.215,33 EUR", AUTO), Ok(421_533));
+        assert_eq!(minor("USD -5.00", AUTO), Ok(-500));
     }
 
     #[test]
@@ -307,6 +328,8 @@ mod tests {
         assert!(minor("5e3", AUTO).is_err());
         assert!(minor("", AUTO).is_err());
         assert!(minor("$", AUTO).is_err());
+        assert!(minor("EUR 5 €", AUTO).is_err(), "a code and a symbol");
+        assert!(minor("Eur 5", AUTO).is_err());
         assert!(minor("1.234", AUTO.into_fixed_dot()).is_err());
     }
 

@@ -1,6 +1,7 @@
 //! Which column holds what: found from the header by name, or given by the user with `--map`.
 
 use crate::error::ErrorReason;
+use crate::layouts::KnownLayout;
 use flowsense_core::books::TXN_CSV_HEADER;
 
 /// A value the importer reads from a CSV column.
@@ -21,9 +22,17 @@ pub enum Field {
     Category,
     Description,
     Reference,
+    /// A payment processor's fee on the row's gross amount (becomes its own cost row).
+    Fee,
+    /// The amount after the fee: checks the gross and the fee add up.
+    Net,
+    /// The kind of row (`payout`, `charge`, `General Withdrawal`): a known layout's transfers.
+    Type,
+    /// The row's state (`Completed`, `Pending`): a known layout keeps only finished rows.
+    Status,
 }
 
-pub(crate) const FIELD_COUNT: usize = 11;
+pub(crate) const FIELD_COUNT: usize = 15;
 
 impl Field {
     pub const ALL: [Field; FIELD_COUNT] = [
@@ -38,6 +47,10 @@ impl Field {
         Field::Category,
         Field::Description,
         Field::Reference,
+        Field::Fee,
+        Field::Net,
+        Field::Type,
+        Field::Status,
     ];
 
     #[must_use]
@@ -45,7 +58,10 @@ impl Field {
         self.aliases()[0]
     }
 
-    /// Header names (normalised: lower case, single spaces) in order of preference.
+    /// Header names (normalised: lower case, single spaces) in order of preference, in the
+    /// languages of the bank exports met most (English, French, German, Dutch, Spanish,
+    /// Italian). Columns no field names (a running balance: `Balance`, `Solde`, `Saldo`) are
+    /// left alone.
     fn aliases(self) -> &'static [&'static str] {
         match self {
             Field::Date => &[
@@ -58,21 +74,46 @@ impl Field {
                 "posted date",
                 "date posted",
                 "posted",
-                "value date",
+                "processed date",
+                "date processed",
+                "datetime",
+                "transactiedatum",
+                "date opération",
+                "date operation",
+                "date d'opération",
+                "date de l'opération",
+                "date comptable",
                 "buchungstag",
+                "buchungsdatum",
                 "datum",
+                "boekdatum",
                 "fecha",
+                "fecha operación",
+                "fecha de operación",
+                "f. operación",
                 "data",
+                "data operazione",
+                "data contabile",
+                "value date",
+                "date de valeur",
+                "valutadatum",
+                "fecha valor",
+                "data valuta",
             ],
             Field::Account => &["account", "account name", "account number", "konto"],
             Field::Amount => &[
                 "amount",
                 "amt",
                 "transaction amount",
+                "gross",
+                "gross amount",
                 "betrag",
+                "umsatz",
+                "bedrag",
                 "importe",
+                "importo",
                 "montant",
-                "value",
+                "cad$",
             ],
             Field::Debit => &[
                 "debit",
@@ -80,10 +121,20 @@ impl Field {
                 "debit amount",
                 "withdrawal",
                 "withdrawals",
+                "withdrawal amount",
                 "money out",
                 "paid out",
+                "spent",
                 "outflow",
+                "débit",
+                "montant débit",
                 "soll",
+                "lastschrift",
+                "cargo",
+                "cargos",
+                "dare",
+                "addebiti",
+                "uscite",
             ],
             Field::Credit => &[
                 "credit",
@@ -91,10 +142,20 @@ impl Field {
                 "credit amount",
                 "deposit",
                 "deposits",
+                "deposit amount",
                 "money in",
                 "paid in",
+                "received",
                 "inflow",
+                "crédit",
+                "montant crédit",
                 "haben",
+                "gutschrift",
+                "abono",
+                "abonos",
+                "avere",
+                "accrediti",
+                "entrate",
             ],
             Field::Direction => &[
                 "direction",
@@ -102,37 +163,85 @@ impl Field {
                 "debit/credit",
                 "dr/cr",
                 "cr/dr",
+                "d/c",
+                "c/d",
+                "creditdebet",
+                "credit/debet",
+                "af bij",
+                "soll/haben",
+                "transaction type",
             ],
             Field::Currency => &[
                 "currency",
                 "ccy",
                 "curr",
                 "currency code",
+                "devise",
                 "währung",
                 "waehrung",
+                "munt",
+                "valutacode",
+                "divisa",
             ],
             Field::Counterparty => &[
                 "counterparty",
                 "payee",
                 "name",
                 "merchant",
+                "merchant name",
                 "beneficiary",
                 "payer",
                 "payee name",
                 "counterparty name",
                 "payee/payer",
                 "auftraggeber/empfänger",
+                "empfänger/auftraggeber",
+                "beguenstigter/zahlungspflichtiger",
+                "begünstigter/zahlungspflichtiger",
+                "auftraggeber / begünstigter",
+                "zahlungsempfänger",
                 "empfänger",
+                "naam tegenpartij",
+                "tegenrekeninghouder",
+                "naam / omschrijving",
+                "tegenpartij",
+                "beneficiario",
             ],
-            Field::Category => &["category"],
+            Field::Category => &[
+                "category",
+                "catégorie",
+                "kategorie",
+                "categorie",
+                "categoría",
+                "categoria",
+            ],
             Field::Description => &[
                 "description",
                 "memo",
                 "details",
                 "narrative",
                 "transaction description",
+                "transaction details",
                 "particulars",
+                "label",
+                "remarque",
+                "notification text",
+                "avisierungstext",
+                "memo/description",
+                "description 1",
+                "libellé",
+                "libelle",
+                "libellé de l'opération",
+                "libellé opération",
                 "verwendungszweck",
+                "buchungstext",
+                "omschrijving",
+                "mededelingen",
+                "concepto",
+                "descripción",
+                "descripcion",
+                "descrizione",
+                "causale",
                 "text",
                 "notes",
             ],
@@ -144,7 +253,14 @@ impl Field {
                 "ref",
                 "reference number",
                 "transaction reference",
+                "référence",
+                "referenz",
+                "referentie",
             ],
+            Field::Fee => &["fee", "fees", "fee amount"],
+            Field::Net => &["net", "net amount"],
+            Field::Type => &["type"],
+            Field::Status => &["status", "info"],
         }
     }
 
@@ -158,10 +274,12 @@ impl Field {
     }
 }
 
-/// Lower case, `_` as space, single spaces, and no trailing `(EUR)`-style note.
+/// Lower case, `_` as space, single spaces, no leading `*` (a required column in an
+/// accounting template) and no trailing currency note (`Amount (EUR)`, `Credit in CHF`).
 #[must_use]
 pub fn normalise_header(name: &str) -> String {
     let mut s = crate::text::trim_field(name)
+        .trim_start_matches('*')
         .to_lowercase()
         .replace('_', " ");
     if s.ends_with(')')
@@ -170,7 +288,15 @@ pub fn normalise_header(name: &str) -> String {
     {
         s.truncate(open);
     }
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut words: Vec<&str> = s.split_whitespace().collect();
+    if let [.., rest, "in", code] = words.as_slice()
+        && !rest.is_empty()
+        && code.len() == 3
+        && code.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        words.truncate(words.len() - 2);
+    }
+    words.join(" ")
 }
 
 /// A user's explicit column mapping (`--map date=Posted,amount=Amt,description=Memo`).
@@ -228,18 +354,27 @@ pub struct Layout {
     columns: [Option<usize>; FIELD_COUNT],
     /// Number of header fields.
     pub width: usize,
+    /// Fields a record needs: the header's, less unnamed ones at its end (a trailing
+    /// delimiter on the header line that the rows leave off).
+    pub min_width: usize,
     /// The header is exactly the canonical FlowSense header (strict ISO dates, plain amounts).
     pub canonical: bool,
+    /// The export the header was recognised as.
+    pub known: &'static KnownLayout,
+    /// The file has no header row: the columns were guessed from its values.
+    pub guessed: bool,
 }
 
 impl Layout {
-    /// Maps a header to fields: explicit `--map` entries first, then known header names.
+    /// Maps a header to fields: explicit `--map` entries first, then the columns of the
+    /// export the header is recognised as, then known header names.
     ///
     /// # Errors
     /// A mapped column missing from the header, or no date or amount column.
     pub fn resolve(header: &[String], map: &ColumnMap) -> Result<Self, ErrorReason> {
         let names: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
         let canonical = map.is_empty() && names.iter().map(String::as_str).eq(TXN_CSV_HEADER);
+        let known = KnownLayout::recognise(&names);
         let mut columns = [None; FIELD_COUNT];
         let mut taken = vec![false; names.len()];
         for (field, column) in map.entries() {
@@ -252,17 +387,15 @@ impl Layout {
             columns[field as usize] = Some(pos);
             taken[pos] = true;
         }
-        for field in Field::ALL {
+        let by_layout = known.columns.iter().copied();
+        let by_alias = Field::ALL
+            .into_iter()
+            .flat_map(|f| f.aliases().iter().map(move |a| (f, *a)));
+        for (field, name) in by_layout.chain(by_alias) {
             if columns[field as usize].is_some() {
                 continue;
             }
-            let found = field.aliases().iter().find_map(|alias| {
-                names
-                    .iter()
-                    .enumerate()
-                    .position(|(i, n)| !taken[i] && n == alias)
-            });
-            if let Some(pos) = found {
+            if let Some(pos) = (0..names.len()).find(|&i| !taken[i] && names[i] == name) {
                 columns[field as usize] = Some(pos);
                 taken[pos] = true;
             }
@@ -270,20 +403,47 @@ impl Layout {
         let layout = Self {
             columns,
             width: names.len(),
+            min_width: names
+                .iter()
+                .rposition(|n| !n.is_empty())
+                .map_or(0, |i| i + 1),
             canonical,
+            known,
+            guessed: false,
         };
+        layout.check().map(|()| layout)
+    }
+
+    /// A layout for a file without a header row, from columns guessed by their values.
+    pub(crate) fn guessed(found: &[(Field, usize)], width: usize) -> Result<Self, ErrorReason> {
+        let mut columns = [None; FIELD_COUNT];
+        for &(field, pos) in found {
+            columns[field as usize] = Some(pos);
+        }
+        let layout = Self {
+            columns,
+            width,
+            min_width: width,
+            canonical: false,
+            known: KnownLayout::recognise(&[]),
+            guessed: true,
+        };
+        layout.check().map(|()| layout)
+    }
+
+    fn check(&self) -> Result<(), ErrorReason> {
         let mut missing = Vec::new();
-        if layout.column(Field::Date).is_none() {
+        if self.column(Field::Date).is_none() {
             missing.push("date");
         }
-        if layout.column(Field::Amount).is_none()
-            && layout.column(Field::Debit).is_none()
-            && layout.column(Field::Credit).is_none()
+        if self.column(Field::Amount).is_none()
+            && self.column(Field::Debit).is_none()
+            && self.column(Field::Credit).is_none()
         {
             missing.push("amount (or debit/credit)");
         }
         if missing.is_empty() {
-            Ok(layout)
+            Ok(())
         } else {
             Err(ErrorReason::MissingColumns(missing.join(", ")))
         }
@@ -294,18 +454,31 @@ impl Layout {
         self.columns[field as usize]
     }
 
-    /// `date=Posted Date, amount=Amount, ...` for the import summary.
+    /// What the file was read as, for the import summary.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        if self.canonical {
+            "FlowSense books CSV"
+        } else if self.guessed {
+            "no header row: columns guessed from the values"
+        } else {
+            self.known.name
+        }
+    }
+
+    /// `date=Posted Date, amount=Amount, ...` for the import summary (`column 3` for a file
+    /// without a header row).
     #[must_use]
     pub fn describe(&self, header: &[String]) -> String {
         Field::ALL
             .iter()
             .filter_map(|&f| {
                 let col = self.column(f)?;
-                Some(format!(
-                    "{}={}",
-                    f.name(),
-                    header.get(col).map_or("?", String::as_str)
-                ))
+                let name = match header.get(col) {
+                    Some(name) if !self.guessed => name.clone(),
+                    _ => format!("column {}", col + 1),
+                };
+                Some(format!("{}={name}", f.name()))
             })
             .collect::<Vec<_>>()
             .join(", ")

@@ -4,7 +4,9 @@ use crate::amount::{DecimalMode, DecimalSeparator};
 use crate::bounds::MAX_COLUMNS;
 use crate::columns::Layout;
 use crate::error::{ErrorReason, ImportError};
+use crate::headerless;
 use crate::limit::{LineLimitReader, limit_exceeded};
+use crate::notes::ImportNotes;
 use crate::records::{Fields, RecordError, RecordReader};
 use crate::row::{RowOutcome, RowParser};
 use crate::text::{Encoding, UTF8_BOM, decode, sniff_encoding, trim_field};
@@ -38,6 +40,7 @@ pub struct CsvImporter<R: Read> {
     pending_fields: usize,
     ready: VecDeque<Result<ImportedTxn, ImportError>>,
     done: bool,
+    notes: ImportNotes,
 }
 
 impl<R: Read> CsvImporter<R> {
@@ -61,20 +64,6 @@ impl<R: Read> CsvImporter<R> {
         let source = BufReader::with_capacity(64 << 10, Cursor::new(prefix).chain(limited));
         let mut reader = RecordReader::new(source, delimiter, opts.max_line_bytes);
         let mut record = Fields::default();
-        let (header, header_line) = match reader.next_record(&mut record) {
-            Ok(Some(line)) if record.iter().len() > MAX_COLUMNS => {
-                return Err(opts.error(line, ErrorReason::TooManyColumns(MAX_COLUMNS)));
-            }
-            Ok(Some(line)) => (
-                decode_record(&record, encoding)
-                    .ok_or_else(|| opts.error(line, ErrorReason::NotText))?,
-                line,
-            ),
-            Ok(None) => return Err(opts.error(0, ErrorReason::EmptyFile)),
-            Err(e) => return Err(record_error(&opts, e)),
-        };
-        let layout = Layout::resolve(&header, &opts.column_map)
-            .map_err(|reason| opts.error(header_line, reason))?;
         let decimal = match opts.decimal {
             Some(sep) => DecimalMode::Fixed(sep),
             None if delimiter == b';' => DecimalMode::Auto {
@@ -84,12 +73,22 @@ impl<R: Read> CsvImporter<R> {
                 default: DecimalSeparator::Dot,
             },
         };
-        let rows = RowParser::new(layout, &opts, decimal);
-        Ok(Self {
+        let found = find_header(&mut reader, &mut record, encoding, &opts, decimal)?;
+        let mut notes = ImportNotes {
+            layout: found.layout.name().to_owned(),
+            columns: found.layout.describe(&found.header),
+            preamble_lines: found.preamble_lines,
+            ..ImportNotes::default()
+        };
+        if found.layout.canonical {
+            notes.columns.clear();
+        }
+        let rows = RowParser::new(found.layout, &opts, decimal);
+        let mut importer = Self {
             reader,
             opts,
             encoding,
-            header,
+            header: found.header,
             rows,
             record,
             row_count: 0,
@@ -97,7 +96,25 @@ impl<R: Read> CsvImporter<R> {
             pending_fields: 0,
             ready: VecDeque::new(),
             done: false,
-        })
+            notes,
+        };
+        // A file without a header: the rows its columns were guessed from are its first rows.
+        for (line, fields) in found.data {
+            if importer.done {
+                break;
+            }
+            importer.count_row(line);
+            if !importer.done {
+                importer.process(line, fields);
+            }
+        }
+        Ok(importer)
+    }
+
+    /// What the file was read as, and every decision taken in reading it (complete once the
+    /// importer has returned its last row).
+    pub fn notes(&self) -> &ImportNotes {
+        &self.notes
     }
 
     /// The header fields as read (trimmed).
@@ -138,17 +155,31 @@ impl<R: Read> CsvImporter<R> {
             } else if self.pending.len() > MAX_PENDING_ROWS
                 || self.pending_fields > MAX_PENDING_FIELDS
             {
-                self.fail_ambiguous();
+                self.settle_ambiguity();
             }
             return;
         }
         match self.rows.parse(line, &fields) {
-            Ok(RowOutcome::Txn(txn)) => self.ready.push_back(Ok(txn)),
             Ok(RowOutcome::Ambiguous) => self.hold_back(line, fields),
+            Ok(outcome) => self.take(outcome),
             Err(reason) => {
                 let err = self.opts.error(line, reason);
                 self.fail(err);
             }
+        }
+    }
+
+    /// Queues a parsed row's transactions, or counts it as left out.
+    fn take(&mut self, outcome: RowOutcome) {
+        match outcome {
+            RowOutcome::Txn(txn) => self.ready.push_back(Ok(txn)),
+            RowOutcome::WithFee(txn, fee) => {
+                self.notes.fee_rows += 1;
+                self.ready.push_back(Ok(txn));
+                self.ready.push_back(Ok(fee));
+            }
+            RowOutcome::Skipped(skip) => self.notes.count_skip(skip),
+            RowOutcome::Ambiguous => unreachable_ambiguity(),
         }
     }
 
@@ -161,13 +192,25 @@ impl<R: Read> CsvImporter<R> {
         self.pending_fields = 0;
         while let Some((line, fields)) = self.pending.pop_front() {
             match self.rows.parse(line, &fields) {
-                Ok(RowOutcome::Txn(txn)) => self.ready.push_back(Ok(txn)),
-                Ok(RowOutcome::Ambiguous) => unreachable_ambiguity(),
+                Ok(outcome) => self.take(outcome),
                 Err(reason) => {
                     let err = self.opts.error(line, reason);
                     return self.fail(err);
                 }
             }
+        }
+    }
+
+    /// No row has told the day/month order: the organisation's usual order when known,
+    /// said in the notes; otherwise the file is refused.
+    fn settle_ambiguity(&mut self) {
+        match self.opts.usual_date_order {
+            Some(order) => {
+                self.rows.date_order = Some(order);
+                self.notes.assumed_date_order = Some(order);
+                self.flush_pending();
+            }
+            None => self.fail_ambiguous(),
         }
     }
 
@@ -187,15 +230,23 @@ impl<R: Read> CsvImporter<R> {
         self.fail(err);
     }
 
+    /// Counts a data row, failing past the row limit.
+    fn count_row(&mut self, line: u64) {
+        self.row_count += 1;
+        if self.row_count > self.opts.max_rows {
+            let err = self
+                .opts
+                .error(line, ErrorReason::TooManyRows(self.opts.max_rows));
+            self.fail(err);
+        }
+    }
+
     fn read_next(&mut self) {
         match self.reader.next_record(&mut self.record) {
             Ok(Some(line)) => {
-                self.row_count += 1;
-                if self.row_count > self.opts.max_rows {
-                    let err = self
-                        .opts
-                        .error(line, ErrorReason::TooManyRows(self.opts.max_rows));
-                    return self.fail(err);
+                self.count_row(line);
+                if self.done {
+                    return;
                 }
                 // Before decoding, which would make a `String` of every field.
                 if self.record.iter().len() > MAX_COLUMNS {
@@ -215,7 +266,7 @@ impl<R: Read> CsvImporter<R> {
             Ok(None) => {
                 self.done = true;
                 if !self.pending.is_empty() {
-                    self.fail_ambiguous();
+                    self.settle_ambiguity();
                 }
             }
             Err(e) => {
@@ -247,6 +298,96 @@ impl<R: Read> Iterator for CsvImporter<R> {
     }
 }
 
+/// Lines before the header passed over at most (a bank's title, account and balance lines).
+const MAX_PREAMBLE_LINES: u64 = 30;
+
+/// Where a file's rows start, and how its columns are read.
+struct FoundHeader {
+    header: Vec<String>,
+    layout: Layout,
+    preamble_lines: u64,
+    /// Data rows already read (a file without a header row), with their lines.
+    data: Vec<(u64, Vec<String>)>,
+}
+
+/// Reads the header: the first line whose names give a date and an amount column, past up
+/// to [`MAX_PREAMBLE_LINES`] lines before it; or, when the first line is data, the columns
+/// guessed from the first rows.
+fn find_header<R: std::io::BufRead>(
+    reader: &mut RecordReader<R>,
+    record: &mut Fields,
+    encoding: Encoding,
+    opts: &ImportOptions,
+    decimal: DecimalMode,
+) -> Result<FoundHeader, ImportError> {
+    let mut first_refusal: Option<ImportError> = None;
+    let mut preamble_lines = 0;
+    loop {
+        let Some((line, fields)) = read_decoded(reader, record, encoding, opts)? else {
+            return Err(first_refusal.unwrap_or_else(|| opts.error(0, ErrorReason::EmptyFile)));
+        };
+        let reason = match Layout::resolve(&fields, &opts.column_map) {
+            Ok(layout) => {
+                return Ok(FoundHeader {
+                    header: fields,
+                    layout,
+                    preamble_lines,
+                    data: Vec::new(),
+                });
+            }
+            Err(reason) => reason,
+        };
+        if first_refusal.is_none()
+            && opts.column_map.is_empty()
+            && headerless::looks_like_data(&fields, decimal)
+        {
+            let mut data = vec![(line, fields)];
+            while data.len() < headerless::SAMPLE_ROWS
+                && let Some(row) = read_decoded(reader, record, encoding, opts)?
+            {
+                data.push(row);
+            }
+            let sample: Vec<Vec<String>> = data.iter().map(|(_, f)| f.clone()).collect();
+            let layout =
+                headerless::guess(&sample, decimal).map_err(|reason| opts.error(line, reason))?;
+            return Ok(FoundHeader {
+                header: Vec::new(),
+                layout,
+                preamble_lines: 0,
+                data,
+            });
+        }
+        let reason = match reason {
+            ErrorReason::MissingColumns(missing) => ErrorReason::UnrecognisedHeader(missing),
+            other => other,
+        };
+        first_refusal.get_or_insert_with(|| opts.error(line, reason));
+        preamble_lines += 1;
+        if preamble_lines > MAX_PREAMBLE_LINES {
+            return Err(first_refusal.unwrap_or_else(|| opts.error(0, ErrorReason::EmptyFile)));
+        }
+    }
+}
+
+/// The next record as text, refused when too wide or not text.
+fn read_decoded<R: std::io::BufRead>(
+    reader: &mut RecordReader<R>,
+    record: &mut Fields,
+    encoding: Encoding,
+    opts: &ImportOptions,
+) -> Result<Option<(u64, Vec<String>)>, ImportError> {
+    match reader.next_record(record) {
+        Ok(Some(line)) if record.iter().len() > MAX_COLUMNS => {
+            Err(opts.error(line, ErrorReason::TooManyColumns(MAX_COLUMNS)))
+        }
+        Ok(Some(line)) => decode_record(record, encoding)
+            .map(|fields| Some((line, fields)))
+            .ok_or_else(|| opts.error(line, ErrorReason::NotText)),
+        Ok(None) => Ok(None),
+        Err(e) => Err(record_error(opts, e)),
+    }
+}
+
 fn decode_record(record: &Fields, encoding: Encoding) -> Option<Vec<String>> {
     record
         .iter()
@@ -268,30 +409,35 @@ pub(crate) fn record_error(opts: &ImportOptions, err: RecordError) -> ImportErro
     }
 }
 
-/// The delimiter used most (outside quotes) on the first line: `,`, `;`, tab or `|`.
+/// Lines looked at to find one with a delimiter.
+const DELIMITER_LINES: usize = 20;
+
+/// The delimiter used most (outside quotes) on the first line that has any: `,`, `;`, tab
+/// or `|`. A title line before the header (which has none) does not decide.
 pub(crate) fn detect_delimiter(prefix: &[u8]) -> u8 {
-    let first_line = prefix
-        .split(|&b| b == b'\n')
-        .find(|l| !l.trim_ascii().is_empty())
-        .unwrap_or(&[]);
-    let mut counts = [0usize; 4];
     let candidates = [b',', b';', b'\t', b'|'];
-    let mut in_quotes = false;
-    for &b in first_line {
-        if b == b'"' {
-            in_quotes = !in_quotes;
-        } else if !in_quotes && let Some(i) = candidates.iter().position(|&c| c == b) {
-            counts[i] += 1;
+    let lines = prefix
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.trim_ascii().is_empty())
+        .take(DELIMITER_LINES);
+    for line in lines {
+        let mut counts = [0usize; 4];
+        let mut in_quotes = false;
+        for &b in line {
+            if b == b'"' {
+                in_quotes = !in_quotes;
+            } else if !in_quotes && let Some(i) = candidates.iter().position(|&c| c == b) {
+                counts[i] += 1;
+            }
+        }
+        let best = (0..4)
+            .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+            .unwrap_or(0);
+        if counts[best] > 0 {
+            return candidates[best];
         }
     }
-    let best = (0..4)
-        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
-        .unwrap_or(0);
-    if counts[best] == 0 {
-        b','
-    } else {
-        candidates[best]
-    }
+    b','
 }
 
 #[cfg(test)]
@@ -308,5 +454,10 @@ mod tests {
         assert_eq!(detect_delimiter(b"Date\tAmount\n"), b'\t');
         assert_eq!(detect_delimiter(b"\"a;b\",c\n"), b',');
         assert_eq!(detect_delimiter(b"single\n"), b',');
+        assert_eq!(
+            detect_delimiter(b"Statement\nParam;first\n\ndate;amount;memo\n2025/06/07;-1,5;x\n"),
+            b';',
+            "a title line without a delimiter does not decide"
+        );
     }
 }

@@ -57,6 +57,27 @@ pub enum SlashOrder {
     DayFirst,
 }
 
+impl SlashOrder {
+    /// The order usual for books kept in `base`: month first for US dollars, day first
+    /// elsewhere (the UK, the euro area, Canada's and Australia's banks, Switzerland).
+    #[must_use]
+    pub fn usual_for(base: flowsense_core::money::Currency) -> Self {
+        if base == flowsense_core::money::Currency::USD {
+            SlashOrder::MonthFirst
+        } else {
+            SlashOrder::DayFirst
+        }
+    }
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            SlashOrder::MonthFirst => "month-first",
+            SlashOrder::DayFirst => "day-first",
+        }
+    }
+}
+
 /// What one date field says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateValue {

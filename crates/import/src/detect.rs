@@ -3,7 +3,7 @@
 use crate::csv_import::CsvImporter;
 use crate::error::{ErrorReason, ImportError};
 use crate::ofx::{find_ofx_start, parse_ofx};
-use crate::{ImportOptions, ImportedTxn};
+use crate::{ImportNotes, ImportOptions, ImportedTxn};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -43,6 +43,21 @@ pub type FileSource = std::io::Chain<std::io::Cursor<Vec<u8>>, BufReader<File>>;
 pub enum Importer<R: Read> {
     Csv(Box<CsvImporter<R>>),
     Ofx(std::vec::IntoIter<ImportedTxn>),
+}
+
+impl<R: Read> Importer<R> {
+    /// What the file was read as, and every decision taken in reading it (complete once the
+    /// last row has been returned).
+    #[must_use]
+    pub fn notes(&self) -> ImportNotes {
+        match self {
+            Importer::Csv(csv) => csv.notes().clone(),
+            Importer::Ofx(_) => ImportNotes {
+                layout: "OFX statement".into(),
+                ..ImportNotes::default()
+            },
+        }
+    }
 }
 
 impl<R: Read> Iterator for Importer<R> {

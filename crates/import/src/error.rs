@@ -27,13 +27,20 @@ pub enum ErrorReason {
     TooManyRows(u64),
     #[error("header is missing required column(s): {0}")]
     MissingColumns(String),
+    /// A statement file whose header (and the lines after it) name no date or amount column.
+    #[error(
+        "no header line names the {0} column(s): name them with --map (e.g. --map date=Posted,amount=Amt)"
+    )]
+    UnrecognisedHeader(String),
     #[error("column {0:?} named in --map is not in the header")]
     UnknownMappedColumn(String),
     #[error("bad column map: {0}")]
     BadColumnMap(String),
     #[error("more than {0} columns")]
     TooManyColumns(usize),
-    #[error("expected {expected} fields, found {found}")]
+    #[error(
+        "expected {expected} fields as in the header, found {found} (a value holding the delimiter must be in quotes)"
+    )]
     ColumnCount { expected: usize, found: usize },
     #[error("bad date {value} (expected {expected})")]
     BadDate { value: Quoted, expected: String },
@@ -46,6 +53,8 @@ pub enum ErrorReason {
     AmountOutOfRange { value: Quoted, limit: String },
     #[error("no amount on this row")]
     NoAmount,
+    #[error("the gross, fee and net columns do not add up on this row")]
+    FeeMismatch,
     #[error("bad currency {0}")]
     BadCurrency(Quoted),
     #[error(

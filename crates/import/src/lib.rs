@@ -19,7 +19,10 @@ mod fast;
 mod fast_chunk;
 mod fast_fields;
 mod fast_file;
+mod headerless;
+mod layouts;
 mod limit;
+mod notes;
 mod ofx;
 mod rates;
 mod records;
@@ -40,9 +43,12 @@ pub use detect::{FileFormat, FileSource, Importer, detect_format, import_bytes, 
 pub use documents::{add_documents, parse_documents_csv};
 pub use error::{ErrorReason, ImportError, Quoted};
 pub use fast::{parse_books_bytes, parse_books_bytes_in};
+pub use layouts::{FEE_CATEGORY, KnownLayout, LAYOUTS};
 pub use limit::{LimitExceeded, LineLimitReader, limit_exceeded};
+pub use notes::ImportNotes;
 pub use ofx::parse_ofx;
 pub use rates::{MAX_RATES, RatesFileError, RatesLayout, parse_rates_file};
+pub use row::Skip;
 pub use text::Encoding;
 
 use chrono::NaiveDate;
@@ -100,6 +106,9 @@ pub struct ImportOptions {
     pub base_currency: Currency,
     /// Explicit `--date-format`; otherwise detected (a day/month order must be proven by the file).
     pub date_format: Option<DateFormat>,
+    /// The day/month order to read dates in when the whole file cannot tell (the
+    /// organisation's convention, [`SlashOrder::usual_for`]); `None` refuses such a file.
+    pub usual_date_order: Option<SlashOrder>,
     /// Explicit decimal separator; otherwise read from the values (`,` default for `;` files).
     pub decimal: Option<DecimalSeparator>,
     /// Explicit field delimiter; otherwise detected from the header line.
@@ -119,6 +128,7 @@ impl ImportOptions {
             default_account: "Imported".to_owned(),
             base_currency,
             date_format: None,
+            usual_date_order: None,
             decimal: None,
             delimiter: None,
             column_map: ColumnMap::default(),

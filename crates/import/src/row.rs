@@ -7,6 +7,7 @@ use crate::date::{
     DateFormat, DateValue, SlashOrder, parse_date_auto, parse_date_with, parse_iso_date,
 };
 use crate::error::{ErrorReason, Quoted};
+use crate::layouts::FEE_CATEGORY;
 use crate::reference::{ReferenceHasher, RowKey};
 use crate::{ImportOptions, ImportedTxn};
 use chrono::NaiveDate;
@@ -107,8 +108,44 @@ pub(crate) fn check_width<'a>(
 /// What a record turned into.
 pub(crate) enum RowOutcome {
     Txn(ImportedTxn),
+    /// A gross amount, and the processor's fee on it as its own cost row.
+    WithFee(ImportedTxn, ImportedTxn),
+    /// A row the layout leaves out (not finished, or a summary line), and why.
+    Skipped(Skip),
     /// The date's day/month order is not known yet; try again once it is.
     Ambiguous,
+}
+
+/// Why a known layout leaves a row out.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Skip {
+    /// Not finished (`Pending`, `Denied`): the status as written.
+    Status(String),
+    /// A summary or balance line with no amount.
+    NoAmount,
+    /// A line with a single field amid the rows: a section title or a note.
+    NotARow,
+    /// An opening or closing balance, or a total, where a row's date would be.
+    BalanceLine,
+}
+
+/// Words that open a balance or total line written amid the rows (in the date column).
+const BALANCE_LINE_WORDS: [&str; 9] = [
+    "balance",
+    "opening",
+    "closing",
+    "total",
+    "solde",
+    "saldo",
+    "kontostand",
+    "anfangssaldo",
+    "endsaldo",
+];
+
+/// A date cell that opens a balance or total line (`Balance at start of period`).
+fn is_balance_line(date_cell: &str) -> bool {
+    let lower = date_cell.to_lowercase();
+    BALANCE_LINE_WORDS.iter().any(|w| lower.starts_with(w))
 }
 
 /// Per-file state for turning records into transactions.
@@ -158,7 +195,13 @@ impl RowParser {
     }
 
     pub fn parse(&mut self, line: u64, fields: &[String]) -> Result<RowOutcome, ErrorReason> {
-        check_width(fields.iter().map(String::as_str), self.layout.width)?;
+        if !self.layout.canonical && fields.len() == 1 && self.layout.width > 2 {
+            return Ok(RowOutcome::Skipped(Skip::NotARow));
+        }
+        // Short of the header's unnamed trailing fields is fine; beyond them, the check.
+        if fields.len() > self.layout.width || fields.len() < self.layout.min_width {
+            check_width(fields.iter().map(String::as_str), self.layout.width)?;
+        }
         if self.layout.canonical {
             let f: [&str; 8] = std::array::from_fn(|i| fields[i].as_str());
             let row = parse_canonical(&f, self.base, &self.default_account)?;
@@ -186,22 +229,45 @@ impl RowParser {
                 reference,
             }));
         }
+        let known = self.layout.known;
+        if let Some(status) = self.get(fields, Field::Status)
+            && !known.keeps_status(status)
+        {
+            return Ok(RowOutcome::Skipped(Skip::Status(status.to_owned())));
+        }
+        if known.skips_rows_without_amount && !self.has_amount(fields) {
+            return Ok(RowOutcome::Skipped(Skip::NoAmount));
+        }
+        if is_balance_line(self.get(fields, Field::Date).unwrap_or("")) {
+            return Ok(RowOutcome::Skipped(Skip::BalanceLine));
+        }
         let Some(date) = self.date(fields)? else {
             return Ok(RowOutcome::Ambiguous);
         };
         let currency = parse_currency(self.get(fields, Field::Currency).unwrap_or(""), self.base)?;
-        let amount_minor = self.amount(fields, currency)?;
+        let amount_minor = self.amount(fields, currency)? * known.amount_sign;
+        let fee_minor = self.fee(fields, currency, amount_minor)?;
         let account = match self.get(fields, Field::Account) {
             Some(a) if !a.is_empty() => a,
             _ => &self.default_account,
         }
         .to_owned();
         let description = self.get(fields, Field::Description).unwrap_or("");
+        let kind = self.get(fields, Field::Type).unwrap_or("");
+        let is_fee = known.is_fee(kind);
         let counterparty = match self.get(fields, Field::Counterparty) {
             Some(c) if !c.is_empty() => c,
+            _ if is_fee => known.fee_payee,
             _ => description,
         };
-        let category = normalise_category(self.get(fields, Field::Category).unwrap_or(""));
+        let category = if known.is_transfer(kind) {
+            TRANSFER_CATEGORY
+        } else {
+            match normalise_category(self.get(fields, Field::Category).unwrap_or("")) {
+                "" if is_fee => FEE_CATEGORY,
+                given => given,
+            }
+        };
         let given = self.get(fields, Field::Reference).unwrap_or("");
         let reference = reference_or_hash(
             &mut self.references,
@@ -215,7 +281,7 @@ impl RowParser {
                 description,
             },
         );
-        Ok(RowOutcome::Txn(ImportedTxn {
+        let txn = ImportedTxn {
             line,
             date,
             account,
@@ -225,7 +291,55 @@ impl RowParser {
             category: category.to_owned(),
             description: description.to_owned(),
             reference,
-        }))
+        };
+        Ok(match fee_minor {
+            Some(fee) => {
+                let fee_row = ImportedTxn {
+                    amount_minor: fee,
+                    counterparty: known.fee_payee.to_owned(),
+                    category: FEE_CATEGORY.to_owned(),
+                    description: fee_description(&txn),
+                    reference: format!("{}:fee", txn.reference),
+                    ..txn.clone()
+                };
+                RowOutcome::WithFee(txn, fee_row)
+            }
+            None => RowOutcome::Txn(txn),
+        })
+    }
+
+    /// Whether any amount column of the row is filled.
+    fn has_amount(&self, fields: &[String]) -> bool {
+        [Field::Amount, Field::Debit, Field::Credit]
+            .into_iter()
+            .any(|f| self.get(fields, f).is_some_and(|s| !s.is_empty()))
+    }
+
+    /// The processor's fee on a gross amount, as the signed change it makes to the balance
+    /// (`None` when there is none). With a net column the fee's sign follows from it, and the
+    /// three must agree; without one a fee is a cost.
+    fn fee(
+        &mut self,
+        fields: &[String],
+        currency: Currency,
+        gross: i64,
+    ) -> Result<Option<i64>, ErrorReason> {
+        let Some(text) = self.get(fields, Field::Fee).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        let fee = self.parse_amount_text(text, currency)?;
+        let net = self
+            .get(fields, Field::Net)
+            .filter(|s| !s.is_empty())
+            .map(|t| self.parse_amount_text(t, currency))
+            .transpose()?;
+        // Both within the bound, so neither the difference nor its absolute value overflow.
+        let change = match net {
+            Some(net) if (net - gross).abs() == fee.abs() => net - gross,
+            Some(_) => return Err(ErrorReason::FeeMismatch),
+            None => -fee.abs(),
+        };
+        Ok((change != 0).then_some(change))
     }
 
     fn date(&mut self, fields: &[String]) -> Result<Option<NaiveDate>, ErrorReason> {
@@ -273,8 +387,8 @@ impl RowParser {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             return Ok(match direction.as_str() {
-                "dr" | "debit" | "d" | "withdrawal" | "out" => -value.abs(),
-                "cr" | "credit" | "c" | "deposit" | "in" => value.abs(),
+                "dr" | "debit" | "d" | "withdrawal" | "out" | "af" | "s" | "soll" => -value.abs(),
+                "cr" | "credit" | "c" | "deposit" | "in" | "bij" | "h" | "haben" => value.abs(),
                 _ => value,
             });
         }
@@ -300,6 +414,20 @@ impl RowParser {
                 let both = format!("{} - {}", credit.unwrap_or("0"), debit.unwrap_or("0"));
                 out_of_range(&both, currency)
             })
+    }
+}
+
+/// `Fee: Order 1234` for the fee row split off a gross amount.
+fn fee_description(txn: &ImportedTxn) -> String {
+    let what = if txn.description.is_empty() {
+        &txn.counterparty
+    } else {
+        &txn.description
+    };
+    if what.is_empty() {
+        "Fee".to_owned()
+    } else {
+        format!("Fee: {what}")
     }
 }
 

@@ -41,6 +41,12 @@ pub struct Uploaded {
     /// Rows the organisation already had (re-imports add nothing).
     pub duplicates_skipped: u64,
     pub documents_changed: u64,
+    /// What the file was read as ("PayPal activity", "French bank statement").
+    pub layout: String,
+    /// Which column is what (`date=Created (UTC), amount=Amount, ...`; empty for OFX).
+    pub columns: String,
+    /// Every decision taken in reading it, as sentences (the layout first).
+    pub notes: Vec<String>,
 }
 
 /// Why an upload was not imported.
@@ -128,6 +134,9 @@ pub async fn import_upload(
                 rows_added: s.rows_added,
                 duplicates_skipped: s.rows_read - s.rows_added,
                 documents_changed: s.documents_changed,
+                layout: done.notes.layout.clone(),
+                columns: done.notes.columns.clone(),
+                notes: done.notes.lines(),
             })
         }
         Err(failure) => {

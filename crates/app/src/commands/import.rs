@@ -9,7 +9,8 @@ use crate::settings::Settings;
 use anyhow::{Context as _, Result, anyhow};
 use flowsense_import::{ColumnMap, DateFormat, ImportOptions};
 use flowsense_service::imports::{
-    FileImport, ImportFailure, ImportProgress, file_sha256, import_file,
+    FileImport, ImportFailure, ImportPreview, ImportProgress, file_sha256, format_wide_minor,
+    import_file, preview_file,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::Path;
@@ -51,6 +52,19 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
             Some(DateFormat::parse(format).map_err(|e| anyhow!("--date-format: {e}"))?);
     }
     let source_name = args.file.display().to_string();
+    if args.dry_run {
+        let preview = preview_file(
+            &store,
+            &org,
+            &args.file,
+            &options.with_source_name(source_name),
+        )
+        .await
+        .map_err(refusal)?;
+        store.close().await;
+        print_preview(&args.file, &org.slug, &preview);
+        return Ok(());
+    }
     let sha256 = file_sha256(&args.file).with_context(|| format!("cannot read {source_name}"))?;
     let sibling = documents_path(&args.file);
     let documents = sibling.exists().then_some(sibling);
@@ -72,10 +86,7 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
     };
     let done = import_file(&store, &org, file, &progress)
         .await
-        .map_err(|e| match e {
-            ImportFailure::Refused(e) => anyhow!("{e}"),
-            other => anyhow::Error::new(other),
-        })?;
+        .map_err(refusal)?;
     progress.0.finish_and_clear();
     store.close().await;
 
@@ -101,7 +112,38 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
         secs,
         rows_per_second,
     );
+    for line in done.notes.lines() {
+        println!("  {line}");
+    }
     Ok(())
+}
+
+/// A refused file as one line naming the file, the line and the reason.
+fn refusal(e: ImportFailure) -> anyhow::Error {
+    match e {
+        ImportFailure::Refused(e) => anyhow!("{e}"),
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn print_preview(file: &Path, org: &str, preview: &ImportPreview) {
+    println!(
+        "Dry run of {} for {org}: nothing was written.",
+        file.display()
+    );
+    for line in preview.notes.lines() {
+        println!("  {line}");
+    }
+    println!("  Transactions: {}", preview.rows);
+    for (currency, total) in &preview.totals {
+        println!(
+            "  {currency}: {} rows, {} in, {} out, {} net",
+            total.rows,
+            format_wide_minor(total.money_in, *currency),
+            format_wide_minor(total.money_out, *currency),
+            format_wide_minor(total.money_in + total.money_out, *currency),
+        );
+    }
 }
 
 fn progress_bar(file: &Path, quiet: bool) -> Result<ProgressBar> {

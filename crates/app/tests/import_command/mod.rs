@@ -150,3 +150,80 @@ fn a_kill_during_a_million_row_import_leaves_the_database_as_before() {
     assert_eq!(ws.counts(), before, "the killed import left rows behind");
     assert_eq!(ws.sql("PRAGMA integrity_check"), "ok");
 }
+
+#[test]
+fn a_dry_run_shows_the_layout_counts_and_totals_and_writes_nothing() {
+    let ws = Workspace::new();
+    ws.ok(&["migrate", "--create"]);
+    ws.ok(&[
+        "org",
+        "create",
+        "--slug",
+        "shop",
+        "--name",
+        "Shop Ltd",
+        "--currency",
+        "GBP",
+    ]);
+    let paypal = ws.path("paypal.csv");
+    std::fs::write(
+        &paypal,
+        "\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"Fee\",\"Net\",\"Transaction ID\"\n\
+         \"02/03/2024\",\"10:00:00\",\"GMT\",\"Ann\",\"Express Checkout Payment\",\"Completed\",\"GBP\",\"100.00\",\"-3.20\",\"96.80\",\"A1\"\n\
+         \"05/03/2024\",\"10:00:00\",\"GMT\",\"\",\"General Withdrawal\",\"Completed\",\"GBP\",\"-50.00\",\"0.00\",\"-50.00\",\"A2\"\n\
+         \"06/03/2024\",\"10:00:00\",\"GMT\",\"Bo\",\"Express Checkout Payment\",\"Pending\",\"GBP\",\"60.00\",\"-2.14\",\"57.86\",\"A3\"\n",
+    )
+    .unwrap();
+    let before = ws.counts();
+    let file = paypal.to_str().unwrap();
+    let dry = ws.ok(&["import", "--org", "shop", "--dry-run", file]);
+    for wanted in [
+        "nothing was written",
+        "Read as: PayPal activity (date=Date, ",
+        "Dates read day-first: the file could not tell; pass --date-format to override",
+        "Split 1 fee(s) off gross amounts",
+        "Skipped 1 row(s): status Pending (1)",
+        "Transactions: 3",
+        "GBP: 3 rows, 100.00 in, -53.20 out, 46.80 net",
+    ] {
+        assert!(dry.contains(wanted), "{wanted:?} in:\n{dry}");
+    }
+    assert_eq!(ws.counts(), before, "a dry run writes nothing");
+
+    // --date-format wins over the organisation's order, and then nothing is assumed.
+    let month_first = ws.ok(&[
+        "import",
+        "--org",
+        "shop",
+        "--dry-run",
+        "--date-format",
+        "MM/DD/YYYY",
+        file,
+    ]);
+    assert!(!month_first.contains("Dates read"), "{month_first}");
+
+    // The import itself says the same about the file, and a second one adds nothing.
+    let done = ws.ok(&["import", "--org", "shop", "--quiet", file]);
+    assert!(done.contains("3 added"), "{done}");
+    assert!(done.contains("Read as: PayPal activity"), "{done}");
+    assert_eq!(ws.counts().transactions, before.transactions + 3);
+    let again = ws.ok(&["import", "--org", "shop", "--quiet", file]);
+    assert!(again.contains(" 0 added"), "{again}");
+
+    // A dry run refuses a bad file as the import would: the line and the reason, one line.
+    let bad = ws.path("bad.csv");
+    std::fs::write(
+        &bad,
+        "Date,Description,Amount\n2024-01-02,a,1.00\n2024-01-03,b,12;3\n",
+    )
+    .unwrap();
+    let err = ws.fails(&[
+        "import",
+        "--org",
+        "shop",
+        "--dry-run",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(err.contains("bad.csv:3: bad amount"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

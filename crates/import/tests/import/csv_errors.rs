@@ -17,7 +17,10 @@ fn wrong_column_count() {
             found: 4
         }
     );
-    assert_eq!(e.to_string(), "books.csv:3: expected 3 fields, found 4");
+    assert_eq!(
+        e.to_string(),
+        "books.csv:3: expected 3 fields as in the header, found 4 (a value holding the delimiter must be in quotes)"
+    );
 }
 
 #[test]
@@ -69,11 +72,11 @@ fn header_without_required_columns() {
     assert_eq!(e.line, 1);
     assert_eq!(
         e.to_string(),
-        "books.csv:1: header is missing required column(s): date, amount (or debit/credit)"
+        "books.csv:1: no header line names the date, amount (or debit/credit) column(s): name them with --map (e.g. --map date=Posted,amount=Amt)"
     );
     assert_eq!(
         err("Date,Memo\n").reason,
-        ErrorReason::MissingColumns("amount (or debit/credit)".into())
+        ErrorReason::UnrecognisedHeader("amount (or debit/credit)".into())
     );
 }
 

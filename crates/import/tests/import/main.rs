@@ -3,10 +3,12 @@
 mod amount_bounds;
 mod books;
 mod cashflow;
+mod corpus;
 mod csv_errors;
 mod csv_layouts;
 mod csv_limits;
 mod fast_edges;
+mod known_layouts;
 mod ofx;
 mod ofx_limits;
 mod props;

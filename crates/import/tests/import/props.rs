@@ -24,12 +24,52 @@ fn grouped(minor: i64, dec: char, group: char) -> String {
     format!("{out}{dec}{frac}")
 }
 
+/// How many ways [`styled`] writes an amount.
+const STYLES: usize = 16;
+
 /// `minor` cents written in one of the supported styles, and the mode that reads it.
 fn styled(minor: i64, style: usize) -> (String, DecimalMode) {
     let abs_dot = grouped(minor, '.', ',');
     let abs_comma = grouped(minor, ',', '.');
     let neg = minor < 0;
+    let sign = if neg { "-" } else { "" };
+    let auto_dot = DecimalMode::Auto {
+        default: DecimalSeparator::Dot,
+    };
+    let auto_comma = DecimalMode::Auto {
+        default: DecimalSeparator::Comma,
+    };
     match style {
+        // Swiss: apostrophes between thousands, with and without the currency's code.
+        7 => (format!("{sign}{}", grouped(minor, '.', '\'')), auto_dot),
+        8 => (format!("CHF {sign}{}", grouped(minor, '.', '\'')), auto_dot),
+        // French: no-break spaces between thousands, the symbol after.
+        9 => (
+            format!("{sign}{} €", grouped(minor, ',', '\u{A0}')),
+            auto_comma,
+        ),
+        // Euro with a trailing minus, and in parentheses.
+        10 => (format!("{abs_comma}{sign}"), auto_comma),
+        11 => (
+            if neg {
+                format!("({abs_comma})")
+            } else {
+                abs_comma
+            },
+            auto_comma,
+        ),
+        // The code after the number, a pound sign, an explicit plus.
+        12 => (format!("{sign}{abs_comma} EUR"), auto_comma),
+        13 => (format!("{sign}£{abs_dot}"), auto_dot),
+        14 => (
+            format!("{}{abs_dot}", if neg { "-" } else { "+" }),
+            auto_dot,
+        ),
+        // A narrow no-break space between thousands and a dot decimal.
+        15 => (
+            format!("{sign}{}", grouped(minor, '.', '\u{202F}')),
+            auto_dot,
+        ),
         0 => (
             format_minor(minor, 2),
             DecimalMode::Auto {
@@ -125,14 +165,14 @@ fn a_lone_carriage_return_at_the_end_reads_as_the_streaming_path_does() {
 
 proptest! {
     #[test]
-    fn amounts_round_trip(minor in -LIMIT..=LIMIT, style in 0usize..7) {
+    fn amounts_round_trip(minor in -LIMIT..=LIMIT, style in 0usize..STYLES) {
         let (text, mode) = styled(minor, style);
         let parsed = parse_amount(&text, mode, 2);
         prop_assert_eq!(parsed.map(|a| a.minor), Ok(minor), "{}", text);
     }
 
     #[test]
-    fn amounts_within_the_bound_read_back_exactly(minor in -USD_MAX..=USD_MAX, style in 0usize..7) {
+    fn amounts_within_the_bound_read_back_exactly(minor in -USD_MAX..=USD_MAX, style in 0usize..STYLES) {
         prop_assert_eq!(USD_MAX, max_abs_minor(Currency::USD));
         prop_assert_eq!(import_styled(minor, style), Ok(minor), "{}", styled(minor, style).0);
         prop_assert_eq!(books_and_ofx(minor), [Ok(minor), Ok(minor)]);
@@ -142,7 +182,7 @@ proptest! {
     fn amounts_beyond_the_bound_are_refused(
         beyond in USD_MAX + 1..=i64::MAX,
         negative in any::<bool>(),
-        style in 0usize..7,
+        style in 0usize..STYLES,
     ) {
         let minor = if negative { -beyond } else { beyond };
         let refused = |r: &Result<i64, ErrorReason>| matches!(r, Err(ErrorReason::AmountOutOfRange { .. }));

@@ -10,7 +10,9 @@
 //! so a re-import adds nothing.
 
 use flowsense_core::Currency;
-use flowsense_import::{ErrorReason, ImportError, ImportOptions, ImportedTxn, Importer};
+use flowsense_import::{
+    ErrorReason, ImportError, ImportNotes, ImportOptions, ImportedTxn, Importer, SlashOrder,
+};
 use flowsense_storage::{
     ImportMeta, ImportSummary, ImportTx, NewDocument, NewTransaction, Organisation, StorageError,
     Store, UserId,
@@ -21,9 +23,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 mod documents;
+mod preview;
 mod sample;
 
 use documents::{add_documents, looks_like_documents_csv, read_documents, to_new_documents};
+pub use preview::{CurrencyTotal, ImportPreview, format_wide_minor, preview_file};
 pub use sample::{SampleError, sample_books_config, sample_books_csv, todays_sample_books};
 
 /// Rows per batch handed to storage (one multi-row statement group or one `COPY`).
@@ -75,6 +79,9 @@ pub struct FileImported {
     pub summary: ImportSummary,
     /// `statement` (CSV or OFX/QFX) or `documents-csv` (invoices and bills).
     pub format: &'static str,
+    /// What the file was read as (its layout, which column is what), and every decision
+    /// taken in reading it.
+    pub notes: ImportNotes,
 }
 
 /// Why an import kept nothing.
@@ -97,6 +104,8 @@ enum Checked {
         /// OFX, parsed whole anyway; CSV is read again while it is written (`None`), so memory
         /// stays bounded however long the file.
         parsed: Option<Vec<NewTransaction>>,
+        /// The notes of the check pass (the write pass's are the same for CSV).
+        notes: ImportNotes,
         /// The invoices and bills that come with it.
         documents: Vec<NewDocument>,
     },
@@ -118,8 +127,7 @@ pub async fn import_file(
 ) -> Result<FileImported, ImportFailure> {
     let currency = org.settings.base_currency;
     let narrate = file.narrate;
-    let mut options = file.options.clone();
-    options.base_currency = currency;
+    let mut options = statement_options(&file.options, org);
     options.source_name.clone_from(&file.source_name);
     let accounts = AccountCurrencies::of(store, org).await?;
     let checked = check_file(&file, &options, &accounts, progress).await?;
@@ -136,23 +144,33 @@ pub async fn import_file(
         currency,
     };
     let mut import = store.begin_import(org.id, &meta).await?;
-    match checked {
-        Checked::Documents(docs) => add_documents(&mut import, &docs).await?,
-        Checked::Statement { parsed, documents } => {
-            match parsed {
+    let notes = match checked {
+        Checked::Documents(docs) => {
+            add_documents(&mut import, &docs).await?;
+            ImportNotes {
+                layout: "invoices and bills CSV".into(),
+                ..ImportNotes::default()
+            }
+        }
+        Checked::Statement {
+            parsed,
+            notes,
+            documents,
+        } => {
+            let notes = match parsed {
                 Some(rows) => {
                     for batch in rows.chunks(BATCH_ROWS) {
                         import.add_transactions(batch).await?;
                         progress.read(0, import.rows_read());
                     }
+                    notes
                 }
-                None => {
-                    add_statement(&mut import, file.path, &options, accounts, progress).await?;
-                }
-            }
+                None => add_statement(&mut import, file.path, &options, accounts, progress).await?,
+            };
             add_documents(&mut import, &documents).await?;
+            notes
         }
-    }
+    };
     // The new books' narratives are queued with the import: they exist if it commits.
     if narrate {
         let now = chrono::Utc::now();
@@ -162,7 +180,20 @@ pub async fn import_file(
     }
     progress.committing();
     let summary = import.commit().await?;
-    Ok(FileImported { summary, format })
+    Ok(FileImported {
+        summary,
+        format,
+        notes,
+    })
+}
+
+/// The caller's options as the organisation reads them: rows naming no currency are in its
+/// base currency, and dates no row can settle are read in its usual day/month order.
+fn statement_options(options: &ImportOptions, org: &Organisation) -> ImportOptions {
+    let mut options = options.clone();
+    options.base_currency = org.settings.base_currency;
+    options.usual_date_order = Some(SlashOrder::usual_for(org.settings.base_currency));
+    options
 }
 
 /// Reads the whole file (and its documents sibling) on a blocking thread, refusing it at its
@@ -219,12 +250,13 @@ fn check_file_blocking(
     let mut rows = flowsense_import::open_path(path, options).map_err(refused)?;
     let parsed = match &mut rows {
         Importer::Ofx(_) => Some(
-            rows.map(|r| {
-                r.map_err(|e| renamed(e, &source))
-                    .and_then(|r| to_new_transaction(r, accounts, &source))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ImportFailure::Refused)?,
+            rows.by_ref()
+                .map(|r| {
+                    r.map_err(|e| renamed(e, &source))
+                        .and_then(|r| to_new_transaction(r, accounts, &source))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(ImportFailure::Refused)?,
         ),
         Importer::Csv(_) if !check_first => None,
         Importer::Csv(_) => {
@@ -242,6 +274,7 @@ fn check_file_blocking(
             None
         }
     };
+    let notes = rows.notes();
     let documents = match sibling {
         Some(sibling) => {
             let name = sibling.display().to_string();
@@ -251,7 +284,11 @@ fn check_file_blocking(
         }
         None => Vec::new(),
     };
-    Ok(Checked::Statement { parsed, documents })
+    Ok(Checked::Statement {
+        parsed,
+        notes,
+        documents,
+    })
 }
 
 /// The error as the user named the file (readers name it by its path on disk).
@@ -270,7 +307,7 @@ async fn add_statement(
     options: &ImportOptions,
     mut accounts: AccountCurrencies,
     progress: &dyn ImportProgress,
-) -> Result<(), ImportFailure> {
+) -> Result<ImportNotes, ImportFailure> {
     let source = options.source_name.clone();
     let mut rows = flowsense_import::open_path(file, options)
         .map_err(|e| ImportFailure::Refused(renamed(e, &source)))?;
@@ -289,19 +326,19 @@ async fn add_statement(
                     Ok(t) => batch.push(t),
                     Err(e) => {
                         let _ = tx.blocking_send(Err(e));
-                        return;
+                        return rows.notes();
                     }
                 }
             }
             if batch.is_empty() {
-                return;
+                return rows.notes();
             }
             let position = match &rows {
                 Importer::Csv(csv) => csv.bytes_read(),
                 Importer::Ofx(_) => 0,
             };
             if tx.blocking_send(Ok((batch, position))).is_err() {
-                return; // the writer gave up
+                return rows.notes(); // the writer gave up
             }
         }
     });
@@ -312,8 +349,7 @@ async fn add_statement(
     }
     parser
         .await
-        .map_err(|e| ImportFailure::Interrupted(e.to_string()))?;
-    Ok(())
+        .map_err(|e| ImportFailure::Interrupted(e.to_string()))
 }
 
 /// The currency each existing bank account is held in, by name: a row must match its account's

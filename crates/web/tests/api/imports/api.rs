@@ -27,6 +27,16 @@ async fn the_api_imports_all_or_nothing_and_a_reimport_adds_nothing(db: Db) {
     );
     assert_eq!(first["duplicates_skipped"], 0);
     assert_eq!(first["file_name"], "bank.csv");
+    // The answer says what the file was read as, column by column.
+    assert_eq!(first["layout"], "bank statement");
+    assert_eq!(
+        first["columns"],
+        "date=date, account=account, amount=amount, description=description"
+    );
+    assert_eq!(
+        first["notes"][0],
+        "Read as: bank statement (date=date, account=account, amount=amount, description=description)"
+    );
     assert_eq!(count(&app, org).await, 4);
 
     let (s, again) = upload(
