@@ -21,9 +21,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 mod documents;
+pub(crate) mod mapping;
 mod sample;
 
 use documents::{add_documents, looks_like_documents_csv, read_documents, to_new_documents};
+pub use mapping::{SavedMapping, mapping_spec};
+use mapping::{apply_saved_mapping, is_csv, reworded_for_saved, save_given_mapping};
 pub use sample::{SampleError, sample_books_config, sample_books_csv, todays_sample_books};
 
 /// Rows per batch handed to storage (one multi-row statement group or one `COPY`).
@@ -41,6 +44,9 @@ pub struct FileImport<'a> {
     /// Column map, date format and default account; rows that name no currency are in the
     /// organisation's base currency.
     pub options: ImportOptions,
+    /// Whether a CSV statement is read with (or saves) the mapping of its account
+    /// (`options.default_account`).
+    pub saved_mapping: SavedMapping,
     /// Invoices and bills that go with a statement file, imported in the same transaction.
     pub documents: Option<PathBuf>,
     pub created_by: Option<UserId>,
@@ -48,7 +54,7 @@ pub struct FileImport<'a> {
     /// hostile file then never holds the database's writer). Otherwise (the operator's own file,
     /// `flowsense import`) it is parsed once, on a blocking thread running ahead of the writes,
     /// which holds the writer as long as the insert takes and no longer, and is a third faster.
-    /// OFX files are parsed whole before the transaction either way.
+    /// OFX and QIF files are parsed whole before the transaction either way.
     pub check_first: bool,
     /// Queue fresh insight narratives with the import: only where the instance has an AI
     /// provider, so an instance without one keeps no job that would do nothing.
@@ -59,7 +65,8 @@ pub struct FileImport<'a> {
 pub trait ImportProgress: Sync {
     /// The file is being checked before anything is written: `bytes` read, `rows` checked.
     fn checking(&self, _bytes: u64, _rows: u64) {}
-    /// `bytes` of the statement read so far (0 for OFX, read whole), `rows` handed to storage.
+    /// `bytes` of the statement read so far (0 for OFX and QIF, read whole), `rows` handed to
+    /// storage.
     fn read(&self, _bytes: u64, _rows: u64) {}
     /// Every row is written; the transaction is committing.
     fn committing(&self) {}
@@ -73,8 +80,12 @@ impl ImportProgress for Quiet {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileImported {
     pub summary: ImportSummary,
-    /// `statement` (CSV or OFX/QFX) or `documents-csv` (invoices and bills).
+    /// `statement` (CSV, OFX/QFX or QIF) or `documents-csv` (invoices and bills).
     pub format: &'static str,
+    /// The account whose saved mapping the file was read with.
+    pub mapping_used_of: Option<String>,
+    /// The account the given mapping was saved for.
+    pub mapping_saved_for: Option<String>,
 }
 
 /// Why an import kept nothing.
@@ -94,7 +105,7 @@ enum Checked {
     /// An invoices-and-bills file, parsed whole (such files are small).
     Documents(Vec<NewDocument>),
     Statement {
-        /// OFX, parsed whole anyway; CSV is read again while it is written (`None`), so memory
+        /// OFX and QIF, parsed whole anyway; CSV is read again while it is written (`None`), so memory
         /// stays bounded however long the file.
         parsed: Option<Vec<NewTransaction>>,
         /// The invoices and bills that come with it.
@@ -121,8 +132,18 @@ pub async fn import_file(
     let mut options = file.options.clone();
     options.base_currency = currency;
     options.source_name.clone_from(&file.source_name);
+    let csv = is_csv(file.path, &file.source_name)?;
+    let preset = match file.saved_mapping {
+        SavedMapping::Use if csv => apply_saved_mapping(store, org.id, &mut options).await?,
+        _ => None,
+    };
     let accounts = AccountCurrencies::of(store, org).await?;
-    let checked = check_file(&file, &options, &accounts, progress).await?;
+    let checked = match check_file(&file, &options, &accounts, progress).await {
+        Err(ImportFailure::Refused(e)) if preset.is_some() => {
+            return Err(ImportFailure::Refused(reworded_for_saved(e)));
+        }
+        other => other?,
+    };
     let format = match checked {
         Checked::Documents(_) => "documents-csv",
         Checked::Statement { .. } => "statement",
@@ -136,6 +157,7 @@ pub async fn import_file(
         currency,
     };
     let mut import = store.begin_import(org.id, &meta).await?;
+    let mut mapping_saved_for = None;
     match checked {
         Checked::Documents(docs) => add_documents(&mut import, &docs).await?,
         Checked::Statement { parsed, documents } => {
@@ -151,6 +173,12 @@ pub async fn import_file(
                 }
             }
             add_documents(&mut import, &documents).await?;
+            if csv
+                && file.saved_mapping == SavedMapping::SaveGiven
+                && save_given_mapping(&mut import, &options, file.created_by).await?
+            {
+                mapping_saved_for = Some(options.default_account.clone());
+            }
         }
     }
     // The new books' narratives are queued with the import: they exist if it commits.
@@ -162,7 +190,14 @@ pub async fn import_file(
     }
     progress.committing();
     let summary = import.commit().await?;
-    Ok(FileImported { summary, format })
+    Ok(FileImported {
+        summary,
+        format,
+        mapping_used_of: preset
+            .filter(|_| format == "statement")
+            .map(|p| p.account_name),
+        mapping_saved_for,
+    })
 }
 
 /// Reads the whole file (and its documents sibling) on a blocking thread, refusing it at its
@@ -218,7 +253,7 @@ fn check_file_blocking(
     }
     let mut rows = flowsense_import::open_path(path, options).map_err(refused)?;
     let parsed = match &mut rows {
-        Importer::Ofx(_) => Some(
+        Importer::Parsed(..) => Some(
             rows.map(|r| {
                 r.map_err(|e| renamed(e, &source))
                     .and_then(|r| to_new_transaction(r, accounts, &source))
@@ -298,7 +333,7 @@ async fn add_statement(
             }
             let position = match &rows {
                 Importer::Csv(csv) => csv.bytes_read(),
-                Importer::Ofx(_) => 0,
+                Importer::Parsed(..) => 0,
             };
             if tx.blocking_send(Ok((batch, position))).is_err() {
                 return; // the writer gave up

@@ -130,7 +130,6 @@ async fn a_mapping_saved_with_an_import_is_kept_only_if_it_commits(db: &TestDb) 
     assert_eq!(saved.column_map, "date=D,amount=A");
 }
 
-
 async fn a_pending_upload_is_sealed_its_uploaders_alone_taken_once_and_expires(db: &TestDb) {
     use chrono::{TimeDelta, TimeZone, Utc};
     use flowsense_storage::{NewPendingUpload, NewUser};
@@ -169,28 +168,85 @@ async fn a_pending_upload_is_sealed_its_uploaders_alone_taken_once_and_expires(d
         &crate::support::sealed::everything_stored(db).await,
         "PENDING-CANARY-7731"
     ));
-    let read = s.pending_upload(a, first, uploader, now).await.unwrap().expect("pending");
-    assert_eq!((read.file_name.as_str(), &read.content[..]), ("bank.csv", canary.as_bytes()));
+    let read = s
+        .pending_upload(a, first, uploader, now)
+        .await
+        .unwrap()
+        .expect("pending");
+    assert_eq!(
+        (read.file_name.as_str(), &read.content[..]),
+        ("bank.csv", canary.as_bytes())
+    );
     // Not another person's, nor another organisation's; not once expired.
-    assert!(s.pending_upload(a, first, other, now).await.unwrap().is_none());
-    assert!(s.pending_upload(b, first, uploader, now).await.unwrap().is_none());
-    assert!(s.take_pending_upload(b, first, uploader, now).await.unwrap().is_none());
+    assert!(
+        s.pending_upload(a, first, other, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.pending_upload(b, first, uploader, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.take_pending_upload(b, first, uploader, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let later = now + TimeDelta::minutes(31);
-    assert!(s.pending_upload(a, first, uploader, later).await.unwrap().is_none());
+    assert!(
+        s.pending_upload(a, first, uploader, later)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // The next upload replaces the first; it is taken once.
     let second = uuid::Uuid::new_v4();
     s.create_pending_upload(&new(second)).await.unwrap();
-    assert!(s.pending_upload(a, first, uploader, now).await.unwrap().is_none());
-    assert!(s.take_pending_upload(a, second, uploader, now).await.unwrap().is_some());
-    assert!(s.take_pending_upload(a, second, uploader, now).await.unwrap().is_none());
+    assert!(
+        s.pending_upload(a, first, uploader, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.take_pending_upload(a, second, uploader, now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        s.take_pending_upload(a, second, uploader, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // The clean-up removes what expired, and nothing else.
     let third = uuid::Uuid::new_v4();
     s.create_pending_upload(&new(third)).await.unwrap();
-    assert_eq!(s.delete_expired_pending_uploads_across_orgs(now).await.unwrap(), 0);
-    assert_eq!(s.delete_expired_pending_uploads_across_orgs(later).await.unwrap(), 1);
-    assert!(s.pending_upload(a, third, uploader, now).await.unwrap().is_none());
+    assert_eq!(
+        s.delete_expired_pending_uploads_across_orgs(now)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.delete_expired_pending_uploads_across_orgs(later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        s.pending_upload(a, third, uploader, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 crate::on_both_backends!(
