@@ -557,7 +557,8 @@ impl World {
                 // A file the caller previewed, shown again.
                 let id = uuid::Uuid::new_v4();
                 if let Some((user, _)) = &me {
-                    let now = chrono::Utc::now();
+                    // The app's own clock, which the confirmation checks expiry against.
+                    let now = self.app.state.now();
                     self.app
                         .state
                         .store
