@@ -273,11 +273,15 @@ pub struct ImportArgs {
     /// The organisation's slug.
     #[arg(long, value_name = "SLUG")]
     pub org: String,
-    /// CSV, OFX or QFX file.
+    /// CSV, OFX/QFX or QIF file.
     pub file: PathBuf,
-    /// Column mapping, e.g. `date=Posted,amount=Amt,description=Memo`.
+    /// Column mapping, e.g. `date=Posted,amount=Amt,description=Memo`; saved for the account
+    /// (--account) and used for its later CSV files.
     #[arg(long, value_name = "MAP")]
     pub map: Option<String>,
+    /// Read the file by its header alone, not with the mapping saved for the account.
+    #[arg(long, conflicts_with = "map")]
+    pub no_preset: bool,
     /// Date format of the file when ambiguous, e.g. `%d/%m/%Y`.
     #[arg(long, value_name = "FORMAT")]
     pub date_format: Option<String>,

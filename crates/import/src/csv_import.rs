@@ -127,6 +127,11 @@ impl<R: Read> CsvImporter<R> {
         &self.rows.layout
     }
 
+    /// The day/month order the file has proven so far (`None` while its dates need none).
+    pub fn date_order(&self) -> Option<crate::SlashOrder> {
+        self.rows.date_order
+    }
+
     /// Bytes read from the source so far (a little ahead of the records returned; for progress bars).
     pub fn bytes_read(&self) -> u64 {
         self.reader.get_ref().get_ref().get_ref().1.bytes_read()

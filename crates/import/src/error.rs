@@ -34,6 +34,10 @@ pub enum ErrorReason {
     UnrecognisedHeader(String),
     #[error("column {0:?} named in --map is not in the header")]
     UnknownMappedColumn(String),
+    #[error(
+        "column {0:?} of the mapping saved for this account is not in the header: map the columns again, or read the file by its header alone"
+    )]
+    SavedMappingColumn(String),
     #[error("bad column map: {0}")]
     BadColumnMap(String),
     #[error("more than {0} columns")]
@@ -80,6 +84,14 @@ pub enum ErrorReason {
     OfxTooDeep(usize),
     #[error("OFX file with more than {0} tags")]
     OfxTooManyTags(u64),
+    #[error("not a QIF file (expected a !Type: header before the first record)")]
+    NotQif,
+    #[error(
+        "QIF section {0} is not a bank, card or cash account: export those accounts (investment accounts are not read)"
+    )]
+    QifSection(Quoted),
+    #[error("QIF record without {0}")]
+    QifMissing(&'static str),
     #[error("file too large (more than {0} bytes)")]
     TooLarge(u64),
     #[error("read failed: {0}")]

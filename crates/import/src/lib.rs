@@ -1,5 +1,5 @@
 //! FlowSense file importers: bank CSV exports (mapped by header or by `--map`), OFX/QFX
-//! statements, and a fast reader of the canonical books CSV for `flowsense report --input`.
+//! statements, QIF exports, and a fast reader of the canonical books CSV for `flowsense report --input`.
 //!
 //! Pure parsing: readers, byte slices and paths in; records or [`flowsense_core::Books`] out.
 //! Every failure is an [`ImportError`] naming the file, the line and the reason, never the
@@ -24,6 +24,8 @@ mod layouts;
 mod limit;
 mod notes;
 mod ofx;
+mod preview;
+mod qif;
 mod rates;
 mod records;
 mod reference;
@@ -47,6 +49,7 @@ pub use layouts::{FEE_CATEGORY, KnownLayout, LAYOUTS};
 pub use limit::{LimitExceeded, LineLimitReader, limit_exceeded};
 pub use notes::ImportNotes;
 pub use ofx::parse_ofx;
+pub use preview::{PREVIEW_ROWS, Preview, preview_path};
 pub use rates::{MAX_RATES, RatesFileError, RatesLayout, parse_rates_file};
 pub use row::Skip;
 pub use text::Encoding;
@@ -58,7 +61,8 @@ use flowsense_core::money::Currency;
 /// One imported bank transaction, as read from a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedTxn {
-    /// 1-based line of the record in the file (the line of `<STMTTRN>` for OFX).
+    /// 1-based line of the record in the file (the line of `<STMTTRN>` for OFX, of the
+    /// record's first field for QIF).
     pub line: u64,
     pub date: NaiveDate,
     pub account: String,
@@ -92,7 +96,7 @@ pub struct ImportedDoc {
 pub const DEFAULT_MAX_ROWS: u64 = 5_000_000;
 /// Default cap on one line (or one quoted record) in bytes.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
-/// Default cap on the size of a file read whole (OFX, books CSV), in bytes.
+/// Default cap on the size of a file read whole (OFX, QIF, books CSV), in bytes.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 << 30;
 
 /// How to read a file. `ImportOptions::new(Currency::USD)` gives the defaults.
@@ -100,7 +104,8 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 << 30;
 pub struct ImportOptions {
     /// Name used in error messages (usually the file name as the user gave it).
     pub source_name: String,
-    /// Account for rows when the file has no account column (and OFX files without ACCTID).
+    /// Account for rows when the file has no account column (OFX files without ACCTID, QIF
+    /// files without an `!Account` block).
     pub default_account: String,
     /// Currency for rows without a currency column or value.
     pub base_currency: Currency,

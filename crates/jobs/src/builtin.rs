@@ -74,6 +74,9 @@ async fn clean_up_expired(
     let oauth_states = store.delete_expired_oauth_states_across_orgs(now).await?;
     let sso_states = store.purge_sso_states(now).await?;
     let pending_grants = store.delete_expired_pending_grants_across_orgs(now).await?;
+    let pending_uploads = store
+        .delete_expired_pending_uploads_across_orgs(now)
+        .await?;
     let passkey_ceremonies = store.delete_expired_webauthn_ceremonies(now).await?;
     let deliveries = store
         .purge_webhook_deliveries(now - TimeDelta::days(WEBHOOK_DELIVERIES_KEPT_DAYS))
@@ -93,6 +96,7 @@ async fn clean_up_expired(
         oauth_states,
         sso_states,
         pending_grants,
+        pending_uploads,
         passkey_ceremonies,
         deliveries,
         jobs,

@@ -28,6 +28,7 @@ pub mod rates;
 pub mod retention;
 pub mod sub_processors;
 pub mod sync;
+pub mod upload_preview;
 pub mod uploads;
 pub mod warm_up;
 pub mod whatif;

@@ -2,11 +2,11 @@
 //! it), exactly as `flowsense import` imports a file, and auditing the outcome.
 
 use crate::identity::Client;
-use crate::imports::{FileImport, ImportFailure, Quiet, import_file};
+use crate::imports::{FileImport, ImportFailure, Quiet, SavedMapping, import_file};
 use crate::orgs::OrgAccess;
 use crate::warm_up::warm_org_in_background;
 use crate::{Context, FieldError, audit};
-use flowsense_import::{DateFormat, ImportOptions};
+use flowsense_import::{ColumnMap, DateFormat, ImportOptions};
 use flowsense_storage::StorageError;
 use serde::Serialize;
 use serde_json::json;
@@ -28,6 +28,21 @@ pub struct SpooledUpload {
     pub account: Option<String>,
     /// The date format chosen (`None`: detect it).
     pub date_format: Option<String>,
+    /// The column mapping chosen, and what becomes of the one saved for the account.
+    pub mapping: MappingChoices,
+}
+
+/// The column mapping an upload is read with, and the account it is for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MappingChoices {
+    /// One of the organisation's bank accounts by id, instead of [`SpooledUpload::account`].
+    pub account_id: Option<i64>,
+    /// `date=Posted,amount=Amt`: read the CSV file with this mapping.
+    pub map: Option<String>,
+    /// Save `map` (and the date format) for the account, for its later files.
+    pub save: bool,
+    /// Leave the mapping saved for the account aside: read the header alone.
+    pub ignore_saved: bool,
 }
 
 /// What an accepted upload did.
@@ -47,6 +62,10 @@ pub struct Uploaded {
     pub columns: String,
     /// Every decision taken in reading it, as sentences (the layout first).
     pub notes: Vec<String>,
+    /// The account whose saved mapping the file was read with.
+    pub mapping_used_of: Option<String>,
+    /// The account the chosen mapping was saved for.
+    pub mapping_saved_for: Option<String>,
 }
 
 /// Why an upload was not imported.
@@ -73,19 +92,7 @@ pub async fn import_upload(
     client: &Client,
 ) -> Result<Uploaded, UploadError> {
     let org = ctx.store.org(who.org).await?;
-    let mut options = ImportOptions::new(org.settings.base_currency);
-    if let Some(account) = &upload.account {
-        if account.chars().count() > 100 || account.chars().any(char::is_control) {
-            return Err(
-                FieldError::new("account", "name the account in at most 100 characters").into(),
-            );
-        }
-        options = options.with_default_account(account.clone());
-    }
-    if let Some(format) = &upload.date_format {
-        options.date_format =
-            Some(DateFormat::parse(format).map_err(|m| FieldError::new("date_format", m))?);
-    }
+    let (options, saved_mapping) = upload_options(ctx, &org, &upload).await?;
     let outcome = import_file(
         &ctx.store,
         &org,
@@ -95,6 +102,7 @@ pub async fn import_upload(
             file_name: upload.file_name.clone(),
             sha256: upload.sha256.clone(),
             options,
+            saved_mapping,
             documents: None,
             created_by: Some(who.user),
             check_first: true,
@@ -137,6 +145,8 @@ pub async fn import_upload(
                 layout: done.notes.layout.clone(),
                 columns: done.notes.columns.clone(),
                 notes: done.notes.lines(),
+                mapping_used_of: done.mapping_used_of,
+                mapping_saved_for: done.mapping_saved_for,
             })
         }
         Err(failure) => {
@@ -157,6 +167,52 @@ pub async fn import_upload(
             Err(failure.into())
         }
     }
+}
+
+/// How the upload's choices read the file: its options, and what becomes of the mapping saved
+/// for its account.
+pub(crate) async fn upload_options(
+    ctx: &Context,
+    org: &flowsense_storage::Organisation,
+    upload: &SpooledUpload,
+) -> Result<(ImportOptions, SavedMapping), UploadError> {
+    let mut options = ImportOptions::new(org.settings.base_currency);
+    let choices = &upload.mapping;
+    if let Some(id) = choices.account_id {
+        // Another organisation's account is not found, exactly as a missing one.
+        let account = ctx
+            .store
+            .bank_accounts(org.id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(StorageError::NotFound)?;
+        options = options.with_default_account(account.name);
+    } else if let Some(account) = &upload.account {
+        if account.chars().count() > 100 || account.chars().any(char::is_control) {
+            return Err(
+                FieldError::new("account", "name the account in at most 100 characters").into(),
+            );
+        }
+        options = options.with_default_account(account.clone());
+    }
+    if let Some(format) = &upload.date_format {
+        options.date_format =
+            Some(DateFormat::parse(format).map_err(|m| FieldError::new("date_format", m))?);
+    }
+    let saved_mapping = match &choices.map {
+        Some(map) => {
+            options.column_map = ColumnMap::parse(map).map_err(|m| FieldError::new("map", m))?;
+            if choices.save {
+                SavedMapping::SaveGiven
+            } else {
+                SavedMapping::Ignore
+            }
+        }
+        None if choices.ignore_saved => SavedMapping::Ignore,
+        None => SavedMapping::Use,
+    };
+    Ok((options, saved_mapping))
 }
 
 /// What the import page shows: the organisation, its accounts and its latest imports.

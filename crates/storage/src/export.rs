@@ -174,6 +174,8 @@ pub struct OrgTables {
     /// The organisation's own exchange rates (the installation's reference rates are no
     /// organisation's data).
     pub exchange_rates: Vec<crate::rates::StoredRate>,
+    /// Column mappings saved for its bank accounts.
+    pub mapping_presets: Vec<crate::MappingPreset>,
     pub imports: Vec<ImportRecord>,
     pub invitations: Vec<Invitation>,
     pub audit_events: Vec<AuditEntry>,
@@ -198,6 +200,7 @@ impl Store {
         let insights = tx.fetch_all(q(sql!("export/insights"))).await?;
         let connections = tx.fetch_all(q(sql!("export/connections"))).await?;
         let imports = tx.fetch_all(sql!("export/imports").arg(org)).await?;
+        let mapping_presets = tx.fetch_all(q(sql!("export/mapping_presets"))).await?;
         let ai_calls = tx.fetch_all(q(sql!("export/ai_calls"))).await?;
         let rates: Vec<crate::rates::RateRow> =
             tx.fetch_all(q(sql!("export/exchange_rates"))).await?;
@@ -216,6 +219,7 @@ impl Store {
             insights,
             connections,
             exchange_rates,
+            mapping_presets,
             imports,
             invitations: self.all_invitations(org).await?,
             audit_events: self.all_audit_entries(org).await?,

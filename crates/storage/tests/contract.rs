@@ -15,6 +15,7 @@ mod crypto;
 mod identity;
 mod jobs;
 mod key_rotation;
+mod mapping_presets;
 mod orgs_and_scoping;
 mod own_data;
 mod planned;

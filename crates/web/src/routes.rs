@@ -162,6 +162,7 @@ fn routes() -> Vec<Route> {
         // Running the organisation: import and connections, members, settings, audit.
         route!(page GET "/app/{org}/integrations", Member, pages::integrations::page),
         route!(page upload POST "/app/{org}/integrations/import", Member, pages::integrations::import),
+        route!(page POST "/app/{org}/integrations/import/confirm", Member, pages::import_preview::confirm),
         route!(page POST "/app/{org}/integrations/connect/{provider}", Admin + step_up, pages::integrations::connect),
         route!(page POST "/app/{org}/integrations/connections/{id}/disconnect", Admin + step_up, pages::integrations::disconnect),
         route!(page POST "/app/{org}/integrations/connections/{id}/sync", Admin, pages::integrations::sync_now),

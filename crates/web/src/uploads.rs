@@ -6,13 +6,13 @@ use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use flowsense_service::imports::hex_lower;
 pub use flowsense_service::uploads::MAX_UPLOAD_BYTES;
-use flowsense_service::uploads::SpooledUpload;
+use flowsense_service::uploads::{MappingChoices, SpooledUpload};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 /// The largest upload request: the file and the form around it.
 pub const MAX_UPLOAD_REQUEST_BYTES: usize = (50 << 20) + (256 << 10);
-/// The form's small fields (account name, date format, CSRF token).
+/// The form's small fields (account, date format, mapping, CSRF token).
 const MAX_TEXT_FIELD_BYTES: u64 = 1024;
 
 pub(crate) fn too_large() -> ApiError {
@@ -64,12 +64,22 @@ fn clean_file_name(raw: Option<&str>) -> String {
     }
 }
 
+/// An upload form read: the file and its choices, and whether it asks for a preview only
+/// (`dry_run=true` on the API, the page's "Preview" button) rather than the import.
+pub struct UploadForm {
+    pub upload: SpooledUpload,
+    pub preview: bool,
+}
+
 /// Reads an upload form: the `file` field streamed to a temporary file (hashed on the way,
-/// refused past [`MAX_UPLOAD_BYTES`]), and the optional `account` and `date_format` fields.
+/// refused past [`MAX_UPLOAD_BYTES`]), and the optional fields `account` (a name) or
+/// `account_id`, `date_format`, `map` (`date=Posted,amount=Amt`), `save_mapping`, `no_preset`,
+/// and `dry_run` (or the page's `intent=preview`).
 ///
 /// # Errors
-/// 400 for a body that is not such a form, 413 for a file too large, 422 without a file.
-pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<SpooledUpload, ApiError> {
+/// 400 for a body that is not such a form, 413 for a file too large, 422 without a file or
+/// with a malformed choice.
+pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<UploadForm, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -80,12 +90,25 @@ pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<SpooledUploa
         .per_field(MAX_TEXT_FIELD_BYTES)
         .for_field("file", MAX_UPLOAD_BYTES);
     let constraints = multer::Constraints::new()
-        .allowed_fields(vec!["csrf_token", "file", "account", "date_format"])
+        .allowed_fields(vec![
+            "csrf_token",
+            "file",
+            "account",
+            "account_id",
+            "date_format",
+            "map",
+            "save_mapping",
+            "no_preset",
+            "dry_run",
+            "intent",
+        ])
         .size_limit(limits);
     let mut form =
         multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
     let mut file = None;
     let (mut account, mut date_format) = (None, None);
+    let mut mapping = MappingChoices::default();
+    let mut preview = false;
     while let Some(mut field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
         match field.name() {
             Some("file") if file.is_none() => {
@@ -109,23 +132,50 @@ pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<SpooledUploa
             }
             Some("account") => account = Some(text(field).await?),
             Some("date_format") => date_format = Some(text(field).await?),
+            Some("account_id") => {
+                let id = text(field).await?;
+                mapping.account_id = match id.as_str() {
+                    "" => None,
+                    id => Some(id.parse().map_err(|_| {
+                        ApiError::Unprocessable("account_id is the number of an account".into())
+                    })?),
+                };
+            }
+            Some("map") => mapping.map = Some(text(field).await?).filter(|m| !m.is_empty()),
+            Some("save_mapping") => mapping.save = flag("save_mapping", &text(field).await?)?,
+            Some("no_preset") => mapping.ignore_saved = flag("no_preset", &text(field).await?)?,
+            Some("dry_run") => preview = flag("dry_run", &text(field).await?)?,
+            Some("intent") => preview = text(field).await? == "preview",
             Some("csrf_token") => {} // checked before the handler runs (pages::form_csrf)
             _ => return Err(malformed()),
         }
     }
     let Some((file, file_name, bytes, sha256)) = file.filter(|f| f.2 > 0) else {
         return Err(ApiError::Unprocessable(
-            "choose a CSV, OFX or QFX file to upload".into(),
+            "choose a CSV, OFX, QFX or QIF file to upload".into(),
         ));
     };
-    Ok(SpooledUpload {
-        file,
-        file_name,
-        bytes,
-        sha256,
-        account: account.filter(|a| !a.is_empty()),
-        date_format: date_format.filter(|d| !d.is_empty() && d != "auto"),
+    Ok(UploadForm {
+        upload: SpooledUpload {
+            file,
+            file_name,
+            bytes,
+            sha256,
+            account: account.filter(|a| !a.is_empty()),
+            date_format: date_format.filter(|d| !d.is_empty() && d != "auto"),
+            mapping,
+        },
+        preview,
     })
+}
+
+/// A yes/no form field: `true`, `1`, `on` or `yes`; `false`, `0`, `off`, `no` or empty.
+fn flag(name: &str, value: &str) -> Result<bool, ApiError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "on" | "yes" => Ok(true),
+        "false" | "0" | "off" | "no" | "" => Ok(false),
+        _ => Err(ApiError::Unprocessable(format!("{name} is true or false"))),
+    }
 }
 
 async fn text(field: multer::Field<'_>) -> Result<String, ApiError> {

@@ -9,8 +9,8 @@ use crate::settings::Settings;
 use anyhow::{Context as _, Result, anyhow};
 use flowsense_import::{ColumnMap, DateFormat, ImportOptions};
 use flowsense_service::imports::{
-    FileImport, ImportFailure, ImportPreview, ImportProgress, file_sha256, format_wide_minor,
-    import_file, preview_file,
+    FileImport, ImportFailure, ImportPreview, ImportProgress, SavedMapping, file_sha256,
+    format_wide_minor, import_file, preview_file,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::Path;
@@ -44,9 +44,14 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
         .map_err(|_| anyhow!("no organisation with slug {:?}", args.org))?;
     let mut options =
         ImportOptions::new(org.settings.base_currency).with_default_account(args.account.clone());
-    if let Some(map) = &args.map {
+    let saved_mapping = if let Some(map) = &args.map {
         options.column_map = ColumnMap::parse(map).map_err(|e| anyhow!("--map: {e}"))?;
-    }
+        SavedMapping::SaveGiven
+    } else if args.no_preset {
+        SavedMapping::Ignore
+    } else {
+        SavedMapping::Use
+    };
     if let Some(format) = &args.date_format {
         options.date_format =
             Some(DateFormat::parse(format).map_err(|e| anyhow!("--date-format: {e}"))?);
@@ -79,6 +84,7 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
             .unwrap_or_default(),
         sha256,
         options,
+        saved_mapping,
         documents: documents.clone(),
         created_by: None,
         check_first: false,
@@ -90,6 +96,11 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
     progress.0.finish_and_clear();
     store.close().await;
 
+    if let Some(account) = &done.mapping_used_of {
+        println!(
+            "Using the mapping saved for account {account} (--no-preset reads the header alone)."
+        );
+    }
     let summary = done.summary;
     let secs = started.elapsed().as_secs_f64();
     #[expect(
@@ -114,6 +125,9 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
     );
     for line in done.notes.lines() {
         println!("  {line}");
+    }
+    if let Some(account) = &done.mapping_saved_for {
+        println!("Saved this mapping for account {account}: its later CSV files use it.");
     }
     Ok(())
 }

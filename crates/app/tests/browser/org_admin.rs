@@ -149,7 +149,12 @@ fn an_admin_invites_changes_a_role_edits_settings_reads_the_audit_log_and_import
             .await
             .unwrap();
         fill(&c, "account", "Zephyr card").await;
-        click(&c, "#upload-form button[type=submit]").await;
+        // The file is previewed first: its columns and first rows, then imported on confirm.
+        click(&c, "#upload-form button[value=preview]").await;
+        wait_for(&c, "#confirm-import-form").await;
+        assert!(text(&c, "#preview-rows").await.contains("Zephyr"));
+        assert_csp_clean(&c, "import preview").await;
+        click(&c, "#confirm-import-form button[value=import]").await;
         wait_for(&c, "#import-result").await;
         let result = text(&c, "#import-result").await;
         assert!(

@@ -227,3 +227,80 @@ fn a_dry_run_shows_the_layout_counts_and_totals_and_writes_nothing() {
     assert!(err.contains("bad.csv:3: bad amount"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_mapping_given_once_is_saved_for_the_account_and_used_for_its_later_files() {
+    let ws = Workspace::new();
+    ws.ok(&["migrate", "--create"]);
+    ws.ok(&["org", "create", "--slug", "acme", "--name", "Acme Ltd"]);
+    // Headers no built-in name matches: the file needs a mapping.
+    let january = ws.path("january.csv");
+    std::fs::write(
+        &january,
+        "Booked,What,Value\n03/01/2026,Coffee,-4.50\n25/01/2026,Client,100.00\n",
+    )
+    .unwrap();
+    let err = ws.fails(&into_checking(&january, &[]));
+    assert!(err.contains("missing required column"), "{err}");
+
+    let out = ws.ok(&into_checking(
+        &january,
+        &["--map", "date=Booked,amount=Value,description=What"],
+    ));
+    assert!(out.contains("2 added"), "{out}");
+    assert!(
+        out.contains("Saved this mapping for account Checking"),
+        "{out}"
+    );
+
+    // The next month's file needs no --map, and says whose mapping it used.
+    let february = ws.path("february.csv");
+    std::fs::write(&february, "Booked,What,Value\n14/02/2026,Rent,-900.00\n").unwrap();
+    let out = ws.ok(&into_checking(&february, &[]));
+    assert!(
+        out.contains("Using the mapping saved for account Checking"),
+        "{out}"
+    );
+    assert!(out.contains("1 added"), "{out}");
+    assert_eq!(ws.counts().transactions, 3);
+
+    // --no-preset reads the header alone (and so refuses this file); another account has no
+    // saved mapping.
+    let err = ws.fails(&into_checking(&february, &["--no-preset"]));
+    assert!(err.contains("missing required column"), "{err}");
+    let err = ws.fails(&[
+        "import",
+        "--org",
+        "acme",
+        "--quiet",
+        "--account",
+        "Savings",
+        february.to_str().unwrap(),
+    ]);
+    assert!(err.contains("missing required column"), "{err}");
+
+    // A file whose columns changed is refused with words for a saved mapping.
+    let changed = ws.path("march.csv");
+    std::fs::write(&changed, "Date posted,Text,Sum\n14/03/2026,Rent,-900.00\n").unwrap();
+    let err = ws.fails(&into_checking(&changed, &[]));
+    assert!(
+        err.contains("of the mapping saved for this account is not in the header"),
+        "{err}"
+    );
+    assert_eq!(ws.counts().transactions, 3);
+}
+
+/// `flowsense import --org acme --quiet --account Checking MORE... FILE`.
+fn into_checking<'a>(file: &'a std::path::Path, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "import",
+        "--org",
+        "acme",
+        "--quiet",
+        "--account",
+        "Checking",
+    ];
+    args.extend_from_slice(more);
+    args.push(file.to_str().unwrap());
+    args
+}

@@ -1,19 +1,23 @@
-//! OFX/QFX bank and credit-card statements, 1.x (SGML) and 2.x (XML).
+//! OFX/QFX statements, 1.x (SGML) and 2.x (XML): bank, credit-card and investment (its cash),
+//! any number of them in one file.
 
+mod investment;
 mod open_tags;
 mod statement;
 mod tokens;
+mod transaction;
 
-use crate::bounds::{out_of_range, within_bound};
-use crate::error::{ErrorReason, ImportError, Quoted};
-use crate::reference::{ReferenceHasher, RowKey};
+use crate::error::{ErrorReason, ImportError};
+use crate::reference::ReferenceHasher;
 use crate::text::{Encoding, decode};
 use crate::{ImportOptions, ImportedTxn};
 use chrono::NaiveDate;
-use flowsense_core::money::{Currency, MoneyError, parse_minor};
+use flowsense_core::money::Currency;
+use investment::CashKind;
 use open_tags::OpenTags;
-use statement::Statement;
+use statement::{AccountKind, Statement};
 use tokens::{Token, Tokenizer};
+use transaction::TxnFields;
 
 /// Aggregates open at once. Real statements nest about ten deep.
 const MAX_DEPTH: usize = 64;
@@ -23,10 +27,13 @@ const TAGS_PER_ROW: u64 = 128;
 /// ... and for the rest of the file: sign-on, balances, several statements.
 const TAGS_BESIDE_ROWS: u64 = 100_000;
 
-/// Reads every `<STMTTRN>` of every bank (`STMTRS`) and card (`CCSTMTRS`) statement.
+/// Reads every `<STMTTRN>` of every bank (`STMTRS`), card (`CCSTMTRS`) and investment
+/// (`INVSTMTRS`) statement, and the cash side of investment trades and income (see
+/// [`investment`]).
 ///
-/// Account names are masked to the last four characters (`Checking ••1234`); `CURDEF`
-/// gives the currency (else `opts.base_currency`); `FITID` is the reference.
+/// Each statement is its own account, masked to the last four characters of its id
+/// (`Checking ••1234`), in its own `CURDEF` (else `opts.base_currency`); `FITID` is the
+/// reference.
 ///
 /// # Errors
 /// Not OFX, the first transaction with a missing or bad date or amount, or a file nested
@@ -65,17 +72,6 @@ pub(crate) fn find_ofx_start(text: &str) -> Option<usize> {
             && upper[p + 1..p + 4].eq_ignore_ascii_case(b"OFX")
             && matches!(upper[p + 4], b'>' | b' ' | b'\t' | b'\r' | b'\n')
     })
-}
-
-#[derive(Default)]
-struct TxnFields {
-    line: u64,
-    date: Option<(String, u64)>,
-    amount: Option<(String, u64)>,
-    fitid: String,
-    name: String,
-    memo: String,
-    currency: Option<(String, u64)>,
 }
 
 /// What follows a start tag.
@@ -168,28 +164,37 @@ impl<I: Iterator<Item = Token>> StatementReader<'_, I> {
             StartOf::Aggregate => {}
         }
         match name.as_str() {
-            "STMTRS" | "CCSTMTRS" => {
-                self.statement = Statement {
-                    credit_card: name == "CCSTMTRS",
-                    ..Statement::default()
-                };
+            "STMTRS" => self.statement = Statement::default(),
+            "CCSTMTRS" => self.statement = Statement::of_kind(AccountKind::CreditCard),
+            "CCACCTFROM" => self.statement.kind = AccountKind::CreditCard,
+            "INVSTMTRS" => self.statement = Statement::of_kind(AccountKind::Investment),
+            "STMTTRN" => self.begin_txn("STMTTRN", None, line)?,
+            other => {
+                if let Some((tag, kind)) = CashKind::of_tag(other) {
+                    self.begin_txn(tag, Some(kind), line)?;
+                }
             }
-            "CCACCTFROM" => self.statement.credit_card = true,
-            "STMTTRN" => {
-                // An unclosed previous transaction (tolerated in SGML files) ends here,
-                // with whatever it left open.
-                self.close("STMTTRN")?;
-                self.txn = Some(TxnFields {
-                    line,
-                    ..TxnFields::default()
-                });
-            }
-            _ => {}
         }
         if self.open.depth() >= MAX_DEPTH {
             return Err(self.opts.error(line, ErrorReason::OfxTooDeep(MAX_DEPTH)));
         }
         self.open.push(name);
+        Ok(())
+    }
+
+    fn begin_txn(
+        &mut self,
+        tag: &'static str,
+        investment: Option<CashKind>,
+        line: u64,
+    ) -> Result<(), ImportError> {
+        // An unclosed previous transaction (tolerated in SGML files) ends here, with
+        // whatever it left open.
+        if let Some(open) = self.txn.as_ref().map(|t| t.tag) {
+            self.close(open)?;
+            self.finish_txn()?;
+        }
+        self.txn = Some(TxnFields::new(tag, investment, line));
         Ok(())
     }
 
@@ -205,7 +210,7 @@ impl<I: Iterator<Item = Token>> StatementReader<'_, I> {
     }
 
     fn closed(&mut self, name: &str) -> Result<(), ImportError> {
-        if name == "STMTTRN" {
+        if self.txn.as_ref().is_some_and(|t| t.tag == name) {
             self.finish_txn()?;
         }
         Ok(())
@@ -213,101 +218,41 @@ impl<I: Iterator<Item = Token>> StatementReader<'_, I> {
 
     fn leaf(&mut self, name: &str, value: String, line: u64) {
         let inner = self.open.innermost();
-        let in_txn = self.open.is_open("STMTTRN");
-        if let Some(txn) = self.txn.as_mut().filter(|_| in_txn) {
-            match name {
-                "DTPOSTED" => txn.date = Some((value, line)),
-                "TRNAMT" => txn.amount = Some((value, line)),
-                "FITID" => txn.fitid = value,
-                "NAME" if inner == "STMTTRN" || inner == "PAYEE" => txn.name = value,
-                "MEMO" => txn.memo = value,
-                "CURSYM" if inner == "CURRENCY" => txn.currency = Some((value, line)),
-                _ => {}
-            }
+        if let Some(txn) = self.txn.as_mut()
+            && self.open.is_open(txn.tag)
+        {
+            txn.leaf(name, inner, value, line);
             return;
         }
         match (name, inner) {
             ("CURDEF", _) => self.statement.currency = Currency::parse(&value).ok(),
-            ("ACCTID", "BANKACCTFROM" | "CCACCTFROM") => self.statement.account_id = Some(value),
+            ("ACCTID", "BANKACCTFROM" | "CCACCTFROM" | "INVACCTFROM") => {
+                self.statement.account_id = Some(value);
+            }
             ("ACCTTYPE", "BANKACCTFROM") => {
-                self.statement.account_type = Some(value.to_ascii_uppercase());
+                self.statement.kind = AccountKind::bank(&value);
             }
             _ => {}
         }
     }
 
     fn finish_txn(&mut self) -> Result<(), ImportError> {
-        let Some(t) = self.txn.take() else {
+        let Some(fields) = self.txn.take() else {
             return Ok(());
         };
-        let err = |line: u64, reason| self.opts.error(line, reason);
-        let (date_text, date_line) = t
-            .date
-            .ok_or_else(|| err(t.line, ErrorReason::OfxMissing("DTPOSTED")))?;
-        let date = parse_ofx_date(&date_text).ok_or_else(|| {
-            err(
-                date_line,
-                ErrorReason::BadDate {
-                    value: Quoted::new(&date_text),
-                    expected: "YYYYMMDD[HHMMSS]".into(),
-                },
-            )
-        })?;
-        let currency = match &t.currency {
-            Some((code, line)) => Currency::parse(code)
-                .map_err(|_| err(*line, ErrorReason::BadCurrency(Quoted::new(code))))?,
-            None => self.statement.currency.unwrap_or(self.opts.base_currency),
-        };
-        let (amount_text, amount_line) = t
-            .amount
-            .ok_or_else(|| err(t.line, ErrorReason::OfxMissing("TRNAMT")))?;
-        let plain = if amount_text.contains(',') && !amount_text.contains('.') {
-            amount_text.replace(',', ".")
-        } else {
-            amount_text.clone()
-        };
-        let amount_minor = match parse_minor(&plain, currency.exponent()) {
-            Ok(minor) => within_bound(minor, currency, &amount_text),
-            Err(MoneyError::Overflow) => Err(out_of_range(&amount_text, currency)),
-            Err(_) => Err(ErrorReason::BadAmount {
-                value: Quoted::new(&amount_text),
-                hint: String::new(),
-            }),
-        }
-        .map_err(|reason| err(amount_line, reason))?;
+        let line = fields.line;
+        let txn = fields.finish(
+            &self.statement,
+            &self.opts.default_account,
+            self.opts.base_currency,
+            &mut self.references,
+            |line, reason| self.opts.error(line, reason),
+        )?;
         if self.out.len() as u64 >= self.opts.max_rows {
-            return Err(err(t.line, ErrorReason::TooManyRows(self.opts.max_rows)));
+            let reason = ErrorReason::TooManyRows(self.opts.max_rows);
+            return Err(self.opts.error(line, reason));
         }
-        let account = self.statement.account_label(&self.opts.default_account);
-        let counterparty = if t.name.is_empty() {
-            t.memo.clone()
-        } else {
-            t.name.clone()
-        };
-        let description = if t.memo.is_empty() { t.name } else { t.memo };
-        let reference = if t.fitid.is_empty() {
-            self.references.reference(&RowKey {
-                account: &account,
-                date,
-                amount_minor,
-                currency,
-                counterparty: &counterparty,
-                description: &description,
-            })
-        } else {
-            t.fitid
-        };
-        self.out.push(ImportedTxn {
-            line: t.line,
-            date,
-            account,
-            amount_minor,
-            currency,
-            counterparty,
-            category: String::new(),
-            description,
-            reference,
-        });
+        self.out.push(txn);
         Ok(())
     }
 }

@@ -10,8 +10,11 @@ mod csv_limits;
 mod fast_edges;
 mod known_layouts;
 mod ofx;
+mod ofx_corpus;
 mod ofx_limits;
+mod preview;
 mod props;
+mod qif;
 
 use flowsense_core::money::Currency;
 use flowsense_import::{CsvImporter, ImportError, ImportOptions, ImportedTxn};

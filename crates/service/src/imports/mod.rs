@@ -23,10 +23,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 mod documents;
+pub(crate) mod mapping;
 mod preview;
 mod sample;
 
 use documents::{add_documents, looks_like_documents_csv, read_documents, to_new_documents};
+pub use mapping::{SavedMapping, mapping_spec};
+use mapping::{apply_saved_mapping, is_csv, reworded_for_saved, save_given_mapping};
 pub use preview::{CurrencyTotal, ImportPreview, format_wide_minor, preview_file};
 pub use sample::{SampleError, sample_books_config, sample_books_csv, todays_sample_books};
 
@@ -45,6 +48,9 @@ pub struct FileImport<'a> {
     /// Column map, date format and default account; rows that name no currency are in the
     /// organisation's base currency.
     pub options: ImportOptions,
+    /// Whether a CSV statement is read with (or saves) the mapping of its account
+    /// (`options.default_account`).
+    pub saved_mapping: SavedMapping,
     /// Invoices and bills that go with a statement file, imported in the same transaction.
     pub documents: Option<PathBuf>,
     pub created_by: Option<UserId>,
@@ -52,7 +58,7 @@ pub struct FileImport<'a> {
     /// hostile file then never holds the database's writer). Otherwise (the operator's own file,
     /// `flowsense import`) it is parsed once, on a blocking thread running ahead of the writes,
     /// which holds the writer as long as the insert takes and no longer, and is a third faster.
-    /// OFX files are parsed whole before the transaction either way.
+    /// OFX and QIF files are parsed whole before the transaction either way.
     pub check_first: bool,
     /// Queue fresh insight narratives with the import: only where the instance has an AI
     /// provider, so an instance without one keeps no job that would do nothing.
@@ -63,7 +69,8 @@ pub struct FileImport<'a> {
 pub trait ImportProgress: Sync {
     /// The file is being checked before anything is written: `bytes` read, `rows` checked.
     fn checking(&self, _bytes: u64, _rows: u64) {}
-    /// `bytes` of the statement read so far (0 for OFX, read whole), `rows` handed to storage.
+    /// `bytes` of the statement read so far (0 for OFX and QIF, read whole), `rows` handed to
+    /// storage.
     fn read(&self, _bytes: u64, _rows: u64) {}
     /// Every row is written; the transaction is committing.
     fn committing(&self) {}
@@ -77,11 +84,15 @@ impl ImportProgress for Quiet {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileImported {
     pub summary: ImportSummary,
-    /// `statement` (CSV or OFX/QFX) or `documents-csv` (invoices and bills).
+    /// `statement` (CSV, OFX/QFX or QIF) or `documents-csv` (invoices and bills).
     pub format: &'static str,
     /// What the file was read as (its layout, which column is what), and every decision
     /// taken in reading it.
     pub notes: ImportNotes,
+    /// The account whose saved mapping the file was read with.
+    pub mapping_used_of: Option<String>,
+    /// The account the given mapping was saved for.
+    pub mapping_saved_for: Option<String>,
 }
 
 /// Why an import kept nothing.
@@ -101,7 +112,7 @@ enum Checked {
     /// An invoices-and-bills file, parsed whole (such files are small).
     Documents(Vec<NewDocument>),
     Statement {
-        /// OFX, parsed whole anyway; CSV is read again while it is written (`None`), so memory
+        /// OFX and QIF, parsed whole anyway; CSV is read again while it is written (`None`), so memory
         /// stays bounded however long the file.
         parsed: Option<Vec<NewTransaction>>,
         /// The notes of the check pass (the write pass's are the same for CSV).
@@ -129,8 +140,18 @@ pub async fn import_file(
     let narrate = file.narrate;
     let mut options = statement_options(&file.options, org);
     options.source_name.clone_from(&file.source_name);
+    let csv = is_csv(file.path, &file.source_name)?;
+    let preset = match file.saved_mapping {
+        SavedMapping::Use if csv => apply_saved_mapping(store, org.id, &mut options).await?,
+        _ => None,
+    };
     let accounts = AccountCurrencies::of(store, org).await?;
-    let checked = check_file(&file, &options, &accounts, progress).await?;
+    let checked = match check_file(&file, &options, &accounts, progress).await {
+        Err(ImportFailure::Refused(e)) if preset.is_some() => {
+            return Err(ImportFailure::Refused(reworded_for_saved(e)));
+        }
+        other => other?,
+    };
     let format = match checked {
         Checked::Documents(_) => "documents-csv",
         Checked::Statement { .. } => "statement",
@@ -144,6 +165,7 @@ pub async fn import_file(
         currency,
     };
     let mut import = store.begin_import(org.id, &meta).await?;
+    let mut mapping_saved_for = None;
     let notes = match checked {
         Checked::Documents(docs) => {
             add_documents(&mut import, &docs).await?;
@@ -168,6 +190,12 @@ pub async fn import_file(
                 None => add_statement(&mut import, file.path, &options, accounts, progress).await?,
             };
             add_documents(&mut import, &documents).await?;
+            if csv
+                && file.saved_mapping == SavedMapping::SaveGiven
+                && save_given_mapping(&mut import, &options, file.created_by).await?
+            {
+                mapping_saved_for = Some(options.default_account.clone());
+            }
             notes
         }
     };
@@ -184,6 +212,10 @@ pub async fn import_file(
         summary,
         format,
         notes,
+        mapping_used_of: preset
+            .filter(|_| format == "statement")
+            .map(|p| p.account_name),
+        mapping_saved_for,
     })
 }
 
@@ -249,7 +281,7 @@ fn check_file_blocking(
     }
     let mut rows = flowsense_import::open_path(path, options).map_err(refused)?;
     let parsed = match &mut rows {
-        Importer::Ofx(_) => Some(
+        Importer::Parsed(..) => Some(
             rows.by_ref()
                 .map(|r| {
                     r.map_err(|e| renamed(e, &source))
@@ -335,7 +367,7 @@ async fn add_statement(
             }
             let position = match &rows {
                 Importer::Csv(csv) => csv.bytes_read(),
-                Importer::Ofx(_) => 0,
+                Importer::Parsed(..) => 0,
             };
             if tx.blocking_send(Ok((batch, position))).is_err() {
                 return rows.notes(); // the writer gave up

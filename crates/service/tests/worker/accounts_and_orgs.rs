@@ -56,6 +56,7 @@ async fn a_worker_signs_up_creates_an_org_imports_and_reads_the_analysis(store: 
         bytes: u64::try_from(BOOKS.len()).expect("a small file"),
         account: None,
         date_format: None,
+        mapping: flowsense_service::uploads::MappingChoices::default(),
     };
     let uploaded = import_upload(&ctx, &admin, upload, &here)
         .await

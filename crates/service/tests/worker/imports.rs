@@ -41,6 +41,7 @@ async fn import_text(
         file_name: name.into(),
         sha256: file_sha256(&path).expect("hash the file"),
         options: ImportOptions::new(Currency::USD),
+        saved_mapping: flowsense_service::imports::SavedMapping::Use,
         documents: None,
         created_by: None,
         check_first: true,

@@ -49,6 +49,7 @@ pub(crate) const ORG_ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     col("conversation_messages", "content_enc", "id", RowIdKind::Int),
     col("org_secrets", "value_enc", "name", RowIdKind::Text),
     col("pending_grants", "grant_enc", "id", RowIdKind::Uuid),
+    col("pending_uploads", "content_enc", "id", RowIdKind::Uuid),
     col("planned_items", "name_enc", "id", RowIdKind::Uuid),
     col("saved_scenarios", "name_enc", "id", RowIdKind::Uuid),
     col("saved_scenarios", "inputs_enc", "id", RowIdKind::Uuid),

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use flowsense_core::OrgId;
 use flowsense_service::connections::{self, ConnectionError, Provider as ProviderKind};
-use flowsense_service::uploads;
+use flowsense_service::{upload_preview, uploads};
 use flowsense_storage::{Connection, ImportRecord};
 use serde::Deserialize;
 
@@ -169,7 +169,7 @@ struct IntegrationsPage {
     connection_notice: Option<ConnectionNotice>,
 }
 
-const DATE_FORMATS: [(&str, &str); 5] = [
+pub(crate) const DATE_FORMATS: [(&str, &str); 5] = [
     ("", "Detect from the file"),
     ("YYYY-MM-DD", "YYYY-MM-DD"),
     ("MM/DD/YYYY", "MM/DD/YYYY"),
@@ -280,9 +280,31 @@ pub(crate) async fn page(
     .await
 }
 
+/// The page again with why a file was not imported (nothing of it kept).
+pub(crate) async fn refused(
+    state: &AppState,
+    who: &Member,
+    status: StatusCode,
+    message: String,
+) -> Result<Response, ApiError> {
+    render(
+        state,
+        who,
+        status,
+        None,
+        Some(message),
+        UploadChoices::default(),
+        None,
+    )
+    .await
+}
+
 /// `POST /app/{org}/integrations/import`: the upload form (multipart, the CSRF token its first
-/// field). Success goes back to the page with the import's outcome; a refusal re-renders the
-/// form with the reason (the first bad line) and the right status.
+/// field). Its "Preview" button (`intent=preview`) keeps the file for the uploader and shows
+/// how it would import, to confirm or correct (see [`super::import_preview`]); a form without
+/// it (the welcome page's) imports at once. Success goes back to the page with the import's
+/// outcome; a refusal re-renders the form with the reason (the first bad line) and the right
+/// status.
 pub(crate) async fn import(
     State(state): State<AppState>,
     who: Member,
@@ -292,10 +314,27 @@ pub(crate) async fn import(
 ) -> Result<Response, ApiError> {
     let mut choices = UploadChoices::default();
     let outcome = match read_upload(&headers, body).await {
-        Ok(upload) => {
+        Ok(form) => {
+            let upload = form.upload;
             choices.account = upload.account.clone().unwrap_or_default();
             choices.date_format = upload.date_format.clone().unwrap_or_default();
             let name = upload.file_name.clone();
+            if form.preview {
+                return match upload_preview::hold_and_preview(&state, &who, upload).await {
+                    Ok(held) => super::import_preview::render(&state, &who, held, None).await,
+                    Err(e) => {
+                        let e = ApiError::from(e);
+                        if e.status().is_server_error() {
+                            return Err(e);
+                        }
+                        let message = format!(
+                            "{name} cannot be previewed: {}",
+                            super::sentence(&e.to_string())
+                        );
+                        render(&state, &who, e.status(), None, Some(message), choices, None).await
+                    }
+                };
+            }
             uploads::import_upload(&state, &who, upload, &client)
                 .await
                 .map_err(|e| (Some(name), ApiError::from(e)))

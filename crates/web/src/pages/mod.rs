@@ -17,6 +17,7 @@ pub(crate) mod errors;
 mod forecast;
 pub(crate) mod forecast_forms;
 pub(crate) mod form_csrf;
+pub(crate) mod import_preview;
 pub(crate) mod integrations;
 pub(crate) mod invitation;
 pub(crate) mod members;

@@ -2,6 +2,7 @@
 //! nothing, the first bad line named, size limits, roles, tenants and CSRF.
 
 mod api;
+mod mapping;
 mod page;
 mod size_limit;
 

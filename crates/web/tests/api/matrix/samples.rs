@@ -553,6 +553,30 @@ impl World {
                 None
             }
             ("DELETE", "/api/v1/orgs/{org}") => Some(json!({"confirm": "alpha"})),
+            ("POST", "/app/{org}/integrations/import/confirm") => {
+                // A file the caller previewed, shown again.
+                let id = uuid::Uuid::new_v4();
+                if let Some((user, _)) = &me {
+                    // The app's own clock, which the confirmation checks expiry against.
+                    let now = self.app.state.now();
+                    self.app
+                        .state
+                        .store
+                        .create_pending_upload(&flowsense_storage::NewPendingUpload {
+                            id,
+                            org: self.org,
+                            user: *user,
+                            file_name: "matrix.csv",
+                            sha256: "00",
+                            content: b"date,amount,description\n2026-01-02,1.00,x\n",
+                            created_at: now,
+                            expires_at: now + TimeDelta::minutes(30),
+                        })
+                        .await
+                        .expect("pending upload");
+                }
+                Some(json!({"upload": id.to_string(), "intent": "preview"}))
+            }
             ("POST", "/api/v1/orgs/{org}/connections") => Some(json!({"provider": "quickbooks"})),
             ("POST", "/app/{org}/integrations/connect/{provider}") => {
                 path = path.replace("{provider}", "quickbooks");

@@ -1,0 +1,1 @@
+DELETE FROM pending_uploads WHERE expires_at < $1

@@ -1,0 +1,1 @@
+DELETE FROM mapping_presets WHERE org_id = $1 AND account_id = $2

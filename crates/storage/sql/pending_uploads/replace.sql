@@ -1,0 +1,1 @@
+DELETE FROM pending_uploads WHERE org_id = $1 AND user_id = $2
