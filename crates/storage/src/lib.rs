@@ -56,6 +56,7 @@ mod planned;
 mod rates;
 mod retention;
 mod scope;
+pub mod search_terms;
 mod sessions;
 mod sso;
 mod synced;

@@ -19,6 +19,7 @@ mod own_data;
 mod planned;
 mod postgres_wall;
 mod rates;
+mod search;
 mod retention;
 #[cfg(feature = "sqlcipher")]
 mod sqlcipher;
