@@ -8,7 +8,9 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed benchmark
 
 use flowsense_core::{Currency, OrgId};
-use flowsense_storage::{ImportMeta, NewOrg, NewTransaction, OpenOptions, OrgSettings, Store, TxnFilter};
+use flowsense_storage::{
+    ImportMeta, NewOrg, NewTransaction, OpenOptions, OrgSettings, Store, TxnFilter,
+};
 use std::time::{Duration, Instant};
 
 const NAMES: [(&str, &str, &str); 10] = [
@@ -56,7 +58,10 @@ async fn main() {
         rows + rows / 10,
         t.elapsed().as_secs_f64()
     );
-    println!("{:<20} {:>10} {:>10} {:>6}", "query", "median ms", "max ms", "found");
+    println!(
+        "{:<20} {:>10} {:>10} {:>6}",
+        "query", "median ms", "max ms", "found"
+    );
     for q in QUERIES {
         let mut times = Vec::with_capacity(runs);
         let mut found = 0;

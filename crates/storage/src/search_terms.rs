@@ -114,7 +114,10 @@ mod tests {
             ]
         );
         assert_eq!(words("Café*"), [("café".into(), true)]);
-        assert_eq!(words("r* rent rent"), [("r".into(), false), ("rent".into(), false)]);
+        assert_eq!(
+            words("r* rent rent"),
+            [("r".into(), false), ("rent".into(), false)]
+        );
     }
 
     #[test]

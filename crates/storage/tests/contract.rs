@@ -19,8 +19,8 @@ mod own_data;
 mod planned;
 mod postgres_wall;
 mod rates;
-mod search;
 mod retention;
+mod search;
 #[cfg(feature = "sqlcipher")]
 mod sqlcipher;
 mod support;
