@@ -668,6 +668,10 @@ impl World {
                 path = path.replace("{id}", &self.scenario_id().await.to_string());
                 Some(json!({}))
             }
+            ("GET", p) if p.ends_with("/export") => {
+                path.push_str("?format=csv");
+                None
+            }
             ("POST", "/api/v1/orgs/{org}/scenarios") => {
                 Some(json!({ "name": fresh(), "delay_days": "10" }))
             }
