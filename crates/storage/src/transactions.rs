@@ -188,10 +188,16 @@ impl Store {
             );
         }
         text += &format!(
-            " ORDER BY search_rank, t.posted_on DESC, t.id DESC LIMIT {}",
+            " ORDER BY {{order}}t.posted_on DESC, t.id DESC LIMIT {}",
             sql.push_arg(i64::from(limit) + 1)
         );
-        sql.text = text.replace("{rank}", &rank).into();
+        // Ranked only when a prefix can rank rows apart: a constant rank would keep the
+        // engine from reading the rows in date order straight from the index.
+        let order = if rank == ZERO { "" } else { "search_rank, " };
+        sql.text = text
+            .replace("{rank}", &rank)
+            .replace("{order}", order)
+            .into();
         let base = self.org(org).await?.settings.base_currency;
         let mut tx = self.scoped(org).await?;
         let mut items: Vec<StoredTransaction> = tx.fetch_all(sql).await?;
