@@ -3,7 +3,9 @@
 use crate::Store;
 use crate::args::{Sql, sql};
 use crate::corrections::effective_class;
+use crate::db::Backend;
 use crate::error::Result;
+use crate::search_terms::SearchTerms;
 use chrono::NaiveDate;
 use flowsense_core::fx::{Converted, RateTable};
 use flowsense_core::{Currency, FlowClass, OrgId};
@@ -59,6 +61,10 @@ pub struct StoredTransaction {
     /// out, and list it among the missing rates).
     #[sqlx(skip)]
     pub base_amount_minor: Option<i64>,
+    /// 0 for a whole-word search match (and for every row without a search), 1 for a match
+    /// only through a `word*` prefix.
+    #[serde(skip)]
+    pub search_rank: i64,
 }
 
 /// Filters for listing transactions; every field is optional.
@@ -69,32 +75,42 @@ pub struct TxnFilter {
     pub account: Option<String>,
     pub category: Option<String>,
     pub counterparty: Option<String>,
-    /// Case-insensitive substring of description or counterparty.
+    /// Words to find in the description, counterparty or category (see
+    /// [`crate::search_terms`]: whole words, `word*` for a prefix; whole-word matches first).
     pub text: Option<String>,
     /// Continue after this position (from a previous page's `next_cursor`).
     pub cursor: Option<TxnCursor>,
     pub limit: u32,
 }
 
-/// A position in the newest-first order: `(posted_on, id)` of the last row seen.
+/// A position in the list's order: `(rank, posted_on, id)` of the last row seen. Rows come by
+/// search rank (0 for whole-word matches, 1 for prefix-only ones; always 0 without a search),
+/// then newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TxnCursor {
+    pub rank: u8,
     pub posted_on: NaiveDate,
     pub id: i64,
 }
 
 impl TxnCursor {
-    /// Encodes as an opaque-looking `YYYYMMDD-id` string.
+    /// Encodes as an opaque-looking `YYYYMMDD-id` string, with `-r1` after it for rank 1.
     #[must_use]
     pub fn encode(self) -> String {
-        format!("{}-{}", self.posted_on.format("%Y%m%d"), self.id)
+        let rank = if self.rank == 0 { "" } else { "-r1" };
+        format!("{}-{}{rank}", self.posted_on.format("%Y%m%d"), self.id)
     }
 
     /// Parses what [`TxnCursor::encode`] wrote.
     #[must_use]
     pub fn decode(s: &str) -> Option<Self> {
+        let (s, rank) = match s.strip_suffix("-r1") {
+            Some(rest) => (rest, 1),
+            None => (s, 0),
+        };
         let (d, id) = s.split_once('-')?;
         Some(TxnCursor {
+            rank,
             posted_on: NaiveDate::parse_from_str(d, "%Y%m%d").ok()?,
             id: id.parse().ok()?,
         })
@@ -108,19 +124,8 @@ pub struct TxnPage {
     pub next_cursor: Option<String>,
 }
 
-/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
-fn like_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
+/// The rank of every row when there is no prefix to rank by (a `BIGINT` on both engines).
+const ZERO: &str = "CAST(0 AS BIGINT)";
 
 impl Store {
     /// Lists transactions newest first, filtered, one page at a time.
@@ -136,7 +141,7 @@ impl Store {
              t.description, COALESCE(t.category_override, t.category) AS category, t.is_transfer, t.source, \
              CASE WHEN t.category_override IS NULL THEN NULL ELSE t.category END AS source_category, \
              CASE WHEN t.counterparty_override IS NULL THEN NULL ELSE t.counterparty END AS source_counterparty, \
-             t.class_override \
+             t.class_override, {rank} AS search_rank \
              FROM transactions t JOIN bank_accounts a ON a.id = t.account_id AND a.org_id = t.org_id \
              WHERE t.org_id = ",
         );
@@ -162,22 +167,37 @@ impl Store {
                 sql.push_arg(cp.as_str())
             );
         }
-        if let Some(q) = f.text.as_deref().filter(|q| !q.trim().is_empty()) {
-            let p = sql.push_arg(like_pattern(q.trim()));
-            text += &format!(
-                " AND (LOWER(t.description) LIKE {p} ESCAPE '\\' OR LOWER(t.counterparty) LIKE {p} ESCAPE '\\')"
-            );
-        }
+        let rank = match f.text.as_deref().filter(|q| !q.trim().is_empty()) {
+            None => ZERO.to_owned(),
+            Some(q) => match SearchTerms::parse(q) {
+                // A text without a word to look for matches nothing.
+                None => {
+                    text += " AND 1 = 0";
+                    ZERO.to_owned()
+                }
+                Some(terms) => self.search_condition(&terms, &mut sql, &mut text),
+            },
+        };
         if let Some(c) = f.cursor {
+            let r = sql.push_arg(i64::from(c.rank));
             let d = sql.push_arg(c.posted_on);
             let i = sql.push_arg(c.id);
-            text += &format!(" AND (t.posted_on < {d} OR (t.posted_on = {d} AND t.id < {i}))");
+            text += &format!(
+                " AND ({rank} > {r} OR ({rank} = {r} AND \
+                 (t.posted_on < {d} OR (t.posted_on = {d} AND t.id < {i}))))"
+            );
         }
         text += &format!(
-            " ORDER BY t.posted_on DESC, t.id DESC LIMIT {}",
+            " ORDER BY {{order}}t.posted_on DESC, t.id DESC LIMIT {}",
             sql.push_arg(i64::from(limit) + 1)
         );
-        sql.text = text.into();
+        // Ranked only when a prefix can rank rows apart: a constant rank would keep the
+        // engine from reading the rows in date order straight from the index.
+        let order = if rank == ZERO { "" } else { "search_rank, " };
+        sql.text = text
+            .replace("{rank}", &rank)
+            .replace("{order}", order)
+            .into();
         let base = self.org(org).await?.settings.base_currency;
         let mut tx = self.scoped(org).await?;
         let mut items: Vec<StoredTransaction> = tx.fetch_all(sql).await?;
@@ -210,6 +230,7 @@ impl Store {
             items.truncate(limit as usize);
             items.last().map(|t| {
                 TxnCursor {
+                    rank: u8::from(t.search_rank != 0),
                     posted_on: t.posted_on,
                     id: t.id,
                 }
@@ -219,6 +240,36 @@ impl Store {
             None
         };
         Ok(TxnPage { items, next_cursor })
+    }
+
+    /// Narrows `text` to rows that hold every search word, and returns the SQL of the row's
+    /// rank (0 when every word matched whole, else 1). Each engine's own full-text index:
+    /// FTS5's `transaction_search` on SQLite (joined back by id; the caller's `t.org_id`
+    /// condition keeps the tenant), the `search_document` tsvector on PostgreSQL.
+    fn search_condition(&self, terms: &SearchTerms, sql: &mut Sql, text: &mut String) -> String {
+        let sqlite = self.backend() == Backend::Sqlite;
+        let matches = |sql: &mut Sql, whole: bool| {
+            if sqlite {
+                format!(
+                    "t.id IN (SELECT rowid FROM transaction_search WHERE transaction_search MATCH {})",
+                    sql.push_arg(terms.fts5(whole))
+                )
+            } else {
+                format!(
+                    "t.search_document @@ to_tsquery('simple', {})",
+                    sql.push_arg(terms.tsquery(whole))
+                )
+            }
+        };
+        *text += &format!(" AND {}", matches(sql, false));
+        if terms.has_prefix() {
+            format!(
+                "CAST(CASE WHEN {} THEN 0 ELSE 1 END AS BIGINT)",
+                matches(sql, true)
+            )
+        } else {
+            ZERO.to_owned()
+        }
     }
 
     /// How many transactions the organisation has.

@@ -22,6 +22,7 @@ mod planned;
 mod postgres_wall;
 mod rates;
 mod retention;
+mod search;
 #[cfg(feature = "sqlcipher")]
 mod sqlcipher;
 mod support;

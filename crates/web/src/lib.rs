@@ -5,6 +5,7 @@ pub mod auth;
 mod body_limit;
 mod error;
 mod error_mapping;
+mod export;
 mod headers;
 mod health;
 mod metrics;

@@ -41,12 +41,15 @@ pub(crate) fn json_with_session(
 
 /// `body` as a JSON file to save under `file_name`, never cached. Every download answers so.
 pub(crate) fn json_attachment(body: Body, file_name: &str) -> Response {
+    attachment(body, file_name, "application/json")
+}
+
+/// `body` as a file of `content_type` to save under `file_name` (which the caller keeps to
+/// letters, digits, `-`, `_` and `.`), never cached.
+pub(crate) fn attachment(body: Body, file_name: &str, content_type: &'static str) -> Response {
     let mut r = private(body.into_response());
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -147,6 +147,12 @@ fn routes() -> Vec<Route> {
         route!(page GET "/app/{org}", Viewer, pages::dashboard),
         route!(page GET "/app/{org}/welcome", Member, pages::welcome::page),
         route!(page GET "/app/{org}/transactions", Viewer, pages::transactions),
+        // The tables of the pages as CSV or XLSX files (`?format=csv|xlsx`, the page's filters).
+        route!(page GET "/app/{org}/transactions/export", Viewer, pages::exports::transactions),
+        route!(page GET "/app/{org}/cashflow/export", Viewer, pages::exports::cashflow),
+        route!(page GET "/app/{org}/aging/export", Viewer, pages::exports::aging),
+        route!(page GET "/app/{org}/recurring/export", Viewer, pages::exports::recurring),
+        route!(page GET "/app/{org}/forecast/export", Viewer, pages::exports::forecast),
         route!(page GET "/app/{org}/transactions/{id}", Member, pages::corrections::form),
         route!(page POST "/app/{org}/transactions/{id}", Member, pages::corrections::save),
         route!(page GET "/app/{org}/assistant", Member, pages::assistant),
@@ -248,6 +254,12 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/planned-items", Viewer, api::planned::list),
         route!(POST "/api/v1/orgs/{org}/planned-items", Member, api::planned::create),
         route!(DELETE "/api/v1/orgs/{org}/planned-items/{id}", Member, api::planned::delete),
+        // What-if scenarios saved by name, and one's forecast beside the baseline.
+        route!(GET "/api/v1/orgs/{org}/scenarios", Viewer, api::scenarios::list),
+        route!(POST "/api/v1/orgs/{org}/scenarios", Member, api::scenarios::create),
+        route!(GET "/api/v1/orgs/{org}/scenarios/{id}", Viewer, api::scenarios::get),
+        route!(DELETE "/api/v1/orgs/{org}/scenarios/{id}", Member, api::scenarios::delete),
+        route!(GET "/api/v1/orgs/{org}/scenarios/{id}/forecast", Viewer, api::scenarios::forecast),
         // Exchange rates for books in more than one currency.
         route!(GET "/api/v1/orgs/{org}/rates", Viewer, api::rates::list),
         route!(POST "/api/v1/orgs/{org}/rates", Admin, api::rates::create),

@@ -157,17 +157,24 @@ fn csv_cell(cell: &Cell, currency: Currency) -> String {
     }
 }
 
+/// Text a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return), defused with a leading `'`; other text as it is.
+#[must_use]
+pub fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
 /// Quotes a text field when needed and defuses spreadsheet formulas with a leading `'`.
 pub(crate) fn csv_text(s: &str) -> String {
-    let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
+    let defused = defuse_formula(s);
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
-        defused
+        defused.into_owned()
     }
 }
 

@@ -1,4 +1,5 @@
-//! Every report as plain tables of typed cells, shared by the text and CSV renderers.
+//! Every report as plain tables of typed cells, shared by the text and CSV renderers here and
+//! by the pages' CSV and XLSX downloads.
 
 use super::aging::{AgingReport, BUCKETS};
 use super::anomalies::AnomaliesReport;
@@ -9,23 +10,24 @@ use super::report::{Report, ReportBody};
 use super::runway::{RunwayReport, RunwayStatus};
 use chrono::NaiveDate;
 
-/// One cell; money stays in minor units until rendered.
+/// One cell; money stays in minor units (of the report's currency) until rendered.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Cell {
+pub enum Cell {
     Text(String),
     Money(i64),
     Int(i64),
+    /// A ratio shown with two decimals (a percentage, a number of days or months); never money.
     Num(f64),
     Date(NaiveDate),
     Empty,
 }
 
 impl Cell {
-    fn text(s: impl Into<String>) -> Self {
+    pub fn text(s: impl Into<String>) -> Self {
         Cell::Text(s.into())
     }
 
-    fn count(n: impl TryInto<i64>) -> Self {
+    pub fn count(n: impl TryInto<i64>) -> Self {
         n.try_into().map_or(Cell::Empty, Cell::Int)
     }
 
@@ -36,14 +38,15 @@ impl Cell {
 
 /// A titled table.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Table {
+pub struct Table {
     pub title: String,
     pub headers: Vec<&'static str>,
     pub rows: Vec<Vec<Cell>>,
 }
 
 impl Table {
-    fn new(title: impl Into<String>, headers: Vec<&'static str>) -> Self {
+    #[must_use]
+    pub fn new(title: impl Into<String>, headers: Vec<&'static str>) -> Self {
         Self {
             title: title.into(),
             headers,
@@ -52,7 +55,9 @@ impl Table {
     }
 }
 
-pub(crate) fn tables(report: &Report) -> Vec<Table> {
+/// Every table of a report, as `flowsense report --format table|csv` prints them.
+#[must_use]
+pub fn tables(report: &Report) -> Vec<Table> {
     match &report.report {
         ReportBody::Cashflow(r) => cashflow_tables(r),
         ReportBody::Forecast(r) => forecast_tables(r),
@@ -65,7 +70,9 @@ pub(crate) fn tables(report: &Report) -> Vec<Table> {
 
 const FLOW_HEADERS: [&str; 5] = ["name", "inflow", "outflow", "net", "count"];
 
-fn named_table(title: &str, flows: &[NamedFlow]) -> Table {
+/// Money in, out and net of each name (category, account or counterparty).
+#[must_use]
+pub fn named_table(title: &str, flows: &[NamedFlow]) -> Table {
     let mut table = Table::new(title, FLOW_HEADERS.to_vec());
     for f in flows {
         table.rows.push(vec![
@@ -79,7 +86,9 @@ fn named_table(title: &str, flows: &[NamedFlow]) -> Table {
     table
 }
 
-fn cashflow_tables(r: &CashflowReport) -> Vec<Table> {
+/// Money in, out and net of each period, and a total row.
+#[must_use]
+pub fn cashflow_periods_table(r: &CashflowReport) -> Table {
     let mut periods = Table::new(
         format!("Cash flow by {}", r.period.as_str()),
         vec!["start", "end", "inflow", "outflow", "net", "count"],
@@ -102,15 +111,21 @@ fn cashflow_tables(r: &CashflowReport) -> Vec<Table> {
         Cell::Money(r.total.net),
         Cell::count(r.total.count),
     ]);
+    periods
+}
+
+fn cashflow_tables(r: &CashflowReport) -> Vec<Table> {
     vec![
-        periods,
+        cashflow_periods_table(r),
         named_table("By category", &r.by_category),
         named_table("By account", &r.by_account),
         named_table("By counterparty", &r.by_counterparty),
     ]
 }
 
-fn forecast_tables(r: &ForecastReport) -> Vec<Table> {
+/// The forecast's weeks: expected money in and out, and the likely range of net flow and cash.
+#[must_use]
+pub fn forecast_weeks_table(r: &ForecastReport) -> Table {
     let mut weeks = Table::new(
         format!("13-week forecast from {}", r.as_of),
         vec![
@@ -132,7 +147,11 @@ fn forecast_tables(r: &ForecastReport) -> Vec<Table> {
             Cell::Money(w.ending_cash.p90),
         ]);
     }
-    let mut tables = vec![weeks];
+    weeks
+}
+
+fn forecast_tables(r: &ForecastReport) -> Vec<Table> {
+    let mut tables = vec![forecast_weeks_table(r)];
     if let Some(b) = &r.backtest {
         let mut summary = Table::new(
             format!("Backtest on the 13 weeks after {}", b.cut),
@@ -252,7 +271,9 @@ fn anomaly_table(r: &AnomaliesReport) -> Table {
     table
 }
 
-fn recurring_table(r: &RecurringReport) -> Table {
+/// The recurring payments, with their price changes.
+#[must_use]
+pub fn recurring_table(r: &RecurringReport) -> Table {
     let mut table = Table::new(
         "Recurring payments",
         vec![
@@ -284,7 +305,9 @@ fn recurring_table(r: &RecurringReport) -> Table {
     table
 }
 
-fn aging_tables(r: &AgingReport) -> Vec<Table> {
+/// Receivables and payables by days past due, receivables health and the late payers.
+#[must_use]
+pub fn aging_tables(r: &AgingReport) -> Vec<Table> {
     let mut buckets = Table::new(
         format!("Aging as of {}", r.as_of),
         vec!["days_past_due", "receivables", "payables"],

@@ -262,6 +262,43 @@ pub async fn delete(
     Ok(org.name)
 }
 
+/// Most transactions one download holds.
+pub const MAX_EXPORT_TRANSACTIONS: usize = 100_000;
+
+/// Every transaction `filter` matches (its cursor and limit aside), in the list's order, for a
+/// download; `None` when more than [`MAX_EXPORT_TRANSACTIONS`] match.
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn transactions_to_export(
+    ctx: &Context,
+    who: &OrgAccess,
+    filter: &flowsense_storage::TxnFilter,
+) -> Result<Option<Vec<flowsense_storage::StoredTransaction>>, OrgError> {
+    let mut filter = flowsense_storage::TxnFilter {
+        cursor: None,
+        limit: 500,
+        ..filter.clone()
+    };
+    let mut rows = Vec::new();
+    loop {
+        let page = transactions(ctx, who, &filter).await?;
+        rows.extend(page.items);
+        if rows.len() > MAX_EXPORT_TRANSACTIONS {
+            return Ok(None);
+        }
+        match page
+            .next_cursor
+            .as_deref()
+            .and_then(flowsense_storage::TxnCursor::decode)
+        {
+            Some(c) => filter.cursor = Some(c),
+            None => return Ok(Some(rows)),
+        }
+    }
+}
+
 /// One page of the organisation's transactions, filtered as asked, no further back than the
 /// organisation's plan shows (older ones are kept).
 ///

@@ -1,9 +1,13 @@
 //! What-if input for the forecast: the form's text, read into an engine [`Scenario`] or refused
 //! with a message that says which field and why. Amounts are read exactly into minor units.
 
+use crate::analysis::Analysis;
 use chrono::{NaiveDate, TimeDelta};
 use flowsense_core::analytics::forecast::HORIZON_WEEKS;
-use flowsense_core::analytics::{FlowSide, MonthlyChange, OneOff, Scenario};
+use flowsense_core::analytics::{
+    FlowSide, ForecastReport, MonthlyChange, OneOff, Scenario, forecast_with,
+};
+use flowsense_core::format::money;
 use flowsense_core::{Currency, Money, MoneyError};
 use serde::{Deserialize, Serialize};
 
@@ -166,6 +170,37 @@ fn parse_day(field: &'static str, s: &str) -> Result<Option<NaiveDate>, WhatIfEr
     NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .map(Some)
         .map_err(|_| refuse(field, format!("“{}” is not a date (YYYY-MM-DD).", shown(s))))
+}
+
+/// Reads `input` against the analysed books: their "today", currency and recurring payments.
+///
+/// # Errors
+/// As [`read`].
+pub fn read_against(a: &Analysis, input: &WhatIfInput) -> Result<WhatIf, WhatIfError> {
+    let names = a.active_recurring_names();
+    let c = a.currency();
+    let money_of = |v: i64| money(v, c);
+    read(
+        input,
+        &Context {
+            as_of: a.as_of,
+            currency: c,
+            recurring: &names,
+            money: &money_of,
+        },
+    )
+}
+
+/// The forecast of the analysed books with `input` applied, and a sentence for each change.
+///
+/// # Errors
+/// As [`read`].
+pub fn forecast_of(
+    a: &Analysis,
+    input: &WhatIfInput,
+) -> Result<(ForecastReport, Vec<String>), WhatIfError> {
+    let w = read_against(a, input)?;
+    Ok((forecast_with(&a.books, a.as_of, &w.scenario), w.changes))
 }
 
 /// Reads the form into a scenario for the forecast made as of `ctx.as_of`: dates must fall in

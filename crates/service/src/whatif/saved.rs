@@ -4,7 +4,7 @@
 //! comparison: its lowest cash (today's included) and when, cash at the last week, and the
 //! first week cash runs out.
 
-use super::{Context as ReadContext, WhatIfInput, read};
+use super::{WhatIfInput, forecast_of, read_against};
 use crate::Context;
 use crate::analysis::{AnalysisError, read_org_analysis};
 use crate::audit;
@@ -14,7 +14,6 @@ use crate::orgs::OrgAccess;
 use chrono::NaiveDate;
 use flowsense_core::PlainName;
 use flowsense_core::analytics::ForecastReport;
-use flowsense_core::format::money;
 use flowsense_storage::StorageError;
 use serde_json::json;
 use uuid::Uuid;
@@ -121,6 +120,60 @@ pub async fn list(ctx: &Context, who: &OrgAccess) -> Result<Vec<Saved>, SavedErr
         .collect())
 }
 
+/// One of the organisation's saved scenarios.
+///
+/// # Errors
+/// [`SavedError::NotFound`] when the organisation has no such scenario (or its inputs no
+/// longer parse); a database failure.
+pub async fn get(ctx: &Context, who: &OrgAccess, id: Uuid) -> Result<Saved, SavedError> {
+    list(ctx, who)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(SavedError::NotFound)
+}
+
+/// A saved scenario's forecast beside the baseline, both from the books as they are now.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub saved: Saved,
+    pub baseline: ForecastReport,
+    pub with_scenario: ForecastReport,
+    /// A sentence for each change the scenario makes.
+    pub changes: Vec<String>,
+}
+
+/// Forecasts the books with saved scenario `id` applied, beside the baseline.
+///
+/// # Errors
+/// [`SavedError::NotFound`] as [`get`]; [`SavedError::Invalid`] (naming the field) when the
+/// scenario no longer applies to the books (say, its date has left the 13 weeks); a database
+/// failure.
+pub async fn compare_with_baseline(
+    ctx: &Context,
+    who: &OrgAccess,
+    id: Uuid,
+) -> Result<Comparison, SavedError> {
+    let saved = get(ctx, who, id).await?;
+    let input = saved.input.clone();
+    let (_, result) = read_org_analysis(ctx, who, move |a| {
+        forecast_of(a, &input).map(|(report, changes)| (a.forecast().clone(), report, changes))
+    })
+    .await?;
+    let (baseline, with_scenario, changes) = result.map_err(|e| {
+        FieldError::new(
+            e.field,
+            format!("The scenario no longer applies: {}", e.message),
+        )
+    })?;
+    Ok(Comparison {
+        saved,
+        baseline,
+        with_scenario,
+        changes,
+    })
+}
+
 /// Saves `input` by `name` once it reads against the current books (the route lets members
 /// and admins only).
 ///
@@ -139,22 +192,8 @@ pub async fn save(
         return Err(FieldError::new("name", "Fill in a change to save first.").into());
     }
     let check = input.clone();
-    let (_, read_back) = read_org_analysis(ctx, who, move |a| {
-        let names = a.active_recurring_names();
-        let c = a.currency();
-        let m = |v: i64| money(v, c);
-        read(
-            &check,
-            &ReadContext {
-                as_of: a.as_of,
-                currency: c,
-                recurring: &names,
-                money: &m,
-            },
-        )
-        .map(|_| ())
-    })
-    .await?;
+    let (_, read_back) =
+        read_org_analysis(ctx, who, move |a| read_against(a, &check).map(|_| ())).await?;
     read_back.map_err(|e| FieldError::new(e.field, e.message))?;
     if ctx.store.saved_scenarios(who.org).await?.len() >= MAX_SAVED_SCENARIOS {
         return Err(SavedError::TooMany);

@@ -622,6 +622,20 @@ pub async fn a_resync_keeps_the_owners_corrections_and_rules_name_new_rows(store
         .items;
     let new = items.iter().find(|t| t.id != txn).unwrap();
     assert_eq!(new.counterparty, "Acme Property Ltd");
+    // Word search follows the sync, the correction and the rule.
+    let found = |q: &'static str| async move {
+        let filter = flowsense_storage::TxnFilter {
+            text: Some(q.into()),
+            limit: 10,
+            ..Default::default()
+        };
+        let items = store.list_transactions(a, &filter).await.unwrap().items;
+        items.iter().map(|t| t.id).collect::<Vec<_>>()
+    };
+    assert_eq!(found("office rent").await, [txn]);
+    assert_eq!(found("property").await, [new.id]);
+    assert_eq!(found("acme").await.len(), 2, "the source's name too");
+    assert_eq!(found("supplies").await, [new.id]);
     assert_eq!(new.source_counterparty.as_deref(), Some("Acme"));
     let books = store.load_books(a).await.unwrap();
     let mut categories: Vec<&str> = books

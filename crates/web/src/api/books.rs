@@ -151,7 +151,7 @@ pub(crate) async fn transactions(
 }
 
 /// Financial data: JSON that no cache may keep.
-fn private_json(body: impl IntoResponse) -> Response {
+pub(crate) fn private_json(body: impl IntoResponse) -> Response {
     let mut r = body.into_response();
     let h = r.headers_mut();
     h.insert(

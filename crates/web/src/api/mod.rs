@@ -14,6 +14,7 @@ pub(crate) mod own_data;
 pub(crate) mod passkeys;
 pub(crate) mod planned;
 pub(crate) mod rates;
+pub(crate) mod scenarios;
 
 pub use cron::CronEndpoint;
 

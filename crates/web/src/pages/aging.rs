@@ -99,6 +99,7 @@ struct AgingPage {
     has_documents: bool,
     buckets: [&'static str; 5],
     v: AgingView,
+    export_link: String,
 }
 
 /// How one side is named on the page.
@@ -221,6 +222,7 @@ pub(crate) async fn aging(
     })
     .await?;
     let page = AgingPage {
+        export_link: format!("/app/{}/aging/export?", access.org),
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "aging").await?,
         org_name: org.name,
         has_documents,

@@ -214,6 +214,8 @@ struct TransactionsPage {
     has_filters: bool,
     cursor_present: bool,
     next_link: Option<String>,
+    /// The download of every row the filters match, without its `format=`.
+    export_link: String,
     /// Members and admins may correct a transaction.
     can_edit: bool,
     saved: bool,
@@ -233,6 +235,28 @@ fn date(s: &str) -> Result<Option<NaiveDate>, String> {
     }
 }
 
+impl Filters {
+    /// The list filter the form asks for (no cursor, no limit), and why its dates were left out
+    /// when one is not a date.
+    pub(super) fn to_filter(&self) -> (TxnFilter, Option<String>) {
+        let (from, to, error) = match (date(&self.from), date(&self.to)) {
+            (Ok(a), Ok(b)) => (a, b, None),
+            (Err(e), _) | (_, Err(e)) => (None, None, Some(e)),
+        };
+        let filter = TxnFilter {
+            from,
+            to,
+            account: None,
+            category: some(&self.category),
+            counterparty: some(&self.counterparty),
+            text: some(&self.q),
+            cursor: None,
+            limit: 0,
+        };
+        (filter, error)
+    }
+}
+
 /// `GET /app/{org}/transactions`: filter form and cursor paging over `list_transactions`.
 pub(crate) async fn transactions(
     State(state): State<AppState>,
@@ -242,25 +266,9 @@ pub(crate) async fn transactions(
     let f = query.map(|Query(q)| q).unwrap_or_default();
     let org = lifecycle::organisation(&state, &access).await?;
     let currency: Currency = org.settings.base_currency;
-    let mut error = None;
-    let (from, to) = match (date(&f.from), date(&f.to)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => {
-            error = Some(e);
-            (None, None)
-        }
-    };
-    let cursor = some(&f.cursor).and_then(|c| TxnCursor::decode(&c));
-    let filter = TxnFilter {
-        from,
-        to,
-        account: None,
-        category: some(&f.category),
-        counterparty: some(&f.counterparty),
-        text: some(&f.q),
-        cursor,
-        limit: 50,
-    };
+    let (mut filter, error) = f.to_filter();
+    filter.cursor = some(&f.cursor).and_then(|c| TxnCursor::decode(&c));
+    filter.limit = 50;
     let page = data::transactions(&state, &access, &filter).await?;
     let rows = page
         .items
@@ -293,15 +301,18 @@ pub(crate) async fn transactions(
     let has_filters = [&f.q, &f.category, &f.counterparty, &f.from, &f.to]
         .iter()
         .any(|v| !v.trim().is_empty());
+    let filters = format!(
+        "q={}&category={}&counterparty={}&from={}&to={}",
+        encode(f.q.trim()),
+        encode(f.category.trim()),
+        encode(f.counterparty.trim()),
+        encode(f.from.trim()),
+        encode(f.to.trim()),
+    );
     let next_link = page.next_cursor.map(|c| {
         format!(
-            "/app/{}/transactions?q={}&category={}&counterparty={}&from={}&to={}&cursor={}",
+            "/app/{}/transactions?{filters}&cursor={}",
             access.org,
-            encode(f.q.trim()),
-            encode(f.category.trim()),
-            encode(f.counterparty.trim()),
-            encode(f.from.trim()),
-            encode(f.to.trim()),
             encode(&c)
         )
     });
@@ -319,6 +330,7 @@ pub(crate) async fn transactions(
         error,
         has_filters,
         next_link,
+        export_link: format!("/app/{}/transactions/export?{filters}", access.org),
     };
     Ok(private(page.into_response()))
 }

@@ -109,14 +109,16 @@ struct CashflowPage {
     has_data: bool,
     error: Option<String>,
     view: Option<CashflowView>,
+    /// The download of the tables shown, without its `format=`.
+    export_link: String,
 }
 
 /// A valid request: period and inclusive range.
-struct Ask {
-    period: Period,
-    from: NaiveDate,
-    to: NaiveDate,
-    by_counterparty: bool,
+pub(super) struct Ask {
+    pub period: Period,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub by_counterparty: bool,
 }
 
 fn parse_date(field: &str, s: &str) -> Result<Option<NaiveDate>, String> {
@@ -134,7 +136,7 @@ fn parse_date(field: &str, s: &str) -> Result<Option<NaiveDate>, String> {
 
 /// Reads the form against the books' last day, filling in defaults: the last 12 months, or the
 /// last 13 weeks.
-fn ask(q: &CashflowQuery, as_of: NaiveDate) -> Result<Ask, String> {
+pub(super) fn ask(q: &CashflowQuery, as_of: NaiveDate) -> Result<Ask, String> {
     let period = match q.period.trim() {
         "" | "month" => Period::Month,
         "week" => Period::Week,
@@ -350,7 +352,16 @@ pub(crate) async fn cashflow(
     } else {
         StatusCode::OK
     };
+    let export_link = format!(
+        "/app/{}/cashflow/export?period={}&from={}&to={}&split={}&",
+        access.org,
+        encode(q.period.trim()),
+        encode(q.from.trim()),
+        encode(q.to.trim()),
+        encode(q.split.trim())
+    );
     let page = CashflowPage {
+        export_link,
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "cashflow").await?,
         org_id: access.org,
         org_name: org.name,

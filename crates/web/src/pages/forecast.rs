@@ -15,7 +15,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeDelta};
-use flowsense_core::analytics::{ForecastReport, ForecastStream, cash_position, forecast_with};
+use flowsense_core::analytics::{ForecastReport, ForecastStream, cash_position};
 use flowsense_core::format::{money, money_whole, money_whole_size, share};
 use flowsense_core::{OrgId, Repeat, Role};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
@@ -182,6 +182,8 @@ struct ForecastPage {
     error: Option<String>,
     error_field: &'static str,
     v: ForecastView,
+    /// The download of the baseline's weeks, without its `format=`.
+    export_link: String,
     planned: Vec<PlannedRow>,
     scenarios: Vec<ScenarioRow>,
     compare: String,
@@ -497,24 +499,6 @@ fn build(
     }
 }
 
-/// Reads `input` against the books: the scenario's forecast and the changes it made.
-fn forecast_of(
-    a: &Analysis,
-    input: &WhatIfInput,
-) -> Result<(ForecastReport, Vec<String>), whatif::WhatIfError> {
-    let names = a.active_recurring_names();
-    let c = a.currency();
-    let money_of = |v: i64| money(v, c);
-    let ctx = whatif::Context {
-        as_of: a.as_of,
-        currency: c,
-        recurring: &names,
-        money: &money_of,
-    };
-    let w = whatif::read(input, &ctx)?;
-    Ok((forecast_with(&a.books, a.as_of, &w.scenario), w.changes))
-}
-
 /// Reads the what-if form and computes the page: the scenario's forecast when the form holds
 /// one, the form's error otherwise (the baseline is shown either way), and the compared saved
 /// scenarios.
@@ -526,7 +510,7 @@ fn compute(
     let compared: Vec<Compared> = compared
         .iter()
         .map(|s| {
-            let report = forecast_of(a, &s.input)
+            let report = whatif::forecast_of(a, &s.input)
                 .map(|(r, _)| r)
                 .map_err(|e| format!("No longer applies: {e}"));
             (s.name.clone(), report)
@@ -535,7 +519,7 @@ fn compute(
     if input.is_empty() {
         return (build(a, None, &compared), None);
     }
-    match forecast_of(a, input) {
+    match whatif::forecast_of(a, input) {
         Ok((report, changes)) => (build(a, Some((&report, changes)), &compared), None),
         Err(e) => (build(a, None, &compared), Some(e)),
     }
@@ -623,6 +607,7 @@ pub(crate) async fn render(
     };
     let chrome = Chrome::for_user(state, &access.current, Some(access.org), "forecast").await?;
     let page = ForecastPage {
+        export_link: format!("/app/{}/forecast/export?", access.org),
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
         org_id: access.org,

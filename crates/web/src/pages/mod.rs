@@ -14,6 +14,7 @@ pub(crate) mod corrections;
 mod dashboard;
 pub(crate) mod digest;
 pub(crate) mod errors;
+pub(crate) mod exports;
 mod forecast;
 pub(crate) mod forecast_forms;
 pub(crate) mod form_csrf;

@@ -46,6 +46,7 @@ struct RecurringPage {
     org_name: String,
     has_data: bool,
     v: RecurringView,
+    export_link: String,
 }
 
 fn row(i: &RecurringItem, a: &Analysis, org: OrgId) -> ItemRow {
@@ -115,6 +116,7 @@ pub(crate) async fn recurring(
     })
     .await?;
     let page = RecurringPage {
+        export_link: format!("/app/{}/recurring/export?", access.org),
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "recurring").await?,
         org_name: org.name,
         has_data,

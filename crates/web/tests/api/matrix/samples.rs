@@ -135,6 +135,22 @@ impl World {
             .id
     }
 
+    /// A new saved scenario of the organisation (a ten-day payment delay).
+    pub(super) async fn scenario_id(&self) -> uuid::Uuid {
+        self.app
+            .state
+            .store
+            .save_scenario(
+                self.org,
+                None,
+                &format!("s{}", uuid::Uuid::new_v4().simple()),
+                br#"{"delay_days":"10"}"#,
+            )
+            .await
+            .expect("scenario")
+            .id
+    }
+
     /// Forgets that `user` confirmed their address (straight in the database).
     pub(super) async fn unverify(&self, user: UserId) {
         use sqlx::Connection;
@@ -673,15 +689,22 @@ impl World {
                 Some(json!({}))
             }
             ("POST", "/app/{org}/forecast/scenarios/{id}/delete") => {
-                let saved = self
-                    .app
-                    .state
-                    .store
-                    .save_scenario(self.org, None, &fresh(), br#"{"delay_days":"10"}"#)
-                    .await
-                    .expect("scenario");
-                path = path.replace("{id}", &saved.id.to_string());
+                path = path.replace("{id}", &self.scenario_id().await.to_string());
                 Some(json!({}))
+            }
+            ("GET", p) if p.ends_with("/export") => {
+                path.push_str("?format=csv");
+                None
+            }
+            ("POST", "/api/v1/orgs/{org}/scenarios") => {
+                Some(json!({ "name": fresh(), "delay_days": "10" }))
+            }
+            (
+                "GET" | "DELETE",
+                "/api/v1/orgs/{org}/scenarios/{id}" | "/api/v1/orgs/{org}/scenarios/{id}/forecast",
+            ) => {
+                path = path.replace("{id}", &self.scenario_id().await.to_string());
+                None
             }
             ("POST", "/api/v1/orgs/{org}/rates") => Some(json!({
                 "date": "2026-01-02", "from": "EUR", "to": "USD", "rate": "1.0834"

@@ -1,0 +1,150 @@
+//! XLSX: one worksheet per table, a bold header row, money as numbers with the currency's
+//! number format (so sums in the spreadsheet are the page's), dates as real dates, text as
+//! text (a cell of text is never run as a formula in XLSX, so nothing needs defusing).
+
+use super::{Download, is_money_column};
+use chrono::Datelike;
+use flowsense_core::analytics::tabulate::{Cell, Table};
+use flowsense_core::money::format_minor;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+
+/// Longest sheet name Excel accepts.
+const MAX_SHEET_NAME: usize = 31;
+
+pub(super) fn render(d: &Download) -> Result<Vec<u8>, XlsxError> {
+    let formats = Formats::for_download(d);
+    let mut book = Workbook::new();
+    let mut names: Vec<String> = Vec::new();
+    for table in &d.tables {
+        let name = sheet_name(&table.title, &names);
+        let sheet = book.add_worksheet();
+        sheet.set_name(&name)?;
+        names.push(name);
+        write_table(sheet, table, d, &formats)?;
+    }
+    if d.tables.is_empty() {
+        book.add_worksheet();
+    }
+    book.save_to_buffer()
+}
+
+struct Formats {
+    header: Format,
+    money: Format,
+    date: Format,
+    number: Format,
+}
+
+impl Formats {
+    fn for_download(d: &Download) -> Self {
+        let decimals = "0".repeat(d.currency.exponent() as usize);
+        let point = if decimals.is_empty() { "" } else { "." };
+        let code = d.currency.as_str();
+        Self {
+            header: Format::new().set_bold(),
+            money: Format::new().set_num_format(format!(
+                "#,##0{point}{decimals} \"{code}\";-#,##0{point}{decimals} \"{code}\""
+            )),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            number: Format::new().set_num_format("0.00"),
+        }
+    }
+}
+
+/// A sheet name Excel accepts: without `[]:*?/\`, at most 31 characters, unique in the book.
+fn sheet_name(title: &str, taken: &[String]) -> String {
+    let clean: String = title
+        .chars()
+        .map(|c| if "[]:*?/\\'".contains(c) { ' ' } else { c })
+        .take(MAX_SHEET_NAME)
+        .collect();
+    let clean = clean.trim().to_owned();
+    let base = if clean.is_empty() {
+        "Table".to_owned()
+    } else {
+        clean
+    };
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+        let suffix = format!(" {n}");
+        let keep = MAX_SHEET_NAME - suffix.len();
+        name = format!("{}{suffix}", base.chars().take(keep).collect::<String>());
+        n += 1;
+    }
+    name
+}
+
+fn write_table(
+    sheet: &mut Worksheet,
+    table: &Table,
+    d: &Download,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    for (c, h) in table.headers.iter().enumerate() {
+        let col = column(c)?;
+        let title = if is_money_column(table, c) {
+            format!("{h} ({})", d.currency)
+        } else {
+            (*h).to_owned()
+        };
+        sheet.write_string_with_format(0, col, title, &f.header)?;
+        sheet.set_column_width(col, 14)?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        let at = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+        for (c, value) in row.iter().enumerate() {
+            let col = column(c)?;
+            match value {
+                Cell::Text(s) => {
+                    sheet.write_string(at, col, s)?;
+                }
+                Cell::Money(m) => {
+                    sheet.write_number_with_format(at, col, money_number(*m, d), &f.money)?;
+                }
+                Cell::Int(n) => {
+                    // Counts and days: far below 2^53, so exact as a number.
+                    sheet.write_number(at, col, count_number(*n))?;
+                }
+                Cell::Num(x) => {
+                    sheet.write_number_with_format(at, col, *x, &f.number)?;
+                }
+                Cell::Date(day) => match excel_date(*day) {
+                    Some(x) => {
+                        sheet.write_datetime_with_format(at, col, &x, &f.date)?;
+                    }
+                    None => {
+                        sheet.write_string(at, col, day.to_string())?;
+                    }
+                },
+                Cell::Empty => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn column(c: usize) -> Result<u16, XlsxError> {
+    u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+/// Minor units as the number the spreadsheet holds: the exact decimal text (`1234.56`) read as
+/// the nearest double, which the file writes back as that same shortest text. Amounts under
+/// 2^53 minor units (90 trillion in a two-decimal currency) round-trip exactly.
+fn money_number(minor: i64, d: &Download) -> f64 {
+    format_minor(minor, d.currency.exponent())
+        .parse()
+        .unwrap_or(f64::NAN)
+}
+
+fn count_number(n: i64) -> f64 {
+    n.to_string().parse().unwrap_or(f64::NAN)
+}
+
+/// A date Excel can hold (years 1900 to 9999).
+fn excel_date(day: chrono::NaiveDate) -> Option<ExcelDateTime> {
+    let year = u16::try_from(day.year()).ok()?;
+    let month = u8::try_from(day.month()).ok()?;
+    let dom = u8::try_from(day.day()).ok()?;
+    ExcelDateTime::from_ymd(year, month, dom).ok()
+}
