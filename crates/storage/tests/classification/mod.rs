@@ -1,25 +1,18 @@
 //! `docs/data-classification.toml` classes every column of the schema: a column missing from
 //! it, listed twice, or listed but no longer in the schema fails here. The SQLite catalog is read
-//! after every migration; `postgres_wall` shows PostgreSQL has the same tables and columns.
+//! after every migration; `postgres_wall` shows PostgreSQL has the same tables and columns but
+//! for the search index, which the file lists per database.
 
+use crate::support::{data_classification, search_index_columns};
 use flowsense_test_support::TestDb;
 use std::collections::{BTreeMap, BTreeSet};
 
 const CLASSES: [&str; 5] = ["credential", "financial", "personal", "ai", "operational"];
 const RULES: [&str; 5] = ["what", "encryption", "logging", "retention", "access"];
 
-fn classification() -> toml::Table {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/data-classification.toml"
-    );
-    let text = std::fs::read_to_string(path).unwrap();
-    text.parse().unwrap()
-}
-
 #[tokio::test]
 async fn every_column_of_the_schema_is_classified_once() {
-    let file = classification();
+    let file = data_classification();
 
     // Each class states its rule for encryption, logging, retention and access.
     let classes = file["classes"].as_table().unwrap();
@@ -47,6 +40,14 @@ async fn every_column_of_the_schema_is_classified_once() {
                 assert!(earlier.is_none(), "{column} is listed twice");
             }
         }
+    }
+
+    // The search index's columns are classed as a whole, per database.
+    let index_class = file["search_index"]["class"].as_str().unwrap();
+    assert!(CLASSES.contains(&index_class));
+    for column in search_index_columns("sqlite") {
+        let earlier = listed.insert(column.clone(), index_class.to_owned());
+        assert!(earlier.is_none(), "{column} is listed twice");
     }
 
     let db = TestDb::sqlite().await;

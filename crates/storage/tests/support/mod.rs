@@ -32,3 +32,23 @@ pub async fn sqlite_columns(url: &str) -> Vec<String> {
     columns.sort();
     columns
 }
+
+/// `docs/data-classification.toml`, parsed.
+pub fn data_classification() -> toml::Table {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/data-classification.toml"
+    );
+    std::fs::read_to_string(path).unwrap().parse().unwrap()
+}
+
+/// The columns of the word-search index on `backend` (`sqlite` or `postgres`), as the
+/// classification lists them: the only columns the two schemas do not share.
+pub fn search_index_columns(backend: &str) -> std::collections::BTreeSet<String> {
+    data_classification()["search_index"][backend]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect()
+}
