@@ -9,6 +9,7 @@ mod headers;
 mod health;
 mod metrics;
 mod oauth;
+mod org_path;
 mod pages;
 mod rate_limit;
 mod respond;

@@ -13,7 +13,7 @@ fn an_admin_upgrades_through_checkout_and_a_member_sees_no_billing() {
         return;
     };
     let base = demo.base.clone();
-    let org = demo.org_id("harbor-dental");
+    let org = "harbor-dental";
     let (admin, password) = demo.user("harbor-dental", "admin");
     let (member, member_password) = demo.user("harbor-dental", "member");
 

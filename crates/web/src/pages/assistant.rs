@@ -7,6 +7,7 @@
 //! question to the API and streams the answer in; without script the form posts here and the
 //! page comes back with the whole answer in the conversation.
 
+use crate::org_path::OrgPath;
 use super::{Chrome, private};
 use crate::auth::extract::Member;
 use crate::{ApiError, AppState};
@@ -17,7 +18,6 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use flowsense_core::OrgId;
 use flowsense_service::ai::assistant::{
     self, AssistantError, AssistantEvent, Question, conversation,
 };
@@ -69,7 +69,7 @@ pub(crate) struct Shown {
 #[template(path = "assistant.html")]
 struct AssistantPage {
     chrome: Chrome,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     /// `Roasters'`, `Studio's`.
     org_possessive: String,
@@ -131,7 +131,7 @@ async fn render(
     };
     let page = AssistantPage {
         chrome: Chrome::for_user(state, &access.current, Some(access.org), "assistant").await?,
-        org_id: access.org,
+        org_id: access.path.clone(),
         org_possessive: flowsense_core::format::possessive(&org.name),
         org_name: org.name,
         availability,

@@ -3,6 +3,7 @@
 //! says what to do and leaks nothing (the API under `/api/` keeps its JSON shape).
 
 use super::Chrome;
+use crate::org_path::is_own_page;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use askama::Template;
@@ -32,7 +33,7 @@ fn billing_page_of(path: &str) -> Option<String> {
     let plain = !org.is_empty()
         && org.len() <= 64
         && org.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    (plain && org != "new" && org != "profile").then(|| format!("/app/{org}/billing"))
+    (plain && !is_own_page(org)).then(|| format!("/app/{org}/billing"))
 }
 
 /// The `x-request-id` of the request when it looks like one we make (a UUID); a caller may send

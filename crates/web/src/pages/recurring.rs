@@ -1,6 +1,7 @@
 //! `GET /app/{org}/recurring`: every recurring payment the engine found, with its cadence,
 //! amount and next expected date, price changes highlighted, and the ones that stopped.
 
+use crate::org_path::OrgPath;
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
 use crate::{ApiError, AppState};
@@ -8,7 +9,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use flowsense_core::OrgId;
 use flowsense_core::analytics::RecurringItem;
 use flowsense_core::format::{money_size, money_whole_size, percent};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
@@ -48,7 +48,7 @@ struct RecurringPage {
     v: RecurringView,
 }
 
-fn row(i: &RecurringItem, a: &Analysis, org: OrgId) -> ItemRow {
+fn row(i: &RecurringItem, a: &Analysis, org: &OrgPath) -> ItemRow {
     let c = a.currency();
     ItemRow {
         link: format!(
@@ -76,7 +76,7 @@ fn row(i: &RecurringItem, a: &Analysis, org: OrgId) -> ItemRow {
     }
 }
 
-fn build(a: &Analysis, org: OrgId) -> RecurringView {
+fn build(a: &Analysis, org: &OrgPath) -> RecurringView {
     let r = a.recurring();
     let mut active: Vec<&RecurringItem> = r.items.iter().filter(|i| i.active).collect();
     // Price changes first (the newest first), then the largest payments.
@@ -107,10 +107,10 @@ pub(crate) async fn recurring(
     State(state): State<AppState>,
     access: Viewer,
 ) -> Result<Response, ApiError> {
-    let id = access.org;
+    let path = access.path.clone();
     let (org, (has_data, v)) = read_org_analysis(&state, &access, move |a| {
-        // Once per books version; `id` is the organisation the analysis belongs to.
-        let v = a.view("recurring page", |a| build(a, id));
+        // Once per books version; `path` names the organisation the analysis belongs to.
+        let v = a.view("recurring page", |a| build(a, &path));
         (a.has_data(), RecurringView::clone(&v))
     })
     .await?;

@@ -46,6 +46,7 @@ mod request_hygiene;
 mod request_limits;
 mod security_record;
 mod sessions;
+mod slug_addresses;
 mod sso;
 mod support;
 mod surface;
