@@ -7,7 +7,10 @@
 //! forever, and scripts should hold the stable one.
 
 use crate::routes::route_table;
+use crate::{ApiError, AppState};
 use flowsense_core::OrgId;
+use flowsense_service::identity::Caller;
+use flowsense_service::orgs::lifecycle;
 use flowsense_storage::UserOrg;
 use std::collections::HashSet;
 use std::fmt;
@@ -26,6 +29,24 @@ impl OrgPath {
         } else {
             Self(id.to_string())
         }
+    }
+
+    /// How `caller`'s pages name `org`, for an answer that knows only its id (after a
+    /// provider's consent, an accepted invitation): its slug among the caller's
+    /// organisations, or the id (which then redirects, or is not found) when it is not one.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub(crate) async fn for_caller(
+        state: &AppState,
+        caller: &Caller,
+        org: OrgId,
+    ) -> Result<Self, ApiError> {
+        let memberships = lifecycle::organisations_of(state, caller).await?;
+        Ok(memberships
+            .iter()
+            .find(|o| o.id == org)
+            .map_or_else(|| Self::by_id(org), |o| Self::of(o.id, &o.slug)))
     }
 
     /// The id itself, for the addresses that take ids only (the JSON API's).

@@ -32,7 +32,7 @@ async fn an_admin_connects_quickbooks_through_the_consent_page(db: Db) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(
         back,
-        format!("/app/{}/integrations?connection=connected", e.org)
+        "/app/acme/integrations?connection=connected"
     );
     let (status, _, page) = admin.get(&format!("{}{back}", e.app.base)).await;
     assert_eq!(status, StatusCode::OK);
@@ -189,7 +189,7 @@ async fn a_callback_is_refused_when_replayed_from_another_session_denied_or_expi
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(
         back,
-        format!("/app/{}/integrations?connection=denied", e.org)
+        "/app/acme/integrations?connection=denied"
     );
 
     // Too late.
