@@ -4,8 +4,8 @@
 //! reaches several organisations, on to the page where the admin chooses one). A callback that cannot be
 //! tied to this session's organisation gets a page saying so (400) instead.
 
-use crate::org_path::OrgPath;
 use crate::auth::{ClientInfo, CurrentUser};
+use crate::org_path::OrgPath;
 use crate::pages::account::{Link, notice};
 use crate::pages::{Chrome, private};
 use crate::{ApiError, AppState};

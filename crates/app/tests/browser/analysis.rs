@@ -24,7 +24,10 @@ async fn assert_chart_is_described(c: &Client, id: &str) {
         )
         .await
         .unwrap();
-    assert_eq!(v[0], "group", "{id} is a described group of focusable points");
+    assert_eq!(
+        v[0], "group",
+        "{id} is a described group of focusable points"
+    );
     let words = v[1].as_str().unwrap();
     let (title, desc) = words.split_once(" | ").unwrap_or((words, ""));
     assert!(title.trim().len() > 10, "{id} has a title: {words}");
@@ -104,7 +107,9 @@ async fn assert_chart_text_fixed_and_inside(c: &Client, page: &str) {
         assert_eq!(t["size"], "12px", "{page}: {t}");
         let scale = t["scale"].as_array().unwrap();
         assert!(
-            scale.iter().all(|s| (s.as_f64().unwrap() - 1.0).abs() < 0.001),
+            scale
+                .iter()
+                .all(|s| (s.as_f64().unwrap() - 1.0).abs() < 0.001),
             "{page}: scaled text {t}"
         );
         assert!(t["height"].as_f64().unwrap() < 20.0, "{page}: {t}");
@@ -183,7 +188,10 @@ async fn open_phone_menu(c: &Client) {
     click(c, "#phone-menu > summary").await;
     let open = state(c).await.unwrap();
     assert_eq!(open[2], true, "{open}");
-    assert!(open[3].as_i64().unwrap() >= 5, "its links on screen: {open}");
+    assert!(
+        open[3].as_i64().unwrap() >= 5,
+        "its links on screen: {open}"
+    );
 }
 
 #[test]

@@ -3,9 +3,9 @@
 //! loaded fresh from memberships on every request), `RecentAuth` (step-up), `ClientInfo`.
 
 use super::session::session_token_from;
-use crate::{ApiError, AppState, ErrorCode};
 use crate::org_path::{OrgPath, replace_org_segment};
 use crate::routes::spec_of;
+use crate::{ApiError, AppState, ErrorCode};
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -200,7 +200,9 @@ async fn resolve_org(
     state: &AppState,
     needed: Role,
 ) -> Result<(OrgAccess, OrgPath), Response> {
-    let current = resolve(parts, state).await.map_err(IntoResponse::into_response)?;
+    let current = resolve(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
     current
         .require_verified_email()
         .map_err(|e| ApiError::from(e).into_response())?;
@@ -236,8 +238,7 @@ async fn resolve_org(
     if page
         && is_safe(&parts.method)
         && path.as_str() != segment
-        && let Some(to) =
-            replace_org_segment(&template, parts.uri.path(), parts.uri.query(), &path)
+        && let Some(to) = replace_org_segment(&template, parts.uri.path(), parts.uri.query(), &path)
     {
         return Err(Redirect::permanent(&to).into_response());
     }

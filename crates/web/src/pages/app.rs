@@ -1,10 +1,10 @@
 //! The product pages under `/app`: the organisation picker, the dashboard and transactions.
 
-use crate::org_path::OrgPath;
 use super::dashboard::{Dashboard, build, with_insights};
 use super::{Can, Chrome, encode, private};
 use crate::auth::CurrentUser;
 use crate::auth::extract::Viewer;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -38,7 +38,9 @@ pub(crate) async fn app_home(
 ) -> Result<Response, ApiError> {
     let orgs = lifecycle::organisations_of(&state, &current).await?;
     match orgs.first() {
-        Some(org) => Ok(Redirect::to(&format!("/app/{}", OrgPath::of(org.id, &org.slug))).into_response()),
+        Some(org) => {
+            Ok(Redirect::to(&format!("/app/{}", OrgPath::of(org.id, &org.slug))).into_response())
+        }
         None => {
             let chrome = Chrome::for_user(&state, &current, None, "app").await?;
             Ok(private(

@@ -7,9 +7,9 @@
 //! question to the API and streams the answer in; without script the form posts here and the
 //! page comes back with the whole answer in the conversation.
 
-use crate::org_path::OrgPath;
 use super::{Chrome, private};
 use crate::auth::extract::Member;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

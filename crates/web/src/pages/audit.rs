@@ -1,9 +1,9 @@
 //! `/app/{org}/audit`: the organisation's audit log for its admins, newest first, filtered by
 //! action, a page at a time. Times are shown in the organisation's time zone.
 
-use crate::org_path::OrgPath;
 use super::{Chrome, private};
 use crate::auth::Admin;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

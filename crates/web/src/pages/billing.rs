@@ -3,9 +3,9 @@
 //! starts a Stripe Checkout Session, Manage opens the Billing Portal. With billing off the
 //! routes are not found; members and viewers are refused them.
 
-use crate::org_path::OrgPath;
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -1,10 +1,10 @@
 //! `GET /app/{org}/cashflow`: money in, out and net per month or week over a range, as bars and
 //! as a table, with the categories or counterparties that move the most.
 
-use crate::org_path::OrgPath;
 use super::charts::{BarChart, BarGroup, BarLayout, Series, bar_chart};
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -217,7 +217,12 @@ fn period_labels(period: Period, start: NaiveDate, first: bool) -> (String, bool
     }
 }
 
-fn name_rows(names: &[NamedFlow], org: &OrgPath, by_counterparty: bool, a: &Analysis) -> Vec<NameRow> {
+fn name_rows(
+    names: &[NamedFlow],
+    org: &OrgPath,
+    by_counterparty: bool,
+    a: &Analysis,
+) -> Vec<NameRow> {
     let c = a.currency();
     names
         .iter()

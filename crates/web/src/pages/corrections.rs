@@ -3,9 +3,9 @@
 //! and, when asked, a rule that does the same for every transaction of that counterparty. For
 //! members and admins; the same use case as `PATCH /api/v1/orgs/{org}/transactions/{id}`.
 
-use crate::org_path::OrgPath;
 use super::{Chrome, private, sentence};
 use crate::auth::{ClientInfo, Member};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

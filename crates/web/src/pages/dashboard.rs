@@ -1,12 +1,12 @@
 //! The dashboard's figures: the organisation's cached analysis (the same reports the JSON API
 //! serves) turned into display strings and chart geometry, with the top insights.
 
-use crate::org_path::OrgPath;
 use super::charts::{BandPoint, Chart, band_chart, line_chart};
+use crate::org_path::OrgPath;
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
+use flowsense_core::Books;
 use flowsense_core::analytics::{Period, RunwayStatus, cash_position, cashflow, default_as_of};
 use flowsense_core::format::{money_size, money_whole, money_whole_size, percent};
-use flowsense_core::Books;
 use flowsense_service::ai::narratives::{ShownInsights, TextSource};
 use flowsense_service::analysis::Analysis;
 

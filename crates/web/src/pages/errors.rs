@@ -3,9 +3,9 @@
 //! says what to do and leaks nothing (the API under `/api/` keeps its JSON shape).
 
 use super::Chrome;
-use crate::org_path::is_own_page;
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::org_path::is_own_page;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};

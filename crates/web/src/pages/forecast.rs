@@ -4,10 +4,10 @@
 //! saved scenarios (two compared beside the baseline) and the owner's planned amounts, which
 //! the forecast includes. The forms that change them are in [`super::forecast_forms`].
 
-use crate::org_path::OrgPath;
 use super::charts::{BandPoint, Chart, cash_chart};
 use super::{Chrome, private};
 use crate::auth::extract::Viewer;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

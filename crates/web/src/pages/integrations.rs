@@ -3,9 +3,9 @@
 //! reconnect, disconnect and start a sync), and what connecting would take on an instance
 //! where no app is registered.
 
-use crate::org_path::OrgPath;
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo, Member, RecentAuth};
+use crate::org_path::OrgPath;
 use crate::uploads::{MAX_UPLOAD_BYTES, read_upload};
 use crate::{ApiError, AppState};
 use askama::Template;

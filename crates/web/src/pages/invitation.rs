@@ -3,8 +3,8 @@
 use super::account::{NextQuery, Refusal, TokenForm, link_incomplete, query, with_next};
 use super::encode;
 use super::{Chrome, private};
-use crate::org_path::OrgPath;
 use crate::auth::{ClientInfo, CurrentUser};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -114,7 +114,9 @@ pub(crate) async fn accept_invitation(
     match members::accept(&state, &current, &token, &client).await {
         Ok(accepted) => {
             let org = OrgPath::for_caller(&state, &current, accepted.org_id).await?;
-            Ok(private(Redirect::to(&format!("/app/{org}")).into_response()))
+            Ok(private(
+                Redirect::to(&format!("/app/{org}")).into_response(),
+            ))
         }
         Err(e) => {
             let refusal = Refusal::of(e)?;

@@ -1,10 +1,10 @@
 //! `/app/{org}/members`: who belongs to the organisation, open invitations, and the forms that
 //! invite, change roles, remove members and hand over ownership (admins only).
 
-use crate::org_path::OrgPath;
 use super::step_up::{Pending, Proof, StepUp, step_up_in_org};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
+use crate::org_path::OrgPath;
 use crate::respond::with_session;
 use crate::{ApiError, AppState, ErrorCode};
 use askama::Template;

@@ -121,7 +121,13 @@ const HISTORY_SECTIONS: [&str; 5] = [
 
 /// The pages under each menu of the organisation's navigation (the others are links of their
 /// own): the books' detail, and running the organisation.
-const BOOKS_SECTIONS: [&str; 5] = ["transactions", "recurring", "aging", "integrations", "welcome"];
+const BOOKS_SECTIONS: [&str; 5] = [
+    "transactions",
+    "recurring",
+    "aging",
+    "integrations",
+    "welcome",
+];
 const SETTINGS_SECTIONS: [&str; 4] = ["settings", "members", "audit", "billing"];
 
 impl Chrome {

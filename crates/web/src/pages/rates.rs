@@ -1,9 +1,9 @@
 //! `/app/{org}/settings/rates`: the organisation's exchange rates, what its books still lack a
 //! rate for, and a form to add one (admins; the form carries the CSRF token like every form).
 
-use crate::org_path::OrgPath;
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

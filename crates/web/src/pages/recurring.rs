@@ -1,9 +1,9 @@
 //! `GET /app/{org}/recurring`: every recurring payment the engine found, with its cadence,
 //! amount and next expected date, price changes highlighted, and the ones that stopped.
 
-use crate::org_path::OrgPath;
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -2,10 +2,10 @@
 //! lately, and the danger zone — export the organisation, delete it (admins only; both ask for
 //! a recent password).
 
-use crate::org_path::OrgPath;
 use super::step_up::{Pending, Proof, StepUp, step_up_in_org};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
+use crate::org_path::OrgPath;
 use crate::respond::with_session;
 use crate::{ApiError, AppState};
 use askama::Template;

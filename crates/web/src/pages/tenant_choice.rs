@@ -4,9 +4,9 @@
 //! never the provider's ids). A choice that is no longer waiting goes back to the integrations
 //! page saying so.
 
-use crate::org_path::OrgPath;
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo, RecentAuth};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -129,7 +129,9 @@ pub(crate) async fn choose(
         };
     let choice = match connections::pending_tenants(&state, &who, provider, session).await {
         Ok(choice) => choice,
-        Err(ConnectionError::InvalidState) => return Ok(back_to_integrations(&who.path, "expired")),
+        Err(ConnectionError::InvalidState) => {
+            return Ok(back_to_integrations(&who.path, "expired"));
+        }
         Err(e) => return Err(e.into()),
     };
     let (status, message) = refusal;

@@ -2,10 +2,10 @@
 //! QuickBooks or Xero (only those this instance is configured for), or upload a bank file, with
 //! a sample file to try first. The forms post to the integrations page's own targets.
 
-use crate::org_path::OrgPath;
 use super::integrations::{Provider, provider_cards};
 use super::{Chrome, private};
 use crate::auth::Member;
+use crate::org_path::OrgPath;
 use crate::uploads::MAX_UPLOAD_BYTES;
 use crate::{ApiError, AppState};
 use askama::Template;

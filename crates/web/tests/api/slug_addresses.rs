@@ -59,7 +59,9 @@ async fn pages_go_by_slug_and_an_id_is_redirected_to_it(db: Db) {
     }
 
     // By id: a permanent redirect to the same page by slug, its query kept.
-    let by_id = p.get(&format!("/app/{northwind}/transactions?q=rent")).await;
+    let by_id = p
+        .get(&format!("/app/{northwind}/transactions?q=rent"))
+        .await;
     assert_eq!(by_id.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(by_id.location(), "/app/northwind/transactions?q=rent");
     let by_id = p.get(&format!("/app/{northwind}")).await;

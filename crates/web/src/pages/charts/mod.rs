@@ -299,7 +299,11 @@ fn cash_spots(
         x: x.x(d),
         y: Some(coord(y.y_minor(v))),
         label: format!("{}: cash {}", day_label(d), money(v, currency)),
-        tip: format!("{} · cash {}", day_label(d), money_compact(v.into(), currency)),
+        tip: format!(
+            "{} · cash {}",
+            day_label(d),
+            money_compact(v.into(), currency)
+        ),
     });
     let expected = forecast.into_iter().map(|p| Spot {
         x: x.x(p.date),

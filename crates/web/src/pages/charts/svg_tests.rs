@@ -47,7 +47,12 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 /// A year of daily cash from mid-October 2026, across the new year.
 fn across_a_year() -> Vec<(NaiveDate, i64)> {
     (0..200)
-        .map(|i| (date(2026, 10, 15) + chrono::TimeDelta::days(i), 28_000_000 + i * 1_000))
+        .map(|i| {
+            (
+                date(2026, 10, 15) + chrono::TimeDelta::days(i),
+                28_000_000 + i * 1_000,
+            )
+        })
         .collect()
 }
 
@@ -124,7 +129,10 @@ fn assert_text_inside(svg: &str, width: f64) {
 fn assert_unscaled(svg: &str) {
     let outer = svg.split('>').next().expect("the outer tag");
     assert!(!outer.contains("viewBox"), "{outer}");
-    assert!(outer.contains(&format!("height=\"{}\"", coord(HEIGHT))), "{outer}");
+    assert!(
+        outer.contains(&format!("height=\"{}\"", coord(HEIGHT))),
+        "{outer}"
+    );
     for plot in svg.split("<svg class=\"plot\"").skip(1) {
         let tag = plot.split('>').next().expect("tag");
         assert!(tag.contains("preserveAspectRatio=\"none\""), "{tag}");
@@ -171,7 +179,10 @@ fn chart_text_is_set_in_css_pixels() {
     .render()
     .expect("render");
     assert_unscaled(&svg);
-    assert!(!svg.contains("font-size") && !svg.contains("style="), "sizes come from the stylesheet");
+    assert!(
+        !svg.contains("font-size") && !svg.contains("style="),
+        "sizes come from the stylesheet"
+    );
 }
 
 #[test]
@@ -180,13 +191,28 @@ fn axis_labels_name_the_year_where_the_range_crosses_one() {
     let labels: Vec<&str> = c.x_ticks.iter().map(|t| t.label.as_str()).collect();
     assert_eq!(labels.first(), Some(&"Nov 2026"), "{labels:?}");
     assert!(labels.contains(&"Jan 2027"), "{labels:?}");
-    assert!(labels.iter().all(|l| !l.ends_with(" 27") && !l.ends_with(" 26")), "{labels:?}");
-    let year_labels: Vec<&Tick> = c.x_ticks.iter().filter(|t| t.label.contains("20")).collect();
-    assert!(year_labels.iter().all(|t| t.narrow), "a phone keeps the years: {year_labels:?}");
+    assert!(
+        labels
+            .iter()
+            .all(|l| !l.ends_with(" 27") && !l.ends_with(" 26")),
+        "{labels:?}"
+    );
+    let year_labels: Vec<&Tick> = c
+        .x_ticks
+        .iter()
+        .filter(|t| t.label.contains("20"))
+        .collect();
+    assert!(
+        year_labels.iter().all(|t| t.narrow),
+        "a phone keeps the years: {year_labels:?}"
+    );
     let (history, band) = forecast_across_a_year();
     let c = cash_chart(&history, &band, &[], Currency::USD);
     let labels: Vec<&str> = c.x_ticks.iter().map(|t| t.label.as_str()).collect();
-    assert!(labels.contains(&"Jan 2027") && labels[0].ends_with("2026"), "{labels:?}");
+    assert!(
+        labels.contains(&"Jan 2027") && labels[0].ends_with("2026"),
+        "{labels:?}"
+    );
 }
 
 #[test]
@@ -238,7 +264,11 @@ fn no_text_runs_past_the_chart_at_a_phone_or_desktop_width() {
         .map(|t| num_pct(&t.at))
         .collect();
     assert!((2..=4).contains(&narrow.len()), "{:?}", bars.x_ticks);
-    assert!(narrow.windows(2).all(|p| p[1] - p[0] >= x_axis::NARROW_GAP - 0.1));
+    assert!(
+        narrow
+            .windows(2)
+            .all(|p| p[1] - p[0] >= x_axis::NARROW_GAP - 0.1)
+    );
 }
 
 fn num_pct(s: &str) -> f64 {

@@ -32,7 +32,8 @@ async fn a_signed_in_visitor_s_404_offers_their_organisations(db: Db) {
             page.body
         );
         assert!(
-            page.body.contains("id=\"back-to-dashboard\">Back to your dashboard<"),
+            page.body
+                .contains("id=\"back-to-dashboard\">Back to your dashboard<"),
             "{}",
             page.body
         );
