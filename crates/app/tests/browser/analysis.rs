@@ -117,6 +117,15 @@ async fn assert_chart_text_fixed_and_inside(c: &Client, page: &str) {
     }
 }
 
+/// A page on a phone: nothing wider than the screen, chart text fixed and inside, the CSP
+/// kept; saved as `charts-390-{name}`.
+async fn assert_phone_page(c: &Client, name: &str) {
+    assert_fits_the_width(c, name).await;
+    assert_chart_text_fixed_and_inside(c, &format!("{name} on a phone")).await;
+    assert_csp_clean(c, &format!("{name} on a phone")).await;
+    shot(c, &format!("charts-390-{name}")).await;
+}
+
 /// Focusing the first point of chart `id` (as Tab does) shows its value, inside the chart.
 async fn assert_value_on_focus(c: &Client, id: &str) {
     let v = c
@@ -407,26 +416,17 @@ fn a_member_reads_the_analysis_pages_runs_a_what_if_and_uses_a_phone() {
         c.set_window_size(390, 844).await.unwrap();
         c.goto(&dashboard).await.unwrap();
         wait_for(&c, "#runway-status").await;
-        assert_fits_the_width(&c, "dashboard").await;
-        assert_chart_text_fixed_and_inside(&c, "dashboard on a phone").await;
-        assert_csp_clean(&c, "dashboard on a phone").await;
-        shot(&c, "charts-390-dashboard").await;
+        assert_phone_page(&c, "dashboard").await;
         assert_value_on_focus(&c, "forecast-chart").await;
         shot(&c, "charts-390-dashboard-focused").await;
         open_phone_menu(&c).await;
         shot(&c, "phone-menu-open").await;
         click(&c, "#phone-menu a[href$='/forecast']").await;
         wait_for(&c, "#ending-cash").await;
-        assert_fits_the_width(&c, "forecast").await;
-        assert_chart_text_fixed_and_inside(&c, "forecast on a phone").await;
-        assert_csp_clean(&c, "forecast on a phone").await;
-        shot(&c, "charts-390-forecast").await;
+        assert_phone_page(&c, "forecast").await;
         c.goto(&cashflow).await.unwrap();
         wait_for(&c, "#total-in").await;
-        assert_fits_the_width(&c, "cash flow").await;
-        assert_chart_text_fixed_and_inside(&c, "cash flow on a phone").await;
-        assert_csp_clean(&c, "cash flow on a phone").await;
-        shot(&c, "charts-390-cashflow").await;
+        assert_phone_page(&c, "cashflow").await;
         c
     });
 }
