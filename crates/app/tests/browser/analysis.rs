@@ -175,27 +175,32 @@ async fn assert_nav_on_one_row(c: &Client) {
     assert_eq!(v[3], "none", "no phone menu on a laptop: {v}");
 }
 
+/// The phone menu: its display, the wide navigation's, whether it is open, and how many of
+/// its links are on screen.
+async fn phone_menu_state(c: &Client) -> serde_json::Value {
+    c.execute(
+        "const m = document.getElementById('phone-menu');\
+         const wide = document.querySelector('.subnav-wide');\
+         const links = Array.from(m.querySelectorAll('a'));\
+         const w = document.documentElement.clientWidth;\
+         return [getComputedStyle(m).display, getComputedStyle(wide).display, m.open,\
+                 links.filter(a => { const r = a.getBoundingClientRect();\
+                   return r.height > 0 && r.left >= 0 && r.right <= w; }).length];",
+        vec![],
+    )
+    .await
+    .unwrap()
+}
+
 /// On a phone the navigation is one menu: closed, then open with its links on screen.
 async fn open_phone_menu(c: &Client) {
-    let state = |c: &Client| {
-        c.execute(
-            "const m = document.getElementById('phone-menu');\
-             const wide = document.querySelector('.subnav-wide');\
-             const links = Array.from(m.querySelectorAll('a'));\
-             const w = document.documentElement.clientWidth;\
-             return [getComputedStyle(m).display, getComputedStyle(wide).display, m.open,\
-                     links.filter(a => { const r = a.getBoundingClientRect();\
-                       return r.height > 0 && r.left >= 0 && r.right <= w; }).length];",
-            vec![],
-        )
-    };
-    let closed = state(c).await.unwrap();
+    let closed = phone_menu_state(c).await;
     assert_ne!(closed[0], "none", "the phone menu is shown: {closed}");
     assert_eq!(closed[1], "none", "the wide navigation is not: {closed}");
     assert_eq!(closed[2], false, "{closed}");
     assert_eq!(closed[3], 0, "its links wait for a tap: {closed}");
     click(c, "#phone-menu > summary").await;
-    let open = state(c).await.unwrap();
+    let open = phone_menu_state(c).await;
     assert_eq!(open[2], true, "{open}");
     assert!(
         open[3].as_i64().unwrap() >= 5,
