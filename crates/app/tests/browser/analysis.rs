@@ -184,7 +184,7 @@ async fn phone_menu_state(c: &Client) -> serde_json::Value {
          const links = Array.from(m.querySelectorAll('a'));\
          const w = document.documentElement.clientWidth;\
          return [getComputedStyle(m).display, getComputedStyle(wide).display, m.open,\
-                 links.filter(a => { const r = a.getBoundingClientRect();\
+                 links.filter(a => { const r = a.getBoundingClientRect(); if (!a.checkVisibility()) return false;\
                    return r.height > 0 && r.left >= 0 && r.right <= w; }).length];",
         vec![],
     )
