@@ -70,6 +70,8 @@ pub(crate) struct Shown {
 struct AssistantPage {
     chrome: Chrome,
     org_id: OrgPath,
+    /// The organisation as the JSON API names it (by id), for the script's streamed answer.
+    api_org: flowsense_core::OrgId,
     org_name: String,
     /// `Roasters'`, `Studio's`.
     org_possessive: String,
@@ -132,6 +134,7 @@ async fn render(
     let page = AssistantPage {
         chrome: Chrome::for_user(state, &access.current, Some(access.org), "assistant").await?,
         org_id: access.path.clone(),
+        api_org: access.org,
         org_possessive: flowsense_core::format::possessive(&org.name),
         org_name: org.name,
         availability,
