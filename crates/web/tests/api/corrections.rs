@@ -239,7 +239,7 @@ async fn the_correction_form_needs_a_member_and_its_csrf_token(db: Db) {
 
     let viewer = Person::new(&app);
     viewer.sign_in("vic@x.test", PASSWORD).await;
-    let list = viewer.get(&format!("/app/books/transactions")).await;
+    let list = viewer.get("/app/books/transactions").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(
         !list.body.contains("Correct this transaction"),
@@ -250,7 +250,7 @@ async fn the_correction_form_needs_a_member_and_its_csrf_token(db: Db) {
 
     let owner = Person::new(&app);
     owner.sign_in("ann@x.test", PASSWORD).await;
-    let list = owner.get(&format!("/app/books/transactions")).await;
+    let list = owner.get("/app/books/transactions").await;
     assert!(
         list.body
             .contains(&format!("/app/books/transactions/{seed}"))

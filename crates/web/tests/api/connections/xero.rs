@@ -127,9 +127,7 @@ async fn an_admin_connects_xero_and_chooses_one_of_two_organisations(db: Db) {
     let page = r.text().await.expect("html");
     assert!(page.contains("Connect Xero"), "{page}");
 
-    let (status, authorize) = admin
-        .form(&format!("/app/acme/integrations/connect/xero"))
-        .await;
+    let (status, authorize) = admin.form("/app/acme/integrations/connect/xero").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(authorize.starts_with(&origin), "{authorize}");
     assert!(
@@ -140,7 +138,7 @@ async fn an_admin_connects_xero_and_chooses_one_of_two_organisations(db: Db) {
     assert!(callback.starts_with(&format!("{}/oauth/xero/callback?", app.base)));
     let (status, next, _) = admin.get(&callback).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let choice_path = format!("/app/acme/integrations/xero/tenants");
+    let choice_path = "/app/acme/integrations/xero/tenants".to_owned();
     assert_eq!(next, choice_path);
 
     // The choice page: both organisations by name, no provider id, a strict policy.
