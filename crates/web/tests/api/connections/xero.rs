@@ -201,7 +201,7 @@ async fn an_admin_connects_xero_and_chooses_one_of_two_organisations(db: Db) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         r.headers()["location"].to_str().expect("location"),
-        format!("/app/acme/integrations?connection=connected")
+        "/app/acme/integrations?connection=connected"
     );
     let connections = app.state.store.connections(org).await.expect("list");
     assert_eq!(connections.len(), 1);
