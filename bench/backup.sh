@@ -66,7 +66,8 @@ body="$(python3 -c 'import json,sys; e,p=sys.argv[1].split(":",1); print(json.du
 curl -sf -c jar -H 'Content-Type: application/json' -d "$body" "$url/api/v1/auth/login" >/dev/null
 cookie="$(awk -F'\t' 'NF>=7 && $6!="" {printf "%s%s=%s", sep, $6, $7; sep="; "}' jar)"
 org="$(curl -sf -H "Cookie: $cookie" "$url/api/v1/me" | json "d['organisations'][0]['id']")"
-pages=("$url/app/$org" "$url/app/$org/transactions" "$url/api/v1/orgs/$org/reports/cashflow" "$url/api/v1/orgs/$org/reports/runway")
+slug="$(curl -sf -H "Cookie: $cookie" "$url/api/v1/me" | json "d['organisations'][0]['slug']")"
+pages=("$url/app/$slug" "$url/app/$slug/transactions" "$url/api/v1/orgs/$org/reports/cashflow" "$url/api/v1/orgs/$org/reports/runway")
 load_pages() { # one page after another until told to stop: "code seconds" per load
   local i=0
   while [ ! -e stop-loading ]; do

@@ -50,7 +50,8 @@ for start in $(seq 1 "$STARTS"); do
     body="$(python3 -c 'import json,sys; e,p=sys.argv[1].split(":",1); print(json.dumps({"email":e,"password":p}))' "$cred")"
     curl -sf -c "$jar" -H 'Content-Type: application/json' -d "$body" "$url/api/v1/auth/login" >/dev/null
     org="$(curl -sf -b "$jar" "$url/api/v1/me" | json "d['organisations'][0]['id']")"
-    get() { curl -s -o /dev/null -b "$jar" -w '%{http_code} %{time_total}\n' "$url/app/$org"; }
+    slug="$(curl -sf -b "$jar" "$url/api/v1/me" | json "d['organisations'][0]['slug']")"
+    get() { curl -s -o /dev/null -b "$jar" -w '%{http_code} %{time_total}\n' "$url/app/$slug"; }
     read -r code t <<<"$(get)"
     [ "$code" = 200 ] || { echo "dashboard answered $code" >&2; exit 1; }
     firsts+=("$t")

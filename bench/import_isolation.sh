@@ -70,7 +70,7 @@ latencies, errors = [], []
 
 def read_loop():
     opener, _, org_b = session("harbor-dental", "viewer")
-    paths = ["/api/v1/me", f"/api/v1/orgs/{org_b}/reports/runway", f"/app/{org_b}"]
+    paths = ["/api/v1/me", f"/api/v1/orgs/{org_b}/reports/runway", "/app/harbor-dental"]
     while not stop.is_set():
         for p in paths:
             t = time.perf_counter()

@@ -4,8 +4,8 @@
 # concurrent connections (default 64) for DURATION seconds (default 10) against each of
 #   /            a bare axum "hello" (crates/web/examples/bare_hello.rs), the ceiling
 #   /healthz     FlowSense's health check (no session, no database)
-#   dashboard    GET /app/{org}
-#   transactions GET /app/{org}/transactions
+#   dashboard    GET /app/{slug}
+#   transactions GET /app/{slug}/transactions
 #   cash flow    GET /api/v1/orgs/{org}/reports/cashflow
 #   runway       GET /api/v1/orgs/{org}/reports/runway
 # in the same run, and a table of requests/s, p50/p99, errors (socket errors, time-outs, non-2xx
@@ -86,6 +86,7 @@ body="$(python3 -c 'import json,sys; e,p=sys.argv[1].split(":",1); print(json.du
 curl -sf -c "$jar" -H 'Content-Type: application/json' -d "$body" "$url/api/v1/auth/login" >/dev/null
 cookie="$(awk -F'\t' 'NF>=7 && $6!="" {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$jar")"
 org="$(curl -sf -H "Cookie: $cookie" "$url/api/v1/me" | json "d['organisations'][0]['id']")"
+slug="$(curl -sf -H "Cookie: $cookie" "$url/api/v1/me" | json "d['organisations'][0]['slug']")"
 
 rss_kb() { awk -v k="$1:" '$1==k {print $2}' "/proc/$SERVER_PID/status"; }
 ok() { # URL -> fails unless the signed-in session gets a 200
@@ -119,8 +120,8 @@ rss_before="$(rss_kb VmRSS)"
     echo '|---|---|---|---|---|'
     run 'bare axum hello' "$hello/"
     run '/healthz' "$url/healthz"
-    run 'dashboard HTML' "$url/app/$org" "$cookie"
-    run 'transactions page' "$url/app/$org/transactions" "$cookie"
+    run 'dashboard HTML' "$url/app/$slug" "$cookie"
+    run 'transactions page' "$url/app/$slug/transactions" "$cookie"
     run 'cash-flow JSON' "$url/api/v1/orgs/$org/reports/cashflow" "$cookie"
     run 'runway JSON' "$url/api/v1/orgs/$org/reports/runway" "$cookie"
     echo

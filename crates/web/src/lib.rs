@@ -10,6 +10,7 @@ mod headers;
 mod health;
 mod metrics;
 mod oauth;
+mod org_path;
 mod pages;
 mod rate_limit;
 mod respond;

@@ -5,6 +5,7 @@
 //! tied to this session's organisation gets a page saying so (400) instead.
 
 use crate::auth::{ClientInfo, CurrentUser};
+use crate::org_path::OrgPath;
 use crate::pages::account::{Link, notice};
 use crate::pages::{Chrome, private};
 use crate::{ApiError, AppState};
@@ -45,6 +46,7 @@ pub(crate) async fn callback(
     let (org, outcome) = match result {
         Ok(Finished::Connected(done)) => (done.org, "connected"),
         Ok(Finished::ChooseTenant { org }) => {
+            let org = OrgPath::for_caller(&state, &current, org).await?;
             return Ok(private(
                 Redirect::to(&format!("/app/{org}/integrations/{provider}/tenants"))
                     .into_response(),
@@ -76,6 +78,7 @@ pub(crate) async fn callback(
             }
         }
     };
+    let org = OrgPath::for_caller(&state, &current, org).await?;
     Ok(private(
         Redirect::to(&format!("/app/{org}/integrations?connection={outcome}")).into_response(),
     ))

@@ -13,13 +13,14 @@ fn an_admin_upgrades_through_checkout_and_a_member_sees_no_billing() {
         return;
     };
     let base = demo.base.clone();
-    let org = demo.org_id("harbor-dental");
+    let org = "harbor-dental";
     let (admin, password) = demo.user("harbor-dental", "admin");
     let (member, member_password) = demo.user("harbor-dental", "member");
 
     super::harness::with_browser(|c| async move {
         sign_in(&c, &base, &admin, &password).await;
         wait_for_url(&c, "the dashboard", |u| u.ends_with(&format!("/app/{org}"))).await;
+        click(&c, "#nav-settings > summary").await;
         click(&c, "#billing-link").await;
         let billing = format!("{base}/app/{org}/billing");
         wait_for_url(&c, "the billing page", |u| u.starts_with(&billing)).await;

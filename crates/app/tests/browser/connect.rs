@@ -31,7 +31,7 @@ fn an_admin_connects_quickbooks_approves_on_its_consent_page_and_sees_the_books_
         return;
     };
     let base = demo.base.clone();
-    let org = demo.org_id("harbor-dental");
+    let org = "harbor-dental";
     let (admin, password) = demo.user("harbor-dental", "admin");
 
     super::harness::with_browser(|c| async move {
@@ -90,7 +90,7 @@ fn an_admin_connects_xero_chooses_one_of_two_organisations_and_sees_the_books_ar
         return;
     };
     let base = demo.base.clone();
-    let org = demo.org_id("northwind");
+    let org = "northwind";
     let (admin, password) = demo.user("northwind", "admin");
 
     super::harness::with_browser(|c| async move {

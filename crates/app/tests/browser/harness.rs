@@ -303,6 +303,34 @@ pub async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
+/// Follows the organisation's navigation link `link` as a person would: a link in one of the
+/// menus (Books, Settings) is reached by opening that menu first. Then waits for `ready`.
+pub async fn follow_nav(c: &Client, link: &str, ready: &str) {
+    let menu = c
+        .execute(
+            "const a = Array.from(document.querySelectorAll('.subnav-wide a'))\
+               .find(a => a.textContent.trim() === arguments[0]);\
+             const d = a && a.closest('details');\
+             return d && !d.open ? d.id : null;",
+            vec![json!(link)],
+        )
+        .await
+        .unwrap();
+    if let Some(id) = menu.as_str() {
+        click(c, &format!("#{id} > summary")).await;
+    }
+    c.find(Locator::Css(".subnav-wide"))
+        .await
+        .unwrap()
+        .find(Locator::LinkText(link))
+        .await
+        .unwrap_or_else(|e| panic!("the {link} link: {e}"))
+        .click()
+        .await
+        .unwrap();
+    wait_for(c, ready).await;
+}
+
 /// Waits (up to 15 s) until the browser's URL satisfies `done`: a form submission returns
 /// before the next page has loaded.
 pub async fn wait_for_url(c: &Client, what: &str, done: impl Fn(&str) -> bool) {

@@ -3,8 +3,8 @@
 //! is refused the admin pages and offered none of their links.
 
 use super::harness::{
-    Demo, assert_csp_clean, click, console, fill, path, shot, sign_in, sign_out, text, wait_for,
-    wait_for_url, with_browser,
+    Demo, assert_csp_clean, click, console, fill, follow_nav, path, shot, sign_in, sign_out, text,
+    wait_for, wait_for_url, with_browser,
 };
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -23,21 +23,11 @@ async fn member_row(c: &Client, email: &str) -> String {
     .to_owned()
 }
 
-async fn open(c: &Client, link: &str, ready: &str) {
-    c.find(Locator::LinkText(link))
-        .await
-        .unwrap_or_else(|_| panic!("a link to {link}"))
-        .click()
-        .await
-        .unwrap();
-    wait_for(c, ready).await;
-}
-
 #[test]
 fn an_admin_invites_changes_a_role_edits_settings_reads_the_audit_log_and_imports_a_file() {
     let Some(demo) = Demo::start() else { return };
     let base = demo.base.clone();
-    let org = demo.org_id("northwind");
+    let org = "northwind";
     let (admin, admin_password) = demo.user("northwind", "admin");
     let (member, _) = demo.user("northwind", "member");
     let (viewer, viewer_password) = demo.user("northwind", "viewer");
@@ -57,7 +47,7 @@ fn an_admin_invites_changes_a_role_edits_settings_reads_the_audit_log_and_import
         wait_for_url(&c, "the dashboard", |u| u.ends_with(&format!("/app/{org}"))).await;
 
         // Members: the team, then an invitation.
-        open(&c, "Members", "#members").await;
+        follow_nav(&c, "Members", "#members").await;
         assert!(text(&c, "#members").await.contains(&member));
         assert_csp_clean(&c, "members").await;
         shot(&c, "org-members").await;
@@ -95,7 +85,7 @@ fn an_admin_invites_changes_a_role_edits_settings_reads_the_audit_log_and_import
         shot(&c, "org-members-changed").await;
 
         // Settings: keep raw transactions for 45 days.
-        open(&c, "Settings", "#settings-form").await;
+        follow_nav(&c, "Settings", "#settings-form").await;
         assert_csp_clean(&c, "settings").await;
         fill(&c, "retention_days", "45").await;
         click(&c, "#settings-form button[type=submit]").await;
@@ -120,7 +110,7 @@ fn an_admin_invites_changes_a_role_edits_settings_reads_the_audit_log_and_import
         shot(&c, "org-settings-danger-zone").await;
 
         // The audit log shows what just happened, newest first.
-        open(&c, "Audit log", "#audit-events").await;
+        follow_nav(&c, "Audit log", "#audit-events").await;
         let log = text(&c, "#audit-events").await;
         for action in [
             "invitation.created",
@@ -134,7 +124,7 @@ fn an_admin_invites_changes_a_role_edits_settings_reads_the_audit_log_and_import
         shot(&c, "org-audit").await;
 
         // Import a CSV file through the form; its rows are among the transactions.
-        open(&c, "Import & connections", "#upload-form").await;
+        follow_nav(&c, "Import & connections", "#upload-form").await;
         assert!(
             text(&c, "#connect-heading")
                 .await

@@ -2,8 +2,8 @@
 //! reads the trust center, is refused another organisation, signs out.
 
 use super::harness::{
-    Demo, assert_csp_clean, console, path, shot, sign_in, sign_out, text, wait_for, wait_for_url,
-    with_browser,
+    Demo, assert_csp_clean, console, follow_nav, path, shot, sign_in, sign_out, text, wait_for,
+    wait_for_url, with_browser,
 };
 use fantoccini::Locator;
 
@@ -77,13 +77,7 @@ fn a_viewer_signs_in_reads_the_dashboard_filters_transactions_and_signs_out() {
         }
 
         // Transactions: filter by the counterparty of the first row.
-        c.find(Locator::LinkText("Transactions"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        wait_for(&c, "form.filters").await;
+        follow_nav(&c, "Transactions", "form.filters").await;
         assert!(path(&c).await.ends_with("/transactions"));
         shot(&c, "transactions-all").await;
         let first = text(&c, "#transactions tbody tr td:nth-child(2)").await;

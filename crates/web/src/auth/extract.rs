@@ -3,10 +3,13 @@
 //! loaded fresh from memberships on every request), `RecentAuth` (step-up), `ClientInfo`.
 
 use super::session::session_token_from;
+use crate::org_path::{OrgPath, replace_org_segment};
+use crate::routes::spec_of;
 use crate::{ApiError, AppState, ErrorCode};
-use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::TimeDelta;
 use flowsense_core::{OrgId, Role};
 pub use flowsense_service::identity::AuthMethod;
@@ -14,6 +17,7 @@ use flowsense_service::identity::crypto::{ct_eq, sha256};
 use flowsense_service::identity::session::csrf_for;
 use flowsense_service::identity::{Caller, Client};
 pub use flowsense_service::orgs::OrgAccess;
+use flowsense_service::orgs::lifecycle;
 use flowsense_storage::TokenScope;
 use std::net::SocketAddr;
 
@@ -185,45 +189,85 @@ impl FromRequestParts<AppState> for RecentAuth {
     }
 }
 
-/// Any id that is not an organisation the user belongs to — malformed, missing or someone
-/// else's — is answered 404 alike.
+/// The organisation a request's `{org}` names, checked against the caller's membership.
+///
+/// Pages name it by slug or id (see [`crate::org_path`]); a page asked for by id with `GET` is
+/// redirected (308) to its slug address once the membership is checked. The JSON API takes
+/// ids only. Anything that is not an organisation the user belongs to — malformed, missing or
+/// someone else's — is answered 404 alike.
 async fn resolve_org(
     parts: &mut Parts,
     state: &AppState,
     needed: Role,
-) -> Result<OrgAccess, ApiError> {
-    let current = resolve(parts, state).await?;
-    current.require_verified_email()?;
+) -> Result<(OrgAccess, OrgPath), Response> {
+    let current = resolve(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    current
+        .require_verified_email()
+        .map_err(|e| ApiError::from(e).into_response())?;
+    let not_found = || ApiError::NotFound.into_response();
     let params = RawPathParams::from_request_parts(parts, state)
         .await
-        .map_err(|_| ApiError::NotFound)?;
-    let org: OrgId = params
+        .map_err(|_| not_found())?;
+    let segment = params
         .iter()
         .find(|(k, _)| *k == "org")
-        .and_then(|(_, v)| v.parse().ok())
-        .ok_or(ApiError::NotFound)?;
-    let access = OrgAccess::check(state, current.0, org, needed).await?;
+        .map(|(_, v)| v.to_owned())
+        .ok_or_else(not_found)?;
+    let template = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    let page = spec_of(&template).is_some_and(|spec| spec.page);
+    let (org, path) = if page {
+        let memberships = lifecycle::organisations_of(state, &current)
+            .await
+            .map_err(|e| ApiError::from(e).into_response())?;
+        let found = OrgPath::find(&memberships, &segment).ok_or_else(not_found)?;
+        (found.id, OrgPath::of(found.id, &found.slug))
+    } else {
+        let id: OrgId = segment.parse().map_err(|_| not_found())?;
+        (id, OrgPath::by_id(id))
+    };
+    let access = OrgAccess::check(state, current.0, org, needed)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
     tracing::Span::current().record("org", tracing::field::display(org));
-    Ok(access)
+    if page
+        && is_safe(&parts.method)
+        && path.as_str() != segment
+        && let Some(to) = replace_org_segment(&template, parts.uri.path(), parts.uri.query(), &path)
+    {
+        return Err(Redirect::permanent(&to).into_response());
+    }
+    Ok((access, path))
 }
 
 macro_rules! org_extractor {
     ($(#[$doc:meta])* $name:ident, $role:expr) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
-        pub struct $name(pub OrgAccess);
+        pub struct $name {
+            pub access: OrgAccess,
+            /// How the pages' addresses name the organisation (`/app/{path}/…`).
+            pub(crate) path: OrgPath,
+        }
 
         impl std::ops::Deref for $name {
             type Target = OrgAccess;
             fn deref(&self) -> &OrgAccess {
-                &self.0
+                &self.access
             }
         }
 
         impl FromRequestParts<AppState> for $name {
-            type Rejection = ApiError;
-            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-                resolve_org(parts, state, $role).await.map($name)
+            type Rejection = Response;
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+                resolve_org(parts, state, $role)
+                    .await
+                    .map(|(access, path)| $name { access, path })
             }
         }
     };

@@ -30,10 +30,12 @@ const SIDES: [Series; 2] = [
     Series {
         class: "bar-in",
         name: "Owed to you",
+        short: "To you",
     },
     Series {
         class: "bar-out",
         name: "You owe",
+        short: "You owe",
     },
 ];
 
@@ -158,6 +160,8 @@ fn build(a: &Analysis) -> AgingView {
         .enumerate()
         .map(|(i, label)| BarGroup {
             label: (*label).to_owned(),
+            name: (*label).to_owned(),
+            label_has_year: false,
             values: vec![
                 r.receivables.buckets.get(i).copied().unwrap_or(0),
                 r.payables.buckets.get(i).copied().unwrap_or(0),
@@ -222,7 +226,7 @@ pub(crate) async fn aging(
     })
     .await?;
     let page = AgingPage {
-        export_link: format!("/app/{}/aging/export?", access.org),
+        export_link: format!("/app/{}/aging/export?", access.path),
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "aging").await?,
         org_name: org.name,
         has_documents,

@@ -4,6 +4,7 @@ use super::dashboard::{Dashboard, build, with_insights};
 use super::{Can, Chrome, encode, private};
 use crate::auth::CurrentUser;
 use crate::auth::extract::Viewer;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use flowsense_core::format::money;
-use flowsense_core::{Currency, FlowClass, OrgId};
+use flowsense_core::{Currency, FlowClass};
 use flowsense_service::ai::narratives::shown_insights;
 use flowsense_service::analysis;
 use flowsense_service::insights::top_insights;
@@ -37,7 +38,9 @@ pub(crate) async fn app_home(
 ) -> Result<Response, ApiError> {
     let orgs = lifecycle::organisations_of(&state, &current).await?;
     match orgs.first() {
-        Some(org) => Ok(Redirect::to(&format!("/app/{}", org.id)).into_response()),
+        Some(org) => {
+            Ok(Redirect::to(&format!("/app/{}", OrgPath::of(org.id, &org.slug))).into_response())
+        }
         None => {
             let chrome = Chrome::for_user(&state, &current, None, "app").await?;
             Ok(private(
@@ -60,7 +63,7 @@ pub(crate) async fn app_home(
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     chrome: Chrome,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     role: &'static str,
     d: Dashboard,
@@ -79,7 +82,7 @@ pub(crate) struct Step {
 }
 
 /// The checklist a new organisation's dashboard shows until its books hold data.
-fn first_run_steps(org: OrgId, can: Can, f: FirstRun) -> Vec<Step> {
+fn first_run_steps(org: &OrgPath, can: Can, f: FirstRun) -> Vec<Step> {
     let admin_link = |path: &str, label| can.admin.then(|| (format!("/app/{org}{path}"), label));
     vec![
         Step {
@@ -135,7 +138,6 @@ pub(crate) async fn dashboard(
     State(state): State<AppState>,
     access: Viewer,
 ) -> Result<Response, ApiError> {
-    let id = access.org;
     // Computed once per books version and shared; each request copies what it shows.
     let (org, (d, insights)) = analysis::read_org_analysis(&state, &access, move |a| {
         (
@@ -145,17 +147,17 @@ pub(crate) async fn dashboard(
     })
     .await?;
     let shown = shown_insights(&state, &org, insights).await?;
-    let d = with_insights(d, shown, id);
+    let d = with_insights(d, shown, &access.path);
     let chrome = Chrome::for_user(&state, &access.current, Some(access.org), "dashboard").await?;
     let first_run = if d.has_data {
         Vec::new()
     } else {
         let f = first_run::first_run(&state, &access).await?;
-        first_run_steps(access.org, chrome.can, f)
+        first_run_steps(&access.path, chrome.can, f)
     };
     let page = DashboardPage {
         chrome,
-        org_id: access.org,
+        org_id: access.path.clone(),
         org_name: org.name,
         role: role_phrase(access.role),
         d,
@@ -206,7 +208,7 @@ pub(crate) struct Row {
 #[template(path = "transactions.html")]
 struct TransactionsPage {
     chrome: Chrome,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     f: Filters,
     rows: Vec<Row>,
@@ -312,7 +314,7 @@ pub(crate) async fn transactions(
     let next_link = page.next_cursor.map(|c| {
         format!(
             "/app/{}/transactions?{filters}&cursor={}",
-            access.org,
+            access.path,
             encode(&c)
         )
     });
@@ -322,7 +324,7 @@ pub(crate) async fn transactions(
         can_edit: chrome.can.write,
         saved: !f.saved.is_empty(),
         chrome,
-        org_id: access.org,
+        org_id: access.path.clone(),
         org_name: org.name,
         cursor_present: filter.cursor.is_some(),
         f,
@@ -330,7 +332,7 @@ pub(crate) async fn transactions(
         error,
         has_filters,
         next_link,
-        export_link: format!("/app/{}/transactions/export?{filters}", access.org),
+        export_link: format!("/app/{}/transactions/export?{filters}", access.path),
     };
     Ok(private(page.into_response()))
 }

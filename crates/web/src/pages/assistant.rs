@@ -9,6 +9,7 @@
 
 use super::{Chrome, private};
 use crate::auth::extract::Member;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,7 +18,6 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use flowsense_core::OrgId;
 use flowsense_service::ai::assistant::{
     self, AssistantError, AssistantEvent, Question, conversation,
 };
@@ -69,7 +69,9 @@ pub(crate) struct Shown {
 #[template(path = "assistant.html")]
 struct AssistantPage {
     chrome: Chrome,
-    org_id: OrgId,
+    org_id: OrgPath,
+    /// The organisation as the JSON API names it (by id), for the script's streamed answer.
+    api_org: flowsense_core::OrgId,
     org_name: String,
     /// `Roasters'`, `Studio's`.
     org_possessive: String,
@@ -131,7 +133,8 @@ async fn render(
     };
     let page = AssistantPage {
         chrome: Chrome::for_user(state, &access.current, Some(access.org), "assistant").await?,
-        org_id: access.org,
+        org_id: access.path.clone(),
+        api_org: access.org,
         org_possessive: flowsense_core::format::possessive(&org.name),
         org_name: org.name,
         availability,

@@ -3,13 +3,13 @@
 
 use super::{Chrome, private};
 use crate::auth::Admin;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use flowsense_core::OrgId;
 use flowsense_service::orgs::lifecycle;
 use flowsense_storage::AuditFilter;
 use serde::Deserialize;
@@ -38,7 +38,7 @@ pub(crate) struct EventRow {
 #[template(path = "audit.html")]
 struct AuditPage {
     chrome: Chrome,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     time_zone: String,
     actions: Vec<String>,
@@ -105,13 +105,13 @@ pub(crate) async fn page(
     let next_link = page.next_cursor.map(|c| {
         format!(
             "/app/{}/audit?action={}&cursor={c}",
-            who.org,
+            who.path,
             super::encode(&action)
         )
     });
     let page = AuditPage {
         chrome: Chrome::for_user(&state, &who.current, Some(who.org), "audit").await?,
-        org_id: who.org,
+        org_id: who.path.clone(),
         org_name: org.name,
         time_zone: tz.name().to_owned(),
         actions,

@@ -5,13 +5,13 @@
 
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use flowsense_core::OrgId;
 use flowsense_service::billing::{self, Plan};
 use serde::Deserialize;
 
@@ -35,7 +35,7 @@ pub(crate) struct UpgradeRow {
 struct BillingPage {
     chrome: Chrome,
     csrf: String,
-    org_id: OrgId,
+    org_id: OrgPath,
     plan_name: String,
     status: String,
     next_invoice: Option<String>,
@@ -96,7 +96,7 @@ pub(crate) async fn page(
     let page = BillingPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: who.org,
+        org_id: who.path.clone(),
         plan_name: o.plan.name.clone(),
         status: o.status.replace('_', " "),
         next_invoice: o.next_invoice.map(|t| {

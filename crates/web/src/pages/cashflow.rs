@@ -4,6 +4,7 @@
 use super::charts::{BarChart, BarGroup, BarLayout, Series, bar_chart};
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,7 +13,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
-use flowsense_core::OrgId;
 use flowsense_core::analytics::cashflow::NamedFlow;
 use flowsense_core::analytics::{Period, cashflow as cashflow_report, flow_shares};
 use flowsense_core::format::{money, share, share_value};
@@ -29,10 +29,12 @@ const IN_OUT: [Series; 2] = [
     Series {
         class: "bar-in",
         name: "Money in",
+        short: "In",
     },
     Series {
         class: "bar-out",
         name: "Money out",
+        short: "Out",
     },
 ];
 
@@ -101,7 +103,7 @@ pub(crate) struct CashflowView {
 #[template(path = "cashflow.html")]
 struct CashflowPage {
     chrome: Chrome,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     q: CashflowQuery,
     week: bool,
@@ -186,24 +188,43 @@ pub(super) fn ask(q: &CashflowQuery, as_of: NaiveDate) -> Result<Ask, String> {
     })
 }
 
-fn period_labels(period: Period, start: NaiveDate, first: bool) -> (String, String) {
+/// A period's label on the chart's axis (with its year on the first period and at a new
+/// year), whether that label names the year, and its full name.
+fn period_labels(period: Period, start: NaiveDate, first: bool) -> (String, bool, String) {
     match period {
-        Period::Week => (
-            start.format("%-d %b").to_string(),
-            format!("Week of {}", start.format("%-d %b %Y")),
-        ),
-        _ => (
-            if first || start.month() == 1 {
-                start.format("%b %y").to_string()
-            } else {
-                start.format("%b").to_string()
-            },
-            start.format("%B %Y").to_string(),
-        ),
+        Period::Week => {
+            let new_year = first || (start.month() == 1 && start.day() <= 7);
+            (
+                if new_year {
+                    start.format("%-d %b %Y").to_string()
+                } else {
+                    start.format("%-d %b").to_string()
+                },
+                new_year,
+                format!("Week of {}", start.format("%-d %b %Y")),
+            )
+        }
+        _ => {
+            let new_year = first || start.month() == 1;
+            (
+                if new_year {
+                    start.format("%b %Y").to_string()
+                } else {
+                    start.format("%b").to_string()
+                },
+                new_year,
+                start.format("%B %Y").to_string(),
+            )
+        }
     }
 }
 
-fn name_rows(names: &[NamedFlow], org: OrgId, by_counterparty: bool, a: &Analysis) -> Vec<NameRow> {
+fn name_rows(
+    names: &[NamedFlow],
+    org: &OrgPath,
+    by_counterparty: bool,
+    a: &Analysis,
+) -> Vec<NameRow> {
     let c = a.currency();
     names
         .iter()
@@ -231,16 +252,18 @@ fn name_rows(names: &[NamedFlow], org: OrgId, by_counterparty: bool, a: &Analysi
         .collect()
 }
 
-fn build(a: &Analysis, org: OrgId, q: &CashflowQuery) -> Result<CashflowView, String> {
+fn build(a: &Analysis, org: &OrgPath, q: &CashflowQuery) -> Result<CashflowView, String> {
     let ask = ask(q, a.as_of)?;
     let c = a.currency();
     let r = cashflow_report(&a.books, Some(ask.from), Some(ask.to), ask.period);
     let mut groups = Vec::with_capacity(r.periods.len());
     let mut periods = Vec::with_capacity(r.periods.len());
     for (i, p) in r.periods.iter().enumerate() {
-        let (short, long) = period_labels(ask.period, p.start, i == 0);
+        let (short, has_year, long) = period_labels(ask.period, p.start, i == 0);
         groups.push(BarGroup {
             label: short,
+            name: long.clone(),
+            label_has_year: has_year,
             values: vec![p.flow.inflow, p.flow.outflow],
         });
         periods.push(PeriodRow {
@@ -323,18 +346,18 @@ pub(crate) async fn cashflow(
 ) -> Result<Response, ApiError> {
     let bad_query = query.is_err();
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    let (id, sent) = (access.org, q.clone());
+    let (path, sent) = (access.path.clone(), q.clone());
     let (org, (has_data, built)) = read_org_analysis(&state, &access, move |a| {
         // The page as first opened is computed once per books version; a filled-in form is
         // computed for its own range.
         let built = if sent.is_empty() {
             a.view("cash flow page", |a| {
-                build(a, id, &CashflowQuery::default())
+                build(a, &path, &CashflowQuery::default())
             })
             .as_ref()
             .clone()
         } else {
-            build(a, id, &sent)
+            build(a, &path, &sent)
         };
         (a.has_data(), built)
     })
@@ -354,7 +377,7 @@ pub(crate) async fn cashflow(
     };
     let export_link = format!(
         "/app/{}/cashflow/export?period={}&from={}&to={}&split={}&",
-        access.org,
+        access.path,
         encode(q.period.trim()),
         encode(q.from.trim()),
         encode(q.to.trim()),
@@ -363,7 +386,7 @@ pub(crate) async fn cashflow(
     let page = CashflowPage {
         export_link,
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "cashflow").await?,
-        org_id: access.org,
+        org_id: access.path.clone(),
         org_name: org.name,
         week: q.period.trim() == "week",
         by_counterparty: q.split.trim() == "counterparty",

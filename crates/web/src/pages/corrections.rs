@@ -5,6 +5,7 @@
 
 use super::{Chrome, private, sentence};
 use crate::auth::{ClientInfo, Member};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -38,7 +39,7 @@ pub(crate) struct CorrectionForm {
 struct CorrectionPage {
     chrome: Chrome,
     csrf: String,
-    org_id: flowsense_core::OrgId,
+    org_id: OrgPath,
     id: i64,
     /// The counterparty as the bank or provider wrote it (what a rule matches).
     source_counterparty: String,
@@ -82,7 +83,7 @@ async fn render(
     let page = CorrectionPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: who.org,
+        org_id: who.path.clone(),
         id: names.id,
         source_counterparty: names.counterparty.clone(),
         source_category: names.category.clone(),
@@ -140,7 +141,7 @@ pub(crate) async fn save(
             Ok(private(
                 Redirect::to(&format!(
                     "/app/{}/transactions?counterparty={}&saved=1",
-                    who.org,
+                    who.path,
                     super::encode(shown)
                 ))
                 .into_response(),

@@ -2,10 +2,11 @@
 //! serves) turned into display strings and chart geometry, with the top insights.
 
 use super::charts::{BandPoint, Chart, band_chart, line_chart};
+use crate::org_path::OrgPath;
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
+use flowsense_core::Books;
 use flowsense_core::analytics::{Period, RunwayStatus, cash_position, cashflow, default_as_of};
 use flowsense_core::format::{money_size, money_whole, money_whole_size, percent};
-use flowsense_core::{Books, OrgId};
 use flowsense_service::ai::narratives::{ShownInsights, TextSource};
 use flowsense_service::analysis::Analysis;
 
@@ -79,7 +80,7 @@ pub struct Dashboard {
 
 /// `d` with the insights to show (narrated or from templates) of organisation `org`.
 #[must_use]
-pub fn with_insights(mut d: Dashboard, shown: ShownInsights, org: OrgId) -> Dashboard {
+pub fn with_insights(mut d: Dashboard, shown: ShownInsights, org: &OrgPath) -> Dashboard {
     d.ai_allowance = shown.allowance_message();
     d.insights_written_by = shown
         .written_by

@@ -5,6 +5,7 @@
 use super::Chrome;
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::org_path::is_own_page;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
@@ -32,7 +33,7 @@ fn billing_page_of(path: &str) -> Option<String> {
     let plain = !org.is_empty()
         && org.len() <= 64
         && org.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    (plain && org != "new" && org != "profile").then(|| format!("/app/{org}/billing"))
+    (plain && !is_own_page(org)).then(|| format!("/app/{org}/billing"))
 }
 
 /// The `x-request-id` of the request when it looks like one we make (a UUID); a caller may send

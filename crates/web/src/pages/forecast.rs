@@ -7,6 +7,7 @@
 use super::charts::{BandPoint, Chart, cash_chart};
 use super::{Chrome, private};
 use crate::auth::extract::Viewer;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeDelta};
 use flowsense_core::analytics::{ForecastReport, ForecastStream, cash_position};
 use flowsense_core::format::{money, money_whole, money_whole_size, share};
-use flowsense_core::{OrgId, Repeat, Role};
+use flowsense_core::{Repeat, Role};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
 use flowsense_service::orgs::OrgAccess;
 use flowsense_service::planned;
@@ -173,7 +174,7 @@ pub(crate) struct ForecastQuery {
 struct ForecastPage {
     chrome: Chrome,
     csrf: String,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     has_data: bool,
     /// Members and admins change planned amounts and scenarios; viewers read them.
@@ -562,10 +563,12 @@ fn planned_rows(
         .collect()
 }
 
-/// Renders the page for `access` with `query` and, after a refused post, what was sent.
+/// Renders the page for `access` (its pages at `/app/{path}`) with `query` and, after a
+/// refused post, what was sent.
 pub(crate) async fn render(
     state: &AppState,
     access: &OrgAccess,
+    path: &OrgPath,
     query: ForecastQuery,
     bad_query: bool,
     f: FormState,
@@ -607,10 +610,10 @@ pub(crate) async fn render(
     };
     let chrome = Chrome::for_user(state, &access.current, Some(access.org), "forecast").await?;
     let page = ForecastPage {
-        export_link: format!("/app/{}/forecast/export?", access.org),
+        export_link: format!("/app/{}/forecast/export?", access.path),
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: access.org,
+        org_id: path.clone(),
         org_name: org.name,
         has_data,
         can_edit: access.role >= Role::Member,
@@ -655,6 +658,7 @@ pub(crate) async fn forecast(
     render(
         &state,
         &access,
+        &access.path,
         q,
         bad_query,
         FormState::default(),

@@ -66,7 +66,7 @@ fn id_of(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 fn back(who: &Member, rest: &str) -> Response {
-    private(Redirect::to(&format!("/app/{}/forecast{rest}", who.org)).into_response())
+    private(Redirect::to(&format!("/app/{}/forecast{rest}", who.path)).into_response())
 }
 
 /// The page again, with what was sent and why it was refused.
@@ -77,7 +77,7 @@ async fn again(
     f: FormState,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
-    render(state, who, query, false, f, status).await
+    render(state, who, &who.path, query, false, f, status).await
 }
 
 const UNREADABLE: &str = "The form could not be read; reload the page and try again.";

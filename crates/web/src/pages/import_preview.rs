@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use crate::org_path::OrgPath;
 use flowsense_core::OrgId;
 use flowsense_import::Field;
 use flowsense_service::upload_preview::{HeldChoices, HeldUpload, UploadPreview, held_upload};
@@ -32,7 +33,7 @@ pub(crate) struct FieldChoice {
 struct PreviewPage {
     chrome: Chrome,
     csrf: String,
-    org_id: OrgId,
+    org_id: OrgPath,
     upload_id: String,
     preview: UploadPreview,
     is_csv: bool,
@@ -88,7 +89,7 @@ pub(crate) async fn render(
     let page = PreviewPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: who.org,
+        org_id: who.path.clone(),
         upload_id: held.id.to_string(),
         is_csv: preview.format == "CSV",
         fields,

@@ -5,6 +5,7 @@
 
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo, Member, RecentAuth};
+use crate::org_path::OrgPath;
 use crate::uploads::{MAX_UPLOAD_BYTES, read_upload};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -14,7 +15,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use flowsense_core::OrgId;
 use flowsense_service::connections::{self, ConnectionError, Provider as ProviderKind};
 use flowsense_service::{upload_preview, uploads};
 use flowsense_storage::{Connection, ImportRecord};
@@ -156,7 +156,7 @@ pub(crate) struct UploadChoices {
 struct IntegrationsPage {
     chrome: Chrome,
     csrf: String,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     max_mb: u64,
     choices: UploadChoices,
@@ -218,7 +218,7 @@ async fn render(
     let page = IntegrationsPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: who.org,
+        org_id: who.path.clone(),
         org_name: org.name,
         max_mb: MAX_UPLOAD_BYTES >> 20,
         choices,
@@ -345,7 +345,7 @@ pub(crate) async fn import(
         Ok(done) => Ok(private(
             Redirect::to(&format!(
                 "/app/{}/integrations?import={}",
-                who.org, done.import_id
+                who.path, done.import_id
             ))
             .into_response(),
         )),
@@ -366,7 +366,7 @@ pub(crate) async fn import(
     }
 }
 
-fn back_to_integrations(org: OrgId, outcome: &str) -> Response {
+fn back_to_integrations(org: &OrgPath, outcome: &str) -> Response {
     private(Redirect::to(&format!("/app/{org}/integrations?connection={outcome}")).into_response())
 }
 
@@ -398,7 +398,7 @@ pub(crate) async fn disconnect(
 ) -> Result<Response, ApiError> {
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
     connections::disconnect(&state, &who, id, &client.ip).await?;
-    Ok(back_to_integrations(who.org, "disconnected"))
+    Ok(back_to_integrations(&who.path, "disconnected"))
 }
 
 /// `POST /app/{org}/integrations/connections/{id}/sync` (admins, CSRF).
@@ -409,8 +409,8 @@ pub(crate) async fn sync_now(
 ) -> Result<Response, ApiError> {
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
     match connections::sync_now(&state, &who, id).await {
-        Ok(_) => Ok(back_to_integrations(who.org, "sync-queued")),
-        Err(ConnectionError::NotActive) => Ok(back_to_integrations(who.org, "not-active")),
+        Ok(_) => Ok(back_to_integrations(&who.path, "sync-queued")),
+        Err(ConnectionError::NotActive) => Ok(back_to_integrations(&who.path, "not-active")),
         Err(e) => Err(e.into()),
     }
 }

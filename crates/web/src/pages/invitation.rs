@@ -4,6 +4,7 @@ use super::account::{NextQuery, Refusal, TokenForm, link_incomplete, query, with
 use super::encode;
 use super::{Chrome, private};
 use crate::auth::{ClientInfo, CurrentUser};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -111,9 +112,12 @@ pub(crate) async fn accept_invitation(
 ) -> Result<Response, ApiError> {
     let token = form.map(|Form(f)| f.token).unwrap_or_default();
     match members::accept(&state, &current, &token, &client).await {
-        Ok(accepted) => Ok(private(
-            Redirect::to(&format!("/app/{}", accepted.org_id)).into_response(),
-        )),
+        Ok(accepted) => {
+            let org = OrgPath::for_caller(&state, &current, accepted.org_id).await?;
+            Ok(private(
+                Redirect::to(&format!("/app/{org}")).into_response(),
+            ))
+        }
         Err(e) => {
             let refusal = Refusal::of(e)?;
             let chrome = Chrome::for_user(&state, &current, None, "invitation").await?;

@@ -4,6 +4,7 @@
 use super::step_up::{Pending, Proof, StepUp, step_up_in_org};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
+use crate::org_path::OrgPath;
 use crate::respond::with_session;
 use crate::{ApiError, AppState, ErrorCode};
 use askama::Template;
@@ -13,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, extract::rejection::QueryRejection};
-use flowsense_core::{OrgId, Role};
+use flowsense_core::Role;
 use flowsense_service::orgs::lifecycle;
 use flowsense_service::orgs::members::{self, InviteInput, TransferInput};
 use serde::Deserialize;
@@ -50,7 +51,7 @@ pub(crate) struct InviteForm {
 struct MembersPage {
     chrome: Chrome,
     csrf: String,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     members: Vec<MemberRow>,
     invitations: Vec<InvitationRow>,
@@ -103,7 +104,7 @@ async fn render(
     let page = MembersPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: who.org,
+        org_id: who.path.clone(),
         org_name: org.name,
         members: members
             .into_iter()
@@ -149,7 +150,7 @@ fn refusal(e: impl Into<ApiError>) -> Result<(StatusCode, String), ApiError> {
     Ok((e.status(), message))
 }
 
-fn back(org: OrgId, done: &str) -> Response {
+fn back(org: &OrgPath, done: &str) -> Response {
     private(Redirect::to(&format!("/app/{org}/members?done={done}")).into_response())
 }
 
@@ -199,7 +200,7 @@ pub(crate) async fn invite(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(back(who.org, "invited")),
+        Ok(()) => Ok(back(&who.path, "invited")),
         Err(e) => {
             let (status, message) = refusal(e)?;
             render(&state, &who, status, None, Some(message), form).await
@@ -215,7 +216,7 @@ pub(crate) async fn revoke_invitation(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     members::revoke_invitation(&state, &who, &id, &client).await?;
-    Ok(back(who.org, "revoked"))
+    Ok(back(&who.path, "revoked"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -240,9 +241,9 @@ pub(crate) async fn change_role(
         Err(e) => return refused(&state, &who, e).await,
     };
     let pending = Pending {
-        action: format!("/app/{}/members/{user}/role", who.org),
+        action: format!("/app/{}/members/{user}/role", who.path),
         what: "change a member’s role",
-        cancel: format!("/app/{}/members", who.org),
+        cancel: format!("/app/{}/members", who.path),
         fields: vec![("role", role_name(role).to_owned())],
     };
     let issued = match step_up_in_org(&state, &who, &client, form.proof, pending).await? {
@@ -253,7 +254,7 @@ pub(crate) async fn change_role(
         Ok(_) => Ok(with_session(
             &state,
             issued.as_ref(),
-            back(who.org, "role_changed"),
+            back(&who.path, "role_changed"),
         )),
         Err(e) => refused(&state, &who, e)
             .await
@@ -288,9 +289,9 @@ pub(crate) async fn remove(
 ) -> Result<Response, ApiError> {
     let proof = form.map(|Form(f)| f).unwrap_or_default();
     let pending = Pending {
-        action: format!("/app/{}/members/{user}/remove", who.org),
+        action: format!("/app/{}/members/{user}/remove", who.path),
         what: "remove a member",
-        cancel: format!("/app/{}/members", who.org),
+        cancel: format!("/app/{}/members", who.path),
         fields: Vec::new(),
     };
     let issued = match step_up_in_org(&state, &who, &client, proof, pending).await? {
@@ -301,7 +302,7 @@ pub(crate) async fn remove(
         Ok(()) => Ok(with_session(
             &state,
             issued.as_ref(),
-            back(who.org, "removed"),
+            back(&who.path, "removed"),
         )),
         Err(e) => refused(&state, &who, e)
             .await
@@ -341,9 +342,9 @@ pub(crate) async fn transfer(
         return refused(&state, &who, e).await;
     }
     let pending = Pending {
-        action: format!("/app/{}/members/transfer", who.org),
+        action: format!("/app/{}/members/transfer", who.path),
         what: "transfer ownership",
-        cancel: format!("/app/{}/members", who.org),
+        cancel: format!("/app/{}/members", who.path),
         fields: vec![
             ("user", form.user.trim().to_owned()),
             (
@@ -365,12 +366,12 @@ pub(crate) async fn transfer(
         Ok(()) if demote.is_some() => Ok(with_session(
             &state,
             issued.as_ref(),
-            private(Redirect::to(&format!("/app/{}", who.org)).into_response()),
+            private(Redirect::to(&format!("/app/{}", who.path)).into_response()),
         )),
         Ok(()) => Ok(with_session(
             &state,
             issued.as_ref(),
-            back(who.org, "transferred"),
+            back(&who.path, "transferred"),
         )),
         Err(e) => refused(&state, &who, e)
             .await

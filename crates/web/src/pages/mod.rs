@@ -48,6 +48,7 @@ pub(crate) use trust::{privacy, security, security_txt};
 
 use crate::auth::session::forget_session;
 use crate::auth::{AuthMethod, ClientInfo, CurrentUser};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -65,7 +66,7 @@ use serde::Deserialize;
 
 /// A link to one of the user's organisations in the top bar.
 pub(crate) struct NavOrg {
-    pub id: OrgId,
+    pub path: OrgPath,
     pub name: String,
     pub current: bool,
 }
@@ -100,7 +101,8 @@ pub(crate) struct Chrome {
     pub user_name: String,
     pub csrf_token: Option<String>,
     pub orgs: Vec<NavOrg>,
-    pub current_org: Option<OrgId>,
+    /// The organisation shown, as its pages' addresses name it.
+    pub current_org: Option<OrgPath>,
     /// The user's rights in `current_org`.
     pub can: Can,
     pub section: &'static str,
@@ -119,7 +121,35 @@ const HISTORY_SECTIONS: [&str; 5] = [
     "forecast",
 ];
 
+/// The pages under each menu of the organisation's navigation (the others are links of their
+/// own): the books' detail, and running the organisation.
+const BOOKS_SECTIONS: [&str; 5] = [
+    "transactions",
+    "recurring",
+    "aging",
+    "integrations",
+    "welcome",
+];
+const SETTINGS_SECTIONS: [&str; 4] = ["settings", "members", "audit", "billing"];
+
 impl Chrome {
+    /// The name of the organisation shown, for the top bar's switcher.
+    pub(crate) fn current_org_name(&self) -> Option<&str> {
+        self.orgs
+            .iter()
+            .find(|o| o.current)
+            .map(|o| o.name.as_str())
+    }
+
+    /// Whether the page shown is under `menu` (`books` or `settings`), so the menu is marked.
+    pub(crate) fn in_menu(&self, menu: &str) -> bool {
+        match menu {
+            "books" => BOOKS_SECTIONS.contains(&self.section),
+            "settings" => SETTINGS_SECTIONS.contains(&self.section),
+            _ => false,
+        }
+    }
+
     pub(crate) fn anonymous(section: &'static str) -> Self {
         Self {
             signed_in: false,
@@ -158,14 +188,15 @@ impl Chrome {
             }
             _ => None,
         };
-        let orgs = memberships
+        let orgs: Vec<NavOrg> = memberships
             .into_iter()
             .map(|o| NavOrg {
                 current: Some(o.id) == current,
-                id: o.id,
+                path: OrgPath::of(o.id, &o.slug),
                 name: o.name,
             })
             .collect();
+        let current_org = orgs.iter().find(|o| o.current).map(|o| o.path.clone());
         Ok(Self {
             signed_in: true,
             user_name: user.user.display_name.clone(),
@@ -174,7 +205,7 @@ impl Chrome {
                 AuthMethod::Token { .. } | AuthMethod::Local => None,
             },
             orgs,
-            current_org: current,
+            current_org,
             can,
             section,
             css_version: assets::css_version(),

@@ -4,6 +4,7 @@
 
 use super::{Chrome, private, sentence};
 use crate::auth::{ClientInfo, CurrentUser};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -164,7 +165,8 @@ pub(crate) async fn create(
     };
     match lifecycle::create(&state, &current, input, &client).await {
         Ok(org) => Ok(private(
-            Redirect::to(&format!("/app/{}/welcome", org.id)).into_response(),
+            Redirect::to(&format!("/app/{}/welcome", OrgPath::of(org.id, &org.slug)))
+                .into_response(),
         )),
         Err(OrgError::EmailNotVerified) => {
             // The page explains it and offers the link again.

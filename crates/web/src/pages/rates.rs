@@ -3,6 +3,7 @@
 
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,7 +13,6 @@ use axum::extract::State;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use flowsense_core::OrgId;
 use flowsense_core::fx::MissingRate;
 use flowsense_service::orgs::lifecycle;
 use flowsense_service::rates::{self, RateInput, RatesError};
@@ -37,7 +37,7 @@ pub(crate) struct RateForm {
 struct RatesPage {
     chrome: Chrome,
     csrf: String,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     base: String,
     f: RateForm,
@@ -67,7 +67,7 @@ async fn render(
     let page = RatesPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: who.org,
+        org_id: who.path.clone(),
         org_name: org.name,
         base: view.base_currency.to_string(),
         f: form,
@@ -129,7 +129,7 @@ pub(crate) async fn save(
     };
     match rates::add(&state, &who, &input, &client).await {
         Ok(_) => Ok(private(
-            Redirect::to(&format!("/app/{}/settings/rates?saved=1", who.org)).into_response(),
+            Redirect::to(&format!("/app/{}/settings/rates?saved=1", who.path)).into_response(),
         )),
         Err(RatesError::Invalid(e)) => {
             let errors = vec![(e.field, super::sentence(&e.message))];

@@ -3,12 +3,12 @@
 
 use super::{Chrome, encode, private};
 use crate::auth::extract::Viewer;
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use flowsense_core::OrgId;
 use flowsense_core::analytics::RecurringItem;
 use flowsense_core::format::{money_size, money_whole_size, percent};
 use flowsense_service::analysis::{Analysis, read_org_analysis};
@@ -49,7 +49,7 @@ struct RecurringPage {
     export_link: String,
 }
 
-fn row(i: &RecurringItem, a: &Analysis, org: OrgId) -> ItemRow {
+fn row(i: &RecurringItem, a: &Analysis, org: &OrgPath) -> ItemRow {
     let c = a.currency();
     ItemRow {
         link: format!(
@@ -77,7 +77,7 @@ fn row(i: &RecurringItem, a: &Analysis, org: OrgId) -> ItemRow {
     }
 }
 
-fn build(a: &Analysis, org: OrgId) -> RecurringView {
+fn build(a: &Analysis, org: &OrgPath) -> RecurringView {
     let r = a.recurring();
     let mut active: Vec<&RecurringItem> = r.items.iter().filter(|i| i.active).collect();
     // Price changes first (the newest first), then the largest payments.
@@ -108,15 +108,15 @@ pub(crate) async fn recurring(
     State(state): State<AppState>,
     access: Viewer,
 ) -> Result<Response, ApiError> {
-    let id = access.org;
+    let path = access.path.clone();
     let (org, (has_data, v)) = read_org_analysis(&state, &access, move |a| {
-        // Once per books version; `id` is the organisation the analysis belongs to.
-        let v = a.view("recurring page", |a| build(a, id));
+        // Once per books version; `path` names the organisation the analysis belongs to.
+        let v = a.view("recurring page", |a| build(a, &path));
         (a.has_data(), RecurringView::clone(&v))
     })
     .await?;
     let page = RecurringPage {
-        export_link: format!("/app/{}/recurring/export?", access.org),
+        export_link: format!("/app/{}/recurring/export?", access.path),
         chrome: Chrome::for_user(&state, &access.current, Some(access.org), "recurring").await?,
         org_name: org.name,
         has_data,

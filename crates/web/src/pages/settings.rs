@@ -5,6 +5,7 @@
 use super::step_up::{Pending, Proof, StepUp, step_up_in_org};
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo};
+use crate::org_path::OrgPath;
 use crate::respond::with_session;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -14,7 +15,6 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use flowsense_core::OrgId;
 use flowsense_service::ai::usage;
 use flowsense_service::identity::{IdentityError, sso};
 use flowsense_service::orgs::data::{self, DeleteInput};
@@ -73,7 +73,7 @@ impl SettingsForm {
 struct SettingsPage {
     chrome: Chrome,
     csrf: String,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     f: SettingsForm,
     currency_locked: bool,
@@ -189,7 +189,7 @@ async fn render(
     let page = SettingsPage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: who.org,
+        org_id: who.path.clone(),
         f: form.unwrap_or_else(|| SettingsForm::of(&org)),
         org_name: org.name,
         currency_locked: settings::currency_is_locked(state, who).await?,
@@ -261,9 +261,9 @@ pub(crate) async fn save_sso(
         fields.push(("required", "on".to_owned()));
     }
     let pending = Pending {
-        action: format!("/app/{}/settings/sso", who.org),
+        action: format!("/app/{}/settings/sso", who.path),
         what: "change how members sign in",
-        cancel: format!("/app/{}/settings", who.org),
+        cancel: format!("/app/{}/settings", who.path),
         fields,
     };
     let issued = match step_up_in_org(&state, &who, &client, f.proof.clone(), pending).await? {
@@ -278,7 +278,7 @@ pub(crate) async fn save_sso(
         Ok(_) => Ok(with_session(
             &state,
             issued.as_ref(),
-            private(Redirect::to(&format!("/app/{}/settings?saved=1", who.org)).into_response()),
+            private(Redirect::to(&format!("/app/{}/settings?saved=1", who.path)).into_response()),
         )),
         Err(IdentityError::Invalid(e)) => {
             let outcome = Outcome {
@@ -372,7 +372,7 @@ pub(crate) async fn save(
     };
     match settings::update_settings(&state, &who, patch, &client).await {
         Ok(_) => Ok(private(
-            Redirect::to(&format!("/app/{}/settings?saved=1", who.org)).into_response(),
+            Redirect::to(&format!("/app/{}/settings?saved=1", who.path)).into_response(),
         )),
         Err(SettingsError::Invalid(Invalid(fields))) => {
             let outcome = Outcome {
@@ -398,9 +398,9 @@ pub(crate) async fn export(
 ) -> Result<Response, ApiError> {
     let proof = form.map(|Form(f)| f).unwrap_or_default();
     let pending = Pending {
-        action: format!("/app/{}/settings/export", who.org),
+        action: format!("/app/{}/settings/export", who.path),
         what: "export all of the organisation’s data",
-        cancel: format!("/app/{}/settings", who.org),
+        cancel: format!("/app/{}/settings", who.path),
         fields: Vec::new(),
     };
     let issued = match step_up_in_org(&state, &who, &client, proof, pending).await? {
@@ -452,9 +452,9 @@ pub(crate) async fn delete(
         return render(&state, &who, None, outcome).await;
     }
     let pending = Pending {
-        action: format!("/app/{}/settings/delete", who.org),
+        action: format!("/app/{}/settings/delete", who.path),
         what: "delete the organisation and all of its data",
-        cancel: format!("/app/{}/settings", who.org),
+        cancel: format!("/app/{}/settings", who.path),
         fields: vec![("confirm_name", form.confirm_name.clone())],
     };
     let issued = match step_up_in_org(&state, &who, &client, form.proof, pending).await? {

@@ -6,6 +6,7 @@
 
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo, RecentAuth};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,7 +14,6 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use flowsense_core::OrgId;
 use flowsense_service::connections::{self, ConnectionError, Provider, TenantChoice, TenantOption};
 use flowsense_service::orgs::lifecycle;
 use serde::Deserialize;
@@ -24,7 +24,7 @@ use uuid::Uuid;
 struct TenantChoicePage {
     chrome: Chrome,
     csrf: String,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     provider_name: &'static str,
     provider_slug: &'static str,
@@ -34,7 +34,7 @@ struct TenantChoicePage {
     error: Option<String>,
 }
 
-fn back_to_integrations(org: OrgId, outcome: &str) -> Response {
+fn back_to_integrations(org: &OrgPath, outcome: &str) -> Response {
     private(Redirect::to(&format!("/app/{org}/integrations?connection={outcome}")).into_response())
 }
 
@@ -57,7 +57,7 @@ async fn render(
     let page = TenantChoicePage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: who.org,
+        org_id: who.path.clone(),
         org_name,
         provider_name: choice.provider.display_name(),
         provider_slug: choice.provider.as_str(),
@@ -83,7 +83,7 @@ pub(crate) async fn page(
         Ok(choice) => render(&state, &who, StatusCode::OK, choice, None).await,
         // Nothing waits for this session (or there is no session: an API token).
         Err(ConnectionError::InvalidState | ConnectionError::SessionRequired) => {
-            Ok(back_to_integrations(who.org, "expired"))
+            Ok(back_to_integrations(&who.path, "expired"))
         }
         Err(e) => Err(e.into()),
     }
@@ -110,15 +110,15 @@ pub(crate) async fn choose(
     let form = form.map(|Form(f)| f).unwrap_or_default();
     let session = client.presented_session.as_deref();
     let (Ok(grant), Ok(index)) = (form.grant.parse::<Uuid>(), form.tenant.parse::<usize>()) else {
-        return Ok(back_to_integrations(who.org, "expired"));
+        return Ok(back_to_integrations(&who.path, "expired"));
     };
     let refusal =
         match connections::choose_tenant(&state, &who, provider, session, grant, index, &client.ip)
             .await
         {
-            Ok(_) => return Ok(back_to_integrations(who.org, "connected")),
+            Ok(_) => return Ok(back_to_integrations(&who.path, "connected")),
             Err(ConnectionError::InvalidState) => {
-                return Ok(back_to_integrations(who.org, "expired"));
+                return Ok(back_to_integrations(&who.path, "expired"));
             }
             Err(e @ ConnectionError::AlreadyConnected(_)) => (StatusCode::CONFLICT, e.to_string()),
             Err(ConnectionError::NotFound) => (
@@ -129,7 +129,9 @@ pub(crate) async fn choose(
         };
     let choice = match connections::pending_tenants(&state, &who, provider, session).await {
         Ok(choice) => choice,
-        Err(ConnectionError::InvalidState) => return Ok(back_to_integrations(who.org, "expired")),
+        Err(ConnectionError::InvalidState) => {
+            return Ok(back_to_integrations(&who.path, "expired"));
+        }
         Err(e) => return Err(e.into()),
     };
     let (status, message) = refusal;

@@ -5,13 +5,13 @@
 use super::integrations::{Provider, provider_cards};
 use super::{Chrome, private};
 use crate::auth::Member;
+use crate::org_path::OrgPath;
 use crate::uploads::MAX_UPLOAD_BYTES;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use flowsense_core::OrgId;
 use flowsense_service::orgs::lifecycle;
 
 #[derive(Template, WebTemplate)]
@@ -19,7 +19,7 @@ use flowsense_service::orgs::lifecycle;
 struct WelcomePage {
     chrome: Chrome,
     csrf: String,
-    org_id: OrgId,
+    org_id: OrgPath,
     org_name: String,
     max_mb: u64,
     /// The accounting providers configured on this instance (none: only the upload is offered).
@@ -33,7 +33,7 @@ pub(crate) async fn page(State(state): State<AppState>, who: Member) -> Result<R
     let page = WelcomePage {
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
-        org_id: who.org,
+        org_id: who.path.clone(),
         org_name: org.name,
         max_mb: MAX_UPLOAD_BYTES >> 20,
         providers: provider_cards(&state)

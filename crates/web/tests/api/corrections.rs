@@ -239,23 +239,23 @@ async fn the_correction_form_needs_a_member_and_its_csrf_token(db: Db) {
 
     let viewer = Person::new(&app);
     viewer.sign_in("vic@x.test", PASSWORD).await;
-    let list = viewer.get(&format!("/app/{org}/transactions")).await;
+    let list = viewer.get("/app/books/transactions").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(
         !list.body.contains("Correct this transaction"),
         "viewers see no edit link"
     );
-    let form = viewer.get(&format!("/app/{org}/transactions/{seed}")).await;
+    let form = viewer.get(&format!("/app/books/transactions/{seed}")).await;
     assert_eq!(form.status, StatusCode::FORBIDDEN);
 
     let owner = Person::new(&app);
     owner.sign_in("ann@x.test", PASSWORD).await;
-    let list = owner.get(&format!("/app/{org}/transactions")).await;
+    let list = owner.get("/app/books/transactions").await;
     assert!(
         list.body
-            .contains(&format!("/app/{org}/transactions/{seed}"))
+            .contains(&format!("/app/books/transactions/{seed}"))
     );
-    let form = owner.get(&format!("/app/{org}/transactions/{seed}")).await;
+    let form = owner.get(&format!("/app/books/transactions/{seed}")).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     assert_clean(&form.body);
     assert_eq!(form.input("category"), "Sales");
@@ -268,7 +268,7 @@ async fn the_correction_form_needs_a_member_and_its_csrf_token(db: Db) {
     ];
     // Without the token the form is refused and nothing changes.
     let refused = owner
-        .post(&format!("/app/{org}/transactions/{seed}"), &fields)
+        .post(&format!("/app/books/transactions/{seed}"), &fields)
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(top_customer(&mut api, org).await, "Seed Investor");
@@ -280,14 +280,14 @@ async fn the_correction_form_needs_a_member_and_its_csrf_token(db: Db) {
         ("class", "operating"),
     ]);
     let again = owner
-        .post(&format!("/app/{org}/transactions/{seed}"), &bad)
+        .post(&format!("/app/books/transactions/{seed}"), &bad)
         .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.body.contains("category-error"), "{}", again.body);
     let mut good = vec![("csrf_token", csrf.as_str())];
     good.extend_from_slice(&fields);
     let saved = owner
-        .post(&format!("/app/{org}/transactions/{seed}"), &good)
+        .post(&format!("/app/books/transactions/{seed}"), &good)
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     assert!(saved.location().contains("saved=1"), "{}", saved.location());

@@ -48,6 +48,7 @@ mod request_limits;
 mod scenarios;
 mod security_record;
 mod sessions;
+mod slug_addresses;
 mod sso;
 mod support;
 mod surface;

@@ -126,10 +126,18 @@ async fn the_login_form_signs_in_and_the_logout_form_needs_the_csrf_token(db: Db
         .to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
 
+    // The app opens the organisation by its slug; its id leads there too.
     let r = http.get(format!("{base}/app")).send().await.expect("app");
-    assert_eq!(r.headers()[LOCATION], format!("/app/{org}").as_str());
-    let html = http
+    assert_eq!(r.headers()[LOCATION], "/app/pages");
+    let r = http
         .get(format!("{base}/app/{org}"))
+        .send()
+        .await
+        .expect("by id");
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(r.headers()[LOCATION], "/app/pages");
+    let html = http
+        .get(format!("{base}/app/pages"))
         .send()
         .await
         .expect("dashboard")

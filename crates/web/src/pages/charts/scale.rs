@@ -5,7 +5,7 @@
 //! span and a float tick loop never ends. Only the final pixel position is a float, and it is
 //! finite by construction (the span is at least one step).
 
-use super::{BOTTOM, HEIGHT, LEFT, RIGHT, TOP, Tick, WIDTH, coord};
+use super::{BOTTOM, HEIGHT, PLOT_WIDTH, TOP, Tick, coord};
 use chrono::NaiveDate;
 use flowsense_core::Currency;
 use flowsense_core::format::money_compact;
@@ -41,7 +41,7 @@ pub(crate) struct YScale {
 impl YScale {
     /// A scale holding `lo..=hi` (in either order). With `from_zero` (bars) zero is always on
     /// it; otherwise it starts at zero only when zero is near, so a trend is not a flat line at
-    /// the top. The axis is labelled either way, so the scale stays honest.
+    /// the top. When it starts above zero the chart says so ([`YScale::starts_above_zero`]).
     pub(crate) fn new(lo: i128, hi: i128, from_zero: bool) -> Self {
         let (lo, hi) = (
             lo.min(hi).clamp(-VALUE_LIMIT, VALUE_LIMIT),
@@ -101,6 +101,8 @@ impl YScale {
                 Tick {
                     at: coord(self.y(v)),
                     label: money_compact(v, currency),
+                    anchor: "start",
+                    narrow: true,
                 }
             })
             .collect()
@@ -110,6 +112,16 @@ impl YScale {
     pub(crate) fn zero(&self) -> Option<String> {
         (self.lo < 0 && self.hi > 0).then(|| coord(self.y(0)))
     }
+
+    /// "The axis starts at $280k, not at zero." when the bottom of the scale is above zero.
+    pub(crate) fn starts_above_zero(&self, currency: Currency) -> Option<String> {
+        (self.lo > 0).then(|| {
+            format!(
+                "The axis starts at {}, not at zero.",
+                money_compact(self.lo, currency)
+            )
+        })
+    }
 }
 
 /// `a / b` rounded up, for `b > 0`.
@@ -118,7 +130,7 @@ fn ceil_div(a: i128, b: i128) -> i128 {
     if a.rem_euclid(b) == 0 { q } else { q + 1 }
 }
 
-/// Days → x pixels.
+/// Days → x in plot units (`0..=PLOT_WIDTH`, the chart's width whatever it is on screen).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DateScale {
     start: NaiveDate,
@@ -141,6 +153,6 @@ impl DateScale {
             reason = "pixel positions on a chart, not money"
         )]
         let offset = (d - self.start).num_days() as f64;
-        LEFT + offset / self.days * (WIDTH - LEFT - RIGHT)
+        offset / self.days * PLOT_WIDTH
     }
 }

@@ -6,16 +6,32 @@ fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).expect("date")
 }
 
-const IN_OUT: [Series; 2] = [
+pub(super) const IN_OUT: [Series; 2] = [
     Series {
         class: "bar-in",
         name: "Money in",
+        short: "In",
     },
     Series {
         class: "bar-out",
         name: "Money out",
+        short: "Out",
     },
 ];
+
+fn group(label: &str, values: Vec<i64>) -> BarGroup {
+    BarGroup {
+        label: label.into(),
+        name: label.into(),
+        label_has_year: false,
+        values,
+    }
+}
+
+/// A bar's or dot's position in percent, as plot units.
+fn pct(s: &str) -> f64 {
+    num(s.strip_suffix('%').expect("a percentage")) * PLOT_WIDTH / 100.0
+}
 
 fn num(s: &str) -> f64 {
     s.parse().expect("a number")
@@ -30,7 +46,7 @@ fn path_numbers(d: &str) -> Vec<f64> {
 }
 
 fn inside_x(v: f64) -> bool {
-    (LEFT - 0.05..=WIDTH - RIGHT + 0.05).contains(&v)
+    (-0.05..=PLOT_WIDTH + 0.05).contains(&v)
 }
 
 fn inside_y(v: f64) -> bool {
@@ -46,11 +62,14 @@ fn a_line_chart_has_ticks_a_path_and_an_area() {
     ];
     let c = line_chart(&pts, Currency::USD);
     assert!(c.has_data);
-    assert!(c.line.starts_with("M72.0,"));
+    assert!(c.line.starts_with("M0.0,"));
     assert!(c.area.ends_with('Z'));
     assert!(c.zero.is_some());
     assert!(c.y_ticks.len() >= 3);
-    assert_eq!(c.x_ticks.first().map(|t| t.label.as_str()), Some("Jan 26"));
+    assert_eq!(
+        c.x_ticks.first().map(|t| t.label.as_str()),
+        Some("Jan 2026")
+    );
     assert!(!line_chart(&[], Currency::USD).has_data);
 }
 
@@ -99,8 +118,8 @@ fn a_cash_chart_runs_from_history_into_the_forecast_with_today_marked() {
     let c = cash_chart(&history, &pts, &[&first, &second], Currency::USD);
     // History starts at the left edge and ends where the forecast begins, at today's line.
     let h = path_numbers(&c.history);
-    assert!((h[0] - LEFT).abs() < 0.05);
-    let today_x = num(c.today.as_deref().expect("today is marked"));
+    assert!(h[0].abs() < 0.05);
+    let today_x = pct(c.today.as_deref().expect("today is marked"));
     assert!((h[h.len() - 2] - today_x).abs() < 0.05);
     let median = path_numbers(&c.line);
     assert!((median[0] - today_x).abs() < 0.05);
@@ -108,7 +127,7 @@ fn a_cash_chart_runs_from_history_into_the_forecast_with_today_marked() {
         (median[1] - h[h.len() - 1]).abs() < 0.05,
         "one continuous line"
     );
-    assert!((today_x - (LEFT + (WIDTH - LEFT - RIGHT) / 2.0)).abs() < 1.0);
+    assert!((today_x - PLOT_WIDTH / 2.0).abs() < 1.0);
     // Both scenario lines are drawn inside the plot, on the same axes.
     for d in [&c.overlay, &c.second_overlay] {
         assert_eq!(d.matches('L').count(), 13);
@@ -127,16 +146,10 @@ fn a_cash_chart_runs_from_history_into_the_forecast_with_today_marked() {
 }
 
 #[test]
-fn grouped_bars_sit_side_by_side_from_zero_with_titles() {
+fn grouped_bars_sit_side_by_side_from_zero_with_their_values() {
     let groups = vec![
-        BarGroup {
-            label: "Jan".into(),
-            values: vec![500_000, -300_000],
-        },
-        BarGroup {
-            label: "Feb".into(),
-            values: vec![0, -700_000],
-        },
+        group("Jan", vec![500_000, -300_000]),
+        group("Feb", vec![0, -700_000]),
     ];
     let c = bar_chart(
         &groups,
@@ -147,14 +160,19 @@ fn grouped_bars_sit_side_by_side_from_zero_with_titles() {
     );
     assert_eq!(c.bars.len(), 3, "a zero is not drawn");
     let (a, b) = (&c.bars[0], &c.bars[1]);
-    assert!(num(&a.x) < num(&b.x), "side by side");
+    assert!(pct(&a.x) < pct(&b.x), "side by side");
     assert_eq!(a.width, b.width);
     // Money in rises to zero's line from above; money out hangs below it.
     let zero = num(&c.zero);
     assert!((num(&a.y) + num(&a.height) - zero).abs() < 0.2);
     assert!((num(&b.y) - zero).abs() < 0.2);
-    assert_eq!(a.title, "Jan · Money in: $5,000.00");
-    assert_eq!(c.bars[2].title, "Feb · Money out: -$7,000.00");
+    // One focusable point per group, naming every value.
+    assert_eq!(c.points.len(), 2);
+    assert_eq!(
+        c.points[0].label,
+        "Jan: Money in $5,000.00, Money out -$3,000.00, Net $2,000.00"
+    );
+    assert_eq!(c.points[1].tip, "Feb · In $0, Out -$7k, Net -$7k");
     assert_eq!(c.dots.len(), 2);
     assert!(c.line.starts_with('M'));
     assert_eq!(c.x_ticks.len(), 2);
@@ -163,10 +181,7 @@ fn grouped_bars_sit_side_by_side_from_zero_with_titles() {
 
 #[test]
 fn stacked_bars_pile_up_and_down_from_zero() {
-    let groups = vec![BarGroup {
-        label: "Current".into(),
-        values: vec![300, 200, -100, -50],
-    }];
+    let groups = vec![group("Current", vec![300, 200, -100, -50])];
     let series = [IN_OUT[0], IN_OUT[0], IN_OUT[1], IN_OUT[1]];
     let c = bar_chart(&groups, &series, BarLayout::Stacked, None, Currency::USD);
     let bars = &c.bars;
@@ -180,18 +195,19 @@ fn stacked_bars_pile_up_and_down_from_zero() {
     assert!((end(&bars[1]) - num(&bars[0].y)).abs() < 0.2);
     assert!((num(&bars[3].y) - end(&bars[2])).abs() < 0.2);
     assert!(c.line.is_empty() && c.dots.is_empty());
+    assert!(c.points.iter().all(|p| p.y.is_none()), "no line, no marker");
 }
 
 #[test]
 fn labels_are_thinned_to_a_readable_number() {
     let groups: Vec<BarGroup> = (0..52)
-        .map(|w| BarGroup {
-            label: format!("W{w}"),
-            values: vec![w * 1000, -w * 500],
-        })
+        .map(|w| group(&format!("W{w}"), vec![w * 1000, -w * 500]))
         .collect();
     let c = bar_chart(&groups, &IN_OUT, BarLayout::Grouped, None, Currency::USD);
-    assert!(c.x_ticks.len() <= 12 && c.x_ticks.len() >= 6);
+    assert!(c.x_ticks.len() <= 8 && c.x_ticks.len() >= 6);
+    let narrow = c.x_ticks.iter().filter(|t| t.narrow).count();
+    assert!((2..=4).contains(&narrow), "{:?}", c.x_ticks);
+    assert!(c.points.len() <= points::MAX_FOCUS_POINTS);
     assert_eq!(c.x_ticks[0].label, "W0");
 }
 
@@ -211,7 +227,7 @@ proptest! {
         let groups: Vec<BarGroup> = values
             .iter()
             .enumerate()
-            .map(|(i, v)| BarGroup { label: format!("G{i}"), values: v.clone() })
+            .map(|(i, v)| group(&format!("G{i}"), v.clone()))
             .collect();
         let series = vec![IN_OUT[0]; width];
         let line: Vec<i64> = values.iter().map(|v| v[0]).collect();
@@ -220,14 +236,14 @@ proptest! {
         let drawn = values.iter().flatten().filter(|v| **v != 0).count();
         prop_assert_eq!(c.bars.len(), drawn);
         for b in &c.bars {
-            let (x, y, w, h) = (num(&b.x), num(&b.y), num(&b.width), num(&b.height));
+            let (x, y, w, h) = (pct(&b.x), num(&b.y), pct(&b.width), num(&b.height));
             prop_assert!(w > 0.0 && h >= 0.0, "{b:?}");
             prop_assert!(inside_x(x) && inside_x(x + w), "{b:?}");
             prop_assert!(inside_y(y) && inside_y(y + h), "{b:?}");
         }
         prop_assert!(inside_y(num(&c.zero)));
         for d in &c.dots {
-            prop_assert!(inside_x(num(&d.cx)) && inside_y(num(&d.cy)));
+            prop_assert!(inside_x(pct(&d.cx)) && inside_y(num(&d.cy)));
         }
         let ys: Vec<f64> = c.y_ticks.iter().map(|t| num(&t.at)).collect();
         prop_assert!(ys.len() >= 2 && ys.windows(2).all(|p| p[0] > p[1]), "ticks go up: {ys:?}");
@@ -401,7 +417,7 @@ fn long_series_are_thinned_and_long_ranges_labelled_sparingly() {
         .collect();
     let c = promptly(move || line_chart(&points, Currency::USD));
     assert!(c.line.matches('L').count() < MAX_POINTS, "{}", c.line.len());
-    assert!(c.line.starts_with("M72.0,") && c.x_ticks.len() <= 7);
+    assert!(c.line.starts_with("M0.0,") && c.x_ticks.len() <= 7);
     assert_inside(&c.line);
     assert_eq!(thinned(&[1, 2, 3, 4, 5, 6, 7], 3), vec![1, 4, 7]);
     assert_eq!(thinned(&[1, 2, 3, 4, 5, 6, 7, 8], 3), vec![1, 5, 8]);

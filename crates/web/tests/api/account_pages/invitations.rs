@@ -91,7 +91,8 @@ async fn invitations_bring_people_back_through_sign_in_and_next_stays_local(db: 
         .await;
     assert_eq!(
         (a.status, a.location()),
-        (StatusCode::SEE_OTHER, format!("/app/{org}").as_str())
+        (StatusCode::SEE_OTHER, "/app/harbour"),
+        "the organisation's dashboard, by its slug"
     );
     let used = p.get(&back).await;
     assert_eq!(used.status, StatusCode::CONFLICT);

@@ -55,7 +55,22 @@ async fn post(p: &Person, path: &str, fields: &[(&'static str, String)]) -> Answ
 }
 
 async fn forecast_page(p: &Person, org: OrgId, query: &str) -> Answer {
-    let a = p.get(&format!("/app/{org}/forecast{query}")).await;
+    // By id, as the forms' answers may lead: redirected to the address by slug, query kept.
+    let by_id = p.get(&format!("/app/{org}/forecast{query}")).await;
+    assert_eq!(
+        by_id.status,
+        StatusCode::PERMANENT_REDIRECT,
+        "{}",
+        by_id.body
+    );
+    let slug = by_id.location().split('/').nth(2).unwrap_or("");
+    assert!(
+        ["roasters", "elsewhere"].contains(&slug),
+        "{}",
+        by_id.location()
+    );
+    assert_eq!(by_id.location(), format!("/app/{slug}/forecast{query}"));
+    let a = p.get(by_id.location()).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_clean(&a.body);
     a

@@ -78,7 +78,7 @@ async fn without_script_the_form_answers_whole_and_the_page_keeps_the_history(db
     let (s, again) = page(&mia, &format!("{path}?c={id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(again.contains("Let me look that up with runway."));
-    assert!(again.contains(&format!("href=\"/app/{org}/assistant?c={id}\"")));
+    assert!(again.contains(&format!("href=\"/app/roasters/assistant?c={id}\"")));
     // A follow-up joins it.
     let (s, html) = post_form(
         &mia,

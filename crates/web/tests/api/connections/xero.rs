@@ -112,7 +112,7 @@ async fn an_admin_connects_xero_and_chooses_one_of_two_organisations(db: Db) {
     // The integrations page offers Connect Xero, and its forms may lead to Xero's consent page.
     let r = admin
         .http
-        .get(format!("{}/app/{org}/integrations", app.base))
+        .get(format!("{}/app/acme/integrations", app.base))
         .send()
         .await
         .expect("page");
@@ -127,9 +127,7 @@ async fn an_admin_connects_xero_and_chooses_one_of_two_organisations(db: Db) {
     let page = r.text().await.expect("html");
     assert!(page.contains("Connect Xero"), "{page}");
 
-    let (status, authorize) = admin
-        .form(&format!("/app/{org}/integrations/connect/xero"))
-        .await;
+    let (status, authorize) = admin.form("/app/acme/integrations/connect/xero").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(authorize.starts_with(&origin), "{authorize}");
     assert!(
@@ -140,7 +138,7 @@ async fn an_admin_connects_xero_and_chooses_one_of_two_organisations(db: Db) {
     assert!(callback.starts_with(&format!("{}/oauth/xero/callback?", app.base)));
     let (status, next, _) = admin.get(&callback).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let choice_path = format!("/app/{org}/integrations/xero/tenants");
+    let choice_path = "/app/acme/integrations/xero/tenants".to_owned();
     assert_eq!(next, choice_path);
 
     // The choice page: both organisations by name, no provider id, a strict policy.
@@ -203,7 +201,7 @@ async fn an_admin_connects_xero_and_chooses_one_of_two_organisations(db: Db) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         r.headers()["location"].to_str().expect("location"),
-        format!("/app/{org}/integrations?connection=connected")
+        "/app/acme/integrations?connection=connected"
     );
     let connections = app.state.store.connections(org).await.expect("list");
     assert_eq!(connections.len(), 1);
@@ -213,7 +211,7 @@ async fn an_admin_connects_xero_and_chooses_one_of_two_organisations(db: Db) {
     assert_eq!(c.tenant_id, fake.tenant_ids()[1]);
     assert_eq!(sync_jobs(&app).await.len(), 1);
     let (_, _, page) = admin
-        .get(&format!("{}/app/{org}/integrations", app.base))
+        .get(&format!("{}/app/acme/integrations", app.base))
         .await;
     assert!(page.contains("Demo Services Ltd"), "{page}");
     // Used once: the page now sends the admin back.

@@ -4,12 +4,17 @@
 use super::*;
 
 /// The organisation id in `/app/{id}/welcome`.
-fn org_in(location: &str) -> flowsense_core::OrgId {
-    location
+/// The organisation whose welcome page `location` is (its pages go by its slug).
+async fn org_in(app: &TestApp, location: &str) -> flowsense_storage::Organisation {
+    let slug = location
         .strip_prefix("/app/")
         .and_then(|rest| rest.strip_suffix("/welcome"))
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("not a welcome page: {location:?}"))
+        .unwrap_or_else(|| panic!("not a welcome page: {location:?}"));
+    app.state
+        .store
+        .org_by_slug_across_orgs(slug)
+        .await
+        .unwrap_or_else(|e| panic!("{slug}: {e}"))
 }
 
 async fn a_new_owner_creates_a_business_from_the_page_and_brings_the_sample_books(db: Db) {
@@ -104,8 +109,9 @@ async fn a_new_owner_creates_a_business_from_the_page_and_brings_the_sample_book
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    let org = org_in(a.location());
-    let stored = app.state.store.org(org).await.expect("the organisation");
+    assert_eq!(a.location(), "/app/northwind-coffee-roasters/welcome");
+    let stored = org_in(&app, a.location()).await;
+    let org = stored.id;
     assert_eq!(stored.slug, "northwind-coffee-roasters");
     assert_eq!(stored.settings.base_currency.as_str(), "USD");
     assert_eq!(stored.settings.time_zone, "Europe/Paris");
@@ -129,17 +135,13 @@ async fn a_new_owner_creates_a_business_from_the_page_and_brings_the_sample_book
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    let second = app
-        .state
-        .store
-        .org(org_in(a.location()))
-        .await
-        .expect("org");
+    let second = org_in(&app, a.location()).await;
     assert_eq!(second.slug, "northwind-coffee-roasters-2");
     assert_eq!(second.settings.base_currency.as_str(), "EUR");
 
+    let slug = &stored.slug;
     // Welcome: no provider is configured here, so only the upload and the sample are offered.
-    let welcome = p.get(&format!("/app/{org}/welcome")).await;
+    let welcome = p.get(&format!("/app/{slug}/welcome")).await;
     assert_eq!(welcome.status, StatusCode::OK);
     assert!(welcome.body.contains("id=\"welcome-upload-form\""));
     assert!(welcome.body.contains("href=\"/assets/sample-books.csv\""));
@@ -152,13 +154,13 @@ async fn a_new_owner_creates_a_business_from_the_page_and_brings_the_sample_book
     let csrf = welcome.input("csrf_token");
 
     // Until the books are in, the dashboard lists what to do next, each step with its link.
-    let dashboard = p.get(&format!("/app/{org}")).await;
+    let dashboard = p.get(&format!("/app/{slug}")).await;
     assert_eq!(dashboard.status, StatusCode::OK);
     assert!(dashboard.body.contains("id=\"first-run\""));
     for (step, state, link) in [
-        ("step-create", "done", format!("/app/{org}/settings")),
-        ("step-books", "todo", format!("/app/{org}/welcome")),
-        ("step-team", "todo", format!("/app/{org}/members")),
+        ("step-create", "done", format!("/app/{slug}/settings")),
+        ("step-books", "todo", format!("/app/{slug}/welcome")),
+        ("step-team", "todo", format!("/app/{slug}/members")),
         (
             "step-digest",
             "done",
@@ -186,7 +188,7 @@ async fn a_new_owner_creates_a_business_from_the_page_and_brings_the_sample_book
     let rows = sample.body.lines().count() - 1;
     let a = upload_page_form(
         &p,
-        &format!("/app/{org}/integrations/import"),
+        &format!("/app/{slug}/integrations/import"),
         &csrf,
         "flowsense-sample-books.csv",
         sample.body.as_bytes(),
@@ -205,7 +207,7 @@ async fn a_new_owner_creates_a_business_from_the_page_and_brings_the_sample_book
     );
 
     // With data in, the checklist is gone and the figures are there.
-    let dashboard = p.get(&format!("/app/{org}")).await;
+    let dashboard = p.get(&format!("/app/{slug}")).await;
     assert_eq!(dashboard.status, StatusCode::OK);
     assert!(!dashboard.body.contains("id=\"first-run\""));
     assert!(dashboard.body.contains("id=\"kpi-cash\""));

@@ -1,5 +1,5 @@
-//! The error page knows who is looking: someone signed in is offered their organisations, not
-//! a sign-in.
+//! The error page knows who is looking: someone signed in is offered their dashboard and
+//! their organisations, not a sign-in.
 
 use super::*;
 use crate::support::PASSWORD;
@@ -7,7 +7,7 @@ use crate::support::PASSWORD;
 async fn a_signed_in_visitor_s_404_offers_their_organisations(db: Db) {
     let app = spawn_app(db).await;
     let admin = app.user("ada@x.test").await;
-    let org = app.org("roastery", admin).await;
+    app.org("roastery", admin).await;
     let p = Person::new(&app);
 
     let anonymous = p.get("/app/northwind/nothing-here").await;
@@ -17,7 +17,7 @@ async fn a_signed_in_visitor_s_404_offers_their_organisations(db: Db) {
         "{}",
         anonymous.body
     );
-    assert!(!anonymous.body.contains("id=\"your-organisations\""));
+    assert!(!anonymous.body.contains("id=\"back-to-dashboard\""));
 
     p.sign_in("ada@x.test", PASSWORD).await;
     for path in [
@@ -32,15 +32,18 @@ async fn a_signed_in_visitor_s_404_offers_their_organisations(db: Db) {
             page.body
         );
         assert!(
-            page.body.contains("id=\"your-organisations\""),
+            page.body
+                .contains("id=\"back-to-dashboard\">Back to your dashboard<"),
             "{}",
             page.body
         );
+        // Their organisation, by the slug its pages go by.
         assert!(
-            page.body.contains(&format!("href=\"/app/{org}\"")),
+            page.body.contains("href=\"/app/roastery\""),
             "{}",
             page.body
         );
+        assert!(!page.body.contains(">Sign in<"), "{}", page.body);
         assert!(page.body.contains("Sign out"));
         assert_clean(&page.body);
     }
