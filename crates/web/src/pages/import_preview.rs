@@ -15,7 +15,6 @@ use axum::extract::rejection::FormRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use crate::org_path::OrgPath;
-use flowsense_core::OrgId;
 use flowsense_import::Field;
 use flowsense_service::upload_preview::{HeldChoices, HeldUpload, UploadPreview, held_upload};
 use flowsense_service::uploads::{self, MappingChoices};
