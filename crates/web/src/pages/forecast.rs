@@ -610,7 +610,7 @@ pub(crate) async fn render(
     };
     let chrome = Chrome::for_user(state, &access.current, Some(access.org), "forecast").await?;
     let page = ForecastPage {
-        export_link: format!("/app/{}/forecast/export?", access.path),
+        export_link: format!("/app/{}/forecast/export?", path),
         csrf: chrome.csrf_token.clone().unwrap_or_default(),
         chrome,
         org_id: path.clone(),

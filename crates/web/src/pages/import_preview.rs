@@ -60,6 +60,10 @@ fn label(field: Field) -> &'static str {
         Field::Category => "Category",
         Field::Description => "Description",
         Field::Reference => "Reference",
+        Field::Fee => "Processor fee",
+        Field::Net => "Net amount (checks gross and fee)",
+        Field::Type => "Row type",
+        Field::Status => "Status",
     }
 }
 
