@@ -6,6 +6,7 @@
 
 use super::{Chrome, private};
 use crate::auth::{ClientInfo, Member};
+use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,7 +15,6 @@ use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use crate::org_path::OrgPath;
 use flowsense_import::Field;
 use flowsense_service::upload_preview::{HeldChoices, HeldUpload, UploadPreview, held_upload};
 use flowsense_service::uploads::{self, MappingChoices};
