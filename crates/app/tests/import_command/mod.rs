@@ -241,7 +241,7 @@ fn a_mapping_given_once_is_saved_for_the_account_and_used_for_its_later_files() 
     )
     .unwrap();
     let err = ws.fails(&into_checking(&january, &[]));
-    assert!(err.contains("missing required column"), "{err}");
+    assert!(err.contains("name them with --map"), "{err}");
 
     let out = ws.ok(&into_checking(
         &january,
@@ -267,7 +267,7 @@ fn a_mapping_given_once_is_saved_for_the_account_and_used_for_its_later_files() 
     // --no-preset reads the header alone (and so refuses this file); another account has no
     // saved mapping.
     let err = ws.fails(&into_checking(&february, &["--no-preset"]));
-    assert!(err.contains("missing required column"), "{err}");
+    assert!(err.contains("name them with --map"), "{err}");
     let err = ws.fails(&[
         "import",
         "--org",
@@ -277,7 +277,7 @@ fn a_mapping_given_once_is_saved_for_the_account_and_used_for_its_later_files() 
         "Savings",
         february.to_str().unwrap(),
     ]);
-    assert!(err.contains("missing required column"), "{err}");
+    assert!(err.contains("name them with --map"), "{err}");
 
     // A file whose columns changed is refused with words for a saved mapping.
     let changed = ws.path("march.csv");

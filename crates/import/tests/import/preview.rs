@@ -22,7 +22,7 @@ fn a_csv_preview_shows_the_layout_the_date_order_and_the_first_rows() {
     // "Booked" is no known date header: refused, with the header to map.
     assert!(matches!(
         p.refusal.as_ref().map(|e| &e.reason),
-        Some(ErrorReason::MissingColumns(_))
+        Some(ErrorReason::UnrecognisedHeader(_))
     ));
     assert_eq!(
         p.columns

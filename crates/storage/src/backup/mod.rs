@@ -55,14 +55,16 @@ async fn open_file(path: &Path, read_only: bool) -> Result<SqliteConnection> {
 }
 
 /// The row count of every table of the SQLite database file at `path` (FlowSense's tables and
-/// the migration history; SQLite's own excluded).
+/// the migration history; SQLite's own excluded). A virtual table (the word-search index) is
+/// counted through its shadow tables, which hold its data: it cannot be scanned itself.
 ///
 /// # Errors
 /// When the file is not a readable SQLite database.
 pub async fn sqlite_file_row_counts(path: &Path) -> Result<BTreeMap<String, i64>> {
     let mut conn = open_file(path, true).await?;
     let tables: Vec<(String,)> = sqlx::query_as(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name",
     )
     .fetch_all(&mut conn)
     .await?;

@@ -146,7 +146,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     // ISO dates, formulas defused, a safe name, never cached.
     let csv_file = download(
         &viewer,
-        &format!("/app/{org}/transactions/export?format=csv"),
+        &format!("/app/roastery/transactions/export?format=csv"),
     )
     .await;
     assert_eq!(csv_file.status, StatusCode::OK);
@@ -193,7 +193,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     // The page's filters apply: a word search finds only the hostile row.
     let filtered = download(
         &viewer,
-        &format!("/app/{org}/transactions/export?q=calc&category=&from=&to=&format=csv"),
+        &format!("/app/roastery/transactions/export?q=calc&category=&from=&to=&format=csv"),
     )
     .await;
     assert_eq!(csv_rows(&filtered.bytes).len(), 2);
@@ -201,7 +201,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     // As XLSX: numbers with the currency's format, real dates, text that is never a formula.
     let x = download(
         &viewer,
-        &format!("/app/{org}/transactions/export?format=xlsx"),
+        &format!("/app/roastery/transactions/export?format=xlsx"),
     )
     .await;
     assert_eq!(x.status, StatusCode::OK);
@@ -224,10 +224,10 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     assert_eq!(day(&hostile[date]), today);
 
     // Cash flow: the period table's total row is the page's money in, out and net.
-    let (_, html) = page(&mut viewer, &format!("/app/{org}/cashflow")).await;
+    let (_, html) = page(&mut viewer, &format!("/app/roastery/cashflow")).await;
     let x = download(
         &viewer,
-        &format!("/app/{org}/cashflow/export?period=&from=&to=&split=&format=xlsx"),
+        &format!("/app/roastery/cashflow/export?period=&from=&to=&split=&format=xlsx"),
     )
     .await;
     assert_eq!(x.status, StatusCode::OK);
@@ -255,7 +255,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     assert_eq!(book[1].0, "By category");
     let by_counterparty = download(
         &viewer,
-        &format!("/app/{org}/cashflow/export?split=counterparty&format=csv"),
+        &format!("/app/roastery/cashflow/export?split=counterparty&format=csv"),
     )
     .await;
     let text = String::from_utf8(by_counterparty.bytes).expect("utf-8");
@@ -269,7 +269,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     let (_, aging) = viewer
         .get(&format!("/api/v1/orgs/{org}/reports/aging"))
         .await;
-    let x = download(&viewer, &format!("/app/{org}/aging/export?format=xlsx")).await;
+    let x = download(&viewer, &format!("/app/roastery/aging/export?format=xlsx")).await;
     let book = sheets(&x.bytes);
     let total = book[0].1.last().expect("total row");
     assert_eq!(
@@ -287,7 +287,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     let (_, forecast) = viewer
         .get(&format!("/api/v1/orgs/{org}/reports/forecast"))
         .await;
-    let x = download(&viewer, &format!("/app/{org}/forecast/export?format=xlsx")).await;
+    let x = download(&viewer, &format!("/app/roastery/forecast/export?format=xlsx")).await;
     let book = sheets(&x.bytes);
     let rows = &book[0].1;
     let weeks: &Vec<Value> = forecast["report"]["weeks"].as_array().expect("weeks");
@@ -303,7 +303,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     let (_, recurring) = viewer
         .get(&format!("/api/v1/orgs/{org}/reports/recurring"))
         .await;
-    let r = download(&viewer, &format!("/app/{org}/recurring/export?format=csv")).await;
+    let r = download(&viewer, &format!("/app/roastery/recurring/export?format=csv")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
         csv_rows(&r.bytes).len() - 1,
@@ -315,30 +315,30 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
 
     // The pages link to their downloads.
     for p in ["transactions", "cashflow", "aging", "recurring", "forecast"] {
-        let (_, html) = page(&mut viewer, &format!("/app/{org}/{p}")).await;
-        assert!(html.contains(&format!("/app/{org}/{p}/export?")), "{p}");
+        let (_, html) = page(&mut viewer, &format!("/app/roastery/{p}")).await;
+        assert!(html.contains(&format!("/app/roastery/{p}/export?")), "{p}");
         assert!(html.contains("format=xlsx\""), "{p}");
     }
 
     // Bad input is refused; another organisation's admin gets nothing.
-    let bad = download(&viewer, &format!("/app/{org}/aging/export?format=pdf")).await;
+    let bad = download(&viewer, &format!("/app/roastery/aging/export?format=pdf")).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let bad = download(&viewer, &format!("/app/{org}/aging/export")).await;
+    let bad = download(&viewer, &format!("/app/roastery/aging/export")).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let bad = download(
         &viewer,
-        &format!("/app/{org}/transactions/export?from=yesterday&format=csv"),
+        &format!("/app/roastery/transactions/export?from=yesterday&format=csv"),
     )
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let bad = download(
         &viewer,
-        &format!("/app/{org}/cashflow/export?period=year&format=csv"),
+        &format!("/app/roastery/cashflow/export?period=year&format=csv"),
     )
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     for p in ["transactions", "cashflow", "aging", "recurring", "forecast"] {
-        let theirs = download(&outsider, &format!("/app/{org}/{p}/export?format=csv")).await;
+        let theirs = download(&outsider, &format!("/app/roastery/{p}/export?format=csv")).await;
         assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{p}");
         assert!(!String::from_utf8_lossy(&theirs.bytes).contains("HYPERLINK"));
     }

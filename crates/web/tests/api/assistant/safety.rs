@@ -161,7 +161,7 @@ async fn every_tool_reads_the_askers_organisation_only(db: Db) {
             json!({ "from": year_ago, "to": today, "by": "counterparty" }),
         ),
         ("forecast", json!({ "what_if": { "delay_days": 15 } })),
-        ("search_transactions", json!({ "text": "a" })),
+        ("search_transactions", json!({ "text": "sales" })),
         ("aging", json!({})),
         ("recurring_costs", json!({})),
         ("runway", json!({})),

@@ -35,7 +35,7 @@ async fn a_mapping_is_previewed_saved_for_the_account_and_used_again_through_the
     assert!(
         preview["refusal"]
             .as_str()
-            .is_some_and(|r| r.contains("missing required column")),
+            .is_some_and(|r| r.contains("name them with --map")),
         "{preview}"
     );
     let map = "date=Booked,amount=Value,description=What";
