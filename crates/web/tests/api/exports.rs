@@ -144,11 +144,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
 
     // Transactions, as CSV: every row, money as plain decimals with the currency beside them,
     // ISO dates, formulas defused, a safe name, never cached.
-    let csv_file = download(
-        &viewer,
-        &format!("/app/roastery/transactions/export?format=csv"),
-    )
-    .await;
+    let csv_file = download(&viewer, "/app/roastery/transactions/export?format=csv").await;
     assert_eq!(csv_file.status, StatusCode::OK);
     assert!(csv_file.content_type.starts_with("text/csv"));
     assert_eq!(csv_file.cache, "no-store");
@@ -193,17 +189,13 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     // The page's filters apply: a word search finds only the hostile row.
     let filtered = download(
         &viewer,
-        &format!("/app/roastery/transactions/export?q=calc&category=&from=&to=&format=csv"),
+        "/app/roastery/transactions/export?q=calc&category=&from=&to=&format=csv",
     )
     .await;
     assert_eq!(csv_rows(&filtered.bytes).len(), 2);
 
     // As XLSX: numbers with the currency's format, real dates, text that is never a formula.
-    let x = download(
-        &viewer,
-        &format!("/app/roastery/transactions/export?format=xlsx"),
-    )
-    .await;
+    let x = download(&viewer, "/app/roastery/transactions/export?format=xlsx").await;
     assert_eq!(x.status, StatusCode::OK);
     assert!(x.content_type.contains("spreadsheetml"));
     assert_eq!(x.cache, "no-store");
@@ -224,10 +216,10 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     assert_eq!(day(&hostile[date]), today);
 
     // Cash flow: the period table's total row is the page's money in, out and net.
-    let (_, html) = page(&mut viewer, &format!("/app/roastery/cashflow")).await;
+    let (_, html) = page(&mut viewer, "/app/roastery/cashflow").await;
     let x = download(
         &viewer,
-        &format!("/app/roastery/cashflow/export?period=&from=&to=&split=&format=xlsx"),
+        "/app/roastery/cashflow/export?period=&from=&to=&split=&format=xlsx",
     )
     .await;
     assert_eq!(x.status, StatusCode::OK);
@@ -255,7 +247,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     assert_eq!(book[1].0, "By category");
     let by_counterparty = download(
         &viewer,
-        &format!("/app/roastery/cashflow/export?split=counterparty&format=csv"),
+        "/app/roastery/cashflow/export?split=counterparty&format=csv",
     )
     .await;
     let text = String::from_utf8(by_counterparty.bytes).expect("utf-8");
@@ -269,7 +261,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     let (_, aging) = viewer
         .get(&format!("/api/v1/orgs/{org}/reports/aging"))
         .await;
-    let x = download(&viewer, &format!("/app/roastery/aging/export?format=xlsx")).await;
+    let x = download(&viewer, "/app/roastery/aging/export?format=xlsx").await;
     let book = sheets(&x.bytes);
     let total = book[0].1.last().expect("total row");
     assert_eq!(
@@ -287,7 +279,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     let (_, forecast) = viewer
         .get(&format!("/api/v1/orgs/{org}/reports/forecast"))
         .await;
-    let x = download(&viewer, &format!("/app/roastery/forecast/export?format=xlsx")).await;
+    let x = download(&viewer, "/app/roastery/forecast/export?format=xlsx").await;
     let book = sheets(&x.bytes);
     let rows = &book[0].1;
     let weeks: &Vec<Value> = forecast["report"]["weeks"].as_array().expect("weeks");
@@ -303,7 +295,7 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     let (_, recurring) = viewer
         .get(&format!("/api/v1/orgs/{org}/reports/recurring"))
         .await;
-    let r = download(&viewer, &format!("/app/roastery/recurring/export?format=csv")).await;
+    let r = download(&viewer, "/app/roastery/recurring/export?format=csv").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
         csv_rows(&r.bytes).len() - 1,
@@ -321,19 +313,19 @@ async fn the_pages_tables_download_as_csv_and_xlsx_with_the_pages_figures(db: Db
     }
 
     // Bad input is refused; another organisation's admin gets nothing.
-    let bad = download(&viewer, &format!("/app/roastery/aging/export?format=pdf")).await;
+    let bad = download(&viewer, "/app/roastery/aging/export?format=pdf").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let bad = download(&viewer, &format!("/app/roastery/aging/export")).await;
+    let bad = download(&viewer, "/app/roastery/aging/export").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let bad = download(
         &viewer,
-        &format!("/app/roastery/transactions/export?from=yesterday&format=csv"),
+        "/app/roastery/transactions/export?from=yesterday&format=csv",
     )
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let bad = download(
         &viewer,
-        &format!("/app/roastery/cashflow/export?period=year&format=csv"),
+        "/app/roastery/cashflow/export?period=year&format=csv",
     )
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
