@@ -47,7 +47,7 @@ async fn download(b: &Browser, path: &str) -> File {
 fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
     let mut book: Xlsx<_> =
         open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX file");
-    let names = book.sheet_names().clone();
+    let names = book.sheet_names();
     names
         .into_iter()
         .map(|n| {
@@ -63,7 +63,7 @@ fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
 fn column(header: &[Data], name: &str) -> usize {
     header
         .iter()
-        .position(|h| h.to_string() == name)
+        .position(|h| *h == name)
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
 }
 
