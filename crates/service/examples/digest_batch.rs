@@ -39,7 +39,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         let started = Instant::now();
         let org = OrgId::new();
-        let composed = compose_digest(&analysis, org, &format!("Organisation {seed}"));
+        let composed = compose_digest(
+            &analysis,
+            org,
+            &format!("organisation-{seed}"),
+            &format!("Organisation {seed}"),
+        );
         let links = digest_links("https://cash.example.com", &key, UserId::new(), org);
         let email = render_digest(&composed, "member@example.com", &links)?;
         bytes += email.body.len() + email.html.as_ref().map_or(0, String::len);

@@ -77,6 +77,35 @@ async fn assert_fits_the_width(c: &Client, page: &str) {
     assert!(scroll <= client, "{page} scrolls sideways: {v}");
 }
 
+/// The top bar's parts (brand, business switcher, sign-out) sit on one row: none starts below
+/// another's bottom.
+async fn assert_top_bar_on_one_row(c: &Client, page: &str) {
+    let v = c
+        .execute(
+            "return Array.from(document.querySelector('.topbar-inner').children)\
+               .filter(e => e.getClientRects().length > 0)\
+               .map(e => { const r = e.getBoundingClientRect();\
+                 return [e.className, r.top, r.bottom]; });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let parts = v.as_array().unwrap();
+    assert!(parts.len() >= 3, "{page}: top bar parts {v}");
+    let lowest_top = parts
+        .iter()
+        .map(|p| p[1].as_f64().unwrap())
+        .fold(f64::MIN, f64::max);
+    let highest_bottom = parts
+        .iter()
+        .map(|p| p[2].as_f64().unwrap())
+        .fold(f64::MAX, f64::min);
+    assert!(
+        lowest_top < highest_bottom,
+        "{page}: the top bar wraps onto a second row: {v}"
+    );
+}
+
 /// Every chart's visible text is 12 px as computed, drawn unscaled (its transform to the
 /// screen is the identity), and inside its chart's box.
 async fn assert_chart_text_fixed_and_inside(c: &Client, page: &str) {
@@ -121,6 +150,7 @@ async fn assert_chart_text_fixed_and_inside(c: &Client, page: &str) {
 /// kept; saved as `charts-390-{name}`.
 async fn assert_phone_page(c: &Client, name: &str) {
     assert_fits_the_width(c, name).await;
+    assert_top_bar_on_one_row(c, name).await;
     assert_chart_text_fixed_and_inside(c, &format!("{name} on a phone")).await;
     assert_csp_clean(c, &format!("{name} on a phone")).await;
     shot(c, &format!("charts-390-{name}")).await;

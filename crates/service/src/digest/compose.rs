@@ -24,6 +24,8 @@ pub const MAX_UPCOMING: usize = 8;
 #[derive(Clone)]
 pub struct Digest {
     pub org: OrgId,
+    /// The organisation's slug: the digest's links name it, as the app's own addresses do.
+    pub org_slug: String,
     pub org_name: String,
     pub currency: Currency,
     /// The books' last day: "this week" is the seven days ending here.
@@ -110,7 +112,7 @@ pub struct CashChart {
 /// Composes `org`'s digest from its analysis. CPU work (it reads several reports): call it off
 /// the async threads, e.g. inside [`crate::analysis::with_analysis`].
 #[must_use]
-pub fn compose_digest(a: &Analysis, org: OrgId, org_name: &str) -> Digest {
+pub fn compose_digest(a: &Analysis, org: OrgId, org_slug: &str, org_name: &str) -> Digest {
     let books = &a.books;
     let as_of = a.as_of;
     let runway = a.runway();
@@ -125,6 +127,7 @@ pub fn compose_digest(a: &Analysis, org: OrgId, org_name: &str) -> Digest {
     let anomalies = week_anomalies(a, &insights);
     Digest {
         org,
+        org_slug: org_slug.to_owned(),
         org_name: org_name.to_owned(),
         currency: a.currency(),
         as_of,

@@ -167,8 +167,8 @@ async fn send_one(ctx: &Context, job: &Job) -> Result<(), JobError> {
         tracing::info!(org = %org.id, user = %p.user, "no longer a recipient: nothing sent");
         return Ok(());
     };
-    let (id, name) = (org.id, org.name.clone());
-    let digest = with_shown_analysis(ctx, &org, move |a| compose_digest(a, id, &name))
+    let (id, slug, name) = (org.id, org.slug.clone(), org.name.clone());
+    let digest = with_shown_analysis(ctx, &org, move |a| compose_digest(a, id, &slug, &name))
         .await
         .map_err(|e| {
             tracing::error!(error = %ErrorChain(&e), "the books could not be analysed");

@@ -132,8 +132,9 @@ fn hint(email: &str) -> String {
 #[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn preview(ctx: &Context, who: &OrgAccess) -> Result<String, DigestError> {
     let org = ctx.store.org(who.org).await?;
-    let (id, name) = (org.id, org.name.clone());
-    let digest = with_shown_analysis(ctx, &org, move |a| compose_digest(a, id, &name)).await?;
+    let (id, slug, name) = (org.id, org.slug.clone(), org.name.clone());
+    let digest =
+        with_shown_analysis(ctx, &org, move |a| compose_digest(a, id, &slug, &name)).await?;
     let digest = with_narratives(ctx, &org, digest).await?;
     let links: DigestLinks = digest_links(&ctx.public_url, &unsubscribe_key(ctx), who.user, id);
     Ok(render_digest_preview(&digest, &links)?)

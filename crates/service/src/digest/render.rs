@@ -155,7 +155,7 @@ pub fn render_digest_preview(digest: &Digest, links: &DigestLinks) -> Result<Str
 fn view(d: &Digest, links: &DigestLinks, has_chart: bool, chart_src: String) -> View {
     let c = d.currency;
     let base = links.public_url.trim_end_matches('/');
-    let app = format!("{base}/app/{}", d.org);
+    let app = format!("{base}/app/{}", d.org_slug);
     let line = |i: &Insight| Line {
         tone: i.tone.as_str(),
         title: i.title.clone(),

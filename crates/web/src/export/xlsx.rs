@@ -99,9 +99,14 @@ fn write_table(
                 Cell::Text(s) => {
                     sheet.write_string(at, col, s)?;
                 }
-                Cell::Money(m) => {
-                    sheet.write_number_with_format(at, col, money_number(*m, d), &f.money)?;
-                }
+                Cell::Money(m) => match money_cell(*m, d.currency.exponent()) {
+                    MoneyCell::Number(x) => {
+                        sheet.write_number_with_format(at, col, x, &f.money)?;
+                    }
+                    MoneyCell::Text(exact) => {
+                        sheet.write_string_with_format(at, col, exact, &f.money)?;
+                    }
+                },
                 Cell::Int(n) => {
                     // Counts and days: far below 2^53, so exact as a number.
                     sheet.write_number(at, col, count_number(*n))?;
@@ -128,13 +133,29 @@ fn column(c: usize) -> Result<u16, XlsxError> {
     u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)
 }
 
-/// Minor units as the number the spreadsheet holds: the exact decimal text (`1234.56`) read as
-/// the nearest double, which the file writes back as that same shortest text. Amounts under
-/// 2^53 minor units (90 trillion in a two-decimal currency) round-trip exactly.
-fn money_number(minor: i64, d: &Download) -> f64 {
-    format_minor(minor, d.currency.exponent())
-        .parse()
-        .unwrap_or(f64::NAN)
+/// How an amount goes into a cell: a spreadsheet number holds a double, so only amounts whose
+/// minor units a double holds exactly (below 2^53, 90 trillion in a two-decimal currency) are
+/// written as numbers; larger ones are written as their exact decimal text, never rounded.
+#[derive(Debug, PartialEq)]
+enum MoneyCell {
+    Number(f64),
+    Text(String),
+}
+
+/// The largest magnitude of minor units a double holds exactly.
+const EXACT_IN_A_DOUBLE: u64 = 1 << 53;
+
+/// Minor units as the cell holds them. A number is the exact decimal text (`1234.56`) read as the
+/// nearest double, which the file writes back as that same shortest text.
+fn money_cell(minor: i64, exponent: u32) -> MoneyCell {
+    let exact = format_minor(minor, exponent);
+    if minor.unsigned_abs() >= EXACT_IN_A_DOUBLE {
+        return MoneyCell::Text(exact);
+    }
+    match exact.parse() {
+        Ok(x) => MoneyCell::Number(x),
+        Err(_) => MoneyCell::Text(exact),
+    }
 }
 
 fn count_number(n: i64) -> f64 {
@@ -147,4 +168,54 @@ fn excel_date(day: chrono::NaiveDate) -> Option<ExcelDateTime> {
     let month = u8::try_from(day.month()).ok()?;
     let dom = u8::try_from(day.day()).ok()?;
     ExcelDateTime::from_ymd(year, month, dom).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EXACT_IN_A_DOUBLE, MoneyCell, money_cell};
+    use flowsense_core::money::format_minor;
+
+    #[test]
+    fn amounts_a_double_holds_are_numbers_that_print_back_exactly() {
+        let below = i64::try_from(EXACT_IN_A_DOUBLE).unwrap() - 1;
+        for (minor, exponent) in [
+            (0, 2),
+            (-1, 2),
+            (123_456, 2),
+            (100_000, 0),
+            (below, 2),
+            (-below, 0),
+            (7, 3),
+        ] {
+            let MoneyCell::Number(x) = money_cell(minor, exponent) else {
+                panic!("{minor} should be a number");
+            };
+            // The file writes a double as its shortest text: the same decimal as the books'.
+            let printed = format!("{x}");
+            let expected = format_minor(minor, exponent);
+            let expected = if expected.contains('.') {
+                expected.trim_end_matches('0').trim_end_matches('.')
+            } else {
+                &expected
+            };
+            assert_eq!(printed, expected, "{minor} e{exponent}");
+        }
+    }
+
+    #[test]
+    fn amounts_beyond_a_double_are_exact_text() {
+        let at = i64::try_from(EXACT_IN_A_DOUBLE).unwrap();
+        assert_eq!(
+            money_cell(at + 1, 2),
+            MoneyCell::Text("90071992547409.93".to_owned())
+        );
+        assert_eq!(
+            money_cell(i64::MIN, 2),
+            MoneyCell::Text(format_minor(i64::MIN, 2))
+        );
+        assert_eq!(
+            money_cell(-(at + 1), 0),
+            MoneyCell::Text("-9007199254740993".to_owned())
+        );
+    }
 }
