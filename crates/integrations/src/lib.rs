@@ -2,6 +2,8 @@
 //! requests and answers, and the mapping into provider-neutral records. All HTTP goes through
 //! `flowsense-outbound`.
 
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
 pub mod oidc;
 pub mod quickbooks;
 mod retry;

@@ -71,21 +71,13 @@ impl Company<'_> {
         Ok(url)
     }
 
-    async fn get_json(&self, url: &Url) -> Result<Value, QuickBooksError> {
-        let answer = self.qb.transport.get(url, self.access_token, &[]).await?;
-        serde_json::from_slice(&answer.body)
-            .map_err(|e| QuickBooksError::Decode(format!("JSON answer: {e}")))
-    }
-
-    fn map(&self, entity: EntityType, row: Value) -> Result<Record, QuickBooksError> {
-        let bad = |e: serde_json::Error| QuickBooksError::Decode(format!("{}: {e}", entity.name()));
-        if entity == EntityType::Account {
-            let a: wire::Account = serde_json::from_value(row).map_err(bad)?;
-            model::account(a, self.home).map(Record::Account)
-        } else {
-            let t: wire::Txn = serde_json::from_value(row).map_err(bad)?;
-            model::txn(entity, t, self.home)
-        }
+    async fn get(&self, url: &Url) -> Result<Vec<u8>, QuickBooksError> {
+        Ok(self
+            .qb
+            .transport
+            .get(url, self.access_token, &[])
+            .await?
+            .body)
     }
 
     /// The company's name, as QuickBooks shows it (`CompanyInfo.CompanyName`, the singleton
@@ -96,16 +88,7 @@ impl Company<'_> {
     /// company name.
     pub async fn company_name(&self) -> Result<String, QuickBooksError> {
         let url = self.url(&["companyinfo", &self.realm_id], &[])?;
-        let body = self.get_json(&url).await?;
-        let answer: wire::CompanyInfoAnswer = serde_json::from_value(body)
-            .map_err(|e| QuickBooksError::Decode(format!("CompanyInfo: {e}")))?;
-        let name = answer.company_info.company_name.trim();
-        if name.is_empty() {
-            return Err(QuickBooksError::Decode(
-                "CompanyInfo has no company name".into(),
-            ));
-        }
-        Ok(name.to_owned())
+        parse_company_name(&self.get(&url).await?)
     }
 
     /// Reads every `entity` (changed after `since`, when given), a page at a time, handing
@@ -155,22 +138,7 @@ impl Company<'_> {
             entity.name()
         );
         let url = self.url(&["query"], &[("query", &statement)])?;
-        let mut body = self.get_json(&url).await?;
-        let rows = match body
-            .get_mut("QueryResponse")
-            .and_then(|q| q.get_mut(entity.name()))
-            .map(Value::take)
-        {
-            Some(Value::Array(rows)) => rows,
-            Some(_) => return Err(QuickBooksError::Decode("QueryResponse rows".into())),
-            None => Vec::new(),
-        };
-        let more = rows.len() >= PAGE_SIZE;
-        let records = rows
-            .into_iter()
-            .map(|r| self.map(entity, r))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((records, more))
+        parse_query_page(&self.get(&url).await?, entity, self.home)
     }
 
     /// What changed in `entities` after `since` (deleted ones as [`Record::Deleted`]), in one
@@ -196,27 +164,99 @@ impl Company<'_> {
                 ("changedSince", &rfc3339(since)),
             ],
         )?;
-        let body = self.get_json(&url).await?;
-        let groups = body
-            .get("CDCResponse")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.get("QueryResponse").and_then(Value::as_array))
-            .flatten();
-        let mut out = Vec::new();
-        for group in groups {
-            for &entity in entities {
-                if let Some(Value::Array(rows)) = group.get(entity.name()) {
-                    for row in rows {
-                        out.push(self.map(entity, row.clone())?);
-                    }
+        parse_cdc(&self.get(&url).await?, entities, self.home)
+    }
+}
+
+fn json(body: &[u8]) -> Result<Value, QuickBooksError> {
+    serde_json::from_slice(body).map_err(|e| QuickBooksError::Decode(format!("JSON answer: {e}")))
+}
+
+fn map(entity: EntityType, row: Value, home: Currency) -> Result<Record, QuickBooksError> {
+    let bad = |e: serde_json::Error| QuickBooksError::Decode(format!("{}: {e}", entity.name()));
+    if entity == EntityType::Account {
+        let a: wire::Account = serde_json::from_value(row).map_err(bad)?;
+        model::account(a, home).map(Record::Account)
+    } else {
+        let t: wire::Txn = serde_json::from_value(row).map_err(bad)?;
+        model::txn(entity, t, home)
+    }
+}
+
+/// The company's name from a `companyinfo` answer, as [`Company::company_name`] reads it.
+///
+/// # Errors
+/// [`QuickBooksError::Decode`] for an answer that is not JSON or has no company name.
+pub fn parse_company_name(body: &[u8]) -> Result<String, QuickBooksError> {
+    let answer: wire::CompanyInfoAnswer = serde_json::from_value(json(body)?)
+        .map_err(|e| QuickBooksError::Decode(format!("CompanyInfo: {e}")))?;
+    let name = answer.company_info.company_name.trim();
+    if name.is_empty() {
+        return Err(QuickBooksError::Decode(
+            "CompanyInfo has no company name".into(),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// One query answer (`{"QueryResponse":{"<Entity>":[…]}}`) as [`Company::read_page`] reads
+/// it: its records (amounts without a `CurrencyRef` in `home`), and `true` when the page was
+/// full.
+///
+/// # Errors
+/// [`QuickBooksError::Decode`] for an answer that is not JSON or a row that is not a record.
+pub fn parse_query_page(
+    body: &[u8],
+    entity: EntityType,
+    home: Currency,
+) -> Result<(Vec<Record>, bool), QuickBooksError> {
+    let mut body = json(body)?;
+    let rows = match body
+        .get_mut("QueryResponse")
+        .and_then(|q| q.get_mut(entity.name()))
+        .map(Value::take)
+    {
+        Some(Value::Array(rows)) => rows,
+        Some(_) => return Err(QuickBooksError::Decode("QueryResponse rows".into())),
+        None => Vec::new(),
+    };
+    let more = rows.len() >= PAGE_SIZE;
+    let records = rows
+        .into_iter()
+        .map(|r| map(entity, r, home))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((records, more))
+}
+
+/// One CDC answer as [`Company::changes_since`] reads it: the changed `entities`.
+///
+/// # Errors
+/// As [`parse_query_page`]; [`QuickBooksError::CdcOverflow`] for a full answer.
+pub fn parse_cdc(
+    body: &[u8],
+    entities: &[EntityType],
+    home: Currency,
+) -> Result<Vec<Record>, QuickBooksError> {
+    let mut body = json(body)?;
+    let groups = body
+        .get_mut("CDCResponse")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get_mut("QueryResponse").and_then(Value::as_array_mut))
+        .flatten();
+    let mut out = Vec::new();
+    for group in groups {
+        for &entity in entities {
+            if let Some(Value::Array(rows)) = group.get_mut(entity.name()).map(Value::take) {
+                for row in rows {
+                    out.push(map(entity, row, home)?);
                 }
             }
         }
-        if out.len() >= CDC_MAX_OBJECTS {
-            return Err(QuickBooksError::CdcOverflow);
-        }
-        Ok(out)
     }
+    if out.len() >= CDC_MAX_OBJECTS {
+        return Err(QuickBooksError::CdcOverflow);
+    }
+    Ok(out)
 }

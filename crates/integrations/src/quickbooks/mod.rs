@@ -15,7 +15,10 @@ mod oauth;
 mod wire;
 
 pub use books::{BookMapper, source_id};
-pub use data::{CDC_MAX_DAYS, CDC_MAX_OBJECTS, Company, PAGE_SIZE};
+pub use data::{
+    CDC_MAX_DAYS, CDC_MAX_OBJECTS, Company, PAGE_SIZE, parse_cdc, parse_company_name,
+    parse_query_page,
+};
 pub use fault::{Fault, FaultError, QuickBooksError, parse_fault};
 pub use flowsense_outbound::Loopback;
 pub use http::RetryPolicy;

@@ -20,7 +20,9 @@ pub use error::{RateLimitProblem, XeroError};
 pub use flowsense_outbound::Loopback;
 pub use model::parse_xero_date;
 pub use oauth::{Callback, CallbackError, Connection, Pkce, SCOPES, Tokens, parse_callback};
-pub use read::{ChartOfAccounts, Collection, PAGE_SIZE, PageRead, ReadSummary, Tenant};
+pub use read::{
+    ChartOfAccounts, Collection, PAGE_SIZE, PageRead, ReadSummary, Tenant, parse_chart, parse_page,
+};
 
 use flowsense_core::clock::Clock;
 use reqwest::Url;

@@ -125,7 +125,7 @@ impl Tenant<'_> {
         Ok(url)
     }
 
-    async fn get_json(&self, url: &Url, since: Option<DateTime<Utc>>) -> Result<Value, XeroError> {
+    async fn get(&self, url: &Url, since: Option<DateTime<Utc>>) -> Result<Vec<u8>, XeroError> {
         let headers = ReadHeaders {
             tenant: Some(&self.tenant_id),
             modified_since: since,
@@ -135,8 +135,7 @@ impl Tenant<'_> {
             .transport
             .read(url, self.access_token, headers)
             .await?;
-        serde_json::from_slice(&answer.body)
-            .map_err(|e| XeroError::Decode(format!("JSON answer: {e}")))
+        Ok(answer.body)
     }
 
     /// Everything that changed at or after `since` (Xero compares to the second; everything,
@@ -185,32 +184,7 @@ impl Tenant<'_> {
     /// What [`XeroError`] lists.
     pub async fn read_chart(&self) -> Result<(ChartOfAccounts, Vec<BookChange>), XeroError> {
         let url = self.url(Collection::Accounts, None)?;
-        let mut body = self.get_json(&url, None).await?;
-        let began = body
-            .get("DateTimeUTC")
-            .and_then(Value::as_str)
-            .and_then(model::parse_xero_date);
-        let rows = take_rows(&mut body, Collection::Accounts)?;
-        let mut chart = Chart {
-            home: self.home,
-            names_by_code: std::collections::HashMap::new(),
-            money_accounts: std::collections::HashSet::new(),
-        };
-        let mut changes = Vec::new();
-        for row in rows {
-            let a: wire::Account = serde_json::from_value(row)
-                .map_err(|e| XeroError::Decode(format!("Accounts: {e}")))?;
-            if let Some(money_account) = model::account(&a, self.home)? {
-                chart
-                    .money_accounts
-                    .insert(money_account.provider_id.clone());
-                changes.push(BookChange::Account(money_account));
-            }
-            if let Some(code) = a.code {
-                chart.names_by_code.insert(code, a.name);
-            }
-        }
-        Ok((ChartOfAccounts { chart, began }, changes))
+        parse_chart(&self.get(&url, None).await?, self.home)
     }
 
     /// Page `number` (1-based, [`PAGE_SIZE`] rows) of a paged `collection`, changed at or after
@@ -230,32 +204,88 @@ impl Tenant<'_> {
             return Err(XeroError::Url("the chart of accounts has no pages".into()));
         }
         let url = self.url(collection, Some(number))?;
-        let mut body = self.get_json(&url, since).await?;
-        let pagination: wire::Pagination = body
-            .get("pagination")
-            .cloned()
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|e| XeroError::Decode(format!("pagination: {e}")))?
-            .unwrap_or_default();
-        let rows = take_rows(&mut body, collection)?;
-        let n = rows.len();
-        let mut summary = ReadSummary::default();
-        let mut changes = Vec::with_capacity(n);
-        for row in rows {
-            if let Some(change) = map_row(collection, row, &chart.chart, &mut summary)? {
-                changes.push(change);
-            }
-        }
-        let last = pagination
-            .page_count
-            .is_some_and(|count| number as u64 >= count);
-        Ok(PageRead {
-            changes,
-            more: n >= PAGE_SIZE && !last,
-            newest_update: summary.newest_update,
-        })
+        parse_page(&self.get(&url, since).await?, collection, number, chart)
     }
+}
+
+fn json(body: &[u8]) -> Result<Value, XeroError> {
+    serde_json::from_slice(body).map_err(|e| XeroError::Decode(format!("JSON answer: {e}")))
+}
+
+/// The chart of accounts from an `/Accounts` answer, as [`Tenant::read_chart`] reads it;
+/// amounts without a currency code are in `home`.
+///
+/// # Errors
+/// [`XeroError::Decode`] for an answer that is not JSON or a row that is not an account.
+pub fn parse_chart(
+    body: &[u8],
+    home: Currency,
+) -> Result<(ChartOfAccounts, Vec<BookChange>), XeroError> {
+    let mut body = json(body)?;
+    let began = body
+        .get("DateTimeUTC")
+        .and_then(Value::as_str)
+        .and_then(model::parse_xero_date);
+    let rows = take_rows(&mut body, Collection::Accounts)?;
+    let mut chart = Chart {
+        home,
+        names_by_code: std::collections::HashMap::new(),
+        money_accounts: std::collections::HashSet::new(),
+    };
+    let mut changes = Vec::new();
+    for row in rows {
+        let a: wire::Account =
+            serde_json::from_value(row).map_err(|e| XeroError::Decode(format!("Accounts: {e}")))?;
+        if let Some(money_account) = model::account(&a, home)? {
+            chart
+                .money_accounts
+                .insert(money_account.provider_id.clone());
+            changes.push(BookChange::Account(money_account));
+        }
+        if let Some(code) = a.code {
+            chart.names_by_code.insert(code, a.name);
+        }
+    }
+    Ok((ChartOfAccounts { chart, began }, changes))
+}
+
+/// Page `number` of a paged `collection` from its answer, mapped with `chart`, as
+/// [`Tenant::read_page`] reads it.
+///
+/// # Errors
+/// [`XeroError::Decode`] for an answer that is not JSON or a row the collection does not
+/// hold; what mapping a row refuses.
+pub fn parse_page(
+    body: &[u8],
+    collection: Collection,
+    number: usize,
+    chart: &ChartOfAccounts,
+) -> Result<PageRead, XeroError> {
+    let mut body = json(body)?;
+    let pagination: wire::Pagination = body
+        .get("pagination")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| XeroError::Decode(format!("pagination: {e}")))?
+        .unwrap_or_default();
+    let rows = take_rows(&mut body, collection)?;
+    let n = rows.len();
+    let mut summary = ReadSummary::default();
+    let mut changes = Vec::with_capacity(n);
+    for row in rows {
+        if let Some(change) = map_row(collection, row, &chart.chart, &mut summary)? {
+            changes.push(change);
+        }
+    }
+    let last = pagination
+        .page_count
+        .is_some_and(|count| number as u64 >= count);
+    Ok(PageRead {
+        changes,
+        more: n >= PAGE_SIZE && !last,
+        newest_update: summary.newest_update,
+    })
 }
 
 /// What a read of the chart learned: the names and money accounts the other collections are
