@@ -206,6 +206,53 @@ mod tests {
         assert!(replayed > 0, "no fuzz inputs found");
     }
 
+    /// The seeds are answers the readers take, so fuzzing starts from what the sync reads.
+    #[test]
+    fn every_seed_reads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/provider_payloads");
+        let (chart, _) = parse_chart(XERO_CHART, HOME).unwrap();
+        let mut seeds = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let (&pick, body) = data.split_first().unwrap();
+            let read = match pick {
+                b'0'..=b'8' => {
+                    parse_query_page(body, EntityType::ALL[usize::from(pick - b'0')], HOME)
+                        .map(|(records, _)| records.len())
+                        .map_err(|e| e.to_string())
+                }
+                b'C' => parse_cdc(body, &EntityType::ALL, HOME)
+                    .map(|r| r.len())
+                    .map_err(|e| e.to_string()),
+                b'N' => parse_company_name(body)
+                    .map(|_| 1)
+                    .map_err(|e| e.to_string()),
+                b'A' => parse_chart(body, HOME)
+                    .map(|(_, changes)| changes.len())
+                    .map_err(|e| e.to_string()),
+                b'B' | b'I' | b'P' => {
+                    let collection = match pick {
+                        b'B' => Collection::BankTransactions,
+                        b'I' => Collection::Invoices,
+                        _ => Collection::Payments,
+                    };
+                    parse_page(body, collection, 1, &chart)
+                        .map(|page| page.changes.len())
+                        .map_err(|e| e.to_string())
+                }
+                _ => panic!("{} has no reader letter", path.display()),
+            };
+            assert!(
+                matches!(read, Ok(n) if n > 0),
+                "{}: {read:?}",
+                path.display()
+            );
+            seeds += 1;
+        }
+        assert!(seeds >= 15, "{seeds} seeds");
+    }
+
     #[test]
     fn the_built_in_chart_has_money_accounts() {
         let (_, changes) = parse_chart(XERO_CHART, HOME).unwrap();

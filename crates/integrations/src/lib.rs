@@ -4,11 +4,16 @@
 
 #[cfg(any(test, fuzzing))]
 pub mod fuzz_checks;
+#[cfg(feature = "client")]
 pub mod oidc;
 pub mod quickbooks;
+#[cfg(feature = "client")]
 mod retry;
+#[cfg(feature = "client")]
 pub mod stripe;
+#[cfg(feature = "client")]
 mod transport;
 pub mod xero;
 
+#[cfg(feature = "client")]
 pub use retry::RetryPolicy;
