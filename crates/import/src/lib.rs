@@ -19,6 +19,8 @@ mod fast;
 mod fast_chunk;
 mod fast_fields;
 mod fast_file;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
 mod headerless;
 mod layouts;
 mod limit;

@@ -2,11 +2,18 @@
 //! requests and answers, and the mapping into provider-neutral records. All HTTP goes through
 //! `flowsense-outbound`.
 
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
+#[cfg(feature = "client")]
 pub mod oidc;
 pub mod quickbooks;
+#[cfg(feature = "client")]
 mod retry;
+#[cfg(feature = "client")]
 pub mod stripe;
+#[cfg(feature = "client")]
 mod transport;
 pub mod xero;
 
+#[cfg(feature = "client")]
 pub use retry::RetryPolicy;

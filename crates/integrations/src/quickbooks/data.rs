@@ -8,21 +8,14 @@
 //! days and returns at most 1,000 objects without paging; beyond either the caller reads
 //! everything again.
 
+use super::QuickBooks;
 use super::fault::QuickBooksError;
-use super::model::{self, EntityType, Record};
-use super::{QuickBooks, wire};
+use super::model::{EntityType, Record};
+use super::parse::{CDC_MAX_DAYS, PAGE_SIZE, parse_cdc, parse_company_name, parse_query_page};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use flowsense_core::Currency;
 use reqwest::Url;
 use secrecy::SecretString;
-use serde_json::Value;
-
-/// Rows per page: the API's maximum.
-pub const PAGE_SIZE: usize = 1000;
-/// CDC's look-back limit.
-pub const CDC_MAX_DAYS: i64 = 30;
-/// Most objects one CDC answer holds.
-pub const CDC_MAX_OBJECTS: usize = 1000;
 
 /// One company (realm), read with one access token. It has no method that writes.
 pub struct Company<'a> {
@@ -71,21 +64,13 @@ impl Company<'_> {
         Ok(url)
     }
 
-    async fn get_json(&self, url: &Url) -> Result<Value, QuickBooksError> {
-        let answer = self.qb.transport.get(url, self.access_token, &[]).await?;
-        serde_json::from_slice(&answer.body)
-            .map_err(|e| QuickBooksError::Decode(format!("JSON answer: {e}")))
-    }
-
-    fn map(&self, entity: EntityType, row: Value) -> Result<Record, QuickBooksError> {
-        let bad = |e: serde_json::Error| QuickBooksError::Decode(format!("{}: {e}", entity.name()));
-        if entity == EntityType::Account {
-            let a: wire::Account = serde_json::from_value(row).map_err(bad)?;
-            model::account(a, self.home).map(Record::Account)
-        } else {
-            let t: wire::Txn = serde_json::from_value(row).map_err(bad)?;
-            model::txn(entity, t, self.home)
-        }
+    async fn get(&self, url: &Url) -> Result<Vec<u8>, QuickBooksError> {
+        Ok(self
+            .qb
+            .transport
+            .get(url, self.access_token, &[])
+            .await?
+            .body)
     }
 
     /// The company's name, as QuickBooks shows it (`CompanyInfo.CompanyName`, the singleton
@@ -96,16 +81,7 @@ impl Company<'_> {
     /// company name.
     pub async fn company_name(&self) -> Result<String, QuickBooksError> {
         let url = self.url(&["companyinfo", &self.realm_id], &[])?;
-        let body = self.get_json(&url).await?;
-        let answer: wire::CompanyInfoAnswer = serde_json::from_value(body)
-            .map_err(|e| QuickBooksError::Decode(format!("CompanyInfo: {e}")))?;
-        let name = answer.company_info.company_name.trim();
-        if name.is_empty() {
-            return Err(QuickBooksError::Decode(
-                "CompanyInfo has no company name".into(),
-            ));
-        }
-        Ok(name.to_owned())
+        parse_company_name(&self.get(&url).await?)
     }
 
     /// Reads every `entity` (changed after `since`, when given), a page at a time, handing
@@ -155,22 +131,7 @@ impl Company<'_> {
             entity.name()
         );
         let url = self.url(&["query"], &[("query", &statement)])?;
-        let mut body = self.get_json(&url).await?;
-        let rows = match body
-            .get_mut("QueryResponse")
-            .and_then(|q| q.get_mut(entity.name()))
-            .map(Value::take)
-        {
-            Some(Value::Array(rows)) => rows,
-            Some(_) => return Err(QuickBooksError::Decode("QueryResponse rows".into())),
-            None => Vec::new(),
-        };
-        let more = rows.len() >= PAGE_SIZE;
-        let records = rows
-            .into_iter()
-            .map(|r| self.map(entity, r))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((records, more))
+        parse_query_page(&self.get(&url).await?, entity, self.home)
     }
 
     /// What changed in `entities` after `since` (deleted ones as [`Record::Deleted`]), in one
@@ -196,27 +157,6 @@ impl Company<'_> {
                 ("changedSince", &rfc3339(since)),
             ],
         )?;
-        let body = self.get_json(&url).await?;
-        let groups = body
-            .get("CDCResponse")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.get("QueryResponse").and_then(Value::as_array))
-            .flatten();
-        let mut out = Vec::new();
-        for group in groups {
-            for &entity in entities {
-                if let Some(Value::Array(rows)) = group.get(entity.name()) {
-                    for row in rows {
-                        out.push(self.map(entity, row.clone())?);
-                    }
-                }
-            }
-        }
-        if out.len() >= CDC_MAX_OBJECTS {
-            return Err(QuickBooksError::CdcOverflow);
-        }
-        Ok(out)
+        parse_cdc(&self.get(&url).await?, entities, self.home)
     }
 }

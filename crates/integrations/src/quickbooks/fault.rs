@@ -70,10 +70,12 @@ pub enum QuickBooksError {
     /// CDC returns at most 1,000 objects and does not page: use a shorter window or a full read.
     #[error("more changes than one CDC answer holds; a full read is needed")]
     CdcOverflow,
+    #[cfg(feature = "client")]
     #[error("network error talking to QuickBooks: {0}")]
     Transport(#[source] reqwest::Error),
     #[error("unexpected answer from QuickBooks: {0}")]
     Decode(String),
+    #[cfg(feature = "client")]
     #[error(transparent)]
     Outbound(#[from] flowsense_outbound::OutboundError),
     #[error("bad QuickBooks URL: {0}")]

@@ -7,29 +7,45 @@
 //! Every request goes through `crates/outbound` (TLS 1.3); the data side can only `GET`.
 
 mod books;
+#[cfg(feature = "client")]
 mod data;
 mod fault;
+#[cfg(feature = "client")]
 mod http;
 mod model;
+#[cfg(feature = "client")]
 mod oauth;
+mod parse;
 mod wire;
 
 pub use books::{BookMapper, source_id};
-pub use data::{CDC_MAX_DAYS, CDC_MAX_OBJECTS, Company, PAGE_SIZE};
+#[cfg(feature = "client")]
+pub use data::Company;
 pub use fault::{Fault, FaultError, QuickBooksError, parse_fault};
+#[cfg(feature = "client")]
 pub use flowsense_outbound::Loopback;
+#[cfg(feature = "client")]
 pub use http::RetryPolicy;
 pub use model::{
     AccountRecord, EntityType, ExchangeRate, Posting, Record, RecordState, TxnRecord, minor_units,
 };
+#[cfg(feature = "client")]
 pub use oauth::{ACCOUNTING_SCOPE, Callback, CallbackError, Tokens, parse_callback};
+pub use parse::{
+    CDC_MAX_DAYS, CDC_MAX_OBJECTS, PAGE_SIZE, parse_cdc, parse_company_name, parse_query_page,
+};
 
+#[cfg(feature = "client")]
 use flowsense_core::clock::Clock;
+#[cfg(feature = "client")]
 use reqwest::Url;
+#[cfg(feature = "client")]
 use secrecy::SecretString;
+#[cfg(feature = "client")]
 use std::sync::Arc;
 
 /// Where Intuit's services are.
+#[cfg(feature = "client")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
     pub authorize: Url,
@@ -39,6 +55,7 @@ pub struct Endpoints {
     pub api_base: Url,
 }
 
+#[cfg(feature = "client")]
 impl Endpoints {
     /// Production (intuit/oauth-jsclient `src/OAuthClient.js`; Intuit "REST API features").
     ///
@@ -89,6 +106,7 @@ impl Endpoints {
 }
 
 /// The app's registration and how to reach Intuit.
+#[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct QuickBooksConfig {
     pub endpoints: Endpoints,
@@ -102,12 +120,14 @@ pub struct QuickBooksConfig {
 }
 
 /// The QuickBooks Online client.
+#[cfg(feature = "client")]
 pub struct QuickBooks {
     config: QuickBooksConfig,
     transport: http::Transport,
     clock: Arc<dyn Clock>,
 }
 
+#[cfg(feature = "client")]
 impl QuickBooks {
     /// The origin of the consent page (`https://appcenter.intuit.com`), where a connect form
     /// sends the browser: pages name it in their `form-action`.

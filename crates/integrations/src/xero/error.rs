@@ -6,6 +6,7 @@
 //! `{"Title","Status","Detail"}`; the identity endpoints answer OAuth's `{"error"}`; a 429 names
 //! the limit hit in `X-Rate-Limit-Problem` and says when to come back in `Retry-After`.
 
+#[cfg(feature = "client")]
 use serde_json::Value;
 use std::fmt;
 use std::time::Duration;
@@ -91,16 +92,19 @@ pub enum XeroError {
     /// verifier, …).
     #[error("OAuth error: {0}")]
     OAuth(String),
+    #[cfg(feature = "client")]
     #[error("network error talking to Xero: {0}")]
     Transport(#[source] reqwest::Error),
     #[error("unexpected answer from Xero: {0}")]
     Decode(String),
+    #[cfg(feature = "client")]
     #[error(transparent)]
     Outbound(#[from] flowsense_outbound::OutboundError),
     #[error("bad Xero URL: {0}")]
     Url(String),
 }
 
+#[cfg(feature = "client")]
 fn text(v: &Value, key: &str) -> Option<String> {
     match v.get(key)? {
         Value::String(s) => Some(s.clone()),
@@ -109,6 +113,7 @@ fn text(v: &Value, key: &str) -> Option<String> {
     }
 }
 
+#[cfg(feature = "client")]
 /// The OAuth `error` of an identity answer, if it is one.
 #[must_use]
 pub(crate) fn oauth_error_code(body: &[u8]) -> Option<String> {
@@ -116,6 +121,7 @@ pub(crate) fn oauth_error_code(body: &[u8]) -> Option<String> {
     text(&v, "error")
 }
 
+#[cfg(feature = "client")]
 /// A short, safe description of an error body: `Detail`/`Title` of a problem document, or
 /// the `Message` of an API exception.
 #[must_use]
@@ -129,6 +135,7 @@ pub(crate) fn describe(body: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+#[cfg(feature = "client")]
 /// A `ValidationException` body as [`XeroError::Validation`].
 #[must_use]
 pub(crate) fn validation(body: &[u8]) -> XeroError {

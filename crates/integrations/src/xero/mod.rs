@@ -9,25 +9,41 @@
 //! OAuth calls and the tenant `DELETE`, the client can only `GET`.
 
 mod error;
+#[cfg(feature = "client")]
 mod http;
 mod model;
+#[cfg(feature = "client")]
 mod oauth;
+mod pages;
+#[cfg(feature = "client")]
 mod read;
 mod wire;
 
+#[cfg(feature = "client")]
 pub use crate::retry::RetryPolicy;
 pub use error::{RateLimitProblem, XeroError};
+#[cfg(feature = "client")]
 pub use flowsense_outbound::Loopback;
 pub use model::parse_xero_date;
+#[cfg(feature = "client")]
 pub use oauth::{Callback, CallbackError, Connection, Pkce, SCOPES, Tokens, parse_callback};
-pub use read::{ChartOfAccounts, Collection, PAGE_SIZE, PageRead, ReadSummary, Tenant};
+pub use pages::{
+    ChartOfAccounts, Collection, PAGE_SIZE, PageRead, ReadSummary, parse_chart, parse_page,
+};
+#[cfg(feature = "client")]
+pub use read::Tenant;
 
+#[cfg(feature = "client")]
 use flowsense_core::clock::Clock;
+#[cfg(feature = "client")]
 use reqwest::Url;
+#[cfg(feature = "client")]
 use secrecy::SecretString;
+#[cfg(feature = "client")]
 use std::sync::Arc;
 
 /// Where Xero's services are.
+#[cfg(feature = "client")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
     pub authorize: Url,
@@ -39,6 +55,7 @@ pub struct Endpoints {
     pub api_base: Url,
 }
 
+#[cfg(feature = "client")]
 impl Endpoints {
     /// Production (Xero-OpenAPI `xero_accounting.yaml` security schemes, `xero-identity.yaml`;
     /// APIS.md §2.1).
@@ -80,6 +97,7 @@ impl Endpoints {
 }
 
 /// The app's registration and how to reach Xero.
+#[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct XeroConfig {
     pub endpoints: Endpoints,
@@ -93,12 +111,14 @@ pub struct XeroConfig {
 }
 
 /// The Xero client.
+#[cfg(feature = "client")]
 pub struct Xero {
     config: XeroConfig,
     transport: http::Transport,
     clock: Arc<dyn Clock>,
 }
 
+#[cfg(feature = "client")]
 impl Xero {
     /// The origin of the consent page (`https://login.xero.com` in production): where a
     /// connect form's answer sends the browser, so the page's `form-action` must allow it.

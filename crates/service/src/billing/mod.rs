@@ -10,18 +10,19 @@ mod checkout;
 mod customer;
 mod limits;
 mod plans;
-mod signature;
 mod webhook;
 
 pub use checkout::{open_portal, start_checkout};
 pub use customer::{
     DELETE_CUSTOMER, DELETE_CUSTOMER_ATTEMPTS, delete_org_and_its_customer, register,
 };
+pub use flowsense_webhooks::stripe::{
+    SIGNATURE_TOLERANCE_SECS, SignatureError, verify_stripe_signature,
+};
 pub use limits::{
     PlanLimitReached, Usage, check_can_add_connection, check_can_invite, history_start, usage,
 };
 pub use plans::{Plan, PlanLimits, Plans};
-pub use signature::{SIGNATURE_TOLERANCE_SECS, SignatureError, verify_stripe_signature};
 pub use webhook::{STRIPE_SIGNATURE_HEADER, StripeReceived, StripeWebhookError, receive_stripe};
 
 use crate::Context;

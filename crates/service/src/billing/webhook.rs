@@ -14,8 +14,7 @@ use crate::identity::limits::{Bucket, RateLimited};
 use flowsense_core::OrgId;
 use flowsense_integrations::stripe::Subscription;
 use flowsense_storage::{BillingRecord, StorageError};
-use serde::Deserialize;
-use serde_json::Value;
+use flowsense_webhooks::stripe::{StripeEvent as Event, parse_stripe_event};
 
 /// The header carrying Stripe's signature.
 pub const STRIPE_SIGNATURE_HEADER: &str = "stripe-signature";
@@ -58,37 +57,6 @@ impl From<StorageError> for StripeWebhookError {
     fn from(e: StorageError) -> Self {
         StripeWebhookError::Failed(BillingError::Storage(e))
     }
-}
-
-#[derive(Deserialize)]
-struct Event {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
-    data: EventData,
-}
-
-#[derive(Deserialize)]
-struct EventData {
-    object: Value,
-}
-
-/// The subscription an event is about and the customer it belongs to, by event type; `None`
-/// for the types FlowSense does not act on.
-fn subject(event: &Event) -> Option<(String, String)> {
-    let o = &event.data.object;
-    let text = |v: &Value| v.as_str().map(str::to_owned);
-    let subscription = match event.kind.as_str() {
-        "checkout.session.completed" => text(&o["subscription"]),
-        "customer.subscription.created"
-        | "customer.subscription.updated"
-        | "customer.subscription.deleted" => text(&o["id"]),
-        "invoice.paid" | "invoice.payment_failed" => {
-            text(&o["parent"]["subscription_details"]["subscription"])
-        }
-        _ => None,
-    }?;
-    Some((subscription, text(&o["customer"])?))
 }
 
 /// The billing record `sub` makes of `existing`: its plan (by price while it lives, else the
@@ -209,7 +177,7 @@ fn audit_action(event_type: &str) -> String {
 }
 
 async fn act_on(ctx: &Context, event: &Event, client_ip: &str) -> Result<bool, BillingError> {
-    let Some((subscription, customer)) = subject(event) else {
+    let Some((subscription, customer)) = event.subject() else {
         return Ok(false);
     };
     let Some(org) = ctx
@@ -252,7 +220,7 @@ pub async fn receive_stripe(
         now,
         SIGNATURE_TOLERANCE_SECS,
     )?;
-    let event: Event = serde_json::from_slice(body).map_err(|_| StripeWebhookError::Malformed)?;
+    let event = parse_stripe_event(body).ok_or(StripeWebhookError::Malformed)?;
     // The exact signed delivery (header and body) once: a captured one sent again is refused.
     let delivery = hex::encode(sha256(
         &[signature.unwrap_or_default().as_bytes(), b"\n", body].concat(),

@@ -13,13 +13,10 @@
 
 use super::Provider;
 use crate::Context;
-use crate::identity::crypto::{ct_eq, hmac_sha256, sha256};
 use crate::sync::sync_job;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use flowsense_storage::StorageError;
-use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use flowsense_webhooks::intuit_xero::{VerifyError, WebhookEvent, verify_quickbooks, verify_xero};
+use secrecy::SecretString;
 use std::collections::BTreeSet;
 
 /// The largest webhook body read (both providers send ids only).
@@ -77,110 +74,11 @@ pub struct Received {
     pub syncs_queued: usize,
 }
 
-/// Checks `signature` (the header's base64 text) against HMAC-SHA256(`key`, `body`).
-fn signature_matches(key: &SecretString, signature: Option<&str>, body: &[u8]) -> bool {
-    let Some(sent) = signature.and_then(|s| STANDARD.decode(s.trim()).ok()) else {
-        return false;
-    };
-    let expected = hmac_sha256(key.expose_secret().as_bytes(), &[body]);
-    ct_eq(&sent, &expected)
-}
-
-/// One company's change, with the id that makes it once-only.
-struct Event {
-    delivery_id: String,
-    tenant: String,
-}
-
-#[derive(Deserialize)]
-struct CloudEvent {
-    id: String,
-    intuitaccountid: String,
-}
-
-#[derive(Deserialize)]
-struct LegacyBody {
-    #[serde(rename = "eventNotifications")]
-    event_notifications: Vec<LegacyNotification>,
-}
-
-#[derive(Deserialize)]
-struct LegacyNotification {
-    #[serde(rename = "realmId")]
-    realm_id: String,
-}
-
-/// Verifies and reads a QuickBooks delivery: its events, each with its realm.
-///
-/// # Errors
-/// [`WebhookError::BadSignature`] for a missing or wrong signature (checked before the body is
-/// read), [`WebhookError::Malformed`] for a signed body of neither shape.
-fn verify_quickbooks(
-    verifier: &SecretString,
-    signature: Option<&str>,
-    body: &[u8],
-) -> Result<Vec<Event>, WebhookError> {
-    if !signature_matches(verifier, signature, body) {
-        return Err(WebhookError::BadSignature);
+fn refused(e: VerifyError) -> WebhookError {
+    match e {
+        VerifyError::BadSignature => WebhookError::BadSignature,
+        VerifyError::Malformed => WebhookError::Malformed,
     }
-    if let Ok(events) = serde_json::from_slice::<Vec<CloudEvent>>(body) {
-        return Ok(events
-            .into_iter()
-            .map(|e| Event {
-                delivery_id: e.id,
-                tenant: e.intuitaccountid,
-            })
-            .collect());
-    }
-    let legacy: LegacyBody = serde_json::from_slice(body).map_err(|_| WebhookError::Malformed)?;
-    let body_id = hex::encode(sha256(body));
-    Ok(legacy
-        .event_notifications
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| Event {
-            delivery_id: format!("{body_id}:{i}"),
-            tenant: n.realm_id,
-        })
-        .collect())
-}
-
-#[derive(Deserialize)]
-struct XeroBody {
-    events: Vec<XeroEvent>,
-}
-
-#[derive(Deserialize)]
-struct XeroEvent {
-    #[serde(rename = "tenantId")]
-    tenant_id: String,
-}
-
-/// Verifies and reads a Xero delivery. An empty list is the intent-to-receive check.
-///
-/// # Errors
-/// As [`verify_quickbooks`].
-fn verify_xero(
-    key: &SecretString,
-    signature: Option<&str>,
-    body: &[u8],
-) -> Result<Vec<Event>, WebhookError> {
-    if !signature_matches(key, signature, body) {
-        return Err(WebhookError::BadSignature);
-    }
-    let parsed: XeroBody = serde_json::from_slice(body).map_err(|_| WebhookError::Malformed)?;
-    // Xero's events carry no id of their own; a delivery is told apart by its whole body
-    // (sequence numbers and entropy included).
-    let body_id = hex::encode(sha256(body));
-    Ok(parsed
-        .events
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| Event {
-            delivery_id: format!("{body_id}:{i}"),
-            tenant: e.tenant_id,
-        })
-        .collect())
 }
 
 /// Records each event once and queues a sync of each active connection of each company named
@@ -188,7 +86,7 @@ fn verify_xero(
 async fn act_on(
     ctx: &Context,
     provider: Provider,
-    events: Vec<Event>,
+    events: Vec<WebhookEvent>,
 ) -> Result<Received, WebhookError> {
     let now = ctx.now();
     let mut received = Received::default();
@@ -253,7 +151,7 @@ pub async fn receive_quickbooks(
         .as_ref()
         .ok_or(WebhookError::NotConfigured)?;
     bounded(body)?;
-    let events = verify_quickbooks(verifier, signature, body)?;
+    let events = verify_quickbooks(verifier, signature, body).map_err(refused)?;
     act_on(ctx, Provider::QuickBooks, events).await
 }
 
@@ -278,58 +176,6 @@ pub async fn receive_xero(
         .as_ref()
         .ok_or(WebhookError::NotConfigured)?;
     bounded(body)?;
-    let events = verify_xero(key, signature, body)?;
+    let events = verify_xero(key, signature, body).map_err(refused)?;
     act_on(ctx, Provider::Xero, events).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sign(key: &str, body: &[u8]) -> String {
-        STANDARD.encode(hmac_sha256(key.as_bytes(), &[body]))
-    }
-
-    #[test]
-    fn both_quickbooks_shapes_are_read_and_a_bad_signature_is_refused() {
-        let key = SecretString::from("verifier".to_owned());
-        let cloud = br#"[{"specversion":"1.0","id":"e1","source":"s","type":"qbo.account.created.v1","time":"2025-09-10T21:31:25Z","intuitentityid":"1","intuitaccountid":"310687","data":{}}]"#;
-        let events = verify_quickbooks(&key, Some(&sign("verifier", cloud)), cloud).unwrap();
-        assert_eq!(
-            (events[0].delivery_id.as_str(), events[0].tenant.as_str()),
-            ("e1", "310687")
-        );
-        let legacy = br#"{"eventNotifications":[{"realmId":"1185883450","dataChangeEvent":{"entities":[]}}]}"#;
-        let events = verify_quickbooks(&key, Some(&sign("verifier", legacy)), legacy).unwrap();
-        assert_eq!(events[0].tenant, "1185883450");
-        assert!(matches!(
-            verify_quickbooks(&key, Some(&sign("other", cloud)), cloud),
-            Err(WebhookError::BadSignature)
-        ));
-        assert!(matches!(
-            verify_quickbooks(&key, None, cloud),
-            Err(WebhookError::BadSignature)
-        ));
-        let mut tampered = cloud.to_vec();
-        tampered[10] ^= 1;
-        assert!(matches!(
-            verify_quickbooks(&key, Some(&sign("verifier", cloud)), &tampered),
-            Err(WebhookError::BadSignature)
-        ));
-    }
-
-    #[test]
-    fn a_signed_empty_xero_delivery_is_the_intent_to_receive_check() {
-        let key = SecretString::from("xero-key".to_owned());
-        let body = br#"{"events":[],"lastEventSequence":0,"firstEventSequence":0,"entropy":"S0m3r4Nd0mt3xt"}"#;
-        assert!(
-            verify_xero(&key, Some(&sign("xero-key", body)), body)
-                .unwrap()
-                .is_empty()
-        );
-        assert!(matches!(
-            verify_xero(&key, Some(&sign("wrong", body)), body),
-            Err(WebhookError::BadSignature)
-        ));
-    }
 }

@@ -6,10 +6,17 @@
 //! within [`SIGNATURE_TOLERANCE_SECS`] of now, both ways (Stripe's libraries refuse only old
 //! ones; a timestamp from the future is refused here too, so a signature cannot be made to
 //! last longer than the window).
+//!
+//! A delivery's body is then read as an event ([`parse_stripe_event`]): its id, its type and the
+//! object it carries, of which only the subscription and customer it names are used
+//! ([`StripeEvent::subject`]); the subscription itself is fetched from Stripe, never trusted
+//! from the event.
 
-use crate::identity::crypto::{ct_eq, hmac_sha256};
+use crate::crypto::{ct_eq, hmac_sha256};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::Value;
 
 /// How old a signature may be (Stripe's default tolerance).
 pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
@@ -44,16 +51,16 @@ pub fn verify_stripe_signature(
             continue;
         };
         match key {
-            "t" => timestamp = value.parse::<i64>().ok(),
+            // The signed payload holds the timestamp as the header spells it.
+            "t" => timestamp = value.parse::<i64>().ok().map(|t| (t, value)),
             "v1" => signatures.push(value.as_bytes()),
             _ => {}
         }
     }
-    let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
+    let (timestamp, t) = timestamp.ok_or(SignatureError::Malformed)?;
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    let t = timestamp.to_string();
     let matched = secrets.iter().any(|secret| {
         let expected = hex::encode(hmac_sha256(
             secret.expose_secret().as_bytes(),
@@ -66,10 +73,53 @@ pub fn verify_stripe_signature(
     if !matched {
         return Err(SignatureError::NoMatch);
     }
-    if (now.timestamp() - timestamp).abs() > tolerance_secs {
+    // `abs_diff`: a signed timestamp far from now (say `i64::MIN`) must read as stale, not
+    // overflow into a small difference.
+    if now.timestamp().abs_diff(timestamp) > tolerance_secs.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     Ok(timestamp)
+}
+
+/// A Stripe event as FlowSense reads it: the rest of the body is ignored.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StripeEvent {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: StripeEventData,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StripeEventData {
+    pub object: Value,
+}
+
+/// The body of a delivery as an event; `None` when it is not one.
+#[must_use]
+pub fn parse_stripe_event(body: &[u8]) -> Option<StripeEvent> {
+    serde_json::from_slice(body).ok()
+}
+
+impl StripeEvent {
+    /// The subscription the event is about and the customer it belongs to, by event type;
+    /// `None` for the types FlowSense does not act on.
+    #[must_use]
+    pub fn subject(&self) -> Option<(String, String)> {
+        let o = &self.data.object;
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let subscription = match self.kind.as_str() {
+            "checkout.session.completed" => text(&o["subscription"]),
+            "customer.subscription.created"
+            | "customer.subscription.updated"
+            | "customer.subscription.deleted" => text(&o["id"]),
+            "invoice.paid" | "invoice.payment_failed" => {
+                text(&o["parent"]["subscription_details"]["subscription"])
+            }
+            _ => None,
+        }?;
+        Some((subscription, text(&o["customer"])?))
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +192,20 @@ mod tests {
         assert_eq!(
             verify_stripe_signature(&secrets, None, body, now, 300),
             Err(SignatureError::Malformed)
+        );
+        for far in [i64::MIN, i64::MIN + 1, i64::MAX] {
+            let header = format!("t={far},v1={}", sign("whsec_new", far, body));
+            assert_eq!(
+                verify_stripe_signature(&secrets, Some(&header), body, now, 300),
+                Err(SignatureError::Stale),
+                "t={far}"
+            );
+        }
+        let spelled = format!("t=+{t},v1={new}");
+        assert_eq!(
+            verify_stripe_signature(&secrets, Some(&spelled), body, now, 300),
+            Err(SignatureError::NoMatch),
+            "the timestamp is signed as the header writes it"
         );
         let mut tampered = body.to_vec();
         tampered[3] ^= 1;
