@@ -409,7 +409,9 @@ fn every_key_and_derivation_is_in_the_crypto_inventory() {
     );
     let labels_in_docs: Vec<_> = listed
         .iter()
-        .filter(|l| !l.chars().next().is_some_and(|c| c.is_ascii_uppercase()) || l.starts_with("KeyScope::"))
+        .filter(|l| {
+            !l.chars().next().is_some_and(|c| c.is_ascii_uppercase()) || l.starts_with("KeyScope::")
+        })
         .filter(|l| !in_code.contains(*l))
         .collect();
     assert!(
