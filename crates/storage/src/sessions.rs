@@ -154,6 +154,30 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Keeps the user's session `newest` and their `others` most recently created other
+    /// sessions, and deletes the rest (the concurrent-session limit); returns how many went.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn delete_sessions_beyond(
+        &self,
+        user: UserId,
+        newest: &[u8],
+        others: u32,
+    ) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                sql!("sessions/delete_beyond_newest")
+                    .arg(user)
+                    .arg(newest.to_vec())
+                    .arg(i64::from(others)),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Deletes every session of a user except `keep`; returns how many went.
     ///
     /// # Errors

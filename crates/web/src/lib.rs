@@ -87,6 +87,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
+                    auth::refusals::log_refusals,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
                     pages::errors::html_errors,
                 ))
                 .layer(CatchPanicLayer::custom(error::panic_response))

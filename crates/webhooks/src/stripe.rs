@@ -62,13 +62,10 @@ pub fn verify_stripe_signature(
         return Err(SignatureError::Malformed);
     }
     let matched = secrets.iter().any(|secret| {
-        let expected = hex::encode(hmac_sha256(
-            secret.expose_secret().as_bytes(),
-            &[t.as_bytes(), b".", body],
-        ));
+        let expected = ExpectedSignature::of(secret, &t, body);
         signatures
             .iter()
-            .fold(false, |any, sent| ct_eq(sent, expected.as_bytes()) | any)
+            .fold(false, |any, sent| expected.matches(sent) | any)
     });
     if !matched {
         return Err(SignatureError::NoMatch);
@@ -122,9 +119,64 @@ impl StripeEvent {
     }
 }
 
+/// The `v1` a delivery must carry under one secret. It has no `==`: the only comparison is
+/// [`matches`](Self::matches), in constant time.
+struct ExpectedSignature(String);
+
+impl ExpectedSignature {
+    fn of(secret: &SecretString, timestamp: &str, body: &[u8]) -> Self {
+        Self(hex::encode(hmac_sha256(
+            secret.expose_secret().as_bytes(),
+            &[timestamp.as_bytes(), b".", body],
+        )))
+    }
+
+    fn matches(&self, sent: &[u8]) -> bool {
+        ct_eq(sent, self.0.as_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Signatures are compared in constant time only (checklist G2): the expected signature
+    /// has no `==` to reach for, and the comparison it offers is right on equal, almost equal
+    /// and differently sized input.
+    #[test]
+    fn the_expected_signature_can_only_be_compared_in_constant_time() {
+        struct Probe<T>(std::marker::PhantomData<T>);
+        trait Fallback {
+            fn comparable(&self) -> bool {
+                false
+            }
+        }
+        impl<T> Fallback for Probe<T> {}
+        #[allow(dead_code)]
+        impl<T: PartialEq> Probe<T> {
+            fn comparable(&self) -> bool {
+                true
+            }
+        }
+        assert!(Probe::<String>(std::marker::PhantomData).comparable());
+        assert!(!Probe::<ExpectedSignature>(std::marker::PhantomData).comparable());
+
+        let expected = ExpectedSignature::of(&secret("whsec_a"), "1700000000", b"{}");
+        let right = sign("whsec_a", 1_700_000_000, b"{}");
+        assert!(expected.matches(right.as_bytes()));
+        let mut last_differs = right.clone().into_bytes();
+        let end = last_differs.len() - 1;
+        last_differs[end] = if last_differs[end] == b'0' {
+            b'1'
+        } else {
+            b'0'
+        };
+        assert!(!expected.matches(&last_differs));
+        assert!(!expected.matches(&right.as_bytes()[..63]));
+        assert!(!expected.matches(format!("{right}0").as_bytes()));
+        assert!(!expected.matches(b""));
+        assert!(ct_eq(b"", b"") && !ct_eq(b"a", b"b") && !ct_eq(b"a", b"ab"));
+    }
     use chrono::TimeZone;
 
     fn secret(s: &str) -> SecretString {

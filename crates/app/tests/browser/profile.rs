@@ -9,7 +9,7 @@ use super::harness::{
 };
 use crate::cli_support::http;
 use fantoccini::{Client, Locator};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::Path;
 
 const EMAIL: &str = "robin.newcomer@example.org";
@@ -257,6 +257,30 @@ fn a_newcomer_signs_up_enrols_mfa_manages_sessions_and_tokens_exports_and_leaves
         assert!(!raw.contains(&token) && !raw.contains(&codes[1]) && !raw.contains(PASSWORD));
         assert!(!raw.contains(&secret.split_whitespace().collect::<String>()));
         shot(&c, "profile-data").await;
+
+        // Nothing of it stays in the browser's storage (checklist J9): after sign-in, MFA
+        // enrolment, a token shown and the export read, local and session storage hold nothing,
+        // and the session cookie is out of the page's reach (HttpOnly).
+        let stored = c
+            .execute(
+                "const all = s => Object.keys(s).map(k => k + '=' + s.getItem(k));\
+                 return [all(window.localStorage), all(window.sessionStorage), document.cookie];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored[0], json!([]), "localStorage: {stored}");
+        assert_eq!(stored[1], json!([]), "sessionStorage: {stored}");
+        assert_eq!(stored[2], "", "the page can read a cookie: {stored}");
+        let stored = stored.to_string();
+        for secret in [
+            token.as_str(),
+            codes[1].as_str(),
+            PASSWORD,
+            doc["profile"]["email"].as_str().unwrap(),
+        ] {
+            assert!(!stored.contains(secret));
+        }
 
         // Delete the account: type the address (the sign-in is recent, so step-up passes).
         fill(&c, "delete-email", EMAIL).await;

@@ -113,6 +113,22 @@ fn a_viewer_signs_in_reads_the_dashboard_filters_transactions_and_signs_out() {
         assert_csp_clean(&c, "transactions").await;
         shot(&c, "transactions").await;
 
+        // The books read so far left nothing in the browser's storage, and the session cookie
+        // is beyond the page's reach (checklist J9).
+        let stored = c
+            .execute(
+                "const all = s => Object.keys(s).map(k => k + '=' + s.getItem(k));\
+                 return [all(window.localStorage), all(window.sessionStorage), document.cookie];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            stored,
+            serde_json::json!([[], [], ""]),
+            "web storage after reading the books"
+        );
+
         // Another organisation's dashboard is a plain 404 page.
         c.goto(&format!("{base}/app/{other_org}")).await.unwrap();
         assert!(text(&c, "h1").await.contains("Page not found"));

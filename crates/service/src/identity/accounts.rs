@@ -95,6 +95,7 @@ pub async fn create_user_with_password(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignupInput {
     pub email: String,
     pub password: String,
@@ -169,6 +170,7 @@ pub async fn verify_email(ctx: &Context, token: &str) -> Result<(), IdentityErro
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoginInput {
     pub email: String,
     pub password: String,

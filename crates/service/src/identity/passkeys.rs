@@ -82,6 +82,7 @@ pub struct CeremonyStart {
 
 /// The browser's answer to a ceremony.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PasskeyProof {
     pub ceremony: String,
     pub credential: Value,
@@ -581,6 +582,7 @@ async fn start_for_user(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecondFactorStart {
     pub email: String,
     pub password: String,

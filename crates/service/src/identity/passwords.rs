@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
@@ -116,6 +117,7 @@ pub async fn request_password_reset(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResetConfirm {
     pub token: String,
     pub new_password: String,
@@ -162,6 +164,7 @@ pub async fn confirm_password_reset(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Reauthenticate {
     pub password: String,
     #[serde(default)]

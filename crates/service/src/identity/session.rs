@@ -18,7 +18,12 @@ pub struct SessionPolicy {
     pub absolute_lifetime: TimeDelta,
     /// Sensitive actions need a password (and code) entered at most this long ago.
     pub recent_auth_window: TimeDelta,
+    /// Sessions one user may hold at once; signing in once more ends their oldest.
+    pub max_sessions_per_user: u32,
 }
+
+/// The default concurrent-session limit (documented in `SECURITY.md`).
+pub const MAX_SESSIONS_PER_USER: u32 = 10;
 
 impl Default for SessionPolicy {
     fn default() -> Self {
@@ -26,6 +31,7 @@ impl Default for SessionPolicy {
             idle_timeout: TimeDelta::minutes(30),
             absolute_lifetime: TimeDelta::hours(12),
             recent_auth_window: TimeDelta::minutes(10),
+            max_sessions_per_user: MAX_SESSIONS_PER_USER,
         }
     }
 }
@@ -77,5 +83,13 @@ pub(crate) async fn issue_session(
         ip: client.ip.clone(),
     };
     ctx.store.create_session(&new, replaces).await?;
+    let others = ctx.session_policy.max_sessions_per_user.saturating_sub(1);
+    let ended = ctx
+        .store
+        .delete_sessions_beyond(user, &new.id_hash, others)
+        .await?;
+    if ended > 0 {
+        tracing::info!(%user, ended, "the oldest sessions ended at the concurrent-session limit");
+    }
     Ok(Issued { token, csrf_token })
 }

@@ -14,6 +14,7 @@ pub const DEFAULT_TOKEN_DAYS: i64 = 90;
 pub const MAX_TOKEN_DAYS: i64 = 365;
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewTokenInput {
     pub name: String,
     pub scope: TokenScope,

@@ -228,6 +228,7 @@ fn transactions_after(
 
 /// The confirmation a deletion needs: the organisation's name, typed.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteInput {
     pub confirm: String,
 }

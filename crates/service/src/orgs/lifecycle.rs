@@ -51,6 +51,7 @@ pub async fn organisation(ctx: &Context, who: &OrgAccess) -> Result<Organisation
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrgInput {
     pub name: String,
     /// The organisation's slug; absent or blank, one is made from the name (see [`slug_from_name`]),

@@ -32,6 +32,7 @@ pub async fn list(ctx: &Context, who: &OrgAccess) -> Result<Vec<MemberDetail>, O
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InviteInput {
     pub email: String,
     pub role: Role,
@@ -138,6 +139,7 @@ pub async fn accept(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RoleInput {
     pub role: Role,
 }
@@ -201,6 +203,7 @@ pub async fn remove(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TransferInput {
     pub user: String,
     #[serde(default)]

@@ -39,6 +39,7 @@ pub enum BackupCipherError {
 }
 
 /// Seals and opens one backup's file.
+#[derive(zeroize::ZeroizeOnDrop)]
 pub struct BackupCipher {
     key: DataKey,
     master_version: u32,

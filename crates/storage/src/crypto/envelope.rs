@@ -60,6 +60,7 @@ fn push_part(out: &mut Vec<u8>, part: &[u8]) {
 
 /// An unwrapped data key (or master key). The cipher's round keys are wiped on drop and nothing
 /// of it is ever printed.
+#[derive(zeroize::ZeroizeOnDrop)]
 pub(crate) struct DataKey {
     pub(crate) version: u32,
     cipher: Aes256Gcm,

@@ -19,7 +19,8 @@ pub const MASTER_KEY_ENV: &str = "FLOWSENSE_MASTER_KEY";
 /// The environment variable that names a file holding the master key(s).
 pub const MASTER_KEY_FILE_ENV: &str = "FLOWSENSE_MASTER_KEY_FILE";
 
-struct MasterKey {
+#[derive(zeroize::ZeroizeOnDrop)]
+pub(super) struct MasterKey {
     bytes: Zeroizing<[u8; KEY_LEN]>,
     cipher: DataKey,
 }

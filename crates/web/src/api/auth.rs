@@ -32,6 +32,7 @@ pub(crate) async fn signup(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct TokenInput {
     token: String,
 }
@@ -84,6 +85,7 @@ pub(crate) async fn change_password(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ResetRequest {
     email: String,
 }

@@ -37,6 +37,7 @@ pub(crate) async fn one(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ConnectInput {
     provider: String,
 }

@@ -34,6 +34,7 @@ pub(crate) async fn mfa_enrol(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct CodeInput {
     code: String,
 }

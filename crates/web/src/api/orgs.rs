@@ -77,6 +77,7 @@ pub(crate) async fn invite(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct TokenInput {
     token: String,
 }

@@ -87,6 +87,7 @@ pub(crate) async fn list(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct NameInput {
     #[serde(default)]
     name: String,

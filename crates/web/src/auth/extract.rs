@@ -231,10 +231,11 @@ async fn resolve_org(
         let id: OrgId = segment.parse().map_err(|_| not_found())?;
         (id, OrgPath::by_id(id))
     };
+    // Recorded before the check, so a refusal is logged with the organisation it was about.
+    tracing::Span::current().record("org", tracing::field::display(org));
     let access = OrgAccess::check(state, current.0, org, needed)
         .await
         .map_err(|e| ApiError::from(e).into_response())?;
-    tracing::Span::current().record("org", tracing::field::display(org));
     if page
         && is_safe(&parts.method)
         && path.as_str() != segment

@@ -5,6 +5,7 @@
 pub mod client_ip;
 pub(crate) mod csrf;
 pub mod extract;
+pub(crate) mod refusals;
 pub mod session;
 
 pub use client_ip::TrustedProxies;

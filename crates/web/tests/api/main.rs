@@ -40,6 +40,7 @@ mod org_pages;
 mod own_export;
 mod pages;
 mod passkeys;
+mod password_age;
 mod planned_items;
 mod profile;
 mod readiness;

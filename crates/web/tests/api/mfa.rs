@@ -367,9 +367,128 @@ async fn a_password_reset_still_ends_at_the_second_factor(db: Db) {
     assert!(page.set_cookie().is_empty(), "{}", page.set_cookie());
 }
 
+/// Every route of the registry, its placeholders filled for `org`.
+fn every_route(org: &str) -> Vec<(flowsense_web::routes::RouteSpec, String)> {
+    flowsense_web::routes::route_table()
+        .into_iter()
+        .map(|spec| {
+            let path = spec
+                .path
+                .replace("{org}", org)
+                .replace("{user}", &uuid::Uuid::new_v4().to_string())
+                .replace("{id}", &uuid::Uuid::new_v4().to_string())
+                .replace("{provider}", "quickbooks")
+                .replace("{kind}", "runway")
+                .replace("{job}", "cleanup.expired")
+                .replace("{token}", "a-token");
+            (spec, path)
+        })
+        .collect()
+}
+
+/// MFA gates everything (checklist B5). Someone who has given only the password of an account
+/// with MFA holds no session at all: every route that needs one answers them as it answers a
+/// stranger. And where an organisation requires MFA, a member without it reaches none of its
+/// routes, API or page, whatever the method; their own profile stays open so they can enrol.
+async fn half_signed_in_callers_and_members_without_mfa_reach_nothing(db: Db) {
+    use flowsense_web::routes::Access;
+    let app = spawn_app(db).await;
+    let admin = app.user("ida@x.test").await;
+    let org = app.org("gated", admin).await;
+    app.member(org, "joe@x.test", Role::Member).await;
+    let mut a = app.signed_in("ida@x.test").await;
+    enrol(&app, &mut a).await;
+    let (s, _) = a
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{org}/settings"),
+            Some(json!({"mfa_required": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Password only, for an account with MFA: refused, and no cookie comes back.
+    let mut half = app.browser();
+    let (s, body) = half.login("ida@x.test", PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(code_of(&body), "totp_required");
+    assert!(half.csrf.is_none());
+    let routes = every_route(&org.to_string());
+    let mut tried = 0;
+    for (spec, path) in &routes {
+        if matches!(spec.access, Access::Public | Access::Signed) {
+            continue;
+        }
+        let resp = half
+            .request(spec.method.clone(), path)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let landed = resp.url().path().to_owned();
+        if spec.page {
+            // A page sends whoever has no session to sign in (redirects are followed).
+            assert!(
+                landed == "/login"
+                    || status == StatusCode::UNAUTHORIZED
+                    || status == StatusCode::FORBIDDEN,
+                "{} {path}: {status} at {landed}",
+                spec.method
+            );
+        } else {
+            assert!(
+                status == StatusCode::UNAUTHORIZED
+                    || (status == StatusCode::FORBIDDEN && spec.method != Method::GET),
+                "{} {path}: {status}",
+                spec.method
+            );
+        }
+        tried += 1;
+    }
+
+    // A member without MFA, in the organisation that requires it: every API route of the
+    // organisation is 403 mfa_required, and every page of it is refused.
+    let mut m = app.signed_in("joe@x.test").await;
+    let mut refused = 0;
+    for (spec, path) in &routes {
+        if !spec.path.contains("{org}") || matches!(spec.access, Access::Public | Access::Signed) {
+            continue;
+        }
+        if spec.page {
+            if spec.method != Method::GET {
+                continue; // a form without its token is refused by CSRF first
+            }
+            let resp = m.request(Method::GET, path).send().await.expect("page");
+            let status = resp.status();
+            let html = resp.text().await.expect("html");
+            assert_eq!(status, StatusCode::FORBIDDEN, "GET {path}: {html}");
+        } else {
+            let body = (spec.method != Method::GET).then(|| json!({}));
+            let (s, answer) = m.send(spec.method.clone(), path, body).await;
+            assert_eq!(
+                (s, code_of(&answer)),
+                (StatusCode::FORBIDDEN, "mfa_required"),
+                "{} {path}: {answer}",
+                spec.method
+            );
+        }
+        refused += 1;
+    }
+    assert_eq!(
+        m.get("/api/v1/me").await.0,
+        StatusCode::OK,
+        "own profile stays open"
+    );
+    assert!(
+        tried >= 100 && refused >= 50,
+        "{tried} routes tried half signed in, {refused} refused"
+    );
+}
+
 crate::on_both_backends!(
     totp_window_replay_and_recovery_codes,
     a_password_reset_still_ends_at_the_second_factor,
     an_organisation_can_require_mfa,
+    half_signed_in_callers_and_members_without_mfa_reach_nothing,
     wrong_codes_are_throttled
 );

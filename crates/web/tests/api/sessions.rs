@@ -260,6 +260,67 @@ async fn users_list_and_revoke_their_sessions(db: Db) {
     assert_eq!(a.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
 }
 
+/// The concurrent-session limit behaves as `SECURITY.md` documents it (checklist D8): one
+/// sign-in past the limit ends the oldest session on the server, and only that one; a step-up at
+/// the limit ends nobody.
+async fn signing_in_past_the_session_limit_ends_the_oldest_session(db: Db) {
+    use flowsense_service::identity::session::MAX_SESSIONS_PER_USER;
+    let limit = usize::try_from(MAX_SESSIONS_PER_USER).expect("small");
+    let policy = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../SECURITY.md"))
+        .expect("SECURITY.md");
+    assert!(
+        policy.contains(&format!("at most {limit} sessions at once"))
+            && policy.contains("ends that user's oldest session"),
+        "SECURITY.md documents the limit"
+    );
+    let app = spawn_app(db).await;
+    app.user("lim@x.test").await;
+    app.user("other@x.test").await;
+    let mut bystander = app.signed_in("other@x.test").await;
+    let mut sessions = Vec::new();
+    for _ in 0..limit {
+        sessions.push(app.signed_in("lim@x.test").await);
+        app.advance(TimeDelta::seconds(1));
+    }
+    for b in &mut sessions {
+        assert_eq!(b.get("/api/v1/me").await.0, StatusCode::OK);
+    }
+    let (s, listed) = sessions[limit - 1].get("/api/v1/me/sessions").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(listed.as_array().map(Vec::len), Some(limit), "{listed}");
+
+    // A step-up at the limit renews one session and ends no other.
+    let (s, _) = sessions[limit - 1]
+        .post("/api/v1/auth/reauthenticate", json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    for b in &mut sessions {
+        assert_eq!(
+            b.get("/api/v1/me").await.0,
+            StatusCode::OK,
+            "a step-up ended a session"
+        );
+    }
+
+    let mut newest = app.signed_in("lim@x.test").await;
+    assert_eq!(newest.get("/api/v1/me").await.0, StatusCode::OK);
+    assert_eq!(
+        sessions[0].get("/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "the oldest session outlived the limit"
+    );
+    for b in &mut sessions[1..] {
+        assert_eq!(b.get("/api/v1/me").await.0, StatusCode::OK);
+    }
+    let (_, listed) = newest.get("/api/v1/me/sessions").await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(limit), "{listed}");
+    assert_eq!(
+        bystander.get("/api/v1/me").await.0,
+        StatusCode::OK,
+        "another user's session"
+    );
+}
+
 /// A cookie captured before a step-up or a logout is dead on the server, not only forgotten by
 /// the browser that held it (checklist D2, D4); the logout also asks the browser to clear what
 /// the origin stored (J9).
@@ -495,4 +556,5 @@ crate::on_both_backends!(
     cookies_from_before_a_step_up_or_a_logout_are_refused,
     password_change_revokes_every_session,
     users_list_and_revoke_their_sessions,
+    signing_in_past_the_session_limit_ends_the_oldest_session,
 );

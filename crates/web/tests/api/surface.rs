@@ -136,7 +136,7 @@ fn assert_csp(label: &str, policy: &str) {
 }
 
 /// Every path of the route table with its methods, placeholders filled in.
-fn paths_and_methods(org: &str, user: &str) -> BTreeMap<String, BTreeSet<String>> {
+pub fn paths_and_methods(org: &str, user: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut templates: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
     for spec in route_table() {
         templates

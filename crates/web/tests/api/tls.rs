@@ -13,6 +13,7 @@ type ClientTls = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
 
 struct TlsServer {
     addr: SocketAddr,
+    state: AppState,
     cert_pem: String,
     stop: Option<oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
@@ -54,11 +55,12 @@ async fn spawn_tls_server() -> TlsServer {
         flowsense_web::AuthSettings::new(format!("https://{addr}")),
     )
     .expect("state");
-    tokio::spawn(serve_tls(listener, state, tls.config, async {
+    tokio::spawn(serve_tls(listener, state.clone(), tls.config, async {
         let _ = stopped.await;
     }));
     TlsServer {
         addr,
+        state,
         cert_pem: tls.cert_pem,
         stop: Some(stop),
         _dir: dir,
@@ -220,4 +222,141 @@ async fn openssl_s_client_agrees_tls12_fails_and_tls13_succeeds() {
         "openssl -tls1_3 must succeed: {out}"
     );
     assert!(out.contains("TLSv1.3"), "{out}");
+}
+
+/// One request with `headers` and `body` on a connection of its own; the answer as sent.
+async fn https_send(
+    server: &TlsServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> String {
+    let mut tls = handshake(server, &rustls::version::TLS13)
+        .await
+        .expect("a TLS 1.3 handshake succeeds");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        server.addr,
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    tls.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    tls.read_to_end(&mut response).await.ok();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+/// HSTS on every answer over TLS, whatever the route and outcome (checklist I1): every path of
+/// the route table with each method it serves and one it does not, signed in and anonymous,
+/// plus an asset, unknown paths and an unknown method.
+#[tokio::test]
+async fn every_answer_over_tls_carries_hsts() {
+    use flowsense_storage::{NewOrg, OrgSettings};
+    let server = spawn_tls_server().await;
+    let password = "a long enough password for hsts";
+    let user = flowsense_service::identity::accounts::create_user_with_password(
+        &server.state,
+        "hsts@x.test",
+        "Hugo",
+        password,
+        true,
+    )
+    .await
+    .expect("user")
+    .id;
+    let store = &server.state.store;
+    let org = store
+        .create_org(&NewOrg {
+            slug: "hsts".into(),
+            name: "HSTS Ltd".into(),
+            settings: OrgSettings::with_currency(flowsense_core::Currency::USD),
+        })
+        .await
+        .expect("org")
+        .id;
+    store
+        .set_membership(org, user, flowsense_core::Role::Admin)
+        .await
+        .expect("membership");
+    let login = https_send(
+        &server,
+        "POST",
+        "/api/v1/auth/login",
+        &[("Content-Type", "application/json")],
+        &format!(r#"{{"email":"hsts@x.test","password":"{password}"}}"#),
+    )
+    .await;
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    let cookie = login
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie").then(|| {
+                value
+                    .trim()
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        })
+        .expect("a session cookie");
+
+    let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+    let mut check = |label: &str, response: &str| {
+        let status = response.get(9..12).unwrap_or("???").to_owned();
+        assert_hsts(&response.to_lowercase());
+        assert!(
+            !label.is_empty() && status != "???",
+            "{label}: no answer: {response}"
+        );
+        *statuses.entry(status).or_default() += 1;
+    };
+    let routes = crate::surface::paths_and_methods(&org.to_string(), &user.to_string());
+    for (path, methods) in &routes {
+        let unused = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+            .into_iter()
+            .find(|m| !methods.contains(*m))
+            .unwrap_or("TRACE");
+        for method in methods.iter().map(String::as_str).chain([unused]) {
+            for signed_in in [false, true] {
+                let headers: Vec<(&str, &str)> = if signed_in {
+                    vec![("Cookie", cookie.as_str())]
+                } else {
+                    Vec::new()
+                };
+                let response = https_send(&server, method, path, &headers, "").await;
+                check(
+                    &format!("{method} {path} signed in: {signed_in}"),
+                    &response,
+                );
+            }
+        }
+    }
+    for (method, path) in [
+        ("GET", "/assets/app.css"),
+        ("GET", "/no-such-page"),
+        ("GET", "/api/v1/no-such-route"),
+        ("TRACE", "/"),
+        ("GET", "/.git/HEAD"),
+    ] {
+        let response = https_send(&server, method, path, &[], "").await;
+        check(&format!("{method} {path}"), &response);
+    }
+    println!(
+        "HSTS on {} answers over TLS: {statuses:?}",
+        statuses.values().sum::<usize>()
+    );
+    for status in ["200", "401", "403", "404", "405"] {
+        assert!(
+            statuses.contains_key(status),
+            "no {status} among the answers: {statuses:?}"
+        );
+    }
+    assert!(routes.len() >= 100, "{} paths", routes.len());
 }

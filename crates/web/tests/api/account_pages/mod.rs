@@ -55,7 +55,7 @@ async fn invite(
 
 /// Everything the log prints, from the moment a test asks for it.
 #[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+pub(crate) struct Captured(pub(crate) std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl std::io::Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -69,14 +69,16 @@ impl std::io::Write for Captured {
 
 /// The log of this test binary: a global subscriber (a thread-local one misses events whose
 /// call sites other tests' threads registered first), at every level for the request path.
-fn captured_log() -> &'static Captured {
+pub(crate) fn captured_log() -> &'static Captured {
     static LOG: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
     LOG.get_or_init(|| {
         let log = Captured::default();
         let writer = log.clone();
+        // JSON lines, as production logs with `--log-format json`.
         let subscriber = tracing_subscriber::fmt()
+            .json()
             .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "warn,tower_http=trace,axum=trace,flowsense_web=trace,flowsense_storage=trace,sqlx=debug",
+                "warn,tower_http=trace,axum=trace,flowsense_web=trace,flowsense_storage=trace,sqlx=debug,flowsense::audit=info",
             ))
             .with_ansi(false)
             .with_writer(move || writer.clone())
@@ -144,7 +146,7 @@ async fn tokens_in_links_never_reach_the_request_log() {
         "the request log was captured"
     );
     assert!(
-        text.contains("route=\"/verify-email\""),
+        text.contains("\"route\":\"/verify-email\""),
         "requests are named by route"
     );
     for secret in [

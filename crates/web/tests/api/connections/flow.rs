@@ -267,7 +267,75 @@ async fn disconnect_revokes_at_the_provider_and_sync_now_queues_a_sync(db: Db) {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
+/// The provider's company is bound to the connection on the server (checklist C7): another
+/// organisation's admin who names this connection by its id, through their own organisation or
+/// this one, gets 404 for every action, the provider receives no call, no sync is queued and the
+/// connection keeps its tokens; a company named in a request body is refused.
+async fn another_organisations_admin_reaches_neither_the_connection_nor_the_provider(db: Db) {
+    let e = env(db).await;
+    let admin = Hops::signed_in(&e.app, "admin@acme.test").await;
+    let (_, authorize) = admin
+        .form(&format!("/app/{}/integrations/connect/quickbooks", e.org))
+        .await;
+    let callback = admin.decide_at_fake(&authorize, true).await;
+    admin.get(&callback).await;
+    let id = e.app.state.store.connections(e.org).await.expect("list")[0].id;
+    let jobs_before = sync_jobs(&e.app).await.len();
+    let calls_before = e.fake.request_count();
+
+    let rival_admin = e.app.user("admin@rival.test").await;
+    let rival = e.app.org("rival", rival_admin).await;
+    let mut other = e.app.signed_in("admin@rival.test").await;
+    for org in [rival.to_string(), e.org.to_string()] {
+        let one = format!("/api/v1/orgs/{org}/connections/{id}");
+        let (s, _) = other.get(&one).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "GET {one}");
+        let (s, _) = other.post(&format!("{one}/sync"), json!({})).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "sync {one}");
+        let (s, _) = other.send(Method::DELETE, &one, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "DELETE {one}");
+    }
+    let (s, body) = other
+        .post(
+            &format!("/api/v1/orgs/{rival}/connections"),
+            json!({"provider": "quickbooks", "realm_id": "another-company"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    assert_eq!(
+        e.fake.request_count(),
+        calls_before,
+        "the provider was called"
+    );
+    assert_eq!(
+        sync_jobs(&e.app).await.len(),
+        jobs_before,
+        "a sync was queued"
+    );
+    assert!(
+        e.app
+            .state
+            .store
+            .connection_tokens(e.org, id)
+            .await
+            .expect("tokens")
+            .is_some(),
+        "the connection lost its tokens"
+    );
+    assert!(
+        e.app
+            .state
+            .store
+            .connections(rival)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
+
 crate::on_both_backends!(
+    another_organisations_admin_reaches_neither_the_connection_nor_the_provider,
     an_admin_connects_quickbooks_through_the_consent_page,
     members_and_viewers_cannot_connect,
     a_callback_is_refused_when_replayed_from_another_session_denied_or_expired,

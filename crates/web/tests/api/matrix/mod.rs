@@ -398,4 +398,230 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
     );
 }
 
-crate::on_both_backends!(every_route_answers_every_caller_as_the_matrix_says);
+/// Every JSON input refuses a field it does not know with 422 and changes nothing (checklist
+/// C3): the admin's own successful request of each API write route, with one field more. A
+/// route that takes no body is told apart by a second request without any body (a route that
+/// reads one refuses that with 422 too). A member cannot make themself an admin.
+async fn every_json_input_refuses_unknown_fields(db: Db) {
+    let table = route_table();
+    let mut w = world(db).await;
+
+    // What each API read answers the admin, as a schema (paths of fields and their JSON
+    // types), against the reviewed snapshot; no field may carry a secret or a hash.
+    let mut schema = std::collections::BTreeSet::new();
+    for spec in &table {
+        if !spec.path.starts_with("/api/v1/") || spec.method != Method::GET || spec.page {
+            continue;
+        }
+        if expected(spec, Who::Admin).is_some() || spec.path.ends_with("/export") {
+            continue;
+        }
+        let mut caller = w.caller(Who::Admin);
+        let (path, _) = w.sample(spec, Who::Admin, &mut caller).await;
+        let (status, answer, _) = send_api(&mut caller, Method::GET, &path, None).await;
+        assert!(status.is_success(), "GET {}: {status} {answer}", spec.path);
+        let mut fields = std::collections::BTreeSet::new();
+        json_schema(&answer, "", &mut fields);
+        for field in &fields {
+            // A text field named for a secret (flags such as `mfa_enabled` are fine).
+            let name = field
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            // The session's own CSRF token is handed to its holder on purpose, and the audit
+            // log names API tokens by their id.
+            let allowed = ["csrf_token string", "items[].details.token string"];
+            if name.ends_with(" string") && !allowed.iter().any(|a| field.ends_with(a)) {
+                for secret in [
+                    "hash", "_enc", "password", "secret", "wrapped", "totp", "token",
+                ] {
+                    assert!(
+                        !name.contains(secret),
+                        "GET {} answers a secret-looking field: {field}",
+                        spec.path
+                    );
+                }
+            }
+            schema.insert(format!("GET {} {field}", spec.path));
+        }
+    }
+    let snapshot_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/api/matrix/response_schema.txt"
+    );
+    let actual: String = schema.iter().map(|l| format!("{l}\n")).collect();
+    if std::env::var_os("FLOWSENSE_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(snapshot_path, &actual).expect("write the snapshot");
+    }
+    let reviewed = std::fs::read_to_string(snapshot_path).unwrap_or_default();
+    assert!(
+        reviewed == actual,
+        "the API's answers changed shape; review, then rerun with FLOWSENSE_UPDATE_SNAPSHOTS=1:\n{}",
+        diff_lines(&reviewed, &actual)
+    );
+
+    let mut refused = Vec::new();
+    let mut bodiless = Vec::new();
+    for spec in &table {
+        let api_write = spec.path.starts_with("/api/v1/") && spec.method != Method::GET;
+        if !api_write || spec.page || is_upload(spec) || expected(spec, Who::Admin).is_some() {
+            continue;
+        }
+        let mut caller = w.caller(Who::Admin);
+        let (path, body) = w.sample(spec, Who::Admin, &mut caller).await;
+        let mut fields = match body {
+            Some(Value::Object(fields)) => fields,
+            None => serde_json::Map::new(),
+            Some(other) => panic!(
+                "{} {}: a body that is not an object: {other}",
+                spec.method, spec.path
+            ),
+        };
+        fields.insert("is_admin".into(), json!(true));
+        let (status, answer, _) = send_api(
+            &mut caller,
+            spec.method.clone(),
+            &path,
+            Some(Value::Object(fields)),
+        )
+        .await;
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            assert!(
+                answer.to_string().contains("is_admin"),
+                "{} {}: the refusal names the field: {answer}",
+                spec.method,
+                spec.path
+            );
+            refused.push(format!("{} {}", spec.method, spec.path));
+            continue;
+        }
+        // Accepted: only a route that reads no body may do that.
+        let (again, answer, _) = send_api(&mut caller, spec.method.clone(), &path, None).await;
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        let wants_json = again == StatusCode::UNPROCESSABLE_ENTITY
+            && (message.contains("Content-Type") || message.contains("JSON"));
+        assert!(
+            !wants_json,
+            "{} {} reads a body yet accepted an unknown field ({status}): {answer}",
+            spec.method, spec.path
+        );
+        bodiless.push(format!("{} {}", spec.method, spec.path));
+        // Whatever that route did (sign out, remove someone), the next one starts afresh.
+        w = world(db).await;
+    }
+    assert!(
+        refused.len() >= 25,
+        "only {} JSON inputs tried: {refused:?}",
+        refused.len()
+    );
+    for wanted in [
+        "POST /api/v1/auth/login",
+        "POST /api/v1/auth/signup",
+        "PATCH /api/v1/orgs/{org}/settings",
+        "PATCH /api/v1/orgs/{org}/members/{user}",
+        "POST /api/v1/orgs/{org}/invitations",
+        "POST /api/v1/me/tokens",
+    ] {
+        assert!(
+            refused.contains(&wanted.to_owned()),
+            "{wanted} not refused: {refused:?}"
+        );
+    }
+
+    // Mass assignment: a member's PATCH of their own role is refused, and the role stays.
+    let member = w.person(Who::Member).expect("member").id;
+    let mut caller = w.caller(Who::Member);
+    let (s, _) = caller
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{}/members/{member}", w.org),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = caller
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{}/settings", w.org),
+            Some(json!({"retention_days": 30, "role": "admin"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let role = w.app.state.store.role_in(w.org, member).await.expect("db");
+    assert_eq!(role, Some(Role::Member));
+    let (s, _) = w
+        .caller(Who::Admin)
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{}/settings", w.org),
+            Some(json!({"retention_days": 30, "org_id": w.other_org.to_string()})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    println!(
+        "JSON inputs refusing unknown fields: {}; routes without a body: {bodiless:?}",
+        refused.len()
+    );
+}
+
+crate::on_both_backends!(
+    every_route_answers_every_caller_as_the_matrix_says,
+    every_json_input_refuses_unknown_fields
+);
+
+/// The paths of `value`'s fields with their JSON types (`items[].id string`); arrays merge
+/// their elements, and maps keyed by data (ids, dates, names) are not fields.
+fn json_schema(value: &Value, at: &str, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(fields) => {
+            let keyed_by_data = !fields.is_empty()
+                && fields.keys().all(|k| {
+                    k.starts_with(|c: char| c.is_ascii_digit() || c.is_ascii_uppercase())
+                        || uuid::Uuid::parse_str(k).is_ok()
+                });
+            if keyed_by_data {
+                out.insert(format!("{at}{{*}} object"));
+                for v in fields.values() {
+                    json_schema(v, &format!("{at}{{*}}."), out);
+                }
+                return;
+            }
+            out.insert(format!("{} object", at.trim_end_matches('.')));
+            for (k, v) in fields {
+                json_schema(v, &format!("{at}{k}."), out);
+            }
+        }
+        Value::Array(items) => {
+            out.insert(format!("{} array", at.trim_end_matches('.')));
+            for v in items {
+                json_schema(v, &format!("{}[].", at.trim_end_matches('.')), out);
+            }
+        }
+        // null says nothing of a field's type: it is listed as optional only when nothing
+        // else is known of it.
+        Value::Null => {
+            out.insert(format!("{} null", at.trim_end_matches('.')));
+        }
+        Value::Bool(_) => {
+            out.insert(format!("{} boolean", at.trim_end_matches('.')));
+        }
+        Value::Number(_) => {
+            out.insert(format!("{} number", at.trim_end_matches('.')));
+        }
+        Value::String(_) => {
+            out.insert(format!("{} string", at.trim_end_matches('.')));
+        }
+    }
+}
+
+/// The lines only in `a` (`-`) and only in `b` (`+`).
+fn diff_lines(a: &str, b: &str) -> String {
+    let a: std::collections::BTreeSet<&str> = a.lines().collect();
+    let b: std::collections::BTreeSet<&str> = b.lines().collect();
+    a.difference(&b)
+        .map(|l| format!("- {l}"))
+        .chain(b.difference(&a).map(|l| format!("+ {l}")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

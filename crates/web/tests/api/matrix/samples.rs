@@ -309,7 +309,11 @@ impl World {
                     LinkPurpose::VerifyEmail
                 };
                 let token = sign_link(&self.app.state, &spare, purpose);
-                Some(json!({"token": token, "new_password": NEW_PASSWORD}))
+                if spec.path.ends_with("confirm") {
+                    Some(json!({"token": token, "new_password": NEW_PASSWORD}))
+                } else {
+                    Some(json!({"token": token}))
+                }
             }
             ("POST", "/signup") => Some(
                 json!({"email": format!("{}@new.test", fresh()), "password": PASSWORD, "display_name": "New"}),

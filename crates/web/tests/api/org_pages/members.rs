@@ -5,7 +5,25 @@ use super::*;
 async fn members_are_invited_changed_removed_and_an_admin_always_remains(db: Db) {
     let t = team(db).await;
     let (app, org) = (&t.app, t.org);
-    let admin = app.signed_in("ada@x.test").await;
+    // The admin's cookies are kept where the test can read them, to replay an old one.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let mut admin = Browser {
+        http: reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("client"),
+        base: app.base.clone(),
+        csrf: None,
+        bearer: None,
+    };
+    let (s, body) = admin.login("ada@x.test", PASSWORD).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let base_url: reqwest::Url = app.base.parse().expect("url");
+    let cookie_now = || {
+        reqwest::cookie::CookieStore::cookies(&*jar, &base_url)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .expect("a session cookie")
+    };
     let members = format!("/app/{org}/members");
 
     let (s, html) = page(&admin, &members).await;
@@ -106,6 +124,7 @@ async fn members_are_invited_changed_removed_and_an_admin_always_remains(db: Db)
 
     // Ten minutes on, the same change asks for the password first, then proceeds.
     app.advance(TimeDelta::minutes(11));
+    let before_step_up = cookie_now();
     let path = format!("{members}/{}/role", t.member);
     let (s, html) = form(&admin, &path, &[("role", "member")]).await;
     assert_eq!(s, StatusCode::OK);
@@ -133,7 +152,36 @@ async fn members_are_invited_changed_removed_and_an_admin_always_remains(db: Db)
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains("Role changed."));
     assert_eq!(role_of(app, org, t.member).await, Some(Role::Member));
-    // The session was rotated: the page now carries a new token, and the old one is dead.
+    // The session was rotated: the page now carries a new token, and the old session is dead
+    // on the server: its cookie, replayed by a client of its own, is sent to sign in.
+    assert_ne!(
+        cookie_now(),
+        before_step_up,
+        "the step-up rotates the session"
+    );
+    let replayed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}{members}", app.base))
+        .header("cookie", &before_step_up)
+        .send()
+        .await
+        .expect("replay");
+    assert!(
+        replayed.status().is_redirection(),
+        "the old cookie still works: {}",
+        replayed.status()
+    );
+    assert!(
+        replayed
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .is_some_and(|l| l.starts_with("/login")),
+        "{:?}",
+        replayed.headers()
+    );
     let fresh = html
         .split("name=\"csrf_token\" value=\"")
         .nth(1)
