@@ -94,7 +94,7 @@ pub async fn create_user_with_password(
     Ok(user)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SignupInput {
     pub email: String,
     pub password: String,
@@ -168,7 +168,7 @@ pub async fn verify_email(ctx: &Context, token: &str) -> Result<(), IdentityErro
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginInput {
     pub email: String,
     pub password: String,

@@ -13,7 +13,7 @@ use flowsense_storage::{NewJob, Revoked, User};
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
@@ -115,7 +115,7 @@ pub async fn request_password_reset(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ResetConfirm {
     pub token: String,
     pub new_password: String,
@@ -161,7 +161,7 @@ pub async fn confirm_password_reset(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Reauthenticate {
     pub password: String,
     #[serde(default)]

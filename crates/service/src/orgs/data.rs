@@ -227,7 +227,7 @@ fn transactions_after(
 }
 
 /// The confirmation a deletion needs: the organisation's name, typed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DeleteInput {
     pub confirm: String,
 }

@@ -31,7 +31,7 @@ pub async fn list(ctx: &Context, who: &OrgAccess) -> Result<Vec<MemberDetail>, O
     Ok(ctx.store.member_details(who.org).await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct InviteInput {
     pub email: String,
     pub role: Role,
@@ -96,7 +96,7 @@ pub async fn invite(
     Ok(inv)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     pub org_id: OrgId,
     pub role: Role,
@@ -137,7 +137,7 @@ pub async fn accept(
     Ok(Accepted { org_id: org, role })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RoleInput {
     pub role: Role,
 }
@@ -200,7 +200,7 @@ pub async fn remove(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TransferInput {
     pub user: String,
     #[serde(default)]
