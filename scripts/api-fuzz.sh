@@ -9,6 +9,7 @@
 #   MAX_TIME=3600 EXAMPLES=500 scripts/api-fuzz.sh
 #   PROFILE=release OUT=/tmp/fuzz scripts/api-fuzz.sh
 #   CHECKS=all scripts/api-fuzz.sh               # every check, the strict ones included
+#   FLOWSENSE_BIN=target/debug/flowsense MAX_TIME=60 scripts/api-fuzz.sh   # no build
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 MAX_TIME="${MAX_TIME:-600}"
@@ -19,12 +20,16 @@ OUT="${OUT:-target/api-fuzz}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 
 . .ci/schemathesis-env
-case "$PROFILE" in
-    release) cargo build --release --locked --quiet -p flowsense --bin flowsense ;;
-    debug) cargo build --locked --quiet -p flowsense --bin flowsense ;;
-    *) echo "PROFILE is release or debug" >&2; exit 2 ;;
-esac
-BIN="$TARGET/$PROFILE/flowsense"
+if [ -n "${FLOWSENSE_BIN:-}" ]; then # a binary already built
+    BIN="$FLOWSENSE_BIN"
+else
+    case "$PROFILE" in
+        release) cargo build --release --locked --quiet -p flowsense --bin flowsense ;;
+        debug) cargo build --locked --quiet -p flowsense --bin flowsense ;;
+        *) echo "PROFILE is release or debug" >&2; exit 2 ;;
+    esac
+    BIN="$TARGET/$PROFILE/flowsense"
+fi
 
 work="$(mktemp -d)"
 server=""
@@ -60,6 +65,9 @@ csrf="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["csrf_token"]
 token="$(curl -fsS -b "$work/cookies" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
     -d '{"name": "api fuzz", "scope": "write", "expires_in_days": 1}' "$base/api/v1/me/tokens" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+
+curl -fsS "$base/api/v1/openapi.json" >"$work/openapi.json"
+"$FLOWSENSE_SCHEMATHESIS_VENV/bin/python" -m openapi_spec_validator "$work/openapi.json"
 
 printf '[parameters]\n"path.org" = "%s"\n' "$org" >"$work/schemathesis.toml"
 mkdir -p "$OUT"

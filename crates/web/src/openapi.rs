@@ -269,6 +269,8 @@ fn complete(op: &mut Operation, spec: &RouteSpec) {
         Some(d) if !d.is_empty() => format!("{d}\n\n{who}"),
         _ => who,
     });
+    // Unique by construction: one operation per method and path.
+    op.operation_id = Some(operation_id(&spec.method, spec.path));
     let extensions = op.extensions.get_or_insert_with(Extensions::default);
     extensions.insert(
         "x-flowsense-access".to_owned(),
@@ -284,6 +286,20 @@ fn complete(op: &mut Operation, spec: &RouteSpec) {
         });
         if !named {
             params.push(RefOr::T(path_parameter(name)));
+        }
+    }
+    // OpenAPI requires a description of every answer.
+    for (status, response) in &mut op.responses.responses {
+        if let RefOr::T(r) = response
+            && r.description.is_empty()
+        {
+            r.description = match status.as_str() {
+                "201" => "Created",
+                "202" => "Accepted",
+                "204" => "Done",
+                _ => "OK",
+            }
+            .to_owned();
         }
     }
     op.responses.responses.insert(
@@ -304,6 +320,17 @@ fn complete(op: &mut Operation, spec: &RouteSpec) {
                 .build(),
         ),
     );
+}
+
+/// `get_orgs_org_connections_id` for `GET /api/v1/orgs/{org}/connections/{id}`.
+fn operation_id(method: &Method, path: &str) -> String {
+    let rest = path.strip_prefix(API_PREFIX).unwrap_or(path);
+    let words: Vec<String> = rest
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    format!("{}_{}", method.as_str().to_ascii_lowercase(), words.join("_"))
 }
 
 /// The `{name}` segments of a route's path, in order.
