@@ -330,7 +330,11 @@ fn operation_id(method: &Method, path: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
         .collect();
-    format!("{}_{}", method.as_str().to_ascii_lowercase(), words.join("_"))
+    format!(
+        "{}_{}",
+        method.as_str().to_ascii_lowercase(),
+        words.join("_")
+    )
 }
 
 /// The `{name}` segments of a route's path, in order.

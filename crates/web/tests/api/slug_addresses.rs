@@ -102,7 +102,6 @@ async fn pages_go_by_slug_and_an_id_is_redirected_to_it(db: Db) {
     }
 }
 
-
 /// The JSON API takes the id or the slug in `{org}`, answering the same either way and never
 /// redirecting; another tenant's organisation, by slug or by id, is answered exactly like one
 /// that does not exist.
