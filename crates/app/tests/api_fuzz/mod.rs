@@ -129,7 +129,7 @@ fn the_api_keeps_to_its_openapi_document_under_fuzzing() {
     std::fs::write(&file, &document).unwrap();
     let (valid, said) = validate(&venv, &file);
     assert!(valid, "openapi-spec-validator refused the document: {said}");
-    let mut broken = doc.clone();
+    let mut broken = doc;
     broken["paths"]["/api/v1/me"]["get"]["responses"] = json!({"200": {"content": 5}});
     let broken_file = ws.path("broken.json");
     std::fs::write(&broken_file, broken.to_string()).unwrap();
