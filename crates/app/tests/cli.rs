@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 //! database and a real server.
 
+mod api_fuzz;
 mod backup_commands;
 mod browser;
 mod cli_support;

@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 /// The class of one transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum FlowClass {
     /// Sales, costs, wages, taxes: the business's own trading.

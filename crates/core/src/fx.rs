@@ -22,12 +22,13 @@ pub const MAX_RATE_SCALE: u32 = 12;
 pub const MAX_RATE_DIGITS: u32 = 18;
 
 /// A positive exchange rate: one unit of `from` is `rate` units of `to`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Rate {
     pub date: NaiveDate,
     pub from: Currency,
     pub to: Currency,
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, examples("1.0834"))]
     pub rate: Decimal,
 }
 
@@ -300,7 +301,7 @@ impl RateTable {
 
 /// Amounts in one currency that could not be converted into the base currency, so the
 /// figures leave them out: say so beside every figure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MissingRate {
     pub currency: Currency,
     pub first_date: NaiveDate,

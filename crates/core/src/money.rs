@@ -71,6 +71,20 @@ impl Serialize for Currency {
     }
 }
 
+/// In the API's OpenAPI document: a string of three upper-case letters.
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[A-Z]{3}$"))
+            .description(Some("An ISO 4217 currency code."))
+            .examples(["USD"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Currency {}
+
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;

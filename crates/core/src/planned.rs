@@ -6,7 +6,7 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Serialize;
 
 /// How often a planned amount comes back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Repeat {
     /// Once, on its date.

@@ -15,7 +15,7 @@ use serde_json::json;
 pub const MAX_NAME_CHARS: usize = 120;
 
 /// What to change on one transaction; absent fields stay as they are.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TxnPatch {
     pub category: Option<String>,
@@ -31,7 +31,7 @@ pub struct TxnPatch {
 }
 
 /// A rule to save through the API.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
     /// The counterparty name as the bank or the provider writes it.

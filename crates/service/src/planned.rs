@@ -25,7 +25,7 @@ const LATEST_YEAR: i32 = 2100;
 
 /// A planned amount as typed in the form (or sent to the API), every field text. A field it
 /// does not know is refused, as for the other inputs that write.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlannedInput {
     #[serde(default)]

@@ -24,7 +24,7 @@ pub const MAX_RATES_FILE_BYTES: u64 = 64 << 20;
 
 /// A rate as typed in the form or sent to the API, every field text. A field it does not know
 /// is refused.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateInput {
     /// `YYYY-MM-DD`.
@@ -87,7 +87,7 @@ pub enum RatesError {
 }
 
 /// The organisation's own rates and what its books lack a rate for.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RatesView {
     pub base_currency: Currency,
     /// Newest first, at most [`LISTED_RATES`].

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 /// One header column and the field it is read as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PreviewColumn {
     pub name: String,
     /// `date`, `amount`, `description`, ... (`None`: the column is not read).
@@ -25,7 +25,7 @@ pub struct PreviewColumn {
 }
 
 /// One row as it will be imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PreviewRow {
     pub line: u64,
     pub date: chrono::NaiveDate,
@@ -39,7 +39,7 @@ pub struct PreviewRow {
 }
 
 /// What an upload would import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UploadPreview {
     pub file_name: String,
     /// `CSV`, `OFX` or `QIF`.

@@ -46,7 +46,7 @@ pub struct MappingChoices {
 }
 
 /// What an accepted upload did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Uploaded {
     pub import_id: i64,
     pub file_name: String,

@@ -21,7 +21,7 @@ pub struct NewAuditEvent {
 }
 
 /// A recorded event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub id: i64,
     pub actor: Option<UserId>,
@@ -42,7 +42,7 @@ pub struct AuditFilter {
 }
 
 /// A recorded event with the actor's e-mail address (absent once the account is deleted).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     #[serde(flatten)]
     pub event: AuditEvent,
@@ -50,7 +50,7 @@ pub struct AuditEntry {
 }
 
 /// One page of the audit log.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     pub next_cursor: Option<String>,

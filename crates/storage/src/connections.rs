@@ -39,7 +39,7 @@ fn utf8(bytes: &[u8]) -> Result<SecretString> {
 }
 
 /// A connection as its organisation sees it: never its tokens.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Connection {
     pub id: Uuid,
     pub org_id: OrgId,

@@ -94,7 +94,7 @@ pub struct NewRule {
 }
 
 /// A stored rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Rule {
     pub id: i64,
     pub counterparty: String,

@@ -21,7 +21,7 @@ pub struct NewInvitation {
 }
 
 /// A stored invitation, without its token hash.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Invitation {
     pub id: Uuid,
     pub org_id: OrgId,

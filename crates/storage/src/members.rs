@@ -10,7 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// A member with the profile fields an organisation may see.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MemberDetail {
     pub user_id: UserId,
     pub email: String,
@@ -21,7 +21,7 @@ pub struct MemberDetail {
 }
 
 /// One of a user's organisations with their role in it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserOrg {
     pub id: OrgId,
     pub slug: String,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// An organisation's settings (SPEC §4, §6, §7).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OrgSettings {
     pub base_currency: Currency,
     pub time_zone: String,
@@ -39,7 +39,7 @@ impl OrgSettings {
 }
 
 /// An organisation as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Organisation {
     pub id: OrgId,
     pub slug: String,

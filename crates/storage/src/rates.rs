@@ -38,7 +38,7 @@ impl RateSource {
 }
 
 /// A stored rate with where it came from (`reference` for the installation's own).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredRate {
     #[serde(flatten)]
     pub rate: Rate,

@@ -43,7 +43,7 @@ pub struct SsoState {
 }
 
 /// An organisation's single sign-on policy.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct OrgSsoPolicy {
     /// People whose verified e-mail address is at this domain join as viewers on their first
     /// single sign-on.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// What a token may do: `read` tokens may only use safe methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenScope {
     Read,
@@ -39,7 +39,7 @@ pub struct NewApiToken {
 }
 
 /// A stored token, without its hash.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: Uuid,
     #[serde(skip)]

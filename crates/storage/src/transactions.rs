@@ -35,7 +35,7 @@ pub struct NewTransaction {
 /// A stored transaction as the API lists it: `category` and `counterparty` as the reports use
 /// them (the owner's correction, else the source's), with the source's own values beside them
 /// when corrected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct StoredTransaction {
     pub id: i64,
     pub account: String,
@@ -118,7 +118,7 @@ impl TxnCursor {
 }
 
 /// One page of transactions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TxnPage {
     pub items: Vec<StoredTransaction>,
     pub next_cursor: Option<String>,

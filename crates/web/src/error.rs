@@ -10,7 +10,26 @@ use flowsense_import::ImportError;
 use flowsense_service::analysis::AnalysisError;
 use flowsense_service::imports::ImportFailure;
 use flowsense_storage::StorageError;
-use serde_json::json;
+
+/// Every error answer of the JSON API: `{"error": {"code", "message"}}`, with `field` when one
+/// form value was refused.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code: `not_found`, `unauthenticated`, `csrf`,
+    /// `reauthentication_required`, `invalid`, `rate_limited`, ...
+    pub code: &'static str,
+    /// A message safe to show the user.
+    pub message: String,
+    /// The refused form value, when the answer is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -258,11 +277,18 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
-        let mut error = json!({"code": self.code(), "message": message});
-        if let ApiError::Field { field, .. } = &self {
-            error["field"] = json!(field);
-        }
-        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        let field = match &self {
+            ApiError::Field { field, .. } => Some(*field),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message,
+                field,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
         if let ApiError::TooManyRequests { retry_after_secs } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string())
         {

@@ -10,6 +10,7 @@ mod headers;
 mod health;
 mod metrics;
 mod oauth;
+pub mod openapi;
 mod org_path;
 mod pages;
 mod rate_limit;

@@ -3,8 +3,8 @@
 //! redirected to its slug address once the caller's membership is checked, so another
 //! tenant's slug or id is not found exactly like a missing one.
 //!
-//! The JSON API keeps ids only (`/api/v1/orgs/{org}`): a slug can be renamed, an id is
-//! forever, and scripts should hold the stable one.
+//! The JSON API (`/api/v1/orgs/{org}`) takes the id or the slug, as the CLI does; a slug can be
+//! renamed while an id is forever, so scripts that keep a name for long should hold the id.
 
 use crate::routes::route_table;
 use crate::{ApiError, AppState};
@@ -49,7 +49,7 @@ impl OrgPath {
             .map_or_else(|| Self::by_id(org), |o| Self::of(o.id, &o.slug)))
     }
 
-    /// The id itself, for the addresses that take ids only (the JSON API's).
+    /// The id itself (how the JSON API names the organisation it found, by id or slug).
     pub(crate) fn by_id(id: OrgId) -> Self {
         Self(id.to_string())
     }
@@ -63,6 +63,21 @@ impl OrgPath {
             Err(_) => memberships
                 .iter()
                 .find(|o| o.slug == segment && names_an_organisation(&o.slug)),
+        }
+    }
+
+    /// The organisation of `memberships` a JSON API path segment names: by id, or by any slug
+    /// (the API has no pages of its own beside an organisation's, so no slug is taken); `None`
+    /// for any other, alike for a missing organisation and another tenant's.
+    pub(crate) fn find_for_api<'a>(
+        memberships: &'a [UserOrg],
+        segment: &str,
+    ) -> Option<&'a UserOrg> {
+        match segment.parse::<OrgId>() {
+            Ok(id) => memberships.iter().find(|o| o.id == id),
+            Err(_) => memberships
+                .iter()
+                .find(|o| !segment.is_empty() && o.slug == segment),
         }
     }
 
@@ -163,6 +178,22 @@ mod tests {
         assert!(OrgPath::find(&mine, "harbor-dental").is_none());
         assert!(OrgPath::find(&mine, &OrgId::new().to_string()).is_none());
         assert!(OrgPath::find(&mine, "Northwind").is_none());
+    }
+
+    #[test]
+    fn the_api_finds_the_callers_organisations_by_any_slug_or_id() {
+        let mine = [membership("northwind"), membership("new")];
+        assert_eq!(
+            OrgPath::find_for_api(&mine, "new").map(|o| o.id),
+            Some(mine[1].id)
+        );
+        assert_eq!(
+            OrgPath::find_for_api(&mine, &mine[0].id.to_string()).map(|o| o.id),
+            Some(mine[0].id)
+        );
+        for other in ["harbor-dental", "", "Northwind", &OrgId::new().to_string()] {
+            assert!(OrgPath::find_for_api(&mine, other).is_none(), "{other}");
+        }
     }
 
     #[test]

@@ -39,7 +39,8 @@ fn counted(spec: Option<&RouteSpec>, method: &Method) -> Counted {
     let safe = matches!(*method, Method::GET | Method::HEAD);
     match spec.access {
         // Health checks, stylesheets, icons: answered from memory, asked for by load balancers.
-        Access::Public if !spec.page && safe => Counted::Nothing,
+        // (The API's public document is counted per address, as the API's other public routes.)
+        Access::Public if !spec.page && safe && !spec.path.starts_with("/api/") => Counted::Nothing,
         // Counted per sender by the webhook service itself.
         Access::Public if spec.path.starts_with("/webhooks/") => Counted::Nothing,
         Access::Public => Counted::Address,
@@ -137,6 +138,7 @@ mod tests {
         assert_eq!(of(&Method::GET, "/assets/app.css"), Counted::Nothing);
         assert_eq!(of(&Method::POST, "/webhooks/xero"), Counted::Nothing);
         assert_eq!(of(&Method::POST, "/login"), Counted::Address);
+        assert_eq!(of(&Method::GET, "/api/v1/openapi.json"), Counted::Address);
         assert_eq!(of(&Method::GET, "/signup"), Counted::Address);
         assert_eq!(
             of(&Method::POST, "/api/v1/auth/password-reset"),

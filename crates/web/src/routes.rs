@@ -5,7 +5,7 @@
 
 use crate::uploads::MAX_UPLOAD_REQUEST_BYTES as UPLOAD_BODY_LIMIT;
 use crate::webhooks::MAX_WEBHOOK_BODY as WEBHOOK_BODY_LIMIT;
-use crate::{AppState, api, health, metrics, oauth, pages, webhooks};
+use crate::{AppState, api, health, metrics, oauth, openapi, pages, webhooks};
 use axum::Router;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -195,6 +195,8 @@ fn routes() -> Vec<Route> {
         route!(page GET "/app/{org}/billing", Admin, pages::billing::page),
         route!(page POST "/app/{org}/billing/checkout", Admin, pages::billing::checkout),
         route!(page POST "/app/{org}/billing/portal", Admin, pages::billing::portal),
+        // This API described as an OpenAPI 3.1 document.
+        route!(GET "/api/v1/openapi.json", Public, openapi::document),
         route!(POST "/api/v1/auth/signup", Public, api::auth::signup),
         route!(POST "/api/v1/auth/verify-email", Public, api::auth::verify_email),
         route!(POST "/api/v1/auth/login", Public, api::auth::login),

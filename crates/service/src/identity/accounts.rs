@@ -94,7 +94,7 @@ pub async fn create_user_with_password(
     Ok(user)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupInput {
     pub email: String,
@@ -169,7 +169,7 @@ pub async fn verify_email(ctx: &Context, token: &str) -> Result<(), IdentityErro
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
     pub email: String,

@@ -32,7 +32,7 @@ pub(crate) async fn check_totp(
 }
 
 /// What an authenticator app needs; shown once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Enrolment {
     pub secret: String,
     pub otpauth_uri: String,

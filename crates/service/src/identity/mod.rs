@@ -233,7 +233,7 @@ impl RecentAuth {
 }
 
 /// The profile a user sees of themselves.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: UserId,
     pub email: String,

@@ -8,7 +8,7 @@ use flowsense_storage::NotificationPrefs;
 use serde::{Deserialize, Serialize};
 
 /// The user's choice in one of their organisations.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrgNotifications {
     pub org_id: OrgId,
     pub org_name: String,
@@ -36,7 +36,7 @@ pub async fn list(ctx: &Context, current: &Caller) -> Result<Vec<OrgNotification
 }
 
 /// One change, as the API takes it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationsPatch {
     pub org_id: String,

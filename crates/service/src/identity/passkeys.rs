@@ -73,7 +73,7 @@ pub fn available(ctx: &Context) -> bool {
 /// What the browser needs to run a ceremony: the handle to send back, and the options for
 /// `navigator.credentials.create()` or `.get()` (`publicKey`, base64url where WebAuthn has
 /// bytes).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CeremonyStart {
     pub ceremony: String,
     #[serde(rename = "publicKey")]
@@ -81,7 +81,7 @@ pub struct CeremonyStart {
 }
 
 /// The browser's answer to a ceremony.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasskeyProof {
     pub ceremony: String,
@@ -89,7 +89,7 @@ pub struct PasskeyProof {
 }
 
 /// A passkey as its owner sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PasskeyView {
     pub id: Uuid,
     pub name: String,
@@ -581,7 +581,7 @@ async fn start_for_user(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecondFactorStart {
     pub email: String,

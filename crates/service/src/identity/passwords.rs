@@ -13,7 +13,7 @@ use flowsense_storage::{NewJob, Revoked, User};
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
@@ -116,7 +116,7 @@ pub async fn request_password_reset(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirm {
     pub token: String,
@@ -163,7 +163,7 @@ pub async fn confirm_password_reset(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reauthenticate {
     pub password: String,

@@ -402,7 +402,7 @@ async fn join_by_domain(
 }
 
 /// An organisation's single sign-on policy, as its admins set it.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyInput {
     /// The e-mail domain whose people join as viewers; empty or absent for none.

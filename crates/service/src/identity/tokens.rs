@@ -13,7 +13,7 @@ pub const TOKEN_PREFIX: &str = "fs_pat_";
 pub const DEFAULT_TOKEN_DAYS: i64 = 90;
 pub const MAX_TOKEN_DAYS: i64 = 365;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenInput {
     pub name: String,
@@ -23,7 +23,7 @@ pub struct NewTokenInput {
 }
 
 /// A created token: the only time its secret is shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     #[serde(flatten)]
     pub meta: ApiToken,

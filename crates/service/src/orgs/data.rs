@@ -227,7 +227,7 @@ fn transactions_after(
 }
 
 /// The confirmation a deletion needs: the organisation's name, typed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteInput {
     pub confirm: String,

@@ -11,7 +11,7 @@ use flowsense_storage::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub user: UserView,
     pub organisations: Vec<UserOrg>,
@@ -50,7 +50,7 @@ pub async fn organisation(ctx: &Context, who: &OrgAccess) -> Result<Organisation
     Ok(ctx.store.org(who.org).await?)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrgInput {
     pub name: String,

@@ -31,7 +31,7 @@ pub async fn list(ctx: &Context, who: &OrgAccess) -> Result<Vec<MemberDetail>, O
     Ok(ctx.store.member_details(who.org).await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteInput {
     pub email: String,
@@ -97,7 +97,7 @@ pub async fn invite(
     Ok(inv)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     pub org_id: OrgId,
     pub role: Role,
@@ -138,7 +138,7 @@ pub async fn accept(
     Ok(Accepted { org_id: org, role })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleInput {
     pub role: Role,
@@ -202,7 +202,7 @@ pub async fn remove(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferInput {
     pub user: String,

@@ -27,7 +27,7 @@ pub async fn currency_is_locked(ctx: &Context, who: &OrgAccess) -> Result<bool, 
 }
 
 /// Fields to change; absent ones stay as they are.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     pub name: Option<String>,

@@ -21,7 +21,7 @@ pub const MAX_DELAY_DAYS: u32 = 180;
 const MAX_FIELD_CHARS: usize = 64;
 
 /// The what-if form as typed (every field optional; empty means "no change").
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct WhatIfInput {
     #[serde(default)]
     pub oneoff_amount: String,

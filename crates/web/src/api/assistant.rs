@@ -15,14 +15,14 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use flowsense_core::ErrorChain;
 use flowsense_service::ai::assistant::{self, AssistantEvent, Done, Question, Stopped};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::convert::Infallible;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 /// The request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AskBody {
     question: String,
@@ -38,14 +38,38 @@ fn wants_json(headers: &HeaderMap) -> bool {
     accept.contains("application/json") && !accept.contains("text/event-stream")
 }
 
+/// The whole answer: the `done` event's data, and the JSON answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct AnswerJson {
+    conversation_id: Uuid,
+    answer: String,
+    /// The tools that ran, in order.
+    tools: Vec<String>,
+    usage: UsageJson,
+}
+
+/// What answering cost.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct UsageJson {
+    input_tokens: u64,
+    output_tokens: u64,
+    /// Calls made to the model.
+    rounds: usize,
+}
+
 /// The `done` event's and the JSON answer's fields.
 pub(crate) fn done_json(d: &Done) -> Value {
-    json!({
-        "conversation_id": d.conversation,
-        "answer": d.answer,
-        "tools": d.tools,
-        "usage": { "input_tokens": d.input_tokens, "output_tokens": d.output_tokens, "rounds": d.rounds },
+    serde_json::to_value(AnswerJson {
+        conversation_id: d.conversation,
+        answer: d.answer.clone(),
+        tools: d.tools.clone(),
+        usage: UsageJson {
+            input_tokens: d.input_tokens,
+            output_tokens: d.output_tokens,
+            rounds: d.rounds,
+        },
     })
+    .unwrap_or_default()
 }
 
 fn stopped_json(s: &Stopped) -> Value {
@@ -71,6 +95,7 @@ fn sse_event(e: &AssistantEvent) -> Event {
 }
 
 /// `POST /api/v1/orgs/{org}/assistant/messages`.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/assistant/messages", tag = "assistant", request_body = AskBody, responses((status = 200, description = "Server-sent events (`text`, `tool`, then `done` or `error`), or the whole answer as JSON when only JSON is accepted", content((AnswerJson = "application/json"), (String = "text/event-stream")))))]
 pub(crate) async fn ask(
     State(state): State<AppState>,
     access: Member,

@@ -14,15 +14,22 @@ use flowsense_service::insights::top_insights;
 use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ReportQuery {
+    /// First day of the report's range.
     from: Option<NaiveDate>,
+    /// Last day of the report's range.
     to: Option<NaiveDate>,
+    /// The day the report is made as of (default: today in the organisation's time zone).
     as_of: Option<NaiveDate>,
+    /// `day`, `week` or `month` (default `month`).
+    #[param(pattern = "^(day|week|month)$")]
     period: Option<String>,
 }
 
 /// `GET /api/v1/orgs/{org}/reports/{kind}`: the same JSON as `flowsense report KIND --format json`.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/reports/{kind}", tag = "books", params(ReportQuery), responses((status = 200, body = serde_json::Value, description = "The report, as `flowsense report KIND --format json` writes it")))]
 pub(crate) async fn report(
     State(state): State<AppState>,
     access: Viewer,
@@ -51,6 +58,7 @@ pub(crate) async fn report(
 /// `GET /api/v1/orgs/{org}/insights`: the latest insights, each with the text to show (the
 /// model's narrative when one was written for the books as they are, else the template's), where
 /// it comes from, the figures it rests on and the page that explains it.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/insights", tag = "books", responses((status = 200, body = serde_json::Value, description = "`books_version`, `written_for_books_version`, `written_at`, `written_by`, `ai_allowance` and `insights`: each with `kind`, `tone`, `title`, `text`, `source`, `figures`, `link` and `link_text`")))]
 pub(crate) async fn insights(
     State(state): State<AppState>,
     access: Viewer,
@@ -100,20 +108,30 @@ pub(crate) async fn insights(
     Ok(private_json(body.to_string()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct TransactionQuery {
+    /// Posted on or after this day.
     from: Option<NaiveDate>,
+    /// Posted on or before this day.
     to: Option<NaiveDate>,
+    /// An account's name.
     account: Option<String>,
+    /// A category, as the reports use it.
     category: Option<String>,
+    /// A counterparty, as the reports use it.
     counterparty: Option<String>,
     /// Text in the description or counterparty.
     q: Option<String>,
+    /// The previous page's `next_cursor`.
     cursor: Option<String>,
+    /// At most this many rows, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
 /// `GET /api/v1/orgs/{org}/transactions`: newest first, filtered, with cursor paging.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/transactions", tag = "books", params(TransactionQuery), responses((status = 200, body = flowsense_storage::TxnPage)))]
 pub(crate) async fn transactions(
     State(state): State<AppState>,
     access: Viewer,

@@ -3,6 +3,7 @@
 //! same browser session), disconnect one and start a sync (admins).
 
 use super::Body;
+use super::answers::{AuthorizeUrlAnswer, JobAnswer};
 use crate::auth::{Admin, ClientInfo, RecentAuth, Viewer};
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -12,13 +13,13 @@ use axum::response::{IntoResponse, Response};
 use flowsense_service::connections::{self, Provider};
 use flowsense_storage::Connection;
 use serde::Deserialize;
-use serde_json::json;
 
 /// A connection id from the path; anything that is not one is not found.
 fn connection_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/connections", tag = "connections", responses((status = 200, body = Vec<Connection>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     who: Viewer,
@@ -26,6 +27,7 @@ pub(crate) async fn list(
     Ok(Json(connections::list(&state, &who).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/connections/{id}", tag = "connections", responses((status = 200, body = Connection)))]
 pub(crate) async fn one(
     State(state): State<AppState>,
     who: Viewer,
@@ -36,13 +38,15 @@ pub(crate) async fn one(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConnectInput {
+    /// `quickbooks` or `xero`.
     provider: String,
 }
 
 /// 201 `{"authorize_url"}`: open it in the browser whose session made this call.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/connections", tag = "connections", request_body = ConnectInput, responses((status = 201, body = super::answers::AuthorizeUrlAnswer)))]
 pub(crate) async fn connect(
     State(state): State<AppState>,
     who: Admin,
@@ -59,11 +63,14 @@ pub(crate) async fn connect(
             .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "authorize_url": started.authorize_url })),
+        Json(AuthorizeUrlAnswer {
+            authorize_url: started.authorize_url,
+        }),
     )
         .into_response())
 }
 
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/connections/{id}", tag = "connections", responses((status = 200, body = Connection)))]
 pub(crate) async fn disconnect(
     State(state): State<AppState>,
     who: Admin,
@@ -77,11 +84,12 @@ pub(crate) async fn disconnect(
 }
 
 /// 202 `{"job_id"}`.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/connections/{id}/sync", tag = "connections", responses((status = 202, body = super::answers::JobAnswer)))]
 pub(crate) async fn sync(
     State(state): State<AppState>,
     who: Admin,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let job = connections::sync_now(&state, &who, connection_id(&id)?).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": job.id.0 }))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(JobAnswer { job_id: job.id.0 })).into_response())
 }

@@ -2,6 +2,7 @@
 //! `/api/v1/orgs/{org}/rules`.
 
 use super::Body;
+use super::answers::{CorrectedAnswer, RuleCreatedAnswer};
 use crate::auth::{ClientInfo, Member, Viewer};
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -10,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flowsense_service::corrections::{self, RuleInput, TxnPatch};
 use flowsense_storage::Rule;
-use serde_json::json;
 
 /// A path id that is not a number names nothing.
 fn id_of(raw: &str) -> Result<i64, ApiError> {
@@ -19,6 +19,7 @@ fn id_of(raw: &str) -> Result<i64, ApiError> {
 
 /// `PATCH /api/v1/orgs/{org}/transactions/{id}`: the transaction as the reports now see it,
 /// with the source's values beside it and the rule made of it (with `always`).
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/transactions/{id}", tag = "books", request_body = flowsense_service::corrections::TxnPatch, responses((status = 200, body = super::answers::CorrectedAnswer)))]
 pub(crate) async fn correct(
     State(state): State<AppState>,
     who: Member,
@@ -29,20 +30,21 @@ pub(crate) async fn correct(
     let id = id_of(&id)?;
     let done = corrections::correct_transaction(&state, &who, id, &patch, &client).await?;
     let n = &done.names;
-    Ok(Json(json!({
-        "id": n.id,
-        "category": n.effective_category(),
-        "counterparty": n.effective_counterparty(),
-        "class": n.effective_class(),
-        "source_category": n.category,
-        "source_counterparty": n.counterparty,
-        "rule": done.rule,
-        "past_transactions_changed": done.past_changed,
-    }))
+    Ok(Json(CorrectedAnswer {
+        id: n.id,
+        category: n.effective_category().to_owned(),
+        counterparty: n.effective_counterparty().to_owned(),
+        class: n.effective_class(),
+        source_category: n.category.clone(),
+        source_counterparty: n.counterparty.clone(),
+        rule: done.rule,
+        past_transactions_changed: done.past_changed,
+    })
     .into_response())
 }
 
 /// `GET /api/v1/orgs/{org}/rules`.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/rules", tag = "books", responses((status = 200, body = Vec<Rule>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     who: Viewer,
@@ -52,6 +54,7 @@ pub(crate) async fn list(
 
 /// `POST /api/v1/orgs/{org}/rules`: 201 with the rule and how many earlier transactions it
 /// changed.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/rules", tag = "books", request_body = flowsense_service::corrections::RuleInput, responses((status = 201, body = super::answers::RuleCreatedAnswer)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     who: Member,
@@ -61,12 +64,16 @@ pub(crate) async fn create(
     let (rule, past) = corrections::save_rule(&state, &who, &input, &client).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"rule": rule, "past_transactions_changed": past})),
+        Json(RuleCreatedAnswer {
+            rule,
+            past_transactions_changed: past,
+        }),
     )
         .into_response())
 }
 
 /// `DELETE /api/v1/orgs/{org}/rules/{id}`.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/rules/{id}", tag = "books", responses((status = 204, description = "Done")))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     who: Member,

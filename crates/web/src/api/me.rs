@@ -1,6 +1,7 @@
 //! `/api/v1/me/*`: the signed-in user's profile, MFA, sessions and API tokens.
 
 use super::Body;
+use super::answers::{RecoveryCodesAnswer, RevokedAnswer};
 use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
 use crate::respond::json_with_session;
 use crate::{ApiError, AppState};
@@ -16,8 +17,8 @@ use flowsense_service::orgs::lifecycle as orgs;
 use flowsense_service::orgs::lifecycle::Me;
 use flowsense_storage::ApiToken;
 use serde::Deserialize;
-use serde_json::json;
 
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", responses((status = 200, body = Me)))]
 pub(crate) async fn me(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -25,6 +26,7 @@ pub(crate) async fn me(
     Ok(Json(orgs::me(&state, &current).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/me/mfa/enrol", tag = "me", responses((status = 200, body = Enrolment)))]
 pub(crate) async fn mfa_enrol(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -33,12 +35,13 @@ pub(crate) async fn mfa_enrol(
     Ok(Json(mfa::enrol(&state, &current, &recent).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CodeInput {
     code: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/me/mfa/verify", tag = "me", request_body = CodeInput, responses((status = 200, body = super::answers::RecoveryCodesAnswer)))]
 pub(crate) async fn mfa_verify(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -50,10 +53,15 @@ pub(crate) async fn mfa_verify(
     Ok(json_with_session(
         &state,
         &issued,
-        json!({"recovery_codes": codes, "csrf_token": issued.csrf_token}),
+        serde_json::to_value(RecoveryCodesAnswer {
+            recovery_codes: codes,
+            csrf_token: issued.csrf_token.clone(),
+        })
+        .unwrap_or_default(),
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/me/mfa", tag = "me", responses((status = 204, description = "Done")))]
 pub(crate) async fn mfa_disable(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -64,6 +72,7 @@ pub(crate) async fn mfa_disable(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", responses((status = 200, body = Vec<SessionView>)))]
 pub(crate) async fn sessions(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -71,15 +80,17 @@ pub(crate) async fn sessions(
     Ok(Json(sessions::list(&state, &current).await?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/me/sessions", tag = "me", responses((status = 200, body = super::answers::RevokedAnswer)))]
 pub(crate) async fn revoke_other_sessions(
     State(state): State<AppState>,
     current: CurrentUser,
     client: ClientInfo,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let n = sessions::revoke_others(&state, &current, &client).await?;
-    Ok(Json(json!({"revoked": n})))
+) -> Result<Json<RevokedAnswer>, ApiError> {
+    let revoked = sessions::revoke_others(&state, &current, &client).await?;
+    Ok(Json(RevokedAnswer { revoked }))
 }
 
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "me", responses((status = 204, description = "Done")))]
 pub(crate) async fn revoke_session(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -90,6 +101,7 @@ pub(crate) async fn revoke_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "me", request_body = NewTokenInput, responses((status = 201, body = CreatedToken, description = "The token is shown this once")))]
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -101,6 +113,7 @@ pub(crate) async fn create_token(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", responses((status = 200, body = Vec<ApiToken>)))]
 pub(crate) async fn tokens(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -108,6 +121,7 @@ pub(crate) async fn tokens(
     Ok(Json(tokens::list(&state, &current).await?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "me", responses((status = 204, description = "Done")))]
 pub(crate) async fn revoke_token(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: its handlers (registered in [`crate::routes`]), the JSON body
 //! extractor and the shared JSON answers.
 
+pub(crate) mod answers;
 pub(crate) mod assistant;
 pub(crate) mod auth;
 pub(crate) mod books;

@@ -4,6 +4,7 @@ use super::Body;
 use crate::auth::{Admin, ClientInfo, CurrentUser, RecentAuth, Viewer};
 use crate::{ApiError, AppState};
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,7 @@ use flowsense_service::orgs::settings::{self, SettingsPatch};
 use flowsense_storage::{AuditFilter, AuditPage, Invitation, MemberDetail, Organisation};
 use serde::Deserialize;
 
+#[utoipa::path(post, path = "/api/v1/orgs", tag = "orgs", request_body = NewOrgInput, responses((status = 201, body = Organisation)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -24,6 +26,7 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(org)).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "members", responses((status = 200, body = Vec<MemberDetail>)))]
 pub(crate) async fn members(
     State(state): State<AppState>,
     who: Viewer,
@@ -31,6 +34,7 @@ pub(crate) async fn members(
     Ok(Json(members::list(&state, &who).await?))
 }
 
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/members/{user}", tag = "members", request_body = RoleInput, responses((status = 200, body = MemberDetail)))]
 pub(crate) async fn change_role(
     State(state): State<AppState>,
     who: Admin,
@@ -44,6 +48,7 @@ pub(crate) async fn change_role(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{user}", tag = "members", responses((status = 204, description = "Done")))]
 pub(crate) async fn remove_member(
     State(state): State<AppState>,
     who: Admin,
@@ -55,6 +60,7 @@ pub(crate) async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/ownership", tag = "members", request_body = TransferInput, responses((status = 204, description = "Done")))]
 pub(crate) async fn transfer_ownership(
     State(state): State<AppState>,
     who: Admin,
@@ -66,6 +72,7 @@ pub(crate) async fn transfer_ownership(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/invitations", tag = "members", request_body = InviteInput, responses((status = 201, body = Invitation)))]
 pub(crate) async fn invite(
     State(state): State<AppState>,
     who: Admin,
@@ -76,12 +83,13 @@ pub(crate) async fn invite(
     Ok((StatusCode::CREATED, Json(inv)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenInput {
     token: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "members", request_body = TokenInput, responses((status = 200, body = Accepted)))]
 pub(crate) async fn accept_invitation(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -93,6 +101,7 @@ pub(crate) async fn accept_invitation(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", tag = "members", responses((status = 200, body = Vec<Invitation>)))]
 pub(crate) async fn invitations(
     State(state): State<AppState>,
     who: Admin,
@@ -100,6 +109,7 @@ pub(crate) async fn invitations(
     Ok(Json(members::open_invitations(&state, &who).await?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/invitations/{id}", tag = "members", responses((status = 204, description = "Done")))]
 pub(crate) async fn revoke_invitation(
     State(state): State<AppState>,
     who: Admin,
@@ -110,6 +120,7 @@ pub(crate) async fn revoke_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/settings", tag = "orgs", responses((status = 200, body = Organisation)))]
 pub(crate) async fn settings(
     State(state): State<AppState>,
     who: Viewer,
@@ -117,6 +128,7 @@ pub(crate) async fn settings(
     Ok(Json(settings::settings(&state, &who).await?))
 }
 
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/settings", tag = "orgs", request_body = SettingsPatch, responses((status = 200, body = Organisation)))]
 pub(crate) async fn update_settings(
     State(state): State<AppState>,
     who: Admin,
@@ -128,18 +140,24 @@ pub(crate) async fn update_settings(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
+    /// At most this many events (default 200).
     limit: Option<u32>,
+    /// Only events of this action (`member.invited`, ...).
     action: Option<String>,
+    /// The previous page's `next_cursor`.
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/audit", tag = "orgs", params(AuditQuery), responses((status = 200, body = AuditPage)))]
 pub(crate) async fn audit(
     State(state): State<AppState>,
     who: Admin,
-    Query(q): Query<AuditQuery>,
+    query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditPage>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(
             c.parse()
@@ -156,6 +174,7 @@ pub(crate) async fn audit(
 }
 
 /// `GET /api/v1/orgs/{org}/export`: the organisation's JSON document, streamed as a download.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/export", tag = "orgs", responses((status = 200, body = serde_json::Value, description = "The organisation's data as one JSON document, as a download")))]
 pub(crate) async fn export(
     State(state): State<AppState>,
     who: Admin,
@@ -167,6 +186,7 @@ pub(crate) async fn export(
 }
 
 /// `DELETE /api/v1/orgs/{org}` with `{"confirm": "<the organisation's name>"}`.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}", tag = "orgs", request_body = DeleteInput, responses((status = 204, description = "Done")))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     who: Admin,
@@ -177,6 +197,7 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/sso", tag = "orgs", responses((status = 200, body = flowsense_storage::OrgSsoPolicy)))]
 pub(crate) async fn sso_policy(
     State(state): State<AppState>,
     who: Admin,
@@ -186,6 +207,7 @@ pub(crate) async fn sso_policy(
     ))
 }
 
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/sso", tag = "orgs", request_body = flowsense_service::identity::sso::PolicyInput, responses((status = 200, body = flowsense_storage::OrgSsoPolicy)))]
 pub(crate) async fn set_sso_policy(
     State(state): State<AppState>,
     who: Admin,

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use flowsense_service::identity::notifications::{self, NotificationsPatch, OrgNotifications};
 use flowsense_service::identity::own_data;
 
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "me", responses((status = 200, body = Vec<OrgNotifications>)))]
 pub(crate) async fn notifications(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -19,6 +20,7 @@ pub(crate) async fn notifications(
     Ok(Json(notifications::list(&state, &current).await?))
 }
 
+#[utoipa::path(patch, path = "/api/v1/me/notifications", tag = "me", request_body = NotificationsPatch, responses((status = 200, body = Vec<OrgNotifications>)))]
 pub(crate) async fn update_notifications(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -29,6 +31,7 @@ pub(crate) async fn update_notifications(
 }
 
 /// `GET /api/v1/me/export` (step-up).
+#[utoipa::path(get, path = "/api/v1/me/export", tag = "me", responses((status = 200, body = serde_json::Value, description = "Everything held about the user, as a JSON download")))]
 pub(crate) async fn export(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -39,6 +42,7 @@ pub(crate) async fn export(
 }
 
 /// Deletes the account; the browser forgets the session cookie.
+#[utoipa::path(delete, path = "/api/v1/me", tag = "me", responses((status = 204, description = "Done")))]
 pub(crate) async fn delete_account(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -4,6 +4,7 @@
 //! WebAuthn call, and the second call sends the handle back with the browser's answer.
 
 use super::Body;
+use super::answers::{CsrfAnswer, SignedInAnswer};
 use crate::auth::{ClientInfo, CurrentUser, RecentAuth};
 use crate::respond::{json_with_session, private};
 use crate::{ApiError, AppState};
@@ -15,13 +16,13 @@ use flowsense_service::identity::passkeys::{
     self, CeremonyStart, PasskeyProof, PasskeyView, SecondFactorStart,
 };
 use serde::Deserialize;
-use serde_json::json;
 
 fn options(start: CeremonyStart) -> Response {
     private(Json(start).into_response())
 }
 
 /// `POST /api/v1/auth/passkey/options`: a usernameless sign-in begins.
+#[utoipa::path(post, path = "/api/v1/auth/passkey/options", tag = "passkeys", responses((status = 200, body = CeremonyStart)))]
 pub(crate) async fn sign_in_options(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -30,6 +31,7 @@ pub(crate) async fn sign_in_options(
 }
 
 /// `POST /api/v1/auth/passkey`: the sign-in ends with a new session.
+#[utoipa::path(post, path = "/api/v1/auth/passkey", tag = "passkeys", request_body = PasskeyProof, responses((status = 200, body = super::answers::SignedInAnswer)))]
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -39,12 +41,17 @@ pub(crate) async fn sign_in(
     Ok(json_with_session(
         &state,
         &signed_in.issued,
-        json!({"csrf_token": signed_in.issued.csrf_token, "user": signed_in.user}),
+        serde_json::to_value(SignedInAnswer {
+            csrf_token: signed_in.issued.csrf_token.clone(),
+            user: signed_in.user,
+        })
+        .unwrap_or_default(),
     ))
 }
 
 /// `POST /api/v1/auth/passkey/second-factor/options`: after the password, a passkey in place of
 /// the TOTP code; the answer goes to `/api/v1/auth/login` as `passkey`.
+#[utoipa::path(post, path = "/api/v1/auth/passkey/second-factor/options", tag = "passkeys", request_body = SecondFactorStart, responses((status = 200, body = CeremonyStart)))]
 pub(crate) async fn second_factor_options(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -56,6 +63,7 @@ pub(crate) async fn second_factor_options(
 }
 
 /// `POST /api/v1/auth/reauthenticate/passkey/options`: a step-up with a passkey begins.
+#[utoipa::path(post, path = "/api/v1/auth/reauthenticate/passkey/options", tag = "passkeys", responses((status = 200, body = CeremonyStart)))]
 pub(crate) async fn step_up_options(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -64,6 +72,7 @@ pub(crate) async fn step_up_options(
 }
 
 /// `POST /api/v1/auth/reauthenticate/passkey`: the step-up ends with a renewed session.
+#[utoipa::path(post, path = "/api/v1/auth/reauthenticate/passkey", tag = "passkeys", request_body = PasskeyProof, responses((status = 200, body = super::answers::CsrfAnswer)))]
 pub(crate) async fn step_up(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -74,11 +83,15 @@ pub(crate) async fn step_up(
     Ok(json_with_session(
         &state,
         &issued,
-        json!({"csrf_token": issued.csrf_token}),
+        serde_json::to_value(CsrfAnswer {
+            csrf_token: issued.csrf_token.clone(),
+        })
+        .unwrap_or_default(),
     ))
 }
 
 /// `GET /api/v1/me/passkeys`.
+#[utoipa::path(get, path = "/api/v1/me/passkeys", tag = "passkeys", responses((status = 200, body = Vec<PasskeyView>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -86,7 +99,7 @@ pub(crate) async fn list(
     Ok(Json(passkeys::list(&state, &current).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NameInput {
     #[serde(default)]
@@ -94,6 +107,7 @@ pub(crate) struct NameInput {
 }
 
 /// `POST /api/v1/me/passkeys/options`: registering a passkey named `name` begins.
+#[utoipa::path(post, path = "/api/v1/me/passkeys/options", tag = "passkeys", request_body = NameInput, responses((status = 200, body = CeremonyStart)))]
 pub(crate) async fn register_options(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -106,6 +120,7 @@ pub(crate) async fn register_options(
 }
 
 /// `POST /api/v1/me/passkeys`: the registration ends; answers the new passkey.
+#[utoipa::path(post, path = "/api/v1/me/passkeys", tag = "passkeys", request_body = PasskeyProof, responses((status = 201, body = PasskeyView)))]
 pub(crate) async fn register(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -120,6 +135,7 @@ pub(crate) async fn register(
 }
 
 /// `DELETE /api/v1/me/passkeys/{id}`.
+#[utoipa::path(delete, path = "/api/v1/me/passkeys/{id}", tag = "passkeys", responses((status = 204, description = "Done")))]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -132,6 +148,7 @@ pub(crate) async fn revoke(
 }
 
 /// `DELETE /api/v1/me/password`: the account keeps its passkeys only.
+#[utoipa::path(delete, path = "/api/v1/me/password", tag = "passkeys", responses((status = 204, description = "Done")))]
 pub(crate) async fn remove_password(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -16,7 +16,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// One planned amount as the API shows it: amounts in minor units (negative: money out).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct PlannedItemJson {
     id: Uuid,
     name: String,
@@ -44,6 +44,7 @@ impl From<PlannedItem> for PlannedItemJson {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/planned-items", tag = "forecast", responses((status = 200, body = Vec<PlannedItemJson>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     who: Viewer,
@@ -54,6 +55,7 @@ pub(crate) async fn list(
 
 /// 201 with the item. The body has the form's fields as text: `name`, `date` (YYYY-MM-DD),
 /// `amount` (e.g. `"1250.00"`), `direction` (`in` or `out`), `repeat`, `until`, `confidence`.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/planned-items", tag = "forecast", request_body = PlannedInput, responses((status = 201, body = PlannedItemJson)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     who: Member,
@@ -65,6 +67,7 @@ pub(crate) async fn create(
 }
 
 /// 204; 404 when the organisation has no such item.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/planned-items/{id}", tag = "forecast", responses((status = 204, description = "Done")))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     who: Member,

@@ -14,6 +14,7 @@ use flowsense_service::rates::{self, RateInput, RatesView};
 
 /// 200 with `{base_currency, rates: [{date, from, to, rate, source}], missing_rates:
 /// [{currency, first_date, last_date, count}]}`; rates are exact decimals written as strings.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/rates", tag = "books", responses((status = 200, body = RatesView)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     who: Viewer,
@@ -23,6 +24,7 @@ pub(crate) async fn list(
 
 /// 201 with the rate. The body: `date` (YYYY-MM-DD), `from`, `to` (currency codes) and `rate`
 /// (units of `to` per unit of `from`, a decimal string such as `"1.0834"`).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/rates", tag = "books", request_body = RateInput, responses((status = 201, body = Rate)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     who: Admin,

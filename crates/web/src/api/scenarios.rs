@@ -16,7 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// A saved scenario as the API shows it: the what-if form's fields as they were saved.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ScenarioJson {
     id: Uuid,
     name: String,
@@ -35,7 +35,7 @@ impl From<Saved> for ScenarioJson {
 
 /// The body of a new scenario: its `name` and the what-if form's fields, as text, each
 /// optional (see [`WhatIfInput`]). Unknown fields are refused.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewScenario {
     #[serde(default)]
@@ -78,6 +78,7 @@ fn id_of(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/scenarios", tag = "forecast", responses((status = 200, body = Vec<ScenarioJson>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     who: Viewer,
@@ -88,6 +89,7 @@ pub(crate) async fn list(
 
 /// 201 with the scenario; 422 naming the field that does not read against the books, or when
 /// the organisation already keeps the most scenarios it may.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/scenarios", tag = "forecast", request_body = NewScenario, responses((status = 201, body = ScenarioJson)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     who: Member,
@@ -100,6 +102,7 @@ pub(crate) async fn create(
 }
 
 /// 404 when the organisation has no such scenario.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/scenarios/{id}", tag = "forecast", responses((status = 200, body = ScenarioJson)))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     who: Viewer,
@@ -109,6 +112,7 @@ pub(crate) async fn get(
 }
 
 /// 204; 404 when the organisation has no such scenario.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/scenarios/{id}", tag = "forecast", responses((status = 204, description = "Done")))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     who: Member,
@@ -123,6 +127,7 @@ pub(crate) async fn delete(
 /// `reports/forecast`), the changes the scenario makes in words, and each one summed up
 /// (lowest cash and its day, cash at the last week, the week cash runs out) with the
 /// differences. 422 naming the field when the scenario no longer applies to the books.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/scenarios/{id}/forecast", tag = "forecast", responses((status = 200, body = serde_json::Value, description = "`scenario`, `changes`, `currency`, `as_of`, `summary` (`baseline`, `with_scenario`, `difference`), and both forecasts: `baseline` and `with_scenario`")))]
 pub(crate) async fn forecast(
     State(state): State<AppState>,
     who: Viewer,

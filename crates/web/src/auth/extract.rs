@@ -193,8 +193,9 @@ impl FromRequestParts<AppState> for RecentAuth {
 ///
 /// Pages name it by slug or id (see [`crate::org_path`]); a page asked for by id with `GET` is
 /// redirected (308) to its slug address once the membership is checked. The JSON API takes
-/// ids only. Anything that is not an organisation the user belongs to — malformed, missing or
-/// someone else's — is answered 404 alike.
+/// either, and answers the same whichever names it (no redirect). Anything that is not an
+/// organisation the user belongs to — malformed, missing or someone else's, by id or by slug —
+/// is answered 404 alike.
 async fn resolve_org(
     parts: &mut Parts,
     state: &AppState,
@@ -221,15 +222,27 @@ async fn resolve_org(
         .map(|m| m.as_str().to_owned())
         .unwrap_or_default();
     let page = spec_of(&template).is_some_and(|spec| spec.page);
-    let (org, path) = if page {
+    let (org, path) = if let Ok(id) = segment.parse::<OrgId>()
+        && !page
+    {
+        // An id: the membership check below finds it or answers 404.
+        (id, OrgPath::by_id(id))
+    } else {
         let memberships = lifecycle::organisations_of(state, &current)
             .await
             .map_err(|e| ApiError::from(e).into_response())?;
-        let found = OrgPath::find(&memberships, &segment).ok_or_else(not_found)?;
-        (found.id, OrgPath::of(found.id, &found.slug))
-    } else {
-        let id: OrgId = segment.parse().map_err(|_| not_found())?;
-        (id, OrgPath::by_id(id))
+        let found = if page {
+            OrgPath::find(&memberships, &segment)
+        } else {
+            OrgPath::find_for_api(&memberships, &segment)
+        }
+        .ok_or_else(not_found)?;
+        let path = if page {
+            OrgPath::of(found.id, &found.slug)
+        } else {
+            OrgPath::by_id(found.id)
+        };
+        (found.id, path)
     };
     // Recorded before the check, so a refusal is logged with the organisation it was about.
     tracing::Span::current().record("org", tracing::field::display(org));

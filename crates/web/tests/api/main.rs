@@ -36,6 +36,7 @@ mod matrix;
 mod metrics;
 mod mfa;
 mod onboarding;
+mod openapi;
 mod org_pages;
 mod own_export;
 mod pages;
