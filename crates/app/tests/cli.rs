@@ -8,6 +8,7 @@ mod cli_support;
 mod import_command;
 mod multi_currency;
 mod operator_commands;
+mod faults;
 mod secrets;
 
 use cli_support::{Workspace, flowsense, http};
