@@ -119,8 +119,8 @@ fn three_instances_share_sessions_limits_and_schedules() {
     }
     let refused_at = refused_at.expect("the allowance ran out");
     assert!(
-        spent + granted <= API_ALLOWANCE,
-        "{granted} granted after {spent}: more than one allowance of {API_ALLOWANCE}"
+        spent + granted == API_ALLOWANCE,
+        "{granted} granted after {spent}: not one allowance of {API_ALLOWANCE} across the instances"
     );
     for base in &bases {
         let a = bob.get(&format!("{base}/api/v1/me"));
