@@ -5,10 +5,10 @@
 mod backup_commands;
 mod browser;
 mod cli_support;
+mod faults;
 mod import_command;
 mod multi_currency;
 mod operator_commands;
-mod faults;
 mod secrets;
 
 use cli_support::{Workspace, flowsense, http};

@@ -119,7 +119,10 @@ pub fn send(
     let mut s = TcpStream::connect_timeout(&address, timeout).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(timeout)).unwrap();
     s.set_write_timeout(Some(timeout)).unwrap();
-    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n{extra}\r\n{body}",
@@ -127,7 +130,8 @@ pub fn send(
     )
     .map_err(|e| e.to_string())?;
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).map_err(|e| format!("after {:?}: {e}", started.elapsed()))?;
+    s.read_to_end(&mut raw)
+        .map_err(|e| format!("after {:?}: {e}", started.elapsed()))?;
     let took = started.elapsed();
     let raw = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = raw.split_once("\r\n\r\n").ok_or("no header end")?;

@@ -38,12 +38,11 @@ fn jobs(url: &str) -> Vec<JobRow> {
         .block_on(async {
             use sqlx::{Connection, Row};
             let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            let rows = sqlx::query(
-                "SELECT kind, idempotency_key, state, attempts FROM jobs ORDER BY id",
-            )
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
+            let rows =
+                sqlx::query("SELECT kind, idempotency_key, state, attempts FROM jobs ORDER BY id")
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
             rows.iter()
                 .map(|r| JobRow {
                     kind: r.get(0),
@@ -72,9 +71,7 @@ fn three_instances_share_sessions_limits_and_schedules() {
     let started = Instant::now();
     // Started at once: their first starts race to create the instance's shared secrets.
     let servers: Vec<_> = std::thread::scope(|scope| {
-        let starting: Vec<_> = (0..3)
-            .map(|_| scope.spawn(|| books.serve(&env)))
-            .collect();
+        let starting: Vec<_> = (0..3).map(|_| scope.spawn(|| books.serve(&env))).collect();
         starting.into_iter().map(|s| s.join().unwrap()).collect()
     });
     eprintln!("three instances started in {:?}", started.elapsed());
@@ -87,7 +84,12 @@ fn three_instances_share_sessions_limits_and_schedules() {
         let me = ann.get(&format!("{base}/api/v1/me"));
         spent += 1;
         assert_eq!(me.status, 200, "{base}: {}", me.body);
-        assert_eq!(me.json()["user"]["email"], books.email.as_str(), "{}", me.body);
+        assert_eq!(
+            me.json()["user"]["email"],
+            books.email.as_str(),
+            "{}",
+            me.body
+        );
     }
     // Signed out on the second: refused on all three at once.
     let out = ann.post(&format!("{}/api/v1/auth/logout", bases[1]), "{}");
@@ -110,7 +112,10 @@ fn three_instances_share_sessions_limits_and_schedules() {
         match a.status {
             200 => granted += 1,
             429 => {
-                assert!(a.header("retry-after").is_some(), "a 429 says when to retry");
+                assert!(
+                    a.header("retry-after").is_some(),
+                    "a 429 says when to retry"
+                );
                 refused_at = Some(n);
                 break;
             }
@@ -146,7 +151,10 @@ fn three_instances_share_sessions_limits_and_schedules() {
         std::thread::sleep(Duration::from_millis(200));
     };
     let scheduled: Vec<&JobRow> = rows.iter().filter(|j| j.key.is_some()).collect();
-    assert!(!scheduled.is_empty(), "no periodic job was scheduled: {rows:?}");
+    assert!(
+        !scheduled.is_empty(),
+        "no periodic job was scheduled: {rows:?}"
+    );
     let mut keys: Vec<&str> = scheduled.iter().filter_map(|j| j.key.as_deref()).collect();
     keys.sort_unstable();
     let before = keys.len();
@@ -162,7 +170,10 @@ fn three_instances_share_sessions_limits_and_schedules() {
     eprintln!(
         "scheduled jobs across three instances: {} kinds, each once: {:?}",
         scheduled.len(),
-        scheduled.iter().map(|j| j.kind.as_str()).collect::<Vec<_>>()
+        scheduled
+            .iter()
+            .map(|j| j.kind.as_str())
+            .collect::<Vec<_>>()
     );
     assert_eq!(get(&format!("{}/readyz", bases[0]), &[]).status, 200);
 }

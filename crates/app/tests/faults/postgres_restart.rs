@@ -14,7 +14,14 @@ const FAIL_FAST: Duration = Duration::from_secs(5);
 
 /// Words of the internals that a 503 must not show.
 const INTERNALS: [&str; 8] = [
-    "sqlx", "pool", "Pool", "postgres", "Io(", "connection refused", "at src/", "panicked",
+    "sqlx",
+    "pool",
+    "Pool",
+    "postgres",
+    "Io(",
+    "connection refused",
+    "at src/",
+    "panicked",
 ];
 
 fn assert_clean_503(a: &Answer, what: &str) {
@@ -86,9 +93,16 @@ fn postgres_stopped_under_load_answers_503_fast_and_the_same_server_recovers() {
         });
         assert_clean_503(&me, &format!("GET /api/v1/me, round {round}"));
         assert_eq!(me.json()["error"]["code"], "unavailable", "{}", me.body);
-        assert!(me.header("retry-after").is_some(), "a 503 says when to retry");
+        assert!(
+            me.header("retry-after").is_some(),
+            "a 503 says when to retry"
+        );
         assert_clean_503(&page, "the dashboard page");
-        assert!(page.body.contains("Temporarily unavailable"), "{}", page.body);
+        assert!(
+            page.body.contains("Temporarily unavailable"),
+            "{}",
+            page.body
+        );
         assert_clean_503(&ready, "/readyz");
         slowest = slowest.max(me.took).max(page.took).max(ready.took);
     }
@@ -117,7 +131,9 @@ fn postgres_stopped_under_load_answers_503_fast_and_the_same_server_recovers() {
     let per_thread: Vec<Vec<(u16, Duration)>> =
         loaders.into_iter().map(|t| t.join().unwrap()).collect();
     assert!(
-        per_thread.iter().all(|s| s.last().is_some_and(|(s, _)| *s == 200)),
+        per_thread
+            .iter()
+            .all(|s| s.last().is_some_and(|(s, _)| *s == 200)),
         "the load recovered too"
     );
     let seen: Vec<(u16, Duration)> = per_thread.into_iter().flatten().collect();
@@ -126,8 +142,14 @@ fn postgres_stopped_under_load_answers_503_fast_and_the_same_server_recovers() {
         .filter(|(s, _)| *s == 503)
         .map(|(_, t)| *t)
         .collect();
-    let odd: Vec<_> = seen.iter().filter(|(s, _)| ![200, 503].contains(s)).collect();
-    assert!(odd.is_empty(), "answers other than 200 or 503 under load: {odd:?}");
+    let odd: Vec<_> = seen
+        .iter()
+        .filter(|(s, _)| ![200, 503].contains(s))
+        .collect();
+    assert!(
+        odd.is_empty(),
+        "answers other than 200 or 503 under load: {odd:?}"
+    );
     assert!(!unavailable.is_empty(), "the load met the outage");
     let worst = unavailable.iter().max().copied().unwrap_or_default();
     assert!(worst < FAIL_FAST, "a 503 under load took {worst:?}");

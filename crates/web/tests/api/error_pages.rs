@@ -161,7 +161,11 @@ async fn a_database_that_went_away_is_a_503_page_that_names_nothing(db: Db) {
         StatusCode::SERVICE_UNAVAILABLE,
         "Temporarily unavailable",
     );
-    assert_eq!(s.retry_after.as_deref(), Some("5"), "the page says when to retry");
+    assert_eq!(
+        s.retry_after.as_deref(),
+        Some("5"),
+        "the page says when to retry"
+    );
     let s = fetch(&b.http, format!("{base}/api/v1/me")).await;
     assert_json(&s, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
     assert!(

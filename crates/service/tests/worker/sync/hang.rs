@@ -43,8 +43,14 @@ async fn a_hung_provider_times_out_cleanly_and_the_next_sync_completes(store: &S
         .await
         .expect("connection");
     let said = connection.last_error.clone().unwrap_or_default();
-    assert!(said.contains("did not answer in time"), "the connection says why: {said:?}");
-    assert_ne!(connection.status, "dead", "a timeout is not a dead connection");
+    assert!(
+        said.contains("did not answer in time"),
+        "the connection says why: {said:?}"
+    );
+    assert_ne!(
+        connection.status, "dead",
+        "a timeout is not a dead connection"
+    );
     let (_, kept_documents) = stored(&env).await;
     let (_, all_documents) = expected(&env.fake);
     assert!(kept_documents <= all_documents);
@@ -58,7 +64,10 @@ async fn a_hung_provider_times_out_cleanly_and_the_next_sync_completes(store: &S
         .connection(env.org, env.connection)
         .await
         .expect("connection");
-    assert_eq!(connection.last_error, None, "the error is cleared once it syncs");
+    assert_eq!(
+        connection.last_error, None,
+        "the error is cleared once it syncs"
+    );
     println!(
         "hung provider ({:?}): sync gave up after {took:?} ({ATTEMPTS} attempts of {REQUEST_TIMEOUT:?})",
         store.backend()

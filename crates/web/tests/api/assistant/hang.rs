@@ -49,7 +49,7 @@ async fn a_model_that_hangs_times_out_and_keeps_nothing(db: Db) {
     app.member(org, "mia@x.test", Role::Member).await;
     import_generated(&app, org, &coffee_books(300)).await;
 
-    // Asked for JSON: both attempts hang, each is cut at its deadline, the asker told.
+    // Asked for JSON: the model hangs; the wait is cut at its deadline and the asker told.
     for _ in 0..2 {
         fake.script(Script::Stall);
     }
