@@ -15,7 +15,7 @@ pub async fn run(settings: &Settings) -> Result<()> {
     let store = super::open_store(settings, false).await?;
     // Where it listens (FLOWSENSE_ADDR may ask for port 0), for whoever started it.
     serve_store(settings, store, |url| {
-        println!("FlowSense is running at {url}")
+        println!("FlowSense is running at {url}");
     })
     .await
 }
