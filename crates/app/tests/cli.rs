@@ -6,6 +6,7 @@ mod api_fuzz;
 mod backup_commands;
 mod browser;
 mod cli_support;
+mod faults;
 mod import_command;
 mod multi_currency;
 mod operator_commands;

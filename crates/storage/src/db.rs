@@ -18,6 +18,11 @@ use std::time::Duration;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How long a PostgreSQL query waits for a connection (reconnecting meanwhile when the server
+/// went away) before failing as unavailable: short, so requests fail fast while the server is
+/// down and the same pool serves again once it is back. (sqlx's default is 30 s.)
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -199,6 +204,7 @@ impl Store {
         owner.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
+            .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if can_bypass {

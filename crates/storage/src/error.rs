@@ -41,6 +41,57 @@ impl From<sqlx::migrate::MigrateError> for StorageError {
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
+impl StorageError {
+    /// Whether the database could not be reached: down, restarting, refusing connections, or no
+    /// connection free within the pool's acquire timeout. Such a failure is worth retrying
+    /// shortly (a 503), unlike a bug or bad data.
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StorageError::Database(e) => sqlx_unavailable(e),
+            StorageError::Migrate(sqlx::migrate::MigrateError::Execute(e)) => sqlx_unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+/// Whether anything in `error`'s cause chain is the database being unreachable (a
+/// [`StorageError`] or an `sqlx` error that says so), however many layers wrap it.
+#[must_use]
+pub fn database_unavailable(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(s) = e.downcast_ref::<StorageError>() {
+            if s.is_unavailable() {
+                return true;
+            }
+        } else if let Some(s) = e.downcast_ref::<sqlx::Error>()
+            && sqlx_unavailable(s)
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+fn sqlx_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL's connection exceptions (class 08), a server shutting down or starting up
+        // (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now), and no
+        // connection slot left (53300).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0") || c == "53300"),
+        _ => false,
+    }
+}
+
 /// The schema's unique constraints, by the names PostgreSQL gives them (`<table>_<columns>_key`),
 /// so a service can tell which rule a conflicting write broke on either backend.
 pub mod constraint {

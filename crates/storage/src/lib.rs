@@ -78,7 +78,7 @@ pub use credentials::Revoked;
 pub use crypto::{CryptoError, FieldRef, Keyring, OrgSealer};
 pub use db::{Backend, OpenOptions, Store};
 pub use documents::NewDocument;
-pub use error::{StorageError, constraint};
+pub use error::{StorageError, constraint, database_unavailable};
 pub use export::{
     ExportedAccount, ExportedAiCall, ExportedConnection, ExportedDocument, ExportedFlowRollup,
     ExportedInsight, ExportedLedgerAccount, ExportedNarratives, ExportedRollup,

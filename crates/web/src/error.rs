@@ -199,7 +199,17 @@ impl ApiError {
             ApiError::PlanLimit(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) if self.database_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A failure whose cause, however deeply wrapped by the services, is the database being
+    /// unreachable: 503, to be retried, rather than a 500.
+    fn database_unavailable(&self) -> bool {
+        match self {
+            ApiError::Internal(e) => flowsense_storage::database_unavailable(e.as_ref()),
+            _ => false,
         }
     }
 
@@ -216,6 +226,7 @@ impl ApiError {
             ApiError::PlanLimit(_) => "plan_limit",
             ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::Unavailable => "unavailable",
+            ApiError::Internal(_) if self.database_unavailable() => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -268,10 +279,19 @@ impl From<AnalysisError> for ApiError {
     }
 }
 
+/// What a 503 says: nothing about the cause (it is in the log), only that it passes.
+const UNAVAILABLE_MESSAGE: &str =
+    "the service is temporarily unavailable; try again in a few seconds";
+/// Seconds a client should wait before retrying a 503.
+const UNAVAILABLE_RETRY_AFTER: &str = "5";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let message = if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(error = %ErrorChain(&self), "request failed: unavailable");
+            UNAVAILABLE_MESSAGE.to_owned()
+        } else if status.is_server_error() {
             tracing::error!(error = %ErrorChain(&self), "request failed");
             "something went wrong on our side".to_owned()
         } else {
@@ -293,6 +313,12 @@ impl IntoResponse for ApiError {
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(UNAVAILABLE_RETRY_AFTER),
+            );
         }
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             // The rest of the body is never read: the connection cannot carry another request,

@@ -11,7 +11,7 @@ use crate::routes::{Access, RouteSpec};
 use crate::uploads::MAX_UPLOAD_REQUEST_BYTES;
 use crate::{ApiError, AppState};
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use flowsense_service::identity::limits::Bucket;
@@ -86,6 +86,9 @@ pub(crate) async fn limit_requests(
                 ];
                 take_all(&state, &buckets, &id).await
             }
+            // The database is unreachable: say so now rather than wait for it again in the
+            // handler.
+            Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => return e.into_response(),
             // Nobody signed in: the handler answers 401 or the sign-in page; the address pays.
             Err(_) => take_address(&state, &mut parts).await,
         },

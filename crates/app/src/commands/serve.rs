@@ -13,7 +13,11 @@ use tokio_util::sync::CancellationToken;
 
 pub async fn run(settings: &Settings) -> Result<()> {
     let store = super::open_store(settings, false).await?;
-    serve_store(settings, store, |_| {}).await
+    // Where it listens (FLOWSENSE_ADDR may ask for port 0), for whoever started it.
+    serve_store(settings, store, |url| {
+        println!("FlowSense is running at {url}");
+    })
+    .await
 }
 
 /// Binds, reports the URL through `on_ready`, and serves until a shutdown signal.

@@ -70,6 +70,7 @@ async fn gate(
     let injected = shared.lock().injected.pop_front();
     match injected {
         Some(Injected::Delay(d)) => tokio::time::sleep(d).await,
+        Some(Injected::Hang) => std::future::pending::<()>().await,
         Some(Injected::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return Err(respond(&Fault::server(status), json, shared.now()));

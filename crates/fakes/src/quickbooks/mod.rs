@@ -70,6 +70,9 @@ pub enum Injected {
     Status(u16),
     /// Wait this long, then answer normally.
     Delay(Duration),
+    /// Accept the request and never answer (a hung upstream): only the client's own timeout
+    /// ends the wait.
+    Hang,
 }
 
 /// One request the fake received.

@@ -77,6 +77,10 @@ fn texts(status: StatusCode) -> (&'static str, &'static str) {
             "Files up to 50 MB can be uploaded. Split the file into smaller ones and try again.",
         ),
         429 => ("Too many attempts", "Please wait a moment and try again."),
+        503 => (
+            "Temporarily unavailable",
+            "FlowSense cannot reach its database just now. Nothing you entered was lost: try again in a few seconds.",
+        ),
         s if s >= 500 => (
             "Something went wrong on our side",
             "The problem has been logged. Please try again in a moment.",

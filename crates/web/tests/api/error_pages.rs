@@ -143,7 +143,7 @@ async fn not_found_forbidden_and_rate_limited_are_pages_for_people_and_json_for_
     );
 }
 
-async fn a_database_that_went_away_is_a_500_page_that_names_nothing(db: Db) {
+async fn a_database_that_went_away_is_a_503_page_that_names_nothing(db: Db) {
     let app = spawn_with(db, RateLimits::generous(), |_| {}).await;
     let admin = app.user("ann@x.test").await;
     let org = app.org("cafe", admin).await;
@@ -158,13 +158,18 @@ async fn a_database_that_went_away_is_a_500_page_that_names_nothing(db: Db) {
     let s = fetch(&b.http, format!("{base}/app/{org}")).await;
     assert_helpful_page(
         &s,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+    );
+    assert_eq!(
+        s.retry_after.as_deref(),
+        Some("5"),
+        "the page says when to retry"
     );
     let s = fetch(&b.http, format!("{base}/api/v1/me")).await;
-    assert_json(&s, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    assert_json(&s, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
     assert!(
-        s.body.contains("something went wrong on our side") && !s.body.contains("pool"),
+        s.body.contains("temporarily unavailable") && !s.body.contains("pool"),
         "a generic message: {}",
         s.body
     );
@@ -172,5 +177,5 @@ async fn a_database_that_went_away_is_a_500_page_that_names_nothing(db: Db) {
 
 crate::on_both_backends!(
     not_found_forbidden_and_rate_limited_are_pages_for_people_and_json_for_programs,
-    a_database_that_went_away_is_a_500_page_that_names_nothing,
+    a_database_that_went_away_is_a_503_page_that_names_nothing,
 );

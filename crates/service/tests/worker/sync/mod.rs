@@ -7,6 +7,7 @@ mod backfill;
 mod changes;
 mod faults;
 mod fx;
+mod hang;
 mod kill;
 pub(crate) mod support;
 mod sweep;

@@ -6,6 +6,7 @@
 
 mod answers;
 mod conversations;
+mod hang;
 mod safety;
 
 use crate::support::{Db, TestApp, spawn_with_state};

@@ -1,0 +1,27 @@
+//! Faults and many instances, with real processes: `flowsense serve` on a PostgreSQL cluster of
+//! the test's own that the test stops and starts, and several `serve` processes on one database.
+//! They run when the PostgreSQL tests are switched on (`FLOWSENSE_TEST_POSTGRES_URL`) and the
+//! server's binaries are installed.
+
+mod cluster;
+mod instance;
+mod many_instances;
+mod postgres_restart;
+
+use std::path::PathBuf;
+
+/// The PostgreSQL server binaries, or `None` after saying why `test` is skipped.
+fn postgres_binaries(test: &str) -> Option<PathBuf> {
+    flowsense_test_support::postgres_url().or_else(|| {
+        flowsense_test_support::announce_postgres_skipped(test);
+        None
+    })?;
+    let found = cluster::server_binaries();
+    if found.is_none() {
+        flowsense_test_support::skip_for_missing_tool(
+            "postgresql (initdb, pg_ctl)",
+            " under /usr/lib/postgresql/*/bin",
+        );
+    }
+    found
+}
