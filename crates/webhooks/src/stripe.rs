@@ -62,7 +62,7 @@ pub fn verify_stripe_signature(
         return Err(SignatureError::Malformed);
     }
     let matched = secrets.iter().any(|secret| {
-        let expected = ExpectedSignature::of(secret, &t, body);
+        let expected = ExpectedSignature::of(secret, t, body);
         signatures
             .iter()
             .fold(false, |any, sent| expected.matches(sent) | any)

@@ -133,17 +133,19 @@ fn column(c: usize) -> Result<u16, XlsxError> {
     u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)
 }
 
-/// How an amount goes into a cell: a spreadsheet number holds a double, so only amounts whose
-/// minor units a double holds exactly (below 2^53, 90 trillion in a two-decimal currency) are
-/// written as numbers; larger ones are written as their exact decimal text, never rounded.
+/// How an amount goes into a cell: a spreadsheet number holds a double, which keeps any decimal
+/// of at most 15 significant digits exactly (C's `DBL_DIG`: read as the nearest double, it
+/// prints back as the same digits). Amounts of fewer minor units than 10^15 (ten trillion in a
+/// two-decimal currency) are written as numbers; larger ones as their exact decimal text, never
+/// rounded.
 #[derive(Debug, PartialEq)]
 enum MoneyCell {
     Number(f64),
     Text(String),
 }
 
-/// The largest magnitude of minor units a double holds exactly.
-const EXACT_IN_A_DOUBLE: u64 = 1 << 53;
+/// Minor units from which an amount has more significant digits than a double keeps.
+const EXACT_IN_A_DOUBLE: u64 = 1_000_000_000_000_000;
 
 /// Minor units as the cell holds them. A number is the exact decimal text (`1234.56`) read as the
 /// nearest double, which the file writes back as that same shortest text.
@@ -207,6 +209,11 @@ mod tests {
         let at = i64::try_from(EXACT_IN_A_DOUBLE).unwrap();
         assert_eq!(
             money_cell(at + 1, 2),
+            MoneyCell::Text("10000000000000.01".to_owned())
+        );
+        // Past 2^53 minor units even whole amounts would round.
+        assert_eq!(
+            money_cell((1 << 53) + 1, 2),
             MoneyCell::Text("90071992547409.93".to_owned())
         );
         assert_eq!(
@@ -215,7 +222,7 @@ mod tests {
         );
         assert_eq!(
             money_cell(-(at + 1), 0),
-            MoneyCell::Text("-9007199254740993".to_owned())
+            MoneyCell::Text("-1000000000000001".to_owned())
         );
     }
 }

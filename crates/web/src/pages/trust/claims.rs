@@ -648,7 +648,7 @@ pub(crate) const CLAIMS: &[Claim] = &[
         read: webhooks,
         proven_by: &[
             "crates/web/tests/api/connections/webhooks.rs::quickbooks_deliveries_sync_the_named_company_once",
-            "crates/service/src/connections/webhooks.rs::both_quickbooks_shapes_are_read_and_a_bad_signature_is_refused",
+            "crates/webhooks/src/intuit_xero.rs::both_quickbooks_shapes_are_read_and_a_bad_signature_is_refused",
             TRUST_PAGE,
         ],
     },

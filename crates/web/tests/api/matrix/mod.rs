@@ -413,7 +413,12 @@ async fn every_json_input_refuses_unknown_fields(db: Db) {
         if !spec.path.starts_with("/api/v1/") || spec.method != Method::GET || spec.page {
             continue;
         }
-        if expected(spec, Who::Admin).is_some() || spec.path.ends_with("/export") {
+        // The OpenAPI document describes shapes rather than answering data; its own tests
+        // (openapi.rs) check it against the route table.
+        if expected(spec, Who::Admin).is_some()
+            || spec.path.ends_with("/export")
+            || spec.path == "/api/v1/openapi.json"
+        {
             continue;
         }
         let mut caller = w.caller(Who::Admin);
