@@ -331,6 +331,15 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// An id from the path (a row id, a UUID): one that does not read as one names nothing, so it is
+/// not found, like an id of another organisation's.
+///
+/// # Errors
+/// [`ApiError::NotFound`] when `raw` does not read as a `T`.
+pub(crate) fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
 pub(crate) async fn not_found() -> ApiError {
     ApiError::NotFound
 }

@@ -5,6 +5,7 @@
 use super::Body;
 use super::answers::{AuthorizeUrlAnswer, JobAnswer};
 use crate::auth::{Admin, ClientInfo, RecentAuth, Viewer};
+use crate::error::path_id;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,11 +14,6 @@ use axum::response::{IntoResponse, Response};
 use flowsense_service::connections::{self, Provider};
 use flowsense_storage::Connection;
 use serde::Deserialize;
-
-/// A connection id from the path; anything that is not one is not found.
-fn connection_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
 
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/connections", tag = "connections", responses((status = 200, body = Vec<Connection>)))]
 pub(crate) async fn list(
@@ -33,9 +29,7 @@ pub(crate) async fn one(
     who: Viewer,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Connection>, ApiError> {
-    Ok(Json(
-        connections::one(&state, &who, connection_id(&id)?).await?,
-    ))
+    Ok(Json(connections::one(&state, &who, path_id(&id)?).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -79,7 +73,7 @@ pub(crate) async fn disconnect(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Connection>, ApiError> {
     Ok(Json(
-        connections::disconnect(&state, &who, connection_id(&id)?, &client.ip).await?,
+        connections::disconnect(&state, &who, path_id(&id)?, &client.ip).await?,
     ))
 }
 
@@ -90,6 +84,6 @@ pub(crate) async fn sync(
     who: Admin,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let job = connections::sync_now(&state, &who, connection_id(&id)?).await?;
+    let job = connections::sync_now(&state, &who, path_id(&id)?).await?;
     Ok((StatusCode::ACCEPTED, Json(JobAnswer { job_id: job.id.0 })).into_response())
 }

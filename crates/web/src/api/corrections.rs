@@ -4,6 +4,7 @@
 use super::Body;
 use super::answers::{CorrectedAnswer, RuleCreatedAnswer};
 use crate::auth::{ClientInfo, Member, Viewer};
+use crate::error::path_id;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -11,11 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flowsense_service::corrections::{self, RuleInput, TxnPatch};
 use flowsense_storage::Rule;
-
-/// A path id that is not a number names nothing.
-fn id_of(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
 
 /// `PATCH /api/v1/orgs/{org}/transactions/{id}`: the transaction as the reports now see it,
 /// with the source's values beside it and the rule made of it (with `always`).
@@ -27,7 +23,7 @@ pub(crate) async fn correct(
     Path((_, id)): Path<(String, String)>,
     Body(patch): Body<TxnPatch>,
 ) -> Result<Response, ApiError> {
-    let id = id_of(&id)?;
+    let id = path_id(&id)?;
     let done = corrections::correct_transaction(&state, &who, id, &patch, &client).await?;
     let n = &done.names;
     Ok(Json(CorrectedAnswer {
@@ -80,6 +76,6 @@ pub(crate) async fn delete(
     client: ClientInfo,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    corrections::delete_rule(&state, &who, id_of(&id)?, &client).await?;
+    corrections::delete_rule(&state, &who, path_id(&id)?, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,6 +3,7 @@
 
 use super::Body;
 use crate::auth::{ClientInfo, Member, Viewer};
+use crate::error::path_id;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -74,7 +75,7 @@ pub(crate) async fn delete(
     client: ClientInfo,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let id: Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: Uuid = path_id(&id)?;
     planned::remove(&state, &who, id, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,6 +4,7 @@
 
 use super::Body;
 use crate::auth::{ClientInfo, Member, Viewer};
+use crate::error::path_id;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -74,10 +75,6 @@ impl NewScenario {
     }
 }
 
-fn id_of(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/scenarios", tag = "forecast", responses((status = 200, body = Vec<ScenarioJson>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
@@ -108,7 +105,7 @@ pub(crate) async fn get(
     who: Viewer,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<ScenarioJson>, ApiError> {
-    Ok(Json(saved::get(&state, &who, id_of(&id)?).await?.into()))
+    Ok(Json(saved::get(&state, &who, path_id(&id)?).await?.into()))
 }
 
 /// 204; 404 when the organisation has no such scenario.
@@ -119,7 +116,7 @@ pub(crate) async fn delete(
     client: ClientInfo,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    saved::remove(&state, &who, id_of(&id)?, &client).await?;
+    saved::remove(&state, &who, path_id(&id)?, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,7 +130,7 @@ pub(crate) async fn forecast(
     who: Viewer,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let c = saved::compare_with_baseline(&state, &who, id_of(&id)?).await?;
+    let c = saved::compare_with_baseline(&state, &who, path_id(&id)?).await?;
     let (base, with) = (outcome(&c.baseline), outcome(&c.with_scenario));
     let summary = |o: &Outcome| {
         json!({

@@ -5,6 +5,7 @@
 
 use super::{Chrome, private, sentence};
 use crate::auth::{ClientInfo, Member};
+use crate::error::path_id;
 use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -57,10 +58,6 @@ impl CorrectionPage {
     }
 }
 
-fn id_of(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
 fn form_of(names: &TxnNames) -> CorrectionForm {
     CorrectionForm {
         category: names.effective_category().to_owned(),
@@ -104,7 +101,7 @@ pub(crate) async fn form(
     who: Member,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let names = corrections::transaction_names(&state, &who, id_of(&id)?).await?;
+    let names = corrections::transaction_names(&state, &who, path_id(&id)?).await?;
     let f = form_of(&names);
     render(&state, &who, &names, f, StatusCode::OK, Vec::new()).await
 }
@@ -118,7 +115,7 @@ pub(crate) async fn save(
     Path((_, id)): Path<(String, String)>,
     form: Result<Form<CorrectionForm>, FormRejection>,
 ) -> Result<Response, ApiError> {
-    let id = id_of(&id)?;
+    let id = path_id(&id)?;
     let names = corrections::transaction_names(&state, &who, id).await?;
     let Ok(Form(f)) = form else {
         let errors = vec![(

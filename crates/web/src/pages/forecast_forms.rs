@@ -7,6 +7,7 @@ use super::forecast::{ForecastQuery, FormState, render};
 use super::private;
 use super::sentence;
 use crate::auth::{ClientInfo, Member};
+use crate::error::path_id;
 use crate::{ApiError, AppState};
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -17,7 +18,6 @@ use flowsense_service::planned::{self, PlannedError, PlannedInput};
 use flowsense_service::whatif::WhatIfInput;
 use flowsense_service::whatif::saved::{self, SavedError};
 use serde::Deserialize;
-use uuid::Uuid;
 
 /// The planned-amount form as sent (its hidden CSRF field is read by the CSRF layer).
 #[derive(Debug, Default, Deserialize)]
@@ -59,10 +59,6 @@ pub(crate) struct ScenarioForm {
     name: String,
     #[serde(flatten)]
     w: WhatIfInput,
-}
-
-fn id_of(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
 }
 
 fn back(who: &Member, rest: &str) -> Response {
@@ -129,7 +125,7 @@ pub(crate) async fn remove_planned(
     client: ClientInfo,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    planned::remove(&state, &who, id_of(&id)?, &client).await?;
+    planned::remove(&state, &who, path_id(&id)?, &client).await?;
     Ok(back(&who, "?planned=removed#planned"))
 }
 
@@ -179,6 +175,6 @@ pub(crate) async fn remove_scenario(
     client: ClientInfo,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    saved::remove(&state, &who, id_of(&id)?, &client).await?;
+    saved::remove(&state, &who, path_id(&id)?, &client).await?;
     Ok(back(&who, "#scenarios"))
 }

@@ -6,6 +6,7 @@
 
 use super::{Chrome, private};
 use crate::auth::{ClientInfo, Member};
+use crate::error::path_id;
 use crate::org_path::OrgPath;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -195,7 +196,7 @@ pub(crate) async fn confirm(
             "the form could not be read; upload the file again".into(),
         ));
     };
-    let id = form.upload.parse().map_err(|_| ApiError::NotFound)?;
+    let id = path_id(&form.upload)?;
     let again = form.intent == "preview";
     let upload = held_upload(&state, &who, id, !again, form.choices()).await?;
     if again {

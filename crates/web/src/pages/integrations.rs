@@ -5,6 +5,7 @@
 
 use super::{Chrome, private};
 use crate::auth::{Admin, ClientInfo, Member, RecentAuth};
+use crate::error::path_id;
 use crate::org_path::OrgPath;
 use crate::uploads::{MAX_UPLOAD_BYTES, read_upload};
 use crate::{ApiError, AppState};
@@ -396,7 +397,7 @@ pub(crate) async fn disconnect(
     client: ClientInfo,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let id = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id = path_id(&id)?;
     connections::disconnect(&state, &who, id, &client.ip).await?;
     Ok(back_to_integrations(&who.path, "disconnected"))
 }
@@ -407,7 +408,7 @@ pub(crate) async fn sync_now(
     who: Admin,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let id = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id = path_id(&id)?;
     match connections::sync_now(&state, &who, id).await {
         Ok(_) => Ok(back_to_integrations(&who.path, "sync-queued")),
         Err(ConnectionError::NotActive) => Ok(back_to_integrations(&who.path, "not-active")),
