@@ -27,6 +27,13 @@ fn group(mut n: u128) -> String {
     parts.join(",")
 }
 
+/// A count with grouped digits: `1,250,000`.
+#[must_use]
+pub fn count(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{}", group(u128::from(n.unsigned_abs())))
+}
+
 /// `-$1,234.56` (or `-1,234.56 SEK` for currencies without a common sign).
 #[must_use]
 pub fn money(minor: i64, currency: Currency) -> String {
@@ -168,6 +175,15 @@ mod tests {
         );
         assert_eq!(possessive("ACME SYSTEMS "), "ACME SYSTEMS'");
         assert_eq!(possessive("Harbor Dental Studio"), "Harbor Dental Studio's");
+    }
+
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_250_000), "1,250,000");
+        assert_eq!(count(-1_000), "-1,000");
+        assert_eq!(count(i64::MIN), "-9,223,372,036,854,775,808");
     }
 
     #[test]

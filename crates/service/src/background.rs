@@ -12,11 +12,13 @@
 //! | `connection.sync` | on demand (connect, webhook, poll) | one connection's books read into storage |
 //! | `connection.poll` | hourly | one `connection.sync` per active connection |
 //! | `billing.delete_customer` | on demand (an organisation deleted with billing on) | its Stripe customer deleted at Stripe, retried until it is ([`crate::billing::delete_org_and_its_customer`]) |
+//! | `search.index` | on demand (after an import or sync page of more than 10,000 rows; one queued per organisation) | those rows taken into the word-search index, 10,000 per transaction ([`flowsense_storage::search_index`]) |
 //! | `insights.narrate` | on demand (after each import and finished sync; one queued per organisation) | the top insights' narratives from their figures ([`crate::ai::narrate`]) |
 
 use crate::{Context, ai, backup, billing, digest, email, retention, sync};
 use flowsense_core::ErrorChain;
 use flowsense_jobs::{Job, JobError, KindOptions, Period, Registry, Schedule, builtin};
+use flowsense_storage::search_index::SEARCH_INDEX_KIND;
 
 /// The nightly backup (when the instance has a backup directory).
 pub const BACKUP_NIGHTLY: &str = "backup.nightly";
@@ -41,7 +43,32 @@ pub fn registry(ctx: &Context) -> Registry {
     sync::register(&mut registry, ctx);
     ai::narrate::register(&mut registry, ctx);
     billing::register(&mut registry, ctx);
+    register_search_index(&mut registry, ctx);
     registry
+}
+
+/// Registers [`SEARCH_INDEX_KIND`]: an organisation's search backlog taken into the index. A
+/// killed run resumes where it stopped (each chunk is its own transaction).
+fn register_search_index(registry: &mut Registry, ctx: &Context) {
+    let options = KindOptions {
+        max_attempts: 5,
+        schedule: None,
+    };
+    let store = ctx.store.clone();
+    registry.register(SEARCH_INDEX_KIND, options, move |job: Job| {
+        let store = store.clone();
+        async move {
+            let org = job
+                .org
+                .ok_or_else(|| JobError::permanent("a search index job needs its organisation"))?;
+            let rows = store.index_search_backlog(org).await.map_err(|e| {
+                tracing::warn!(error = %ErrorChain(&e), "the search index could not take its backlog");
+                JobError::retry("the search index could not take its backlog")
+            })?;
+            tracing::info!(rows, "search backlog indexed");
+            Ok(())
+        }
+    });
 }
 
 /// Registers [`RETENTION_PURGE`]: once a night for the instance, at 03:00 UTC; each

@@ -14,12 +14,15 @@ use crate::corrections::{apply_rules_to_new, rules_mark};
 use crate::documents::{NewDocument, upsert_in};
 use crate::error::{Result, StorageError};
 use crate::scope::Tx;
+use crate::search_index::NewRows;
 use crate::transactions::NewTransaction;
 use chrono::Utc;
 use flowsense_core::{Currency, OrgId, UserId};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// Rows per multi-row `INSERT` on SQLite (11 parameters each, well under SQLite's 32,766).
 const SQLITE_ROWS_PER_INSERT: usize = 512;
@@ -78,6 +81,11 @@ pub struct ImportTx {
     /// The newest transaction id before this import, when the organisation has rules to apply
     /// to the rows it adds.
     rules_mark: Option<i64>,
+    /// The rows this import adds, for the search index.
+    new_rows: NewRows,
+    /// Set once the import queues a job: the workers are woken when it commits.
+    jobs_queued: bool,
+    jobs_enqueued: Arc<Notify>,
 }
 
 impl Store {
@@ -104,11 +112,15 @@ impl Store {
             )
             .await?;
         let rules_mark = rules_mark(&mut tx, org).await?;
+        let new_rows = NewRows::open(&mut tx, org).await?;
         Ok(ImportTx {
             org,
             tx,
             import_id,
             rules_mark,
+            new_rows,
+            jobs_queued: false,
+            jobs_enqueued: self.jobs_enqueued.clone(),
             source: meta.source.clone(),
             currency: meta.currency,
             accounts: HashMap::new(),
@@ -125,6 +137,12 @@ impl ImportTx {
     /// same transaction (a job enqueued with the import).
     pub(crate) fn org_and_tx(&mut self) -> (OrgId, &mut Tx) {
         (self.org, &mut self.tx)
+    }
+
+    /// Notes that a job was queued in this import, so that the workers are woken once it
+    /// commits.
+    pub(crate) fn jobs_queued(&mut self) {
+        self.jobs_queued = true;
     }
 
     /// Creates (or finds) a bank account with an opening balance, before its transactions arrive.
@@ -222,6 +240,9 @@ impl ImportTx {
             )
             .await?;
         apply_rules_to_new(&mut self.tx, self.org, self.rules_mark).await?;
+        if self.new_rows.close(&mut self.tx, Utc::now()).await? {
+            self.jobs_queued = true;
+        }
         // Even an import that added nothing moves the version: it costs one recomputation, and
         // no path can forget to.
         books_changed(&mut self.tx, self.org).await?;
@@ -232,6 +253,9 @@ impl ImportTx {
             documents_changed: self.documents_changed,
         };
         self.tx.commit().await?;
+        if self.jobs_queued {
+            self.jobs_enqueued.notify_one();
+        }
         Ok(summary)
     }
 

@@ -293,6 +293,8 @@ impl crate::ImportTx {
                 "an import enqueues jobs of its own organisation only".into(),
             ));
         }
-        enqueue_in(tx, job, now).await
+        let enqueued = enqueue_in(tx, job, now).await?;
+        self.jobs_queued();
+        Ok(enqueued)
     }
 }

@@ -58,6 +58,7 @@ mod planned;
 mod rates;
 mod retention;
 mod scope;
+pub mod search_index;
 pub mod search_terms;
 mod sessions;
 mod sso;

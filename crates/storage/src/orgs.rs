@@ -223,6 +223,9 @@ impl Store {
         if n == 0 {
             return Err(StorageError::NotFound);
         }
+        // Last: the transactions' delete trigger read it to leave unindexed rows alone.
+        tx.execute(sql!("orgs/delete_search_backlog").arg(org))
+            .await?;
         tx.commit().await
     }
 }

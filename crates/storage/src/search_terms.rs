@@ -66,8 +66,28 @@ impl SearchTerms {
         self.0.iter().any(|t| t.prefix)
     }
 
+    /// The FTS5 query of rows where every word matches whole.
+    pub fn fts5_whole(&self) -> String {
+        self.fts5(true)
+    }
+
+    /// The FTS5 query of rows found through a prefix and not by every word whole.
+    pub fn fts5_prefix_only(&self) -> String {
+        format!("({}) NOT ({})", self.fts5(false), self.fts5(true))
+    }
+
+    /// The `to_tsquery` text of rows where every word matches whole.
+    pub fn tsquery_whole(&self) -> String {
+        self.tsquery(true)
+    }
+
+    /// The `to_tsquery` text of rows found through a prefix and not by every word whole.
+    pub fn tsquery_prefix_only(&self) -> String {
+        format!("({}) & !({})", self.tsquery(false), self.tsquery(true))
+    }
+
     /// An FTS5 query: every word as a quoted string, `*` after a prefix; `whole` drops the `*`s.
-    pub fn fts5(&self, whole: bool) -> String {
+    fn fts5(&self, whole: bool) -> String {
         self.0
             .iter()
             .map(|t| {
@@ -80,7 +100,7 @@ impl SearchTerms {
     }
 
     /// A PostgreSQL `to_tsquery` text: every word quoted, `:*` after a prefix; `whole` drops them.
-    pub fn tsquery(&self, whole: bool) -> String {
+    fn tsquery(&self, whole: bool) -> String {
         self.0
             .iter()
             .map(|t| {
@@ -136,6 +156,20 @@ mod tests {
             "'o' & 'brien' & 'x'"
         );
         assert!(SearchTerms::parse(" %_*\"' -- ").is_none());
+    }
+
+    #[test]
+    fn prefix_only_matches_leave_out_the_whole_word_ones() {
+        let t = SearchTerms::parse("rent* office").unwrap();
+        assert_eq!(
+            t.fts5_prefix_only(),
+            "(\"rent\"* AND \"office\") NOT (\"rent\" AND \"office\")"
+        );
+        assert_eq!(
+            t.tsquery_prefix_only(),
+            "('rent':* & 'office') & !('rent' & 'office')"
+        );
+        assert_eq!(t.fts5_whole(), "\"rent\" AND \"office\"");
     }
 
     #[test]

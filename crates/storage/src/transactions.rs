@@ -122,28 +122,142 @@ impl TxnCursor {
 pub struct TxnPage {
     pub items: Vec<StoredTransaction>,
     pub next_cursor: Option<String>,
+    /// For a word search: how many of the newest rows the search index may not hold yet (a
+    /// large import is indexed in the background, within seconds to a minute of its commit).
+    /// 0 when the search saw every row, and without a search.
+    pub search_waiting: i64,
 }
 
-/// The rank of every row when there is no prefix to rank by (a `BIGINT` on both engines).
-const ZERO: &str = "CAST(0 AS BIGINT)";
+/// The rows of a page, in the order they are listed.
+#[derive(Debug, Clone)]
+enum Group {
+    /// Every row (no word search).
+    All,
+    /// Rows holding every search word whole.
+    Whole(SearchTerms),
+    /// Rows found only through a `word*` prefix.
+    PrefixOnly(SearchTerms),
+}
+
+impl Group {
+    /// The search rank of the group's rows: 0, or 1 for prefix-only matches.
+    fn rank(&self) -> u8 {
+        match self {
+            Group::All | Group::Whole(_) => 0,
+            Group::PrefixOnly(_) => 1,
+        }
+    }
+}
 
 impl Store {
-    /// Lists transactions newest first, filtered, one page at a time.
+    /// Lists transactions newest first, filtered, one page at a time. A search with a `word*`
+    /// prefix lists its whole-word matches first, then the rows found only through the prefix;
+    /// each group is read newest first straight from the date index, one query each, so a page
+    /// costs what it shows, not what the prefix matches.
     ///
     /// # Errors
     /// On a database failure.
     pub async fn list_transactions(&self, org: OrgId, f: &TxnFilter) -> Result<TxnPage> {
         let limit = f.limit.clamp(1, 500);
+        let wanted = limit as usize + 1;
+        let search = f.text.as_deref().filter(|q| !q.trim().is_empty());
+        let groups: Vec<Group> = match search.map(SearchTerms::parse) {
+            None => vec![Group::All],
+            // A text without a word to look for matches nothing.
+            Some(None) => vec![],
+            Some(Some(terms)) if terms.has_prefix() => {
+                vec![Group::Whole(terms.clone()), Group::PrefixOnly(terms)]
+            }
+            Some(Some(terms)) => vec![Group::Whole(terms)],
+        };
+        let base = self.org(org).await?.settings.base_currency;
+        let mut tx = self.scoped(org).await?;
+        let mut items: Vec<StoredTransaction> = Vec::new();
+        for group in &groups {
+            let rank = group.rank();
+            let cursor = match f.cursor {
+                Some(c) if c.rank > rank => continue,
+                Some(c) if c.rank == rank => Some(c),
+                _ => None,
+            };
+            if items.len() == wanted {
+                break;
+            }
+            let sql = self.page_query(org, f, group, cursor, wanted - items.len());
+            items.extend(tx.fetch_all::<StoredTransaction>(sql).await?);
+        }
+        if items.iter().any(|t| t.currency != base.as_str()) {
+            let rates = crate::rates::rates_for_books(&mut tx, org).await?;
+            let table = RateTable::new(rates);
+            for t in &mut items {
+                t.base_amount_minor = Currency::parse(&t.currency).ok().and_then(|c| {
+                    match table.convert(t.amount_minor, c, base, t.posted_on) {
+                        Converted::Amount(v) => Some(v),
+                        Converted::NoRate | Converted::OutOfRange => None,
+                    }
+                });
+            }
+        } else {
+            for t in &mut items {
+                t.base_amount_minor = Some(t.amount_minor);
+            }
+        }
+        let search_waiting = if search.is_some() {
+            let (waiting,): (i64,) = tx.fetch_one(sql!("search/backlog_rows").arg(org)).await?;
+            waiting
+        } else {
+            0
+        };
+        tx.commit().await?;
+        for t in &mut items {
+            t.class = effective_class(
+                t.class_override.as_deref(),
+                t.is_transfer,
+                &t.category,
+                &t.counterparty,
+            );
+        }
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|t| {
+                TxnCursor {
+                    rank: u8::try_from(t.search_rank).unwrap_or(1),
+                    posted_on: t.posted_on,
+                    id: t.id,
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        Ok(TxnPage {
+            items,
+            next_cursor,
+            search_waiting,
+        })
+    }
+
+    /// The query of up to `limit` rows of one group of a page, after `cursor` (a position in
+    /// this group), newest first.
+    fn page_query(
+        &self,
+        org: OrgId,
+        f: &TxnFilter,
+        group: &Group,
+        cursor: Option<TxnCursor>,
+        limit: usize,
+    ) -> Sql {
         let mut sql = Sql::new("");
-        let mut text = String::from(
+        let mut text = format!(
             "SELECT t.id, a.name AS account, t.posted_on, t.amount_minor, t.currency, \
              COALESCE(t.counterparty_override, t.counterparty) AS counterparty, \
              t.description, COALESCE(t.category_override, t.category) AS category, t.is_transfer, t.source, \
              CASE WHEN t.category_override IS NULL THEN NULL ELSE t.category END AS source_category, \
              CASE WHEN t.counterparty_override IS NULL THEN NULL ELSE t.counterparty END AS source_counterparty, \
-             t.class_override, {rank} AS search_rank \
+             t.class_override, CAST({} AS BIGINT) AS search_rank \
              FROM transactions t JOIN bank_accounts a ON a.id = t.account_id AND a.org_id = t.org_id \
              WHERE t.org_id = ",
+            group.rank()
         );
         text += &sql.push_arg(org);
         if let Some(from) = f.from {
@@ -167,108 +281,54 @@ impl Store {
                 sql.push_arg(cp.as_str())
             );
         }
-        let rank = match f.text.as_deref().filter(|q| !q.trim().is_empty()) {
-            None => ZERO.to_owned(),
-            Some(q) => match SearchTerms::parse(q) {
-                // A text without a word to look for matches nothing.
-                None => {
-                    text += " AND 1 = 0";
-                    ZERO.to_owned()
-                }
-                Some(terms) => self.search_condition(&terms, &mut sql, &mut text),
-            },
-        };
-        if let Some(c) = f.cursor {
-            let r = sql.push_arg(i64::from(c.rank));
+        match group {
+            Group::All => {}
+            Group::Whole(terms) => {
+                let query = match self.backend() {
+                    Backend::Sqlite => terms.fts5_whole(),
+                    Backend::Postgres => terms.tsquery_whole(),
+                };
+                text += &self.search_condition(org, query, &mut sql);
+            }
+            Group::PrefixOnly(terms) => {
+                let query = match self.backend() {
+                    Backend::Sqlite => terms.fts5_prefix_only(),
+                    Backend::Postgres => terms.tsquery_prefix_only(),
+                };
+                text += &self.search_condition(org, query, &mut sql);
+            }
+        }
+        if let Some(c) = cursor {
             let d = sql.push_arg(c.posted_on);
             let i = sql.push_arg(c.id);
-            text += &format!(
-                " AND ({rank} > {r} OR ({rank} = {r} AND \
-                 (t.posted_on < {d} OR (t.posted_on = {d} AND t.id < {i}))))"
-            );
+            text += &format!(" AND (t.posted_on < {d} OR (t.posted_on = {d} AND t.id < {i}))");
         }
         text += &format!(
-            " ORDER BY {{order}}t.posted_on DESC, t.id DESC LIMIT {}",
-            sql.push_arg(i64::from(limit) + 1)
+            " ORDER BY t.posted_on DESC, t.id DESC LIMIT {}",
+            sql.push_arg(i64::try_from(limit).unwrap_or(i64::MAX))
         );
-        // Ranked only when a prefix can rank rows apart: a constant rank would keep the
-        // engine from reading the rows in date order straight from the index.
-        let order = if rank == ZERO { "" } else { "search_rank, " };
-        sql.text = text
-            .replace("{rank}", &rank)
-            .replace("{order}", order)
-            .into();
-        let base = self.org(org).await?.settings.base_currency;
-        let mut tx = self.scoped(org).await?;
-        let mut items: Vec<StoredTransaction> = tx.fetch_all(sql).await?;
-        if items.iter().any(|t| t.currency != base.as_str()) {
-            let rates = crate::rates::rates_for_books(&mut tx, org).await?;
-            let table = RateTable::new(rates);
-            for t in &mut items {
-                t.base_amount_minor = Currency::parse(&t.currency).ok().and_then(|c| {
-                    match table.convert(t.amount_minor, c, base, t.posted_on) {
-                        Converted::Amount(v) => Some(v),
-                        Converted::NoRate | Converted::OutOfRange => None,
-                    }
-                });
-            }
-        } else {
-            for t in &mut items {
-                t.base_amount_minor = Some(t.amount_minor);
-            }
-        }
-        tx.commit().await?;
-        for t in &mut items {
-            t.class = effective_class(
-                t.class_override.as_deref(),
-                t.is_transfer,
-                &t.category,
-                &t.counterparty,
-            );
-        }
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|t| {
-                TxnCursor {
-                    rank: u8::from(t.search_rank != 0),
-                    posted_on: t.posted_on,
-                    id: t.id,
-                }
-                .encode()
-            })
-        } else {
-            None
-        };
-        Ok(TxnPage { items, next_cursor })
+        sql.text = text.into();
+        sql
     }
 
-    /// Narrows `text` to rows that hold every search word, and returns the SQL of the row's
-    /// rank (0 when every word matched whole, else 1). Each engine's own full-text index:
-    /// FTS5's `transaction_search` on SQLite (joined back by id; the caller's `t.org_id`
-    /// condition keeps the tenant), the `search_document` tsvector on PostgreSQL.
-    fn search_condition(&self, terms: &SearchTerms, sql: &mut Sql, text: &mut String) -> String {
-        let sqlite = self.backend() == Backend::Sqlite;
-        let matches = |sql: &mut Sql, whole: bool| {
-            if sqlite {
+    /// The condition that narrows rows to those the full-text `query` finds, in each engine's
+    /// own index: FTS5's `transaction_search` on SQLite (joined back by id; the caller's
+    /// `t.org_id` condition keeps the tenant), the `transaction_search` documents of the
+    /// organisation on PostgreSQL.
+    fn search_condition(&self, org: OrgId, query: String, sql: &mut Sql) -> String {
+        match self.backend() {
+            Backend::Sqlite => format!(
+                " AND t.id IN (SELECT rowid FROM transaction_search WHERE transaction_search MATCH {})",
+                sql.push_arg(query)
+            ),
+            Backend::Postgres => {
+                let o = sql.push_arg(org);
                 format!(
-                    "t.id IN (SELECT rowid FROM transaction_search WHERE transaction_search MATCH {})",
-                    sql.push_arg(terms.fts5(whole))
-                )
-            } else {
-                format!(
-                    "t.search_document @@ to_tsquery('simple', {})",
-                    sql.push_arg(terms.tsquery(whole))
+                    " AND t.id IN (SELECT s.transaction_id FROM transaction_search s \
+                     WHERE s.org_id = {o} AND s.document @@ to_tsquery('simple', {}))",
+                    sql.push_arg(query)
                 )
             }
-        };
-        *text += &format!(" AND {}", matches(sql, false));
-        if terms.has_prefix() {
-            format!(
-                "CAST(CASE WHEN {} THEN 0 ELSE 1 END AS BIGINT)",
-                matches(sql, true)
-            )
-        } else {
-            ZERO.to_owned()
         }
     }
 

@@ -12,6 +12,7 @@ use flowsense_service::imports::{
     FileImport, ImportFailure, ImportPreview, ImportProgress, SavedMapping, file_sha256,
     format_wide_minor, import_file, preview_file,
 };
+use flowsense_storage::search_index::INLINE_ROWS;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::Path;
 use std::time::Instant;
@@ -128,6 +129,11 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
     }
     if let Some(account) = &done.mapping_saved_for {
         println!("Saved this mapping for account {account}: its later CSV files use it.");
+    }
+    if i64::try_from(summary.rows_added).unwrap_or(i64::MAX) > INLINE_ROWS {
+        println!(
+            "Word search finds the new rows once the search index has taken them in: a background job, which `flowsense serve` or `flowsense worker` runs as soon as one is running."
+        );
     }
     Ok(())
 }

@@ -17,6 +17,8 @@ use crate::corrections::{apply_rules_to_new, rules_mark};
 use crate::error::{Result, StorageError};
 use crate::rates::{RateSource, save_rates_in};
 use crate::scope::Tx;
+use crate::search_index::NewRows;
+use chrono::Utc;
 use flowsense_core::books::TRANSFER_CATEGORY;
 use flowsense_core::fx::{Rate, check_rate};
 use flowsense_core::synced::{BookChange, CashMovement, Document};
@@ -142,6 +144,7 @@ impl Store {
             .ok_or(StorageError::NotFound)?;
         let prefix = external_prefix(provider, &tenant);
         let rules_mark = rules_mark(&mut tx, org).await?;
+        let new_rows = NewRows::open(&mut tx, org).await?;
         let mut counts = AppliedCounts::default();
         for change in changes {
             if let BookChange::Account(a) = change {
@@ -185,8 +188,12 @@ impl Store {
         // Rows the provider sends again keep the owner's corrections (the upsert leaves them);
         // rows new to the books get the organisation's rules.
         apply_rules_to_new(&mut tx, org, rules_mark).await?;
+        let queued = new_rows.close(&mut tx, Utc::now()).await?;
         books_changed(&mut tx, org).await?;
         tx.commit().await?;
+        if queued {
+            self.jobs_committed();
+        }
         Ok(counts)
     }
 }

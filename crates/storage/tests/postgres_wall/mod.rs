@@ -158,7 +158,7 @@ async fn sqlite_and_postgres_schemas_have_the_same_tables_and_columns() {
     .iter()
     .map(|r| r.get::<String, _>("c"))
     .collect();
-    // The word-search index is the one difference: FTS5 tables on SQLite, a column here.
+    // The word-search index is the one difference: FTS5 tables on SQLite, a table of documents here.
     let pg_index = crate::support::search_index_columns("postgres");
     let lite_index = crate::support::search_index_columns("sqlite");
     assert!(pg_index.iter().all(|c| pg_cols.contains(c)), "{pg_index:?}");

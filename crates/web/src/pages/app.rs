@@ -12,7 +12,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use flowsense_core::format::money;
+use flowsense_core::format::{count, money};
 use flowsense_core::{Currency, FlowClass};
 use flowsense_service::ai::narratives::shown_insights;
 use flowsense_service::analysis;
@@ -221,6 +221,9 @@ struct TransactionsPage {
     /// Members and admins may correct a transaction.
     can_edit: bool,
     saved: bool,
+    /// Rows a search may have missed because the index is still taking them in.
+    search_waiting: i64,
+    search_waiting_text: String,
 }
 
 fn some(s: &str) -> Option<String> {
@@ -272,6 +275,7 @@ pub(crate) async fn transactions(
     filter.cursor = some(&f.cursor).and_then(|c| TxnCursor::decode(&c));
     filter.limit = 50;
     let page = data::transactions(&state, &access, &filter).await?;
+    let search_waiting = page.search_waiting;
     let rows = page
         .items
         .iter()
@@ -333,6 +337,8 @@ pub(crate) async fn transactions(
         has_filters,
         next_link,
         export_link: format!("/app/{}/transactions/export?{filters}", access.path),
+        search_waiting,
+        search_waiting_text: count(search_waiting),
     };
     Ok(private(page.into_response()))
 }

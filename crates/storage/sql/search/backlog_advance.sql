@@ -1,0 +1,1 @@
+UPDATE search_backlog SET first_id = $3 WHERE org_id = $1 AND id = $2
