@@ -139,7 +139,50 @@ enum Group {
     PrefixOnly(SearchTerms),
 }
 
+/// Whole-index matches up to which a SQLite search reads the index first (then sorts what it
+/// found by date) rather than the organisation's rows newest first (which, for a rare word, reads
+/// every row before it can tell there are no more).
+const FEW_MATCHES: i64 = 2_000;
+
+/// A group's full-text query in its engine's syntax, and whether it matches few rows.
+#[derive(Debug, Clone)]
+struct Search {
+    query: String,
+    /// SQLite only: at most [`FEW_MATCHES`] rows of the whole index match.
+    few: bool,
+}
+
+impl Search {
+    async fn of(tx: &mut crate::scope::Tx, query: String) -> Result<Self> {
+        let few = match tx {
+            crate::scope::Tx::Sqlite(_) => {
+                let (n,): (i64,) = tx
+                    .fetch_one(
+                        sql!("sqlite-only/search/match_count")
+                            .arg(query.as_str())
+                            .arg(FEW_MATCHES + 1),
+                    )
+                    .await?;
+                n <= FEW_MATCHES
+            }
+            crate::scope::Tx::Pg(_) => false,
+        };
+        Ok(Self { query, few })
+    }
+}
+
 impl Group {
+    /// The group's full-text query in `backend`'s syntax; `None` without a search.
+    fn full_text(&self, backend: Backend) -> Option<String> {
+        match (self, backend) {
+            (Group::All, _) => None,
+            (Group::Whole(t), Backend::Sqlite) => Some(t.fts5_whole()),
+            (Group::Whole(t), Backend::Postgres) => Some(t.tsquery_whole()),
+            (Group::PrefixOnly(t), Backend::Sqlite) => Some(t.fts5_prefix_only()),
+            (Group::PrefixOnly(t), Backend::Postgres) => Some(t.tsquery_prefix_only()),
+        }
+    }
+
     /// The search rank of the group's rows: 0, or 1 for prefix-only matches.
     fn rank(&self) -> u8 {
         match self {
@@ -183,7 +226,11 @@ impl Store {
             if items.len() == wanted {
                 break;
             }
-            let sql = self.page_query(org, f, group, cursor, wanted - items.len());
+            let search = match group.full_text(self.backend()) {
+                None => None,
+                Some(query) => Some(Search::of(&mut tx, query).await?),
+            };
+            let sql = self.page_query(org, f, group, search.as_ref(), cursor, wanted - items.len());
             items.extend(tx.fetch_all::<StoredTransaction>(sql).await?);
         }
         if items.iter().any(|t| t.currency != base.as_str()) {
@@ -244,10 +291,21 @@ impl Store {
         org: OrgId,
         f: &TxnFilter,
         group: &Group,
+        search: Option<&Search>,
         cursor: Option<TxnCursor>,
         limit: usize,
     ) -> Sql {
         let mut sql = Sql::new("");
+        // A search that matches few rows in the whole index (SQLite) is read from the index
+        // first, then sorted; any other from the date index, newest first.
+        let from = match search {
+            Some(s) if s.few => format!(
+                "(SELECT rowid AS id FROM transaction_search WHERE transaction_search MATCH {}) m \
+                 CROSS JOIN transactions t ON t.id = m.id",
+                sql.push_arg(s.query.as_str())
+            ),
+            _ => "transactions t".to_owned(),
+        };
         let mut text = format!(
             "SELECT t.id, a.name AS account, t.posted_on, t.amount_minor, t.currency, \
              COALESCE(t.counterparty_override, t.counterparty) AS counterparty, \
@@ -255,7 +313,7 @@ impl Store {
              CASE WHEN t.category_override IS NULL THEN NULL ELSE t.category END AS source_category, \
              CASE WHEN t.counterparty_override IS NULL THEN NULL ELSE t.counterparty END AS source_counterparty, \
              t.class_override, CAST({} AS BIGINT) AS search_rank \
-             FROM transactions t JOIN bank_accounts a ON a.id = t.account_id AND a.org_id = t.org_id \
+             FROM {from} JOIN bank_accounts a ON a.id = t.account_id AND a.org_id = t.org_id \
              WHERE t.org_id = ",
             group.rank()
         );
@@ -281,22 +339,8 @@ impl Store {
                 sql.push_arg(cp.as_str())
             );
         }
-        match group {
-            Group::All => {}
-            Group::Whole(terms) => {
-                let query = match self.backend() {
-                    Backend::Sqlite => terms.fts5_whole(),
-                    Backend::Postgres => terms.tsquery_whole(),
-                };
-                text += &self.search_condition(org, query, &mut sql);
-            }
-            Group::PrefixOnly(terms) => {
-                let query = match self.backend() {
-                    Backend::Sqlite => terms.fts5_prefix_only(),
-                    Backend::Postgres => terms.tsquery_prefix_only(),
-                };
-                text += &self.search_condition(org, query, &mut sql);
-            }
+        if let Some(search) = search.filter(|s| !s.few) {
+            text += &self.search_condition(org, &search.query, &mut sql);
         }
         if let Some(c) = cursor {
             let d = sql.push_arg(c.posted_on);
@@ -315,7 +359,7 @@ impl Store {
     /// own index: FTS5's `transaction_search` on SQLite (joined back by id; the caller's
     /// `t.org_id` condition keeps the tenant), the `transaction_search` documents of the
     /// organisation on PostgreSQL.
-    fn search_condition(&self, org: OrgId, query: String, sql: &mut Sql) -> String {
+    fn search_condition(&self, org: OrgId, query: &str, sql: &mut Sql) -> String {
         match self.backend() {
             Backend::Sqlite => format!(
                 " AND t.id IN (SELECT rowid FROM transaction_search WHERE transaction_search MATCH {})",

@@ -1,6 +1,7 @@
 //! Reports and transactions over HTTP: the CLI's JSON, filters, paging and bad input.
 
-use crate::support::{Db, spawn_app};
+use crate::forms::Person;
+use crate::support::{Db, PASSWORD, spawn_app};
 use flowsense_core::Role;
 use flowsense_storage::NewTransaction;
 use reqwest::StatusCode;
@@ -116,4 +117,74 @@ async fn reports_and_transactions_are_served_to_members_of_the_organisation(db: 
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
-crate::on_both_backends!(reports_and_transactions_are_served_to_members_of_the_organisation);
+/// A large import is committed before the search index takes it in: the API says how many rows
+/// a search may miss and the page says so, until the `search.index` job has run.
+async fn a_large_import_is_found_by_search_once_its_index_job_has_run(db: Db) {
+    let app = spawn_app(db).await;
+    let admin = app.user("ann@x.test").await;
+    let org = app.org("books", admin).await;
+    let big = u32::try_from(flowsense_storage::search_index::INLINE_ROWS).expect("rows") + 1;
+    let rows: Vec<NewTransaction> = (0..big)
+        .map(|n| NewTransaction {
+            account: "Operating".into(),
+            posted_on: chrono::NaiveDate::from_ymd_opt(2026, 1 + n % 6, 1 + n % 28).expect("date"),
+            amount_minor: -1_000,
+            currency: "USD".into(),
+            original_amount_minor: -1_000,
+            original_currency: "USD".into(),
+            counterparty: "Paper Mill".into(),
+            description: format!("ream {n}"),
+            category: "Supplies".into(),
+            is_transfer: false,
+            external_id: format!("p{n}"),
+        })
+        .collect();
+    app.import_rows(org, &rows).await;
+
+    let p = Person::new(&app);
+    p.sign_in("ann@x.test", PASSWORD).await;
+    let mut api = app.signed_in("ann@x.test").await;
+    let (s, page) = api
+        .get(&format!("/api/v1/orgs/{org}/transactions?q=paper&limit=5"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().expect("items").len(), 0);
+    assert_eq!(page["search_waiting"], i64::from(big));
+    let html = p.get("/app/books/transactions?q=paper").await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(
+        html.body.contains("id=\"search-catching-up\""),
+        "{}",
+        html.body
+    );
+    assert!(
+        html.body.contains("up to 10,001 of the newest"),
+        "{}",
+        html.body
+    );
+    // Without a search there is nothing to miss, and nothing is said.
+    let (_, all) = api
+        .get(&format!("/api/v1/orgs/{org}/transactions?limit=5"))
+        .await;
+    assert_eq!(all["items"].as_array().expect("items").len(), 5);
+    assert_eq!(all["search_waiting"], 0);
+
+    assert!(app.run_jobs().await >= 1);
+    let (_, page) = api
+        .get(&format!("/api/v1/orgs/{org}/transactions?q=paper&limit=5"))
+        .await;
+    assert_eq!(page["items"].as_array().expect("items").len(), 5);
+    assert_eq!(page["search_waiting"], 0);
+    let (_, one) = api
+        .get(&format!("/api/v1/orgs/{org}/transactions?q=ream%2010000"))
+        .await;
+    assert_eq!(one["items"][0]["description"], "ream 10000", "{one}");
+    let html = p.get("/app/books/transactions?q=paper").await;
+    assert!(!html.body.contains("search-catching-up"));
+    assert!(html.body.contains("Paper Mill"));
+}
+
+crate::on_both_backends!(
+    reports_and_transactions_are_served_to_members_of_the_organisation,
+    a_large_import_is_found_by_search_once_its_index_job_has_run,
+);

@@ -5,4 +5,4 @@ SELECT t.id, t.description,
     COALESCE(t.category_override, t.category),
     CASE WHEN t.source_id IS NULL AND t.external_id NOT LIKE 'fs:%' THEN t.external_id ELSE '' END
 FROM transactions t
-WHERE t.org_id = $1 AND t.id BETWEEN $2 AND $3
+WHERE +t.org_id = $1 AND t.id BETWEEN $2 AND $3
