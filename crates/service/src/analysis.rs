@@ -118,6 +118,21 @@ impl Analysis {
         }
     }
 
+    /// The report for `options` as JSON when it is ready without CPU work (the defaults'
+    /// report, once serialised): an answer that needs no trip to the blocking pool.
+    #[must_use]
+    pub fn ready_report_json(
+        &self,
+        kind: ReportKind,
+        options: &ReportOptions,
+    ) -> Option<bytes::Bytes> {
+        if *options == ReportOptions::default() {
+            self.report_json[kind_index(kind)].get().cloned()
+        } else {
+            None
+        }
+    }
+
     /// What a page derives from these books, computed by `compute` on first use and then
     /// shared by every request for the same books version; a newer version is a new
     /// [`Analysis`], so the view is recomputed after every import, sync, edit or purge.
@@ -322,7 +337,11 @@ pub async fn with_shown_analysis<T: Send + 'static>(
     run_blocking(a, f).await
 }
 
-async fn run_blocking<T: Send + 'static>(
+/// Runs `f` over `a` on the blocking pool (the engine is CPU work).
+///
+/// # Errors
+/// A panic inside `f`.
+pub async fn run_blocking<T: Send + 'static>(
     a: Arc<Analysis>,
     f: impl FnOnce(&Analysis) -> T + Send + 'static,
 ) -> Result<T, AnalysisError> {
@@ -345,6 +364,22 @@ pub async fn read_org_analysis<T: Send + 'static>(
     let org = ctx.store.org(who.org).await?;
     let value = with_shown_analysis(ctx, &org, f).await?;
     Ok((org, value))
+}
+
+/// The organisation `who` reads and its analysis as its plan shows it, for a caller that
+/// answers from what is ready ([`Analysis::ready_report_json`]) and runs anything else with
+/// [`run_blocking`].
+///
+/// # Errors
+/// A database failure.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn org_analysis(
+    ctx: &crate::Context,
+    who: &crate::orgs::OrgAccess,
+) -> Result<(Organisation, Arc<Analysis>), AnalysisError> {
+    let org = ctx.store.org(who.org).await?;
+    let (a, _) = shown_analysis(ctx, &org).await?;
+    Ok((org, a))
 }
 
 #[cfg(test)]
@@ -397,6 +432,17 @@ mod tests {
             fresh.as_ptr(),
             a.report_json(ReportKind::Cashflow, &other).as_ptr()
         );
+        assert!(
+            a.ready_report_json(ReportKind::Forecast, &ReportOptions::default())
+                .is_none(),
+            "not serialised yet"
+        );
+        assert_eq!(
+            a.ready_report_json(ReportKind::Runway, &ReportOptions::default())
+                .map(|b| b.as_ptr()),
+            Some(first.as_ptr())
+        );
+        assert!(a.ready_report_json(ReportKind::Cashflow, &other).is_none());
         assert!(!a.is_complete());
         a.compute_all();
         assert!(a.is_complete());

@@ -1,10 +1,10 @@
 //! Opening a store: URL → pool, migrations, and the PostgreSQL role that row-level security
 //! applies to.
 
-use crate::args::{sql, sql_text};
+use crate::args::{Sql, bind_args, sql, sql_text};
 use crate::crypto::{KeyCache, Keyring};
 use crate::error::{Result, StorageError};
-use crate::scope::Tx;
+use crate::scope::{BothRow, Tx, safe};
 use flowsense_core::{OrgId, UserId};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -294,6 +294,42 @@ impl Store {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Pool::Pg(p) => Tx::Pg(p.begin().await?),
         })
+    }
+
+    /// One statement that reads, run outside an explicit transaction (one statement is atomic
+    /// on its own). `BEGIN` and `COMMIT` around it would be two more round trips to the
+    /// database, paid on every request for its session, its user and its organisation. Only
+    /// for statements that need no scope (on PostgreSQL, row-level security sees none).
+    pub(crate) async fn read_optional<T: BothRow>(&self, sql: Sql) -> Result<Option<T>> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => {
+                bind_args!(sqlx::query_as::<_, T>(safe(sql.text)), sql.args)
+                    .fetch_optional(p)
+                    .await?
+            }
+            Pool::Pg(p) => {
+                bind_args!(sqlx::query_as::<_, T>(safe(sql.text)), sql.args)
+                    .fetch_optional(p)
+                    .await?
+            }
+        })
+    }
+
+    /// [`Store::read_optional`] within one organisation: on PostgreSQL in a transaction that
+    /// sets the organisation for row-level security; on SQLite, which has none (the statement's
+    /// `WHERE org_id` is the wall), without one.
+    pub(crate) async fn read_scoped_optional<T: BothRow>(
+        &self,
+        org: OrgId,
+        sql: Sql,
+    ) -> Result<Option<T>> {
+        if let Pool::Pg(_) = self.pool {
+            let mut tx = self.scoped(org).await?;
+            let row = tx.fetch_optional(sql).await?;
+            tx.commit().await?;
+            return Ok(row);
+        }
+        self.read_optional(sql).await
     }
 
     /// A transaction scoped to one organisation.

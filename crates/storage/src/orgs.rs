@@ -139,9 +139,10 @@ impl Store {
     /// # Errors
     /// `NotFound` when it does not exist.
     pub async fn org(&self, org: OrgId) -> Result<Organisation> {
-        let mut tx = self.begin().await?;
-        let row: OrgRow = tx.fetch_one(sql!("orgs/by_id").arg(org)).await?;
-        tx.commit().await?;
+        let row: OrgRow = self
+            .read_optional(sql!("orgs/by_id").arg(org))
+            .await?
+            .ok_or(StorageError::NotFound)?;
         row.try_into()
     }
 

@@ -7,13 +7,14 @@
 
 use crate::args::{Sql, bind_args};
 use crate::error::Result;
+use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Postgres, Sqlite, Transaction};
 
 /// Our statements are assembled only from constant SQL and `$n` placeholders; every value
 /// travels as a bound argument. That is the audit `AssertSqlSafe` asks for.
-fn safe(text: std::borrow::Cow<'static, str>) -> sqlx::AssertSqlSafe<String> {
+pub(crate) fn safe(text: std::borrow::Cow<'static, str>) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(text.into_owned())
 }
 
@@ -60,6 +61,31 @@ impl Tx {
                     .await?
             }
         })
+    }
+
+    /// Hands each row of `sql` to `each` as it is read, without collecting them: for results
+    /// too large to hold twice (an organisation's transactions, where the rows would otherwise
+    /// sit in memory beside what is made of them). Stops at the first error `each` returns.
+    pub async fn for_each<T: BothRow>(
+        &mut self,
+        sql: Sql,
+        mut each: impl FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        // The same loop on each backend: sqlx's streams are typed by database.
+        macro_rules! drain {
+            ($tx:expr) => {{
+                let mut rows =
+                    bind_args!(sqlx::query_as::<_, T>(safe(sql.text)), sql.args).fetch(&mut **$tx);
+                while let Some(row) = rows.try_next().await? {
+                    each(row)?;
+                }
+            }};
+        }
+        match self {
+            Tx::Sqlite(tx) => drain!(tx),
+            Tx::Pg(tx) => drain!(tx),
+        }
+        Ok(())
     }
 
     pub async fn fetch_optional<T: BothRow>(&mut self, sql: Sql) -> Result<Option<T>> {

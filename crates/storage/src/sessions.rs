@@ -93,12 +93,8 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn session_by_hash(&self, id_hash: &[u8]) -> Result<Option<Session>> {
-        let mut tx = self.begin().await?;
-        let row = tx
-            .fetch_optional(sql!("sessions/by_hash").arg(id_hash.to_vec()))
-            .await?;
-        tx.commit().await?;
-        Ok(row)
+        self.read_optional(sql!("sessions/by_hash").arg(id_hash.to_vec()))
+            .await
     }
 
     /// Records activity on a session (the idle timeout counts from here).

@@ -177,9 +177,10 @@ impl Store {
     /// # Errors
     /// `NotFound` when there is no such user.
     pub async fn user(&self, user: UserId) -> Result<User> {
-        let mut tx = self.begin().await?;
-        let row: UserRow = tx.fetch_one(sql!("users/by_id").arg(user)).await?;
-        tx.commit().await?;
+        let row: UserRow = self
+            .read_optional(sql!("users/by_id").arg(user))
+            .await?
+            .ok_or(StorageError::NotFound)?;
         Ok(row.into())
     }
 
@@ -205,11 +206,9 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn role_in(&self, org: OrgId, user: UserId) -> Result<Option<Role>> {
-        let mut tx = self.scoped(org).await?;
-        let row: Option<MembershipRow> = tx
-            .fetch_optional(sql!("users/role_in").arg(org).arg(user))
+        let row: Option<MembershipRow> = self
+            .read_scoped_optional(org, sql!("users/role_in").arg(org).arg(user))
             .await?;
-        tx.commit().await?;
         row.map(Membership::try_from)
             .transpose()
             .map(|m| m.map(|m| m.role))

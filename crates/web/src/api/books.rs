@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use flowsense_core::analytics::{Period, ReportKind, ReportOptions};
 use flowsense_service::ai::narratives::shown_insights;
-use flowsense_service::analysis::read_org_analysis;
+use flowsense_service::analysis::{org_analysis, read_org_analysis, run_blocking};
 use flowsense_service::insights::top_insights;
 use flowsense_storage::{TxnCursor, TxnFilter};
 use serde::Deserialize;
@@ -50,8 +50,13 @@ pub(crate) async fn report(
         to: q.to,
         period,
     };
-    let (_, json) =
-        read_org_analysis(&state, &access, move |a| a.report_json(kind, &options)).await?;
+    // Once the report is serialised (the warm-up does it for the defaults) the answer is a
+    // copy of shared bytes: no trip to the blocking pool.
+    let (_, analysis) = org_analysis(&state, &access).await?;
+    let json = match analysis.ready_report_json(kind, &options) {
+        Some(json) => json,
+        None => run_blocking(analysis, move |a| a.report_json(kind, &options)).await?,
+    };
     Ok(private_json(json))
 }
 
