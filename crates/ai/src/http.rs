@@ -1,9 +1,12 @@
 //! The one way the model clients reach the network: a `crates/outbound` client, a JSON POST
 //! retried as [`RetryPolicy`] says, answers read up to a size limit, and streamed answers
-//! handed over once their status is known good.
+//! handed over once their status is known good. The client reaches the endpoint's host and no
+//! other (the outbound allow-list, checklist I8), and a circuit breaker makes calls fail at once
+//! for a cool-down after repeated unavailability (H7).
 
 use crate::error::AiError;
 use crate::retry::{RetryHint, RetryPolicy};
+use flowsense_outbound::{AllowList, Breaker, BreakerPolicy, Gate};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Response, Url};
 
@@ -36,6 +39,7 @@ pub(crate) struct Transport {
     pub policy: RetryPolicy,
     pub limits: Limits,
     provider: &'static str,
+    breaker: Breaker,
 }
 
 /// One failed attempt, and whether another is worth it.
@@ -58,22 +62,32 @@ impl From<AiError> for Failure {
 impl Transport {
     /// `plain_http` lets `http://` through (a loopback fake, or a self-hosted server); the
     /// caller has checked the destination.
+    /// The client reaches `endpoint`'s host only.
     pub fn new(
         provider: &'static str,
         plain_http: bool,
         policy: RetryPolicy,
         limits: Limits,
+        endpoint: &Url,
     ) -> Result<Self, AiError> {
-        let client = flowsense_outbound::client_builder(false)?
-            .https_only(!plain_http)
-            .build()
-            .map_err(|_| AiError::Config("the HTTP client"))?;
+        let client =
+            flowsense_outbound::partner_client_builder(false, &AllowList::from_urls([endpoint]))?
+                .https_only(!plain_http)
+                .build()
+                .map_err(|_| AiError::Config("the HTTP client"))?;
         Ok(Self {
             client,
             policy,
             limits,
             provider,
+            breaker: Breaker::new(BreakerPolicy::default()),
         })
+    }
+
+    /// The same transport with another circuit breaker policy.
+    pub fn with_breaker(mut self, policy: BreakerPolicy) -> Self {
+        self.breaker = Breaker::new(policy);
+        self
     }
 
     /// POSTs `body` (JSON) and reads the whole answer.
@@ -161,13 +175,30 @@ impl Transport {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Failure>>,
     {
+        if let Gate::Refused(retry_in) = self.breaker.admit() {
+            tracing::debug!(provider = self.provider, "circuit open; call refused");
+            return Err(AiError::Unavailable(format!(
+                "calls paused for {} s after repeated failures",
+                retry_in.as_secs().max(1)
+            )));
+        }
         let mut retries = 0;
         loop {
             let failure = match attempt().await {
-                Ok(done) => return Ok(done),
+                Ok(done) => {
+                    self.breaker.answered();
+                    return Ok(done);
+                }
                 Err(f) => f,
             };
             if !failure.retry || retries >= self.policy.max_retries {
+                // Retryable failures (overload, 5xx, time-outs, lost connections) mean the
+                // provider is unavailable; any other refusal is an answer.
+                if failure.retry {
+                    self.breaker.unavailable();
+                } else {
+                    self.breaker.answered();
+                }
                 return Err(failure.error);
             }
             let wait = self.policy.delay(retries, failure.hint.after);

@@ -19,7 +19,7 @@ pub use chat::{
     StreamEvent, ToolSpec, Usage, collect_stream,
 };
 pub use error::AiError;
-pub use flowsense_outbound::Loopback;
+pub use flowsense_outbound::{BreakerPolicy, Loopback};
 pub use http::Limits;
 pub use openai::{OpenAiCompatible, OpenAiConfig, Reach};
 pub use reqwest::Url;

@@ -10,7 +10,9 @@ mod faults;
 mod import_command;
 mod multi_currency;
 mod operator_commands;
+mod scans;
 mod secrets;
+mod supply_chain;
 
 use cli_support::{Workspace, flowsense, http};
 use std::io::Write;

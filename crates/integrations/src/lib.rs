@@ -16,4 +16,6 @@ mod transport;
 pub mod xero;
 
 #[cfg(feature = "client")]
+pub use flowsense_outbound::BreakerPolicy;
+#[cfg(feature = "client")]
 pub use retry::RetryPolicy;

@@ -1,6 +1,8 @@
 //! The one way a provider client reaches the network: a `crates/outbound` client, the outbound
 //! destination policy checked before every request, retries with jittered exponential backoff
-//! for 5xx and timeouts, and `Retry-After` honoured on 429.
+//! for 5xx and timeouts, and `Retry-After` honoured on 429; only the hosts of the provider's
+//! configured endpoints are reachable (the outbound allow-list, checklist I8), and a circuit
+//! breaker makes calls fail at once for a cool-down after repeated unavailability (H7).
 //!
 //! What a refusal means differs by provider, so each one says it through [`Provider`]; the rest
 //! is shared. The methods a client can use are its reads ([`Transport::get`]) and the POSTs to
@@ -11,7 +13,9 @@
 //! portal sessions, customers), with an `Idempotency-Key` on each.
 
 use crate::retry::{Attempt, RetryPolicy, with_retries};
-use flowsense_outbound::{Loopback, OutboundError, check_destination};
+use flowsense_outbound::{
+    AllowList, Breaker, BreakerPolicy, Gate, Loopback, OutboundError, check_destination,
+};
 use reqwest::header::{self, HeaderMap};
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -33,6 +37,8 @@ pub(crate) trait Provider {
 
     /// No answer in time.
     fn timeout() -> Self::Error;
+    /// Calls are paused by the circuit breaker; a probe goes out in about `retry_in`.
+    fn paused(retry_in: Duration) -> Self::Error;
     /// A network or client error.
     fn network(e: reqwest::Error) -> Self::Error;
     /// What a non-2xx answer means: retry (after `retry_after` when the provider said) or fail.
@@ -48,12 +54,25 @@ pub(crate) struct Transport<P> {
     client: reqwest::Client,
     policy: RetryPolicy,
     loopback: Loopback,
+    allowed: AllowList,
+    breaker: Breaker,
     provider: PhantomData<P>,
 }
 
 impl<P: Provider> Transport<P> {
-    pub fn new(policy: RetryPolicy, loopback: Loopback) -> Result<Self, P::Error> {
-        let client = flowsense_outbound::client_builder(false)?
+    /// A transport that reaches the hosts of `endpoints` and no other, each checked against
+    /// the outbound policy.
+    pub fn new<'a>(
+        policy: RetryPolicy,
+        loopback: Loopback,
+        endpoints: impl IntoIterator<Item = &'a Url>,
+    ) -> Result<Self, P::Error> {
+        let endpoints: Vec<&Url> = endpoints.into_iter().collect();
+        for url in &endpoints {
+            check_destination(url, loopback)?;
+        }
+        let allowed = AllowList::from_urls(endpoints);
+        let client = flowsense_outbound::partner_client_builder(false, &allowed)?
             .https_only(loopback == Loopback::Refused)
             .build()
             .map_err(P::network)?;
@@ -61,13 +80,22 @@ impl<P: Provider> Transport<P> {
             client,
             policy,
             loopback,
+            allowed,
+            breaker: Breaker::new(BreakerPolicy::default()),
             provider: PhantomData,
         })
     }
 
-    /// Refuses a URL the outbound policy does not allow.
+    /// The same transport with another circuit breaker policy.
+    pub fn with_breaker(mut self, policy: BreakerPolicy) -> Self {
+        self.breaker = Breaker::new(policy);
+        self
+    }
+
+    /// Refuses a URL the outbound policy or the allow-list does not allow.
     pub fn check(&self, url: &Url) -> Result<(), P::Error> {
-        Ok(check_destination(url, self.loopback)?)
+        check_destination(url, self.loopback)?;
+        Ok(self.allowed.check(url)?)
     }
 
     /// `GET url` with a bearer token, `Accept: application/json` and `extra` headers.
@@ -138,10 +166,31 @@ impl<P: Provider> Transport<P> {
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Answer, P::Error> {
-        with_retries(&self.policy, P::NAME, || {
-            attempt::<P>(build().timeout(self.policy.request_timeout))
+        if let Gate::Refused(retry_in) = self.breaker.admit() {
+            tracing::debug!(provider = P::NAME, "circuit open; call refused");
+            return Err(P::paused(retry_in));
+        }
+        // Whether the last attempt found the provider unavailable (the retryable outcomes).
+        let unavailable = std::sync::atomic::AtomicBool::new(false);
+        let result = with_retries(&self.policy, P::NAME, || {
+            let request = build().timeout(self.policy.request_timeout);
+            let unavailable = &unavailable;
+            async move {
+                let outcome = attempt::<P>(request).await;
+                unavailable.store(
+                    matches!(outcome, Attempt::Retry { .. }),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                outcome
+            }
         })
-        .await
+        .await;
+        if result.is_err() && unavailable.load(std::sync::atomic::Ordering::Relaxed) {
+            self.breaker.unavailable();
+        } else {
+            self.breaker.answered();
+        }
+        result
     }
 }
 

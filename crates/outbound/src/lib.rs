@@ -1,6 +1,8 @@
 //! Outbound HTTP for every outside service (SPEC §5: "outbound calls use TLS 1.3"): one reqwest
 //! client builder with rustls on aws-lc-rs, the platform's certificate verifier, TLS 1.3 only
-//! unless a setting allows TLS 1.2 for a partner that needs it, and no redirects followed.
+//! unless a setting allows TLS 1.2 for a partner that needs it, no redirects followed, and (for
+//! the partner clients) an allow-list of the hosts they were configured with: a name not on it
+//! is never even looked up.
 
 // The one place an HTTP client is built (clippy.toml bans `reqwest::Client::builder` elsewhere).
 #![expect(
@@ -8,6 +10,12 @@
     clippy::disallowed_types,
     reason = "this crate is the one outbound client builder"
 )]
+
+mod allow;
+mod breaker;
+
+pub use allow::AllowList;
+pub use breaker::{Breaker, BreakerPolicy, Gate};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -134,6 +142,20 @@ pub fn client_builder(allow_tls12: bool) -> Result<reqwest::ClientBuilder, Outbo
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(concat!("FlowSense/", env!("CARGO_PKG_VERSION"))))
+}
+
+/// [`client_builder`] for a partner (a provider, the AI service, Stripe) whose hosts are
+/// `allowed`: the client resolves only those names, so a request to any other host fails
+/// before a packet leaves (checklist I8). Address literals skip name resolution, so callers
+/// also check each URL with [`AllowList::check`] before sending.
+///
+/// # Errors
+/// As [`tls_client_config`].
+pub fn partner_client_builder(
+    allow_tls12: bool,
+    allowed: &AllowList,
+) -> Result<reqwest::ClientBuilder, OutboundError> {
+    Ok(client_builder(allow_tls12)?.dns_resolver(Arc::new(allowed.clone())))
 }
 
 #[cfg(test)]
@@ -272,5 +294,74 @@ mod tests {
             "{first}"
         );
         assert!(seen_rx.try_recv().is_err(), "the redirect was followed");
+    }
+
+    /// Only the partner's own hosts are reachable (checklist I8): a client for a partner at
+    /// `localhost` reaches it, while a request to any other name fails before it is looked up,
+    /// with an error naming the host, and a URL with an unlisted address literal is refused by
+    /// the check every partner transport makes before sending.
+    #[tokio::test]
+    async fn a_partner_client_reaches_its_own_hosts_and_no_other() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        tokio::spawn(async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                let seen = seen_tx.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let n = tcp.read(&mut buf).await.unwrap_or(0);
+                    let _ = seen.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+                    let _ = tcp
+                        .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+                        .await;
+                });
+            }
+        });
+        let partner = reqwest::Url::parse(&format!("http://localhost:{port}/v3")).expect("url");
+        let allowed = AllowList::from_urls([&partner]);
+        let client = partner_client_builder(false, &allowed)
+            .expect("builder")
+            .build()
+            .expect("client");
+
+        let resp = client.get(partner.clone()).send().await.expect("an answer");
+        assert_eq!(resp.status(), reqwest::StatusCode::NO_CONTENT);
+        assert!(
+            seen_rx
+                .recv()
+                .await
+                .expect("a request")
+                .starts_with("GET /v3 ")
+        );
+
+        for elsewhere in [
+            format!("http://metadata.google.internal:{port}/"),
+            format!("http://LOCALHOST.example:{port}/"),
+        ] {
+            let err = client.get(&elsewhere).send().await.expect_err("refused");
+            let chain =
+                std::iter::successors(Some(&err as &(dyn std::error::Error + 'static)), |e| {
+                    e.source()
+                })
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(": ");
+            assert!(chain.contains("not on the outbound allow-list"), "{chain}");
+            let url = reqwest::Url::parse(&elsewhere).expect("url");
+            let refused = allowed.check(&url).expect_err("refused").to_string();
+            assert!(
+                refused.contains(url.host_str().expect("host")) && refused.contains("allow-list"),
+                "{refused}"
+            );
+        }
+        // An address literal is never looked up, so the check refuses it.
+        let literal = reqwest::Url::parse(&format!("http://127.0.0.1:{port}/")).expect("url");
+        assert!(allowed.check(&literal).is_err());
+        assert!(allowed.check(&partner).is_ok());
+        assert!(seen_rx.try_recv().is_err(), "another host was reached");
     }
 }

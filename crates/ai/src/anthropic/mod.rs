@@ -98,6 +98,7 @@ impl Anthropic {
             config.loopback == Loopback::Allowed,
             config.retry,
             config.limits,
+            &url,
         )?;
         Ok(Self {
             transport,
@@ -105,6 +106,14 @@ impl Anthropic {
             headers,
             model: config.model,
         })
+    }
+
+    /// The same client with another circuit breaker policy (the default opens after five
+    /// calls in a row find the provider unavailable, for 30 s).
+    #[must_use]
+    pub fn with_breaker(mut self, policy: flowsense_outbound::BreakerPolicy) -> Self {
+        self.transport = self.transport.with_breaker(policy);
+        self
     }
 }
 

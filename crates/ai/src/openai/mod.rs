@@ -101,6 +101,7 @@ impl OpenAiCompatible {
             url.scheme() == "http",
             config.retry,
             config.limits,
+            &url,
         )?;
         Ok(Self {
             transport,

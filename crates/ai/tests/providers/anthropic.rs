@@ -199,6 +199,47 @@ async fn overload_is_retried_twice_then_given_up_typed() {
     assert_eq!(fake.received().len(), 6);
 }
 
+/// Checklist H7: two calls in a row that end overloaded open the breaker; the next call fails
+/// at once without a request, as the provider being unavailable; after the cool-down one call
+/// goes out as a probe, and its answer closes the breaker.
+#[tokio::test]
+async fn repeated_overload_opens_the_breaker_until_a_probe_is_answered() {
+    let fake = fake_with(AnthropicFakeConfig::default()).await;
+    let cool_down = Duration::from_millis(600);
+    let claude = client(&fake).with_breaker(flowsense_ai::BreakerPolicy {
+        failures: 2,
+        cool_down,
+    });
+    for _ in 0..6 {
+        fake.script(Script::overloaded());
+    }
+    for _ in 0..2 {
+        let error = claude.complete(&question("Runway?")).await.unwrap_err();
+        assert!(matches!(error, AiError::Overloaded), "{error:?}");
+    }
+    assert_eq!(fake.received().len(), 6);
+    let started = Instant::now();
+    let error = claude.complete(&question("Runway?")).await.unwrap_err();
+    assert!(
+        matches!(&error, AiError::Unavailable(why) if why.contains("paused")),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(100));
+    let Err(streamed) = claude.stream(&question("Runway?")).await else {
+        panic!("a stream while the breaker is open")
+    };
+    assert!(matches!(streamed, AiError::Unavailable(_)), "{streamed:?}");
+    assert_eq!(fake.received().len(), 6, "nothing reached the provider");
+
+    tokio::time::sleep(cool_down).await;
+    claude
+        .complete(&question("Runway?"))
+        .await
+        .expect("the probe");
+    claude.complete(&question("Runway?")).await.expect("closed");
+    assert_eq!(fake.received().len(), 8);
+}
+
 #[tokio::test]
 async fn a_wrong_key_is_an_auth_error_that_never_shows_the_key() {
     let fake = fake_with(AnthropicFakeConfig::default()).await;

@@ -71,6 +71,15 @@ pub(crate) async fn serve_store(
         None => state,
     };
     tracing::info!(%url, tls = tls.is_some(), workers = settings.workers, "serving");
+    if tls.is_none() && settings.trusted_proxies.is_empty() {
+        // Checklist A3: HTTPS everywhere. Without TLS here, only a proxy in front can give it,
+        // and none is configured.
+        tracing::warn!(
+            "serving plain HTTP with no trusted proxy: set FLOWSENSE_TLS_CERT and \
+             FLOWSENSE_TLS_KEY, or put a TLS-terminating proxy in front and name it in \
+             FLOWSENSE_TRUSTED_PROXIES"
+        );
+    }
     // The first dashboard of each organisation should not wait for its figures.
     warm_all_in_background(&state.store, &state.analytics);
     let stop_background = CancellationToken::new();

@@ -1,10 +1,13 @@
 //! Connecting accounting software as an admin would, against `flowsense sandbox`: press Connect
 //! QuickBooks (or Xero), approve on the fake's consent page, (for Xero, whose login reaches two
 //! organisations, choose one), come back to the import & connections page, and once the
-//! background sync has run see the company's books in the figures.
+//! background sync has run see the company's books in the figures. The QuickBooks flow, with
+//! the admin's sign-in and MFA enrolment before it, runs on SQLite and on PostgreSQL
+//! (checklist K5).
 
 use super::harness::{
-    Demo, assert_csp_clean, click, console, shot, sign_in, text, wait_for, wait_for_url,
+    Backend, Demo, assert_csp_clean, click, console, fill, shot, sign_in, sign_out, text, totp,
+    wait_for, wait_for_url,
 };
 use fantoccini::{Client, Locator};
 use std::time::Duration;
@@ -27,7 +30,24 @@ async fn wait_for_synced(c: &Client, url: &str) -> String {
 
 #[test]
 fn an_admin_connects_quickbooks_approves_on_its_consent_page_and_sees_the_books_arrive() {
-    let Some(demo) = Demo::start_with_sandbox() else {
+    sign_in_with_mfa_and_connect_quickbooks(
+        Backend::Sqlite,
+        "an_admin_connects_quickbooks_approves_on_its_consent_page_and_sees_the_books_arrive",
+    );
+}
+
+#[test]
+fn on_postgres_an_admin_signs_in_with_mfa_connects_quickbooks_and_sees_the_books_arrive() {
+    sign_in_with_mfa_and_connect_quickbooks(
+        Backend::Postgres,
+        "on_postgres_an_admin_signs_in_with_mfa_connects_quickbooks_and_sees_the_books_arrive",
+    );
+}
+
+/// An admin signs in, enrols MFA, signs in again with a code, connects QuickBooks through the
+/// fake's consent page and sees the synced books in the figures, on `backend`.
+fn sign_in_with_mfa_and_connect_quickbooks(backend: Backend, test: &str) {
+    let Some(demo) = Demo::start_with_sandbox_on(backend, test) else {
         return;
     };
     let base = demo.base.clone();
@@ -39,6 +59,26 @@ fn an_admin_connects_quickbooks_approves_on_its_consent_page_and_sees_the_books_
         wait_for_url(&c, "the dashboard", |u| u.ends_with(&format!("/app/{org}"))).await;
         wait_for(&c, "#kpi-cash").await;
         let cash_before = text(&c, "#kpi-cash").await;
+
+        // MFA enrolled from the profile page, then a sign-in that needs the code.
+        c.goto(&format!("{base}/app/profile")).await.unwrap();
+        click(&c, "#mfa-start").await;
+        wait_for(&c, "#mfa-secret").await;
+        let secret = text(&c, "#mfa-secret").await;
+        fill(&c, "mfa-code", &totp(&secret, 0)).await;
+        click(&c, "#mfa-confirm").await;
+        wait_for(&c, "#recovery-codes").await;
+        click(&c, "#recovery-done").await;
+        wait_for(&c, "#mfa-disable").await;
+        sign_out(&c, &base).await;
+        sign_in(&c, &base, &admin, &password).await;
+        wait_for(&c, "#totp").await;
+        console(&c).await; // the form asked for the code with a 401
+        fill(&c, "password", &password).await;
+        fill(&c, "totp", &totp(&secret, 1)).await;
+        click(&c, "form[action='/login'] button[type=submit]").await;
+        wait_for_url(&c, "the dashboard", |u| u.ends_with(&format!("/app/{org}"))).await;
+        assert_csp_clean(&c, "signed in with a code").await;
 
         let integrations = format!("{base}/app/{org}/integrations");
         c.goto(&integrations).await.unwrap();

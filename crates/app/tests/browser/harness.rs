@@ -59,7 +59,16 @@ impl Drop for Driver {
     }
 }
 
-/// A running `flowsense demo` (SQLite, its own data directory) and its credentials file.
+/// Where a demo keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    /// A fresh database of its own on the server at `FLOWSENSE_TEST_POSTGRES_URL`.
+    Postgres,
+}
+
+/// A running `flowsense demo` (SQLite in its own data directory, or a PostgreSQL database of
+/// its own) and its credentials file.
 pub struct Demo {
     pub base: String,
     pub creds: Value,
@@ -70,6 +79,8 @@ pub struct Demo {
     /// `flowsense sandbox`, when the demo was started against it.
     _sandbox: Option<cli_support::Server>,
     _ws: Workspace,
+    /// Dropped after the server (fields drop in order): the PostgreSQL database, if any.
+    _database: Option<flowsense_test_support::EmptyPgDb>,
 }
 
 impl Demo {
@@ -83,6 +94,32 @@ impl Demo {
     /// environment the sandbox printed, so Connect reaches the fakes' consent pages.
     pub fn start_with_sandbox() -> Option<Demo> {
         Self::start_with(true)
+    }
+
+    /// [`Demo::start_with_sandbox`] on `backend`; `None` also when PostgreSQL is asked for and
+    /// `FLOWSENSE_TEST_POSTGRES_URL` is unset (said loudly, naming `test`).
+    pub fn start_with_sandbox_on(backend: Backend, test: &str) -> Option<Demo> {
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let Some(server) = flowsense_test_support::postgres_url() else {
+                    flowsense_test_support::announce_postgres_skipped(test);
+                    return None;
+                };
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                Some(runtime.block_on(flowsense_test_support::EmptyPgDb::new(&server)))
+            }
+        };
+        let env = database
+            .iter()
+            .map(|db| ("FLOWSENSE_DATABASE_URL".to_owned(), db.url.clone()))
+            .collect();
+        let mut demo = Self::launch(true, "127.0.0.1:0".to_owned(), env)?;
+        demo._database = database;
+        Some(demo)
     }
 
     /// Starts the demo reached as `http://localhost:<port>`: a host name, as WebAuthn (passkeys)
@@ -164,6 +201,7 @@ impl Demo {
             _server: server,
             _sandbox: sandbox,
             _ws: ws,
+            _database: None,
         })
     }
 
@@ -443,6 +481,22 @@ pub async fn add_virtual_authenticator(c: &Client) {
     })
     .await
     .unwrap();
+}
+
+/// The TOTP code for `secret` (base32, as the page shows it) `ahead` steps from now.
+pub fn totp(secret: &str, ahead: u64) -> String {
+    let secret: String = secret.split_whitespace().collect();
+    let key = totp_rs::Secret::try_from_base32(&secret).unwrap();
+    let t = totp_rs::Builder::new()
+        .with_secret(key.as_bytes().to_vec())
+        .with_account_name("test")
+        .build()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    t.generate(now + 30 * ahead).to_string()
 }
 
 /// Signs in through the form (and does not wait for the next page).

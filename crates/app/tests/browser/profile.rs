@@ -4,8 +4,8 @@
 //! session, creates and revokes an API token, exports their data and deletes the account.
 
 use super::harness::{
-    Demo, assert_csp_clean, click, console, fill, path, shot, sign_in, sign_out, text, wait_for,
-    wait_for_url, with_browser,
+    Demo, assert_csp_clean, click, console, fill, path, shot, sign_in, sign_out, text, totp,
+    wait_for, wait_for_url, with_browser,
 };
 use crate::cli_support::http;
 use fantoccini::{Client, Locator};
@@ -54,22 +54,6 @@ fn newest_token(outbox: &Path, to: &str, path: &str) -> Option<String> {
             let at = text.find(&needle)? + needle.len();
             text[at..].split_whitespace().next().map(str::to_owned)
         })
-}
-
-/// The TOTP code for `secret` (base32, as the page shows it) `ahead` steps from now.
-fn totp(secret: &str, ahead: u64) -> String {
-    let secret: String = secret.split_whitespace().collect();
-    let key = totp_rs::Secret::try_from_base32(&secret).unwrap();
-    let t = totp_rs::Builder::new()
-        .with_secret(key.as_bytes().to_vec())
-        .with_account_name("test")
-        .build()
-        .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    t.generate(now + 30 * ahead).to_string()
 }
 
 /// Signs in through the API from outside the browser (another device); returns its cookie.

@@ -136,6 +136,33 @@ impl Server {
         Server { child, url }
     }
 
+    /// Starts a server, waits until it is ready, stops it, and returns what it wrote to
+    /// stderr up to then (its start-up log).
+    pub fn stderr_until_ready(cmd: &mut Command) -> String {
+        use std::io::Read;
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let collected = std::thread::spawn(move || {
+            let mut said = String::new();
+            let _ = stderr.read_to_string(&mut said);
+            said
+        });
+        let stdout = child.stdout.take().unwrap();
+        let ready = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|l| l.contains("running at "));
+        let _ = child.kill();
+        let _ = child.wait();
+        let said = collected.join().unwrap();
+        assert!(ready, "the server exited before it was ready: {said}");
+        said
+    }
+
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

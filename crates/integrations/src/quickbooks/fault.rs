@@ -58,6 +58,10 @@ pub enum QuickBooksError {
     /// No answer in time, after the retries the policy allows.
     #[error("QuickBooks did not answer in time")]
     Timeout,
+    /// Calls are paused after repeated failures (the circuit breaker is open); the next one
+    /// goes out as a probe in about this long.
+    #[error("QuickBooks is unavailable; calls are paused for {} s after repeated failures", .0.as_secs().max(1))]
+    Paused(std::time::Duration),
     /// A request QuickBooks refused with a Fault (4xx other than 401/429).
     #[error("QuickBooks refused the request (HTTP {status}): {fault}")]
     Fault { status: u16, fault: Fault },

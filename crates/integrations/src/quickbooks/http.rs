@@ -29,6 +29,10 @@ impl Provider for Intuit {
         QuickBooksError::Timeout
     }
 
+    fn paused(retry_in: Duration) -> QuickBooksError {
+        QuickBooksError::Paused(retry_in)
+    }
+
     fn network(e: reqwest::Error) -> QuickBooksError {
         QuickBooksError::Transport(e)
     }

@@ -146,15 +146,24 @@ impl QuickBooks {
     /// A refused endpoint (not https, private, or loopback without [`Loopback::Allowed`]) or a
     /// TLS set-up failure.
     pub fn new(config: QuickBooksConfig, clock: Arc<dyn Clock>) -> Result<Self, QuickBooksError> {
-        let transport = http::Transport::new(config.retry, config.loopback)?;
         let e = &config.endpoints;
-        for url in [&e.authorize, &e.token, &e.revoke, &e.api_base] {
-            transport.check(url)?;
-        }
+        let transport = http::Transport::new(
+            config.retry,
+            config.loopback,
+            [&e.authorize, &e.token, &e.revoke, &e.api_base],
+        )?;
         Ok(Self {
             config,
             transport,
             clock,
         })
+    }
+
+    /// The same client with another circuit breaker policy (the default opens after five
+    /// calls in a row find QuickBooks unavailable, for 30 s).
+    #[must_use]
+    pub fn with_breaker(mut self, policy: flowsense_outbound::BreakerPolicy) -> Self {
+        self.transport = self.transport.with_breaker(policy);
+        self
     }
 }

@@ -24,6 +24,10 @@ pub enum StripeError {
     Unavailable(u16),
     #[error("Stripe did not answer in time")]
     Timeout,
+    /// Calls are paused after repeated failures (the circuit breaker is open); the next one
+    /// goes out as a probe in about this long.
+    #[error("Stripe is unavailable; calls are paused for {} s after repeated failures", .0.as_secs().max(1))]
+    Paused(std::time::Duration),
     #[error("network error talking to Stripe: {0}")]
     Transport(#[source] reqwest::Error),
     #[error("unexpected answer from Stripe: {0}")]

@@ -22,6 +22,10 @@ impl Provider for StripeApi {
         StripeError::Timeout
     }
 
+    fn paused(retry_in: Duration) -> StripeError {
+        StripeError::Paused(retry_in)
+    }
+
     fn network(e: reqwest::Error) -> StripeError {
         StripeError::Transport(e)
     }

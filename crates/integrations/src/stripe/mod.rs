@@ -95,9 +95,16 @@ impl Stripe {
     /// A refused base URL (not https, private, or loopback without [`Loopback::Allowed`]) or a
     /// TLS set-up failure.
     pub fn new(config: StripeConfig) -> Result<Self, StripeError> {
-        let transport = http::Transport::new(config.retry, config.loopback)?;
-        transport.check(&config.api_base)?;
+        let transport = http::Transport::new(config.retry, config.loopback, [&config.api_base])?;
         Ok(Self { config, transport })
+    }
+
+    /// The same client with another circuit breaker policy (the default opens after five
+    /// calls in a row find Stripe unavailable, for 30 s).
+    #[must_use]
+    pub fn with_breaker(mut self, policy: flowsense_outbound::BreakerPolicy) -> Self {
+        self.transport = self.transport.with_breaker(policy);
+        self
     }
 
     /// The origins the browser is sent to (Checkout and the portal): forms that lead there must

@@ -79,6 +79,10 @@ pub enum XeroError {
     /// No answer in time, after the retries the policy allows.
     #[error("Xero did not answer in time")]
     Timeout,
+    /// Calls are paused after repeated failures (the circuit breaker is open); the next one
+    /// goes out as a probe in about this long.
+    #[error("Xero is unavailable; calls are paused for {} s after repeated failures", .0.as_secs().max(1))]
+    Paused(std::time::Duration),
     /// A 400 `ValidationException`, with its messages.
     #[error("Xero refused the request as invalid: {message} {errors:?}")]
     Validation {

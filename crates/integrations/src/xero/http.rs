@@ -67,6 +67,10 @@ impl Provider for XeroApi {
         XeroError::Timeout
     }
 
+    fn paused(retry_in: Duration) -> XeroError {
+        XeroError::Paused(retry_in)
+    }
+
     fn network(e: reqwest::Error) -> XeroError {
         XeroError::Transport(e)
     }

@@ -80,6 +80,7 @@ pub(super) fn source_error(e: QuickBooksError) -> SourceError {
         QuickBooksError::Throttled { retry_after, .. } => SourceError::Throttled { retry_after },
         e @ (QuickBooksError::Unavailable(_)
         | QuickBooksError::Timeout
+        | QuickBooksError::Paused(_)
         | QuickBooksError::Transport(_)) => SourceError::Unavailable(e.to_string()),
         e => SourceError::Permanent(e.to_string()),
     }

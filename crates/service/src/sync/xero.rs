@@ -71,9 +71,10 @@ pub(super) fn source_error(e: XeroError) -> SourceError {
             SourceError::Dead("Xero no longer gives access to this organisation".into())
         }
         XeroError::RateLimited { retry_after, .. } => SourceError::Throttled { retry_after },
-        e @ (XeroError::Unavailable(_) | XeroError::Timeout | XeroError::Transport(_)) => {
-            SourceError::Unavailable(e.to_string())
-        }
+        e @ (XeroError::Unavailable(_)
+        | XeroError::Timeout
+        | XeroError::Paused(_)
+        | XeroError::Transport(_)) => SourceError::Unavailable(e.to_string()),
         e => SourceError::Permanent(e.to_string()),
     }
 }

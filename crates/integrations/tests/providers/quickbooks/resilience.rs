@@ -1,12 +1,13 @@
 //! Throttling, server errors and slow answers; the outbound policy on loopback.
 
-use crate::quickbooks::support::{books, connect, env, env_with, quick_retries};
+use crate::quickbooks::support::{books, client_for, connect, env, env_with, quick_retries};
 use flowsense_core::Currency;
 use flowsense_fakes::{FakeConfig, Injected};
+use flowsense_integrations::BreakerPolicy;
 use flowsense_integrations::quickbooks::{
     Endpoints, EntityType, Loopback, QuickBooks, QuickBooksConfig, QuickBooksError, RetryPolicy,
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 async fn count_purchases(
     env: &crate::quickbooks::support::Env,
@@ -117,6 +118,87 @@ async fn endless_throttling_gives_up_with_the_xml_fault_read() {
     }
     let served = env.fake.served();
     assert_eq!(served.iter().filter(|s| s.status == 429).count(), 2);
+}
+
+/// Checklist H7: after three calls in a row find QuickBooks unavailable (each after its
+/// retries), calls fail at once, without a request, with an error that says so and for how
+/// long; after the cool-down one call goes out as a probe: failed, the breaker opens again;
+/// answered, calls flow again.
+#[tokio::test]
+async fn repeated_failures_open_the_breaker_and_a_probe_after_the_cool_down_closes_it() {
+    let retry = RetryPolicy {
+        max_attempts: 2,
+        ..quick_retries()
+    };
+    let env = env_with(books(300), FakeConfig::default(), retry).await;
+    let (tokens, realm) = connect(&env).await;
+    let cool_down = Duration::from_millis(800);
+    let qb = client_for(&env.fake, env.clock.clone(), retry).with_breaker(BreakerPolicy {
+        failures: 3,
+        cool_down,
+    });
+    let accounts = async || {
+        let mut n = 0;
+        qb.company(&realm, &tokens.access_token, Currency::USD)
+            .read_all(EntityType::Account, None, |p| n += p.len())
+            .await
+            .map(|_| n)
+    };
+    let expected = accounts().await.expect("healthy");
+
+    for _ in 0..6 {
+        env.fake.inject(Injected::Status(503));
+    }
+    for call in 0..3 {
+        let failed = accounts().await;
+        assert!(
+            matches!(failed, Err(QuickBooksError::Unavailable(503))),
+            "call {call}: {failed:?}"
+        );
+    }
+    let before = env.fake.request_count();
+    let started = Instant::now();
+    let paused = accounts().await;
+    let Err(QuickBooksError::Paused(retry_in)) = &paused else {
+        panic!("{paused:?}")
+    };
+    assert!(*retry_in <= cool_down, "{retry_in:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "failed fast"
+    );
+    assert_eq!(env.fake.request_count(), before, "no request went out");
+    let said = paused.unwrap_err().to_string();
+    assert!(
+        said.contains("QuickBooks is unavailable") && said.contains("paused"),
+        "{said}"
+    );
+
+    // The probe fails (both its attempts): open again at once.
+    tokio::time::sleep(cool_down).await;
+    env.fake.inject(Injected::Status(502));
+    env.fake.inject(Injected::Status(502));
+    let probe = accounts().await;
+    assert!(
+        matches!(probe, Err(QuickBooksError::Unavailable(502))),
+        "{probe:?}"
+    );
+    assert_eq!(
+        env.fake.request_count(),
+        before + 2,
+        "one probe, retried once"
+    );
+    let again = accounts().await;
+    assert!(
+        matches!(again, Err(QuickBooksError::Paused(_))),
+        "{again:?}"
+    );
+    assert_eq!(env.fake.request_count(), before + 2);
+
+    // The next probe is answered: closed, and calls flow.
+    tokio::time::sleep(cool_down).await;
+    assert_eq!(accounts().await.expect("the probe"), expected);
+    assert_eq!(accounts().await.expect("closed"), expected);
 }
 
 #[tokio::test]
