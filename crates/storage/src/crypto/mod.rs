@@ -10,6 +10,7 @@ mod data_key_rotation;
 mod envelope;
 mod error;
 mod fields;
+mod key_file;
 mod keyring;
 pub(crate) mod keys;
 mod rotation;
@@ -30,3 +31,5 @@ pub(crate) use keys::KeyCache;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wycheproof;
