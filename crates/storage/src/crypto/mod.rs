@@ -10,6 +10,8 @@ mod data_key_rotation;
 mod envelope;
 mod error;
 mod fields;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
 mod key_file;
 mod keyring;
 pub(crate) mod keys;
