@@ -43,7 +43,14 @@ pub struct OpenOptions {
     pub keyring: Option<Keyring>,
     /// Encrypt the whole SQLite file with SQLCipher (needs the `sqlcipher` feature and a keyring).
     pub encrypt_sqlite_file: bool,
+    /// How many values one data key may seal before it is rotated (SECURITY-CHECKLIST F3):
+    /// [`DEFAULT_SEALS_PER_DATA_KEY`] unless a test needs to reach the cap.
+    pub seals_per_data_key: u64,
 }
+
+/// Seals per data key before rotation: 2^30, well below the 2^32 that random 96-bit nonces allow
+/// under one AES-GCM key (NIST SP 800-38D §8.3).
+pub const DEFAULT_SEALS_PER_DATA_KEY: u64 = 1 << 30;
 
 impl Default for OpenOptions {
     fn default() -> Self {
@@ -52,6 +59,7 @@ impl Default for OpenOptions {
             max_connections: 8,
             keyring: None,
             encrypt_sqlite_file: false,
+            seals_per_data_key: DEFAULT_SEALS_PER_DATA_KEY,
         }
     }
 }
@@ -108,6 +116,7 @@ impl Store {
                 Arc::new(crate::crypto::keys::Crypto {
                     keyring,
                     cache: KeyCache::default(),
+                    seals_per_key: options.seals_per_data_key,
                 })
             }),
             jobs_enqueued: Arc::default(),

@@ -77,7 +77,7 @@ pub use conversations::{ConversationMessage, MessageAuthor};
 pub use corrections::{Correction, NewRule, Rule, TxnNames, effective_class};
 pub use credentials::Revoked;
 pub use crypto::{CryptoError, FieldRef, Keyring, OrgSealer};
-pub use db::{Backend, OpenOptions, Store};
+pub use db::{Backend, DEFAULT_SEALS_PER_DATA_KEY, OpenOptions, Store};
 pub use documents::NewDocument;
 pub use error::{StorageError, constraint, database_unavailable};
 pub use export::{

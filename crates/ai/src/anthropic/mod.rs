@@ -2,6 +2,8 @@
 //! `x-api-key` and `anthropic-version: 2023-06-01`, tools, prompt caching of the fixed tool and
 //! system blocks, streaming, and the official SDK's retry policy.
 
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
 mod stream;
 mod wire;
 

@@ -33,17 +33,32 @@ fn with_owner(scope: KeyScope, text: String) -> Sql {
 impl Store {
     /// Creates a new data key version for `scope`, re-encrypts all its values and retires the
     /// older versions, in `tx`.
-    async fn rotate_data_key_in(
+    ///
+    /// Retiring comes first: it locks the live key rows, so a transaction that is sealing under
+    /// one of them (and holds its row since counting the seal) commits its values before they
+    /// are read for re-encryption, and a later one finds the key retired and takes the new one.
+    pub(crate) async fn rotate_data_key_in(
         &self,
         tx: &mut Tx,
         scope: KeyScope,
     ) -> Result<(u32, Vec<u32>, u64)> {
         let (table, filter) = owner(scope);
+        let n = if matches!(scope, KeyScope::Org(_)) {
+            2
+        } else {
+            1
+        };
         let live: Vec<Version> = tx
-            .fetch_all(with_owner(
-                scope,
-                format!("SELECT version FROM {table} WHERE {filter} AND retired_at IS NULL"),
-            ))
+            .fetch_all(
+                with_owner(
+                    scope,
+                    format!(
+                        "UPDATE {table} SET retired_at = ${n} WHERE {filter} \
+                         AND retired_at IS NULL RETURNING version"
+                    ),
+                )
+                .arg(Utc::now()),
+            )
             .await?;
         let all: Vec<Version> = tx
             .fetch_all(with_owner(
@@ -55,24 +70,7 @@ impl Store {
         let new_version = to_version(newest + 1)?;
         let new_key = self.insert_data_key(tx, scope, new_version).await?;
         let fields = self.reencrypt_all_fields(tx, scope, &new_key).await?;
-        let n = if matches!(scope, KeyScope::Org(_)) {
-            2
-        } else {
-            1
-        };
-        tx.execute(
-            with_owner(
-                scope,
-                format!(
-                    "UPDATE {table} SET retired_at = ${n} WHERE {filter} AND retired_at IS NULL \
-                     AND version <> ${}",
-                    n + 1
-                ),
-            )
-            .arg(Utc::now())
-            .arg(i64::from(new_version)),
-        )
-        .await?;
+        self.count_seals_on(tx, scope, new_version, fields).await?;
         let retired = live
             .iter()
             .map(|v| to_version(v.version))

@@ -10,6 +10,7 @@ use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use flowsense_core::OrgId;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
 
 /// The only ciphertext format this build writes (and reads).
@@ -88,6 +89,18 @@ impl DataKey {
     ) -> Result<(), CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| CryptoError::Random)?;
+        self.seal_raw_with_nonce(nonce, aad, plaintext, out)
+    }
+
+    /// The encryption behind [`DataKey::seal_raw`] with the nonce given, so that known-answer
+    /// vectors can check it; the product only ever calls it with a fresh random nonce.
+    pub(super) fn seal_raw_with_nonce(
+        &self,
+        nonce: [u8; NONCE_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         out.extend_from_slice(&nonce);
         let start = out.len();
         out.extend_from_slice(plaintext);
@@ -192,10 +205,14 @@ pub(crate) fn open_field(
 /// Seals and opens many values of one organisation with its current data key, without a
 /// database round trip per value (bulk writes such as a sync). Obtain one with
 /// [`Store::org_sealer`](crate::Store::org_sealer).
+/// Clones share one reservation.
 #[derive(Clone)]
 pub struct OrgSealer {
     pub(crate) org: OrgId,
     pub(crate) key: Arc<DataKey>,
+    /// Seals counted against the key when this sealer was made, and how many are left.
+    pub(crate) reserved: u64,
+    pub(crate) left: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for OrgSealer {
@@ -208,8 +225,12 @@ impl OrgSealer {
     /// Seals `plaintext` for `field` of this organisation.
     ///
     /// # Errors
-    /// Only when the operating system's random number generator fails.
+    /// `SealerReservationSpent` once it sealed as many values as it reserved; `Random` when the
+    /// operating system's random number generator fails.
     pub fn seal(&self, field: &FieldRef<'_>, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .map_err(|_| CryptoError::SealerReservationSpent(self.reserved))?;
         seal_field(&self.key, KeyScope::Org(self.org), field, plaintext)
     }
 

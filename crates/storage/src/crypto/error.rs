@@ -40,6 +40,15 @@ pub enum CryptoError {
     /// The current master key version cannot be retired.
     #[error("master key version v{0} is the current version and cannot be retired")]
     RetireCurrent(u32),
+    /// A data key reached its cap of seals and a fresh one would reach it too: the owner has
+    /// more values than the cap allows one key to seal.
+    #[error(
+        "a data key has sealed its cap of {cap} values even after rotation; raise the seal cap (OpenOptions::seals_per_data_key)"
+    )]
+    SealCapReached { cap: u64 },
+    /// An [`OrgSealer`](super::OrgSealer) sealed as many values as it reserved.
+    #[error("this sealer has sealed the {0} values it reserved; take a new one")]
+    SealerReservationSpent(u64),
     /// The operating system's random number generator failed.
     #[error("the operating system random number generator failed")]
     Random,

@@ -138,12 +138,12 @@ impl Keyring {
         Ok(Self::from_map(map))
     }
 
-    /// Reads a key file (`FLOWSENSE_MASTER_KEY_FILE`), which must exist, be non-empty and be
-    /// readable by its owner only.
+    /// Reads a key file (`FLOWSENSE_MASTER_KEY_FILE`), which must exist, be non-empty, be
+    /// readable by its owner only and lie outside any git work tree.
     ///
     /// # Errors
     /// `MasterKeyConfig` naming the file when it is missing, unreadable, readable by group or
-    /// others, empty or malformed.
+    /// others, inside a git work tree, empty or malformed.
     pub fn from_file(path: &Path) -> Result<Self, CryptoError> {
         let source = format!("{MASTER_KEY_FILE_ENV} ({})", path.display());
         let meta = std::fs::metadata(path)
@@ -162,6 +162,7 @@ impl Keyring {
                 ));
             }
         }
+        super::key_file::refuse_in_git_work_tree(path, &source)?;
         if meta.len() == 0 {
             return Err(config_error(&source, "is empty"));
         }
@@ -178,6 +179,7 @@ impl Keyring {
     /// # Errors
     /// As [`Keyring::from_file`], or when the file cannot be created.
     pub fn load_or_create(path: &Path) -> Result<Self, CryptoError> {
+        super::key_file::refuse_in_git_work_tree(path, &key_file_source(path))?;
         if !path.exists() {
             let key = random_key()?;
             write_new_key_file(path, &entry_line(1, &key))?;

@@ -52,7 +52,21 @@ impl KeyCache {
 pub(crate) struct Crypto {
     pub(crate) keyring: Keyring,
     pub(crate) cache: KeyCache,
+    /// Seals one data key may make before it is rotated.
+    pub(crate) seals_per_key: u64,
 }
+
+/// The current data key row of an owner, with its seal count after an increment.
+#[derive(sqlx::FromRow)]
+struct CountedKeyRow {
+    version: i64,
+    wrapped_key: Vec<u8>,
+    master_key_version: i64,
+    seals: i64,
+}
+
+/// How often sealing retries when a concurrent rotation retired the key it was about to use.
+const SEAL_ATTEMPTS: usize = 4;
 
 /// One wrapped data key row.
 #[derive(sqlx::FromRow)]
@@ -177,26 +191,108 @@ impl Store {
         Ok(Arc::new(DataKey::from_bytes(version, &key)))
     }
 
-    /// The newest live data key of `scope`, as `tx` sees it.
-    pub(crate) async fn current_data_key(
+    /// Counts `seals` more values against the newest live data key of `scope` and returns that
+    /// key's row, in one statement: the row stays locked until `tx` ends, so a concurrent
+    /// rotation waits for this transaction's values before re-encrypting (and a key that a
+    /// rotation retired meanwhile matches no row). `None` when no live key matched.
+    async fn count_seals_on_current_key(
         &self,
         tx: &mut Tx,
         scope: KeyScope,
-    ) -> Result<Arc<DataKey>> {
+        seals: u64,
+    ) -> Result<Option<CountedKeyRow>> {
         let (table, owner) = key_table(scope);
-        let row: Option<WrappedKeyRow> = tx
-            .fetch_optional(scoped_sql(
+        let n = if matches!(scope, KeyScope::Org(_)) {
+            2
+        } else {
+            1
+        };
+        tx.fetch_optional(
+            scoped_sql(
                 scope,
                 format!(
-                    "SELECT version, wrapped_key, master_key_version FROM {table} \
-                     WHERE {owner} AND retired_at IS NULL ORDER BY version DESC LIMIT 1"
+                    "UPDATE {table} SET seals = seals + ${n} \
+                     WHERE {owner} AND retired_at IS NULL AND version = \
+                     (SELECT MAX(version) FROM {table} WHERE {owner} AND retired_at IS NULL) \
+                     RETURNING version, wrapped_key, master_key_version, seals"
                 ),
-            ))
-            .await?;
-        match row {
-            Some(row) => self.unwrap_cached(scope, row),
-            None => Err(CryptoError::DataKeyGone(0).into()),
+            )
+            .arg(i64::try_from(seals).unwrap_or(i64::MAX)),
+        )
+        .await
+    }
+
+    /// The data key that seals the next `seals` values of `scope`, with those seals counted
+    /// against it in `tx` (SECURITY-CHECKLIST F3). A key that would pass its cap is rotated
+    /// first, in `tx`: a new version, every value re-encrypted under it.
+    ///
+    /// # Errors
+    /// `Crypto(SealCapReached)` when even a fresh key would pass the cap, `Crypto(DataKeyGone)`
+    /// without a live key, or a database failure.
+    pub(crate) async fn data_key_for_sealing(
+        &self,
+        tx: &mut Tx,
+        scope: KeyScope,
+        seals: u64,
+    ) -> Result<Arc<DataKey>> {
+        let cap = self.crypto()?.seals_per_key;
+        let mut rotated = false;
+        for _ in 0..SEAL_ATTEMPTS {
+            let Some(row) = self.count_seals_on_current_key(tx, scope, seals).await? else {
+                // Retired by a rotation that committed meanwhile, or no key at all: look again
+                // with a fresh snapshot.
+                continue;
+            };
+            if row.seals.unsigned_abs() <= cap {
+                let row = WrappedKeyRow {
+                    version: row.version,
+                    wrapped_key: row.wrapped_key,
+                    master_key_version: row.master_key_version,
+                };
+                return self.unwrap_cached(scope, row);
+            }
+            if rotated {
+                return Err(CryptoError::SealCapReached { cap }.into());
+            }
+            tracing::info!(
+                key_version = row.version,
+                cap,
+                "a data key reached its seal cap; rotating it"
+            );
+            self.rotate_data_key_in(tx, scope).await?;
+            rotated = true;
         }
+        Err(CryptoError::DataKeyGone(0).into())
+    }
+
+    /// Counts `seals` values sealed under data key `version` of `scope` (a rotation's
+    /// re-encryptions), in `tx`.
+    pub(crate) async fn count_seals_on(
+        &self,
+        tx: &mut Tx,
+        scope: KeyScope,
+        version: u32,
+        seals: u64,
+    ) -> Result<()> {
+        let (table, owner) = key_table(scope);
+        let n = if matches!(scope, KeyScope::Org(_)) {
+            2
+        } else {
+            1
+        };
+        tx.execute(
+            scoped_sql(
+                scope,
+                format!(
+                    "UPDATE {table} SET seals = seals + ${n} WHERE {owner} AND version = ${}",
+                    n + 1
+                ),
+            )
+            .arg(i64::try_from(seals).unwrap_or(i64::MAX))
+            .arg(i64::from(version)),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Data key `version` of `scope` (live or retired), as `tx` sees it.

@@ -10,6 +10,9 @@ mod data_key_rotation;
 mod envelope;
 mod error;
 mod fields;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
+mod key_file;
 mod keyring;
 pub(crate) mod keys;
 mod rotation;
@@ -30,3 +33,5 @@ pub(crate) use keys::KeyCache;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wycheproof;

@@ -152,6 +152,20 @@ impl Store {
         } else {
             1
         };
+        // Take the rows for writing before reading them: on SQLite this makes the transaction
+        // a writer at once (a reader that writes later fails if another connection committed
+        // meanwhile), and on PostgreSQL it waits for transactions sealing under these keys.
+        tx.execute(
+            with_owner(
+                scope,
+                format!(
+                    "UPDATE {table} SET master_key_version = master_key_version \
+                     WHERE {filter} AND master_key_version <> ${n}"
+                ),
+            )
+            .arg(current),
+        )
+        .await?;
         let rows: Vec<WrappedKeyRow> = tx
             .fetch_all(
                 with_owner(

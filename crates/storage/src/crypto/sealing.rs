@@ -15,7 +15,7 @@ impl Store {
         field: &FieldRef<'_>,
         plaintext: &[u8],
     ) -> Result<Vec<u8>> {
-        let key = self.current_data_key(tx, scope).await?;
+        let key = self.data_key_for_sealing(tx, scope, 1).await?;
         Ok(envelope::seal_field(&key, scope, field, plaintext)?)
     }
 
@@ -100,14 +100,22 @@ impl Store {
     }
 
     /// A sealer holding `org`'s current data key, for bulk writes without a key lookup per
-    /// value. Do not keep it across a data-key rotation.
+    /// value. It may seal up to `seals` values, counted against the key now (rotating it first
+    /// when they would pass its cap). Do not keep it across a data-key rotation.
     ///
     /// # Errors
     /// As [`Store::seal`].
-    pub async fn org_sealer(&self, org: OrgId) -> Result<OrgSealer> {
+    pub async fn org_sealer(&self, org: OrgId, seals: u64) -> Result<OrgSealer> {
         let mut tx = self.scoped(org).await?;
-        let key = self.current_data_key(&mut tx, KeyScope::Org(org)).await?;
+        let key = self
+            .data_key_for_sealing(&mut tx, KeyScope::Org(org), seals)
+            .await?;
         tx.commit().await?;
-        Ok(OrgSealer { org, key })
+        Ok(OrgSealer {
+            org,
+            key,
+            reserved: seals,
+            left: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(seals)),
+        })
     }
 }

@@ -170,7 +170,7 @@ async fn orgs_created_without_a_keyring_get_keys_at_the_next_keyed_open(db: &Tes
         .set_org_secret(legacy, "x", &secret("y"))
         .await
         .expect("seal");
-    let sealer = keyed.org_sealer(legacy).await.expect("sealer");
+    let sealer = keyed.org_sealer(legacy, 1).await.expect("sealer");
     assert_eq!(sealer.key_version(), 1);
     assert!(format!("{sealer:?}").starts_with("OrgSealer("));
     let field = FieldRef::new("t", "c", "1");

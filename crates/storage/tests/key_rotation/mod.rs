@@ -1,5 +1,8 @@
 //! Master keys and key rotation, on SQLite and PostgreSQL alike.
 
+mod under_load;
+mod usage_cap;
+
 use crate::support::TestDb;
 use crate::support::sealed::*;
 use chrono::{TimeDelta, Utc};

@@ -195,3 +195,72 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
 pub fn is_undecryptable<T>(r: &Result<T, StorageError>) -> bool {
     matches!(r, Err(StorageError::Crypto(CryptoError::Undecryptable)))
 }
+
+/// One data key row as stored: version, seals counted, and whether it is live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyUsage {
+    pub version: i64,
+    pub seals: i64,
+    pub live: bool,
+}
+
+/// The data key rows of `org`, oldest first, read around the store.
+pub async fn raw_key_usage(db: &TestDb, org: OrgId) -> Vec<KeyUsage> {
+    let sql = "SELECT version, seals, CASE WHEN retired_at IS NULL THEN 1 ELSE 0 END AS live \
+               FROM org_keys WHERE org_id = $1 ORDER BY version";
+    let rows: Vec<(i64, i64, i32)> = if db.is_sqlite() {
+        let mut c = sqlx::SqliteConnection::connect(&db.url)
+            .await
+            .expect("raw sqlite");
+        sqlx::query_as(sql)
+            .bind(org.0)
+            .fetch_all(&mut c)
+            .await
+            .expect("raw")
+    } else {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.expect("raw pg");
+        sqlx::query_as(sql)
+            .bind(org.0)
+            .fetch_all(&mut c)
+            .await
+            .expect("raw")
+    };
+    rows.into_iter()
+        .map(|(version, seals, live)| KeyUsage {
+            version,
+            seals,
+            live: live == 1,
+        })
+        .collect()
+}
+
+/// Every value of one encrypted column of `org`, raw, read around the store.
+pub async fn raw_org_column(db: &TestDb, table: &str, column: &str, org: OrgId) -> Vec<Vec<u8>> {
+    let sql = format!("SELECT {column} FROM {table} WHERE org_id = $1 AND {column} IS NOT NULL");
+    if db.is_sqlite() {
+        let mut c = sqlx::SqliteConnection::connect(&db.url)
+            .await
+            .expect("raw sqlite");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(org.0)
+            .fetch_all(&mut c)
+            .await
+            .expect("raw")
+    } else {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.expect("raw pg");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(org.0)
+            .fetch_all(&mut c)
+            .await
+            .expect("raw")
+    }
+}
+
+/// The data key version a sealed value names in its header.
+pub fn sealed_key_version(sealed: &[u8]) -> u32 {
+    u32::from_be_bytes(
+        sealed[1..5]
+            .try_into()
+            .expect("a sealed value has a header"),
+    )
+}

@@ -3,7 +3,7 @@
 //! check each for 404, 403, 429 and 500 (a database that went away).
 
 use crate::forms::{Person, assert_clean};
-use crate::support::{Db, PASSWORD, spawn_with};
+use crate::support::{Db, PASSWORD, code_of, spawn_with};
 use flowsense_core::Role;
 use flowsense_service::identity::limits::{Limit, RateLimits};
 use reqwest::StatusCode;
@@ -175,7 +175,92 @@ async fn a_database_that_went_away_is_a_503_page_that_names_nothing(db: Db) {
     );
 }
 
+/// Flips the last byte (in the tag) of every sealed planned-item name, around the server.
+async fn corrupt_planned_item_names(app: &crate::support::TestApp, db: Db) {
+    let statement = if db == Db::Sqlite {
+        "UPDATE planned_items SET name_enc = CAST(substr(name_enc, 1, length(name_enc) - 1) || \
+         CASE WHEN substr(name_enc, -1) = X'00' THEN X'01' ELSE X'00' END AS BLOB)"
+    } else {
+        "UPDATE planned_items SET name_enc = \
+         set_byte(name_enc, length(name_enc) - 1, get_byte(name_enc, length(name_enc) - 1) # 1)"
+    };
+    assert_eq!(app.db.execute_raw(statement).await, 1);
+}
+
+async fn a_value_that_fails_to_decrypt_or_a_failed_role_lookup_is_a_500_that_grants_nothing(
+    db: Db,
+) {
+    let app = spawn_with(db, RateLimits::generous(), |_| {}).await;
+    let admin = app.user("ann@x.test").await;
+    let org = app.org("cafe", admin).await;
+    let base = &app.base;
+    let mut api = app.signed_in("ann@x.test").await;
+    let planned = format!("/api/v1/orgs/{org}/planned-items");
+    let item = serde_json::json!({"name": "Canary rent 7f3e", "date": "2027-03-01",
+        "amount": "1,200.00", "direction": "out", "confidence": "100"});
+    let (status, body) = api.post(&planned, item.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(api.get(&planned).await.0, StatusCode::OK);
+
+    // A sealed column that no longer decrypts: a generic 500, for people and for programs,
+    // naming neither the value, the cause nor the key.
+    corrupt_planned_item_names(&app, db).await;
+    let b = app.signed_in("ann@x.test").await;
+    let s = fetch(&b.http, format!("{base}/app/{org}/forecast")).await;
+    assert_helpful_page(
+        &s,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side",
+    );
+    let s = fetch(&b.http, format!("{base}{planned}")).await;
+    assert_json(&s, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    for secret in [
+        "Canary",
+        "decrypt",
+        "Undecryptable",
+        "key",
+        "planned_items",
+        "crypto",
+    ] {
+        assert!(!s.body.contains(secret), "{secret} in {}", s.body);
+    }
+    assert!(!s.request_id.is_empty(), "a request id to quote");
+
+    // The role lookup fails (the memberships table is gone): no page, no API answer and no
+    // write goes through; each is a generic 500 that names nothing.
+    app.db
+        .execute_raw("ALTER TABLE memberships RENAME TO memberships_away")
+        .await;
+    let s = fetch(&b.http, format!("{base}/app/{org}")).await;
+    assert_helpful_page(
+        &s,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side",
+    );
+    assert!(!s.body.contains("memberships"), "{}", s.body);
+    let s = fetch(&b.http, format!("{base}/api/v1/orgs/{org}/audit")).await;
+    assert_json(&s, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    assert!(!s.body.contains("memberships"), "{}", s.body);
+    let (status, body) = api.post(&planned, item).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        "a write whose role cannot be looked up is refused: {body}"
+    );
+    app.db
+        .execute_raw("ALTER TABLE memberships_away RENAME TO memberships")
+        .await;
+    assert_eq!(
+        app.db
+            .execute_raw("UPDATE planned_items SET confidence_percent = confidence_percent")
+            .await,
+        1,
+        "the refused write left no row"
+    );
+}
+
 crate::on_both_backends!(
     not_found_forbidden_and_rate_limited_are_pages_for_people_and_json_for_programs,
     a_database_that_went_away_is_a_503_page_that_names_nothing,
+    a_value_that_fails_to_decrypt_or_a_failed_role_lookup_is_a_500_that_grants_nothing,
 );

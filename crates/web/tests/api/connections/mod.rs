@@ -3,6 +3,7 @@
 //! expiry, disconnecting (revoked at the fake), syncing now, and the signed webhooks of
 //! QuickBooks and Xero.
 
+mod deletion;
 mod flow;
 mod webhooks;
 mod xero;

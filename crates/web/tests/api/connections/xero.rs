@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use secrecy::SecretString;
 use std::sync::Arc;
 
-async fn start_fake() -> XeroFake {
+pub(super) async fn start_fake() -> XeroFake {
     let books: Vec<_> = [
         ("Demo Trading Ltd", Profile::CoffeeRoaster),
         ("Demo Services Ltd", Profile::DentalPractice),
@@ -44,7 +44,7 @@ async fn start_fake() -> XeroFake {
 }
 
 /// Presses Allow on the fake Xero's consent page; the callback URL it sends the browser to.
-async fn allow_at_fake(b: &Hops, authorize_url: &str) -> String {
+pub(super) async fn allow_at_fake(b: &Hops, authorize_url: &str) -> String {
     let (status, _, page) = b.get(authorize_url).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("Demo Services Ltd"), "{page}");
@@ -68,7 +68,7 @@ async fn allow_at_fake(b: &Hops, authorize_url: &str) -> String {
         .to_owned()
 }
 
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+pub(super) fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let from = text.find(start).expect("marker") + start.len();
     let len = text[from..].find(end).expect("end marker");
     &text[from..from + len]
