@@ -1,5 +1,7 @@
-//! Where a master key file may live: never inside a git work tree, where one `git add .` puts
-//! it in the history of a repository (SECURITY-CHECKLIST F4).
+//! Where a master key file may live: never where one `git add .` puts it in the history of a
+//! repository (SECURITY-CHECKLIST F4): inside a git work tree, unless git itself says the path
+//! is ignored there (as `flowsense-data/` and `target/` are in this repository's `.gitignore`,
+//! so that the demo runs from a clone).
 
 use super::error::CryptoError;
 use std::path::{Path, PathBuf};
@@ -17,17 +19,37 @@ pub(super) fn git_work_tree_holding(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Refuses a key file inside a git work tree, naming the file and the work tree.
+/// Refuses a key file inside a git work tree that git does not ignore, naming the file and the
+/// work tree.
 pub(super) fn refuse_in_git_work_tree(path: &Path, source: &str) -> Result<(), CryptoError> {
     match git_work_tree_holding(path) {
-        Some(root) => Err(CryptoError::MasterKeyConfig(format!(
-            "{source}: is inside the git work tree {}; a master key must never be committed, so \
-             keep it outside any checkout (for example /etc/flowsense/master.key, or a data \
-             directory outside the repository)",
+        Some(root) if !ignored_by_git(&root, path) => Err(CryptoError::MasterKeyConfig(format!(
+            "{source}: is inside the git work tree {} and not ignored by it; a master key must \
+             never be committed, so keep it outside any checkout (for example \
+             /etc/flowsense/master.key) or in a folder the repository's .gitignore lists",
             root.display()
         ))),
-        None => Ok(()),
+        _ => Ok(()),
     }
+}
+
+/// Whether `git check-ignore` says `path` is ignored in the work tree `root` (so `git add .`
+/// leaves it out; a file git already tracks is not ignored). Without a git that answers, it is
+/// not known to be ignored.
+fn ignored_by_git(root: &Path, path: &Path) -> bool {
+    let Ok(absolute) = std::path::absolute(path) else {
+        return false;
+    };
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["check-ignore", "--quiet", "--"])
+        .arg(absolute)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 #[cfg(test)]
@@ -92,5 +114,44 @@ mod tests {
             .to_string();
         assert!(err.contains("git work tree"), "{err}");
         assert!(!fresh.exists(), "nothing was written");
+    }
+
+    #[test]
+    fn a_key_in_a_folder_the_work_tree_ignores_is_allowed_and_a_tracked_one_is_not() {
+        let git = |dir: &std::path::Path, args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir)
+                .args(args)
+                .output()
+                .expect("git runs")
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(&repo).expect("mkdir");
+        git(&repo, &["init", "--quiet"]);
+        std::fs::write(repo.join(".gitignore"), "/flowsense-data\n").expect(".gitignore");
+
+        // As `cargo run -- demo` does from a clone: the data folder is ignored.
+        let ignored = repo.join("flowsense-data/master.key");
+        Keyring::load_or_create(&ignored).expect("a key in an ignored folder is made");
+        Keyring::from_file(&ignored).expect("and read");
+
+        // A key beside the sources is not ignored; once tracked, not even a .gitignore line
+        // saves it (git would keep committing its changes).
+        let loose = repo.join("master.key");
+        private_key_file(&loose);
+        let err = Keyring::from_file(&loose)
+            .expect_err("not ignored")
+            .to_string();
+        assert!(err.contains("not ignored"), "{err}");
+        git(&repo, &["add", "master.key"]);
+        std::fs::write(repo.join(".gitignore"), "/flowsense-data\nmaster.key\n")
+            .expect(".gitignore");
+        let err = Keyring::from_file(&loose).expect_err("tracked").to_string();
+        assert!(err.contains("git work tree"), "{err}");
     }
 }
