@@ -60,6 +60,7 @@ mod retention;
 mod scope;
 pub mod search_terms;
 mod sessions;
+mod setup_tokens;
 mod sso;
 mod synced;
 mod tokens;
