@@ -198,6 +198,21 @@ pub enum UserCommand {
         #[arg(long, value_name = "EMAIL")]
         email: String,
     },
+    /// Disable a user: every session ends, their API tokens are refused and sign-in fails
+    /// until they are enabled again.
+    Disable {
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+    },
+    /// Enable a disabled user again (they sign in anew; their unexpired API tokens work again).
+    Enable {
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+    },
+    /// On an instance with no users: print a one-time token (valid 24 hours) that creates the
+    /// first account through `POST /api/v1/setup`. Only its hash is stored; a new one replaces
+    /// an unused one.
+    SetupToken,
 }
 
 #[derive(Debug, Subcommand)]

@@ -74,6 +74,9 @@ pub struct Settings {
     pub workers: usize,
     /// `FLOWSENSE_SIGNUP`: who may create an account (`open` by default, `invite-only`, `closed`).
     pub signup: SignupPolicy,
+    /// `FLOWSENSE_BREACHED_PASSWORDS_FILE`: a sorted file of SHA-1 hashes (Have I Been Pwned's
+    /// downloadable format) that new passwords are refused from. None: no such check.
+    pub breached_passwords: Option<PathBuf>,
     /// `FLOWSENSE_CRON_SECRET`: the secrets `POST /api/cron/{job}` accepts, the signing one
     /// first (two, comma-separated, during a rotation). None: the route is off.
     pub cron_secrets: Vec<SecretString>,
@@ -299,6 +302,9 @@ impl Settings {
                 .map_err(|e| anyhow::anyhow!("FLOWSENSE_SIGNUP {e}"))?,
             None => SignupPolicy::Open,
         };
+        let breached_passwords = env("FLOWSENSE_BREACHED_PASSWORDS_FILE")?
+            .filter(|p| !p.trim().is_empty())
+            .map(PathBuf::from);
         let cron_secrets = cron_secrets(env("FLOWSENSE_CRON_SECRET")?.as_deref())?;
         let metrics_token = env("FLOWSENSE_METRICS_TOKEN")?
             .map(|token| {
@@ -345,6 +351,7 @@ impl Settings {
             ai_monthly_tokens,
             workers,
             signup,
+            breached_passwords,
             cron_secrets,
             metrics_token,
             smtp,

@@ -34,6 +34,9 @@ pub(crate) trait Provider {
     const NAME: &'static str;
     /// Sent with every identity POST besides the credentials and the content type.
     const IDENTITY_HEADERS: &'static [(&'static str, &'static str)] = &[];
+    /// The answer header that names a request for the provider's support (Intuit's
+    /// `intuit_tid`): logged with every answer that carries it. It is not sensitive.
+    const SUPPORT_ID_HEADER: Option<&'static str> = None;
 
     /// No answer in time.
     fn timeout() -> Self::Error;
@@ -258,6 +261,26 @@ async fn attempt<P: Provider>(request: reqwest::RequestBuilder) -> Attempt<Answe
         Ok(b) => b.to_vec(),
         Err(e) => return network_failure::<P>(e),
     };
+    let support_id = P::SUPPORT_ID_HEADER
+        .and_then(|name| headers.get(name))
+        .and_then(|v| v.to_str().ok());
+    if let Some(support_id) = support_id {
+        if status.is_success() {
+            tracing::debug!(
+                provider = P::NAME,
+                status = status.as_u16(),
+                support_id,
+                "provider answered"
+            );
+        } else {
+            tracing::warn!(
+                provider = P::NAME,
+                status = status.as_u16(),
+                support_id,
+                "provider refused a request (quote support_id to its support)"
+            );
+        }
+    }
     if status.is_success() {
         return Attempt::Done(Answer { body });
     }

@@ -113,6 +113,16 @@ impl Context {
         self
     }
 
+    /// The same context refusing new passwords found in the breached-password `set`.
+    #[must_use]
+    pub fn with_breached_passwords(
+        mut self,
+        set: crate::identity::breached::BreachedPasswords,
+    ) -> Self {
+        self.passwords = self.passwords.with_breached(set);
+        self
+    }
+
     /// The same context with `policy` deciding who may sign up.
     #[must_use]
     pub fn with_signup_policy(mut self, policy: SignupPolicy) -> Self {

@@ -289,6 +289,18 @@ impl Store {
             .collect())
     }
 
+    /// The store's own PostgreSQL pool, for the tests that check what its connections are
+    /// (the role they run as, what a returned connection keeps): they reach around the store on
+    /// purpose. `None` on SQLite. Nothing in the product calls it.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn postgres_pool_for_wall_tests(&self) -> Option<PgPool> {
+        match &self.pool {
+            Pool::Sqlite(_) => None,
+            Pool::Pg(p) => Some(p.clone()),
+        }
+    }
+
     /// Closes every pooled connection.
     pub async fn close(&self) {
         match &self.pool {

@@ -61,6 +61,7 @@ mod scope;
 pub mod search_index;
 pub mod search_terms;
 mod sessions;
+mod setup_tokens;
 mod sso;
 mod synced;
 mod tokens;

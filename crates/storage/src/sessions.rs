@@ -5,7 +5,7 @@ use crate::Store;
 use crate::args::{Sql, sql};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-use flowsense_core::UserId;
+use flowsense_core::{OrgId, UserId};
 use uuid::Uuid;
 
 /// A session to create.
@@ -196,5 +196,25 @@ impl Store {
         };
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Ends every session of `user` when they are a member of `org` (an admin of `org` may end
+    /// them). `None` when they are not a member, so another organisation's user is not found.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn delete_sessions_of_member(&self, org: OrgId, user: UserId) -> Result<Option<u64>> {
+        let mut tx = self.scoped(org).await?;
+        let member: Option<(Uuid,)> = tx
+            .fetch_optional(sql!("users/is_member").arg(org).arg(user))
+            .await?;
+        if member.is_none() {
+            return Ok(None);
+        }
+        let n = tx
+            .execute(sql!("sessions/delete_all_of_member").arg(org).arg(user))
+            .await?;
+        tx.commit().await?;
+        Ok(Some(n))
     }
 }

@@ -21,6 +21,8 @@ pub struct User {
     pub failed_logins: i64,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Set while an operator has disabled the account: no session, token or sign-in works.
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 /// The `password_hash` of an account that has no password (created by single sign-on): not a
@@ -72,6 +74,7 @@ pub(crate) struct UserRow {
     failed_logins: i64,
     locked_until: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
 }
 
 impl From<UserRow> for User {
@@ -86,6 +89,7 @@ impl From<UserRow> for User {
             failed_logins: r.failed_logins,
             locked_until: r.locked_until,
             created_at: r.created_at,
+            disabled_at: r.disabled_at,
         }
     }
 }
@@ -182,6 +186,50 @@ impl Store {
             .await?
             .ok_or(StorageError::NotFound)?;
         Ok(row.into())
+    }
+
+    /// How many users the instance has (a fresh database has none: no account ships).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn count_users(&self) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let (n,): (i64,) = tx.fetch_one(sql!("users/count")).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Disables `user` (`Some(time)`) or enables them again (`None`). Disabling ends every
+    /// session of theirs in the same transaction; their API tokens are refused while the account
+    /// is disabled. Returns how many sessions ended.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such user; a database failure.
+    pub async fn set_user_disabled(
+        &self,
+        user: UserId,
+        disabled_at: Option<DateTime<Utc>>,
+    ) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                sql!("users/set_disabled")
+                    .arg(user)
+                    .arg(disabled_at)
+                    .arg(Utc::now()),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound);
+        }
+        let ended = if disabled_at.is_some() {
+            tx.execute(sql!("sessions/delete_all_of_user").arg(user))
+                .await?
+        } else {
+            0
+        };
+        tx.commit().await?;
+        Ok(ended)
     }
 
     /// Gives `user` a role in `org` (replacing any previous role).

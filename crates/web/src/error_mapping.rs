@@ -77,6 +77,9 @@ impl From<IdentityError> for ApiError {
             IdentityError::InvalidLink => {
                 ApiError::BadRequest("the link is invalid or has expired".into())
             }
+            IdentityError::InvalidSetupToken => {
+                ApiError::BadRequest("the setup token is invalid, expired or already used".into())
+            }
             IdentityError::NotFound => ApiError::NotFound,
             IdentityError::Invalid(f) => f.into(),
             IdentityError::RateLimited(r) => r.into(),

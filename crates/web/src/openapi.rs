@@ -42,6 +42,7 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
     paths(
         document,
         api::auth::signup,
+        api::auth::setup,
         api::auth::verify_email,
         api::auth::login,
         api::auth::logout,
@@ -73,6 +74,7 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
         api::orgs::members,
         api::orgs::change_role,
         api::orgs::remove_member,
+        api::orgs::end_member_sessions,
         api::orgs::transfer_ownership,
         api::orgs::invite,
         api::orgs::invitations,

@@ -182,6 +182,7 @@ fn routes() -> Vec<Route> {
         route!(page POST "/app/{org}/members/transfer", Admin + step_up, pages::members::transfer),
         route!(page POST "/app/{org}/members/{user}/role", Admin + step_up, pages::members::change_role),
         route!(page POST "/app/{org}/members/{user}/remove", Admin + step_up, pages::members::remove),
+        route!(page POST "/app/{org}/members/{user}/sign-out", Admin, pages::members::sign_out),
         route!(page POST "/app/{org}/invitations/{id}/revoke", Admin, pages::members::revoke_invitation),
         route!(page GET "/app/{org}/settings", Admin, pages::settings::page),
         route!(page POST "/app/{org}/settings", Admin, pages::settings::save),
@@ -198,6 +199,7 @@ fn routes() -> Vec<Route> {
         // This API described as an OpenAPI 3.1 document.
         route!(GET "/api/v1/openapi.json", Public, openapi::document),
         route!(POST "/api/v1/auth/signup", Public, api::auth::signup),
+        route!(POST "/api/v1/setup", Public, api::auth::setup),
         route!(POST "/api/v1/auth/verify-email", Public, api::auth::verify_email),
         route!(POST "/api/v1/auth/login", Public, api::auth::login),
         route!(POST "/api/v1/auth/logout", User, api::auth::logout),
@@ -230,6 +232,7 @@ fn routes() -> Vec<Route> {
         route!(GET "/api/v1/orgs/{org}/members", Viewer, api::orgs::members),
         route!(PATCH "/api/v1/orgs/{org}/members/{user}", Admin + step_up, api::orgs::change_role),
         route!(DELETE "/api/v1/orgs/{org}/members/{user}", Admin + step_up, api::orgs::remove_member),
+        route!(DELETE "/api/v1/orgs/{org}/members/{user}/sessions", Admin, api::orgs::end_member_sessions),
         route!(POST "/api/v1/orgs/{org}/ownership", Admin + step_up, api::orgs::transfer_ownership),
         route!(POST "/api/v1/orgs/{org}/invitations", Admin, api::orgs::invite),
         route!(GET "/api/v1/orgs/{org}/invitations", Admin, api::orgs::invitations),

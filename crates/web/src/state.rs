@@ -31,6 +31,8 @@ pub struct AuthSettings {
     pub trusted_proxies: TrustedProxies,
     /// Who may sign up (`FLOWSENSE_SIGNUP`); pages offer sign-up only when it is open.
     pub signup: SignupPolicy,
+    /// Breached passwords new passwords are refused from (`FLOWSENSE_BREACHED_PASSWORDS_FILE`).
+    pub breached_passwords: Option<flowsense_service::identity::breached::BreachedPasswords>,
 }
 
 impl AuthSettings {
@@ -46,6 +48,7 @@ impl AuthSettings {
             hash_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
             trusted_proxies: TrustedProxies::default(),
             signup: SignupPolicy::Open,
+            breached_passwords: None,
         }
     }
 
@@ -129,6 +132,10 @@ impl AppState {
             },
         )?
         .with_signup_policy(settings.signup);
+        let services = match &settings.breached_passwords {
+            Some(set) => services.with_breached_passwords(set.clone()),
+            None => services,
+        };
         Ok(Self {
             services,
             settings: Arc::new(settings),

@@ -37,6 +37,12 @@ pub(crate) async fn serve_store(
     auth.session.absolute_lifetime = chrono::TimeDelta::hours(settings.session_absolute_hours);
     auth.trusted_proxies = settings.trusted_proxies.clone();
     auth.signup = settings.signup;
+    auth.breached_passwords = settings
+        .breached_passwords
+        .as_deref()
+        .map(flowsense_service::identity::breached::BreachedPasswords::open)
+        .transpose()
+        .context("FLOWSENSE_BREACHED_PASSWORDS_FILE")?;
     auth.limits = settings.limits.clone();
     let ai = settings.ai.build()?;
     let state = AppState::new(store, key, mailer, auth).context("preparing the server")?;

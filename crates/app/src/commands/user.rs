@@ -19,6 +19,9 @@ pub async fn run(settings: &Settings, command: &UserCommand) -> Result<()> {
             role,
         } => create(&store, email, name, org.as_deref(), role.as_deref()).await,
         UserCommand::ResetMfa { email } => reset_mfa(&store, email).await,
+        UserCommand::Disable { email } => set_disabled(&store, email, true).await,
+        UserCommand::Enable { email } => set_disabled(&store, email, false).await,
+        UserCommand::SetupToken => setup_token(settings, &store).await,
     };
     store.close().await;
     result
@@ -103,6 +106,61 @@ async fn reset_mfa(store: &Store, email: &str) -> Result<()> {
     println!(
         "MFA is off for {} and {sessions} sessions were ended; they can enrol again after signing in",
         user.email
+    );
+    Ok(())
+}
+
+async fn set_disabled(store: &Store, email: &str, disable: bool) -> Result<()> {
+    let user = store
+        .user_by_email(email)
+        .await?
+        .context("no user with that e-mail address")?;
+    let ended = store
+        .set_user_disabled(user.id, disable.then(Utc::now))
+        .await?;
+    let action = if disable {
+        "user.disabled_by_operator"
+    } else {
+        "user.enabled_by_operator"
+    };
+    let details = if disable {
+        serde_json::json!({ "sessions_ended": ended })
+    } else {
+        serde_json::json!({})
+    };
+    for org in store.orgs_of_user(user.id).await? {
+        audit(store, org.id, action, &user.id.to_string(), details.clone()).await?;
+    }
+    if disable {
+        println!(
+            "{} is disabled: {ended} sessions were ended, their API tokens are refused and they cannot sign in",
+            user.email
+        );
+    } else {
+        println!("{} is enabled again and can sign in", user.email);
+    }
+    Ok(())
+}
+
+async fn setup_token(settings: &Settings, store: &Store) -> Result<()> {
+    let Some((token, expires_at)) =
+        flowsense_service::identity::setup::issue_setup_token(store, Utc::now()).await?
+    else {
+        bail!(
+            "the instance has users already: no setup token is needed (`flowsense user create` adds more)"
+        );
+    };
+    let base = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", settings.addr));
+    println!("setup token: {token}");
+    println!(
+        "(shown once, valid until {} UTC; it creates the first account, then works no more)",
+        expires_at.format("%Y-%m-%d %H:%M")
+    );
+    println!(
+        "curl -X POST {base}/api/v1/setup -H 'Content-Type: application/json' \\\n  -d '{{\"token\": \"{token}\", \"email\": \"you@example.com\", \"display_name\": \"Your name\", \"password\": \"…\"}}'"
     );
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! server's binaries are installed.
 
 mod cluster;
-mod instance;
+pub(crate) mod instance;
 mod many_instances;
 mod postgres_restart;
 

@@ -141,3 +141,210 @@ fn operators_create_users_and_reset_mfa_with_an_audit_trail() {
         "0"
     );
 }
+
+/// `flowsense user disable` against a running server: the user's live session and API token
+/// are refused (401) on their next request, sign-in answers exactly as a wrong password does,
+/// both are audited, and `enable` lets them sign in again.
+#[test]
+fn a_disabled_user_is_signed_out_and_refused_until_enabled() {
+    use crate::cli_support::Server;
+    use crate::faults::instance::{PATIENCE, Session, send};
+    let ws = Workspace::new();
+    ws.ok(&["migrate", "--create"]);
+    ws.ok(&["org", "create", "--slug", "acme", "--name", "Acme"]);
+    let password_of = |out: &str| {
+        out.split("with password ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the printed password")
+            .to_owned()
+    };
+    let create = |email: &str| {
+        password_of(&ws.ok(&[
+            "user", "create", "--email", email, "--name", "Someone", "--org", "acme", "--role",
+            "admin",
+        ]))
+    };
+    let dana = create("dana@acme.test");
+    let eve = create("eve@acme.test");
+    let server = Server::start(
+        ws.cmd()
+            .env("FLOWSENSE_ADDR", "127.0.0.1:0")
+            .env_remove("FLOWSENSE_REDIS_URL")
+            .arg("serve"),
+    );
+    let base = server.url.clone();
+    let session = Session::sign_in(&base, "dana@acme.test", &dana);
+    let other = Session::sign_in(&base, "eve@acme.test", &eve);
+    let created = session.post(
+        &format!("{base}/api/v1/me/tokens"),
+        r#"{"name": "script", "scope": "write"}"#,
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let token = created.json()["token"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {token}");
+    let me = |headers: &[(&str, &str)]| {
+        send("GET", &format!("{base}/api/v1/me"), headers, "", PATIENCE).unwrap()
+    };
+    let login = |email: &str, password: &str| {
+        send(
+            "POST",
+            &format!("{base}/api/v1/auth/login"),
+            &[("Content-Type", "application/json")],
+            &serde_json::json!({"email": email, "password": password}).to_string(),
+            PATIENCE,
+        )
+        .unwrap()
+    };
+    assert_eq!(me(&[("Cookie", session.cookie.as_str())]).status, 200);
+    assert_eq!(me(&[("Authorization", bearer.as_str())]).status, 200);
+
+    let out = ws.ok(&["user", "disable", "--email", "Dana@acme.test"]);
+    assert!(out.contains("1 sessions were ended"), "{out}");
+    // The next request of the live session and of the API token: 401, as a stranger's.
+    let by_cookie = me(&[("Cookie", session.cookie.as_str())]);
+    assert_eq!(by_cookie.status, 401, "{}", by_cookie.body);
+    assert_eq!(by_cookie.json()["error"]["code"], "unauthenticated");
+    let by_token = me(&[("Authorization", bearer.as_str())]);
+    assert_eq!(by_token.status, 401, "{}", by_token.body);
+    assert_eq!(by_token.json()["error"]["code"], "unauthenticated");
+    // A write with the token is refused the same way, and wrote nothing.
+    let write = send(
+        "POST",
+        &format!("{base}/api/v1/me/tokens"),
+        &[
+            ("Authorization", bearer.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        r#"{"name": "more", "scope": "read"}"#,
+        PATIENCE,
+    )
+    .unwrap();
+    assert_eq!(write.status, 401, "{}", write.body);
+    assert_eq!(ws.sql("SELECT COUNT(*) FROM api_tokens"), "1");
+    // Sign-in with the right password answers exactly as a wrong one does.
+    let right = login("dana@acme.test", &dana);
+    let wrong = login("dana@acme.test", "not the password at all");
+    assert_eq!(right.status, 401, "{}", right.body);
+    assert_eq!((right.status, &right.body), (wrong.status, &wrong.body));
+    assert!(right.header("set-cookie").is_none());
+    // Everyone else is untouched.
+    assert_eq!(me(&[("Cookie", other.cookie.as_str())]).status, 200);
+    assert_eq!(
+        ws.sql(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'user.disabled_by_operator' \
+             AND details LIKE '%\"sessions_ended\":1%'"
+        ),
+        "1"
+    );
+    // An unknown address is an error that names the problem.
+    let err = ws.fails(&["user", "disable", "--email", "nobody@acme.test"]);
+    assert!(err.contains("no user with that e-mail address"), "{err}");
+
+    ws.ok(&["user", "enable", "--email", "dana@acme.test"]);
+    assert_eq!(
+        ws.sql("SELECT COUNT(*) FROM audit_events WHERE action = 'user.enabled_by_operator'"),
+        "1"
+    );
+    // The ended session stays ended; a new sign-in works, and so does the unexpired token.
+    assert_eq!(me(&[("Cookie", session.cookie.as_str())]).status, 401);
+    assert_eq!(login("dana@acme.test", &dana).status, 200);
+    assert_eq!(me(&[("Authorization", bearer.as_str())]).status, 200);
+}
+
+/// A fresh database has no user (no account ships); `flowsense user setup-token` prints a
+/// one-time token, stored only as its hash, that creates the first account through the running
+/// server once; it is recorded as used, by whom, and refused after that; and once a user
+/// exists no new token is issued.
+#[test]
+fn the_first_account_comes_from_a_one_time_setup_token() {
+    use crate::cli_support::Server;
+    use crate::faults::instance::{PATIENCE, Session, send};
+    let ws = Workspace::new();
+    ws.ok(&["migrate", "--create"]);
+    assert_eq!(ws.sql("SELECT COUNT(*) FROM users"), "0");
+    let out = ws.ok(&["user", "setup-token"]);
+    let token = out
+        .split("setup token: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the printed token")
+        .to_owned();
+    assert!(token.starts_with("fs_setup_") && token.len() > 40, "{out}");
+    // A second token replaces the first, unused one.
+    let out = ws.ok(&["user", "setup-token"]);
+    let second = out
+        .split("setup token: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the printed token")
+        .to_owned();
+    assert_eq!(ws.sql("SELECT COUNT(*) FROM setup_tokens"), "1");
+    // Only a SHA-256 is stored, never the token.
+    assert_eq!(ws.sql("SELECT length(token_hash) FROM setup_tokens"), "32");
+    assert_eq!(
+        ws.sql(&format!(
+            "SELECT COUNT(*) FROM setup_tokens WHERE instr(CAST(token_hash AS TEXT), '{}') > 0",
+            &second[9..20]
+        )),
+        "0"
+    );
+    let server = Server::start(
+        ws.cmd()
+            .env("FLOWSENSE_ADDR", "127.0.0.1:0")
+            .env("FLOWSENSE_SIGNUP", "closed")
+            .env_remove("FLOWSENSE_REDIS_URL")
+            .arg("serve"),
+    );
+    let base = server.url.clone();
+    let setup = |token: &str, email: &str| {
+        send(
+            "POST",
+            &format!("{base}/api/v1/setup"),
+            &[("Content-Type", "application/json")],
+            &serde_json::json!({
+                "token": token,
+                "email": email,
+                "display_name": "First",
+                "password": "correct horse battery staple 42",
+            })
+            .to_string(),
+            PATIENCE,
+        )
+        .unwrap()
+    };
+    let replaced = setup(&token, "first@example.com");
+    assert_eq!(replaced.status, 400, "{}", replaced.body);
+    assert!(replaced.body.contains("setup token"), "{}", replaced.body);
+    let created = setup(&second, "First@Example.com");
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.json()["email"], "first@example.com");
+    assert_eq!(ws.sql("SELECT COUNT(*) FROM users"), "1");
+    assert_eq!(
+        ws.sql(
+            "SELECT COUNT(*) FROM setup_tokens t JOIN users u ON u.id = t.used_by \
+             WHERE t.used_at IS NOT NULL AND u.email = 'first@example.com' \
+             AND u.email_verified_at IS NOT NULL"
+        ),
+        "1",
+        "recorded as used, by whom"
+    );
+    // The token works once.
+    let again = setup(&second, "second@example.com");
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert_eq!(ws.sql("SELECT COUNT(*) FROM users"), "1");
+    // The new account signs in, and can make its organisation.
+    let session = Session::sign_in(
+        &base,
+        "first@example.com",
+        "correct horse battery staple 42",
+    );
+    let org = session.post(
+        &format!("{base}/api/v1/orgs"),
+        r#"{"name": "First Co", "slug": "first-co", "base_currency": "EUR"}"#,
+    );
+    assert_eq!(org.status, 201, "{}", org.body);
+    // With a user, no token is issued.
+    let err = ws.fails(&["user", "setup-token"]);
+    assert!(err.contains("has users already"), "{err}");
+}

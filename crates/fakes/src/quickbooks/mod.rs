@@ -82,6 +82,8 @@ pub struct Served {
     pub path: String,
     pub query: Option<String>,
     pub status: u16,
+    /// The `intuit_tid` header of the answer, when it carried one.
+    pub intuit_tid: Option<String>,
     /// When it arrived.
     pub at: Instant,
 }
@@ -322,6 +324,11 @@ async fn record(AxState(shared): AxState<Arc<Shared>>, req: Request, next: Next)
         path,
         query,
         status: response.status().as_u16(),
+        intuit_tid: response
+            .headers()
+            .get("intuit_tid")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         at,
     });
     response

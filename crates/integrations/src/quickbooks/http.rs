@@ -24,6 +24,8 @@ impl Provider for Intuit {
     const NAME: &'static str = "QuickBooks";
     const IDENTITY_HEADERS: &'static [(&'static str, &'static str)] =
         &[("x-include-refresh-token-hard-expires-in", "true")];
+    /// Intuit's transaction id, which its support asks for (Intuit "REST API features").
+    const SUPPORT_ID_HEADER: Option<&'static str> = Some("intuit_tid");
 
     fn timeout() -> QuickBooksError {
         QuickBooksError::Timeout

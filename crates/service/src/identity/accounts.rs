@@ -62,6 +62,7 @@ pub async fn create_user_with_password(
     let email = parse_email(email)?;
     let display_name = parse_name(display_name)?.into_string();
     check_password_strength(password, &email, &display_name)?;
+    ctx.passwords.refuse_breached(password).await??;
     let password_hash = ctx.passwords.hash(password.to_owned()).await?;
     let now = ctx.now();
     // An unconfirmed account is created with its confirmation e-mail, in one transaction.
@@ -319,7 +320,8 @@ pub async fn login(
     let (password_ok, counted) = tokio::join!(verify, count_failure(ctx, &user));
     let (password_ok, ()) = (password_ok?, counted?);
     // A backed-off account answers exactly like a wrong password: nothing is revealed.
-    let locked = user.locked_until.is_some_and(|t| now < t);
+    // So does a disabled account, even with the right password.
+    let locked = user.locked_until.is_some_and(|t| now < t) || user.disabled_at.is_some();
     if !password_ok || locked {
         audit_failure_later(ctx, &user, client);
         return Err(IdentityError::InvalidCredentials);

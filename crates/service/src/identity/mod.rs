@@ -5,6 +5,7 @@
 //! web crate's extractors build from a request, and a worker or the CLI builds from its own.
 
 pub mod accounts;
+pub mod breached;
 pub mod crypto;
 pub mod limits;
 pub mod links;
@@ -16,6 +17,7 @@ pub mod password;
 pub mod passwords;
 pub mod session;
 pub mod sessions;
+pub mod setup;
 pub mod shared_limits;
 pub mod signup_policy;
 pub mod sso;
@@ -58,6 +60,9 @@ pub enum IdentityError {
     /// An e-mailed link that is malformed, expired, or no longer matches its user.
     #[error("the link is invalid or has expired")]
     InvalidLink,
+    /// A setup token that is wrong, used, expired, or offered once the instance has a user.
+    #[error("the setup token is invalid, expired or already used")]
+    InvalidSetupToken,
     /// The e-mail address already has an account.
     #[error("the e-mail address is taken")]
     EmailTaken,

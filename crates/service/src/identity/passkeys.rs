@@ -520,7 +520,7 @@ pub async fn finish_sign_in(
     }
     let user = ctx.store.user(row.user()).await?;
     let now = ctx.now();
-    if user.locked_until.is_some_and(|t| now < t) {
+    if user.locked_until.is_some_and(|t| now < t) || user.disabled_at.is_some() {
         return Err(IdentityError::InvalidCredentials);
     }
     if verify_assertion(ctx, &rp, &assertion, &c, std::slice::from_ref(&row), true)

@@ -26,6 +26,8 @@ pub struct Passwords {
     /// A real argon2id hash of a random string, verified against when the user does not exist,
     /// so unknown and known e-mail addresses cost the same.
     dummy_phc: Arc<str>,
+    /// The offline breached-password set new passwords are looked up in, when configured.
+    breached: Option<Arc<super::breached::BreachedPasswords>>,
 }
 
 impl std::fmt::Debug for Passwords {
@@ -49,6 +51,41 @@ impl Passwords {
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             dummy_phc: dummy.into(),
+            breached: None,
+        })
+    }
+
+    /// The same hasher refusing new passwords found in `set`.
+    #[must_use]
+    pub fn with_breached(mut self, set: super::breached::BreachedPasswords) -> Self {
+        self.breached = Some(Arc::new(set));
+        self
+    }
+
+    /// Refuses a new password found in the breached-password set (when one is configured),
+    /// on the `password` field and without quoting it.
+    ///
+    /// # Errors
+    /// The refusal; the set could not be read (a failure of the machine, not the password).
+    pub(crate) async fn refuse_breached(
+        &self,
+        password: &str,
+    ) -> Result<Result<(), FieldError>, PasswordError> {
+        let Some(set) = self.breached.clone() else {
+            return Ok(Ok(()));
+        };
+        let password = password.to_owned();
+        let found = self
+            .run(move || set.contains(&password))
+            .await?
+            .map_err(|e| PasswordError(Box::new(e)))?;
+        Ok(if found {
+            Err(FieldError::new(
+                "password",
+                "this password appears in a known data breach; choose another",
+            ))
+        } else {
+            Ok(())
         })
     }
 

@@ -44,6 +44,7 @@ pub async fn change_password(
         return Err(IdentityError::InvalidCredentials);
     }
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;
+    ctx.passwords.refuse_breached(&input.new_password).await??;
     let hash = ctx.passwords.hash(input.new_password).await?;
     let now = ctx.now();
     let revoked = ctx
@@ -144,6 +145,7 @@ pub async fn confirm_password_reset(
         return Err(IdentityError::InvalidLink);
     }
     check_password_strength(&input.new_password, &user.email, &user.display_name)?;
+    ctx.passwords.refuse_breached(&input.new_password).await??;
     let hash = ctx.passwords.hash(input.new_password).await?;
     let now = ctx.now();
     let revoked = ctx

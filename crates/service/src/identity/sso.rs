@@ -235,6 +235,9 @@ pub async fn finish(
         )
         .await?;
     let (user, created) = account_for(ctx, sso, &identity, client).await?;
+    if user.disabled_at.is_some() {
+        return Err(SsoError::Denied);
+    }
     join_by_domain(ctx, sso, &user, &identity, client).await?;
     let issued = issue_session(
         ctx,

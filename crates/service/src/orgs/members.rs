@@ -202,6 +202,34 @@ pub async fn remove(
     Ok(())
 }
 
+/// Signs a member out everywhere (every session of theirs, in any organisation, ends; their API
+/// tokens stay, for their owner to revoke). Someone who is not a member is not found.
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
+pub async fn end_sessions(
+    ctx: &Context,
+    who: &OrgAccess,
+    user: &str,
+    client: &Client,
+) -> Result<u64, OrgError> {
+    let user = target(user)?;
+    let ended = ctx
+        .store
+        .delete_sessions_of_member(who.org, user)
+        .await?
+        .ok_or(OrgError::NotFound)?;
+    audit::in_org(
+        ctx,
+        who.org,
+        Some(who.user),
+        "member.sessions_ended",
+        format!("user:{user}"),
+        &client.ip,
+        json!({ "sessions": ended }),
+    )
+    .await?;
+    Ok(ended)
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferInput {

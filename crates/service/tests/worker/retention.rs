@@ -153,4 +153,78 @@ async fn the_nightly_purge_keeps_each_organisations_own_last_days(store: &Store)
     );
 }
 
-crate::on_both_backends!(the_nightly_purge_keeps_each_organisations_own_last_days);
+/// The audit log outlives every periodic job for at least 12 months (checklist A12): the
+/// hourly clean-up and the nightly purge run, through the product's own scheduler and worker,
+/// 364 and then 400 days after the events, with the shortest retention an organisation can
+/// set, and every event is still there.
+async fn audit_events_are_kept_for_at_least_twelve_months(store: &Store) {
+    use flowsense_core::clock::ManualClock;
+    use flowsense_jobs::{Scheduler, Worker, WorkerConfig};
+    use flowsense_service::background::registry;
+    use std::sync::Arc;
+    let audited = org(store, "audited", "UTC").await;
+    let current = store.org(audited).await.expect("org");
+    let mut settings = current.settings.clone();
+    settings.retention_days = 1;
+    store
+        .update_org_name_and_settings(audited, &current.name, &settings)
+        .await
+        .expect("settings");
+    for action in ["auth.sign_in", "member.role_changed", "export.downloaded"] {
+        store
+            .record_audit(
+                audited,
+                &flowsense_storage::NewAuditEvent {
+                    actor: None,
+                    action: action.into(),
+                    target: "user:someone".into(),
+                    ip: "192.0.2.1".into(),
+                    details: serde_json::json!({}),
+                },
+            )
+            .await
+            .expect("audit");
+    }
+    let recorded = Utc::now();
+    let outbox = tempfile::tempdir().expect("outbox");
+    for days in [364_u64, 400] {
+        // 04:00 UTC, after the nightly purge's hour, so both periodic jobs are due.
+        let day = recorded.date_naive() + Days::new(days);
+        let at = day.and_hms_opt(4, 0, 0).expect("time").and_utc();
+        let clock = Arc::new(ManualClock::new(at));
+        let ctx = crate::support::context(store, outbox.path()).with_clock(clock.clone());
+        let kinds = Arc::new(registry(&ctx));
+        Scheduler::new(store.clone(), kinds.clone(), clock.clone())
+            .tick()
+            .await
+            .expect("tick");
+        let worker = Worker::new(store.clone(), kinds, clock, WorkerConfig::new(2, 0));
+        let mut ran = 0;
+        while let n @ 1.. = worker.run_once().await.expect("run") {
+            ran += n;
+        }
+        assert!(ran >= 2, "the clean-up and the purge ran ({ran} jobs)");
+        let kept: Vec<String> = store
+            .audit_events(audited, 100)
+            .await
+            .expect("audit")
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        for action in ["auth.sign_in", "member.role_changed", "export.downloaded"] {
+            assert!(
+                kept.iter().any(|a| a == action),
+                "{action} gone after {days} days: {kept:?}"
+            );
+        }
+        assert!(
+            kept.iter().any(|a| a == "retention.purge"),
+            "the nightly purge ran after {days} days: {kept:?}"
+        );
+    }
+}
+
+crate::on_both_backends!(
+    the_nightly_purge_keeps_each_organisations_own_last_days,
+    audit_events_are_kept_for_at_least_twelve_months
+);

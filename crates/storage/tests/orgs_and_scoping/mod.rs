@@ -2,6 +2,8 @@
 
 use super::*;
 
+mod swaps;
+
 async fn migrations_are_recorded_and_a_missing_one_is_pending(db: &TestDb) {
     let applied = db.store.applied_migrations().await.unwrap();
     assert_eq!(applied.first().map(String::as_str), Some("0001_init"));
@@ -186,8 +188,11 @@ async fn tenant_scoping_holds_for_every_query(db: &TestDb) {
     assert_eq!(s.count_transactions(a).await.unwrap(), 0);
 }
 
+use swaps::swapped_object_ids_find_nothing_and_change_nothing;
+
 crate::on_both_backends!(
     migrations_are_recorded_and_a_missing_one_is_pending,
     orgs_users_and_roles,
     tenant_scoping_holds_for_every_query,
+    swapped_object_ids_find_nothing_and_change_nothing,
 );

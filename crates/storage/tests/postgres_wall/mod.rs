@@ -364,3 +364,111 @@ async fn no_view_or_definer_function_reads_around_row_level_security() {
     );
     tx.rollback().await.unwrap();
 }
+
+/// The wall as the store's own pool meets it (checklist C5): its connections run as a role that
+/// owns no table and cannot bypass row-level security; scoped to A they see none of B's rows
+/// and cannot write one; and the organisation a transaction set does not outlive it on the
+/// pooled connection, whether the store's own call or raw SQL set it.
+#[tokio::test]
+async fn the_pools_own_connections_see_one_organisation_and_keep_nothing_between_checkouts() {
+    let Some(url) = flowsense_test_support::postgres_url() else {
+        flowsense_test_support::announce_postgres_skipped(
+            "the_pools_own_connections_see_one_organisation_and_keep_nothing_between_checkouts",
+        );
+        return;
+    };
+    let db = TestDb::postgres(&url).await;
+    let (a, b) = seed(&db).await;
+    // A store of one connection, so every checkout below is the same server session.
+    let store = flowsense_storage::Store::open(
+        &db.url,
+        &flowsense_storage::OpenOptions {
+            max_connections: 1,
+            ..flowsense_storage::OpenOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let pool = store
+        .postgres_pool_for_wall_tests()
+        .expect("a PostgreSQL store");
+
+    let mut conn = pool.acquire().await.unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let row = sqlx::query(
+        "SELECT current_user::text AS role, r.rolsuper, r.rolbypassrls, \
+         (SELECT COUNT(*) FROM pg_tables t WHERE t.schemaname = current_schema() \
+          AND t.tableowner = current_user) AS owned \
+         FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(row.get::<String, _>("role"), "flowsense_app");
+    assert!(!row.get::<bool, _>("rolsuper"));
+    assert!(!row.get::<bool, _>("rolbypassrls"));
+    assert_eq!(row.get::<i64, _>("owned"), 0, "the app role owns no table");
+
+    // Raw SQL on the pool's connection, scoped to A as the store scopes a transaction.
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
+        .bind(a.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(seen, 3, "A's rows only");
+    let of_b: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions WHERE org_id = $1")
+        .bind(b.0)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(of_b, 0, "B's rows, asked for by id: none");
+    let updated = sqlx::query("UPDATE transactions SET category = 'Stolen' WHERE org_id = $1")
+        .bind(b.0)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(updated, 0);
+    let err = sqlx::query(
+        "INSERT INTO audit_events (org_id, action, target, ip, details, created_at) \
+         VALUES ($1, 'x', 'y', 'z', '{}', now())",
+    )
+    .bind(b.0)
+    .execute(&mut *tx)
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("row-level security"), "{err}");
+    tx.rollback().await.unwrap();
+    drop(conn);
+
+    // The store's own scoped call on the same connection, then the next checkout: blind again.
+    assert_eq!(store.count_transactions(a).await.unwrap(), 3);
+    assert_eq!(store.count_transactions(b).await.unwrap(), 5);
+    let mut conn = pool.acquire().await.unwrap();
+    let again: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(again, pid, "the same pooled connection");
+    let left: Option<String> =
+        sqlx::query_scalar("SELECT NULLIF(current_setting('flowsense.org_id', true), '')")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(left, None, "no organisation survives its transaction");
+    let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(seen, 0, "outside a scoped transaction nothing is visible");
+    drop(conn);
+    store.close().await;
+}

@@ -39,6 +39,17 @@ pub(crate) async fn signup(
     Ok(accepted())
 }
 
+#[utoipa::path(post, path = "/api/v1/setup", tag = "auth", request_body = flowsense_service::identity::setup::SetupInput, responses((status = 201, body = flowsense_service::identity::UserView, description = "The instance's first account, created with the one-time setup token"), (status = 400, description = "The token is invalid, expired or already used")))]
+pub(crate) async fn setup(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Body(input): Body<flowsense_service::identity::setup::SetupInput>,
+) -> Result<Response, ApiError> {
+    let user =
+        flowsense_service::identity::setup::create_first_user(&state, input, &client).await?;
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenInput {

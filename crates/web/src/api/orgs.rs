@@ -60,6 +60,17 @@ pub(crate) async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{user}/sessions", tag = "members", responses((status = 204, description = "Every session of the member ended")))]
+pub(crate) async fn end_member_sessions(
+    State(state): State<AppState>,
+    who: Admin,
+    client: ClientInfo,
+    Path((_, user)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    members::end_sessions(&state, &who, &user, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/ownership", tag = "members", request_body = TransferInput, responses((status = 204, description = "Done")))]
 pub(crate) async fn transfer_ownership(
     State(state): State<AppState>,

@@ -76,6 +76,19 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// The user behind a live session or token, unless an operator disabled them: then the
+/// session or token is answered as if it did not exist.
+async fn enabled_user(
+    state: &AppState,
+    user: flowsense_core::UserId,
+) -> Result<flowsense_storage::User, ApiError> {
+    let user = state.store.user(user).await?;
+    if user.disabled_at.is_some() {
+        return Err(ApiError::Unauthorized(ErrorCode::Unauthenticated));
+    }
+    Ok(user)
+}
+
 async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, ApiError> {
     if let Some(u) = parts.extensions.get::<CurrentUser>() {
         return Ok(u.clone());
@@ -105,7 +118,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             bookkeeping_write(state, async move { store.touch_api_token(id, now).await }).await;
         }
         CurrentUser(Caller {
-            user: state.store.user(t.user).await?,
+            user: enabled_user(state, t.user).await?,
             via: AuthMethod::Token {
                 id: t.id,
                 scope: t.scope,
@@ -146,7 +159,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             bookkeeping_write(state, async move { store.touch_session(&hash, now).await }).await;
         }
         CurrentUser(Caller {
-            user: state.store.user(session.user()).await?,
+            user: enabled_user(state, session.user()).await?,
             via: AuthMethod::Session {
                 id_hash,
                 public_id: session.public_id,

@@ -83,6 +83,7 @@ fn notice_text(done: &str) -> Option<&'static str> {
         "removed" => "Member removed.",
         "transferred" => "Ownership transferred.",
         "revoked" => "Invitation revoked: its link no longer works.",
+        "signed_out" => "The member was signed out of every session.",
         _ => return None,
     })
 }
@@ -217,6 +218,17 @@ pub(crate) async fn revoke_invitation(
 ) -> Result<Response, ApiError> {
     members::revoke_invitation(&state, &who, &id, &client).await?;
     Ok(back(&who.path, "revoked"))
+}
+
+/// `POST /app/{org}/members/{user}/sign-out`: ends every session of a member.
+pub(crate) async fn sign_out(
+    State(state): State<AppState>,
+    who: Admin,
+    client: ClientInfo,
+    Path((_, user)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    members::end_sessions(&state, &who, &user, &client).await?;
+    Ok(back(&who.path, "signed_out"))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -10,7 +10,7 @@ use flowsense_service::identity::limits::RateLimits;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn enrol(app: &TestApp, b: &mut Browser) -> (String, Vec<String>) {
+pub(crate) async fn enrol(app: &TestApp, b: &mut Browser) -> (String, Vec<String>) {
     let (s, e) = b.post("/api/v1/me/mfa/enrol", json!({})).await;
     assert_eq!(s, StatusCode::OK, "{e}");
     let secret = e["secret"].as_str().expect("secret").to_owned();

@@ -2,6 +2,7 @@
 
 use crate::support::{Db, NEW_PASSWORD, PASSWORD, code_of, spawn_app, spawn_with};
 use chrono::TimeDelta;
+use flowsense_core::Role;
 use flowsense_service::identity::limits::RateLimits;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -549,6 +550,81 @@ async fn every_cookie_the_server_sets_is_a_host_cookie(db: Db) {
     );
 }
 
+/// An admin signs a member out of every session (API and members page); the member's next
+/// request is 401, the admin's own and other people's sessions stay, someone who is not a
+/// member of the organisation is not found, and the action is audited.
+async fn admins_sign_a_member_out_everywhere(db: Db) {
+    let app = spawn_app(db).await;
+    let admin = app.user("ada@x.test").await;
+    let org = app.org("signout", admin).await;
+    let member = app.member(org, "mo@x.test", Role::Member).await;
+    let outsider = app.user("out@y.test").await;
+    let other_org = app.org("elsewhere", outsider).await;
+    let mut a = app.signed_in("ada@x.test").await;
+    let mut m1 = app.signed_in("mo@x.test").await;
+    let mut m2 = app.signed_in("mo@x.test").await;
+    let mut o = app.signed_in("out@y.test").await;
+    let path = format!("/api/v1/orgs/{org}/members/{member}/sessions");
+    assert_eq!(
+        m1.send(Method::DELETE, &path, None).await.0,
+        StatusCode::FORBIDDEN,
+        "a member cannot"
+    );
+    assert_eq!(
+        a.send(Method::DELETE, &path, None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(m1.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(m2.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.get("/api/v1/me").await.0, StatusCode::OK);
+    // Another organisation's member, under this organisation: not found, and still signed in.
+    let (s, body) = a
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/orgs/{org}/members/{outsider}/sessions"),
+            None,
+        )
+        .await;
+    assert_eq!((s, code_of(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(o.get("/api/v1/me").await.0, StatusCode::OK);
+    let (s, _) = a
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/orgs/{other_org}/members/{outsider}/sessions"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(o.get("/api/v1/me").await.0, StatusCode::OK);
+    let audit = app.state.store.audit_events(org, 50).await.expect("audit");
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "member.sessions_ended")
+            .count(),
+        1
+    );
+    // The members page does the same with its button.
+    let mut m3 = app.signed_in("mo@x.test").await;
+    let page = a
+        .request(
+            Method::POST,
+            &format!("/app/{org}/members/{member}/sign-out"),
+        )
+        .form(&[("csrf_token", a.csrf.clone().unwrap_or_default())])
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("signed out of every session")
+    );
+    assert_eq!(m3.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+}
+
 crate::on_both_backends!(
     idle_and_absolute_expiry,
     every_cookie_the_server_sets_is_a_host_cookie,
@@ -557,4 +633,5 @@ crate::on_both_backends!(
     password_change_revokes_every_session,
     users_list_and_revoke_their_sessions,
     signing_in_past_the_session_limit_ends_the_oldest_session,
+    admins_sign_a_member_out_everywhere,
 );

@@ -92,7 +92,57 @@ async fn a_revoked_grant_kills_the_connection_and_is_not_retried(store: &Store) 
     assert_eq!(env.fake.request_count(), requests);
 }
 
+/// Checklist A8: fifty syncs at once, each finding the access token expired, make exactly one
+/// refresh call at the provider; every sync succeeds with what it brought, and the stored
+/// refresh token is the newest: the provider takes it, and refuses the one it replaced.
+async fn fifty_calls_with_an_expired_token_refresh_it_exactly_once(store: &Store) {
+    let env = sync_env(store, &books(300), FakeConfig::default(), quick_retries()).await;
+    sync_connection(&env.ctx, env.org, env.connection)
+        .await
+        .expect("backfill");
+    let refreshes = |fake: &flowsense_fakes::QuickBooksFake| {
+        fake.served()
+            .iter()
+            .filter(|s| {
+                s.method == "POST" && s.path == "/oauth2/v1/tokens/bearer" && s.status == 200
+            })
+            .count()
+    };
+    let issued = refreshes(&env.fake);
+    let old = store
+        .sync_tokens(env.org, env.connection)
+        .await
+        .expect("tokens")
+        .tokens
+        .expect("saved");
+    // Two hours on, the hour-long access token has expired.
+    env.clock.advance(Duration::hours(2));
+    let results = futures_util::future::join_all(
+        (0..50).map(|_| sync_connection(&env.ctx, env.org, env.connection)),
+    )
+    .await;
+    for r in results {
+        r.expect("every sync succeeds");
+    }
+    assert_eq!(refreshes(&env.fake) - issued, 1, "exactly one refresh");
+    let now = store
+        .sync_tokens(env.org, env.connection)
+        .await
+        .expect("tokens");
+    assert_eq!(now.version, 1, "one rotation saved");
+    let newest = now.tokens.expect("saved");
+    assert!(
+        env.qb.refresh(&old.refresh).await.is_err(),
+        "the replaced refresh token is refused"
+    );
+    env.qb
+        .refresh(&newest.refresh)
+        .await
+        .expect("the stored refresh token is the newest");
+}
+
 crate::on_both_backends!(
     two_syncs_racing_to_refresh_rotate_the_tokens_once,
-    a_revoked_grant_kills_the_connection_and_is_not_retried
+    a_revoked_grant_kills_the_connection_and_is_not_retried,
+    fifty_calls_with_an_expired_token_refresh_it_exactly_once
 );

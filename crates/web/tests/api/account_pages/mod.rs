@@ -78,7 +78,10 @@ pub(crate) fn captured_log() -> &'static Captured {
         let subscriber = tracing_subscriber::fmt()
             .json()
             .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "warn,tower_http=trace,axum=trace,flowsense_web=trace,flowsense_storage=trace,sqlx=debug,flowsense::audit=info",
+                "warn,tower_http=trace,axum=trace,flowsense_web=trace,flowsense_storage=trace,\
+                 flowsense_service=trace,flowsense_integrations=trace,flowsense_ai=trace,\
+                 flowsense_jobs=trace,flowsense_webhooks=trace,flowsense_outbound=trace,\
+                 reqwest=debug,sqlx=debug,flowsense::audit=info",
             ))
             .with_ansi(false)
             .with_writer(move || writer.clone())

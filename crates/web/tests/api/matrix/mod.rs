@@ -29,9 +29,15 @@ enum Who {
     Member,
     ReadToken,
     Admin,
+    /// Signed in with the password of an account with MFA, without the code: no session.
+    PendingMfa,
+    /// An admin disabled by the operator, with the cookie of a session that is still stored.
+    DisabledUser,
+    /// The same disabled admin's unexpired write token.
+    DisabledToken,
 }
 
-const EVERYONE: [Who; 8] = [
+const EVERYONE: [Who; 11] = [
     Who::Anonymous,
     Who::ExpiredSession,
     Who::RevokedToken,
@@ -40,7 +46,35 @@ const EVERYONE: [Who; 8] = [
     Who::Member,
     Who::ReadToken,
     Who::Admin,
+    Who::PendingMfa,
+    Who::DisabledUser,
+    Who::DisabledToken,
 ];
+
+/// The tokens and provider ids of the organisation's two connections (checklist A1): no
+/// answer to anyone may carry one, in its body, a header or a cookie.
+const CANARIES: [&str; 6] = [
+    "canary-qbo-access-a1",
+    "canary-qbo-refresh-a1",
+    "canary-realm-9130354",
+    "canary-xero-access-a1",
+    "canary-xero-refresh-a1",
+    "canary-xero-tenant-a1",
+];
+
+/// Panics when an answer carries one of the [`CANARIES`].
+fn assert_no_canary(what: &str, answer: &Value, headers: Option<&HeaderMap>) {
+    let body = answer.to_string();
+    for canary in CANARIES {
+        assert!(!body.contains(canary), "{what}: the body holds {canary}");
+        for (name, value) in headers.into_iter().flatten() {
+            assert!(
+                !String::from_utf8_lossy(value.as_bytes()).contains(canary),
+                "{what}: the header {name} holds {canary}"
+            );
+        }
+    }
+}
 
 /// `None`: allowed (the sample request must succeed with 2xx); `Some(s)`: refused with `s`.
 fn expected(spec: &RouteSpec, who: Who) -> Option<u16> {
@@ -53,11 +87,22 @@ fn expected(spec: &RouteSpec, who: Who) -> Option<u16> {
         // The matrix's world has no identity provider: single sign-on answers 404 until one
         // is configured. The flows, against a real provider, are in `sso/`.
         (Access::Public, _) if spec.path.starts_with("/login/sso") => Some(404),
+        // The world has users, so no setup token works any more; its one use is in the
+        // operator commands' tests.
+        (Access::Public, _) if spec.path == "/api/v1/setup" => Some(400),
         (Access::Public, _) => None,
         // Nobody here signs or has the metrics token: those cases are in `cron.rs` and
         // `metrics.rs`.
         (Access::Signed, _) => Some(401),
-        (_, Who::Anonymous | Who::ExpiredSession | Who::RevokedToken) => Some(401),
+        (
+            _,
+            Who::Anonymous
+            | Who::ExpiredSession
+            | Who::RevokedToken
+            | Who::PendingMfa
+            | Who::DisabledUser
+            | Who::DisabledToken,
+        ) => Some(401),
         // A callback without a state of the caller's session is refused; the round trip is in
         // `connections/flow.rs`.
         (_, _) if spec.path.starts_with("/oauth/") => Some(400),
@@ -85,6 +130,7 @@ struct World {
     people: Vec<(Who, Person)>,
     read_token: String,
     revoked_token: String,
+    disabled_token: String,
     /// Where the connect routes send admins (kept running for the world's life).
     _quickbooks: flowsense_fakes::QuickBooksFake,
     /// The assistant's model.
@@ -146,6 +192,32 @@ async fn world(db: Db) -> World {
     app.member(org, "member@a.test", Role::Member).await;
     app.member(org, "stale@a.test", Role::Admin).await;
     let spare = app.member(org, "spare@a.test", Role::Member).await;
+    for (provider, tenant, access, refresh) in [
+        ("quickbooks", CANARIES[2], CANARIES[0], CANARIES[1]),
+        ("xero", CANARIES[5], CANARIES[3], CANARIES[4]),
+    ] {
+        app.state
+            .store
+            .connect(
+                org,
+                &flowsense_storage::NewConnection {
+                    provider: provider.into(),
+                    tenant_id: tenant.into(),
+                    tenant_name: None,
+                    access: SecretString::from(access.to_owned()),
+                    refresh: SecretString::from(refresh.to_owned()),
+                    access_expires_at: None,
+                    refresh_expires_at: None,
+                    connected_by: admin,
+                    at: chrono::Utc::now(),
+                },
+                |_| Vec::new(),
+            )
+            .await
+            .expect("a canary connection");
+    }
+    app.member(org, "mfa@a.test", Role::Admin).await;
+    let gone = app.member(org, "gone@a.test", Role::Admin).await;
     // The stale admin's session goes idle past the timeout before anyone else signs in.
     let stale = app.signed_in("stale@a.test").await;
     app.advance(TimeDelta::minutes(31));
@@ -162,7 +234,30 @@ async fn world(db: Db) -> World {
         let b = app.signed_in(email).await;
         people.push((who, person(&app, email, b).await));
     }
-    let admin_browser = &mut people.last_mut().expect("admin").1.browser;
+    // An admin with MFA who gave the password but not the code holds no session.
+    let mut enrolled = app.signed_in("mfa@a.test").await;
+    crate::mfa::enrol(&app, &mut enrolled).await;
+    let mut pending = app.browser();
+    let (s, body) = pending.login("mfa@a.test", PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    people.push((Who::PendingMfa, person(&app, "mfa@a.test", pending).await));
+    // An admin with a live session and a write token, then disabled: the session row is kept
+    // (as if the operator's command had not reached it), so the account's state alone refuses.
+    let mut gone_browser = app.signed_in("gone@a.test").await;
+    let (_, gone_token) = gone_browser
+        .post("/api/v1/me/tokens", json!({"name": "g", "scope": "write"}))
+        .await;
+    disable_keeping_sessions(&app, gone).await;
+    people.push((
+        Who::DisabledUser,
+        person(&app, "gone@a.test", gone_browser).await,
+    ));
+    let admin_browser = &mut people
+        .iter_mut()
+        .find(|(w, _)| *w == Who::Admin)
+        .expect("admin")
+        .1
+        .browser;
     let (_, read) = admin_browser
         .post(
             "/api/v1/me/tokens",
@@ -188,11 +283,40 @@ async fn world(db: Db) -> World {
         people,
         read_token: read["token"].as_str().expect("token").into(),
         revoked_token: write["token"].as_str().expect("token").into(),
+        disabled_token: gone_token["token"].as_str().expect("token").into(),
         app,
         _quickbooks: quickbooks,
         _model: model_fake,
         _stripe: stripe,
         authenticator: crate::passkeys::authenticator::SoftAuthenticator::new(&public_url),
+    }
+}
+
+/// Marks `user` disabled straight in the database, leaving their sessions and tokens stored.
+async fn disable_keeping_sessions(app: &TestApp, user: UserId) {
+    use sqlx::Connection;
+    let sql = "UPDATE users SET disabled_at = $1 WHERE id = $2";
+    let now = chrono::Utc::now();
+    if app.db.url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(&app.db.url)
+            .await
+            .expect("sqlite");
+        sqlx::query(sql)
+            .bind(now)
+            .bind(user.0)
+            .execute(&mut c)
+            .await
+            .expect("update");
+    } else {
+        let mut c = sqlx::PgConnection::connect(&app.db.url)
+            .await
+            .expect("postgres");
+        sqlx::query(sql)
+            .bind(now)
+            .bind(user.0)
+            .execute(&mut c)
+            .await
+            .expect("update");
     }
 }
 
@@ -326,6 +450,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
             spec.path
         );
     }
+    let mut object_swaps = 0;
     for spec in &table {
         let mut w = world(db).await;
         for who in EVERYONE {
@@ -338,10 +463,16 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
             } else {
                 send_api(&mut caller, spec.method.clone(), &path, body.clone()).await
             };
+            assert_no_canary(
+                &format!("{who:?} {} {}", spec.method, spec.path),
+                &answer,
+                headers.as_ref(),
+            );
             if let Some(headers) = &headers {
                 crate::surface::assert_answer_headers(
                     &format!("{who:?} {} {}", spec.method, spec.path),
-                    who != Who::Anonymous,
+                    // The half-signed-in caller was given no cookie: it sends no credential.
+                    !matches!(who, Who::Anonymous | Who::PendingMfa),
                     &path,
                     headers,
                 );
@@ -360,6 +491,31 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
                     spec.method,
                     spec.path
                 ),
+            }
+            if who == Who::Admin && expected(spec, who).is_none() {
+                // An object of the other organisation named under our own `{org}`: not
+                // found, and nothing of theirs changed.
+                if let Some(p) = w.foreign_object(spec).await {
+                    let before = w.dump_of_other().await;
+                    let again = w.caller(Who::Admin);
+                    let (s, a, _) = if spec.page {
+                        send_page(&again, spec.method.clone(), &p, body.clone()).await
+                    } else {
+                        let mut again = again;
+                        send_api(&mut again, spec.method.clone(), &p, body.clone()).await
+                    };
+                    assert_eq!(s, StatusCode::NOT_FOUND, "{} {p}: {a}", spec.method);
+                    if !spec.page {
+                        assert_eq!(a["error"]["code"], "not_found", "{} {p}", spec.method);
+                    }
+                    assert_eq!(
+                        before,
+                        w.dump_of_other().await,
+                        "{} {p} changed the other organisation",
+                        spec.method
+                    );
+                    object_swaps += 1;
+                }
             }
             if who == Who::Admin && spec.path.contains("{org}") {
                 // Another organisation's id, or a malformed one, is answered exactly like a missing one.
@@ -389,6 +545,16 @@ async fn every_route_answers_every_caller_as_the_matrix_says(db: Db) {
             }
         }
     }
+    let object_routes = table
+        .iter()
+        .filter(|s| s.path.contains("{id}") || s.path.contains("{user}"))
+        .filter(|s| expected(s, Who::Admin).is_none())
+        .count();
+    assert_eq!(
+        object_swaps, object_routes,
+        "every route with an object id has it swapped"
+    );
+    assert!(object_swaps >= 20, "{object_swaps}");
     // Nothing answers outside the registry.
     let app = spawn_app(db).await;
     let (s, body) = app.browser().get("/api/v1/not-a-route").await;

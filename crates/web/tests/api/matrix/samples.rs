@@ -70,13 +70,18 @@ impl World {
 
     /// The id of a transaction of the organisation (one is imported the first time).
     pub(super) async fn transaction_id(&self) -> i64 {
+        self.transaction_id_of(self.org).await
+    }
+
+    /// The id of a transaction of `org` (one is imported the first time).
+    pub(super) async fn transaction_id_of(&self, org: OrgId) -> i64 {
         let store = &self.app.state.store;
         let listed = |limit| flowsense_storage::TxnFilter {
             limit,
             ..Default::default()
         };
         if let Some(t) = store
-            .list_transactions(self.org, &listed(1))
+            .list_transactions(org, &listed(1))
             .await
             .expect("list")
             .items
@@ -86,7 +91,7 @@ impl World {
         }
         self.app
             .import_rows(
-                self.org,
+                org,
                 &[flowsense_storage::NewTransaction {
                     account: "Operating".into(),
                     posted_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 2).expect("date"),
@@ -103,7 +108,7 @@ impl World {
             )
             .await;
         store
-            .list_transactions(self.org, &listed(1))
+            .list_transactions(org, &listed(1))
             .await
             .expect("list")
             .items[0]
@@ -112,6 +117,11 @@ impl World {
 
     /// The id of a new planned amount of the organisation.
     pub(super) async fn planned_item_id(&self) -> uuid::Uuid {
+        self.planned_item_id_of(self.org).await
+    }
+
+    /// The id of a new planned amount of `org`.
+    pub(super) async fn planned_item_id_of(&self, org: OrgId) -> uuid::Uuid {
         let input = flowsense_service::planned::PlannedInput {
             name: "Matrix plan".into(),
             date: "2026-12-20".into(),
@@ -123,7 +133,7 @@ impl World {
             .state
             .store
             .add_planned_item(
-                self.org,
+                org,
                 &flowsense_storage::NewPlannedItem {
                     name: name.as_str().to_owned(),
                     flow,
@@ -137,11 +147,16 @@ impl World {
 
     /// A new saved scenario of the organisation (a ten-day payment delay).
     pub(super) async fn scenario_id(&self) -> uuid::Uuid {
+        self.scenario_id_of(self.org).await
+    }
+
+    /// A new saved scenario of `org`.
+    pub(super) async fn scenario_id_of(&self, org: OrgId) -> uuid::Uuid {
         self.app
             .state
             .store
             .save_scenario(
-                self.org,
+                org,
                 None,
                 &format!("s{}", uuid::Uuid::new_v4().simple()),
                 br#"{"delay_days":"10"}"#,
@@ -252,11 +267,142 @@ impl World {
         }
     }
 
-    pub(super) fn person(&mut self, who: Who) -> Option<&mut Person> {
-        let who = if who == Who::ReadToken {
-            Who::Admin
+    /// For a route that names an object besides `{org}`: the id of an object of that kind
+    /// that belongs to the other organisation (or, under `/me/`, to its admin).
+    pub(super) async fn foreign_object(&mut self, spec: &RouteSpec) -> Option<String> {
+        let other_admin = self.person(Who::OtherOrgAdmin).expect("other admin").id;
+        let other = self.other_org;
+        let fresh = format!("f{}", uuid::Uuid::new_v4().simple());
+        let p = spec.path;
+        let id = if p.contains("{user}") {
+            other_admin.to_string()
+        } else if !p.contains("{id}") {
+            return None;
+        } else if p.contains("/transactions/") {
+            self.transaction_id_of(other).await.to_string()
+        } else if p.contains("/planned") {
+            self.planned_item_id_of(other).await.to_string()
+        } else if p.contains("/scenarios/") {
+            self.scenario_id_of(other).await.to_string()
+        } else if p.contains("/rules/") {
+            let (id, _) = self
+                .app
+                .state
+                .store
+                .save_rule(
+                    other,
+                    &flowsense_storage::NewRule {
+                        counterparty: fresh,
+                        category: Some("Theirs".into()),
+                        counterparty_name: None,
+                        class: None,
+                        apply_to_past: false,
+                        created_by: None,
+                    },
+                )
+                .await
+                .expect("rule");
+            id.to_string()
+        } else if p.contains("/connections/") {
+            crate::connections::connected(&self.app.state.store, other, "quickbooks", &fresh)
+                .await
+                .id
+                .to_string()
+        } else if p.contains("/invitations/") {
+            let id = uuid::Uuid::new_v4();
+            let now = chrono::Utc::now();
+            self.app
+                .state
+                .store
+                .create_invitation(
+                    other,
+                    &NewInvitation {
+                        id,
+                        email: format!("{fresh}@invited.test"),
+                        role: Role::Viewer,
+                        token_hash: random_bytes::<32>().to_vec(),
+                        invited_by: other_admin,
+                        created_at: now,
+                        expires_at: now + TimeDelta::days(7),
+                    },
+                    &[],
+                )
+                .await
+                .expect("invitation");
+            id.to_string()
+        } else if p == "/api/v1/me/tokens/{id}" {
+            self.token_of(Some(other_admin)).await.to_string()
+        } else if p == "/api/v1/me/sessions/{id}" {
+            let sessions = self
+                .app
+                .state
+                .store
+                .sessions_of_user(other_admin)
+                .await
+                .expect("sessions");
+            sessions.first().expect("a session").public_id.to_string()
+        } else if p == "/api/v1/me/passkeys/{id}" {
+            let mut theirs = self.caller(Who::OtherOrgAdmin);
+            self.passkey_of(Who::OtherOrgAdmin, &mut theirs)
+                .await
+                .expect("passkey")
         } else {
-            who
+            panic!("{} {p}: which object does {{id}} name?", spec.method)
+        };
+        Some(
+            p.replace("{org}", &self.org.to_string())
+                .replace("{user}", &id)
+                .replace("{id}", &id),
+        )
+    }
+
+    /// What the other organisation holds, and what its admin holds, as text to compare.
+    pub(super) async fn dump_of_other(&mut self) -> String {
+        let other_admin = self.person(Who::OtherOrgAdmin).expect("other admin").id;
+        let store = &self.app.state.store;
+        let org = self.other_org;
+        let txns = store
+            .list_transactions(
+                org,
+                &flowsense_storage::TxnFilter {
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("transactions");
+        let sessions: Vec<_> = store
+            .sessions_of_user(other_admin)
+            .await
+            .expect("sessions")
+            .into_iter()
+            .map(|s| s.public_id)
+            .collect();
+        let tokens: Vec<_> = store
+            .api_tokens_of(other_admin)
+            .await
+            .expect("tokens")
+            .into_iter()
+            .map(|t| (t.id, t.revoked_at))
+            .collect();
+        let passkeys = store.passkey_count(other_admin).await.expect("passkeys");
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{sessions:?}\n{tokens:?}\n{passkeys}",
+            store.export_org_tables(org).await.expect("tables"),
+            txns.items,
+            store.planned_items(org).await.expect("planned"),
+            store.saved_scenarios(org).await.expect("scenarios"),
+            store.rules(org).await.expect("rules"),
+            store.member_details(org).await.expect("members"),
+            store.user(other_admin).await.expect("user"),
+        )
+    }
+
+    pub(super) fn person(&mut self, who: Who) -> Option<&mut Person> {
+        let who = match who {
+            Who::ReadToken => Who::Admin,
+            Who::DisabledToken => Who::DisabledUser,
+            other => other,
         };
         self.people
             .iter_mut()
@@ -269,6 +415,7 @@ impl World {
             Who::Anonymous => self.app.browser(),
             Who::RevokedToken => Browser::with_token(&self.app.base, &self.revoked_token),
             Who::ReadToken => Browser::with_token(&self.app.base, &self.read_token),
+            Who::DisabledToken => Browser::with_token(&self.app.base, &self.disabled_token),
             _ => {
                 let p = self.person(who).expect("person");
                 // Share the cookie jar and CSRF token of the signed-in browser.
@@ -294,7 +441,15 @@ impl World {
             .replace("{org}", &self.org.to_string())
             .replace("{user}", &self.spare.to_string())
             .replace("{kind}", "runway");
-        let me = self.person(who).map(|p| (p.id, p.email.clone()));
+        // Callers whose account cannot sign in (MFA pending, disabled) have no sample of their own.
+        let me = if matches!(
+            who,
+            Who::PendingMfa | Who::DisabledUser | Who::DisabledToken
+        ) {
+            None
+        } else {
+            self.person(who).map(|p| (p.id, p.email.clone()))
+        };
         let fresh = || format!("n{}", uuid::Uuid::new_v4().simple());
         let body = match (spec.method.as_str(), spec.path) {
             ("POST", "/api/v1/auth/signup") => Some(
@@ -315,6 +470,12 @@ impl World {
                     Some(json!({"token": token}))
                 }
             }
+            ("POST", "/api/v1/setup") => Some(json!({
+                "token": format!("fs_setup_{}", fresh()),
+                "email": format!("{}@new.test", fresh()),
+                "display_name": "First",
+                "password": PASSWORD,
+            })),
             ("POST", "/signup") => Some(
                 json!({"email": format!("{}@new.test", fresh()), "password": PASSWORD, "display_name": "New"}),
             ),

@@ -1,0 +1,1 @@
+DELETE FROM setup_tokens WHERE used_at IS NULL
