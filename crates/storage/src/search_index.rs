@@ -142,19 +142,34 @@ impl Store {
             let next: Option<(i64, i64, i64)> = tx
                 .fetch_optional(sql!("search/backlog_next").arg(org))
                 .await?;
+            tx.commit().await?;
             let Some((id, first, last)) = next else {
-                tx.commit().await?;
                 return Ok(indexed);
             };
             let end = last.min(first.saturating_add(CHUNK_ROWS - 1));
-            indexed += index_range(&mut tx, org, first, end).await?;
-            if end == last {
-                tx.execute(sql!("search/backlog_done").arg(org).arg(id))
-                    .await?;
+            // The chunk is taken by a write first: on SQLite that takes the write lock before
+            // anything is read in this transaction (a read first could not be upgraded once
+            // another writer committed), and a run racing this one finds the range moved on and
+            // reads it again, so no row is indexed twice.
+            let mut tx = self.scoped(org).await?;
+            let taken = if end == last {
+                tx.execute(sql!("search/backlog_take_last").arg(org).arg(id).arg(first))
+                    .await?
             } else {
-                tx.execute(sql!("search/backlog_advance").arg(org).arg(id).arg(end + 1))
-                    .await?;
+                tx.execute(
+                    sql!("search/backlog_advance")
+                        .arg(org)
+                        .arg(id)
+                        .arg(first)
+                        .arg(end + 1),
+                )
+                .await?
+            };
+            if taken == 0 {
+                tx.rollback().await?;
+                continue;
             }
+            indexed += index_range(&mut tx, org, first, end).await?;
             tx.commit().await?;
         }
     }
