@@ -5,7 +5,7 @@
 //! Both tools come from PyPI through `.ci/schemathesis-env`; without them the test is skipped,
 //! or fails when `FLOWSENSE_REQUIRE_TOOLS` is set. `scripts/api-fuzz.sh` runs the same for longer.
 
-use crate::cli_support::{Server, Workspace, http};
+use crate::cli_support::{Server, Workspace, demo_admin_sign_in, http};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Command;
@@ -32,26 +32,7 @@ fn tools() -> Option<PathBuf> {
 /// The demo's first organisation's slug, and a write token of its owner (made in a session
 /// just signed in, so the step-up the token route needs holds).
 fn owner_token(base: &str, creds: &Value) -> (String, String) {
-    let org = creds["orgs"][0]["slug"].as_str().unwrap().to_owned();
-    let owner = creds["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["org"] == org.as_str() && u["role"] == "admin")
-        .unwrap();
-    let login = json!({"email": owner["email"], "password": owner["password"]}).to_string();
-    let (status, headers, body) = http::request(
-        "POST",
-        &format!("{base}/api/v1/auth/login"),
-        &[("Content-Type", "application/json")],
-        &login,
-    );
-    assert_eq!(status, 200, "{body}");
-    let cookie = headers
-        .iter()
-        .find(|(k, _)| k == "set-cookie")
-        .map(|(_, v)| v.split(';').next().unwrap().to_owned())
-        .unwrap();
+    let (org, cookie, body) = demo_admin_sign_in(base, creds);
     let csrf = serde_json::from_str::<Value>(&body).unwrap()["csrf_token"]
         .as_str()
         .unwrap()

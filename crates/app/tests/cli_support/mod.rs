@@ -175,6 +175,34 @@ impl Drop for Server {
     }
 }
 
+/// Signs in over the JSON API as the admin of the first organisation in the demo's credentials
+/// file (`demo-credentials.json`, read as `creds`): the organisation's slug, the session cookie
+/// (`name=value`) and the sign-in answer's body.
+pub fn demo_admin_sign_in(base: &str, creds: &serde_json::Value) -> (String, String, String) {
+    let org = creds["orgs"][0]["slug"].as_str().unwrap().to_owned();
+    let admin = creds["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["org"] == org.as_str() && u["role"] == "admin")
+        .unwrap();
+    let login =
+        serde_json::json!({"email": admin["email"], "password": admin["password"]}).to_string();
+    let (status, headers, body) = http::request(
+        "POST",
+        &format!("{base}/api/v1/auth/login"),
+        &[("Content-Type", "application/json")],
+        &login,
+    );
+    assert_eq!(status, 200, "{body}");
+    let cookie = headers
+        .iter()
+        .find(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.split(';').next().unwrap().to_owned())
+        .unwrap();
+    (org, cookie, body)
+}
+
 /// A tiny blocking HTTP GET over std, so the test needs no HTTP client runtime.
 pub mod http {
     use std::io::{Read, Write};

@@ -7,8 +7,8 @@
 mod testssl;
 mod wapiti;
 
-use crate::cli_support::{Server, Workspace, http};
-use serde_json::{Value, json};
+use crate::cli_support::{Server, Workspace, demo_admin_sign_in, http};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -68,26 +68,7 @@ fn admin_session(base: &str, ws: &Workspace) -> (String, String) {
         &std::fs::read(ws.path("data").join("demo-credentials.json")).unwrap(),
     )
     .unwrap();
-    let org = creds["orgs"][0]["slug"].as_str().unwrap().to_owned();
-    let admin = creds["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["org"] == org.as_str() && u["role"] == "admin")
-        .unwrap();
-    let login = json!({"email": admin["email"], "password": admin["password"]}).to_string();
-    let (status, headers, body) = http::request(
-        "POST",
-        &format!("{base}/api/v1/auth/login"),
-        &[("Content-Type", "application/json")],
-        &login,
-    );
-    assert_eq!(status, 200, "{body}");
-    let cookie = headers
-        .iter()
-        .find(|(k, _)| k == "set-cookie")
-        .map(|(_, v)| v.split(';').next().unwrap().to_owned())
-        .unwrap();
+    let (org, cookie, _) = demo_admin_sign_in(base, &creds);
     (org, cookie)
 }
 
