@@ -7,7 +7,7 @@
 mod testssl;
 mod wapiti;
 
-use crate::cli_support::{Server, Workspace, demo_admin_sign_in, http};
+use crate::cli_support::{Server, Workspace, demo_admin_sign_in};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;

@@ -80,10 +80,13 @@ fn components(sbom: &Value, into: &mut BTreeSet<(String, String)>) {
     walk(&sbom["components"], into);
 }
 
+/// Crates by name and version.
+type Crates = BTreeSet<(String, String)>;
+
 /// What `cargo metadata` says ships: the workspace crates and what they depend on other than
 /// as dev-dependencies, for every platform and with all features; and every package it knows
 /// (those of `Cargo.lock`).
-fn shipped_and_locked(dir: &Path) -> (BTreeSet<(String, String)>, BTreeSet<(String, String)>) {
+fn shipped_and_locked(dir: &Path) -> (Crates, Crates) {
     let out = Command::new(cargo())
         .current_dir(dir)
         .args([
