@@ -35,13 +35,20 @@ measure() {
 }
 
 # Seconds until `flowsense worker` has run the search.index job that the last import queued
-# (its rows are searchable from then on), worker start-up included.
+# (its rows are searchable from then on), worker start-up included. DATABASE_URL is the one the
+# import wrote to: `measure` ran its setup in a subshell, so its exports are not seen here.
 index_seconds() {
     local t0 w
+    export FLOWSENSE_DATABASE_URL="$1"
     t0=$(date +%s.%N)
     "$B" worker >/dev/null 2>&1 &
     w=$!
-    until "$B" jobs list --state succeeded --kind search.index 2>/dev/null | grep -Eq '^succeeded +search\.index'; do
+    # The listing is read whole before it is searched: `grep -q` stopping early would break the
+    # pipe, and with pipefail the loop would never end.
+    local listing
+    until listing=$("$B" jobs list --state succeeded --kind search.index 2>/dev/null) &&
+        grep -Eq '^succeeded +search\.index' <<<"$listing"; do
+        kill -0 "$w" 2>/dev/null || { echo "the worker stopped before the search.index job ran" >&2; return 1; }
         sleep 0.1
     done
     echo "$(date +%s.%N) - $t0" | bc -l
@@ -64,7 +71,7 @@ sqlite_fresh() {
 }
 read -r s_ours m_ours < <(measure sqlite_fresh "$B" import --quiet --org bench "$OUT/books.csv")
 row sqlite "flowsense import" "$s_ours" "$m_ours"
-indexing+=("$(printf 'sqlite:   the last run'"'"'s rows searchable %.2f s after its import (search.index job)' "$(index_seconds)")")
+indexing+=("$(printf 'sqlite:   the last run'"'"'s rows searchable %.2f s after its import (search.index job)' "$(index_seconds "sqlite://$OUT/sqlite/flowsense.db")")")
 cat >"$OUT/sqlite/peer.sql" <<SQL
 PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
 CREATE TABLE t (date TEXT, account TEXT, amount TEXT, currency TEXT, counterparty TEXT, category TEXT, description TEXT, reference TEXT UNIQUE);
@@ -91,7 +98,7 @@ pg_ours_fresh() {
 }
 read -r p_ours pm_ours < <(measure pg_ours_fresh "$B" import --quiet --org bench "$OUT/books.csv")
 row postgres "flowsense import" "$p_ours" "$pm_ours"
-indexing+=("$(printf 'postgres: the last run'"'"'s rows searchable %.2f s after its import (search.index job)' "$(index_seconds)")")
+indexing+=("$(printf 'postgres: the last run'"'"'s rows searchable %.2f s after its import (search.index job)' "$(FLOWSENSE_MASTER_KEY_FILE="$OUT/sqlite/master.key" index_seconds "$pg_url")")")
 pg_peer_fresh() {
     pg_fresh
     psql -q "$pg_url" -c "CREATE TABLE peer (date TEXT, account TEXT, amount TEXT, currency TEXT, counterparty TEXT, category TEXT, description TEXT, reference TEXT UNIQUE)" >/dev/null
