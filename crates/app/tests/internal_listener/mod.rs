@@ -102,7 +102,7 @@ fn with_an_internal_address_the_operator_routes_answer_only_there() {
 }
 
 #[test]
-fn a_cron_secret_without_an_internal_address_is_served_publicly_with_a_warning() {
+fn without_an_internal_address_the_cron_route_stays_public_with_a_warning() {
     let started = |env: &[(&str, &str)]| {
         let ws = Workspace::new();
         ws.ok(&["migrate", "--create"]);
