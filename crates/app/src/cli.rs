@@ -75,9 +75,23 @@ pub enum Command {
     /// Signed requests for an outside scheduler (`POST /api/cron/{job}`).
     #[command(subcommand)]
     Cron(CronCommand),
+    /// The audit log's hash chains.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Start local fakes of the outside services (QuickBooks Online) on loopback and print the environment
     /// that points `serve` and `demo` at them (offline; runs until stopped).
     Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk every organisation's audit hash chain (or one's) and print the first break: exits
+    /// non-zero when an event was changed, removed, inserted or reordered.
+    Verify {
+        /// Only this organisation (its slug).
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,7 +185,7 @@ pub enum CronCommand {
     Sign {
         /// A periodic job kind, e.g. cleanup.expired.
         job: String,
-        /// Where the server is reached [default: FLOWSENSE_PUBLIC_URL, else http://FLOWSENSE_ADDR]
+        /// Where the server is reached [default: http://FLOWSENSE_INTERNAL_ADDR, else FLOWSENSE_PUBLIC_URL, else http://FLOWSENSE_ADDR]
         #[arg(long, value_name = "URL")]
         url: Option<String>,
     },

@@ -56,6 +56,11 @@ pub struct Settings {
     /// Whether the URL is the built-in default (which may be created on first run).
     pub database_is_default: bool,
     pub addr: SocketAddr,
+    /// `FLOWSENSE_INTERNAL_ADDR`: a second listener for the operator routes only
+    /// (`POST /api/cron/{job}`, `GET /metrics`), which the public listener then answers 404.
+    /// None: they are served on `FLOWSENSE_ADDR` (with a start-up warning when a cron secret
+    /// is set).
+    pub internal_addr: Option<SocketAddr>,
     pub public_url: Option<String>,
     /// Beside the SQLite file (or `./flowsense-data` on PostgreSQL): the generated master key and
     /// the e-mail outbox live here.
@@ -240,6 +245,23 @@ impl Settings {
             )
         })?;
 
+        let internal_addr = env("FLOWSENSE_INTERNAL_ADDR")?
+            .filter(|a| !a.trim().is_empty())
+            .map(|text| {
+                let internal = text.trim().parse::<SocketAddr>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "FLOWSENSE_INTERNAL_ADDR {text:?} is not a socket address (expected HOST:PORT, e.g. 127.0.0.1:9090)"
+                    )
+                })?;
+                if internal == addr && internal.port() != 0 {
+                    bail!(
+                        "FLOWSENSE_INTERNAL_ADDR must differ from FLOWSENSE_ADDR ({addr}): the operator routes need a listener of their own"
+                    );
+                }
+                Ok(internal)
+            })
+            .transpose()?;
+
         let public_url = env("FLOWSENSE_PUBLIC_URL")?.or(file.public_url);
         if let Some(u) = &public_url
             && !(u.starts_with("http://") || u.starts_with("https://"))
@@ -362,6 +384,7 @@ impl Settings {
             database_is_default: database_url == default_db,
             database_url,
             addr,
+            internal_addr,
             public_url,
             data_dir,
             master_key,

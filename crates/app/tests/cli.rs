@@ -8,6 +8,7 @@ mod browser;
 mod cli_support;
 mod faults;
 mod import_command;
+mod internal_listener;
 mod multi_currency;
 mod operator_commands;
 mod scans;

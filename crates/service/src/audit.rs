@@ -3,7 +3,7 @@
 
 use crate::Context;
 use flowsense_core::{OrgId, UserId};
-use flowsense_storage::{NewAuditEvent, StorageError};
+use flowsense_storage::{ChainBreak, ChainReport, NewAuditEvent, StorageError, Store};
 use serde_json::Value;
 
 /// Records an event in `org`'s audit log.
@@ -97,4 +97,34 @@ pub async fn in_users_orgs(
         .await?;
     }
     Ok(())
+}
+
+/// Walks every organisation's audit hash chain (SECURITY-CHECKLIST H3) and logs each break as a
+/// `flowsense::audit` security event (the organisation, the event's id and what is wrong; never
+/// a field's value). Returns every organisation's report.
+///
+/// # Errors
+/// A database failure.
+pub async fn verify_chains(store: &Store) -> Result<Vec<ChainReport>, StorageError> {
+    let reports = store.verify_audit_chains_across_orgs().await?;
+    for report in &reports {
+        if let Some(broken) = &report.broken {
+            log_break(broken);
+        }
+    }
+    Ok(reports)
+}
+
+/// The security event of a broken chain.
+pub fn log_break(broken: &ChainBreak) {
+    tracing::error!(
+        target: "flowsense::audit",
+        action = "audit.chain_broken",
+        org = %broken.org,
+        event_id = broken.event_id,
+        kind = broken.kind.as_str(),
+        detail = broken.detail,
+        outcome = "failure",
+        "security event: the audit log's hash chain does not verify"
+    );
 }

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `cleanup.expired` | hourly | expired sessions, tokens, invitations, cron nonces, old finished jobs, AI call records past 13 months |
 //! | `backup.nightly` | nightly, 02:00 UTC, when `FLOWSENSE_BACKUP_DIR` is set | a sealed backup, verified by a scratch restore; the oldest beyond the kept count removed ([`crate::backup`]) |
-//! | `retention.purge` | nightly, 03:00 UTC | each organisation's transactions past its retention |
+//! | `retention.purge` | nightly, 03:00 UTC | every organisation's audit hash chain verified (a break logged as a `flowsense::audit` security event), then each organisation's transactions past its retention, conversations past 90 days and audit events past two years |
 //! | `email.send` | on demand | one e-mail ([`crate::email::Message`]) |
 //! | `digest.weekly` | Monday 08:00, each organisation's time zone | one `digest.send` per recipient |
 //! | `digest.send` | on demand | one member's digest of one organisation |
@@ -71,7 +71,8 @@ fn register_search_index(registry: &mut Registry, ctx: &Context) {
     });
 }
 
-/// Registers [`RETENTION_PURGE`]: once a night for the instance, at 03:00 UTC; each
+/// Registers [`RETENTION_PURGE`]: once a night for the instance, at 03:00 UTC, after verifying
+/// the audit chains; each
 /// organisation's cutoff is computed in its own time zone. A killed run resumes where it
 /// stopped (each batch is its own transaction).
 fn register_retention(registry: &mut Registry, ctx: &Context) {
@@ -88,6 +89,12 @@ fn register_retention(registry: &mut Registry, ctx: &Context) {
     registry.register(RETENTION_PURGE, options, move |_job: Job| {
         let ctx = ctx.clone();
         async move {
+            // The audit chains are walked before the purge removes their oldest events, so a
+            // break among those is reported before it goes. A break is logged as a security
+            // event; it does not stop the purge.
+            if let Err(e) = crate::audit::verify_chains(&ctx.store).await {
+                tracing::error!(error = %ErrorChain(&e), "the audit chains could not be verified");
+            }
             let summary = retention::purge_all_orgs(&ctx.store, ctx.now())
                 .await
                 .map_err(|e| {

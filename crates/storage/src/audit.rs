@@ -89,24 +89,13 @@ struct AuditEntryRow {
 }
 
 impl Store {
-    /// Appends an event to the organisation's audit log.
+    /// Appends an event to the organisation's audit log (its hash chain, see
+    /// [`crate::audit_chain`]).
     ///
     /// # Errors
     /// On a database failure.
     pub async fn record_audit(&self, org: OrgId, e: &NewAuditEvent) -> Result<()> {
-        let mut tx = self.scoped(org).await?;
-        tx.execute(
-            sql!("audit/record")
-                .arg(org)
-                .arg(e.actor.map(|u| u.0))
-                .arg(e.action.as_str())
-                .arg(e.target.as_str())
-                .arg(e.ip.as_str())
-                .arg(e.details.to_string())
-                .arg(Utc::now()),
-        )
-        .await?;
-        tx.commit().await
+        self.record_audit_at(org, e, Utc::now()).await
     }
 
     /// The newest `limit` events of the organisation.

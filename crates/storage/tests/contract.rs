@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod ai_calls;
+mod audit_chain;
 mod books;
 mod classification;
 mod connections;
@@ -31,6 +32,12 @@ mod synced;
 use ai_calls::{
     ai_calls_are_recorded_summed_per_month_and_purged,
     the_narrative_key_is_released_once_a_worker_takes_the_job,
+};
+use audit_chain::{
+    a_chain_of_events_verifies_and_a_changed_field_is_flagged_at_its_row,
+    concurrent_appends_from_two_instances_leave_one_valid_chain,
+    removed_inserted_and_reordered_events_are_flagged_at_their_rows,
+    the_purge_removes_old_events_and_keeps_the_rest_verifiable,
 };
 use chrono::NaiveDate;
 use connections::{
@@ -151,6 +158,10 @@ async fn a_missing_sqlite_file_is_an_error_not_a_new_database() {
 }
 
 on_both_backends!(
+    a_chain_of_events_verifies_and_a_changed_field_is_flagged_at_its_row,
+    removed_inserted_and_reordered_events_are_flagged_at_their_rows,
+    concurrent_appends_from_two_instances_leave_one_valid_chain,
+    the_purge_removes_old_events_and_keeps_the_rest_verifiable,
     a_resync_keeps_the_owners_corrections_and_rules_name_new_rows,
     ai_calls_are_recorded_summed_per_month_and_purged,
     the_narrative_key_is_released_once_a_worker_takes_the_job,

@@ -38,8 +38,19 @@ use tower_http::trace::TraceLayer;
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
+    with_layers(routes::router(), state)
+}
+
+/// The operator routes alone (those of [`routes::Access::Signed`]: `POST /api/cron/{job}` and
+/// `GET /metrics`), for the internal listener (`FLOWSENSE_INTERNAL_ADDR`); every other path is
+/// 404 there. Same middleware as [`router`].
+pub fn operator_router(state: AppState) -> Router {
+    with_layers(routes::operator_router(), state)
+}
+
+fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    routes::router()
+    routes
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(
             pages::form_csrf::form_token_to_header,
@@ -125,7 +136,27 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
+    serve_router(listener, router(state), shutdown).await
+}
+
+/// Serves [`operator_router`] over plain HTTP on `listener` (an internal address, not the
+/// public ingress) until `shutdown` resolves.
+///
+/// # Errors
+/// When the listener fails.
+pub async fn serve_operator(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_router(listener, operator_router(state), shutdown).await
+}
+
+async fn serve_router(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -305,6 +305,16 @@ pub(crate) fn router() -> Router<AppState> {
     })
 }
 
+/// The operator routes alone (every [`Access::Signed`] route), for the internal listener.
+pub(crate) fn operator_router() -> Router<AppState> {
+    routes()
+        .into_iter()
+        .filter(|r| r.spec.access == Access::Signed)
+        .fold(Router::new(), |router, r| {
+            router.route(r.spec.path, r.handler)
+        })
+}
+
 /// The entry of a route template (`MatchedPath`), for what holds for every method of the path:
 /// its body limit and whether its errors render as pages.
 pub(crate) fn spec_of(template: &str) -> Option<&'static RouteSpec> {

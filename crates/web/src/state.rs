@@ -177,6 +177,16 @@ impl AppState {
         self
     }
 
+    /// The same state without the operator routes' configuration, so `POST /api/cron/{job}`
+    /// and `GET /metrics` answer 404: for the public listener when an internal one serves them
+    /// (`FLOWSENSE_INTERNAL_ADDR`).
+    #[must_use]
+    pub fn without_operator_routes(mut self) -> Self {
+        self.cron = None;
+        self.metrics_token = None;
+        self
+    }
+
     /// The same state answering `GET /metrics` to a scraper that sends `token`.
     #[must_use]
     pub fn with_metrics_token(mut self, token: secrecy::SecretString) -> Self {

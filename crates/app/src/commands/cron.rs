@@ -20,8 +20,10 @@ pub fn run(settings: &Settings, command: &CronCommand) -> Result<()> {
     {
         bail!("JOB is a job kind such as cleanup.expired (lower-case letters, digits, . _ -)");
     }
+    // The internal listener serves the cron route when there is one (the public one is 404).
     let base = url
         .clone()
+        .or_else(|| settings.internal_addr.map(|a| format!("http://{a}")))
         .or_else(|| settings.public_url.clone())
         .unwrap_or_else(|| format!("http://{}", settings.addr));
     if !(base.starts_with("http://") || base.starts_with("https://")) || base.contains('\'') {

@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod audit;
 mod background;
 mod backup;
 mod cron;
@@ -53,6 +54,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Jobs(cmd) => jobs::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Cron(cmd) => cron::run(&Settings::load(&overrides(None, None))?, &cmd),
+        Command::Audit(cmd) => audit::run(&Settings::load(&overrides(None, None))?, &cmd).await,
         Command::Sandbox(args) => {
             sandbox::run(&args, Settings::load(&overrides(None, None))?.public_url).await
         }

@@ -31,6 +31,7 @@ pub(crate) async fn serve_store(
         .with_context(|| format!("cannot listen on {} (FLOWSENSE_ADDR)", settings.addr))?;
     let bound = listener.local_addr()?;
     let url = super::background::public_url(settings, bound);
+    let internal = bind_internal(settings)?;
     let (key, mailer) = super::background::key_and_mailer(settings, &store).await?;
     let mut auth = AuthSettings::new(url.clone());
     auth.session.idle_timeout = chrono::TimeDelta::minutes(settings.session_idle_minutes);
@@ -77,6 +78,14 @@ pub(crate) async fn serve_store(
         None => state,
     };
     tracing::info!(%url, tls = tls.is_some(), workers = settings.workers, "serving");
+    if internal.is_none() && !settings.cron_secrets.is_empty() {
+        // Checklist G6: the cron trigger belongs off the public ingress.
+        tracing::warn!(
+            "FLOWSENSE_CRON_SECRET is set without FLOWSENSE_INTERNAL_ADDR: POST /api/cron/{{job}} \
+             is served on the public listener (FLOWSENSE_ADDR); set FLOWSENSE_INTERNAL_ADDR to \
+             an internal address to serve it (and /metrics) only there"
+        );
+    }
     if tls.is_none() && settings.trusted_proxies.is_empty() {
         // Checklist A3: HTTPS everywhere. Without TLS here, only a proxy in front can give it,
         // and none is configured.
@@ -96,12 +105,36 @@ pub(crate) async fn serve_store(
         settings.workers,
         &stop_background,
     );
+    let stop_serving = CancellationToken::new();
+    let internal = match internal {
+        Some(listener) => {
+            let operator_state = state.clone();
+            let stop = stop_serving.clone();
+            listener.set_nonblocking(true)?;
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            Some(tokio::spawn(flowsense_web::serve_operator(
+                listener,
+                operator_state,
+                stop.cancelled_owned(),
+            )))
+        }
+        None => None,
+    };
+    let state = if internal.is_some() {
+        // The public listener answers 404 for what the internal one serves.
+        state.without_operator_routes()
+    } else {
+        state
+    };
     on_ready(&url);
-    let signalled = stop_background.clone();
-    let shutdown = async move {
+    let signalled = stop_serving.clone();
+    let stop_on_signal = stop_background.clone();
+    tokio::spawn(async move {
         super::shutdown_signal().await;
         signalled.cancel();
-    };
+        stop_on_signal.cancel();
+    });
+    let shutdown = stop_serving.clone().cancelled_owned();
     let served = match tls {
         Some(config) => flowsense_web::serve_tls(listener, state, config, shutdown).await,
         None => {
@@ -110,10 +143,30 @@ pub(crate) async fn serve_store(
             flowsense_web::serve(listener, state, shutdown).await
         }
     };
+    stop_serving.cancel();
+    let internal_served = match internal {
+        Some(task) => task.await.context("the internal listener stopped")?,
+        None => Ok(()),
+    };
     // Running jobs finish within their grace period, or go back to the queue.
     stop_background.cancel();
     while background.join_next().await.is_some() {}
-    served.context("server failed")
+    served.context("server failed")?;
+    internal_served.context("internal listener failed (FLOWSENSE_INTERNAL_ADDR)")
+}
+
+/// Binds `FLOWSENSE_INTERNAL_ADDR` when it is set, and says where it listens (before the
+/// public "running at" line, so whoever started the server can read both).
+fn bind_internal(settings: &Settings) -> Result<Option<std::net::TcpListener>> {
+    let Some(addr) = settings.internal_addr else {
+        return Ok(None);
+    };
+    let listener = std::net::TcpListener::bind(addr)
+        .with_context(|| format!("cannot listen on {addr} (FLOWSENSE_INTERNAL_ADDR)"))?;
+    let bound = listener.local_addr()?;
+    println!("FlowSense operator routes (cron, metrics) are at http://{bound}");
+    tracing::info!(%bound, "serving the operator routes on the internal listener");
+    Ok(Some(listener))
 }
 
 /// Answers `POST /api/cron/{job}` for the registry's periodic kinds when a secret is set.

@@ -111,6 +111,8 @@ impl Workspace {
 pub struct Server {
     child: Child,
     pub url: String,
+    /// Where the operator routes are served, when `FLOWSENSE_INTERNAL_ADDR` is set.
+    pub operator_url: Option<String>,
 }
 
 impl Server {
@@ -122,18 +124,26 @@ impl Server {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
+        let mut operator_url = None;
         let url = loop {
             let line = lines
                 .next()
                 .expect("the server exited before it was ready")
                 .unwrap();
+            if let Some(rest) = line.split("operator routes (cron, metrics) are at ").nth(1) {
+                operator_url = Some(rest.split_whitespace().next().unwrap().to_owned());
+            }
             if let Some(rest) = line.split("running at ").nth(1) {
                 break rest.split_whitespace().next().unwrap().to_owned();
             }
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, url }
+        Server {
+            child,
+            url,
+            operator_url,
+        }
     }
 
     /// Starts a server, waits until it is ready, stops it, and returns what it wrote to

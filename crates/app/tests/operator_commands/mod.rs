@@ -348,3 +348,88 @@ fn the_first_account_comes_from_a_one_time_setup_token() {
     let err = ws.fails(&["user", "setup-token"]);
     assert!(err.contains("has users already"), "{err}");
 }
+
+/// `flowsense audit verify` walks every organisation's audit hash chain: it passes on the chain
+/// the operator commands wrote, and once one event's details are changed in the database file
+/// (around the binary, with the append-only trigger dropped) it prints the organisation, the
+/// event and what is wrong, logs a `flowsense::audit` security event and exits non-zero.
+#[test]
+fn audit_verify_prints_the_break_and_exits_non_zero() {
+    let ws = Workspace::new();
+    ws.ok(&["migrate", "--create"]);
+    ws.ok(&["org", "create", "--slug", "acme", "--name", "Acme"]);
+    ws.ok(&["org", "create", "--slug", "other", "--name", "Other"]);
+    for (email, org) in [
+        ("ann@acme.test", "acme"),
+        ("bob@acme.test", "acme"),
+        ("cy@other.test", "other"),
+    ] {
+        ws.ok(&[
+            "user", "create", "--email", email, "--name", "Someone", "--org", org, "--role",
+            "member",
+        ]);
+    }
+    ws.ok(&["user", "disable", "--email", "bob@acme.test"]);
+    let out = ws.ok(&["audit", "verify"]);
+    assert!(out.contains("2 audit chains verify"), "{out}");
+    assert!(out.contains("3 events verified"), "{out}");
+
+    // The first event: ann added to acme.
+    let tampered = ws.sql("SELECT MIN(id) FROM audit_events");
+    raw(&ws, "DROP TRIGGER audit_events_append_only");
+    raw(
+        &ws,
+        &format!("UPDATE audit_events SET details = '{{}}' WHERE id = {tampered}"),
+    );
+    let acme = ws.sql("SELECT lower(hex(id)) FROM organisations WHERE slug = 'acme'");
+    let out = ws.cmd().args(["audit", "verify"]).output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success(), "a broken chain fails: {stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("BROKEN"))
+        .unwrap_or_else(|| panic!("no break printed: {stdout}"));
+    assert!(
+        line.contains(&format!("event {tampered} changed"))
+            && line.replace('-', "").contains(&acme),
+        "{line}"
+    );
+    assert!(
+        stdout.contains("ok      org") && stdout.contains("1 events verified"),
+        "the other organisation still verifies: {stdout}"
+    );
+    assert!(
+        stderr.contains("1 of 2 organisations' audit chains are broken")
+            && stderr.contains("audit.chain_broken"),
+        "{stderr}"
+    );
+    // One organisation at a time, by slug.
+    ws.ok(&["audit", "verify", "--org", "other"]);
+    let err = ws.fails(&["audit", "verify", "--org", "acme"]);
+    assert!(err.contains("are broken"), "{err}");
+}
+
+/// Runs one statement on the database file, around the binary.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test tampers with the database the binary wrote, around the store"
+)]
+fn raw(ws: &Workspace, statement: &str) {
+    let url = ws.db_url();
+    let statement = statement.to_owned();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(statement))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        });
+}

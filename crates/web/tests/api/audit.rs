@@ -342,3 +342,106 @@ async fn injected_line_breaks_stay_escaped_inside_one_json_line() {
         "the chosen request id was not logged, escaped, in one line"
     );
 }
+
+/// The nightly purge job walks every organisation's audit hash chain first (SECURITY-CHECKLIST
+/// H3): an intact chain is not reported; once one event's target is changed in the database
+/// (around the store, with the append-only trigger dropped), the job logs a `flowsense::audit`
+/// security event naming the organisation, the event and "changed" (and no field's value),
+/// then purges as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nightly_job_logs_a_broken_audit_chain_as_a_security_event() {
+    use flowsense_jobs::Scheduler;
+    use flowsense_service::background::{RETENTION_PURGE, registry};
+    use std::sync::Arc;
+    let log = crate::account_pages::captured_log();
+    let app = spawn_app(Db::Sqlite).await;
+    let admin = app.user("h3-admin@x.test").await;
+    let org = app.org("h3-chained", admin).await;
+    for n in 0..3 {
+        app.state
+            .store
+            .record_audit(
+                org,
+                &flowsense_storage::NewAuditEvent {
+                    actor: None,
+                    action: format!("test.h3_{n}"),
+                    target: format!("user:h3-{n}"),
+                    ip: "192.0.2.3".into(),
+                    details: json!({}),
+                },
+            )
+            .await
+            .expect("record");
+    }
+    let scheduler = Scheduler::new(
+        app.state.store.clone(),
+        Arc::new(registry(&app.state.services)),
+        app.clock.clone(),
+    );
+    let breaks = || {
+        let text = String::from_utf8(log.0.lock().expect("log").clone()).expect("utf-8");
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| {
+                e["target"] == "flowsense::audit"
+                    && e["fields"]["action"] == "audit.chain_broken"
+                    && e["fields"]["org"] == org.to_string()
+            })
+            .collect::<Vec<Value>>()
+    };
+    scheduler
+        .enqueue_current(RETENTION_PURGE)
+        .await
+        .expect("enqueue")
+        .expect("a periodic kind");
+    assert!(app.run_jobs().await >= 1);
+    assert!(breaks().is_empty(), "an intact chain is not reported");
+
+    let tampered = app
+        .state
+        .store
+        .audit_events(org, 100)
+        .await
+        .expect("events")
+        .into_iter()
+        .find(|e| e.action == "test.h3_1")
+        .expect("the event")
+        .id;
+    app.db
+        .execute_raw("DROP TRIGGER audit_events_append_only")
+        .await;
+    app.db
+        .execute_raw(&format!(
+            "UPDATE audit_events SET target = 'user:h3-forged' WHERE id = {tampered}"
+        ))
+        .await;
+    app.advance(chrono::TimeDelta::days(1));
+    scheduler
+        .enqueue_current(RETENTION_PURGE)
+        .await
+        .expect("enqueue")
+        .expect("a periodic kind");
+    assert!(app.run_jobs().await >= 1);
+    let found = breaks();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let fields = &found[0]["fields"];
+    assert_eq!(fields["event_id"], tampered);
+    assert_eq!(fields["kind"], "changed");
+    assert_eq!(found[0]["level"], "ERROR");
+    assert!(
+        !found[0].to_string().contains("h3-forged"),
+        "no field's value in the event: {}",
+        found[0]
+    );
+    // The purge still ran after the check: each run left its own record.
+    let purges = app
+        .state
+        .store
+        .audit_events(org, 100)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.action == "retention.purge")
+        .count();
+    assert_eq!(purges, 2);
+}

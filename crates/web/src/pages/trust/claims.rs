@@ -305,10 +305,11 @@ fn retention_claim(i: &Instance) -> String {
 
 fn purge(i: &Instance) -> String {
     format!(
-        "Scheduled every night at {:02}:00 UTC: each organisation's transactions dated before its retention period ({} days unless changed, counted in the organisation's time zone) are added to monthly totals by account, category and counterparty and weekly totals by counterparty, unless the organisation turned those off, then deleted, {} at a time. Each organisation's audit log records every purge with its cutoff and counts, and its admins see the last one in its settings.",
+        "Scheduled every night at {:02}:00 UTC: each organisation's transactions dated before its retention period ({} days unless changed, counted in the organisation's time zone) are added to monthly totals by account, category and counterparty and weekly totals by counterparty, unless the organisation turned those off, then deleted, {} at a time. Each organisation's audit log records every purge with its cutoff and counts, and its admins see the last one in its settings. Audit events are kept {} days, then removed oldest first; the hash of the last one removed stays as the start of the organisation's audit hash chain, which the same job verifies beforehand.",
         retention::NIGHTLY_PURGE_HOUR_UTC,
         i.defaults.retention_days,
         retention::PURGE_BATCH_ROWS,
+        retention::AUDIT_RETENTION_DAYS,
     )
 }
 

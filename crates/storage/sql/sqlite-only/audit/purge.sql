@@ -1,0 +1,1 @@
+DELETE FROM audit_events WHERE org_id = $1 AND id <= $2
