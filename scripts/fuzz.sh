@@ -14,7 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
-targets=(import_csv import_ofx import_qif webhooks provider_payloads envelope anthropic_answers)
+targets=(import_csv import_ofx import_qif webhooks provider_payloads envelope anthropic_answers oauth_callback
+    backup_file)
 if [[ -n "${FUZZ_TARGETS:-}" ]]; then
     read -ra targets <<<"$FUZZ_TARGETS"
 fi

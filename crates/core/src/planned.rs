@@ -90,7 +90,7 @@ impl Repeat {
 }
 
 /// One planned amount: positive money in, negative money out, in the books' minor units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlannedFlow {
     pub first: NaiveDate,
     pub amount: i64,

@@ -4,6 +4,9 @@
 
 #[cfg(any(test, fuzzing))]
 pub mod fuzz_checks;
+pub mod oauth_callback;
+#[cfg(any(test, fuzzing))]
+pub mod oauth_fuzz_checks;
 #[cfg(feature = "client")]
 pub mod oidc;
 pub mod quickbooks;

@@ -16,6 +16,7 @@ mod context;
 pub mod corrections;
 pub mod digest;
 pub mod email;
+pub mod export_schema;
 mod field_error;
 pub mod identity;
 pub mod imports;

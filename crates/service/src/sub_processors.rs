@@ -6,7 +6,7 @@ use crate::Context;
 use serde::Serialize;
 
 /// One outside service that receives data from this instance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SubProcessor {
     /// A stable key: `ai`, `quickbooks`, `xero`, `stripe` or `smtp`.
     pub kind: &'static str,

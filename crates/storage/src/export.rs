@@ -16,7 +16,7 @@ use futures_util::TryStreamExt;
 use serde::Serialize;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedAccount {
     pub id: i64,
     pub name: String,
@@ -27,7 +27,7 @@ pub struct ExportedAccount {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedLedgerAccount {
     pub code: String,
     pub name: String,
@@ -35,7 +35,7 @@ pub struct ExportedLedgerAccount {
     pub external_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedDocument {
     pub id: i64,
     pub kind: String,
@@ -50,7 +50,7 @@ pub struct ExportedDocument {
     pub external_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedRollup {
     pub month: NaiveDate,
     pub category: String,
@@ -60,7 +60,7 @@ pub struct ExportedRollup {
 }
 
 /// Monthly totals of transactions purged by retention.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedFlowRollup {
     pub month: NaiveDate,
     pub account: String,
@@ -74,7 +74,7 @@ pub struct ExportedFlowRollup {
 }
 
 /// Weekly totals per counterparty of transactions purged by retention.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedWeekRollup {
     pub week: NaiveDate,
     pub counterparty: String,
@@ -84,7 +84,7 @@ pub struct ExportedWeekRollup {
     pub outflow_minor: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedInsight {
     pub id: i64,
     pub kind: String,
@@ -98,7 +98,7 @@ pub struct ExportedInsight {
 }
 
 /// A connection without its tokens or the provider's tenant id.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedConnection {
     pub id: Uuid,
     pub provider: String,
@@ -108,7 +108,7 @@ pub struct ExportedConnection {
 }
 
 /// One transaction with everything stored about it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedTransaction {
     pub id: i64,
     pub account: String,
@@ -132,7 +132,7 @@ pub struct ExportedTransaction {
 }
 
 /// The record of one call to an AI model (never its content).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExportedAiCall {
     pub id: Uuid,
     pub user_id: Option<Uuid>,
@@ -150,7 +150,7 @@ pub struct ExportedAiCall {
 }
 
 /// The latest insight narratives, opened.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ExportedNarratives {
     pub books_version: i64,
     pub provider: String,
@@ -161,7 +161,7 @@ pub struct ExportedNarratives {
 }
 
 /// Everything of an organisation except its transactions (which are streamed).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrgTables {
     pub bank_accounts: Vec<ExportedAccount>,
     pub ledger_accounts: Vec<ExportedLedgerAccount>,

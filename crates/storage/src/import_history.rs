@@ -8,7 +8,7 @@ use flowsense_core::OrgId;
 use serde::Serialize;
 
 /// One committed import (a failed one leaves no record: it rolled back whole).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ImportRecord {
     pub id: i64,
     pub file_name: String,

@@ -10,7 +10,7 @@ use flowsense_core::{OrgId, UserId};
 use serde::Serialize;
 
 /// A saved mapping, with the name of the account it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct MappingPreset {
     pub account_id: i64,
     pub account_name: String,

@@ -12,7 +12,7 @@ use flowsense_core::{OrgId, UserId};
 use uuid::Uuid;
 
 /// A provider account linked to a user (their own export lists them).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct LinkedIdentity {
     pub issuer: String,
     pub subject: String,

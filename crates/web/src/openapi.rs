@@ -41,6 +41,8 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
     ),
     paths(
         document,
+        organisation_export_schema,
+        user_export_schema,
         api::auth::signup,
         api::auth::setup,
         api::auth::verify_email,
@@ -134,6 +136,52 @@ pub(crate) async fn document(State(state): State<AppState>) -> Response {
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    r
+}
+
+/// `GET /api/v1/schemas/organisation-export.json`: the JSON Schema (draft 2020-12) of the
+/// organisation export, which names it in its `$schema`. Public: it holds no data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/schemas/organisation-export.json",
+    tag = "meta",
+    responses((status = 200, description = "The organisation export's JSON Schema", body = serde_json::Value, content_type = "application/schema+json"))
+)]
+pub(crate) async fn organisation_export_schema() -> Response {
+    static DOC: OnceLock<String> = OnceLock::new();
+    schema_response(
+        DOC.get_or_init(|| {
+            flowsense_service::export_schema::organisation_export_schema().to_string()
+        }),
+    )
+}
+
+/// `GET /api/v1/schemas/user-export.json`: the JSON Schema (draft 2020-12) of a person's own
+/// export, which names it in its `$schema`. Public: it holds no data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/schemas/user-export.json",
+    tag = "meta",
+    responses((status = 200, description = "The own-data export's JSON Schema", body = serde_json::Value, content_type = "application/schema+json"))
+)]
+pub(crate) async fn user_export_schema() -> Response {
+    static DOC: OnceLock<String> = OnceLock::new();
+    schema_response(
+        DOC.get_or_init(|| flowsense_service::export_schema::user_export_schema().to_string()),
+    )
+}
+
+fn schema_response(doc: &'static str) -> Response {
+    let mut r = doc.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/schema+json"),
     );
     h.insert(
         header::CACHE_CONTROL,

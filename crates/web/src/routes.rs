@@ -198,6 +198,9 @@ fn routes() -> Vec<Route> {
         route!(page POST "/app/{org}/billing/portal", Admin, pages::billing::portal),
         // This API described as an OpenAPI 3.1 document.
         route!(GET "/api/v1/openapi.json", Public, openapi::document),
+        // The exports' JSON Schemas, which the exports name in `$schema`.
+        route!(GET "/api/v1/schemas/organisation-export.json", Public, openapi::organisation_export_schema),
+        route!(GET "/api/v1/schemas/user-export.json", Public, openapi::user_export_schema),
         route!(POST "/api/v1/auth/signup", Public, api::auth::signup),
         route!(POST "/api/v1/setup", Public, api::auth::setup),
         route!(POST "/api/v1/auth/verify-email", Public, api::auth::verify_email),

@@ -7,11 +7,14 @@
 use super::errors::ProviderFailure;
 use super::{ConnectionError, Provider};
 use crate::Context;
-use crate::identity::crypto::{b64url, ct_eq, random_bytes, sha256};
+use crate::identity::crypto::{b64url, random_bytes, sha256};
 use crate::orgs::OrgAccess;
 use crate::sync::sync_job;
 use chrono::{DateTime, TimeDelta, Utc};
 use flowsense_core::{ErrorChain, OrgId, Role, UserId};
+use flowsense_integrations::oauth_callback::{
+    self, CallbackGrant, CallbackQuery, CallbackRefusal, IssuedState,
+};
 use flowsense_integrations::quickbooks::{self, QuickBooks};
 use flowsense_integrations::xero::{self, Pkce, Xero};
 use flowsense_storage::{Connection, NewConnection, NewOAuthState, OAuthState};
@@ -124,18 +127,14 @@ pub async fn begin_connect(
     Ok(Started { authorize_url })
 }
 
-fn state_of(query: &str) -> Option<String> {
-    form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
-}
-
 /// Finishes a connection from the provider's redirect: the state is taken (so it works once),
 /// must belong to the presented `session` and to `provider`, and not have expired; a refusal
 /// (`error=access_denied`) stores nothing; a code is exchanged (with the PKCE verifier kept for
 /// it, for Xero), the connection saved with its sealed tokens and its first sync queued in the
 /// same transaction, and the event audited. A Xero login that reaches several organisations
 /// leaves its grant waiting for the admin's choice instead ([`Finished::ChooseTenant`]).
+/// The query's reading and the state's check are the pure
+/// [`flowsense_integrations::oauth_callback`] (fuzzed).
 ///
 /// # Errors
 /// A [`CallbackFailure`] naming the organisation only once the state proved the caller's.
@@ -147,15 +146,24 @@ pub async fn finish_connect(
     ip: &str,
 ) -> Result<Finished, CallbackFailure> {
     let fail = |org, e| CallbackFailure::new(org, e);
-    let state = state_of(query).ok_or_else(|| fail(None, ConnectionError::InvalidState))?;
+    let query =
+        CallbackQuery::parse(query).map_err(|_| fail(None, ConnectionError::InvalidState))?;
+    let hash = oauth_callback::state_hash(&query)
+        .ok_or_else(|| fail(None, ConnectionError::InvalidState))?;
     let taken = ctx
         .store
-        .take_oauth_state(&sha256(state.as_bytes()), ctx.now())
+        .take_oauth_state(&hash, ctx.now())
         .await
         .map_err(|e| fail(None, e.into()))?
         .ok_or_else(|| fail(None, ConnectionError::InvalidState))?;
-    let same_session = session.is_some_and(|s| ct_eq(s, &taken.session_hash));
-    if !same_session || taken.provider != provider.as_str() {
+    let issued = IssuedState {
+        // The record was found by this hash: it is the issued state's.
+        state_hash: &hash,
+        session_hash: &taken.session_hash,
+        provider: &taken.provider,
+    };
+    let verified = oauth_callback::verify_callback(provider.as_str(), &query, session, &issued);
+    if verified == Err(CallbackRefusal::NotIssued) {
         tracing::warn!(provider = %provider, "refused an OAuth callback of another session or provider");
         return Err(fail(None, ConnectionError::InvalidState));
     }
@@ -168,11 +176,15 @@ pub async fn finish_connect(
     if role != Some(Role::Admin) {
         return Err(fail(None, ConnectionError::RoleTooLow));
     }
-    let finished = match provider {
-        Provider::QuickBooks => finish_quickbooks(ctx, &taken, &state, query, ip)
-            .await
-            .map(|c| Finished::Connected(Box::new(c))),
-        Provider::Xero => finish_xero(ctx, taken, &state, query, ip).await,
+    let finished = match verified {
+        Ok(CallbackGrant::QuickBooks { code, realm_id }) => {
+            finish_quickbooks(ctx, &taken, &code, realm_id, ip)
+                .await
+                .map(|c| Finished::Connected(Box::new(c)))
+        }
+        Ok(CallbackGrant::Xero { code }) => finish_xero(ctx, taken, &code, ip).await,
+        Err(CallbackRefusal::Denied(_)) => Err(ConnectionError::Denied(provider)),
+        Err(_) => Err(ConnectionError::InvalidState),
     };
     finished.map_err(|e| fail(Some(org), e))
 }
@@ -180,19 +192,14 @@ pub async fn finish_connect(
 async fn finish_quickbooks(
     ctx: &Context,
     taken: &OAuthState,
-    state: &str,
-    query: &str,
+    code: &str,
+    realm_id: String,
     ip: &str,
 ) -> Result<Connected, ConnectionError> {
     let provider = Provider::QuickBooks;
     let client = quickbooks(ctx)?;
-    let (code, realm_id) = match quickbooks::parse_callback(query, state) {
-        Ok(quickbooks::Callback::Approved { code, realm_id }) => (code, realm_id),
-        Ok(quickbooks::Callback::Refused { .. }) => return Err(ConnectionError::Denied(provider)),
-        Err(_) => return Err(ConnectionError::InvalidState),
-    };
     let tokens = client
-        .exchange_code(&code)
+        .exchange_code(code)
         .await
         .map_err(|e| ConnectionError::Provider(provider, ProviderFailure::QuickBooks(e)))?;
     let tenant_name = quickbooks_company_name(ctx, client, taken.org, &realm_id, &tokens).await;
@@ -214,9 +221,6 @@ async fn finish_quickbooks(
     .await
 }
 
-/// The company's name as QuickBooks shows it, for the connections list (as Xero's tenant name
-/// is). A name QuickBooks does not give is no reason to refuse the grant: the connection is
-/// saved without one (a reconnect keeps the name saved before) and the failure is logged.
 async fn quickbooks_company_name(
     ctx: &Context,
     client: &QuickBooks,
@@ -247,23 +251,17 @@ async fn quickbooks_company_name(
 async fn finish_xero(
     ctx: &Context,
     taken: OAuthState,
-    state: &str,
-    query: &str,
+    code: &str,
     ip: &str,
 ) -> Result<Finished, ConnectionError> {
     let provider = Provider::Xero;
     let client = xero(ctx)?;
-    let code = match xero::parse_callback(query, state) {
-        Ok(xero::Callback::Approved { code }) => code,
-        Ok(xero::Callback::Refused { .. }) => return Err(ConnectionError::Denied(provider)),
-        Err(_) => return Err(ConnectionError::InvalidState),
-    };
     let verifier = taken
         .pkce_verifier
         .as_ref()
         .ok_or(ConnectionError::InvalidState)?;
     let tokens = client
-        .exchange_code(&code, verifier)
+        .exchange_code(code, verifier)
         .await
         .map_err(xero_failure)?;
     let mut tenants: Vec<xero::Connection> = client

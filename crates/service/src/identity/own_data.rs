@@ -17,8 +17,11 @@ pub const EXPORT_VERSION: u32 = 1;
 
 /// Everything FlowSense holds about one person. Secrets are left out by construction: no
 /// password hash, session or token hash, TOTP secret or recovery code has a field here.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Export {
+    /// Where this document's JSON Schema is served.
+    #[serde(rename = "$schema")]
+    pub schema: String,
     pub format: &'static str,
     pub version: u32,
     pub exported_at: DateTime<Utc>,
@@ -38,7 +41,7 @@ pub struct Export {
     pub audit_events: Vec<AuditExport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     pub id: UserId,
     pub email: String,
@@ -50,7 +53,7 @@ pub struct Profile {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MembershipExport {
     pub org_id: OrgId,
     pub org_slug: String,
@@ -58,7 +61,7 @@ pub struct MembershipExport {
     pub role: Role,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionExport {
     pub id: Uuid,
     pub created_at: DateTime<Utc>,
@@ -71,7 +74,7 @@ pub struct SessionExport {
     pub current: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PasskeyExport {
     pub id: uuid::Uuid,
     pub name: String,
@@ -82,13 +85,13 @@ pub struct PasskeyExport {
     pub backed_up: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MfaExport {
     pub enabled: bool,
     pub recovery_codes_left: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConversationExport {
     pub org_id: OrgId,
     pub id: Uuid,
@@ -98,14 +101,14 @@ pub struct ConversationExport {
     pub messages: Vec<MessageExport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MessageExport {
     pub author: &'static str,
     pub content: String,
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditExport {
     pub org_id: OrgId,
     pub at: DateTime<Utc>,
@@ -188,6 +191,11 @@ pub async fn export(
         }
     }
     let export = Export {
+        schema: format!(
+            "{}{}",
+            ctx.public_url,
+            crate::export_schema::USER_EXPORT_SCHEMA_PATH
+        ),
         format: EXPORT_FORMAT,
         version: EXPORT_VERSION,
         exported_at: now,

@@ -18,59 +18,71 @@ use serde_json::json;
 /// Transactions per chunk of the streamed export.
 const EXPORT_BATCH_ROWS: usize = 2_000;
 
+/// Names the document's shape; bump the version when a field changes meaning.
+pub const ORG_EXPORT_FORMAT: &str = "flowsense-organisation-export";
+pub const ORG_EXPORT_VERSION: u32 = 1;
+
 /// What the export deliberately leaves out, stated in the document itself.
 const NOT_INCLUDED: [&str; 1] = [
     "secrets: password hashes, session, API token and invitation token hashes, TOTP secrets, \
      OAuth tokens and the providers' tenant ids, data keys",
 ];
 
-#[derive(Serialize)]
-struct ExportedOrg<'a> {
-    id: OrgId,
-    slug: &'a str,
-    name: &'a str,
-    created_at: DateTime<Utc>,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedOrg {
+    pub id: OrgId,
+    pub slug: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
 }
 
-/// Everything but the transactions, which follow it in the stream.
-#[derive(Serialize)]
-struct Head<'a> {
-    format: &'static str,
-    version: u32,
-    exported_at: DateTime<Utc>,
-    exported_by: UserId,
-    organisation: ExportedOrg<'a>,
-    settings: &'a OrgSettings,
-    members: &'a [MemberDetail],
+/// An organisation's whole export: everything it holds but secrets, the transactions last.
+// Its JSON Schema is generated from this type. The transactions are streamed: the rest is
+// written with none, then they follow.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrganisationExport {
+    /// Where this document's JSON Schema is served.
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    pub format: String,
+    pub version: u32,
+    pub exported_at: DateTime<Utc>,
+    pub exported_by: UserId,
+    pub organisation: ExportedOrg,
+    pub settings: OrgSettings,
+    pub members: Vec<MemberDetail>,
     #[serde(flatten)]
-    tables: &'a OrgTables,
+    pub tables: OrgTables,
     /// What the owner expects to come in or go out, as the forecast page keeps them.
-    planned_items: Vec<ExportedPlanned>,
+    pub planned_items: Vec<ExportedPlanned>,
     /// The what-ifs kept to compare, with the form's inputs.
-    saved_scenarios: Vec<ExportedScenario>,
+    pub saved_scenarios: Vec<ExportedScenario>,
     /// The owner's rules that name or classify matching transactions.
-    category_rules: Vec<Rule>,
+    pub category_rules: Vec<Rule>,
     /// The outside services this instance sends data to, as the trust centre lists them.
-    sub_processors: &'a [SubProcessor],
-    not_included: [&'static str; 1],
+    pub sub_processors: Vec<SubProcessor>,
+    pub not_included: Vec<String>,
+    /// Every transaction, oldest id first.
+    // Must stay the last field: it is streamed.
+    pub transactions: Vec<ExportedTransaction>,
 }
 
-#[derive(Serialize)]
-struct ExportedPlanned {
-    id: uuid::Uuid,
-    name: String,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedPlanned {
+    pub id: uuid::Uuid,
+    pub name: String,
     #[serde(flatten)]
-    flow: flowsense_core::planned::PlannedFlow,
-    created_at: DateTime<Utc>,
+    pub flow: flowsense_core::planned::PlannedFlow,
+    pub created_at: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
-struct ExportedScenario {
-    id: uuid::Uuid,
-    name: String,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedScenario {
+    pub id: uuid::Uuid,
+    pub name: String,
     /// The inputs as saved (JSON).
-    inputs: serde_json::Value,
-    created_at: DateTime<Utc>,
+    pub inputs: serde_json::Value,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A streamed export: a file name for the download and the JSON document's bytes.
@@ -126,30 +138,40 @@ pub async fn export(ctx: &Context, who: &OrgAccess, client: &Client) -> Result<E
         .collect();
     let category_rules = ctx.store.rules(who.org).await?;
     let now = ctx.now();
-    let head = Head {
-        format: "flowsense-organisation-export",
-        version: 1,
+    let head = OrganisationExport {
+        schema: format!(
+            "{}{}",
+            ctx.public_url,
+            crate::export_schema::ORG_EXPORT_SCHEMA_PATH
+        ),
+        format: ORG_EXPORT_FORMAT.to_owned(),
+        version: ORG_EXPORT_VERSION,
         exported_at: now,
         exported_by: who.user,
         organisation: ExportedOrg {
             id: org.id,
-            slug: &org.slug,
-            name: &org.name,
+            slug: org.slug.clone(),
+            name: org.name.clone(),
             created_at: org.created_at,
         },
-        settings: &org.settings,
-        members: &members,
-        tables: &tables,
+        settings: org.settings.clone(),
+        members,
+        tables,
         planned_items,
         saved_scenarios,
         category_rules,
-        sub_processors: &sub_processors(ctx),
-        not_included: NOT_INCLUDED,
+        sub_processors: sub_processors(ctx),
+        not_included: NOT_INCLUDED.map(str::to_owned).to_vec(),
+        transactions: Vec::new(),
     };
     let mut first = serde_json::to_vec(&head).map_err(OrgError::Export)?;
-    // Reopen the object to append the transactions array.
-    first.pop();
-    first.extend_from_slice(b",\"transactions\":[");
+    // Reopen the transactions array, written empty and last, to stream them into it.
+    if !first.ends_with(b"\"transactions\":[]}") {
+        return Err(OrgError::Export(serde::ser::Error::custom(
+            "the transactions are not the export's last field",
+        )));
+    }
+    first.truncate(first.len() - 2);
     Ok(Export {
         file_name: format!("flowsense-{}-{}.json", org.slug, now.format("%Y%m%d")),
         body: Box::new(transactions_after(ctx.store.clone(), who.org, first)),

@@ -199,9 +199,13 @@ impl BackupCipher {
                     "a chunk is larger than any sealed",
                 ));
             }
-            let mut sealed = vec![0u8; len];
-            from.read_exact(&mut sealed)
-                .map_err(|_| BackupCipherError::Damaged("the file ends inside a chunk"))?;
+            // Read up to the length the header claims, so a short file costs what it holds,
+            // not the megabyte a header can name.
+            let mut sealed = Vec::new();
+            from.take(len as u64).read_to_end(&mut sealed)?;
+            if sealed.len() != len {
+                return Err(BackupCipherError::Damaged("the file ends inside a chunk"));
+            }
             let plain = self
                 .key
                 .open_raw(&self.aad(b"chunk", index, last), &sealed)

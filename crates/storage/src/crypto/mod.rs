@@ -6,6 +6,8 @@
 //! Deleting an organisation destroys its data keys first (crypto-shredding).
 
 mod backup_cipher;
+#[cfg(any(test, fuzzing))]
+pub mod backup_fuzz_checks;
 mod data_key_rotation;
 mod envelope;
 mod error;

@@ -24,6 +24,7 @@ mod digest;
 mod enumeration;
 mod error_pages;
 mod exchange_rates;
+mod export_schema;
 mod exports;
 mod extreme_books;
 mod forms;
