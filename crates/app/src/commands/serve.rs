@@ -94,6 +94,7 @@ pub(crate) async fn serve_store(
         &registry,
         &state.clock,
         settings.workers,
+        settings.job_lease,
         &stop_background,
     );
     on_ready(&url);
