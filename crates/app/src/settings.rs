@@ -77,6 +77,10 @@ pub struct Settings {
     /// `FLOWSENSE_WORKERS`: jobs this process runs at once (default 2; 0 runs none, leaving the
     /// queue to `flowsense worker` processes).
     pub workers: usize,
+    /// `FLOWSENSE_JOB_LEASE_SECONDS`: how long a worker's claim on a job lasts unless renewed
+    /// (default 60, renewed every third of it while the job runs). A process killed mid-job
+    /// leaves the job to another worker once this has passed.
+    pub job_lease: std::time::Duration,
     /// `FLOWSENSE_SIGNUP`: who may create an account (`open` by default, `invite-only`, `closed`).
     pub signup: SignupPolicy,
     /// `FLOWSENSE_BREACHED_PASSWORDS_FILE`: a sorted file of SHA-1 hashes (Have I Been Pwned's
@@ -318,6 +322,9 @@ impl Settings {
         };
 
         let workers = usize::try_from(bounded_int("FLOWSENSE_WORKERS", 2, 0..=64)?).unwrap_or(2);
+        let job_lease = std::time::Duration::from_secs(
+            u64::try_from(bounded_int("FLOWSENSE_JOB_LEASE_SECONDS", 60, 3..=3600)?).unwrap_or(60),
+        );
         let signup = match env("FLOWSENSE_SIGNUP")? {
             Some(v) => v
                 .parse::<SignupPolicy>()
@@ -372,6 +379,7 @@ impl Settings {
             ai,
             ai_monthly_tokens,
             workers,
+            job_lease,
             signup,
             breached_passwords,
             cron_secrets,

@@ -30,9 +30,12 @@ pub enum Field {
     Type,
     /// The row's state (`Completed`, `Pending`): a known layout keeps only finished rows.
     Status,
+    /// How much of a payment was given back (a payments export's `Amount Refunded`): the
+    /// refund becomes its own outflow row beside the sale.
+    Refunded,
 }
 
-pub(crate) const FIELD_COUNT: usize = 15;
+pub(crate) const FIELD_COUNT: usize = 16;
 
 impl Field {
     pub const ALL: [Field; FIELD_COUNT] = [
@@ -51,6 +54,7 @@ impl Field {
         Field::Net,
         Field::Type,
         Field::Status,
+        Field::Refunded,
     ];
 
     #[must_use]
@@ -261,6 +265,7 @@ impl Field {
             Field::Net => &["net", "net amount"],
             Field::Type => &["type"],
             Field::Status => &["status", "info"],
+            Field::Refunded => &["refunded", "amount refunded", "refunded amount"],
         }
     }
 

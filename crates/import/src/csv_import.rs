@@ -178,10 +178,16 @@ impl<R: Read> CsvImporter<R> {
     fn take(&mut self, outcome: RowOutcome) {
         match outcome {
             RowOutcome::Txn(txn) => self.ready.push_back(Ok(txn)),
-            RowOutcome::WithFee(txn, fee) => {
-                self.notes.fee_rows += 1;
-                self.ready.push_back(Ok(txn));
-                self.ready.push_back(Ok(fee));
+            RowOutcome::Split { sale, fee, refund } => {
+                self.ready.push_back(Ok(sale));
+                if let Some(fee) = fee {
+                    self.notes.fee_rows += 1;
+                    self.ready.push_back(Ok(fee));
+                }
+                if let Some(refund) = refund {
+                    self.notes.refund_rows += 1;
+                    self.ready.push_back(Ok(refund));
+                }
             }
             RowOutcome::Skipped(skip) => self.notes.count_skip(skip),
             RowOutcome::Ambiguous => unreachable_ambiguity(),

@@ -59,6 +59,8 @@ pub enum ErrorReason {
     NoAmount,
     #[error("the gross, fee and net columns do not add up on this row")]
     FeeMismatch,
+    #[error("the amount refunded is more than the payment on this row")]
+    RefundExceedsPayment,
     #[error("bad currency {0}")]
     BadCurrency(Quoted),
     #[error(

@@ -115,8 +115,13 @@ pub static LAYOUTS: &[KnownLayout] = &[
             "fee",
             "status",
         ],
-        columns: &[(Field::Date, "created"), (Field::Amount, "amount")],
-        kept_statuses: &["paid"],
+        columns: &[
+            (Field::Date, "created"),
+            (Field::Amount, "amount"),
+            (Field::Refunded, "amount refunded"),
+        ],
+        // A refunded payment was paid first: the sale, its fee and the refund all happened.
+        kept_statuses: &["paid", "refunded", "partially refunded"],
         fee_payee: "Stripe",
         ..BANK
     },
@@ -165,6 +170,35 @@ pub static LAYOUTS: &[KnownLayout] = &[
         ],
         fee_types: &["itemfees", "itemrelatedfees"],
         skips_rows_without_amount: true,
+        fee_payee: "Amazon",
+        ..BANK
+    },
+    KnownLayout {
+        // Seller Central's "Date Range Report" (transaction view), one row per transaction
+        // with its net total, headers in the marketplace's language: amazon.com/.co.uk and
+        // amazon.de (`Datum/Uhrzeit`, `Gesamt`).
+        name: "Amazon date range transaction report",
+        signature: &[
+            "date/time|datum/uhrzeit",
+            "settlement id|abrechnungsnummer",
+            "type|typ",
+            "total|gesamt",
+        ],
+        columns: &[
+            (Field::Date, "date/time"),
+            (Field::Date, "datum/uhrzeit"),
+            (Field::Amount, "total"),
+            (Field::Amount, "gesamt"),
+            (Field::Type, "typ"),
+            (Field::Description, "beschreibung"),
+        ],
+        transfer_types: &["transfer", "übertrag"],
+        fee_types: &[
+            "service fee",
+            "servicegebühr",
+            "fba inventory fee",
+            "lagergebühr",
+        ],
         fee_payee: "Amazon",
         ..BANK
     },
@@ -286,16 +320,18 @@ impl KnownLayout {
     }
 
     pub(crate) fn is_transfer(&self, kind: &str) -> bool {
-        self.all_transfers
-            || self
-                .transfer_types
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(kind))
+        self.all_transfers || self.transfer_types.iter().any(|t| same_word(t, kind))
     }
 
     pub(crate) fn is_fee(&self, kind: &str) -> bool {
-        self.fee_types.iter().any(|t| t.eq_ignore_ascii_case(kind))
+        self.fee_types.iter().any(|t| same_word(t, kind))
     }
+}
+
+/// The same word in any case, accented letters included (`Übertrag`, `übertrag`).
+fn same_word(listed: &str, written: &str) -> bool {
+    listed.eq_ignore_ascii_case(written)
+        || (!written.is_ascii() && written.trim().to_lowercase() == listed)
 }
 
 #[cfg(test)]

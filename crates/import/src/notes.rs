@@ -23,6 +23,8 @@ pub struct ImportNotes {
     pub assumed_date_order: Option<SlashOrder>,
     /// Fee rows split off gross amounts.
     pub fee_rows: u64,
+    /// Refunds of payments written as their own outflow rows.
+    pub refund_rows: u64,
     /// Rows left out, by reason.
     pub skipped: BTreeMap<Skip, u64>,
 }
@@ -77,6 +79,12 @@ impl ImportNotes {
                 crate::FEE_CATEGORY
             ));
         }
+        if self.refund_rows > 0 {
+            lines.push(format!(
+                "Wrote {} refund(s) as their own rows beside the payments they return, dated with the payment (the export gives no refund date)",
+                self.refund_rows
+            ));
+        }
         if !self.skipped.is_empty() {
             let reasons: Vec<String> = self
                 .skipped
@@ -110,6 +118,7 @@ mod tests {
             preamble_lines: 2,
             assumed_date_order: Some(SlashOrder::DayFirst),
             fee_rows: 3,
+            refund_rows: 0,
             skipped: BTreeMap::new(),
         };
         notes.count_skip(Skip::Status("Pending".into()));

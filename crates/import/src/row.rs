@@ -108,8 +108,13 @@ pub(crate) fn check_width<'a>(
 /// What a record turned into.
 pub(crate) enum RowOutcome {
     Txn(ImportedTxn),
-    /// A gross amount, and the processor's fee on it as its own cost row.
-    WithFee(ImportedTxn, ImportedTxn),
+    /// A gross amount, with the processor's fee on it and the part of it given back, each as
+    /// its own outflow row (at least one of them present).
+    Split {
+        sale: ImportedTxn,
+        fee: Option<ImportedTxn>,
+        refund: Option<ImportedTxn>,
+    },
     /// A row the layout leaves out (not finished, or a summary line), and why.
     Skipped(Skip),
     /// The date's day/month order is not known yet; try again once it is.
@@ -157,6 +162,9 @@ pub(crate) struct RowParser {
     pub date_order: Option<SlashOrder>,
     decimal: DecimalMode,
     references: ReferenceHasher,
+    /// The currency a summary line without an amount names (an Amazon settlement report's
+    /// first row): the currency of the rows that leave theirs empty.
+    summary_currency: Option<Currency>,
 }
 
 impl RowParser {
@@ -173,6 +181,7 @@ impl RowParser {
             },
             decimal,
             references: ReferenceHasher::default(),
+            summary_currency: None,
         }
     }
 
@@ -236,6 +245,10 @@ impl RowParser {
             return Ok(RowOutcome::Skipped(Skip::Status(status.to_owned())));
         }
         if known.skips_rows_without_amount && !self.has_amount(fields) {
+            let named = self.get(fields, Field::Currency).unwrap_or("").trim();
+            if !named.is_empty() {
+                self.summary_currency = Some(parse_currency(named, self.base)?);
+            }
             return Ok(RowOutcome::Skipped(Skip::NoAmount));
         }
         if is_balance_line(self.get(fields, Field::Date).unwrap_or("")) {
@@ -244,9 +257,13 @@ impl RowParser {
         let Some(date) = self.date(fields)? else {
             return Ok(RowOutcome::Ambiguous);
         };
-        let currency = parse_currency(self.get(fields, Field::Currency).unwrap_or(""), self.base)?;
+        let currency = parse_currency(
+            self.get(fields, Field::Currency).unwrap_or(""),
+            self.summary_currency.unwrap_or(self.base),
+        )?;
         let amount_minor = self.amount(fields, currency)? * known.amount_sign;
         let fee_minor = self.fee(fields, currency, amount_minor)?;
+        let refund_minor = self.refund(fields, currency, amount_minor)?;
         let account = match self.get(fields, Field::Account) {
             Some(a) if !a.is_empty() => a,
             _ => &self.default_account,
@@ -292,20 +309,56 @@ impl RowParser {
             description: description.to_owned(),
             reference,
         };
-        Ok(match fee_minor {
-            Some(fee) => {
-                let fee_row = ImportedTxn {
-                    amount_minor: fee,
-                    counterparty: known.fee_payee.to_owned(),
-                    category: FEE_CATEGORY.to_owned(),
-                    description: fee_description(&txn),
-                    reference: format!("{}:fee", txn.reference),
-                    ..txn.clone()
-                };
-                RowOutcome::WithFee(txn, fee_row)
-            }
-            None => RowOutcome::Txn(txn),
+        if fee_minor.is_none() && refund_minor.is_none() {
+            return Ok(RowOutcome::Txn(txn));
+        }
+        let fee = fee_minor.map(|fee| ImportedTxn {
+            amount_minor: fee,
+            counterparty: known.fee_payee.to_owned(),
+            category: FEE_CATEGORY.to_owned(),
+            description: labelled("Fee", &txn),
+            reference: format!("{}:fee", txn.reference),
+            ..txn.clone()
+        });
+        // The export has no date of its own for the refund: it is dated with the payment.
+        let refund = refund_minor.map(|refund| ImportedTxn {
+            amount_minor: refund,
+            description: labelled("Refund", &txn),
+            reference: format!("{}:refund", txn.reference),
+            ..txn.clone()
+        });
+        Ok(RowOutcome::Split {
+            sale: txn,
+            fee,
+            refund,
         })
+    }
+
+    /// The part of a payment given back, as the (negative) change it makes to the balance
+    /// (`None` when nothing was). The column holds the amount refunded, or, in exports that
+    /// only flag it, `true` for a whole refund. A refund larger than the payment, or of a
+    /// payment that brought no money in, is refused.
+    fn refund(
+        &mut self,
+        fields: &[String],
+        currency: Currency,
+        gross: i64,
+    ) -> Result<Option<i64>, ErrorReason> {
+        let Some(text) = self.get(fields, Field::Refunded).map(str::trim) else {
+            return Ok(None);
+        };
+        let refunded = match text.to_ascii_lowercase().as_str() {
+            "" | "false" | "no" | "n" => 0,
+            "true" | "yes" | "y" => gross,
+            _ => self.parse_amount_text(text, currency)?.abs(),
+        };
+        if refunded == 0 {
+            return Ok(None);
+        }
+        if gross <= 0 || refunded > gross {
+            return Err(ErrorReason::RefundExceedsPayment);
+        }
+        Ok(Some(-refunded))
     }
 
     /// Whether any amount column of the row is filled.
@@ -417,17 +470,17 @@ impl RowParser {
     }
 }
 
-/// `Fee: Order 1234` for the fee row split off a gross amount.
-fn fee_description(txn: &ImportedTxn) -> String {
+/// `Fee: Order 1234` for the fee row split off a gross amount (`Refund: …` for a refund).
+fn labelled(label: &str, txn: &ImportedTxn) -> String {
     let what = if txn.description.is_empty() {
         &txn.counterparty
     } else {
         &txn.description
     };
     if what.is_empty() {
-        "Fee".to_owned()
+        label.to_owned()
     } else {
-        format!("Fee: {what}")
+        format!("{label}: {what}")
     }
 }
 

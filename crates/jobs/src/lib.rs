@@ -28,15 +28,17 @@ use tokio_util::sync::CancellationToken;
 /// How often the scheduler looks for due periods.
 pub const SCHEDULER_TICK: Duration = Duration::from_secs(60);
 
-/// Starts a worker running up to `workers` jobs at once and, when that is at least one, the
-/// scheduler. They stop when `shutdown` is cancelled; await the returned set to let running
-/// jobs finish (or be handed back) first.
+/// Starts a worker running up to `workers` jobs at once, each claimed for `lease` at a time
+/// (renewed while it runs; a process killed mid-job leaves the job to another worker once it
+/// lapses), and, when `workers` is at least one, the scheduler. They stop when `shutdown` is
+/// cancelled; await the returned set to let running jobs finish (or be handed back) first.
 #[must_use]
 pub fn run_background(
     store: &Store,
     registry: &Arc<Registry>,
     clock: &Arc<dyn Clock>,
     workers: usize,
+    lease: Duration,
     shutdown: &CancellationToken,
 ) -> JoinSet<()> {
     let mut tasks = JoinSet::new();
@@ -47,7 +49,10 @@ pub fn run_background(
         store.clone(),
         registry.clone(),
         clock.clone(),
-        WorkerConfig::new(workers, 0),
+        WorkerConfig {
+            lease,
+            ..WorkerConfig::new(workers, 0)
+        },
     );
     tasks.spawn(worker.run(shutdown.clone()));
     let scheduler = Scheduler::new(store.clone(), registry.clone(), clock.clone());

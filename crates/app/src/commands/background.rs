@@ -78,7 +78,14 @@ pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
     let registry = Arc::new(flowsense_service::background::registry(&ctx));
     let concurrency = args.concurrency.unwrap_or(settings.workers).max(1);
     let shutdown = CancellationToken::new();
-    let mut tasks = run_background(&ctx.store, &registry, &ctx.clock, concurrency, &shutdown);
+    let mut tasks = run_background(
+        &ctx.store,
+        &registry,
+        &ctx.clock,
+        concurrency,
+        settings.job_lease,
+        &shutdown,
+    );
     tracing::info!(concurrency, kinds = ?registry, "worker running");
     super::shutdown_signal().await;
     shutdown.cancel();

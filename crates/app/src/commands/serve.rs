@@ -103,6 +103,7 @@ pub(crate) async fn serve_store(
         &registry,
         &state.clock,
         settings.workers,
+        settings.job_lease,
         &stop_background,
     );
     let stop_serving = CancellationToken::new();

@@ -5,6 +5,7 @@
 
 mod cluster;
 pub(crate) mod instance;
+mod killed_job;
 mod many_instances;
 mod postgres_restart;
 

@@ -1,5 +1,6 @@
 //! One integration-test binary for flowsense-import.
 
+mod amazon_eu;
 mod amount_bounds;
 mod books;
 mod cashflow;
@@ -15,6 +16,7 @@ mod ofx_limits;
 mod preview;
 mod props;
 mod qif;
+mod refunds;
 
 use flowsense_core::money::Currency;
 use flowsense_import::{CsvImporter, ImportError, ImportOptions, ImportedTxn};

@@ -10,6 +10,7 @@ mod imports;
 mod killed_worker;
 mod narratives;
 mod retention;
+mod retention_backtest;
 mod support;
 mod sync;
 mod xero;

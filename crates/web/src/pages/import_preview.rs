@@ -65,6 +65,7 @@ fn label(field: Field) -> &'static str {
         Field::Net => "Net amount (checks gross and fee)",
         Field::Type => "Row type",
         Field::Status => "Status",
+        Field::Refunded => "Refunded",
     }
 }
 

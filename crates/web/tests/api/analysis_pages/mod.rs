@@ -4,6 +4,7 @@
 
 mod forecast_forms;
 mod freshness;
+mod purged_backtest;
 mod rendering;
 mod what_if;
 
