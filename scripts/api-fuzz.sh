@@ -76,5 +76,5 @@ echo "schemathesis on $base as the owner of $org: $EXAMPLES examples an operatio
     --header "Authorization: Bearer $token" \
     --checks "$CHECKS" \
     --phases examples,coverage,fuzzing \
-    --max-examples "$EXAMPLES" --max-time "$MAX_TIME" --workers 2 --request-timeout 30 \
+    --max-examples "$EXAMPLES" --max-time "$MAX_TIME" --workers 1 --request-timeout 30 \
     --report junit,vcr --report-dir "$OUT" --no-color

@@ -182,11 +182,11 @@ impl<R: Read> CsvImporter<R> {
                 self.ready.push_back(Ok(sale));
                 if let Some(fee) = fee {
                     self.notes.fee_rows += 1;
-                    self.ready.push_back(Ok(fee));
+                    self.ready.push_back(Ok(*fee));
                 }
                 if let Some(refund) = refund {
                     self.notes.refund_rows += 1;
-                    self.ready.push_back(Ok(refund));
+                    self.ready.push_back(Ok(*refund));
                 }
             }
             RowOutcome::Skipped(skip) => self.notes.count_skip(skip),

@@ -112,8 +112,8 @@ pub(crate) enum RowOutcome {
     /// its own outflow row (at least one of them present).
     Split {
         sale: ImportedTxn,
-        fee: Option<ImportedTxn>,
-        refund: Option<ImportedTxn>,
+        fee: Option<Box<ImportedTxn>>,
+        refund: Option<Box<ImportedTxn>>,
     },
     /// A row the layout leaves out (not finished, or a summary line), and why.
     Skipped(Skip),
@@ -329,8 +329,8 @@ impl RowParser {
         });
         Ok(RowOutcome::Split {
             sale: txn,
-            fee,
-            refund,
+            fee: fee.map(Box::new),
+            refund: refund.map(Box::new),
         })
     }
 

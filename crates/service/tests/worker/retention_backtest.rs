@@ -77,18 +77,18 @@ fn uneven_rows(first: NaiveDate, last: NaiveDate) -> Vec<NewTransaction> {
         rows.push(row(
             i,
             day,
-            20_000 + i64::try_from(mix(1) % 180_000).unwrap(),
+            20_000 + i64::try_from(mix(1) % 180_000).expect("below 180,000"),
             "Walk-in",
             "Sales",
         ));
         i += 1;
         if mix(2) % 3 == 0 {
             let supplier = ["Bean Co", "Milk Farm", "Cups Ltd", "Repairs R Us"]
-                [usize::try_from(mix(3) % 4).unwrap()];
+                [usize::try_from(mix(3) % 4).expect("below 4")];
             rows.push(row(
                 i,
                 day,
-                -(5_000 + i64::try_from(mix(4) % 400_000).unwrap()),
+                -(5_000 + i64::try_from(mix(4) % 400_000).expect("below 400,000")),
                 supplier,
                 "Supplies",
             ));

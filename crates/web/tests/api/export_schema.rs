@@ -45,6 +45,11 @@ const ORG_TABLES_EXPORTED: &[(&str, &str)] = &[
 /// Tables with an `org_id` the organisation export leaves out, and why.
 const ORG_TABLES_EXCLUDED: &[(&str, &str)] = &[
     (
+        "audit_chains",
+        "the audit hash chain's head and anchor: digests derived from the audit events, which \
+         are exported",
+    ),
+    (
         "conversations",
         "each assistant conversation belongs to the member who asked: in that member's own export",
     ),
