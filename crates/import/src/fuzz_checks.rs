@@ -137,32 +137,8 @@ pub fn check_qif(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
-
-    fn repo() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-    }
-
-    /// Every file directly in `dirs` (missing ones skipped); at least one in all.
-    fn replay(dirs: &[PathBuf], keep: impl Fn(&Path) -> bool, check: fn(&[u8])) {
-        let mut replayed = 0;
-        for dir in dirs {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                continue;
-            };
-            let mut paths: Vec<_> = entries
-                .map(|e| e.expect("a directory entry").path())
-                .collect();
-            paths.sort();
-            for path in paths.into_iter().filter(|p| p.is_file() && keep(p)) {
-                let data = std::fs::read(&path).expect("a readable input");
-                let outcome = std::panic::catch_unwind(|| check(&data));
-                assert!(outcome.is_ok(), "{} fails its check", path.display());
-                replayed += 1;
-            }
-        }
-        assert!(replayed > 0, "no inputs under {dirs:?}");
-    }
+    use flowsense_test_support::fuzz_inputs::replay_files;
+    use std::path::Path;
 
     fn not_expected(p: &Path) -> bool {
         p.extension().is_none_or(|e| e != "expected" && e != "md")
@@ -170,11 +146,8 @@ mod tests {
 
     #[test]
     fn csv_regressions_and_corpus_pass() {
-        replay(
-            &[
-                repo().join("fuzz/regressions/import_csv"),
-                repo().join("crates/import/tests/corpus"),
-            ],
+        replay_files(
+            &["fuzz/regressions/import_csv", "crates/import/tests/corpus"],
             |p| {
                 not_expected(p)
                     && detect_format(&std::fs::read(p).unwrap_or_default()) == FileFormat::Csv
@@ -185,11 +158,8 @@ mod tests {
 
     #[test]
     fn ofx_regressions_and_corpus_pass() {
-        replay(
-            &[
-                repo().join("fuzz/regressions/import_ofx"),
-                repo().join("crates/import/tests/corpus"),
-            ],
+        replay_files(
+            &["fuzz/regressions/import_ofx", "crates/import/tests/corpus"],
             |p| not_expected(p) && p.extension().is_none_or(|e| e != "csv" && e != "tsv"),
             check_ofx,
         );
@@ -197,11 +167,8 @@ mod tests {
 
     #[test]
     fn qif_regressions_and_corpus_pass() {
-        replay(
-            &[
-                repo().join("fuzz/regressions/import_qif"),
-                repo().join("crates/import/tests/corpus"),
-            ],
+        replay_files(
+            &["fuzz/regressions/import_qif", "crates/import/tests/corpus"],
             not_expected,
             check_qif,
         );

@@ -183,27 +183,10 @@ mod tests {
 
     #[test]
     fn fuzz_regressions_and_seeds_pass() {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut replayed = 0;
-        for dir in [
-            "fuzz/regressions/provider_payloads",
-            "fuzz/seeds/provider_payloads",
-        ] {
-            let Ok(entries) = std::fs::read_dir(repo.join(dir)) else {
-                continue;
-            };
-            let mut paths: Vec<_> = entries
-                .map(|e| e.expect("a directory entry").path())
-                .collect();
-            paths.sort();
-            for path in paths.into_iter().filter(|p| p.is_file()) {
-                let data = std::fs::read(&path).expect("a readable input");
-                let outcome = std::panic::catch_unwind(|| check_provider_payload(&data));
-                assert!(outcome.is_ok(), "{} fails its check", path.display());
-                replayed += 1;
-            }
-        }
-        assert!(replayed > 0, "no fuzz inputs found");
+        flowsense_test_support::fuzz_inputs::replay_fuzz_target(
+            "provider_payloads",
+            check_provider_payload,
+        );
     }
 
     /// The seeds are answers the readers take, so fuzzing starts from what the sync reads.

@@ -6,6 +6,7 @@
 //! A dev-dependency only: nothing here is part of FlowSense itself.
 
 mod database;
+pub mod fuzz_inputs;
 mod runner;
 pub mod test_index;
 

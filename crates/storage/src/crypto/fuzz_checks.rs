@@ -66,27 +66,9 @@ pub fn check_envelope(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::check_envelope;
-    use std::path::Path;
 
     #[test]
     fn fuzz_regressions_and_seeds_pass() {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut replayed = 0;
-        for dir in ["fuzz/regressions/envelope", "fuzz/seeds/envelope"] {
-            let Ok(entries) = std::fs::read_dir(repo.join(dir)) else {
-                continue;
-            };
-            let mut paths: Vec<_> = entries
-                .map(|e| e.expect("a directory entry").path())
-                .collect();
-            paths.sort();
-            for path in paths.into_iter().filter(|p| p.is_file()) {
-                let data = std::fs::read(&path).expect("a readable input");
-                let outcome = std::panic::catch_unwind(|| check_envelope(&data));
-                assert!(outcome.is_ok(), "{} fails its check", path.display());
-                replayed += 1;
-            }
-        }
-        assert!(replayed > 0, "no fuzz inputs found");
+        flowsense_test_support::fuzz_inputs::replay_fuzz_target("envelope", check_envelope);
     }
 }
