@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 targets=(import_csv import_ofx import_qif webhooks provider_payloads envelope anthropic_answers oauth_callback
-    backup_file)
+    backup_file stripe_answers)
 if [[ -n "${FUZZ_TARGETS:-}" ]]; then
     read -ra targets <<<"$FUZZ_TARGETS"
 fi

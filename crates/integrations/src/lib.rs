@@ -12,7 +12,6 @@ pub mod oidc;
 pub mod quickbooks;
 #[cfg(feature = "client")]
 mod retry;
-#[cfg(feature = "client")]
 pub mod stripe;
 #[cfg(feature = "client")]
 mod transport;

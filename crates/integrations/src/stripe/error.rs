@@ -1,8 +1,6 @@
 //! Errors of the Stripe client, from Stripe's error body
 //! `{"error":{"type","code","message","param"}}` (APIS.md §3.1).
 
-use serde::Deserialize;
-
 /// What went wrong talking to Stripe.
 #[derive(Debug, thiserror::Error)]
 pub enum StripeError {
@@ -36,26 +34,4 @@ pub enum StripeError {
     Outbound(#[from] flowsense_outbound::OutboundError),
     #[error("bad Stripe URL: {0}")]
     Url(String),
-}
-
-#[derive(Deserialize, Default)]
-struct Body {
-    error: Option<Detail>,
-}
-
-#[derive(Deserialize, Default)]
-struct Detail {
-    #[serde(rename = "type", default)]
-    kind: String,
-    #[serde(default)]
-    message: String,
-}
-
-/// Stripe's error type and message, from an error body.
-pub(crate) fn describe(body: &[u8]) -> (String, String) {
-    let detail = serde_json::from_slice::<Body>(body)
-        .ok()
-        .and_then(|b| b.error)
-        .unwrap_or_default();
-    (detail.kind, detail.message)
 }

@@ -2,7 +2,8 @@
 //! when `Stripe-Should-Retry: true`, on 409, 429 and 5xx (the POSTs carry an idempotency key, so
 //! a retry replays rather than repeats); never when it says `false`.
 
-use super::error::{StripeError, describe};
+use super::StripeError;
+use super::model::describe;
 use crate::retry::Attempt;
 use crate::transport::{Answer, Provider};
 use reqwest::StatusCode;

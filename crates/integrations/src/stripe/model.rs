@@ -2,13 +2,8 @@
 //! the period of a subscription is on its items (`items.data[].current_period_end`), not on the
 //! subscription.
 
-use super::StripeError;
 use serde::Deserialize;
 use std::collections::HashMap;
-
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, StripeError> {
-    serde_json::from_slice(body).map_err(|e| StripeError::Decode(e.to_string()))
-}
 
 /// `customer`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -17,6 +12,7 @@ pub struct Customer {
 }
 
 /// What a DELETE answers: `{"id","object","deleted":true}`.
+#[cfg(any(feature = "client", test, fuzzing))]
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub(crate) struct Deleted {
     pub id: String,
@@ -86,4 +82,30 @@ impl Subscription {
             .filter_map(|i| i.current_period_end)
             .max()
     }
+}
+
+/// An error body, `{"error":{"type","code","message","param"}}` (APIS.md §3.1).
+#[cfg(any(feature = "client", test, fuzzing))]
+#[derive(Deserialize, Default)]
+struct Body {
+    error: Option<Detail>,
+}
+
+#[cfg(any(feature = "client", test, fuzzing))]
+#[derive(Deserialize, Default)]
+struct Detail {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// Stripe's error type and message, from an error body.
+#[cfg(any(feature = "client", test, fuzzing))]
+pub(crate) fn describe(body: &[u8]) -> (String, String) {
+    let detail = serde_json::from_slice::<Body>(body)
+        .ok()
+        .and_then(|b| b.error)
+        .unwrap_or_default();
+    (detail.kind, detail.message)
 }
