@@ -199,7 +199,7 @@ impl ImportTx {
                 let bulk = self
                     .sqlite
                     .get_or_insert_with(|| SqliteBulk::new(self.org, &self.source, self.import_id));
-                bulk.insert(&mut **conn, rows, &account_ids).await?
+                bulk.insert(conn, rows, &account_ids).await?
             }
             Tx::Pg(_) => self.insert_pg(rows, &account_ids).await?,
         };
