@@ -24,8 +24,8 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
-/// Rows per multi-row `INSERT` on SQLite (11 parameters each, well under SQLite's 32,766).
-const SQLITE_ROWS_PER_INSERT: usize = 512;
+mod sqlite_bulk;
+use sqlite_bulk::SqliteBulk;
 
 /// The staged rows into the organisation's transactions (PostgreSQL).
 macro_rules! pg_insert_from_stage {
@@ -78,6 +78,8 @@ pub struct ImportTx {
     rows_added: u64,
     documents_changed: u64,
     pg_stage_ready: bool,
+    /// The statements of the SQLite bulk path, from the first batch on.
+    sqlite: Option<SqliteBulk>,
     /// The newest transaction id before this import, when the organisation has rules to apply
     /// to the rows it adds.
     rules_mark: Option<i64>,
@@ -114,6 +116,7 @@ impl Store {
         let rules_mark = rules_mark(&mut tx, org).await?;
         let new_rows = NewRows::open(&mut tx, org).await?;
         Ok(ImportTx {
+            sqlite: None,
             org,
             tx,
             import_id,
@@ -192,7 +195,12 @@ impl ImportTx {
             account_ids.push(self.ensure_account_in(&r.account, currency, 0).await?);
         }
         let added = match &mut self.tx {
-            Tx::Sqlite(_) => self.insert_sqlite(rows, &account_ids).await?,
+            Tx::Sqlite(conn) => {
+                let bulk = self
+                    .sqlite
+                    .get_or_insert_with(|| SqliteBulk::new(self.org, &self.source, self.import_id));
+                bulk.insert(conn, rows, &account_ids).await?
+            }
             Tx::Pg(_) => self.insert_pg(rows, &account_ids).await?,
         };
         self.rows_read += rows.len() as u64;
@@ -257,43 +265,6 @@ impl ImportTx {
             self.jobs_enqueued.notify_one();
         }
         Ok(summary)
-    }
-
-    /// The literal prefix shared by every row: organisation, source and import, which are ours
-    /// (a UUID, lower-case letters, an integer), never user text.
-    fn constant_columns(&self) -> String {
-        format!(
-            "X'{}', '{}', {}",
-            self.org.0.simple(),
-            self.source,
-            self.import_id
-        )
-    }
-
-    async fn insert_sqlite(&mut self, rows: &[NewTransaction], account_ids: &[i64]) -> Result<u64> {
-        let constants = self.constant_columns();
-        let Tx::Sqlite(tx) = &mut self.tx else {
-            unreachable!("called only on SQLite")
-        };
-        let mut inputs = rows
-            .chunks(SQLITE_ROWS_PER_INSERT)
-            .zip(account_ids.chunks(SQLITE_ROWS_PER_INSERT));
-        let mut added = 0;
-        let mut pending = inputs
-            .next()
-            .map(|(c, ids)| sqlite_insert(&constants, c, ids));
-        while let Some(query) = pending.take() {
-            // SQLite runs on its own worker thread: bind the next statement while it executes
-            // this one.
-            let next = inputs.next();
-            let (done, following) = futures_util::future::join(query.execute(&mut **tx), async {
-                next.map(|(c, ids)| sqlite_insert(&constants, c, ids))
-            })
-            .await;
-            added += done?.rows_affected();
-            pending = following;
-        }
-        Ok(added)
     }
 
     async fn insert_pg(&mut self, rows: &[NewTransaction], account_ids: &[i64]) -> Result<u64> {
@@ -404,44 +375,4 @@ fn copy_field(buf: &mut Vec<u8>, s: &str) {
             _ => buf.push(b),
         }
     }
-}
-
-/// One multi-row `INSERT` of a chunk of transactions, bound and ready to run on SQLite.
-fn sqlite_insert<'a>(
-    constants: &str,
-    chunk: &'a [NewTransaction],
-    account_ids: &'a [i64],
-) -> sqlx::query::Query<'a, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
-    let mut sql = String::with_capacity(256 + chunk.len() * 80);
-    sql.push_str(
-        "INSERT INTO transactions (org_id, source, import_id, account_id, posted_on, amount_minor, \
-         currency, original_amount_minor, original_currency, counterparty, description, category, \
-         is_transfer, external_id) VALUES ",
-    );
-    // Anonymous `?` placeholders: SQLite resolves a named or numbered one (`$n`) by a linear
-    // scan, which makes a 5,000-parameter statement quadratic.
-    for i in 0..chunk.len() {
-        if i > 0 {
-            sql.push(',');
-        }
-        let _ = write!(sql, "({constants}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    }
-    sql.push_str(" ON CONFLICT (org_id, external_id) DO NOTHING");
-    // Built from constants, our own ids and placeholders only (see `constant_columns`).
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (r, id) in chunk.iter().zip(account_ids) {
-        q = q
-            .bind(*id)
-            .bind(r.posted_on)
-            .bind(r.amount_minor)
-            .bind(r.currency.as_str())
-            .bind(r.original_amount_minor)
-            .bind(r.original_currency.as_str())
-            .bind(r.counterparty.as_str())
-            .bind(r.description.as_str())
-            .bind(r.category.as_str())
-            .bind(r.is_transfer)
-            .bind(r.external_id.as_str());
-    }
-    q
 }

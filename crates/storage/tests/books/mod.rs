@@ -54,6 +54,56 @@ async fn import_is_all_or_nothing_and_idempotent(db: &TestDb) {
         .sum();
     assert_eq!(total, rows.iter().map(|r| r.amount_minor).sum::<i64>());
 
+    // Every row keeps its own values (the SQLite path binds a value repeated within a statement
+    // once): the dates of all rows, and each field of the newest page's rows.
+    let mut stored_dates: Vec<NaiveDate> = s
+        .load_books(a)
+        .await
+        .unwrap()
+        .txns
+        .iter()
+        .map(|t| t.date)
+        .collect();
+    let mut given_dates: Vec<NaiveDate> = rows.iter().map(|r| r.posted_on).collect();
+    stored_dates.sort_unstable();
+    given_dates.sort_unstable();
+    assert_eq!(stored_dates, given_dates);
+    let page = s
+        .list_transactions(
+            a,
+            &TxnFilter {
+                limit: 100,
+                ..TxnFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 100);
+    for stored in &page.items {
+        let given = rows
+            .iter()
+            .find(|r| r.description == stored.description)
+            .unwrap();
+        assert_eq!(
+            (
+                stored.posted_on,
+                stored.amount_minor,
+                stored.currency.as_str(),
+                stored.category.as_str(),
+                stored.account.as_str(),
+                stored.counterparty.as_str(),
+            ),
+            (
+                given.posted_on,
+                given.amount_minor,
+                given.currency.as_str(),
+                given.category.as_str(),
+                given.account.as_str(),
+                given.counterparty.as_str(),
+            )
+        );
+    }
+
     // A batch mixing known ids, new ones and an id repeated within it adds each new id once
     // (the first of a repeated one keeps its amount); the next batch still goes in whole.
     let mut mixed: Vec<_> = (1990..2010)
@@ -258,3 +308,65 @@ crate::on_both_backends!(
     transactions_filter_and_page,
     every_write_to_the_books_moves_their_version,
 );
+
+/// What an imported row costs SQLite to write (migration 0031): the CHECK on `class_override`
+/// is spelt as comparisons, which SQLite evaluates in place (an IN list of three constants
+/// filled a temporary index for every row), and the source index skips imported rows, whose
+/// `source_id` is NULL. The CHECK still refuses what it refused.
+#[tokio::test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "reads the compiled insert and the catalog, outside the store"
+)]
+async fn an_imported_row_is_written_without_a_temporary_index_or_a_source_entry() {
+    use sqlx::{Connection, Row};
+    let db = TestDb::sqlite().await;
+    let a = org(&db.store, "alpha").await;
+    let rows: Vec<_> = (0..50).map(|n| txn(n, "Operating", 5, "Acme")).collect();
+    assert_eq!(import(&db.store, a, &rows).await, 50);
+
+    let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    let opcodes: Vec<String> = sqlx::query(
+        "EXPLAIN INSERT INTO transactions (org_id, source, import_id, account_id, posted_on, \
+         amount_minor, currency, original_amount_minor, original_currency, counterparty, \
+         description, category, is_transfer, external_id) \
+         VALUES (X'00', 'csv', 1, 1, '2026-01-01', 1, 'USD', 1, 'USD', 'c', 'd', 'k', 0, 'e') \
+         ON CONFLICT (org_id, external_id) DO NOTHING",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<String, _>("opcode"))
+    .collect();
+    assert!(opcodes.iter().any(|o| o == "IdxInsert"), "{opcodes:?}");
+    assert!(
+        !opcodes.iter().any(|o| o == "OpenEphemeral"),
+        "a temporary index per inserted row: {opcodes:?}"
+    );
+
+    let (partial, entries): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT partial FROM pragma_index_list('transactions') \
+         WHERE name = 'transactions_by_source'), \
+         (SELECT count(*) FROM transactions INDEXED BY transactions_by_source \
+         WHERE org_id = (SELECT id FROM organisations WHERE slug = 'alpha') \
+         AND source_id IS NOT NULL)",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!((partial, entries), (1, 0));
+
+    for (class, accepted) in [("transfer", true), ("financing", true), ("sideways", false)] {
+        let done = sqlx::query("UPDATE transactions SET class_override = $1 WHERE id = (SELECT min(id) FROM transactions)")
+            .bind(class)
+            .execute(&mut conn)
+            .await;
+        assert_eq!(done.is_ok(), accepted, "{class}: {done:?}");
+    }
+    let (integrity,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}
