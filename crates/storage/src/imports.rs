@@ -13,7 +13,7 @@ use crate::books::books_changed;
 use crate::corrections::{apply_rules_to_new, rules_mark};
 use crate::documents::{NewDocument, upsert_in};
 use crate::error::{Result, StorageError};
-use crate::scope::Tx;
+use crate::scope::{Conn, Tx};
 use crate::search_index::NewRows;
 use crate::transactions::NewTransaction;
 use chrono::Utc;
@@ -191,9 +191,10 @@ impl ImportTx {
             let currency = Currency::parse(&r.currency).unwrap_or(self.currency);
             account_ids.push(self.ensure_account_in(&r.account, currency, 0).await?);
         }
-        let added = match &mut self.tx {
-            Tx::Sqlite(_) => self.insert_sqlite(rows, &account_ids).await?,
-            Tx::Pg(_) => self.insert_pg(rows, &account_ids).await?,
+        let added = if self.tx.is_sqlite() {
+            self.insert_sqlite(rows, &account_ids).await?
+        } else {
+            self.insert_pg(rows, &account_ids).await?
         };
         self.rows_read += rows.len() as u64;
         self.rows_added += added;
@@ -272,7 +273,7 @@ impl ImportTx {
 
     async fn insert_sqlite(&mut self, rows: &[NewTransaction], account_ids: &[i64]) -> Result<u64> {
         let constants = self.constant_columns();
-        let Tx::Sqlite(tx) = &mut self.tx else {
+        let Conn::Sqlite(tx) = self.tx.conn_for_writes() else {
             unreachable!("called only on SQLite")
         };
         let mut inputs = rows
@@ -299,7 +300,7 @@ impl ImportTx {
     async fn insert_pg(&mut self, rows: &[NewTransaction], account_ids: &[i64]) -> Result<u64> {
         let first_time = !self.pg_stage_ready;
         self.pg_stage_ready = true;
-        let Tx::Pg(tx) = &mut self.tx else {
+        let Conn::Pg(tx) = self.tx.conn_for_writes() else {
             unreachable!("called only on PostgreSQL")
         };
         if first_time {
