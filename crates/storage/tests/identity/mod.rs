@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod memberships;
+mod recent_reads;
 mod sessions_and_tokens;
 
 use crate::support::TestDb;
