@@ -11,6 +11,7 @@ mod killed_sync;
 mod many_instances;
 mod postgres_restart;
 mod proxy;
+mod sync_check;
 
 use std::path::PathBuf;
 
