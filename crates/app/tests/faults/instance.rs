@@ -3,7 +3,7 @@
 
 use crate::cli_support::{Server, Workspace};
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 /// The users' password is printed once by `flowsense user create`.
@@ -108,15 +108,32 @@ pub fn send(
     body: &str,
     timeout: Duration,
 ) -> Result<Answer, String> {
+    send_from(None, method, url, headers, body, timeout)
+}
+
+/// [`send`] from `source`, an address of this machine (another loopback address such as
+/// `127.8.9.2`): a client with an address of its own, as a proxy in front sees it.
+pub fn send_from(
+    source: Option<IpAddr>,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    timeout: Duration,
+) -> Result<Answer, String> {
     let started = Instant::now();
     let rest = url.strip_prefix("http://").expect("an http URL");
     let (host, path) = rest
         .split_once('/')
         .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
     let address = host
-        .parse::<std::net::SocketAddr>()
+        .parse::<SocketAddr>()
         .map_err(|e| format!("{host}: {e}"))?;
-    let mut s = TcpStream::connect_timeout(&address, timeout).map_err(|e| e.to_string())?;
+    let mut s = match source {
+        None => TcpStream::connect_timeout(&address, timeout),
+        Some(source) => connect_from(source, address, timeout),
+    }
+    .map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(timeout)).unwrap();
     s.set_write_timeout(Some(timeout)).unwrap();
     let extra: String = headers
@@ -150,6 +167,28 @@ pub fn send(
         headers,
         body: body.to_owned(),
         took,
+    })
+}
+
+/// A connection to `address` bound to `source` first (the standard library connects from
+/// whichever address the kernel picks).
+fn connect_from(
+    source: IpAddr,
+    address: SocketAddr,
+    timeout: Duration,
+) -> std::io::Result<TcpStream> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::new(source, 0))?;
+        let stream = tokio::time::timeout(timeout, socket.connect(address))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+        let stream = stream.into_std()?;
+        stream.set_nonblocking(false)?;
+        Ok(stream)
     })
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const API_ALLOWANCE: usize = 12;
 
 /// `FLOWSENSE_TEST_REDIS_URL`, default the local Redis.
-fn redis_url() -> String {
+pub(super) fn redis_url() -> String {
     #[expect(clippy::disallowed_methods, reason = "the test's own setting")]
     std::env::var("FLOWSENSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }

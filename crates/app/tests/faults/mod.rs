@@ -1,13 +1,17 @@
 //! Faults and many instances, with real processes: `flowsense serve` on a PostgreSQL cluster of
 //! the test's own that the test stops and starts, and several `serve` processes on one database.
 //! They run when the PostgreSQL tests are switched on (`FLOWSENSE_TEST_POSTGRES_URL`) and the
-//! server's binaries are installed.
+//! server's binaries are installed (and, behind a proxy, HAProxy).
 
+mod behind_proxy;
 mod cluster;
 pub(crate) mod instance;
 mod killed_job;
+mod killed_sync;
 mod many_instances;
 mod postgres_restart;
+mod proxy;
+mod sync_check;
 
 use std::path::PathBuf;
 

@@ -46,6 +46,9 @@ pub struct FakeConfig {
     pub max_concurrent: usize,
     /// `x_refresh_token_expires_in` (Intuit's sample: 8,726,400 s, about 101 days).
     pub refresh_token_lifetime: chrono::Duration,
+    /// `expires_in` of every access token (Intuit: 3,600 s). Shorter makes a client refresh,
+    /// and so rotate the refresh token, during a long sync.
+    pub access_token_lifetime: chrono::Duration,
 }
 
 impl Default for FakeConfig {
@@ -59,6 +62,7 @@ impl Default for FakeConfig {
             throttle_window: Duration::from_secs(60),
             max_concurrent: 10,
             refresh_token_lifetime: chrono::Duration::seconds(8_726_400),
+            access_token_lifetime: chrono::Duration::seconds(3600),
         }
     }
 }

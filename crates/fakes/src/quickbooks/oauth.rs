@@ -27,7 +27,6 @@ use std::sync::Arc;
 
 /// The accounting scope (oauth-jsclient `OAuthClient.scopes.Accounting`).
 pub const ACCOUNTING_SCOPE: &str = "com.intuit.quickbooks.accounting";
-const ACCESS_LIFETIME_SECONDS: i64 = 3600;
 /// Authorization codes are short-lived and single-use.
 const TITLE: &str = "Intuit — connect to QuickBooks (fake)";
 const CODE_LIFETIME_MINUTES: i64 = 5;
@@ -224,11 +223,12 @@ pub async fn token(
     let access = format!("eyJ{}", random_token());
     let refresh = format!("AB11{}", &random_token()[..48]);
     let refresh_life = shared.config.refresh_token_lifetime;
+    let access_life = shared.config.access_token_lifetime;
     inner.access.insert(
         access.clone(),
         TokenState {
             grant,
-            expires: now + Duration::seconds(ACCESS_LIFETIME_SECONDS),
+            expires: now + access_life,
             spent: false,
         },
     );
@@ -246,7 +246,7 @@ pub async fn token(
         "token_type": "bearer",
         "access_token": access,
         "refresh_token": refresh,
-        "expires_in": ACCESS_LIFETIME_SECONDS,
+        "expires_in": access_life.num_seconds(),
         "x_refresh_token_expires_in": refresh_life.num_seconds(),
     });
     let wants_hard = headers
