@@ -355,13 +355,13 @@ pub async fn run_blocking<T: Send + 'static>(
 ///
 /// # Errors
 /// A database failure; a panic inside `f`.
-#[tracing::instrument(level = "debug", skip_all, fields(org = %who.org, user = %who.user))]
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn read_org_analysis<T: Send + 'static>(
     ctx: &crate::Context,
     who: &crate::orgs::OrgAccess,
     f: impl FnOnce(&Analysis) -> T + Send + 'static,
 ) -> Result<(Organisation, T), AnalysisError> {
-    let org = ctx.store.recent_org(who.org).await?;
+    let org = ctx.store.org(who.org).await?;
     let value = with_shown_analysis(ctx, &org, f).await?;
     Ok((org, value))
 }
@@ -372,12 +372,12 @@ pub async fn read_org_analysis<T: Send + 'static>(
 ///
 /// # Errors
 /// A database failure.
-#[tracing::instrument(level = "debug", skip_all, fields(org = %who.org, user = %who.user))]
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn org_analysis(
     ctx: &crate::Context,
     who: &crate::orgs::OrgAccess,
 ) -> Result<(Organisation, Arc<Analysis>), AnalysisError> {
-    let org = ctx.store.recent_org(who.org).await?;
+    let org = ctx.store.org(who.org).await?;
     let (a, _) = shown_analysis(ctx, &org).await?;
     Ok((org, a))
 }

@@ -4,7 +4,7 @@
 use crate::args::{Sql, bind_args, sql, sql_text};
 use crate::crypto::{KeyCache, Keyring};
 use crate::error::{Result, StorageError};
-use crate::scope::{BothRow, Conn, Tx, safe};
+use crate::scope::{BothRow, Tx, safe};
 use flowsense_core::{OrgId, UserId};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -79,8 +79,6 @@ pub struct Store {
     pub(crate) jobs_enqueued: Arc<tokio::sync::Notify>,
     /// The PostgreSQL database as its owner reaches it (backups); `None` on SQLite.
     pub(crate) postgres: Option<crate::backup::postgres::PgDatabase>,
-    /// The session, user, role and organisation reads of recent requests (`recent.rs`).
-    pub(crate) recent: Arc<crate::recent::RecentReads>,
 }
 
 impl std::fmt::Debug for Store {
@@ -123,7 +121,6 @@ impl Store {
             }),
             jobs_enqueued: Arc::default(),
             postgres,
-            recent: Arc::default(),
         };
         if store.crypto.is_some()
             && let Err(e) = store.prepare_keys().await
@@ -315,8 +312,8 @@ impl Store {
     /// A transaction that sees no organisation (for users, organisations, sessions).
     pub(crate) async fn begin(&self) -> Result<Tx> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::new(Conn::Sqlite(p.begin().await?), self.recent.clone()),
-            Pool::Pg(p) => Tx::new(Conn::Pg(p.begin().await?), self.recent.clone()),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }
 
@@ -359,7 +356,7 @@ impl Store {
     /// A transaction scoped to one organisation.
     pub(crate) async fn scoped(&self, org: OrgId) -> Result<Tx> {
         let mut tx = self.begin().await?;
-        if tx.is_pg() {
+        if let Tx::Pg(_) = tx {
             tx.execute(sql!("postgres-only/scope/org").arg(org.to_string()))
                 .await?;
         }
@@ -369,7 +366,7 @@ impl Store {
     /// A transaction that sees one user's memberships across their organisations.
     pub(crate) async fn scoped_user(&self, user: UserId) -> Result<Tx> {
         let mut tx = self.begin().await?;
-        if tx.is_pg() {
+        if let Tx::Pg(_) = tx {
             tx.execute(sql!("postgres-only/scope/user").arg(user.to_string()))
                 .await?;
         }
@@ -379,7 +376,7 @@ impl Store {
     /// A transaction for work that spans organisations on purpose (the job worker, key status).
     pub(crate) async fn system_across_orgs(&self) -> Result<Tx> {
         let mut tx = self.begin().await?;
-        if tx.is_pg() {
+        if let Tx::Pg(_) = tx {
             tx.execute(sql!("postgres-only/scope/system")).await?;
         }
         Ok(tx)

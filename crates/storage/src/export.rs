@@ -9,7 +9,7 @@ use crate::audit::AuditEntry;
 use crate::error::Result;
 use crate::import_history::ImportRecord;
 use crate::invitations::Invitation;
-use crate::scope::Conn;
+use crate::scope::Tx;
 use chrono::{DateTime, NaiveDate, Utc};
 use flowsense_core::OrgId;
 use futures_util::TryStreamExt;
@@ -263,9 +263,9 @@ impl Store {
                 }
             }};
         }
-        match tx.conn_for_reads() {
-            Conn::Sqlite(t) => drain!(&mut **t),
-            Conn::Pg(t) => drain!(&mut **t),
+        match &mut tx {
+            Tx::Sqlite(t) => drain!(&mut **t),
+            Tx::Pg(t) => drain!(&mut **t),
         }
         if !batch.is_empty() {
             sent += batch.len() as u64;

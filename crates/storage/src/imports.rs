@@ -13,7 +13,7 @@ use crate::books::books_changed;
 use crate::corrections::{apply_rules_to_new, rules_mark};
 use crate::documents::{NewDocument, upsert_in};
 use crate::error::{Result, StorageError};
-use crate::scope::{Conn, Tx};
+use crate::scope::Tx;
 use crate::search_index::NewRows;
 use crate::transactions::NewTransaction;
 use chrono::Utc;
@@ -88,15 +88,7 @@ pub struct ImportTx {
     /// Set once the import queues a job: the workers are woken when it commits.
     jobs_queued: bool,
     jobs_enqueued: Arc<Notify>,
-    /// PostgreSQL as its owner, to refresh the planner's statistics after a large import.
-    postgres: Option<crate::backup::postgres::PgDatabase>,
 }
-
-/// Rows an import adds before PostgreSQL's statistics of `transactions` are refreshed at once.
-/// Until they are, the planner takes an organisation to hold a few hundred rows and pages
-/// through a million by reading and sorting all of them (4.9 s, measured; 0.4 ms with
-/// statistics), while autovacuum may be a minute away, or off.
-const ANALYZE_AFTER_ROWS: u64 = 10_000;
 
 impl Store {
     /// Starts an import into `org`.
@@ -132,7 +124,6 @@ impl Store {
             new_rows,
             jobs_queued: false,
             jobs_enqueued: self.jobs_enqueued.clone(),
-            postgres: self.postgres.clone(),
             source: meta.source.clone(),
             currency: meta.currency,
             accounts: HashMap::new(),
@@ -203,16 +194,14 @@ impl ImportTx {
             let currency = Currency::parse(&r.currency).unwrap_or(self.currency);
             account_ids.push(self.ensure_account_in(&r.account, currency, 0).await?);
         }
-        let added = if self.tx.is_sqlite() {
-            let bulk = self
-                .sqlite
-                .get_or_insert_with(|| SqliteBulk::new(self.org, &self.source, self.import_id));
-            let Conn::Sqlite(conn) = self.tx.conn_for_writes() else {
-                unreachable!("SQLite was checked above")
-            };
-            bulk.insert(conn, rows, &account_ids).await?
-        } else {
-            self.insert_pg(rows, &account_ids).await?
+        let added = match &mut self.tx {
+            Tx::Sqlite(conn) => {
+                let bulk = self
+                    .sqlite
+                    .get_or_insert_with(|| SqliteBulk::new(self.org, &self.source, self.import_id));
+                bulk.insert(conn, rows, &account_ids).await?
+            }
+            Tx::Pg(_) => self.insert_pg(rows, &account_ids).await?,
         };
         self.rows_read += rows.len() as u64;
         self.rows_added += added;
@@ -275,21 +264,13 @@ impl ImportTx {
         if self.jobs_queued {
             self.jobs_enqueued.notify_one();
         }
-        if let Some(db) = self
-            .postgres
-            .filter(|_| self.rows_added >= ANALYZE_AFTER_ROWS)
-            && let Err(e) = db.analyze_transactions().await
-        {
-            // The import is kept: only the plans wait for autovacuum.
-            tracing::warn!(error = %flowsense_core::ErrorChain(&e), "refreshing the statistics after an import failed");
-        }
         Ok(summary)
     }
 
     async fn insert_pg(&mut self, rows: &[NewTransaction], account_ids: &[i64]) -> Result<u64> {
         let first_time = !self.pg_stage_ready;
         self.pg_stage_ready = true;
-        let Conn::Pg(tx) = self.tx.conn_for_writes() else {
+        let Tx::Pg(tx) = &mut self.tx else {
             unreachable!("called only on PostgreSQL")
         };
         if first_time {

@@ -112,7 +112,7 @@ pub(crate) async fn enqueue_in(tx: &mut Tx, job: &NewJob, now: DateTime<Utc>) ->
             "a job needs at least one attempt".into(),
         ));
     }
-    if job.org.is_none() && tx.is_pg() {
+    if job.org.is_none() && matches!(tx, Tx::Pg(_)) {
         // A job of no organisation is visible to the system scope only (row-level security).
         tx.execute(sql!("postgres-only/scope/system")).await?;
     }
@@ -198,10 +198,9 @@ impl Store {
     ) -> Result<Vec<ClaimedJob>> {
         let mut tx = self.system_across_orgs().await?;
         tx.execute(sql!("jobs/bury_abandoned").arg(now)).await?;
-        let claim = if tx.is_sqlite() {
-            sql!("sqlite-only/jobs/claim")
-        } else {
-            sql!("postgres-only/jobs/claim")
+        let claim = match tx {
+            Tx::Sqlite(_) => sql!("sqlite-only/jobs/claim"),
+            Tx::Pg(_) => sql!("postgres-only/jobs/claim"),
         };
         let claimed: Vec<ClaimedJob> = tx
             .fetch_all(claim.arg(owner).arg(now + lease).arg(now).arg(limit.max(0)))

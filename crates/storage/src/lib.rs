@@ -57,7 +57,6 @@ mod pending_grants;
 mod pending_uploads;
 mod planned;
 mod rates;
-mod recent;
 mod retention;
 mod scope;
 pub mod search_index;
@@ -107,7 +106,6 @@ pub use pending_grants::{GrantContents, NewPendingGrant, PendingGrant, PendingTe
 pub use pending_uploads::{NewPendingUpload, PendingUpload};
 pub use planned::{NewPlannedItem, PlannedItem, SavedScenario};
 pub use rates::{RateSource, StoredRate};
-pub use recent::RECENT_FOR;
 pub use retention::PurgeBatch;
 pub use sessions::{NewSession, Session};
 pub use sso::{LinkedIdentity, NewSsoState, OrgSsoPolicy, SsoState};

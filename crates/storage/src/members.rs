@@ -38,7 +38,7 @@ fn parse_role(s: &str) -> Result<Role> {
 /// Serialises admin-count checks on PostgreSQL (SQLite runs one writer at a time, and each
 /// guarded statement below is a single conditional write).
 async fn lock_org(tx: &mut Tx, org: OrgId) -> Result<()> {
-    if tx.is_pg() {
+    if let Tx::Pg(_) = tx {
         // PostgreSQL only: SQLite has no FOR UPDATE.
         tx.execute(sql!("postgres-only/orgs/lock").arg(org)).await?;
     }

@@ -68,7 +68,7 @@ async fn memberships(tx: &mut Tx, user: UserId) -> Result<Vec<MembershipRow>> {
 /// PostgreSQL only: lets the rest of the transaction see `org` (row-level security), the same
 /// `set_config` a scoped transaction starts with. SQLite has no row-level security.
 async fn see_org(tx: &mut Tx, org: OrgId) -> Result<()> {
-    if tx.is_pg() {
+    if let Tx::Pg(_) = tx {
         tx.execute(sql!("postgres-only/scope/org").arg(org.to_string()))
             .await?;
     }
@@ -187,7 +187,7 @@ impl Store {
             }
             let org = OrgId(m.org_id);
             see_org(&mut tx, org).await?;
-            if tx.is_pg() {
+            if let Tx::Pg(_) = tx {
                 // PostgreSQL only (SQLite runs one writer at a time): two admins deleting their
                 // accounts at once are serialised here, so the second sees the first gone.
                 tx.execute(sql!("postgres-only/orgs/lock").arg(org)).await?;

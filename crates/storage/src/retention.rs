@@ -13,6 +13,7 @@ use crate::Store;
 use crate::args::sql;
 use crate::books::books_changed;
 use crate::error::Result;
+use crate::scope::Tx;
 use chrono::{DateTime, NaiveDate, Utc};
 use flowsense_core::OrgId;
 
@@ -62,9 +63,9 @@ impl Store {
             .await?;
         let (end_day, end_id) = next.unwrap_or((cutoff, i64::MIN));
         let batch = |sql: crate::args::Sql| sql.arg(org).arg(end_day).arg(end_id);
-        let purged = match (tx.is_pg(), keep_rollups) {
+        let purged = match (&tx, keep_rollups) {
             // One statement: the rows deleted are, by construction, the rows added up.
-            (true, true) => {
+            (Tx::Pg(_), true) => {
                 let (purged,): (i64,) = tx
                     .fetch_one(batch(sql!("postgres-only/retention/roll_up_and_delete")))
                     .await?;
@@ -72,7 +73,7 @@ impl Store {
             }
             // SQLite has no DELETE in a WITH clause; the write lock taken above keeps the
             // three statements on the same rows.
-            (false, true) => {
+            (Tx::Sqlite(_), true) => {
                 tx.execute(batch(sql!("sqlite-only/retention/roll_up_months")))
                     .await?;
                 tx.execute(batch(sql!("sqlite-only/retention/roll_up_weeks")))

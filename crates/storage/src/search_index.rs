@@ -49,10 +49,9 @@ pub fn search_index_job(org: OrgId, now: DateTime<Utc>) -> NewJob {
 /// The newest transaction id of the whole database (SQLite) or the last one handed out
 /// (PostgreSQL): every row inserted after this has a larger id.
 async fn newest_id(tx: &mut Tx) -> Result<i64> {
-    let statement = if tx.is_sqlite() {
-        sql!("sqlite-only/search/mark")
-    } else {
-        sql!("postgres-only/search/mark")
+    let statement = match tx {
+        Tx::Sqlite(_) => sql!("sqlite-only/search/mark"),
+        Tx::Pg(_) => sql!("postgres-only/search/mark"),
     };
     let (newest,): (i64,) = tx.fetch_one(statement).await?;
     Ok(newest)
@@ -123,10 +122,9 @@ impl NewRows {
 /// the range are skipped; on PostgreSQL a row indexed already is left as it is (its updates
 /// reached it through the trigger).
 async fn index_range(tx: &mut Tx, org: OrgId, first: i64, last: i64) -> Result<u64> {
-    let statement = if tx.is_sqlite() {
-        sql!("sqlite-only/search/index_range")
-    } else {
-        sql!("postgres-only/search/index_range")
+    let statement = match tx {
+        Tx::Sqlite(_) => sql!("sqlite-only/search/index_range"),
+        Tx::Pg(_) => sql!("postgres-only/search/index_range"),
     };
     tx.execute(statement.arg(org).arg(first).arg(last)).await
 }

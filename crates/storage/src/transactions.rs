@@ -154,8 +154,8 @@ struct Search {
 
 impl Search {
     async fn of(tx: &mut crate::scope::Tx, query: String) -> Result<Self> {
-        let few = match tx.is_sqlite() {
-            true => {
+        let few = match tx {
+            crate::scope::Tx::Sqlite(_) => {
                 let (n,): (i64,) = tx
                     .fetch_one(
                         sql!("sqlite-only/search/match_count")
@@ -165,7 +165,7 @@ impl Search {
                     .await?;
                 n <= FEW_MATCHES
             }
-            false => false,
+            crate::scope::Tx::Pg(_) => false,
         };
         Ok(Self { query, few })
     }
@@ -213,7 +213,7 @@ impl Store {
             }
             Some(Some(terms)) => vec![Group::Whole(terms)],
         };
-        let base = self.recent_org(org).await?.settings.base_currency;
+        let base = self.org(org).await?.settings.base_currency;
         let mut tx = self.scoped(org).await?;
         let mut items: Vec<StoredTransaction> = Vec::new();
         for group in &groups {

@@ -144,10 +144,6 @@ impl TestDb {
                     .map(|done| done.rows_affected())
             }
         };
-        // Written around the store: its recent reads of sessions, users, roles and
-        // organisations would otherwise hold for up to a second, as after another instance's
-        // write.
-        self.store.forget_recent_reads();
         done.expect("the raw statement")
     }
 

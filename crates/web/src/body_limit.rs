@@ -4,7 +4,7 @@
 
 use crate::ApiError;
 use crate::routes::DEFAULT_BODY_LIMIT;
-use axum::body::{Body, HttpBody};
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
 use axum::http::header;
 use axum::middleware::Next;
@@ -23,10 +23,6 @@ pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large(limit).into_response();
-    }
-    // A request without a body (most are GETs) has nothing to count.
-    if req.body().is_end_stream() {
-        return next.run(req).await;
     }
     next.run(req.map(|b| Body::new(http_body_util::Limited::new(b, limit))))
         .await

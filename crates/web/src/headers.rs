@@ -5,7 +5,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::sync::Arc;
 
 /// No inline script or style, no third-party hosts, no framing.
 pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -40,43 +39,22 @@ pub(crate) fn form_targets(state: &AppState) -> Vec<String> {
     targets
 }
 
-/// The headers every answer gets, worked out once per router: this instance's policy
-/// ([`content_security_policy`] with [`form_targets`]) and the other security headers.
-pub(crate) struct ResponseHeaders {
-    content_security_policy: HeaderValue,
-}
-
-impl ResponseHeaders {
-    pub(crate) fn new(state: &AppState) -> Self {
-        let policy = content_security_policy(&form_targets(state));
-        Self {
-            content_security_policy: HeaderValue::from_str(&policy)
-                .unwrap_or_else(|_| HeaderValue::from_static(CONTENT_SECURITY_POLICY)),
-        }
-    }
-}
-
-/// Every answer: this instance's policy unless the handler set its own, each other security
-/// header the handler did not set, and `Cache-Control: no-store` on answers to requests with
-/// credentials ([`wants_no_store`]). One layer for all three.
-pub(crate) async fn response_headers(
-    State(headers): State<Arc<ResponseHeaders>>,
-    req: Request,
-    next: Next,
+/// Sets this instance's policy ([`content_security_policy`] with [`form_targets`]) on every
+/// answer that did not set its own; [`add_security_headers`] then fills in the rest.
+pub(crate) async fn add_content_security_policy(
+    State(state): State<AppState>,
+    mut response: Response,
 ) -> Response {
-    let no_store = wants_no_store(&req);
-    let mut response = next.run(req).await;
-    let h = response.headers_mut();
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            headers.content_security_policy.clone(),
-        );
+    if !response
+        .headers()
+        .contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&content_security_policy(&form_targets(&state)))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    if no_store {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    add_security_headers(response).await
+    response
 }
 
 /// `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` with form
@@ -107,13 +85,19 @@ pub(crate) async fn add_security_headers(mut response: Response) -> Response {
     response
 }
 
-/// Whether the answer gets `Cache-Control: no-store`: every answer to a request that carried credentials (a cookie or
+/// `Cache-Control: no-store` on every answer to a request that carried credentials (a cookie or
 /// an `Authorization` header): personal pages and JSON — the CSRF token of `/api/v1/me`, members,
 /// the audit log — must not be kept by a browser or a shared cache. Static assets keep their own
 /// caching; they are the same for everyone.
-fn wants_no_store(req: &Request) -> bool {
+pub(crate) async fn no_store_when_authenticated(req: Request, next: Next) -> Response {
     let credentials = req.headers().contains_key(header::AUTHORIZATION)
         || req.headers().contains_key(header::COOKIE);
     let asset = req.uri().path().starts_with("/assets/") || req.uri().path() == "/favicon.ico";
-    credentials && !asset
+    let mut response = next.run(req).await;
+    if credentials && !asset {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }

@@ -3,20 +3,12 @@
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::IntoResponse;
 use flowsense_service::instance;
 use serde_json::{Value, json};
 
-/// The process is up (a constant body: load balancers ask often).
-pub(crate) async fn healthz() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        r#"{"status":"ok"}"#,
-    )
+/// The process is up.
+pub(crate) async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
 }
 
 /// The process can serve: its database answers and its schema is current.

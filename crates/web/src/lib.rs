@@ -14,7 +14,6 @@ pub mod openapi;
 mod org_path;
 mod pages;
 mod rate_limit;
-mod request_id;
 mod respond;
 pub mod routes;
 mod state;
@@ -29,11 +28,10 @@ pub use tls::{HSTS, SelfSigned, TlsError, self_signed_tls_config, serve_tls, tls
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
-use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -52,9 +50,6 @@ pub fn operator_router(state: AppState) -> Router {
 
 fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    // This instance's policy, worked out once for every answer (its form targets are the
-    // configured providers, fixed for the life of the router).
-    let answer_headers = Arc::new(headers::ResponseHeaders::new(&state));
     routes
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(
@@ -75,21 +70,20 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                     axum::http::header::AUTHORIZATION,
                     axum::http::header::COOKIE,
                 ]))
-                .layer(SetRequestIdLayer::new(
-                    request_id.clone(),
-                    request_id::SequentialRequestIds::new(),
-                ))
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                         let route = req
                             .extensions()
                             .get::<axum::extract::MatchedPath>()
-                            .map_or("unmatched", |p| p.as_str());
+                            .map_or("unmatched", |p| p.as_str())
+                            .to_owned();
                         let id = req
                             .headers()
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
-                            .unwrap_or("");
+                            .unwrap_or("")
+                            .to_owned();
                         // The route template, never the raw path (it may carry ids or queries).
                         // The extractors record the organisation and user once they know them.
                         tracing::info_span!(
@@ -117,9 +111,17 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                     Duration::from_secs(30),
                 ))
                 .layer(axum::middleware::from_fn(body_limit::limit_body))
-                .layer(axum::middleware::from_fn_with_state(
-                    answer_headers,
-                    headers::response_headers,
+                .layer(axum::middleware::from_fn(
+                    headers::no_store_when_authenticated,
+                ))
+                .layer(axum::middleware::map_response(
+                    headers::add_security_headers,
+                ))
+                // Inside the layer above (a ServiceBuilder's later layers wrap closer to the
+                // handler), so this instance's policy is set before the defaults fill in.
+                .layer(axum::middleware::map_response_with_state(
+                    state,
+                    headers::add_content_security_policy,
                 )),
         )
 }

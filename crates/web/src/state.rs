@@ -76,17 +76,10 @@ pub struct Deployment {
     pub security_contact: Option<crate::SecurityContact>,
 }
 
-/// What every handler can reach: the services' [`Context`] (which it dereferences to, through
-/// [`AppStateParts`], so a handler passes `&state` to a service function) and what only the web
-/// needs. One reference count to clone: every middleware layer and handler clones the state of
-/// each request. A change through `&mut` (the builders below, tests) copies the parts first if
-/// another clone shares them, so clones never see each other's changes.
+/// What every handler can reach: the services' [`Context`] (which it dereferences to, so a
+/// handler passes `&state` to a service function) and what only the web needs. Cheap to clone.
 #[derive(Clone)]
-pub struct AppState(Arc<AppStateParts>);
-
-/// What an [`AppState`] holds.
-#[derive(Clone)]
-pub struct AppStateParts {
+pub struct AppState {
     pub services: Context,
     pub settings: Arc<AuthSettings>,
     pub deployment: Arc<Deployment>,
@@ -99,23 +92,10 @@ pub struct AppStateParts {
     pub metrics_token: Option<Arc<secrecy::SecretString>>,
 }
 
-impl std::ops::Deref for AppStateParts {
+impl std::ops::Deref for AppState {
     type Target = Context;
     fn deref(&self) -> &Context {
         &self.services
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = AppStateParts;
-    fn deref(&self) -> &AppStateParts {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for AppState {
-    fn deref_mut(&mut self) -> &mut AppStateParts {
-        Arc::make_mut(&mut self.0)
     }
 }
 
@@ -156,14 +136,14 @@ impl AppState {
             Some(set) => services.with_breached_passwords(set.clone()),
             None => services,
         };
-        Ok(Self(Arc::new(AppStateParts {
+        Ok(Self {
             services,
             settings: Arc::new(settings),
             deployment: Arc::new(Deployment::default()),
             bookkeeping_writers: Arc::new(tokio::sync::Semaphore::new(2)),
             cron: None,
             metrics_token: None,
-        })))
+        })
     }
 
     /// The same state counting its rate limits in the Redis at `url`, together with every
@@ -172,24 +152,21 @@ impl AppState {
     /// # Errors
     /// The URL is not a Redis URL (the error does not repeat it).
     pub fn with_shared_limits(mut self, url: &str) -> Result<Self, BadRedisUrl> {
-        self.services = self
-            .services
-            .clone()
-            .with_shared_limits(SharedLimits::open(url)?);
+        self.services = self.services.with_shared_limits(SharedLimits::open(url)?);
         Ok(self)
     }
 
     /// The same state with its own analytics cache (say, of other bounds).
     #[must_use]
     pub fn with_analytics_cache(mut self, cache: AnalyticsCache) -> Self {
-        self.services = self.services.clone().with_analytics_cache(cache);
+        self.services = self.services.with_analytics_cache(cache);
         self
     }
 
     /// The same state reading time from `clock` (tests move a `ManualClock`).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.services = self.services.clone().with_clock(clock);
+        self.services = self.services.with_clock(clock);
         self
     }
 

@@ -327,7 +327,7 @@ pub async fn transactions_to_export(
 ///
 /// # Errors
 /// A database failure.
-#[tracing::instrument(level = "debug", skip_all, fields(org = %who.org, user = %who.user))]
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn transactions(
     ctx: &Context,
     who: &OrgAccess,

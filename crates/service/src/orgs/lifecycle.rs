@@ -20,7 +20,7 @@ pub struct Me {
 }
 
 /// The signed-in user, their organisations and roles, and the session's CSRF token.
-#[tracing::instrument(level = "debug", skip_all, fields(user = %current.id()))]
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn me(ctx: &Context, current: &Caller) -> Result<Me, OrgError> {
     Ok(Me {
         user: UserView::from(&current.user),
@@ -36,18 +36,18 @@ pub async fn me(ctx: &Context, current: &Caller) -> Result<Me, OrgError> {
 ///
 /// # Errors
 /// A database failure.
-#[tracing::instrument(level = "debug", skip_all, fields(user = %current.id()))]
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn organisations_of(ctx: &Context, current: &Caller) -> Result<Vec<UserOrg>, OrgError> {
-    Ok(ctx.store.recent_orgs_of_user(current.id()).await?)
+    Ok(ctx.store.orgs_of_user(current.id()).await?)
 }
 
 /// One organisation of the caller, with its settings.
 ///
 /// # Errors
 /// A database failure.
-#[tracing::instrument(level = "debug", skip_all, fields(org = %who.org, user = %who.user))]
+#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn organisation(ctx: &Context, who: &OrgAccess) -> Result<Organisation, OrgError> {
-    Ok(ctx.store.recent_org(who.org).await?)
+    Ok(ctx.store.org(who.org).await?)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -81,7 +81,7 @@ pub(crate) fn parse_org_name(raw: &str) -> Result<PlainName, String> {
 /// # Errors
 /// An unconfirmed e-mail address; [`OrgError::Invalid`] or [`OrgError::SlugTaken`] on a form
 /// field; a database failure.
-#[tracing::instrument(level = "debug", skip_all, fields(user = %current.id()))]
+#[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn create(
     ctx: &Context,
     current: &Caller,

@@ -41,10 +41,10 @@ impl OrgAccess {
         caller.require_verified_email()?;
         let role = ctx
             .store
-            .recent_role_in(org, caller.id())
+            .role_in(org, caller.id())
             .await?
             .ok_or(OrgError::NotFound)?;
-        if !caller.user.mfa_enabled && ctx.store.recent_org(org).await?.settings.mfa_required {
+        if !caller.user.mfa_enabled && ctx.store.org(org).await?.settings.mfa_required {
             return Err(OrgError::MfaRequired);
         }
         if !role.allows(needed) {

@@ -292,10 +292,9 @@ async fn write_movements(
         return Ok(0);
     }
     let rows: Vec<MovementRow<'_>> = rows.into_values().collect();
-    let statement = if tx.is_sqlite() {
-        sql!("sqlite-only/synced/upsert_movements")
-    } else {
-        sql!("postgres-only/synced/upsert_movements")
+    let statement = match tx {
+        Tx::Sqlite(_) => sql!("sqlite-only/synced/upsert_movements"),
+        Tx::Pg(_) => sql!("postgres-only/synced/upsert_movements"),
     };
     tx.execute(statement.arg(org).arg(provider).arg(json(&rows)?))
         .await
@@ -329,7 +328,7 @@ async fn remove_stale(
     prefix: &str,
     changes: &[BookChange],
 ) -> Result<u64> {
-    let sqlite = tx.is_sqlite();
+    let sqlite = matches!(tx, Tx::Sqlite(_));
     let mut removed = 0;
     let states = final_states(changes);
     let replaced = &states.movements;

@@ -35,7 +35,7 @@ pub(super) async fn mark_seen(
     changes: &[BookChange],
     run: &str,
 ) -> Result<()> {
-    let sqlite = tx.is_sqlite();
+    let sqlite = matches!(tx, Tx::Sqlite(_));
     let sources: Vec<String> = final_states(changes)
         .movements
         .keys()

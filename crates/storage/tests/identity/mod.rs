@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod memberships;
-mod recent_reads;
 mod sessions_and_tokens;
 
 use crate::support::TestDb;

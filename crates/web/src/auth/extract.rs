@@ -1,8 +1,6 @@
 //! Permissions in types. A handler's signature says what it needs:
 //! `CurrentUser` (signed in), `Viewer` / `Member` / `Admin` (a role in the `{org}` of the path,
-//! checked against memberships on every request), `RecentAuth` (step-up), `ClientInfo`. The
-//! session, user, role and organisation come from `Store::recent_*`: the database, or this
-//! instance's reading of it from under a second ago with no write of its own since (SECURITY.md).
+//! loaded fresh from memberships on every request), `RecentAuth` (step-up), `ClientInfo`.
 
 use super::session::session_token_from;
 use crate::org_path::{OrgPath, replace_org_segment};
@@ -84,7 +82,7 @@ async fn enabled_user(
     state: &AppState,
     user: flowsense_core::UserId,
 ) -> Result<flowsense_storage::User, ApiError> {
-    let user = state.store.recent_user(user).await?;
+    let user = state.store.user(user).await?;
     if user.disabled_at.is_some() {
         return Err(ApiError::Unauthorized(ErrorCode::Unauthenticated));
     }
@@ -132,7 +130,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         let id_hash = sha256(token.as_bytes());
         let session = state
             .store
-            .recent_session_by_hash(&id_hash)
+            .session_by_hash(&id_hash)
             .await?
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         if !state.session_policy.is_live(&session, now) {

@@ -16,16 +16,19 @@ pub(crate) async fn log_refusals(
     request: Request,
     next: Next,
 ) -> Response {
-    // Written out only for a refusal.
     let ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| {
-            state
-                .settings
-                .trusted_proxies
-                .client_ip(c.0.ip(), request.headers())
-        });
+        .map_or_else(
+            || "unknown".to_owned(),
+            |c| {
+                state
+                    .settings
+                    .trusted_proxies
+                    .client_ip(c.0.ip(), request.headers())
+                    .to_string()
+            },
+        );
     let response = next.run(request).await;
     if response.status() == StatusCode::FORBIDDEN {
         tracing::warn!(
@@ -33,7 +36,7 @@ pub(crate) async fn log_refusals(
             action = "authz.denied",
             outcome = "denied",
             status = 403,
-            ip = %ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
+            ip = %ip,
             "a request was refused"
         );
     }

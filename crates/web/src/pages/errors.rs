@@ -143,21 +143,13 @@ async fn chrome_for(state: &AppState, status: StatusCode, headers: HeaderMap) ->
 }
 
 async fn page_for_error(state: &AppState, req: Request, next: Next) -> Response {
-    if answers_in_json(&req) {
-        return next.run(req).await;
-    }
+    let machine = answers_in_json(&req);
     let request_id = request_id_of(&req);
-    // What the error page's top bar needs to know who is signed in; nothing else is kept.
-    let mut headers = HeaderMap::new();
-    for name in [header::COOKIE, header::AUTHORIZATION] {
-        for value in req.headers().get_all(&name) {
-            headers.append(name.clone(), value.clone());
-        }
-    }
+    let headers = req.headers().clone();
     let path = req.uri().path().to_owned();
     let response = next.run(req).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if machine || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let is_html = response

@@ -35,7 +35,6 @@ fn everything_on(mut state: AppState) -> AppState {
     let mailer = SmtpMailer::new(&smtp, "FlowSense <noreply@example.com>").expect("mailer");
     state.services = state
         .services
-        .clone()
         .with_providers(providers)
         .with_mailer(Arc::new(mailer))
         .with_backups(BackupPolicy {
