@@ -88,7 +88,15 @@ pub struct ImportTx {
     /// Set once the import queues a job: the workers are woken when it commits.
     jobs_queued: bool,
     jobs_enqueued: Arc<Notify>,
+    /// PostgreSQL as its owner, to refresh the planner's statistics after a large import.
+    postgres: Option<crate::backup::postgres::PgDatabase>,
 }
+
+/// Rows an import adds before PostgreSQL's statistics of `transactions` are refreshed at once.
+/// Until they are, the planner takes an organisation to hold a few hundred rows and pages
+/// through a million by reading and sorting all of them (4.9 s, measured; 0.4 ms with
+/// statistics), while autovacuum may be a minute away, or off.
+const ANALYZE_AFTER_ROWS: u64 = 10_000;
 
 impl Store {
     /// Starts an import into `org`.
@@ -124,6 +132,7 @@ impl Store {
             new_rows,
             jobs_queued: false,
             jobs_enqueued: self.jobs_enqueued.clone(),
+            postgres: self.postgres.clone(),
             source: meta.source.clone(),
             currency: meta.currency,
             accounts: HashMap::new(),
@@ -263,6 +272,12 @@ impl ImportTx {
         self.tx.commit().await?;
         if self.jobs_queued {
             self.jobs_enqueued.notify_one();
+        }
+        if let Some(db) = self.postgres.filter(|_| self.rows_added >= ANALYZE_AFTER_ROWS)
+            && let Err(e) = db.analyze_transactions().await
+        {
+            // The import is kept: only the plans wait for autovacuum.
+            tracing::warn!(error = %flowsense_core::ErrorChain(&e), "refreshing the statistics after an import failed");
         }
         Ok(summary)
     }

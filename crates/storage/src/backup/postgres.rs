@@ -113,6 +113,18 @@ impl PgDatabase {
         Ok(conn)
     }
 
+    /// Refreshes the planner's statistics of `transactions` (as the owner: the pool's role may
+    /// not), after a bulk load.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or the statement fails.
+    pub(crate) async fn analyze_transactions(&self) -> Result<()> {
+        let mut conn = self.connect().await?;
+        conn.execute("ANALYZE transactions").await?;
+        conn.close().await?;
+        Ok(())
+    }
+
     /// The row count of every table in the database's schema (FlowSense's tables and the
     /// migration history).
     ///
