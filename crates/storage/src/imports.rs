@@ -273,7 +273,9 @@ impl ImportTx {
         if self.jobs_queued {
             self.jobs_enqueued.notify_one();
         }
-        if let Some(db) = self.postgres.filter(|_| self.rows_added >= ANALYZE_AFTER_ROWS)
+        if let Some(db) = self
+            .postgres
+            .filter(|_| self.rows_added >= ANALYZE_AFTER_ROWS)
             && let Err(e) = db.analyze_transactions().await
         {
             // The import is kept: only the plans wait for autovacuum.
