@@ -49,8 +49,24 @@ fi
 
 if [ "$BINARY_FROM" = prebuilt ]; then
     case "$BINARY" in
-        target/debug/flowsense) [ -x "$BINARY" ] || cargo build --locked -p flowsense --bin flowsense ;;
-        target/release/flowsense) [ -x "$BINARY" ] || cargo build --release --locked -p flowsense --bin flowsense ;;
+        target/debug/flowsense | target/release/flowsense)
+            # Built where cargo builds (CARGO_TARGET_DIR may point outside the repository),
+            # then copied into the build context when it is not there already.
+            profile="${BINARY#target/}"
+            profile="${profile%/flowsense}"
+            built="${CARGO_TARGET_DIR:-target}/$profile/flowsense"
+            if [ ! -x "$built" ]; then
+                if [ "$profile" = release ]; then
+                    cargo build --release --locked -p flowsense --bin flowsense
+                else
+                    cargo build --locked -p flowsense --bin flowsense
+                fi
+            fi
+            if ! [ "$built" -ef "$BINARY" ]; then
+                mkdir -p "target/$profile"
+                cp "$built" "$BINARY"
+            fi
+            ;;
     esac
     [ -x "$BINARY" ] || fail "no binary at $BINARY (a path inside the repository)"
 fi
