@@ -2,7 +2,8 @@
 # Import speed: ROWS generated transactions (default 1,000,000) through `flowsense import` into
 # SQLite and into PostgreSQL, next to each database's own bulk loader on the same file as the peer
 # (sqlite3 `.import`, psql `\copy` into a table with the same unique key). Prints rows/s and the
-# ratio to the peer; RUNS (3) runs each, median. Needs: sqlite3, psql, a PostgreSQL server at PG_URL, /usr/bin/time.
+# ratio to the peer; RUNS (3) runs each, median. BIN_DIR=dir takes
+# `flowsense` from dir instead of building it. Needs: sqlite3, psql, a PostgreSQL server at PG_URL, /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS="${ROWS:-1000000}"
@@ -10,8 +11,14 @@ PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 OUT=bench/out/import
 mkdir -p "$OUT"
 
-cargo build --release -p flowsense >&2
-B="${CARGO_TARGET_DIR:-$PWD/target}/release/flowsense"
+if [ -n "${BIN_DIR:-}" ]; then
+    B="$BIN_DIR/flowsense" # a binary built beforehand: no build
+else
+    # The whole workspace's feature set (as `cargo build --release --workspace`), so the build
+    # is shared with it rather than redone with one package's features.
+    cargo build --release --workspace --bin flowsense >&2
+    B="${CARGO_TARGET_DIR:-$PWD/target}/release/flowsense"
+fi
 "$B" gen --transactions "$ROWS" --seed 1 --out "$OUT/books.csv" >&2
 rm -f "$OUT/books.documents.csv" # transactions only: the peers load one table
 rows=$(($(wc -l <"$OUT/books.csv") - 1))
