@@ -101,10 +101,15 @@ struct Detail {
 }
 
 /// Stripe's error type and message, from an error body.
+///
+/// The body is read as text first: JSON is UTF-8, and `serde_json` skips the fields it ignores
+/// without checking their bytes, so a body with a stray Latin-1 byte in some other field would
+/// otherwise give a type and message out of something that is not JSON at all.
 #[cfg(any(feature = "client", test, fuzzing))]
 pub(crate) fn describe(body: &[u8]) -> (String, String) {
-    let detail = serde_json::from_slice::<Body>(body)
+    let detail = std::str::from_utf8(body)
         .ok()
+        .and_then(|text| serde_json::from_str::<Body>(text).ok())
         .and_then(|b| b.error)
         .unwrap_or_default();
     (detail.kind, detail.message)
