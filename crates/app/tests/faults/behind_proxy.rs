@@ -99,21 +99,16 @@ fn session_of(answer: &Answer) -> Session {
     reason = "the test reads what the processes wrote, around the store"
 )]
 fn session_addresses(url: &str) -> Vec<String> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(async {
-            use sqlx::{Connection, Row};
-            let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-            sqlx::query("SELECT ip FROM sessions ORDER BY created_at")
-                .fetch_all(&mut conn)
-                .await
-                .expect("sessions")
-                .iter()
-                .map(|r| r.get(0))
-                .collect()
-        })
+    super::read_as_owner(url, async |conn| {
+        use sqlx::Row;
+        sqlx::query("SELECT ip FROM sessions ORDER BY created_at")
+            .fetch_all(conn)
+            .await
+            .expect("sessions")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    })
 }
 
 #[test]

@@ -31,48 +31,43 @@ struct Progress {
     reason = "the test reads what the processes wrote, around the store"
 )]
 fn progress(url: &str) -> Progress {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            use sqlx::{Connection, Row};
-            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            // One snapshot for the counts and the jobs: read by two statements on their own, a
-            // chunk committed and the job completed between them looked like a job finished
-            // with a chunk left over.
-            let mut tx = conn.begin().await.unwrap();
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            let counts = sqlx::query(
-                "SELECT (SELECT count(*) FROM transactions), \
-                        (SELECT count(DISTINCT external_id) FROM transactions), \
-                        (SELECT count(*) FROM transaction_search), \
-                        (SELECT coalesce(sum(last_id - first_id + 1), 0)::BIGINT FROM search_backlog)",
-            )
-            .fetch_one(&mut *tx)
+    super::read_as_owner(url, async |conn| {
+        use sqlx::{Connection as _, Row};
+        // One snapshot for the counts and the jobs: read by two statements on their own, a
+        // chunk committed and the job completed between them looked like a job finished
+        // with a chunk left over.
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .execute(&mut *tx)
             .await
             .unwrap();
-            let jobs = sqlx::query(
-                "SELECT state, attempts, lease_owner FROM jobs WHERE kind = 'search.index' ORDER BY id",
-            )
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-            Progress {
-                transactions: counts.get(0),
-                distinct_references: counts.get(1),
-                indexed: counts.get(2),
-                backlog: counts.get(3),
-                jobs: jobs
-                    .iter()
-                    .map(|r| (r.get(0), r.get(1), r.get(2)))
-                    .collect(),
-            }
-        })
+        let counts = sqlx::query(
+            "SELECT (SELECT count(*) FROM transactions), \
+                    (SELECT count(DISTINCT external_id) FROM transactions), \
+                    (SELECT count(*) FROM transaction_search), \
+                    (SELECT coalesce(sum(last_id - first_id + 1), 0)::BIGINT FROM search_backlog)",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        let jobs = sqlx::query(
+            "SELECT state, attempts, lease_owner FROM jobs WHERE kind = 'search.index' ORDER BY id",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        Progress {
+            transactions: counts.get(0),
+            distinct_references: counts.get(1),
+            indexed: counts.get(2),
+            backlog: counts.get(3),
+            jobs: jobs
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect(),
+        }
+    })
 }
 
 /// The backlog's ranges and the unindexed rows' ids, for a failure's message.
@@ -81,42 +76,36 @@ fn progress(url: &str) -> Progress {
     reason = "the test reads what the processes wrote, around the store"
 )]
 fn unindexed(url: &str) -> String {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(async {
-            use sqlx::{Connection, Row};
-            let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-            let ranges: Vec<(i64, i64, i64)> = sqlx::query(
-                "SELECT id, first_id, last_id FROM search_backlog ORDER BY first_id",
-            )
-            .fetch_all(&mut conn)
-            .await
-            .expect("the backlog")
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect();
-            let row = sqlx::query(
-                "SELECT min(t.id), max(t.id), count(*) FROM transactions t \
-                 WHERE NOT EXISTS (SELECT 1 FROM transaction_search s WHERE s.transaction_id = t.id)",
-            )
-            .fetch_one(&mut conn)
-            .await
-            .expect("the unindexed rows");
-            let all = sqlx::query("SELECT min(id), max(id) FROM transactions")
-                .fetch_one(&mut conn)
+    super::read_as_owner(url, async |conn| {
+        use sqlx::Row;
+        let ranges: Vec<(i64, i64, i64)> =
+            sqlx::query("SELECT id, first_id, last_id FROM search_backlog ORDER BY first_id")
+                .fetch_all(&mut *conn)
                 .await
-                .expect("the ids");
-            format!(
-                "backlog (id, first, last): {ranges:?}; unindexed ids {:?}..{:?} ({}); all ids {:?}..{:?}",
-                row.get::<Option<i64>, _>(0),
-                row.get::<Option<i64>, _>(1),
-                row.get::<i64, _>(2),
-                all.get::<Option<i64>, _>(0),
-                all.get::<Option<i64>, _>(1),
-            )
-        })
+                .expect("the backlog")
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect();
+        let row = sqlx::query(
+            "SELECT min(t.id), max(t.id), count(*) FROM transactions t \
+             WHERE NOT EXISTS (SELECT 1 FROM transaction_search s WHERE s.transaction_id = t.id)",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .expect("the unindexed rows");
+        let all = sqlx::query("SELECT min(id), max(id) FROM transactions")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("the ids");
+        format!(
+            "backlog (id, first, last): {ranges:?}; unindexed ids {:?}..{:?} ({}); all ids {:?}..{:?}",
+            row.get::<Option<i64>, _>(0),
+            row.get::<Option<i64>, _>(1),
+            row.get::<i64, _>(2),
+            all.get::<Option<i64>, _>(0),
+            all.get::<Option<i64>, _>(1),
+        )
+    })
 }
 
 /// `ROWS` transactions in the FlowSense books layout, each with its own reference.

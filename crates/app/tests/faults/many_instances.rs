@@ -31,27 +31,22 @@ struct JobRow {
     reason = "the test reads what the processes wrote, around the store"
 )]
 fn jobs(url: &str) -> Vec<JobRow> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            use sqlx::{Connection, Row};
-            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            let rows =
-                sqlx::query("SELECT kind, idempotency_key, state, attempts FROM jobs ORDER BY id")
-                    .fetch_all(&mut conn)
-                    .await
-                    .unwrap();
-            rows.iter()
-                .map(|r| JobRow {
-                    kind: r.get(0),
-                    key: r.get(1),
-                    state: r.get(2),
-                    attempts: r.get(3),
-                })
-                .collect()
-        })
+    super::read_as_owner(url, async |conn| {
+        use sqlx::Row;
+        let rows =
+            sqlx::query("SELECT kind, idempotency_key, state, attempts FROM jobs ORDER BY id")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        rows.iter()
+            .map(|r| JobRow {
+                kind: r.get(0),
+                key: r.get(1),
+                state: r.get(2),
+                attempts: r.get(3),
+            })
+            .collect()
+    })
 }
 
 #[test]

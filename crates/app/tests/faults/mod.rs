@@ -30,3 +30,19 @@ fn postgres_binaries(test: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// Runs `read` on a connection of the test's own to the cluster at `url`, as its owner: what
+/// the processes wrote, read around the store.
+fn read_as_owner<T>(url: &str, read: impl AsyncFnOnce(&mut sqlx::PgConnection) -> T) -> T {
+    use sqlx::Connection;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(async {
+            let mut conn = sqlx::PgConnection::connect(url)
+                .await
+                .expect("connect to the cluster");
+            read(&mut conn).await
+        })
+}
