@@ -8,6 +8,7 @@
 #
 #   scripts/fuzz.sh [SECONDS]            every target
 #   FUZZ_TARGETS="import_csv webhooks" scripts/fuzz.sh 60
+#   FUZZ_JOBS=1 scripts/fuzz.sh          one target at a time (default: one per core)
 #
 # Stable Rust is enough: no sanitizer (`--sanitizer none`), libFuzzer's coverage only.
 # cargo-fuzz is installed from crates.io when missing.
@@ -30,11 +31,12 @@ cd fuzz
 cargo metadata --locked --format-version 1 >/dev/null
 cargo fuzz build --sanitizer none
 
-failed=()
-for target in "${targets[@]}"; do
-    corpus="corpus/$target"
+# One target: its corpus, its seeds, then libFuzzer for SECONDS; the exit status is left in
+# artifacts/<target>.status and the output in artifacts/<target>.log.
+fuzz_one() {
+    local target="$1" corpus="corpus/$1" pattern status=0
+    local seeds=()
     mkdir -p "$corpus" "artifacts/$target"
-    seeds=()
     [[ -d "regressions/$target" ]] && seeds+=("regressions/$target")
     [[ -d "seeds/$target" ]] && seeds+=("seeds/$target")
     case "$target" in
@@ -49,10 +51,32 @@ for target in "${targets[@]}"; do
             xargs -r cp -t "corpus/.seeds-$target"
         seeds+=("corpus/.seeds-$target")
     fi
-    printf '\n==> fuzz %s for %ss\n' "$target" "$seconds"
-    if ! cargo fuzz run --sanitizer none "$target" "$corpus" "${seeds[@]}" -- \
+    cargo fuzz run --sanitizer none "$target" "$corpus" "${seeds[@]}" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-        -artifact_prefix="artifacts/$target/" -print_final_stats=1 2>"artifacts/$target.log"; then
+        -artifact_prefix="artifacts/$target/" -print_final_stats=1 >/dev/null 2>"artifacts/$target.log" ||
+        status=$?
+    echo "$status" >"artifacts/$target.status"
+}
+
+# FUZZ_JOBS targets at once (default: one per core); each libFuzzer process is single-threaded.
+jobs="${FUZZ_JOBS:-$(nproc)}"
+printf '\n==> fuzz %s for %ss each, %s at a time\n' "${targets[*]}" "$seconds" "$jobs"
+running=0
+for target in "${targets[@]}"; do
+    rm -f "artifacts/$target.status"
+    if ((running >= jobs)); then
+        wait -n || true
+        running=$((running - 1))
+    fi
+    fuzz_one "$target" &
+    running=$((running + 1))
+done
+wait || true
+
+failed=()
+for target in "${targets[@]}"; do
+    printf '\n==> fuzz %s\n' "$target"
+    if [[ "$(cat "artifacts/$target.status" 2>/dev/null || echo missing)" != 0 ]]; then
         tail -n 40 "artifacts/$target.log"
         failed+=("$target")
     else
