@@ -370,3 +370,66 @@ async fn an_imported_row_is_written_without_a_temporary_index_or_a_source_entry(
         .unwrap();
     assert_eq!(integrity, "ok");
 }
+
+/// SQLite writes a chunk of rows all in one currency, unconverted, with that currency in the
+/// statement rather than bound per row; a chunk mixing currencies, or holding a converted row,
+/// binds them. Either way every row keeps exactly the currencies and amounts it was given, in
+/// the order given: a full chunk (2,048 rows) in one currency, then one mixing two currencies
+/// and a converted row, then a short one in another currency.
+#[tokio::test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "reads the stored columns back, outside the store"
+)]
+async fn imported_rows_keep_their_currencies_whether_a_chunk_has_one_or_several() {
+    use sqlx::Connection;
+    let db = TestDb::sqlite().await;
+    let a = org(&db.store, "alpha").await;
+    let mut rows: Vec<_> = (0..2100)
+        .map(|n| txn(n, "Operating", i64::from(n) - 1000, "Acme"))
+        .collect();
+    rows[2060].account = "Operating EUR".into();
+    rows[2060].currency = "EUR".into();
+    rows[2060].original_currency = "EUR".into();
+    rows[2070].original_currency = "GBP".into();
+    rows[2070].original_amount_minor = 777;
+    let mut imp = db.store.begin_import(a, &meta("t.csv")).await.unwrap();
+    imp.add_transactions(&rows).await.unwrap();
+    let eur: Vec<_> = (5000..5010)
+        .map(|n| NewTransaction {
+            account: "Operating EUR".into(),
+            currency: "EUR".into(),
+            original_currency: "EUR".into(),
+            ..txn(n, "Operating EUR", 3, "Lyon")
+        })
+        .collect();
+    imp.add_transactions(&eur).await.unwrap();
+    assert_eq!(imp.commit().await.unwrap().rows_added, 2110);
+    rows.extend(eur);
+
+    let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    let stored: Vec<(String, String, i64, String, i64, String)> = sqlx::query_as(
+        "SELECT external_id, currency, amount_minor, original_currency, original_amount_minor, \
+         posted_on FROM transactions ORDER BY id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let given: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.external_id.clone(),
+                r.currency.clone(),
+                r.amount_minor,
+                r.original_currency.clone(),
+                r.original_amount_minor,
+                r.posted_on.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(stored.len(), given.len());
+    for (s, g) in stored.iter().zip(&given) {
+        assert_eq!(s, g);
+    }
+}
