@@ -291,6 +291,7 @@ async fn assistant_questions() {
         user: user.id,
         role: Role::Admin,
         current: Caller::local(user),
+        checked: None,
     };
     println!("transactions={}", books.transactions.len());
     println!("| # | question | tools | rounds | input tokens | output tokens |");

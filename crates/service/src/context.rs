@@ -41,9 +41,18 @@ impl ContextSettings {
     }
 }
 
-/// What the use cases run against. Cheap to clone.
+/// What the use cases run against: a handle on one shared [`Services`], which it dereferences
+/// to. Cloning it is one reference count: the web layer clones its state for every middleware
+/// and extractor of every request, and a field-by-field copy (the store, the providers' clients
+/// and plans, a dozen reference counts) cost more than answering `/healthz`. Writing through it
+/// (`ctx.mailer = …`, the `with_…` builders, at start-up and in tests) changes this handle's own
+/// copy, never a context already handed out.
 #[derive(Clone)]
-pub struct Context {
+pub struct Context(Arc<Services>);
+
+/// Everything a [`Context`] holds.
+#[derive(Clone)]
+pub struct Services {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
@@ -67,6 +76,20 @@ pub struct Context {
     pub sso: Option<Arc<crate::identity::sso::Sso>>,
 }
 
+impl std::ops::Deref for Context {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Context {
+    /// Copy on write: a context shared with others is copied first.
+    fn deref_mut(&mut self) -> &mut Services {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
@@ -88,7 +111,7 @@ impl Context {
         mailer: Arc<dyn Mailer>,
         settings: &ContextSettings,
     ) -> Result<Self, PasswordError> {
-        Ok(Self {
+        Ok(Self(Arc::new(Services {
             store,
             clock: Arc::new(SystemClock),
             mailer,
@@ -103,7 +126,7 @@ impl Context {
             signup: SignupPolicy::default(),
             backups: None,
             sso: None,
-        })
+        })))
     }
 
     /// The same context taking nightly backups as `policy` says.
@@ -119,7 +142,7 @@ impl Context {
         mut self,
         set: crate::identity::breached::BreachedPasswords,
     ) -> Self {
-        self.passwords = self.passwords.with_breached(set);
+        self.passwords = self.passwords.clone().with_breached(set);
         self
     }
 

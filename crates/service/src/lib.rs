@@ -34,6 +34,6 @@ pub mod uploads;
 pub mod warm_up;
 pub mod whatif;
 
-pub use context::{Context, ContextSettings};
+pub use context::{Context, ContextSettings, Services};
 pub use field_error::FieldError;
 pub use providers::Providers;

@@ -155,8 +155,12 @@ impl Store {
         }
         restrict_to_owner(&path)?;
         let connect = Self::sqlite_file_key(connect, options).await?;
+        // No ping before handing out a connection: a connection to a local file does not go
+        // stale, and each ping is a round trip to the connection's worker thread (two thread
+        // switches), paid by every read of every request.
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
+            .test_before_acquire(false)
             .connect_with(connect)
             .await?;
         SQLITE_MIGRATIONS.run(&pool).await?;

@@ -60,7 +60,7 @@ pub struct NewOrg {
 }
 
 #[derive(sqlx::FromRow)]
-struct OrgRow {
+pub(crate) struct OrgRow {
     id: Uuid,
     slug: String,
     name: String,

@@ -4,6 +4,7 @@
 use crate::Store;
 use crate::args::{Sql, sql};
 use crate::error::Result;
+use crate::users::User;
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, UserId};
 use uuid::Uuid;
@@ -39,6 +40,22 @@ pub struct Session {
     pub mfa_at: Option<DateTime<Utc>>,
     pub user_agent: String,
     pub ip: String,
+}
+
+/// A session and its user's columns (prefixed `user_`), as `sessions/by_hash_with_user` reads.
+#[derive(sqlx::FromRow)]
+struct SessionWithUserRow {
+    #[sqlx(flatten)]
+    session: Session,
+    user_email: String,
+    user_display_name: String,
+    user_password_hash: String,
+    user_mfa_enabled: bool,
+    user_email_verified_at: Option<DateTime<Utc>>,
+    user_failed_logins: i64,
+    user_locked_until: Option<DateTime<Utc>>,
+    user_created_at: DateTime<Utc>,
+    user_disabled_at: Option<DateTime<Utc>>,
 }
 
 impl Session {
@@ -95,6 +112,32 @@ impl Store {
     pub async fn session_by_hash(&self, id_hash: &[u8]) -> Result<Option<Session>> {
         self.read_optional(sql!("sessions/by_hash").arg(id_hash.to_vec()))
             .await
+    }
+
+    /// The session whose token hashes to `id_hash` and its user, in one statement (every
+    /// signed-in request reads both; a session whose user is gone is no session).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn session_with_user(&self, id_hash: &[u8]) -> Result<Option<(Session, User)>> {
+        let row: Option<SessionWithUserRow> = self
+            .read_optional(sql!("sessions/by_hash_with_user").arg(id_hash.to_vec()))
+            .await?;
+        Ok(row.map(|r| {
+            let user = User {
+                id: UserId(r.session.user_uuid),
+                email: r.user_email,
+                display_name: r.user_display_name,
+                password_hash: r.user_password_hash,
+                mfa_enabled: r.user_mfa_enabled,
+                email_verified_at: r.user_email_verified_at,
+                failed_logins: r.user_failed_logins,
+                locked_until: r.user_locked_until,
+                created_at: r.user_created_at,
+                disabled_at: r.user_disabled_at,
+            };
+            (r.session, user)
+        }))
     }
 
     /// Records activity on a session (the idle timeout counts from here).

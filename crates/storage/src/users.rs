@@ -262,6 +262,35 @@ impl Store {
             .map(|m| m.map(|m| m.role))
     }
 
+    /// `user`'s role in `org` and the organisation, in one statement (what every request
+    /// about an organisation checks); `None` when `user` is not a member.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn role_and_org(
+        &self,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<Option<(Role, crate::Organisation)>> {
+        #[derive(sqlx::FromRow)]
+        struct RoleAndOrgRow {
+            role: String,
+            #[sqlx(flatten)]
+            org: crate::orgs::OrgRow,
+        }
+        let row: Option<RoleAndOrgRow> = self
+            .read_scoped_optional(org, sql!("users/role_and_org").arg(org).arg(user))
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let role = row
+            .role
+            .parse()
+            .map_err(|e: flowsense_core::role::UnknownRole| StorageError::Corrupt(e.to_string()))?;
+        Ok(Some((role, row.org.try_into()?)))
+    }
+
     /// Every membership of one organisation.
     ///
     /// # Errors

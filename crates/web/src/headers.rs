@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -39,22 +39,19 @@ pub(crate) fn form_targets(state: &AppState) -> Vec<String> {
     targets
 }
 
-/// Sets this instance's policy ([`content_security_policy`] with [`form_targets`]) on every
-/// answer that did not set its own; [`add_security_headers`] then fills in the rest.
-pub(crate) async fn add_content_security_policy(
-    State(state): State<AppState>,
-    mut response: Response,
-) -> Response {
-    if !response
-        .headers()
-        .contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Ok(value) = HeaderValue::from_str(&content_security_policy(&form_targets(&state)))
-    {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, value);
+/// This instance's policy ([`content_security_policy`] with [`form_targets`]), computed once
+/// when the router is built: the providers do not change while it serves.
+#[derive(Clone)]
+pub(crate) struct InstancePolicy(HeaderValue);
+
+impl InstancePolicy {
+    pub(crate) fn of(state: &AppState) -> Self {
+        let policy = content_security_policy(&form_targets(state));
+        Self(
+            HeaderValue::from_str(&policy)
+                .unwrap_or_else(|_| HeaderValue::from_static(CONTENT_SECURITY_POLICY)),
+        )
     }
-    response
 }
 
 /// `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` with form
@@ -76,28 +73,41 @@ const HEADERS: [(HeaderName, &str); 6] = [
 
 /// Adds each security header the handler did not set itself.
 pub(crate) async fn add_security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
+    fill_security_headers(response.headers_mut());
+    response
+}
+
+fn fill_security_headers(headers: &mut HeaderMap) {
     for (name, value) in HEADERS {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
-    response
 }
 
-/// `Cache-Control: no-store` on every answer to a request that carried credentials (a cookie or
-/// an `Authorization` header): personal pages and JSON — the CSRF token of `/api/v1/me`, members,
-/// the audit log — must not be kept by a browser or a shared cache. Static assets keep their own
-/// caching; they are the same for everyone.
-pub(crate) async fn no_store_when_authenticated(req: Request, next: Next) -> Response {
+/// The headers of every answer, in one layer (one per request rather than three):
+/// - this instance's Content-Security-Policy ([`InstancePolicy`]) on every answer that did not
+///   set its own, then the other security headers ([`HEADERS`]) the handler did not set;
+/// - `Cache-Control: no-store` on every answer to a request that carried credentials (a cookie
+///   or an `Authorization` header): personal pages and JSON — the CSRF token of `/api/v1/me`,
+///   members, the audit log — must not be kept by a browser or a shared cache. Static assets
+///   keep their own caching; they are the same for everyone.
+pub(crate) async fn response_headers(
+    State(policy): State<InstancePolicy>,
+    req: Request,
+    next: Next,
+) -> Response {
     let credentials = req.headers().contains_key(header::AUTHORIZATION)
         || req.headers().contains_key(header::COOKIE);
     let asset = req.uri().path().starts_with("/assets/") || req.uri().path() == "/favicon.ico";
     let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy.0);
+    }
+    fill_security_headers(headers);
     if credentials && !asset {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }

@@ -76,14 +76,12 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                         let route = req
                             .extensions()
                             .get::<axum::extract::MatchedPath>()
-                            .map_or("unmatched", |p| p.as_str())
-                            .to_owned();
+                            .map_or("unmatched", |p| p.as_str());
                         let id = req
                             .headers()
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
-                            .unwrap_or("")
-                            .to_owned();
+                            .unwrap_or("");
                         // The route template, never the raw path (it may carry ids or queries).
                         // The extractors record the organisation and user once they know them.
                         tracing::info_span!(
@@ -111,17 +109,11 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                     Duration::from_secs(30),
                 ))
                 .layer(axum::middleware::from_fn(body_limit::limit_body))
-                .layer(axum::middleware::from_fn(
-                    headers::no_store_when_authenticated,
-                ))
-                .layer(axum::middleware::map_response(
-                    headers::add_security_headers,
-                ))
-                // Inside the layer above (a ServiceBuilder's later layers wrap closer to the
-                // handler), so this instance's policy is set before the defaults fill in.
-                .layer(axum::middleware::map_response_with_state(
-                    state,
-                    headers::add_content_security_policy,
+                // Closest to the handler of the layers here (a ServiceBuilder's later layers
+                // wrap closer to it): the instance's policy is set before the defaults fill in.
+                .layer(axum::middleware::from_fn_with_state(
+                    headers::InstancePolicy::of(&state),
+                    headers::response_headers,
                 )),
         )
 }

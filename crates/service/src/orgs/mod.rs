@@ -13,7 +13,8 @@ use crate::identity::{Caller, IdentityError};
 use crate::{Context, FieldError};
 use flowsense_core::{OrgId, Role, UserId};
 use flowsense_mail::MailError;
-use flowsense_storage::StorageError;
+use flowsense_storage::{Organisation, StorageError};
+use std::sync::Arc;
 
 /// A signed-in user's standing in one organisation, checked against their membership (the web
 /// crate's `Viewer`, `Member` and `Admin` extractors build one per request).
@@ -23,6 +24,10 @@ pub struct OrgAccess {
     pub user: UserId,
     pub role: Role,
     pub current: Caller,
+    /// The organisation as the check read it (with its membership, in one statement), for a
+    /// read-only answer in the same request to use instead of reading it again; `None` when
+    /// built otherwise. Anything that changes the organisation reads it afresh.
+    pub checked: Option<Arc<Organisation>>,
 }
 
 impl OrgAccess {
@@ -39,12 +44,12 @@ impl OrgAccess {
         needed: Role,
     ) -> Result<OrgAccess, OrgError> {
         caller.require_verified_email()?;
-        let role = ctx
+        let (role, organisation) = ctx
             .store
-            .role_in(org, caller.id())
+            .role_and_org(org, caller.id())
             .await?
             .ok_or(OrgError::NotFound)?;
-        if !caller.user.mfa_enabled && ctx.store.org(org).await?.settings.mfa_required {
+        if !caller.user.mfa_enabled && organisation.settings.mfa_required {
             return Err(OrgError::MfaRequired);
         }
         if !role.allows(needed) {
@@ -55,6 +60,7 @@ impl OrgAccess {
             user: caller.id(),
             role,
             current: caller,
+            checked: Some(Arc::new(organisation)),
         })
     }
 }

@@ -91,7 +91,26 @@ async fn an_organisation_always_keeps_an_admin(db: &TestDb) {
     assert_eq!((mine.len(), mine[0].role), (1, Role::Admin));
 }
 
+/// The one-statement read of a request about an organisation: the member's role and the
+/// organisation as `org` reads it; nothing for someone who is not a member, even of another
+/// organisation.
+async fn a_role_is_read_with_its_organisation(db: &TestDb) {
+    let s = &db.store;
+    let (o1, o2) = (org(s, "one").await, org(s, "two").await);
+    let (admin, viewer) = (user(s, "admin@x.io").await, user(s, "viewer@x.io").await);
+    s.set_membership(o1, admin, Role::Admin).await.unwrap();
+    s.set_membership(o2, viewer, Role::Viewer).await.unwrap();
+    let (role, organisation) = s.role_and_org(o1, admin).await.unwrap().unwrap();
+    assert_eq!(role, Role::Admin);
+    assert_eq!(organisation, s.org(o1).await.unwrap());
+    let (role, organisation) = s.role_and_org(o2, viewer).await.unwrap().unwrap();
+    assert_eq!((role, organisation.id), (Role::Viewer, o2));
+    assert!(s.role_and_org(o2, admin).await.unwrap().is_none());
+    assert!(s.role_and_org(o1, viewer).await.unwrap().is_none());
+}
+
 crate::on_both_backends!(
+    a_role_is_read_with_its_organisation,
     invitations_are_tenant_scoped_and_single_use,
     an_organisation_always_keeps_an_admin,
 );

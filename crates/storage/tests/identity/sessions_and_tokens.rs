@@ -37,6 +37,35 @@ async fn sessions_rotate_and_revoke(db: &TestDb) {
     assert!(!s.delete_session(&[2; 32]).await.unwrap());
 }
 
+/// The one-statement read every signed-in request makes: the same session and user as the two
+/// reads it replaces, and nothing for an unknown token.
+async fn a_session_is_read_with_its_user(db: &TestDb) {
+    let s = &db.store;
+    let (a, b) = (user(s, "a@x.io").await, user(s, "b@x.io").await);
+    s.create_session(&session(a, 1), None).await.unwrap();
+    s.create_session(&session(b, 2), None).await.unwrap();
+    let (found, owner) = s.session_with_user(&[1; 32]).await.unwrap().unwrap();
+    let alone = s.session_by_hash(&[1; 32]).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            found.public_id,
+            found.user(),
+            found.created_at,
+            found.last_seen_at
+        ),
+        (
+            alone.public_id,
+            alone.user(),
+            alone.created_at,
+            alone.last_seen_at
+        )
+    );
+    assert_eq!(owner, s.user(a).await.unwrap());
+    let (_, other) = s.session_with_user(&[2; 32]).await.unwrap().unwrap();
+    assert_eq!(other, s.user(b).await.unwrap());
+    assert!(s.session_with_user(&[3; 32]).await.unwrap().is_none());
+}
+
 async fn tokens_are_found_by_hash_and_revoked_once(db: &TestDb) {
     let s = &db.store;
     let (a, b) = (user(s, "a@x.io").await, user(s, "b@x.io").await);
@@ -73,5 +102,6 @@ async fn tokens_are_found_by_hash_and_revoked_once(db: &TestDb) {
 
 crate::on_both_backends!(
     sessions_rotate_and_revoke,
+    a_session_is_read_with_its_user,
     tokens_are_found_by_hash_and_revoked_once,
 );

@@ -82,7 +82,11 @@ async fn enabled_user(
     state: &AppState,
     user: flowsense_core::UserId,
 ) -> Result<flowsense_storage::User, ApiError> {
-    let user = state.store.user(user).await?;
+    enabled(state.store.user(user).await?)
+}
+
+/// `user`, unless an operator disabled them (then as [`enabled_user`]).
+fn enabled(user: flowsense_storage::User) -> Result<flowsense_storage::User, ApiError> {
     if user.disabled_at.is_some() {
         return Err(ApiError::Unauthorized(ErrorCode::Unauthenticated));
     }
@@ -128,9 +132,10 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         let token = session_token_from(state, &parts.headers)
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         let id_hash = sha256(token.as_bytes());
-        let session = state
+        // The session and its user in one read.
+        let (session, user) = state
             .store
-            .session_by_hash(&id_hash)
+            .session_with_user(&id_hash)
             .await?
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         if !state.session_policy.is_live(&session, now) {
@@ -159,7 +164,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             bookkeeping_write(state, async move { store.touch_session(&hash, now).await }).await;
         }
         CurrentUser(Caller {
-            user: enabled_user(state, session.user()).await?,
+            user: enabled(user)?,
             via: AuthMethod::Session {
                 id_hash,
                 public_id: session.public_id,

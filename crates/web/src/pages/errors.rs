@@ -143,13 +143,16 @@ async fn chrome_for(state: &AppState, status: StatusCode, headers: HeaderMap) ->
 }
 
 async fn page_for_error(state: &AppState, req: Request, next: Next) -> Response {
-    let machine = answers_in_json(&req);
+    if answers_in_json(&req) {
+        // The API keeps its JSON errors: nothing of the request needs keeping.
+        return next.run(req).await;
+    }
     let request_id = request_id_of(&req);
     let headers = req.headers().clone();
     let path = req.uri().path().to_owned();
     let response = next.run(req).await;
     let status = response.status();
-    if machine || !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let is_html = response

@@ -114,6 +114,7 @@ async fn person(store: &Store, org: OrgId, email: &str, role: Role) -> OrgAccess
         user: user.id,
         role,
         current: Caller::local(user),
+        checked: None,
     }
 }
 
