@@ -72,7 +72,7 @@ const HEADERS: [(HeaderName, &str); 6] = [
 ];
 
 /// Adds each security header the handler did not set itself.
-pub(crate) async fn add_security_headers(mut response: Response) -> Response {
+pub(crate) fn add_security_headers(mut response: Response) -> Response {
     fill_security_headers(response.headers_mut());
     response
 }

@@ -50,6 +50,7 @@ pub fn operator_router(state: AppState) -> Router {
 
 fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let policy = headers::InstancePolicy::of(&state);
     routes
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(
@@ -100,7 +101,7 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                     auth::refusals::log_refusals,
                 ))
                 .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
+                    state,
                     pages::errors::html_errors,
                 ))
                 .layer(CatchPanicLayer::custom(error::panic_response))
@@ -112,7 +113,7 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                 // Closest to the handler of the layers here (a ServiceBuilder's later layers
                 // wrap closer to it): the instance's policy is set before the defaults fill in.
                 .layer(axum::middleware::from_fn_with_state(
-                    headers::InstancePolicy::of(&state),
+                    policy,
                     headers::response_headers,
                 )),
         )

@@ -49,10 +49,17 @@ impl Db {
         }
     }
 
+    /// Read in one snapshot: by statements on their own, a last chunk committed and the job
+    /// completed between the counts and the jobs looked like a sync finished with rows missing.
     pub(super) fn progress(&mut self) -> Progress {
-        use sqlx::Row;
+        use sqlx::{Connection as _, Row};
         let conn = &mut self.conn;
         self.rt.block_on(async {
+            let mut tx = conn.begin().await.expect("begin");
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await
+                .expect("repeatable read");
             let counts = sqlx::query(
                 "SELECT (SELECT count(*) FROM transactions), \
                         (SELECT count(DISTINCT external_id) FROM transactions), \
@@ -60,22 +67,23 @@ impl Db {
                         (SELECT count(DISTINCT external_id) FROM documents), \
                         (SELECT count(*) FROM jobs WHERE kind = 'connection.poll')",
             )
-            .fetch_one(&mut *conn)
+            .fetch_one(&mut *tx)
             .await
             .expect("counts");
             let connection = sqlx::query(
                 "SELECT token_version, status, sync_cursor, last_error, \
                         last_synced_at IS NOT NULL FROM connections",
             )
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut *tx)
             .await
             .expect("the connection");
             let syncs = sqlx::query(
                 "SELECT id, state, attempts FROM jobs WHERE kind = 'connection.sync' ORDER BY id",
             )
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut *tx)
             .await
             .expect("jobs");
+            tx.commit().await.expect("commit");
             let connection = connection.map(|r| {
                 (
                     r.get::<i64, _>(0),

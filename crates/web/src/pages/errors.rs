@@ -125,7 +125,7 @@ pub(crate) async fn html_errors(
     next: Next,
 ) -> Response {
     let response = page_for_error(&state, req, next).await;
-    crate::headers::add_security_headers(response).await
+    crate::headers::add_security_headers(response)
 }
 
 /// The top bar of an error page: a signed-in visitor sees their organisations and can sign
