@@ -6,27 +6,18 @@
 //! a few values (a currency, a handful of dates, categories and counterparties), so each chunk
 //! binds one shared `Arc<str>` per distinct value; the unique ones (description, reference) take
 //! one allocation each.
-//!
-//! Every parameter costs SQLite's thread a bind, and every text one a copy (sqlx binds them
-//! `SQLITE_TRANSIENT`) and a free, on the thread that also runs the inserts, the import's
-//! bottleneck. A chunk whose rows are all in one currency, unconverted (every file import),
-//! therefore has its currency written into the statement, a checked three-letter code, never
-//! other text: 9 parameters a row instead of 11, two text copies fewer.
 
 use crate::transactions::NewTransaction;
 use chrono::NaiveDate;
-use flowsense_core::{Currency, OrgId};
+use flowsense_core::OrgId;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{Sqlite, SqliteConnection};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-/// Rows per multi-row `INSERT` (at most 11 parameters each: 22,528, under SQLite's 32,766).
-/// Each statement has costs of its own on SQLite's thread (sqlx's round trip, its reset, the
-/// statement journal of the pages it changes), which 2,048 rows share four times as thinly as
-/// 512 did.
-const ROWS_PER_INSERT: usize = 2048;
+/// Rows per multi-row `INSERT` (11 parameters each, well under SQLite's 32,766).
+const ROWS_PER_INSERT: usize = 512;
 
 type Query = sqlx::query::Query<'static, Sqlite, SqliteArguments>;
 
@@ -36,8 +27,6 @@ pub(super) struct SqliteBulk {
     constants: String,
     /// The statement text of a full chunk, built once: sqlx finds its prepared statement by it.
     full_chunk: Arc<str>,
-    /// The same for a chunk in one currency, unconverted, by currency (usually one an import).
-    full_chunk_in: HashMap<Currency, Arc<str>, foldhash::fast::FixedState>,
 }
 
 impl SqliteBulk {
@@ -47,18 +36,17 @@ impl SqliteBulk {
         // ours (a UUID, lower-case letters checked by `begin_import`, an integer), never user
         // text.
         let constants = format!("X'{}', '{source}', {import_id}", org.0.simple());
-        let full_chunk = insert_sql(&constants, None, ROWS_PER_INSERT).into();
+        let full_chunk = insert_sql(&constants, ROWS_PER_INSERT).into();
         Self {
             constants,
             full_chunk,
-            full_chunk_in: HashMap::default(),
         }
     }
 
     /// Inserts `rows` (with their accounts' ids) in one open transaction; returns how many were
     /// new.
     pub(super) async fn insert(
-        &mut self,
+        &self,
         conn: &mut SqliteConnection,
         rows: &[NewTransaction],
         account_ids: &[i64],
@@ -83,36 +71,23 @@ impl SqliteBulk {
     }
 
     /// One multi-row `INSERT` of a chunk, bound and ready to run.
-    fn statement(&mut self, chunk: &[NewTransaction], account_ids: &[i64]) -> Query {
-        let currency = one_currency(chunk);
-        let sql = match currency {
-            _ if chunk.len() < ROWS_PER_INSERT => {
-                insert_sql(&self.constants, currency, chunk.len()).into()
-            }
-            None => self.full_chunk.clone(),
-            Some(c) => self
-                .full_chunk_in
-                .entry(c)
-                .or_insert_with(|| insert_sql(&self.constants, Some(c), ROWS_PER_INSERT).into())
-                .clone(),
+    fn statement(&self, chunk: &[NewTransaction], account_ids: &[i64]) -> Query {
+        let sql = if chunk.len() == ROWS_PER_INSERT {
+            self.full_chunk.clone()
+        } else {
+            insert_sql(&self.constants, chunk.len()).into()
         };
-        // Built from constants, our own ids, a currency code and placeholders only (see
-        // `SqliteBulk::new` and `one_currency`).
+        // Built from constants, our own ids and placeholders only (see `SqliteBulk::new`).
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         let mut shared = SharedValues::default();
         for (r, id) in chunk.iter().zip(account_ids) {
             q = q
                 .bind(*id)
                 .bind(shared.date(r.posted_on))
-                .bind(r.amount_minor);
-            if currency.is_none() {
-                q = q.bind(shared.text(&r.currency));
-            }
-            q = q.bind(r.original_amount_minor);
-            if currency.is_none() {
-                q = q.bind(shared.text(&r.original_currency));
-            }
-            q = q
+                .bind(r.amount_minor)
+                .bind(shared.text(&r.currency))
+                .bind(r.original_amount_minor)
+                .bind(shared.text(&r.original_currency))
                 .bind(shared.text(&r.counterparty))
                 .bind(Arc::<str>::from(r.description.as_str()))
                 .bind(shared.text(&r.category))
@@ -123,25 +98,8 @@ impl SqliteBulk {
     }
 }
 
-/// The one currency of every row of `chunk`, when they all have the same and none was
-/// converted (its original currency is its own): exactly a currency code as
-/// [`Currency::parse`] gives it, three upper-case letters, so written into a statement it is
-/// what binding it would have stored.
-fn one_currency(chunk: &[NewTransaction]) -> Option<Currency> {
-    let first = chunk.first()?;
-    let currency = Currency::parse(&first.currency).ok()?;
-    let code = currency.as_str();
-    (code.len() == 3
-        && code.bytes().all(|b| b.is_ascii_uppercase())
-        && chunk
-            .iter()
-            .all(|r| r.currency == code && r.original_currency == code))
-    .then_some(currency)
-}
-
-/// The statement for `rows` rows; with `currency`, the rows' currency and original currency
-/// are that literal instead of parameters.
-fn insert_sql(constants: &str, currency: Option<Currency>, rows: usize) -> String {
+/// The statement for `rows` rows.
+fn insert_sql(constants: &str, rows: usize) -> String {
     let mut sql = String::with_capacity(256 + rows * (constants.len() + 40));
     sql.push_str(
         "INSERT INTO transactions (org_id, source, import_id, account_id, posted_on, amount_minor, \
@@ -154,18 +112,7 @@ fn insert_sql(constants: &str, currency: Option<Currency>, rows: usize) -> Strin
         if i > 0 {
             sql.push(',');
         }
-        match currency {
-            None => {
-                let _ = write!(sql, "({constants}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            }
-            Some(c) => {
-                let c = c.as_str();
-                let _ = write!(
-                    sql,
-                    "({constants}, ?, ?, ?, '{c}', ?, '{c}', ?, ?, ?, ?, ?)"
-                );
-            }
-        }
+        let _ = write!(sql, "({constants}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     }
     sql.push_str(" ON CONFLICT (org_id, external_id) DO NOTHING");
     sql
