@@ -7,7 +7,7 @@ use chrono::{NaiveDate, TimeDelta};
 use flowsense_core::analytics::anomalies::AnomaliesReport;
 use flowsense_core::analytics::{
     AgingReport, CashflowReport, ForecastReport, RecurringReport, Report, ReportBody, ReportKind,
-    ReportOptions, RunwayReport, default_as_of, run_report, runway, to_json,
+    ReportOptions, RunwayReport, default_as_of, run_report, runway, to_compact_json,
 };
 use flowsense_core::{Books, Currency};
 use flowsense_storage::{Organisation, StorageError, Store};
@@ -111,10 +111,10 @@ impl Analysis {
     pub fn report_json(&self, kind: ReportKind, options: &ReportOptions) -> bytes::Bytes {
         if *options == ReportOptions::default() {
             self.report_json[kind_index(kind)]
-                .get_or_init(|| to_json(self.report(kind)).into())
+                .get_or_init(|| to_compact_json(self.report(kind)).into())
                 .clone()
         } else {
-            to_json(&run_report(&self.books, kind, options)).into()
+            to_compact_json(&run_report(&self.books, kind, options)).into()
         }
     }
 

@@ -79,6 +79,8 @@ pub struct Store {
     pub(crate) jobs_enqueued: Arc<tokio::sync::Notify>,
     /// The PostgreSQL database as its owner reaches it (backups); `None` on SQLite.
     pub(crate) postgres: Option<crate::backup::postgres::PgDatabase>,
+    /// What signed-in requests read, kept while the sign-in epoch stands ([`crate::AuthView`]).
+    pub(crate) auth_cache: Arc<crate::auth_view::AuthCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -121,6 +123,7 @@ impl Store {
             }),
             jobs_enqueued: Arc::default(),
             postgres,
+            auth_cache: Arc::default(),
         };
         if store.crypto.is_some()
             && let Err(e) = store.prepare_keys().await

@@ -19,6 +19,9 @@ pub enum StorageError {
     Crypto(#[from] crate::crypto::CryptoError),
     #[error("migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    /// One failure answered to every caller that shared the read (the sign-in epoch's).
+    #[error(transparent)]
+    Shared(std::sync::Arc<StorageError>),
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -50,6 +53,7 @@ impl StorageError {
         match self {
             StorageError::Database(e) => sqlx_unavailable(e),
             StorageError::Migrate(sqlx::migrate::MigrateError::Execute(e)) => sqlx_unavailable(e),
+            StorageError::Shared(e) => e.is_unavailable(),
             _ => false,
         }
     }

@@ -43,7 +43,7 @@ pub use forecast_model::{ForecastModel, MethodError, StreamModel};
 pub use forecast_whatif::{FlowSide, MonthlyChange, OneOff, Scenario};
 pub use recurring::{Cadence, RecurringItem, RecurringReport, recurring};
 pub use recurring_schedule::Schedule;
-pub use render::{defuse_formula, to_csv, to_json, to_table};
+pub use render::{defuse_formula, to_compact_json, to_csv, to_json, to_table};
 pub use report::{
     Report, ReportBody, ReportKind, ReportOptions, cashflow_parts, cashflow_report, run_report,
 };

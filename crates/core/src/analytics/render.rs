@@ -1,4 +1,4 @@
-//! Renderers: JSON (the API's body), an aligned text table, and CSV safe to open in a
+//! Renderers: JSON (pretty for the command line, compact for the API), an aligned text table, and CSV safe to open in a
 //! spreadsheet.
 
 use super::report::Report;
@@ -6,11 +6,18 @@ use super::tabulate::{Cell, Table, tables};
 use crate::money::{Currency, format_minor};
 use std::fmt::Write as _;
 
-/// The report as pretty JSON (what `--format json` prints and the API serves).
+/// The report as pretty JSON (what `--format json` prints for a person to read).
 #[must_use]
 pub fn to_json(report: &Report) -> String {
     // Serialising plain structs with string keys cannot fail.
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// The report as compact JSON: what the API serves. The same document as [`to_json`] without
+/// the indentation, which was 40 % of a large cash-flow report's bytes.
+#[must_use]
+pub fn to_compact_json(report: &Report) -> Vec<u8> {
+    serde_json::to_vec(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}").into_bytes())
 }
 
 /// The report as aligned text tables; money columns name the currency.

@@ -29,7 +29,7 @@ use crate::FieldError;
 use chrono::{DateTime, Utc};
 use flowsense_core::UserId;
 use flowsense_mail::MailError;
-use flowsense_storage::{StorageError, TokenScope, User};
+use flowsense_storage::{AuthView, StorageError, TokenScope, User};
 use limits::RateLimited;
 use password::PasswordError;
 use serde::Serialize;
@@ -125,6 +125,11 @@ pub enum AuthMethod {
 pub struct Caller {
     pub user: User,
     pub via: AuthMethod,
+    /// The sign-in data as this request found it when it arrived, which the checks of its
+    /// organisation and the list of the user's organisations read through. Only for requests
+    /// that change nothing: a request that writes reads afresh after its own change. `None`
+    /// reads the database.
+    pub view: Option<AuthView>,
 }
 
 impl Caller {
@@ -134,6 +139,7 @@ impl Caller {
         Self {
             user,
             via: AuthMethod::Local,
+            view: None,
         }
     }
 

@@ -38,7 +38,10 @@ pub async fn me(ctx: &Context, current: &Caller) -> Result<Me, OrgError> {
 /// A database failure.
 #[tracing::instrument(skip_all, fields(user = %current.id()))]
 pub async fn organisations_of(ctx: &Context, current: &Caller) -> Result<Vec<UserOrg>, OrgError> {
-    Ok(ctx.store.orgs_of_user(current.id()).await?)
+    Ok(match &current.view {
+        Some(view) => Vec::clone(&*view.orgs_of_user(current.id()).await?),
+        None => ctx.store.orgs_of_user(current.id()).await?,
+    })
 }
 
 /// One organisation of the caller, with its settings.

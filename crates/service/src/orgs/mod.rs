@@ -44,11 +44,15 @@ impl OrgAccess {
         needed: Role,
     ) -> Result<OrgAccess, OrgError> {
         caller.require_verified_email()?;
-        let (role, organisation) = ctx
-            .store
-            .role_and_org(org, caller.id())
-            .await?
-            .ok_or(OrgError::NotFound)?;
+        let (role, organisation) = match &caller.view {
+            Some(view) => view.role_and_org(org, caller.id()).await?,
+            None => ctx
+                .store
+                .role_and_org(org, caller.id())
+                .await?
+                .map(|(role, o)| (role, Arc::new(o))),
+        }
+        .ok_or(OrgError::NotFound)?;
         if !caller.user.mfa_enabled && organisation.settings.mfa_required {
             return Err(OrgError::MfaRequired);
         }
@@ -60,7 +64,7 @@ impl OrgAccess {
             user: caller.id(),
             role,
             current: caller,
-            checked: Some(Arc::new(organisation)),
+            checked: Some(organisation),
         })
     }
 }

@@ -4,6 +4,7 @@
 // Contract bodies are plain async fns run by the macro, outside clippy's notion of a test.
 #![allow(clippy::unwrap_used)]
 
+mod auth_view;
 mod memberships;
 mod sessions_and_tokens;
 

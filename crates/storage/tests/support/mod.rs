@@ -33,6 +33,24 @@ pub async fn sqlite_columns(url: &str) -> Vec<String> {
     columns
 }
 
+/// The columns of `table` in a migrated PostgreSQL database.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the schema tests read the database's catalog, outside the store"
+)]
+pub async fn postgres_columns(url: &str, table: &str) -> Vec<String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query_scalar(
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY column_name",
+    )
+    .bind(table)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+}
+
 /// `docs/data-classification.toml`, parsed.
 pub fn data_classification() -> toml::Table {
     let path = concat!(

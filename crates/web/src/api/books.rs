@@ -28,8 +28,9 @@ pub(crate) struct ReportQuery {
     period: Option<String>,
 }
 
-/// `GET /api/v1/orgs/{org}/reports/{kind}`: the same JSON as `flowsense report KIND --format json`.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/reports/{kind}", tag = "books", params(ReportQuery), responses((status = 200, body = serde_json::Value, description = "The report, as `flowsense report KIND --format json` writes it")))]
+/// `GET /api/v1/orgs/{org}/reports/{kind}`: the same document as `flowsense report KIND --format
+/// json`, compact instead of indented.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/reports/{kind}", tag = "books", params(ReportQuery), responses((status = 200, body = serde_json::Value, description = "The report: the document `flowsense report KIND --format json` writes, without its indentation")))]
 pub(crate) async fn report(
     State(state): State<AppState>,
     access: Viewer,

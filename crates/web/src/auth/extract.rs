@@ -78,19 +78,18 @@ fn is_safe(method: &Method) -> bool {
 
 /// The user behind a live session or token, unless an operator disabled them: then the
 /// session or token is answered as if it did not exist.
-async fn enabled_user(
-    state: &AppState,
-    user: flowsense_core::UserId,
-) -> Result<flowsense_storage::User, ApiError> {
-    enabled(state.store.user(user).await?)
-}
-
-/// `user`, unless an operator disabled them (then as [`enabled_user`]).
 fn enabled(user: flowsense_storage::User) -> Result<flowsense_storage::User, ApiError> {
     if user.disabled_at.is_some() {
         return Err(ApiError::Unauthorized(ErrorCode::Unauthenticated));
     }
     Ok(user)
+}
+
+/// The sign-in data as of now, which everything the request reads about its caller goes
+/// through: from memory while nothing it depends on has changed anywhere, from the database
+/// otherwise ([`flowsense_storage::AuthView`]).
+async fn sign_in_view(state: &AppState) -> Result<flowsense_storage::AuthView, ApiError> {
+    Ok(state.store.auth_view().await?)
 }
 
 async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, ApiError> {
@@ -106,9 +105,10 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             .and_then(|v| v.strip_prefix("Bearer "))
             .filter(|t| t.starts_with("fs_pat_"))
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
-        let t = state
-            .store
-            .api_token_by_hash(&sha256(token.trim().as_bytes()))
+        let hash = sha256(token.trim().as_bytes());
+        let view = sign_in_view(state).await?;
+        let t = view
+            .api_token(&hash)
             .await?
             .filter(|t| t.revoked_at.is_none() && now < t.expires_at)
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
@@ -118,26 +118,34 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         if t.last_used_at
             .is_none_or(|at| now - at >= LAST_SEEN_RESOLUTION)
         {
+            view.token_used(&hash, now);
             let (store, id) = (state.store.clone(), t.id);
             bookkeeping_write(state, async move { store.touch_api_token(id, now).await }).await;
         }
         CurrentUser(Caller {
-            user: enabled_user(state, t.user).await?,
+            user: enabled(view.user(t.user).await?)?,
             via: AuthMethod::Token {
                 id: t.id,
                 scope: t.scope,
             },
+            view: (!unsafe_method).then_some(view),
         })
     } else {
         let token = session_token_from(state, &parts.headers)
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         let id_hash = sha256(token.as_bytes());
+        let view = sign_in_view(state).await?;
         // The session and its user in one read.
-        let (session, user) = state
-            .store
-            .session_with_user(&id_hash)
-            .await?
-            .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
+        let mut found = view.session_with_user(&id_hash).await?;
+        if found
+            .as_ref()
+            .is_some_and(|(s, _)| !state.session_policy.is_live(s, now))
+        {
+            // The idle timeout counts from a last-seen time that another instance may have
+            // moved on since this one kept it: only the database's may end the session.
+            found = view.session_with_user_afresh(&id_hash).await?;
+        }
+        let (session, user) = found.ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         if !state.session_policy.is_live(&session, now) {
             // Tidying up is not the answer: a busy writer must not turn this 401 into a 500.
             let (store, hash) = (state.store.clone(), id_hash.clone());
@@ -160,6 +168,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             }
         }
         if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
+            view.session_seen(&id_hash, now);
             let (store, hash) = (state.store.clone(), id_hash.clone());
             bookkeeping_write(state, async move { store.touch_session(&hash, now).await }).await;
         }
@@ -171,6 +180,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
                 authenticated_at: session.authenticated_at,
                 csrf_token,
             },
+            view: (!unsafe_method).then_some(view),
         })
     };
     tracing::Span::current().record("user", tracing::field::display(current.id()));

@@ -1,0 +1,1 @@
+SELECT value FROM auth_epoch WHERE id = 1

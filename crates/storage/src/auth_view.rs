@@ -1,0 +1,447 @@
+//! What every signed-in request reads — its session or token, its user, their memberships —
+//! served from memory while none of it has changed, without giving up immediate revocation.
+//!
+//! The database keeps a sign-in epoch (`auth_epoch`, migration 0032): triggers move it on, in
+//! the same transaction, with every change to sessions (but their last-seen time), API tokens
+//! (but their last-used time), users, memberships and organisations. A request reads the epoch
+//! once ([`Store::auth_view`]), by a read that started after the request arrived, and an entry
+//! cached here is used only when it was read at that same epoch. So a sign-out, a disabled user
+//! or a changed role, committed by any process on the database, is seen by the next request that
+//! arrives after it, exactly as when every request read everything.
+//!
+//! Requests that arrive while no epoch read has started share the next one: under load one
+//! read serves a whole batch of requests, where each used to make two to four of its own.
+
+use crate::error::{Result, StorageError};
+use crate::members::UserOrg;
+use crate::orgs::Organisation;
+use crate::sessions::Session;
+use crate::tokens::ApiToken;
+use crate::users::User;
+use crate::{Store, args::sql};
+use chrono::{DateTime, Utc};
+use flowsense_core::{OrgId, Role, UserId};
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Entries kept per kind. Past it, entries of older epochs go first, then all: only a request
+/// with a valid session or token adds one, so this bounds memory, not the number of users.
+const MAX_ENTRIES: usize = 10_000;
+
+/// Sign-in data as one request sees it: the epoch read after the request arrived, and the
+/// cached reads made at it. Cloning is cheap.
+#[derive(Clone)]
+pub struct AuthView {
+    store: Store,
+    epoch: i64,
+}
+
+impl std::fmt::Debug for AuthView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthView")
+            .field("epoch", &self.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The per-database cache behind [`AuthView`], shared by every clone of a [`Store`].
+#[derive(Default)]
+pub(crate) struct AuthCache {
+    epoch: EpochReads,
+    sessions: Entries<Vec<u8>, (Session, User)>,
+    tokens: Entries<Vec<u8>, ApiToken>,
+    users: Entries<UserId, User>,
+    memberships: Entries<(OrgId, UserId), (Role, Arc<Organisation>)>,
+    orgs_of_user: Entries<UserId, Arc<Vec<UserOrg>>>,
+}
+
+impl Store {
+    /// The sign-in data as of now: the epoch, read by a statement that starts after this call
+    /// (shared with the other callers waiting for one).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn auth_view(&self) -> Result<AuthView> {
+        let store = self.clone();
+        let epoch = self
+            .auth_cache
+            .epoch
+            .fresh(move || async move { store.read_auth_epoch().await }.boxed())
+            .await?;
+        Ok(AuthView {
+            store: self.clone(),
+            epoch,
+        })
+    }
+
+    async fn read_auth_epoch(&self) -> Result<i64> {
+        let (value,): (i64,) = self
+            .read_optional(sql!("auth_epoch/read"))
+            .await?
+            .ok_or_else(|| StorageError::Corrupt("the sign-in epoch row is missing".into()))?;
+        Ok(value)
+    }
+}
+
+impl AuthView {
+    /// The epoch this view reads at: it moves on with every change that a view must see.
+    #[must_use]
+    pub fn epoch(&self) -> i64 {
+        self.epoch
+    }
+
+    fn cache(&self) -> &AuthCache {
+        &self.store.auth_cache
+    }
+
+    /// The session whose token hashes to `id_hash` and its user ([`Store::session_with_user`]).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn session_with_user(&self, id_hash: &[u8]) -> Result<Option<(Session, User)>> {
+        if let Some(found) = self.cache().sessions.get(id_hash, self.epoch) {
+            return Ok(Some(found));
+        }
+        self.session_with_user_afresh(id_hash).await
+    }
+
+    /// As [`AuthView::session_with_user`], read from the database whatever is cached: for a
+    /// session that looks expired by a last-seen time another instance may have moved on.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn session_with_user_afresh(
+        &self,
+        id_hash: &[u8],
+    ) -> Result<Option<(Session, User)>> {
+        let found = self.store.session_with_user(id_hash).await?;
+        if let Some(found) = &found {
+            self.cache()
+                .sessions
+                .put(id_hash.to_vec(), self.epoch, found.clone());
+        }
+        Ok(found)
+    }
+
+    /// Notes in memory that the session was seen at `at` (its last-seen write is the caller's).
+    pub fn session_seen(&self, id_hash: &[u8], at: DateTime<Utc>) {
+        self.cache()
+            .sessions
+            .update(id_hash, |(s, _)| s.last_seen_at = at);
+    }
+
+    /// The token whose secret hashes to `hash` ([`Store::api_token_by_hash`]).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn api_token(&self, hash: &[u8]) -> Result<Option<ApiToken>> {
+        if let Some(found) = self.cache().tokens.get(hash, self.epoch) {
+            return Ok(Some(found));
+        }
+        let found = self.store.api_token_by_hash(hash).await?;
+        if let Some(t) = &found {
+            self.cache()
+                .tokens
+                .put(hash.to_vec(), self.epoch, t.clone());
+        }
+        Ok(found)
+    }
+
+    /// Notes in memory that the token was used at `at` (its last-used write is the caller's).
+    pub fn token_used(&self, hash: &[u8], at: DateTime<Utc>) {
+        self.cache()
+            .tokens
+            .update(hash, |t| t.last_used_at = Some(at));
+    }
+
+    /// A user ([`Store::user`]).
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such user; a database failure.
+    pub async fn user(&self, user: UserId) -> Result<User> {
+        if let Some(found) = self.cache().users.get(&user, self.epoch) {
+            return Ok(found);
+        }
+        let found = self.store.user(user).await?;
+        self.cache().users.put(user, self.epoch, found.clone());
+        Ok(found)
+    }
+
+    /// `user`'s role in `org` and the organisation ([`Store::role_and_org`]).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn role_and_org(
+        &self,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<Option<(Role, Arc<Organisation>)>> {
+        if let Some(found) = self.cache().memberships.get(&(org, user), self.epoch) {
+            return Ok(Some(found));
+        }
+        let found = self
+            .store
+            .role_and_org(org, user)
+            .await?
+            .map(|(role, o)| (role, Arc::new(o)));
+        if let Some(found) = &found {
+            self.cache()
+                .memberships
+                .put((org, user), self.epoch, found.clone());
+        }
+        Ok(found)
+    }
+
+    /// The organisations `user` belongs to ([`Store::orgs_of_user`]).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn orgs_of_user(&self, user: UserId) -> Result<Arc<Vec<UserOrg>>> {
+        if let Some(found) = self.cache().orgs_of_user.get(&user, self.epoch) {
+            return Ok(found);
+        }
+        let found = Arc::new(self.store.orgs_of_user(user).await?);
+        self.cache()
+            .orgs_of_user
+            .put(user, self.epoch, found.clone());
+        Ok(found)
+    }
+}
+
+/// Cached reads of one kind, each with the epoch it was read at.
+struct Entries<K, V> {
+    map: Mutex<HashMap<K, (i64, V)>>,
+}
+
+impl<K, V> Default for Entries<K, V> {
+    fn default() -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Entries<K, V> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (i64, V)>> {
+        // A panic while holding the lock leaves at worst a stale entry, which the epoch rules out.
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get<Q>(&self, key: &Q, epoch: i64) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.lock()
+            .get(key)
+            .filter(|(at, _)| *at == epoch)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, key: K, epoch: i64, value: V) {
+        let mut map = self.lock();
+        if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
+            map.retain(|_, (at, _)| *at >= epoch);
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
+        }
+        // A slower request may bring an older read: never replace a newer one with it.
+        if map.get(&key).is_none_or(|(at, _)| *at <= epoch) {
+            map.insert(key, (epoch, value));
+        }
+    }
+
+    fn update<Q>(&self, key: &Q, change: impl FnOnce(&mut V))
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        if let Some((_, v)) = self.lock().get_mut(key) {
+            change(v);
+        }
+    }
+}
+
+/// One read of the epoch in flight at a time, shared by the callers that arrived before it
+/// started; a caller that arrives once it has started waits for the next.
+#[derive(Default)]
+struct EpochReads {
+    rounds: Arc<Mutex<Rounds>>,
+}
+
+type Round = Shared<BoxFuture<'static, std::result::Result<i64, Arc<StorageError>>>>;
+
+#[derive(Default)]
+struct Rounds {
+    /// Numbers rounds, so a round that starts takes itself, and only itself, out of `waiting`.
+    count: u64,
+    /// The round callers arriving now join: it has not started its read.
+    waiting: Option<(u64, Round)>,
+    /// The round whose read may be running: the next one starts after it ends.
+    running: Option<Round>,
+}
+
+impl EpochReads {
+    /// The value of a `read` that starts after this call.
+    async fn fresh(
+        &self,
+        read: impl FnOnce() -> BoxFuture<'static, Result<i64>> + Send + 'static,
+    ) -> Result<i64> {
+        let round = {
+            let mut rounds = self.rounds.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, round)) = &rounds.waiting {
+                round.clone()
+            } else {
+                rounds.count += 1;
+                let id = rounds.count;
+                let before = rounds.running.clone();
+                let all = self.rounds.clone();
+                let round = async move {
+                    if let Some(before) = before {
+                        let _ = before.await;
+                    }
+                    {
+                        let mut rounds = all.lock().unwrap_or_else(PoisonError::into_inner);
+                        if rounds.waiting.as_ref().is_some_and(|(w, _)| *w == id) {
+                            rounds.running = rounds.waiting.take().map(|(_, r)| r);
+                        }
+                    }
+                    read().await.map_err(Arc::new)
+                }
+                .boxed()
+                .shared();
+                rounds.waiting = Some((id, round.clone()));
+                round
+            }
+        };
+        round.await.map_err(StorageError::Shared)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// A database stand-in: a value that moves on, and a read that sees it when it starts and
+    /// answers after `delay`.
+    struct Source {
+        value: AtomicI64,
+        reads: AtomicUsize,
+    }
+
+    fn read_of(
+        source: &Arc<Source>,
+        delay: Duration,
+    ) -> impl FnOnce() -> BoxFuture<'static, Result<i64>> + Send + 'static {
+        let source = source.clone();
+        move || {
+            async move {
+                source.reads.fetch_add(1, Ordering::SeqCst);
+                let seen = source.value.load(Ordering::SeqCst);
+                tokio::time::sleep(delay).await;
+                Ok(seen)
+            }
+            .boxed()
+        }
+    }
+
+    #[tokio::test]
+    async fn callers_that_arrive_together_share_one_read() {
+        let reads = Arc::new(EpochReads::default());
+        let source = Arc::new(Source {
+            value: AtomicI64::new(7),
+            reads: AtomicUsize::new(0),
+        });
+        let callers: Vec<_> = (0..50)
+            .map(|_| {
+                let (reads, read) = (reads.clone(), read_of(&source, Duration::from_millis(20)));
+                tokio::spawn(async move { reads.fresh(read).await.unwrap() })
+            })
+            .collect();
+        for c in callers {
+            assert_eq!(c.await.unwrap(), 7);
+        }
+        // The first caller's round starts at once; everyone after it shares the next one.
+        assert!(source.reads.load(Ordering::SeqCst) <= 2);
+    }
+
+    #[tokio::test]
+    async fn a_caller_never_gets_a_read_that_started_before_it_arrived() {
+        let reads = Arc::new(EpochReads::default());
+        let source = Arc::new(Source {
+            value: AtomicI64::new(1),
+            reads: AtomicUsize::new(0),
+        });
+        // A slow read starts and sees 1.
+        let early = {
+            let (reads, read) = (reads.clone(), read_of(&source, Duration::from_millis(100)));
+            tokio::spawn(async move { reads.fresh(read).await.unwrap() })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // The value moves on while it runs (a sign-out commits); a caller arriving now must see it.
+        source.value.store(2, Ordering::SeqCst);
+        let late = reads
+            .fresh(read_of(&source, Duration::from_millis(1)))
+            .await
+            .unwrap();
+        assert_eq!(early.await.unwrap(), 1);
+        assert_eq!(late, 2, "the late caller waited for a read of its own");
+        assert_eq!(source.reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_fails_its_callers_and_the_next_one_reads_again() {
+        let reads = EpochReads::default();
+        let failed = reads
+            .fresh(|| async { Err(StorageError::Corrupt("down".into())) }.boxed())
+            .await;
+        assert!(matches!(failed, Err(StorageError::Shared(_))));
+        assert_eq!(reads.fresh(|| async { Ok(3) }.boxed()).await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_gives_up_does_not_stall_the_others() {
+        let reads = Arc::new(EpochReads::default());
+        let source = Arc::new(Source {
+            value: AtomicI64::new(5),
+            reads: AtomicUsize::new(0),
+        });
+        // The first round's only caller stops waiting while its read runs.
+        let _ = tokio::time::timeout(
+            Duration::from_millis(10),
+            reads.fresh(read_of(&source, Duration::from_millis(50))),
+        )
+        .await;
+        let next = tokio::time::timeout(
+            Duration::from_secs(5),
+            reads.fresh(read_of(&source, Duration::from_millis(1))),
+        )
+        .await
+        .expect("the next caller is answered");
+        assert_eq!(next.unwrap(), 5);
+    }
+
+    #[test]
+    fn entries_answer_only_at_their_epoch_and_stay_bounded() {
+        let entries: Entries<u32, u32> = Entries::default();
+        entries.put(1, 10, 100);
+        assert_eq!(entries.get(&1, 10), Some(100));
+        assert_eq!(entries.get(&1, 11), None, "read at another epoch");
+        entries.put(1, 9, 99);
+        assert_eq!(entries.get(&1, 10), Some(100), "an older read does not win");
+        for k in 0..u32::try_from(MAX_ENTRIES).unwrap() * 2 {
+            entries.put(k, 12, k);
+        }
+        assert!(entries.lock().len() <= MAX_ENTRIES);
+        assert_eq!(
+            entries.get(&(u32::try_from(MAX_ENTRIES).unwrap() * 2 - 1), 12),
+            Some(u32::try_from(MAX_ENTRIES).unwrap() * 2 - 1)
+        );
+    }
+}
