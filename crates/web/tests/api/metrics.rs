@@ -350,7 +350,7 @@ async fn requests_are_counted_by_route_template_and_the_cache_syncs_and_tokens_s
         .collect();
     for route in routes {
         assert!(
-            route == "unmatched" || known.iter().any(|k| *k == route),
+            route == "unmatched" || known.contains(&route),
             "{route} is not a template"
         );
         let label = format!(r#"route="{route}""#);
