@@ -273,8 +273,11 @@ async fn analysis_from(
         shown_from,
     };
     let cell = cache.cell(org.id, key);
+    // Whether this call loaded the books (one that waited for another's load did not).
+    let loaded_here = std::sync::atomic::AtomicBool::new(false);
     let loaded = cell
         .get_or_try_init(|| async {
+            loaded_here.store(true, std::sync::atomic::Ordering::Relaxed);
             cache.count_load();
             let mut books = store.load_books(org.id).await?;
             if let Some(start) = shown_from {
@@ -284,6 +287,9 @@ async fn analysis_from(
         })
         .await?
         .clone();
+    if !loaded_here.load(std::sync::atomic::Ordering::Relaxed) {
+        cache.count_hit();
+    }
     cache.settle(
         org.id,
         key,

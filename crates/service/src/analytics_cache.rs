@@ -50,6 +50,9 @@ pub struct AnalyticsCache {
     /// Books loaded from the database since start (each version of each organisation once,
     /// however many requests and warm-ups asked for it at the same time).
     loads: AtomicU64,
+    /// Analyses served from the cache without loading the books (a request that waited for
+    /// another's load of the same version counts here: it loaded nothing).
+    hits: AtomicU64,
 }
 
 impl std::fmt::Debug for AnalyticsCache {
@@ -75,6 +78,7 @@ impl AnalyticsCache {
             max_orgs: max_orgs.max(1),
             max_transactions,
             loads: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
         }
     }
 
@@ -193,6 +197,17 @@ impl AnalyticsCache {
     #[must_use]
     pub fn loads(&self) -> u64 {
         self.loads.load(Ordering::Relaxed)
+    }
+
+    /// Counts one analysis served without loading the books.
+    pub(crate) fn count_hit(&self) {
+        self.hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many analyses were served from the cache since start (for the metrics).
+    #[must_use]
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
     }
 }
 

@@ -74,6 +74,8 @@ pub struct Services {
     pub backups: Option<Arc<BackupPolicy>>,
     /// Single sign-on through the instance's OpenID provider (`FLOWSENSE_OIDC_*`); `None`: off.
     pub sso: Option<Arc<crate::identity::sso::Sso>>,
+    /// The syncs this instance ran to their end, by provider and outcome (for the metrics).
+    pub sync_counts: Arc<crate::sync::counts::SyncCounts>,
 }
 
 impl std::ops::Deref for Context {
@@ -126,6 +128,7 @@ impl Context {
             signup: SignupPolicy::default(),
             backups: None,
             sso: None,
+            sync_counts: Arc::default(),
         })))
     }
 

@@ -99,6 +99,16 @@ pub struct AiCall {
     pub created_at: DateTime<Utc>,
 }
 
+/// The tokens of every call of one purpose and model (all organisations together).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AiTokenSum {
+    /// [`AiPurpose::as_str`].
+    pub purpose: String,
+    pub model: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: Uuid,
@@ -212,6 +222,18 @@ impl Store {
             .into_iter()
             .map(|r| (r.purpose, r.outcome, r.calls))
             .collect())
+    }
+
+    /// The tokens every organisation's calls took in and gave out, by purpose and model, over
+    /// the records kept (for the metrics).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn ai_token_sums_across_orgs(&self) -> Result<Vec<AiTokenSum>> {
+        let mut tx = self.system_across_orgs().await?;
+        let rows: Vec<AiTokenSum> = tx.fetch_all(sql!("ai_calls/tokens")).await?;
+        tx.commit().await?;
+        Ok(rows)
     }
 
     /// Deletes every organisation's call records made before `cutoff` (the hourly clean-up).

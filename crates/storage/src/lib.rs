@@ -72,7 +72,7 @@ mod users;
 mod webhook_deliveries;
 
 pub use accounts::{AccountSummary, BankAccount};
-pub use ai_calls::{AiCall, AiOutcome, AiPurpose};
+pub use ai_calls::{AiCall, AiOutcome, AiPurpose, AiTokenSum};
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditPage, NewAuditEvent};
 pub use audit_chain::{BreakKind, ChainBreak, ChainReport};
 pub use auth_view::AuthView;

@@ -14,6 +14,7 @@ pub mod openapi;
 mod org_path;
 mod pages;
 mod rate_limit;
+mod request_metrics;
 mod respond;
 pub mod routes;
 mod state;
@@ -51,6 +52,7 @@ pub fn operator_router(state: AppState) -> Router {
 fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let policy = headers::InstancePolicy::of(&state);
+    let count_requests = request_metrics::CountRequestsLayer(state.request_metrics.clone());
     routes
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(
@@ -67,6 +69,7 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .with_state(state.clone())
         .layer(
             ServiceBuilder::new()
+                .layer(count_requests)
                 .layer(SetSensitiveRequestHeadersLayer::new([
                     axum::http::header::AUTHORIZATION,
                     axum::http::header::COOKIE,

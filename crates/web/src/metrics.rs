@@ -1,18 +1,22 @@
-//! `GET /metrics`: the job queue for a monitoring system, in the Prometheus text format
-//! (version 0.0.4), read from the database at each scrape so every instance answers for the
-//! whole queue.
+//! `GET /metrics` for a monitoring system, in the Prometheus text format (version 0.0.4).
+//!
+//! Two kinds of series. Read from the database at each scrape, so every instance answers for
+//! the whole deployment: the job queue, the AI calls and tokens on record. Counted in this
+//! instance's memory since it started, so Prometheus sums them across instances: requests and
+//! latencies by route template, the analytics cache's hits and loads, the provider syncs its
+//! workers ended.
 //!
 //! 404 when no `FLOWSENSE_METRICS_TOKEN` is configured (like the cron route without its
 //! secret); 401 unless the request carries `Authorization: Bearer <token>`, compared in
-//! constant time. The output names job kinds and counts only: no organisation, user, payload
-//! or amount.
+//! constant time. The output names route templates, job kinds, providers, purposes, models and
+//! counts only: no organisation, user, raw path, payload or amount.
 
 use crate::{ApiError, AppState, ErrorCode};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use flowsense_service::identity::crypto::{ct_eq, sha256};
-use flowsense_storage::{JobQueueGauges, QUEUE_GAUGE_STATES};
+use flowsense_storage::{AiTokenSum, JobQueueGauges, QUEUE_GAUGE_STATES};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt::Write;
 
@@ -52,8 +56,16 @@ pub(crate) async fn metrics(
         .ai_call_counts_across_orgs()
         .await
         .map_err(ApiError::internal)?;
+    let ai_tokens = state
+        .store
+        .ai_token_sums_across_orgs()
+        .await
+        .map_err(ApiError::internal)?;
     let mut text = render(&gauges, now);
     render_ai_calls(&mut text, &ai_calls);
+    render_ai_tokens(&mut text, &ai_tokens);
+    render_instance_counters(&mut text, &state);
+    state.request_metrics.render(&mut text);
     let mut r = text.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -112,6 +124,49 @@ fn render_ai_calls(out: &mut String, counts: &[(String, String, i64)]) {
             "flowsense_ai_calls{{purpose=\"{}\",outcome=\"{}\"}} {calls}",
             label(purpose),
             label(outcome)
+        );
+    }
+}
+
+/// The tokens of the AI calls on record (the last 13 months), by purpose, model and direction.
+fn render_ai_tokens(out: &mut String, sums: &[AiTokenSum]) {
+    out.push_str(
+        "# HELP flowsense_ai_tokens Tokens of the AI calls on record (13 months) by purpose, model and direction (input: every input token, cached or not; output).\n\
+         # TYPE flowsense_ai_tokens gauge\n",
+    );
+    for sum in sums {
+        let (purpose, model) = (label(&sum.purpose), label(&sum.model));
+        for (direction, tokens) in [("input", sum.input_tokens), ("output", sum.output_tokens)] {
+            let _ = writeln!(
+                out,
+                "flowsense_ai_tokens{{purpose=\"{purpose}\",model=\"{model}\",direction=\"{direction}\"}} {tokens}"
+            );
+        }
+    }
+}
+
+/// What this instance counted since it started: the analytics cache and the syncs its workers
+/// ended (every provider and outcome, zeros included).
+fn render_instance_counters(out: &mut String, state: &AppState) {
+    let _ = write!(
+        out,
+        "# HELP flowsense_analytics_cache_hits_total Analyses served from this instance's cache without loading the books.\n\
+         # TYPE flowsense_analytics_cache_hits_total counter\n\
+         flowsense_analytics_cache_hits_total {}\n\
+         # HELP flowsense_analytics_cache_loads_total Books loaded from the database into this instance's analytics cache.\n\
+         # TYPE flowsense_analytics_cache_loads_total counter\n\
+         flowsense_analytics_cache_loads_total {}\n",
+        state.analytics.hits(),
+        state.analytics.loads()
+    );
+    out.push_str(
+        "# HELP flowsense_syncs_total Provider syncs this instance's workers ended, by provider and outcome (ok; skipped: the connection was dead or disconnected; retry: left to the queue's retry; permanent; dead: the refresh token was refused; storage: the database failed).\n\
+         # TYPE flowsense_syncs_total counter\n",
+    );
+    for (provider, outcome, syncs) in state.sync_counts.snapshot() {
+        let _ = writeln!(
+            out,
+            "flowsense_syncs_total{{provider=\"{provider}\",outcome=\"{outcome}\"}} {syncs}"
         );
     }
 }

@@ -90,6 +90,8 @@ pub struct AppState {
     /// The bearer token `GET /metrics` asks for (`FLOWSENSE_METRICS_TOKEN`); none: the route
     /// is 404.
     pub metrics_token: Option<Arc<secrecy::SecretString>>,
+    /// Requests and latencies by route template, counted for `GET /metrics`.
+    pub(crate) request_metrics: Arc<crate::request_metrics::RequestMetrics>,
 }
 
 impl std::ops::Deref for AppState {
@@ -143,6 +145,7 @@ impl AppState {
             bookkeeping_writers: Arc::new(tokio::sync::Semaphore::new(2)),
             cron: None,
             metrics_token: None,
+            request_metrics: Arc::new(crate::request_metrics::RequestMetrics::for_route_table()),
         })
     }
 

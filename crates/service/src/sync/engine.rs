@@ -15,7 +15,7 @@ use super::xero::XeroSource;
 use crate::Context;
 use chrono::Duration;
 use flowsense_core::OrgId;
-use flowsense_storage::{AppliedCounts, StorageError, SyncedPage};
+use flowsense_storage::{AppliedCounts, StorageError, SyncState, SyncedPage};
 use uuid::Uuid;
 
 /// Throttle waits one run sits out before leaving the rest to the queue's retry.
@@ -155,6 +155,8 @@ async fn token_failure(
 }
 
 /// Syncs one connection of `org` to the end: backfill or incremental, as its cursor says.
+/// Every run that found its connection is counted by provider and outcome
+/// ([`crate::Services::sync_counts`], for the metrics).
 ///
 /// # Errors
 /// [`SyncError`]: dead (marked so), retryable, permanent, or a storage failure; progress made
@@ -170,6 +172,18 @@ pub async fn sync_connection(
         }
         other => other?,
     };
+    let result = sync_from(ctx, org, connection, &state).await;
+    ctx.sync_counts.count(&state.provider, &result);
+    result
+}
+
+/// [`sync_connection`] once the connection's state is read.
+async fn sync_from(
+    ctx: &Context,
+    org: OrgId,
+    connection: Uuid,
+    state: &SyncState,
+) -> Result<SyncReport, SyncError> {
     if matches!(state.status.as_str(), "dead" | "disconnected") {
         return Ok(SyncReport {
             skipped: true,

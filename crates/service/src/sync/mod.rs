@@ -9,7 +9,9 @@
 //! - [`xero`]: Xero as a source (the chart, then paged collections with `If-Modified-Since`).
 //! - [`tokens`]: access tokens refreshed by one worker at a time, rotation saved atomically.
 //! - [`engine`]: one sync run, and how each failure is handled.
+//! - [`counts`]: the runs this instance ended, by provider and outcome (for the metrics).
 
+pub mod counts;
 pub mod engine;
 pub mod quickbooks;
 pub mod source;

@@ -5,7 +5,7 @@
 use crate::support::sealed::{org, user};
 use chrono::{DateTime, TimeDelta, Utc};
 use flowsense_core::OrgId;
-use flowsense_storage::{AiCall, AiOutcome, AiPurpose, NewJob, Store};
+use flowsense_storage::{AiCall, AiOutcome, AiPurpose, AiTokenSum, NewJob, Store};
 use uuid::Uuid;
 
 fn call(org: OrgId, at: DateTime<Utc>, tokens: i64, outcome: AiOutcome) -> AiCall {
@@ -69,6 +69,21 @@ pub async fn ai_calls_are_recorded_summed_per_month_and_purged(store: &Store) {
     let counts = store.ai_call_counts_across_orgs().await.unwrap();
     assert!(counts.contains(&("narrative".into(), "invented_number".into(), 1)));
     assert!(counts.contains(&("assistant".into(), "ok".into(), 1)));
+    // Tokens summed by purpose and model across organisations (the metrics).
+    let tokens = store.ai_token_sums_across_orgs().await.unwrap();
+    let sum = |purpose: &str, input_tokens, output_tokens| AiTokenSum {
+        purpose: purpose.into(),
+        model: "claude-sonnet-4-6".into(),
+        input_tokens,
+        output_tokens,
+    };
+    assert_eq!(
+        tokens,
+        [
+            sum("assistant", 700, 10),
+            sum("narrative", 300 + 5_000 + 1 + 9_999, 40)
+        ]
+    );
 
     let cutoff = now.checked_sub_months(chrono::Months::new(13)).unwrap();
     assert_eq!(store.purge_ai_calls_across_orgs(cutoff).await.unwrap(), 1);

@@ -90,6 +90,15 @@ async fn a_revoked_grant_kills_the_connection_and_is_not_retried(store: &Store) 
         .expect("a dead connection is skipped");
     assert!(skipped.skipped);
     assert_eq!(env.fake.request_count(), requests);
+    // The metrics count each ending under its provider and outcome.
+    let ended = |outcome: &str| {
+        env.ctx
+            .sync_counts
+            .snapshot()
+            .find(|(p, o, _)| *p == "quickbooks" && *o == outcome)
+            .map_or(0, |(_, _, n)| n)
+    };
+    assert_eq!((ended("dead"), ended("skipped"), ended("retry")), (1, 1, 0));
 }
 
 /// Checklist A8: fifty syncs at once, each finding the access token expired, make exactly one
