@@ -298,18 +298,24 @@ impl EpochReads {
             } else {
                 rounds.count += 1;
                 let id = rounds.count;
-                let before = rounds.running.clone();
+                // Only a read still in flight is waited for (and its failure shared).
+                let before = rounds.running.clone().filter(|r| r.peek().is_none());
                 let all = self.rounds.clone();
                 let round = async move {
-                    if let Some(before) = before {
-                        let _ = before.await;
-                    }
+                    let before = match before {
+                        Some(before) => before.await,
+                        None => Ok(0),
+                    };
                     {
                         let mut rounds = all.lock().unwrap_or_else(PoisonError::into_inner);
                         if rounds.waiting.as_ref().is_some_and(|(w, _)| *w == id) {
                             rounds.running = rounds.waiting.take().map(|(_, r)| r);
                         }
                     }
+                    // The read before this one failed (the database down, say): so does this
+                    // one, at once, rather than wait out a second connection timeout. A failure
+                    // serves nothing, so it may be older than the callers' arrival.
+                    before?;
                     read().await.map_err(Arc::new)
                 }
                 .boxed()
@@ -403,6 +409,34 @@ mod tests {
             .await;
         assert!(matches!(failed, Err(StorageError::Shared(_))));
         assert_eq!(reads.fresh(|| async { Ok(3) }.boxed()).await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn callers_waiting_behind_a_failing_read_fail_with_it_at_once() {
+        let reads = Arc::new(EpochReads::default());
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let slow_failure = |attempts: Arc<AtomicUsize>| {
+            move || {
+                async move {
+                    attempts.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Err(StorageError::Corrupt("down".into()))
+                }
+                .boxed()
+            }
+        };
+        let first = {
+            let (reads, read) = (reads.clone(), slow_failure(attempts.clone()));
+            tokio::spawn(async move { reads.fresh(read).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Arrives while the first read runs: it does not wait out a second failing read.
+        let second = reads.fresh(slow_failure(attempts.clone())).await;
+        assert!(matches!(second, Err(StorageError::Shared(_))));
+        assert!(first.await.unwrap().is_err());
+        assert_eq!(attempts.load(Ordering::SeqCst), 1, "one read for both");
+        // The next caller reads again.
+        assert_eq!(reads.fresh(|| async { Ok(4) }.boxed()).await.unwrap(), 4);
     }
 
     #[tokio::test]

@@ -12,7 +12,6 @@ use axum::http::{Method, Request, Response};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::future::Future;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,40 +54,13 @@ struct RouteCounters {
     latency_nanos: AtomicU64,
 }
 
-/// The hash of the templates (`FxHash`, eight bytes a step): they are short, fixed and not
-/// chosen by a client, so a keyed hash buys nothing here, and SipHash (or FNV's byte a step)
-/// would be most of the cost of counting a request.
-#[derive(Default)]
-struct TemplateHasher(u64);
-
-impl TemplateHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for TemplateHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let mut buf = [0; 8];
-            buf.copy_from_slice(word);
-            self.add(u64::from_le_bytes(buf));
-        }
-        for b in words.remainder() {
-            self.add(u64::from(*b));
-        }
-    }
-}
-
 /// Requests and latencies by route template, method and status class, for one instance.
 pub struct RequestMetrics {
     /// The route templates, then [`UNMATCHED`].
     templates: Box<[&'static str]>,
-    index: HashMap<&'static str, usize, BuildHasherDefault<TemplateHasher>>,
+    /// `FxHash`: the templates are short, fixed and not chosen by a client, so a keyed hash buys
+    /// nothing here, and SipHash would be most of the cost of counting a request.
+    index: HashMap<&'static str, usize, rustc_hash::FxBuildHasher>,
     routes: Box<[RouteCounters]>,
 }
 

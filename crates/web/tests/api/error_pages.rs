@@ -227,9 +227,14 @@ async fn a_value_that_fails_to_decrypt_or_a_failed_role_lookup_is_a_500_that_gra
     assert!(!s.request_id.is_empty(), "a request id to quote");
 
     // The role lookup fails (the memberships table is gone): no page, no API answer and no
-    // write goes through; each is a generic 500 that names nothing.
+    // write goes through; each is a generic 500 that names nothing. Renaming a table changes no
+    // row, so the sign-in epoch is moved by hand: the server then looks the role up again
+    // instead of answering from what it read while the table was there.
     app.db
         .execute_raw("ALTER TABLE memberships RENAME TO memberships_away")
+        .await;
+    app.db
+        .execute_raw("UPDATE auth_epoch SET value = value + 1")
         .await;
     let s = fetch(&b.http, format!("{base}/app/{org}")).await;
     assert_helpful_page(
