@@ -102,10 +102,14 @@ impl AuthView {
     /// # Errors
     /// On a database failure.
     pub async fn session_with_user(&self, id_hash: &[u8]) -> Result<Option<(Session, User)>> {
-        if let Some(found) = self.cache().sessions.get(id_hash, self.epoch) {
-            return Ok(Some(found));
-        }
-        self.session_with_user_afresh(id_hash).await
+        let sessions = &self.cache().sessions;
+        read_through(
+            sessions,
+            id_hash,
+            self.epoch,
+            self.store.session_with_user(id_hash),
+        )
+        .await
     }
 
     /// As [`AuthView::session_with_user`], read from the database whatever is cached: for a
@@ -138,16 +142,8 @@ impl AuthView {
     /// # Errors
     /// On a database failure.
     pub async fn api_token(&self, hash: &[u8]) -> Result<Option<ApiToken>> {
-        if let Some(found) = self.cache().tokens.get(hash, self.epoch) {
-            return Ok(Some(found));
-        }
-        let found = self.store.api_token_by_hash(hash).await?;
-        if let Some(t) = &found {
-            self.cache()
-                .tokens
-                .put(hash.to_vec(), self.epoch, t.clone());
-        }
-        Ok(found)
+        let tokens = &self.cache().tokens;
+        read_through(tokens, hash, self.epoch, self.store.api_token_by_hash(hash)).await
     }
 
     /// Notes in memory that the token was used at `at` (its last-used write is the caller's).
@@ -162,12 +158,10 @@ impl AuthView {
     /// # Errors
     /// `NotFound` when there is no such user; a database failure.
     pub async fn user(&self, user: UserId) -> Result<User> {
-        if let Some(found) = self.cache().users.get(&user, self.epoch) {
-            return Ok(found);
-        }
-        let found = self.store.user(user).await?;
-        self.cache().users.put(user, self.epoch, found.clone());
-        Ok(found)
+        let read = async { self.store.user(user).await.map(Some) };
+        read_through(&self.cache().users, &user, self.epoch, read)
+            .await?
+            .ok_or(StorageError::NotFound)
     }
 
     /// `user`'s role in `org` and the organisation ([`Store::role_and_org`]).
@@ -179,20 +173,11 @@ impl AuthView {
         org: OrgId,
         user: UserId,
     ) -> Result<Option<(Role, Arc<Organisation>)>> {
-        if let Some(found) = self.cache().memberships.get(&(org, user), self.epoch) {
-            return Ok(Some(found));
-        }
-        let found = self
-            .store
-            .role_and_org(org, user)
-            .await?
-            .map(|(role, o)| (role, Arc::new(o)));
-        if let Some(found) = &found {
-            self.cache()
-                .memberships
-                .put((org, user), self.epoch, found.clone());
-        }
-        Ok(found)
+        let read = async {
+            let found = self.store.role_and_org(org, user).await?;
+            Ok(found.map(|(role, o)| (role, Arc::new(o))))
+        };
+        read_through(&self.cache().memberships, &(org, user), self.epoch, read).await
     }
 
     /// The organisations `user` belongs to ([`Store::orgs_of_user`]).
@@ -200,15 +185,33 @@ impl AuthView {
     /// # Errors
     /// On a database failure.
     pub async fn orgs_of_user(&self, user: UserId) -> Result<Arc<Vec<UserOrg>>> {
-        if let Some(found) = self.cache().orgs_of_user.get(&user, self.epoch) {
-            return Ok(found);
-        }
-        let found = Arc::new(self.store.orgs_of_user(user).await?);
-        self.cache()
-            .orgs_of_user
-            .put(user, self.epoch, found.clone());
-        Ok(found)
+        let read = async { Ok(Some(Arc::new(self.store.orgs_of_user(user).await?))) };
+        let found = read_through(&self.cache().orgs_of_user, &user, self.epoch, read).await?;
+        Ok(found.unwrap_or_default())
     }
+}
+
+/// The entry of `key` in `entries` when it was read at `epoch`; else what `read` finds, kept
+/// for the requests after this one at the same epoch (nothing is kept of a miss).
+async fn read_through<K, Q, V>(
+    entries: &Entries<K, V>,
+    key: &Q,
+    epoch: i64,
+    read: impl Future<Output = Result<Option<V>>>,
+) -> Result<Option<V>>
+where
+    K: Eq + Hash + std::borrow::Borrow<Q>,
+    Q: Eq + Hash + ToOwned<Owned = K> + ?Sized,
+    V: Clone,
+{
+    if let Some(found) = entries.get(key, epoch) {
+        return Ok(Some(found));
+    }
+    let found = read.await?;
+    if let Some(found) = &found {
+        entries.put(key.to_owned(), epoch, found.clone());
+    }
+    Ok(found)
 }
 
 /// Cached reads of one kind, each with the epoch it was read at.
