@@ -1,6 +1,7 @@
 //! Permissions in types. A handler's signature says what it needs:
 //! `CurrentUser` (signed in), `Viewer` / `Member` / `Admin` (a role in the `{org}` of the path,
-//! loaded fresh from memberships on every request), `RecentAuth` (step-up), `ClientInfo`.
+//! as the memberships stood when the request arrived: see [`flowsense_storage::AuthView`]),
+//! `RecentAuth` (step-up), `ClientInfo`.
 
 use super::session::session_token_from;
 use crate::org_path::{OrgPath, replace_org_segment};
