@@ -24,18 +24,19 @@ pub struct SyncCounts {
 impl SyncCounts {
     /// Counts one sync of `provider` that ended with `result`.
     pub fn count(&self, provider: &str, result: &Result<SyncReport, SyncError>) {
-        let p = SYNC_PROVIDERS[..2]
-            .iter()
-            .position(|known| *known == provider)
-            .unwrap_or(2);
-        let o = match result {
-            Ok(report) if report.skipped => 1,
-            Ok(_) => 0,
-            Err(SyncError::Retry(_)) => 2,
-            Err(SyncError::Permanent(_)) => 3,
-            Err(SyncError::Dead) => 4,
-            Err(SyncError::Storage(_)) => 5,
+        let outcome = match result {
+            Ok(report) if report.skipped => "skipped",
+            Ok(_) => "ok",
+            Err(SyncError::Retry(_)) => "retry",
+            Err(SyncError::Permanent(_)) => "permanent",
+            Err(SyncError::Dead) => "dead",
+            Err(SyncError::Storage(_)) => "storage",
         };
+        let index = |labels: &[&str], label: &str| labels.iter().position(|l| *l == label);
+        let p = index(&SYNC_PROVIDERS, provider)
+            .filter(|p| SYNC_PROVIDERS[*p] != "other")
+            .unwrap_or(SYNC_PROVIDERS.len() - 1);
+        let o = index(&SYNC_OUTCOMES, outcome).unwrap_or_default();
         self.runs[p][o].fetch_add(1, Ordering::Relaxed);
     }
 

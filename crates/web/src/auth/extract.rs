@@ -86,13 +86,6 @@ fn enabled(user: flowsense_storage::User) -> Result<flowsense_storage::User, Api
     Ok(user)
 }
 
-/// The sign-in data as of now, which everything the request reads about its caller goes
-/// through: from memory while nothing it depends on has changed anywhere, from the database
-/// otherwise ([`flowsense_storage::AuthView`]).
-async fn sign_in_view(state: &AppState) -> Result<flowsense_storage::AuthView, ApiError> {
-    Ok(state.store.auth_view().await?)
-}
-
 async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, ApiError> {
     if let Some(u) = parts.extensions.get::<CurrentUser>() {
         return Ok(u.clone());
@@ -107,7 +100,10 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
             .filter(|t| t.starts_with("fs_pat_"))
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         let hash = sha256(token.trim().as_bytes());
-        let view = sign_in_view(state).await?;
+        // The sign-in data as of now, which everything the request reads about its caller
+        // goes through: from memory while nothing it depends on has changed anywhere, from
+        // the database otherwise ([`flowsense_storage::AuthView`]).
+        let view = state.store.auth_view().await?;
         let t = view
             .api_token(&hash)
             .await?
@@ -135,7 +131,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         let token = session_token_from(state, &parts.headers)
             .ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         let id_hash = sha256(token.as_bytes());
-        let view = sign_in_view(state).await?;
+        let view = state.store.auth_view().await?;
         // The session and its user in one read.
         let mut found = view.session_with_user(&id_hash).await?;
         if found
