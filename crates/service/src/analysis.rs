@@ -367,7 +367,7 @@ pub async fn read_org_analysis<T: Send + 'static>(
     who: &crate::orgs::OrgAccess,
     f: impl FnOnce(&Analysis) -> T + Send + 'static,
 ) -> Result<(Organisation, T), AnalysisError> {
-    let org = checked_org(ctx, who).await?;
+    let org = crate::orgs::lifecycle::organisation_as_checked(ctx, who).await?;
     let value = with_shown_analysis(ctx, &org, f).await?;
     Ok((org, value))
 }
@@ -383,20 +383,9 @@ pub async fn org_analysis(
     ctx: &crate::Context,
     who: &crate::orgs::OrgAccess,
 ) -> Result<(Organisation, Arc<Analysis>), AnalysisError> {
-    let org = checked_org(ctx, who).await?;
+    let org = crate::orgs::lifecycle::organisation_as_checked(ctx, who).await?;
     let (a, _) = shown_analysis(ctx, &org).await?;
     Ok((org, a))
-}
-
-/// The organisation `who` reads: as its access check read it in this request, or afresh.
-async fn checked_org(
-    ctx: &crate::Context,
-    who: &crate::orgs::OrgAccess,
-) -> Result<Organisation, flowsense_storage::StorageError> {
-    match &who.checked {
-        Some(org) => Ok(Organisation::clone(org)),
-        None => ctx.store.org(who.org).await,
-    }
 }
 
 #[cfg(test)]

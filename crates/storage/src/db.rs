@@ -257,6 +257,24 @@ impl Store {
         Ok(())
     }
 
+    /// A digest of the migrations this build carries for `backend` (their versions and
+    /// checksums): two builds with the same digest make the same schema. Tests key their
+    /// migrated template databases by it.
+    #[must_use]
+    pub fn migrations_fingerprint(backend: Backend) -> String {
+        use sha2::{Digest, Sha256};
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let mut digest = Sha256::new();
+        for m in migrator.iter() {
+            digest.update(m.version.to_le_bytes());
+            digest.update(&*m.checksum);
+        }
+        hex::encode(&digest.finalize()[..8])
+    }
+
     /// Names of the applied migrations, in order.
     ///
     /// # Errors

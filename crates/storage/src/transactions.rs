@@ -1,11 +1,11 @@
 //! Transactions: the rows imports and syncs add, and the filtered, paged list the API serves.
 
-use crate::Store;
 use crate::args::{Sql, sql};
 use crate::corrections::effective_class;
 use crate::db::Backend;
 use crate::error::Result;
 use crate::search_terms::SearchTerms;
+use crate::{Organisation, Store};
 use chrono::NaiveDate;
 use flowsense_core::fx::{Converted, RateTable};
 use flowsense_core::{Currency, FlowClass, OrgId};
@@ -201,6 +201,18 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn list_transactions(&self, org: OrgId, f: &TxnFilter) -> Result<TxnPage> {
+        let org = self.org(org).await?;
+        self.list_transactions_of(&org, f).await
+    }
+
+    /// [`Store::list_transactions`] for a caller that holds the organisation already (its base
+    /// currency is what each row is converted to), saving a read of it.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn list_transactions_of(&self, org: &Organisation, f: &TxnFilter) -> Result<TxnPage> {
+        let base = org.settings.base_currency;
+        let org = org.id;
         let limit = f.limit.clamp(1, 500);
         let wanted = limit as usize + 1;
         let search = f.text.as_deref().filter(|q| !q.trim().is_empty());
@@ -213,7 +225,6 @@ impl Store {
             }
             Some(Some(terms)) => vec![Group::Whole(terms)],
         };
-        let base = self.org(org).await?.settings.base_currency;
         let mut tx = self.scoped(org).await?;
         let mut items: Vec<StoredTransaction> = Vec::new();
         for group in &groups {

@@ -3,7 +3,7 @@
 
 use flowsense_storage::{Keyring, OpenOptions, StorageError, Store};
 use sqlx::Connection;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,9 @@ impl TestDb {
     /// When the folder or the database cannot be made.
     pub async fn sqlite() -> TestDb {
         let folder = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}/flowsense.db", folder.path().display());
+        let file = folder.path().join("flowsense.db");
+        std::fs::copy(sqlite_template().await, &file).expect("copy the migrated template");
+        let url = format!("sqlite://{}", file.display());
         let keyring = Keyring::generate().expect("keyring");
         let store = open(&url, &keyring, true).await;
         TestDb {
@@ -66,7 +68,12 @@ impl TestDb {
     /// When the server cannot be reached or the database cannot be made.
     pub async fn postgres(server: &str) -> TestDb {
         let name = format!("fs_test_{}", uuid::Uuid::new_v4().simple());
-        run_on_server(server, &format!("CREATE DATABASE {name}")).await;
+        let template = postgres_template(server).await;
+        run_on_server(
+            server,
+            &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+        )
+        .await;
         let url = replace_database(server, &name);
         let keyring = Keyring::generate().expect("keyring");
         let store = open(&url, &keyring, false).await;
@@ -209,6 +216,137 @@ fn drop_database(server_and_name: Option<(String, String)>) {
             .join();
         }
     }
+}
+
+/// A migrated, empty SQLite database file for this build's migrations, made once and kept in
+/// the system's temporary folder (named by [`Store::migrations_fingerprint`], so a change to the
+/// migrations makes a new one): each test copies it rather than migrate its own.
+async fn sqlite_template() -> &'static Path {
+    static TEMPLATE: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let folder = std::env::temp_dir().join("flowsense-test-templates");
+            std::fs::create_dir_all(&folder).expect("the templates' folder");
+            let fingerprint = Store::migrations_fingerprint(flowsense_storage::Backend::Sqlite);
+            let template = folder.join(format!("sqlite-{fingerprint}.db"));
+            if !template.exists() {
+                // Migrated in a folder of its own, then written whole beside the template and
+                // renamed onto it: a process racing to do the same renames the same content.
+                let scratch = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/migrated.db", scratch.path().display());
+                let options = OpenOptions {
+                    create_if_missing: true,
+                    ..OpenOptions::default()
+                };
+                Store::open(&url, &options)
+                    .await
+                    .expect("migrate the template")
+                    .close()
+                    .await;
+                let written = folder.join(format!("sqlite-{fingerprint}.{}", uuid::Uuid::new_v4()));
+                vacuum_into(&url, &written).await;
+                std::fs::rename(&written, &template).expect("the template in place");
+            }
+            template
+        })
+        .await
+}
+
+/// `VACUUM INTO`: the database at `url` written whole, WAL folded in, to the new file `into`.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "copying a test database file is administration, not application SQL"
+)]
+async fn vacuum_into(url: &str, into: &Path) {
+    let mut connection = sqlx::SqliteConnection::connect(url)
+        .await
+        .expect("a raw SQLite connection");
+    let into = into
+        .to_str()
+        .expect("a UTF-8 temporary path")
+        .replace('\'', "''");
+    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{into}'")))
+        .execute(&mut connection)
+        .await
+        .expect("VACUUM INTO");
+    connection.close().await.ok();
+}
+
+/// The migrated, empty PostgreSQL database that each test's database is created from
+/// (`CREATE DATABASE … TEMPLATE`), made on the server once for this build's migrations (named
+/// by [`Store::migrations_fingerprint`]; templates of other migrations are dropped then). An
+/// advisory lock keeps test processes that start together from making it twice, and the
+/// template accepts no connections once made, since PostgreSQL copies only an idle database.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "creating test databases is administration, not application SQL"
+)]
+async fn postgres_template(server: &str) -> String {
+    const LOCK: i64 = 0x666c_6f77_7365_6e73; // "flowsens"
+    let fingerprint = Store::migrations_fingerprint(flowsense_storage::Backend::Postgres);
+    let template = format!("fs_template_{fingerprint}");
+    let exists = async |admin: &mut sqlx::PgConnection| -> bool {
+        sqlx::query_scalar::<_, i32>("SELECT 1 FROM pg_database WHERE datname = $1")
+            .bind(&template)
+            .fetch_optional(admin)
+            .await
+            .expect("look for the template database")
+            .is_some()
+    };
+    let mut admin = sqlx::PgConnection::connect(server)
+        .await
+        .expect("connect to the PostgreSQL test server");
+    if exists(&mut admin).await {
+        admin.close().await.ok();
+        return template;
+    }
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(LOCK)
+        .execute(&mut admin)
+        .await
+        .expect("the template lock");
+    if !exists(&mut admin).await {
+        let stale: Vec<String> = sqlx::query_scalar(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'fs\\_template\\_%'",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .expect("list old templates");
+        for old in stale {
+            run_on_server(
+                server,
+                &format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)"),
+            )
+            .await;
+        }
+        let building = format!("fs_building_{}", uuid::Uuid::new_v4().simple());
+        run_on_server(server, &format!("CREATE DATABASE {building}")).await;
+        Store::open(
+            &replace_database(server, &building),
+            &OpenOptions::default(),
+        )
+        .await
+        .expect("migrate the template")
+        .close()
+        .await;
+        run_on_server(
+            server,
+            &format!("ALTER DATABASE {building} WITH ALLOW_CONNECTIONS false"),
+        )
+        .await;
+        run_on_server(
+            server,
+            &format!("ALTER DATABASE {building} RENAME TO {template}"),
+        )
+        .await;
+    }
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(LOCK)
+        .execute(&mut admin)
+        .await
+        .expect("release the template lock");
+    admin.close().await.ok();
+    template
 }
 
 async fn open(url: &str, keyring: &Keyring, create_if_missing: bool) -> Store {

@@ -38,6 +38,29 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// A folder every user can reach, for a cluster run as `postgres`: the system's temporary
+/// folder, unless it or a folder above it is closed to others (some machines keep `/tmp` at
+/// 0700), then the build's own (`target/tmp`).
+fn reachable_by_others() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let open = |dir: &Path| {
+        dir.ancestors()
+            .all(|d| std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
+    };
+    let system = std::env::temp_dir();
+    if open(&system) {
+        return system;
+    }
+    let own = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    assert!(
+        open(&own),
+        "neither {} nor {} can be reached by the postgres user",
+        system.display(),
+        own.display()
+    );
+    own
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -49,8 +72,11 @@ fn free_port() -> u16 {
 impl Cluster {
     /// Creates and starts a cluster with trust authentication for `postgres` on loopback.
     pub fn start(bin: &Path) -> Cluster {
-        let dir = tempfile::tempdir().unwrap();
         let run_as = is_root().then_some("postgres");
+        let dir = match run_as {
+            Some(_) => tempfile::tempdir_in(reachable_by_others()).unwrap(),
+            None => tempfile::tempdir().unwrap(),
+        };
         if let Some(user) = run_as {
             let status = Command::new("chown")
                 .args([&format!("{user}:"), dir.path().to_str().unwrap()])

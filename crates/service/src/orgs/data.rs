@@ -337,5 +337,6 @@ pub async fn transactions(
     if let Some(start) = crate::billing::history_start(ctx, who.org).await? {
         filter.from = Some(filter.from.map_or(start, |from| from.max(start)));
     }
-    Ok(ctx.store.list_transactions(who.org, &filter).await?)
+    let org = super::lifecycle::organisation_as_checked(ctx, who).await?;
+    Ok(ctx.store.list_transactions_of(&org, &filter).await?)
 }

@@ -53,6 +53,22 @@ pub async fn organisation(ctx: &Context, who: &OrgAccess) -> Result<Organisation
     Ok(ctx.store.org(who.org).await?)
 }
 
+/// The organisation `who` reads, as its access check read it in this request (no second
+/// read), or afresh when the check did not keep it. For answers that only read: a page shown
+/// after a change to the organisation takes [`organisation`] instead.
+///
+/// # Errors
+/// A database failure.
+pub async fn organisation_as_checked(
+    ctx: &Context,
+    who: &OrgAccess,
+) -> Result<Organisation, StorageError> {
+    match &who.checked {
+        Some(org) => Ok(Organisation::clone(org)),
+        None => ctx.store.org(who.org).await,
+    }
+}
+
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrgInput {

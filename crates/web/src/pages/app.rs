@@ -269,7 +269,7 @@ pub(crate) async fn transactions(
     query: Result<Query<Filters>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let f = query.map(|Query(q)| q).unwrap_or_default();
-    let org = lifecycle::organisation(&state, &access).await?;
+    let org = lifecycle::organisation_as_checked(&state, &access).await?;
     let currency: Currency = org.settings.base_currency;
     let (mut filter, error) = f.to_filter();
     filter.cursor = some(&f.cursor).and_then(|c| TxnCursor::decode(&c));
