@@ -105,6 +105,12 @@ backlog() {
 }
 for _ in $(seq 1 1200); do [ "$(backlog)" = 0 ] && break; sleep 0.5; done
 [ "$(backlog)" = 0 ] || { echo "the search backlog was not indexed within 10 minutes" >&2; exit 1; }
+# PostgreSQL's autovacuum visits the million freshly written rows of `transactions` and
+# `transaction_search` soon after: done here, before the clock starts, so that no run measures
+# it (a server in service is long past it).
+if [ "$DATABASE" = postgres ]; then
+    psql -q "$FLOWSENSE_DATABASE_URL" -c 'VACUUM (ANALYZE)' >/dev/null
+fi
 
 jar="$DIR/cookies"
 body="$(python3 -c 'import json,sys; e,p=sys.argv[1].split(":",1); print(json.dumps({"email":e,"password":p}))' "$cred")"

@@ -37,6 +37,13 @@ pub struct OpenOptions {
     /// mistyped path is an error rather than a new empty database.
     pub create_if_missing: bool,
     pub max_connections: u32,
+    /// On PostgreSQL, keep every connection of the pool open, reopening any that is closed for
+    /// its age or idleness at once: for a long-running server, whose first burst of requests
+    /// would otherwise wait while the pool opens them (a connection and its TLS handshake each).
+    /// Off for commands that run once. (A SQLite connection is a file handle, opened in
+    /// microseconds: its pool grows as asked, and each connection's page cache is only spent
+    /// when used.)
+    pub keep_open: bool,
     /// The master keys. Without them the store opens, but sealing or opening an encrypted field
     /// fails with `CryptoError::NoKeyring` (only tools such as `flowsense migrate` should do that).
     /// With them, opening checks they unwrap the stored keys, refusing a wrong master key.
@@ -48,6 +55,17 @@ pub struct OpenOptions {
     pub seals_per_data_key: u64,
 }
 
+impl OpenOptions {
+    /// The connections the pool keeps open: all of them when [`OpenOptions::keep_open`].
+    fn min_connections(&self) -> u32 {
+        if self.keep_open {
+            self.max_connections.max(1)
+        } else {
+            0
+        }
+    }
+}
+
 /// Seals per data key before rotation: 2^30, well below the 2^32 that random 96-bit nonces allow
 /// under one AES-GCM key (NIST SP 800-38D §8.3).
 pub const DEFAULT_SEALS_PER_DATA_KEY: u64 = 1 << 30;
@@ -57,6 +75,7 @@ impl Default for OpenOptions {
         Self {
             create_if_missing: false,
             max_connections: 8,
+            keep_open: false,
             keyring: None,
             encrypt_sqlite_file: false,
             seals_per_data_key: DEFAULT_SEALS_PER_DATA_KEY,
@@ -220,6 +239,7 @@ impl Store {
         owner.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
+            .min_connections(options.min_connections())
             .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {

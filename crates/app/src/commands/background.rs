@@ -64,7 +64,7 @@ pub(crate) async fn headless_context(settings: &Settings, store: Store) -> Resul
 }
 
 pub async fn run_worker(settings: &Settings, args: &WorkerArgs) -> Result<()> {
-    let store = super::open_store(settings, false).await?;
+    let store = super::open_server_store(settings, false).await?;
     let ctx = headless_context(settings, store).await?;
     let mut providers = ctx.providers.clone();
     // Workers write the insight narratives, so they reach the model too.

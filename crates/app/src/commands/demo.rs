@@ -78,7 +78,7 @@ struct CredentialUser {
 
 pub async fn run(settings: &Settings, args: &DemoArgs) -> Result<()> {
     super::create_private_dir(&args.data_dir)?;
-    let store = super::open_store(settings, true).await?;
+    let store = super::open_server_store(settings, true).await?;
     let credentials_path = args.data_dir.join("demo-credentials.json");
 
     let fresh = match store.org_by_slug_across_orgs(DEMO_ORGS[0].slug).await {

@@ -65,6 +65,16 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// its directory) is created on first use; any other path must already exist, so a typo is an
 /// error.
 pub(crate) async fn open_store(settings: &Settings, create: bool) -> Result<Store> {
+    open(settings, create, false).await
+}
+
+/// [`open_store`] for a process that serves until stopped (`serve`, `demo`, `worker`): its
+/// pool keeps every connection open, so a burst of requests never waits for one to be made.
+pub(crate) async fn open_server_store(settings: &Settings, create: bool) -> Result<Store> {
+    open(settings, create, true).await
+}
+
+async fn open(settings: &Settings, create: bool, keep_open: bool) -> Result<Store> {
     let create = create || settings.database_is_default;
     if create
         && let Some(path) = sqlite_file(&settings.database_url)
@@ -78,6 +88,7 @@ pub(crate) async fn open_store(settings: &Settings, create: bool) -> Result<Stor
         &OpenOptions {
             create_if_missing: create,
             keyring: Some(keyring),
+            keep_open,
             ..OpenOptions::default()
         },
     )

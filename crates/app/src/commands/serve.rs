@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 pub async fn run(settings: &Settings) -> Result<()> {
-    let store = super::open_store(settings, false).await?;
+    let store = super::open_server_store(settings, false).await?;
     // Where it listens (FLOWSENSE_ADDR may ask for port 0), for whoever started it.
     serve_store(settings, store, |url| {
         println!("FlowSense is running at {url}");
