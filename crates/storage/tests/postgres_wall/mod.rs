@@ -506,3 +506,45 @@ async fn the_pools_own_connections_see_one_organisation_and_keep_nothing_between
     drop(conn);
     store.close().await;
 }
+
+/// A serving process's pool (`keep_open`) has all its connections open once the store is open,
+/// so a first burst of requests waits for none; a command's pool opens only what it used
+/// (opening the store takes one or two).
+#[tokio::test]
+async fn a_serving_pool_opens_all_its_connections_and_a_commands_pool_one() {
+    let Some(url) = flowsense_test_support::postgres_url() else {
+        flowsense_test_support::announce_postgres_skipped(
+            "a_serving_pool_opens_all_its_connections_and_a_commands_pool_one",
+        );
+        return;
+    };
+    let db = TestDb::postgres(&url).await;
+    let open = |keep_open| flowsense_storage::OpenOptions {
+        keyring: Some(db.keyring.clone()),
+        max_connections: 5,
+        keep_open,
+        ..flowsense_storage::OpenOptions::default()
+    };
+    let serving = flowsense_storage::Store::open(&db.url, &open(true))
+        .await
+        .unwrap();
+    let command = flowsense_storage::Store::open(&db.url, &open(false))
+        .await
+        .unwrap();
+    let size =
+        |store: &flowsense_storage::Store| store.postgres_pool_for_wall_tests().unwrap().size();
+    assert_eq!(size(&serving), 5);
+    let used = size(&command);
+    assert!((1..5).contains(&used), "a command's pool holds {used}");
+    // The server sees them too: the five of the serving pool and the command's.
+    let mut owner = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let (others,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+    assert!(others >= 5 + i64::from(used), "{others} connections open");
+    serving.close().await;
+    command.close().await;
+}
