@@ -275,8 +275,9 @@ async fn vacuum_into(url: &str, into: &Path) {
 /// The migrated, empty PostgreSQL database that each test's database is created from
 /// (`CREATE DATABASE … TEMPLATE`), made on the server once for this build's migrations (named
 /// by [`Store::migrations_fingerprint`]; templates of other migrations are dropped then). An
-/// advisory lock keeps test processes that start together from making it twice, and the
-/// template accepts no connections once made, since PostgreSQL copies only an idle database.
+/// advisory lock keeps test processes that start together from making it twice. The template
+/// is ready once it accepts no connections (its last step): PostgreSQL copies only an idle
+/// database, and one left half-made by a stopped run still accepts them, so it is made again.
 #[expect(
     clippy::disallowed_methods,
     reason = "creating test databases is administration, not application SQL"
@@ -286,12 +287,14 @@ async fn postgres_template(server: &str) -> String {
     let fingerprint = Store::migrations_fingerprint(flowsense_storage::Backend::Postgres);
     let template = format!("fs_template_{fingerprint}");
     let exists = async |admin: &mut sqlx::PgConnection| -> bool {
-        sqlx::query_scalar::<_, i32>("SELECT 1 FROM pg_database WHERE datname = $1")
-            .bind(&template)
-            .fetch_optional(admin)
-            .await
-            .expect("look for the template database")
-            .is_some()
+        sqlx::query_scalar::<_, i32>(
+            "SELECT 1 FROM pg_database WHERE datname = $1 AND NOT datallowconn",
+        )
+        .bind(&template)
+        .fetch_optional(admin)
+        .await
+        .expect("look for the template database")
+        .is_some()
     };
     let mut admin = sqlx::PgConnection::connect(server)
         .await
@@ -319,10 +322,9 @@ async fn postgres_template(server: &str) -> String {
             )
             .await;
         }
-        let building = format!("fs_building_{}", uuid::Uuid::new_v4().simple());
-        run_on_server(server, &format!("CREATE DATABASE {building}")).await;
+        run_on_server(server, &format!("CREATE DATABASE {template}")).await;
         Store::open(
-            &replace_database(server, &building),
+            &replace_database(server, &template),
             &OpenOptions::default(),
         )
         .await
@@ -331,12 +333,7 @@ async fn postgres_template(server: &str) -> String {
         .await;
         run_on_server(
             server,
-            &format!("ALTER DATABASE {building} WITH ALLOW_CONNECTIONS false"),
-        )
-        .await;
-        run_on_server(
-            server,
-            &format!("ALTER DATABASE {building} RENAME TO {template}"),
+            &format!("ALTER DATABASE {template} WITH ALLOW_CONNECTIONS false"),
         )
         .await;
     }
