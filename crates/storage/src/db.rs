@@ -335,7 +335,8 @@ impl Store {
     }
 
     /// The store's own PostgreSQL pool, for the tests that check what its connections are
-    /// (the role they run as, what a returned connection keeps): they reach around the store on
+    /// (the role they run as, what a returned connection keeps, how many stay open): they reach
+    /// around the store on
     /// purpose. `None` on SQLite. Nothing in the product calls it.
     #[doc(hidden)]
     #[must_use]

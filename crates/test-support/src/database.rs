@@ -278,11 +278,20 @@ async fn vacuum_into(url: &str, into: &Path) {
 /// advisory lock keeps test processes that start together from making it twice. The template
 /// is ready once it accepts no connections (its last step): PostgreSQL copies only an idle
 /// database, and one left half-made by a stopped run still accepts them, so it is made again.
+async fn postgres_template(server: &str) -> &'static str {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| make_postgres_template(server))
+        .await
+}
+
+/// [`postgres_template`]'s work, once per process (every test database of a process lives on
+/// the one server `FLOWSENSE_TEST_POSTGRES_URL` names).
 #[expect(
     clippy::disallowed_methods,
     reason = "creating test databases is administration, not application SQL"
 )]
-async fn postgres_template(server: &str) -> String {
+async fn make_postgres_template(server: &str) -> String {
     const LOCK: i64 = 0x666c_6f77_7365_6e73; // "flowsens"
     let fingerprint = Store::migrations_fingerprint(flowsense_storage::Backend::Postgres);
     let template = format!("fs_template_{fingerprint}");
@@ -316,13 +325,13 @@ async fn postgres_template(server: &str) -> String {
         .await
         .expect("list old templates");
         for old in stale {
-            run_on_server(
-                server,
+            run_on(
+                &mut admin,
                 &format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)"),
             )
             .await;
         }
-        run_on_server(server, &format!("CREATE DATABASE {template}")).await;
+        run_on(&mut admin, &format!("CREATE DATABASE {template}")).await;
         Store::open(
             &replace_database(server, &template),
             &OpenOptions::default(),
@@ -331,8 +340,8 @@ async fn postgres_template(server: &str) -> String {
         .expect("migrate the template")
         .close()
         .await;
-        run_on_server(
-            server,
+        run_on(
+            &mut admin,
             &format!("ALTER DATABASE {template} WITH ALLOW_CONNECTIONS false"),
         )
         .await;
@@ -358,19 +367,24 @@ async fn open(url: &str, keyring: &Keyring, create_if_missing: bool) -> Store {
 }
 
 /// Runs one administrative statement (create or drop a database) on the test server.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "creating and dropping test databases is administration, not application SQL"
-)]
 async fn run_on_server(server: &str, statement: &str) {
     let mut admin = sqlx::PgConnection::connect(server)
         .await
         .expect("connect to the PostgreSQL test server");
+    run_on(&mut admin, statement).await;
+    admin.close().await.ok();
+}
+
+/// Runs one administrative statement on an open connection to the test server.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "creating and dropping test databases is administration, not application SQL"
+)]
+async fn run_on(admin: &mut sqlx::PgConnection, statement: &str) {
     sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
-        .execute(&mut admin)
+        .execute(admin)
         .await
         .expect(statement);
-    admin.close().await.ok();
 }
 
 /// `postgres://u@h:p/db?x` with its database replaced by `database`.

@@ -511,10 +511,10 @@ async fn the_pools_own_connections_see_one_organisation_and_keep_nothing_between
 /// so a first burst of requests waits for none; a command's pool opens only what it used
 /// (opening the store takes one or two).
 #[tokio::test]
-async fn a_serving_pool_opens_all_its_connections_and_a_commands_pool_one() {
+async fn a_serving_pool_opens_all_its_connections_and_a_commands_pool_only_what_it_used() {
     let Some(url) = flowsense_test_support::postgres_url() else {
         flowsense_test_support::announce_postgres_skipped(
-            "a_serving_pool_opens_all_its_connections_and_a_commands_pool_one",
+            "a_serving_pool_opens_all_its_connections_and_a_commands_pool_only_what_it_used",
         );
         return;
     };
