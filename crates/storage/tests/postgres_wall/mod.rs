@@ -138,6 +138,65 @@ async fn row_level_security_hides_other_organisations_even_without_a_where_claus
 }
 
 #[tokio::test]
+async fn every_policy_reads_its_settings_once_per_statement() {
+    let Some(url) = flowsense_test_support::postgres_url() else {
+        flowsense_test_support::announce_postgres_skipped(
+            "every_policy_reads_its_settings_once_per_statement",
+        );
+        return;
+    };
+    let db = TestDb::postgres(&url).await;
+    let (a, _) = seed(&db).await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    // Every setting a policy reads is inside a sub-select (an InitPlan, one evaluation per
+    // statement), never compared row by row (migration 0033).
+    let policies: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT tablename::text, policyname::text, concat_ws(' ', qual, with_check) \
+         FROM pg_policies WHERE schemaname = current_schema()",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(policies.len() >= 30, "{} policies", policies.len());
+    let per_row: Vec<_> = policies
+        .iter()
+        .filter(|(_, _, text)| {
+            // As PostgreSQL prints them: `( SELECT current_setting(…` and
+            // `( SELECT (NULLIF(current_setting(…`.
+            text.match_indices("current_setting(").any(|(at, _)| {
+                let before = &text[..at];
+                !before.ends_with("SELECT ") && !before.ends_with("SELECT (NULLIF(")
+            })
+        })
+        .collect();
+    assert!(per_row.is_empty(), "settings read per row: {per_row:?}");
+
+    // The plan says so: one InitPlan for the organisation, and the rows allowed are unchanged.
+    sqlx::query("SET ROLE flowsense_app")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT set_config('flowsense.org_id', $1, true)")
+        .bind(a.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let plan: Vec<String> = sqlx::query_scalar("EXPLAIN SELECT * FROM transactions")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    let plan = plan.join("\n");
+    assert!(plan.contains("InitPlan"), "{plan}");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 3, "only a's rows");
+    tx.rollback().await.unwrap();
+}
+
+#[tokio::test]
 async fn sqlite_and_postgres_schemas_have_the_same_tables_and_columns() {
     let Some(url) = flowsense_test_support::postgres_url() else {
         flowsense_test_support::announce_postgres_skipped(
