@@ -122,7 +122,15 @@ impl Schedule {
             } => {
                 let months = months.max(1);
                 let anchor_month = month_of(anchor);
-                let mut n = 0u32;
+                // Every scheduled month before the one at or before `date`'s month falls before
+                // `date`: start there, not at the anchor, so a call takes at most two steps
+                // however far `date` is from the anchor (the walk from the anchor made a fit over
+                // extreme dates quadratic: seconds per counterparty). Same answers, the cap at
+                // 100,000 steps included.
+                let since = month_number(date) - month_number(anchor_month);
+                let mut n = u32::try_from(since.div_euclid(i64::from(months)))
+                    .unwrap_or(if since < 0 { 0 } else { u32::MAX })
+                    .min(100_001);
                 loop {
                     let month = add_months(anchor_month, n.saturating_mul(months));
                     let on = day_in_month(month, day);
@@ -227,6 +235,11 @@ fn month_of(date: NaiveDate) -> NaiveDate {
     date.with_day(1).unwrap_or(date)
 }
 
+/// Months since the start of year 0: consecutive months, consecutive numbers.
+fn month_number(date: NaiveDate) -> i64 {
+    i64::from(date.year()) * 12 + i64::from(date.month0())
+}
+
 fn days_in_month(month: NaiveDate) -> u32 {
     let next = add_months(month_of(month), 1);
     u32::try_from(days_between(month_of(month), next)).unwrap_or(31)
@@ -319,6 +332,56 @@ mod tests {
         assert_eq!(s.next_after(d(2025, 2, 15)), d(2025, 2, 28));
         assert_eq!(s.next_after(d(2025, 2, 28)), d(2025, 3, 15));
         assert_eq!(s.describe(), "on the 15th and last day");
+    }
+
+    /// The walk from the anchor that `next_after` replaced, kept as the reference.
+    fn walked_from_anchor(anchor: NaiveDate, months: u32, day: u32, date: NaiveDate) -> NaiveDate {
+        let months = months.max(1);
+        let anchor_month = month_of(anchor);
+        let mut n = 0u32;
+        loop {
+            let month = add_months(anchor_month, n.saturating_mul(months));
+            let on = day_in_month(month, day);
+            if on > date || month == NaiveDate::MAX || n > 100_000 {
+                return on;
+            }
+            n += 1;
+        }
+    }
+
+    #[test]
+    fn every_few_months_starts_near_the_date_with_the_walks_answers() {
+        let anchors = [d(2019, 1, 31), d(2024, 2, 29), d(2025, 6, 15), d(2031, 12, 1)];
+        for anchor in anchors {
+            for months in [0, 1, 2, 3, 6, 12, 13] {
+                for day in [1, 15, 28, 30, LAST_DAY] {
+                    let s = Schedule::EveryMonths {
+                        anchor,
+                        months,
+                        day,
+                    };
+                    let mut date = d(2017, 11, 3);
+                    while date < d(2034, 1, 1) {
+                        assert_eq!(
+                            s.next_after(date),
+                            walked_from_anchor(anchor, months, day, date),
+                            "{anchor} every {months} months on day {day}, after {date}"
+                        );
+                        date = add_days(date, 9);
+                    }
+                }
+            }
+        }
+        // Past the walk's cap of 100,000 steps, the same capped answer.
+        let far = Schedule::EveryMonths {
+            anchor: d(-200_000, 1, 1),
+            months: 1,
+            day: 5,
+        };
+        assert_eq!(
+            far.next_after(d(2025, 3, 9)),
+            walked_from_anchor(d(-200_000, 1, 1), 1, 5, d(2025, 3, 9))
+        );
     }
 
     #[test]
