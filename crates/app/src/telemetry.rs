@@ -1,6 +1,9 @@
 //! Structured logs to stderr. `RUST_LOG` picks the level (default `info`).
 
+mod json_fields;
+
 use crate::cli::LogFormat;
+use json_fields::JsonSpanFields;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(format: LogFormat) {
@@ -11,7 +14,7 @@ pub fn init(format: LogFormat) {
         .with_writer(std::io::stderr);
     // A second init (tests) is harmless: keep the first subscriber.
     let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Json => builder.json().fmt_fields(JsonSpanFields).try_init(),
         LogFormat::Text => builder.compact().try_init(),
     };
 }

@@ -10,7 +10,9 @@
 //! arrives after it, exactly as when every request read everything.
 //!
 //! Requests that arrive while no epoch read has started share the next one: under load one
-//! read serves a whole batch of requests, where each used to make two to four of its own.
+//! read serves a whole batch of requests, where each used to make two to four of its own. A
+//! round lets the other runnable tasks run once before its read starts, so the requests that are
+//! under way at that moment join it.
 
 use crate::error::{Result, StorageError};
 use crate::members::UserOrg;
@@ -309,6 +311,11 @@ impl EpochReads {
                         Some(before) => before.await,
                         None => Ok(0),
                     };
+                    // Let the requests already runnable reach this round before its read
+                    // starts: they join it instead of each waiting for a read of their own.
+                    // Under load the epoch reads took 21% of a JSON report's time without this,
+                    // 16% with it (bench/README.md).
+                    tokio::task::yield_now().await;
                     {
                         let mut rounds = all.lock().unwrap_or_else(PoisonError::into_inner);
                         if rounds.waiting.as_ref().is_some_and(|(w, _)| *w == id) {

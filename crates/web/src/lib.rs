@@ -24,7 +24,7 @@ mod webhooks;
 
 pub use error::{ApiError, ErrorCode};
 pub use pages::trust::{BadSecurityContact, SecurityContact};
-pub use state::{AppState, AuthSettings, Deployment};
+pub use state::{AppShared, AppState, AuthSettings, Deployment};
 pub use tls::{HSTS, SelfSigned, TlsError, self_signed_tls_config, serve_tls, tls_config};
 
 use axum::Router;

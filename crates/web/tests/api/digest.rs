@@ -24,7 +24,7 @@ async fn spawn_with_smtp(db: Db) -> (TestApp, SmtpServer) {
         RateLimits::generous(),
         |_| {},
         |mut state| {
-            state.services = state.services.with_mailer(mailer);
+            state.services = state.services.clone().with_mailer(mailer);
             state
         },
     )

@@ -33,7 +33,7 @@ async fn spawn_with_model(db: Db) -> (TestApp, AnthropicFake) {
         move |mut state| {
             let mut providers = state.services.providers.clone();
             providers.ai = Some(model);
-            state.services = state.services.with_providers(providers);
+            state.services = state.services.clone().with_providers(providers);
             state
         },
     )

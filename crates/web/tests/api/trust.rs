@@ -35,6 +35,7 @@ fn everything_on(mut state: AppState) -> AppState {
     let mailer = SmtpMailer::new(&smtp, "FlowSense <noreply@example.com>").expect("mailer");
     state.services = state
         .services
+        .clone()
         .with_providers(providers)
         .with_mailer(Arc::new(mailer))
         .with_backups(BackupPolicy {

@@ -87,7 +87,7 @@ pub(crate) fn with_model(
     let mut providers = state.services.providers.clone();
     providers.ai = Some(model);
     providers.ai_monthly_tokens = MonthlyTokens(monthly_tokens);
-    state.services = state.services.with_providers(providers);
+    state.services = state.services.clone().with_providers(providers);
     let mut deployment = (*state.deployment).clone();
     deployment.ai_provider = Some(provider.to_owned());
     state.deployment = Arc::new(deployment);

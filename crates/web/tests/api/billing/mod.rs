@@ -74,7 +74,7 @@ pub fn billing_for(fake: &StripeFake, plans: Plans) -> Billing {
 pub fn with_fake_stripe(mut state: AppState, fake: &StripeFake, plans: Plans) -> AppState {
     let mut providers = state.services.providers.clone();
     providers.billing = billing_for(fake, plans);
-    state.services = state.services.with_providers(providers);
+    state.services = state.services.clone().with_providers(providers);
     state
 }
 

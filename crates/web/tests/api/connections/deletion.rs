@@ -40,7 +40,7 @@ fn with_both_fakes(mut state: AppState, qb: &QuickBooksFake, xero: &XeroFake) ->
         retry: xero_client::RetryPolicy::default(),
     };
     let clock = state.clock.clone();
-    state.services = state.services.with_providers(Providers {
+    state.services = state.services.clone().with_providers(Providers {
         quickbooks: Some(Arc::new(
             quickbooks::QuickBooks::new(qb_config, clock.clone()).expect("client"),
         )),

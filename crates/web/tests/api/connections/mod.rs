@@ -74,7 +74,7 @@ pub fn with_fake_quickbooks(mut state: AppState, fake: &QuickBooksFake) -> AppSt
         retry: RetryPolicy::default(),
     };
     let client = QuickBooks::new(config, state.clock.clone()).expect("client");
-    state.services = state.services.with_providers(Providers {
+    state.services = state.services.clone().with_providers(Providers {
         quickbooks: Some(Arc::new(client)),
         xero: None,
         webhooks: WebhookSecrets {

@@ -91,7 +91,7 @@ async fn an_admin_connects_xero_and_chooses_one_of_two_organisations(db: Db) {
                 retry: RetryPolicy::default(),
             };
             let client = Xero::new(config, state.clock.clone()).expect("client");
-            state.services = state.services.with_providers(Providers {
+            state.services = state.services.clone().with_providers(Providers {
                 xero: Some(Arc::new(client)),
                 webhooks: WebhookSecrets {
                     xero_key: Some(SecretString::from(XERO_KEY.to_owned())),

@@ -47,7 +47,7 @@ pub async fn app_with_issuer<P: Send + 'static>(
                     loopback: Loopback::Allowed,
                 })
                 .expect("client");
-                state.services = state.services.with_sso(Sso {
+                state.services = state.services.clone().with_sso(Sso {
                     client,
                     display_name: "Test Provider".to_owned(),
                     jit_domains: jit,
