@@ -351,7 +351,12 @@ mod tests {
 
     #[test]
     fn every_few_months_starts_near_the_date_with_the_walks_answers() {
-        let anchors = [d(2019, 1, 31), d(2024, 2, 29), d(2025, 6, 15), d(2031, 12, 1)];
+        let anchors = [
+            d(2019, 1, 31),
+            d(2024, 2, 29),
+            d(2025, 6, 15),
+            d(2031, 12, 1),
+        ];
         for anchor in anchors {
             for months in [0, 1, 2, 3, 6, 12, 13] {
                 for day in [1, 15, 28, 30, LAST_DAY] {
