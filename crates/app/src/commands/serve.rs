@@ -63,14 +63,15 @@ pub(crate) async fn serve_store(
     providers.ai = ai;
     providers.ai_monthly_tokens =
         flowsense_service::ai::usage::MonthlyTokens(settings.ai_monthly_tokens);
-    let mut state = state;
-    state.services = state.services.clone().with_providers(providers);
+    let mut services = state.services.clone().with_providers(providers);
     if let Some(policy) = settings.backup_policy() {
-        state.services = state.services.clone().with_backups(policy);
+        services = services.with_backups(policy);
     }
     if let Some(sso) = &settings.sso {
-        state.services = state.services.clone().with_sso(sso.build(&url)?);
+        services = services.with_sso(sso.build(&url)?);
     }
+    let mut state = state;
+    state.services = services;
     let registry = Arc::new(flowsense_service::background::registry(&state.services));
     let state = with_cron_endpoint(state, settings, &registry);
     let state = match &settings.metrics_token {
