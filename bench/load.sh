@@ -6,7 +6,8 @@
 #   /healthz     FlowSense's health check (no session, no database)
 #   dashboard    GET /app/{slug}
 #   transactions GET /app/{slug}/transactions
-#   cash flow    GET /api/v1/orgs/{org}/reports/cashflow
+#   cash flow    GET /api/v1/orgs/{org}/reports/cashflow, as a browser asks (gzip taken), then
+#                again with `Accept-Encoding: identity` (the whole document, a few hundred kB)
 #   runway       GET /api/v1/orgs/{org}/reports/runway
 # in the same run (once the server has warmed its analytics and indexed the imported rows for
 # word search), and a table of requests/s, p50/p99, errors (socket errors, time-outs, non-2xx
@@ -127,10 +128,12 @@ ok() { # URL -> fails unless the signed-in session gets a 200
 }
 # wrk's latency to milliseconds (it prints us, ms or s).
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}'; }
-run() { # NAME URL [COOKIE]
+run() { # NAME URL [COOKIE [ACCEPT-ENCODING]]
     local name="$1" target="$2" out
     out="$DIR/wrk.$(printf %s "$1" | tr -c "A-Za-z0-9" _)"
     local args=(-t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency --timeout 5s)
+    # What Chromium sends: the server compresses the large report documents for such a client.
+    args+=(-H "Accept-Encoding: ${4-gzip, deflate, br, zstd}")
     if [ -n "${3:-}" ]; then ok "$target"; args+=(-H "Cookie: $3"); fi
     wrk "${args[@]}" "$target" >"$out"
     if [ -n "${3:-}" ]; then ok "$target"; fi
@@ -155,6 +158,7 @@ hwm_before="$(rss_kb VmHWM)"
     run 'dashboard HTML' "$url/app/$slug" "$cookie"
     run 'transactions page' "$url/app/$slug/transactions" "$cookie"
     run 'cash-flow JSON' "$url/api/v1/orgs/$org/reports/cashflow" "$cookie"
+    run 'cash-flow JSON, uncompressed' "$url/api/v1/orgs/$org/reports/cashflow" "$cookie" identity
     run 'runway JSON' "$url/api/v1/orgs/$org/reports/runway" "$cookie"
     echo
     printf 'server resident memory: %s MB before the load, %s MB after, peak %s MB (VmHWM, since start; %s MB at the end of the warm-up)\n' \

@@ -105,12 +105,9 @@ impl AuthView {
     /// On a database failure.
     pub async fn session_with_user(&self, id_hash: &[u8]) -> Result<Option<(Session, User)>> {
         let sessions = &self.cache().sessions;
-        read_through(
-            sessions,
-            id_hash,
-            self.epoch,
-            self.store.session_with_user(id_hash),
-        )
+        read_through(sessions, id_hash, self.epoch, || {
+            self.store.session_with_user(id_hash)
+        })
         .await
     }
 
@@ -145,7 +142,10 @@ impl AuthView {
     /// On a database failure.
     pub async fn api_token(&self, hash: &[u8]) -> Result<Option<ApiToken>> {
         let tokens = &self.cache().tokens;
-        read_through(tokens, hash, self.epoch, self.store.api_token_by_hash(hash)).await
+        read_through(tokens, hash, self.epoch, || {
+            self.store.api_token_by_hash(hash)
+        })
+        .await
     }
 
     /// Notes in memory that the token was used at `at` (its last-used write is the caller's).
@@ -160,7 +160,7 @@ impl AuthView {
     /// # Errors
     /// `NotFound` when there is no such user; a database failure.
     pub async fn user(&self, user: UserId) -> Result<User> {
-        let read = async { self.store.user(user).await.map(Some) };
+        let read = || async { self.store.user(user).await.map(Some) };
         read_through(&self.cache().users, &user, self.epoch, read)
             .await?
             .ok_or(StorageError::NotFound)
@@ -175,7 +175,7 @@ impl AuthView {
         org: OrgId,
         user: UserId,
     ) -> Result<Option<(Role, Arc<Organisation>)>> {
-        let read = async {
+        let read = || async {
             let found = self.store.role_and_org(org, user).await?;
             Ok(found.map(|(role, o)| (role, Arc::new(o))))
         };
@@ -187,7 +187,7 @@ impl AuthView {
     /// # Errors
     /// On a database failure.
     pub async fn orgs_of_user(&self, user: UserId) -> Result<Arc<Vec<UserOrg>>> {
-        let read = async { Ok(Some(Arc::new(self.store.orgs_of_user(user).await?))) };
+        let read = || async { Ok(Some(Arc::new(self.store.orgs_of_user(user).await?))) };
         let found = read_through(&self.cache().orgs_of_user, &user, self.epoch, read).await?;
         Ok(found.unwrap_or_default())
     }
@@ -195,21 +195,25 @@ impl AuthView {
 
 /// The entry of `key` in `entries` when it was read at `epoch`; else what `read` finds, kept
 /// for the requests after this one at the same epoch (nothing is kept of a miss).
-async fn read_through<K, Q, V>(
+///
+/// The database read is made, and boxed, only on a miss: a query's future is large, and every
+/// request's future would otherwise carry it and copy it each time it moves.
+async fn read_through<K, Q, V, F>(
     entries: &Entries<K, V>,
     key: &Q,
     epoch: i64,
-    read: impl Future<Output = Result<Option<V>>>,
+    read: impl FnOnce() -> F,
 ) -> Result<Option<V>>
 where
     K: Eq + Hash + std::borrow::Borrow<Q>,
     Q: Eq + Hash + ToOwned<Owned = K> + ?Sized,
     V: Clone,
+    F: Future<Output = Result<Option<V>>>,
 {
     if let Some(found) = entries.get(key, epoch) {
         return Ok(Some(found));
     }
-    let found = read.await?;
+    let found = Box::pin(read()).await?;
     if let Some(found) = &found {
         entries.put(key.to_owned(), epoch, found.clone());
     }

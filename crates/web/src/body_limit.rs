@@ -7,10 +7,12 @@ use crate::routes::DEFAULT_BODY_LIMIT;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
+pub(crate) async fn limit_body<F: Future<Output = Response>>(
+    req: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     let limit = req
         .extensions()
         .get::<MatchedPath>()
@@ -24,8 +26,7 @@ pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large(limit).into_response();
     }
-    next.run(req.map(|b| Body::new(http_body_util::Limited::new(b, limit))))
-        .await
+    next(req.map(|b| Body::new(http_body_util::Limited::new(b, limit)))).await
 }
 
 /// The 413 for a body over `limit` bytes, saying how large it may be.

@@ -1,9 +1,8 @@
 //! Security headers on every response (SPEC §5).
 
 use crate::AppState;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 
 /// No inline script or style, no third-party hosts, no framing.
@@ -92,18 +91,18 @@ fn fill_security_headers(headers: &mut HeaderMap) {
 ///   or an `Authorization` header): personal pages and JSON — the CSRF token of `/api/v1/me`,
 ///   members, the audit log — must not be kept by a browser or a shared cache. Static assets
 ///   keep their own caching; they are the same for everyone.
-pub(crate) async fn response_headers(
-    State(policy): State<InstancePolicy>,
+pub(crate) async fn response_headers<F: Future<Output = Response>>(
+    policy: &InstancePolicy,
     req: Request,
-    next: Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
     let credentials = req.headers().contains_key(header::AUTHORIZATION)
         || req.headers().contains_key(header::COOKIE);
     let asset = req.uri().path().starts_with("/assets/") || req.uri().path() == "/favicon.ico";
-    let mut response = next.run(req).await;
+    let mut response = next(req).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy.0);
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy.0.clone());
     }
     fill_security_headers(headers);
     if credentials && !asset {

@@ -9,6 +9,7 @@ mod export;
 mod headers;
 mod health;
 mod metrics;
+mod middleware;
 mod oauth;
 pub mod openapi;
 mod org_path;
@@ -55,16 +56,9 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let count_requests = request_metrics::CountRequestsLayer(state.request_metrics.clone());
     routes
         .fallback(error::not_found)
-        .layer(axum::middleware::from_fn(
-            pages::form_csrf::form_token_to_header,
-        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            auth::csrf::refuse_cross_site,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::limit_requests,
+            middleware::guards,
         ))
         .with_state(state.clone())
         .layer(
@@ -100,24 +94,19 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    auth::refusals::log_refusals,
-                ))
-                .layer(axum::middleware::from_fn_with_state(
                     state,
-                    pages::errors::html_errors,
+                    middleware::answers,
                 ))
                 .layer(CatchPanicLayer::custom(error::panic_response))
                 .layer(TimeoutLayer::with_status_code(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(30),
                 ))
-                .layer(axum::middleware::from_fn(body_limit::limit_body))
                 // Closest to the handler of the layers here (a ServiceBuilder's later layers
                 // wrap closer to it): the instance's policy is set before the defaults fill in.
                 .layer(axum::middleware::from_fn_with_state(
                     policy,
-                    headers::response_headers,
+                    middleware::envelope,
                 )),
         )
 }

@@ -10,9 +10,8 @@ use crate::auth::{ClientInfo, CurrentUser};
 use crate::routes::{Access, RouteSpec};
 use crate::uploads::MAX_UPLOAD_REQUEST_BYTES;
 use crate::{ApiError, AppState};
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, Request};
 use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use flowsense_service::identity::limits::Bucket;
 
@@ -56,10 +55,10 @@ fn counted(spec: Option<&RouteSpec>, method: &Method) -> Counted {
 }
 
 /// The middleware: takes the request's allowances, or answers 429.
-pub(crate) async fn limit_requests(
-    State(state): State<AppState>,
+pub(crate) async fn limit_requests<F: Future<Output = Response>>(
+    state: &AppState,
     req: Request,
-    next: Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
     let spec = req
         .extensions()
@@ -67,7 +66,7 @@ pub(crate) async fn limit_requests(
         .and_then(|p| crate::routes::spec_of(p.as_str()));
     let counted = counted(spec, req.method());
     if counted == Counted::Nothing {
-        return next.run(req).await;
+        return next(req).await;
     }
     let (mut parts, body) = req.into_parts();
     let outcome = match counted {
@@ -75,7 +74,7 @@ pub(crate) async fn limit_requests(
             upload,
             assistant,
             api,
-        } => match CurrentUser::from_request_parts(&mut parts, &state).await {
+        } => match CurrentUser::from_request_parts(&mut parts, state).await {
             // Resolved once: the handler finds the user in the request's extensions.
             Ok(user) => {
                 let id = user.id().to_string();
@@ -84,18 +83,18 @@ pub(crate) async fn limit_requests(
                     (assistant, Bucket::AssistantUser),
                     (api, Bucket::ApiUser),
                 ];
-                take_all(&state, &buckets, &id).await
+                take_all(state, &buckets, &id).await
             }
             // The database is unreachable: say so now rather than wait for it again in the
             // handler.
             Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => return e.into_response(),
             // Nobody signed in: the handler answers 401 or the sign-in page; the address pays.
-            Err(_) => take_address(&state, &mut parts).await,
+            Err(_) => take_address(state, &mut parts).await,
         },
-        _ => take_address(&state, &mut parts).await,
+        _ => take_address(state, &mut parts).await,
     };
     match outcome {
-        Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Ok(()) => next(Request::from_parts(parts, body)).await,
         Err(e) => ApiError::from(e).into_response(),
     }
 }

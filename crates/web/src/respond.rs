@@ -100,3 +100,87 @@ pub(crate) fn safe_next(raw: &str) -> Option<&str> {
         .all(|b| (0x21..=0x7e).contains(&b) && b != b'\\');
     (local && plain && raw.len() <= 2048).then_some(raw)
 }
+
+/// Whether the client takes gzip ([`accepts_gzip`]), read without copying the headers.
+pub(crate) struct AcceptsGzip(pub bool);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AcceptsGzip {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(accepts_gzip(&parts.headers)))
+    }
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip (RFC 9110, section 12.5.3): `gzip` (or
+/// its alias `x-gzip`) named with a weight above zero, or else `*` with one. No header, or a
+/// weight that does not parse, means no.
+pub(crate) fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    let mut named = None;
+    let mut any = false;
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for entry in value.split(',') {
+            let mut params = entry.split(';');
+            let coding = params.next().unwrap_or_default().trim();
+            let weight = params
+                .filter_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .or_else(|| p.trim().strip_prefix("Q="))
+                })
+                .next_back()
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok());
+            let takes = weight.is_some_and(|w| w > 0.0);
+            if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+                // A coding named twice: the refusal wins.
+                named = Some(named.unwrap_or(true) && takes);
+            } else if coding == "*" {
+                any = takes;
+            }
+        }
+    }
+    named.unwrap_or(any)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn accepts(values: &[&str]) -> bool {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_str(v).expect("value"),
+            );
+        }
+        accepts_gzip(&h)
+    }
+
+    #[test]
+    fn gzip_is_taken_as_the_client_weighs_it() {
+        assert!(accepts(&["gzip"]));
+        assert!(accepts(&["gzip, deflate, br, zstd"]), "what browsers send");
+        assert!(accepts(&["br;q=1.0, GZIP;q=0.5"]));
+        assert!(accepts(&["x-gzip"]));
+        assert!(accepts(&["*"]));
+        assert!(
+            accepts(&["identity", "gzip;q=0.1"]),
+            "over two header lines"
+        );
+        assert!(!accepts(&[]), "no header: the document as it is");
+        assert!(!accepts(&["identity"]));
+        assert!(!accepts(&["br, deflate"]));
+        assert!(!accepts(&["gzip;q=0"]));
+        assert!(!accepts(&["gzip;q=0.000"]));
+        assert!(!accepts(&["gzip;q=nonsense"]));
+        assert!(!accepts(&["*, gzip;q=0"]), "named beats the wildcard");
+        assert!(!accepts(&["*;q=0"]));
+        assert!(!accepts(&["gzip, gzip;q=0"]), "the refusal wins");
+        assert!(!accepts(&["gzipped"]));
+    }
+}

@@ -276,7 +276,8 @@ impl Limiters {
     /// [`RateLimited`] when the allowance is used up.
     pub async fn take(&self, bucket: Bucket, key: &str) -> Result<(), RateLimited> {
         if let Some(shared) = &self.shared {
-            match shared.take(bucket, key, self.limits.of(bucket)).await {
+            // Boxed: the Redis round trip is a large future that the in-memory path need not carry.
+            match Box::pin(shared.take(bucket, key, self.limits.of(bucket))).await {
                 Ok(outcome) => return outcome,
                 // Counted here instead: each instance then limits on its own, as without Redis.
                 Err(e) => shared.report_unreachable(&e),

@@ -4,18 +4,17 @@
 //! where the session is resolved, in `extract.rs`).
 
 use crate::{ApiError, AppState, ErrorCode};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-pub(crate) async fn refuse_cross_site(
-    State(state): State<AppState>,
+pub(crate) async fn refuse_cross_site<F: Future<Output = Response>>(
+    state: &AppState,
     req: Request,
-    next: Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
+        return next(req).await;
     }
     let headers = req.headers();
     let cross_site = headers
@@ -27,5 +26,5 @@ pub(crate) async fn refuse_cross_site(
     if cross_site || foreign_origin {
         return ApiError::Forbidden(ErrorCode::Csrf).into_response();
     }
-    next.run(req).await
+    next(req).await
 }

@@ -57,20 +57,31 @@ const BOOKKEEPING_WAIT: std::time::Duration = std::time::Duration::from_millis(2
 /// finishes, or fails with a warning, on its own. At most [`AppState::bookkeeping_writers`] such
 /// writes wait at once, so they never take the pool from readers; past that the write is
 /// skipped, and the next request tries again.
-async fn bookkeeping_write(
+///
+/// The write starts when this is called; the future returned only waits for it, so the caller's
+/// future never holds the write's (large) own.
+fn bookkeeping_write(
     state: &AppState,
     write: impl Future<Output = Result<(), flowsense_storage::StorageError>> + Send + 'static,
-) {
-    let Ok(permit) = state.bookkeeping_writers.clone().try_acquire_owned() else {
-        return;
-    };
-    let task = tokio::spawn(async move {
-        let _permit = permit;
-        if let Err(e) = write.await {
-            tracing::warn!(error = %flowsense_core::ErrorChain(&e), "a session bookkeeping write failed");
+) -> impl Future<Output = ()> + Send + 'static {
+    let task = state
+        .bookkeeping_writers
+        .clone()
+        .try_acquire_owned()
+        .ok()
+        .map(|permit| {
+            tokio::spawn(async move {
+                let _permit = permit;
+                if let Err(e) = write.await {
+                    tracing::warn!(error = %flowsense_core::ErrorChain(&e), "a session bookkeeping write failed");
+                }
+            })
+        });
+    async move {
+        if let Some(task) = task {
+            let _ = tokio::time::timeout(BOOKKEEPING_WAIT, task).await;
         }
-    });
-    let _ = tokio::time::timeout(BOOKKEEPING_WAIT, task).await;
+    }
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -90,6 +101,12 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
     if let Some(u) = parts.extensions.get::<CurrentUser>() {
         return Ok(u.clone());
     }
+    // Boxed: the reads below make a large future, which every future awaiting this one would
+    // otherwise hold inline and copy each time it is moved (a memcpy per request per layer).
+    Box::pin(resolve_afresh(parts, state)).await
+}
+
+async fn resolve_afresh(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, ApiError> {
     let now = state.now();
     let unsafe_method = !is_safe(&parts.method);
     let current = if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
@@ -140,7 +157,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<CurrentUser, Api
         {
             // The idle timeout counts from a last-seen time that another instance may have
             // moved on since this one kept it: only the database's may end the session.
-            found = view.session_with_user_afresh(&id_hash).await?;
+            found = Box::pin(view.session_with_user_afresh(&id_hash)).await?;
         }
         let (session, user) = found.ok_or(ApiError::Unauthorized(ErrorCode::Unauthenticated))?;
         if !state.session_policy.is_live(&session, now) {
@@ -304,7 +321,8 @@ macro_rules! org_extractor {
         impl FromRequestParts<AppState> for $name {
             type Rejection = Response;
             async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-                resolve_org(parts, state, $role)
+                // Boxed for the same reason as [`resolve`]'s reads: the handler's future stays small.
+                Box::pin(resolve_org(parts, state, $role))
                     .await
                     .map(|(access, path)| $name { access, path })
             }

@@ -1,9 +1,8 @@
 //! Failed authorization as a security event of the structured log (checklist H1).
 
 use crate::AppState;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::Response;
 use std::net::SocketAddr;
 
@@ -11,10 +10,10 @@ use std::net::SocketAddr;
 /// client's address and the outcome. It runs inside the request's span, which carries the
 /// method, the route template, the request id and, once known, the user and organisation; the
 /// log's timestamps are UTC.
-pub(crate) async fn log_refusals(
-    State(state): State<AppState>,
+pub(crate) async fn log_refusals<F: Future<Output = Response>>(
+    state: &AppState,
     request: Request,
-    next: Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
     let ip = request
         .extensions()
@@ -29,7 +28,7 @@ pub(crate) async fn log_refusals(
                     .to_string()
             },
         );
-    let response = next.run(request).await;
+    let response = next(request).await;
     if response.status() == StatusCode::FORBIDDEN {
         tracing::warn!(
             target: "flowsense::audit",

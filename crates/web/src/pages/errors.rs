@@ -8,9 +8,8 @@ use crate::auth::CurrentUser;
 use crate::org_path::is_own_page;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template, WebTemplate)]
@@ -119,12 +118,12 @@ fn error_page(
 
 /// Replaces error answers on page paths; the pages it makes get the security headers too (it
 /// runs outside the layer that adds them, so that panics and timeouts become pages as well).
-pub(crate) async fn html_errors(
-    State(state): State<AppState>,
+pub(crate) async fn html_errors<F: Future<Output = Response>>(
+    state: &AppState,
     req: Request,
-    next: Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
-    let response = page_for_error(&state, req, next).await;
+    let response = page_for_error(state, req, next).await;
     crate::headers::add_security_headers(response)
 }
 
@@ -142,15 +141,19 @@ async fn chrome_for(state: &AppState, status: StatusCode, headers: HeaderMap) ->
     Chrome::optional(state, user, "error").await
 }
 
-async fn page_for_error(state: &AppState, req: Request, next: Next) -> Response {
+async fn page_for_error<F: Future<Output = Response>>(
+    state: &AppState,
+    req: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     if answers_in_json(&req) {
         // The API keeps its JSON errors: nothing of the request needs keeping.
-        return next.run(req).await;
+        return next(req).await;
     }
     let request_id = request_id_of(&req);
     let headers = req.headers().clone();
     let path = req.uri().path().to_owned();
-    let response = next.run(req).await;
+    let response = next(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;

@@ -10,7 +10,6 @@
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Forms are small; anything bigger is not one of ours.
@@ -63,7 +62,11 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Reads the beginning of a multipart body for its CSRF field, then passes the whole body on.
-async fn multipart_token_to_header(req: Request, boundary: String, next: Next) -> Response {
+async fn multipart_token_to_header<F: Future<Output = Response>>(
+    req: Request,
+    boundary: String,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     let (mut parts, body) = req.into_parts();
     let mut stream = body.into_data_stream();
     let mut head = Vec::new();
@@ -91,10 +94,13 @@ async fn multipart_token_to_header(req: Request, boundary: String, next: Next) -
         )),
         None => Body::from_stream(futures_util::StreamExt::chain(first, stream)),
     };
-    next.run(Request::from_parts(parts, body)).await
+    next(Request::from_parts(parts, body)).await
 }
 
-pub(crate) async fn form_token_to_header(req: Request, next: Next) -> Response {
+pub(crate) async fn form_token_to_header<F: Future<Output = Response>>(
+    req: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -105,16 +111,16 @@ pub(crate) async fn form_token_to_header(req: Request, next: Next) -> Response {
         || req.uri().path().starts_with("/api/")
         || req.headers().contains_key("x-csrf-token")
     {
-        return next.run(req).await;
+        return next(req).await;
     }
     if content_type.starts_with("multipart/form-data") {
         return match multer::parse_boundary(&content_type) {
             Ok(boundary) => multipart_token_to_header(req, boundary, next).await,
-            Err(_) => next.run(req).await,
+            Err(_) => next(req).await,
         };
     }
     if !content_type.starts_with("application/x-www-form-urlencoded") {
-        return next.run(req).await;
+        return next(req).await;
     }
     let (mut parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
@@ -123,8 +129,7 @@ pub(crate) async fn form_token_to_header(req: Request, next: Next) -> Response {
     if let Some(token) = token_in(&bytes).and_then(|t| HeaderValue::from_bytes(t).ok()) {
         parts.headers.insert("x-csrf-token", token);
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 #[cfg(test)]

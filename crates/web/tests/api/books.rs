@@ -54,6 +54,71 @@ async fn reports_and_transactions_are_served_to_members_of_the_organisation(db: 
         cashflow["report"]["total"]["inflow"], total_in,
         "{cashflow}"
     );
+    // A client that takes gzip gets the same document compressed, whether it was made with
+    // the analysis (the defaults) or for this request; one that does not, or refuses it, gets
+    // it as it is. A small document is not compressed.
+    for path in ["reports/cashflow", "reports/cashflow?period=week"] {
+        let url = format!("/api/v1/orgs/{org}/{path}");
+        let (s, plain) = viewer.get(&url).await;
+        assert_eq!(s, StatusCode::OK, "{plain}");
+        for (accept, compressed) in [
+            ("gzip, deflate, br, zstd", true),
+            ("br;q=1, *;q=0.5", true),
+            ("gzip;q=0, br", false),
+            ("identity", false),
+        ] {
+            let r = viewer
+                .request(reqwest::Method::GET, &url)
+                .header("accept-encoding", accept)
+                .send()
+                .await
+                .expect("report");
+            assert_eq!(r.status(), StatusCode::OK);
+            assert_eq!(r.headers()["vary"], "accept-encoding", "{accept}");
+            assert_eq!(r.headers()["cache-control"], "no-store");
+            assert_eq!(r.headers()["content-type"], "application/json");
+            let encoding = r.headers().get("content-encoding").cloned();
+            let bytes = r.bytes().await.expect("body");
+            let json: serde_json::Value = if compressed {
+                assert_eq!(
+                    encoding.as_ref().map(|v| v.as_bytes()),
+                    Some(&b"gzip"[..]),
+                    "{accept}"
+                );
+                let mut text = String::new();
+                std::io::Read::read_to_string(
+                    &mut flate2::read::GzDecoder::new(&bytes[..]),
+                    &mut text,
+                )
+                .expect("a gzip stream");
+                assert!(
+                    bytes.len() * 3 < text.len(),
+                    "{} of {}",
+                    bytes.len(),
+                    text.len()
+                );
+                serde_json::from_str(&text).expect("json")
+            } else {
+                assert!(encoding.is_none(), "{accept}");
+                serde_json::from_slice(&bytes).expect("json")
+            };
+            assert_eq!(json, plain, "{path} with {accept}");
+        }
+    }
+    let r = viewer
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/orgs/{org}/reports/runway"),
+        )
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("runway");
+    assert!(
+        r.headers().get("content-encoding").is_none(),
+        "a few hundred bytes: as they are"
+    );
+
     for bad in [
         "reports/cashflow?period=fortnight",
         "reports/cashflow?from=yesterday",
