@@ -137,6 +137,10 @@ run() { # NAME URL [COOKIE [ACCEPT-ENCODING]]
     if [ -n "${3:-}" ]; then ok "$target"; args+=(-H "Cookie: $3"); fi
     wrk "${args[@]}" "$target" >"$out"
     if [ -n "${3:-}" ]; then ok "$target"; fi
+    # The server finishes the requests wrk left in flight (on PostgreSQL, a transactions page's
+    # queries queue for the pool) before the next target's clock starts: without this pause
+    # the first requests of the next run waited for them, and its p99 was theirs.
+    sleep "${SETTLE:-3}"
     local rps p50 p99 sock non2xx
     rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
     p50="$(awk '$1=="50%" {print $2}' "$out" | to_ms)"

@@ -329,8 +329,12 @@ async fn analysis_from(
     let cell = cache.cell(org.id, key);
     // Whether this call loaded the books (one that waited for another's load did not).
     let loaded_here = std::sync::atomic::AtomicBool::new(false);
-    let loaded = cell
-        .get_or_try_init(|| async {
+    let loaded = if let Some(ready) = cell.get() {
+        ready.clone()
+    } else {
+        // Boxed: loading the books is a large future, which the common case (the books in
+        // memory) would otherwise carry inline and copy each time the request's future moves.
+        Box::pin(cell.get_or_try_init(|| async {
             loaded_here.store(true, std::sync::atomic::Ordering::Relaxed);
             cache.count_load();
             let mut books = store.load_books(org.id).await?;
@@ -338,9 +342,10 @@ async fn analysis_from(
                 books.hide_before(start);
             }
             Ok::<_, AnalysisError>(Arc::new(Analysis::new(books)))
-        })
+        }))
         .await?
-        .clone();
+        .clone()
+    };
     if !loaded_here.load(std::sync::atomic::Ordering::Relaxed) {
         cache.count_hit();
     }

@@ -14,13 +14,15 @@
 //! round lets the other runnable tasks run once before its read starts, so the requests that are
 //! under way at that moment join it.
 
+use crate::Store;
+use crate::args::{sql, sql_text};
+use crate::db::Pool;
 use crate::error::{Result, StorageError};
 use crate::members::UserOrg;
 use crate::orgs::Organisation;
 use crate::sessions::Session;
 use crate::tokens::ApiToken;
 use crate::users::User;
-use crate::{Store, args::sql};
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, Role, UserId};
 use futures_util::FutureExt;
@@ -53,6 +55,7 @@ impl std::fmt::Debug for AuthView {
 #[derive(Default)]
 pub(crate) struct AuthCache {
     epoch: EpochReads,
+    sqlite_epoch: SqliteEpochConnection,
     sessions: Entries<Vec<u8>, (Session, User)>,
     tokens: Entries<Vec<u8>, ApiToken>,
     users: Entries<UserId, User>,
@@ -80,11 +83,50 @@ impl Store {
     }
 
     async fn read_auth_epoch(&self) -> Result<i64> {
-        let (value,): (i64,) = self
-            .read_optional(sql!("auth_epoch/read"))
-            .await?
-            .ok_or_else(|| StorageError::Corrupt("the sign-in epoch row is missing".into()))?;
+        let row: Option<(i64,)> = match &self.pool {
+            Pool::Sqlite(pool) => self.auth_cache.sqlite_epoch.read(pool).await?,
+            Pool::Pg(_) => self.read_optional(sql!("auth_epoch/read")).await?,
+        };
+        let (value,) =
+            row.ok_or_else(|| StorageError::Corrupt("the sign-in epoch row is missing".into()))?;
         Ok(value)
+    }
+
+    /// Closes the connection of the SQLite epoch reads (see [`Store::close`]).
+    pub(crate) async fn close_auth_cache(&self) {
+        self.auth_cache.sqlite_epoch.close().await;
+    }
+}
+
+/// SQLite's epoch reads run on a connection of their own, outside the pool. One read runs at a
+/// time anyway ([`EpochReads`]), and through the pool each read paid for the pool's checkout and
+/// for the ping sqlx makes when a connection goes back to it: a second round trip to the
+/// connection's worker thread, and a task, per read. A connection to a local file does not go
+/// stale; one whose read fails is dropped, and the next read opens another with the pool's
+/// options (the same pragmas and, for an encrypted file, the same key).
+#[derive(Default)]
+struct SqliteEpochConnection(tokio::sync::Mutex<Option<sqlx::SqliteConnection>>);
+
+impl SqliteEpochConnection {
+    async fn read(&self, pool: &sqlx::SqlitePool) -> Result<Option<(i64,)>> {
+        use sqlx::ConnectOptions;
+        let mut kept = self.0.lock().await;
+        let mut conn = match kept.take() {
+            Some(conn) => conn,
+            None => pool.connect_options().connect().await?,
+        };
+        let read = sqlx::query_as(sql_text!("auth_epoch/read"))
+            .fetch_optional(&mut conn)
+            .await?;
+        *kept = Some(conn);
+        Ok(read)
+    }
+
+    async fn close(&self) {
+        use sqlx::Connection;
+        if let Some(c) = self.0.lock().await.take() {
+            let _ = c.close().await;
+        }
     }
 }
 

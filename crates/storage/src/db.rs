@@ -349,6 +349,7 @@ impl Store {
 
     /// Closes every pooled connection.
     pub async fn close(&self) {
+        self.close_auth_cache().await;
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Pg(p) => p.close().await,

@@ -172,7 +172,9 @@ async fn page_for_error<F: Future<Output = Response>>(
         return r;
     }
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-    let chrome = chrome_for(state, status, headers).await;
+    // Boxed: the error page's sign-in lookup is a large future that every request's future
+    // would otherwise carry, though only error answers on pages make it.
+    let chrome = Box::pin(chrome_for(state, status, headers)).await;
     let upgrade = (status == StatusCode::PAYMENT_REQUIRED)
         .then(|| billing_page_of(&path))
         .flatten();
