@@ -67,8 +67,8 @@ impl std::fmt::Debug for Analysis {
 }
 
 /// A report document as served: its JSON, and the same compressed with gzip when it is large
-/// enough to gain from it (a cash-flow report of a few years is hundreds of kilobytes, its gzip
-/// a tenth of that). Both are shared bytes: serving either copies nothing.
+/// enough to gain from it (a cash-flow report of a few years is a few hundred kilobytes, its
+/// gzip about a sixth of that). Both are shared bytes: serving either copies nothing.
 #[derive(Clone, Debug)]
 pub struct ReportDocument {
     pub json: bytes::Bytes,

@@ -347,7 +347,7 @@ impl Store {
         }
     }
 
-    /// Closes every pooled connection.
+    /// Closes every connection: the pool's, and SQLite's sign-in epoch connection.
     pub async fn close(&self) {
         self.close_auth_cache().await;
         match &self.pool {
