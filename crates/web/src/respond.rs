@@ -1,5 +1,6 @@
 //! The answers handlers share, one of each: private (uncached) answers, a renewed session
-//! handed to the browser, downloads, service messages as sentences, and safe `next` links.
+//! handed to the browser, downloads, service messages as sentences, safe `next` links, and
+//! whether the client takes gzip.
 
 use crate::auth::session::session_cookie;
 use crate::{ApiError, AppState};
@@ -126,11 +127,8 @@ pub(crate) fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
             let mut params = entry.split(';');
             let coding = params.next().unwrap_or_default().trim();
             let weight = params
-                .filter_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .or_else(|| p.trim().strip_prefix("Q="))
-                })
+                .map(str::trim)
+                .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
                 .next_back()
                 .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok());
             let takes = weight.is_some_and(|w| w > 0.0);
