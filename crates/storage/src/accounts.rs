@@ -80,7 +80,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn bank_accounts(&self, org: OrgId) -> Result<Vec<BankAccount>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows = tx.fetch_all(sql!("accounts/list").arg(org)).await?;
         tx.commit().await?;
         Ok(rows)
@@ -106,7 +106,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn account_summaries(&self, org: OrgId) -> Result<Vec<AccountSummary>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows = tx.fetch_all(sql!("accounts/summaries").arg(org)).await?;
         tx.commit().await?;
         Ok(rows)

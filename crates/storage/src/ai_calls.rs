@@ -182,7 +182,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn ai_tokens_since(&self, org: OrgId, since: DateTime<Utc>) -> Result<i64> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let (tokens,): (i64,) = tx
             .fetch_one(sql!("ai_calls/tokens_since").arg(org).arg(since))
             .await?;
@@ -195,7 +195,7 @@ impl Store {
     /// # Errors
     /// A database failure, or a record that does not read back.
     pub async fn recent_ai_calls(&self, org: OrgId, limit: i64) -> Result<Vec<AiCall>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<Row> = tx
             .fetch_all(sql!("ai_calls/recent").arg(org).arg(limit))
             .await?;
@@ -215,7 +215,7 @@ impl Store {
             outcome: String,
             calls: i64,
         }
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let rows: Vec<Count> = tx.fetch_all(sql!("ai_calls/counts")).await?;
         tx.commit().await?;
         Ok(rows
@@ -230,7 +230,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn ai_token_sums_across_orgs(&self) -> Result<Vec<AiTokenSum>> {
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let rows: Vec<AiTokenSum> = tx.fetch_all(sql!("ai_calls/tokens")).await?;
         tx.commit().await?;
         Ok(rows)

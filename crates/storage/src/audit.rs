@@ -103,7 +103,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn audit_events(&self, org: OrgId, limit: u32) -> Result<Vec<AuditEvent>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<AuditRow> = tx
             .fetch_all(
                 sql!("audit/newest")
@@ -139,7 +139,7 @@ impl Store {
             sql.push_arg(i64::from(limit) + 1)
         );
         sql.text = text.into();
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let mut rows: Vec<AuditEntryRow> = tx.fetch_all(sql).await?;
         tx.commit().await?;
         let next_cursor = if rows.len() > limit as usize {
@@ -165,7 +165,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn audit_actions(&self, org: OrgId) -> Result<Vec<String>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<(String,)> = tx.fetch_all(sql!("audit/actions").arg(org)).await?;
         tx.commit().await?;
         Ok(rows.into_iter().map(|(a,)| a).collect())
@@ -182,7 +182,7 @@ impl Store {
         action: &str,
         since: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let (n,): (i64,) = tx
             .fetch_one(sql!("audit/count_since").arg(org).arg(action).arg(since))
             .await?;

@@ -242,7 +242,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn verify_audit_chain(&self, org: OrgId) -> Result<ChainReport> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let chain: Option<ChainRow> = tx.fetch_optional(sql!("audit/chain").arg(org)).await?;
         let sealed_after = chain.as_ref().map_or(0, |c| c.sealed_after);
         let rows: Vec<ChainEventRow> = tx

@@ -52,7 +52,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn billing_of(&self, org: OrgId) -> Result<Option<BillingRecord>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: Option<BillingRow> = tx.fetch_optional(sql!("billing/of_org").arg(org)).await?;
         tx.commit().await?;
         Ok(row.map(|r| BillingRecord {
@@ -99,7 +99,7 @@ impl Store {
         &self,
         customer: &str,
     ) -> Result<Option<OrgId>> {
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let row: Option<OrgRow> = tx
             .fetch_optional(sql!("billing/org_of_customer_across_orgs").arg(customer))
             .await?;

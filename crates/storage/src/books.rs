@@ -214,7 +214,7 @@ impl Store {
     pub async fn load_books(&self, org: OrgId) -> Result<Books> {
         let settings = self.org(org).await?.settings;
         let mut books = Books::new(settings.base_currency);
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
 
         let rates = crate::rates::rates_for_books(&mut tx, org).await?;
         let mut to_base = ToBase::new(settings.base_currency, RateTable::new(rates));

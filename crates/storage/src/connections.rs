@@ -173,7 +173,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn connections(&self, org: OrgId) -> Result<Vec<Connection>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<ConnectionRow> = tx.fetch_all(sql!("connections/list").arg(org)).await?;
         tx.commit().await?;
         Ok(rows.into_iter().map(Connection::from).collect())
@@ -184,7 +184,7 @@ impl Store {
     /// # Errors
     /// `NotFound` when `org` has no such connection (another organisation's id included).
     pub async fn connection(&self, org: OrgId, id: Uuid) -> Result<Connection> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: ConnectionRow = tx
             .fetch_one(sql!("connections/one").arg(org).arg(id))
             .await?;
@@ -202,7 +202,7 @@ impl Store {
         provider: &str,
         tenant_id: &str,
     ) -> Result<Vec<Connection>> {
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let rows: Vec<ConnectionRow> = tx
             .fetch_all(
                 sql!("connections/active_of_tenant_across_orgs")
@@ -328,7 +328,7 @@ impl Store {
     ) -> Result<Option<ConnectionTokens>> {
         let row_id = connection.to_string();
         let scope = KeyScope::Org(org);
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: TokenRow = tx
             .fetch_one(sql!("connections/tokens").arg(connection).arg(org))
             .await?;

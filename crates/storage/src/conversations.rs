@@ -204,7 +204,7 @@ impl Store {
         user: UserId,
         conversation: Uuid,
     ) -> Result<bool> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let found: Option<(Uuid,)> = tx
             .fetch_optional(
                 sql!("conversations/owned")
@@ -226,7 +226,7 @@ impl Store {
         org: OrgId,
         conversation: Uuid,
     ) -> Result<Vec<ConversationMessage>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<MessageRow> = tx
             .fetch_all(sql!("conversations/messages").arg(org).arg(conversation))
             .await?;

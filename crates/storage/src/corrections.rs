@@ -162,7 +162,7 @@ impl Store {
     /// # Errors
     /// `NotFound` when the organisation has no such transaction; a database failure.
     pub async fn transaction_names(&self, org: OrgId, id: i64) -> Result<TxnNames> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let names: Option<TxnNames> = tx
             .fetch_optional(sql!("corrections/one").arg(org).arg(id))
             .await?;
@@ -239,7 +239,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn rules(&self, org: OrgId) -> Result<Vec<Rule>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<RuleRow> = tx.fetch_all(sql!("corrections/rules").arg(org)).await?;
         tx.commit().await?;
         Ok(rows.into_iter().map(Rule::from).collect())

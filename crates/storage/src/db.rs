@@ -4,7 +4,7 @@
 use crate::args::{Sql, bind_args, sql, sql_text};
 use crate::crypto::{KeyCache, Keyring};
 use crate::error::{Result, StorageError};
-use crate::scope::{BothRow, Tx, safe};
+use crate::scope::{BothRow, ReadTx, Tx, safe};
 use flowsense_core::{OrgId, UserId};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -356,12 +356,24 @@ impl Store {
         }
     }
 
-    /// A transaction that sees no organisation (for users, organisations, sessions).
+    /// A transaction that sees no organisation (for users, organisations, sessions). On SQLite
+    /// it takes the write lock as it begins (`BEGIN IMMEDIATE`), waiting up to the busy timeout
+    /// for another writer: begun deferred, a transaction that reads before it writes fails at
+    /// once when another connection writes in between (see [`ReadTx`]).
     pub(crate) async fn begin(&self) -> Result<Tx> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Pg(p) => Tx::Pg(p.begin().await?),
         })
+    }
+
+    /// A transaction that only reads and sees no organisation: on SQLite it waits for no
+    /// writer, and no writer waits for it.
+    pub(crate) async fn begin_read(&self) -> Result<ReadTx> {
+        Ok(ReadTx::deferred(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+        }))
     }
 
     /// One statement that reads, run outside an explicit transaction (one statement is atomic
@@ -392,7 +404,7 @@ impl Store {
         sql: Sql,
     ) -> Result<Option<T>> {
         if let Pool::Pg(_) = self.pool {
-            let mut tx = self.scoped(org).await?;
+            let mut tx = self.scoped_read(org).await?;
             let row = tx.fetch_optional(sql).await?;
             tx.commit().await?;
             return Ok(row);
@@ -425,6 +437,39 @@ impl Store {
         let mut tx = self.begin().await?;
         if let Tx::Pg(_) = tx {
             tx.execute(sql!("postgres-only/scope/system")).await?;
+        }
+        Ok(tx)
+    }
+
+    /// [`Store::scoped`] for a transaction that only reads ([`ReadTx`]).
+    pub(crate) async fn scoped_read(&self, org: OrgId) -> Result<ReadTx> {
+        let mut tx = self.begin_read().await?;
+        if let Tx::Pg(_) = tx.backend() {
+            tx.backend()
+                .execute(sql!("postgres-only/scope/org").arg(org.to_string()))
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// [`Store::scoped_user`] for a transaction that only reads ([`ReadTx`]).
+    pub(crate) async fn scoped_user_read(&self, user: UserId) -> Result<ReadTx> {
+        let mut tx = self.begin_read().await?;
+        if let Tx::Pg(_) = tx.backend() {
+            tx.backend()
+                .execute(sql!("postgres-only/scope/user").arg(user.to_string()))
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// [`Store::system_across_orgs`] for a transaction that only reads ([`ReadTx`]).
+    pub(crate) async fn system_read_across_orgs(&self) -> Result<ReadTx> {
+        let mut tx = self.begin_read().await?;
+        if let Tx::Pg(_) = tx.backend() {
+            tx.backend()
+                .execute(sql!("postgres-only/scope/system"))
+                .await?;
         }
         Ok(tx)
     }

@@ -189,7 +189,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn export_org_tables(&self, org: OrgId) -> Result<OrgTables> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let q = |sql: Sql| sql.arg(org);
         let bank_accounts = tx.fetch_all(q(sql!("export/bank_accounts"))).await?;
         let ledger_accounts = tx.fetch_all(q(sql!("export/ledger_accounts"))).await?;
@@ -241,7 +241,7 @@ impl Store {
         out: &tokio::sync::mpsc::Sender<Result<Vec<ExportedTransaction>>>,
     ) -> Result<u64> {
         let batch_rows = batch_rows.max(1);
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let mut batch = Vec::with_capacity(batch_rows);
         let mut sent = 0u64;
         // The same loop on each backend: sqlx's streams are typed by database.
@@ -263,7 +263,7 @@ impl Store {
                 }
             }};
         }
-        match &mut tx {
+        match tx.backend() {
             Tx::Sqlite(t) => drain!(&mut **t),
             Tx::Pg(t) => drain!(&mut **t),
         }

@@ -26,7 +26,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn recent_imports(&self, org: OrgId, limit: u32) -> Result<Vec<ImportRecord>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows = tx
             .fetch_all(
                 sql!("import_history/recent")
@@ -43,7 +43,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn import_record(&self, org: OrgId, id: i64) -> Result<Option<ImportRecord>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row = tx
             .fetch_optional(sql!("import_history/one").arg(org).arg(id))
             .await?;

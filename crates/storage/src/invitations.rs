@@ -104,7 +104,7 @@ impl Store {
     /// # Errors
     /// `NotFound` when `org` has no such invitation.
     pub async fn invitation(&self, org: OrgId, id: Uuid) -> Result<Invitation> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: Option<InvitationRow> = tx
             .fetch_optional(sql!("invitations/by_id").arg(org).arg(id))
             .await?;
@@ -121,7 +121,7 @@ impl Store {
         org: OrgId,
         token_hash: &[u8],
     ) -> Result<Option<Invitation>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: Option<InvitationRow> = tx
             .fetch_optional(
                 sql!("invitations/by_token")
@@ -181,7 +181,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn open_invitations(&self, org: OrgId) -> Result<Vec<Invitation>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<InvitationRow> = tx.fetch_all(sql!("invitations/open").arg(org)).await?;
         tx.commit().await?;
         rows.into_iter().map(Invitation::try_from).collect()
@@ -192,7 +192,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn all_invitations(&self, org: OrgId) -> Result<Vec<Invitation>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<InvitationRow> = tx.fetch_all(sql!("invitations/all").arg(org)).await?;
         tx.commit().await?;
         rows.into_iter().map(Invitation::try_from).collect()

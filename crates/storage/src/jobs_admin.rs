@@ -154,7 +154,7 @@ impl Store {
         kind: Option<&str>,
         limit: i64,
     ) -> Result<Vec<JobRecord>> {
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let rows: Vec<JobRow> = tx
             .fetch_all(
                 sql!("jobs/list")
@@ -172,7 +172,7 @@ impl Store {
     /// # Errors
     /// `NotFound` for an unknown id; a database failure.
     pub async fn job_across_orgs(&self, id: JobId) -> Result<JobRecord> {
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let row: JobRow = tx.fetch_one(sql!("jobs/by_id").arg(id.0)).await?;
         tx.commit().await?;
         row.try_into()
@@ -211,7 +211,7 @@ impl Store {
             kind: String,
             jobs: i64,
         }
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let rows: Vec<Row> = tx.fetch_all(sql!("jobs/counts")).await?;
         tx.commit().await?;
         rows.into_iter()
@@ -236,7 +236,7 @@ impl Store {
             state: String,
             jobs: i64,
         }
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let rows: Vec<Row> = tx.fetch_all(sql!("jobs/gauges")).await?;
         let (oldest_due,): (Option<DateTime<Utc>>,) =
             tx.fetch_one(sql!("jobs/oldest_due").arg(now)).await?;

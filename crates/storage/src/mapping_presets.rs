@@ -39,7 +39,7 @@ impl Store {
         org: OrgId,
         account_id: i64,
     ) -> Result<Option<MappingPreset>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let preset = tx
             .fetch_optional(sql!("mapping_presets/of_account").arg(org).arg(account_id))
             .await?;
@@ -56,7 +56,7 @@ impl Store {
         org: OrgId,
         account: &str,
     ) -> Result<Option<MappingPreset>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let preset = tx
             .fetch_optional(
                 sql!("mapping_presets/of_account_named")

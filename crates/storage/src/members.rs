@@ -72,7 +72,7 @@ impl Store {
             mfa_enabled: bool,
             created_at: DateTime<Utc>,
         }
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<Row> = tx.fetch_all(sql!("members/details").arg(org)).await?;
         tx.commit().await?;
         rows.into_iter()
@@ -102,7 +102,7 @@ impl Store {
             role: String,
             mfa_required: bool,
         }
-        let mut tx = self.scoped_user(user).await?;
+        let mut tx = self.scoped_user_read(user).await?;
         let rows: Vec<Row> = tx.fetch_all(sql!("members/orgs_of_user").arg(user)).await?;
         tx.commit().await?;
         rows.into_iter()

@@ -33,7 +33,7 @@ impl Store {
     /// # Errors
     /// `NotFound` when there is no such user.
     pub async fn mfa_state(&self, user: UserId) -> Result<MfaState> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let s = tx.fetch_one(sql!("mfa/state").arg(user)).await?;
         tx.commit().await?;
         Ok(s)
@@ -120,7 +120,7 @@ impl Store {
             #[sqlx(rename = "n")]
             unused_codes: i64,
         }
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let left: CodesLeft = tx
             .fetch_one(sql!("mfa/recovery_codes_left").arg(user))
             .await?;

@@ -48,7 +48,7 @@ impl Store {
     /// `NotFound` when the user does not exist; `Crypto(..)` when it does not decrypt.
     pub async fn mfa_secret(&self, user: UserId) -> Result<Option<SecretSlice<u8>>> {
         let row_id = user.to_string();
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let row: SecretRow = tx.fetch_one(sql!("mfa_secret/get").arg(user)).await?;
         let Some(sealed) = row.mfa_secret_enc else {
             return Ok(None);

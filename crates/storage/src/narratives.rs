@@ -69,7 +69,7 @@ impl Store {
     /// A database failure, or a sealed value that does not open.
     pub async fn narratives(&self, org: OrgId) -> Result<Option<StoredNarratives>> {
         let id = org.0.to_string();
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: Option<Row> = tx.fetch_optional(sql!("narratives/get").arg(org)).await?;
         let out = match row {
             Some(r) => {

@@ -58,7 +58,7 @@ impl Store {
         struct Row {
             weekly_digest: Option<bool>,
         }
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: Option<Row> = tx
             .fetch_optional(sql!("notification_prefs/get").arg(org).arg(user))
             .await?;
@@ -106,7 +106,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn weekly_digest_recipients(&self, org: OrgId) -> Result<Vec<DigestRecipient>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<RecipientRow> = tx
             .fetch_all(sql!("notification_prefs/digest_recipients").arg(org))
             .await?;
@@ -125,7 +125,7 @@ impl Store {
         org: OrgId,
         user: UserId,
     ) -> Result<Option<DigestRecipient>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: Option<RecipientRow> = tx
             .fetch_optional(
                 sql!("notification_prefs/digest_recipient")

@@ -83,7 +83,7 @@ impl Store {
     /// `Crypto(..)` when the stored value does not decrypt.
     pub async fn org_secret(&self, org: OrgId, name: &str) -> Result<Option<SecretString>> {
         check_name(name)?;
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: Option<ValueRow> = tx
             .fetch_optional(sql!("org_secrets/get").arg(org).arg(name))
             .await?;
@@ -109,7 +109,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn org_secret_names(&self, org: OrgId) -> Result<Vec<String>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<NameRow> = tx.fetch_all(sql!("org_secrets/names").arg(org)).await?;
         tx.commit().await?;
         Ok(rows.into_iter().map(|r| r.name).collect())

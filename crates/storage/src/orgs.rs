@@ -151,7 +151,7 @@ impl Store {
     /// # Errors
     /// `NotFound` when no organisation has that slug.
     pub async fn org_by_slug_across_orgs(&self, slug: &str) -> Result<Organisation> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let row: OrgRow = tx.fetch_one(sql!("orgs/by_slug").arg(slug)).await?;
         tx.commit().await?;
         row.try_into()
@@ -162,7 +162,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn orgs_across_orgs(&self) -> Result<Vec<Organisation>> {
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let rows: Vec<OrgRow> = tx.fetch_all(sql!("orgs/all")).await?;
         tx.commit().await?;
         rows.into_iter().map(TryInto::try_into).collect()

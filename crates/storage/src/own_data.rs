@@ -7,7 +7,7 @@ use crate::args::sql;
 use crate::audit::{AuditEvent, AuditRow};
 use crate::crypto::{FieldRef, KeyScope};
 use crate::error::{Result, StorageError};
-use crate::scope::Tx;
+use crate::scope::{Reads, Tx};
 use chrono::{DateTime, Utc};
 use flowsense_core::{OrgId, UserId};
 use uuid::Uuid;
@@ -51,7 +51,7 @@ struct Counts {
 }
 
 /// How many admins and members `org` has. PostgreSQL: the transaction must see `org`.
-async fn counts(tx: &mut Tx, org: OrgId) -> Result<Counts> {
+async fn counts(tx: &mut impl Reads, org: OrgId) -> Result<Counts> {
     tx.fetch_one(sql!("own_data/member_counts").arg(org)).await
 }
 
@@ -61,7 +61,7 @@ struct MembershipRow {
     role: String,
 }
 
-async fn memberships(tx: &mut Tx, user: UserId) -> Result<Vec<MembershipRow>> {
+async fn memberships(tx: &mut impl Reads, user: UserId) -> Result<Vec<MembershipRow>> {
     tx.fetch_all(sql!("own_data/memberships").arg(user)).await
 }
 
@@ -85,7 +85,7 @@ impl Store {
         org: OrgId,
         user: UserId,
     ) -> Result<Vec<AuditEvent>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<AuditRow> = tx
             .fetch_all(
                 sql!("own_data/audit_events_about_user")
@@ -115,7 +115,7 @@ impl Store {
             created_at: DateTime<Utc>,
             updated_at: DateTime<Utc>,
         }
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<Row> = tx
             .fetch_all(sql!("own_data/conversations_of_user").arg(org).arg(user))
             .await?;
@@ -148,7 +148,7 @@ impl Store {
     /// On a database failure.
     pub async fn account_footprint(&self, user: UserId) -> Result<AccountFootprint> {
         let mine = {
-            let mut tx = self.scoped_user(user).await?;
+            let mut tx = self.scoped_user_read(user).await?;
             let rows = memberships(&mut tx, user).await?;
             tx.commit().await?;
             rows
@@ -156,7 +156,7 @@ impl Store {
         let mut out = AccountFootprint::default();
         for m in mine {
             let org = OrgId(m.org_id);
-            let mut tx = self.scoped(org).await?;
+            let mut tx = self.scoped_read(org).await?;
             let c = counts(&mut tx, org).await?;
             tx.commit().await?;
             if c.members <= 1 {

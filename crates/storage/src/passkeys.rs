@@ -150,7 +150,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn passkeys_of_user(&self, user: UserId) -> Result<Vec<StoredPasskey>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let rows = tx.fetch_all(sql!("passkeys/of_user").arg(user)).await?;
         tx.commit().await?;
         Ok(rows)
@@ -161,7 +161,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn passkey_count(&self, user: UserId) -> Result<i64> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let c: Count = tx
             .fetch_one(sql!("passkeys/count_of_user").arg(user))
             .await?;
@@ -177,7 +177,7 @@ impl Store {
         &self,
         credential_id: &[u8],
     ) -> Result<Option<StoredPasskey>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let row = tx
             .fetch_optional(sql!("passkeys/by_credential").arg(credential_id.to_vec()))
             .await?;

@@ -147,7 +147,7 @@ impl Store {
         provider: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<PendingGrant>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: Option<Row> = tx
             .fetch_optional(
                 sql!("pending_grants/newest")
@@ -209,7 +209,7 @@ impl Store {
 
     async fn open_grant(
         &self,
-        tx: &mut crate::scope::Tx,
+        tx: &mut impl crate::scope::Reads,
         org: OrgId,
         row: Row,
     ) -> Result<PendingGrant> {

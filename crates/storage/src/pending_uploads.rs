@@ -120,6 +120,8 @@ impl Store {
             .await
     }
 
+    /// The pending upload `statement` returns, opened; in a writing transaction, since
+    /// `pending_uploads/take` deletes it as it reads.
     async fn read_pending_upload(
         &self,
         statement: crate::args::Sql,

@@ -176,7 +176,7 @@ impl Store {
     /// # Errors
     /// A database failure, or a sealed name that does not open.
     pub async fn planned_items(&self, org: OrgId) -> Result<Vec<PlannedItem>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<PlannedRow> = tx.fetch_all(sql!("planned/list").arg(org)).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -275,7 +275,7 @@ impl Store {
     /// # Errors
     /// A database failure, or a sealed value that does not open.
     pub async fn saved_scenarios(&self, org: OrgId) -> Result<Vec<SavedScenario>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<ScenarioRow> = tx.fetch_all(sql!("scenarios/list").arg(org)).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {

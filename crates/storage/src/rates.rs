@@ -7,7 +7,7 @@ use crate::Store;
 use crate::args::sql;
 use crate::books::books_changed;
 use crate::error::{Result, StorageError};
-use crate::scope::Tx;
+use crate::scope::{Reads, Tx};
 use chrono::{NaiveDate, Utc};
 use flowsense_core::fx::{Rate, check_rate};
 use flowsense_core::{Currency, OrgId};
@@ -100,7 +100,7 @@ pub(crate) async fn save_rates_in(
 
 /// The organisation's own rates and the reference rates, for converting its books: reference
 /// first, so that the organisation's own rate wins on the same date and pair.
-pub(crate) async fn rates_for_books(tx: &mut Tx, org: OrgId) -> Result<Vec<Rate>> {
+pub(crate) async fn rates_for_books(tx: &mut impl Reads, org: OrgId) -> Result<Vec<Rate>> {
     let mut rows: Vec<RateRow> = tx.fetch_all(sql!("books/reference_rates")).await?;
     rows.extend(
         tx.fetch_all::<RateRow>(sql!("books/org_rates").arg(org))
@@ -135,7 +135,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn org_rates(&self, org: OrgId, limit: i64) -> Result<Vec<StoredRate>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<RateRow> = tx
             .fetch_all(sql!("rates/of_org").arg(org).arg(limit))
             .await?;
@@ -148,7 +148,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn org_rate_count(&self, org: OrgId) -> Result<i64> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let (n,): (i64,) = tx.fetch_one(sql!("rates/count_of_org").arg(org)).await?;
         tx.commit().await?;
         Ok(n)

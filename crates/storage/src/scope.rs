@@ -28,7 +28,8 @@ impl<T> BothRow for T where
 {
 }
 
-/// An open transaction on one of the two backends.
+/// An open transaction on one of the two backends. On SQLite it holds the write lock from its
+/// `BEGIN IMMEDIATE` ([`crate::Store::begin`]); for reads only, see [`ReadTx`].
 pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Pg(Transaction<'static, Postgres>),
@@ -125,5 +126,119 @@ impl Tx {
             Tx::Pg(tx) => tx.rollback().await?,
         }
         Ok(())
+    }
+}
+
+/// A transaction that only reads: one snapshot for several statements, and on PostgreSQL the
+/// scope row-level security needs. It has no `execute`, so it cannot write.
+///
+/// On SQLite it begins as a plain (deferred) `BEGIN`, which takes no lock until it reads and
+/// never waits for a writer. A transaction that writes must not begin that way: once it has
+/// read, SQLite cannot wait for the write lock (waiting could deadlock), so it fails at once
+/// with "database is locked" whenever another connection is writing, whatever the busy
+/// timeout. Writers begin with `BEGIN IMMEDIATE` instead, and wait their turn.
+pub(crate) struct ReadTx(Tx);
+
+impl ReadTx {
+    /// Wraps a transaction begun with a plain `BEGIN` ([`crate::Store::begin_read`]).
+    pub fn deferred(tx: Tx) -> Self {
+        Self(tx)
+    }
+
+    pub async fn fetch_all<T: BothRow>(&mut self, sql: Sql) -> Result<Vec<T>> {
+        debug_assert!(only_reads(&sql.text), "{}", WRITE_IN_READ);
+        self.0.fetch_all(sql).await
+    }
+
+    /// [`Tx::for_each`].
+    pub async fn for_each<T: BothRow>(
+        &mut self,
+        sql: Sql,
+        each: impl FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        debug_assert!(only_reads(&sql.text), "{}", WRITE_IN_READ);
+        self.0.for_each(sql, each).await
+    }
+
+    pub async fn fetch_optional<T: BothRow>(&mut self, sql: Sql) -> Result<Option<T>> {
+        debug_assert!(only_reads(&sql.text), "{}", WRITE_IN_READ);
+        self.0.fetch_optional(sql).await
+    }
+
+    pub async fn fetch_one<T: BothRow>(&mut self, sql: Sql) -> Result<T> {
+        debug_assert!(only_reads(&sql.text), "{}", WRITE_IN_READ);
+        self.0.fetch_one(sql).await
+    }
+
+    /// The backend's own transaction, for a read that streams through sqlx directly.
+    pub fn backend(&mut self) -> &mut Tx {
+        &mut self.0
+    }
+
+    /// Ends the snapshot (a read-only transaction has nothing to keep or undo).
+    pub async fn commit(self) -> Result<()> {
+        self.0.commit().await
+    }
+}
+
+const WRITE_IN_READ: &str = "a statement that writes, in a transaction begun to read only";
+
+/// Whether `sql` has none of the words that make a statement write (checked in debug builds,
+/// so a test fails if a [`ReadTx`] is handed an `UPDATE … RETURNING`).
+fn only_reads(sql: &str) -> bool {
+    !sql.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .any(|word| {
+            ["INSERT", "UPDATE", "DELETE", "REPLACE"]
+                .iter()
+                .any(|w| word.eq_ignore_ascii_case(w))
+        })
+}
+
+/// What both kinds of transaction do: read. Helpers that only read take `&mut impl Reads`, so
+/// a [`ReadTx`] and a writing [`Tx`] can both call them.
+pub(crate) trait Reads: Send {
+    fn fetch_all<T: BothRow>(&mut self, sql: Sql) -> impl Future<Output = Result<Vec<T>>> + Send;
+    fn fetch_optional<T: BothRow>(
+        &mut self,
+        sql: Sql,
+    ) -> impl Future<Output = Result<Option<T>>> + Send;
+    fn fetch_one<T: BothRow>(&mut self, sql: Sql) -> impl Future<Output = Result<T>> + Send;
+    /// Whether the transaction is SQLite's (for statements written once per backend).
+    fn is_sqlite(&self) -> bool;
+}
+
+impl Reads for Tx {
+    fn fetch_all<T: BothRow>(&mut self, sql: Sql) -> impl Future<Output = Result<Vec<T>>> + Send {
+        Tx::fetch_all(self, sql)
+    }
+    fn fetch_optional<T: BothRow>(
+        &mut self,
+        sql: Sql,
+    ) -> impl Future<Output = Result<Option<T>>> + Send {
+        Tx::fetch_optional(self, sql)
+    }
+    fn fetch_one<T: BothRow>(&mut self, sql: Sql) -> impl Future<Output = Result<T>> + Send {
+        Tx::fetch_one(self, sql)
+    }
+    fn is_sqlite(&self) -> bool {
+        matches!(self, Tx::Sqlite(_))
+    }
+}
+
+impl Reads for ReadTx {
+    fn fetch_all<T: BothRow>(&mut self, sql: Sql) -> impl Future<Output = Result<Vec<T>>> + Send {
+        ReadTx::fetch_all(self, sql)
+    }
+    fn fetch_optional<T: BothRow>(
+        &mut self,
+        sql: Sql,
+    ) -> impl Future<Output = Result<Option<T>>> + Send {
+        ReadTx::fetch_optional(self, sql)
+    }
+    fn fetch_one<T: BothRow>(&mut self, sql: Sql) -> impl Future<Output = Result<T>> + Send {
+        ReadTx::fetch_one(self, sql)
+    }
+    fn is_sqlite(&self) -> bool {
+        self.0.is_sqlite()
     }
 }

@@ -180,7 +180,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn search_backlog_rows(&self, org: OrgId) -> Result<i64> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let (waiting,): (i64,) = tx.fetch_one(sql!("search/backlog_rows").arg(org)).await?;
         tx.commit().await?;
         Ok(waiting)

@@ -169,7 +169,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn sessions_of_user(&self, user: UserId) -> Result<Vec<Session>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let rows = tx.fetch_all(sql!("sessions/of_user").arg(user)).await?;
         tx.commit().await?;
         Ok(rows)

@@ -150,7 +150,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn identities_of_user(&self, user: UserId) -> Result<Vec<LinkedIdentity>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let rows = tx
             .fetch_all(sql!("sso/identities_of_user").arg(user))
             .await?;
@@ -164,7 +164,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn org_for_sso_domain(&self, domain: &str) -> Result<Option<OrgId>> {
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let row: Option<(Uuid,)> = tx
             .fetch_optional(sql!("sso/org_for_domain").arg(domain))
             .await?;
@@ -179,7 +179,7 @@ impl Store {
     pub async fn sso_required_for_user(&self, user: UserId) -> Result<bool> {
         // The user's own memberships, across their organisations (row-level security lets a
         // user-scoped transaction see them).
-        let mut tx = self.scoped_user(user).await?;
+        let mut tx = self.scoped_user_read(user).await?;
         let (n,): (i64,) = tx
             .fetch_one(sql!("sso/orgs_requiring_sso").arg(user))
             .await?;
@@ -192,7 +192,7 @@ impl Store {
     /// # Errors
     /// `NotFound` for no such organisation; a database failure.
     pub async fn org_sso_policy(&self, org: OrgId) -> Result<OrgSsoPolicy> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let (domain, required): (Option<String>, bool) =
             tx.fetch_one(sql!("sso/org_policy").arg(org)).await?;
         tx.commit().await?;

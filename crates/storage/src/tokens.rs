@@ -112,7 +112,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn api_token_by_hash(&self, hash: &[u8]) -> Result<Option<ApiToken>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let row: Option<TokenRow> = tx
             .fetch_optional(sql!("tokens/by_hash").arg(hash.to_vec()))
             .await?;
@@ -125,7 +125,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn api_tokens_of(&self, user: UserId) -> Result<Vec<ApiToken>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let rows: Vec<TokenRow> = tx.fetch_all(sql!("tokens/of_user").arg(user)).await?;
         tx.commit().await?;
         rows.into_iter().map(ApiToken::try_from).collect()

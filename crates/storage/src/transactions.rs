@@ -4,6 +4,7 @@ use crate::args::{Sql, sql};
 use crate::corrections::effective_class;
 use crate::db::Backend;
 use crate::error::Result;
+use crate::scope::Reads;
 use crate::search_terms::SearchTerms;
 use crate::{Organisation, Store};
 use chrono::NaiveDate;
@@ -153,19 +154,18 @@ struct Search {
 }
 
 impl Search {
-    async fn of(tx: &mut crate::scope::Tx, query: String) -> Result<Self> {
-        let few = match tx {
-            crate::scope::Tx::Sqlite(_) => {
-                let (n,): (i64,) = tx
-                    .fetch_one(
-                        sql!("sqlite-only/search/match_count")
-                            .arg(query.as_str())
-                            .arg(FEW_MATCHES + 1),
-                    )
-                    .await?;
-                n <= FEW_MATCHES
-            }
-            crate::scope::Tx::Pg(_) => false,
+    async fn of(tx: &mut impl Reads, query: String) -> Result<Self> {
+        let few = if tx.is_sqlite() {
+            let (n,): (i64,) = tx
+                .fetch_one(
+                    sql!("sqlite-only/search/match_count")
+                        .arg(query.as_str())
+                        .arg(FEW_MATCHES + 1),
+                )
+                .await?;
+            n <= FEW_MATCHES
+        } else {
+            false
         };
         Ok(Self { query, few })
     }
@@ -225,7 +225,7 @@ impl Store {
             }
             Some(Some(terms)) => vec![Group::Whole(terms)],
         };
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let mut items: Vec<StoredTransaction> = Vec::new();
         for group in &groups {
             let rank = group.rank();
@@ -392,7 +392,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn count_transactions(&self, org: OrgId) -> Result<i64> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let (n,): (i64,) = tx.fetch_one(sql!("transactions/count").arg(org)).await?;
         tx.commit().await?;
         Ok(n)

@@ -168,7 +168,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let row: Option<UserRow> = tx
             .fetch_optional(sql!("users/by_email").arg(normalise_email(email)))
             .await?;
@@ -193,7 +193,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn count_users(&self) -> Result<i64> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let (n,): (i64,) = tx.fetch_one(sql!("users/count")).await?;
         tx.commit().await?;
         Ok(n)
@@ -296,7 +296,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn members(&self, org: OrgId) -> Result<Vec<Membership>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<MembershipRow> = tx.fetch_all(sql!("users/members").arg(org)).await?;
         tx.commit().await?;
         rows.into_iter().map(Membership::try_from).collect()
@@ -307,7 +307,7 @@ impl Store {
     /// # Errors
     /// On a database failure.
     pub async fn memberships_of(&self, user: UserId) -> Result<Vec<Membership>> {
-        let mut tx = self.scoped_user(user).await?;
+        let mut tx = self.scoped_user_read(user).await?;
         let rows: Vec<MembershipRow> = tx.fetch_all(sql!("users/memberships_of").arg(user)).await?;
         tx.commit().await?;
         rows.into_iter().map(Membership::try_from).collect()

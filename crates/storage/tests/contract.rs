@@ -157,6 +157,51 @@ async fn a_missing_sqlite_file_is_an_error_not_a_new_database() {
     assert!(err.to_string().contains("FLOWSENSE_DATABASE_URL"), "{err}");
 }
 
+/// On SQLite, a transaction that reads before it writes waits its turn while another connection
+/// holds the write lock, instead of failing at once with "database is locked"; and a read waits
+/// for no writer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "holds SQLite's write lock from a connection outside the store"
+)]
+async fn on_sqlite_a_writer_waits_for_another_and_a_reader_for_none() {
+    use sqlx::Connection;
+    let db = TestDb::sqlite().await;
+    let store = db.store.clone();
+    let a = org(&store, "alpha").await;
+    let b = org(&store, "bravo").await;
+    let mut other = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+
+    // `delete_org` reads that the organisation exists, then deletes.
+    let deleting = tokio::spawn({
+        let store = store.clone();
+        async move { store.delete_org(a).await }
+    });
+    // A read of another organisation is answered while the lock is held.
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.org_by_slug_across_orgs("bravo"),
+    )
+    .await
+    .expect("a read does not wait for a writer")
+    .unwrap();
+    assert_eq!(read.id, b);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!deleting.is_finished(), "the deletion waits for the lock");
+
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    deleting
+        .await
+        .unwrap()
+        .expect("deleted once the lock is free");
+    assert!(store.org_by_slug_across_orgs("alpha").await.is_err());
+}
+
 on_both_backends!(
     a_chain_of_events_verifies_and_a_changed_field_is_flagged_at_its_row,
     removed_inserted_and_reordered_events_are_flagged_at_their_rows,

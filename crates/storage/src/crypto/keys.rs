@@ -6,7 +6,7 @@ use super::keyring::Keyring;
 use crate::Store;
 use crate::args::{Sql, sql};
 use crate::error::{Result, StorageError};
-use crate::scope::Tx;
+use crate::scope::{Reads, Tx};
 use chrono::Utc;
 use flowsense_core::OrgId;
 use std::collections::HashMap;
@@ -298,7 +298,7 @@ impl Store {
     /// Data key `version` of `scope` (live or retired), as `tx` sees it.
     pub(crate) async fn data_key_version(
         &self,
-        tx: &mut Tx,
+        tx: &mut impl Reads,
         scope: KeyScope,
         version: u32,
     ) -> Result<Arc<DataKey>> {

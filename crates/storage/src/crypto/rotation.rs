@@ -117,7 +117,7 @@ impl Store {
     /// `Crypto(NoKeyring)` or a database failure.
     pub async fn key_status(&self) -> Result<KeyStatus> {
         let keyring = self.crypto()?.keyring.clone();
-        let mut tx = self.system_across_orgs().await?;
+        let mut tx = self.system_read_across_orgs().await?;
         let org_keys = tx
             .fetch_all(sql!("keys/org_keys_by_master_version"))
             .await?;

@@ -3,7 +3,7 @@
 use super::envelope::{self, FieldRef, KeyScope, OrgSealer};
 use crate::Store;
 use crate::error::Result;
-use crate::scope::Tx;
+use crate::scope::{Reads, Tx};
 use flowsense_core::OrgId;
 use zeroize::Zeroizing;
 
@@ -21,7 +21,7 @@ impl Store {
 
     pub(crate) async fn open_in(
         &self,
-        tx: &mut Tx,
+        tx: &mut impl Reads,
         scope: KeyScope,
         field: &FieldRef<'_>,
         ciphertext: &[u8],
@@ -61,7 +61,7 @@ impl Store {
         field: &FieldRef<'_>,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let plain = self
             .open_in(&mut tx, KeyScope::Org(org), field, ciphertext)
             .await?;
@@ -91,7 +91,7 @@ impl Store {
         field: &FieldRef<'_>,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let plain = self
             .open_in(&mut tx, KeyScope::Instance, field, ciphertext)
             .await?;

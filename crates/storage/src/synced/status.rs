@@ -59,7 +59,7 @@ impl Store {
     /// # Errors
     /// `NotFound` when the organisation has no such connection.
     pub async fn sync_state(&self, org: OrgId, connection: Uuid) -> Result<SyncState> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let state = tx
             .fetch_one(sql!("synced/state").arg(connection).arg(org))
             .await?;
@@ -154,7 +154,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn active_connections(&self, org: OrgId) -> Result<Vec<Uuid>> {
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<(Uuid,)> = tx
             .fetch_all(sql!("synced/active_connections").arg(org))
             .await?;
@@ -174,7 +174,7 @@ impl Store {
     ) -> Result<(Vec<SyncedAccountTotal>, i64)> {
         let state = self.sync_state(org, connection).await?;
         let prefix = external_prefix(&state.provider, &state.tenant_id);
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let rows: Vec<TotalRow> = tx
             .fetch_all(sql!("synced/account_totals").arg(org).arg(prefix.as_str()))
             .await?;

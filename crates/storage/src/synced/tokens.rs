@@ -12,7 +12,7 @@ use crate::args::sql;
 use crate::connections::ConnectionTokens;
 use crate::crypto::{FieldRef, KeyScope};
 use crate::error::{Result, StorageError};
-use crate::scope::Tx;
+use crate::scope::Reads;
 use chrono::{DateTime, Utc};
 use flowsense_core::OrgId;
 use secrecy::{ExposeSecret, SecretString};
@@ -49,7 +49,7 @@ fn utf8(bytes: &[u8]) -> Result<SecretString> {
 impl Store {
     async fn open_token(
         &self,
-        tx: &mut Tx,
+        tx: &mut impl Reads,
         org: OrgId,
         row: &str,
         column: &str,
@@ -73,7 +73,7 @@ impl Store {
     /// token does not decrypt.
     pub async fn sync_tokens(&self, org: OrgId, connection: Uuid) -> Result<SyncTokens> {
         let row_id = connection.to_string();
-        let mut tx = self.scoped(org).await?;
+        let mut tx = self.scoped_read(org).await?;
         let row: TokenRow = tx
             .fetch_one(sql!("synced/token_state").arg(connection).arg(org))
             .await?;
