@@ -443,33 +443,26 @@ impl Store {
 
     /// [`Store::scoped`] for a transaction that only reads ([`ReadTx`]).
     pub(crate) async fn scoped_read(&self, org: OrgId) -> Result<ReadTx> {
-        let mut tx = self.begin_read().await?;
-        if let Tx::Pg(_) = tx.backend() {
-            tx.backend()
-                .execute(sql!("postgres-only/scope/org").arg(org.to_string()))
-                .await?;
-        }
-        Ok(tx)
+        self.read_in_scope(sql!("postgres-only/scope/org").arg(org.to_string()))
+            .await
     }
 
     /// [`Store::scoped_user`] for a transaction that only reads ([`ReadTx`]).
     pub(crate) async fn scoped_user_read(&self, user: UserId) -> Result<ReadTx> {
-        let mut tx = self.begin_read().await?;
-        if let Tx::Pg(_) = tx.backend() {
-            tx.backend()
-                .execute(sql!("postgres-only/scope/user").arg(user.to_string()))
-                .await?;
-        }
-        Ok(tx)
+        self.read_in_scope(sql!("postgres-only/scope/user").arg(user.to_string()))
+            .await
     }
 
     /// [`Store::system_across_orgs`] for a transaction that only reads ([`ReadTx`]).
     pub(crate) async fn system_read_across_orgs(&self) -> Result<ReadTx> {
+        self.read_in_scope(sql!("postgres-only/scope/system")).await
+    }
+
+    /// A read-only transaction; on PostgreSQL with `scope` set first (row-level security).
+    async fn read_in_scope(&self, scope: Sql) -> Result<ReadTx> {
         let mut tx = self.begin_read().await?;
         if let Tx::Pg(_) = tx.backend() {
-            tx.backend()
-                .execute(sql!("postgres-only/scope/system"))
-                .await?;
+            tx.backend().execute(scope).await?;
         }
         Ok(tx)
     }
