@@ -443,26 +443,28 @@ impl Store {
 
     /// [`Store::scoped`] for a transaction that only reads ([`ReadTx`]).
     pub(crate) async fn scoped_read(&self, org: OrgId) -> Result<ReadTx> {
-        self.read_in_scope(sql!("postgres-only/scope/org").arg(org.to_string()))
+        self.read_in_scope(|| sql!("postgres-only/scope/org").arg(org.to_string()))
             .await
     }
 
     /// [`Store::scoped_user`] for a transaction that only reads ([`ReadTx`]).
     pub(crate) async fn scoped_user_read(&self, user: UserId) -> Result<ReadTx> {
-        self.read_in_scope(sql!("postgres-only/scope/user").arg(user.to_string()))
+        self.read_in_scope(|| sql!("postgres-only/scope/user").arg(user.to_string()))
             .await
     }
 
     /// [`Store::system_across_orgs`] for a transaction that only reads ([`ReadTx`]).
     pub(crate) async fn system_read_across_orgs(&self) -> Result<ReadTx> {
-        self.read_in_scope(sql!("postgres-only/scope/system")).await
+        self.read_in_scope(|| sql!("postgres-only/scope/system"))
+            .await
     }
 
-    /// A read-only transaction; on PostgreSQL with `scope` set first (row-level security).
-    async fn read_in_scope(&self, scope: Sql) -> Result<ReadTx> {
+    /// A read-only transaction; on PostgreSQL with `scope` set first (row-level security). The
+    /// statement is made only there: SQLite's reads need no scope, and no argument built for it.
+    async fn read_in_scope(&self, scope: impl FnOnce() -> Sql) -> Result<ReadTx> {
         let mut tx = self.begin_read().await?;
         if let Tx::Pg(_) = tx.backend() {
-            tx.backend().execute(scope).await?;
+            tx.backend().execute(scope()).await?;
         }
         Ok(tx)
     }

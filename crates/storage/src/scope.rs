@@ -28,8 +28,8 @@ impl<T> BothRow for T where
 {
 }
 
-/// An open transaction on one of the two backends. On SQLite it holds the write lock from its
-/// `BEGIN IMMEDIATE` ([`crate::Store::begin`]); for reads only, see [`ReadTx`].
+/// An open transaction on one of the two backends. Begun by [`crate::Store::begin`], it holds
+/// SQLite's write lock from its `BEGIN IMMEDIATE`; a [`ReadTx`] wraps one begun deferred.
 pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Pg(Transaction<'static, Postgres>),
