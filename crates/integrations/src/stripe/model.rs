@@ -84,33 +84,27 @@ impl Subscription {
     }
 }
 
-/// An error body, `{"error":{"type","code","message","param"}}` (APIS.md §3.1).
-#[cfg(any(feature = "client", test, fuzzing))]
-#[derive(Deserialize, Default)]
-struct Body {
-    error: Option<Detail>,
-}
-
-#[cfg(any(feature = "client", test, fuzzing))]
-#[derive(Deserialize, Default)]
-struct Detail {
-    #[serde(rename = "type", default)]
-    kind: String,
-    #[serde(default)]
-    message: String,
-}
-
-/// Stripe's error type and message, from an error body.
+/// Stripe's error type and message, from an error body
+/// `{"error":{"type","code","message","param"}}` (APIS.md §3.1); empty strings for anything else.
 ///
-/// The body is read as text first: JSON is UTF-8, and `serde_json` skips the fields it ignores
-/// without checking their bytes, so a body with a stray Latin-1 byte in some other field would
-/// otherwise give a type and message out of something that is not JSON at all.
+/// The body is read as a JSON value, not into a struct: serde reads a struct from an array as
+/// well (`[["card_error"]]` would give a type), and only Stripe's error object carries these. It
+/// is read as text first: JSON is UTF-8, and a body with a stray Latin-1 byte is not JSON.
 #[cfg(any(feature = "client", test, fuzzing))]
 pub(crate) fn describe(body: &[u8]) -> (String, String) {
-    let detail = std::str::from_utf8(body)
+    let value = std::str::from_utf8(body)
         .ok()
-        .and_then(|text| serde_json::from_str::<Body>(text).ok())
-        .and_then(|b| b.error)
-        .unwrap_or_default();
-    (detail.kind, detail.message)
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
+    let error = value
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(serde_json::Value::as_object);
+    let field = |name: &str| {
+        error
+            .and_then(|e| e.get(name))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (field("type"), field("message"))
 }
