@@ -48,7 +48,7 @@ prepare() {
     rm -rf "$out"
     mkdir -p "$out"
     env SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$out" "$url_var=$url" \
-        cargo build --locked --quiet -p "flowsense-storage-check-$engine"
+        cargo check --locked --quiet -p "flowsense-storage-check-$engine"
 }
 
 status=0
