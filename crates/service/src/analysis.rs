@@ -418,9 +418,10 @@ pub async fn run_blocking<T: Send + 'static>(
 /// The organisation `who` reads, and `f` run over its analysis as its plan shows it: what
 /// every analysis page and the reports API call.
 ///
+/// No span of its own: the request's span carries the organisation and the user.
+///
 /// # Errors
 /// A database failure; a panic inside `f`.
-#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn read_org_analysis<T: Send + 'static>(
     ctx: &crate::Context,
     who: &crate::orgs::OrgAccess,
@@ -435,9 +436,10 @@ pub async fn read_org_analysis<T: Send + 'static>(
 /// answers from what is ready ([`Analysis::ready_report_json`]) and runs anything else with
 /// [`run_blocking`].
 ///
+/// No span of its own, as [`read_org_analysis`].
+///
 /// # Errors
 /// A database failure.
-#[tracing::instrument(skip_all, fields(org = %who.org, user = %who.user))]
 pub async fn org_analysis(
     ctx: &crate::Context,
     who: &crate::orgs::OrgAccess,

@@ -29,7 +29,9 @@ use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
+use zeroize::Zeroizing;
 
 /// Entries kept per kind. Past it, entries of older epochs go first, then all: only a request
 /// with a valid session or token adds one, so this bounds memory, not the number of users.
@@ -52,15 +54,29 @@ impl std::fmt::Debug for AuthView {
 }
 
 /// The per-database cache behind [`AuthView`], shared by every clone of a [`Store`].
-#[derive(Default)]
 pub(crate) struct AuthCache {
     epoch: EpochReads,
-    sqlite_epoch: SqliteEpochConnection,
+    /// SQLite's epoch reader; `None` on PostgreSQL, whose reads go through the pool.
+    sqlite_epoch: Option<SqliteEpochReader>,
     sessions: Entries<Vec<u8>, (Session, User)>,
     tokens: Entries<Vec<u8>, ApiToken>,
     users: Entries<UserId, User>,
     memberships: Entries<(OrgId, UserId), (Role, Arc<Organisation>)>,
     orgs_of_user: Entries<UserId, Arc<Vec<UserOrg>>>,
+}
+
+impl AuthCache {
+    pub(crate) fn new(sqlite_epoch: Option<SqliteEpochReader>) -> Self {
+        Self {
+            epoch: EpochReads::default(),
+            sqlite_epoch,
+            sessions: Entries::default(),
+            tokens: Entries::default(),
+            users: Entries::default(),
+            memberships: Entries::default(),
+            orgs_of_user: Entries::default(),
+        }
+    }
 }
 
 impl Store {
@@ -83,9 +99,20 @@ impl Store {
     }
 
     async fn read_auth_epoch(&self) -> Result<i64> {
-        let row: Option<(i64,)> = match &self.pool {
-            Pool::Sqlite(pool) => self.auth_cache.sqlite_epoch.read(pool).await?,
-            Pool::Pg(_) => self.read_optional(sql!("auth_epoch/read")).await?,
+        let here = match (&self.pool, &self.auth_cache.sqlite_epoch) {
+            (Pool::Sqlite(_), Some(reader)) => match reader.read() {
+                Ok(read) => Some(read),
+                Err(e) => {
+                    // The code only: a message could quote a statement.
+                    tracing::debug!(code = ?e.sqlite_error_code(), "the sign-in epoch is read through the pool");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let row: Option<(i64,)> = match here {
+            Some(read) => read.map(|value| (value,)),
+            None => self.read_optional(sql!("auth_epoch/read")).await?,
         };
         let (value,) =
             row.ok_or_else(|| StorageError::Corrupt("the sign-in epoch row is missing".into()))?;
@@ -93,40 +120,75 @@ impl Store {
     }
 
     /// Closes the connection of the SQLite epoch reads (see [`Store::close`]).
-    pub(crate) async fn close_auth_cache(&self) {
-        self.auth_cache.sqlite_epoch.close().await;
+    pub(crate) fn close_auth_cache(&self) {
+        if let Some(reader) = &self.auth_cache.sqlite_epoch {
+            reader.close();
+        }
     }
 }
 
-/// SQLite's epoch reads run on a connection of their own, outside the pool. One read runs at a
-/// time anyway ([`EpochReads`]), and through the pool each read paid for the pool's checkout and
-/// for the ping sqlx makes when a connection goes back to it: a second round trip to the
-/// connection's worker thread, and a task, per read. A connection to a local file does not go
-/// stale; one whose read fails is dropped, and the next read opens another with the pool's
-/// options (the same pragmas and, for an encrypted file, the same key).
-#[derive(Default)]
-struct SqliteEpochConnection(tokio::sync::Mutex<Option<sqlx::SqliteConnection>>);
+/// SQLite's epoch reads: made on the calling thread, through rusqlite, on a connection of their
+/// own. Through sqlx every read was a round trip to a connection's worker thread (a channel and
+/// two thread switches) for a statement SQLite answers from its page cache in microseconds; under
+/// load those switches were a tenth of a signed-in request's time (bench/README.md).
+///
+/// The connection never waits for a lock: its busy timeout is zero, and it only reads
+/// (`query_only`). A read it cannot make at once (the file busy with a WAL recovery, a checkpoint
+/// that truncates, any error) is made through the pool instead, which waits its turn on
+/// sqlx's thread; the connection is then dropped, and the next read opens another with the
+/// file's key.
+pub(crate) struct SqliteEpochReader {
+    path: PathBuf,
+    /// The value of `PRAGMA key` for an encrypted file (as the pool's options hold it).
+    key: Option<Zeroizing<String>>,
+    /// One read at a time runs anyway ([`EpochReads`]): the lock is never waited for.
+    conn: Mutex<Option<rusqlite::Connection>>,
+}
 
-impl SqliteEpochConnection {
-    async fn read(&self, pool: &sqlx::SqlitePool) -> Result<Option<(i64,)>> {
-        use sqlx::ConnectOptions;
-        let mut kept = self.0.lock().await;
-        let mut conn = match kept.take() {
+impl SqliteEpochReader {
+    pub(crate) fn new(path: PathBuf, key: Option<Zeroizing<String>>) -> Self {
+        Self {
+            path,
+            key,
+            conn: Mutex::new(None),
+        }
+    }
+
+    /// The epoch, or why it could not be read here at once.
+    fn read(&self) -> rusqlite::Result<Option<i64>> {
+        use rusqlite::OptionalExtension;
+        let mut kept = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let conn = match kept.take() {
             Some(conn) => conn,
-            None => pool.connect_options().connect().await?,
+            None => self.open()?,
         };
-        let read = sqlx::query_as(sql_text!("auth_epoch/read"))
-            .fetch_optional(&mut conn)
-            .await?;
+        let read = conn
+            .prepare_cached(sql_text!("auth_epoch/read"))
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())?;
         *kept = Some(conn);
         Ok(read)
     }
 
-    async fn close(&self) {
-        use sqlx::Connection;
-        if let Some(c) = self.0.lock().await.take() {
-            let _ = c.close().await;
+    fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
+        use rusqlite::OpenFlags;
+        // The pool made the file and set its WAL mode, which is kept in the file.
+        let conn = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        if let Some(key) = &self.key {
+            conn.execute_batch(&Zeroizing::new(format!("PRAGMA key = {};", key.as_str())))?;
         }
+        conn.busy_timeout(std::time::Duration::ZERO)?;
+        conn.pragma_update(None, "query_only", true)?;
+        Ok(conn)
+    }
+
+    fn close(&self) {
+        self.conn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 }
 
@@ -515,6 +577,31 @@ mod tests {
         .await
         .expect("the next caller is answered");
         assert_eq!(next.unwrap(), 5);
+    }
+
+    #[tokio::test]
+    async fn an_epoch_read_the_sqlite_reader_cannot_make_is_made_through_the_pool() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("books.db").display());
+        let options = crate::OpenOptions {
+            create_if_missing: true,
+            ..crate::OpenOptions::default()
+        };
+        let store = Store::open(&url, &options).await.expect("open");
+        let in_place = store.auth_view().await.expect("read in place").epoch();
+        // A reader whose file is not there cannot open it: the pool answers, at the same epoch.
+        let missing = dir.path().join("missing.db");
+        let broken = Store {
+            auth_cache: Arc::new(AuthCache::new(Some(SqliteEpochReader::new(
+                missing.clone(),
+                None,
+            )))),
+            ..store.clone()
+        };
+        let through_pool = broken.auth_view().await.expect("read through the pool");
+        assert_eq!(through_pool.epoch(), in_place);
+        assert!(!missing.exists(), "the reader never creates a file");
+        store.close().await;
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! applies to.
 
 use crate::args::{Sql, bind_args, sql, sql_text};
+use crate::auth_view::SqliteEpochReader;
 use crate::crypto::{KeyCache, Keyring};
 use crate::error::{Result, StorageError};
 use crate::scope::{BothRow, ReadTx, Tx, safe};
@@ -14,6 +15,7 @@ use sqlx::{ConnectOptions, Connection, Executor};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -116,8 +118,9 @@ impl Store {
     /// A URL of another scheme, a missing SQLite file without `create_if_missing`, an unreachable
     /// database or a failed migration.
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Store> {
-        let (pool, postgres) = if url.starts_with("sqlite:") {
-            (Self::open_sqlite(url, options).await?, None)
+        let (pool, postgres, auth_cache) = if url.starts_with("sqlite:") {
+            let (pool, epoch) = Self::open_sqlite(url, options).await?;
+            (pool, None, crate::auth_view::AuthCache::new(Some(epoch)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             if options.encrypt_sqlite_file {
                 return Err(StorageError::Config(
@@ -125,7 +128,8 @@ impl Store {
                 ));
             }
             let database = crate::backup::postgres::PgDatabase::parse(url)?;
-            (Self::open_postgres(url, options).await?, Some(database))
+            let pool = Self::open_postgres(url, options).await?;
+            (pool, Some(database), crate::auth_view::AuthCache::new(None))
         } else {
             return Err(StorageError::Config(
                 "FLOWSENSE_DATABASE_URL must start with sqlite:// or postgres://".into(),
@@ -142,7 +146,7 @@ impl Store {
             }),
             jobs_enqueued: Arc::default(),
             postgres,
-            auth_cache: Arc::default(),
+            auth_cache: Arc::new(auth_cache),
         };
         if store.crypto.is_some()
             && let Err(e) = store.prepare_keys().await
@@ -153,7 +157,8 @@ impl Store {
         Ok(store)
     }
 
-    async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Pool> {
+    /// The pool, and the sign-in epoch's reader on a connection of its own.
+    async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<(Pool, SqliteEpochReader)> {
         let connect = SqliteConnectOptions::from_str(url)
             .map_err(|_| {
                 StorageError::Config("FLOWSENSE_DATABASE_URL is not a valid SQLite URL".into())
@@ -176,7 +181,11 @@ impl Store {
             create_private_file(&path)?;
         }
         restrict_to_owner(&path)?;
-        let connect = Self::sqlite_file_key(connect, options).await?;
+        let key = Self::sqlite_file_key(&connect, options).await?;
+        let connect = match &key {
+            Some(key) => connect.pragma("key", key.to_string()),
+            None => connect,
+        };
         // No ping before handing out a connection: a connection to a local file does not go
         // stale, and each ping is a round trip to the connection's worker thread (two thread
         // switches), paid by every read of every request.
@@ -186,16 +195,17 @@ impl Store {
             .connect_with(connect)
             .await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
-        Ok(Pool::Sqlite(pool))
+        Ok((Pool::Sqlite(pool), SqliteEpochReader::new(path, key)))
     }
 
+    /// The value of `PRAGMA key` for an encrypted file; `None` for a plain one.
     #[cfg(feature = "sqlcipher")]
     async fn sqlite_file_key(
-        connect: SqliteConnectOptions,
+        connect: &SqliteConnectOptions,
         options: &OpenOptions,
-    ) -> Result<SqliteConnectOptions> {
+    ) -> Result<Option<Zeroizing<String>>> {
         if !options.encrypt_sqlite_file {
-            return Ok(connect);
+            return Ok(None);
         }
         let keyring = options.keyring.as_ref().ok_or_else(|| {
             StorageError::Config(
@@ -203,7 +213,9 @@ impl Store {
                     .into(),
             )
         })?;
-        crate::crypto::sqlcipher::keyed_options(connect, keyring).await
+        crate::crypto::sqlcipher::file_key(connect, keyring)
+            .await
+            .map(Some)
     }
 
     #[cfg(not(feature = "sqlcipher"))]
@@ -212,15 +224,15 @@ impl Store {
         reason = "the same signature as the sqlcipher build's, which awaits"
     )]
     async fn sqlite_file_key(
-        connect: SqliteConnectOptions,
+        _: &SqliteConnectOptions,
         options: &OpenOptions,
-    ) -> Result<SqliteConnectOptions> {
+    ) -> Result<Option<Zeroizing<String>>> {
         if options.encrypt_sqlite_file {
             return Err(StorageError::Config(
                 "SQLite file encryption needs a build with the `sqlcipher` feature".into(),
             ));
         }
-        Ok(connect)
+        Ok(None)
     }
 
     async fn open_postgres(url: &str, options: &OpenOptions) -> Result<Pool> {
@@ -349,7 +361,7 @@ impl Store {
 
     /// Closes every connection: the pool's, and SQLite's sign-in epoch connection.
     pub async fn close(&self) {
-        self.close_auth_cache().await;
+        self.close_auth_cache();
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Pg(p) => p.close().await,

@@ -13,27 +13,28 @@ use zeroize::Zeroizing;
 
 const PURPOSE: &str = "flowsense/sqlcipher-file-key/v1";
 
-fn key_pragma_value(keyring: &Keyring, version: u32) -> Result<String> {
+fn key_pragma_value(keyring: &Keyring, version: u32) -> Result<Zeroizing<String>> {
     let key = keyring.derive(version, PURPOSE)?;
     let hex = Zeroizing::new(hex::encode(key.as_slice()));
-    Ok(format!("\"x'{}'\"", hex.as_str()))
+    Ok(Zeroizing::new(format!("\"x'{}'\"", hex.as_str())))
 }
 
-/// `connect` with the SQLCipher key of the right master version for this file.
-pub(crate) async fn keyed_options(
-    connect: SqliteConnectOptions,
+/// The value of `PRAGMA key` that opens this file: the SQLCipher key of the right master
+/// version for it.
+pub(crate) async fn file_key(
+    connect: &SqliteConnectOptions,
     keyring: &Keyring,
-) -> Result<SqliteConnectOptions> {
+) -> Result<Zeroizing<String>> {
     let current = keyring.current_version();
     let current_key = key_pragma_value(keyring, current)?;
     let path = connect.get_filename().to_path_buf();
     let is_new = std::fs::metadata(&path).map_or(true, |m| m.len() == 0);
     if is_new {
-        return Ok(connect.pragma("key", current_key));
+        return Ok(current_key);
     }
     for version in keyring.versions().into_iter().rev() {
         let key = key_pragma_value(keyring, version)?;
-        let probe = connect.clone().pragma("key", key.clone());
+        let probe = connect.clone().pragma("key", key.to_string());
         let Ok(mut conn) = probe.connect().await else {
             continue;
         };
@@ -47,17 +48,20 @@ pub(crate) async fn keyed_options(
         }
         if version == current {
             conn.close().await?;
-            return Ok(connect.pragma("key", current_key));
+            return Ok(current_key);
         }
         let rekeyed = conn
-            .execute(sqlx::AssertSqlSafe(format!("PRAGMA rekey = {current_key}")))
+            .execute(sqlx::AssertSqlSafe(format!(
+                "PRAGMA rekey = {}",
+                current_key.as_str()
+            )))
             .await;
         conn.close().await.ok();
         return Ok(match rekeyed {
-            Ok(_) => connect.pragma("key", current_key),
+            Ok(_) => current_key,
             Err(e) => {
                 tracing::warn!(error = %flowsense_core::ErrorChain(&e), from = version, to = current, "could not re-key the SQLite file; keeping the older master version's key");
-                connect.pragma("key", key)
+                key
             }
         });
     }
