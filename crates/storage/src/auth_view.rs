@@ -16,7 +16,6 @@
 
 use crate::Store;
 use crate::args::{sql, sql_text};
-use crate::db::Pool;
 use crate::error::{Result, StorageError};
 use crate::members::UserOrg;
 use crate::orgs::Organisation;
@@ -54,6 +53,7 @@ impl std::fmt::Debug for AuthView {
 }
 
 /// The per-database cache behind [`AuthView`], shared by every clone of a [`Store`].
+#[derive(Default)]
 pub(crate) struct AuthCache {
     epoch: EpochReads,
     /// SQLite's epoch reader; `None` on PostgreSQL, whose reads go through the pool.
@@ -68,13 +68,8 @@ pub(crate) struct AuthCache {
 impl AuthCache {
     pub(crate) fn new(sqlite_epoch: Option<SqliteEpochReader>) -> Self {
         Self {
-            epoch: EpochReads::default(),
             sqlite_epoch,
-            sessions: Entries::default(),
-            tokens: Entries::default(),
-            users: Entries::default(),
-            memberships: Entries::default(),
-            orgs_of_user: Entries::default(),
+            ..Self::default()
         }
     }
 }
@@ -99,24 +94,21 @@ impl Store {
     }
 
     async fn read_auth_epoch(&self) -> Result<i64> {
-        let here = match (&self.pool, &self.auth_cache.sqlite_epoch) {
-            (Pool::Sqlite(_), Some(reader)) => match reader.read() {
-                Ok(read) => Some(read),
-                Err(e) => {
-                    // The code only: a message could quote a statement.
-                    tracing::debug!(code = ?e.sqlite_error_code(), "the sign-in epoch is read through the pool");
-                    None
-                }
-            },
-            _ => None,
+        let in_place = self.auth_cache.sqlite_epoch.as_ref().and_then(|reader| {
+            reader
+                .read()
+                // The code only: a message could quote a statement.
+                .inspect_err(|e| tracing::debug!(code = ?e.sqlite_error_code(), "the sign-in epoch is read through the pool"))
+                .ok()
+        });
+        let value = match in_place {
+            Some(read) => read,
+            None => self
+                .read_optional::<(i64,)>(sql!("auth_epoch/read"))
+                .await?
+                .map(|(value,)| value),
         };
-        let row: Option<(i64,)> = match here {
-            Some(read) => read.map(|value| (value,)),
-            None => self.read_optional(sql!("auth_epoch/read")).await?,
-        };
-        let (value,) =
-            row.ok_or_else(|| StorageError::Corrupt("the sign-in epoch row is missing".into()))?;
-        Ok(value)
+        value.ok_or_else(|| StorageError::Corrupt("the sign-in epoch row is missing".into()))
     }
 
     /// Closes the connection of the SQLite epoch reads (see [`Store::close`]).
@@ -588,7 +580,14 @@ mod tests {
             ..crate::OpenOptions::default()
         };
         let store = Store::open(&url, &options).await.expect("open");
+        let reader = store
+            .auth_cache
+            .sqlite_epoch
+            .as_ref()
+            .expect("a SQLite reader");
+        let read_here = reader.read().expect("the epoch read in place");
         let in_place = store.auth_view().await.expect("read in place").epoch();
+        assert_eq!(read_here, Some(in_place));
         // A reader whose file is not there cannot open it: the pool answers, at the same epoch.
         let missing = dir.path().join("missing.db");
         let broken = Store {
@@ -601,6 +600,37 @@ mod tests {
         let through_pool = broken.auth_view().await.expect("read through the pool");
         assert_eq!(through_pool.epoch(), in_place);
         assert!(!missing.exists(), "the reader never creates a file");
+        store.close().await;
+    }
+
+    #[cfg(feature = "sqlcipher")]
+    #[tokio::test]
+    async fn the_sqlite_reader_reads_an_encrypted_file_with_its_key() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("books.db");
+        let options = crate::OpenOptions {
+            create_if_missing: true,
+            keyring: Some(crate::Keyring::generate().expect("keyring")),
+            encrypt_sqlite_file: true,
+            ..crate::OpenOptions::default()
+        };
+        let store = Store::open(&format!("sqlite://{}", path.display()), &options)
+            .await
+            .expect("open");
+        let reader = store
+            .auth_cache
+            .sqlite_epoch
+            .as_ref()
+            .expect("a SQLite reader");
+        let read_here = reader
+            .read()
+            .expect("the epoch read in place, with the key");
+        assert_eq!(
+            read_here,
+            Some(store.auth_view().await.expect("view").epoch())
+        );
+        let keyless = SqliteEpochReader::new(path, None);
+        assert!(keyless.read().is_err(), "the file is encrypted");
         store.close().await;
     }
 
