@@ -46,9 +46,9 @@ impl OrgAccess {
         caller.require_verified_email()?;
         let (role, organisation) = match &caller.view {
             Some(view) => view.role_and_org(org, caller.id()).await?,
-            None => ctx
-                .store
-                .role_and_org(org, caller.id())
+            // Boxed: a request that writes reads afresh; the query's large future is not
+            // carried by every read's.
+            None => Box::pin(ctx.store.role_and_org(org, caller.id()))
                 .await?
                 .map(|(role, o)| (role, Arc::new(o))),
         }

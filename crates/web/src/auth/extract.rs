@@ -270,7 +270,8 @@ async fn resolve_org(
         // An id: the membership check below finds it or answers 404.
         (id, OrgPath::by_id(id))
     } else {
-        let memberships = lifecycle::organisations_of(state, &current)
+        // Boxed: only pages and slugs take this path, and its reads make a large future.
+        let memberships = Box::pin(lifecycle::organisations_of(state, &current))
             .await
             .map_err(|e| ApiError::from(e).into_response())?;
         let found = if page {
