@@ -10,7 +10,7 @@
 # for each round starts each build on those books, signs in as Northwind's viewer and runs
 # `wrk -t2 -c64` for DURATION seconds against the bare server, `/healthz`, the runway JSON and
 # the cash-flow JSON (with Chromium's Accept-Encoding), printing each as requests/s and as a
-# share of the bare server of its round. Needs wrk, curl, sqlite3 and python3.
+# share of the bare server of its round, and the server's CPU time per runway request. Needs wrk, curl, sqlite3 and python3.
 set -euo pipefail
 BASE="${BASE:?a directory holding the base build's flowsense and bare_hello}"
 NEW="${NEW:?a directory holding the new build's flowsense}"
@@ -46,10 +46,13 @@ login="$(python3 -c 'import json,sys; e,p=sys.argv[1].split(":",1); print(json.d
 HELLO_PID=$!
 for _ in $(seq 1 50); do grep -q '^listening on' "$W/hello.out" && break; sleep 0.1; done
 hello="http://$(sed -n 's/^listening on //p' "$W/hello.out")"
-rps() { # URL [wrk args]: requests/s
-    wrk -t2 -c64 -d"${DURATION}s" -H "Accept-Encoding: gzip, deflate, br, zstd" "$@" |
-        awk '/^Requests\/sec:/ {printf "%.0f", $2} /Non-2xx/ {printf " (%s non-2xx)", $NF}'
+rps() { # URL [wrk args]: requests/s; the requests answered are left in $W/answered
+    wrk -t2 -c64 -d"${DURATION}s" -H "Accept-Encoding: gzip, deflate, br, zstd" "$@" >"$W/wrk.out"
+    awk '/ requests in / {print $1}' "$W/wrk.out" >"$W/answered"
+    awk '/^Requests\/sec:/ {printf "%.0f", $2} /Non-2xx/ {printf " (%s non-2xx)", $NF}' "$W/wrk.out"
 }
+# The server's CPU time (user and system) so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 share() { python3 -c "import sys; print(f'{int(sys.argv[1].split()[0]) / int(sys.argv[2]):.1%}')" "$1" "$2"; }
 for round in $(seq 1 "$ROUNDS"); do
     for which in base new; do
@@ -63,6 +66,7 @@ for round in $(seq 1 "$ROUNDS"); do
             [ -n "$url" ] && curl -sf "$url/healthz" >/dev/null && break
             sleep 0.1
         done
+        [ -n "$url" ] || { echo "the $which build did not start" >&2; cat "$W/server.log" >&2; exit 1; }
         for _ in $(seq 1 1200); do grep -q 'analytics warmed' "$W/server.log" && break; sleep 0.1; done
         rm -f "$W/jar"
         curl -sf -c "$W/jar" -H 'Content-Type: application/json' -d "$login" "$url/api/v1/auth/login" >/dev/null
@@ -71,9 +75,14 @@ for round in $(seq 1 "$ROUNDS"); do
         sleep 2
         bare="$(rps "$hello/")"; sleep 1
         health="$(rps "$url/healthz")"; sleep 1
-        runway="$(rps -H "Cookie: $cookie" "$url/api/v1/orgs/$org/reports/runway")"; sleep 1
+        before="$(cpu_ticks)"
+        runway="$(rps -H "Cookie: $cookie" "$url/api/v1/orgs/$org/reports/runway")"
+        # The server's CPU per runway request: steadier than requests/s, though the kernel's
+        # share of it still grows with contention.
+        cpu_us="$(( ($(cpu_ticks) - before) * 1000000 / $(getconf CLK_TCK) / $(cat "$W/answered") ))"
+        sleep 1
         cashflow="$(rps -H "Cookie: $cookie" "$url/api/v1/orgs/$org/reports/cashflow")"
-        echo "round $round $which: bare $bare, /healthz $health ($(share "$health" "$bare")), runway JSON $runway ($(share "$runway" "$bare")), cash-flow JSON $cashflow ($(share "$cashflow" "$bare"))"
+        echo "round $round $which: bare $bare, /healthz $health ($(share "$health" "$bare")), runway JSON $runway ($(share "$runway" "$bare"); server CPU $cpu_us µs a request), cash-flow JSON $cashflow ($(share "$cashflow" "$bare"))"
         kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
         SERVER_PID=""
     done
